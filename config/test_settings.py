@@ -1,0 +1,17 @@
+"""Settings for the test suite: ``config.settings`` with development defaults filled in.
+
+Everything real stays real (``DATABASE_URL`` and ``REDIS_URL`` from the environment); only
+what tests must control is changed here.
+"""
+
+import os
+import uuid
+
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("BACKGROUND_MODE", "inprocess")  # tests call the sweeps themselves
+
+from .settings import *  # noqa: E402,F403
+
+# Rate-limit buckets in a shared Redis must not carry over between runs (ids repeat).
+RATE_LIMIT_NAMESPACE = f"gwtest-{uuid.uuid4().hex[:8]}"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

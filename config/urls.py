@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from marketplace.api.errors import json_bad_request, json_not_found, json_permission_denied, json_server_error
+from marketplace.health import healthz, readyz
+
+urlpatterns = [
+    path("healthz", healthz),
+    path("readyz", readyz),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/v1/", include("marketplace.api.urls")),
+    # Anything else is the JSON 404 of DESIGN.md "Public contracts", in DEBUG too.
+    re_path(r"^", json_not_found),
+]
+
+handler400 = json_bad_request
+handler403 = json_permission_denied
+handler404 = json_not_found
+handler500 = json_server_error

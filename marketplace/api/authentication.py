@@ -1,0 +1,75 @@
+"""Bearer credentials: requester API keys (``gwr_…``) and worker tokens (``gww_…``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions, permissions
+
+from ..credentials import REQUESTER_KEY_PREFIX, WORKER_TOKEN_PREFIX, hash_secret
+from ..models import ApiKey, Worker
+from ..principals import RequesterPrincipal, WorkerPrincipal
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if not header:
+            return None
+        scheme, _, secret = header.partition(" ")
+        secret = secret.strip()
+        if scheme.lower() != "bearer" or not secret:
+            raise exceptions.AuthenticationFailed("the Authorization header must be 'Bearer <key or token>'")
+        principal = resolve_bearer(secret)
+        if principal is None:
+            raise exceptions.AuthenticationFailed("unknown, revoked or rotated credentials")
+        return principal, secret
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="groundwork"'
+
+
+def resolve_bearer(secret: str) -> RequesterPrincipal | WorkerPrincipal | None:
+    """The principal a bearer secret stands for, or ``None``. Shared with the websocket."""
+    digest = hash_secret(secret)
+    if secret.startswith(REQUESTER_KEY_PREFIX):
+        api_key = (
+            ApiKey.objects.select_related("organization")
+            .filter(key_hash=digest, revoked_at__isnull=True, organization__is_active=True)
+            .first()
+        )
+        if api_key is None:
+            return None
+        now = timezone.now()
+        if api_key.last_used_at is None or api_key.last_used_at < now - LAST_USED_RESOLUTION:
+            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        return RequesterPrincipal(organization=api_key.organization, api_key=api_key)
+    if secret.startswith(WORKER_TOKEN_PREFIX):
+        worker = Worker.objects.filter(token_hash=digest, is_active=True).first()
+        return None if worker is None else WorkerPrincipal(worker=worker)
+    return None
+
+
+class _PrincipalKind(permissions.BasePermission):
+    principal_class: type
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if user is None:
+            raise exceptions.NotAuthenticated("send 'Authorization: Bearer <key or token>'")
+        if not isinstance(user, self.principal_class):
+            raise exceptions.PermissionDenied(self.message)
+        return True
+
+
+class IsRequester(_PrincipalKind):
+    principal_class = RequesterPrincipal
+    message = "this endpoint is for requesters (an API key), not workers"
+
+
+class IsWorker(_PrincipalKind):
+    principal_class = WorkerPrincipal
+    message = "this endpoint is for workers (a worker token), not requesters"

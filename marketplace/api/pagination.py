@@ -1,0 +1,57 @@
+"""Cursor pagination: ``{"results": [...], "next": "<url or null>"}``, ``?limit=`` up to 1,000.
+
+The cursor is the last id seen (opaque to clients); lists are in ascending id order, so a
+cursor stays valid while rows are added.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+
+from django.db.models import QuerySet
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ..errors import InvalidInput
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        return int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode().removeprefix("id:"))
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput.for_field("cursor", "is not a cursor this API gave out") from None
+
+
+def _encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def query_int(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput.for_field(name, "must be an integer") from None
+
+
+def paginated_response(request: Request, queryset: QuerySet, render: Callable[[object], dict]) -> Response:
+    limit = query_int(request, "limit") or DEFAULT_LIMIT
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput.for_field("limit", f"must be between 1 and {MAX_LIMIT}")
+    cursor = request.query_params.get("cursor")
+    if cursor:
+        queryset = queryset.filter(pk__gt=_decode_cursor(cursor))
+    rows = list(queryset.order_by("pk")[: limit + 1])
+    next_url = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        params = request.query_params.copy()
+        params["cursor"] = _encode_cursor(rows[-1].pk)
+        next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+    return Response({"results": [render(row) for row in rows], "next": next_url})

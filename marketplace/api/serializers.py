@@ -1,0 +1,153 @@
+"""Output shapes of the API (also what the OpenAPI document shows) and documented inputs."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ..models import ApiKey, Assignment, Batch, Invitation, Task, Worker, Workteam
+from ..money import format_micros
+
+
+class MoneyField(serializers.Field):
+    def to_representation(self, value: int) -> str:
+        return format_micros(value)
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    task_id = serializers.IntegerField()
+    worker_id = serializers.IntegerField()
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id", "task_id", "worker_id", "status", "answer", "feedback", "accepted_at", "deadline",
+            "submitted_at", "auto_approve_at", "approved_at", "rejected_at", "returned_at", "expired_at",
+        ]
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    batch_id = serializers.IntegerField()
+    workteam_id = serializers.IntegerField()
+    reward = MoneyField(source="reward_micros")
+    auto_approval_delay_seconds = serializers.IntegerField(source="batch.auto_approval_delay_seconds")
+
+    class Meta:
+        model = Task
+        fields = [
+            "id", "batch_id", "workteam_id", "status", "title", "description", "task_type", "input",
+            "answer_schema", "labels", "instructions", "slots", "slots_used", "slots_submitted", "reward",
+            "assignment_duration_seconds", "lifetime_seconds", "auto_approval_delay_seconds",
+            "priority", "created_at", "expires_at", "closed_at",
+        ]
+
+
+class TaskDetailSerializer(TaskSerializer):
+    assignments = AssignmentSerializer(many=True)
+
+    class Meta(TaskSerializer.Meta):
+        fields = [*TaskSerializer.Meta.fields, "assignments"]
+
+
+class TaskCreateSerializer(serializers.Serializer):
+    """Documents ``POST /api/v1/tasks`` (one object, or a list of up to 1,000)."""
+
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False)
+    task_type = serializers.ChoiceField(choices=Task.TaskType.choices, default="custom")
+    input = serializers.JSONField(required=False)
+    answer_schema = serializers.JSONField(required=False, help_text="optional JSON Schema for answers")
+    labels = serializers.ListField(child=serializers.CharField(), required=False)
+    instructions = serializers.CharField(required=False)
+    slots = serializers.IntegerField(min_value=1, max_value=50, default=1)
+    reward = serializers.CharField(help_text='USD decimal string, at most 6 fractional digits, e.g. "0.05"')
+    assignment_duration_seconds = serializers.IntegerField(min_value=30, max_value=604800, default=3600)
+    lifetime_seconds = serializers.IntegerField(min_value=30, max_value=31536000, default=604800)
+    auto_approval_delay_seconds = serializers.IntegerField(min_value=0, max_value=2592000, required=False)
+    priority = serializers.IntegerField(min_value=0, max_value=100, default=0)
+    workteam_id = serializers.IntegerField(required=False, help_text="the public workforce when left out")
+    batch_id = serializers.IntegerField(required=False)
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    workteam_id = serializers.IntegerField()
+    tasks = serializers.DictField(child=serializers.IntegerField(), help_text="task counts by status")
+    assignments = serializers.DictField(child=serializers.IntegerField(), help_text="assignment counts by status")
+
+    class Meta:
+        model = Batch
+        fields = ["id", "workteam_id", "auto_approval_delay_seconds", "auto_approval_policy", "created_at",
+                  "tasks", "assignments"]
+
+
+class WorkteamSerializer(serializers.ModelSerializer):
+    owner_id = serializers.IntegerField(allow_null=True)
+    member_count = serializers.IntegerField()
+
+    class Meta:
+        model = Workteam
+        fields = ["id", "name", "kind", "owner_id", "member_count", "created_at"]
+
+
+class MemberSerializer(serializers.Serializer):
+    worker_id = serializers.IntegerField(source="worker.id")
+    username = serializers.CharField(source="worker.username")
+    joined_at = serializers.DateTimeField()
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    workteam_id = serializers.IntegerField()
+    workteam_name = serializers.CharField(source="workteam.name")
+    worker_id = serializers.IntegerField()
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "workteam_id", "workteam_name", "worker_id", "status", "created_at", "accepted_at", "revoked_at"]
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiKey
+        fields = ["id", "name", "prefix", "created_at", "revoked_at", "last_used_at"]
+
+
+class ApiKeyCreatedSerializer(ApiKeySerializer):
+    key = serializers.CharField(help_text="the secret; shown only in this response")
+
+    class Meta(ApiKeySerializer.Meta):
+        fields = [*ApiKeySerializer.Meta.fields, "key"]
+
+
+class WorkerTaskSerializer(serializers.Serializer):
+    """What a worker receives for an assignment (``tasks/next`` and websocket ``task``)."""
+
+    assignment_id = serializers.IntegerField(source="id")
+    task_id = serializers.IntegerField()
+    task_type = serializers.CharField(source="task.task_type")
+    title = serializers.CharField(source="task.title")
+    description = serializers.CharField(source="task.description")
+    input = serializers.JSONField(source="task.input")
+    labels = serializers.ListField(source="task.labels", child=serializers.CharField())
+    instructions = serializers.CharField(source="task.instructions")
+    answer_schema = serializers.JSONField(source="task.answer_schema")
+    reward = MoneyField(source="task.reward_micros")
+    deadline = serializers.DateTimeField()
+
+
+class WorkerAssignmentSerializer(serializers.ModelSerializer):
+    task_id = serializers.IntegerField()
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "task_id", "status", "answer", "feedback", "accepted_at", "deadline", "submitted_at",
+                  "approved_at", "rejected_at", "returned_at", "expired_at"]
+
+
+class WorkerCredentialsSerializer(serializers.Serializer):
+    worker_id = serializers.IntegerField()
+    token = serializers.CharField()
+
+
+class WorkerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Worker
+        fields = ["id", "username", "created_at"]

@@ -1,0 +1,116 @@
+"""Worker REST under /api/v1/worker/ (Authorization: Bearer <worker token>)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from .. import access, selectors
+from ..errors import InvalidInput
+from ..models import Assignment, Invitation
+from ..money import format_micros
+from ..services import assignments, dispatch, workers, workteams
+from .base import AnonymousAPIView, WorkerActionAPIView, WorkerAPIView
+from .pagination import paginated_response
+from .serializers import (
+    InvitationSerializer,
+    WorkerAssignmentSerializer,
+    WorkerCredentialsSerializer,
+    WorkerTaskSerializer,
+)
+
+
+class SignupView(AnonymousAPIView):
+    @extend_schema(request=inline_serializer("Signup", {"username": serializers.CharField()}),
+                   responses={201: WorkerCredentialsSerializer}, auth=[])
+    def post(self, request):
+        data = request.data if isinstance(request.data, dict) else {}
+        worker, token = workers.worker_create(username=data.get("username"), join_public=True)
+        return Response({"worker_id": worker.pk, "token": token}, status=201)
+
+
+class TokenRotateView(WorkerAPIView):
+    @extend_schema(request=None, responses=WorkerCredentialsSerializer)
+    def post(self, request):
+        token = workers.worker_token_rotate(worker=self.worker)
+        return Response({"worker_id": self.worker.pk, "token": token})
+
+
+class NextTaskView(WorkerActionAPIView):
+    @extend_schema(request=None, responses={200: WorkerTaskSerializer, 204: None})
+    def post(self, request):
+        assignment = dispatch.assignment_claim(worker=self.worker)
+        if assignment is None:
+            return Response(status=204)
+        return Response(WorkerTaskSerializer(assignment).data)
+
+
+class SubmitView(WorkerActionAPIView):
+    @extend_schema(request=inline_serializer("Submit", {"answer": serializers.JSONField()}),
+                   responses=WorkerAssignmentSerializer)
+    def post(self, request, assignment_id):
+        data = request.data
+        if not isinstance(data, dict) or "answer" not in data:
+            raise InvalidInput.for_field("answer", "is required")
+        assignment = assignments.assignment_submit(
+            worker=self.worker, assignment_id=assignment_id, answer=data["answer"]
+        )
+        return Response(WorkerAssignmentSerializer(assignment).data)
+
+
+class ReturnView(WorkerActionAPIView):
+    @extend_schema(request=None, responses=WorkerAssignmentSerializer)
+    def post(self, request, assignment_id):
+        assignment = assignments.assignment_return(worker=self.worker, assignment_id=assignment_id)
+        return Response(WorkerAssignmentSerializer(assignment).data)
+
+
+class WorkerAssignmentsView(WorkerAPIView):
+    @extend_schema(responses=WorkerAssignmentSerializer(many=True))
+    def get(self, request):
+        queryset = Assignment.objects.filter(worker=self.worker)
+        status = request.query_params.get("status")
+        if status:
+            if status not in Assignment.Status.values:
+                raise InvalidInput.for_field("status", f"must be one of {', '.join(Assignment.Status.values)}")
+            queryset = queryset.filter(status=status)
+        return paginated_response(request, queryset, lambda a: WorkerAssignmentSerializer(a).data)
+
+
+class MeView(WorkerAPIView):
+    @extend_schema(responses=inline_serializer("WorkerMe", {
+        "worker_id": serializers.IntegerField(), "username": serializers.CharField(),
+        "earnings": serializers.CharField(), "paid_out": serializers.CharField(),
+        "reputation": serializers.DictField(), "workteams": serializers.ListField(),
+        "live_assignments": WorkerTaskSerializer(many=True),
+    }))
+    def get(self, request):
+        worker = self.worker
+        memberships = worker.memberships.select_related("workteam").filter(workteam__is_active=True)
+        return Response({
+            "worker_id": worker.pk,
+            "username": worker.username,
+            # No ledger yet (payments issue): nothing has been earned or paid out.
+            "earnings": format_micros(0),
+            "paid_out": format_micros(0),
+            "reputation": {"assignments": selectors.worker_assignment_counts(worker)},
+            "workteams": [
+                {"id": m.workteam_id, "name": m.workteam.name, "kind": m.workteam.kind} for m in memberships
+            ],
+            "live_assignments": WorkerTaskSerializer(selectors.worker_live_assignments(worker), many=True).data,
+        })
+
+
+class WorkerInvitationsView(WorkerAPIView):
+    @extend_schema(responses=InvitationSerializer(many=True))
+    def get(self, request):
+        queryset = Invitation.objects.select_related("workteam").filter(worker=self.worker)
+        return paginated_response(request, queryset, lambda i: InvitationSerializer(i).data)
+
+
+class InvitationAcceptView(WorkerAPIView):
+    @extend_schema(request=None, responses=InvitationSerializer)
+    def post(self, request, invitation_id):
+        invitation = access.access_invitation_as_worker(self.worker, invitation_id)
+        return Response(InvitationSerializer(workteams.invitation_accept(invitation=invitation)).data)

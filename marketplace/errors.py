@@ -1,0 +1,80 @@
+"""Domain errors: plain Python with a stable ``code`` and HTTP ``status``.
+
+Services raise these; the API maps them to ``{"error": {"code", "message", "fields"}}`` in one
+exception handler (``marketplace.api.errors``), and the websocket consumer to ``error`` messages.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status: int = 400
+    code: str = "invalid"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        fields: dict[str, list[str]] | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.fields = fields or {}
+
+
+class InvalidInput(DomainError):
+    status = 400
+    code = "invalid"
+
+    @classmethod
+    def for_field(cls, field: str, message: str) -> InvalidInput:
+        return cls(f"{field}: {message}", fields={field: [message]})
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """A state conflict (409); ``code`` says which (``deadline_passed``, ``not_live``, ...)."""
+
+    status = 409
+    code = "conflict"
+
+
+# Every error code the API can answer with, documented in docs/api.md.
+ERROR_CODES = {
+    "invalid": "The request body, a query parameter or a header is not valid; `fields` says where.",
+    "unauthenticated": "Missing, malformed, revoked or unknown credentials (401).",
+    "forbidden": "The caller is of the wrong kind for this endpoint, or lacks the permission (403).",
+    "not_found": "No such resource, or it is not yours (404); also unknown URLs.",
+    "method_not_allowed": "The path exists but not with this HTTP method (405).",
+    "unsupported_media_type": "The body is not `application/json` (415).",
+    "deadline_passed": "The assignment's deadline has passed; nothing was changed (409).",
+    "already_submitted": "The assignment was already submitted with a different answer (409).",
+    "not_live": "The assignment is no longer live (returned, expired or settled) (409).",
+    "not_submitted": "Only a submitted assignment can be approved or rejected (409).",
+    "already_settled": "The assignment was settled the other way (approved vs rejected) (409).",
+    "task_closed": "The task no longer takes this action (complete, expired or stopped) (409).",
+    "too_many_live_assignments": "The worker already holds the maximum number of live assignments (409).",
+    "already_member": "The worker is already a member of the workteam (409).",
+    "invitation_not_pending": "The invitation was already accepted or revoked (409).",
+    "idempotency_key_reused": "The Idempotency-Key was used before with a different body (422).",
+    "rate_limited": "Too many requests; retry after `Retry-After` seconds (429).",
+    "too_large": "The request body is larger than the limit (413).",
+    "insufficient_balance": "The requester's available balance cannot cover the reserve (402).",
+    "storage_not_allowed": "The S3 bucket or prefix is not registered for the organization (403).",
+    "server_error": "An unexpected error on our side (500); it is a bug, please report it.",
+}

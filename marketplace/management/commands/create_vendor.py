@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from marketplace.errors import DomainError
+from marketplace.services.organizations import vendor_create
+
+from ._output import print_json
+
+
+class Command(BaseCommand):
+    help = "Create a vendor organization with an admin user (portal login, printed once)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("name")
+
+    def handle(self, *args, name, **options):
+        try:
+            created = vendor_create(name=name)
+        except DomainError as exc:
+            raise CommandError(exc.message) from None
+        print_json(self, {
+            "organization_id": created.organization.pk,
+            "admin_username": created.admin_username,
+            "admin_password": created.admin_password,
+        })

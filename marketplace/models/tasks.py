@@ -1,0 +1,135 @@
+from django.db import models
+from django.db.models import F, Q
+
+from .organizations import Organization
+from .workers import Worker
+from .workteams import Workteam
+
+MAX_SLOTS_PER_TASK = 50
+
+
+class Batch(models.Model):
+    """A requester's group of tasks posted together; carries the policies every task follows."""
+
+    class AutoApprovalPolicy(models.TextChoices):
+        # Approve every submitted answer once the delay passes. Disagreeing with the crowd is
+        # never by itself a reason to withhold pay (DESIGN.md "State machines").
+        APPROVE_ALL = "approve_all"
+
+    requester = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="batches")
+    workteam = models.ForeignKey(Workteam, on_delete=models.PROTECT, related_name="batches")
+    auto_approval_delay_seconds = models.PositiveIntegerField()
+    auto_approval_policy = models.CharField(
+        max_length=32, choices=AutoApprovalPolicy.choices, default=AutoApprovalPolicy.APPROVE_ALL
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Task(models.Model):
+    """The unit of work offered to workers, wanting answers from ``slots`` distinct workers.
+
+    ``slots_used`` counts live, submitted and settled assignments (rule 2 holds by a check
+    constraint on it); ``slots_submitted`` counts submitted and settled ones. ``requester`` and
+    ``workteam`` repeat the batch's so the claim query reads one table.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        FULL = "full"
+        COMPLETE = "complete"
+        EXPIRED = "expired"
+        STOPPED = "stopped"
+
+    class TaskType(models.TextChoices):
+        CUSTOM = "custom"
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="tasks")
+    requester = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="tasks")
+    workteam = models.ForeignKey(Workteam, on_delete=models.PROTECT, related_name="tasks")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    task_type = models.CharField(max_length=40, choices=TaskType.choices, default=TaskType.CUSTOM)
+    input = models.JSONField(default=dict)
+    answer_schema = models.JSONField(null=True, blank=True)
+    labels = models.JSONField(default=list)
+    instructions = models.TextField(blank=True)
+    slots = models.PositiveSmallIntegerField()
+    slots_used = models.PositiveSmallIntegerField(default=0)
+    slots_submitted = models.PositiveSmallIntegerField(default=0)
+    reward_micros = models.BigIntegerField()
+    assignment_duration_seconds = models.PositiveIntegerField()
+    lifetime_seconds = models.PositiveIntegerField()
+    expires_at = models.DateTimeField()
+    priority = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(slots__gte=1, slots__lte=MAX_SLOTS_PER_TASK), name="task_slots_range"),
+            models.CheckConstraint(condition=Q(slots_used__lte=F("slots")), name="task_slots_used_within_slots"),
+            models.CheckConstraint(condition=Q(slots_submitted__lte=F("slots_used")), name="task_submitted_within_used"),
+            models.CheckConstraint(condition=Q(priority__lte=100), name="task_priority_range"),
+        ]
+        indexes = [
+            # The claim walks one requester's open work, highest priority then oldest first.
+            models.Index(
+                F("requester"), F("priority").desc(), F("id"),
+                condition=Q(status="open"), name="task_open_queue",
+            ),
+            models.Index(fields=["expires_at"], condition=Q(status__in=["open", "full"]), name="task_live_expiry"),
+            models.Index(fields=["requester", "id"], name="task_by_requester"),
+            models.Index(fields=["batch", "id"], name="task_by_batch"),
+        ]
+
+
+class RequesterDispatchState(models.Model):
+    """When a requester's work was last handed out: requesters are served least recently first."""
+
+    requester = models.OneToOneField(Organization, primary_key=True, on_delete=models.PROTECT)
+    last_served_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["last_served_at"], name="dispatch_state_by_served")]
+
+
+class Assignment(models.Model):
+    """One worker's claim on one task (DESIGN.md "State machines")."""
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted"
+        SUBMITTED = "submitted"
+        APPROVED = "approved"
+        REJECTED = "rejected"
+        RETURNED = "returned"
+        EXPIRED = "expired"
+
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="assignments")
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="assignments")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACCEPTED)
+    answer = models.JSONField(null=True, blank=True)
+    feedback = models.TextField(blank=True)
+    accepted_at = models.DateTimeField()
+    deadline = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    auto_approve_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # Rule 1: a worker holds at most one assignment per task, ever.
+            models.UniqueConstraint(fields=["task", "worker"], name="one_assignment_per_worker_per_task"),
+        ]
+        indexes = [
+            models.Index(fields=["worker", "status"], name="assignment_by_worker_status"),
+            models.Index(fields=["deadline"], condition=Q(status="accepted"), name="assignment_live_deadline"),
+            models.Index(fields=["auto_approve_at"], condition=Q(status="submitted"), name="assignment_auto_approval"),
+        ]
+
+    LIVE_STATUSES = (Status.ACCEPTED,)
+    SLOT_HOLDING_STATUSES = (Status.ACCEPTED, Status.SUBMITTED, Status.APPROVED, Status.REJECTED)

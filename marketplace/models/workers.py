@@ -1,0 +1,15 @@
+from django.db import models
+
+
+class Worker(models.Model):
+    """A labeler. Authenticates with a bearer token stored as a SHA-256 hash (rotatable)."""
+
+    username = models.CharField(max_length=150, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    token_prefix = models.CharField(max_length=16)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    token_rotated_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.username

@@ -1,0 +1,68 @@
+from django.db import models
+from django.db.models import Q
+
+from .organizations import Organization
+from .workers import Worker
+
+
+class Workteam(models.Model):
+    """A named group of workers. The public workforce is the one workteam of kind ``public``."""
+
+    class Kind(models.TextChoices):
+        PUBLIC = "public"
+        PRIVATE = "private"
+        VENDOR = "vendor"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    owner = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="workteams"
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(Worker, through="WorkteamMembership", related_name="workteams")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind"], condition=Q(kind="public"), name="one_public_workforce"),
+            models.CheckConstraint(
+                condition=Q(kind="public", owner__isnull=True) | (~Q(kind="public") & Q(owner__isnull=False)),
+                name="workteam_owner_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"
+
+
+class WorkteamMembership(models.Model):
+    workteam = models.ForeignKey(Workteam, on_delete=models.PROTECT, related_name="memberships")
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="memberships")
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workteam", "worker"], name="workteam_member_unique")]
+        indexes = [models.Index(fields=["worker", "workteam"], name="membership_by_worker")]
+
+
+class Invitation(models.Model):
+    """A private workteam owner's invitation to one worker (by worker id)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        ACCEPTED = "accepted"
+        REVOKED = "revoked"
+
+    workteam = models.ForeignKey(Workteam, on_delete=models.PROTECT, related_name="invitations")
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="invitations")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workteam", "worker"], condition=Q(status="pending"), name="one_pending_invitation"
+            )
+        ]

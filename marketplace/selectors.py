@@ -1,0 +1,39 @@
+"""Reads that shape data for callers (writes live in ``services``)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from .models import Assignment, Batch, Task, Worker, Workteam
+
+
+def batch_progress(batch: Batch) -> dict[str, dict[str, int]]:
+    """Counts of the batch's tasks and assignments by status (every status present, 0 if none)."""
+    tasks = dict.fromkeys(Task.Status.values, 0)
+    for row in Task.objects.filter(batch=batch).values("status").annotate(n=Count("id")):
+        tasks[row["status"]] = row["n"]
+    assignments = dict.fromkeys(Assignment.Status.values, 0)
+    for row in Assignment.objects.filter(task__batch=batch).values("status").annotate(n=Count("id")):
+        assignments[row["status"]] = row["n"]
+    tasks["total"] = sum(tasks.values())
+    assignments["total"] = sum(assignments.values())
+    return {"tasks": tasks, "assignments": assignments}
+
+
+def workteams_with_member_counts(queryset: QuerySet[Workteam]) -> QuerySet[Workteam]:
+    return queryset.annotate(member_count=Count("memberships"))
+
+
+def worker_assignment_counts(worker: Worker) -> dict[str, int]:
+    """The worker's assignments by status: the counting part of its reputation record."""
+    counts = dict.fromkeys(Assignment.Status.values, 0)
+    for row in Assignment.objects.filter(worker=worker).values("status").annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+def worker_live_assignments(worker: Worker) -> QuerySet[Assignment]:
+    return Assignment.objects.select_related("task").filter(
+        worker=worker, status=Assignment.Status.ACCEPTED, deadline__gt=timezone.now()
+    ).order_by("id")

@@ -1,0 +1,138 @@
+"""What happens to an assignment after the claim: submit, return, approve, reject.
+
+Every function locks the assignment row first, then touches its task (the fixed lock order),
+and is idempotent where DESIGN.md rule 5 says so.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ..access import access_assignment_as_requester, access_assignment_as_worker
+from ..errors import Conflict, InvalidInput
+from ..models import Assignment, Organization, Task, Worker
+from .expiry import release_slot
+from .tasks import STATUS_AFTER_SUBMIT, validate_answer
+
+SETTLED = (Assignment.Status.APPROVED, Assignment.Status.REJECTED)
+ANSWERED = (Assignment.Status.SUBMITTED, *SETTLED)
+
+
+def assignment_submit(*, worker: Worker, assignment_id: object, answer: object) -> Assignment:
+    """Submit ``answer`` to the worker's live assignment.
+
+    The identical answer again is accepted (returns the assignment unchanged); a different one
+    is ``Conflict(already_submitted)``. After the deadline: ``Conflict(deadline_passed)``,
+    nothing changed. A returned or expired assignment: ``Conflict(not_live)``. An answer failing
+    the task's schema: ``InvalidInput`` on ``answer.*``.
+    """
+    with transaction.atomic():
+        assignment = access_assignment_as_worker(worker, assignment_id, lock=True)
+        now = timezone.now()  # read under the lock, so a wait cannot carry a late submit through
+        if assignment.status in ANSWERED:
+            if assignment.answer == answer:
+                return assignment
+            raise Conflict("this assignment was already submitted with another answer", code="already_submitted")
+        if assignment.status != Assignment.Status.ACCEPTED:
+            raise Conflict(f"this assignment is {assignment.status}", code="not_live")
+        if now >= assignment.deadline:
+            raise Conflict("the assignment's deadline has passed", code="deadline_passed")
+        validate_answer(assignment.task, answer)
+        assignment.status = Assignment.Status.SUBMITTED
+        assignment.answer = answer
+        assignment.submitted_at = now
+        assignment.auto_approve_at = now + timedelta(seconds=assignment.task.batch.auto_approval_delay_seconds)
+        assignment.save(update_fields=["status", "answer", "submitted_at", "auto_approve_at"])
+        Task.objects.filter(pk=assignment.task_id).update(
+            slots_submitted=F("slots_submitted") + 1, status=STATUS_AFTER_SUBMIT
+        )
+    return assignment
+
+
+def assignment_return(*, worker: Worker, assignment_id: object) -> Assignment:
+    """Give a live assignment back; its slot is offered again. Returning twice is a no-op."""
+    with transaction.atomic():
+        assignment = access_assignment_as_worker(worker, assignment_id, lock=True)
+        if assignment.status == Assignment.Status.RETURNED:
+            return assignment
+        if assignment.status != Assignment.Status.ACCEPTED:
+            code = "already_submitted" if assignment.status in ANSWERED else "not_live"
+            raise Conflict(f"this assignment is {assignment.status}", code=code)
+        now = timezone.now()
+        assignment.status = Assignment.Status.RETURNED
+        assignment.returned_at = now
+        assignment.save(update_fields=["status", "returned_at"])
+        release_slot(assignment.task_id)
+    return assignment
+
+
+def _settle(assignment: Assignment, *, to_status: str, feedback: str) -> Assignment:
+    if assignment.status == to_status:
+        return assignment  # approving an approved assignment again pays nothing more
+    if assignment.status in SETTLED:
+        raise Conflict(f"this assignment was already {assignment.status}", code="already_settled")
+    if assignment.status != Assignment.Status.SUBMITTED:
+        raise Conflict(f"this assignment is {assignment.status}, not submitted", code="not_submitted")
+    now = timezone.now()
+    assignment.status = to_status
+    assignment.feedback = feedback
+    if to_status == Assignment.Status.APPROVED:
+        assignment.approved_at = now
+    else:
+        assignment.rejected_at = now
+    assignment.save(update_fields=["status", "feedback", "approved_at", "rejected_at"])
+    return assignment
+
+
+def _check_feedback(feedback: object) -> str:
+    if not isinstance(feedback, str) or len(feedback) > 10_000:
+        raise InvalidInput.for_field("feedback", "must be a string of at most 10000 characters")
+    return feedback
+
+
+def assignment_approve(*, requester: Organization, assignment_id: object, feedback: object = "") -> Assignment:
+    """Approve a submitted assignment (idempotent). Payment hooks in here (payments issue)."""
+    feedback = _check_feedback(feedback)
+    with transaction.atomic():
+        assignment = access_assignment_as_requester(requester, assignment_id, lock=True)
+        return _settle(assignment, to_status=Assignment.Status.APPROVED, feedback=feedback)
+
+
+def assignment_reject(*, requester: Organization, assignment_id: object, feedback: object = "") -> Assignment:
+    """Reject a submitted assignment (idempotent). Its slot stays used: add a slot to replace it."""
+    feedback = _check_feedback(feedback)
+    with transaction.atomic():
+        assignment = access_assignment_as_requester(requester, assignment_id, lock=True)
+        return _settle(assignment, to_status=Assignment.Status.REJECTED, feedback=feedback)
+
+
+def assignment_auto_approve(*, assignment_id: int) -> bool:
+    """Approve a submitted assignment whose batch's delay has passed (sweep; compare-and-set).
+
+    Returns whether this call approved it. The batch policy ``approve_all`` approves every
+    answer; gold-check policies arrive with quality control.
+    """
+    with transaction.atomic():
+        assignment = (
+            Assignment.objects.select_for_update(no_key=True)
+            .select_related("task")
+            .filter(pk=assignment_id, status=Assignment.Status.SUBMITTED, auto_approve_at__lte=timezone.now())
+            .first()
+        )
+        if assignment is None:
+            return False
+        _settle(assignment, to_status=Assignment.Status.APPROVED, feedback="")
+        return True
+
+
+__all__ = [
+    "assignment_approve",
+    "assignment_auto_approve",
+    "assignment_reject",
+    "assignment_return",
+    "assignment_submit",
+]

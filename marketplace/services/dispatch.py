@@ -1,0 +1,124 @@
+"""Dispatch: the one eligibility rule and the one claim service (REST and websockets alike).
+
+Concurrency design (PostgreSQL):
+- a worker's own claims are serialized by a ``FOR NO KEY UPDATE`` on its row, so the
+  live-assignment cap is a plain count under that lock (no check-then-act across workers);
+- candidate tasks are taken with ``FOR NO KEY UPDATE SKIP LOCKED`` through the partial index
+  ``task_open_queue`` (requester, priority desc, id) where status is open: claimers never wait
+  on each other's task rows, they take the next one;
+- rule 1 is the unique constraint (task, worker); rule 2 the check constraint
+  ``slots_used <= slots``, raised only by the guarded counter UPDATE.
+On SQLite, transactions are IMMEDIATE, so claims serialize and stay correct.
+
+Lock order everywhere: worker → assignment → task → requester dispatch state (skip-locked).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, QuerySet
+from django.utils import timezone
+
+from ..errors import Conflict
+from ..models import Assignment, RequesterDispatchState, Task, Worker, WorkteamMembership
+from .expiry import assignments_expire
+from .tasks import STATUS_AFTER_CLAIM
+
+CANDIDATE_REQUESTERS_PER_CLAIM = 50
+
+
+def eligible_workteam_ids(worker: Worker) -> list[int]:
+    """The active workteams whose work this worker may take."""
+    return list(
+        WorkteamMembership.objects.filter(worker=worker, workteam__is_active=True).values_list("workteam_id", flat=True)
+    )
+
+
+def eligible_tasks(*, worker: Worker, workteam_ids: list[int], now: datetime) -> QuerySet[Task]:
+    """The one eligibility rule: open, unexpired tasks of the worker's workteams that it has
+    never held. Later rules (qualifications, blocks, vendor capacity) narrow this queryset."""
+    held_before = Assignment.objects.filter(task=OuterRef("pk"), worker=worker)
+    return Task.objects.filter(
+        status=Task.Status.OPEN, workteam_id__in=workteam_ids, expires_at__gt=now
+    ).exclude(Exists(held_before))
+
+
+def live_assignment_count(worker: Worker, now: datetime) -> int:
+    return Assignment.objects.filter(worker=worker, status=Assignment.Status.ACCEPTED, deadline__gt=now).count()
+
+
+def _requesters_in_fair_order(eligible: QuerySet[Task]) -> list[int]:
+    """Requesters with eligible work, the least recently served first (never served first)."""
+    has_work = eligible.filter(requester=OuterRef("requester"))
+    return list(
+        RequesterDispatchState.objects.filter(Exists(has_work))
+        .order_by(F("last_served_at").asc(nulls_first=True), "requester_id")
+        .values_list("requester_id", flat=True)[:CANDIDATE_REQUESTERS_PER_CLAIM]
+    )
+
+
+def _lock_next_task(eligible: QuerySet[Task], requester_id: int) -> Task | None:
+    return (
+        eligible.filter(requester_id=requester_id)
+        .order_by("-priority", "id")
+        .select_for_update(skip_locked=True, no_key=True, of=("self",))
+        .first()
+    )
+
+
+def _mark_requester_served(requester_id: int, now: datetime) -> None:
+    # Skip-locked: when another claim holds the row it is stamping "now" too, so waiting would
+    # only serialize every claim of one requester on this row.
+    locked = list(
+        RequesterDispatchState.objects.select_for_update(skip_locked=True, no_key=True)
+        .filter(pk=requester_id)
+        .values_list("pk", flat=True)
+    )
+    if locked:
+        RequesterDispatchState.objects.filter(pk=requester_id).update(last_served_at=now)
+
+
+def assignment_claim(*, worker: Worker) -> Assignment | None:
+    """Give ``worker`` an assignment on the best task it may take, or ``None`` if none is open.
+
+    Raises ``Conflict(too_many_live_assignments)`` at the live-assignment cap. The worker's
+    own overdue assignments are expired first (they no longer count as live). Best means: the
+    requester served least recently, then within it the highest priority, then the oldest task.
+    """
+    cap = settings.GROUNDWORK["MAX_LIVE_ASSIGNMENTS_PER_WORKER"]
+    with transaction.atomic():
+        list(Worker.objects.select_for_update(no_key=True).filter(pk=worker.pk).values_list("pk"))
+        now = timezone.now()
+        overdue = list(
+            Assignment.objects.filter(worker=worker, status=Assignment.Status.ACCEPTED, deadline__lte=now)
+            .values_list("pk", flat=True)
+        )
+        if overdue:
+            assignments_expire(assignment_ids=overdue, now=now)
+        if live_assignment_count(worker, now) >= cap:
+            raise Conflict(
+                f"you already hold {cap} live assignments; submit or return one first",
+                code="too_many_live_assignments",
+            )
+        workteam_ids = eligible_workteam_ids(worker)
+        if not workteam_ids:
+            return None
+        eligible = eligible_tasks(worker=worker, workteam_ids=workteam_ids, now=now)
+        task = None
+        for requester_id in _requesters_in_fair_order(eligible):
+            task = _lock_next_task(eligible, requester_id)
+            if task is not None:
+                break
+        if task is None:
+            return None
+        assignment = Assignment.objects.create(
+            task=task, worker=worker, status=Assignment.Status.ACCEPTED, accepted_at=now,
+            deadline=now + timedelta(seconds=task.assignment_duration_seconds),
+        )
+        Task.objects.filter(pk=task.pk).update(slots_used=F("slots_used") + 1, status=STATUS_AFTER_CLAIM)
+        _mark_requester_served(task.requester_id, now)
+    assignment.task = task
+    return assignment

@@ -1,0 +1,315 @@
+"""Posting tasks in batches, and the task services later issues build on (add slots, close)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import jsonschema
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, F, Value, When
+from django.utils import timezone
+
+from ..access import access_batch, access_targetable_workteam
+from ..errors import Conflict, InvalidInput, NotFound
+from ..models import Batch, Organization, RequesterDispatchState, Task
+from ..models.tasks import MAX_SLOTS_PER_TASK
+from ..money import parse_amount_micros
+
+MAX_TASKS_PER_CALL = 1000
+ASSIGNMENT_DURATION_RANGE = (30, 7 * 86400)
+LIFETIME_RANGE = (30, 365 * 86400)
+AUTO_APPROVAL_DELAY_RANGE = (0, 30 * 86400)
+PRIORITY_RANGE = (0, 100)
+TASK_FIELDS = {
+    "title", "description", "task_type", "input", "answer_schema", "labels", "instructions",
+    "slots", "reward", "assignment_duration_seconds", "lifetime_seconds",
+    "auto_approval_delay_seconds", "priority", "workteam_id", "batch_id",
+}
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One task to post, validated. ``workteam_id`` and ``auto_approval_delay_seconds`` are the
+    batch's: ``None`` means "the batch's, or the default"."""
+
+    title: str
+    description: str
+    task_type: str
+    input: Any
+    answer_schema: dict | None
+    labels: list[str]
+    instructions: str
+    slots: int
+    reward_micros: int
+    assignment_duration_seconds: int
+    lifetime_seconds: int
+    priority: int
+    workteam_id: int | None
+    auto_approval_delay_seconds: int | None
+
+
+class _FieldErrors:
+    """Collects errors under dotted paths (``"3.slots"``) so one 400 names every bad field."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(f"{self.prefix}{field}", []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            first = next(iter(self.errors))
+            raise InvalidInput(f"{first}: {self.errors[first][0]}", fields=self.errors)
+
+
+def _int_in_range(data: dict, field: str, default: int | None, bounds: tuple[int, int], errors: _FieldErrors) -> int | None:
+    value = data.get(field, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors.add(field, "must be an integer")
+        return None
+    low, high = bounds
+    if not low <= value <= high:
+        errors.add(field, f"must be between {low} and {high}")
+        return None
+    return value
+
+
+def _text(data: dict, field: str, errors: _FieldErrors, *, required: bool, max_length: int) -> str:
+    value = data.get(field, "")
+    if not isinstance(value, str):
+        errors.add(field, "must be a string")
+        return ""
+    if required and not value.strip():
+        errors.add(field, "is required")
+    elif len(value) > max_length:
+        errors.add(field, f"must be at most {max_length} characters")
+    return value
+
+
+def parse_task_spec(data: object, *, prefix: str = "") -> TaskSpec:
+    """Validate one task as given to ``POST /api/v1/tasks``; raises ``InvalidInput`` naming every
+    bad field under ``prefix`` (``"3."`` for the fourth task of a list)."""
+    if not isinstance(data, dict):
+        raise InvalidInput.for_field(prefix.rstrip(".") or "non_field_errors", "must be a JSON object")
+    errors = _FieldErrors(prefix)
+    for unknown in sorted(set(data) - TASK_FIELDS):
+        errors.add(unknown, "is not a known field")
+    defaults = settings.GROUNDWORK
+    title = _text(data, "title", errors, required=True, max_length=200)
+    description = _text(data, "description", errors, required=False, max_length=10_000)
+    instructions = _text(data, "instructions", errors, required=False, max_length=100_000)
+    task_type = data.get("task_type", Task.TaskType.CUSTOM)
+    if task_type not in Task.TaskType.values:
+        errors.add("task_type", f"must be one of {', '.join(Task.TaskType.values)}")
+    task_input = data.get("input", {})
+    answer_schema = data.get("answer_schema")
+    if answer_schema is not None:
+        if not isinstance(answer_schema, dict):
+            errors.add("answer_schema", "must be a JSON Schema object")
+        else:
+            try:
+                jsonschema.validators.validator_for(answer_schema).check_schema(answer_schema)
+            except jsonschema.SchemaError as exc:
+                errors.add("answer_schema", f"is not a valid JSON Schema: {exc.message}")
+    labels = data.get("labels", [])
+    if not isinstance(labels, list) or not all(isinstance(x, str) and x for x in labels):
+        errors.add("labels", "must be a list of non-empty strings")
+        labels = []
+    elif len(set(labels)) != len(labels):
+        errors.add("labels", "must not repeat a label")
+    slots = _int_in_range(data, "slots", 1, (1, MAX_SLOTS_PER_TASK), errors)
+    reward_micros = 0
+    if "reward" not in data:
+        errors.add("reward", "is required")
+    else:
+        try:
+            reward_micros = parse_amount_micros(data["reward"])
+        except ValueError as exc:
+            errors.add("reward", str(exc))
+    duration = _int_in_range(
+        data, "assignment_duration_seconds", defaults["ASSIGNMENT_DURATION_SECONDS"], ASSIGNMENT_DURATION_RANGE, errors
+    )
+    lifetime = _int_in_range(data, "lifetime_seconds", defaults["TASK_LIFETIME_SECONDS"], LIFETIME_RANGE, errors)
+    priority = _int_in_range(data, "priority", 0, PRIORITY_RANGE, errors)
+    delay = _int_in_range(data, "auto_approval_delay_seconds", None, AUTO_APPROVAL_DELAY_RANGE, errors)
+    workteam_id = data.get("workteam_id")
+    if workteam_id is not None and (isinstance(workteam_id, bool) or not isinstance(workteam_id, int)):
+        errors.add("workteam_id", "must be an integer")
+    errors.raise_if_any()
+    return TaskSpec(
+        title=title, description=description, task_type=task_type, input=task_input,
+        answer_schema=answer_schema, labels=labels, instructions=instructions, slots=slots or 1,
+        reward_micros=reward_micros, assignment_duration_seconds=duration or 0,
+        lifetime_seconds=lifetime or 0, priority=priority or 0, workteam_id=workteam_id,
+        auto_approval_delay_seconds=delay,
+    )
+
+
+def parse_task_specs(payload: object) -> tuple[list[TaskSpec], object]:
+    """Parse one task (an object) or up to 1,000 (a list); returns the specs and the ``batch_id``
+    named in the payload (which must be the same across a list)."""
+    if isinstance(payload, dict):
+        return [parse_task_spec(payload)], payload.get("batch_id")
+    if not isinstance(payload, list):
+        raise InvalidInput("the body must be a task object or a list of them", fields={"non_field_errors": ["must be an object or a list"]})
+    if not payload:
+        raise InvalidInput("the list of tasks is empty", fields={"non_field_errors": ["must hold at least one task"]})
+    if len(payload) > MAX_TASKS_PER_CALL:
+        raise InvalidInput(
+            f"at most {MAX_TASKS_PER_CALL} tasks per call", fields={"non_field_errors": [f"at most {MAX_TASKS_PER_CALL} tasks"]}
+        )
+    specs: list[TaskSpec] = []
+    errors: dict[str, list[str]] = {}
+    for index, item in enumerate(payload):
+        try:
+            specs.append(parse_task_spec(item, prefix=f"{index}."))
+        except InvalidInput as exc:
+            errors.update(exc.fields)
+    batch_ids = [item.get("batch_id") for item in payload if isinstance(item, dict)]
+    for index, batch_id in enumerate(batch_ids):
+        if batch_id != batch_ids[0]:
+            errors.setdefault(f"{index}.batch_id", []).append("must be the same for every task of one call")
+    if errors:
+        first = next(iter(errors))
+        raise InvalidInput(f"{first}: {errors[first][0]}", fields=errors)
+    return specs, batch_ids[0]
+
+
+def _batch_value(specs: list[TaskSpec], field: str, named: object | None) -> object | None:
+    """The one value of a batch-level field across the specs; a differing value is a 400."""
+    values = [getattr(spec, field) for spec in specs]
+    given = [(index, value) for index, value in enumerate(values) if value is not None]
+    expected = named if named is not None else (given[0][1] if given else None)
+    for index, value in given:
+        if value != expected:
+            path = f"{index}.{field}" if len(specs) > 1 else field
+            reason = "differs from the named batch's" if named is not None else "must be the same for every task of one call"
+            raise InvalidInput.for_field(path, reason)
+    return expected
+
+
+def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: object = None) -> list[Task]:
+    """Create the tasks, all or nothing and in order, in the named batch or in a new one.
+
+    A new batch takes the calls' ``workteam_id`` (the public workforce when left out) and
+    ``auto_approval_delay_seconds`` (the default when left out).
+    """
+    from .workteams import public_workforce
+
+    now = timezone.now()
+    with transaction.atomic():
+        if batch_id is not None:
+            try:
+                batch = access_batch(requester, batch_id)
+            except NotFound:
+                raise InvalidInput.for_field("batch_id", "no such batch") from None
+            _batch_value(specs, "workteam_id", batch.workteam_id)
+            _batch_value(specs, "auto_approval_delay_seconds", batch.auto_approval_delay_seconds)
+        else:
+            workteam_id = _batch_value(specs, "workteam_id", None)
+            delay = _batch_value(specs, "auto_approval_delay_seconds", None)
+            if workteam_id is None:
+                workteam = public_workforce()
+            else:
+                try:
+                    workteam = access_targetable_workteam(requester, workteam_id)
+                except NotFound:
+                    raise InvalidInput.for_field("workteam_id", "no such workteam") from None
+            batch = Batch.objects.create(
+                requester=requester, workteam=workteam,
+                auto_approval_delay_seconds=(
+                    delay if delay is not None else settings.GROUNDWORK["AUTO_APPROVAL_DELAY_SECONDS"]
+                ),
+            )
+        RequesterDispatchState.objects.get_or_create(requester=requester)
+        tasks = [
+            Task(
+                batch=batch, requester=requester, workteam_id=batch.workteam_id, title=spec.title,
+                description=spec.description, task_type=spec.task_type, input=spec.input,
+                answer_schema=spec.answer_schema, labels=spec.labels, instructions=spec.instructions,
+                slots=spec.slots, reward_micros=spec.reward_micros,
+                assignment_duration_seconds=spec.assignment_duration_seconds,
+                lifetime_seconds=spec.lifetime_seconds,
+                expires_at=now + timedelta(seconds=spec.lifetime_seconds), priority=spec.priority,
+            )
+            for spec in specs
+        ]
+        created = Task.objects.bulk_create(tasks)
+    return created
+
+
+def validate_answer(task: Task, answer: object) -> None:
+    """Check an answer against the task type's schema; raises ``InvalidInput`` on ``answer.*``."""
+    if not isinstance(answer, dict):
+        raise InvalidInput.for_field("answer", "must be a JSON object")
+    if task.answer_schema:
+        validator = jsonschema.validators.validator_for(task.answer_schema)(task.answer_schema)
+        problems = sorted(validator.iter_errors(answer), key=lambda e: list(e.absolute_path))
+        if problems:
+            fields: dict[str, list[str]] = {}
+            for problem in problems:
+                path = ".".join(["answer", *(str(part) for part in problem.absolute_path)])
+                fields.setdefault(path, []).append(problem.message)
+            first = next(iter(fields))
+            raise InvalidInput(f"{first}: {fields[first][0]}", fields=fields)
+
+
+def task_add_slots(*, task: Task, add: int) -> Task:
+    """Add ``add`` slots (to replace rejected work, or for dynamic redundancy).
+
+    A full or complete task becomes open again; an expired or stopped one refuses (409).
+    Takes the task row lock.
+    """
+    if isinstance(add, bool) or not isinstance(add, int) or add < 1:
+        raise InvalidInput.for_field("add", "must be a positive integer")
+    with transaction.atomic():
+        locked = Task.objects.select_for_update(no_key=True).get(pk=task.pk)
+        if locked.status in (Task.Status.EXPIRED, Task.Status.STOPPED):
+            raise Conflict(f"the task is {locked.status}", code="task_closed")
+        if locked.slots + add > MAX_SLOTS_PER_TASK:
+            raise InvalidInput.for_field("add", f"a task has at most {MAX_SLOTS_PER_TASK} slots (it has {locked.slots})")
+        Task.objects.filter(pk=task.pk).update(slots=F("slots") + add, status=Task.Status.OPEN, closed_at=None)
+        locked.refresh_from_db()
+    return locked
+
+
+def _close(task: Task, *, to_status: str, now: datetime) -> Task:
+    with transaction.atomic():
+        updated = Task.objects.filter(pk=task.pk, status__in=[Task.Status.OPEN, Task.Status.FULL]).update(
+            status=to_status, closed_at=now
+        )
+        task.refresh_from_db()
+    if not updated and task.status != to_status:
+        raise Conflict(f"the task is already {task.status}", code="task_closed")
+    return task
+
+
+def task_close(*, task: Task) -> Task:
+    """Close a task early as complete: no new assignments; live ones may still be submitted."""
+    return _close(task, to_status=Task.Status.COMPLETE, now=timezone.now())
+
+
+def task_stop(*, task: Task) -> Task:
+    """Stop a task (idempotent): no new assignments; live ones may still be submitted until
+    their deadlines, so stopping never throws away work in progress."""
+    return _close(task, to_status=Task.Status.STOPPED, now=timezone.now())
+
+
+# Used by the claim and by submit/return/expire to move a task between open, full and complete.
+STATUS_AFTER_CLAIM = Case(
+    When(slots_used__gte=F("slots") - 1, status=Task.Status.OPEN, then=Value(Task.Status.FULL)),
+    default=F("status"),
+)
+STATUS_AFTER_RELEASE = Case(When(status=Task.Status.FULL, then=Value(Task.Status.OPEN)), default=F("status"))
+STATUS_AFTER_SUBMIT = Case(
+    When(slots_submitted__gte=F("slots") - 1, status__in=[Task.Status.OPEN, Task.Status.FULL],
+         then=Value(Task.Status.COMPLETE)),
+    default=F("status"),
+)

@@ -1,0 +1,49 @@
+"""Worker accounts and their tokens."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..credentials import WORKER_TOKEN_PREFIX, display_prefix, hash_secret, new_secret
+from ..errors import InvalidInput
+from ..models import Worker, Workteam
+from .workteams import public_workforce, workteam_add_member
+
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@+-]{3,150}$")
+
+
+def worker_create(*, username: str, join_public: bool = True, workteams: Iterable[Workteam] = ()) -> tuple[Worker, str]:
+    """Create a worker and return it with its token (shown once).
+
+    ``join_public`` puts it in the public workforce; ``workteams`` adds it to others directly
+    (the operator path; requesters invite instead).
+    """
+    if not isinstance(username, str) or not USERNAME_PATTERN.match(username):
+        raise InvalidInput.for_field(
+            "username", "must be 3 to 150 characters: letters, digits and _ . @ + -"
+        )
+    token = new_secret(WORKER_TOKEN_PREFIX)
+    try:
+        with transaction.atomic():
+            worker = Worker.objects.create(
+                username=username, token_hash=hash_secret(token), token_prefix=display_prefix(token)
+            )
+            targets = ([public_workforce()] if join_public else []) + list(workteams)
+            for workteam in targets:
+                workteam_add_member(workteam=workteam, worker=worker)
+    except IntegrityError:
+        raise InvalidInput.for_field("username", "is already taken") from None
+    return worker, token
+
+
+def worker_token_rotate(*, worker: Worker) -> str:
+    """Replace the worker's token; the old one stops working at once. Returns the new token."""
+    token = new_secret(WORKER_TOKEN_PREFIX)
+    Worker.objects.filter(pk=worker.pk).update(
+        token_hash=hash_secret(token), token_prefix=display_prefix(token), token_rotated_at=timezone.now()
+    )
+    return token

@@ -1,0 +1,82 @@
+"""Workteams, memberships and invitations to private workteams."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..errors import Conflict, InvalidInput
+from ..models import Invitation, Organization, Worker, Workteam, WorkteamMembership
+
+PUBLIC_WORKFORCE_NAME = "Public workforce"
+
+
+def public_workforce() -> Workteam:
+    """The public workforce's workteam (created by a migration; made here if it is missing)."""
+    workteam = Workteam.objects.filter(kind=Workteam.Kind.PUBLIC).first()
+    if workteam is None:
+        try:
+            with transaction.atomic():
+                workteam = Workteam.objects.create(name=PUBLIC_WORKFORCE_NAME, kind=Workteam.Kind.PUBLIC)
+        except IntegrityError:  # created concurrently
+            workteam = Workteam.objects.get(kind=Workteam.Kind.PUBLIC)
+    return workteam
+
+
+def workteam_create(*, owner: Organization, name: str) -> Workteam:
+    """A private workteam for a requester, or a vendor workteam for a vendor."""
+    name = (name or "").strip() if isinstance(name, str) else ""
+    if not name or len(name) > 200:
+        raise InvalidInput.for_field("name", "must be 1 to 200 characters")
+    kind = Workteam.Kind.VENDOR if owner.kind == Organization.Kind.VENDOR else Workteam.Kind.PRIVATE
+    return Workteam.objects.create(name=name, kind=kind, owner=owner)
+
+
+def workteam_add_member(*, workteam: Workteam, worker: Worker) -> WorkteamMembership:
+    """Add a worker to a workteam (idempotent: an existing membership is returned)."""
+    membership, _ = WorkteamMembership.objects.get_or_create(workteam=workteam, worker=worker)
+    return membership
+
+
+def workteam_remove_member(*, workteam: Workteam, worker_id: int) -> bool:
+    """Remove a member. Its live assignments stay live until submitted or expired (as stopping a
+    task does, removing never throws away work in progress). Returns whether it was a member."""
+    deleted, _ = WorkteamMembership.objects.filter(workteam=workteam, worker_id=worker_id).delete()
+    return deleted > 0
+
+
+def invitation_create(*, workteam: Workteam, worker: Worker) -> Invitation:
+    """Invite a worker to a private workteam (one pending invitation per worker and team)."""
+    if workteam.kind != Workteam.Kind.PRIVATE:
+        raise InvalidInput.for_field("workteam_id", "only private workteams take invitations")
+    if WorkteamMembership.objects.filter(workteam=workteam, worker=worker).exists():
+        raise Conflict("the worker is already a member", code="already_member")
+    try:
+        with transaction.atomic():
+            return Invitation.objects.create(workteam=workteam, worker=worker)
+    except IntegrityError:
+        return Invitation.objects.get(workteam=workteam, worker=worker, status=Invitation.Status.PENDING)
+
+
+def invitation_accept(*, invitation: Invitation) -> Invitation:
+    """Accept a pending invitation: the worker joins the team. Accepting twice is a no-op."""
+    with transaction.atomic():
+        updated = Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.PENDING).update(
+            status=Invitation.Status.ACCEPTED, accepted_at=timezone.now()
+        )
+        invitation.refresh_from_db()
+        if not updated and invitation.status != Invitation.Status.ACCEPTED:
+            raise Conflict("the invitation was revoked", code="invitation_not_pending")
+        workteam_add_member(workteam=invitation.workteam, worker=invitation.worker)
+    return invitation
+
+
+def invitation_revoke(*, invitation: Invitation) -> Invitation:
+    """Revoke a pending invitation (idempotent); an accepted one cannot be revoked."""
+    Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.PENDING).update(
+        status=Invitation.Status.REVOKED, revoked_at=timezone.now()
+    )
+    invitation.refresh_from_db()
+    if invitation.status == Invitation.Status.ACCEPTED:
+        raise Conflict("the invitation was already accepted", code="invitation_not_pending")
+    return invitation
