@@ -15,3 +15,9 @@ from .settings import *  # noqa: E402,F403
 # Rate-limit buckets in a shared Redis must not carry over between runs (ids repeat).
 RATE_LIMIT_NAMESPACE = f"gwtest-{uuid.uuid4().hex[:8]}"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    # The concurrency tests run 32+ client threads, each holding a connection for a request.
+    DATABASES["default"]["OPTIONS"]["pool"]["max_size"] = 60  # noqa: F405
+    if os.environ.get("TEST_DATABASE_NAME"):  # lets two suites share one server
+        DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}  # noqa: F405

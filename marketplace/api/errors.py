@@ -6,6 +6,7 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -76,6 +77,7 @@ def exception_handler(exc, context):
     return None  # a bug: Django renders the JSON 500 below and logs the traceback
 
 
+@csrf_exempt  # the catch-all route: a POST to an unknown URL gets the JSON 404, not a CSRF page
 def json_not_found(request, exception=None, *args, **kwargs):
     return JsonResponse(error_body("not_found", f"no such URL: {request.path}"), status=404)
 

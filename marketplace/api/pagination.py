@@ -41,7 +41,9 @@ def query_int(request: Request, name: str) -> int | None:
 
 
 def paginated_response(request: Request, queryset: QuerySet, render: Callable[[object], dict]) -> Response:
-    limit = query_int(request, "limit") or DEFAULT_LIMIT
+    limit = query_int(request, "limit")
+    if limit is None:
+        limit = DEFAULT_LIMIT
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput.for_field("limit", f"must be between 1 and {MAX_LIMIT}")
     cursor = request.query_params.get("cursor")

@@ -26,8 +26,8 @@ def assignment_submit(*, worker: Worker, assignment_id: object, answer: object) 
     """Submit ``answer`` to the worker's live assignment.
 
     The identical answer again is accepted (returns the assignment unchanged); a different one
-    is ``Conflict(already_submitted)``. After the deadline: ``Conflict(deadline_passed)``,
-    nothing changed. A returned or expired assignment: ``Conflict(not_live)``. An answer failing
+    is ``Conflict(already_submitted)``. After the deadline (expired by a sweep or not yet):
+    ``Conflict(deadline_passed)``, nothing changed. A returned one: ``Conflict(not_live)``. An answer failing
     the task's schema: ``InvalidInput`` on ``answer.*``.
     """
     with transaction.atomic():
@@ -37,9 +37,9 @@ def assignment_submit(*, worker: Worker, assignment_id: object, answer: object) 
             if assignment.answer == answer:
                 return assignment
             raise Conflict("this assignment was already submitted with another answer", code="already_submitted")
-        if assignment.status != Assignment.Status.ACCEPTED:
-            raise Conflict(f"this assignment is {assignment.status}", code="not_live")
-        if now >= assignment.deadline:
+        if assignment.status == Assignment.Status.RETURNED:
+            raise Conflict("this assignment was returned", code="not_live")
+        if assignment.status == Assignment.Status.EXPIRED or now >= assignment.deadline:
             raise Conflict("the assignment's deadline has passed", code="deadline_passed")
         validate_answer(assignment.task, answer)
         assignment.status = Assignment.Status.SUBMITTED

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from ..errors import Conflict
@@ -50,22 +50,36 @@ def live_assignment_count(worker: Worker, now: datetime) -> int:
     return Assignment.objects.filter(worker=worker, status=Assignment.Status.ACCEPTED, deadline__gt=now).count()
 
 
-def _requesters_in_fair_order(eligible: QuerySet[Task]) -> list[int]:
-    """Requesters with eligible work, the least recently served first (never served first)."""
-    has_work = eligible.filter(requester=OuterRef("requester"))
+def _requesters_in_fair_order(*, workteam_ids: list[int], now: datetime) -> list[int]:
+    """Requesters with open work in these workteams, the least recently served first.
+
+    The test is a scalar subquery taking the first open task, not an ``EXISTS``: PostgreSQL
+    evaluates it per requester through ``task_open_queue`` and stops at the first row, where
+    an ``EXISTS`` would be flattened into a join over every open task. Whether the worker held
+    that task before is left to the claim query (a requester whose open work this worker has
+    all done costs it one more indexed query).
+    """
+    first_open_task = Task.objects.filter(
+        requester=OuterRef("requester"), status=Task.Status.OPEN, workteam_id__in=workteam_ids, expires_at__gt=now
+    ).values("pk")[:1]
     return list(
-        RequesterDispatchState.objects.filter(Exists(has_work))
+        RequesterDispatchState.objects.annotate(first_open_task=Subquery(first_open_task))
+        .filter(first_open_task__isnull=False)
         .order_by(F("last_served_at").asc(nulls_first=True), "requester_id")
         .values_list("requester_id", flat=True)[:CANDIDATE_REQUESTERS_PER_CLAIM]
     )
 
 
-def _lock_next_task(eligible: QuerySet[Task], requester_id: int) -> Task | None:
+def next_task_queryset(eligible: QuerySet[Task], requester_id: int) -> QuerySet[Task]:
+    """The claim's candidate query for one requester: best first, locked rows skipped.
+
+    Its plan (an ordered scan of the partial index ``task_open_queue`` with the held-before
+    check on the unique index) is pinned by a test on PostgreSQL.
+    """
     return (
         eligible.filter(requester_id=requester_id)
         .order_by("-priority", "id")
         .select_for_update(skip_locked=True, no_key=True, of=("self",))
-        .first()
     )
 
 
@@ -108,8 +122,8 @@ def assignment_claim(*, worker: Worker) -> Assignment | None:
             return None
         eligible = eligible_tasks(worker=worker, workteam_ids=workteam_ids, now=now)
         task = None
-        for requester_id in _requesters_in_fair_order(eligible):
-            task = _lock_next_task(eligible, requester_id)
+        for requester_id in _requesters_in_fair_order(workteam_ids=workteam_ids, now=now):
+            task = next_task_queryset(eligible, requester_id).first()
             if task is not None:
                 break
         if task is None:
