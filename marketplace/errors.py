@@ -62,6 +62,7 @@ ERROR_CODES = {
     "not_found": "No such resource, or it is not yours (404); also unknown URLs.",
     "method_not_allowed": "The path exists but not with this HTTP method (405).",
     "unsupported_media_type": "The body is not `application/json` (415).",
+    "not_acceptable": "The Accept header asks for a format other than JSON (406).",
     "deadline_passed": "The assignment's deadline has passed; nothing was changed (409).",
     "already_submitted": "The assignment was already submitted with a different answer (409).",
     "not_live": "The assignment is no longer live (returned, expired or settled) (409).",

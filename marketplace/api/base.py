@@ -61,7 +61,9 @@ class GroundworkAPIView(APIView):
 
     def _call_idempotently(self, handler, key: str, request, *args, **kwargs) -> Response:
         if not key or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not key.isprintable():
-            raise InvalidInput.for_field("Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable characters")
+            raise InvalidInput.for_field(
+                "Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable characters"
+            )
         scope = self._idempotency_scope(request, key)
         body_hash = hashlib.sha256(request._request.body).hexdigest()
         try:

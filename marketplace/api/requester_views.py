@@ -99,7 +99,8 @@ def _render_batch(batch: Batch) -> dict:
 class BatchesView(RequesterAPIView):
     @extend_schema(responses=BatchSerializer(many=True))
     def get(self, request):
-        return paginated_response(request, Batch.objects.filter(requester=self.requester, is_active=True), _render_batch)
+        batches = Batch.objects.filter(requester=self.requester, is_active=True)
+        return paginated_response(request, batches, _render_batch)
 
 
 class BatchDetailView(RequesterAPIView):

@@ -101,7 +101,9 @@ class InvitationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Invitation
-        fields = ["id", "workteam_id", "workteam_name", "worker_id", "status", "created_at", "accepted_at", "revoked_at"]
+        fields = [
+            "id", "workteam_id", "workteam_name", "worker_id", "status", "created_at", "accepted_at", "revoked_at",
+        ]
 
 
 class ApiKeySerializer(serializers.ModelSerializer):

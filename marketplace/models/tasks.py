@@ -70,7 +70,9 @@ class Task(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(slots__gte=1, slots__lte=MAX_SLOTS_PER_TASK), name="task_slots_range"),
             models.CheckConstraint(condition=Q(slots_used__lte=F("slots")), name="task_slots_used_within_slots"),
-            models.CheckConstraint(condition=Q(slots_submitted__lte=F("slots_used")), name="task_submitted_within_used"),
+            models.CheckConstraint(
+                condition=Q(slots_submitted__lte=F("slots_used")), name="task_submitted_within_used"
+            ),
             models.CheckConstraint(condition=Q(priority__lte=100), name="task_priority_range"),
         ]
         indexes = [

@@ -46,10 +46,6 @@ def eligible_tasks(*, worker: Worker, workteam_ids: list[int], now: datetime) ->
     ).exclude(Exists(held_before))
 
 
-def live_assignment_count(worker: Worker, now: datetime) -> int:
-    return Assignment.objects.filter(worker=worker, status=Assignment.Status.ACCEPTED, deadline__gt=now).count()
-
-
 def _requesters_in_fair_order(*, workteam_ids: list[int], now: datetime) -> list[int]:
     """Requesters with open work in these workteams, the least recently served first.
 
@@ -86,13 +82,8 @@ def next_task_queryset(eligible: QuerySet[Task], requester_id: int) -> QuerySet[
 def _mark_requester_served(requester_id: int, now: datetime) -> None:
     # Skip-locked: when another claim holds the row it is stamping "now" too, so waiting would
     # only serialize every claim of one requester on this row.
-    locked = list(
-        RequesterDispatchState.objects.select_for_update(skip_locked=True, no_key=True)
-        .filter(pk=requester_id)
-        .values_list("pk", flat=True)
-    )
-    if locked:
-        RequesterDispatchState.objects.filter(pk=requester_id).update(last_served_at=now)
+    unlocked = RequesterDispatchState.objects.filter(pk=requester_id).select_for_update(skip_locked=True, no_key=True)
+    RequesterDispatchState.objects.filter(pk__in=unlocked.values("pk")).update(last_served_at=now)
 
 
 def assignment_claim(*, worker: Worker) -> Assignment | None:
@@ -106,13 +97,12 @@ def assignment_claim(*, worker: Worker) -> Assignment | None:
     with transaction.atomic():
         list(Worker.objects.select_for_update(no_key=True).filter(pk=worker.pk).values_list("pk"))
         now = timezone.now()
-        overdue = list(
-            Assignment.objects.filter(worker=worker, status=Assignment.Status.ACCEPTED, deadline__lte=now)
-            .values_list("pk", flat=True)
-        )
+        accepted = Assignment.objects.filter(worker=worker, status=Assignment.Status.ACCEPTED)
+        deadlines = list(accepted.values_list("pk", "deadline"))
+        overdue = [pk for pk, deadline in deadlines if deadline <= now]
         if overdue:
             assignments_expire(assignment_ids=overdue, now=now)
-        if live_assignment_count(worker, now) >= cap:
+        if len(deadlines) - len(overdue) >= cap:
             raise Conflict(
                 f"you already hold {cap} live assignments; submit or return one first",
                 code="too_many_live_assignments",

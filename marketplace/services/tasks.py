@@ -67,7 +67,9 @@ class _FieldErrors:
             raise InvalidInput(f"{first}: {self.errors[first][0]}", fields=self.errors)
 
 
-def _int_in_range(data: dict, field: str, default: int | None, bounds: tuple[int, int], errors: _FieldErrors) -> int | None:
+def _int_in_range(
+    data: dict, field: str, default: int | None, bounds: tuple[int, int], errors: _FieldErrors
+) -> int | None:
     value = data.get(field, default)
     if value is None:
         return None
@@ -142,6 +144,9 @@ def parse_task_spec(data: object, *, prefix: str = "") -> TaskSpec:
     workteam_id = data.get("workteam_id")
     if workteam_id is not None and (isinstance(workteam_id, bool) or not isinstance(workteam_id, int)):
         errors.add("workteam_id", "must be an integer")
+    batch_id = data.get("batch_id")
+    if batch_id is not None and (isinstance(batch_id, bool) or not isinstance(batch_id, int)):
+        errors.add("batch_id", "must be an integer")
     errors.raise_if_any()
     return TaskSpec(
         title=title, description=description, task_type=task_type, input=task_input,
@@ -158,13 +163,11 @@ def parse_task_specs(payload: object) -> tuple[list[TaskSpec], object]:
     if isinstance(payload, dict):
         return [parse_task_spec(payload)], payload.get("batch_id")
     if not isinstance(payload, list):
-        raise InvalidInput("the body must be a task object or a list of them", fields={"non_field_errors": ["must be an object or a list"]})
+        raise InvalidInput.for_field("non_field_errors", "the body must be a task object or a list of them")
     if not payload:
-        raise InvalidInput("the list of tasks is empty", fields={"non_field_errors": ["must hold at least one task"]})
+        raise InvalidInput.for_field("non_field_errors", "the list of tasks must hold at least one task")
     if len(payload) > MAX_TASKS_PER_CALL:
-        raise InvalidInput(
-            f"at most {MAX_TASKS_PER_CALL} tasks per call", fields={"non_field_errors": [f"at most {MAX_TASKS_PER_CALL} tasks"]}
-        )
+        raise InvalidInput.for_field("non_field_errors", f"at most {MAX_TASKS_PER_CALL} tasks per call")
     specs: list[TaskSpec] = []
     errors: dict[str, list[str]] = {}
     for index, item in enumerate(payload):
@@ -172,14 +175,14 @@ def parse_task_specs(payload: object) -> tuple[list[TaskSpec], object]:
             specs.append(parse_task_spec(item, prefix=f"{index}."))
         except InvalidInput as exc:
             errors.update(exc.fields)
-    batch_ids = [item.get("batch_id") for item in payload if isinstance(item, dict)]
-    for index, batch_id in enumerate(batch_ids):
-        if batch_id != batch_ids[0]:
+    batch_ids = [(index, item.get("batch_id")) for index, item in enumerate(payload) if isinstance(item, dict)]
+    for index, batch_id in batch_ids:
+        if batch_id != batch_ids[0][1]:
             errors.setdefault(f"{index}.batch_id", []).append("must be the same for every task of one call")
     if errors:
         first = next(iter(errors))
         raise InvalidInput(f"{first}: {errors[first][0]}", fields=errors)
-    return specs, batch_ids[0]
+    return specs, batch_ids[0][1]
 
 
 def _batch_value(specs: list[TaskSpec], field: str, named: object | None) -> object | None:
@@ -190,7 +193,9 @@ def _batch_value(specs: list[TaskSpec], field: str, named: object | None) -> obj
     for index, value in given:
         if value != expected:
             path = f"{index}.{field}" if len(specs) > 1 else field
-            reason = "differs from the named batch's" if named is not None else "must be the same for every task of one call"
+            reason = (
+                "differs from the named batch's" if named is not None else "must be the same for every task of one call"
+            )
             raise InvalidInput.for_field(path, reason)
     return expected
 
@@ -274,7 +279,9 @@ def task_add_slots(*, task: Task, add: int) -> Task:
         if locked.status in (Task.Status.EXPIRED, Task.Status.STOPPED):
             raise Conflict(f"the task is {locked.status}", code="task_closed")
         if locked.slots + add > MAX_SLOTS_PER_TASK:
-            raise InvalidInput.for_field("add", f"a task has at most {MAX_SLOTS_PER_TASK} slots (it has {locked.slots})")
+            raise InvalidInput.for_field(
+                "add", f"a task has at most {MAX_SLOTS_PER_TASK} slots (it has {locked.slots})"
+            )
         Task.objects.filter(pk=task.pk).update(slots=F("slots") + add, status=Task.Status.OPEN, closed_at=None)
         locked.refresh_from_db()
     return locked
