@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django, websockets through Channels (added by realtime).
+"""ASGI entry point: HTTP through Django, the worker websocket through Channels.
 
 In ``inprocess`` background mode this process also runs the sweeps on a worker thread.
 """
@@ -10,10 +10,13 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from marketplace import background  # noqa: E402
+from marketplace.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 background.start_in_process_worker_if_configured()
 
-application = ProtocolTypeRouter({"http": django_asgi_app})
+# No origin check: workers authenticate with a bearer token or a single-use ticket, never with
+# cookies, so a foreign page gains nothing by opening a socket.
+application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": URLRouter(websocket_urlpatterns)})

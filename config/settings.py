@@ -135,7 +135,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # A bounded pool sized for the load: each process holds a few connections for
+                # hints and replies (sockets do not each hold one; the dispatcher fans out).
+                "hosts": [{"address": REDIS_URL, "max_connections": env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 500)}],
                 # The defaults drop messages silently at 100 pending per channel.
                 "capacity": env_int("CHANNEL_LAYER_CAPACITY", 5000),
                 "expiry": 30,
@@ -229,6 +231,11 @@ GROUNDWORK = {
     "API_KEY_WRITE_RATE_BURST": env_int("API_KEY_WRITE_RATE_BURST", 500),
     "ANONYMOUS_RATE_PER_SECOND": float(os.environ.get("ANONYMOUS_RATE_PER_SECOND", "1")),
     "ANONYMOUS_RATE_BURST": env_int("ANONYMOUS_RATE_BURST", 20),
+    # every message on one socket (ping included), before any database work
+    "WEBSOCKET_MESSAGE_RATE_PER_SECOND": float(os.environ.get("WEBSOCKET_MESSAGE_RATE_PER_SECOND", "50")),
+    "WEBSOCKET_MESSAGE_BURST": env_int("WEBSOCKET_MESSAGE_BURST", 200),
+    "REALTIME_DATABASE_THREADS": env_int("REALTIME_DATABASE_THREADS", 8),
+    "REALTIME_RECHECK_SECONDS": float(os.environ.get("REALTIME_RECHECK_SECONDS", "2")),
 }
 
 LOGGING = {

@@ -21,3 +21,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
     DATABASES["default"]["OPTIONS"]["pool"]["max_size"] = 60  # noqa: F405
     if os.environ.get("TEST_DATABASE_NAME"):  # lets two suites share one server
         DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}  # noqa: F405
+else:
+    # A file, not SQLite's shared in-memory database: the realtime tests read and write from
+    # several threads at once, which the shared cache answers with "table is locked".
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
+
+if "CONFIG" in CHANNEL_LAYERS["default"]:  # noqa: F405
+    # A shared Redis must not carry hints between concurrent test runs.
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = RATE_LIMIT_NAMESPACE  # noqa: F405

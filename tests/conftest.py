@@ -72,3 +72,14 @@ def make_tasks(db):
         return tasks_post(requester=organization, specs=specs, batch_id=batch_id)
 
     return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_connection_pools_before_the_test_database_is_dropped(django_db_setup, django_db_blocker):
+    yield
+    from django.db import connections
+
+    for alias in connections:
+        close_pool = getattr(connections[alias], "close_pool", None)
+        if close_pool is not None:
+            close_pool()

@@ -33,6 +33,9 @@ class GroundworkAPIView(APIView):
     stored response or, while the first is still running, waits for it (PostgreSQL blocks the
     second insert of the same scope until the first commits)."""
 
+    # Response fields holding a secret shown once (a key, a token): never stored for replays.
+    secret_response_fields: tuple[str, ...] = ()
+
     def dispatch(self, request, *args, **kwargs):
         # DRF's own dispatch, with the handler call routed through _call_idempotently.
         self.args, self.kwargs = args, kwargs
@@ -85,11 +88,18 @@ class GroundworkAPIView(APIView):
                     if not _is_storable(response):
                         raise _NotStored(response) from None
                 record.status_code = response.status_code
-                record.response_body = response.data
+                record.response_body = self._without_secrets(response.data)
                 record.save(update_fields=["status_code", "response_body"])
                 return response
         except _NotStored as not_stored:
             return not_stored.response
+
+    def _without_secrets(self, data: object) -> object:
+        # A secret is shown once: a replay answers with the same status and body, but with
+        # the secret nulled, so it never sits in the idempotency table (for 8 days) in clear.
+        if isinstance(data, dict) and self.secret_response_fields:
+            return {key: (None if key in self.secret_response_fields else value) for key, value in data.items()}
+        return data
 
     @staticmethod
     def _replay(record: IdempotencyRecord, body_hash: str) -> Response:

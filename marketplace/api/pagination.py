@@ -35,9 +35,12 @@ def query_int(request: Request, name: str) -> int | None:
     if raw is None or raw == "":
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise InvalidInput.for_field(name, "must be an integer") from None
+    if not -(2**63) <= value < 2**63:  # beyond a 64-bit column: SQLite would raise OverflowError (a 500)
+        raise InvalidInput.for_field(name, "must be an integer")
+    return value
 
 
 def paginated_response(request: Request, queryset: QuerySet, render: Callable[[object], dict]) -> Response:

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from .. import access, selectors
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound
 from ..models import ApiKey, Batch, Invitation, Task, Workteam, WorkteamMembership
 from ..services import assignments, organizations, tasks, workteams
 from .base import RequesterAPIView
@@ -63,6 +63,7 @@ class TaskDetailView(RequesterAPIView):
     @extend_schema(responses=TaskDetailSerializer)
     def get(self, request, task_id):
         task = access.access_task(self.requester, task_id)
+        task.ordered_assignments = task.assignments.order_by("id")
         return Response(TaskDetailSerializer(task).data)
 
 
@@ -172,7 +173,7 @@ class WorkteamMemberView(RequesterAPIView):
     def delete(self, request, workteam_id, worker_id):
         workteam = access.access_workteam(self.requester, workteam_id)
         if not workteams.workteam_remove_member(workteam=workteam, worker_id=worker_id):
-            raise access.NotFound(f"worker {worker_id} is not a member")
+            raise NotFound(f"worker {worker_id} is not a member")
         return Response(status=204)
 
 
@@ -192,7 +193,7 @@ class WorkteamInvitationsView(RequesterAPIView):
             raise InvalidInput.for_field("worker_id", "must be an integer")
         try:
             worker = access.access_worker(worker_id)
-        except access.NotFound:
+        except NotFound:
             raise InvalidInput.for_field("worker_id", "no such worker") from None
         invitation = workteams.invitation_create(workteam=workteam, worker=worker)
         return Response(InvitationSerializer(invitation).data, status=201)
@@ -203,11 +204,13 @@ class InvitationRevokeView(RequesterAPIView):
     def post(self, request, workteam_id, invitation_id):
         invitation = access.access_invitation_as_requester(self.requester, invitation_id)
         if invitation.workteam_id != int(workteam_id):
-            raise access.NotFound(f"invitation {invitation_id} not found")
+            raise NotFound(f"invitation {invitation_id} not found")
         return Response(InvitationSerializer(workteams.invitation_revoke(invitation=invitation)).data)
 
 
 class ApiKeysView(RequesterAPIView):
+    secret_response_fields = ("key",)
+
     @extend_schema(responses=ApiKeySerializer(many=True))
     def get(self, request):
         return paginated_response(

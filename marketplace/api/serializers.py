@@ -42,7 +42,7 @@ class TaskSerializer(serializers.ModelSerializer):
 
 
 class TaskDetailSerializer(TaskSerializer):
-    assignments = AssignmentSerializer(many=True)
+    assignments = AssignmentSerializer(many=True, source="ordered_assignments")
 
     class Meta(TaskSerializer.Meta):
         fields = [*TaskSerializer.Meta.fields, "assignments"]

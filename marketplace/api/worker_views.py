@@ -22,6 +22,8 @@ from .serializers import (
 
 
 class SignupView(AnonymousAPIView):
+    secret_response_fields = ("token",)
+
     @extend_schema(request=inline_serializer("Signup", {"username": serializers.CharField()}),
                    responses={201: WorkerCredentialsSerializer}, auth=[])
     def post(self, request):
@@ -31,10 +33,23 @@ class SignupView(AnonymousAPIView):
 
 
 class TokenRotateView(WorkerAPIView):
+    secret_response_fields = ("token",)
+
     @extend_schema(request=None, responses=WorkerCredentialsSerializer)
     def post(self, request):
         token = workers.worker_token_rotate(worker=self.worker)
         return Response({"worker_id": self.worker.pk, "token": token})
+
+
+class WebsocketTicketView(WorkerAPIView):
+    secret_response_fields = ("ticket",)
+
+    @extend_schema(request=None, responses=inline_serializer("WebsocketTicket", {
+        "ticket": serializers.CharField(), "expires_in": serializers.IntegerField(help_text="seconds"),
+    }), description="A single-use, short-lived ticket for `/ws/worker/?ticket=…` (tokens never travel in URLs).")
+    def post(self, request):
+        ticket, expires_in = workers.websocket_ticket_create(worker=self.worker)
+        return Response({"ticket": ticket, "expires_in": expires_in})
 
 
 class NextTaskView(WorkerActionAPIView):

@@ -1,7 +1,7 @@
 from .idempotency import IdempotencyRecord
 from .organizations import ApiKey, Membership, Organization
 from .tasks import Assignment, Batch, RequesterDispatchState, Task
-from .workers import Worker
+from .workers import WebsocketTicket, Worker
 from .workteams import Invitation, Workteam, WorkteamMembership
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "Organization",
     "RequesterDispatchState",
     "Task",
+    "WebsocketTicket",
     "Worker",
     "Workteam",
     "WorkteamMembership",

@@ -82,6 +82,8 @@ class Task(models.Model):
                 condition=Q(status="open"), name="task_open_queue",
             ),
             models.Index(fields=["expires_at"], condition=Q(status__in=["open", "full"]), name="task_live_expiry"),
+            # "Has this workteam any open work?" (the realtime dispatcher's timer asks it)
+            models.Index(fields=["workteam"], condition=Q(status="open"), name="task_open_by_workteam"),
             models.Index(fields=["requester", "id"], name="task_by_requester"),
             models.Index(fields=["batch", "id"], name="task_by_batch"),
         ]

@@ -13,3 +13,13 @@ class Worker(models.Model):
 
     def __str__(self) -> str:
         return self.username
+
+
+class WebsocketTicket(models.Model):
+    """A short-lived, single-use credential for ``/ws/worker/?ticket=…`` (tokens never travel in
+    URLs). Only its SHA-256 is stored."""
+
+    worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="websocket_tickets")
+    ticket_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)

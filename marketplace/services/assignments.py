@@ -15,6 +15,7 @@ from django.utils import timezone
 from ..access import access_assignment_as_requester, access_assignment_as_worker
 from ..errors import Conflict, InvalidInput
 from ..models import Assignment, Organization, Task, Worker
+from ..realtime.hints import hint_work_available
 from .expiry import release_slot
 from .tasks import STATUS_AFTER_SUBMIT, validate_answer
 
@@ -67,6 +68,7 @@ def assignment_return(*, worker: Worker, assignment_id: object) -> Assignment:
         assignment.returned_at = now
         assignment.save(update_fields=["status", "returned_at"])
         release_slot(assignment.task_id)
+        hint_work_available(workteam_ids=[assignment.task.workteam_id], slots=1)
     return assignment
 
 

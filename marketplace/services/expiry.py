@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -9,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 
 from ..models import Assignment, Task
+from ..realtime.hints import hint_assignments_expired, hint_work_available
 from .tasks import STATUS_AFTER_RELEASE
 
 
@@ -24,20 +26,22 @@ def assignments_expire(*, assignment_ids: Iterable[int], now: datetime) -> list[
     safe to run twice or concurrently with submits and other sweeps: an assignment submitted in
     between is left alone. Returns the ids this call expired.
     """
-    expired: list[int] = []
+    expired: list[tuple[int, int, int]] = []  # (assignment, worker, workteam)
     for assignment_id in assignment_ids:
         with transaction.atomic():
-            task_ids = list(
-                Assignment.objects.select_for_update(no_key=True)
+            rows = list(
+                Assignment.objects.select_for_update(no_key=True, of=("self",))
                 .filter(pk=assignment_id, status=Assignment.Status.ACCEPTED, deadline__lte=now)
-                .values_list("task_id", flat=True)
+                .values_list("task_id", "worker_id", "task__workteam_id")
             )
-            if not task_ids:
+            if not rows:
                 continue
-            changed = Assignment.objects.filter(pk=assignment_id, status=Assignment.Status.ACCEPTED).update(
-                status=Assignment.Status.EXPIRED, expired_at=now
-            )
-            if changed:
-                release_slot(task_ids[0])
-                expired.append(assignment_id)
-    return expired
+            task_id, worker_id, workteam_id = rows[0]
+            Assignment.objects.filter(pk=assignment_id).update(status=Assignment.Status.EXPIRED, expired_at=now)
+            release_slot(task_id)
+            expired.append((assignment_id, worker_id, workteam_id))
+    if expired:
+        hint_assignments_expired(expired=[(worker_id, assignment_id) for assignment_id, worker_id, _ in expired])
+        for workteam_id, freed in Counter(workteam_id for _, _, workteam_id in expired).items():
+            hint_work_available(workteam_ids=[workteam_id], slots=freed)
+    return [assignment_id for assignment_id, _, _ in expired]

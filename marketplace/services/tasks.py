@@ -17,6 +17,7 @@ from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Batch, Organization, RequesterDispatchState, Task
 from ..models.tasks import MAX_SLOTS_PER_TASK
 from ..money import parse_amount_micros
+from ..realtime.hints import hint_work_available
 
 MAX_TASKS_PER_CALL = 1000
 ASSIGNMENT_DURATION_RANGE = (30, 7 * 86400)
@@ -95,6 +96,38 @@ def _text(data: dict, field: str, errors: _FieldErrors, *, required: bool, max_l
     return value
 
 
+def _local_refs(node: object) -> list[str]:
+    if isinstance(node, dict):
+        refs = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return refs + [ref for value in node.values() for ref in _local_refs(value)]
+    if isinstance(node, list):
+        return [ref for value in node for ref in _local_refs(value)]
+    return []
+
+
+def _answer_schema_problem(schema: dict) -> str | None:
+    """Why a requester's answer schema cannot be used, or ``None``.
+
+    Beyond the meta-schema: every ``$ref`` must point inside the schema (``#/…``; nothing is
+    fetched, and a reference to the root or a chain of references that never ends would make
+    every submission fail), which a trial validation then proves.
+    """
+    try:
+        validator_class = jsonschema.validators.validator_for(schema)
+        validator_class.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        return f"is not a valid JSON Schema: {exc.message}"
+    for ref in _local_refs(schema):
+        if not ref.startswith("#/"):
+            return f"$ref {ref!r} must point inside the schema (\"#/…\")"
+    try:
+        for probe in ({}, {"label": "x"}, {"labels": ["x"]}):
+            list(validator_class(schema).iter_errors(probe))
+    except Exception as exc:  # RecursionError, referencing's Unresolvable and the like
+        return f"cannot be evaluated ({exc.__class__.__name__}): {str(exc)[:200]}"
+    return None
+
+
 def parse_task_spec(data: object, *, prefix: str = "") -> TaskSpec:
     """Validate one task as given to ``POST /api/v1/tasks``; raises ``InvalidInput`` naming every
     bad field under ``prefix`` (``"3."`` for the fourth task of a list)."""
@@ -116,10 +149,9 @@ def parse_task_spec(data: object, *, prefix: str = "") -> TaskSpec:
         if not isinstance(answer_schema, dict):
             errors.add("answer_schema", "must be a JSON Schema object")
         else:
-            try:
-                jsonschema.validators.validator_for(answer_schema).check_schema(answer_schema)
-            except jsonschema.SchemaError as exc:
-                errors.add("answer_schema", f"is not a valid JSON Schema: {exc.message}")
+            problem = _answer_schema_problem(answer_schema)
+            if problem:
+                errors.add("answer_schema", problem)
     labels = data.get("labels", [])
     if not isinstance(labels, list) or not all(isinstance(x, str) and x for x in labels):
         errors.add("labels", "must be a list of non-empty strings")
@@ -185,17 +217,19 @@ def parse_task_specs(payload: object) -> tuple[list[TaskSpec], object]:
     return specs, batch_ids[0][1]
 
 
-def _batch_value(specs: list[TaskSpec], field: str, named: object | None) -> object | None:
-    """The one value of a batch-level field across the specs; a differing value is a 400."""
-    values = [getattr(spec, field) for spec in specs]
-    given = [(index, value) for index, value in enumerate(values) if value is not None]
-    expected = named if named is not None else (given[0][1] if given else None)
-    for index, value in given:
+def _batch_value(specs: list[TaskSpec], field: str, *, default: object, named_batch: bool) -> object:
+    """The one value of a batch-level field across the specs; a differing value is a 400.
+
+    A task that leaves the field out takes ``default``: the named batch's value, or for a new
+    batch the product default (so a task left on the public workforce beside one naming a
+    private team is a conflict, not silently moved).
+    """
+    values = [default if getattr(spec, field) is None else getattr(spec, field) for spec in specs]
+    expected = default if named_batch else values[0]
+    for index, value in enumerate(values):
         if value != expected:
             path = f"{index}.{field}" if len(specs) > 1 else field
-            reason = (
-                "differs from the named batch's" if named is not None else "must be the same for every task of one call"
-            )
+            reason = "differs from the named batch's" if named_batch else "must be the same for every task of one call"
             raise InvalidInput.for_field(path, reason)
     return expected
 
@@ -203,8 +237,8 @@ def _batch_value(specs: list[TaskSpec], field: str, named: object | None) -> obj
 def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: object = None) -> list[Task]:
     """Create the tasks, all or nothing and in order, in the named batch or in a new one.
 
-    A new batch takes the calls' ``workteam_id`` (the public workforce when left out) and
-    ``auto_approval_delay_seconds`` (the default when left out).
+    A new batch takes the call's ``workteam_id`` (the public workforce when left out) and
+    ``auto_approval_delay_seconds`` (the default when left out); every task must agree.
     """
     from .workteams import public_workforce
 
@@ -215,24 +249,18 @@ def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: obje
                 batch = access_batch(requester, batch_id)
             except NotFound:
                 raise InvalidInput.for_field("batch_id", "no such batch") from None
-            _batch_value(specs, "workteam_id", batch.workteam_id)
-            _batch_value(specs, "auto_approval_delay_seconds", batch.auto_approval_delay_seconds)
+            _batch_value(specs, "workteam_id", default=batch.workteam_id, named_batch=True)
+            _batch_value(specs, "auto_approval_delay_seconds", default=batch.auto_approval_delay_seconds,
+                         named_batch=True)
         else:
-            workteam_id = _batch_value(specs, "workteam_id", None)
-            delay = _batch_value(specs, "auto_approval_delay_seconds", None)
-            if workteam_id is None:
-                workteam = public_workforce()
-            else:
-                try:
-                    workteam = access_targetable_workteam(requester, workteam_id)
-                except NotFound:
-                    raise InvalidInput.for_field("workteam_id", "no such workteam") from None
-            batch = Batch.objects.create(
-                requester=requester, workteam=workteam,
-                auto_approval_delay_seconds=(
-                    delay if delay is not None else settings.GROUNDWORK["AUTO_APPROVAL_DELAY_SECONDS"]
-                ),
-            )
+            workteam_id = _batch_value(specs, "workteam_id", default=public_workforce().pk, named_batch=False)
+            delay = _batch_value(specs, "auto_approval_delay_seconds",
+                                 default=settings.GROUNDWORK["AUTO_APPROVAL_DELAY_SECONDS"], named_batch=False)
+            try:
+                workteam = access_targetable_workteam(requester, workteam_id)
+            except NotFound:
+                raise InvalidInput.for_field("workteam_id", "no such workteam") from None
+            batch = Batch.objects.create(requester=requester, workteam=workteam, auto_approval_delay_seconds=delay)
         RequesterDispatchState.objects.get_or_create(requester=requester)
         tasks = [
             Task(
@@ -247,6 +275,7 @@ def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: obje
             for spec in specs
         ]
         created = Task.objects.bulk_create(tasks)
+        hint_work_available(workteam_ids=[batch.workteam_id], slots=sum(spec.slots for spec in specs))
     return created
 
 
@@ -256,7 +285,12 @@ def validate_answer(task: Task, answer: object) -> None:
         raise InvalidInput.for_field("answer", "must be a JSON object")
     if task.answer_schema:
         validator = jsonschema.validators.validator_for(task.answer_schema)(task.answer_schema)
-        problems = sorted(validator.iter_errors(answer), key=lambda e: list(e.absolute_path))
+        try:
+            problems = sorted(validator.iter_errors(answer), key=lambda e: list(e.absolute_path))
+        except Exception as exc:  # a schema that passed the posting checks and still cannot run
+            raise InvalidInput.for_field(
+                "answer", f"cannot be checked: the task's answer_schema fails ({exc.__class__.__name__})"
+            ) from None
         if problems:
             fields: dict[str, list[str]] = {}
             for problem in problems:
@@ -284,6 +318,7 @@ def task_add_slots(*, task: Task, add: int) -> Task:
             )
         Task.objects.filter(pk=task.pk).update(slots=F("slots") + add, status=Task.Status.OPEN, closed_at=None)
         locked.refresh_from_db()
+        hint_work_available(workteam_ids=[locked.workteam_id], slots=add)
     return locked
 
 

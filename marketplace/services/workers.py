@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..credentials import WORKER_TOKEN_PREFIX, display_prefix, hash_secret, new_secret
+from ..credentials import WORKER_TOKEN_PREFIX, WS_TICKET_PREFIX, display_prefix, hash_secret, new_secret
 from ..errors import InvalidInput
-from ..models import Worker, Workteam
+from ..models import WebsocketTicket, Worker, Workteam
 from .workteams import public_workforce, workteam_add_member
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@+-]{3,150}$")
@@ -47,3 +48,27 @@ def worker_token_rotate(*, worker: Worker) -> str:
         token_hash=hash_secret(token), token_prefix=display_prefix(token), token_rotated_at=timezone.now()
     )
     return token
+
+
+WEBSOCKET_TICKET_SECONDS = 60
+
+
+def websocket_ticket_create(*, worker: Worker) -> tuple[str, int]:
+    """A single-use ticket for the worker websocket; returns it and its lifetime in seconds."""
+    ticket = new_secret(WS_TICKET_PREFIX)
+    WebsocketTicket.objects.create(
+        worker=worker, ticket_hash=hash_secret(ticket),
+        expires_at=timezone.now() + timedelta(seconds=WEBSOCKET_TICKET_SECONDS),
+    )
+    return ticket, WEBSOCKET_TICKET_SECONDS
+
+
+def websocket_ticket_redeem(*, ticket: str) -> Worker | None:
+    """The worker a ticket stands for, spending it (compare-and-set: a second use gets None)."""
+    digest = hash_secret(ticket)
+    spent = WebsocketTicket.objects.filter(
+        ticket_hash=digest, used_at__isnull=True, expires_at__gt=timezone.now()
+    ).update(used_at=timezone.now())
+    if not spent:
+        return None
+    return Worker.objects.filter(websocket_tickets__ticket_hash=digest, is_active=True).first()

@@ -1,0 +1,264 @@
+"""The worker websocket, ``/ws/worker/`` (DESIGN.md "Worker websocket"; docs/realtime.md).
+
+Thin: authenticate on connect, dispatch each message type to a handler that calls the same
+services as REST on a database thread, render replies. The claim is made only here, by the
+consumer that owns the socket; what arrives from the dispatcher is only a nudge to try.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qs
+
+from channels.db import DatabaseSyncToAsync
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from ..api.authentication import resolve_bearer
+from ..api.ratelimit import take_token
+from ..api.serializers import WorkerTaskSerializer
+from ..errors import DomainError, InvalidInput
+from ..models import Assignment, Worker
+from ..principals import WorkerPrincipal
+from ..selectors import worker_live_assignments
+from ..services import assignments, dispatch, workers
+from .dispatcher import ProcessDispatcher, get_dispatcher
+
+logger = logging.getLogger(__name__)
+
+CLOSE_BAD_CREDENTIALS = 4401
+WORKTEAMS_REFRESH_SECONDS = 30.0
+# Database work runs on its own threads (not the one thread Django keeps for sync views), so
+# sockets do not queue behind each other; the pool caps how many connections they hold.
+_database_threads = ThreadPoolExecutor(max_workers=settings.GROUNDWORK["REALTIME_DATABASE_THREADS"],
+                                       thread_name_prefix="gw-realtime-db")
+
+
+def on_database_thread(function):
+    return DatabaseSyncToAsync(function, thread_sensitive=False, executor=_database_threads)
+
+
+class RateLimited(DomainError):
+    status = 429
+    code = "rate_limited"
+
+
+class _Bucket:
+    """This socket's own token bucket: a flood is refused before it costs a database call."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens, self.at = float(burst), time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+# --- what runs on database threads ------------------------------------------------------------
+def _authenticate(headers: dict[bytes, bytes], query_string: bytes) -> Worker | None:
+    authorization = headers.get(b"authorization", b"").decode("latin-1")
+    if authorization:
+        scheme, _, secret = authorization.partition(" ")
+        principal = resolve_bearer(secret.strip()) if scheme.lower() == "bearer" else None
+        return principal.worker if isinstance(principal, WorkerPrincipal) else None
+    ticket = parse_qs(query_string.decode("latin-1")).get("ticket", [""])[0]
+    return workers.websocket_ticket_redeem(ticket=ticket) if ticket else None
+
+
+def _take_action_token(worker: Worker) -> None:
+    """The per-worker limit REST applies to claims, submits and returns applies here too."""
+    config = settings.GROUNDWORK
+    wait = take_token(f"worker-actions:worker:{worker.pk}", rate=config["WORKER_RATE_PER_SECOND"],
+                      burst=config["WORKER_RATE_BURST"])
+    if wait:
+        raise RateLimited(f"too many requests; retry in {wait:.1f} s")
+
+
+def _task_payload(assignment: Assignment) -> dict:
+    return {"type": "task", **WorkerTaskSerializer(assignment).data}
+
+
+def _claim(worker: Worker, *, count_against_limit: bool) -> dict | None:
+    if count_against_limit:
+        _take_action_token(worker)
+    assignment = dispatch.assignment_claim(worker=worker)
+    return None if assignment is None else _task_payload(assignment)
+
+
+def _submit(worker: Worker, assignment_id: object, answer: object) -> None:
+    _take_action_token(worker)
+    assignments.assignment_submit(worker=worker, assignment_id=assignment_id, answer=answer)
+
+
+def _return(worker: Worker, assignment_id: object) -> None:
+    _take_action_token(worker)
+    assignments.assignment_return(worker=worker, assignment_id=assignment_id)
+
+
+def _live_task_payloads(worker: Worker) -> list[dict]:
+    return [_task_payload(assignment) for assignment in worker_live_assignments(worker)]
+
+
+def _workteam_ids(worker: Worker) -> set[int]:
+    return set(dispatch.eligible_workteam_ids(worker))
+
+
+class WorkerConsumer(AsyncWebsocketConsumer):
+    """One worker socket. State: ``standing_ref`` is set while a ``ready`` awaits its ``task``."""
+
+    # No channel per socket: hints reach sockets through their process's dispatcher, one
+    # channel-layer message per process instead of one per connected worker. (An alias that is
+    # not configured makes Channels skip the per-consumer channel.)
+    channel_layer_alias = "groundwork-worker-sockets-have-no-channel"
+    worker: Worker | None = None
+    dispatcher: ProcessDispatcher | None = None
+
+    async def connect(self) -> None:
+        await self.accept()
+        headers = dict(self.scope.get("headers", []))
+        worker = await on_database_thread(_authenticate)(headers, self.scope.get("query_string", b""))
+        if worker is None:
+            await self.close(code=CLOSE_BAD_CREDENTIALS, reason="unknown, revoked or spent credentials")
+            return
+        self.worker = worker
+        self.lock = asyncio.Lock()
+        self.has_standing_request = False
+        self.standing_ref: object = None
+        self.notified_expired: set[int] = set()
+        config = settings.GROUNDWORK
+        self.flood_bucket = _Bucket(config["WEBSOCKET_MESSAGE_RATE_PER_SECOND"], config["WEBSOCKET_MESSAGE_BURST"])
+        self.workteam_ids = await on_database_thread(_workteam_ids)(worker)
+        self.workteams_read_at = time.monotonic()
+        self.dispatcher = await get_dispatcher()
+        self.dispatcher.register(self)
+        for payload in await on_database_thread(_live_task_payloads)(worker):
+            await self.send_json(payload)
+
+    async def disconnect(self, code: int) -> None:
+        # Live assignments stay live: a closed socket cancels nothing.
+        if self.dispatcher is not None:
+            self.dispatcher.unregister(self)
+
+    async def send_json(self, payload: dict) -> None:
+        await self.send(text_data=json.dumps(payload, separators=(",", ":")))
+
+    async def send_error(self, error: DomainError, ref: object = None, assignment_id: object = None) -> None:
+        payload: dict = {"type": "error", "code": error.code, "message": error.message, "ref": ref}
+        if error.fields:
+            payload["fields"] = error.fields
+        if assignment_id is not None:
+            payload["assignment_id"] = assignment_id
+        await self.send_json(payload)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.worker is None:
+            return
+        if not self.flood_bucket.take():
+            await self.send_error(RateLimited("too many messages on this socket; slow down"))
+            return
+        if text_data is None:
+            await self.send_error(InvalidInput("send JSON text frames, not binary ones"))
+            return
+        if len(text_data) > settings.MAX_REQUEST_BODY_BYTES:
+            await self.send_error(DomainError("the message is too large", code="too_large", status=413))
+            return
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            await self.send_error(InvalidInput("the message is not valid JSON"))
+            return
+        if not isinstance(message, dict):
+            await self.send_error(InvalidInput("a message is a JSON object with a `type`"))
+            return
+        ref = message.get("ref")
+        handler = {
+            "ready": self.on_ready, "submit": self.on_submit, "return": self.on_return, "ping": self.on_ping,
+        }.get(message.get("type"))
+        if handler is None:
+            await self.send_error(
+                InvalidInput.for_field("type", "must be one of ready, submit, return, ping"), ref
+            )
+            return
+        try:
+            await handler(message, ref)
+        except DomainError as error:
+            await self.send_error(error, ref, message.get("assignment_id"))
+
+    # --- message handlers ------------------------------------------------------------------
+    async def on_ping(self, message: dict, ref: object) -> None:
+        await self.send_json({"type": "pong", "ref": ref})
+
+    async def on_ready(self, message: dict, ref: object) -> None:
+        self.has_standing_request, self.standing_ref = True, ref
+        if time.monotonic() - self.workteams_read_at > WORKTEAMS_REFRESH_SECONDS:
+            self.workteam_ids = await on_database_thread(_workteam_ids)(self.worker)
+            self.workteams_read_at = time.monotonic()
+        await self.try_claim(client_asked=True)
+
+    async def on_submit(self, message: dict, ref: object) -> None:
+        assignment_id = _assignment_id(message)
+        if "answer" not in message:
+            raise InvalidInput.for_field("answer", "is required")
+        await on_database_thread(_submit)(self.worker, assignment_id, message["answer"])
+        await self.send_json({"type": "ack", "assignment_id": assignment_id, "ref": ref})
+
+    async def on_return(self, message: dict, ref: object) -> None:
+        assignment_id = _assignment_id(message)
+        await on_database_thread(_return)(self.worker, assignment_id)
+        await self.send_json({"type": "ack", "assignment_id": assignment_id, "ref": ref})
+
+    # --- claiming --------------------------------------------------------------------------
+    async def try_claim(self, *, client_asked: bool) -> None:
+        """Claim for the standing ``ready``: send ``task``, or ``idle`` (first time) and wait."""
+        async with self.lock:
+            if not self.has_standing_request:
+                return
+            self.dispatcher.stop_waiting(self)
+            try:
+                payload = await on_database_thread(_claim)(self.worker, count_against_limit=client_asked)
+            except DomainError as error:  # at the cap, or rate-limited: the request is answered
+                self.has_standing_request = False
+                await self.send_error(error, self.standing_ref)
+                return
+            if payload is not None:
+                self.has_standing_request = False
+                await self.send_json({**payload, "ref": self.standing_ref})
+                if not client_asked:
+                    self.dispatcher.claimed(self)
+                return
+            if client_asked:
+                await self.send_json({"type": "idle", "ref": self.standing_ref})
+            self.dispatcher.wait(self)
+
+    def wake(self) -> None:
+        """Called by the dispatcher: work may be open for this socket."""
+        asyncio.ensure_future(self._wake())
+
+    async def _wake(self) -> None:
+        try:
+            await self.try_claim(client_asked=False)
+        except Exception:  # the socket may have closed meanwhile
+            logger.warning("wake-up claim failed", exc_info=True)
+
+    def notify_expired(self, assignment_id: int) -> None:
+        if assignment_id in self.notified_expired:
+            return
+        self.notified_expired.add(assignment_id)
+        asyncio.ensure_future(self.send_json({"type": "expired", "assignment_id": assignment_id}))
+
+
+def _assignment_id(message: dict) -> int:
+    value = message.get("assignment_id")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput.for_field("assignment_id", "must be an integer")
+    return value
