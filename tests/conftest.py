@@ -76,10 +76,14 @@ def make_tasks(db):
 
 @pytest.fixture(scope="session", autouse=True)
 def _close_connection_pools_before_the_test_database_is_dropped(django_db_setup, django_db_blocker):
+    """Hand this thread's connection back and close the pools, so no pooled connection keeps
+    the test database busy when it is dropped."""
     yield
     from django.db import connections
 
-    for alias in connections:
-        close_pool = getattr(connections[alias], "close_pool", None)
-        if close_pool is not None:
-            close_pool()
+    with django_db_blocker.unblock():
+        connections.close_all()
+        for alias in connections:
+            close_pool = getattr(connections[alias], "close_pool", None)
+            if close_pool is not None:
+                close_pool()

@@ -8,15 +8,17 @@ consumer that owns the socket; what arrives from the dispatcher is only a nudge 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs
 
-from channels.db import DatabaseSyncToAsync
+from asgiref.sync import SyncToAsync
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import close_old_connections
 
 from ..api.authentication import resolve_bearer
 from ..api.ratelimit import take_token
@@ -39,7 +41,22 @@ _database_threads = ThreadPoolExecutor(max_workers=settings.GROUNDWORK["REALTIME
 
 
 def on_database_thread(function):
-    return DatabaseSyncToAsync(function, thread_sensitive=False, executor=_database_threads)
+    """Run ``function`` on a realtime database thread, its connection released afterwards.
+
+    The release runs inside the call (not around it, as Channels' ``database_sync_to_async``
+    does): with ``thread_sensitive=False`` the call runs in a copied context, where Django's
+    connection lives, and a release outside it would see no connection and leave it open.
+    """
+
+    @functools.wraps(function)
+    def call_and_release(*args, **kwargs):
+        close_old_connections()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return SyncToAsync(call_and_release, thread_sensitive=False, executor=_database_threads)
 
 
 class RateLimited(DomainError):
