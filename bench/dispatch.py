@@ -81,12 +81,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(url: str, processes: int, port: int) -> subprocess.Popen:
+def start_server(url: str, processes: int, port: int, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+    """uvicorn on ``port`` with rate limits lifted; without ``REDIS_URL`` in ``extra_env`` it runs
+    on the embedded layer and in-process sweeps."""
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "SECRET_KEY": "bench-only-secret",
            "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING",
            "WORKER_RATE_PER_SECOND": "1000000", "WORKER_RATE_BURST": "1000000",
-           "DATABASE_POOL_MAX_SIZE": "4"}
+           "API_KEY_WRITE_RATE_PER_SECOND": "1000000", "API_KEY_WRITE_RATE_BURST": "1000000",
+           "DATABASE_POOL_MAX_SIZE": "16"}
     env.pop("REDIS_URL", None)
+    env.update(extra_env or {})
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port),
          "--workers", str(processes), "--no-access-log", "--log-level", "warning"],
