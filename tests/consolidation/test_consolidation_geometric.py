@@ -1,0 +1,99 @@
+import numpy as np
+import pytest
+
+from consolidation.geometric import consolidate_boxes, consolidate_masks, consolidate_spans, iou_matrix
+
+
+def test_iou_by_hand():
+    # given two 10x10 boxes overlapping on a 5x10 strip
+    # when
+    iou = iou_matrix([[0, 0, 10, 10]], [[5, 0, 10, 10], [20, 20, 1, 1]])
+    # then: 50 / 150, and no overlap
+    assert iou.tolist() == [[pytest.approx(1 / 3), 0.0]]
+
+
+def test_boxes_are_matched_averaged_and_strays_dropped():
+    # given three workers drawing one object, one of them also a stray box
+    boxes = [[10, 10, 20, 20], [12, 10, 20, 20], [14, 10, 20, 20], [100, 100, 5, 5]]
+    worker = [0, 1, 2, 2]
+    label = [3, 3, 1, 3]
+    # when: equal weights, so the average is plain
+    result = consolidate_boxes(boxes, worker, label, worker_quality=[1.0, 1.0, 1.0])
+    # then
+    assert result.boxes.tolist() == [[12.0, 10.0, 20.0, 20.0]]
+    assert result.labels.tolist() == [3]
+    assert result.support.tolist() == [1.0]
+    assert 0.8 < result.confidence[0] < 1.0
+
+
+def test_boxes_quality_weighting_and_silent_annotators():
+    # given two workers who drew a box and two who answered "nothing here"
+    boxes = [[0, 0, 10, 10], [2, 0, 10, 10]]
+    # when
+    kept = consolidate_boxes(boxes, [0, 1], annotators=[0, 1, 2, 3], worker_quality=[3, 1, 1, 1])
+    dropped = consolidate_boxes(boxes, [0, 1], annotators=[0, 1, 2, 3], worker_quality=[1, 1, 1, 1], min_support=0.6)
+    # then: the trusted worker pulls the box 3:1 and carries the support
+    assert kept.boxes.tolist() == [[0.5, 0.0, 10.0, 10.0]]
+    assert kept.support.tolist() == [pytest.approx(4 / 6)]
+    assert dropped.boxes.shape == (0, 4)
+
+
+def test_boxes_estimated_quality_down_weights_a_sloppy_worker():
+    # given four careful workers and one who draws far off and adds junk
+    boxes = [[0, 0, 10, 10]] * 4 + [[4, 4, 10, 10], [50, 50, 3, 3]]
+    worker = [0, 1, 2, 3, 4, 4]
+    # when
+    result = consolidate_boxes(boxes, worker)
+    # then
+    assert result.worker_quality[4] < result.worker_quality[0]
+    assert result.boxes.shape == (1, 4)
+    assert np.abs(result.boxes[0] - [0, 0, 10, 10]).max() < 0.5
+
+
+def test_empty_boxes():
+    result = consolidate_boxes(np.zeros((0, 4)), [], annotators=[0, 1])
+    assert result.boxes.shape == (0, 4)
+    with pytest.raises(ValueError, match="non-negative width and height"):
+        consolidate_boxes([[0, 0, -1, 3]], [0])
+
+
+def test_spans_cluster_by_overlap_and_vote():
+    # given three workers marking one entity with a boundary and a label disagreement,
+    # and one worker marking a second entity alone
+    start = [0, 0, 1, 10]
+    end = [5, 5, 5, 12]
+    label = [1, 1, 2, 2]
+    worker = [0, 1, 2, 0]
+    # when
+    result = consolidate_spans(start, end, label, worker, worker_quality=[1.0, 1.0, 1.0])
+    # then: boundaries and label by majority; the lone span is dropped (support 1/3)
+    assert result.start.tolist() == [0]
+    assert result.end.tolist() == [5]
+    assert result.labels.tolist() == [1]
+    assert result.support.tolist() == [1.0]
+    assert result.confidence.tolist() == [pytest.approx(2 / 3)]
+
+
+def test_spans_validation():
+    with pytest.raises(ValueError, match="end > start"):
+        consolidate_spans([3], [3], [0], [0])
+
+
+def test_masks_weighted_pixel_vote():
+    # given three 2x2 masks
+    masks = np.array([[[0, 1], [1, 1]], [[0, 1], [0, 1]], [[1, 1], [1, 0]]])
+    # when: plain vote (equal accuracies) and a vote trusting the last worker
+    plain = consolidate_masks(masks, worker_accuracy=[0.8, 0.8, 0.8])
+    trusting = consolidate_masks(masks, worker_accuracy=[0.6, 0.6, 0.99])
+    # then
+    assert plain.mask.tolist() == [[0, 1], [1, 1]]
+    assert plain.confidence.tolist() == [[pytest.approx(2 / 3), 1.0], [pytest.approx(2 / 3)] * 2]
+    assert trusting.mask.tolist() == [[1, 1], [1, 0]]
+    assert plain.class_confidence.tolist() == [pytest.approx(2 / 3), pytest.approx(7 / 9)]
+
+
+def test_masks_validation():
+    with pytest.raises(ValueError, match="non-empty"):
+        consolidate_masks(np.zeros((0, 2, 2), dtype=int))
+    with pytest.raises(ValueError, match="below n_classes=2"):
+        consolidate_masks(np.array([[[0, 3]]]), n_classes=2)
