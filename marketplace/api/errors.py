@@ -70,10 +70,7 @@ def exception_handler(exc, context):
                 headers["WWW-Authenticate"] = 'Bearer realm="groundwork"'
             if isinstance(exc, exceptions.Throttled):
                 headers["Retry-After"] = str(max(1, int(-(-(exc.wait or 1) // 1))))
-            message = str(exc.detail)
-            if isinstance(exc, exceptions.ParseError):
-                message = f"the body is not valid JSON: {exc.detail}"
-            return Response(error_body(code, message), status=status, headers=headers)
+            return Response(error_body(code, str(exc.detail)), status=status, headers=headers)
     return None  # a bug: Django renders the JSON 500 below and logs the traceback
 
 

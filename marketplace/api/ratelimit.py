@@ -38,19 +38,26 @@ return tostring(wait)
 
 
 class _MemoryBuckets:
+    PRUNE_EVERY = 10_000  # takes between sweeps of refilled buckets, so the dict stays bounded
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._state: dict[str, tuple[float, float]] = {}
+        self._state: dict[str, tuple[float, float, float]] = {}  # key → tokens, at, seconds to refill
+        self._takes = 0
 
     def take(self, key: str, rate: float, burst: int) -> float:
         now = time.monotonic()
         with self._lock:
-            tokens, at = self._state.get(key, (float(burst), now))
+            self._takes += 1
+            if self._takes % self.PRUNE_EVERY == 0:
+                # A bucket untouched long enough to refill is full: forgetting it changes nothing.
+                self._state = {k: v for k, v in self._state.items() if now - v[1] < v[2]}
+            tokens, at, _ = self._state.get(key, (float(burst), now, 0.0))
             tokens = min(burst, tokens + (now - at) * rate)
             if tokens >= 1:
-                self._state[key] = (tokens - 1, now)
+                self._state[key] = (tokens - 1, now, burst / rate)
                 return 0.0
-            self._state[key] = (tokens, now)
+            self._state[key] = (tokens, now, burst / rate)
             return (1 - tokens) / rate
 
 

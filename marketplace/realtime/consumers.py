@@ -8,11 +8,13 @@ consumer that owns the socket; what arrives from the dispatcher is only a nudge 
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import json
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import ClassVar
 from urllib.parse import parse_qs
 
 from asgiref.sync import SyncToAsync
@@ -24,6 +26,7 @@ from ..api.authentication import resolve_bearer
 from ..api.ratelimit import take_token
 from ..api.serializers import WorkerTaskSerializer
 from ..errors import DomainError, InvalidInput
+from ..jsonbody import parse_json
 from ..models import Assignment, Worker
 from ..principals import WorkerPrincipal
 from ..selectors import worker_live_assignments
@@ -139,6 +142,8 @@ class WorkerConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = "groundwork-worker-sockets-have-no-channel"
     worker: Worker | None = None
     dispatcher: ProcessDispatcher | None = None
+    has_standing_request = False
+    handlers: ClassVar[dict] = {}
 
     async def connect(self) -> None:
         await self.accept()
@@ -151,7 +156,9 @@ class WorkerConsumer(AsyncWebsocketConsumer):
         self.lock = asyncio.Lock()
         self.has_standing_request = False
         self.standing_ref: object = None
-        self.notified_expired: set[int] = set()
+        # assignments this socket was sent as ``task`` and not yet told are over (at most the cap)
+        self.live_assignment_ids: set[int] = set()
+        self.recently_expired: collections.deque[int] = collections.deque(maxlen=64)
         config = settings.GROUNDWORK
         self.flood_bucket = _Bucket(config["WEBSOCKET_MESSAGE_RATE_PER_SECOND"], config["WEBSOCKET_MESSAGE_BURST"])
         self.workteam_ids = await on_database_thread(_workteam_ids)(worker)
@@ -159,10 +166,21 @@ class WorkerConsumer(AsyncWebsocketConsumer):
         self.dispatcher = await get_dispatcher()
         self.dispatcher.register(self)
         for payload in await on_database_thread(_live_task_payloads)(worker):
+            self.live_assignment_ids.add(payload["assignment_id"])
             await self.send_json(payload)
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:  # however the socket ends, the dispatcher must forget it
+            self._forget()
 
     async def disconnect(self, code: int) -> None:
         # Live assignments stay live: a closed socket cancels nothing.
+        self._forget()
+
+    def _forget(self) -> None:
+        self.has_standing_request = False
         if self.dispatcher is not None:
             self.dispatcher.unregister(self)
 
@@ -190,28 +208,31 @@ class WorkerConsumer(AsyncWebsocketConsumer):
             await self.send_error(DomainError("the message is too large", code="too_large", status=413))
             return
         try:
-            message = json.loads(text_data)
-        except ValueError:
-            await self.send_error(InvalidInput("the message is not valid JSON"))
+            message = parse_json(text_data)
+        except InvalidInput as error:
+            await self.send_error(error)
             return
         if not isinstance(message, dict):
             await self.send_error(InvalidInput("a message is a JSON object with a `type`"))
             return
         ref = message.get("ref")
-        handler = {
-            "ready": self.on_ready, "submit": self.on_submit, "return": self.on_return, "ping": self.on_ping,
-        }.get(message.get("type"))
+        kind = message.get("type")
+        handler = self.handlers.get(kind) if isinstance(kind, str) else None
         if handler is None:
             await self.send_error(
                 InvalidInput.for_field("type", "must be one of ready, submit, return, ping"), ref
             )
             return
         try:
-            await handler(message, ref)
+            await handler(self, message, ref)
         except DomainError as error:
             await self.send_error(error, ref, message.get("assignment_id"))
+        except Exception:  # a bug: say so, keep the socket (its state is the database's)
+            logger.exception("worker socket: %s message failed", kind)
+            await self.send_error(DomainError("internal error; it has been logged", code="server_error",
+                                              status=500), ref, message.get("assignment_id"))
 
-    # --- message handlers ------------------------------------------------------------------
+    # --- message handlers (registered in ``handlers`` below the class) ------------------------
     async def on_ping(self, message: dict, ref: object) -> None:
         await self.send_json({"type": "pong", "ref": ref})
 
@@ -227,11 +248,13 @@ class WorkerConsumer(AsyncWebsocketConsumer):
         if "answer" not in message:
             raise InvalidInput.for_field("answer", "is required")
         await on_database_thread(_submit)(self.worker, assignment_id, message["answer"])
+        self.live_assignment_ids.discard(assignment_id)
         await self.send_json({"type": "ack", "assignment_id": assignment_id, "ref": ref})
 
     async def on_return(self, message: dict, ref: object) -> None:
         assignment_id = _assignment_id(message)
         await on_database_thread(_return)(self.worker, assignment_id)
+        self.live_assignment_ids.discard(assignment_id)
         await self.send_json({"type": "ack", "assignment_id": assignment_id, "ref": ref})
 
     # --- claiming --------------------------------------------------------------------------
@@ -247,8 +270,12 @@ class WorkerConsumer(AsyncWebsocketConsumer):
                 self.has_standing_request = False
                 await self.send_error(error, self.standing_ref)
                 return
+            except Exception:  # the database is away: keep the request, the timer retries it
+                self.dispatcher.wait(self)
+                raise
             if payload is not None:
                 self.has_standing_request = False
+                self.live_assignment_ids.add(payload["assignment_id"])
                 await self.send_json({**payload, "ref": self.standing_ref})
                 if not client_asked:
                     self.dispatcher.claimed(self)
@@ -268,10 +295,23 @@ class WorkerConsumer(AsyncWebsocketConsumer):
             logger.warning("wake-up claim failed", exc_info=True)
 
     def notify_expired(self, assignment_id: int) -> None:
-        if assignment_id in self.notified_expired:
+        """Tell the client an assignment expired (once per socket for the ones it holds; a hint
+        about one it never saw here, claimed over REST or elsewhere, is passed on as it comes)."""
+        self.live_assignment_ids.discard(assignment_id)
+        if assignment_id in self.recently_expired:  # the hint and the timer may both report it
             return
-        self.notified_expired.add(assignment_id)
+        self.recently_expired.append(assignment_id)
         asyncio.ensure_future(self.send_json({"type": "expired", "assignment_id": assignment_id}))
+
+    def forget_assignment(self, assignment_id: int) -> None:
+        """It ended another way (submitted or returned elsewhere): nothing to tell."""
+        self.live_assignment_ids.discard(assignment_id)
+
+
+WorkerConsumer.handlers = {
+    "ready": WorkerConsumer.on_ready, "submit": WorkerConsumer.on_submit,
+    "return": WorkerConsumer.on_return, "ping": WorkerConsumer.on_ping,
+}
 
 
 def _assignment_id(message: dict) -> int:

@@ -10,8 +10,8 @@ A ``work.available`` hint for ``n`` slots wakes up to ``n`` waiting sockets of t
 wakes the next waiting socket (there may be more work). The timer is the safety net that makes
 hints optional: every ``REALTIME_RECHECK_SECONDS`` (2 s) it re-joins the group (membership is lost when Redis
 restarts), looks up which local workteams have open work and wakes up to ``WAKE_PER_TICK`` waiting
-sockets of each, in rotation, and reports assignments of local workers that expired since the
-last tick.
+sockets of each, in rotation (refreshing their workteams first), and asks the database which of
+the assignments its sockets hold have ended: expired ones are reported as ``expired``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Iterable
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from channels.db import database_sync_to_async
@@ -28,7 +27,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import timezone
 
-from ..models import Assignment, Task
+from ..models import Assignment, Task, WorkteamMembership
 from .hints import HINTS_GROUP
 
 if TYPE_CHECKING:
@@ -47,11 +46,19 @@ def workteams_with_open_work(workteam_ids: list[int]) -> set[int]:
     }
 
 
-def recently_expired(worker_ids: list[int], since) -> list[tuple[int, int]]:
-    return list(
-        Assignment.objects.filter(
-            worker_id__in=worker_ids, status=Assignment.Status.EXPIRED, expired_at__gte=since
-        ).values_list("worker_id", "pk")
+def workteams_of(worker_ids: list[int]) -> dict[int, set[int]]:
+    teams: dict[int, set[int]] = {worker_id: set() for worker_id in worker_ids}
+    rows = WorkteamMembership.objects.filter(worker_id__in=worker_ids, workteam__is_active=True)
+    for worker_id, workteam_id in rows.values_list("worker_id", "workteam_id"):
+        teams[worker_id].add(workteam_id)
+    return teams
+
+
+def ended_assignments(assignment_ids: list[int]) -> dict[int, str]:
+    """Of these assignments, the ones no longer live, with their status."""
+    return dict(
+        Assignment.objects.filter(pk__in=assignment_ids).exclude(status=Assignment.Status.ACCEPTED)
+        .values_list("pk", "status")
     )
 
 
@@ -62,12 +69,19 @@ class ProcessDispatcher:
         self.waiting: dict[WorkerConsumer, None] = {}  # insertion-ordered: oldest first
         self.channel_name: str | None = None
         self._jobs: list[asyncio.Task] = []
-        self._expired_since = timezone.now()
 
     async def start(self) -> None:
+        """Start the receive loop and the timer. Never fails: joining the hints group is retried
+        on every tick, so a Redis that is away at start only delays hints."""
         self.channel_name = await self.layer.new_channel("gw.dispatch.")
-        await self.layer.group_add(HINTS_GROUP, self.channel_name)
         self._jobs = [asyncio.create_task(self._receive_loop()), asyncio.create_task(self._tick_loop())]
+        await self._join()
+
+    async def _join(self) -> None:
+        try:
+            await self.layer.group_add(HINTS_GROUP, self.channel_name)
+        except Exception:
+            logger.warning("dispatcher: could not join the hints group; retrying on the next tick", exc_info=True)
 
     # --- sockets ---------------------------------------------------------------------------
     def register(self, consumer: WorkerConsumer) -> None:
@@ -141,19 +155,28 @@ class ProcessDispatcher:
                 logger.warning("dispatcher: tick failed", exc_info=True)
 
     async def tick(self) -> None:
-        try:
-            await self.layer.group_add(HINTS_GROUP, self.channel_name)
-        except Exception:
-            logger.warning("dispatcher: could not re-join the hints group", exc_info=True)
-        waiting_workteams = sorted({w for consumer in self.waiting for w in consumer.workteam_ids})
-        if waiting_workteams:
+        await self._join()  # group membership does not survive a Redis restart
+        waiting = list(self.waiting)
+        if waiting:
+            # Memberships may have changed (an invitation accepted) since a socket said ready.
+            teams = await database_sync_to_async(workteams_of)(sorted({c.worker.pk for c in waiting}))
+            for consumer in waiting:
+                consumer.workteam_ids = teams.get(consumer.worker.pk, set())
+            waiting_workteams = sorted({w for consumer in waiting for w in consumer.workteam_ids})
             for workteam_id in await database_sync_to_async(workteams_with_open_work)(waiting_workteams):
                 woken = self.wake([workteam_id], WAKE_PER_TICK)
                 logger.debug("dispatcher: tick woke %d sockets of workteam %d", woken, workteam_id)
-        if self.sockets:
-            since = self._expired_since
-            self._expired_since = timezone.now() - timedelta(seconds=1)  # overlap: sockets de-duplicate
-            self._notify_expired(await database_sync_to_async(recently_expired)(list(self.sockets), since))
+        consumers = [consumer for sockets in self.sockets.values() for consumer in sockets]
+        held = sorted({assignment_id for consumer in consumers for assignment_id in consumer.live_assignment_ids})
+        if held:
+            ended = await database_sync_to_async(ended_assignments)(held)
+            for consumer in consumers:
+                for assignment_id in list(consumer.live_assignment_ids):
+                    status = ended.get(assignment_id)
+                    if status == Assignment.Status.EXPIRED:
+                        consumer.notify_expired(assignment_id)
+                    elif status is not None:
+                        consumer.forget_assignment(assignment_id)
 
 
 _dispatchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ProcessDispatcher] = weakref.WeakKeyDictionary()
@@ -165,5 +188,5 @@ async def get_dispatcher() -> ProcessDispatcher:
     dispatcher = _dispatchers.get(loop)
     if dispatcher is None:
         dispatcher = _dispatchers[loop] = ProcessDispatcher()
-        await dispatcher.start()
+        await dispatcher.start()  # never raises after the loops exist (see start)
     return dispatcher

@@ -120,7 +120,7 @@ def assignment_auto_approve(*, assignment_id: int) -> bool:
     """
     with transaction.atomic():
         assignment = (
-            Assignment.objects.select_for_update(no_key=True)
+            Assignment.objects.select_for_update(no_key=True, of=("self",))
             .select_related("task")
             .filter(pk=assignment_id, status=Assignment.Status.SUBMITTED, auto_approve_at__lte=timezone.now())
             .first()

@@ -46,18 +46,14 @@ def eligible_tasks(*, worker: Worker, workteam_ids: list[int], now: datetime) ->
     ).exclude(Exists(held_before))
 
 
-def _requesters_in_fair_order(*, workteam_ids: list[int], now: datetime) -> list[int]:
-    """Requesters with open work in these workteams, the least recently served first.
+def _requesters_in_fair_order(eligible: QuerySet[Task]) -> list[int]:
+    """Requesters with work this worker may take, the least recently served first.
 
-    The test is a scalar subquery taking the first open task, not an ``EXISTS``: PostgreSQL
-    evaluates it per requester through ``task_open_queue`` and stops at the first row, where
-    an ``EXISTS`` would be flattened into a join over every open task. Whether the worker held
-    that task before is left to the claim query (a requester whose open work this worker has
-    all done costs it one more indexed query).
+    The test is a scalar subquery taking the first eligible task, not an ``EXISTS``: PostgreSQL
+    evaluates it per requester through ``task_open_queue`` and stops at the first row, where an
+    ``EXISTS`` would be flattened into a join over every open task.
     """
-    first_open_task = Task.objects.filter(
-        requester=OuterRef("requester"), status=Task.Status.OPEN, workteam_id__in=workteam_ids, expires_at__gt=now
-    ).values("pk")[:1]
+    first_open_task = eligible.filter(requester=OuterRef("requester")).values("pk")[:1]
     return list(
         RequesterDispatchState.objects.annotate(first_open_task=Subquery(first_open_task))
         .filter(first_open_task__isnull=False)
@@ -90,19 +86,22 @@ def assignment_claim(*, worker: Worker) -> Assignment | None:
     """Give ``worker`` an assignment on the best task it may take, or ``None`` if none is open.
 
     Raises ``Conflict(too_many_live_assignments)`` at the live-assignment cap. The worker's
-    own overdue assignments are expired first (they no longer count as live). Best means: the
+    own overdue assignments are expired first (they no longer count as live).
+    Costs one more query when the worker has overdue work; otherwise one for the cap. Best means: the
     requester served least recently, then within it the highest priority, then the oldest task.
     """
     cap = settings.GROUNDWORK["MAX_LIVE_ASSIGNMENTS_PER_WORKER"]
+    accepted = Assignment.objects.filter(worker=worker, status=Assignment.Status.ACCEPTED)
+    overdue = list(accepted.filter(deadline__lte=timezone.now()).values_list("pk", flat=True))
+    if overdue:
+        # In their own short transactions, before the claim's: expiring inside it would hold a
+        # task lock while waiting for another assignment's, against the fixed lock order.
+        assignments_expire(assignment_ids=overdue, now=timezone.now())
     with transaction.atomic():
         list(Worker.objects.select_for_update(no_key=True).filter(pk=worker.pk).values_list("pk"))
         now = timezone.now()
-        accepted = Assignment.objects.filter(worker=worker, status=Assignment.Status.ACCEPTED)
-        deadlines = list(accepted.values_list("pk", "deadline"))
-        overdue = [pk for pk, deadline in deadlines if deadline <= now]
-        if overdue:
-            assignments_expire(assignment_ids=overdue, now=now)
-        if len(deadlines) - len(overdue) >= cap:
+        # Overdue ones not expired yet (a race with the line above) no longer count as live.
+        if accepted.filter(deadline__gt=now).count() >= cap:
             raise Conflict(
                 f"you already hold {cap} live assignments; submit or return one first",
                 code="too_many_live_assignments",
@@ -112,7 +111,7 @@ def assignment_claim(*, worker: Worker) -> Assignment | None:
             return None
         eligible = eligible_tasks(worker=worker, workteam_ids=workteam_ids, now=now)
         task = None
-        for requester_id in _requesters_in_fair_order(workteam_ids=workteam_ids, now=now):
+        for requester_id in _requesters_in_fair_order(eligible):
             task = next_task_queryset(eligible, requester_id).first()
             if task is not None:
                 break

@@ -117,6 +117,8 @@ def _answer_schema_problem(schema: dict) -> str | None:
         validator_class.check_schema(schema)
     except jsonschema.SchemaError as exc:
         return f"is not a valid JSON Schema: {exc.message}"
+    except Exception as exc:  # a "$schema" that is not a string, and the like
+        return f"is not a valid JSON Schema ({exc.__class__.__name__})"
     for ref in _local_refs(schema):
         if not ref.startswith("#/"):
             return f"$ref {ref!r} must point inside the schema (\"#/…\")"
@@ -286,7 +288,7 @@ def validate_answer(task: Task, answer: object) -> None:
     if task.answer_schema:
         validator = jsonschema.validators.validator_for(task.answer_schema)(task.answer_schema)
         try:
-            problems = sorted(validator.iter_errors(answer), key=lambda e: list(e.absolute_path))
+            problems = sorted(validator.iter_errors(answer), key=lambda e: [str(p) for p in e.absolute_path])
         except Exception as exc:  # a schema that passed the posting checks and still cannot run
             raise InvalidInput.for_field(
                 "answer", f"cannot be checked: the task's answer_schema fails ({exc.__class__.__name__})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -386,3 +387,74 @@ def test_a_flooding_socket_is_limited_and_others_are_still_served(make_worker):
     assert {r["code"] for r in replies[10:] if r["type"] == "error"} == {"rate_limited"}
     assert sum(r["type"] == "error" for r in replies) >= 19
     assert calm_reply == {"type": "pong", "ref": "calm"}
+
+
+@pytest.mark.parametrize(
+    "frame",
+    ['{"type": ["ready"]}', "[" * 100_000, '{"type": "submit", "assignment_id": 1, "answer": {"x": NaN}}',
+     '{"type": "ping", "ref": "\\u0000"}'],
+)
+def test_frames_that_used_to_kill_the_socket_get_an_error_and_the_socket_lives_on(make_worker, frame):
+    worker = make_worker()
+
+    async def scenario():
+        socket = await Socket.open(token=worker.token)
+        await socket.communicator.send_to(text_data=frame)
+        refused = await socket.receive()
+        await socket.send(type="ping", ref="still here")
+        alive = await socket.receive()
+        await socket.close()
+        return refused, alive
+
+    refused, alive = run(scenario())
+    assert (refused["type"], refused["code"]) == ("error", "invalid")
+    assert alive == {"type": "pong", "ref": "still here"}
+
+
+def test_a_socket_that_closed_while_waiting_claims_nothing_afterwards(make_requester, make_worker, make_tasks):
+    requester = make_requester()
+    worker = make_worker()
+
+    async def scenario():
+        socket = await Socket.open(token=worker.token)
+        await socket.send(type="ready")
+        idle = await socket.receive()
+        await socket.close()
+        await db(make_tasks)(requester.organization, 1, slots=1)
+        await asyncio.sleep(0.6)  # hints and a few timer ticks
+        return idle
+
+    with override_settings(GROUNDWORK={**settings.GROUNDWORK, "REALTIME_RECHECK_SECONDS": 0.2}):
+        idle = run(scenario())
+    assert idle["type"] == "idle"
+    assert Assignment.objects.count() == 0
+
+
+def test_a_waiting_worker_who_joins_a_team_is_pushed_its_work(make_requester, make_worker, make_tasks):
+    # given: a worker in no workteam at all, waiting
+    from marketplace.services.workteams import invitation_accept, invitation_create, workteam_create
+
+    requester = make_requester()
+    team = workteam_create(owner=requester.organization, name="crew")
+    worker = make_worker(join_public=False)
+
+    def join_and_post():
+        invitation_accept(invitation=invitation_create(workteam=team, worker=worker))
+        make_tasks(requester.organization, 1, slots=1, workteam_id=team.pk)
+
+    async def scenario():
+        socket = await Socket.open(token=worker.token)
+        await socket.send(type="ready")
+        idle = await socket.receive()
+        await db(join_and_post)()
+        offered = await socket.receive(timeout=5)
+        await socket.close()
+        return idle, offered
+
+    # when
+    with override_settings(GROUNDWORK={**settings.GROUNDWORK, "REALTIME_RECHECK_SECONDS": 0.2}):
+        idle, offered = run(scenario())
+
+    # then
+    assert idle["type"] == "idle"
+    assert offered["type"] == "task"
