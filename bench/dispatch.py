@@ -155,11 +155,13 @@ async def _worker_loop(port: int, token: str, deadline: float, counts: list[int]
         client.close()
 
 
-def _load_process(port: int, tokens: list[str], seconds: float, queue) -> None:
+def _load_process(ports: list[int], tokens: list[str], seconds: float, queue) -> None:
     async def main():
         counts = [0, 0]
         deadline = time.monotonic() + seconds
-        await asyncio.gather(*(_worker_loop(port, t, deadline, counts) for t in tokens))
+        await asyncio.gather(*(
+            _worker_loop(ports[index % len(ports)], token, deadline, counts) for index, token in enumerate(tokens)
+        ))
         return counts
 
     started = time.process_time()
@@ -167,9 +169,10 @@ def _load_process(port: int, tokens: list[str], seconds: float, queue) -> None:
     queue.put((cycles, misses, time.process_time() - started))
 
 
-def rest_rate(port: int, tokens: list[str], seconds: float) -> tuple[float, int, float]:
+def rest_rate(ports: list[int], tokens: list[str], seconds: float) -> tuple[float, int, float]:
+    """Claim+submit cycles per second of these workers, spread over the servers' ports."""
     queue = multiprocessing.Queue()
-    process = multiprocessing.Process(target=_load_process, args=(port, tokens, seconds, queue))
+    process = multiprocessing.Process(target=_load_process, args=(ports, tokens, seconds, queue))
     process.start()
     cycles, misses, cpu = queue.get()
     process.join()
@@ -227,7 +230,7 @@ def main() -> None:
           f"{'REST/raw':>8} | {'misses':>6} | {'load CPU':>8}")
     try:
         for concurrency in args.concurrency:
-            rest, misses, cpu = rest_rate(port, tokens[:concurrency], args.seconds)
+            rest, misses, cpu = rest_rate([port], tokens[:concurrency], args.seconds)
             raw = raw_rate(url, concurrency, args.seconds)
             print(f"{concurrency:>11} | {rest:>19.1f} | {raw:>24.1f} | {rest / raw:>8.3f} | {misses:>6} | "
                   f"{cpu:>7.0%}")

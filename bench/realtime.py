@@ -14,7 +14,8 @@ For each worker count it reports:
   second (the REST claim+submit rate of ``bench/dispatch.py`` at 32 workers is measured in the
   same run, on the same servers, for comparison);
 - latency: single-slot tasks posted over REST (10 per request) at 70 % of that throughput;
-  p50/p99 from the start of the POST to the ``task`` message, and from ``submit`` to ``ack``;
+  p50/p99 from the POST's 201 (the task exists) to the ``task`` message, and from ``submit``
+  to ``ack``;
 - the load generator's CPU share, and the invariant check (every task exactly its slots, from
   distinct workers; every acknowledged answer stored; no live assignment left behind).
 Then a chaos run (100 workers): mid-run one ASGI process is killed (SIGKILL) and Redis is
@@ -179,7 +180,7 @@ class WorkerFleet:
 # --- posting over REST ------------------------------------------------------------------------
 async def post_tasks(port: int, api_key: str, *, count: int, per_request: int, rate: float | None,
                      slots: int) -> dict[int, float]:
-    """Post ``count`` tasks; returns task id → the time its POST started."""
+    """Post ``count`` tasks; returns task id → when its POST was answered (201)."""
     client = rest_bench.RawHttpClient(port, api_key)
     posted: dict[int, float] = {}
     interval = per_request / rate if rate else 0.0
@@ -192,12 +193,12 @@ async def post_tasks(port: int, api_key: str, *, count: int, per_request: int, r
             if interval:
                 await asyncio.sleep(max(0.0, next_at - time.monotonic()))
                 next_at += interval
-            started = time.time()
             status, body = await client.post("/api/v1/tasks", json.dumps([body_item] * batch).encode())
+            created_at = time.time()  # the 201: the tasks exist from here on
             if status != 201:
                 raise RuntimeError(f"posting failed: {status} {body[:200]!r}")
             for task in json.loads(body):
-                posted[task["id"]] = started
+                posted[task["id"]] = created_at
     finally:
         client.close()
     return posted
@@ -327,11 +328,11 @@ def main() -> None:
     try:
         # the REST figure, same servers, same run (a backlog the 32 REST workers can't exhaust)
         asyncio.run(post_tasks(ports[0], api_key, count=5000, per_request=1000, rate=None, slots=3))
-        rest, _, _ = rest_bench.rest_rate(ports[0], rest_tokens, 10)
+        rest, _, _ = rest_bench.rest_rate(ports, rest_tokens, 10)
         from marketplace.models import Task
 
         Task.objects.filter(status__in=["open", "full"]).update(status="stopped")  # not for the sockets
-        print(f"REST claim+submit (bench/dispatch.py client, 32 workers, 1 ASGI process): {rest:.1f}/s")
+        print(f"REST claim+submit (bench/dispatch.py client, 32 workers over both ASGI processes): {rest:.1f}/s")
         print(f"{'workers':>7} | {'completed/s':>11} | {'vs REST':>7} | {'post rate':>9} "
               f"| {'post→task p50/p99 ms':>20} "
               f"| {'submit→ack p50/p99 ms':>21} | {'load CPU':>8} | {'errors':>6} | invariants")

@@ -39,11 +39,15 @@ CLOSE_BAD_CREDENTIALS = 4401
 WORKTEAMS_REFRESH_SECONDS = 30.0
 # Database work runs on its own threads (not the one thread Django keeps for sync views), so
 # sockets do not queue behind each other; the pool caps how many connections they hold.
-_database_threads = ThreadPoolExecutor(max_workers=settings.GROUNDWORK["REALTIME_DATABASE_THREADS"],
-                                       thread_name_prefix="gw-realtime-db")
+# Answers (submit, return) get threads of their own, so an ack never queues behind a burst of
+# claim attempts after a hint.
+_claim_threads = ThreadPoolExecutor(max_workers=settings.GROUNDWORK["REALTIME_DATABASE_THREADS"],
+                                    thread_name_prefix="gw-realtime-claim")
+_answer_threads = ThreadPoolExecutor(max_workers=max(2, settings.GROUNDWORK["REALTIME_DATABASE_THREADS"] // 2),
+                                     thread_name_prefix="gw-realtime-answer")
 
 
-def on_database_thread(function):
+def on_database_thread(function, executor: ThreadPoolExecutor = _claim_threads):
     """Run ``function`` on a realtime database thread, its connection released afterwards.
 
     The release runs inside the call (not around it, as Channels' ``database_sync_to_async``
@@ -59,7 +63,7 @@ def on_database_thread(function):
         finally:
             close_old_connections()
 
-    return SyncToAsync(call_and_release, thread_sensitive=False, executor=_database_threads)
+    return SyncToAsync(call_and_release, thread_sensitive=False, executor=executor)
 
 
 class RateLimited(DomainError):
@@ -247,18 +251,18 @@ class WorkerConsumer(AsyncWebsocketConsumer):
         assignment_id = _assignment_id(message)
         if "answer" not in message:
             raise InvalidInput.for_field("answer", "is required")
-        await on_database_thread(_submit)(self.worker, assignment_id, message["answer"])
+        await on_database_thread(_submit, _answer_threads)(self.worker, assignment_id, message["answer"])
         self.live_assignment_ids.discard(assignment_id)
         await self.send_json({"type": "ack", "assignment_id": assignment_id, "ref": ref})
 
     async def on_return(self, message: dict, ref: object) -> None:
         assignment_id = _assignment_id(message)
-        await on_database_thread(_return)(self.worker, assignment_id)
+        await on_database_thread(_return, _answer_threads)(self.worker, assignment_id)
         self.live_assignment_ids.discard(assignment_id)
         await self.send_json({"type": "ack", "assignment_id": assignment_id, "ref": ref})
 
     # --- claiming --------------------------------------------------------------------------
-    async def try_claim(self, *, client_asked: bool) -> None:
+    async def try_claim(self, *, client_asked: bool, pass_on: bool = False) -> None:
         """Claim for the standing ``ready``: send ``task``, or ``idle`` (first time) and wait."""
         async with self.lock:
             if not self.has_standing_request:
@@ -277,20 +281,20 @@ class WorkerConsumer(AsyncWebsocketConsumer):
                 self.has_standing_request = False
                 self.live_assignment_ids.add(payload["assignment_id"])
                 await self.send_json({**payload, "ref": self.standing_ref})
-                if not client_asked:
+                if pass_on:
                     self.dispatcher.claimed(self)
                 return
             if client_asked:
                 await self.send_json({"type": "idle", "ref": self.standing_ref})
             self.dispatcher.wait(self)
 
-    def wake(self) -> None:
+    def wake(self, *, pass_on: bool = False) -> None:
         """Called by the dispatcher: work may be open for this socket."""
-        asyncio.ensure_future(self._wake())
+        asyncio.ensure_future(self._wake(pass_on))
 
-    async def _wake(self) -> None:
+    async def _wake(self, pass_on: bool) -> None:
         try:
-            await self.try_claim(client_asked=False)
+            await self.try_claim(client_asked=False, pass_on=pass_on)
         except Exception:  # the socket may have closed meanwhile
             logger.warning("wake-up claim failed", exc_info=True)
 

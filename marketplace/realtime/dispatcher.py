@@ -5,13 +5,14 @@ One dispatcher runs in each ASGI process (per event loop). It owns a channel in 
 - ``sockets``: the connected worker sockets of this process, by worker id;
 - ``waiting``: sockets with a standing ``ready`` and no task, oldest first.
 
-A ``work.available`` hint for ``n`` slots wakes up to ``n`` waiting sockets of those workteams
-(oldest first); each claims through the one claim service, and a socket whose claim succeeds
-wakes the next waiting socket (there may be more work). The timer is the safety net that makes
-hints optional: every ``REALTIME_RECHECK_SECONDS`` (2 s) it re-joins the group (membership is lost when Redis
-restarts), looks up which local workteams have open work and wakes up to ``WAKE_PER_TICK`` waiting
-sockets of each, in rotation (refreshing their workteams first), and asks the database which of
-the assignments its sockets hold have ended: expired ones are reported as ``expired``.
+A ``work.available`` hint for ``n`` slots wakes up to ``n`` waiting sockets of those
+workteams (oldest first); each claims through the one claim service. The timer is the safety
+net that makes hints optional: every ``REALTIME_RECHECK_SECONDS`` (2 s) it re-joins the group
+(membership is lost when Redis restarts), refreshes the waiting sockets' workteams, looks up
+which of those have open work and wakes up to ``WAKE_PER_TICK`` waiting sockets of each, in
+rotation; a socket woken by the timer that gets work wakes the next one (there may be more).
+It also asks the database which assignments its sockets hold have ended, and reports the
+expired ones.
 """
 
 from __future__ import annotations
@@ -102,18 +103,20 @@ class ProcessDispatcher:
     def stop_waiting(self, consumer: WorkerConsumer) -> None:
         self.waiting.pop(consumer, None)
 
-    def wake(self, workteam_ids: Iterable[int], count: int) -> int:
-        """Wake up to ``count`` waiting sockets of these workteams, oldest first."""
+    def wake(self, workteam_ids: Iterable[int], count: int, *, pass_on: bool = False) -> int:
+        """Wake up to ``count`` waiting sockets of these workteams, oldest first. With
+        ``pass_on`` (the timer, which does not know how much work is open) each socket that
+        gets work wakes the next one; a hint says how many slots opened, so it does not."""
         wanted = set(workteam_ids)
         chosen = [c for c in self.waiting if c.workteam_ids & wanted][:count]
         for consumer in chosen:
             self.waiting.pop(consumer, None)
-            consumer.wake()
+            consumer.wake(pass_on=pass_on)
         return len(chosen)
 
     def claimed(self, consumer: WorkerConsumer) -> None:
-        """A woken socket got work: more may be open, so pass the turn on."""
-        self.wake(consumer.workteam_ids, 1)
+        """A socket woken by the timer got work: more may be open, so pass the turn on."""
+        self.wake(consumer.workteam_ids, 1, pass_on=True)
 
     # --- hints -----------------------------------------------------------------------------
     def handle_hint(self, message: dict) -> None:
@@ -164,7 +167,7 @@ class ProcessDispatcher:
                 consumer.workteam_ids = teams.get(consumer.worker.pk, set())
             waiting_workteams = sorted({w for consumer in waiting for w in consumer.workteam_ids})
             for workteam_id in await database_sync_to_async(workteams_with_open_work)(waiting_workteams):
-                woken = self.wake([workteam_id], WAKE_PER_TICK)
+                woken = self.wake([workteam_id], WAKE_PER_TICK, pass_on=True)
                 logger.debug("dispatcher: tick woke %d sockets of workteam %d", woken, workteam_id)
         consumers = [consumer for sockets in self.sockets.values() for consumer in sockets]
         held = sorted({assignment_id for consumer in consumers for assignment_id in consumer.live_assignment_ids})
