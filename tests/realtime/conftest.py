@@ -13,6 +13,8 @@ import pytest
 from channels.db import DatabaseSyncToAsync
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import override_settings
 
 from marketplace.realtime.routing import websocket_urlpatterns
 
@@ -55,6 +57,22 @@ def db(function):
     """Run ORM work from a scenario (Django refuses it on the event loop thread); the thread
     gives its connection back afterwards."""
     return DatabaseSyncToAsync(function, thread_sensitive=False)
+
+
+async def idle_then_offered(token: str, meanwhile) -> tuple[dict, dict]:
+    """A socket says ready and is told idle; ``meanwhile`` runs (ORM work); what comes next."""
+    socket = await Socket.open(token=token)
+    await socket.send(type="ready", ref="r")
+    idle = await socket.receive()
+    await db(meanwhile)()
+    offered = await socket.receive(timeout=5)
+    await socket.close()
+    return idle, offered
+
+
+def fast_recheck():
+    """The dispatcher's safety-net timer at 0.2 s, for tests that prove hints are optional."""
+    return override_settings(GROUNDWORK={**settings.GROUNDWORK, "REALTIME_RECHECK_SECONDS": 0.2})
 
 
 @pytest.fixture

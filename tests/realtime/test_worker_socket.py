@@ -14,7 +14,7 @@ from marketplace.models import Assignment, Task
 from marketplace.services.sweeps import run_sweeps
 from marketplace.services.workers import websocket_ticket_create
 
-from .conftest import Socket, db, run
+from .conftest import Socket, db, fast_recheck, idle_then_offered, run
 
 pytestmark = pytest.mark.usefixtures("realtime_db")
 
@@ -116,17 +116,11 @@ def test_ready_without_work_is_idle_then_a_task_follows_when_work_is_posted(make
     requester = make_requester()
     worker = make_worker()
 
-    async def scenario():
-        socket = await Socket.open(token=worker.token)
-        await socket.send(type="ready", ref="r")
-        idle = await socket.receive()
-        await db(make_tasks)(requester.organization, 1, slots=1)
-        offered = await socket.receive(timeout=5)
-        await socket.close()
-        return idle, offered
+    def post_a_task():
+        make_tasks(requester.organization, 1, slots=1)
 
     # when
-    idle, offered = run(scenario())
+    idle, offered = run(idle_then_offered(worker.token, post_a_task))
 
     # then
     assert idle == {"type": "idle", "ref": "r"}
@@ -148,18 +142,9 @@ def test_work_reaches_an_idle_socket_without_any_hint(make_requester, make_worke
             expires_at=timezone.now() + timedelta(minutes=10),
         )
 
-    async def scenario():
-        socket = await Socket.open(token=worker.token)
-        await socket.send(type="ready")
-        idle = await socket.receive()
-        await db(insert_silently)()
-        offered = await socket.receive(timeout=5)
-        await socket.close()
-        return idle, offered
-
     # when
-    with override_settings(GROUNDWORK={**settings.GROUNDWORK, "REALTIME_RECHECK_SECONDS": 0.2}):
-        idle, offered = run(scenario())
+    with fast_recheck():
+        idle, offered = run(idle_then_offered(worker.token, insert_silently))
 
     # then
     assert idle["type"] == "idle"
@@ -294,7 +279,7 @@ def test_expired_reaches_the_socket_without_a_hint(make_requester, make_worker, 
         await socket.close()
         return offered, expired
 
-    with override_settings(GROUNDWORK={**settings.GROUNDWORK, "REALTIME_RECHECK_SECONDS": 0.2}):
+    with fast_recheck():
         offered, expired = run(scenario())
     assert expired == {"type": "expired", "assignment_id": offered["assignment_id"]}
 
@@ -424,7 +409,7 @@ def test_a_socket_that_closed_while_waiting_claims_nothing_afterwards(make_reque
         await asyncio.sleep(0.6)  # hints and a few timer ticks
         return idle
 
-    with override_settings(GROUNDWORK={**settings.GROUNDWORK, "REALTIME_RECHECK_SECONDS": 0.2}):
+    with fast_recheck():
         idle = run(scenario())
     assert idle["type"] == "idle"
     assert Assignment.objects.count() == 0
@@ -442,18 +427,9 @@ def test_a_waiting_worker_who_joins_a_team_is_pushed_its_work(make_requester, ma
         invitation_accept(invitation=invitation_create(workteam=team, worker=worker))
         make_tasks(requester.organization, 1, slots=1, workteam_id=team.pk)
 
-    async def scenario():
-        socket = await Socket.open(token=worker.token)
-        await socket.send(type="ready")
-        idle = await socket.receive()
-        await db(join_and_post)()
-        offered = await socket.receive(timeout=5)
-        await socket.close()
-        return idle, offered
-
     # when
-    with override_settings(GROUNDWORK={**settings.GROUNDWORK, "REALTIME_RECHECK_SECONDS": 0.2}):
-        idle, offered = run(scenario())
+    with fast_recheck():
+        idle, offered = run(idle_then_offered(worker.token, join_and_post))
 
     # then
     assert idle["type"] == "idle"
