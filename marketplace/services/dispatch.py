@@ -85,10 +85,10 @@ def _mark_requester_served(requester_id: int, now: datetime) -> None:
 def assignment_claim(*, worker: Worker) -> Assignment | None:
     """Give ``worker`` an assignment on the best task it may take, or ``None`` if none is open.
 
-    Raises ``Conflict(too_many_live_assignments)`` at the live-assignment cap. The worker's
-    own overdue assignments are expired first (they no longer count as live).
-    Costs one more query when the worker has overdue work; otherwise one for the cap. Best means: the
-    requester served least recently, then within it the highest priority, then the oldest task.
+    Best means: the requester served least recently, then within it the highest priority, then
+    the oldest task. Raises ``Conflict(too_many_live_assignments)`` at the live-assignment cap.
+    The worker's own overdue assignments are expired first, each in its own transaction (they
+    no longer count as live).
     """
     cap = settings.GROUNDWORK["MAX_LIVE_ASSIGNMENTS_PER_WORKER"]
     accepted = Assignment.objects.filter(worker=worker, status=Assignment.Status.ACCEPTED)
