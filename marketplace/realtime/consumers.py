@@ -275,7 +275,7 @@ class WorkerConsumer(AsyncWebsocketConsumer):
                 await self.send_error(error, self.standing_ref)
                 return
             except Exception:  # the database is away: keep the request, the timer retries it
-                self.dispatcher.wait(self)
+                self._wait_again()
                 raise
             if payload is not None:
                 self.has_standing_request = False
@@ -286,6 +286,10 @@ class WorkerConsumer(AsyncWebsocketConsumer):
                 return
             if client_asked:
                 await self.send_json({"type": "idle", "ref": self.standing_ref})
+            self._wait_again()
+
+    def _wait_again(self) -> None:
+        if self.has_standing_request:  # not if the socket closed while the claim ran
             self.dispatcher.wait(self)
 
     def wake(self, *, pass_on: bool = False) -> None:
