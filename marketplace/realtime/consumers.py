@@ -36,7 +36,6 @@ from .dispatcher import ProcessDispatcher, get_dispatcher
 logger = logging.getLogger(__name__)
 
 CLOSE_BAD_CREDENTIALS = 4401
-WORKTEAMS_REFRESH_SECONDS = 30.0
 # Database work runs on its own threads (not the one thread Django keeps for sync views), so
 # sockets do not queue behind each other; the pool caps how many connections they hold.
 # Answers (submit, return) get threads of their own, so an ack never queues behind a burst of
@@ -166,7 +165,6 @@ class WorkerConsumer(AsyncWebsocketConsumer):
         config = settings.GROUNDWORK
         self.flood_bucket = _Bucket(config["WEBSOCKET_MESSAGE_RATE_PER_SECOND"], config["WEBSOCKET_MESSAGE_BURST"])
         self.workteam_ids = await on_database_thread(_workteam_ids)(worker)
-        self.workteams_read_at = time.monotonic()
         self.dispatcher = await get_dispatcher()
         self.dispatcher.register(self)
         for payload in await on_database_thread(_live_task_payloads)(worker):
@@ -241,10 +239,9 @@ class WorkerConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "pong", "ref": ref})
 
     async def on_ready(self, message: dict, ref: object) -> None:
+        # The claim reads memberships itself; ``workteam_ids`` only routes wake-ups, and the
+        # dispatcher's timer refreshes it for waiting sockets.
         self.has_standing_request, self.standing_ref = True, ref
-        if time.monotonic() - self.workteams_read_at > WORKTEAMS_REFRESH_SECONDS:
-            self.workteam_ids = await on_database_thread(_workteam_ids)(self.worker)
-            self.workteams_read_at = time.monotonic()
         await self.try_claim(client_asked=True)
 
     async def on_submit(self, message: dict, ref: object) -> None:
