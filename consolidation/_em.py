@@ -50,6 +50,7 @@ def run(
     update: ConfusionUpdate,
     tol: float,
     max_iter: int,
+    uniform_class_prior: bool = False,
 ) -> EMFit:
     """Alternate M- and E-steps from ``init`` posteriors until the log-likelihood settles.
 
@@ -80,7 +81,9 @@ def run(
         counts = counts.reshape(n_workers, k, k)
         confusion = update(counts, reference)
         log_table = np.log(np.maximum(confusion, _TINY)).astype(np.float32).reshape(-1, k)
-        class_prior = (column_sum(posteriors) + 1.0) / (n_rows + k)
+        class_prior = (
+            np.full(k, 1.0 / k) if uniform_class_prior else (column_sum(posteriors) + 1.0) / (n_rows + k)
+        )
 
         # E-step in log space with a max-shift: sum each task's log P(answer | truth) rows.
         scores = layout.gather(log_table)

@@ -29,6 +29,17 @@ confidences, wider than with gold.
 
 **With less gold** (bluebird: 11 tasks) the answer-based calibration is used, the gold choosing
 the widening factor between ``NO_GOLD_WIDENING`` and the design effect.
+
+**Sparse workers, without enough gold to choose:** Dawid-Skene weighs each worker by a
+confusion matrix estimated from that worker's own answers; with few answers per worker those
+estimates are noise, and overruling the plain vote with them loses accuracy (simulated crowds of
+6 workers of accuracy 0.55-0.92, 3 answers per task, 30-40 seeds: 0.80 against 0.83 for the vote
+at 20 answers per worker, about level at 50, ahead from 75). So when the median worker gave
+fewer than ``MIN_ANSWERS_PER_WORKER_FOR_MODEL`` answers, the model treats every worker as equally
+reliable (one-coin Dawid-Skene with one accuracy shared by the crowd and a uniform class prior:
+the vote, made a probability), calibrated on held-out answers and widened like the default. Its posteriors carry
+the vote's labels with confidences that mean what they say (on those simulations: expected
+calibration error 0.06-0.13, against 0.15-0.24 for calibrated vote shares).
 """
 
 from __future__ import annotations
@@ -40,11 +51,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from consolidation import _em, _validate
 from consolidation._layout import Layout, build
+from consolidation._rows import row_argmax
 from consolidation._validate import Answers
 from consolidation.calibration import MAX_TEMPERATURE, Calibration, fit_calibration
 from consolidation.dawid_skene import assemble, fit_layout
 from consolidation.dependence import design_effect, error_correlation
 from consolidation.majority import confusion_against, majority_vote
+from consolidation.one_coin import equal_workers_update
 from consolidation.priors import DEFAULT_PRIOR_SCALE, dirichlet_update
 from consolidation.results import ClassificationResult, classification
 
@@ -62,12 +75,19 @@ SWITCH_MARGIN = 0.02
 # Spread of the normal prior on log T that the answer-based temperature puts on the gold fit.
 TEMPERATURE_PRIOR_SD = 0.35
 VOTING_MARGIN = 0.05
+# Median answers per worker below which the vote picks the labels (see the module doc).
+MIN_ANSWERS_PER_WORKER_FOR_MODEL = 75
 
 
 @dataclass(frozen=True)
 class _Candidate:
     name: str
     update: _em.ConfusionUpdate | None  # None: majority vote
+    uniform_class_prior: bool = False
+
+
+# The model for sparse workers (see the module doc).
+EQUAL_WORKERS = _Candidate("equal_workers", equal_workers_update, uniform_class_prior=True)
 
 
 def _candidates(worker_prior_counts: NDArray[np.float64] | None) -> list[_Candidate]:
@@ -107,6 +127,7 @@ def _row_posteriors(
         update=candidate.update,
         tol=tol,
         max_iter=max_iter,
+        uniform_class_prior=candidate.uniform_class_prior,
     )
     assert fit is not None  # layouts reaching here have answers
     return fit.posteriors.astype(np.float64), fit.confusion
@@ -285,7 +306,8 @@ def _final_fit(
             gold=(gold_ids, gold_labels),
         )
     fit = fit_layout(
-        layout, gold_ids=gold_ids, gold_labels=gold_labels, update=candidate.update, tol=tol, max_iter=max_iter
+        layout, gold_ids=gold_ids, gold_labels=gold_labels, update=candidate.update, tol=tol, max_iter=max_iter,
+        uniform_class_prior=candidate.uniform_class_prior,
     )
     return assemble(layout, fit, gold_ids=gold_ids, gold_labels=gold_labels, method=candidate.name)
 
@@ -359,8 +381,12 @@ def consolidate(
     # answer-based calibration that serves alone without gold and as a prior with it.
     default = candidates[PRIOR_SCALES.index(DEFAULT_PRIOR_SCALE)]
     default_fit = _final_fit(layout, answers, default, gold_ids=gold_ids, gold_labels=gold_labels, **fit_kwargs)
+    # Too little gold to choose and too few answers per worker to trust their confusion
+    # matrices: the vote decides (see the module doc).
+    sparse = scored_ids.shape[0] < MIN_GOLD_TO_CHOOSE and _workers_are_sparse(answers)
     posteriors, likelihood = _held_out_observations(
-        answers, default, gold_ids=gold_ids, gold_labels=gold_labels, rng=rng, **fit_kwargs
+        answers, EQUAL_WORKERS if sparse else default, gold_ids=gold_ids, gold_labels=gold_labels, rng=rng,
+        **fit_kwargs,
     )
     if posteriors.shape[0] == 0:
         # One answer per task: nothing to calibrate on; stay maximally wide.
@@ -407,6 +433,9 @@ def consolidate(
         )
     else:
         chosen, final = default, default_fit
+        if sparse:
+            chosen = EQUAL_WORKERS
+            final = _final_fit(layout, answers, chosen, gold_ids=gold_ids, gold_labels=gold_labels, **fit_kwargs)
         gold = None
         source = "held-out answers"
         if scored_ids.shape[0] > 0:
@@ -433,12 +462,28 @@ def consolidate(
     calibrated[gold_ids, gold_labels] = 1.0
     return classification(
         calibrated,
-        confusion=final.confusion,
+        # The equal-workers model gives everyone one matrix; each worker's own estimate (noisy
+        # as it is) is still what a reputation record wants.
+        confusion=default_fit.confusion if chosen is EQUAL_WORKERS else final.confusion,
         answered=layout.answered,
         n_iter=final.n_iter,
         converged=final.converged,
         method=method,
         log_likelihood=final.log_likelihood,
         # The uncalibrated winners: calibration must never change a label.
-        labels=final.labels,
+        labels=_break_ties(final, default_fit) if chosen is EQUAL_WORKERS else final.labels,
     )
+
+
+def _break_ties(final: ClassificationResult, default_fit: ClassificationResult) -> NDArray[np.int64]:
+    """The equal-workers labels, an exact tie (a split vote) going to the class Dawid-Skene finds
+    likelier rather than to the lowest: the confidence is the same either way."""
+    posteriors = final.posteriors
+    tied = posteriors >= posteriors.max(axis=1, keepdims=True) - 1e-9
+    return row_argmax(np.where(tied, default_fit.posteriors, -1.0))
+
+
+def _workers_are_sparse(answers: Answers) -> bool:
+    per_worker = np.bincount(answers.worker, minlength=answers.n_workers)
+    return float(np.median(per_worker[per_worker > 0])) < MIN_ANSWERS_PER_WORKER_FOR_MODEL
+

@@ -88,8 +88,10 @@ def fit_layout(
     update: _em.ConfusionUpdate,
     tol: float,
     max_iter: int,
+    uniform_class_prior: bool = False,
 ) -> _em.EMFit | None:
-    """Run EM on a prepared layout (``None`` when there is not a single answer)."""
+    """Run EM on a prepared layout (``None`` when there is not a single answer); with
+    ``uniform_class_prior`` the classes' prior stays uniform instead of being estimated."""
     if layout.n_rows == 0:
         return None
     rows = layout.rows_of(gold_ids)
@@ -105,6 +107,7 @@ def fit_layout(
         update=update,
         tol=tol,
         max_iter=max_iter,
+        uniform_class_prior=uniform_class_prior,
     )
 
 

@@ -27,7 +27,8 @@ Method = Literal["consolidate", "dawid_skene", "majority_vote"]
 @dataclass(frozen=True)
 class MultiLabelResult:
     """``probability[t, k]``: probability class ``k`` is present in task ``t``;
-    ``present = probability >= 0.5`` on answered tasks (a task nobody answered has nothing
+    ``present`` is each class's consolidated label on answered tasks, so ``probability >= 0.5``
+    wherever it is set (exactly 0.5 is a tie, left absent; a task nobody answered has nothing
     present, and probability 0.5); ``answered`` as for single-label results;
     ``methods[k]`` names the method used for class ``k``."""
 
@@ -80,6 +81,7 @@ def multilabel(
         gold_ids, _ = _validate.gold((gold[0], gold_present[:, 0].astype(np.int64)), n_tasks=first.n_tasks, n_classes=2)
     rng = np.random.default_rng(0) if rng is None else rng
     probability = np.empty((first.n_tasks, k))
+    present = np.zeros((first.n_tasks, k), dtype=bool)
     methods = []
     answered = np.zeros(first.n_tasks, dtype=bool)
     for column in range(k):
@@ -102,10 +104,11 @@ def multilabel(
         else:
             raise ValueError(f"unknown method {method!r}")
         probability[:, column] = result.posteriors[:, 1]
+        present[:, column] = result.labels == 1
         answered = result.answered
         methods.append(result.method)
     return MultiLabelResult(
-        present=frozen((probability >= 0.5) & answered[:, None]),
+        present=frozen(present & answered[:, None]),
         probability=frozen(probability),
         answered=frozen(answered.copy()),
         methods=tuple(methods),

@@ -31,6 +31,18 @@ def one_coin_update(counts: NDArray[np.float64], reference: NDArray[np.float64])
     return confusion
 
 
+def equal_workers_update(counts: NDArray[np.float64], reference: NDArray[np.float64]) -> NDArray[np.float64]:
+    """One-coin with a single accuracy for the whole crowd (every worker equally reliable): the
+    model ``consolidate`` uses when workers have too few answers each to be told apart."""
+    del reference
+    k = counts.shape[1]
+    accuracy = (np.trace(counts, axis1=1, axis2=2).sum() + 1.0) / (counts.sum() + 2.0)
+    confusion = np.full(counts.shape, (1.0 - accuracy) / (k - 1))
+    diagonal = np.arange(k)
+    confusion[:, diagonal, diagonal] = accuracy
+    return confusion
+
+
 def one_coin_dawid_skene(
     task: ArrayLike,
     worker: ArrayLike,

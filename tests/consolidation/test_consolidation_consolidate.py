@@ -83,3 +83,39 @@ def test_no_answers_at_all():
     assert result.labels.tolist() == [0, 2]
     assert result.method == "no_answers"
     assert result.answered.tolist() == [False, False]
+
+
+def _sparse_crowd(seed: int, n_tasks: int):
+    """6 workers of accuracy 0.55-0.92, 3 of them per task, 2 classes: n_tasks / 2 answers each."""
+    rng = np.random.default_rng(seed)
+    accuracy = np.array([0.92, 0.85, 0.78, 0.70, 0.62, 0.55])
+    truth = rng.integers(0, 2, n_tasks)
+    worker = np.concatenate([rng.choice(6, 3, replace=False) for _ in range(n_tasks)])
+    task = np.repeat(np.arange(n_tasks), 3)
+    right = rng.random(task.shape[0]) < accuracy[worker]
+    label = np.where(right, truth[task], 1 - truth[task])
+    return truth, task, worker, label
+
+
+def test_sparse_workers_are_treated_alike_and_the_vote_decides():
+    # given 40 tasks: 20 answers per worker, too few to tell the workers apart
+    truth, task, worker, label = _sparse_crowd(seed=3, n_tasks=40)
+    votes = np.bincount(task, weights=label, minlength=40)  # answers saying class 1, out of 3
+    # when
+    result = consolidate(task, worker, label, n_classes=2)
+    # then: the labels are the vote's, and each confidence says the vote winner is the likelier
+    assert result.method.startswith("equal_workers+calibration(")
+    assert np.array_equal(result.labels, (votes >= 2).astype(np.int64))
+    assert (result.confidence >= 0.5).all()
+    unanimous, split = (votes == 0) | (votes == 3), (votes == 1) | (votes == 2)
+    assert result.confidence[unanimous].min() > result.confidence[split].max()
+
+
+def test_workers_with_enough_answers_get_their_own_confusion_matrices():
+    # given 300 tasks: 150 answers per worker
+    truth, task, worker, label = _sparse_crowd(seed=3, n_tasks=300)
+    # when
+    result = consolidate(task, worker, label, n_classes=2)
+    # then
+    assert result.method.startswith("dawid_skene(prior_scale=")
+    assert result.confusion[0, 1, 1] > result.confusion[5, 1, 1]  # the best worker told from the worst
