@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "marketplace",
+    "labeling",
 ]
 
 MIDDLEWARE = [
@@ -128,6 +129,27 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- object storage ------------------------------------------------------------------------
+# S3 through boto3 (labeling/storage/s3.py is the only module that touches it). No endpoint means
+# AWS itself; AWS_ENDPOINT_URL points at MinIO and friends. Presigned URLs handed to workers are
+# signed for AWS_PUBLIC_ENDPOINT_URL when the server reaches storage on an internal address.
+# Without credentials here, boto3's default chain (instance role, ~/.aws, ...) is used.
+AWS_ENDPOINT_URL = os.environ.get("AWS_ENDPOINT_URL", "")
+AWS_PUBLIC_ENDPOINT_URL = os.environ.get("AWS_PUBLIC_ENDPOINT_URL", "")
+AWS_REGION = os.environ.get("AWS_REGION", "") or "us-east-1"
+AWS_ACCESS_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID", "")
+AWS_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+# The embedded default: file:// URIs resolve inside this folder only.
+STORAGE_ROOT = Path(os.environ.get("GROUNDWORK_STORAGE_ROOT", DATA_DIR / "storage")).resolve()
+STORAGE_ROOT.mkdir(parents=True, exist_ok=True)
+# Where clients reach this server (e.g. https://labels.example.com): makes the signed links to
+# file:// objects that workers receive absolute. Unset, they are paths on the API's origin.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+# Encrypts stored secrets (organizations' own S3 secret keys); derived from SECRET_KEY when
+# unset. Old keys listed in FIELD_ENCRYPTION_KEY_FALLBACKS still decrypt during a rotation.
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "") or SECRET_KEY
+FIELD_ENCRYPTION_KEY_FALLBACKS = env_list("FIELD_ENCRYPTION_KEY_FALLBACKS", [])
+
 # --- redis, channels, background work -----------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -171,7 +193,11 @@ CELERY_BEAT_SCHEDULE = {
     "marketplace-sweeps": {
         "task": "marketplace.tasks.run_sweeps",
         "schedule": float(SWEEP_INTERVAL_SECONDS),
-    }
+    },
+    "labeling-sweeps": {
+        "task": "labeling.tasks.run_sweeps",
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
+    },
 }
 
 # --- HTTP, security -----------------------------------------------------------------------

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/", include("marketplace.api.urls")),
+    path("api/v1/", include("labeling.urls")),
     # Anything else is the JSON 404 of DESIGN.md "Public contracts", in DEBUG too.
     re_path(r"^", json_not_found),
 ]

@@ -13,7 +13,9 @@ from .errors import NotFound
 from .models import ApiKey, Assignment, Batch, Invitation, Organization, Task, Worker, Workteam
 
 
-def _get(queryset: QuerySet, pk: object, noun: str, *, lock: bool):
+def get_or_not_found(queryset: QuerySet, pk: object, noun: str, *, lock: bool):
+    """The row of ``queryset`` (already narrowed to what the caller may see) with this id, or
+    ``NotFound`` for a missing, foreign or malformed id alike. Other apps' ``access_*`` use it."""
     if lock:
         queryset = queryset.select_for_update(no_key=True)
     try:
@@ -23,11 +25,11 @@ def _get(queryset: QuerySet, pk: object, noun: str, *, lock: bool):
 
 
 def access_task(requester: Organization, task_id: object, *, lock: bool = False) -> Task:
-    return _get(Task.objects.filter(requester=requester), task_id, "task", lock=lock)
+    return get_or_not_found(Task.objects.filter(requester=requester), task_id, "task", lock=lock)
 
 
 def access_batch(requester: Organization, batch_id: object, *, lock: bool = False) -> Batch:
-    return _get(Batch.objects.filter(requester=requester, is_active=True), batch_id, "batch", lock=lock)
+    return get_or_not_found(Batch.objects.filter(requester=requester, is_active=True), batch_id, "batch", lock=lock)
 
 
 def access_assignment_as_requester(
@@ -38,19 +40,20 @@ def access_assignment_as_requester(
         # Lock only the assignment row: the task row is updated afterwards, in the fixed order
         # assignment → task that every service follows.
         queryset = queryset.select_for_update(no_key=True, of=("self",))
-    return _get(queryset, assignment_id, "assignment", lock=False)
+    return get_or_not_found(queryset, assignment_id, "assignment", lock=False)
 
 
 def access_assignment_as_worker(worker: Worker, assignment_id: object, *, lock: bool = False) -> Assignment:
     queryset = Assignment.objects.select_related("task", "task__batch").filter(worker=worker)
     if lock:
         queryset = queryset.select_for_update(no_key=True, of=("self",))
-    return _get(queryset, assignment_id, "assignment", lock=False)
+    return get_or_not_found(queryset, assignment_id, "assignment", lock=False)
 
 
 def access_workteam(requester: Organization, workteam_id: object, *, lock: bool = False) -> Workteam:
     """A workteam the requester owns (to manage members and invitations)."""
-    return _get(Workteam.objects.filter(owner=requester, is_active=True), workteam_id, "workteam", lock=lock)
+    queryset = Workteam.objects.filter(owner=requester, is_active=True)
+    return get_or_not_found(queryset, workteam_id, "workteam", lock=lock)
 
 
 def access_targetable_workteam(requester: Organization, workteam_id: object) -> Workteam:
@@ -59,23 +62,23 @@ def access_targetable_workteam(requester: Organization, workteam_id: object) -> 
     Vendor workteams become targetable through subscriptions (vendor issue), here.
     """
     queryset = Workteam.objects.filter(Q(kind=Workteam.Kind.PUBLIC) | Q(owner=requester), is_active=True)
-    return _get(queryset, workteam_id, "workteam", lock=False)
+    return get_or_not_found(queryset, workteam_id, "workteam", lock=False)
 
 
 def access_invitation_as_requester(requester: Organization, invitation_id: object, *, lock: bool = False) -> Invitation:
     queryset = Invitation.objects.select_related("workteam").filter(workteam__owner=requester)
-    return _get(queryset, invitation_id, "invitation", lock=lock)
+    return get_or_not_found(queryset, invitation_id, "invitation", lock=lock)
 
 
 def access_invitation_as_worker(worker: Worker, invitation_id: object, *, lock: bool = False) -> Invitation:
     queryset = Invitation.objects.select_related("workteam").filter(worker=worker)
-    return _get(queryset, invitation_id, "invitation", lock=lock)
+    return get_or_not_found(queryset, invitation_id, "invitation", lock=lock)
 
 
 def access_api_key(requester: Organization, api_key_id: object, *, lock: bool = False) -> ApiKey:
-    return _get(ApiKey.objects.filter(organization=requester), api_key_id, "API key", lock=lock)
+    return get_or_not_found(ApiKey.objects.filter(organization=requester), api_key_id, "API key", lock=lock)
 
 
 def access_worker(worker_id: object) -> Worker:
     """An active worker by id, as a requester may name one (to invite it)."""
-    return _get(Worker.objects.filter(is_active=True), worker_id, "worker", lock=False)
+    return get_or_not_found(Worker.objects.filter(is_active=True), worker_id, "worker", lock=False)

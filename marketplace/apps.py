@@ -6,4 +6,8 @@ class MarketplaceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from . import background
         from .api import schema  # noqa: F401  registers the OpenAPI auth extension
+        from .services.sweeps import run_sweeps
+
+        background.register_sweep("marketplace", run_sweeps)

@@ -1,45 +1,88 @@
-"""Background work on the embedded default: the same task functions Celery runs, on a daemon
-thread of this process, never inside a request (DESIGN.md "Real components").
+"""Background work off the request path (DESIGN.md "Real components").
 
-With ``BACKGROUND_MODE=celery`` (the default when ``REDIS_URL`` is set) nothing runs here:
-Celery beat schedules ``marketplace.tasks.run_sweeps`` and a Celery worker runs it.
+``run_in_background(task, *args)`` schedules a Celery task after the current transaction
+commits: with ``BACKGROUND_MODE=celery`` (the default when ``REDIS_URL`` is set) a Celery
+worker runs it; with ``inprocess`` (the embedded default) a daemon thread of this process does,
+never the request itself. That same thread runs every registered sweep each
+``SWEEP_INTERVAL_SECONDS``; under Celery, beat schedules them (``CELERY_BEAT_SCHEDULE``).
+
+Nothing here is the only record of work to do: the sweeps are reconcilers that find, in the
+database, what a lost message or a dead process left undone, so a queued call lost with its
+process is redone by the next sweep somewhere.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
+import time
+from collections.abc import Callable
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 
 logger = logging.getLogger(__name__)
 _started = threading.Event()
-_stop = threading.Event()
+_stop = threading.Event()  # ends the loop (tests)
+_queue: queue.Queue[tuple[Callable, tuple]] = queue.Queue()
+_sweeps: dict[str, Callable[[], object]] = {}
 
 
-def _sweep_loop(interval_seconds: float) -> None:
-    from .services.sweeps import run_sweeps
+def register_sweep(name: str, sweep: Callable[[], object]) -> None:
+    """Register a sweep (a callable safe to run twice and concurrently, returning a dataclass
+    report): the in-process loop and ``manage.py run_sweeps`` run every registered one."""
+    _sweeps[name] = sweep
 
-    while not _stop.wait(interval_seconds):
+
+def registered_sweeps() -> dict[str, Callable[[], object]]:
+    return dict(_sweeps)
+
+
+def run_in_background(task, *args) -> None:
+    """After commit, run Celery task ``task`` with ``args`` (ids, not objects) off this request."""
+    if settings.BACKGROUND_MODE == "celery":
+        transaction.on_commit(lambda: task.delay(*args))
+    else:
+        transaction.on_commit(lambda: _queue.put((task, args)))
+
+
+def _run(name: str, function: Callable, *args) -> object:
+    close_old_connections()
+    try:
+        return function(*args)
+    except Exception:  # keep the loop alive: the next sweep retries what failed
+        logger.exception("background work %s failed", name)
+        return None
+    finally:
         close_old_connections()
+
+
+def _worker_loop(interval_seconds: float) -> None:
+    # One thread does everything, so in-process work never runs two writers at once (SQLite
+    # would make the second wait on the first's lock).
+    next_sweep = time.monotonic() + interval_seconds
+    while not _stop.is_set():
         try:
-            report = run_sweeps()
-            if any(vars(report).values()):
-                logger.info("sweeps: %s", report)
-        except Exception:  # keep the loop alive: the next pass retries what failed
-            logger.exception("sweep pass failed")
-        finally:
-            close_old_connections()
+            task, args = _queue.get(timeout=max(0.0, next_sweep - time.monotonic()))
+            _run(task.name, task, *args)
+        except queue.Empty:
+            pass
+        if time.monotonic() >= next_sweep:
+            for name, sweep in registered_sweeps().items():
+                report = _run(name, sweep)
+                if report is not None and any(vars(report).values()):
+                    logger.info("sweep %s: %s", name, report)
+            next_sweep = time.monotonic() + interval_seconds
 
 
 def start_in_process_worker_if_configured() -> bool:
-    """Start the sweep thread once per process when background work is in-process."""
+    """Start the background thread once per process when background work is in-process."""
     if settings.BACKGROUND_MODE != "inprocess" or _started.is_set():
         return False
     _started.set()
     thread = threading.Thread(
-        target=_sweep_loop, args=(settings.SWEEP_INTERVAL_SECONDS,), name="groundwork-sweeps", daemon=True
+        target=_worker_loop, args=(settings.SWEEP_INTERVAL_SECONDS,), name="groundwork-background", daemon=True
     )
     thread.start()
     return True

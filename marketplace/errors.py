@@ -54,7 +54,8 @@ class Conflict(DomainError):
     code = "conflict"
 
 
-# Every error code the API can answer with, documented in docs/api.md.
+# Every error code the API can answer with, documented in docs/api.md. Apps that add codes
+# (labeling) add them here when they load.
 ERROR_CODES = {
     "invalid": "The request body, a query parameter or a header is not valid; `fields` says where.",
     "unauthenticated": "Missing, malformed, revoked or unknown credentials (401).",
@@ -77,5 +78,7 @@ ERROR_CODES = {
     "too_large": "The request body is larger than the limit (413).",
     "insufficient_balance": "The requester's available balance cannot cover the reserve (402).",
     "storage_not_allowed": "The S3 bucket or prefix is not registered for the organization (403).",
+    "storage_unavailable": "The storage could not serve a read or write (missing bucket, object or file, "
+    "access denied by the storage, endpoint unreachable); the message names the URI (400).",
     "server_error": "An unexpected error on our side (500); it is a bug, please report it.",
 }

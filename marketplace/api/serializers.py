@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from ..models import ApiKey, Assignment, Batch, Invitation, Task, Worker, Workteam
 from ..money import format_micros
+from ..task_types import worker_input
 
 
 class MoneyField(serializers.Field):
@@ -119,6 +120,11 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
         fields = [*ApiKeySerializer.Meta.fields, "key"]
 
 
+class WorkerInputField(serializers.JSONField):
+    def to_representation(self, task: Task) -> object:
+        return worker_input(task)
+
+
 class WorkerTaskSerializer(serializers.Serializer):
     """What a worker receives for an assignment (``tasks/next`` and websocket ``task``)."""
 
@@ -127,7 +133,8 @@ class WorkerTaskSerializer(serializers.Serializer):
     task_type = serializers.CharField(source="task.task_type")
     title = serializers.CharField(source="task.title")
     description = serializers.CharField(source="task.description")
-    input = serializers.JSONField(source="task.input")
+    input = WorkerInputField(source="task", help_text="the task's input as this worker may see it, made when "
+                                                     "offered (for example a presigned `source-url`)")
     labels = serializers.ListField(source="task.labels", child=serializers.CharField())
     instructions = serializers.CharField(source="task.instructions")
     answer_schema = serializers.JSONField(source="task.answer_schema")

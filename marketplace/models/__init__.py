@@ -1,5 +1,6 @@
 from .idempotency import IdempotencyRecord
 from .organizations import ApiKey, Membership, Organization
+from .reputation import WorkerBatchEstimate
 from .tasks import Assignment, Batch, RequesterDispatchState, Task
 from .workers import WebsocketTicket, Worker
 from .workteams import Invitation, Workteam, WorkteamMembership
@@ -17,5 +18,6 @@ __all__ = [
     "WebsocketTicket",
     "Worker",
     "Workteam",
+    "WorkerBatchEstimate",
     "WorkteamMembership",
 ]

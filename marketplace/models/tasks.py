@@ -23,6 +23,8 @@ class Batch(models.Model):
         max_length=32, choices=AutoApprovalPolicy.choices, default=AutoApprovalPolicy.APPROVE_ALL
     )
     is_active = models.BooleanField(default=True)
+    # A batch another service manages (a labeling job's): the tasks API adds no tasks to it.
+    is_sealed = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
 
@@ -49,7 +51,8 @@ class Task(models.Model):
     workteam = models.ForeignKey(Workteam, on_delete=models.PROTECT, related_name="tasks")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    task_type = models.CharField(max_length=40, choices=TaskType.choices, default=TaskType.CUSTOM)
+    # Free text: "custom" from the tasks API, or a type another app registered (marketplace.task_types).
+    task_type = models.CharField(max_length=40, default=TaskType.CUSTOM)
     input = models.JSONField(default=dict)
     answer_schema = models.JSONField(null=True, blank=True)
     labels = models.JSONField(default=list)

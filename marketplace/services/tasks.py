@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import jsonschema
@@ -14,10 +14,12 @@ from django.utils import timezone
 
 from ..access import access_batch, access_targetable_workteam
 from ..errors import Conflict, InvalidInput, NotFound
-from ..models import Batch, Organization, RequesterDispatchState, Task
+from ..models import Organization, Task
 from ..models.tasks import MAX_SLOTS_PER_TASK
 from ..money import parse_amount_micros
 from ..realtime.hints import hint_work_available
+from ..task_types import check_answer
+from ..validation import FieldErrors, int_in_range, text_field
 
 MAX_TASKS_PER_CALL = 1000
 ASSIGNMENT_DURATION_RANGE = (30, 7 * 86400)
@@ -50,50 +52,6 @@ class TaskSpec:
     priority: int
     workteam_id: int | None
     auto_approval_delay_seconds: int | None
-
-
-class _FieldErrors:
-    """Collects errors under dotted paths (``"3.slots"``) so one 400 names every bad field."""
-
-    def __init__(self, prefix: str = "") -> None:
-        self.prefix = prefix
-        self.errors: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.errors.setdefault(f"{self.prefix}{field}", []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            first = next(iter(self.errors))
-            raise InvalidInput(f"{first}: {self.errors[first][0]}", fields=self.errors)
-
-
-def _int_in_range(
-    data: dict, field: str, default: int | None, bounds: tuple[int, int], errors: _FieldErrors
-) -> int | None:
-    value = data.get(field, default)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        errors.add(field, "must be an integer")
-        return None
-    low, high = bounds
-    if not low <= value <= high:
-        errors.add(field, f"must be between {low} and {high}")
-        return None
-    return value
-
-
-def _text(data: dict, field: str, errors: _FieldErrors, *, required: bool, max_length: int) -> str:
-    value = data.get(field, "")
-    if not isinstance(value, str):
-        errors.add(field, "must be a string")
-        return ""
-    if required and not value.strip():
-        errors.add(field, "is required")
-    elif len(value) > max_length:
-        errors.add(field, f"must be at most {max_length} characters")
-    return value
 
 
 def _local_refs(node: object) -> list[str]:
@@ -135,13 +93,13 @@ def parse_task_spec(data: object, *, prefix: str = "") -> TaskSpec:
     bad field under ``prefix`` (``"3."`` for the fourth task of a list)."""
     if not isinstance(data, dict):
         raise InvalidInput.for_field(prefix.rstrip(".") or "non_field_errors", "must be a JSON object")
-    errors = _FieldErrors(prefix)
+    errors = FieldErrors(prefix)
     for unknown in sorted(set(data) - TASK_FIELDS):
         errors.add(unknown, "is not a known field")
     defaults = settings.GROUNDWORK
-    title = _text(data, "title", errors, required=True, max_length=200)
-    description = _text(data, "description", errors, required=False, max_length=10_000)
-    instructions = _text(data, "instructions", errors, required=False, max_length=100_000)
+    title = text_field(data, "title", errors, required=True, max_length=200)
+    description = text_field(data, "description", errors, required=False, max_length=10_000)
+    instructions = text_field(data, "instructions", errors, required=False, max_length=100_000)
     task_type = data.get("task_type", Task.TaskType.CUSTOM)
     if task_type not in Task.TaskType.values:
         errors.add("task_type", f"must be one of {', '.join(Task.TaskType.values)}")
@@ -160,7 +118,7 @@ def parse_task_spec(data: object, *, prefix: str = "") -> TaskSpec:
         labels = []
     elif len(set(labels)) != len(labels):
         errors.add("labels", "must not repeat a label")
-    slots = _int_in_range(data, "slots", 1, (1, MAX_SLOTS_PER_TASK), errors)
+    slots = int_in_range(data, "slots", 1, (1, MAX_SLOTS_PER_TASK), errors)
     reward_micros = 0
     if "reward" not in data:
         errors.add("reward", "is required")
@@ -169,12 +127,12 @@ def parse_task_spec(data: object, *, prefix: str = "") -> TaskSpec:
             reward_micros = parse_amount_micros(data["reward"])
         except ValueError as exc:
             errors.add("reward", str(exc))
-    duration = _int_in_range(
+    duration = int_in_range(
         data, "assignment_duration_seconds", defaults["ASSIGNMENT_DURATION_SECONDS"], ASSIGNMENT_DURATION_RANGE, errors
     )
-    lifetime = _int_in_range(data, "lifetime_seconds", defaults["TASK_LIFETIME_SECONDS"], LIFETIME_RANGE, errors)
-    priority = _int_in_range(data, "priority", 0, PRIORITY_RANGE, errors)
-    delay = _int_in_range(data, "auto_approval_delay_seconds", None, AUTO_APPROVAL_DELAY_RANGE, errors)
+    lifetime = int_in_range(data, "lifetime_seconds", defaults["TASK_LIFETIME_SECONDS"], LIFETIME_RANGE, errors)
+    priority = int_in_range(data, "priority", 0, PRIORITY_RANGE, errors)
+    delay = int_in_range(data, "auto_approval_delay_seconds", None, AUTO_APPROVAL_DELAY_RANGE, errors)
     workteam_id = data.get("workteam_id")
     if workteam_id is not None and (isinstance(workteam_id, bool) or not isinstance(workteam_id, int)):
         errors.add("workteam_id", "must be an integer")
@@ -242,15 +200,17 @@ def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: obje
     A new batch takes the call's ``workteam_id`` (the public workforce when left out) and
     ``auto_approval_delay_seconds`` (the default when left out); every task must agree.
     """
+    from .batches import batch_open, batch_tasks_create
     from .workteams import public_workforce
 
-    now = timezone.now()
     with transaction.atomic():
         if batch_id is not None:
             try:
                 batch = access_batch(requester, batch_id)
             except NotFound:
                 raise InvalidInput.for_field("batch_id", "no such batch") from None
+            if batch.is_sealed:
+                raise InvalidInput.for_field("batch_id", "is sealed (a labeling job's batch) and takes no more tasks")
             _batch_value(specs, "workteam_id", default=batch.workteam_id, named_batch=True)
             _batch_value(specs, "auto_approval_delay_seconds", default=batch.auto_approval_delay_seconds,
                          named_batch=True)
@@ -262,22 +222,8 @@ def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: obje
                 workteam = access_targetable_workteam(requester, workteam_id)
             except NotFound:
                 raise InvalidInput.for_field("workteam_id", "no such workteam") from None
-            batch = Batch.objects.create(requester=requester, workteam=workteam, auto_approval_delay_seconds=delay)
-        RequesterDispatchState.objects.get_or_create(requester=requester)
-        tasks = [
-            Task(
-                batch=batch, requester=requester, workteam_id=batch.workteam_id, title=spec.title,
-                description=spec.description, task_type=spec.task_type, input=spec.input,
-                answer_schema=spec.answer_schema, labels=spec.labels, instructions=spec.instructions,
-                slots=spec.slots, reward_micros=spec.reward_micros,
-                assignment_duration_seconds=spec.assignment_duration_seconds,
-                lifetime_seconds=spec.lifetime_seconds,
-                expires_at=now + timedelta(seconds=spec.lifetime_seconds), priority=spec.priority,
-            )
-            for spec in specs
-        ]
-        created = Task.objects.bulk_create(tasks)
-        hint_work_available(workteam_ids=[batch.workteam_id], slots=sum(spec.slots for spec in specs))
+            batch = batch_open(requester=requester, workteam=workteam, auto_approval_delay_seconds=delay)
+        created = batch_tasks_create(batch=batch, specs=specs)
     return created
 
 
@@ -300,6 +246,7 @@ def validate_answer(task: Task, answer: object) -> None:
                 fields.setdefault(path, []).append(problem.message)
             first = next(iter(fields))
             raise InvalidInput(f"{first}: {fields[first][0]}", fields=fields)
+    check_answer(task, answer)
 
 
 def task_add_slots(*, task: Task, add: int) -> Task:

@@ -1,12 +1,13 @@
 from django.core.management.base import BaseCommand
 
-from marketplace.services.sweeps import run_sweeps
+from marketplace.background import registered_sweeps
 
 from ._output import print_json
 
 
 class Command(BaseCommand):
-    help = "Run every sweep once (expiries, auto-approvals, idempotency purge) and print what changed."
+    help = ("Run every registered sweep once (expiries, auto-approvals, idempotency purge, labeling jobs) "
+            "and print what each changed.")
 
     def handle(self, *args, **options):
-        print_json(self, vars(run_sweeps()))
+        print_json(self, {name: vars(sweep()) for name, sweep in registered_sweeps().items()})
