@@ -1,0 +1,126 @@
+"""Requester REST for labeling jobs under /api/v1/labeling-jobs. Views parse, call one
+service, render."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from marketplace.api.base import RequesterAPIView
+from marketplace.api.pagination import paginated_response
+from marketplace.api.serializers import MoneyField
+from marketplace.errors import InvalidInput
+
+from .access import access_labeling_job
+from .models import LabelingJob
+from .services import jobs
+
+
+class LabelCountersSerializer(serializers.Serializer):
+    total_labeled = serializers.IntegerField()
+    human_labeled = serializers.IntegerField()
+    machine_labeled = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    unlabeled = serializers.IntegerField()
+
+
+class LabelingJobSerializer(serializers.ModelSerializer):
+    workteam_id = serializers.IntegerField()
+    batch_id = serializers.IntegerField(allow_null=True)
+    reward = MoneyField(source="reward_micros")
+    label_counters = serializers.SerializerMethodField()
+    stopping_conditions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LabelingJob
+        fields = [
+            "id", "name", "status", "failure_reason", "label_counters", "batch_id", "answers_saved",
+            "output_manifest_uri", "label_attribute_name", "task_type", "input_manifest_uri", "output_uri",
+            "gold_manifest_uri", "label_category_config_uri", "label_categories", "worker_visible_keys", "title",
+            "description", "instructions", "workteam_id", "workers_per_object", "min_workers_per_object",
+            "max_workers_per_object", "target_confidence", "task_time_limit_seconds",
+            "task_availability_lifetime_seconds", "auto_approval_delay_seconds", "priority", "reward",
+            "stopping_conditions", "created_at", "ended_at",
+        ]
+
+    @staticmethod
+    @extend_schema_field(LabelCountersSerializer)
+    def get_label_counters(job: LabelingJob) -> dict:
+        return {
+            "total_labeled": job.human_labeled, "human_labeled": job.human_labeled, "machine_labeled": 0,
+            "failed": job.failed_objects,
+            "unlabeled": max(0, job.objects_total - job.human_labeled - job.failed_objects),
+        }
+
+    @staticmethod
+    @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
+    def get_stopping_conditions(job: LabelingJob) -> dict:
+        conditions = {"max_human_labeled_objects": job.max_human_labeled_objects,
+                      "max_percentage_labeled": job.max_percentage_labeled}
+        return {key: value for key, value in conditions.items() if value is not None}
+
+
+class LabelingJobCreateSerializer(serializers.Serializer):
+    """Documents ``POST /api/v1/labeling-jobs`` (see docs/labeling.md)."""
+
+    name = serializers.CharField(max_length=63)
+    label_attribute_name = serializers.CharField(max_length=127)
+    task_type = serializers.CharField()
+    input_manifest_uri = serializers.CharField()
+    output_uri = serializers.CharField()
+    label_categories = serializers.ListField(child=serializers.CharField(), required=False)
+    label_category_config_uri = serializers.CharField(required=False)
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False)
+    instructions = serializers.CharField(required=False)
+    workteam_id = serializers.IntegerField(required=False, help_text="the public workforce when left out")
+    workers_per_object = serializers.IntegerField(min_value=1, max_value=50, default=3)
+    min_workers_per_object = serializers.IntegerField(min_value=1, max_value=50, required=False)
+    max_workers_per_object = serializers.IntegerField(min_value=1, max_value=50, required=False)
+    target_confidence = serializers.FloatField(required=False)
+    task_time_limit_seconds = serializers.IntegerField(default=300)
+    task_availability_lifetime_seconds = serializers.IntegerField(required=False)
+    auto_approval_delay_seconds = serializers.IntegerField(required=False)
+    priority = serializers.IntegerField(min_value=0, max_value=100, default=0)
+    reward = serializers.CharField(help_text='USD decimal string, e.g. "0.036"')
+    stopping_conditions = serializers.DictField(required=False)
+    gold_manifest_uri = serializers.CharField(required=False)
+    worker_visible_keys = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class LabelingJobsView(RequesterAPIView):
+    @extend_schema(request=LabelingJobCreateSerializer, responses={201: LabelingJobSerializer})
+    def post(self, request):
+        job = jobs.job_create(requester=self.requester, spec=jobs.parse_job_spec(request.data))
+        return Response(LabelingJobSerializer(job).data, status=201)
+
+    @extend_schema(
+        responses=LabelingJobSerializer(many=True),
+        parameters=[OpenApiParameter("status", str, enum=LabelingJob.Status.values),
+                    OpenApiParameter("name_contains", str)],
+    )
+    def get(self, request):
+        queryset = LabelingJob.objects.filter(requester=self.requester)
+        status = request.query_params.get("status")
+        if status:
+            if status not in LabelingJob.Status.values:
+                raise InvalidInput.for_field("status", f"must be one of {', '.join(LabelingJob.Status.values)}")
+            queryset = queryset.filter(status=status)
+        name_contains = request.query_params.get("name_contains")
+        if name_contains:
+            queryset = queryset.filter(name__icontains=name_contains)
+        return paginated_response(request, queryset, lambda job: LabelingJobSerializer(job).data)
+
+
+class LabelingJobDetailView(RequesterAPIView):
+    @extend_schema(responses=LabelingJobSerializer)
+    def get(self, request, job_id):
+        return Response(LabelingJobSerializer(access_labeling_job(self.requester, job_id)).data)
+
+
+class LabelingJobStopView(RequesterAPIView):
+    @extend_schema(request=None, responses=LabelingJobSerializer)
+    def post(self, request, job_id):
+        job = jobs.job_stop(job=access_labeling_job(self.requester, job_id))
+        return Response(LabelingJobSerializer(job).data)

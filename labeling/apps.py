@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+
+ERROR_CODES_OF_LABELING = {
+    "name_taken": "A labeling job of this requester already has that name (409).",
+    "job_ended": "The labeling job has already completed or failed (409).",
+}
+
+
+class LabelingConfig(AppConfig):
+    name = "labeling"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Labeling task types plug their answer checks and worker-input rendering into the
+        # marketplace, which knows nothing of jobs (DESIGN.md "Parts").
+        from marketplace import background
+        from marketplace.errors import ERROR_CODES
+
+        from .services.sweeps import run_labeling_sweeps
+        from .task_types.registration import register_with_marketplace
+
+        register_with_marketplace()
+        ERROR_CODES.update(ERROR_CODES_OF_LABELING)
+        # The reconciler that ingests, consolidates and ends jobs (Celery beat runs it too).
+        background.register_sweep("labeling", run_labeling_sweeps)

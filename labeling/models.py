@@ -1,0 +1,137 @@
+"""Labeling jobs, their data objects and the storage locations requesters may use."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from marketplace.models import Batch, Organization, Task, Workteam
+
+
+class StorageLocation(models.Model):
+    """A bucket and prefix (``s3://bucket/prefix/``) or a folder inside the storage root
+    (``file://folder/``) that an organization may read and write, registered by an operator.
+
+    ``secret_access_key_encrypted`` holds the organization's own S3 secret, encrypted with
+    ``FIELD_ENCRYPTION_KEY`` (empty: the server's credentials are used).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="storage_locations")
+    uri_prefix = models.CharField(max_length=1024)
+    access_key_id = models.CharField(max_length=128, blank=True)
+    secret_access_key_encrypted = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "uri_prefix"], name="one_registration_per_prefix"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.uri_prefix}"
+
+
+class LabelingJob(models.Model):
+    """A requester's request to label a dataset; it posts one batch and owns its data objects."""
+
+    class Status(models.TextChoices):
+        INITIALIZING = "initializing"
+        IN_PROGRESS = "in_progress"
+        COMPLETED = "completed"
+        STOPPING = "stopping"
+        STOPPED = "stopped"
+        FAILED = "failed"
+
+    requester = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="labeling_jobs")
+    name = models.CharField(max_length=63)
+    label_attribute_name = models.CharField(max_length=127)
+    task_type = models.CharField(max_length=40)
+    input_manifest_uri = models.CharField(max_length=1024)
+    output_uri = models.CharField(max_length=1024)
+    gold_manifest_uri = models.CharField(max_length=1024, blank=True)
+    label_category_config_uri = models.CharField(max_length=1024, blank=True)
+    label_categories = models.JSONField(default=list)
+    worker_visible_keys = models.JSONField(default=list)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    instructions = models.TextField(blank=True)
+    workteam = models.ForeignKey(Workteam, on_delete=models.PROTECT, related_name="labeling_jobs")
+    workers_per_object = models.PositiveSmallIntegerField()
+    min_workers_per_object = models.PositiveSmallIntegerField()
+    max_workers_per_object = models.PositiveSmallIntegerField()
+    target_confidence = models.FloatField(null=True, blank=True)
+    task_time_limit_seconds = models.PositiveIntegerField()
+    task_availability_lifetime_seconds = models.PositiveIntegerField()
+    reward_micros = models.BigIntegerField()
+    max_human_labeled_objects = models.PositiveIntegerField(null=True, blank=True)
+    max_percentage_labeled = models.PositiveSmallIntegerField(null=True, blank=True)
+    priority = models.PositiveSmallIntegerField(default=0)
+    auto_approval_delay_seconds = models.PositiveIntegerField()
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.INITIALIZING)
+    failure_reason = models.TextField(blank=True)
+    stop_requested = models.BooleanField(default=False)
+    # Set when a stopping condition was met: the job then ends "completed", the rest unlabeled.
+    stopping_condition_met = models.CharField(max_length=64, blank=True)
+    batch = models.OneToOneField(Batch, null=True, blank=True, on_delete=models.PROTECT, related_name="labeling_job")
+    objects_total = models.PositiveIntegerField(default=0)
+    human_labeled = models.PositiveIntegerField(default=0)
+    failed_objects = models.PositiveIntegerField(default=0)
+    answers_saved = models.IntegerField(default=0)
+    # How many answers the last consolidation saw: a sweep re-consolidates when the batch has more.
+    answers_consolidated = models.PositiveIntegerField(default=0)
+    consolidated_at = models.DateTimeField(null=True, blank=True)
+    # A background pass (ingest or advance) holds the job until then; another may take over
+    # once it has passed (the holder died). Rows are locked only for short writes.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Consecutive background passes that raised; the job fails after MAX_BACKGROUND_ERRORS.
+    background_errors = models.PositiveSmallIntegerField(default=0)
+    output_manifest_uri = models.CharField(max_length=1024, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["requester", "name"], name="job_name_unique_per_requester"),
+        ]
+        indexes = [
+            models.Index(fields=["requester", "id"], name="job_by_requester"),
+            models.Index(fields=["status"], condition=~Q(status__in=["completed", "stopped", "failed"]),
+                         name="job_active"),
+        ]
+
+    ACTIVE_STATUSES = (Status.INITIALIZING, Status.IN_PROGRESS, Status.STOPPING)
+    ENDED_STATUSES = (Status.COMPLETED, Status.STOPPED, Status.FAILED)
+
+
+class DataObject(models.Model):
+    """One line of the input manifest (or of the gold manifest, ``is_gold``), its task and its
+    consolidated result.
+
+    ``source_line`` is the manifest line as read, carried to the output unchanged.
+    ``result`` holds what consolidation decided, in the task type's own shape (see
+    ``labeling.task_types``); ``confidence`` is the object's calibrated confidence.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        LABELED = "labeled"
+        FAILED = "failed"
+
+    job = models.ForeignKey(LabelingJob, on_delete=models.PROTECT, related_name="data_objects")
+    line_number = models.PositiveIntegerField()
+    is_gold = models.BooleanField(default=False)
+    source_line = models.TextField()
+    gold_answer = models.JSONField(null=True, blank=True)
+    task = models.OneToOneField(Task, on_delete=models.PROTECT, related_name="data_object")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    result = models.JSONField(null=True, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    answers = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also the index the output walks, in input order.
+            models.UniqueConstraint(fields=["job", "is_gold", "line_number"], name="one_object_per_line"),
+        ]

@@ -1,0 +1,264 @@
+"""Reading a job's manifests and posting its batch: ``initializing`` → ``in_progress``.
+
+The input manifest is streamed twice and never held in memory: the first pass validates every
+line (a bad line fails the job naming it, before anything is created), the second creates the
+tasks and data objects in chunks, with the gold objects at random places among them so that
+nothing about a task's position tells it is gold. The second pass runs in one transaction: the
+batch appears whole or not at all. The job's lease (``leases.job_lease``) keeps a second
+ingestion of the same job (a repeated message, the reconciler sweep) away while one runs, and
+the status compare-and-set makes one that comes after a no-op.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import jsonschema
+from django.db import transaction
+from django.utils import timezone
+
+from marketplace.bulk import bulk_insert
+from marketplace.errors import DomainError, InvalidInput
+from marketplace.jsonbody import parse_json
+from marketplace.models import Batch
+from marketplace.services.batches import batch_open, batch_stop, batch_tasks_create
+from marketplace.services.tasks import TaskSpec
+
+from ..models import DataObject, LabelingJob
+from ..storage import ManifestLineNotUTF8, ManifestLineTooLong, access_storage, storage_checker
+from ..task_types import TaskType, get_task_type, parse_label_category_config, validate_label_categories
+from ..task_types.categories import MAX_CONFIG_BYTES
+from .leases import job_lease
+
+MAX_LINE_CHARS = 100_000
+MAX_ATTRIBUTE_CHARS = 20_000
+MAX_GOLD_OBJECTS = 10_000
+MAX_GOLD_CHARS = 50_000_000  # gold is held in memory to be spread through the work
+CHUNK = 2000
+MANIFESTS = {"input_manifest_uri": "input manifest", "gold_manifest_uri": "gold manifest"}
+
+
+class IngestFailed(Exception):
+    """The job cannot start; ``reason`` is shown to the requester as ``failure_reason``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ManifestObject:
+    line_number: int  # 1-based, counting every line of the file
+    line: str
+    task_input: dict
+    gold_answer: dict | None
+
+
+class _LineChecker:
+    """Validates manifest lines for one job; ``gold`` lines must carry a valid answer."""
+
+    def __init__(self, job: LabelingJob, task_type: TaskType, covers: Callable[[str], bool]) -> None:
+        self.job = job
+        self.task_type = task_type
+        self.covers = covers
+        schema = task_type.answer_schema(job.label_categories)
+        self.answer_validator = jsonschema.Draft202012Validator(schema)
+
+    def check(self, line_number: int, line: str, *, gold: bool, what: str) -> ManifestObject:
+        where = f"{what} line {line_number}"
+        try:
+            data = parse_json(line)
+        except InvalidInput as exc:
+            raise IngestFailed(f"{where}: {exc.message}") from None
+        if not isinstance(data, dict):
+            raise IngestFailed(f"{where}: must be a JSON object")
+        for key, value in data.items():
+            if key.startswith("$"):
+                raise IngestFailed(f"{where}: attribute names must not start with $ ({key!r})")
+            size = len(value) if isinstance(value, str) else len(json.dumps(value))
+            if size > MAX_ATTRIBUTE_CHARS:
+                raise IngestFailed(f"{where}: attribute {key!r} is longer than {MAX_ATTRIBUTE_CHARS} characters")
+        attribute = self.job.label_attribute_name
+        if not gold and (attribute in data or f"{attribute}-metadata" in data):
+            raise IngestFailed(f"{where}: already has the label attribute {attribute!r}")
+        present = [key for key in ("source", "source-ref") if key in data]
+        if len(present) != 1:
+            raise IngestFailed(f"{where}: needs exactly one of source-ref and source")
+        key = present[0]
+        if key not in self.task_type.source_keys:
+            raise IngestFailed(f"{where}: {self.task_type.name} needs {' or '.join(self.task_type.source_keys)}")
+        value = data[key]
+        if not isinstance(value, str) or not value:
+            raise IngestFailed(f"{where}: {key} must be a non-empty string")
+        if key == "source-ref" and not self.covers(value):
+            raise IngestFailed(f"{where}: source-ref {value!r} is not in storage registered for this requester")
+        task_input = {key: value}
+        for visible in self.job.worker_visible_keys:
+            if visible in data:
+                task_input[visible] = data[visible]
+        gold_answer = None
+        if gold:
+            gold_answer = self._gold_answer(where, data, task_input)
+            del data[attribute]
+            line = json.dumps(data, ensure_ascii=False)
+        return ManifestObject(line_number=line_number, line=line, task_input=task_input, gold_answer=gold_answer)
+
+    def _gold_answer(self, where: str, data: dict, task_input: dict) -> dict:
+        answer = data.get(self.job.label_attribute_name)
+        if not isinstance(answer, dict):
+            raise IngestFailed(f"{where}: needs the known answer under {self.job.label_attribute_name!r}, "
+                               "in the task type's answer format")
+        problem = next(iter(self.answer_validator.iter_errors(answer)), None)
+        if problem is not None:
+            raise IngestFailed(f"{where}: the known answer is invalid: {problem.message}")
+        try:
+            self.task_type.check_answer(answer, labels=self.job.label_categories, task_input=task_input)
+        except InvalidInput as exc:
+            raise IngestFailed(f"{where}: the known answer is invalid: {exc.message}") from None
+        return answer
+
+
+def _lines(job: LabelingJob, uri: str, field: str) -> Iterator[tuple[int, str]]:
+    try:
+        handle = access_storage(job.requester, uri, field=field)
+        for line_number, line in enumerate(handle.iter_lines(max_line_chars=MAX_LINE_CHARS), start=1):
+            if line.strip():
+                yield line_number, line
+    except ManifestLineTooLong as exc:
+        raise IngestFailed(
+            f"{MANIFESTS[field]} line {exc.line_number}: longer than {MAX_LINE_CHARS} characters"
+        ) from None
+    except ManifestLineNotUTF8 as exc:
+        raise IngestFailed(f"{MANIFESTS[field]} line {exc.line_number}: not valid UTF-8") from None
+    except DomainError as exc:
+        # Unreachable storage, and also a registration removed since the job was posted or a
+        # URI naming a folder: the job fails with the reason instead of staying initializing.
+        raise IngestFailed(exc.message) from None
+
+
+def _label_categories(job: LabelingJob, task_type: TaskType) -> list[str]:
+    if not job.label_category_config_uri:
+        return job.label_categories
+    try:
+        handle = access_storage(job.requester, job.label_category_config_uri, field="label_category_config_uri")
+        raw = handle.read_bytes(max_bytes=MAX_CONFIG_BYTES)
+        return validate_label_categories(parse_label_category_config(raw), task_type)
+    except DomainError as exc:  # unreachable, no longer registered, or too large
+        raise IngestFailed(exc.message) from None
+    except ValueError as exc:
+        raise IngestFailed(f"{job.label_category_config_uri}: {exc}") from None
+
+
+def _read_gold(job: LabelingJob, checker: _LineChecker) -> list[ManifestObject]:
+    if not job.gold_manifest_uri:
+        return []
+    gold, size = [], 0
+    for line_number, line in _lines(job, job.gold_manifest_uri, "gold_manifest_uri"):
+        gold.append(checker.check(line_number, line, gold=True, what="gold manifest"))
+        size += len(line)
+        if len(gold) > MAX_GOLD_OBJECTS or size > MAX_GOLD_CHARS:
+            raise IngestFailed(f"the gold manifest is larger than {MAX_GOLD_OBJECTS} objects or "
+                               f"{MAX_GOLD_CHARS} characters")
+    return gold
+
+
+def _task_spec(job: LabelingJob, task_type: TaskType, schema: dict, task_input: dict) -> TaskSpec:
+    return TaskSpec(
+        title=job.title, description=job.description, task_type=task_type.name, input=task_input,
+        answer_schema=schema, labels=job.label_categories, instructions=job.instructions,
+        slots=job.workers_per_object, reward_micros=job.reward_micros,
+        assignment_duration_seconds=job.task_time_limit_seconds,
+        lifetime_seconds=job.task_availability_lifetime_seconds, priority=job.priority,
+        workteam_id=None, auto_approval_delay_seconds=None,
+    )
+
+
+def _interleaved(objects: Iterator[ManifestObject], gold: list[ManifestObject], total: int,
+                 rng: random.Random) -> Iterator[ManifestObject]:
+    """The input objects with the gold ones at random places among them."""
+    positions = sorted(rng.randint(0, total) for _ in gold)  # gold i goes after positions[i] objects
+    next_gold = 0
+    for count, item in enumerate(objects):
+        while next_gold < len(gold) and positions[next_gold] <= count:
+            yield gold[next_gold]
+            next_gold += 1
+        yield item
+    yield from gold[next_gold:]
+
+
+def _create_work(job: LabelingJob, task_type: TaskType, checker: _LineChecker, gold: list[ManifestObject],
+                 expected: int) -> Batch:
+    """The job's sealed batch, one task and data object per manifest line; call in a transaction."""
+    schema = task_type.answer_schema(job.label_categories)
+    batch = batch_open(requester=job.requester, workteam=job.workteam,
+                       auto_approval_delay_seconds=job.auto_approval_delay_seconds, is_sealed=True)
+    objects = (checker.check(n, line, gold=False, what="input manifest")
+               for n, line in _lines(job, job.input_manifest_uri, "input_manifest_uri"))
+    created = 0
+    chunk: list[ManifestObject] = []
+
+    def flush() -> None:
+        tasks = batch_tasks_create(batch=batch, specs=[_task_spec(job, task_type, schema, o.task_input) for o in chunk])
+        bulk_insert([
+            DataObject(job=job, line_number=o.line_number, is_gold=o.gold_answer is not None, source_line=o.line,
+                       gold_answer=o.gold_answer, task=task)
+            for o, task in zip(chunk, tasks, strict=True)
+        ])
+        chunk.clear()
+
+    # Seeded by the job, so a re-run after a crash places the gold where the first run did.
+    for item in _interleaved(objects, gold, expected, random.Random(job.pk)):
+        chunk.append(item)
+        created += item.gold_answer is None
+        if len(chunk) >= CHUNK:
+            flush()
+    if chunk:
+        flush()
+    if created != expected:
+        raise IngestFailed(f"the input manifest changed while it was read ({expected} objects, then {created})")
+    return batch
+
+
+def job_ingest(*, job_id: int) -> str | None:
+    """Read and validate the job's manifests and post its batch; returns the job's status
+    afterwards, or ``None`` when another pass holds the job or it is not initializing.
+
+    A bad line, an unreadable manifest or bad label categories end the job ``failed`` with a
+    reason naming the problem, having created nothing. The first pass runs outside any
+    transaction; the second creates everything in one, then flips the status by
+    compare-and-set (to ``stopping`` if a stop came meanwhile).
+    """
+    with job_lease(job_id, statuses=[LabelingJob.Status.INITIALIZING]) as held:
+        if not held:
+            return None
+        job = LabelingJob.objects.select_related("requester", "workteam").get(pk=job_id)
+        task_type = get_task_type(job.task_type)
+        try:
+            job.label_categories = _label_categories(job, task_type)
+            checker = _LineChecker(job, task_type, storage_checker(job.requester))
+            gold = _read_gold(job, checker)
+            total = sum(1 for n, line in _lines(job, job.input_manifest_uri, "input_manifest_uri")
+                        if checker.check(n, line, gold=False, what="input manifest"))
+            if total == 0:
+                raise IngestFailed("the input manifest holds no data objects")
+            with transaction.atomic():
+                batch = _create_work(job, task_type, checker, gold, total)
+                stop_requested = (LabelingJob.objects.select_for_update(no_key=True)
+                                  .values_list("stop_requested", flat=True).get(pk=job_id))
+                status = LabelingJob.Status.STOPPING if stop_requested else LabelingJob.Status.IN_PROGRESS
+                if stop_requested:
+                    batch_stop(batch=batch)
+                LabelingJob.objects.filter(pk=job_id, status=LabelingJob.Status.INITIALIZING).update(
+                    status=status, batch=batch, objects_total=total, label_categories=job.label_categories,
+                    updated_at=timezone.now(),
+                )
+            return status
+        except IngestFailed as failure:
+            now = timezone.now()
+            LabelingJob.objects.filter(pk=job_id, status=LabelingJob.Status.INITIALIZING).update(
+                status=LabelingJob.Status.FAILED, failure_reason=failure.reason, ended_at=now, updated_at=now
+            )
+            return LabelingJob.Status.FAILED

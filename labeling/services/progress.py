@@ -1,0 +1,241 @@
+"""Moving a job along as answers arrive: consolidation, dynamic redundancy, stopping
+conditions, label counters, and the end of the job (output written, then ``completed`` or
+``stopped``).
+
+``job_advance`` is what the background runs for a job, from a message or from the sweep; it
+holds the job's lease (a job another pass holds is skipped), so it is safe to run twice and
+concurrently. It consolidates the whole job each time there are new answers, off the request
+path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from marketplace.models import Assignment, Task
+from marketplace.services.batches import batch_progress, batch_stop, tasks_add_slot, tasks_close_early
+from marketplace.services.reputation import reputation_record_estimates
+
+from ..models import DataObject, LabelingJob
+from ..task_types import ObjectAnswers, get_task_type
+from .leases import job_lease
+from .output import OutputFailed, job_write_output
+
+CONSOLIDATED_STATUSES = (Assignment.Status.SUBMITTED, Assignment.Status.APPROVED)
+CLOSED_TASK_STATUSES = (Task.Status.COMPLETE, Task.Status.EXPIRED, Task.Status.STOPPED)
+UPDATE_CHUNK = 2000
+
+
+@dataclass
+class _Object:
+    pk: int
+    task_id: int
+    is_gold: bool
+    gold_answer: dict | None
+    status: str
+    result: dict | None
+    confidence: float | None
+    answers: int
+    task_status: str
+    slots: int
+    slots_used: int
+    slots_submitted: int
+    task_input: dict
+
+    @property
+    def is_finished(self) -> bool:
+        """No more answers can come: the task is closed and holds no live assignment."""
+        return self.task_status in CLOSED_TASK_STATUSES and self.slots_used == self.slots_submitted
+
+
+def _load_objects(job: LabelingJob) -> list[_Object]:
+    rows = DataObject.objects.filter(job=job).order_by("pk").values_list(
+        "pk", "task_id", "is_gold", "gold_answer", "status", "result", "confidence", "answers",
+        "task__status", "task__slots", "task__slots_used", "task__slots_submitted", "task__input",
+    )
+    return [_Object(*row) for row in rows.iterator(chunk_size=UPDATE_CHUNK)]
+
+
+def _consolidate(job: LabelingJob, objects: list[_Object]) -> dict[int, tuple[dict | None, float | None]]:
+    """Consolidate every answered object; returns ``{data object pk: (result, confidence)}``
+    and records each worker's estimated accuracy."""
+    by_task = {item.task_id: item for item in objects}
+    answers: dict[int, list[tuple[int, dict]]] = {}
+    rows = Assignment.objects.filter(task__batch_id=job.batch_id, status__in=CONSOLIDATED_STATUSES)
+    for task_id, worker_id, answer in rows.order_by("pk").values_list("task_id", "worker_id", "answer").iterator(
+        chunk_size=UPDATE_CHUNK
+    ):
+        if task_id in by_task:  # the batch is sealed, so every task is an object's; never trust it blindly
+            answers.setdefault(task_id, []).append((worker_id, answer))
+    worker_ids = sorted({worker_id for given in answers.values() for worker_id, _ in given})
+    worker_index = {worker_id: index for index, worker_id in enumerate(worker_ids)}
+    answered = [by_task[task_id] for task_id in sorted(answers)]
+    inputs = [
+        ObjectAnswers(
+            index=index,
+            workers=tuple(worker_index[worker_id] for worker_id, _ in answers[item.task_id]),
+            answers=tuple(answer for _, answer in answers[item.task_id]),
+            task_input=item.task_input,
+        )
+        for index, item in enumerate(answered)
+    ]
+    if not inputs:
+        return {}
+    gold = {index: item.gold_answer for index, item in enumerate(answered) if item.is_gold}
+    consolidation = get_task_type(job.task_type).consolidate(
+        inputs, n_workers=len(worker_ids), labels=job.label_categories, gold=gold
+    )
+    reputation_record_estimates(
+        batch=job.batch,
+        estimates={worker_ids[index]: estimate for index, estimate in consolidation.worker_accuracy.items()},
+    )
+    results = {
+        answered[result.index].pk: (result.result, result.confidence) for result in consolidation.objects
+    }
+    for item in answered:
+        item.answers = len(answers[item.task_id])
+    return results
+
+
+def _steer_redundancy(job: LabelingJob, objects: list[_Object]) -> int:
+    """Close confident objects early and give unsure ones another answer; returns how many
+    tasks got a slot (and so are open again). Gold objects close like a confident object (their
+    truth is known) and never grow, so how long a task stays open tells nothing of gold."""
+    if job.target_confidence is None or job.stop_requested or job.stopping_condition_met:
+        return 0
+    close, grow = [], []
+    for item in objects:
+        if item.confidence is None:
+            continue
+        confident = item.is_gold or item.confidence >= job.target_confidence
+        if confident and item.answers >= job.min_workers_per_object and item.task_status in ("open", "full"):
+            close.append(item.task_id)
+        elif (not confident and item.task_status == Task.Status.COMPLETE and item.slots_submitted == item.slots
+              and item.slots < job.max_workers_per_object):
+            grow.append(item.task_id)
+    tasks_close_early(batch=job.batch, task_ids=close)
+    grown = set(tasks_add_slot(batch=job.batch, task_ids=grow, up_to=job.max_workers_per_object))
+    closed = set(close)
+    for item in objects:
+        if item.task_id in grown:
+            item.task_status, item.slots = Task.Status.OPEN, item.slots + 1
+        elif item.task_id in closed and item.task_status in ("open", "full"):
+            item.task_status = Task.Status.COMPLETE
+    return len(grown)
+
+
+def _settle_statuses(job: LabelingJob, objects: list[_Object], *, final: bool) -> None:
+    """An object is labeled once it is finished with a result; at the end, one whose task
+    expired without any answer failed, and one without answers otherwise stays unlabeled."""
+    for item in objects:
+        if item.status != DataObject.Status.PENDING:
+            continue
+        if item.result is not None and (item.is_finished or final):
+            item.status = DataObject.Status.LABELED
+        elif item.answers == 0 and item.task_status == Task.Status.EXPIRED and (item.is_finished or final):
+            item.status = DataObject.Status.FAILED
+
+
+def _save_objects(objects: list[_Object], before: dict[int, tuple]) -> None:
+    """Write the objects that changed. One prepared UPDATE run for many rows (psycopg
+    pipelines it): Django's ``bulk_update`` builds a CASE per row and takes seconds per
+    thousand rows."""
+    result_field = DataObject._meta.get_field("result")
+    rows = [
+        (item.status, result_field.get_db_prep_save(item.result, connection), item.confidence, item.answers, item.pk)
+        for item in objects
+        if before[item.pk] != (item.status, item.result, item.confidence, item.answers)
+    ]
+    if not rows:
+        return
+    table = connection.ops.quote_name(DataObject._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f'UPDATE {table} SET "status" = %s, "result" = %s, "confidence" = %s, "answers" = %s WHERE "id" = %s', rows
+        )
+
+
+def _update_counters(job: LabelingJob, objects: list[_Object]) -> None:
+    regular = [item for item in objects if not item.is_gold]
+    labeled = [item for item in regular if item.status == DataObject.Status.LABELED]
+    job.human_labeled = len(labeled)
+    job.failed_objects = sum(item.status == DataObject.Status.FAILED for item in regular)
+    # Only objects that ended because they had their answers (or closed early on confidence):
+    # one cut short by expiry or a stop saved nothing, it merely lost answers.
+    job.answers_saved = sum(
+        job.workers_per_object - item.answers for item in labeled if item.task_status == Task.Status.COMPLETE
+    )
+
+
+def _check_stopping_conditions(job: LabelingJob) -> None:
+    if job.stopping_condition_met or job.stop_requested:
+        return
+    if job.max_human_labeled_objects is not None and job.human_labeled >= job.max_human_labeled_objects:
+        job.stopping_condition_met = "max_human_labeled_objects"
+    elif (job.max_percentage_labeled is not None
+          and job.human_labeled * 100 >= job.max_percentage_labeled * job.objects_total):
+        job.stopping_condition_met = "max_percentage_labeled"
+    if job.stopping_condition_met:
+        batch_stop(batch=job.batch)
+
+
+def job_advance(*, job_id: int) -> str | None:
+    """Consolidate new answers, steer redundancy, apply stopping conditions, and end the job
+    once no task can take or hold work. Returns the job's status, or ``None`` when another
+    pass holds the job or it is not in progress or stopping.
+
+    Consolidation and the output are computed without any row lock; the results are written in
+    one short transaction that locks the job row first (then tasks, the order ``job_stop``
+    follows), so a stop is never undone by a slot added in the same instant. Claims and
+    submits go on meanwhile: every task update is a compare-and-set.
+    """
+    active = [LabelingJob.Status.IN_PROGRESS, LabelingJob.Status.STOPPING]
+    with job_lease(job_id, statuses=active) as held:
+        if not held:
+            return None
+        job = LabelingJob.objects.select_related("batch", "requester").get(pk=job_id)
+        progress = batch_progress(batch=job.batch)
+        ending = progress["open_tasks"] == 0 and progress["live"] == 0
+        if progress["answers"] == job.answers_consolidated and not ending:
+            return job.status
+        objects = _load_objects(job)
+        before = {item.pk: (item.status, item.result, item.confidence, item.answers) for item in objects}
+        results = _consolidate(job, objects)
+        for item in objects:
+            if item.pk in results:
+                item.result, item.confidence = results[item.pk]
+        with transaction.atomic():
+            job.stop_requested = (LabelingJob.objects.select_for_update(no_key=True)
+                                  .values_list("stop_requested", flat=True).get(pk=job_id))
+            if _steer_redundancy(job, objects):
+                ending = False
+            _settle_statuses(job, objects, final=ending)
+            _save_objects(objects, before)
+            _update_counters(job, objects)
+            _check_stopping_conditions(job)
+            job.answers_consolidated = progress["answers"]
+            job.consolidated_at = timezone.now()
+            job.save(update_fields=["human_labeled", "failed_objects", "answers_saved", "answers_consolidated",
+                                    "consolidated_at", "stopping_condition_met", "updated_at"])
+        if not ending:
+            return job.status
+        return _end(job)
+
+
+def _end(job: LabelingJob) -> str:
+    """Write the output, then end the job by compare-and-set: ``stopped`` after a stop
+    request, else ``completed``; ``failed`` when the output cannot be written."""
+    fields: dict = {"ended_at": timezone.now()}
+    try:
+        fields["output_manifest_uri"] = job_write_output(job)
+        stop_requested = LabelingJob.objects.values_list("stop_requested", flat=True).get(pk=job.pk)
+        fields["status"] = LabelingJob.Status.STOPPED if stop_requested else LabelingJob.Status.COMPLETED
+    except OutputFailed as failure:
+        fields.update(status=LabelingJob.Status.FAILED, failure_reason=failure.reason)
+    LabelingJob.objects.filter(
+        pk=job.pk, status__in=[LabelingJob.Status.IN_PROGRESS, LabelingJob.Status.STOPPING]
+    ).update(updated_at=fields["ended_at"], **fields)
+    return fields["status"]

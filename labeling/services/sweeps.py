@@ -1,0 +1,59 @@
+"""The labeling reconciler: every few seconds, each active job is moved along from what the
+database says, so a lost message or a dead process delays a job but never strands it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db.models import F
+from django.utils import timezone
+
+from ..models import LabelingJob
+from .ingest import job_ingest
+from .progress import job_advance
+
+logger = logging.getLogger(__name__)
+# Consecutive failed passes (about a minute of sweeps) before a job is failed.
+MAX_BACKGROUND_ERRORS = 12
+
+
+@dataclass(frozen=True)
+class LabelingSweepReport:
+    jobs_ingested: int
+    jobs_advanced: int
+    jobs_ended: int
+
+
+def run_labeling_sweeps() -> LabelingSweepReport:
+    """Ingest initializing jobs and advance in-progress and stopping ones (each skips a job
+    another process holds). One job's failure is logged and does not stop the others."""
+    ingested = advanced = ended = 0
+    jobs = LabelingJob.objects.filter(status__in=LabelingJob.ACTIVE_STATUSES).order_by("pk")
+    for job_id, status, errors in jobs.values_list("pk", "status", "background_errors"):
+        try:
+            if status == LabelingJob.Status.INITIALIZING:
+                after = job_ingest(job_id=job_id)
+                ingested += after is not None
+            else:
+                after = job_advance(job_id=job_id)
+                advanced += after is not None
+            ended += after in LabelingJob.ENDED_STATUSES
+            if errors and after is not None:
+                LabelingJob.objects.filter(pk=job_id).update(background_errors=0)
+        except Exception as exc:
+            logger.exception("labeling job %s could not be moved along", job_id)
+            ended += _count_error(job_id, exc)
+    return LabelingSweepReport(jobs_ingested=ingested, jobs_advanced=advanced, jobs_ended=ended)
+
+
+def _count_error(job_id: int, exc: Exception) -> bool:
+    """Count a failed pass; after ``MAX_BACKGROUND_ERRORS`` in a row the job fails with the
+    error's name (its data stays), instead of being retried for ever. Returns whether it did."""
+    LabelingJob.objects.filter(pk=job_id).update(background_errors=F("background_errors") + 1)
+    now = timezone.now()
+    return bool(LabelingJob.objects.filter(
+        pk=job_id, status__in=LabelingJob.ACTIVE_STATUSES, background_errors__gte=MAX_BACKGROUND_ERRORS
+    ).update(status=LabelingJob.Status.FAILED, ended_at=now, updated_at=now,
+             failure_reason=f"an internal error stopped the job ({exc.__class__.__name__}); "
+                            "its data is kept, please report it"))

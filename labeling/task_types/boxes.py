@@ -1,0 +1,244 @@
+"""Bounding boxes: answer ``{"boxes": [{"label", "left", "top", "width", "height"}],
+"image_size": {"width", "height", "depth"?}}`` in pixels (depth 3 when left out).
+
+Boxes may have fractional coordinates; they must have a positive size and lie inside the image
+(touching the edge is fine). An empty ``boxes`` list says "nothing to box".
+
+Each image is consolidated by ``consolidation.geometric.consolidate_boxes`` (see
+``GeometricTaskType`` for gold and worker weights). The image size is the most common one among
+the answers; boxes drawn on another size are scaled to it. Consolidated boxes are rounded to
+whole pixels and kept inside the image. ``result`` is ``{"image_size": {"width", "height",
+"depth"}, "boxes": [{"class_id", "left", "top", "width", "height", "confidence"}]}``.
+
+Confidence: each box's from ``consolidate_boxes`` (share of annotators that drew it times their
+tightness); the image's is their mean, or, when no box survived, the share of annotators who
+drew nothing (1.0 when they all agree there is nothing). A worker's score on an image is the F1
+of their boxes against the consolidated ones (a match: same class, IoU >= 0.5, one to one)
+times the mean IoU of the matches; 1.0 when both are empty.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from consolidation.geometric import consolidate_boxes, iou_matrix
+from labeling.task_types.base import GeometricTaskType, base_schema, label_index, nothing_confidence, rounded
+from marketplace.errors import InvalidInput
+
+MAX_BOXES = 1000
+MAX_IMAGE_SIDE = 100_000
+DEFAULT_DEPTH = 3
+MATCH_IOU = 0.5
+# Fractional coordinates from a UI may overshoot the edge by a rounding error.
+EDGE_TOLERANCE = 1e-6
+
+# A box is kept when more than half the annotators' quality weight drew it (strictly: a box one
+# trusted worker drew against two others' silence is that worker's, not the crowd's).
+MIN_SUPPORT = 0.5 + 1e-9
+
+
+@dataclass(frozen=True)
+class _Boxes:
+    corners: np.ndarray  # (n, 4) left, top, width, height
+    classes: np.ndarray  # (n,) class ids
+    size: tuple[int, int, int]  # width, height, depth
+
+    def scaled_to(self, size: tuple[int, int, int]) -> np.ndarray:
+        if size[:2] == self.size[:2]:
+            return self.corners
+        factor = np.array([size[0] / self.size[0], size[1] / self.size[1]] * 2)
+        return self.corners * factor
+
+
+class BoundingBoxes(GeometricTaskType):
+    """``bounding_box``: at most 10 label categories, as in Ground Truth."""
+
+    name = "bounding_box"
+    ground_truth_type = "groundtruth/object-detection"
+    source_keys = ("source-ref",)
+    min_labels = 1
+    max_labels = 10
+    method_name = "consolidate_boxes"
+
+    def answer_schema(self, labels: list[str]) -> dict:
+        coordinate = {"type": "number", "minimum": 0, "maximum": MAX_IMAGE_SIDE}
+        extent = {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_IMAGE_SIDE}
+        side = {"type": "integer", "minimum": 1, "maximum": MAX_IMAGE_SIDE}
+        box = {
+            "type": "object",
+            "properties": {
+                "label": {"type": "string", "enum": list(labels)},
+                "left": coordinate,
+                "top": coordinate,
+                "width": extent,
+                "height": extent,
+            },
+            "required": ["label", "left", "top", "width", "height"],
+            "additionalProperties": False,
+        }
+        image_size = {
+            "type": "object",
+            "properties": {"width": side, "height": side, "depth": {"type": "integer", "minimum": 1, "maximum": 4}},
+            "required": ["width", "height"],
+            "additionalProperties": False,
+        }
+        return base_schema(
+            {"boxes": {"type": "array", "items": box, "maxItems": MAX_BOXES}, "image_size": image_size},
+            ["boxes", "image_size"],
+        )
+
+    def check_answer(self, answer: dict, *, labels: list[str], task_input: dict) -> None:
+        """Each box lies inside ``image_size`` (its right and bottom edges may touch the image's)."""
+        image_width, image_height = answer["image_size"]["width"], answer["image_size"]["height"]
+        if len(answer["boxes"]) > MAX_BOXES:
+            raise InvalidInput.for_field("answer.boxes", f"at most {MAX_BOXES} boxes")
+        for position, box in enumerate(answer["boxes"]):
+            for extent, origin, limit in (("width", "left", image_width), ("height", "top", image_height)):
+                if box[origin] + box[extent] > limit + EDGE_TOLERANCE:
+                    raise InvalidInput.for_field(
+                        f"answer.boxes.{position}.{extent}",
+                        f"the box ends at {box[origin] + box[extent]:g}, outside the image ({extent} {limit})",
+                    )
+
+    def _parse(self, answer: dict, labels: list[str]) -> _Boxes:
+        index_of = label_index(labels)
+        size = answer["image_size"]
+        width, height = int(size["width"]), int(size["height"])
+        if width < 1 or height < 1:
+            raise ValueError("image_size must be positive")
+        boxes = answer["boxes"]
+        if any(box["label"] not in index_of for box in boxes):
+            raise ValueError("a box label is not a label category")
+        corners = np.array(
+            [[float(box[key]) for key in ("left", "top", "width", "height")] for box in boxes], dtype=np.float64
+        ).reshape(-1, 4)
+        classes = np.array([index_of[box["label"]] for box in boxes], dtype=np.int64)
+        return _Boxes(corners, classes, (width, height, int(size.get("depth", DEFAULT_DEPTH))))
+
+    def _fit(
+        self, answers: list[_Boxes], workers: tuple[int, ...], labels: list[str], weights: np.ndarray | None
+    ) -> tuple[_Boxes, dict, float]:
+        size = Counter(answer.size for answer in answers).most_common(1)[0][0]
+        corners = np.concatenate([answer.scaled_to(size) for answer in answers]).reshape(-1, 4)
+        classes = np.concatenate([answer.classes for answer in answers]).astype(np.int64)
+        drawer = np.repeat(np.asarray(workers, dtype=np.int64), [answer.corners.shape[0] for answer in answers])
+        fitted = consolidate_boxes(
+            corners, drawer, classes, annotators=np.asarray(workers, dtype=np.int64), worker_quality=weights,
+            min_support=MIN_SUPPORT,
+        )
+        consolidated = _pixel_boxes(fitted.boxes, fitted.labels, size)
+        confidences = [float(value) for value in fitted.confidence]
+        result = _result(consolidated, confidences)
+        if confidences:
+            confidence = float(np.mean(confidences))
+        else:
+            confidence = nothing_confidence([answer.corners.shape[0] > 0 for answer in answers])
+        return consolidated, result, confidence
+
+    def _from_truth(self, truth: _Boxes, answers: list[_Boxes], labels: list[str]) -> tuple[_Boxes, dict]:
+        consolidated = _pixel_boxes(truth.corners, truth.classes, truth.size)
+        return consolidated, _result(consolidated, [1.0] * consolidated.corners.shape[0])
+
+    def _score(self, answer: _Boxes, consolidated: _Boxes) -> float:
+        return _match_score(answer.scaled_to(consolidated.size), answer.classes, consolidated)[0]
+
+    def output_value(
+        self,
+        result: dict,
+        *,
+        labels: list[str],
+        job_name: str,
+        creation_date: str,
+        human_annotated: bool = True,
+        mask_uri: str | None = None,
+    ) -> tuple[object, dict]:
+        boxes = result["boxes"]
+        value = {
+            "image_size": [dict(result["image_size"])],
+            "annotations": [
+                {key: int(box[key]) for key in ("class_id", "left", "top", "width", "height")} for box in boxes
+            ],
+        }
+        class_ids = sorted({int(box["class_id"]) for box in boxes})
+        metadata = {
+            "objects": [{"confidence": rounded(box["confidence"])} for box in boxes],
+            "class-map": {str(class_id): labels[class_id] for class_id in class_ids},
+            **self.common_metadata(job_name=job_name, creation_date=creation_date, human_annotated=human_annotated),
+        }
+        return value, metadata
+
+    def is_correct(self, result: dict, truth: dict, *, labels: list[str]) -> bool:
+        """Every box matched one to one, same class, at IoU >= 0.5 (after scaling the result to
+        the truth's image size)."""
+        expected = self._parse(truth, labels)
+        size = result["image_size"]
+        got = self._parse(
+            {
+                "image_size": size,
+                "boxes": [{**box, "label": labels[int(box["class_id"])]} for box in result["boxes"]],
+            },
+            labels,
+        )
+        _, complete = _match_score(got.scaled_to(expected.size), got.classes, expected)
+        return complete
+
+
+def _pixel_boxes(corners: np.ndarray, classes: np.ndarray, size: tuple[int, int, int]) -> _Boxes:
+    """Boxes rounded to whole pixels, at least one pixel wide and inside the image."""
+    width, height = size[0], size[1]
+    rows = []
+    for left, top, box_width, box_height in np.asarray(corners, dtype=np.float64).reshape(-1, 4).tolist():
+        x0 = min(max(math.floor(left + 0.5), 0), width - 1)
+        y0 = min(max(math.floor(top + 0.5), 0), height - 1)
+        x1 = min(max(math.floor(left + box_width + 0.5), x0 + 1), width)
+        y1 = min(max(math.floor(top + box_height + 0.5), y0 + 1), height)
+        rows.append([x0, y0, x1 - x0, y1 - y0])
+    return _Boxes(np.array(rows, dtype=np.float64).reshape(-1, 4), np.asarray(classes, dtype=np.int64), size)
+
+
+def _result(boxes: _Boxes, confidences: list[float]) -> dict:
+    width, height, depth = boxes.size
+    return {
+        "image_size": {"width": width, "height": height, "depth": depth},
+        "boxes": [
+            {
+                "class_id": int(class_id),
+                "left": int(left),
+                "top": int(top),
+                "width": int(box_width),
+                "height": int(box_height),
+                "confidence": round(confidence, 6),
+            }
+            for (left, top, box_width, box_height), class_id, confidence in zip(
+                boxes.corners.tolist(), boxes.classes.tolist(), confidences, strict=True
+            )
+        ],
+    }
+
+
+def _match_score(corners: np.ndarray, classes: np.ndarray, reference: _Boxes) -> tuple[float, bool]:
+    """(F1 x mean IoU of the matches, whether every box on both sides matched).
+
+    Matching is greedy by descending IoU, one to one, same class and IoU >= ``MATCH_IOU``.
+    """
+    n, m = corners.shape[0], reference.corners.shape[0]
+    if n == 0 or m == 0:
+        return (1.0, True) if n == m else (0.0, False)
+    overlap = iou_matrix(corners, reference.corners)
+    overlap[classes[:, None] != reference.classes[None, :]] = 0.0
+    used_rows, used_cols, hits = set(), set(), []
+    for flat in np.argsort(-overlap, axis=None, kind="stable").tolist():
+        row, col = divmod(flat, m)
+        if overlap[row, col] < MATCH_IOU:
+            break
+        if row in used_rows or col in used_cols:
+            continue
+        used_rows.add(row)
+        used_cols.add(col)
+        hits.append(float(overlap[row, col]))
+    f1 = 2.0 * len(hits) / (n + m)
+    return (f1 * float(np.mean(hits)) if hits else 0.0), len(hits) == n == m

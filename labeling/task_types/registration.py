@@ -1,0 +1,35 @@
+"""Plugging the labeling task types into the marketplace (called from ``AppConfig.ready``)."""
+
+from __future__ import annotations
+
+from marketplace.errors import DomainError
+from marketplace.models import Task
+from marketplace.task_types import TaskTypeHooks, register_task_type
+
+from . import TASK_TYPES, get_task_type
+
+
+def _check_answer(task: Task, answer: dict) -> None:
+    get_task_type(task.task_type).check_answer(answer, labels=task.labels, task_input=task.input)
+
+
+def _present_input(task: Task) -> dict:
+    """``source`` as is, or for ``source-ref`` a presigned ``source-url`` made now and valid
+    for the task's time limit; plus the job's visible keys (already all that ``input`` holds)."""
+    from ..storage import access_storage
+
+    shown = dict(task.input)
+    source_ref = shown.pop("source-ref", None)
+    if source_ref is not None:
+        try:
+            handle = access_storage(task.requester_id, source_ref, field="source-ref")
+            shown["source-url"] = handle.presigned_get_url(expires_seconds=task.assignment_duration_seconds)
+        except DomainError:  # unreachable, or no longer registered or valid
+            # No URL rather than a broken one; the next offer of the task tries again.
+            shown["source-url"] = None
+    return shown
+
+
+def register_with_marketplace() -> None:
+    for name in TASK_TYPES:
+        register_task_type(name, TaskTypeHooks(check_answer=_check_answer, present_input=_present_input))

@@ -1,0 +1,159 @@
+"""Semantic segmentation: answer ``{"mask": "<base64 PNG, one class index per pixel>"}``.
+
+**Classes.** A pixel's value is an index into the job's label categories, with no implicit
+background: ``labels[0]`` is whatever the requester named first (name it "BACKGROUND" to get
+Ground Truth's usual map). That keeps one rule for class ids across every task type. Masks are
+8-bit, so at most 255 categories (pixel values 0..254). See ``masks_png`` for the PNG rules.
+
+Each image is consolidated by ``consolidation.geometric.consolidate_masks`` (a per-pixel
+weighted vote; see ``GeometricTaskType`` for gold and worker weights). Masks are expected to
+have the image's size; the most common size among the answers wins, and masks of another size
+are resized to it (nearest neighbour). ``result`` is ``{"mask": <base64 PNG, mode L>, "width",
+"height", "confidence", "class_confidence": [<mean pixel confidence per class, null when no
+pixel has it>]}``; the image's confidence is the mean pixel confidence, as Ground Truth gives
+one confidence per image. A worker's score on an image is the share of their pixels that agree
+with the consolidated mask.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import math
+from collections import Counter
+
+import numpy as np
+from PIL import Image
+
+from consolidation.geometric import consolidate_masks
+from labeling.task_types.base import GeometricTaskType, base_schema, rounded
+from labeling.task_types.masks_png import MAX_MASK_BASE64_CHARS, decode_mask, encode_mask, encode_mask_base64
+from marketplace.errors import InvalidInput
+
+BACKGROUND_COLOR = "#ffffff"
+# ``is_correct``: the share of pixels that must agree with the truth.
+CORRECT_PIXEL_SHARE = 0.9
+
+
+class SemanticSegmentation(GeometricTaskType):
+    """``semantic_segmentation`` of images; the label is a PNG mask the caller uploads."""
+
+    name = "semantic_segmentation"
+    ground_truth_type = "groundtruth/semantic-segmentation"
+    source_keys = ("source-ref",)
+    min_labels = 1
+    max_labels = 255
+    method_name = "consolidate_masks"
+    # Weights are pixel accuracies, which consolidate_masks wants strictly inside (0, 1).
+    min_weight = 0.01
+    max_weight = 0.99
+
+    def answer_schema(self, labels: list[str]) -> dict:
+        return base_schema(
+            {"mask": {"type": "string", "minLength": 1, "maxLength": MAX_MASK_BASE64_CHARS}},
+            ["mask"],
+        )
+
+    def check_answer(self, answer: dict, *, labels: list[str], task_input: dict) -> None:
+        """The mask decodes (``masks_png.decode_mask``) with every pixel below ``len(labels)``."""
+        try:
+            decode_mask(answer["mask"], n_classes=len(labels))
+        except ValueError as exc:
+            raise InvalidInput.for_field("answer.mask", str(exc)) from None
+
+    def _parse(self, answer: dict, labels: list[str]) -> np.ndarray:
+        return decode_mask(answer["mask"], n_classes=len(labels))
+
+    def _fit(
+        self, answers: list[np.ndarray], workers: tuple[int, ...], labels: list[str], weights: np.ndarray | None
+    ) -> tuple[np.ndarray, dict, float]:
+        shape = Counter(answer.shape for answer in answers).most_common(1)[0][0]
+        stack = np.stack([_resized(answer, shape) for answer in answers])
+        accuracy = None if weights is None else weights[np.asarray(workers, dtype=np.int64)]
+        fitted = consolidate_masks(stack, n_classes=len(labels), worker_accuracy=accuracy)
+        mask = fitted.mask.astype(np.uint8)
+        confidence = float(fitted.confidence.mean())
+        class_confidence = [
+            None if math.isnan(value) else round(value, 6) for value in fitted.class_confidence.tolist()
+        ]
+        return mask, _result(mask, confidence, class_confidence), confidence
+
+    def _from_truth(self, truth: np.ndarray, answers: list[np.ndarray], labels: list[str]) -> tuple[np.ndarray, dict]:
+        present = set(np.unique(truth).tolist())
+        return truth, _result(truth, 1.0, [1.0 if klass in present else None for klass in range(len(labels))])
+
+    def _score(self, answer: np.ndarray, consolidated: np.ndarray) -> float:
+        return float((_resized(answer, consolidated.shape) == consolidated).mean())
+
+    def mask_png(self, result: dict) -> bytes | None:
+        """The mask as a palette PNG: pixel values are class ids, colours the metadata's
+        ``internal-color-map`` (Ground Truth's readers go by colour)."""
+        n_classes = len(result["class_confidence"])
+        mask = decode_mask(result["mask"], n_classes=n_classes)
+        return encode_mask(mask, palette=class_colors(n_classes))
+
+    def output_value(
+        self,
+        result: dict,
+        *,
+        labels: list[str],
+        job_name: str,
+        creation_date: str,
+        human_annotated: bool = True,
+        mask_uri: str | None = None,
+    ) -> tuple[object, dict]:
+        """The value is ``mask_uri`` (where the caller stored ``mask_png(result)``); the
+        ``internal-color-map`` has one entry per label category."""
+        if not mask_uri:
+            raise ValueError("semantic segmentation output needs the mask's URI")
+        confidence = rounded(result["confidence"])
+        metadata = {
+            "internal-color-map": {
+                str(class_id): {"class-name": name, "confidence": confidence, "hex-color": color}
+                for class_id, (name, color) in enumerate(zip(labels, class_colors(len(labels)), strict=True))
+            },
+            **self.common_metadata(job_name=job_name, creation_date=creation_date, human_annotated=human_annotated),
+        }
+        return mask_uri, metadata
+
+    def is_correct(self, result: dict, truth: dict, *, labels: list[str]) -> bool:
+        """Same size and at least ``CORRECT_PIXEL_SHARE`` of the pixels agree."""
+        expected = self._parse(truth, labels)
+        got = decode_mask(result["mask"], n_classes=256)
+        return got.shape == expected.shape and float((got == expected).mean()) >= CORRECT_PIXEL_SHARE
+
+
+def class_colors(n: int) -> list[str]:
+    """``n`` distinct ``#rrggbb`` colours, the same for every job: white for class 0, then
+    hues a golden angle apart, cycling through a few saturation and brightness levels."""
+    colors = [BACKGROUND_COLOR]
+    seen = {BACKGROUND_COLOR}
+    step = 0
+    while len(colors) < n:
+        hue = (step * 0.618033988749895) % 1.0
+        saturation = (0.85, 0.6, 0.95)[(step // 3) % 3]
+        value = (0.8, 0.6, 0.95, 0.45)[(step // 9) % 4]
+        red, green, blue = colorsys.hsv_to_rgb(hue, saturation, value)
+        color = f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}"
+        if color not in seen:
+            seen.add(color)
+            colors.append(color)
+        step += 1
+    return colors[:n]
+
+
+def _resized(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    if mask.shape == shape:
+        return mask
+    height, width = shape
+    return np.asarray(Image.fromarray(mask).resize((width, height), Image.Resampling.NEAREST), dtype=np.uint8)
+
+
+def _result(mask: np.ndarray, confidence: float, class_confidence: list[float | None]) -> dict:
+    height, width = mask.shape
+    return {
+        "mask": encode_mask_base64(mask),
+        "width": int(width),
+        "height": int(height),
+        "confidence": round(float(confidence), 6),
+        "class_confidence": class_confidence,
+    }

@@ -1,0 +1,156 @@
+"""Named entities in a text: answer ``{"entities": [{"label", "start", "end"}]}``.
+
+Offsets are character offsets into the task's ``source`` (Python string indexes, i.e. Unicode
+code points), ``end`` exclusive; an empty list says "no entity". A span must be non-empty, end
+within the text, and not repeat another span of the same answer exactly.
+
+Each text is consolidated by ``consolidation.geometric.consolidate_spans`` (see
+``GeometricTaskType`` for gold and worker weights). ``result`` is ``{"entities": [{"label":
+<class id>, "start", "end", "confidence"}]}``, in text order.
+
+Confidence: each span's from ``consolidate_spans`` (share of annotators that marked it times the
+share that gave exactly that span and label); the text's is their mean, or, when no span
+survived, the share of annotators who marked nothing (1.0 when they all agree there is nothing).
+A worker's score on a text is the F1 of their spans against the consolidated ones, a match being
+the same label, start and end; 1.0 when both are empty.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from consolidation.geometric import consolidate_spans
+from labeling.task_types.base import GeometricTaskType, base_schema, label_index, nothing_confidence, rounded
+from marketplace.errors import InvalidInput
+
+MAX_ENTITIES = 1000
+# The input manifest allows 100,000 characters per line, so no offset can be larger.
+MAX_OFFSET = 100_000
+
+_Span = tuple[int, int, int]  # start, end, class id
+
+
+class NamedEntityRecognition(GeometricTaskType):
+    """``named_entity_recognition`` on inline ``source`` text."""
+
+    name = "named_entity_recognition"
+    ground_truth_type = "groundtruth/text-span"
+    source_keys = ("source",)
+    min_labels = 1
+    method_name = "consolidate_spans"
+
+    def answer_schema(self, labels: list[str]) -> dict:
+        entity = {
+            "type": "object",
+            "properties": {
+                "label": {"type": "string", "enum": list(labels)},
+                "start": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+                "end": {"type": "integer", "minimum": 1, "maximum": MAX_OFFSET},
+            },
+            "required": ["label", "start", "end"],
+            "additionalProperties": False,
+        }
+        return base_schema({"entities": {"type": "array", "items": entity, "maxItems": MAX_ENTITIES}}, ["entities"])
+
+    def check_answer(self, answer: dict, *, labels: list[str], task_input: dict) -> None:
+        """``end > start``, ``end <= len(source)`` (when the task has ``source`` text) and no
+        span given twice (same label, start and end)."""
+        source = task_input.get("source")
+        seen: dict[tuple[str, int, int], int] = {}
+        for position, entity in enumerate(answer["entities"]):
+            start, end = entity["start"], entity["end"]
+            if end <= start:
+                raise InvalidInput.for_field(f"answer.entities.{position}.end", f"must be greater than start ({start})")
+            if isinstance(source, str) and end > len(source):
+                raise InvalidInput.for_field(
+                    f"answer.entities.{position}.end", f"must be at most the text's length ({len(source)})"
+                )
+            key = (entity["label"], start, end)
+            if key in seen:
+                raise InvalidInput.for_field(f"answer.entities.{position}", f"repeats entity {seen[key]}")
+            seen[key] = position
+
+    def _parse(self, answer: dict, labels: list[str]) -> list[_Span]:
+        index_of = label_index(labels)
+        spans = []
+        for entity in answer["entities"]:
+            start, end = int(entity["start"]), int(entity["end"])
+            if end <= start or start < 0:
+                raise ValueError(f"span {start}..{end} is empty or negative")
+            spans.append((start, end, index_of[entity["label"]]))
+        return sorted(set(spans))
+
+    def _fit(
+        self, answers: list[list[_Span]], workers: tuple[int, ...], labels: list[str], weights: np.ndarray | None
+    ) -> tuple[list[_Span], dict, float]:
+        rows = np.array([span for answer in answers for span in answer], dtype=np.int64).reshape(-1, 3)
+        marker = np.repeat(np.asarray(workers, dtype=np.int64), [len(answer) for answer in answers])
+        fitted = consolidate_spans(
+            rows[:, 0],
+            rows[:, 1],
+            rows[:, 2],
+            marker,
+            annotators=np.asarray(workers, dtype=np.int64),
+            worker_quality=weights,
+        )
+        consolidated = list(zip(fitted.start.tolist(), fitted.end.tolist(), fitted.labels.tolist(), strict=True))
+        confidences = [float(value) for value in fitted.confidence]
+        if confidences:
+            confidence = float(np.mean(confidences))
+        else:
+            confidence = nothing_confidence([bool(answer) for answer in answers])
+        return consolidated, _result(consolidated, confidences), confidence
+
+    def _from_truth(
+        self, truth: list[_Span], answers: list[list[_Span]], labels: list[str]
+    ) -> tuple[list[_Span], dict]:
+        return truth, _result(truth, [1.0] * len(truth))
+
+    def _score(self, answer: list[_Span], consolidated: list[_Span]) -> float:
+        if not answer and not consolidated:
+            return 1.0
+        return 2.0 * len(set(answer) & set(consolidated)) / (len(answer) + len(consolidated))
+
+    def output_value(
+        self,
+        result: dict,
+        *,
+        labels: list[str],
+        job_name: str,
+        creation_date: str,
+        human_annotated: bool = True,
+        mask_uri: str | None = None,
+    ) -> tuple[object, dict]:
+        entities = result["entities"]
+        value = {
+            "annotations": {
+                "labels": [{"label": name} for name in labels],
+                "entities": [
+                    {
+                        "label": labels[int(entity["label"])],
+                        "startOffset": int(entity["start"]),
+                        "endOffset": int(entity["end"]),
+                    }
+                    for entity in entities
+                ],
+            }
+        }
+        metadata = {
+            **self.common_metadata(job_name=job_name, creation_date=creation_date, human_annotated=human_annotated),
+            "entities": [{"confidence": rounded(entity["confidence"])} for entity in entities],
+        }
+        return value, metadata
+
+    def is_correct(self, result: dict, truth: dict, *, labels: list[str]) -> bool:
+        """The same set of (label, start, end)."""
+        got = {(int(e["start"]), int(e["end"]), int(e["label"])) for e in result["entities"]}
+        return got == set(self._parse(truth, labels))
+
+
+def _result(spans: list[_Span], confidences: list[float]) -> dict:
+    return {
+        "entities": [
+            {"label": int(label), "start": int(start), "end": int(end), "confidence": round(confidence, 6)}
+            for (start, end, label), confidence in zip(spans, confidences, strict=True)
+        ]
+    }
