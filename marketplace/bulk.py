@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import connection, models
+from django.db import connection, connections, models
 
 FALLBACK_BATCH_SIZE = 2000
+PLAIN_FIELDS = (models.IntegerField, models.CharField, models.TextField, models.BooleanField, models.FloatField,
+                models.ForeignKey)
 
 
 def bulk_insert(objects: Sequence[models.Model]) -> Sequence[models.Model]:
@@ -25,9 +27,13 @@ def bulk_insert(objects: Sequence[models.Model]) -> Sequence[models.Model]:
         return model.objects.bulk_create(objects, batch_size=FALLBACK_BATCH_SIZE)
     meta = model._meta
     fields = [field for field in meta.concrete_fields if not field.primary_key]
-    quote = connection.ops.quote_name
+    database = connections[connection.alias]  # the connection itself: the proxy costs per attribute
+    quote = database.ops.quote_name
     columns = ", ".join([quote(meta.pk.column), *(quote(field.column) for field in fields)])
-    with connection.cursor() as cursor:
+    # Plain values go to COPY as they are; the rest (JSON, times, auto_now_add) through Django's
+    # own preparation, exactly as an INSERT would.
+    plain = [isinstance(field, PLAIN_FIELDS) for field in fields]
+    with database.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
             [meta.db_table, meta.pk.column, len(objects)],
@@ -35,12 +41,15 @@ def bulk_insert(objects: Sequence[models.Model]) -> Sequence[models.Model]:
         ids = [row[0] for row in cursor.fetchall()]
         with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
             for pk, instance in zip(ids, objects, strict=True):
-                copy.write_row([
-                    pk,
-                    *(field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields),
-                ])
+                row = [pk]
+                for field, is_plain in zip(fields, plain, strict=True):
+                    if is_plain:
+                        row.append(getattr(instance, field.attname))
+                    else:
+                        row.append(field.get_db_prep_save(field.pre_save(instance, add=True), database))
+                copy.write_row(row)
     for pk, instance in zip(ids, objects, strict=True):
         instance.pk = pk
         instance._state.adding = False
-        instance._state.db = connection.alias
+        instance._state.db = database.alias
     return objects
