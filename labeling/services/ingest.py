@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import jsonschema
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -209,8 +210,9 @@ def _create_work(job: LabelingJob, task_type: TaskType, checker: _LineChecker, g
         ])
         chunk.clear()
 
-    # Seeded by the job, so a re-run after a crash places the gold where the first run did.
-    for item in _interleaved(objects, gold, expected, random.Random(job.pk)):
+    # Seeded by the server's secret and the job's name: a re-run after a crash places the gold
+    # where the first run did, and nobody without the secret can tell where that is.
+    for item in _interleaved(objects, gold, expected, random.Random(f"{settings.SECRET_KEY}:{job.name}")):
         chunk.append(item)
         created += item.gold_answer is None
         if len(chunk) >= CHUNK:

@@ -142,12 +142,13 @@ def _report(task_type: str, metric: str, groundwork: float, baseline: float) -> 
 
 
 def test_image_classification_with_gold_end_to_end(s3, requester, requester_client, crowd):
-    # given: 40 images and 4 gold images (10%), named alike, each with a caption workers may
+    # given: 40 images and 30 gold images (enough for consolidation to choose its model and
+    # calibrate on them), named alike, each with a caption workers may
     # see and a note they may not
     seed, labels, attribute = 101, ["cat", "dog", "bird"], "species"
     rng = np.random.default_rng(seed)
-    names = [f"img-{number:03d}.bin" for number in range(44)]
-    gold_names = set(names[i] for i in rng.choice(len(names), size=4, replace=False).tolist())
+    names = [f"img-{number:03d}.bin" for number in range(70)]
+    gold_names = set(names[i] for i in rng.choice(len(names), size=30, replace=False).tolist())
     truth = {name: labels[int(rng.integers(len(labels)))] for name in names}
     images = _put_images(s3, names, rng)
 
@@ -172,12 +173,12 @@ def test_image_classification_with_gold_end_to_end(s3, requester, requester_clie
     assert {offer.task["labels"] == labels and offer.task["task_type"] == "image_classification"
             for offer in run.offers} == {True}
     gold_offers = [offer for offer in run.offers if offer.key in gold_names]
-    assert len(gold_offers) == 4 * WORKERS_PER_OBJECT
+    assert len(gold_offers) == 30 * WORKERS_PER_OBJECT
     gold_fetch = httpx.get(gold_offers[0].task["input"]["source-url"], timeout=10)
     assert gold_fetch.content == images[gold_offers[0].key]
 
     # then: the output, gold objects left out
-    _assert_worked_and_counted(run, objects=40, gold=4)
+    _assert_worked_and_counted(run, objects=40, gold=30)
     assert [key_from_line(written) for written in run.output_lines] == [n for n in names if n not in gold_names]
     found = {key_from_line(written): parse_classification(
         written, attribute=attribute, labels=labels, ground_truth_type="groundtruth/image-classification",
