@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from marketplace.errors import NotFound
 
+from ..secrets import SecretDecryptionError, decrypt_secret, encrypt_secret
 from .errors import StorageUnavailable, _not_allowed
 from .handles import READ_CHUNK_BYTES, StorageLocationHandle, _Writer
 from .uris import storage_root
@@ -83,7 +84,9 @@ class _FileHandle(StorageLocationHandle):
     def _presigned_get_url(self, expires_seconds: int) -> str:
         self._path()
         payload = {"path": self.target.key, "folder": self.registered.key, "max_age": expires_seconds}
-        token = signing.TimestampSigner(salt=_FILE_TOKEN_SALT).sign_object(payload, compress=True)
+        signed = signing.TimestampSigner(salt=_FILE_TOKEN_SALT).sign_object(payload, compress=True)
+        # Encrypted too, so the link does not show the object's path (a gold image's name, say).
+        token = encrypt_secret(signed)
         # Absolute when the server knows its public address; else relative to the API's origin.
         return settings.PUBLIC_BASE_URL + reverse("labeling-storage-object", kwargs={"token": token})
 
@@ -135,10 +138,11 @@ def open_signed_file(token: str) -> tuple[BinaryIO, str]:
     signer = signing.TimestampSigner(salt=_FILE_TOKEN_SALT)
     not_found = NotFound("no such object, or the link has expired")
     try:
-        payload = signer.unsign_object(token)  # checks the signature: max_age is ours
-        payload = signer.unsign_object(token, max_age=int(payload["max_age"]))
+        signed = decrypt_secret(token)
+        payload = signer.unsign_object(signed)  # checks the signature: max_age is ours
+        payload = signer.unsign_object(signed, max_age=int(payload["max_age"]))
         key, folder = str(payload["path"]), str(payload["folder"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
+    except (signing.BadSignature, SecretDecryptionError, KeyError, TypeError, ValueError):
         raise not_found from None
     root = storage_root()
     path = root / key

@@ -3,6 +3,7 @@ real storage root on disk."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from io import StringIO
@@ -493,6 +494,9 @@ def test_presigned_file_url_serves_the_file(organization, storage_root):
     response = Client().get(url)
     # then
     assert url.startswith("/api/v1/worker/objects/")
+    token = url.removeprefix("/api/v1/worker/objects/")
+    assert "cat" not in token and "org" not in token
+    assert "cat" not in base64.urlsafe_b64decode(token + "==").decode("latin-1")  # opaque, not just encoded
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"\x89PNG a cat"
     assert response["Content-Type"] == "image/png"
