@@ -24,7 +24,7 @@ from marketplace.errors import DomainError
 from marketplace.models import Assignment
 
 from ..models import DataObject, LabelingJob
-from ..storage import access_storage
+from ..storage import StorageUnavailable, access_storage
 from ..task_types import get_task_type
 
 CHUNK = 1000
@@ -32,9 +32,13 @@ ANSWERED = (Assignment.Status.SUBMITTED, Assignment.Status.APPROVED, Assignment.
 
 
 class OutputFailed(Exception):
-    def __init__(self, reason: str) -> None:
+    """The output could not be written; ``is_transient`` when the storage failed (it may work
+    on a later try), not when the location is no longer allowed."""
+
+    def __init__(self, reason: str, *, is_transient: bool) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.is_transient = is_transient
 
 
 def _chunks(job: LabelingJob) -> Iterator[list[tuple]]:
@@ -116,5 +120,6 @@ def job_write_output(job: LabelingJob) -> str:
                     ("\n".join(response_lines) + "\n").encode("utf-8"), content_type="application/jsonlines"
                 )
     except DomainError as exc:  # unreachable, or no longer registered for the requester
-        raise OutputFailed(f"could not write the output: {exc.message}") from None
+        transient = isinstance(exc, StorageUnavailable)
+        raise OutputFailed(f"could not write the output: {exc.message}", is_transient=transient) from None
     return manifest.uri

@@ -227,13 +227,17 @@ def job_advance(*, job_id: int) -> str | None:
 
 def _end(job: LabelingJob) -> str:
     """Write the output, then end the job by compare-and-set: ``stopped`` after a stop
-    request, else ``completed``; ``failed`` when the output cannot be written."""
+    request, else ``completed``. A location no longer allowed fails the job at once; when the
+    storage fails, ``OutputFailed`` propagates: the sweep counts the failed pass and the next
+    ones try again, failing the job with the reason after too many in a row."""
     fields: dict = {"ended_at": timezone.now()}
     try:
         fields["output_manifest_uri"] = job_write_output(job)
         stop_requested = LabelingJob.objects.values_list("stop_requested", flat=True).get(pk=job.pk)
         fields["status"] = LabelingJob.Status.STOPPED if stop_requested else LabelingJob.Status.COMPLETED
     except OutputFailed as failure:
+        if failure.is_transient:
+            raise
         fields.update(status=LabelingJob.Status.FAILED, failure_reason=failure.reason)
     LabelingJob.objects.filter(
         pk=job.pk, status__in=[LabelingJob.Status.IN_PROGRESS, LabelingJob.Status.STOPPING]

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ..models import LabelingJob
 from .ingest import job_ingest
+from .output import OutputFailed
 from .progress import job_advance
 
 logger = logging.getLogger(__name__)
@@ -41,19 +42,21 @@ def run_labeling_sweeps() -> LabelingSweepReport:
             ended += after in LabelingJob.ENDED_STATUSES
             if errors and after is not None:
                 LabelingJob.objects.filter(pk=job_id).update(background_errors=0)
+        except OutputFailed as exc:  # the storage failed; the next pass tries again
+            logger.warning("labeling job %s: %s", job_id, exc.reason)
+            ended += _count_error(job_id, exc.reason)
         except Exception as exc:
             logger.exception("labeling job %s could not be moved along", job_id)
-            ended += _count_error(job_id, exc)
+            reason = f"an internal error stopped the job ({exc.__class__.__name__}); its data is kept, please report it"
+            ended += _count_error(job_id, reason)
     return LabelingSweepReport(jobs_ingested=ingested, jobs_advanced=advanced, jobs_ended=ended)
 
 
-def _count_error(job_id: int, exc: Exception) -> bool:
-    """Count a failed pass; after ``MAX_BACKGROUND_ERRORS`` in a row the job fails with the
-    error's name (its data stays), instead of being retried for ever. Returns whether it did."""
+def _count_error(job_id: int, reason: str) -> bool:
+    """Count a failed pass; after ``MAX_BACKGROUND_ERRORS`` in a row the job fails with
+    ``reason`` (its data stays) instead of being retried for ever. Returns whether it did."""
     LabelingJob.objects.filter(pk=job_id).update(background_errors=F("background_errors") + 1)
     now = timezone.now()
     return bool(LabelingJob.objects.filter(
         pk=job_id, status__in=LabelingJob.ACTIVE_STATUSES, background_errors__gte=MAX_BACKGROUND_ERRORS
-    ).update(status=LabelingJob.Status.FAILED, ended_at=now, updated_at=now,
-             failure_reason=f"an internal error stopped the job ({exc.__class__.__name__}); "
-                            "its data is kept, please report it"))
+    ).update(status=LabelingJob.Status.FAILED, ended_at=now, updated_at=now, failure_reason=reason))

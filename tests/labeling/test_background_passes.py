@@ -127,3 +127,52 @@ def test_a_job_whose_passes_keep_failing_ends_failed_with_its_data_kept(requeste
     )
     assert DataObject.objects.filter(job_id=job["id"]).count() == 6
     assert failed.lease_expires_at is None
+
+
+def test_output_storage_that_fails_is_retried_then_fails_the_job_with_the_reason(
+    requester, folder, make_worker, storage_root
+):
+    # given a job whose answers are all in, and whose output folder cannot be written (a file
+    # stands where the output folder must go: the storage fails, the location is still allowed)
+    job = _post_job(requester, workers_per_object=1)
+    run_labeling_sweeps()
+    worker = make_worker()
+    while (offer := worker.client.post("/api/v1/worker/tasks/next")).status_code == 200:
+        worker.client.post(f"/api/v1/worker/assignments/{offer.json()['assignment_id']}/submit",
+                           {"answer": {"label": "cat"}}, format="json")
+    (folder / "out").write_text("not a folder")
+    # when the sweep runs one time fewer than the budget
+    for _ in range(MAX_BACKGROUND_ERRORS - 1):
+        run_labeling_sweeps()
+    # then the job is still in progress, everything consolidated, waiting for the storage
+    waiting = LabelingJob.objects.get(pk=job["id"])
+    assert (waiting.status, waiting.human_labeled, waiting.background_errors) == (
+        "in_progress", 4, MAX_BACKGROUND_ERRORS - 1
+    )
+
+    # when the storage is fixed, the next pass writes the output and completes the job
+    (folder / "out").unlink()
+    run_labeling_sweeps()
+    # then
+    done = LabelingJob.objects.get(pk=job["id"])
+    assert (done.status, done.output_manifest_uri) == ("completed", "file://acme/out/job-1/manifests/output/output.manifest")
+    assert len((folder / "out/job-1/manifests/output/output.manifest").read_text().splitlines()) == 4
+
+
+def test_output_storage_that_keeps_failing_fails_the_job_with_the_storage_reason(requester, folder, make_worker):
+    # given the same job, its output folder blocked for good
+    job = _post_job(requester, workers_per_object=1)
+    run_labeling_sweeps()
+    worker = make_worker()
+    while (offer := worker.client.post("/api/v1/worker/tasks/next")).status_code == 200:
+        worker.client.post(f"/api/v1/worker/assignments/{offer.json()['assignment_id']}/submit",
+                           {"answer": {"label": "cat"}}, format="json")
+    (folder / "out").write_text("not a folder")
+    # when
+    for _ in range(MAX_BACKGROUND_ERRORS):
+        run_labeling_sweeps()
+    # then
+    failed = LabelingJob.objects.get(pk=job["id"])
+    assert failed.status == "failed"
+    assert failed.failure_reason.startswith("could not write the output: file://acme/out/job-1/")
+    assert DataObject.objects.filter(job_id=job["id"], status="labeled").count() == 4
