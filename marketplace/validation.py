@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .errors import InvalidInput
+from .money import parse_amount_micros
 
 
 class FieldErrors:
@@ -47,3 +48,15 @@ def text_field(data: dict, field: str, errors: FieldErrors, *, required: bool, m
     elif len(value) > max_length:
         errors.add(field, f"must be at most {max_length} characters")
     return value
+
+
+def required_amount_micros(data: dict, field: str, errors: FieldErrors) -> int:
+    """A required USD amount (decimal string) in micro-dollars; 0 after recording an error."""
+    if field not in data:
+        errors.add(field, "is required")
+        return 0
+    try:
+        return parse_amount_micros(data[field])
+    except ValueError as exc:
+        errors.add(field, str(exc))
+        return 0

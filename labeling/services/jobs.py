@@ -14,11 +14,10 @@ from marketplace.background import run_in_background
 from marketplace.errors import Conflict, InvalidInput, NotFound
 from marketplace.models import Organization
 from marketplace.models.tasks import MAX_SLOTS_PER_TASK
-from marketplace.money import parse_amount_micros
 from marketplace.services.batches import batch_stop
 from marketplace.services.tasks import ASSIGNMENT_DURATION_RANGE, AUTO_APPROVAL_DELAY_RANGE, LIFETIME_RANGE
 from marketplace.services.workteams import public_workforce
-from marketplace.validation import FieldErrors, int_in_range, text_field
+from marketplace.validation import FieldErrors, int_in_range, required_amount_micros, text_field
 
 from ..models import LabelingJob
 from ..storage import access_storage
@@ -178,14 +177,7 @@ def parse_job_spec(data: object) -> JobSpec:
             errors.add("label_categories", str(exc))
     workers, minimum, maximum, target = _redundancy(data, errors)
     max_objects, max_percentage = _stopping_conditions(data, errors)
-    reward_micros = 0
-    if "reward" not in data:
-        errors.add("reward", "is required")
-    else:
-        try:
-            reward_micros = parse_amount_micros(data["reward"])
-        except ValueError as exc:
-            errors.add("reward", str(exc))
+    reward_micros = required_amount_micros(data, "reward", errors)
     defaults = settings.GROUNDWORK
     time_limit = int_in_range(data, "task_time_limit_seconds", DEFAULT_TASK_TIME_LIMIT_SECONDS,
                               ASSIGNMENT_DURATION_RANGE, errors)

@@ -16,10 +16,9 @@ from ..access import access_batch, access_targetable_workteam
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Organization, Task
 from ..models.tasks import MAX_SLOTS_PER_TASK
-from ..money import parse_amount_micros
 from ..realtime.hints import hint_work_available
 from ..task_types import check_answer
-from ..validation import FieldErrors, int_in_range, text_field
+from ..validation import FieldErrors, int_in_range, required_amount_micros, text_field
 
 MAX_TASKS_PER_CALL = 1000
 ASSIGNMENT_DURATION_RANGE = (30, 7 * 86400)
@@ -119,14 +118,7 @@ def parse_task_spec(data: object, *, prefix: str = "") -> TaskSpec:
     elif len(set(labels)) != len(labels):
         errors.add("labels", "must not repeat a label")
     slots = int_in_range(data, "slots", 1, (1, MAX_SLOTS_PER_TASK), errors)
-    reward_micros = 0
-    if "reward" not in data:
-        errors.add("reward", "is required")
-    else:
-        try:
-            reward_micros = parse_amount_micros(data["reward"])
-        except ValueError as exc:
-            errors.add("reward", str(exc))
+    reward_micros = required_amount_micros(data, "reward", errors)
     duration = int_in_range(
         data, "assignment_duration_seconds", defaults["ASSIGNMENT_DURATION_SECONDS"], ASSIGNMENT_DURATION_RANGE, errors
     )

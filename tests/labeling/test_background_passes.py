@@ -48,6 +48,13 @@ def _post_job(requester, **overrides) -> dict:
     return response.json()
 
 
+def _answer_everything_cat(worker) -> None:
+    while (offer := worker.client.post("/api/v1/worker/tasks/next")).status_code == 200:
+        answered = worker.client.post(f"/api/v1/worker/assignments/{offer.json()['assignment_id']}/submit",
+                                      {"answer": {"label": "cat"}}, format="json")
+        assert answered.status_code == 200
+
+
 def test_the_labeling_sweep_is_registered_for_the_in_process_loop_and_run_sweeps(requester, folder):
     # given a job still initializing
     job = _post_job(requester)
@@ -106,11 +113,7 @@ def test_a_job_whose_passes_keep_failing_ends_failed_with_its_data_kept(requeste
     # that is not a category): every consolidation of it raises
     job = _post_job(requester, gold_manifest_uri="file://acme/gold.jsonl")
     run_labeling_sweeps()
-    worker = make_worker()
-    while (offer := worker.client.post("/api/v1/worker/tasks/next")).status_code == 200:
-        answered = worker.client.post(f"/api/v1/worker/assignments/{offer.json()['assignment_id']}/submit",
-                                      {"answer": {"label": "cat"}}, format="json")
-        assert answered.status_code == 200
+    _answer_everything_cat(make_worker())
     DataObject.objects.filter(job_id=job["id"], is_gold=True).update(gold_answer={"label": "unicorn"})
     # when the sweep runs one time fewer than the budget, then once more
     for _ in range(MAX_BACKGROUND_ERRORS - 1):
@@ -136,10 +139,7 @@ def test_output_storage_that_fails_is_retried_then_fails_the_job_with_the_reason
     # stands where the output folder must go: the storage fails, the location is still allowed)
     job = _post_job(requester, workers_per_object=1)
     run_labeling_sweeps()
-    worker = make_worker()
-    while (offer := worker.client.post("/api/v1/worker/tasks/next")).status_code == 200:
-        worker.client.post(f"/api/v1/worker/assignments/{offer.json()['assignment_id']}/submit",
-                           {"answer": {"label": "cat"}}, format="json")
+    _answer_everything_cat(make_worker())
     (folder / "out").write_text("not a folder")
     # when the sweep runs one time fewer than the budget
     for _ in range(MAX_BACKGROUND_ERRORS - 1):
@@ -155,7 +155,8 @@ def test_output_storage_that_fails_is_retried_then_fails_the_job_with_the_reason
     run_labeling_sweeps()
     # then
     done = LabelingJob.objects.get(pk=job["id"])
-    assert (done.status, done.output_manifest_uri) == ("completed", "file://acme/out/job-1/manifests/output/output.manifest")
+    assert done.status == "completed"
+    assert done.output_manifest_uri == "file://acme/out/job-1/manifests/output/output.manifest"
     assert len((folder / "out/job-1/manifests/output/output.manifest").read_text().splitlines()) == 4
 
 
@@ -163,10 +164,7 @@ def test_output_storage_that_keeps_failing_fails_the_job_with_the_storage_reason
     # given the same job, its output folder blocked for good
     job = _post_job(requester, workers_per_object=1)
     run_labeling_sweeps()
-    worker = make_worker()
-    while (offer := worker.client.post("/api/v1/worker/tasks/next")).status_code == 200:
-        worker.client.post(f"/api/v1/worker/assignments/{offer.json()['assignment_id']}/submit",
-                           {"answer": {"label": "cat"}}, format="json")
+    _answer_everything_cat(make_worker())
     (folder / "out").write_text("not a folder")
     # when
     for _ in range(MAX_BACKGROUND_ERRORS):

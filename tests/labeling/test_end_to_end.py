@@ -141,6 +141,18 @@ def _report(task_type: str, metric: str, groundwork: float, baseline: float) -> 
 # --- single label -------------------------------------------------------------------------------
 
 
+def _assert_classification_quality(task_type: str, run: JobRun, found: dict, truth: dict, *, floor: float) -> None:
+    """Accuracy above ``floor`` and at least voting's expected accuracy over the same answers,
+    ties broken by a fair coin (one lucky coin must not decide)."""
+    answers = run.answers_by_key()
+    majority_accuracy = sum(majority_credit([a["label"] for a in answers[key]], truth[key]) for key in found)
+    majority_accuracy /= len(found)
+    groundwork_accuracy = share(sum(found[key] == truth[key] for key in found), len(found))
+    _report(task_type, "accuracy", groundwork_accuracy, majority_accuracy)
+    assert groundwork_accuracy >= floor
+    assert_at_least_baseline("accuracy", groundwork_accuracy, majority_accuracy)
+
+
 def test_image_classification_with_gold_end_to_end(s3, requester, requester_client, crowd):
     # given: 40 images and 30 gold images (enough for consolidation to choose its model and
     # calibrate on them), named alike, each with a caption workers may
@@ -185,15 +197,7 @@ def test_image_classification_with_gold_end_to_end(s3, requester, requester_clie
         job_name="animals-e2e") for written in run.output_lines}
 
     # then: quality, at least majority voting's over the same answers
-    answers = run.answers_by_key()
-    # Voting's expected accuracy, ties broken by a fair coin (one lucky coin must not decide).
-    majority_accuracy = sum(majority_credit([a["label"] for a in answers[key]], truth[key]) for key in found) / len(
-        found
-    )
-    groundwork_accuracy = share(sum(found[key] == truth[key] for key in found), len(found))
-    _report("image_classification", "accuracy", groundwork_accuracy, majority_accuracy)
-    assert groundwork_accuracy >= 0.8
-    assert_at_least_baseline("accuracy", groundwork_accuracy, majority_accuracy)
+    _assert_classification_quality("image_classification", run, found, truth, floor=0.8)
 
 
 def test_text_classification_end_to_end(s3, requester, requester_client, crowd):
@@ -218,15 +222,7 @@ def test_text_classification_end_to_end(s3, requester, requester_client, crowd):
     found = {written["source"]: parse_classification(
         written, attribute=attribute, labels=labels, ground_truth_type="groundtruth/text-classification",
         job_name="reviews-e2e") for written in run.output_lines}
-    answers = run.answers_by_key()
-    # Voting's expected accuracy, ties broken by a fair coin (one lucky coin must not decide).
-    majority_accuracy = sum(majority_credit([a["label"] for a in answers[key]], truth[key]) for key in found) / len(
-        found
-    )
-    groundwork_accuracy = share(sum(found[key] == truth[key] for key in found), len(found))
-    _report("text_classification", "accuracy", groundwork_accuracy, majority_accuracy)
-    assert groundwork_accuracy >= 0.7
-    assert_at_least_baseline("accuracy", groundwork_accuracy, majority_accuracy)
+    _assert_classification_quality("text_classification", run, found, truth, floor=0.7)
 
 
 # --- multi-label --------------------------------------------------------------------------------
