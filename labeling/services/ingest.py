@@ -253,10 +253,14 @@ def job_ingest(*, job_id: int) -> str | None:
                 status = LabelingJob.Status.STOPPING if stop_requested else LabelingJob.Status.IN_PROGRESS
                 if stop_requested:
                     batch_stop(batch=batch)
-                LabelingJob.objects.filter(pk=job_id, status=LabelingJob.Status.INITIALIZING).update(
+                flipped = LabelingJob.objects.filter(pk=job_id, status=LabelingJob.Status.INITIALIZING).update(
                     status=status, batch=batch, objects_total=total, label_categories=job.label_categories,
                     updated_at=timezone.now(),
                 )
+                if not flipped:
+                    # Another pass got there first (this one outlived its lease): take nothing back.
+                    transaction.set_rollback(True)
+                    return None
             return status
         except IngestFailed as failure:
             now = timezone.now()
