@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import uuid
 
 import pytest
 from django.db import connection
@@ -31,6 +32,13 @@ def client_with(secret: str | None = None) -> APIClient:
     if secret:
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(settings):
+    """Each test its own rate-limit buckets: ids repeat across tests (SQLite rolls its
+    sequences back), and a worker of an earlier test must not leave a drained bucket behind."""
+    settings.RATE_LIMIT_NAMESPACE = f"gwtest-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture
