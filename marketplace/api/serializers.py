@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import ApiKey, Assignment, Batch, Invitation, Task, Worker, Workteam
@@ -9,6 +10,7 @@ from ..money import format_micros
 from ..task_types import worker_input
 
 
+@extend_schema_field(serializers.CharField(help_text='USD decimal string, e.g. "0.05"'))
 class MoneyField(serializers.Field):
     def to_representation(self, value: int) -> str:
         return format_micros(value)
