@@ -20,7 +20,7 @@ from marketplace.services.workteams import public_workforce
 from marketplace.validation import FieldErrors, int_in_range, required_amount_micros, text_field
 
 from ..models import LabelingJob
-from ..storage import access_storage
+from ..storage import access_storage, parse_storage_uri
 from ..task_types import TASK_TYPES, validate_label_categories
 
 # Ground Truth's own rule for job names: letters, digits and single or repeated hyphens inside.
@@ -57,11 +57,11 @@ def _uri(data: dict, field: str, errors: FieldErrors, *, required: bool) -> str:
         if required:
             errors.add(field, "is required")
         return ""
-    if not isinstance(value, str) or not value.startswith(("s3://", "file://")):
-        errors.add(field, "must be an s3:// or file:// URI")
-        return ""
-    if len(value) > 1024:
-        errors.add(field, "must be at most 1024 characters")
+    try:
+        parse_storage_uri(value, field=field)  # the storage's own rules, so every bad URI is in one 400
+    except InvalidInput as exc:
+        for message in exc.fields[field]:
+            errors.add(field, message)
         return ""
     return value
 
