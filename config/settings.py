@@ -28,6 +28,21 @@ def env_int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
+def decimal_env_scaled(name: str, default: str, scale: int) -> int:
+    """A non-negative decimal setting (``"0.20"``) as an integer in units of 1/``scale``
+    (parts per million, micro-dollars); refuses more precision than the unit holds."""
+    from decimal import Decimal, InvalidOperation
+
+    raw = os.environ.get(name) or default
+    try:
+        scaled = Decimal(raw) * scale
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be a decimal number, got {raw!r}") from None
+    if scaled < 0 or scaled != scaled.to_integral_value():
+        raise ImproperlyConfigured(f"{name} must be a non-negative decimal with at most 6 fractional digits")
+    return int(scaled)
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if not value:
@@ -234,6 +249,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
+    # ``?format=csv`` on statements is read by the views themselves (a streamed CSV), not used
+    # to pick a renderer: DRF would answer it with a 404 for want of a CSV renderer.
+    "URL_FORMAT_OVERRIDE": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Groundwork API",
@@ -269,6 +287,13 @@ GROUNDWORK = {
     "WEBSOCKET_MESSAGE_BURST": env_int("WEBSOCKET_MESSAGE_BURST", 200),
     "REALTIME_DATABASE_THREADS": env_int("REALTIME_DATABASE_THREADS", 8),
     "REALTIME_RECHECK_SECONDS": float(os.environ.get("REALTIME_RECHECK_SECONDS", "2")),
+    # Money (DESIGN.md "Money"): the platform fee per assignment and per bonus is
+    # max(PLATFORM_FEE_MINIMUM, round_half_up(price × PLATFORM_FEE_RATE)), fixed on each batch
+    # when it is posted. Rates in parts per million, amounts in micro-dollars.
+    "PLATFORM_FEE_RATE_PPM": decimal_env_scaled("PLATFORM_FEE_RATE", "0.20", 1_000_000),
+    "PLATFORM_FEE_MINIMUM_MICROS": decimal_env_scaled("PLATFORM_FEE_MINIMUM", "0.01", 1_000_000),
+    "PAYOUT_MINIMUM_MICROS": decimal_env_scaled("PAYOUT_MINIMUM", "1.00", 1_000_000),
+    "BONUS_MAXIMUM_MICROS": decimal_env_scaled("BONUS_MAXIMUM", "1000", 1_000_000),
 }
 
 LOGGING = {

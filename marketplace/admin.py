@@ -1,8 +1,31 @@
 """Django admin for operators. Assignments are history: shown read-only."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
-from .models import ApiKey, Assignment, Batch, Invitation, Membership, Organization, Task, Worker, Workteam
+from .errors import DomainError
+from .models import (
+    ApiKey,
+    Assignment,
+    Batch,
+    Invitation,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    Membership,
+    Organization,
+    Payout,
+    Task,
+    Worker,
+    Workteam,
+)
+from .money import format_micros, parse_amount_micros
+from .services import ledger, payouts
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -18,12 +41,65 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "kind", "is_active", "created_at"]
+    list_display = ["id", "name", "kind", "is_active", "created_at", "deposit_link"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name"]
 
+    @admin.display(description="deposit")
+    def deposit_link(self, organization):
+        if organization.kind != Organization.Kind.REQUESTER:
+            return ""
+        return format_html('<a href="{}">deposit</a>', reverse("admin:marketplace_organization_deposit",
+                                                               args=[organization.pk]))
+
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead
+
+    def get_urls(self):
+        deposit = self.admin_site.admin_view(self.deposit_view)
+        return [path("<int:organization_id>/deposit/", deposit, name="marketplace_organization_deposit"),
+                *super().get_urls()]
+
+    def deposit_view(self, request, organization_id):
+        """Staff credit a requester (money received outside Groundwork), like ``manage.py deposit``."""
+        if not request.user.is_staff or not request.user.has_perm("marketplace.add_ledgertransaction"):
+            raise PermissionDenied
+        organization = get_object_or_404(Organization, pk=organization_id, kind=Organization.Kind.REQUESTER)
+        form = DepositForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                record, created = ledger.deposit(
+                    organization_id=organization.pk, amount_micros=form.cleaned_data["amount_micros"],
+                    reference=form.cleaned_data["reference"], memo=form.cleaned_data["memo"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                if created:
+                    messages.success(request, f"Deposited {form.cleaned_data['amount']} (transaction {record.pk}).")
+                else:
+                    messages.warning(request, f"Reference already used: transaction {record.pk}; nothing moved.")
+                return redirect("admin:marketplace_organization_change", organization.pk)
+        balance = ledger.requester_balance(organization)
+        context = {**self.admin_site.each_context(request), "title": f"Deposit to {organization.name}",
+                   "form": form, "organization": organization,
+                   "available": format_micros(balance.available_micros),
+                   "on_hold": format_micros(balance.on_hold_micros)}
+        return TemplateResponse(request, "admin/marketplace/deposit.html", context)
+
+
+class DepositForm(forms.Form):
+    amount = forms.CharField(help_text='USD, such as "250.00"')
+    reference = forms.CharField(max_length=200, help_text="unique key of this deposit (a bank transfer id)")
+    memo = forms.CharField(max_length=1000, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            cleaned["amount_micros"] = parse_amount_micros(cleaned.get("amount", ""))
+        except ValueError as exc:
+            self.add_error("amount", str(exc))
+        return cleaned
 
 
 @admin.register(Membership)
@@ -74,3 +150,70 @@ class TaskAdmin(ReadOnlyAdmin):
 class AssignmentAdmin(ReadOnlyAdmin):
     list_display = ["id", "task", "worker", "status", "accepted_at", "deadline", "submitted_at"]
     list_filter = ["status"]
+
+
+@admin.register(LedgerAccount)
+class LedgerAccountAdmin(ReadOnlyAdmin):
+    list_display = ["id", "kind", "organization", "batch", "worker", "balance"]
+    list_filter = ["kind"]
+
+    @admin.display(description="balance (USD)")
+    def balance(self, account):
+        return format_micros(account.balance_micros)
+
+
+class LedgerEntryInline(admin.TabularInline):
+    model = LedgerEntry
+    fields = ["account", "amount"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="amount (USD)")
+    def amount(self, entry):
+        return format_micros(entry.amount_micros)
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdmin):
+    """Append-only: read here; deposits are made from an organization's page or ``manage.py deposit``."""
+
+    list_display = ["id", "kind", "reference", "requester", "worker", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["reference"]
+    inlines = [LedgerEntryInline]
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    list_display = ["id", "worker", "vendor", "amount", "status", "requested_at", "exported_at", "paid_at"]
+    list_filter = ["status"]
+    actions = ["approve", "cancel"]
+
+    @admin.display(description="amount (USD)")
+    def amount(self, payout):
+        return format_micros(payout.amount_micros)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("marketplace.change_payout")  # needed by the actions, not the form
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Payout._meta.fields]
+
+    @admin.action(description="Approve the selected requested payouts")
+    def approve(self, request, queryset):
+        self._each(request, queryset, lambda payout: payouts.payout_approve(payout_id=payout.pk))
+
+    @admin.action(description="Cancel the selected payouts (money back to the earnings)")
+    def cancel(self, request, queryset):
+        self._each(request, queryset, lambda payout: payouts.payout_cancel(payout_id=payout.pk, note="admin"))
+
+    def _each(self, request, queryset, step):
+        for payout in queryset:
+            try:
+                step(payout)
+            except DomainError as exc:
+                self.message_user(request, f"payout {payout.pk}: {exc.message}", messages.ERROR)

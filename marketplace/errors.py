@@ -76,7 +76,9 @@ ERROR_CODES = {
     "idempotency_key_reused": "The Idempotency-Key was used before with a different body (422).",
     "rate_limited": "Too many requests; retry after `Retry-After` seconds (429).",
     "too_large": "The request body is larger than the limit (413).",
-    "insufficient_balance": "The requester's available balance cannot cover the reserve (402).",
+    "insufficient_balance": "The paying account cannot cover the amount: the requester's available balance for a "
+    "reserve or a bonus, the earnings for a payout (402).",
+    "payout_not_pending": "The payout was already paid or cancelled, or is not at the step this action needs (409).",
     "storage_not_allowed": "The S3 bucket or prefix is not registered for the organization (403).",
     "storage_unavailable": "The storage could not serve a read or write (missing bucket, object or file, "
     "access denied by the storage, endpoint unreachable); the message names the URI (400).",

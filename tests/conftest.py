@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from marketplace.services.ledger import deposit
 from marketplace.services.organizations import requester_create
 from marketplace.services.tasks import parse_task_spec, tasks_post
 from marketplace.services.workers import worker_create
@@ -41,10 +42,21 @@ def _fresh_rate_limits(settings):
     settings.RATE_LIMIT_NAMESPACE = f"gwtest-{uuid.uuid4().hex[:12]}"
 
 
+def fund(organization, amount_micros: int) -> None:
+    """An operator's deposit (the only way money comes in)."""
+    deposit(organization_id=organization.pk, amount_micros=amount_micros, reference=f"test-{uuid.uuid4().hex}")
+
+
 @pytest.fixture
 def make_requester(db):
-    def make(name: str | None = None):
-        return requester_create(name=name or f"requester-{next(_sequence)}")
+    """A requester organization (with ``api_key``); funded with $100,000 unless ``balance_micros``
+    says otherwise, so posting work is not refused for want of money."""
+
+    def make(name: str | None = None, *, balance_micros: int = 100_000 * 1_000_000):
+        created = requester_create(name=name or f"requester-{next(_sequence)}")
+        if balance_micros:
+            fund(created.organization, balance_micros)
+        return created
 
     return make
 

@@ -25,7 +25,9 @@ from marketplace.bulk import bulk_insert
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.jsonbody import parse_json
 from marketplace.models import Batch
+from marketplace.money import format_micros
 from marketplace.services.batches import batch_open, batch_stop, batch_tasks_create
+from marketplace.services.ledger import InsufficientBalance, current_fee_terms, fee_for, requester_balance
 from marketplace.services.tasks import TaskSpec
 
 from ..models import DataObject, LabelingJob
@@ -173,7 +175,7 @@ def _task_spec(job: LabelingJob, task_type: TaskType, schema: dict, task_input: 
         slots=job.workers_per_object, reward_micros=job.reward_micros,
         assignment_duration_seconds=job.task_time_limit_seconds,
         lifetime_seconds=job.task_availability_lifetime_seconds, priority=job.priority,
-        workteam_id=None, auto_approval_delay_seconds=None,
+        workteam_id=None, auto_approval_delay_seconds=None, reserve_slots=job.max_workers_per_object,
     )
 
 
@@ -224,6 +226,23 @@ def _create_work(job: LabelingJob, task_type: TaskType, checker: _LineChecker, g
     return batch
 
 
+def _check_balance(job: LabelingJob, *, objects: int) -> None:
+    """Fail early, before writing anything, when the requester's available balance cannot
+    cover the job's worst case (every object, gold included, at the most workers dynamic
+    redundancy may ask for, at price plus fee). The reserve itself is taken, atomically, as
+    the tasks are inserted."""
+    fee_rate_ppm, fee_minimum_micros = current_fee_terms()
+    slot_cost = job.reward_micros + fee_for(job.reward_micros, rate_ppm=fee_rate_ppm, minimum_micros=fee_minimum_micros)
+    worst_case = objects * job.max_workers_per_object * slot_cost
+    available = requester_balance(job.requester).available_micros
+    if worst_case > available:
+        raise IngestFailed(
+            f"insufficient_balance: the job's worst case is {format_micros(worst_case)} ({objects} objects × "
+            f"{job.max_workers_per_object} workers × {format_micros(slot_cost)} with the fee); "
+            f"the available balance is {format_micros(available)}"
+        )
+
+
 def job_ingest(*, job_id: int) -> str | None:
     """Read and validate the job's manifests and post its batch; returns the job's status
     afterwards, or ``None`` when another pass holds the job or it is not initializing.
@@ -246,8 +265,12 @@ def job_ingest(*, job_id: int) -> str | None:
                         if checker.check(n, line, gold=False, what="input manifest"))
             if total == 0:
                 raise IngestFailed("the input manifest holds no data objects")
+            _check_balance(job, objects=total + len(gold))
             with transaction.atomic():
-                batch = _create_work(job, task_type, checker, gold, total)
+                try:
+                    batch = _create_work(job, task_type, checker, gold, total)
+                except InsufficientBalance as short:  # the balance fell since the check above
+                    raise IngestFailed(f"insufficient_balance: {short.message}") from None
                 stop_requested = (LabelingJob.objects.select_for_update(no_key=True)
                                   .values_list("stop_requested", flat=True).get(pk=job_id))
                 status = LabelingJob.Status.STOPPING if stop_requested else LabelingJob.Status.IN_PROGRESS

@@ -10,6 +10,7 @@ path.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -17,12 +18,15 @@ from django.utils import timezone
 
 from marketplace.models import Assignment, Task
 from marketplace.services.batches import batch_progress, batch_stop, tasks_add_slot, tasks_close_early
+from marketplace.services.ledger import InsufficientBalance
 from marketplace.services.reputation import reputation_record_estimates
 
 from ..models import DataObject, LabelingJob
 from ..task_types import ObjectAnswers, get_task_type
 from .leases import job_lease
 from .output import OutputFailed, job_write_output
+
+logger = logging.getLogger(__name__)
 
 CONSOLIDATED_STATUSES = (Assignment.Status.SUBMITTED, Assignment.Status.APPROVED)
 CLOSED_TASK_STATUSES = (Task.Status.COMPLETE, Task.Status.EXPIRED, Task.Status.STOPPED)
@@ -117,7 +121,13 @@ def _steer_redundancy(job: LabelingJob, objects: list[_Object]) -> int:
               and item.slots < job.max_workers_per_object):
             grow.append(item.task_id)
     tasks_close_early(batch=job.batch, task_ids=close)
-    grown = set(tasks_add_slot(batch=job.batch, task_ids=grow, up_to=job.max_workers_per_object))
+    try:
+        grown = set(tasks_add_slot(batch=job.batch, task_ids=grow, up_to=job.max_workers_per_object))
+    except InsufficientBalance:
+        # Growth beyond the reserved worst case needs a new reserve; without the money the
+        # objects keep the answers they have (the job still ends, with lower confidences).
+        logger.warning("labeling job %s: no balance to add slots to %d unsure objects", job.pk, len(grow))
+        grown = set()
     closed = set(close)
     for item in objects:
         if item.task_id in grown:

@@ -1,5 +1,6 @@
 from django.urls import path, register_converter
 
+from . import money_views as m
 from . import requester_views as r
 from . import worker_views as w
 
@@ -36,6 +37,11 @@ urlpatterns = [
     path("workteams/<id:workteam_id>/invitations/<id:invitation_id>/revoke", r.InvitationRevokeView.as_view()),
     path("api-keys", r.ApiKeysView.as_view()),
     path("api-keys/<id:api_key_id>/revoke", r.ApiKeyRevokeView.as_view()),
+    path("balance", m.BalanceView.as_view()),
+    path("statement", m.StatementView.as_view()),
+    path("bonuses", m.BonusesView.as_view()),
+    path("worker/statement", m.WorkerStatementView.as_view()),
+    path("worker/payouts", m.WorkerPayoutsView.as_view()),
     path("worker/signup", w.SignupView.as_view()),
     path("worker/token/rotate", w.TokenRotateView.as_view()),
     path("worker/ws-ticket", w.WebsocketTicketView.as_view()),

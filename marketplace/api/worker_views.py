@@ -10,7 +10,7 @@ from .. import access, selectors
 from ..errors import InvalidInput
 from ..models import Assignment, Invitation
 from ..money import format_micros
-from ..services import assignments, dispatch, workers, workteams
+from ..services import assignments, dispatch, ledger, payouts, workers, workteams
 from .base import AnonymousAPIView, WorkerActionAPIView, WorkerAPIView
 from .pagination import paginated_response
 from .serializers import (
@@ -106,9 +106,9 @@ class MeView(WorkerAPIView):
         return Response({
             "worker_id": worker.pk,
             "username": worker.username,
-            # No ledger yet (payments issue): nothing has been earned or paid out.
-            "earnings": format_micros(0),
-            "paid_out": format_micros(0),
+            # Earnings not yet paid out (payouts in progress are neither), and what has been paid.
+            "earnings": format_micros(ledger.account_balance_micros(ledger.Kind.WORKER_EARNINGS, worker=worker)),
+            "paid_out": format_micros(payouts.paid_out_micros(worker=worker)),
             "reputation": {"assignments": selectors.worker_assignment_counts(worker)},
             "workteams": [
                 {"id": m.workteam_id, "name": m.workteam.name, "kind": m.workteam.kind} for m in memberships

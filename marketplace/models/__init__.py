@@ -1,4 +1,5 @@
 from .idempotency import IdempotencyRecord
+from .ledger import LedgerAccount, LedgerEntry, LedgerTransaction, Payout
 from .organizations import ApiKey, Membership, Organization
 from .reputation import WorkerBatchEstimate
 from .tasks import Assignment, Batch, RequesterDispatchState, Task
@@ -11,8 +12,12 @@ __all__ = [
     "Batch",
     "IdempotencyRecord",
     "Invitation",
+    "LedgerAccount",
+    "LedgerEntry",
+    "LedgerTransaction",
     "Membership",
     "Organization",
+    "Payout",
     "RequesterDispatchState",
     "Task",
     "WebsocketTicket",

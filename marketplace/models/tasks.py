@@ -25,6 +25,10 @@ class Batch(models.Model):
     is_active = models.BooleanField(default=True)
     # A batch another service manages (a labeling job's): the tasks API adds no tasks to it.
     is_sealed = models.BooleanField(default=False)
+    # The platform fee, fixed when the batch is posted (DESIGN.md "Money"): per assignment,
+    # max(fee_minimum, round_half_up(price × fee_rate)), the rate in parts per million.
+    fee_rate_ppm = models.PositiveIntegerField(default=0)
+    fee_minimum_micros = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
 
@@ -32,8 +36,14 @@ class Task(models.Model):
     """The unit of work offered to workers, wanting answers from ``slots`` distinct workers.
 
     ``slots_used`` counts live, submitted and settled assignments (rule 2 holds by a check
-    constraint on it); ``slots_submitted`` counts submitted and settled ones. ``requester`` and
-    ``workteam`` repeat the batch's so the claim query reads one table.
+    constraint on it); ``slots_submitted`` counts submitted and settled ones, ``slots_settled``
+    approved and rejected ones. ``requester`` and ``workteam`` repeat the batch's so the claim
+    query reads one table.
+
+    Escrow (``marketplace.services.escrow``): each assignment costs ``reward_micros`` (the price)
+    plus ``fee_micros``; ``escrow_slots`` such costs are held in the batch's escrow account for
+    this task. ``reserve_slots`` is the worst case the task was posted for (more than ``slots``
+    when dynamic redundancy may add slots).
     """
 
     class Status(models.TextChoices):
@@ -61,6 +71,10 @@ class Task(models.Model):
     slots_used = models.PositiveSmallIntegerField(default=0)
     slots_submitted = models.PositiveSmallIntegerField(default=0)
     reward_micros = models.BigIntegerField()
+    fee_micros = models.BigIntegerField(default=0)
+    reserve_slots = models.PositiveSmallIntegerField(default=0)
+    escrow_slots = models.PositiveSmallIntegerField(default=0)
+    slots_settled = models.PositiveSmallIntegerField(default=0)
     assignment_duration_seconds = models.PositiveIntegerField()
     lifetime_seconds = models.PositiveIntegerField()
     expires_at = models.DateTimeField()
@@ -77,6 +91,10 @@ class Task(models.Model):
                 condition=Q(slots_submitted__lte=F("slots_used")), name="task_submitted_within_used"
             ),
             models.CheckConstraint(condition=Q(priority__lte=100), name="task_priority_range"),
+            models.CheckConstraint(
+                condition=Q(slots_settled__lte=F("slots_submitted")), name="task_settled_within_submitted"
+            ),
+            models.CheckConstraint(condition=Q(escrow_slots__lte=MAX_SLOTS_PER_TASK), name="task_escrow_slots_range"),
         ]
         indexes = [
             # The claim walks one requester's open work, highest priority then oldest first.

@@ -16,6 +16,7 @@ from ..access import access_assignment_as_requester, access_assignment_as_worker
 from ..errors import Conflict, InvalidInput
 from ..models import Assignment, Organization, Task, Worker
 from ..realtime.hints import hint_work_available
+from .escrow import assignment_pay, assignment_release, escrow_sync
 from .expiry import release_slot
 from .tasks import STATUS_AFTER_SUBMIT, validate_answer
 
@@ -51,6 +52,7 @@ def assignment_submit(*, worker: Worker, assignment_id: object, answer: object) 
         Task.objects.filter(pk=assignment.task_id).update(
             slots_submitted=F("slots_submitted") + 1, status=STATUS_AFTER_SUBMIT
         )
+        escrow_sync(task_ids=[assignment.task_id])  # a task now complete gives back what it no longer needs
     return assignment
 
 
@@ -87,6 +89,10 @@ def _settle(assignment: Assignment, *, to_status: str, feedback: str) -> Assignm
     else:
         assignment.rejected_at = now
     assignment.save(update_fields=["status", "feedback", "approved_at", "rejected_at"])
+    if to_status == Assignment.Status.APPROVED:
+        assignment_pay(assignment=assignment)
+    else:
+        assignment_release(assignment=assignment)
     return assignment
 
 
@@ -97,7 +103,8 @@ def _check_feedback(feedback: object) -> str:
 
 
 def assignment_approve(*, requester: Organization, assignment_id: object, feedback: object = "") -> Assignment:
-    """Approve a submitted assignment (idempotent). Payment hooks in here (payments issue)."""
+    """Approve a submitted assignment (idempotent: approving again pays nothing more). Pays the
+    price to the worker (or its vendor) and the fee to the platform from the slot's reserve."""
     feedback = _check_feedback(feedback)
     with transaction.atomic():
         assignment = access_assignment_as_requester(requester, assignment_id, lock=True)
@@ -105,7 +112,8 @@ def assignment_approve(*, requester: Organization, assignment_id: object, feedba
 
 
 def assignment_reject(*, requester: Organization, assignment_id: object, feedback: object = "") -> Assignment:
-    """Reject a submitted assignment (idempotent). Its slot stays used: add a slot to replace it."""
+    """Reject a submitted assignment (idempotent). Its slot stays used (add a slot to replace
+    it); its reserve goes back to the requester's available balance."""
     feedback = _check_feedback(feedback)
     with transaction.atomic():
         assignment = access_assignment_as_requester(requester, assignment_id, lock=True)

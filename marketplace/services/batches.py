@@ -18,6 +18,8 @@ from ..bulk import bulk_insert
 from ..models import Assignment, Batch, Organization, RequesterDispatchState, Task, Workteam
 from ..models.tasks import MAX_SLOTS_PER_TASK
 from ..realtime.hints import hint_work_available
+from .escrow import escrow_sync, reserve_for_new_tasks
+from .ledger import current_fee_terms, escrow_account, fee_for
 from .tasks import TaskSpec
 
 CLOSABLE = (Task.Status.OPEN, Task.Status.FULL)
@@ -30,10 +32,13 @@ def batch_open(
     target (``access_targetable_workteam``). A sealed batch takes no tasks from the tasks API:
     the service that opened it (a labeling job) adds them all."""
     RequesterDispatchState.objects.get_or_create(requester=requester)
-    return Batch.objects.create(
+    fee_rate_ppm, fee_minimum_micros = current_fee_terms()
+    batch = Batch.objects.create(
         requester=requester, workteam=workteam, auto_approval_delay_seconds=auto_approval_delay_seconds,
-        is_sealed=is_sealed,
+        is_sealed=is_sealed, fee_rate_ppm=fee_rate_ppm, fee_minimum_micros=fee_minimum_micros,
     )
+    escrow_account(batch)
+    return batch
 
 
 def batch_tasks_create(*, batch: Batch, specs: Iterable[TaskSpec]) -> list[Task]:
@@ -41,15 +46,27 @@ def batch_tasks_create(*, batch: Batch, specs: Iterable[TaskSpec]) -> list[Task]
     order, so they are offered in it) and hint the batch's workteam after commit.
 
     The specs' ``workteam_id`` and ``auto_approval_delay_seconds`` are ignored: they are the
-    batch's. Call inside the transaction that makes the batch visible, for all or nothing.
+    batch's. Each task's fee is fixed from the batch's terms, and its worst case (``reserve_slots``
+    slots at price plus fee) is reserved in the batch's escrow, or ``InsufficientBalance`` (402)
+    is raised. Call inside the transaction that makes the batch visible, for all or nothing.
     """
     now = timezone.now()
+    fees: dict[int, int] = {}
+
+    def fee(price_micros: int) -> int:
+        if price_micros not in fees:
+            fees[price_micros] = fee_for(price_micros, rate_ppm=batch.fee_rate_ppm,
+                                         minimum_micros=batch.fee_minimum_micros)
+        return fees[price_micros]
+
     tasks = [
         Task(
             batch=batch, requester_id=batch.requester_id, workteam_id=batch.workteam_id, title=spec.title,
             description=spec.description, task_type=spec.task_type, input=spec.input,
             answer_schema=spec.answer_schema, labels=spec.labels, instructions=spec.instructions,
-            slots=spec.slots, reward_micros=spec.reward_micros,
+            slots=spec.slots, reward_micros=spec.reward_micros, fee_micros=fee(spec.reward_micros),
+            reserve_slots=max(spec.slots, spec.reserve_slots or 0),
+            escrow_slots=max(spec.slots, spec.reserve_slots or 0),
             assignment_duration_seconds=spec.assignment_duration_seconds,
             lifetime_seconds=spec.lifetime_seconds,
             expires_at=now + timedelta(seconds=spec.lifetime_seconds), priority=spec.priority,
@@ -57,25 +74,34 @@ def batch_tasks_create(*, batch: Batch, specs: Iterable[TaskSpec]) -> list[Task]
         for spec in specs
     ]
     created = bulk_insert(tasks)
+    reserve_for_new_tasks(batch=batch, tasks=created)
     hint_work_available(workteam_ids=[batch.workteam_id], slots=sum(task.slots for task in created))
     return created
 
 
 def tasks_close_early(*, batch: Batch, task_ids: Iterable[int]) -> int:
     """Close open or full tasks of ``batch`` as complete (enough answers already); live
-    assignments on them may still be submitted. Returns how many this call closed."""
+    assignments on them may still be submitted. Their unfillable slots' reserves go back.
+    Returns how many this call closed."""
     ids = list(task_ids)
     if not ids:
         return 0
-    return Task.objects.filter(batch=batch, pk__in=ids, status__in=CLOSABLE).update(
-        status=Task.Status.COMPLETE, closed_at=timezone.now()
-    )
+    with transaction.atomic():
+        closable = Q(batch=batch, pk__in=ids, status__in=CLOSABLE)
+        locked = list(Task.objects.filter(closable).order_by("id").select_for_update(no_key=True)
+                      .values_list("pk", flat=True))
+        closed = Task.objects.filter(closable, pk__in=locked).update(
+            status=Task.Status.COMPLETE, closed_at=timezone.now()
+        )
+        escrow_sync(task_ids=locked)
+    return closed
 
 
 def tasks_add_slot(*, batch: Batch, task_ids: Iterable[int], up_to: int) -> list[int]:
     """Give each listed task of ``batch`` one more slot, if it has fewer than ``up_to``
     (at most 50) and is not expired or stopped; a complete task opens again. Returns the ids
-    that got a slot."""
+    that got a slot. Slots beyond the reserved worst case are reserved now, or
+    ``InsufficientBalance`` (402) is raised and no task grows."""
     ids = list(task_ids)
     if not ids:
         return []
@@ -89,16 +115,22 @@ def tasks_add_slot(*, batch: Batch, task_ids: Iterable[int], up_to: int) -> list
         Task.objects.filter(eligible, pk__in=grown).update(
             slots=F("slots") + 1, status=Task.Status.OPEN, closed_at=None
         )
+        escrow_sync(task_ids=grown)
         hint_work_available(workteam_ids=[batch.workteam_id], slots=len(grown))
     return grown
 
 
 def batch_stop(*, batch: Batch) -> int:
     """Stop every open or full task of the batch: no new assignments; live ones may still be
-    submitted until their deadlines. Safe to repeat. Returns how many tasks this call stopped."""
-    return Task.objects.filter(batch=batch, status__in=CLOSABLE).update(
-        status=Task.Status.STOPPED, closed_at=timezone.now()
-    )
+    submitted until their deadlines; reserves for slots that can no longer be filled go back.
+    Safe to repeat. Returns how many tasks this call stopped."""
+    with transaction.atomic():
+        live = Q(batch=batch, status__in=CLOSABLE)
+        locked = list(Task.objects.filter(live).order_by("id").select_for_update(no_key=True)
+                      .values_list("pk", flat=True))
+        stopped = Task.objects.filter(live, pk__in=locked).update(status=Task.Status.STOPPED, closed_at=timezone.now())
+        escrow_sync(task_ids=locked)
+    return stopped
 
 
 def batch_progress(*, batch: Batch) -> dict[str, int]:

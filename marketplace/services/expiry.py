@@ -11,12 +11,15 @@ from django.db.models import F
 
 from ..models import Assignment, Task
 from ..realtime.hints import hint_assignments_expired, hint_work_available
+from .escrow import escrow_sync
 from .tasks import STATUS_AFTER_RELEASE
 
 
 def release_slot(task_id: int) -> None:
-    """Give back one used slot of a task (a full task becomes open again)."""
+    """Give back one used slot of a task (a full task becomes open again; on a closed task the
+    slot's reserve goes back to the requester)."""
     Task.objects.filter(pk=task_id).update(slots_used=F("slots_used") - 1, status=STATUS_AFTER_RELEASE)
+    escrow_sync(task_ids=[task_id])
 
 
 def assignments_expire(*, assignment_ids: Iterable[int], now: datetime) -> list[int]:

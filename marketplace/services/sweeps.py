@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ..models import Assignment, IdempotencyRecord, Task
 from .assignments import assignment_auto_approve
+from .escrow import escrow_sync
 from .expiry import assignments_expire
 
 SWEEP_CHUNK = 1000
@@ -58,6 +59,7 @@ def sweep_ended_tasks(now: datetime) -> int:
                 .values_list("pk", flat=True)[:SWEEP_CHUNK]
             )
             total += Task.objects.filter(live, pk__in=ids).update(status=Task.Status.EXPIRED, closed_at=now)
+            escrow_sync(task_ids=ids)
         if len(ids) < SWEEP_CHUNK:
             return total
 

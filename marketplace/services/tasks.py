@@ -19,6 +19,7 @@ from ..models.tasks import MAX_SLOTS_PER_TASK
 from ..realtime.hints import hint_work_available
 from ..task_types import check_answer
 from ..validation import FieldErrors, int_in_range, required_amount_micros, text_field
+from .escrow import escrow_sync
 
 MAX_TASKS_PER_CALL = 1000
 ASSIGNMENT_DURATION_RANGE = (30, 7 * 86400)
@@ -51,6 +52,9 @@ class TaskSpec:
     priority: int
     workteam_id: int | None
     auto_approval_delay_seconds: int | None
+    # The most slots the task may grow to without asking again (dynamic redundancy): escrow
+    # reserves for that many at posting. ``None``: ``slots``.
+    reserve_slots: int | None = None
 
 
 def _local_refs(node: object) -> list[str]:
@@ -244,7 +248,8 @@ def validate_answer(task: Task, answer: object) -> None:
 def task_add_slots(*, task: Task, add: int) -> Task:
     """Add ``add`` slots (to replace rejected work, or for dynamic redundancy).
 
-    A full or complete task becomes open again; an expired or stopped one refuses (409).
+    A full or complete task becomes open again; an expired or stopped one refuses (409). The
+    new slots are reserved in escrow, or ``InsufficientBalance`` (402) and nothing changes.
     Takes the task row lock.
     """
     if isinstance(add, bool) or not isinstance(add, int) or add < 1:
@@ -258,6 +263,7 @@ def task_add_slots(*, task: Task, add: int) -> Task:
                 "add", f"a task has at most {MAX_SLOTS_PER_TASK} slots (it has {locked.slots})"
             )
         Task.objects.filter(pk=task.pk).update(slots=F("slots") + add, status=Task.Status.OPEN, closed_at=None)
+        escrow_sync(task_ids=[task.pk])  # reserves for the new slots, or 402 and nothing changes
         locked.refresh_from_db()
         hint_work_available(workteam_ids=[locked.workteam_id], slots=add)
     return locked
@@ -268,6 +274,7 @@ def _close(task: Task, *, to_status: str, now: datetime) -> Task:
         updated = Task.objects.filter(pk=task.pk, status__in=[Task.Status.OPEN, Task.Status.FULL]).update(
             status=to_status, closed_at=now
         )
+        escrow_sync(task_ids=[task.pk])  # slots that can no longer be filled give their reserve back
         task.refresh_from_db()
     if not updated and task.status != to_status:
         raise Conflict(f"the task is already {task.status}", code="task_closed")

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from marketplace.money import MICROS_PER_DOLLAR
+from marketplace.services.ledger import deposit
 from marketplace.services.organizations import requester_create
 from marketplace.services.tasks import parse_task_spec, tasks_post
 from marketplace.services.workers import worker_create
@@ -33,6 +35,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             requester = requester_create(name="Demo Requester")
             organization = requester.organization
+            # An operator's deposit: posting work reserves its worst case in escrow.
+            deposit(organization_id=organization.pk, amount_micros=100 * MICROS_PER_DOLLAR, reference="demo-seed")
             team = workteam_create(owner=organization, name="Demo private team")
             workers = []
             for username in ("ada", "grace", "linus"):

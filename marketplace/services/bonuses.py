@@ -1,0 +1,101 @@
+"""Bonuses: a requester pays a worker extra, from its available balance, with the platform fee."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from ..access import access_assignment_as_requester
+from ..errors import DomainError, InvalidInput, NotFound
+from ..models import Assignment, LedgerAccount, LedgerTransaction, Organization, Worker
+from ..money import format_micros
+from ..validation import FieldErrors, required_amount_micros, text_field
+from .ledger import current_fee_terms, fee_for, ledger_post, platform_account, requester_account, worker_account
+
+WORKED = (Assignment.Status.SUBMITTED, Assignment.Status.APPROVED, Assignment.Status.REJECTED)
+
+
+@dataclass(frozen=True)
+class Bonus:
+    transaction_id: int
+    worker_id: int
+    amount_micros: int
+    fee_micros: int
+    reason: str
+    assignment_id: int | None
+    created_at: object
+
+
+def _bonus_from(record: LedgerTransaction) -> Bonus:
+    amounts = {entry.account.kind: entry.amount_micros for entry in record.entries.select_related("account")}
+    return Bonus(
+        transaction_id=record.pk, worker_id=record.worker_id, amount_micros=amounts.get(
+            LedgerAccount.Kind.WORKER_EARNINGS, 0), fee_micros=amounts.get(LedgerAccount.Kind.PLATFORM_FEES, 0),
+        reason=record.memo, assignment_id=record.assignment_id, created_at=record.created_at,
+    )
+
+
+def bonus_pay(*, requester: Organization, data: object, idempotency_key: str | None) -> tuple[Bonus, bool]:
+    """Pay a bonus described by ``data`` (``worker_id``, ``amount``, ``reason``, optional
+    ``assignment_id``): the amount to the worker, the fee to the platform, both from the
+    requester's available balance (402 ``insufficient_balance`` when it cannot cover them).
+
+    Only a worker who did work for this requester (submitted an answer to one of its tasks)
+    can receive one; ``assignment_id`` must then be one of that worker's assignments on this
+    requester's tasks. ``idempotency_key`` is required and becomes the ledger reference, so a
+    retry never pays twice, even after the API's idempotency records are purged. Returns the
+    bonus and whether this call paid it.
+    """
+    if not idempotency_key:
+        raise InvalidInput.for_field("Idempotency-Key", "is required: a bonus must never be paid twice by a retry")
+    if not isinstance(data, dict):
+        raise InvalidInput.for_field("non_field_errors", "the body must be a JSON object")
+    errors = FieldErrors()
+    for unknown in sorted(set(data) - {"worker_id", "amount", "reason", "assignment_id"}):
+        errors.add(unknown, "is not a known field")
+    worker_id = data.get("worker_id")
+    if isinstance(worker_id, bool) or not isinstance(worker_id, int):
+        errors.add("worker_id", "must be an integer")
+    amount_micros = required_amount_micros(data, "amount", errors)
+    maximum = settings.GROUNDWORK["BONUS_MAXIMUM_MICROS"]
+    if "amount" not in errors.errors and not 0 < amount_micros <= maximum:
+        errors.add("amount", f"must be more than 0 and at most {format_micros(maximum)}")
+    reason = text_field(data, "reason", errors, required=True, max_length=1000)
+    assignment_id = data.get("assignment_id")
+    if assignment_id is not None and (isinstance(assignment_id, bool) or not isinstance(assignment_id, int)):
+        errors.add("assignment_id", "must be an integer")
+    errors.raise_if_any()
+
+    assignment = None
+    if assignment_id is not None:
+        try:
+            assignment = access_assignment_as_requester(requester, assignment_id)
+        except NotFound:
+            raise InvalidInput.for_field("assignment_id", "no such assignment among your tasks") from None
+        if assignment.worker_id != worker_id:
+            raise InvalidInput.for_field("assignment_id", "belongs to another worker")
+    worked = Assignment.objects.filter(worker_id=worker_id, task__requester=requester, status__in=WORKED)
+    worker = Worker.objects.filter(pk=worker_id).first()
+    if worker is None or not worked.exists():
+        raise InvalidInput.for_field("worker_id", "no worker with this id has done work for you")
+
+    rate_ppm, minimum_micros = current_fee_terms()
+    fee_micros = fee_for(amount_micros, rate_ppm=rate_ppm, minimum_micros=minimum_micros)
+    with transaction.atomic():
+        record, paid = ledger_post(
+            kind=LedgerTransaction.Kind.BONUS, reference=f"bonus:{requester.pk}:{idempotency_key}", memo=reason,
+            requester=requester, worker=worker, assignment=assignment,
+            task_id=assignment.task_id if assignment else None,
+            postings=[
+                (requester_account(requester), -(amount_micros + fee_micros)),
+                (worker_account(worker), amount_micros),
+                (platform_account(LedgerAccount.Kind.PLATFORM_FEES), fee_micros),
+            ],
+        )
+    bonus = _bonus_from(record)
+    if not paid and (bonus.worker_id, bonus.amount_micros, bonus.assignment_id) != (worker_id, amount_micros,
+                                                                                    assignment_id):
+        raise DomainError("this Idempotency-Key was used for another bonus", code="idempotency_key_reused", status=422)
+    return bonus, paid

@@ -1,0 +1,127 @@
+"""Escrow: the money a batch holds for the assignments it may still have to pay.
+
+Each slot reserve costs the task's price plus its fee. A task holds ``escrow_slots`` reserves,
+and after every change of its state it must hold exactly
+
+    needed = (max(reserve_slots, slots) if the task is open or full else slots_used) - slots_settled
+
+that is: while the task can still be filled, one reserve per slot that can still be paid
+(``reserve_slots`` is the worst case it was posted for, more than ``slots`` when dynamic
+redundancy may add slots); once it cannot (complete, expired, stopped), one per assignment that
+is live or submitted and not yet settled. ``escrow_sync`` restores that after any change, posting
+a reserve (which may be refused with 402) or a release; approving spends one reserve
+(``assignment_pay``). Every caller runs these inside the transaction that changed the task,
+holding the task rows, so the counters and the money move together or not at all.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import F
+
+from ..models import Assignment, Batch, LedgerAccount, LedgerTransaction, Task, Workteam
+from .ledger import escrow_account, ledger_post, platform_account, requester_account, vendor_account, worker_account
+
+FILLABLE = (Task.Status.OPEN, Task.Status.FULL)
+
+
+def slot_cost_micros(task: Task) -> int:
+    return task.reward_micros + task.fee_micros
+
+
+def reserve_for_new_tasks(*, batch: Batch, tasks: Iterable[Task]) -> int:
+    """Reserve the worst case of freshly inserted tasks (each holding ``escrow_slots`` =
+    ``reserve_slots`` already): moves it from the requester's available balance into the
+    batch's escrow, or raises ``InsufficientBalance`` (the caller's transaction then rolls the
+    tasks back too). Returns the amount reserved."""
+    total = sum(task.escrow_slots * slot_cost_micros(task) for task in tasks)
+    if total:
+        ledger_post(
+            kind=LedgerTransaction.Kind.ESCROW_RESERVE, reference=f"escrow:{batch.pk}:{uuid.uuid4().hex}",
+            requester_id=batch.requester_id, batch=batch,
+            postings=[(requester_account(batch.requester), -total), (escrow_account(batch), total)],
+        )
+    return total
+
+
+def escrow_sync(*, task_ids: Iterable[int]) -> int:
+    """Bring the escrow of these tasks to what each needs now (see the module docstring).
+
+    Locks the task rows (id order; a no-op for rows the caller already holds), then the
+    accounts. Raises ``InsufficientBalance`` when a reserve cannot be covered; the caller's
+    transaction must then roll back whatever grew the need. Returns the net amount moved into
+    escrow (negative when released).
+    """
+    ids = sorted(set(task_ids))
+    if not ids:
+        return 0
+    rows = list(
+        Task.objects.filter(pk__in=ids).order_by("id").select_for_update(no_key=True).values_list(
+            "pk", "batch_id", "status", "slots", "slots_used", "slots_settled", "reserve_slots", "escrow_slots",
+            "reward_micros", "fee_micros",
+        )
+    )
+    changes: dict[int, list[tuple[int, int, int]]] = defaultdict(list)  # batch → (task, needed, delta micros)
+    for task_id, batch_id, status, slots, used, settled, reserve, held, reward, fee in rows:
+        cap = max(reserve, slots) if status in FILLABLE else used
+        needed = max(0, cap - settled)
+        if needed != held:
+            changes[batch_id].append((task_id, needed, (needed - held) * (reward + fee)))
+    moved = 0
+    for batch_id, batch_changes in changes.items():
+        amount = sum(delta for _, _, delta in batch_changes)
+        if amount:
+            batch = Batch.objects.select_related("requester").get(pk=batch_id)
+            ledger_post(
+                kind=LedgerTransaction.Kind.ESCROW_RESERVE if amount > 0 else LedgerTransaction.Kind.ESCROW_RELEASE,
+                reference=f"escrow:{batch_id}:{uuid.uuid4().hex}", requester_id=batch.requester_id, batch=batch,
+                task_id=batch_changes[0][0] if len(batch_changes) == 1 else None,
+                postings=[(requester_account(batch.requester), -amount), (escrow_account(batch), amount)],
+            )
+            moved += amount
+        by_needed: dict[int, list[int]] = defaultdict(list)
+        for task_id, needed, _ in batch_changes:
+            by_needed[needed].append(task_id)
+        for needed, task_ids_needing in by_needed.items():
+            Task.objects.filter(pk__in=task_ids_needing).update(escrow_slots=needed)
+    return moved
+
+
+def assignment_pay(*, assignment: Assignment) -> bool:
+    """Pay an assignment being approved from one of its task's reserves: the price to the worker
+    (or to the vendor on a vendor workteam), the fee to the platform. Exactly once per
+    assignment (the transaction's reference is the assignment's); returns whether this call
+    paid. Call inside the approving transaction, holding the assignment row."""
+    task = Task.objects.select_related("batch", "workteam").get(pk=assignment.task_id)
+    if task.workteam.kind == Workteam.Kind.VENDOR:
+        payee: LedgerAccount = vendor_account(task.workteam.owner)
+    else:
+        payee = worker_account(assignment.worker_id)
+    with transaction.atomic():
+        _, paid = ledger_post(
+            kind=LedgerTransaction.Kind.ASSIGNMENT_PAYMENT, reference=f"assignment:{assignment.pk}:payment",
+            requester_id=task.requester_id, batch=task.batch, task=task, assignment=assignment,
+            worker_id=assignment.worker_id,
+            postings=[
+                (escrow_account(task.batch), -slot_cost_micros(task)),
+                (payee, task.reward_micros),
+                (platform_account(LedgerAccount.Kind.PLATFORM_FEES), task.fee_micros),
+            ],
+        )
+        if paid:
+            Task.objects.filter(pk=task.pk).update(
+                escrow_slots=F("escrow_slots") - 1, slots_settled=F("slots_settled") + 1
+            )
+            escrow_sync(task_ids=[task.pk])
+    return paid
+
+
+def assignment_release(*, assignment: Assignment) -> None:
+    """Settle an assignment being rejected: its slot stays used but will never be paid, so its
+    reserve goes back to the requester. Call inside the rejecting transaction."""
+    Task.objects.filter(pk=assignment.task_id).update(slots_settled=F("slots_settled") + 1)
+    escrow_sync(task_ids=[assignment.task_id])
