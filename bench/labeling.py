@@ -138,6 +138,7 @@ def run_size(objects: int, endpoint: str, database_url: str) -> dict:
     from labeling.services.output import job_write_output
     from labeling.services.progress import job_advance
     from labeling.services.storage_registration import storage_register
+    from marketplace.services.ledger import deposit
     from marketplace.services.organizations import requester_create
 
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
@@ -147,6 +148,8 @@ def run_size(objects: int, endpoint: str, database_url: str) -> dict:
     manifest_mib = manifest.stat().st_size / 2**20
     manifest.unlink()
     requester = requester_create(name=f"bench-{objects}")
+    deposit(organization_id=requester.organization.pk, amount_micros=10**12,
+            reference=f"bench-{requester.organization.pk}")
     storage_register(organization=requester.organization, uri_prefix=prefix)
     spec = parse_job_spec({
         "name": f"bench-{objects}", "label_attribute_name": "species", "task_type": "image_classification",

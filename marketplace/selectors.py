@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from .models import Assignment, Batch, Task, Worker, Workteam
+from .models import Assignment, Batch, LedgerAccount, Task, Worker, Workteam
 
 
 def batch_progress(batch: Batch) -> dict[str, dict[str, int]]:
@@ -18,7 +18,8 @@ def batch_progress(batch: Batch) -> dict[str, dict[str, int]]:
         assignments[row["status"]] = row["n"]
     tasks["total"] = sum(tasks.values())
     assignments["total"] = sum(assignments.values())
-    return {"tasks": tasks, "assignments": assignments}
+    on_hold = LedgerAccount.objects.filter(batch=batch).values_list("balance_micros", flat=True).first() or 0
+    return {"tasks": tasks, "assignments": assignments, "on_hold_micros": on_hold}
 
 
 def workteams_with_member_counts(queryset: QuerySet[Workteam]) -> QuerySet[Workteam]:

@@ -3,6 +3,8 @@ service, render."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -93,7 +95,8 @@ class TaskSlotsView(RequesterAPIView):
 
 def _render_batch(batch: Batch) -> dict:
     return BatchSerializer({**{f: getattr(batch, f) for f in (
-        "id", "workteam_id", "auto_approval_delay_seconds", "auto_approval_policy", "created_at")},
+        "id", "workteam_id", "auto_approval_delay_seconds", "auto_approval_policy", "created_at",
+        "fee_minimum_micros")}, "fee_rate": str(Decimal(batch.fee_rate_ppm) / 1_000_000),
         **selectors.batch_progress(batch)}).data
 
 

@@ -32,13 +32,14 @@ class TaskSerializer(serializers.ModelSerializer):
     batch_id = serializers.IntegerField()
     workteam_id = serializers.IntegerField()
     reward = MoneyField(source="reward_micros")
+    fee = MoneyField(source="fee_micros", help_text="the platform fee per assignment, fixed at posting")
     auto_approval_delay_seconds = serializers.IntegerField(source="batch.auto_approval_delay_seconds")
 
     class Meta:
         model = Task
         fields = [
             "id", "batch_id", "workteam_id", "status", "title", "description", "task_type", "input",
-            "answer_schema", "labels", "instructions", "slots", "slots_used", "slots_submitted", "reward",
+            "answer_schema", "labels", "instructions", "slots", "slots_used", "slots_submitted", "reward", "fee",
             "assignment_duration_seconds", "lifetime_seconds", "auto_approval_delay_seconds",
             "priority", "created_at", "expires_at", "closed_at",
         ]
@@ -75,11 +76,14 @@ class BatchSerializer(serializers.ModelSerializer):
     workteam_id = serializers.IntegerField()
     tasks = serializers.DictField(child=serializers.IntegerField(), help_text="task counts by status")
     assignments = serializers.DictField(child=serializers.IntegerField(), help_text="assignment counts by status")
+    on_hold = MoneyField(source="on_hold_micros", help_text="reserved in the batch's escrow")
+    fee_rate = serializers.CharField(help_text="the platform fee rate fixed at posting, such as \"0.2\"")
+    fee_minimum = MoneyField(source="fee_minimum_micros")
 
     class Meta:
         model = Batch
         fields = ["id", "workteam_id", "auto_approval_delay_seconds", "auto_approval_policy", "created_at",
-                  "tasks", "assignments"]
+                  "tasks", "assignments", "on_hold", "fee_rate", "fee_minimum"]
 
 
 class WorkteamSerializer(serializers.ModelSerializer):

@@ -18,7 +18,7 @@ def install_append_only_triggers(apps, schema_editor):
             schema_editor.execute(f"""
                 CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$
                 BEGIN RAISE EXCEPTION 'the ledger is append-only: % on {table} refused', TG_OP; END;
-                $$ LANGUAGE plpgsql""")
+                $$ LANGUAGE plpgsql""", None)
             schema_editor.execute(
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
                 f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from ..models import Assignment, Batch, LedgerAccount, LedgerTransaction, Task, Workteam
 from .ledger import escrow_account, ledger_post, platform_account, requester_account, vendor_account, worker_account
@@ -71,6 +71,9 @@ def escrow_sync(*, task_ids: Iterable[int]) -> int:
         needed = max(0, cap - settled)
         if needed != held:
             changes[batch_id].append((task_id, needed, (needed - held) * (reward + fee)))
+    paying = [batch_id for batch_id, batch_changes in changes.items() if sum(d for _, _, d in batch_changes)]
+    if len(paying) > 1:
+        _lock_accounts_of(paying)
     moved = 0
     for batch_id, batch_changes in changes.items():
         amount = sum(delta for _, _, delta in batch_changes)
@@ -89,6 +92,23 @@ def escrow_sync(*, task_ids: Iterable[int]) -> int:
         for needed, task_ids_needing in by_needed.items():
             Task.objects.filter(pk__in=task_ids_needing).update(escrow_slots=needed)
     return moved
+
+
+def _lock_accounts_of(batch_ids: list[int]) -> None:
+    """Take every account these batches' postings will touch, in ascending id order, before the
+    first posting: each posting locks its own accounts in that order, but a second posting in
+    the same transaction could otherwise take a lower id after a higher one and deadlock with a
+    concurrent approval or bonus."""
+    requester_ids = Batch.objects.filter(pk__in=batch_ids).values("requester_id")
+    for batch in Batch.objects.filter(pk__in=batch_ids).select_related("requester"):
+        escrow_account(batch)
+        requester_account(batch.requester)  # create before locking: creation is not ordered
+    list(
+        LedgerAccount.objects.filter(
+            Q(kind=LedgerAccount.Kind.BATCH_ESCROW, batch_id__in=batch_ids)
+            | Q(kind=LedgerAccount.Kind.REQUESTER_AVAILABLE, organization_id__in=requester_ids)
+        ).order_by("id").select_for_update(no_key=True).values_list("pk", flat=True)
+    )
 
 
 def assignment_pay(*, assignment: Assignment) -> bool:
