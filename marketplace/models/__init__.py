@@ -1,6 +1,6 @@
 from .idempotency import IdempotencyRecord
 from .organizations import ApiKey, Membership, Organization
-from .reputation import WorkerBatchEstimate
+from .reputation import WorkerBatchEstimate, WorkerBatchQuality, WorkerReputation
 from .tasks import Assignment, Batch, RequesterDispatchState, Task
 from .workers import WebsocketTicket, Worker
 from .workteams import Invitation, Workteam, WorkteamMembership
@@ -19,5 +19,7 @@ __all__ = [
     "Worker",
     "Workteam",
     "WorkerBatchEstimate",
+    "WorkerBatchQuality",
+    "WorkerReputation",
     "WorkteamMembership",
 ]
