@@ -11,6 +11,7 @@ from marketplace.api.base import RequesterAPIView
 from marketplace.api.pagination import paginated_response
 from marketplace.api.serializers import MoneyField
 from marketplace.errors import InvalidInput
+from marketplace.models import Batch
 
 from .access import access_labeling_job
 from .models import LabelingJob
@@ -88,7 +89,7 @@ class LabelingJobCreateSerializer(serializers.Serializer):
     gold_manifest_uri = serializers.CharField(required=False)
     worker_visible_keys = serializers.ListField(child=serializers.CharField(), required=False)
     quality_rules = serializers.DictField(required=False, help_text="see docs/quality.md")
-    auto_approval_policy = serializers.ChoiceField(choices=["approve_all", "reject_gold_failures"], required=False)
+    auto_approval_policy = serializers.ChoiceField(choices=Batch.AutoApprovalPolicy.choices, required=False)
 
 
 class LabelingJobsView(RequesterAPIView):

@@ -52,8 +52,8 @@ class WorkerReputation(models.Model):
 class WorkerBatchQuality(models.Model):
     """One worker's gold record in one batch, and whether the batch's quality rules stopped it.
 
-    Kept for batches with gold tasks or quality rules: ``answers`` counts the worker's
-    submitted answers there, ``gold_answered``/``gold_correct`` its gold checks. Once
+    Created on the worker's first submission in the batch: ``answers`` counts its submitted
+    answers there, ``gold_answered``/``gold_correct`` its gold checks. Once
     ``excluded_at`` is set the worker is offered none of the batch's tasks again (dispatch's
     eligibility rule) and, with ``exclude_answers``, its answers are left out of consolidation.
     """

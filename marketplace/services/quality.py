@@ -138,18 +138,17 @@ QUALITY_FIELDS = ("gold_correct", "flagged_reason")
 
 
 def submission_record(*, assignment: Assignment, now: datetime) -> None:
-    """Count a submission in the worker's batch quality row (batches with gold or quality rules)
-    and reputation; stop the worker from the batch when its gold accuracy there fell below the
-    batch's ``min_gold_accuracy`` after ``min_gold_answers`` gold answers. Call last in the
-    submit transaction."""
+    """Count a submission in the worker's batch quality row and reputation (one UPDATE each);
+    stop the worker from the batch when its gold accuracy there fell below the batch's
+    ``min_gold_accuracy`` after ``min_gold_answers`` gold answers. Call last in the submit
+    transaction."""
     task = assignment.task
     rules = task.batch.quality_rules
     is_gold = assignment.gold_correct is not None
     correct = int(bool(assignment.gold_correct))
-    if is_gold or rules:
-        _batch_quality_count(assignment.worker_id, task.batch_id, gold=is_gold, correct=correct)
-        if is_gold and "min_gold_accuracy" in rules:
-            _exclude_if_below(assignment.worker_id, task.batch_id, rules, now)
+    _batch_quality_count(assignment.worker_id, task.batch_id, gold=is_gold, correct=correct)
+    if is_gold and "min_gold_accuracy" in rules:
+        _exclude_if_below(assignment.worker_id, task.batch_id, rules, now)
     reputation_count(worker_id=assignment.worker_id, submitted=1, gold_answered=int(is_gold), gold_correct=correct)
 
 
