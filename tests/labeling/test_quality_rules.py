@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from labeling.models import DataObject
+from labeling.models import DataObject, LabelingJob
 from labeling.services.storage_registration import storage_register
 from labeling.services.sweeps import run_labeling_sweeps
 from marketplace.models import Assignment, WorkerBatchEstimate, WorkerBatchQuality
@@ -95,3 +95,26 @@ def test_a_worker_failing_gold_is_stopped_and_its_answers_left_out(s3, requester
     settled = dict(Assignment.objects.filter(worker=liar).values_list("task_id", "status"))
     assert settled == {task_id: "rejected" if task_id in gold_tasks else "approved" for task_id in lied_on}
     assert set(Assignment.objects.exclude(worker=liar).values_list("status", flat=True)) == {"approved"}
+
+
+@pytest.mark.parametrize(("extra", "fields"), [
+    ({"quality_rules": []}, {"quality_rules": ["must be an object"]}),
+    ({"quality_rules": {"min_gold_accuracy": 2}},
+     {"quality_rules.min_gold_accuracy": ["must be a number from 0 to 1"]}),
+    ({"quality_rules": {"min_gold_answers": -3}},
+     {"quality_rules.min_gold_answers": ["must be an integer from 1 to 10000"]}),
+    ({"auto_approval_policy": "approve_some"},
+     {"auto_approval_policy": ["must be one of approve_all, reject_gold_failures"]}),
+])
+def test_a_job_with_bad_quality_fields_is_a_400_naming_them(requester, extra, fields):
+    # given
+    storage_register(organization=requester.organization, uri_prefix="s3://gw-registered/")
+    body = {"name": "job-1", "label_attribute_name": "species", "task_type": "text_classification",
+            "input_manifest_uri": "s3://gw-registered/in.jsonl", "output_uri": "s3://gw-registered/out/",
+            "label_categories": LABELS, "title": "Cat or dog?", "reward": "0.05", **extra}
+    # when
+    response = client_with(requester.api_key).post("/api/v1/labeling-jobs", body, format="json")
+    # then
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["fields"] == fields
+    assert LabelingJob.objects.count() == 0
