@@ -11,6 +11,7 @@ from marketplace.api.base import RequesterAPIView
 from marketplace.api.pagination import paginated_response
 from marketplace.api.serializers import MoneyField
 from marketplace.errors import InvalidInput
+from marketplace.models import Batch
 
 from .access import access_labeling_job
 from .models import LabelingJob
@@ -41,7 +42,7 @@ class LabelingJobSerializer(serializers.ModelSerializer):
             "description", "instructions", "workteam_id", "workers_per_object", "min_workers_per_object",
             "max_workers_per_object", "target_confidence", "task_time_limit_seconds",
             "task_availability_lifetime_seconds", "auto_approval_delay_seconds", "priority", "reward",
-            "stopping_conditions", "created_at", "ended_at",
+            "stopping_conditions", "quality_rules", "auto_approval_policy", "created_at", "ended_at",
         ]
 
     @staticmethod
@@ -87,6 +88,8 @@ class LabelingJobCreateSerializer(serializers.Serializer):
     stopping_conditions = serializers.DictField(required=False)
     gold_manifest_uri = serializers.CharField(required=False)
     worker_visible_keys = serializers.ListField(child=serializers.CharField(), required=False)
+    quality_rules = serializers.DictField(required=False, help_text="see docs/quality.md")
+    auto_approval_policy = serializers.ChoiceField(choices=Batch.AutoApprovalPolicy.choices, required=False)
 
 
 class LabelingJobsView(RequesterAPIView):

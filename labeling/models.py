@@ -67,6 +67,9 @@ class LabelingJob(models.Model):
     max_percentage_labeled = models.PositiveSmallIntegerField(null=True, blank=True)
     priority = models.PositiveSmallIntegerField(default=0)
     auto_approval_delay_seconds = models.PositiveIntegerField()
+    # The batch's quality control (marketplace.services.quality), given to it at ingestion.
+    quality_rules = models.JSONField(default=dict, blank=True)
+    auto_approval_policy = models.CharField(max_length=32, default="approve_all")
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.INITIALIZING)
     failure_reason = models.TextField(blank=True)

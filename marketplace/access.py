@@ -7,7 +7,7 @@ callers cannot probe for other tenants' ids. ``lock=True`` takes a row lock
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .errors import NotFound
 from .models import ApiKey, Assignment, Batch, Invitation, Organization, Task, Worker, Workteam
@@ -82,3 +82,10 @@ def access_api_key(requester: Organization, api_key_id: object, *, lock: bool = 
 def access_worker(worker_id: object) -> Worker:
     """An active worker by id, as a requester may name one (to invite it)."""
     return get_or_not_found(Worker.objects.filter(is_active=True), worker_id, "worker", lock=False)
+
+
+def access_worker_of_requester(requester: Organization, worker_id: object) -> Worker:
+    """A worker who holds or held an assignment on one of the requester's tasks (whose record
+    the requester may read); any other worker is ``NotFound``."""
+    did_work = Assignment.objects.filter(worker=OuterRef("pk"), task__requester=requester)
+    return get_or_not_found(Worker.objects.filter(Exists(did_work)), worker_id, "worker", lock=False)

@@ -22,6 +22,8 @@ class TaskTypeHooks:
     check_answer: Callable[[Task, dict], None] | None = None
     # The worker's view of a task's input, made each time the task is offered.
     present_input: Callable[[Task], Any] | None = None
+    # Whether a worker's (valid) answer matches a known one (a gold answer): ``(task, answer, truth)``.
+    is_correct: Callable[[Task, dict, dict], bool] | None = None
 
 
 _registry: dict[str, TaskTypeHooks] = {}
@@ -44,3 +46,12 @@ def worker_input(task: Task) -> Any:
     if hooks and hooks.present_input:
         return hooks.present_input(task)
     return task.input
+
+
+def answer_is_correct(task: Task, answer: dict, truth: dict) -> bool:
+    """Whether ``answer`` matches the known answer ``truth`` by the task type's notion of
+    correct; for ``custom`` tasks (and types that registered none), equality of the JSON."""
+    hooks = _registry.get(task.task_type)
+    if hooks and hooks.is_correct:
+        return hooks.is_correct(task, answer, truth)
+    return answer == truth

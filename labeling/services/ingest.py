@@ -168,14 +168,16 @@ def _read_gold(job: LabelingJob, checker: _LineChecker) -> list[ManifestObject]:
     return gold
 
 
-def _task_spec(job: LabelingJob, task_type: TaskType, schema: dict, task_input: dict) -> TaskSpec:
+def _task_spec(job: LabelingJob, task_type: TaskType, schema: dict, task_input: dict,
+               gold_answer: dict | None = None) -> TaskSpec:
     return TaskSpec(
         title=job.title, description=job.description, task_type=task_type.name, input=task_input,
         answer_schema=schema, labels=job.label_categories, instructions=job.instructions,
         slots=job.workers_per_object, reward_micros=job.reward_micros,
         assignment_duration_seconds=job.task_time_limit_seconds,
         lifetime_seconds=job.task_availability_lifetime_seconds, priority=job.priority,
-        workteam_id=None, auto_approval_delay_seconds=None, reserve_slots=job.max_workers_per_object,
+        workteam_id=None, auto_approval_delay_seconds=None, gold_answer=gold_answer,
+        reserve_slots=job.max_workers_per_object,
     )
 
 
@@ -197,14 +199,16 @@ def _create_work(job: LabelingJob, task_type: TaskType, checker: _LineChecker, g
     """The job's sealed batch, one task and data object per manifest line; call in a transaction."""
     schema = task_type.answer_schema(job.label_categories)
     batch = batch_open(requester=job.requester, workteam=job.workteam,
-                       auto_approval_delay_seconds=job.auto_approval_delay_seconds, is_sealed=True)
+                       auto_approval_delay_seconds=job.auto_approval_delay_seconds, is_sealed=True,
+                       quality_rules=job.quality_rules, auto_approval_policy=job.auto_approval_policy)
     objects = (checker.check(n, line, gold=False, what="input manifest")
                for n, line in _lines(job, job.input_manifest_uri, "input_manifest_uri"))
     created = 0
     chunk: list[ManifestObject] = []
 
     def flush() -> None:
-        tasks = batch_tasks_create(batch=batch, specs=[_task_spec(job, task_type, schema, o.task_input) for o in chunk])
+        tasks = batch_tasks_create(batch=batch, specs=[_task_spec(job, task_type, schema, o.task_input, o.gold_answer)
+                                                          for o in chunk])
         bulk_insert([
             DataObject(job=job, line_number=o.line_number, is_gold=o.gold_answer is not None, source_line=o.line,
                        gold_answer=o.gold_answer, task=task)

@@ -14,6 +14,7 @@ from marketplace.background import run_in_background
 from marketplace.errors import Conflict, InvalidInput, NotFound
 from marketplace.models import Organization
 from marketplace.models.tasks import MAX_SLOTS_PER_TASK
+from marketplace.services import quality
 from marketplace.services.batches import batch_stop
 from marketplace.services.tasks import ASSIGNMENT_DURATION_RANGE, AUTO_APPROVAL_DELAY_RANGE, LIFETIME_RANGE
 from marketplace.services.workteams import public_workforce
@@ -33,7 +34,7 @@ JOB_FIELDS = {
     "label_category_config_uri", "title", "description", "instructions", "workteam_id", "workers_per_object",
     "task_time_limit_seconds", "task_availability_lifetime_seconds", "reward", "target_confidence",
     "min_workers_per_object", "max_workers_per_object", "stopping_conditions", "gold_manifest_uri",
-    "worker_visible_keys", "auto_approval_delay_seconds", "priority",
+    "worker_visible_keys", "auto_approval_delay_seconds", "priority", "quality_rules", "auto_approval_policy",
 }
 STOPPING_FIELDS = {"max_human_labeled_objects", "max_percentage_labeled"}
 DEFAULT_WORKERS_PER_OBJECT = 3
@@ -200,6 +201,9 @@ def parse_job_spec(data: object) -> JobSpec:
         "target_confidence": target, "task_time_limit_seconds": time_limit or 0,
         "task_availability_lifetime_seconds": lifetime or 0, "reward_micros": reward_micros,
         "max_human_labeled_objects": max_objects, "max_percentage_labeled": max_percentage,
+        # Passed to the job's batch at ingestion (marketplace.services.quality).
+        "quality_rules": quality.parse_quality_rules(data, errors) or {},
+        "auto_approval_policy": quality.parse_auto_approval_policy(data, errors) or "approve_all",
     }
     errors.raise_if_any()
     return JobSpec(fields=fields, workteam_id=workteam_id, label_category_config_uri=config_uri,

@@ -19,6 +19,7 @@ from django.utils import timezone
 from marketplace.models import Assignment, Task
 from marketplace.services.batches import batch_progress, batch_stop, tasks_add_slot, tasks_close_early
 from marketplace.services.ledger import InsufficientBalance
+from marketplace.services.quality import batch_excluded_worker_ids
 from marketplace.services.reputation import reputation_record_estimates
 
 from ..models import DataObject, LabelingJob
@@ -68,7 +69,8 @@ def _consolidate(job: LabelingJob, objects: list[_Object]) -> dict[int, tuple[di
     and records each worker's estimated accuracy."""
     by_task = {item.task_id: item for item in objects}
     answers: dict[int, list[tuple[int, dict]]] = {}
-    rows = Assignment.objects.filter(task__batch_id=job.batch_id, status__in=CONSOLIDATED_STATUSES)
+    rows = Assignment.objects.filter(task__batch_id=job.batch_id, status__in=CONSOLIDATED_STATUSES).exclude(
+        worker_id__in=batch_excluded_worker_ids(job.batch))  # quality rules' exclude_answers
     for task_id, worker_id, answer in rows.order_by("pk").values_list("task_id", "worker_id", "answer").iterator(
         chunk_size=UPDATE_CHUNK
     ):

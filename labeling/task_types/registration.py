@@ -7,10 +7,20 @@ from marketplace.models import Task
 from marketplace.task_types import TaskTypeHooks, register_task_type
 
 from . import TASK_TYPES, get_task_type
+from .base import ObjectAnswers
 
 
 def _check_answer(task: Task, answer: dict) -> None:
     get_task_type(task.task_type).check_answer(answer, labels=task.labels, task_input=task.input)
+
+
+def _is_correct(task: Task, answer: dict, truth: dict) -> bool:
+    """One answer judged like a consolidated label: the answer alone, consolidated, must match
+    ``truth`` by the type's own ``is_correct`` (IoU for boxes, pixel share for masks, ...)."""
+    task_type = get_task_type(task.task_type)
+    alone = ObjectAnswers(index=0, workers=(0,), answers=(answer,), task_input=task.input)
+    result = task_type.consolidate([alone], n_workers=1, labels=task.labels, gold={}).objects[0].result
+    return result is not None and task_type.is_correct(result, truth, labels=task.labels)
 
 
 def _present_input(task: Task) -> dict:
@@ -32,4 +42,6 @@ def _present_input(task: Task) -> dict:
 
 def register_with_marketplace() -> None:
     for name in TASK_TYPES:
-        register_task_type(name, TaskTypeHooks(check_answer=_check_answer, present_input=_present_input))
+        register_task_type(name, TaskTypeHooks(
+            check_answer=_check_answer, present_input=_present_input, is_correct=_is_correct,
+        ))

@@ -25,6 +25,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         fields = [
             "id", "task_id", "worker_id", "status", "answer", "feedback", "accepted_at", "deadline",
             "submitted_at", "auto_approve_at", "approved_at", "rejected_at", "returned_at", "expired_at",
+            "gold_correct", "flagged_reason",
         ]
 
 
@@ -39,7 +40,8 @@ class TaskSerializer(serializers.ModelSerializer):
         model = Task
         fields = [
             "id", "batch_id", "workteam_id", "status", "title", "description", "task_type", "input",
-            "answer_schema", "labels", "instructions", "slots", "slots_used", "slots_submitted", "reward", "fee",
+            "answer_schema", "labels", "gold_answer", "instructions", "slots", "slots_used", "slots_submitted",
+            "reward", "fee",
             "assignment_duration_seconds", "lifetime_seconds", "auto_approval_delay_seconds",
             "priority", "created_at", "expires_at", "closed_at",
         ]
@@ -70,6 +72,12 @@ class TaskCreateSerializer(serializers.Serializer):
     priority = serializers.IntegerField(min_value=0, max_value=100, default=0)
     workteam_id = serializers.IntegerField(required=False, help_text="the public workforce when left out")
     batch_id = serializers.IntegerField(required=False)
+    gold_answer = serializers.JSONField(required=False, help_text="a known answer: makes this a gold task "
+                                                                   "(never shown to workers; docs/quality.md)")
+    quality_rules = serializers.DictField(required=False, help_text="the new batch's quality rules "
+                                                                     "(docs/quality.md)")
+    auto_approval_policy = serializers.ChoiceField(choices=Batch.AutoApprovalPolicy.choices, required=False,
+                                                   help_text="the new batch's; approve_all when left out")
 
 
 class BatchSerializer(serializers.ModelSerializer):
@@ -82,8 +90,8 @@ class BatchSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Batch
-        fields = ["id", "workteam_id", "auto_approval_delay_seconds", "auto_approval_policy", "created_at",
-                  "tasks", "assignments", "on_hold", "fee_rate", "fee_minimum"]
+        fields = ["id", "workteam_id", "auto_approval_delay_seconds", "auto_approval_policy", "quality_rules",
+                  "created_at", "tasks", "assignments", "on_hold", "fee_rate", "fee_minimum"]
 
 
 class WorkteamSerializer(serializers.ModelSerializer):
@@ -166,3 +174,37 @@ class WorkerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Worker
         fields = ["id", "username", "created_at"]
+
+
+class GoldRecordSerializer(serializers.Serializer):
+    answered = serializers.IntegerField()
+    correct = serializers.IntegerField()
+    accuracy = serializers.FloatField(allow_null=True, help_text="percent")
+
+
+class EstimatedAccuracySerializer(serializers.Serializer):
+    accuracy = serializers.FloatField(allow_null=True, help_text="percent, answers-weighted over batches")
+    answers = serializers.IntegerField()
+
+
+class ScoreSerializer(serializers.Serializer):
+    accuracy = serializers.FloatField(allow_null=True, help_text="the combined score, percent")
+    low = serializers.FloatField(help_text="95% interval, percent")
+    high = serializers.FloatField(help_text="95% interval, percent")
+    evidence = serializers.FloatField(help_text="effective trials behind the score")
+
+
+class ReputationSerializer(serializers.Serializer):
+    """A worker's reputation record (docs/quality.md)."""
+
+    worker_id = serializers.IntegerField()
+    claimed = serializers.IntegerField()
+    submitted = serializers.IntegerField()
+    approved = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    returned = serializers.IntegerField()
+    expired = serializers.IntegerField()
+    approval_rate = serializers.FloatField(allow_null=True, help_text="percent of reviewed answers approved")
+    gold = GoldRecordSerializer()
+    estimated = EstimatedAccuracySerializer()
+    score = ScoreSerializer()

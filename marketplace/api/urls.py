@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from . import money_views as m
+from . import quality_views as q
 from . import requester_views as r
 from . import worker_views as w
 
@@ -27,6 +28,8 @@ urlpatterns = [
     path("tasks/<id:task_id>/slots", r.TaskSlotsView.as_view()),
     path("batches", r.BatchesView.as_view()),
     path("batches/<id:batch_id>", r.BatchDetailView.as_view()),
+    path("assignments", q.AssignmentsView.as_view()),
+    path("workers/<id:worker_id>/reputation", q.WorkerReputationView.as_view()),
     path("assignments/<id:assignment_id>/approve", r.AssignmentApproveView.as_view()),
     path("assignments/<id:assignment_id>/reject", r.AssignmentRejectView.as_view()),
     path("workteams", r.WorkteamsView.as_view()),

@@ -10,11 +10,12 @@ from .. import access, selectors
 from ..errors import InvalidInput
 from ..models import Assignment, Invitation
 from ..money import format_micros
-from ..services import assignments, dispatch, ledger, payouts, workers, workteams
+from ..services import assignments, dispatch, ledger, payouts, reputation, workers, workteams
 from .base import AnonymousAPIView, WorkerActionAPIView, WorkerAPIView
 from .pagination import paginated_response
 from .serializers import (
     InvitationSerializer,
+    ReputationSerializer,
     WorkerAssignmentSerializer,
     WorkerCredentialsSerializer,
     WorkerTaskSerializer,
@@ -97,7 +98,10 @@ class MeView(WorkerAPIView):
     @extend_schema(responses=inline_serializer("WorkerMe", {
         "worker_id": serializers.IntegerField(), "username": serializers.CharField(),
         "earnings": serializers.CharField(), "paid_out": serializers.CharField(),
-        "reputation": serializers.DictField(), "workteams": serializers.ListField(),
+        "reputation": inline_serializer("WorkerMeReputation", {
+            **ReputationSerializer().get_fields(),
+            "assignments": serializers.DictField(child=serializers.IntegerField(), help_text="by status"),
+        }), "workteams": serializers.ListField(),
         "live_assignments": WorkerTaskSerializer(many=True),
     }))
     def get(self, request):
@@ -109,7 +113,8 @@ class MeView(WorkerAPIView):
             # Earnings not yet paid out (payouts in progress are neither), and what has been paid.
             "earnings": format_micros(ledger.account_balance_micros(ledger.Kind.WORKER_EARNINGS, worker=worker)),
             "paid_out": format_micros(payouts.paid_out_micros(worker=worker)),
-            "reputation": {"assignments": selectors.worker_assignment_counts(worker)},
+            "reputation": {**ReputationSerializer(reputation.worker_reputation(worker)).data,
+                           "assignments": selectors.worker_assignment_counts(worker)},
             "workteams": [
                 {"id": m.workteam_id, "name": m.workteam.name, "kind": m.workteam.kind} for m in memberships
             ],

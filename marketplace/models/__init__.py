@@ -1,7 +1,7 @@
 from .idempotency import IdempotencyRecord
 from .ledger import LedgerAccount, LedgerEntry, LedgerTransaction, Payout
 from .organizations import ApiKey, Membership, Organization
-from .reputation import WorkerBatchEstimate
+from .reputation import WorkerBatchEstimate, WorkerBatchQuality, WorkerReputation
 from .tasks import Assignment, Batch, RequesterDispatchState, Task
 from .workers import WebsocketTicket, Worker
 from .workteams import Invitation, Workteam, WorkteamMembership
@@ -24,5 +24,7 @@ __all__ = [
     "Worker",
     "Workteam",
     "WorkerBatchEstimate",
+    "WorkerBatchQuality",
+    "WorkerReputation",
     "WorkteamMembership",
 ]

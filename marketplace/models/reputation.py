@@ -18,3 +18,60 @@ class WorkerBatchEstimate(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["worker", "batch"], name="one_estimate_per_worker_batch")]
+
+
+class WorkerReputation(models.Model):
+    """A worker's quality record (docs/quality.md), one row per worker, created on first use.
+
+    The counters are only ever moved by ``F()`` increments from the services that change their
+    inputs (claim, submit, return, expiry, approve, reject), so concurrent updates never lose a
+    count. ``estimated_accuracy`` is the answers-weighted mean of the worker's
+    ``WorkerBatchEstimate`` rows, over ``estimated_answers`` answers (``None`` before any).
+    """
+
+    worker = models.OneToOneField(Worker, primary_key=True, on_delete=models.PROTECT, related_name="reputation")
+    claimed = models.PositiveIntegerField(default=0)
+    submitted = models.PositiveIntegerField(default=0)
+    approved = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
+    expired = models.PositiveIntegerField(default=0)
+    gold_answered = models.PositiveIntegerField(default=0)
+    gold_correct = models.PositiveIntegerField(default=0)
+    estimated_accuracy = models.FloatField(null=True, blank=True)
+    estimated_answers = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(gold_correct__lte=models.F("gold_answered")),
+                                   name="reputation_gold_correct_within_answered"),
+        ]
+
+
+class WorkerBatchQuality(models.Model):
+    """One worker's gold record in one batch, and whether the batch's quality rules stopped it.
+
+    Created on the worker's first submission in the batch: ``answers`` counts its submitted
+    answers there, ``gold_answered``/``gold_correct`` its gold checks. Once
+    ``excluded_at`` is set the worker is offered none of the batch's tasks again (dispatch's
+    eligibility rule) and, with ``exclude_answers``, its answers are left out of consolidation.
+    """
+
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="batch_quality")
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="worker_quality")
+    answers = models.PositiveIntegerField(default=0)
+    gold_answered = models.PositiveIntegerField(default=0)
+    gold_correct = models.PositiveIntegerField(default=0)
+    excluded_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["worker", "batch"], name="one_quality_row_per_worker_batch"),
+        ]
+        indexes = [
+            # The claim reads "the batches this worker is stopped from" through this small index.
+            models.Index(fields=["worker", "batch"], condition=models.Q(excluded_at__isnull=False),
+                         name="quality_excluded_by_worker"),
+        ]

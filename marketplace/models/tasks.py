@@ -15,6 +15,8 @@ class Batch(models.Model):
         # Approve every submitted answer once the delay passes. Disagreeing with the crowd is
         # never by itself a reason to withhold pay (DESIGN.md "State machines").
         APPROVE_ALL = "approve_all"
+        # Reject (with feedback explaining it) an answer that failed its gold check; approve the rest.
+        REJECT_GOLD_FAILURES = "reject_gold_failures"
 
     requester = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="batches")
     workteam = models.ForeignKey(Workteam, on_delete=models.PROTECT, related_name="batches")
@@ -22,6 +24,8 @@ class Batch(models.Model):
     auto_approval_policy = models.CharField(
         max_length=32, choices=AutoApprovalPolicy.choices, default=AutoApprovalPolicy.APPROVE_ALL
     )
+    # min_gold_accuracy, min_gold_answers, exclude_answers, min_seconds_per_assignment (docs/quality.md)
+    quality_rules = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=True)
     # A batch another service manages (a labeling job's): the tasks API adds no tasks to it.
     is_sealed = models.BooleanField(default=False)
@@ -66,6 +70,8 @@ class Task(models.Model):
     input = models.JSONField(default=dict)
     answer_schema = models.JSONField(null=True, blank=True)
     labels = models.JSONField(default=list)
+    # A gold task's known answer (never shown to workers): submissions to it are checked against it.
+    gold_answer = models.JSONField(null=True, blank=True)
     instructions = models.TextField(blank=True)
     slots = models.PositiveSmallIntegerField()
     slots_used = models.PositiveSmallIntegerField(default=0)
@@ -144,6 +150,10 @@ class Assignment(models.Model):
     rejected_at = models.DateTimeField(null=True, blank=True)
     returned_at = models.DateTimeField(null=True, blank=True)
     expired_at = models.DateTimeField(null=True, blank=True)
+    # Quality control (marketplace.services.quality): the gold check's outcome (null: not a
+    # gold task) and why the answer was flagged for review ("" when not flagged).
+    gold_correct = models.BooleanField(null=True, blank=True)
+    flagged_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         constraints = [

@@ -18,6 +18,8 @@ from ..models import Assignment, Organization, Task, Worker
 from ..realtime.hints import hint_work_available
 from .escrow import assignment_pay, assignment_release, escrow_sync
 from .expiry import release_slot
+from .quality import QUALITY_FIELDS, auto_approval_outcome, submission_assess, submission_record
+from .reputation import reputation_count
 from .tasks import STATUS_AFTER_SUBMIT, validate_answer
 
 SETTLED = (Assignment.Status.APPROVED, Assignment.Status.REJECTED)
@@ -48,11 +50,13 @@ def assignment_submit(*, worker: Worker, assignment_id: object, answer: object) 
         assignment.answer = answer
         assignment.submitted_at = now
         assignment.auto_approve_at = now + timedelta(seconds=assignment.task.batch.auto_approval_delay_seconds)
-        assignment.save(update_fields=["status", "answer", "submitted_at", "auto_approve_at"])
+        submission_assess(assignment=assignment, now=now)
+        assignment.save(update_fields=["status", "answer", "submitted_at", "auto_approve_at", *QUALITY_FIELDS])
         Task.objects.filter(pk=assignment.task_id).update(
             slots_submitted=F("slots_submitted") + 1, status=STATUS_AFTER_SUBMIT
         )
         escrow_sync(task_ids=[assignment.task_id])  # a task now complete gives back what it no longer needs
+        submission_record(assignment=assignment, now=now)
     return assignment
 
 
@@ -70,6 +74,7 @@ def assignment_return(*, worker: Worker, assignment_id: object) -> Assignment:
         assignment.returned_at = now
         assignment.save(update_fields=["status", "returned_at"])
         release_slot(assignment.task_id)
+        reputation_count(worker_id=assignment.worker_id, returned=1)
         hint_work_available(workteam_ids=[assignment.task.workteam_id], slots=1)
     return assignment
 
@@ -93,6 +98,7 @@ def _settle(assignment: Assignment, *, to_status: str, feedback: str) -> Assignm
         assignment_pay(assignment=assignment)
     else:
         assignment_release(assignment=assignment)
+    reputation_count(worker_id=assignment.worker_id, **{to_status: 1})  # approved=1 or rejected=1
     return assignment
 
 
@@ -121,21 +127,24 @@ def assignment_reject(*, requester: Organization, assignment_id: object, feedbac
 
 
 def assignment_auto_approve(*, assignment_id: int) -> bool:
-    """Approve a submitted assignment whose batch's delay has passed (sweep; compare-and-set).
+    """Settle a submitted assignment whose batch's delay has passed (sweep; compare-and-set).
 
-    Returns whether this call approved it. The batch policy ``approve_all`` approves every
-    answer; gold-check policies arrive with quality control.
+    Returns whether this call settled it. The batch's ``auto_approval_policy`` decides
+    (``quality.auto_approval_outcome``): ``approve_all`` approves every answer;
+    ``reject_gold_failures`` rejects, with feedback saying why, an answer that failed its gold
+    check and approves the rest.
     """
     with transaction.atomic():
         assignment = (
             Assignment.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("task")
+            .select_related("task", "task__batch")
             .filter(pk=assignment_id, status=Assignment.Status.SUBMITTED, auto_approve_at__lte=timezone.now())
             .first()
         )
         if assignment is None:
             return False
-        _settle(assignment, to_status=Assignment.Status.APPROVED, feedback="")
+        to_status, feedback = auto_approval_outcome(assignment)
+        _settle(assignment, to_status=to_status, feedback=feedback)
         return True
 
 

@@ -26,7 +26,8 @@ CLOSABLE = (Task.Status.OPEN, Task.Status.FULL)
 
 
 def batch_open(
-    *, requester: Organization, workteam: Workteam, auto_approval_delay_seconds: int, is_sealed: bool = False
+    *, requester: Organization, workteam: Workteam, auto_approval_delay_seconds: int, is_sealed: bool = False,
+    quality_rules: dict | None = None, auto_approval_policy: str = Batch.AutoApprovalPolicy.APPROVE_ALL,
 ) -> Batch:
     """A new, empty batch. The caller has checked that ``workteam`` is one the requester may
     target (``access_targetable_workteam``). A sealed batch takes no tasks from the tasks API:
@@ -35,7 +36,8 @@ def batch_open(
     fee_rate_ppm, fee_minimum_micros = current_fee_terms()
     batch = Batch.objects.create(
         requester=requester, workteam=workteam, auto_approval_delay_seconds=auto_approval_delay_seconds,
-        is_sealed=is_sealed, fee_rate_ppm=fee_rate_ppm, fee_minimum_micros=fee_minimum_micros,
+        is_sealed=is_sealed, quality_rules=quality_rules or {}, auto_approval_policy=auto_approval_policy,
+        fee_rate_ppm=fee_rate_ppm, fee_minimum_micros=fee_minimum_micros,
     )
     escrow_account(batch)
     return batch
@@ -63,7 +65,8 @@ def batch_tasks_create(*, batch: Batch, specs: Iterable[TaskSpec]) -> list[Task]
         Task(
             batch=batch, requester_id=batch.requester_id, workteam_id=batch.workteam_id, title=spec.title,
             description=spec.description, task_type=spec.task_type, input=spec.input,
-            answer_schema=spec.answer_schema, labels=spec.labels, instructions=spec.instructions,
+            answer_schema=spec.answer_schema, labels=spec.labels, gold_answer=spec.gold_answer,
+            instructions=spec.instructions,
             slots=spec.slots, reward_micros=spec.reward_micros, fee_micros=fee(spec.reward_micros),
             reserve_slots=max(spec.slots, spec.reserve_slots or 0),
             escrow_slots=max(spec.slots, spec.reserve_slots or 0),

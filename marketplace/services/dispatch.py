@@ -25,6 +25,8 @@ from django.utils import timezone
 from ..errors import Conflict
 from ..models import Assignment, RequesterDispatchState, Task, Worker, WorkteamMembership
 from .expiry import assignments_expire
+from .quality import batches_excluding
+from .reputation import reputation_count
 from .tasks import STATUS_AFTER_CLAIM
 
 CANDIDATE_REQUESTERS_PER_CLAIM = 50
@@ -41,9 +43,11 @@ def eligible_tasks(*, worker: Worker, workteam_ids: list[int], now: datetime) ->
     """The one eligibility rule: open, unexpired tasks of the worker's workteams that it has
     never held. Later rules (qualifications, blocks, vendor capacity) narrow this queryset."""
     held_before = Assignment.objects.filter(task=OuterRef("pk"), worker=worker)
-    return Task.objects.filter(
+    eligible = Task.objects.filter(
         status=Task.Status.OPEN, workteam_id__in=workteam_ids, expires_at__gt=now
     ).exclude(Exists(held_before))
+    stopped_batches = batches_excluding(worker)  # quality rules (services.quality); usually none
+    return eligible.exclude(batch_id__in=stopped_batches) if stopped_batches else eligible
 
 
 def _requesters_in_fair_order(eligible: QuerySet[Task]) -> list[int]:
@@ -123,5 +127,6 @@ def assignment_claim(*, worker: Worker) -> Assignment | None:
         )
         Task.objects.filter(pk=task.pk).update(slots_used=F("slots_used") + 1, status=STATUS_AFTER_CLAIM)
         _mark_requester_served(task.requester_id, now)
+        reputation_count(worker_id=worker.pk, claimed=1)
     assignment.task = task
     return assignment

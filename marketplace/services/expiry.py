@@ -12,6 +12,7 @@ from django.db.models import F
 from ..models import Assignment, Task
 from ..realtime.hints import hint_assignments_expired, hint_work_available
 from .escrow import escrow_sync
+from .reputation import reputation_count
 from .tasks import STATUS_AFTER_RELEASE
 
 
@@ -42,6 +43,7 @@ def assignments_expire(*, assignment_ids: Iterable[int], now: datetime) -> list[
             task_id, worker_id, workteam_id = rows[0]
             Assignment.objects.filter(pk=assignment_id).update(status=Assignment.Status.EXPIRED, expired_at=now)
             release_slot(task_id)
+            reputation_count(worker_id=worker_id, expired=1)
             expired.append((assignment_id, worker_id, workteam_id))
     if expired:
         hint_assignments_expired(expired=[(worker_id, assignment_id) for assignment_id, worker_id, _ in expired])

@@ -1,25 +1,185 @@
-"""Reputation inputs. Consolidation's per-worker accuracy estimates land here; the combined
-reputation record (gold accuracy, approvals, uncertainty) builds on them."""
+"""Reputation: each worker's quality record and the combined score (docs/quality.md).
+
+The record's counters move only through ``reputation_count``, called by the services that change
+their inputs (claim, submit, return, expiry, approve, reject): one ``UPDATE … SET n = n + 1``
+(the row is created on first use), so concurrent updates never lose a count. Call it last in a
+transaction: the reputation row is the last lock any service takes (after assignment, task and
+the rest), so it can never be part of a lock cycle. Consolidation's per-batch accuracy
+estimates land in ``WorkerBatchEstimate`` and are folded into the record by
+``reputation_record_estimates``.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 
-from ..models import Batch
-from ..models.reputation import WorkerBatchEstimate
+from django.db.models import F, FloatField, Sum
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from ..models import Batch, Worker
+from ..models.reputation import WorkerBatchEstimate, WorkerReputation
+
+COUNTERS = ("claimed", "submitted", "approved", "rejected", "returned", "expired", "gold_answered", "gold_correct")
+
+# The combined score (docs/quality.md "The combined score"): weights of each kind of evidence,
+# in effective trials per event.
+GOLD_WEIGHT = 1.0
+ESTIMATE_WEIGHT = 0.5
+ESTIMATE_ANSWERS_CAP = 100  # so consolidation alone never outweighs 50 gold answers
+REVIEW_WEIGHT = 0.25  # approvals and rejections: weak (auto-approval approves almost everything)
+RETURN_WEIGHT = 0.5
+FREE_RETURNS = 2  # returns within 2 + 10% of the claims cost nothing
+FREE_RETURN_SHARE = 0.1
+Z_95 = 1.959963984540054
+
+
+def reputation_count(*, worker_id: int, **increments: int) -> None:
+    """Add ``increments`` (``claimed=1``, ``gold_answered=1``…) to the worker's record in one
+    UPDATE; the row is created (and the UPDATE repeated) the first time. Takes the reputation
+    row lock until the end of the transaction: call it after every other write."""
+    unknown = set(increments) - set(COUNTERS)
+    if unknown:
+        raise ValueError(f"unknown reputation counters: {sorted(unknown)}")
+    changes = {name: F(name) + amount for name, amount in increments.items() if amount}
+    if not changes:
+        return
+    changes["updated_at"] = timezone.now()
+    if WorkerReputation.objects.filter(worker_id=worker_id).update(**changes):
+        return
+    WorkerReputation.objects.get_or_create(worker_id=worker_id)  # a savepoint: a racing create is fine
+    WorkerReputation.objects.filter(worker_id=worker_id).update(**changes)
 
 
 def reputation_record_estimates(*, batch: Batch, estimates: Mapping[int, tuple[float, int]]) -> int:
     """Store each worker's latest estimated accuracy in ``batch``: ``{worker_id: (accuracy in
-    [0, 1], answers)}``. Replaces the batch's previous estimate per worker; returns how many."""
+    [0, 1], answers)}``, replacing the batch's previous estimate per worker, and refresh those
+    workers' records with the answers-weighted mean over all their batches. Returns how many."""
     rows = [
         WorkerBatchEstimate(worker_id=worker_id, batch=batch, estimated_accuracy=min(1.0, max(0.0, float(accuracy))),
                             answers=int(answers))
-        for worker_id, (accuracy, answers) in estimates.items()
+        for worker_id, (accuracy, answers) in sorted(estimates.items())
     ]
     WorkerBatchEstimate.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["worker", "batch"],
         update_fields=["estimated_accuracy", "answers", "updated_at"],
     )
+    combined = (
+        WorkerBatchEstimate.objects.filter(worker_id__in=list(estimates), answers__gt=0)
+        .values("worker_id")
+        .annotate(weighted=Sum(F("estimated_accuracy") * Cast("answers", FloatField())), answers=Sum("answers"))
+        .order_by("worker_id")
+    )
+    now = timezone.now()
+    records = [
+        WorkerReputation(worker_id=row["worker_id"], estimated_accuracy=row["weighted"] / row["answers"],
+                         estimated_answers=row["answers"], updated_at=now)
+        for row in combined
+    ]
+    # An upsert of the estimate columns only: the counters of an existing row are left alone
+    # (and start at 0 on a new one), in worker order so two passes never deadlock.
+    WorkerReputation.objects.bulk_create(
+        records, update_conflicts=True, unique_fields=["worker"],
+        update_fields=["estimated_accuracy", "estimated_answers", "updated_at"],
+    )
     return len(rows)
 
+
+@dataclass(frozen=True)
+class ReputationScore:
+    """The combined score: ``value`` = successes / trials over effective trials, with a 95 %
+    Wilson interval ``[low, high]``; ``value`` is ``None`` and the interval ``[0, 1]`` without
+    evidence."""
+
+    value: float | None
+    low: float
+    high: float
+    successes: float
+    trials: float
+
+
+def wilson_interval(successes: float, trials: float, z: float = Z_95) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (``[0, 1]`` for no trials)."""
+    if trials <= 0:
+        return 0.0, 1.0
+    p = successes / trials
+    z2 = z * z
+    denominator = 1.0 + z2 / trials
+    center = (p + z2 / (2.0 * trials)) / denominator
+    half = z / denominator * math.sqrt(p * (1.0 - p) / trials + z2 / (4.0 * trials * trials))
+    return max(0.0, center - half), min(1.0, center + half)
+
+
+def reputation_score(
+    *, gold_answered: int = 0, gold_correct: int = 0, estimated_accuracy: float | None = None,
+    estimated_answers: int = 0, approved: int = 0, rejected: int = 0, claimed: int = 0, returned: int = 0,
+) -> ReputationScore:
+    """Combine every kind of evidence into effective successes and trials (pure; docs/quality.md):
+
+    - each gold answer is one trial, a success when correct;
+    - consolidation's estimate counts as ``ESTIMATE_WEIGHT × min(answers, ESTIMATE_ANSWERS_CAP)``
+      pseudo trials, ``estimated_accuracy`` of them successes;
+    - each approval or rejection is ``REVIEW_WEIGHT`` of a trial (a success when approved);
+    - returns beyond a free allowance (``FREE_RETURNS + FREE_RETURN_SHARE × claimed``) are
+      failures of ``RETURN_WEIGHT`` each: claim-and-return is how a scraper reads a dataset.
+    """
+    successes = GOLD_WEIGHT * gold_correct
+    trials = GOLD_WEIGHT * gold_answered
+    if estimated_accuracy is not None and estimated_answers > 0:
+        pseudo = ESTIMATE_WEIGHT * min(estimated_answers, ESTIMATE_ANSWERS_CAP)
+        successes += estimated_accuracy * pseudo
+        trials += pseudo
+    successes += REVIEW_WEIGHT * approved
+    trials += REVIEW_WEIGHT * (approved + rejected)
+    excess_returns = max(0.0, returned - (FREE_RETURNS + FREE_RETURN_SHARE * claimed))
+    trials += RETURN_WEIGHT * excess_returns
+    low, high = wilson_interval(successes, trials)
+    value = successes / trials if trials > 0 else None
+    return ReputationScore(value=value, low=low, high=high, successes=successes, trials=trials)
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(100.0 * value, 2)
+
+
+def worker_reputation(worker: Worker | int) -> dict:
+    """The worker's reputation record as the API shows it (zeros for a worker with no record)."""
+    worker_id = worker if isinstance(worker, int) else worker.pk
+    record = WorkerReputation.objects.filter(worker_id=worker_id).first() or WorkerReputation(worker_id=worker_id)
+    score = reputation_score(
+        gold_answered=record.gold_answered, gold_correct=record.gold_correct,
+        estimated_accuracy=record.estimated_accuracy, estimated_answers=record.estimated_answers,
+        approved=record.approved, rejected=record.rejected, claimed=record.claimed, returned=record.returned,
+    )
+    reviewed = record.approved + record.rejected
+    return {
+        "worker_id": worker_id,
+        **{name: getattr(record, name) for name in ("claimed", "submitted", "approved", "rejected", "returned",
+                                                    "expired")},
+        "approval_rate": _percent(record.approved / reviewed if reviewed else None),
+        "gold": {
+            "answered": record.gold_answered, "correct": record.gold_correct,
+            "accuracy": _percent(record.gold_correct / record.gold_answered if record.gold_answered else None),
+        },
+        "estimated": {"accuracy": _percent(record.estimated_accuracy), "answers": record.estimated_answers},
+        "score": {"accuracy": _percent(score.value), "low": _percent(score.low), "high": _percent(score.high),
+                  "evidence": round(score.trials, 2)},
+    }
+
+
+def worker_reputation_values(worker_id: int) -> dict:
+    """The numbers qualification types read: ``approval_rate`` (percent, ``None`` before any
+    review), ``approved_count``, ``accuracy`` (the combined score, percent, ``None`` without
+    evidence), ``accuracy_low`` (its interval's lower bound), ``gold_accuracy`` and
+    ``submitted_count``."""
+    record = worker_reputation(worker_id)
+    return {
+        "approval_rate": record["approval_rate"],
+        "approved_count": record["approved"],
+        "submitted_count": record["submitted"],
+        "accuracy": record["score"]["accuracy"],
+        "accuracy_low": record["score"]["low"],
+        "gold_accuracy": record["gold"]["accuracy"],
+    }

@@ -19,6 +19,7 @@ from ..models.tasks import MAX_SLOTS_PER_TASK
 from ..realtime.hints import hint_work_available
 from ..task_types import check_answer
 from ..validation import FieldErrors, int_in_range, required_amount_micros, text_field
+from . import quality
 from .escrow import escrow_sync
 
 MAX_TASKS_PER_CALL = 1000
@@ -30,6 +31,7 @@ TASK_FIELDS = {
     "title", "description", "task_type", "input", "answer_schema", "labels", "instructions",
     "slots", "reward", "assignment_duration_seconds", "lifetime_seconds",
     "auto_approval_delay_seconds", "priority", "workteam_id", "batch_id",
+    "gold_answer", "quality_rules", "auto_approval_policy",
 }
 
 
@@ -55,6 +57,10 @@ class TaskSpec:
     # The most slots the task may grow to without asking again (dynamic redundancy): escrow
     # reserves for that many at posting. ``None``: ``slots``.
     reserve_slots: int | None = None
+    # Quality control (services.quality): the task's known answer, and the batch's rules and policy.
+    gold_answer: dict | None = None
+    quality_rules: dict | None = None
+    auto_approval_policy: str | None = None
 
 
 def _local_refs(node: object) -> list[str]:
@@ -135,13 +141,20 @@ def parse_task_spec(data: object, *, prefix: str = "") -> TaskSpec:
     batch_id = data.get("batch_id")
     if batch_id is not None and (isinstance(batch_id, bool) or not isinstance(batch_id, int)):
         errors.add("batch_id", "must be an integer")
+    probe = Task(task_type=task_type, answer_schema=answer_schema, labels=labels, input=task_input)
+    # A gold answer is checked like a worker's, so only against a usable type, schema and labels.
+    usable = not {f"{prefix}{field}" for field in ("task_type", "answer_schema", "labels")} & set(errors.errors)
+    gold_answer = quality.parse_gold_answer(data, errors, probe=probe) if usable else None
+    quality_rules = quality.parse_quality_rules(data, errors)
+    policy = quality.parse_auto_approval_policy(data, errors)
     errors.raise_if_any()
     return TaskSpec(
         title=title, description=description, task_type=task_type, input=task_input,
         answer_schema=answer_schema, labels=labels, instructions=instructions, slots=slots or 1,
         reward_micros=reward_micros, assignment_duration_seconds=duration or 0,
         lifetime_seconds=lifetime or 0, priority=priority or 0, workteam_id=workteam_id,
-        auto_approval_delay_seconds=delay,
+        auto_approval_delay_seconds=delay, gold_answer=gold_answer, quality_rules=quality_rules,
+        auto_approval_policy=policy,
     )
 
 
@@ -210,6 +223,8 @@ def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: obje
             _batch_value(specs, "workteam_id", default=batch.workteam_id, named_batch=True)
             _batch_value(specs, "auto_approval_delay_seconds", default=batch.auto_approval_delay_seconds,
                          named_batch=True)
+            _batch_value(specs, "quality_rules", default=batch.quality_rules, named_batch=True)
+            _batch_value(specs, "auto_approval_policy", default=batch.auto_approval_policy, named_batch=True)
         else:
             workteam_id = _batch_value(specs, "workteam_id", default=public_workforce().pk, named_batch=False)
             delay = _batch_value(specs, "auto_approval_delay_seconds",
@@ -218,7 +233,12 @@ def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: obje
                 workteam = access_targetable_workteam(requester, workteam_id)
             except NotFound:
                 raise InvalidInput.for_field("workteam_id", "no such workteam") from None
-            batch = batch_open(requester=requester, workteam=workteam, auto_approval_delay_seconds=delay)
+            batch = batch_open(
+                requester=requester, workteam=workteam, auto_approval_delay_seconds=delay,
+                quality_rules=_batch_value(specs, "quality_rules", default={}, named_batch=False),
+                auto_approval_policy=_batch_value(specs, "auto_approval_policy", default="approve_all",
+                                                  named_batch=False),
+            )
         created = batch_tasks_create(batch=batch, specs=specs)
     return created
 
