@@ -67,6 +67,8 @@ class LabelingJob(models.Model):
     max_percentage_labeled = models.PositiveSmallIntegerField(null=True, blank=True)
     priority = models.PositiveSmallIntegerField(default=0)
     auto_approval_delay_seconds = models.PositiveIntegerField()
+    # Resolved at creation (marketplace.services.requirements); the job's batch carries them.
+    qualification_requirements = models.JSONField(default=list, blank=True)
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.INITIALIZING)
     failure_reason = models.TextField(blank=True)

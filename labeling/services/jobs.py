@@ -15,6 +15,7 @@ from marketplace.errors import Conflict, InvalidInput, NotFound
 from marketplace.models import Organization
 from marketplace.models.tasks import MAX_SLOTS_PER_TASK
 from marketplace.services.batches import batch_stop
+from marketplace.services.requirements import parse_requirements, requirements_resolve
 from marketplace.services.tasks import ASSIGNMENT_DURATION_RANGE, AUTO_APPROVAL_DELAY_RANGE, LIFETIME_RANGE
 from marketplace.services.workteams import public_workforce
 from marketplace.validation import FieldErrors, int_in_range, required_amount_micros, text_field
@@ -33,7 +34,7 @@ JOB_FIELDS = {
     "label_category_config_uri", "title", "description", "instructions", "workteam_id", "workers_per_object",
     "task_time_limit_seconds", "task_availability_lifetime_seconds", "reward", "target_confidence",
     "min_workers_per_object", "max_workers_per_object", "stopping_conditions", "gold_manifest_uri",
-    "worker_visible_keys", "auto_approval_delay_seconds", "priority",
+    "worker_visible_keys", "auto_approval_delay_seconds", "priority", "qualification_requirements",
 }
 STOPPING_FIELDS = {"max_human_labeled_objects", "max_percentage_labeled"}
 DEFAULT_WORKERS_PER_OBJECT = 3
@@ -200,6 +201,7 @@ def parse_job_spec(data: object) -> JobSpec:
         "target_confidence": target, "task_time_limit_seconds": time_limit or 0,
         "task_availability_lifetime_seconds": lifetime or 0, "reward_micros": reward_micros,
         "max_human_labeled_objects": max_objects, "max_percentage_labeled": max_percentage,
+        "qualification_requirements": parse_requirements(data, errors) or [],
     }
     errors.raise_if_any()
     return JobSpec(fields=fields, workteam_id=workteam_id, label_category_config_uri=config_uri,
@@ -224,6 +226,8 @@ def job_create(*, requester: Organization, spec: JobSpec) -> LabelingJob:
         workteam = access_targetable_workteam(requester, workteam_id)
     except NotFound:
         raise InvalidInput.for_field("workteam_id", "no such workteam") from None
+    fields = {**fields, "qualification_requirements": requirements_resolve(
+        requester=requester, requirements=fields["qualification_requirements"])}
     try:
         with transaction.atomic():
             job = LabelingJob.objects.create(

@@ -93,7 +93,8 @@ class TaskSlotsView(RequesterAPIView):
 
 def _render_batch(batch: Batch) -> dict:
     return BatchSerializer({**{f: getattr(batch, f) for f in (
-        "id", "workteam_id", "auto_approval_delay_seconds", "auto_approval_policy", "created_at")},
+        "id", "workteam_id", "auto_approval_delay_seconds", "auto_approval_policy", "qualification_requirements",
+        "created_at")},
         **selectors.batch_progress(batch)}).data
 
 

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from ..models import ApiKey, Assignment, Batch, Invitation, Task, Worker, Workteam
 from ..money import format_micros
 from ..task_types import worker_input
+from .qualification_serializers import QualificationRequirementSerializer
 
 
 @extend_schema_field(serializers.CharField(help_text='USD decimal string, e.g. "0.05"'))
@@ -69,17 +70,21 @@ class TaskCreateSerializer(serializers.Serializer):
     priority = serializers.IntegerField(min_value=0, max_value=100, default=0)
     workteam_id = serializers.IntegerField(required=False, help_text="the public workforce when left out")
     batch_id = serializers.IntegerField(required=False)
+    qualification_requirements = QualificationRequirementSerializer(
+        many=True, required=False, help_text="batch-level: who may take the batch's tasks (docs/qualifications.md)"
+    )
 
 
 class BatchSerializer(serializers.ModelSerializer):
     workteam_id = serializers.IntegerField()
     tasks = serializers.DictField(child=serializers.IntegerField(), help_text="task counts by status")
     assignments = serializers.DictField(child=serializers.IntegerField(), help_text="assignment counts by status")
+    qualification_requirements = QualificationRequirementSerializer(many=True)
 
     class Meta:
         model = Batch
-        fields = ["id", "workteam_id", "auto_approval_delay_seconds", "auto_approval_policy", "created_at",
-                  "tasks", "assignments"]
+        fields = ["id", "workteam_id", "auto_approval_delay_seconds", "auto_approval_policy",
+                  "qualification_requirements", "created_at", "tasks", "assignments"]
 
 
 class WorkteamSerializer(serializers.ModelSerializer):

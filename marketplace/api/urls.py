@@ -1,5 +1,6 @@
 from django.urls import path, register_converter
 
+from . import qualification_views as q
 from . import requester_views as r
 from . import worker_views as w
 
@@ -36,6 +37,14 @@ urlpatterns = [
     path("workteams/<id:workteam_id>/invitations/<id:invitation_id>/revoke", r.InvitationRevokeView.as_view()),
     path("api-keys", r.ApiKeysView.as_view()),
     path("api-keys/<id:api_key_id>/revoke", r.ApiKeyRevokeView.as_view()),
+    path("qualification-types", q.QualificationTypesView.as_view()),
+    path("qualification-types/<id:qualification_type_id>", q.QualificationTypeDetailView.as_view()),
+    path("qualification-types/<id:qualification_type_id>/deactivate", q.QualificationTypeDeactivateView.as_view()),
+    path("qualification-types/<id:qualification_type_id>/workers", q.QualificationTypeWorkersView.as_view()),
+    path("qualification-types/<id:qualification_type_id>/workers/<id:worker_id>",
+         q.QualificationTypeWorkerView.as_view()),
+    path("worker-blocks", q.WorkerBlocksView.as_view()),
+    path("worker-blocks/<id:worker_id>", q.WorkerBlockView.as_view()),
     path("worker/signup", w.SignupView.as_view()),
     path("worker/token/rotate", w.TokenRotateView.as_view()),
     path("worker/ws-ticket", w.WebsocketTicketView.as_view()),
@@ -46,4 +55,8 @@ urlpatterns = [
     path("worker/me", w.MeView.as_view()),
     path("worker/invitations", w.WorkerInvitationsView.as_view()),
     path("worker/invitations/<id:invitation_id>/accept", w.InvitationAcceptView.as_view()),
+    path("worker/qualification-tests", q.WorkerQualificationTestsView.as_view()),
+    path("worker/qualification-tests/<id:qualification_type_id>", q.WorkerQualificationTestView.as_view()),
+    path("worker/qualification-tests/<id:qualification_type_id>/answers",
+         q.WorkerQualificationTestAnswersView.as_view()),
 ]

@@ -1,5 +1,6 @@
 from .idempotency import IdempotencyRecord
 from .organizations import ApiKey, Membership, Organization
+from .qualifications import QualificationGrant, QualificationTestAttempt, QualificationType, WorkerBlock
 from .reputation import WorkerBatchEstimate
 from .tasks import Assignment, Batch, RequesterDispatchState, Task
 from .workers import WebsocketTicket, Worker
@@ -13,11 +14,15 @@ __all__ = [
     "Invitation",
     "Membership",
     "Organization",
+    "QualificationGrant",
+    "QualificationTestAttempt",
+    "QualificationType",
     "RequesterDispatchState",
     "Task",
     "WebsocketTicket",
     "Worker",
     "Workteam",
     "WorkerBatchEstimate",
+    "WorkerBlock",
     "WorkteamMembership",
 ]

@@ -25,7 +25,17 @@ class Batch(models.Model):
     is_active = models.BooleanField(default=True)
     # A batch another service manages (a labeling job's): the tasks API adds no tasks to it.
     is_sealed = models.BooleanField(default=False)
+    # [{"qualification_type_id", "comparator", "values"}] (marketplace.services.requirements);
+    # the flag lets a claim skip the requirements check with one cheap indexed query.
+    qualification_requirements = models.JSONField(default=list, blank=True)
+    has_requirements = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workteam"], condition=Q(has_requirements=True, is_active=True),
+                         name="batch_with_requirements"),
+        ]
 
 
 class Task(models.Model):
@@ -89,6 +99,8 @@ class Task(models.Model):
             models.Index(fields=["workteam"], condition=Q(status="open"), name="task_open_by_workteam"),
             models.Index(fields=["requester", "id"], name="task_by_requester"),
             models.Index(fields=["batch", "id"], name="task_by_batch"),
+            # "Has this batch open work?" (which batches with requirements a claim must check)
+            models.Index(fields=["batch"], condition=Q(status="open"), name="task_open_by_batch"),
         ]
 
 

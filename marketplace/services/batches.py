@@ -24,15 +24,18 @@ CLOSABLE = (Task.Status.OPEN, Task.Status.FULL)
 
 
 def batch_open(
-    *, requester: Organization, workteam: Workteam, auto_approval_delay_seconds: int, is_sealed: bool = False
+    *, requester: Organization, workteam: Workteam, auto_approval_delay_seconds: int, is_sealed: bool = False,
+    qualification_requirements: list[dict] | None = None,
 ) -> Batch:
     """A new, empty batch. The caller has checked that ``workteam`` is one the requester may
-    target (``access_targetable_workteam``). A sealed batch takes no tasks from the tasks API:
+    target (``access_targetable_workteam``) and resolved the ``qualification_requirements``
+    (``requirements.requirements_resolve``). A sealed batch takes no tasks from the tasks API:
     the service that opened it (a labeling job) adds them all."""
     RequesterDispatchState.objects.get_or_create(requester=requester)
     return Batch.objects.create(
         requester=requester, workteam=workteam, auto_approval_delay_seconds=auto_approval_delay_seconds,
-        is_sealed=is_sealed,
+        is_sealed=is_sealed, qualification_requirements=qualification_requirements or [],
+        has_requirements=bool(qualification_requirements),
     )
 
 

@@ -24,7 +24,9 @@ from django.utils import timezone
 
 from ..errors import Conflict
 from ..models import Assignment, RequesterDispatchState, Task, Worker, WorkteamMembership
+from .blocks import requesters_blocking
 from .expiry import assignments_expire
+from .requirements import batches_failing_requirements
 from .tasks import STATUS_AFTER_CLAIM
 
 CANDIDATE_REQUESTERS_PER_CLAIM = 50
@@ -39,11 +41,21 @@ def eligible_workteam_ids(worker: Worker) -> list[int]:
 
 def eligible_tasks(*, worker: Worker, workteam_ids: list[int], now: datetime) -> QuerySet[Task]:
     """The one eligibility rule: open, unexpired tasks of the worker's workteams that it has
-    never held. Later rules (qualifications, blocks, vendor capacity) narrow this queryset."""
+    never held, of requesters not blocking it, in batches whose qualification requirements it
+    meets. Blocks and failed requirements are read first (one indexed query each when there are
+    none) and excluded by id lists, so the claim's plan over ``task_open_queue`` is unchanged.
+    Later rules (vendor capacity) narrow this queryset."""
     held_before = Assignment.objects.filter(task=OuterRef("pk"), worker=worker)
-    return Task.objects.filter(
+    eligible = Task.objects.filter(
         status=Task.Status.OPEN, workteam_id__in=workteam_ids, expires_at__gt=now
     ).exclude(Exists(held_before))
+    blocking = requesters_blocking(worker)
+    if blocking:
+        eligible = eligible.exclude(requester_id__in=blocking)
+    failing = batches_failing_requirements(worker=worker, workteam_ids=workteam_ids, now=now)
+    if failing:
+        eligible = eligible.exclude(batch_id__in=failing)
+    return eligible
 
 
 def _requesters_in_fair_order(eligible: QuerySet[Task]) -> list[int]:

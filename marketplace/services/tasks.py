@@ -19,6 +19,7 @@ from ..models.tasks import MAX_SLOTS_PER_TASK
 from ..realtime.hints import hint_work_available
 from ..task_types import check_answer
 from ..validation import FieldErrors, int_in_range, required_amount_micros, text_field
+from .requirements import parse_requirements, requirements_resolve
 
 MAX_TASKS_PER_CALL = 1000
 ASSIGNMENT_DURATION_RANGE = (30, 7 * 86400)
@@ -28,7 +29,7 @@ PRIORITY_RANGE = (0, 100)
 TASK_FIELDS = {
     "title", "description", "task_type", "input", "answer_schema", "labels", "instructions",
     "slots", "reward", "assignment_duration_seconds", "lifetime_seconds",
-    "auto_approval_delay_seconds", "priority", "workteam_id", "batch_id",
+    "auto_approval_delay_seconds", "priority", "workteam_id", "batch_id", "qualification_requirements",
 }
 
 
@@ -51,6 +52,8 @@ class TaskSpec:
     priority: int
     workteam_id: int | None
     auto_approval_delay_seconds: int | None
+    # Batch-level too (``requirements.parse_requirements``); ``None``: the batch's, or none.
+    qualification_requirements: list[dict] | None = None
 
 
 def _local_refs(node: object) -> list[str]:
@@ -131,13 +134,14 @@ def parse_task_spec(data: object, *, prefix: str = "") -> TaskSpec:
     batch_id = data.get("batch_id")
     if batch_id is not None and (isinstance(batch_id, bool) or not isinstance(batch_id, int)):
         errors.add("batch_id", "must be an integer")
+    requirements = parse_requirements(data, errors)
     errors.raise_if_any()
     return TaskSpec(
         title=title, description=description, task_type=task_type, input=task_input,
         answer_schema=answer_schema, labels=labels, instructions=instructions, slots=slots or 1,
         reward_micros=reward_micros, assignment_duration_seconds=duration or 0,
         lifetime_seconds=lifetime or 0, priority=priority or 0, workteam_id=workteam_id,
-        auto_approval_delay_seconds=delay,
+        auto_approval_delay_seconds=delay, qualification_requirements=requirements,
     )
 
 
@@ -206,15 +210,21 @@ def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: obje
             _batch_value(specs, "workteam_id", default=batch.workteam_id, named_batch=True)
             _batch_value(specs, "auto_approval_delay_seconds", default=batch.auto_approval_delay_seconds,
                          named_batch=True)
+            _batch_value(specs, "qualification_requirements", default=batch.qualification_requirements,
+                         named_batch=True)
         else:
             workteam_id = _batch_value(specs, "workteam_id", default=public_workforce().pk, named_batch=False)
             delay = _batch_value(specs, "auto_approval_delay_seconds",
                                  default=settings.GROUNDWORK["AUTO_APPROVAL_DELAY_SECONDS"], named_batch=False)
+            requirements = _batch_value(specs, "qualification_requirements", default=[], named_batch=False)
             try:
                 workteam = access_targetable_workteam(requester, workteam_id)
             except NotFound:
                 raise InvalidInput.for_field("workteam_id", "no such workteam") from None
-            batch = batch_open(requester=requester, workteam=workteam, auto_approval_delay_seconds=delay)
+            requirements = requirements_resolve(requester=requester, requirements=requirements,
+                                                prefix="0." if len(specs) > 1 else "")
+            batch = batch_open(requester=requester, workteam=workteam, auto_approval_delay_seconds=delay,
+                               qualification_requirements=requirements)
         created = batch_tasks_create(batch=batch, specs=specs)
     return created
 
