@@ -2,7 +2,21 @@
 
 from django.contrib import admin
 
-from .models import ApiKey, Assignment, Batch, Invitation, Membership, Organization, Task, Worker, Workteam
+from .models import (
+    ApiKey,
+    Assignment,
+    Batch,
+    Invitation,
+    Membership,
+    Organization,
+    QualificationGrant,
+    QualificationTestAttempt,
+    QualificationType,
+    Task,
+    Worker,
+    WorkerBlock,
+    Workteam,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -39,7 +53,7 @@ class ApiKeyAdmin(ReadOnlyAdmin):
 
 @admin.register(Worker)
 class WorkerAdmin(admin.ModelAdmin):
-    list_display = ["id", "username", "is_active", "created_at"]
+    list_display = ["id", "username", "locale", "is_active", "created_at"]
     search_fields = ["username"]
     exclude = ["token_hash"]
     readonly_fields = ["token_prefix", "token_rotated_at"]
@@ -74,3 +88,24 @@ class TaskAdmin(ReadOnlyAdmin):
 class AssignmentAdmin(ReadOnlyAdmin):
     list_display = ["id", "task", "worker", "status", "accepted_at", "deadline", "submitted_at"]
     list_filter = ["status"]
+
+
+@admin.register(QualificationType)
+class QualificationTypeAdmin(ReadOnlyAdmin):
+    list_display = ["id", "name", "owner", "system_key", "grant_method", "is_active", "created_at"]
+    list_filter = ["grant_method", "is_active"]
+
+
+@admin.register(QualificationGrant)
+class QualificationGrantAdmin(ReadOnlyAdmin):
+    list_display = ["id", "qualification_type", "worker", "value", "source", "updated_at"]
+
+
+@admin.register(QualificationTestAttempt)
+class QualificationTestAttemptAdmin(ReadOnlyAdmin):
+    list_display = ["id", "qualification_type", "worker", "score", "passed", "submitted_at"]
+
+
+@admin.register(WorkerBlock)
+class WorkerBlockAdmin(ReadOnlyAdmin):
+    list_display = ["id", "requester", "worker", "reason", "created_at"]
