@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ..locales import parse_locale
 from ..models import Batch, Organization, QualificationType, Task, Worker
@@ -129,6 +129,15 @@ def requirements_met(requirements: list[dict], values: dict) -> bool:
     return all(compare(values.get(r["qualification_type_id"]), r["comparator"], r["values"]) for r in requirements)
 
 
+def restricted_batches(*, workteam_ids: list[int], now: datetime) -> QuerySet[Batch]:
+    """Active batches with requirements and open work in these workteams. Walks the partial
+    index ``batch_with_requirements`` (empty when nobody uses requirements), then checks open
+    work through ``task_open_by_batch``; the plan is pinned by a test on PostgreSQL."""
+    open_work = Task.objects.filter(batch=OuterRef("pk"), status=Task.Status.OPEN, expires_at__gt=now)
+    return Batch.objects.filter(has_requirements=True, is_active=True, workteam_id__in=workteam_ids).filter(
+        Exists(open_work))
+
+
 def batches_failing_requirements(*, worker: Worker, workteam_ids: list[int], now: datetime) -> list[int]:
     """Ids of the active batches with requirements and open work in these workteams whose
     requirements the worker does not meet (the claim excludes them).
@@ -137,11 +146,7 @@ def batches_failing_requirements(*, worker: Worker, workteam_ids: list[int], now
     workteams has requirements; otherwise the worker's values are read and the requirements
     evaluated here, in Python (auto-granted types record their grants as a side effect).
     """
-    open_work = Task.objects.filter(batch=OuterRef("pk"), status=Task.Status.OPEN, expires_at__gt=now)
-    rows = list(
-        Batch.objects.filter(has_requirements=True, is_active=True, workteam_id__in=workteam_ids)
-        .filter(Exists(open_work)).values_list("pk", "qualification_requirements")
-    )
+    rows = list(restricted_batches(workteam_ids=workteam_ids, now=now).values_list("pk", "qualification_requirements"))
     if not rows:
         return []
     type_ids = {r["qualification_type_id"] for _, requirements in rows for r in requirements}
