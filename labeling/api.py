@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from marketplace.api.base import RequesterAPIView
 from marketplace.api.pagination import paginated_response
+from marketplace.api.qualification_serializers import QualificationRequirementSerializer
 from marketplace.api.serializers import MoneyField
 from marketplace.errors import InvalidInput
 from marketplace.models import Batch
@@ -32,6 +33,7 @@ class LabelingJobSerializer(serializers.ModelSerializer):
     reward = MoneyField(source="reward_micros")
     label_counters = serializers.SerializerMethodField()
     stopping_conditions = serializers.SerializerMethodField()
+    qualification_requirements = QualificationRequirementSerializer(many=True)
 
     class Meta:
         model = LabelingJob
@@ -42,7 +44,8 @@ class LabelingJobSerializer(serializers.ModelSerializer):
             "description", "instructions", "workteam_id", "workers_per_object", "min_workers_per_object",
             "max_workers_per_object", "target_confidence", "task_time_limit_seconds",
             "task_availability_lifetime_seconds", "auto_approval_delay_seconds", "priority", "reward",
-            "stopping_conditions", "quality_rules", "auto_approval_policy", "created_at", "ended_at",
+            "stopping_conditions", "quality_rules", "auto_approval_policy", "qualification_requirements",
+            "created_at", "ended_at",
         ]
 
     @staticmethod
@@ -90,6 +93,9 @@ class LabelingJobCreateSerializer(serializers.Serializer):
     worker_visible_keys = serializers.ListField(child=serializers.CharField(), required=False)
     quality_rules = serializers.DictField(required=False, help_text="see docs/quality.md")
     auto_approval_policy = serializers.ChoiceField(choices=Batch.AutoApprovalPolicy.choices, required=False)
+    qualification_requirements = QualificationRequirementSerializer(
+        many=True, required=False, help_text="who may take the job's tasks (docs/qualifications.md)"
+    )
 
 
 class LabelingJobsView(RequesterAPIView):

@@ -70,6 +70,8 @@ class LabelingJob(models.Model):
     # The batch's quality control (marketplace.services.quality), given to it at ingestion.
     quality_rules = models.JSONField(default=dict, blank=True)
     auto_approval_policy = models.CharField(max_length=32, default="approve_all")
+    # Resolved at creation (marketplace.services.requirements); the job's batch carries them.
+    qualification_requirements = models.JSONField(default=list, blank=True)
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.INITIALIZING)
     failure_reason = models.TextField(blank=True)

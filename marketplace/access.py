@@ -10,7 +10,18 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .errors import NotFound
-from .models import ApiKey, Assignment, Batch, Invitation, Organization, Task, Worker, Workteam
+from .models import (
+    ApiKey,
+    Assignment,
+    Batch,
+    Invitation,
+    Organization,
+    QualificationType,
+    Task,
+    Worker,
+    WorkerBlock,
+    Workteam,
+)
 
 
 def get_or_not_found(queryset: QuerySet, pk: object, noun: str, *, lock: bool):
@@ -89,3 +100,22 @@ def access_worker_of_requester(requester: Organization, worker_id: object) -> Wo
     the requester may read); any other worker is ``NotFound``."""
     did_work = Assignment.objects.filter(worker=OuterRef("pk"), task__requester=requester)
     return get_or_not_found(Worker.objects.filter(Exists(did_work)), worker_id, "worker", lock=False)
+def access_qualification_type(requester: Organization, qualification_type_id: object) -> QualificationType:
+    """One of the requester's own types (deactivated ones too) or a system type."""
+    queryset = QualificationType.objects.filter(Q(owner=requester) | Q(owner__isnull=True))
+    return get_or_not_found(queryset, qualification_type_id, "qualification type", lock=False)
+
+
+def access_qualification_test(worker: Worker, qualification_type_id: object) -> QualificationType:
+    """An active test type the worker may take (its requester is active and does not block it)."""
+    from .services.qualification_tests import available_tests
+
+    return get_or_not_found(available_tests(worker), qualification_type_id, "qualification test", lock=False)
+
+
+def access_worker_block(requester: Organization, worker_id: object) -> WorkerBlock:
+    """The requester's block on this worker (looked up by worker id)."""
+    try:
+        return WorkerBlock.objects.get(requester=requester, worker_id=int(worker_id))
+    except (ValueError, TypeError, WorkerBlock.DoesNotExist):
+        raise NotFound(f"no block on worker {worker_id}") from None

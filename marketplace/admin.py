@@ -20,8 +20,12 @@ from .models import (
     Membership,
     Organization,
     Payout,
+    QualificationGrant,
+    QualificationTestAttempt,
+    QualificationType,
     Task,
     Worker,
+    WorkerBlock,
     Workteam,
 )
 from .money import format_micros, parse_amount_micros
@@ -115,7 +119,7 @@ class ApiKeyAdmin(ReadOnlyAdmin):
 
 @admin.register(Worker)
 class WorkerAdmin(admin.ModelAdmin):
-    list_display = ["id", "username", "is_active", "created_at"]
+    list_display = ["id", "username", "locale", "is_active", "created_at"]
     search_fields = ["username"]
     exclude = ["token_hash"]
     readonly_fields = ["token_prefix", "token_rotated_at"]
@@ -217,3 +221,22 @@ class PayoutAdmin(ReadOnlyAdmin):
                 step(payout)
             except DomainError as exc:
                 self.message_user(request, f"payout {payout.pk}: {exc.message}", messages.ERROR)
+@admin.register(QualificationType)
+class QualificationTypeAdmin(ReadOnlyAdmin):
+    list_display = ["id", "name", "owner", "system_key", "grant_method", "is_active", "created_at"]
+    list_filter = ["grant_method", "is_active"]
+
+
+@admin.register(QualificationGrant)
+class QualificationGrantAdmin(ReadOnlyAdmin):
+    list_display = ["id", "qualification_type", "worker", "value", "source", "updated_at"]
+
+
+@admin.register(QualificationTestAttempt)
+class QualificationTestAttemptAdmin(ReadOnlyAdmin):
+    list_display = ["id", "qualification_type", "worker", "score", "passed", "submitted_at"]
+
+
+@admin.register(WorkerBlock)
+class WorkerBlockAdmin(ReadOnlyAdmin):
+    list_display = ["id", "requester", "worker", "reason", "created_at"]

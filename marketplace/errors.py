@@ -73,6 +73,12 @@ ERROR_CODES = {
     "too_many_live_assignments": "The worker already holds the maximum number of live assignments (409).",
     "already_member": "The worker is already a member of the workteam (409).",
     "invitation_not_pending": "The invitation was already accepted or revoked (409).",
+    "qualification_not_grantable": "The qualification type is granted automatically from reputation; it cannot be "
+    "granted or revoked by hand (409).",
+    "qualification_type_inactive": "The qualification type is deactivated and can no longer be granted (409).",
+    "qualification_already_held": "You already hold this qualification; its test cannot be taken again (409).",
+    "qualification_retry_too_soon": "The qualification test's retry delay since your last attempt has not passed; "
+    "the message says when you may retry (409).",
     "idempotency_key_reused": "The Idempotency-Key was used before with a different body (422).",
     "rate_limited": "Too many requests; retry after `Retry-After` seconds (429).",
     "too_large": "The request body is larger than the limit (413).",

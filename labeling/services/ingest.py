@@ -200,7 +200,8 @@ def _create_work(job: LabelingJob, task_type: TaskType, checker: _LineChecker, g
     schema = task_type.answer_schema(job.label_categories)
     batch = batch_open(requester=job.requester, workteam=job.workteam,
                        auto_approval_delay_seconds=job.auto_approval_delay_seconds, is_sealed=True,
-                       quality_rules=job.quality_rules, auto_approval_policy=job.auto_approval_policy)
+                       quality_rules=job.quality_rules, auto_approval_policy=job.auto_approval_policy,
+                       qualification_requirements=job.qualification_requirements)
     objects = (checker.check(n, line, gold=False, what="input manifest")
                for n, line in _lines(job, job.input_manifest_uri, "input_manifest_uri"))
     created = 0

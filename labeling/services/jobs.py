@@ -16,6 +16,7 @@ from marketplace.models import Organization
 from marketplace.models.tasks import MAX_SLOTS_PER_TASK
 from marketplace.services import quality
 from marketplace.services.batches import batch_stop
+from marketplace.services.requirements import parse_requirements, requirements_resolve
 from marketplace.services.tasks import ASSIGNMENT_DURATION_RANGE, AUTO_APPROVAL_DELAY_RANGE, LIFETIME_RANGE
 from marketplace.services.workteams import public_workforce
 from marketplace.validation import FieldErrors, int_in_range, required_amount_micros, text_field
@@ -35,6 +36,7 @@ JOB_FIELDS = {
     "task_time_limit_seconds", "task_availability_lifetime_seconds", "reward", "target_confidence",
     "min_workers_per_object", "max_workers_per_object", "stopping_conditions", "gold_manifest_uri",
     "worker_visible_keys", "auto_approval_delay_seconds", "priority", "quality_rules", "auto_approval_policy",
+    "qualification_requirements",
 }
 STOPPING_FIELDS = {"max_human_labeled_objects", "max_percentage_labeled"}
 DEFAULT_WORKERS_PER_OBJECT = 3
@@ -204,6 +206,7 @@ def parse_job_spec(data: object) -> JobSpec:
         # Passed to the job's batch at ingestion (marketplace.services.quality).
         "quality_rules": quality.parse_quality_rules(data, errors) or {},
         "auto_approval_policy": quality.parse_auto_approval_policy(data, errors) or "approve_all",
+        "qualification_requirements": parse_requirements(data, errors) or [],
     }
     errors.raise_if_any()
     return JobSpec(fields=fields, workteam_id=workteam_id, label_category_config_uri=config_uri,
@@ -228,6 +231,8 @@ def job_create(*, requester: Organization, spec: JobSpec) -> LabelingJob:
         workteam = access_targetable_workteam(requester, workteam_id)
     except NotFound:
         raise InvalidInput.for_field("workteam_id", "no such workteam") from None
+    fields = {**fields, "qualification_requirements": requirements_resolve(
+        requester=requester, requirements=fields["qualification_requirements"])}
     try:
         with transaction.atomic():
             job = LabelingJob.objects.create(

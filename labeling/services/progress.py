@@ -17,7 +17,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from marketplace.models import Assignment, Task
-from marketplace.services.batches import batch_progress, batch_stop, tasks_add_slot, tasks_close_early
+from marketplace.services.batches import (
+    batch_finish,
+    batch_progress,
+    batch_stop,
+    tasks_add_slot,
+    tasks_close_early,
+)
 from marketplace.services.ledger import InsufficientBalance
 from marketplace.services.quality import batch_excluded_worker_ids
 from marketplace.services.reputation import reputation_record_estimates
@@ -251,7 +257,18 @@ def _end(job: LabelingJob) -> str:
         if failure.is_transient:
             raise
         fields.update(status=LabelingJob.Status.FAILED, failure_reason=failure.reason)
-    LabelingJob.objects.filter(
-        pk=job.pk, status__in=[LabelingJob.Status.IN_PROGRESS, LabelingJob.Status.STOPPING]
-    ).update(updated_at=fields["ended_at"], **fields)
+    with transaction.atomic():
+        ended = LabelingJob.objects.filter(
+            pk=job.pk, status__in=[LabelingJob.Status.IN_PROGRESS, LabelingJob.Status.STOPPING]
+        ).update(updated_at=fields["ended_at"], **fields)
+        if ended:
+            job_release_batch(job)
     return fields["status"]
+
+
+def job_release_batch(job: LabelingJob) -> None:
+    """An ended job takes no more answers: stop whatever of its batch is still open and give
+    back every reserve but what live and unreviewed work still needs (it is settled as usual)."""
+    if job.batch_id:
+        batch_stop(batch=job.batch)
+        batch_finish(batch=job.batch)

@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from ..models import LabelingJob
 from .ingest import job_ingest
 from .output import OutputFailed
-from .progress import job_advance
+from .progress import job_advance, job_release_batch
 
 logger = logging.getLogger(__name__)
 # Consecutive failed passes (about a minute of sweeps) before a job is failed.
@@ -57,6 +58,10 @@ def _count_error(job_id: int, reason: str) -> bool:
     ``reason`` (its data stays) instead of being retried for ever. Returns whether it did."""
     LabelingJob.objects.filter(pk=job_id).update(background_errors=F("background_errors") + 1)
     now = timezone.now()
-    return bool(LabelingJob.objects.filter(
-        pk=job_id, status__in=LabelingJob.ACTIVE_STATUSES, background_errors__gte=MAX_BACKGROUND_ERRORS
-    ).update(status=LabelingJob.Status.FAILED, ended_at=now, updated_at=now, failure_reason=reason))
+    with transaction.atomic():
+        failed = LabelingJob.objects.filter(
+            pk=job_id, status__in=LabelingJob.ACTIVE_STATUSES, background_errors__gte=MAX_BACKGROUND_ERRORS
+        ).update(status=LabelingJob.Status.FAILED, ended_at=now, updated_at=now, failure_reason=reason)
+        if failed:
+            job_release_batch(LabelingJob.objects.select_related("batch").get(pk=job_id))
+    return bool(failed)

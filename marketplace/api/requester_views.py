@@ -95,8 +95,9 @@ class TaskSlotsView(RequesterAPIView):
 
 def _render_batch(batch: Batch) -> dict:
     return BatchSerializer({**{f: getattr(batch, f) for f in (
-        "id", "workteam_id", "auto_approval_delay_seconds", "auto_approval_policy", "quality_rules", "created_at",
-        "fee_minimum_micros")}, "fee_rate": str(Decimal(batch.fee_rate_ppm) / 1_000_000),
+        "id", "workteam_id", "auto_approval_delay_seconds", "auto_approval_policy", "quality_rules",
+        "qualification_requirements", "created_at", "fee_minimum_micros")},
+        "fee_rate": str(Decimal(batch.fee_rate_ppm) / 1_000_000),
         **selectors.batch_progress(batch)}).data
 
 

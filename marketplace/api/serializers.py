@@ -8,6 +8,7 @@ from rest_framework import serializers
 from ..models import ApiKey, Assignment, Batch, Invitation, Task, Worker, Workteam
 from ..money import format_micros
 from ..task_types import worker_input
+from .qualification_serializers import QualificationRequirementSerializer
 
 
 @extend_schema_field(serializers.CharField(help_text='USD decimal string, e.g. "0.05"'))
@@ -78,6 +79,9 @@ class TaskCreateSerializer(serializers.Serializer):
                                                                      "(docs/quality.md)")
     auto_approval_policy = serializers.ChoiceField(choices=Batch.AutoApprovalPolicy.choices, required=False,
                                                    help_text="the new batch's; approve_all when left out")
+    qualification_requirements = QualificationRequirementSerializer(
+        many=True, required=False, help_text="batch-level: who may take the batch's tasks (docs/qualifications.md)"
+    )
 
 
 class BatchSerializer(serializers.ModelSerializer):
@@ -87,11 +91,13 @@ class BatchSerializer(serializers.ModelSerializer):
     on_hold = MoneyField(source="on_hold_micros", help_text="reserved in the batch's escrow")
     fee_rate = serializers.CharField(help_text="the platform fee rate fixed at posting, such as \"0.2\"")
     fee_minimum = MoneyField(source="fee_minimum_micros")
+    qualification_requirements = QualificationRequirementSerializer(many=True)
 
     class Meta:
         model = Batch
         fields = ["id", "workteam_id", "auto_approval_delay_seconds", "auto_approval_policy", "quality_rules",
-                  "created_at", "tasks", "assignments", "on_hold", "fee_rate", "fee_minimum"]
+                  "qualification_requirements", "created_at", "tasks", "assignments", "on_hold", "fee_rate",
+                  "fee_minimum"]
 
 
 class WorkteamSerializer(serializers.ModelSerializer):

@@ -1,7 +1,8 @@
 from django.urls import path, register_converter
 
 from . import money_views as m
-from . import quality_views as q
+from . import qualification_views as q
+from . import quality_views as qc
 from . import requester_views as r
 from . import worker_views as w
 
@@ -28,8 +29,8 @@ urlpatterns = [
     path("tasks/<id:task_id>/slots", r.TaskSlotsView.as_view()),
     path("batches", r.BatchesView.as_view()),
     path("batches/<id:batch_id>", r.BatchDetailView.as_view()),
-    path("assignments", q.AssignmentsView.as_view()),
-    path("workers/<id:worker_id>/reputation", q.WorkerReputationView.as_view()),
+    path("assignments", qc.AssignmentsView.as_view()),
+    path("workers/<id:worker_id>/reputation", qc.WorkerReputationView.as_view()),
     path("assignments/<id:assignment_id>/approve", r.AssignmentApproveView.as_view()),
     path("assignments/<id:assignment_id>/reject", r.AssignmentRejectView.as_view()),
     path("workteams", r.WorkteamsView.as_view()),
@@ -45,6 +46,14 @@ urlpatterns = [
     path("bonuses", m.BonusesView.as_view()),
     path("worker/statement", m.WorkerStatementView.as_view()),
     path("worker/payouts", m.WorkerPayoutsView.as_view()),
+    path("qualification-types", q.QualificationTypesView.as_view()),
+    path("qualification-types/<id:qualification_type_id>", q.QualificationTypeDetailView.as_view()),
+    path("qualification-types/<id:qualification_type_id>/deactivate", q.QualificationTypeDeactivateView.as_view()),
+    path("qualification-types/<id:qualification_type_id>/workers", q.QualificationTypeWorkersView.as_view()),
+    path("qualification-types/<id:qualification_type_id>/workers/<id:worker_id>",
+         q.QualificationTypeWorkerView.as_view()),
+    path("worker-blocks", q.WorkerBlocksView.as_view()),
+    path("worker-blocks/<id:worker_id>", q.WorkerBlockView.as_view()),
     path("worker/signup", w.SignupView.as_view()),
     path("worker/token/rotate", w.TokenRotateView.as_view()),
     path("worker/ws-ticket", w.WebsocketTicketView.as_view()),
@@ -55,4 +64,8 @@ urlpatterns = [
     path("worker/me", w.MeView.as_view()),
     path("worker/invitations", w.WorkerInvitationsView.as_view()),
     path("worker/invitations/<id:invitation_id>/accept", w.InvitationAcceptView.as_view()),
+    path("worker/qualification-tests", q.WorkerQualificationTestsView.as_view()),
+    path("worker/qualification-tests/<id:qualification_type_id>", q.WorkerQualificationTestView.as_view()),
+    path("worker/qualification-tests/<id:qualification_type_id>/answers",
+         q.WorkerQualificationTestAnswersView.as_view()),
 ]

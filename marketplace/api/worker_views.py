@@ -25,11 +25,14 @@ from .serializers import (
 class SignupView(AnonymousAPIView):
     secret_response_fields = ("token",)
 
-    @extend_schema(request=inline_serializer("Signup", {"username": serializers.CharField()}),
-                   responses={201: WorkerCredentialsSerializer}, auth=[])
+    @extend_schema(request=inline_serializer("Signup", {
+        "username": serializers.CharField(),
+        "locale": serializers.CharField(required=False, help_text='ISO 3166-1 alpha-2 country code, e.g. "US"'),
+    }), responses={201: WorkerCredentialsSerializer}, auth=[])
     def post(self, request):
         data = request.data if isinstance(request.data, dict) else {}
-        worker, token = workers.worker_create(username=data.get("username"), join_public=True)
+        worker, token = workers.worker_create(username=data.get("username"), join_public=True,
+                                              locale=data.get("locale"))
         return Response({"worker_id": worker.pk, "token": token}, status=201)
 
 
@@ -97,6 +100,7 @@ class WorkerAssignmentsView(WorkerAPIView):
 class MeView(WorkerAPIView):
     @extend_schema(responses=inline_serializer("WorkerMe", {
         "worker_id": serializers.IntegerField(), "username": serializers.CharField(),
+        "locale": serializers.CharField(allow_null=True, help_text="ISO 3166-1 alpha-2, or null"),
         "earnings": serializers.CharField(), "paid_out": serializers.CharField(),
         "reputation": inline_serializer("WorkerMeReputation", {
             **ReputationSerializer().get_fields(),
@@ -110,6 +114,7 @@ class MeView(WorkerAPIView):
         return Response({
             "worker_id": worker.pk,
             "username": worker.username,
+            "locale": worker.locale or None,
             # Earnings not yet paid out (payouts in progress are neither), and what has been paid.
             "earnings": format_micros(ledger.account_balance_micros(ledger.Kind.WORKER_EARNINGS, worker=worker)),
             "paid_out": format_micros(payouts.paid_out_micros(worker=worker)),

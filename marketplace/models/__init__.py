@@ -1,6 +1,7 @@
 from .idempotency import IdempotencyRecord
 from .ledger import LedgerAccount, LedgerEntry, LedgerTransaction, Payout
 from .organizations import ApiKey, Membership, Organization
+from .qualifications import QualificationGrant, QualificationTestAttempt, QualificationType, WorkerBlock
 from .reputation import WorkerBatchEstimate, WorkerBatchQuality, WorkerReputation
 from .tasks import Assignment, Batch, RequesterDispatchState, Task
 from .workers import WebsocketTicket, Worker
@@ -18,6 +19,9 @@ __all__ = [
     "Membership",
     "Organization",
     "Payout",
+    "QualificationGrant",
+    "QualificationTestAttempt",
+    "QualificationType",
     "RequesterDispatchState",
     "Task",
     "WebsocketTicket",
@@ -26,5 +30,6 @@ __all__ = [
     "WorkerBatchEstimate",
     "WorkerBatchQuality",
     "WorkerReputation",
+    "WorkerBlock",
     "WorkteamMembership",
 ]

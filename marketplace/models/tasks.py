@@ -33,7 +33,17 @@ class Batch(models.Model):
     # max(fee_minimum, round_half_up(price × fee_rate)), the rate in parts per million.
     fee_rate_ppm = models.PositiveIntegerField(default=0)
     fee_minimum_micros = models.BigIntegerField(default=0)
+    # [{"qualification_type_id", "comparator", "values"}] (marketplace.services.requirements);
+    # the flag lets a claim skip the requirements check with one cheap indexed query.
+    qualification_requirements = models.JSONField(default=list, blank=True)
+    has_requirements = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workteam"], condition=Q(has_requirements=True, is_active=True),
+                         name="batch_with_requirements"),
+        ]
 
 
 class Task(models.Model):
@@ -113,6 +123,8 @@ class Task(models.Model):
             models.Index(fields=["workteam"], condition=Q(status="open"), name="task_open_by_workteam"),
             models.Index(fields=["requester", "id"], name="task_by_requester"),
             models.Index(fields=["batch", "id"], name="task_by_batch"),
+            # "Has this batch open work?" (which batches with requirements a claim must check)
+            models.Index(fields=["batch"], condition=Q(status="open"), name="task_open_by_batch"),
         ]
 
 

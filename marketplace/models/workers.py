@@ -7,6 +7,8 @@ class Worker(models.Model):
     username = models.CharField(max_length=150, unique=True)
     token_hash = models.CharField(max_length=64, unique=True)
     token_prefix = models.CharField(max_length=16)
+    # ISO 3166-1 alpha-2 ("US"), self-declared at signup; the system ``locale`` qualification.
+    locale = models.CharField(max_length=2, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     token_rotated_at = models.DateTimeField(auto_now_add=True)

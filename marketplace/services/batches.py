@@ -28,9 +28,11 @@ CLOSABLE = (Task.Status.OPEN, Task.Status.FULL)
 def batch_open(
     *, requester: Organization, workteam: Workteam, auto_approval_delay_seconds: int, is_sealed: bool = False,
     quality_rules: dict | None = None, auto_approval_policy: str = Batch.AutoApprovalPolicy.APPROVE_ALL,
+    qualification_requirements: list[dict] | None = None,
 ) -> Batch:
     """A new, empty batch. The caller has checked that ``workteam`` is one the requester may
-    target (``access_targetable_workteam``). A sealed batch takes no tasks from the tasks API:
+    target (``access_targetable_workteam``) and resolved the ``qualification_requirements``
+    (``requirements.requirements_resolve``). A sealed batch takes no tasks from the tasks API:
     the service that opened it (a labeling job) adds them all."""
     RequesterDispatchState.objects.get_or_create(requester=requester)
     fee_rate_ppm, fee_minimum_micros = current_fee_terms()
@@ -38,6 +40,8 @@ def batch_open(
         requester=requester, workteam=workteam, auto_approval_delay_seconds=auto_approval_delay_seconds,
         is_sealed=is_sealed, quality_rules=quality_rules or {}, auto_approval_policy=auto_approval_policy,
         fee_rate_ppm=fee_rate_ppm, fee_minimum_micros=fee_minimum_micros,
+        qualification_requirements=qualification_requirements or [],
+        has_requirements=bool(qualification_requirements),
     )
     escrow_account(batch)
     return batch
@@ -94,7 +98,7 @@ def tasks_close_early(*, batch: Batch, task_ids: Iterable[int]) -> int:
         locked = list(Task.objects.filter(closable).order_by("id").select_for_update(no_key=True)
                       .values_list("pk", flat=True))
         closed = Task.objects.filter(closable, pk__in=locked).update(
-            status=Task.Status.COMPLETE, closed_at=timezone.now()
+            status=Task.Status.COMPLETE, closed_at=timezone.now(), reserve_slots=0
         )
         escrow_sync(task_ids=locked)
     return closed
@@ -121,6 +125,19 @@ def tasks_add_slot(*, batch: Batch, task_ids: Iterable[int], up_to: int) -> list
         escrow_sync(task_ids=grown)
         hint_work_available(workteam_ids=[batch.workteam_id], slots=len(grown))
     return grown
+
+
+def batch_finish(*, batch: Batch) -> int:
+    """The service steering ``batch`` will add no more slots (its labeling job ended): release
+    the growth headroom its tasks kept reserved, leaving only what live and unsettled
+    submitted work needs. Safe to repeat; returns the amount released."""
+    with transaction.atomic():
+        with_headroom = list(
+            Task.objects.filter(batch=batch, reserve_slots__gt=0).order_by("id").select_for_update(no_key=True)
+            .values_list("pk", flat=True)
+        )
+        Task.objects.filter(pk__in=with_headroom).update(reserve_slots=0)
+        return -escrow_sync(task_ids=with_headroom)
 
 
 def batch_stop(*, batch: Batch) -> int:

@@ -24,9 +24,11 @@ from django.utils import timezone
 
 from ..errors import Conflict
 from ..models import Assignment, RequesterDispatchState, Task, Worker, WorkteamMembership
+from .blocks import requesters_blocking
 from .expiry import assignments_expire
 from .quality import batches_excluding
 from .reputation import reputation_count
+from .requirements import batches_failing_requirements
 from .tasks import STATUS_AFTER_CLAIM
 
 CANDIDATE_REQUESTERS_PER_CLAIM = 50
@@ -41,13 +43,24 @@ def eligible_workteam_ids(worker: Worker) -> list[int]:
 
 def eligible_tasks(*, worker: Worker, workteam_ids: list[int], now: datetime) -> QuerySet[Task]:
     """The one eligibility rule: open, unexpired tasks of the worker's workteams that it has
-    never held. Later rules (qualifications, blocks, vendor capacity) narrow this queryset."""
+    never held, of requesters not blocking it, in batches whose qualification requirements it
+    meets and whose quality rules have not stopped it. Blocks, failed requirements and quality
+    stops are read first (one indexed query each when there are
+    none) and excluded by id lists, so the claim's plan over ``task_open_queue`` is unchanged.
+    Later rules (vendor capacity) narrow this queryset."""
     held_before = Assignment.objects.filter(task=OuterRef("pk"), worker=worker)
     eligible = Task.objects.filter(
         status=Task.Status.OPEN, workteam_id__in=workteam_ids, expires_at__gt=now
     ).exclude(Exists(held_before))
-    stopped_batches = batches_excluding(worker)  # quality rules (services.quality); usually none
-    return eligible.exclude(batch_id__in=stopped_batches) if stopped_batches else eligible
+    blocking = requesters_blocking(worker)
+    if blocking:
+        eligible = eligible.exclude(requester_id__in=blocking)
+    failing = batches_failing_requirements(worker=worker, workteam_ids=workteam_ids, now=now)
+    stopped = batches_excluding(worker)  # quality rules (services.quality); usually none
+    excluded = set(failing) | set(stopped)
+    if excluded:
+        eligible = eligible.exclude(batch_id__in=sorted(excluded))
+    return eligible
 
 
 def _requesters_in_fair_order(eligible: QuerySet[Task]) -> list[int]:

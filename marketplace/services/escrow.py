@@ -1,14 +1,17 @@
 """Escrow: the money a batch holds for the assignments it may still have to pay.
 
 Each slot reserve costs the task's price plus its fee. A task holds ``escrow_slots`` reserves,
-and after every change of its state it must hold exactly
+and after every change of its state it must hold exactly ``cap - slots_settled``, where ``cap`` is
 
-    needed = (max(reserve_slots, slots) if the task is open or full else slots_used) - slots_settled
+    open, full:        max(reserve_slots, slots)
+    complete:          max(reserve_slots, slots_used)
+    expired, stopped:  slots_used
 
-that is: while the task can still be filled, one reserve per slot that can still be paid
-(``reserve_slots`` is the worst case it was posted for, more than ``slots`` when dynamic
-redundancy may add slots); once it cannot (complete, expired, stopped), one per assignment that
-is live or submitted and not yet settled. ``escrow_sync`` restores that after any change, posting
+``reserve_slots`` is the worst case the task was posted for: more than ``slots`` when dynamic
+redundancy may still add slots to it (a labeling job keeps that headroom reserved, even while
+the task is complete, until it ends: ``batch_finish``). Closing a task early drops the headroom
+(``reserve_slots`` = 0), so a task that can no longer be filled holds one reserve per assignment
+that is live or submitted and not yet settled. ``escrow_sync`` restores that after any change, posting
 a reserve (which may be refused with 402) or a release; approving spends one reserve
 (``assignment_pay``). Every caller runs these inside the transaction that changed the task,
 holding the task rows, so the counters and the money move together or not at all.
@@ -67,7 +70,12 @@ def escrow_sync(*, task_ids: Iterable[int]) -> int:
     )
     changes: dict[int, list[tuple[int, int, int]]] = defaultdict(list)  # batch → (task, needed, delta micros)
     for task_id, batch_id, status, slots, used, settled, reserve, held, reward, fee in rows:
-        cap = max(reserve, slots) if status in FILLABLE else used
+        if status in FILLABLE:
+            cap = max(reserve, slots)
+        elif status == Task.Status.COMPLETE:
+            cap = max(reserve, used)
+        else:
+            cap = used
         needed = max(0, cap - settled)
         if needed != held:
             changes[batch_id].append((task_id, needed, (needed - held) * (reward + fee)))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from django.conf import settings
@@ -59,8 +59,9 @@ class CsvPayoutExporter:
 
 
 def csv_safe(value: object) -> object:
-    """A cell a spreadsheet will not run: text starting like a formula gets a leading quote."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """A cell a spreadsheet will not run: text starting like a formula (after any spaces) gets a
+    leading quote."""
+    if isinstance(value, str) and (value[:1] in ("\t", "\r") or value.lstrip()[:1] in ("=", "+", "-", "@")):
         return "'" + value
     return value
 
@@ -133,10 +134,14 @@ def payout_cancel(*, payout_id: object, note: str = "") -> Payout:
                  source=None, target=None, cancelled_at=timezone.now(), note=note[:1000])
 
 
-def payouts_export(*, exporter: PayoutExporter | None = None) -> tuple[list[Payout], str]:
-    """Hand every approved payout not exported yet to ``exporter`` (CSV by default) and stamp
-    them exported; returns them and what the exporter returned. Payouts stay ``approved``
-    until an operator marks them paid."""
+def payouts_export(
+    *, deliver: Callable[[str], None], exporter: PayoutExporter | None = None
+) -> tuple[list[Payout], str]:
+    """Hand every approved payout not exported yet to ``exporter`` (CSV by default), pass what
+    it returns to ``deliver`` (write the file, upload it) and stamp them exported, all in one
+    transaction: when ``deliver`` raises, nothing is stamped and the next export includes them
+    again. Returns the payouts and the export. Payouts stay ``approved`` until an operator
+    marks them paid."""
     exporter = exporter or CsvPayoutExporter()
     with transaction.atomic():
         payouts = list(
@@ -144,6 +149,7 @@ def payouts_export(*, exporter: PayoutExporter | None = None) -> tuple[list[Payo
             .filter(status=Payout.Status.APPROVED, exported_at__isnull=True).order_by("id")
         )
         exported = exporter.export(payouts)
+        deliver(exported)
         Payout.objects.filter(pk__in=[p.pk for p in payouts]).update(exported_at=timezone.now())
     return payouts, exported
 

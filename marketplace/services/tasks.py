@@ -21,6 +21,7 @@ from ..task_types import check_answer
 from ..validation import FieldErrors, int_in_range, required_amount_micros, text_field
 from . import quality
 from .escrow import escrow_sync
+from .requirements import parse_requirements, requirements_resolve
 
 MAX_TASKS_PER_CALL = 1000
 ASSIGNMENT_DURATION_RANGE = (30, 7 * 86400)
@@ -31,7 +32,7 @@ TASK_FIELDS = {
     "title", "description", "task_type", "input", "answer_schema", "labels", "instructions",
     "slots", "reward", "assignment_duration_seconds", "lifetime_seconds",
     "auto_approval_delay_seconds", "priority", "workteam_id", "batch_id",
-    "gold_answer", "quality_rules", "auto_approval_policy",
+    "gold_answer", "quality_rules", "auto_approval_policy", "qualification_requirements",
 }
 
 
@@ -61,6 +62,8 @@ class TaskSpec:
     gold_answer: dict | None = None
     quality_rules: dict | None = None
     auto_approval_policy: str | None = None
+    # Batch-level too (``requirements.parse_requirements``); ``None``: the batch's, or none.
+    qualification_requirements: list[dict] | None = None
 
 
 def _local_refs(node: object) -> list[str]:
@@ -147,6 +150,7 @@ def parse_task_spec(data: object, *, prefix: str = "") -> TaskSpec:
     gold_answer = quality.parse_gold_answer(data, errors, probe=probe) if usable else None
     quality_rules = quality.parse_quality_rules(data, errors)
     policy = quality.parse_auto_approval_policy(data, errors)
+    requirements = parse_requirements(data, errors)
     errors.raise_if_any()
     return TaskSpec(
         title=title, description=description, task_type=task_type, input=task_input,
@@ -154,7 +158,7 @@ def parse_task_spec(data: object, *, prefix: str = "") -> TaskSpec:
         reward_micros=reward_micros, assignment_duration_seconds=duration or 0,
         lifetime_seconds=lifetime or 0, priority=priority or 0, workteam_id=workteam_id,
         auto_approval_delay_seconds=delay, gold_answer=gold_answer, quality_rules=quality_rules,
-        auto_approval_policy=policy,
+        auto_approval_policy=policy, qualification_requirements=requirements,
     )
 
 
@@ -206,8 +210,10 @@ def _batch_value(specs: list[TaskSpec], field: str, *, default: object, named_ba
 def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: object = None) -> list[Task]:
     """Create the tasks, all or nothing and in order, in the named batch or in a new one.
 
-    A new batch takes the call's ``workteam_id`` (the public workforce when left out) and
-    ``auto_approval_delay_seconds`` (the default when left out); every task must agree.
+    A new batch takes the call's ``workteam_id`` (the public workforce when left out),
+    ``auto_approval_delay_seconds`` (the default when left out), ``quality_rules``,
+    ``auto_approval_policy`` and ``qualification_requirements``; every task must agree. The
+    work's worst case is reserved in escrow, or ``InsufficientBalance`` (402) and nothing is made.
     """
     from .batches import batch_open, batch_tasks_create
     from .workteams import public_workforce
@@ -225,19 +231,25 @@ def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: obje
                          named_batch=True)
             _batch_value(specs, "quality_rules", default=batch.quality_rules, named_batch=True)
             _batch_value(specs, "auto_approval_policy", default=batch.auto_approval_policy, named_batch=True)
+            _batch_value(specs, "qualification_requirements", default=batch.qualification_requirements,
+                         named_batch=True)
         else:
             workteam_id = _batch_value(specs, "workteam_id", default=public_workforce().pk, named_batch=False)
             delay = _batch_value(specs, "auto_approval_delay_seconds",
                                  default=settings.GROUNDWORK["AUTO_APPROVAL_DELAY_SECONDS"], named_batch=False)
+            requirements = _batch_value(specs, "qualification_requirements", default=[], named_batch=False)
             try:
                 workteam = access_targetable_workteam(requester, workteam_id)
             except NotFound:
                 raise InvalidInput.for_field("workteam_id", "no such workteam") from None
+            requirements = requirements_resolve(requester=requester, requirements=requirements,
+                                                prefix="0." if len(specs) > 1 else "")
             batch = batch_open(
                 requester=requester, workteam=workteam, auto_approval_delay_seconds=delay,
                 quality_rules=_batch_value(specs, "quality_rules", default={}, named_batch=False),
                 auto_approval_policy=_batch_value(specs, "auto_approval_policy", default="approve_all",
                                                   named_batch=False),
+                qualification_requirements=requirements,
             )
         created = batch_tasks_create(batch=batch, specs=specs)
     return created
@@ -291,8 +303,9 @@ def task_add_slots(*, task: Task, add: int) -> Task:
 
 def _close(task: Task, *, to_status: str, now: datetime) -> Task:
     with transaction.atomic():
+        # Closing drops the task's growth headroom too: it will not be filled any further.
         updated = Task.objects.filter(pk=task.pk, status__in=[Task.Status.OPEN, Task.Status.FULL]).update(
-            status=to_status, closed_at=now
+            status=to_status, closed_at=now, reserve_slots=0
         )
         escrow_sync(task_ids=[task.pk])  # slots that can no longer be filled give their reserve back
         task.refresh_from_db()

@@ -11,27 +11,34 @@ from django.utils import timezone
 
 from ..credentials import WORKER_TOKEN_PREFIX, WS_TICKET_PREFIX, display_prefix, hash_secret, new_secret
 from ..errors import InvalidInput
+from ..locales import parse_locale
 from ..models import WebsocketTicket, Worker, Workteam
 from .workteams import public_workforce, workteam_add_member
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@+-]{3,150}$")
 
 
-def worker_create(*, username: str, join_public: bool = True, workteams: Iterable[Workteam] = ()) -> tuple[Worker, str]:
+def worker_create(
+    *, username: str, join_public: bool = True, workteams: Iterable[Workteam] = (), locale: object = None
+) -> tuple[Worker, str]:
     """Create a worker and return it with its token (shown once).
 
     ``join_public`` puts it in the public workforce; ``workteams`` adds it to others directly
-    (the operator path; requesters invite instead).
+    (the operator path; requesters invite instead). ``locale`` is an optional ISO 3166-1
+    alpha-2 country code (any case; stored upper-case), the system ``locale`` qualification.
     """
     if not isinstance(username, str) or not USERNAME_PATTERN.match(username):
         raise InvalidInput.for_field(
             "username", "must be 3 to 150 characters: letters, digits and _ . @ + -"
         )
+    code = "" if locale is None else parse_locale(locale)
+    if code is None:
+        raise InvalidInput.for_field("locale", "must be an ISO 3166-1 alpha-2 country code, such as \"US\"")
     token = new_secret(WORKER_TOKEN_PREFIX)
     try:
         with transaction.atomic():
             worker = Worker.objects.create(
-                username=username, token_hash=hash_secret(token), token_prefix=display_prefix(token)
+                username=username, token_hash=hash_secret(token), token_prefix=display_prefix(token), locale=code
             )
             targets = ([public_workforce()] if join_public else []) + list(workteams)
             for workteam in targets:

@@ -44,8 +44,18 @@ class Command(BaseCommand):
         path = Path(output)
         if path.exists():
             raise CommandError(f"{path} exists: choose a new file (exports are never overwritten)")
-        exported, text = payouts.payouts_export()
-        path.write_text(text)
+        # Written under a temporary name inside the export's transaction (a failed write stamps
+        # nothing), and renamed once it committed (a failed commit leaves no file to pay twice).
+        partial = path.with_name(path.name + ".partial")
+        try:
+            exported, _ = payouts.payouts_export(deliver=partial.write_text)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise CommandError(f"cannot write {path}: {exc}; nothing was exported") from None
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        partial.rename(path)
         return {"file": str(path), "payout_ids": [p.pk for p in exported]}
 
     def _mark_paid(self, *, payout_ids, external_reference, **_):

@@ -1,0 +1,300 @@
+"""Qualification types and grants: requester-defined (manual, auto from reputation, by test)
+and system types (approval rate, accuracy, approved count, locale) whose values are live.
+
+A worker's value for a type is one of: a grant row's integer (manual and test types), the
+reputation metric while it passes the type's rule (auto types; the grant row is kept in step
+so it shows in the workers list), or a live system value. No value means the worker fails
+every requirement on that type, ``exists`` included.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..errors import Conflict, Forbidden, InvalidInput
+from ..models import Organization, QualificationGrant, QualificationType, Worker
+from ..validation import FieldErrors, int_in_range, text_field
+from .reputation import worker_reputation_values
+
+Value = int | str | None
+
+INTEGER_RANGE = (-(2**31), 2**31 - 1)
+ORDERED_COMPARATORS = (">=", "<=")
+COMPARATORS = (">=", "<=", "==", "!=", "exists", "in")
+RULE_COMPARATORS = (">=", "<=", "==", "!=")
+REPUTATION_METRICS = ("approval_rate", "accuracy", "approved_count")
+MAX_TEST_QUESTIONS = 50
+RETRY_DELAY_RANGE = (0, 365 * 86400)
+DEFAULT_RETRY_DELAY_SECONDS = 86400
+TYPE_FIELDS = {"name", "description", "auto_grant", "test"}
+AUTO_GRANT_FIELDS = {"metric", "comparator", "threshold"}
+TEST_FIELDS = {"questions", "passing_score", "retry_delay_seconds"}
+
+
+@dataclass(frozen=True)
+class SystemType:
+    name: str
+    description: str
+    value_kind: str
+
+
+SYSTEM_TYPES = {
+    "approval_rate": SystemType(
+        "Approval rate", "Percent (0-100, rounded down) of the worker's settled assignments that were approved; "
+        "no value before the first settled assignment.", QualificationType.ValueKind.INTEGER),
+    "accuracy": SystemType(
+        "Accuracy", "The worker's accuracy as estimated by consolidation, in percent (0-100, rounded down), "
+        "weighted by answers; no value before the first estimate.", QualificationType.ValueKind.INTEGER),
+    "approved_count": SystemType(
+        "Approved assignments", "How many of the worker's assignments were approved.",
+        QualificationType.ValueKind.INTEGER),
+    "locale": SystemType(
+        "Locale", "The worker's country, an ISO 3166-1 alpha-2 code such as \"US\" (declared at sign-up); "
+        "no value when not declared.", QualificationType.ValueKind.LOCALE),
+}
+
+
+def system_qualification_types() -> dict[str, QualificationType]:
+    """The system types by key, created on first use (one query once they exist)."""
+    found = {t.system_key: t for t in QualificationType.objects.filter(system_key__in=SYSTEM_TYPES)}
+    for key, spec in SYSTEM_TYPES.items():
+        if key not in found:
+            found[key], _ = QualificationType.objects.get_or_create(
+                system_key=key, defaults={
+                    "name": spec.name, "description": spec.description, "value_kind": spec.value_kind,
+                    "grant_method": QualificationType.GrantMethod.SYSTEM,
+                },
+            )
+    return found
+
+
+def worker_system_qualification_values(worker: Worker) -> dict[str, Value]:
+    """The worker's live system values: ``approval_rate``, ``accuracy``, ``approved_count``,
+    ``locale`` (``None`` where the worker has no value yet).
+
+    The numbers come from the reputation record (``services.reputation``): ``accuracy`` is its
+    combined score. Percentages are rounded down, so a threshold is never passed by rounding.
+    """
+    values = worker_reputation_values(worker.pk)
+
+    def floor_percent(value: float | None) -> int | None:
+        return None if value is None else math.floor(value + 1e-9)
+
+    return {
+        "approval_rate": floor_percent(values["approval_rate"]),
+        "accuracy": floor_percent(values["accuracy"]),
+        "approved_count": values["approved_count"],
+        "locale": worker.locale or None,
+    }
+
+
+def compare(value: Value, comparator: str, values: list) -> bool:
+    """Whether a worker's ``value`` meets ``comparator`` against ``values`` (no value fails all)."""
+    if value is None:
+        return False
+    if comparator == "exists":
+        return True
+    if comparator == "in":
+        return value in values
+    expected = values[0]
+    if comparator == "==":
+        return value == expected
+    if comparator == "!=":
+        return value != expected
+    if isinstance(value, str) or isinstance(expected, str):
+        return False  # ordered comparators are for integers only (refused at posting)
+    if comparator == ">=":
+        return value >= expected
+    if comparator == "<=":
+        return value <= expected
+    return False
+
+
+def _sync_auto_grant(qualification_type: QualificationType, worker: Worker, value: Value, recorded: Value) -> None:
+    """Keep an auto type's grant row in step with the live metric (written only on change)."""
+    if value == recorded:
+        return
+    grants = QualificationGrant.objects.filter(qualification_type=qualification_type, worker=worker)
+    if value is None:
+        grants.delete()
+    elif recorded is None:
+        try:
+            with transaction.atomic():
+                QualificationGrant.objects.create(qualification_type=qualification_type, worker=worker,
+                                                  value=value, source=QualificationGrant.Source.AUTO)
+        except IntegrityError:  # recorded meanwhile by another evaluation
+            grants.update(value=value, updated_at=timezone.now())
+    else:
+        grants.update(value=value, updated_at=timezone.now())
+
+
+def worker_qualification_values(*, worker: Worker, type_ids: Iterable[int]) -> dict[int, Value]:
+    """The worker's value for each of these types (deactivated ones too: requirements already
+    posted stay enforced), evaluating auto rules and recording their grants."""
+    types = list(QualificationType.objects.filter(pk__in=set(type_ids)))
+    grants = dict(QualificationGrant.objects.filter(worker=worker, qualification_type__in=types)
+                  .values_list("qualification_type_id", "value"))
+    live = {QualificationType.GrantMethod.SYSTEM, QualificationType.GrantMethod.AUTO}
+    system = worker_system_qualification_values(worker) if any(t.grant_method in live for t in types) else {}
+    values: dict[int, Value] = {}
+    for qualification_type in types:
+        if qualification_type.system_key:
+            values[qualification_type.pk] = system.get(qualification_type.system_key)
+        elif qualification_type.grant_method == QualificationType.GrantMethod.AUTO:
+            metric = system.get(qualification_type.auto_metric)
+            held = compare(metric, qualification_type.auto_comparator, [qualification_type.auto_threshold])
+            values[qualification_type.pk] = metric if held else None
+            _sync_auto_grant(qualification_type, worker, values[qualification_type.pk],
+                             grants.get(qualification_type.pk))
+        else:
+            values[qualification_type.pk] = grants.get(qualification_type.pk)
+    return values
+
+
+# --- requester-defined types ----------------------------------------------------------------
+
+
+def _choice(data: dict, field: str, choices: tuple[str, ...], errors: FieldErrors) -> str:
+    value = data.get(field)
+    if value not in choices:
+        errors.add(field, f"must be one of {', '.join(choices)}")
+        return ""
+    return value
+
+
+def _parse_auto_grant(rule: object, errors: FieldErrors) -> dict:
+    if not isinstance(rule, dict):
+        errors.add("auto_grant", "must be an object with metric, comparator and threshold")
+        return {}
+    nested = FieldErrors("auto_grant.")
+    for unknown in sorted(set(rule) - AUTO_GRANT_FIELDS):
+        nested.add(unknown, "is not a known field")
+    metric = _choice(rule, "metric", REPUTATION_METRICS, nested)
+    comparator = _choice(rule, "comparator", RULE_COMPARATORS, nested)
+    if "threshold" not in rule:
+        nested.add("threshold", "is required")
+    threshold = int_in_range(rule, "threshold", None, INTEGER_RANGE, nested)
+    errors.errors.update(nested.errors)
+    return {"auto_metric": metric, "auto_comparator": comparator, "auto_threshold": threshold}
+
+
+def _parse_test(test: object, errors: FieldErrors) -> dict:
+    if not isinstance(test, dict):
+        errors.add("test", "must be an object with questions and passing_score")
+        return {}
+    nested = FieldErrors("test.")
+    for unknown in sorted(set(test) - TEST_FIELDS):
+        nested.add(unknown, "is not a known field")
+    questions = test.get("questions")
+    if not isinstance(questions, list) or not 1 <= len(questions) <= MAX_TEST_QUESTIONS:
+        nested.add("questions", f"must be a list of 1 to {MAX_TEST_QUESTIONS} questions")
+        questions = []
+    for index, question in enumerate(questions):
+        if not isinstance(question, dict):
+            nested.add(f"questions.{index}", "must be an object with input and answer")
+            continue
+        for unknown in sorted(set(question) - {"input", "answer"}):
+            nested.add(f"questions.{index}.{unknown}", "is not a known field")
+        for field in ("input", "answer"):
+            if question.get(field) is None:
+                nested.add(f"questions.{index}.{field}", "is required")
+    if "passing_score" not in test:
+        nested.add("passing_score", "is required")
+    passing_score = int_in_range(test, "passing_score", None, (1, 100), nested)
+    delay = int_in_range(test, "retry_delay_seconds", DEFAULT_RETRY_DELAY_SECONDS, RETRY_DELAY_RANGE, nested)
+    errors.errors.update(nested.errors)
+    return {
+        "test_questions": [{"input": q.get("input"), "answer": q.get("answer")} for q in questions
+                           if isinstance(q, dict)],
+        "test_passing_score": passing_score,
+        "test_retry_delay_seconds": DEFAULT_RETRY_DELAY_SECONDS if delay is None else delay,
+    }
+
+
+def qualification_type_create(*, requester: Organization, data: object) -> QualificationType:
+    """Create a requester-defined type from a request body; ``InvalidInput`` names every bad
+    field. Granted manually unless it carries an ``auto_grant`` rule or a ``test`` (not both)."""
+    if not isinstance(data, dict):
+        raise InvalidInput.for_field("non_field_errors", "the body must be a JSON object")
+    errors = FieldErrors()
+    for unknown in sorted(set(data) - TYPE_FIELDS):
+        errors.add(unknown, "is not a known field")
+    name = text_field(data, "name", errors, required=True, max_length=200)
+    description = text_field(data, "description", errors, required=False, max_length=10_000)
+    fields: dict = {"grant_method": QualificationType.GrantMethod.MANUAL}
+    if data.get("auto_grant") is not None and data.get("test") is not None:
+        errors.add("test", "a type is granted by a test or by an auto_grant rule, not both")
+    elif data.get("auto_grant") is not None:
+        fields = {"grant_method": QualificationType.GrantMethod.AUTO, **_parse_auto_grant(data["auto_grant"], errors)}
+    elif data.get("test") is not None:
+        fields = {"grant_method": QualificationType.GrantMethod.TEST, **_parse_test(data["test"], errors)}
+    errors.raise_if_any()
+    name_taken = InvalidInput.for_field("name", "is already the name of another of your active qualification types")
+    if QualificationType.objects.filter(owner=requester, name=name, is_active=True).exists():
+        raise name_taken
+    try:
+        with transaction.atomic():
+            return QualificationType.objects.create(owner=requester, name=name, description=description, **fields)
+    except IntegrityError:  # created meanwhile under the same name
+        raise name_taken from None
+
+
+def _check_owned(qualification_type: QualificationType, requester: Organization) -> None:
+    if qualification_type.owner_id != requester.pk:
+        raise Forbidden("a system qualification type cannot be changed or granted")
+
+
+def qualification_type_deactivate(
+    *, requester: Organization, qualification_type: QualificationType
+) -> QualificationType:
+    """Deactivate a type (idempotent): it can no longer be granted, taken as a test or named by
+    new requirements; requirements already posted keep being enforced with existing grants."""
+    _check_owned(qualification_type, requester)
+    if qualification_type.is_active:
+        qualification_type.is_active = False
+        qualification_type.deactivated_at = timezone.now()
+        qualification_type.save(update_fields=["is_active", "deactivated_at"])
+    return qualification_type
+
+
+def _check_grantable(qualification_type: QualificationType, requester: Organization, *, granting: bool) -> None:
+    _check_owned(qualification_type, requester)
+    if granting and not qualification_type.is_active:
+        raise Conflict("the qualification type is deactivated", code="qualification_type_inactive")
+    if qualification_type.grant_method == QualificationType.GrantMethod.AUTO:
+        raise Conflict("this type is granted automatically from reputation; it cannot be granted or revoked "
+                       "by hand", code="qualification_not_grantable")
+
+
+def qualification_grant(
+    *, requester: Organization, qualification_type: QualificationType, worker: Worker, value: object = 1
+) -> tuple[QualificationGrant, bool]:
+    """Grant the type to ``worker`` with an integer ``value`` (1 when left out), or update the
+    value of its grant. Returns the grant and whether it was created."""
+    if isinstance(value, bool) or not isinstance(value, int) or not INTEGER_RANGE[0] <= value <= INTEGER_RANGE[1]:
+        raise InvalidInput.for_field("value", "must be an integer (32-bit)")
+    _check_grantable(qualification_type, requester, granting=True)
+    with transaction.atomic():
+        grant, created = QualificationGrant.objects.select_for_update(no_key=True).get_or_create(
+            qualification_type=qualification_type, worker=worker,
+            defaults={"value": value, "source": QualificationGrant.Source.MANUAL},
+        )
+        if not created:
+            grant.value = value
+            grant.source = QualificationGrant.Source.MANUAL
+            grant.save(update_fields=["value", "source", "updated_at"])
+    return grant, created
+
+
+def qualification_revoke(*, requester: Organization, qualification_type: QualificationType, worker_id: int) -> bool:
+    """Take the type away from the worker; returns whether it held it. A test type may then be
+    taken again (the retry delay still counts from the last attempt). Allowed on a deactivated
+    type too, to narrow who meets requirements already posted."""
+    _check_grantable(qualification_type, requester, granting=False)
+    deleted, _ = QualificationGrant.objects.filter(qualification_type=qualification_type, worker_id=worker_id).delete()
+    return bool(deleted)
