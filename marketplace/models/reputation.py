@@ -30,7 +30,6 @@ class WorkerReputation(models.Model):
     """
 
     worker = models.OneToOneField(Worker, primary_key=True, on_delete=models.PROTECT, related_name="reputation")
-    claimed = models.PositiveIntegerField(default=0)
     submitted = models.PositiveIntegerField(default=0)
     approved = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
@@ -52,15 +51,14 @@ class WorkerReputation(models.Model):
 class WorkerBatchQuality(models.Model):
     """One worker's gold record in one batch, and whether the batch's quality rules stopped it.
 
-    Created on the worker's first submission in the batch: ``answers`` counts its submitted
-    answers there, ``gold_answered``/``gold_correct`` its gold checks. Once
+    Created on the worker's first gold answer in the batch (workers who never met gold there have
+    none): ``gold_answered``/``gold_correct`` count its gold checks. Once
     ``excluded_at`` is set the worker is offered none of the batch's tasks again (dispatch's
     eligibility rule) and, with ``exclude_answers``, its answers are left out of consolidation.
     """
 
     worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="batch_quality")
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="worker_quality")
-    answers = models.PositiveIntegerField(default=0)
     gold_answered = models.PositiveIntegerField(default=0)
     gold_correct = models.PositiveIntegerField(default=0)
     excluded_at = models.DateTimeField(null=True, blank=True)

@@ -16,7 +16,7 @@ from ..access import access_assignment_as_requester, access_assignment_as_worker
 from ..errors import Conflict, InvalidInput
 from ..models import Assignment, Organization, Task, Worker
 from ..realtime.hints import hint_work_available
-from .escrow import assignment_pay, assignment_release, escrow_sync
+from .escrow import assignment_pay, assignment_release
 from .expiry import release_slot
 from .quality import QUALITY_FIELDS, auto_approval_outcome, submission_assess, submission_record
 from .reputation import reputation_count
@@ -52,10 +52,11 @@ def assignment_submit(*, worker: Worker, assignment_id: object, answer: object) 
         assignment.auto_approve_at = now + timedelta(seconds=assignment.task.batch.auto_approval_delay_seconds)
         submission_assess(assignment=assignment, now=now)
         assignment.save(update_fields=["status", "answer", "submitted_at", "auto_approve_at", *QUALITY_FIELDS])
+        # No escrow change: a task completes by submission only when every slot is used and
+        # submitted, where its reserve (one per unsettled slot) is what it held already.
         Task.objects.filter(pk=assignment.task_id).update(
             slots_submitted=F("slots_submitted") + 1, status=STATUS_AFTER_SUBMIT
         )
-        escrow_sync(task_ids=[assignment.task_id])  # a task now complete gives back what it no longer needs
         submission_record(assignment=assignment, now=now)
     return assignment
 

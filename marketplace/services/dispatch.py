@@ -23,12 +23,19 @@ from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from ..errors import Conflict
-from ..models import Assignment, RequesterDispatchState, Task, Worker, WorkteamMembership
+from ..models import (
+    Assignment,
+    RequesterDispatchState,
+    Task,
+    Worker,
+    WorkerBatchQuality,
+    WorkerBlock,
+    WorkteamMembership,
+)
 from .blocks import requesters_blocking
 from .expiry import assignments_expire
 from .quality import batches_excluding
-from .reputation import reputation_count
-from .requirements import batches_failing_requirements
+from .requirements import batches_failing_requirements, restricted_batches
 from .tasks import STATUS_AFTER_CLAIM
 
 CANDIDATE_REQUESTERS_PER_CLAIM = 50
@@ -44,20 +51,27 @@ def eligible_workteam_ids(worker: Worker) -> list[int]:
 def eligible_tasks(*, worker: Worker, workteam_ids: list[int], now: datetime) -> QuerySet[Task]:
     """The one eligibility rule: open, unexpired tasks of the worker's workteams that it has
     never held, of requesters not blocking it, in batches whose qualification requirements it
-    meets and whose quality rules have not stopped it. Blocks, failed requirements and quality
-    stops are read first (one indexed query each when there are
-    none) and excluded by id lists, so the claim's plan over ``task_open_queue`` is unchanged.
+    meets and whose quality rules have not stopped it. One query asks whether any block, quality
+    stop or restricted batch concerns the worker at all (each through a small partial index);
+    only then are they read and excluded by id lists, so the claim's plan over
+    ``task_open_queue`` is unchanged.
     Later rules (vendor capacity) narrow this queryset."""
     held_before = Assignment.objects.filter(task=OuterRef("pk"), worker=worker)
     eligible = Task.objects.filter(
         status=Task.Status.OPEN, workteam_id__in=workteam_ids, expires_at__gt=now
     ).exclude(Exists(held_before))
-    blocking = requesters_blocking(worker)
-    if blocking:
-        eligible = eligible.exclude(requester_id__in=blocking)
-    failing = batches_failing_requirements(worker=worker, workteam_ids=workteam_ids, now=now)
-    stopped = batches_excluding(worker)  # quality rules (services.quality); usually none
-    excluded = set(failing) | set(stopped)
+    is_blocked, is_stopped, meets_restricted_work = Worker.objects.filter(pk=worker.pk).annotate(
+        is_blocked=Exists(WorkerBlock.objects.filter(worker=OuterRef("pk"))),
+        is_stopped=Exists(WorkerBatchQuality.objects.filter(worker=OuterRef("pk"), excluded_at__isnull=False)),
+        meets_restricted_work=Exists(restricted_batches(workteam_ids=workteam_ids, now=now)),
+    ).values_list("is_blocked", "is_stopped", "meets_restricted_work").get()
+    if is_blocked:
+        eligible = eligible.exclude(requester_id__in=requesters_blocking(worker))
+    excluded: set[int] = set()
+    if is_stopped:
+        excluded.update(batches_excluding(worker))  # quality rules (services.quality)
+    if meets_restricted_work:
+        excluded.update(batches_failing_requirements(worker=worker, workteam_ids=workteam_ids, now=now))
     if excluded:
         eligible = eligible.exclude(batch_id__in=sorted(excluded))
     return eligible
@@ -140,6 +154,5 @@ def assignment_claim(*, worker: Worker) -> Assignment | None:
         )
         Task.objects.filter(pk=task.pk).update(slots_used=F("slots_used") + 1, status=STATUS_AFTER_CLAIM)
         _mark_requester_served(task.requester_id, now)
-        reputation_count(worker_id=worker.pk, claimed=1)
     assignment.task = task
     return assignment

@@ -138,23 +138,23 @@ QUALITY_FIELDS = ("gold_correct", "flagged_reason")
 
 
 def submission_record(*, assignment: Assignment, now: datetime) -> None:
-    """Count a submission in the worker's batch quality row and reputation (one UPDATE each);
-    stop the worker from the batch when its gold accuracy there fell below the batch's
-    ``min_gold_accuracy`` after ``min_gold_answers`` gold answers. Call last in the submit
-    transaction."""
+    """Count a submission in the worker's reputation (one UPDATE) and, for a gold task, in its
+    batch quality row; stop the worker from the batch when its gold accuracy there fell below
+    the batch's ``min_gold_accuracy`` after ``min_gold_answers`` gold answers. Call last in the
+    submit transaction."""
     task = assignment.task
     rules = task.batch.quality_rules
     is_gold = assignment.gold_correct is not None
     correct = int(bool(assignment.gold_correct))
-    _batch_quality_count(assignment.worker_id, task.batch_id, gold=is_gold, correct=correct)
-    if is_gold and "min_gold_accuracy" in rules:
-        _exclude_if_below(assignment.worker_id, task.batch_id, rules, now)
+    if is_gold:
+        _batch_quality_count(assignment.worker_id, task.batch_id, correct=correct)
+        if "min_gold_accuracy" in rules:
+            _exclude_if_below(assignment.worker_id, task.batch_id, rules, now)
     reputation_count(worker_id=assignment.worker_id, submitted=1, gold_answered=int(is_gold), gold_correct=correct)
 
 
-def _batch_quality_count(worker_id: int, batch_id: int, *, gold: bool, correct: int) -> None:
-    changes = {"answers": F("answers") + 1, "gold_answered": F("gold_answered") + int(gold),
-               "gold_correct": F("gold_correct") + correct}
+def _batch_quality_count(worker_id: int, batch_id: int, *, correct: int) -> None:
+    changes = {"gold_answered": F("gold_answered") + 1, "gold_correct": F("gold_correct") + correct}
     rows = WorkerBatchQuality.objects.filter(worker_id=worker_id, batch_id=batch_id)
     if not rows.update(**changes):
         WorkerBatchQuality.objects.get_or_create(worker_id=worker_id, batch_id=batch_id)

@@ -1,7 +1,7 @@
 """Reputation: each worker's quality record and the combined score (docs/quality.md).
 
 The record's counters move only through ``reputation_count``, called by the services that change
-their inputs (claim, submit, return, expiry, approve, reject): one ``UPDATE … SET n = n + 1``
+their inputs (submit, return, expiry, approve, reject): one ``UPDATE … SET n = n + 1``
 (the row is created on first use), so concurrent updates never lose a count. Call it last in a
 transaction: the reputation row is the last lock any service takes (after assignment, task and
 the rest), so it can never be part of a lock cycle. Consolidation's per-batch accuracy
@@ -19,10 +19,10 @@ from django.db.models import F, FloatField, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from ..models import Batch, Worker
+from ..models import Assignment, Batch, Worker
 from ..models.reputation import WorkerBatchEstimate, WorkerReputation
 
-COUNTERS = ("claimed", "submitted", "approved", "rejected", "returned", "expired", "gold_answered", "gold_correct")
+COUNTERS = ("submitted", "approved", "rejected", "returned", "expired", "gold_answered", "gold_correct")
 
 # The combined score (docs/quality.md "The combined score"): weights of each kind of evidence,
 # in effective trials per event.
@@ -37,7 +37,7 @@ Z_95 = 1.959963984540054
 
 
 def reputation_count(*, worker_id: int, **increments: int) -> None:
-    """Add ``increments`` (``claimed=1``, ``gold_answered=1``…) to the worker's record in one
+    """Add ``increments`` (``submitted=1``, ``gold_answered=1``…) to the worker's record in one
     UPDATE; the row is created (and the UPDATE repeated) the first time. Takes the reputation
     row lock until the end of the transaction: call it after every other write."""
     unknown = set(increments) - set(COUNTERS)
@@ -148,15 +148,19 @@ def worker_reputation(worker: Worker | int) -> dict:
     """The worker's reputation record as the API shows it (zeros for a worker with no record)."""
     worker_id = worker if isinstance(worker, int) else worker.pk
     record = WorkerReputation.objects.filter(worker_id=worker_id).first() or WorkerReputation(worker_id=worker_id)
+    # Claims are counted from the assignments (every claim makes one) rather than by the claim
+    # itself, which is the dispatch hot path.
+    claimed = Assignment.objects.filter(worker_id=worker_id).count()
     score = reputation_score(
         gold_answered=record.gold_answered, gold_correct=record.gold_correct,
         estimated_accuracy=record.estimated_accuracy, estimated_answers=record.estimated_answers,
-        approved=record.approved, rejected=record.rejected, claimed=record.claimed, returned=record.returned,
+        approved=record.approved, rejected=record.rejected, claimed=claimed, returned=record.returned,
     )
     reviewed = record.approved + record.rejected
     return {
         "worker_id": worker_id,
-        **{name: getattr(record, name) for name in ("claimed", "submitted", "approved", "rejected", "returned",
+        "claimed": claimed,
+        **{name: getattr(record, name) for name in ("submitted", "approved", "rejected", "returned",
                                                     "expired")},
         "approval_rate": _percent(record.approved / reviewed if reviewed else None),
         "gold": {

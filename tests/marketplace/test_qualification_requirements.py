@@ -306,7 +306,7 @@ def test_a_list_of_tasks_must_agree_on_requirements(make_requester):
     assert snapshot() == before
 
 
-def test_without_requirements_blocks_or_quality_stops_the_eligibility_rule_adds_three_queries(
+def test_without_requirements_blocks_or_quality_stops_the_eligibility_rule_adds_one_query(
     make_requester, make_worker, make_tasks
 ):
     # given: open work, no batch with requirements, no blocks
@@ -318,9 +318,9 @@ def test_without_requirements_blocks_or_quality_stops_the_eligibility_rule_adds_
     with CaptureQueriesContext(connection) as queries:
         eligible = eligible_tasks(worker=worker, workteam_ids=workteam_ids, now=timezone.now())
 
-    # then: one query each for blocks, batches with requirements and quality stops; the task
-    # query is unchanged
-    assert len(queries.captured_queries) == 3
+    # then: one query asks about blocks, quality stops and batches with requirements at once;
+    # the task query is unchanged
+    assert len(queries.captured_queries) == 1
     where = str(eligible.query).split(" WHERE ", 1)[1]
     assert "batch_id" not in where and "requester_id" not in where, where
 

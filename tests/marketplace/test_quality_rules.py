@@ -196,9 +196,9 @@ def test_each_gold_submission_is_checked_and_recorded_per_worker_and_batch(reque
     assert dict(Assignment.objects.values_list("task_id", "gold_correct")) == {
         tasks[0]["id"]: True, tasks[1]["id"]: False, tasks[2]["id"]: None,
     }
-    assert list(WorkerBatchQuality.objects.values("worker_id", "batch_id", "answers", "gold_answered",
+    assert list(WorkerBatchQuality.objects.values("worker_id", "batch_id", "gold_answered",
                                                   "gold_correct", "excluded_at")) == [
-        {"worker_id": worker.pk, "batch_id": tasks[0]["batch_id"], "answers": 3, "gold_answered": 2,
+        {"worker_id": worker.pk, "batch_id": tasks[0]["batch_id"], "gold_answered": 2,
          "gold_correct": 1, "excluded_at": None},
     ]
     detail = requester_client.get(f"/api/v1/tasks/{tasks[1]['id']}").json()

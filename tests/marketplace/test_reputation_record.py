@@ -16,6 +16,7 @@ from marketplace.services.reputation import (
     reputation_count,
     reputation_record_estimates,
     reputation_score,
+    worker_reputation,
     worker_reputation_values,
 )
 from marketplace.services.sweeps import run_sweeps
@@ -38,9 +39,11 @@ def submit(worker, assignment_id: int, answer: dict = CAT) -> None:
 
 
 def record(worker) -> dict:
-    return WorkerReputation.objects.filter(worker=worker).values(
-        "claimed", "submitted", "approved", "rejected", "returned", "expired", "gold_answered", "gold_correct",
+    """The record's counters, and its claims (counted from the worker's assignments)."""
+    counters = WorkerReputation.objects.filter(worker=worker).values(
+        "submitted", "approved", "rejected", "returned", "expired", "gold_answered", "gold_correct",
     ).get()
+    return {"claimed": worker_reputation(worker)["claimed"], **counters}
 
 
 def test_counts_are_exact_after_a_sequence_of_every_transition(requester, requester_client, make_tasks,
@@ -167,16 +170,16 @@ def test_consolidation_estimates_combine_weighted_by_answers(requester, make_tas
     first = Batch.objects.get(pk=make_tasks(requester.organization, 1)[0].batch_id)
     second = Batch.objects.get(pk=make_tasks(requester.organization, 1)[0].batch_id)
     worker, other = make_worker(), make_worker()
-    reputation_count(worker_id=worker.pk, claimed=5)
+    reputation_count(worker_id=worker.pk, returned=5)
     # when
     reputation_record_estimates(batch=first, estimates={worker.pk: (0.9, 30), other.pk: (0.5, 10)})
     reputation_record_estimates(batch=second, estimates={worker.pk: (0.6, 10)})
     reputation_record_estimates(batch=first, estimates={worker.pk: (0.8, 30)})  # replaces the first's
     # then: (0.8 × 30 + 0.6 × 10) / 40 = 0.75; counters untouched
     row = WorkerReputation.objects.get(worker=worker)
-    assert (round(row.estimated_accuracy, 9), row.estimated_answers, row.claimed) == (0.75, 40, 5)
+    assert (round(row.estimated_accuracy, 9), row.estimated_answers, row.returned) == (0.75, 40, 5)
     assert WorkerReputation.objects.filter(worker=other).values_list("estimated_accuracy", "estimated_answers",
-                                                                     "claimed").get() == (0.5, 10, 0)
+                                                                     "returned").get() == (0.5, 10, 0)
 
 
 @needs_postgres
@@ -202,7 +205,7 @@ def test_concurrent_updates_lose_no_counts(requester, make_tasks, make_worker):
         try:
             start.wait()
             for _ in range(per_thread):
-                reputation_count(worker_id=fresh.pk, returned=1, claimed=2)
+                reputation_count(worker_id=fresh.pk, returned=1, expired=2)
             for assignment_id in ids[index::threads_count]:
                 settle = assignment_approve if assignment_id % 2 else assignment_reject
                 settle(requester=requester.organization, assignment_id=assignment_id)
@@ -219,7 +222,7 @@ def test_concurrent_updates_lose_no_counts(requester, make_tasks, make_worker):
         thread.join()
     # then
     assert errors == []
-    assert (record(fresh)["returned"], record(fresh)["claimed"]) == (threads_count * per_thread,
+    assert (record(fresh)["returned"], record(fresh)["expired"]) == (threads_count * per_thread,
                                                                     2 * threads_count * per_thread)
     odd = sum(1 for assignment_id in ids if assignment_id % 2)
     assert record(worker) == {"claimed": 40, "submitted": 40, "approved": odd, "rejected": 40 - odd,
