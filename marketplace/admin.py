@@ -207,11 +207,11 @@ class PayoutAdmin(ReadOnlyAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in Payout._meta.fields]
 
-    @admin.action(description="Approve the selected requested payouts")
+    @admin.action(description="Approve the selected requested payouts", permissions=["change"])
     def approve(self, request, queryset):
         self._each(request, queryset, lambda payout: payouts.payout_approve(payout_id=payout.pk))
 
-    @admin.action(description="Cancel the selected payouts (money back to the earnings)")
+    @admin.action(description="Cancel the selected payouts (money back to the earnings)", permissions=["change"])
     def cancel(self, request, queryset):
         self._each(request, queryset, lambda payout: payouts.payout_cancel(payout_id=payout.pk, note="admin"))
 

@@ -27,6 +27,8 @@ def parse_amount_micros(value: object) -> int:
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -MAX_FRACTION_DIGITS:
         raise ValueError(f"must have at most {MAX_FRACTION_DIGITS} fractional digits")
+    if amount.adjusted() > 12:  # beyond a trillion dollars; also keeps "1e999999999" from overflowing
+        raise ValueError("is too large")
     micros = int(amount * MICROS_PER_DOLLAR)
     if micros > 10**15:
         raise ValueError("is too large")

@@ -27,6 +27,7 @@ from marketplace.jsonbody import parse_json
 from marketplace.models import Batch
 from marketplace.money import format_micros
 from marketplace.services.batches import batch_open, batch_stop, batch_tasks_create
+from marketplace.services.escrow import batch_reserve, worst_case_micros
 from marketplace.services.ledger import InsufficientBalance, current_fee_terms, fee_for, requester_balance
 from marketplace.services.tasks import TaskSpec
 
@@ -196,7 +197,9 @@ def _interleaved(objects: Iterator[ManifestObject], gold: list[ManifestObject], 
 
 def _create_work(job: LabelingJob, task_type: TaskType, checker: _LineChecker, gold: list[ManifestObject],
                  expected: int) -> Batch:
-    """The job's sealed batch, one task and data object per manifest line; call in a transaction."""
+    """The job's sealed batch, one task and data object per manifest line, and its worst case
+    reserved in escrow (once, at the end: the requester's balance row stays unlocked while the
+    manifest is read); call in a transaction. Raises ``InsufficientBalance``."""
     schema = task_type.answer_schema(job.label_categories)
     batch = batch_open(requester=job.requester, workteam=job.workteam,
                        auto_approval_delay_seconds=job.auto_approval_delay_seconds, is_sealed=True,
@@ -205,11 +208,14 @@ def _create_work(job: LabelingJob, task_type: TaskType, checker: _LineChecker, g
     objects = (checker.check(n, line, gold=False, what="input manifest")
                for n, line in _lines(job, job.input_manifest_uri, "input_manifest_uri"))
     created = 0
+    reserve_micros = 0
     chunk: list[ManifestObject] = []
 
     def flush() -> None:
+        nonlocal reserve_micros
         tasks = batch_tasks_create(batch=batch, specs=[_task_spec(job, task_type, schema, o.task_input, o.gold_answer)
-                                                          for o in chunk])
+                                                          for o in chunk], reserve=False)
+        reserve_micros += worst_case_micros(tasks)
         bulk_insert([
             DataObject(job=job, line_number=o.line_number, is_gold=o.gold_answer is not None, source_line=o.line,
                        gold_answer=o.gold_answer, task=task)
@@ -228,6 +234,7 @@ def _create_work(job: LabelingJob, task_type: TaskType, checker: _LineChecker, g
         flush()
     if created != expected:
         raise IngestFailed(f"the input manifest changed while it was read ({expected} objects, then {created})")
+    batch_reserve(batch=batch, amount_micros=reserve_micros)
     return batch
 
 

@@ -17,14 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from marketplace.models import Assignment, Task
-from marketplace.services.batches import (
-    batch_finish,
-    batch_progress,
-    batch_stop,
-    tasks_add_slot,
-    tasks_close_early,
-)
-from marketplace.services.ledger import InsufficientBalance
+from marketplace.services.batches import batch_finish, batch_progress, batch_stop, tasks_steer
 from marketplace.services.quality import batch_excluded_worker_ids
 from marketplace.services.reputation import reputation_record_estimates
 
@@ -128,14 +121,12 @@ def _steer_redundancy(job: LabelingJob, objects: list[_Object]) -> int:
         elif (not confident and item.task_status == Task.Status.COMPLETE and item.slots_submitted == item.slots
               and item.slots < job.max_workers_per_object):
             grow.append(item.task_id)
-    tasks_close_early(batch=job.batch, task_ids=close)
-    try:
-        grown = set(tasks_add_slot(batch=job.batch, task_ids=grow, up_to=job.max_workers_per_object))
-    except InsufficientBalance:
-        # Growth beyond the reserved worst case needs a new reserve; without the money the
-        # objects keep the answers they have (the job still ends, with lower confidences).
-        logger.warning("labeling job %s: no balance to add slots to %d unsure objects", job.pk, len(grow))
-        grown = set()
+    # Growth beyond the reserved worst case needs a new reserve; without the money only the
+    # objects whose headroom is still reserved grow, the others keep the answers they have.
+    _, grown_ids = tasks_steer(batch=job.batch, close_ids=close, grow_ids=grow, up_to=job.max_workers_per_object)
+    grown = set(grown_ids)
+    if len(grown) < len(grow):
+        logger.info("labeling job %s: %d of %d unsure objects got another slot", job.pk, len(grown), len(grow))
     closed = set(close)
     for item in objects:
         if item.task_id in grown:
@@ -196,8 +187,6 @@ def _check_stopping_conditions(job: LabelingJob) -> None:
     elif (job.max_percentage_labeled is not None
           and job.human_labeled * 100 >= job.max_percentage_labeled * job.objects_total):
         job.stopping_condition_met = "max_percentage_labeled"
-    if job.stopping_condition_met:
-        batch_stop(batch=job.batch)
 
 
 def job_advance(*, job_id: int) -> str | None:
@@ -217,6 +206,8 @@ def job_advance(*, job_id: int) -> str | None:
         job = LabelingJob.objects.select_related("batch", "requester").get(pk=job_id)
         progress = batch_progress(batch=job.batch)
         ending = progress["open_tasks"] == 0 and progress["live"] == 0
+        if job.stopping_condition_met and progress["open_tasks"]:
+            batch_stop(batch=job.batch)  # a stop the pass that met the condition did not finish
         if progress["answers"] == job.answers_consolidated and not ending:
             return job.status
         objects = _load_objects(job)
@@ -238,6 +229,11 @@ def job_advance(*, job_id: int) -> str | None:
             job.consolidated_at = timezone.now()
             job.save(update_fields=["human_labeled", "failed_objects", "answers_saved", "answers_consolidated",
                                     "consolidated_at", "stopping_condition_met", "updated_at"])
+        if job.stopping_condition_met:
+            # After the commit, in its own transaction: it locks every open task of the batch,
+            # which must not come after the ledger accounts steering took. Repeated each pass
+            # until nothing is open, so a crash in between delays the stop, never loses it.
+            batch_stop(batch=job.batch)
         if not ending:
             return job.status
         return _end(job)
@@ -270,5 +266,4 @@ def job_release_batch(job: LabelingJob) -> None:
     """An ended job takes no more answers: stop whatever of its batch is still open and give
     back every reserve but what live and unreviewed work still needs (it is settled as usual)."""
     if job.batch_id:
-        batch_stop(batch=job.batch)
         batch_finish(batch=job.batch)

@@ -41,14 +41,53 @@ def remove_append_only_triggers(apps, schema_editor):
 
 
 def backfill_task_counters(apps, schema_editor):
-    """Tasks posted before the ledger: their settled count, and a worst case of their slots."""
+    """Work posted before the ledger: its settled counts, a worst case of its slots, no fee, and
+    an opening balance so its escrow holds what it still needs (the escrow rule of
+    ``marketplace.services.escrow``): the money comes from the outside world straight into each
+    batch's escrow, one ``deposit`` transaction per batch referenced ``opening:batch:<id>``, so
+    approving, rejecting and expiring that work keep every ledger invariant. An operator bills
+    the requester for it as before."""
     Task = apps.get_model("marketplace", "Task")
+    LedgerAccount = apps.get_model("marketplace", "LedgerAccount")
+    LedgerTransaction = apps.get_model("marketplace", "LedgerTransaction")
+    LedgerEntry = apps.get_model("marketplace", "LedgerEntry")
     settled = (Task.objects.annotate(n=Count("assignments", filter=Q(assignments__status__in=["approved", "rejected"])))
                .filter(n__gt=0).values_list("pk", "n"))
     for task_id, n in settled.iterator():
         Task.objects.filter(pk=task_id).update(slots_settled=n)
     Task.objects.filter(reserve_slots=0).update(reserve_slots=models.F("slots"))
-
+    opening: dict[int, int] = {}
+    for task in Task.objects.filter(escrow_slots=0).only(
+            "pk", "batch_id", "status", "slots", "slots_used", "slots_settled", "reserve_slots", "reward_micros"):
+        if task.status in ("open", "full"):
+            cap = max(task.reserve_slots, task.slots)
+        elif task.status == "complete":
+            cap = max(task.reserve_slots, task.slots_used)
+        else:
+            cap = task.slots_used
+        needed = max(0, cap - task.slots_settled)
+        if needed:
+            Task.objects.filter(pk=task.pk).update(escrow_slots=needed)
+            opening[task.batch_id] = opening.get(task.batch_id, 0) + needed * task.reward_micros
+    if not any(opening.values()):
+        return
+    Batch = apps.get_model("marketplace", "Batch")
+    outside, _ = LedgerAccount.objects.get_or_create(kind="outside_world")
+    for batch in Batch.objects.filter(pk__in=[pk for pk, amount in opening.items() if amount]):
+        amount = opening[batch.pk]
+        escrow, _ = LedgerAccount.objects.get_or_create(
+            kind="batch_escrow", batch_id=batch.pk, organization_id=batch.requester_id
+        )
+        record = LedgerTransaction.objects.create(
+            kind="deposit", reference=f"opening:batch:{batch.pk}", requester_id=batch.requester_id,
+            batch_id=batch.pk, memo="opening balance: the reserve of work posted before the ledger existed",
+        )
+        LedgerEntry.objects.bulk_create([
+            LedgerEntry(transaction=record, account=outside, amount_micros=-amount),
+            LedgerEntry(transaction=record, account=escrow, amount_micros=amount),
+        ])
+        LedgerAccount.objects.filter(pk=outside.pk).update(balance_micros=models.F("balance_micros") - amount)
+        LedgerAccount.objects.filter(pk=escrow.pk).update(balance_micros=models.F("balance_micros") + amount)
 
 class Migration(migrations.Migration):
 

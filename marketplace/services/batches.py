@@ -18,8 +18,8 @@ from ..bulk import bulk_insert
 from ..models import Assignment, Batch, Organization, RequesterDispatchState, Task, Workteam
 from ..models.tasks import MAX_SLOTS_PER_TASK
 from ..realtime.hints import hint_work_available
-from .escrow import escrow_sync, reserve_for_new_tasks
-from .ledger import current_fee_terms, escrow_account, fee_for
+from .escrow import batch_reserve, escrow_sync, worst_case_micros
+from .ledger import InsufficientBalance, current_fee_terms, escrow_account, fee_for
 from .tasks import TaskSpec
 
 CLOSABLE = (Task.Status.OPEN, Task.Status.FULL)
@@ -47,7 +47,7 @@ def batch_open(
     return batch
 
 
-def batch_tasks_create(*, batch: Batch, specs: Iterable[TaskSpec]) -> list[Task]:
+def batch_tasks_create(*, batch: Batch, specs: Iterable[TaskSpec], reserve: bool = True) -> list[Task]:
     """Insert tasks for validated specs into ``batch`` in order (their ids ascend in that
     order, so they are offered in it) and hint the batch's workteam after commit.
 
@@ -55,6 +55,10 @@ def batch_tasks_create(*, batch: Batch, specs: Iterable[TaskSpec]) -> list[Task]
     batch's. Each task's fee is fixed from the batch's terms, and its worst case (``reserve_slots``
     slots at price plus fee) is reserved in the batch's escrow, or ``InsufficientBalance`` (402)
     is raised. Call inside the transaction that makes the batch visible, for all or nothing.
+    ``reserve=False`` leaves the reserve to the caller (``escrow.batch_reserve`` with the sum of
+    ``escrow.worst_case_micros``), who must take it before that transaction commits: a caller
+    inserting many chunks reserves once, at the end, so the requester's balance row is locked
+    only for the last moment of a long transaction.
     """
     now = timezone.now()
     fees: dict[int, int] = {}
@@ -81,63 +85,98 @@ def batch_tasks_create(*, batch: Batch, specs: Iterable[TaskSpec]) -> list[Task]
         for spec in specs
     ]
     created = bulk_insert(tasks)
-    reserve_for_new_tasks(batch=batch, tasks=created)
+    if reserve:
+        batch_reserve(batch=batch, amount_micros=worst_case_micros(created))
     hint_work_available(workteam_ids=[batch.workteam_id], slots=sum(task.slots for task in created))
     return created
 
 
 def tasks_close_early(*, batch: Batch, task_ids: Iterable[int]) -> int:
     """Close open or full tasks of ``batch`` as complete (enough answers already); live
-    assignments on them may still be submitted. Their unfillable slots' reserves go back.
-    Returns how many this call closed."""
-    ids = list(task_ids)
-    if not ids:
-        return 0
-    with transaction.atomic():
-        closable = Q(batch=batch, pk__in=ids, status__in=CLOSABLE)
-        locked = list(Task.objects.filter(closable).order_by("id").select_for_update(no_key=True)
-                      .values_list("pk", flat=True))
-        closed = Task.objects.filter(closable, pk__in=locked).update(
-            status=Task.Status.COMPLETE, closed_at=timezone.now(), reserve_slots=0
-        )
-        escrow_sync(task_ids=locked)
+    assignments on them may still be submitted. Their unfillable slots' reserves, and any
+    growth headroom, go back. Returns how many this call closed."""
+    closed, _ = tasks_steer(batch=batch, close_ids=task_ids, grow_ids=(), up_to=0)
     return closed
 
 
 def tasks_add_slot(*, batch: Batch, task_ids: Iterable[int], up_to: int) -> list[int]:
     """Give each listed task of ``batch`` one more slot, if it has fewer than ``up_to``
     (at most 50) and is not expired or stopped; a complete task opens again. Returns the ids
-    that got a slot. Slots beyond the reserved worst case are reserved now, or
-    ``InsufficientBalance`` (402) is raised and no task grows."""
+    that got a slot. Slots within a task's reserved worst case need no new money; for the
+    others the reserve is taken now, or ``InsufficientBalance`` (402) is raised and no task
+    grows."""
     ids = list(task_ids)
-    if not ids:
+    with transaction.atomic():
+        _lock_tasks(batch, ids)
+        return _grow(batch, ids, up_to)
+
+
+def tasks_steer(
+    *, batch: Batch, close_ids: Iterable[int], grow_ids: Iterable[int], up_to: int
+) -> tuple[int, list[int]]:
+    """Dynamic redundancy in one step: close ``close_ids`` early as complete (their unfillable
+    reserves go back) and give ``grow_ids`` one more slot each, up to ``up_to``. When the
+    balance cannot cover every growth beyond the reserved worst case, only the tasks whose
+    reserved headroom covers them grow (the others keep the answers they have). Returns how
+    many tasks closed and the ids that grew.
+
+    Every task involved is locked first, in id order, before any ledger account: a concurrent
+    reject or approval (task, then accounts) can never wait on this in a cycle.
+    """
+    close, grow = list(close_ids), list(grow_ids)
+    with transaction.atomic():
+        _lock_tasks(batch, close + grow)
+        closable = Q(batch=batch, pk__in=close, status__in=CLOSABLE)
+        closing = list(Task.objects.filter(closable).values_list("pk", flat=True))
+        closed = Task.objects.filter(closable).update(
+            status=Task.Status.COMPLETE, closed_at=timezone.now(), reserve_slots=0
+        )
+        escrow_sync(task_ids=closing)
+        if not grow:
+            return closed, []
+        try:
+            with transaction.atomic():
+                return closed, _grow(batch, grow, up_to)
+        except InsufficientBalance:
+            covered = list(Task.objects.filter(batch=batch, pk__in=grow, reserve_slots__gt=F("slots"))
+                           .values_list("pk", flat=True))
+            return closed, _grow(batch, covered, up_to)  # within reserved headroom: no new money
+
+
+def _lock_tasks(batch: Batch, task_ids: list[int]) -> None:
+    list(Task.objects.filter(batch=batch, pk__in=task_ids).order_by("id").select_for_update(no_key=True)
+         .values_list("pk", flat=True))
+
+
+def _grow(batch: Batch, task_ids: list[int], up_to: int) -> list[int]:
+    """One more slot for each of these (locked) tasks below ``up_to``; reserves beyond the
+    headroom or raises ``InsufficientBalance``."""
+    if not task_ids:
         return []
     limit = min(up_to, MAX_SLOTS_PER_TASK)
-    with transaction.atomic():
-        eligible = Q(batch=batch, pk__in=ids, slots__lt=limit,
-                     status__in=[Task.Status.OPEN, Task.Status.FULL, Task.Status.COMPLETE])
-        grown = list(
-            Task.objects.filter(eligible).order_by("id").select_for_update(no_key=True).values_list("pk", flat=True)
-        )
-        Task.objects.filter(eligible, pk__in=grown).update(
-            slots=F("slots") + 1, status=Task.Status.OPEN, closed_at=None
-        )
-        escrow_sync(task_ids=grown)
-        hint_work_available(workteam_ids=[batch.workteam_id], slots=len(grown))
+    eligible = Q(batch=batch, pk__in=task_ids, slots__lt=limit,
+                 status__in=[Task.Status.OPEN, Task.Status.FULL, Task.Status.COMPLETE])
+    grown = list(Task.objects.filter(eligible).order_by("id").values_list("pk", flat=True))
+    Task.objects.filter(eligible, pk__in=grown).update(slots=F("slots") + 1, status=Task.Status.OPEN, closed_at=None)
+    escrow_sync(task_ids=grown)
+    hint_work_available(workteam_ids=[batch.workteam_id], slots=len(grown))
     return grown
 
 
 def batch_finish(*, batch: Batch) -> int:
-    """The service steering ``batch`` will add no more slots (its labeling job ended): release
-    the growth headroom its tasks kept reserved, leaving only what live and unsettled
-    submitted work needs. Safe to repeat; returns the amount released."""
+    """The service steering ``batch`` is done with it (its labeling job ended): stop whatever
+    is still open and release the growth headroom its tasks kept reserved, leaving only what
+    live and unsettled submitted work needs. The tasks are locked first (id order), then one
+    escrow sync takes the accounts. Safe to repeat; returns the amount released."""
     with transaction.atomic():
-        with_headroom = list(
-            Task.objects.filter(batch=batch, reserve_slots__gt=0).order_by("id").select_for_update(no_key=True)
-            .values_list("pk", flat=True)
+        involved = Q(batch=batch) & (Q(status__in=CLOSABLE) | Q(reserve_slots__gt=0))
+        ids = list(Task.objects.filter(involved).order_by("id").select_for_update(no_key=True)
+                   .values_list("pk", flat=True))
+        Task.objects.filter(pk__in=ids, status__in=CLOSABLE).update(
+            status=Task.Status.STOPPED, closed_at=timezone.now()
         )
-        Task.objects.filter(pk__in=with_headroom).update(reserve_slots=0)
-        return -escrow_sync(task_ids=with_headroom)
+        Task.objects.filter(pk__in=ids).update(reserve_slots=0)
+        return -escrow_sync(task_ids=ids)
 
 
 def batch_stop(*, batch: Batch) -> int:

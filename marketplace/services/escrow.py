@@ -36,19 +36,23 @@ def slot_cost_micros(task: Task) -> int:
     return task.reward_micros + task.fee_micros
 
 
-def reserve_for_new_tasks(*, batch: Batch, tasks: Iterable[Task]) -> int:
-    """Reserve the worst case of freshly inserted tasks (each holding ``escrow_slots`` =
-    ``reserve_slots`` already): moves it from the requester's available balance into the
-    batch's escrow, or raises ``InsufficientBalance`` (the caller's transaction then rolls the
-    tasks back too). Returns the amount reserved."""
-    total = sum(task.escrow_slots * slot_cost_micros(task) for task in tasks)
-    if total:
+def worst_case_micros(tasks: Iterable[Task]) -> int:
+    """What freshly inserted tasks (each holding ``escrow_slots`` = ``reserve_slots`` already)
+    need in escrow."""
+    return sum(task.escrow_slots * slot_cost_micros(task) for task in tasks)
+
+
+def batch_reserve(*, batch: Batch, amount_micros: int) -> None:
+    """Move ``amount_micros`` from the requester's available balance into the batch's escrow
+    for tasks just inserted, or raise ``InsufficientBalance`` (the caller's transaction then
+    rolls the tasks back too)."""
+    if amount_micros:
         ledger_post(
             kind=LedgerTransaction.Kind.ESCROW_RESERVE, reference=f"escrow:{batch.pk}:{uuid.uuid4().hex}",
             requester_id=batch.requester_id, batch=batch,
-            postings=[(requester_account(batch.requester), -total), (escrow_account(batch), total)],
+            postings=[(requester_account(batch.requester), -amount_micros),
+                      (escrow_account(batch), amount_micros)],
         )
-    return total
 
 
 def escrow_sync(*, task_ids: Iterable[int]) -> int:
@@ -123,8 +127,11 @@ def assignment_pay(*, assignment: Assignment) -> bool:
     """Pay an assignment being approved from one of its task's reserves: the price to the worker
     (or to the vendor on a vendor workteam), the fee to the platform. Exactly once per
     assignment (the transaction's reference is the assignment's); returns whether this call
-    paid. Call inside the approving transaction, holding the assignment row."""
-    task = Task.objects.select_related("batch", "workteam").get(pk=assignment.task_id)
+    paid. Call inside the approving transaction, holding the assignment row; locks the task
+    row before the accounts."""
+    # The task row first, then the accounts: the lock order of every money path.
+    task = (Task.objects.select_for_update(no_key=True, of=("self",)).select_related("batch", "workteam")
+            .get(pk=assignment.task_id))
     if task.workteam.kind == Workteam.Kind.VENDOR:
         payee: LedgerAccount = vendor_account(task.workteam.owner)
     else:

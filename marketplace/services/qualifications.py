@@ -48,8 +48,9 @@ SYSTEM_TYPES = {
         "Approval rate", "Percent (0-100, rounded down) of the worker's settled assignments that were approved; "
         "no value before the first settled assignment.", QualificationType.ValueKind.INTEGER),
     "accuracy": SystemType(
-        "Accuracy", "The worker's accuracy as estimated by consolidation, in percent (0-100, rounded down), "
-        "weighted by answers; no value before the first estimate.", QualificationType.ValueKind.INTEGER),
+        "Accuracy", "The lower bound of the 95% interval of the worker's combined reputation score (gold "
+        "answers, consolidation's estimate, reviews, returns), in percent (0-100, rounded down): a high bar "
+        "needs much evidence, not luck; no value without any evidence.", QualificationType.ValueKind.INTEGER),
     "approved_count": SystemType(
         "Approved assignments", "How many of the worker's assignments were approved.",
         QualificationType.ValueKind.INTEGER),

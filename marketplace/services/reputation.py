@@ -144,9 +144,7 @@ def _percent(value: float | None) -> float | None:
     return None if value is None else round(100.0 * value, 2)
 
 
-def worker_reputation(worker: Worker | int) -> dict:
-    """The worker's reputation record as the API shows it (zeros for a worker with no record)."""
-    worker_id = worker if isinstance(worker, int) else worker.pk
+def _record_and_score(worker_id: int) -> tuple[WorkerReputation, int, ReputationScore]:
     record = WorkerReputation.objects.filter(worker_id=worker_id).first() or WorkerReputation(worker_id=worker_id)
     # Claims are counted from the assignments (every claim makes one) rather than by the claim
     # itself, which is the dispatch hot path.
@@ -156,12 +154,18 @@ def worker_reputation(worker: Worker | int) -> dict:
         estimated_accuracy=record.estimated_accuracy, estimated_answers=record.estimated_answers,
         approved=record.approved, rejected=record.rejected, claimed=claimed, returned=record.returned,
     )
+    return record, claimed, score
+
+
+def worker_reputation(worker: Worker | int) -> dict:
+    """The worker's reputation record as the API shows it (zeros for a worker with no record)."""
+    worker_id = worker if isinstance(worker, int) else worker.pk
+    record, claimed, score = _record_and_score(worker_id)
     reviewed = record.approved + record.rejected
     return {
         "worker_id": worker_id,
         "claimed": claimed,
-        **{name: getattr(record, name) for name in ("submitted", "approved", "rejected", "returned",
-                                                    "expired")},
+        **{name: getattr(record, name) for name in ("submitted", "approved", "rejected", "returned", "expired")},
         "approval_rate": _percent(record.approved / reviewed if reviewed else None),
         "gold": {
             "answered": record.gold_answered, "correct": record.gold_correct,
@@ -174,16 +178,18 @@ def worker_reputation(worker: Worker | int) -> dict:
 
 
 def worker_reputation_values(worker_id: int) -> dict:
-    """The numbers qualification types read: ``approval_rate`` (percent, ``None`` before any
-    review), ``approved_count``, ``accuracy`` (the combined score, percent, ``None`` without
-    evidence), ``accuracy_low`` (its interval's lower bound), ``gold_accuracy`` and
-    ``submitted_count``."""
-    record = worker_reputation(worker_id)
+    """The numbers qualification types read, unrounded: ``approval_rate`` (percent, ``None``
+    before any review), ``approved_count``, ``accuracy`` (the lower bound of the combined
+    score's 95 % interval, in percent, ``None`` without evidence: few answers cannot pass a
+    high bar by luck, and one approval is not 100 % accuracy), ``score`` (the point estimate,
+    percent) and ``submitted_count``."""
+    record, _, score = _record_and_score(worker_id)
+    reviewed = record.approved + record.rejected
+    has_evidence = score.trials > 0
     return {
-        "approval_rate": record["approval_rate"],
-        "approved_count": record["approved"],
-        "submitted_count": record["submitted"],
-        "accuracy": record["score"]["accuracy"],
-        "accuracy_low": record["score"]["low"],
-        "gold_accuracy": record["gold"]["accuracy"],
+        "approval_rate": 100.0 * record.approved / reviewed if reviewed else None,
+        "approved_count": record.approved,
+        "submitted_count": record.submitted,
+        "accuracy": 100.0 * score.low if has_evidence else None,
+        "score": 100.0 * score.value if score.value is not None else None,
     }

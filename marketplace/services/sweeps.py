@@ -5,6 +5,7 @@ Each is a compare-and-set, safe to run twice or concurrently with itself and wit
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +20,7 @@ from .escrow import escrow_sync
 from .expiry import assignments_expire
 
 SWEEP_CHUNK = 1000
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,10 @@ def sweep_auto_approvals(now: datetime) -> int:
     due = Assignment.objects.filter(status=Assignment.Status.SUBMITTED, auto_approve_at__lte=now)
     approved = 0
     for assignment_id in due.order_by("auto_approve_at").values_list("pk", flat=True)[:SWEEP_CHUNK * 10]:
-        approved += assignment_auto_approve(assignment_id=assignment_id)
+        try:
+            approved += assignment_auto_approve(assignment_id=assignment_id)
+        except Exception:  # one assignment that cannot settle must not hold up all the others
+            logger.exception("auto-approval of assignment %s failed; the next sweep tries again", assignment_id)
     return approved
 
 

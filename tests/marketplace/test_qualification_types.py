@@ -3,11 +3,13 @@ manual grants and revocation, auto-grant from reputation, system values, tenancy
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from marketplace.models import QualificationGrant, QualificationType
 from marketplace.services.qualifications import worker_system_qualification_values
-from marketplace.services.reputation import reputation_record_estimates
+from marketplace.services.reputation import reputation_record_estimates, reputation_score
 from tests.conftest import client_with
 
 from .qualification_helpers import (
@@ -306,8 +308,13 @@ def test_system_values_come_from_settled_assignments_and_consolidation_estimates
     values = worker_system_qualification_values(worker)
     fresh = worker_system_qualification_values(newcomer)
 
-    # then: (0.9*10 + 0.6*30) / 40 = 67.5 % → 67; 2/3 approved → 66 (rounded down)
-    assert values == {"approval_rate": 66, "accuracy": 67, "approved_count": 2, "locale": "NZ"}
+    # then: accuracy is the lower bound of the combined score over the estimate
+    # (0.9*10 + 0.6*30) / 40 = 67.5 % on 40 answers and the reviews (2 of 3 approved), rounded
+    # down; 2/3 approved → 66 (rounded down)
+    score = reputation_score(estimated_accuracy=0.675, estimated_answers=40, approved=2, rejected=1, claimed=3)
+    assert 40 < 100 * score.low < 67.5
+    assert values == {"approval_rate": 66, "accuracy": math.floor(100 * score.low), "approved_count": 2,
+                      "locale": "NZ"}
     assert fresh == {"approval_rate": None, "accuracy": None, "approved_count": 0, "locale": None}
 
 

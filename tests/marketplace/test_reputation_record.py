@@ -118,8 +118,8 @@ def test_me_shows_the_record_with_its_score_and_the_assignment_counts(requester,
         "assignments": {"accepted": 0, "submitted": 0, "approved": 1, "rejected": 1, "returned": 0, "expired": 0},
     }
     assert worker_reputation_values(worker.pk) == {
-        "approval_rate": 50.0, "approved_count": 1, "submitted_count": 2, "accuracy": 50.0,
-        "accuracy_low": round(100 * expected_score.low, 2), "gold_accuracy": 50.0,
+        "approval_rate": 50.0, "approved_count": 1, "submitted_count": 2, "accuracy": 100 * expected_score.low,
+        "score": 50.0,
     }
 
 
