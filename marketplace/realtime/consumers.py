@@ -229,6 +229,10 @@ class WorkerConsumer(AsyncWebsocketConsumer):
             await handler(self, message, ref)
         except DomainError as error:
             await self.send_error(error, ref, message.get("assignment_id"))
+        except OSError:
+            # The client went away while we answered (uvicorn's ClientDisconnected is one): the
+            # work it held stays in the database and is re-sent when it reconnects.
+            logger.debug("worker socket: client gone during %s", kind)
         except Exception:  # a bug: say so, keep the socket (its state is the database's)
             logger.exception("worker socket: %s message failed", kind)
             await self.send_error(DomainError("internal error; it has been logged", code="server_error",
