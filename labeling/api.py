@@ -8,10 +8,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from marketplace.api.base import RequesterAPIView
-from marketplace.api.pagination import paginated_response
+from marketplace.api.pagination import paginated_response, query_choice
 from marketplace.api.qualification_serializers import QualificationRequirementSerializer
 from marketplace.api.serializers import MoneyField
-from marketplace.errors import InvalidInput
 from marketplace.models import Batch
 
 from .access import access_labeling_job
@@ -111,10 +110,8 @@ class LabelingJobsView(RequesterAPIView):
     )
     def get(self, request):
         queryset = LabelingJob.objects.filter(requester=self.requester)
-        status = request.query_params.get("status")
+        status = query_choice(request, "status", LabelingJob.Status.values)
         if status:
-            if status not in LabelingJob.Status.values:
-                raise InvalidInput.for_field("status", f"must be one of {', '.join(LabelingJob.Status.values)}")
             queryset = queryset.filter(status=status)
         name_contains = request.query_params.get("name_contains")
         if name_contains:

@@ -43,6 +43,16 @@ def query_int(request: Request, name: str) -> int | None:
     return value
 
 
+def query_choice(request: Request, name: str, choices: list[str]) -> str | None:
+    """An optional query parameter that must be one of ``choices`` (``None`` when absent or empty)."""
+    value = request.query_params.get(name)
+    if not value:
+        return None
+    if value not in choices:
+        raise InvalidInput.for_field(name, f"must be one of {', '.join(choices)}")
+    return value
+
+
 def paginated_response(request: Request, queryset: QuerySet, render: Callable[[object], dict]) -> Response:
     limit = query_int(request, "limit")
     if limit is None:

@@ -11,7 +11,7 @@ from ..errors import InvalidInput
 from ..models import Assignment
 from ..services.reputation import worker_reputation
 from .base import RequesterAPIView
-from .pagination import paginated_response, query_int
+from .pagination import paginated_response, query_choice, query_int
 from .serializers import AssignmentSerializer, ReputationSerializer
 
 BOOLEAN_QUERY = {"true": True, "1": True, "false": False, "0": False}
@@ -39,10 +39,8 @@ class AssignmentsView(RequesterAPIView):
             value = query_int(request, name)
             if value is not None:
                 queryset = queryset.filter(**{"task_id" if name == "task_id" else "task__batch_id": value})
-        status = request.query_params.get("status")
+        status = query_choice(request, "status", Assignment.Status.values)
         if status:
-            if status not in Assignment.Status.values:
-                raise InvalidInput.for_field("status", f"must be one of {', '.join(Assignment.Status.values)}")
             queryset = queryset.filter(status=status)
         flagged = request.query_params.get("flagged")
         if flagged is not None:

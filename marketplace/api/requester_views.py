@@ -14,7 +14,7 @@ from ..errors import InvalidInput, NotFound
 from ..models import ApiKey, Batch, Invitation, Task, Workteam, WorkteamMembership
 from ..services import assignments, organizations, tasks, workteams
 from .base import RequesterAPIView
-from .pagination import paginated_response, query_int
+from .pagination import paginated_response, query_choice, query_int
 from .serializers import (
     ApiKeyCreatedSerializer,
     ApiKeySerializer,
@@ -53,10 +53,8 @@ class TasksView(RequesterAPIView):
         batch_id = query_int(request, "batch_id")
         if batch_id is not None:
             queryset = queryset.filter(batch_id=batch_id)
-        status = request.query_params.get("status")
+        status = query_choice(request, "status", Task.Status.values)
         if status:
-            if status not in Task.Status.values:
-                raise InvalidInput.for_field("status", f"must be one of {', '.join(Task.Status.values)}")
             queryset = queryset.filter(status=status)
         return paginated_response(request, queryset, lambda task: TaskSerializer(task).data)
 

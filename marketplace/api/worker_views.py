@@ -12,7 +12,7 @@ from ..models import Assignment, Invitation
 from ..money import format_micros
 from ..services import assignments, dispatch, ledger, payouts, reputation, workers, workteams
 from .base import AnonymousAPIView, WorkerActionAPIView, WorkerAPIView
-from .pagination import paginated_response
+from .pagination import paginated_response, query_choice
 from .serializers import (
     InvitationSerializer,
     ReputationSerializer,
@@ -89,10 +89,8 @@ class WorkerAssignmentsView(WorkerAPIView):
     @extend_schema(responses=WorkerAssignmentSerializer(many=True))
     def get(self, request):
         queryset = Assignment.objects.filter(worker=self.worker)
-        status = request.query_params.get("status")
+        status = query_choice(request, "status", Assignment.Status.values)
         if status:
-            if status not in Assignment.Status.values:
-                raise InvalidInput.for_field("status", f"must be one of {', '.join(Assignment.Status.values)}")
             queryset = queryset.filter(status=status)
         return paginated_response(request, queryset, lambda a: WorkerAssignmentSerializer(a).data)
 
