@@ -148,10 +148,11 @@ def assignment_pay(*, assignment: Assignment) -> bool:
             ],
         )
         if paid:
+            # Spending one reserve on one settled slot leaves ``cap - slots_settled - escrow_slots``
+            # unchanged (``cap`` does not depend on settlements): no sync is needed.
             Task.objects.filter(pk=task.pk).update(
                 escrow_slots=F("escrow_slots") - 1, slots_settled=F("slots_settled") + 1
             )
-            escrow_sync(task_ids=[task.pk])
     return paid
 
 
