@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "labeling.portal.auth.portal_context",
             ]
         },
     }
@@ -267,6 +268,24 @@ SPECTACULAR_SETTINGS = {
         "InvitationStatusEnum": "marketplace.models.workteams.Invitation.Status",
     },
 }
+
+# --- portal: logins and email ------------------------------------------------------------
+LOGIN_URL = "/portal/login"
+LOGIN_REDIRECT_URL = "/portal/"
+LOGOUT_REDIRECT_URL = "/portal/login"
+# Password resets and private-team invitations go out by email. The console backend (the
+# embedded default) prints them to the server's output; set EMAIL_HOST for real delivery.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", bool(EMAIL_HOST))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Groundwork <noreply@localhost>")
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_SECONDS", 3 * 86400)
 
 # --- marketplace defaults (DESIGN.md "Defaults") -------------------------------------------
 GROUNDWORK = {

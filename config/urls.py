@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/", include("marketplace.api.urls")),
     path("api/v1/", include("labeling.urls")),
+    path("portal/", include("labeling.portal.urls")),
     # Anything else is the JSON 404 of DESIGN.md "Public contracts", in DEBUG too.
     re_path(r"^", json_not_found),
 ]

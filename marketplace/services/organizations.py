@@ -35,7 +35,9 @@ def _create_admin_user(organization: Organization) -> tuple[str, str]:
     username = f"{base}-admin-{organization.pk}"
     password = secrets.token_urlsafe(18)
     user = get_user_model().objects.create_user(username=username, password=password)
-    Membership.objects.create(user=user, organization=organization, role=Membership.Role.ADMIN)
+    Membership.objects.create(
+        user=user, organization=organization, role=Membership.Role.ADMIN, password_change_required=True
+    )
     return username, password
 
 
