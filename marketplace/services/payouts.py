@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from ..csvsafe import csv_safe
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import LedgerAccount, LedgerTransaction, Organization, Payout, Worker
 from ..money import format_micros, parse_amount_micros
@@ -56,14 +57,6 @@ class CsvPayoutExporter:
             writer.writerow([payout.pk, kind, payee_id, csv_safe(name), format_micros(payout.amount_micros),
                              payout.requested_at.isoformat()])
         return buffer.getvalue()
-
-
-def csv_safe(value: object) -> object:
-    """A cell a spreadsheet will not run: text starting like a formula (after any spaces) gets a
-    leading quote."""
-    if isinstance(value, str) and (value[:1] in ("\t", "\r") or value.lstrip()[:1] in ("=", "+", "-", "@")):
-        return "'" + value
-    return value
 
 
 def payout_request(*, amount: object, worker: Worker | None = None, vendor: Organization | None = None) -> Payout:

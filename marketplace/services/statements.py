@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime, time
 
 from django.db.models import QuerySet
 
+from ..csvsafe import csv_safe
 from ..errors import InvalidInput
 from ..models import LedgerAccount, LedgerEntry, Organization, Worker
 from ..money import format_micros
-from .payouts import csv_safe
 
 Kind = LedgerAccount.Kind
 ACCOUNT_NAMES = {
