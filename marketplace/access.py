@@ -119,3 +119,15 @@ def access_worker_block(requester: Organization, worker_id: object) -> WorkerBlo
         return WorkerBlock.objects.get(requester=requester, worker_id=int(worker_id))
     except (ValueError, TypeError, WorkerBlock.DoesNotExist):
         raise NotFound(f"no block on worker {worker_id}") from None
+
+
+def access_worker_of_vendor(vendor: Organization, worker_id: object, *, lock: bool = False) -> Worker:
+    """A worker the vendor manages (created on its team page), in a team or not; any other
+    worker is ``NotFound``."""
+    return get_or_not_found(Worker.objects.filter(vendor=vendor), worker_id, "worker", lock=lock)
+
+
+def access_workteam_of_vendor(vendor: Organization, workteam_id: object, *, lock: bool = False) -> Workteam:
+    """One of the vendor's active workteams (its offerings' teams)."""
+    queryset = Workteam.objects.filter(owner=vendor, kind=Workteam.Kind.VENDOR, is_active=True)
+    return get_or_not_found(queryset, workteam_id, "workteam", lock=lock)

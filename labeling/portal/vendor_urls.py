@@ -1,7 +1,16 @@
+import marketplace.api.urls  # noqa: F401  registers the <id:> converter
 from django.urls import path
 
 from . import vendor_views as v
 
 urlpatterns = [
     path("", v.dashboard, name="vendor_dashboard"),
+    path("team", v.team, name="vendor_team"),
+    path("team/workers/<id:worker_id>/token", v.worker_token_issue, name="vendor_worker_token_issue"),
+    path("team/workers/<id:worker_id>/token/revoke", v.worker_token_revoke_view, name="vendor_worker_token_revoke"),
+    path("team/workers/<id:worker_id>/teams", v.worker_team_add, name="vendor_worker_team_add"),
+    path("team/workers/<id:worker_id>/teams/<id:workteam_id>/remove", v.worker_team_remove,
+         name="vendor_worker_team_remove"),
+    path("earnings", v.earnings, name="vendor_earnings"),
+    path("earnings/statement.csv", v.statement_csv, name="vendor_statement_csv"),
 ]

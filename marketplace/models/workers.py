@@ -1,5 +1,7 @@
 from django.db import models
 
+from .organizations import Organization
+
 
 class Worker(models.Model):
     """A labeler. Authenticates with a bearer token stored as a SHA-256 hash (rotatable)."""
@@ -12,6 +14,13 @@ class Worker(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     token_rotated_at = models.DateTimeField(auto_now_add=True)
+    # Set while no token works: a vendor admin revoked it; issuing a new one clears it.
+    token_revoked_at = models.DateTimeField(null=True, blank=True)
+    # The vendor that created the worker and manages it (its team page adds and removes it,
+    # issues and revokes its token); null for workers who signed up or an operator created.
+    vendor = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="managed_workers"
+    )
 
     def __str__(self) -> str:
         return self.username

@@ -12,20 +12,22 @@ from django.utils import timezone
 from ..credentials import WORKER_TOKEN_PREFIX, WS_TICKET_PREFIX, display_prefix, hash_secret, new_secret
 from ..errors import InvalidInput
 from ..locales import parse_locale
-from ..models import WebsocketTicket, Worker, Workteam
+from ..models import Organization, WebsocketTicket, Worker, Workteam
 from .workteams import public_workforce, workteam_add_member
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@+-]{3,150}$")
 
 
 def worker_create(
-    *, username: str, join_public: bool = True, workteams: Iterable[Workteam] = (), locale: object = None
+    *, username: str, join_public: bool = True, workteams: Iterable[Workteam] = (), locale: object = None,
+    vendor: Organization | None = None,
 ) -> tuple[Worker, str]:
     """Create a worker and return it with its token (shown once).
 
     ``join_public`` puts it in the public workforce; ``workteams`` adds it to others directly
     (the operator path; requesters invite instead). ``locale`` is an optional ISO 3166-1
     alpha-2 country code (any case; stored upper-case), the system ``locale`` qualification.
+    ``vendor`` makes it a worker that vendor manages (``vendor_worker_create``).
     """
     if not isinstance(username, str) or not USERNAME_PATTERN.match(username):
         raise InvalidInput.for_field(
@@ -38,7 +40,8 @@ def worker_create(
     try:
         with transaction.atomic():
             worker = Worker.objects.create(
-                username=username, token_hash=hash_secret(token), token_prefix=display_prefix(token), locale=code
+                username=username, token_hash=hash_secret(token), token_prefix=display_prefix(token), locale=code,
+                vendor=vendor,
             )
             targets = ([public_workforce()] if join_public else []) + list(workteams)
             for workteam in targets:
@@ -48,13 +51,40 @@ def worker_create(
     return worker, token
 
 
+def vendor_worker_create(*, vendor: Organization, username: str, workteam: Workteam | None = None) -> tuple[Worker, str]:
+    """A worker managed by ``vendor`` (not in the public workforce), in one of its workteams
+    when given; returns it with its token (shown once). Vendors create their workers rather than
+    adding existing ones by username: the vendor may then revoke and issue the worker's token,
+    which it must never be able to do to someone else's account."""
+    if workteam is not None and workteam.owner_id != vendor.pk:
+        raise InvalidInput.for_field("workteam", "is not one of your workteams")
+    return worker_create(username=username, join_public=False, workteams=[workteam] if workteam else [],
+                         vendor=vendor)
+
+
 def worker_token_rotate(*, worker: Worker) -> str:
-    """Replace the worker's token; the old one stops working at once. Returns the new token."""
+    """Replace the worker's token; the old one stops working at once (a revoked worker gets a
+    working token again). Returns the new token."""
     token = new_secret(WORKER_TOKEN_PREFIX)
     Worker.objects.filter(pk=worker.pk).update(
-        token_hash=hash_secret(token), token_prefix=display_prefix(token), token_rotated_at=timezone.now()
+        token_hash=hash_secret(token), token_prefix=display_prefix(token), token_rotated_at=timezone.now(),
+        token_revoked_at=None,
     )
     return token
+
+
+def worker_token_revoke(*, worker: Worker) -> None:
+    """Stop the worker's token working, until a new one is issued (``worker_token_rotate``).
+
+    The stored hash becomes that of a fresh secret nobody is given (the column stays unique and
+    nothing can match it), and unspent websocket tickets are spent, so neither REST nor a new
+    socket authenticates. Its live assignments stay live (they expire at their deadlines)."""
+    now = timezone.now()
+    with transaction.atomic():
+        Worker.objects.filter(pk=worker.pk).update(
+            token_hash=hash_secret(new_secret(WORKER_TOKEN_PREFIX)), token_prefix="", token_revoked_at=now,
+        )
+        WebsocketTicket.objects.filter(worker=worker, used_at__isnull=True).update(used_at=now)
 
 
 WEBSOCKET_TICKET_SECONDS = 60
