@@ -63,14 +63,18 @@ def texts(n: int) -> list[dict]:
     return [{"source": f"object {i}: {LABELS[i % 2]}"} for i in range(n)]
 
 
-def post_job(requester: CreatedOrganization, vendor: Vendor, storage_root: Path, *, name: str = "job-1",
-             lines: list[dict] | None = None, **overrides) -> LabelingJob:
-    """A text classification job for ``vendor``'s team, ingested (``in_progress``)."""
+def post_job(requester: CreatedOrganization, vendor: Vendor | None, storage_root: Path, *, name: str = "job-1",
+             lines: list[dict] | None = None, gold_lines: list[dict] | None = None, **overrides) -> LabelingJob:
+    """A text classification job for ``vendor``'s team (the public workforce when ``None``),
+    ingested (``in_progress``); ``gold_lines`` make a gold manifest."""
     folder = f"req-{requester.organization.pk}"
     storage_register(organization=requester.organization, uri_prefix=f"file://{folder}/")
     (storage_root / folder).mkdir(exist_ok=True)
     (storage_root / folder / f"{name}.jsonl").write_text(
         "".join(json.dumps(line) + "\n" for line in (texts(4) if lines is None else lines)))
+    if gold_lines:
+        (storage_root / folder / f"{name}-gold.jsonl").write_text("".join(json.dumps(line) + "\n" for line in gold_lines))
+        overrides["gold_manifest_uri"] = f"file://{folder}/{name}-gold.jsonl"
     # Until vendor subscriptions land, a job cannot target a vendor team through the API: post it
     # to the public workforce and point it at the team before ingestion makes its batch.
     body = {
@@ -81,7 +85,8 @@ def post_job(requester: CreatedOrganization, vendor: Vendor, storage_root: Path,
     }
     response = client_with(requester.api_key).post("/api/v1/labeling-jobs", body, format="json")
     assert response.status_code == 201, response.content
-    LabelingJob.objects.filter(pk=response.json()["id"]).update(workteam=vendor.workteam)
+    if vendor is not None:
+        LabelingJob.objects.filter(pk=response.json()["id"]).update(workteam=vendor.workteam)
     run_labeling_sweeps()
     job = LabelingJob.objects.select_related("batch").get(pk=response.json()["id"])
     assert job.status == LabelingJob.Status.IN_PROGRESS, job.failure_reason
