@@ -68,8 +68,8 @@ def job_progress(job: LabelingJob, *, now: datetime | None = None) -> JobProgres
     counts = batch_progress(batch=job.batch)
     tasks = Task.objects.filter(batch_id=job.batch_id).aggregate(
         slots=Sum("slots"), closes_at=Min("expires_at", filter=Q(status__in=LIVE_TASK_STATUSES)))
-    recent = Assignment.objects.filter(task__batch_id=job.batch_id, submitted_at__gte=now - timedelta(days=1)).aggregate(
-        day=Count("id"), hour=Count("id", filter=Q(submitted_at__gte=now - timedelta(hours=1))))
+    last_day = Assignment.objects.filter(task__batch_id=job.batch_id, submitted_at__gte=now - timedelta(days=1))
+    recent = last_day.aggregate(day=Count("id"), hour=Count("id", filter=Q(submitted_at__gte=now - timedelta(hours=1))))
     return JobProgress(
         objects_total=job.objects_total, labeled=job.human_labeled, failed=job.failed_objects,
         answers=counts["answers"], slots=tasks["slots"] or 0, live=counts["live"], open_tasks=counts["open_tasks"],

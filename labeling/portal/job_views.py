@@ -69,7 +69,7 @@ def _render_job(request: HttpRequest, job: LabelingJob, *, side: str) -> HttpRes
         "contributions": [
             {"who": who(row), "row": row, "gold": _percent(row.gold_accuracy),
              "estimated": _percent(row.estimated_accuracy),
-             "approval": _percent(row.approved / (row.approved + row.rejected) if row.approved + row.rejected else None)}
+             "approval": _percent(row.approved / reviewed if (reviewed := row.approved + row.rejected) else None)}
             for row in contributions
         ],
         "progress_chart": svg.area_svg(job_stats.answers_over_time(job, now=now), title="Answers submitted over time",

@@ -1,5 +1,6 @@
-import marketplace.api.urls  # noqa: F401  registers the <id:> converter
 from django.urls import path
+
+import marketplace.api.urls  # noqa: F401  registers the <id:> converter
 
 from . import vendor_views as v
 

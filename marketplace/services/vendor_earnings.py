@@ -159,7 +159,8 @@ def monthly_statement(vendor: Organization, month: str) -> MonthlyStatement:
             batch_id=record.batch_id, task_id=record.task_id, assignment_id=record.assignment_id,
             payout_id=record.payout_id, memo=record.memo,
         ))
-    return MonthlyStatement(month=start.strftime("%Y-%m"), start=start, end=end, opening_micros=opening, closing_micros=balance,
+    return MonthlyStatement(month=start.strftime("%Y-%m"), start=start, end=end, opening_micros=opening,
+                            closing_micros=balance,
                             earned_micros=earned, paid_out_micros=paid_out, lines=lines)
 
 

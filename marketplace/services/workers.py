@@ -51,7 +51,9 @@ def worker_create(
     return worker, token
 
 
-def vendor_worker_create(*, vendor: Organization, username: str, workteam: Workteam | None = None) -> tuple[Worker, str]:
+def vendor_worker_create(
+    *, vendor: Organization, username: str, workteam: Workteam | None = None
+) -> tuple[Worker, str]:
     """A worker managed by ``vendor`` (not in the public workforce), in one of its workteams
     when given; returns it with its token (shown once). Vendors create their workers rather than
     adding existing ones by username: the vendor may then revoke and issue the worker's token,

@@ -68,7 +68,8 @@ def test_a_job_on_the_public_workforce_is_not_a_vendors(world, storage_root):
 
 def test_an_initializing_job_has_sent_nothing_to_the_team_yet(world):
     job = LabelingJob.objects.create(
-        requester=world["requester"].organization, name="later", label_attribute_name="x", task_type="text_classification",
+        requester=world["requester"].organization, name="later", label_attribute_name="x",
+        task_type="text_classification",
         input_manifest_uri="file://x/in.jsonl", output_uri="file://x/out/", workteam=world["a"].workteam,
         workers_per_object=1, min_workers_per_object=1, max_workers_per_object=1, task_time_limit_seconds=60,
         task_availability_lifetime_seconds=60, reward_micros=1, auto_approval_delay_seconds=60, title="t")
@@ -105,7 +106,8 @@ def test_a_vendor_cannot_add_its_worker_to_another_vendors_team(world):
 
 
 def test_a_vendor_cannot_create_a_worker_in_another_vendors_team(world):
-    response = world["b"].client().post("/portal/vendor/team", {"username": "sneaky", "workteam": world["a"].workteam.pk})
+    response = world["b"].client().post("/portal/vendor/team",
+                                        {"username": "sneaky", "workteam": world["a"].workteam.pk})
     assert response.status_code == 400
     assert not Worker.objects.filter(username="sneaky").exists()
 

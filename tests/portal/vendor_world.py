@@ -73,7 +73,8 @@ def post_job(requester: CreatedOrganization, vendor: Vendor | None, storage_root
     (storage_root / folder / f"{name}.jsonl").write_text(
         "".join(json.dumps(line) + "\n" for line in (texts(4) if lines is None else lines)))
     if gold_lines:
-        (storage_root / folder / f"{name}-gold.jsonl").write_text("".join(json.dumps(line) + "\n" for line in gold_lines))
+        gold_text = "".join(json.dumps(line) + "\n" for line in gold_lines)
+        (storage_root / folder / f"{name}-gold.jsonl").write_text(gold_text)
         overrides["gold_manifest_uri"] = f"file://{folder}/{name}-gold.jsonl"
     # Until vendor subscriptions land, a job cannot target a vendor team through the API: post it
     # to the public workforce and point it at the team before ingestion makes its batch.

@@ -1,0 +1,79 @@
+"""The job page's selectors (labeling.portal.job_stats) on small hand-checkable jobs."""
+
+from __future__ import annotations
+
+import pytest
+
+from labeling.models import DataObject
+from labeling.portal import job_stats
+
+from .vendor_world import answer_next, approve, make_vendor, make_worker, post_job, subscribe
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def storage_root(tmp_path, settings):
+    root = (tmp_path / "storage-root").resolve()
+    root.mkdir()
+    settings.STORAGE_ROOT = root
+    return root
+
+
+@pytest.fixture
+def vendor():
+    return make_vendor()
+
+
+@pytest.fixture
+def job(requester, vendor, storage_root):
+    subscribe(requester, vendor)
+    return post_job(requester, vendor, storage_root, lines=[{"source": f"text {i}: cat"} for i in range(5)],
+                    gold_lines=[{"source": "gold: cat", "species": {"label": "cat"}}])
+
+
+def test_the_confidence_histogram_bins_input_objects_and_leaves_gold_out(job):
+    # given: confidences 0.0, 0.05, 0.55, 0.95, 1.0 on the input objects; the gold object at 0.5
+    for line_number, confidence in enumerate([0.0, 0.05, 0.55, 0.95, 1.0]):
+        DataObject.objects.filter(job=job, is_gold=False, line_number=line_number + 1).update(confidence=confidence)
+    DataObject.objects.filter(job=job, is_gold=True).update(confidence=0.5)
+    assert DataObject.objects.filter(job=job, is_gold=False, confidence__isnull=False).count() == 5
+    # when
+    counts, edges = job_stats.confidence_histogram(job)
+    # then
+    assert counts == [2, 0, 0, 0, 0, 1, 0, 0, 0, 2]
+    assert edges == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+
+
+def test_progress_and_contributions_count_each_workers_answers(requester, vendor, job):
+    # given: one answer approved, one submitted, one live; 5 objects + 1 gold, 1 answer each
+    worker = make_worker(vendor)
+    approve(requester, answer_next(worker, choose=lambda task_input: {"label": "cat"}))
+    answer_next(worker, choose=lambda task_input: {"label": "cat"})
+    worker.client.post("/api/v1/worker/tasks/next")  # a third, live
+    # when
+    progress = job_stats.job_progress(job)
+    # then
+    assert (progress.answers, progress.live, progress.slots, progress.answers_last_hour) == (2, 1, 6, 2)
+    assert progress.backlog == 4 and progress.closes_at is not None
+    [row] = job_stats.worker_contributions(job)
+    assert (row.worker_id, row.answers, row.approved, row.rejected, row.live) == (worker.pk, 2, 1, 0, 1)
+    series = job_stats.answers_over_time(job)
+    assert len(series) == job_stats.SERIES_POINTS
+    assert [value for _, value in series] == sorted(value for _, value in series)
+    assert series[-1][1] == 2
+
+
+def test_gold_objects_are_listed_only_when_asked_for(job):
+    vendor_rows, _ = job_stats.job_objects(job)
+    requester_rows, _ = job_stats.job_objects(job, include_gold=True)
+    assert [row.is_gold for row in vendor_rows] == [False] * 5
+    assert [row.is_gold for row in requester_rows] == [False] * 5 + [True]
+
+
+def test_results_read_as_label_names(job):
+    assert job_stats.result_summary(job, {"label": 1, "probabilities": [0.2, 0.8]}) == "dog"
+    assert job_stats.result_summary(job, {"present": [0, 1]}) == "cat, dog"
+    assert job_stats.result_summary(job, {"label": 7}) == '{"label": 7}'
+    assert job_stats.result_summary(job, None) == ""
+
