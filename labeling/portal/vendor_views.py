@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from marketplace.access import access_worker_of_vendor, access_workteam_of_vendor
 from marketplace.errors import DomainError, NotFound
-from marketplace.models import LedgerAccount, Organization
+from marketplace.models import LedgerAccount, Organization, WorkteamMembership
 from marketplace.money import format_micros
 from marketplace.services import vendor_earnings
 from marketplace.services.ledger import account_balance_micros
@@ -48,14 +48,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     work = vendor_active_work(vendor, now=now)
     jobs = _jobs_by_batch(item.batch_id for item in work)
-    team = vendor_team(vendor, now=now)
     month = vendor_earnings.monthly_statement(vendor, vendor_earnings.current_month(now))
     context = {
         "section": "dashboard",
         "work": [{"item": item, "job": jobs.get(item.batch_id),
                   "time_left": item.next_expiry - now if item.next_expiry and item.next_expiry > now else None}
                  for item in work],
-        "team_size": sum(1 for member in team if member.workteam_ids),
+        "team_size": WorkteamMembership.objects.filter(workteam__owner=vendor).values("worker_id").distinct().count(),
         "live_total": sum(item.live for item in work),
         "answers_last_hour": sum(item.answers_last_hour for item in work),
         "answers_last_day": sum(item.answers_last_day for item in work),
