@@ -15,8 +15,8 @@ from datetime import datetime
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH = 640
-HEIGHT = 220
+WIDTH = 1000
+HEIGHT = 240
 MARGIN_LEFT = 48
 MARGIN_RIGHT = 14
 MARGIN_TOP = 14
@@ -25,7 +25,7 @@ ACCENT = "#2357c6"
 ACCENT_FILL = "#2357c633"
 GRID = "#d9dee6"
 BAR_ROW_HEIGHT = 22
-BAR_LABEL_WIDTH = 150
+BAR_LABEL_WIDTH = 180
 MAX_LABEL_CHARS = 24
 
 

@@ -18,11 +18,12 @@ from marketplace.money import format_micros
 from marketplace.services import vendor_earnings
 from marketplace.services.ledger import account_balance_micros
 from marketplace.services.vendor_team import vendor_team, vendor_workteams
-from marketplace.services.vendor_work import vendor_active_work
+from marketplace.services.vendor_work import vendor_active_work, vendor_answers_by_hour
 from marketplace.services.workers import vendor_worker_create, worker_token_revoke, worker_token_rotate
 from marketplace.services.workteams import workteam_add_member, workteam_remove_member
 
 from ..models import LabelingJob
+from . import svg
 from .auth import portal_page
 
 VENDOR = Organization.Kind.VENDOR
@@ -59,6 +60,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "answers_last_hour": sum(item.answers_last_hour for item in work),
         "answers_last_day": sum(item.answers_last_day for item in work),
         "earned_this_month": format_micros(month.earned_micros),
+        "throughput_chart": svg.histogram_svg(vendor_answers_by_hour(vendor, now=now), list(range(-24, 1)),
+                                              title="Answers per hour, last 24 hours", x_label="hours ago"),
         "balance": format_micros(account_balance_micros(LedgerAccount.Kind.VENDOR_EARNINGS, organization=vendor)),
     }
     return render(request, "portal/vendor/dashboard.html", context)

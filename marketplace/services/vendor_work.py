@@ -70,3 +70,16 @@ def vendor_active_work(vendor: Organization, *, now: datetime) -> list[BatchWork
     ]
     far_future = now + timedelta(days=100 * 365)
     return sorted(work, key=lambda item: (item.next_expiry or far_future, item.batch_id))
+
+
+def vendor_answers_by_hour(vendor: Organization, *, now: datetime, hours: int = 24) -> list[int]:
+    """Answers submitted on the vendor's workteams in each of the last ``hours`` hours, oldest
+    first (the last count is the hour ending ``now``)."""
+    since = now - timedelta(hours=hours)
+    counts = [0] * hours
+    moments = Assignment.objects.filter(
+        task__workteam__owner=vendor, task__workteam__kind=Workteam.Kind.VENDOR, submitted_at__gt=since,
+        submitted_at__lte=now).values_list("submitted_at", flat=True)
+    for moment in moments.iterator(chunk_size=5000):
+        counts[min(hours - 1, int((moment - since).total_seconds() // 3600))] += 1
+    return counts

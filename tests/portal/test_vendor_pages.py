@@ -104,6 +104,8 @@ def test_the_dashboard_lists_active_work_with_its_progress_and_throughput(reques
     assert 'value="2"' in row and "2 / 4" in row
     cells = re.findall(r'<td class="num">(\d+)</td>', row)
     assert cells == ["0", "2", "2", "2"]  # live, last hour, last day, backlog
+    chart = re.search(r'id="throughput-chart">(<svg.*?</svg>)', html, re.S).group(1)
+    assert "<title>-1–0: 2</title>" in chart  # both answers in the last hour's bar
 
 
 def test_the_dashboard_leaves_finished_work_out(requester, vendor, storage_root):
