@@ -31,10 +31,7 @@ def signed_in(username: str, password: str, *, password_changed: bool = True) ->
     return client
 
 
-# Module scope, not session: while Playwright's sync API runs, an asyncio loop is running on
-# this thread, and every later async test in the same process (tests/realtime) would fail with
-# "Cannot run the event loop while another loop is running".
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM:
         pytest.skip("browser tests skipped: Debian's chromium is not installed (apt-get install chromium; .ci/run does)")
@@ -44,20 +41,12 @@ def browser():
         pytest.skip("browser tests skipped: the playwright package is not installed (pip install -e '.[test]')")
     # Playwright's sync API runs an event loop on this thread; the test's own ORM calls are
     # still synchronous, so Django's async-safety check would refuse them.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-            launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            yield launched
-            launched.close()
-    finally:
-        # Later tests in this process keep Django's async-safety check.
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    with sync_playwright() as playwright:
+        # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
 
 
 @pytest.fixture
