@@ -108,7 +108,9 @@ def access_subscription_as_requester(
     return get_or_not_found(queryset, subscription_id, "vendor subscription", lock=lock)
 
 
-def access_subscription_as_vendor(vendor: Organization, subscription_id: object, *, lock: bool = False) -> VendorSubscription:
+def access_subscription_as_vendor(
+    vendor: Organization, subscription_id: object, *, lock: bool = False
+) -> VendorSubscription:
     queryset = VendorSubscription.objects.select_related("offering", "requester").filter(offering__vendor=vendor)
     return get_or_not_found(queryset, subscription_id, "vendor subscription", lock=lock)
 

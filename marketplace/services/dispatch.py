@@ -59,7 +59,8 @@ def _memberships(worker: Worker) -> dict[int, str]:
 def vendor_workteams_at_capacity(workteam_ids: list[int], now: datetime) -> set[int]:
     """Those of the given vendor workteams whose live assignments have reached their offering's
     capacity (a read without locks: the claim re-checks under the offering's lock)."""
-    capacities = dict(VendorOffering.objects.filter(workteam_id__in=workteam_ids).values_list("workteam_id", "capacity"))
+    offerings = VendorOffering.objects.filter(workteam_id__in=workteam_ids)
+    capacities = dict(offerings.values_list("workteam_id", "capacity"))
     live = dict(
         Assignment.objects.filter(task__workteam_id__in=list(capacities), status=Assignment.Status.ACCEPTED,
                                   deadline__gt=now)
