@@ -90,6 +90,8 @@ def test_requesters_list_offerings_and_filter_them(buyer, offering, vendor):
 
 
 def test_a_team_is_targetable_only_once_the_vendor_accepts(buyer, offering):
+    listed = {row["id"] for row in buyer.client.get("/api/v1/workteams").json()["results"]}
+    assert offering.workteam_id not in listed
     assert post_to(buyer, offering.workteam_id).json()["error"]["fields"] == {"workteam_id": ["no such workteam"]}
     first = buyer.client.post("/api/v1/vendor-subscriptions", {"offering_id": offering.pk}, format="json")
     again = buyer.client.post("/api/v1/vendor-subscriptions", {"offering_id": offering.pk}, format="json")
@@ -98,6 +100,8 @@ def test_a_team_is_targetable_only_once_the_vendor_accepts(buyer, offering):
     assert post_to(buyer, offering.workteam_id).status_code == 400
     subscription_accept(subscription=VendorSubscription.objects.get(pk=first.json()["id"]))
     assert buyer.client.get(f"/api/v1/vendor-subscriptions/{first.json()['id']}").json()["status"] == "active"
+    listed = {row["id"] for row in buyer.client.get("/api/v1/workteams").json()["results"]}
+    assert offering.workteam_id in listed
     assert post_to(buyer, offering.workteam_id).status_code == 201
 
 
