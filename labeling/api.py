@@ -86,7 +86,9 @@ class LabelingJobCreateSerializer(serializers.Serializer):
     task_availability_lifetime_seconds = serializers.IntegerField(required=False)
     auto_approval_delay_seconds = serializers.IntegerField(required=False)
     priority = serializers.IntegerField(min_value=0, max_value=100, default=0)
-    reward = serializers.CharField(help_text='USD decimal string, e.g. "0.036"')
+    reward = serializers.CharField(required=False, help_text=(
+        'USD decimal string, e.g. "0.036"; required, except on a vendor workteam, where it is the '
+        "offering's price (left out, or equal to it)"))
     stopping_conditions = serializers.DictField(required=False)
     gold_manifest_uri = serializers.CharField(required=False)
     worker_visible_keys = serializers.ListField(child=serializers.CharField(), required=False)

@@ -18,6 +18,8 @@ from .models import (
     Organization,
     QualificationType,
     Task,
+    VendorOffering,
+    VendorSubscription,
     Worker,
     WorkerBlock,
     Workteam,
@@ -68,11 +70,13 @@ def access_workteam(requester: Organization, workteam_id: object, *, lock: bool 
 
 
 def access_targetable_workteam(requester: Organization, workteam_id: object) -> Workteam:
-    """A workteam the requester may post work to: the public workforce or one it owns.
+    """A workteam the requester may post work to: the public workforce, one it owns, or a vendor
+    workteam whose offering it is actively subscribed to (``services.vendors``)."""
+    from .services.vendors import subscribed_workteams
 
-    Vendor workteams become targetable through subscriptions (vendor issue), here.
-    """
-    queryset = Workteam.objects.filter(Q(kind=Workteam.Kind.PUBLIC) | Q(owner=requester), is_active=True)
+    queryset = Workteam.objects.filter(
+        Q(kind=Workteam.Kind.PUBLIC) | Q(owner=requester) | subscribed_workteams(requester), is_active=True
+    ).select_related("offering")
     return get_or_not_found(queryset, workteam_id, "workteam", lock=False)
 
 
@@ -84,6 +88,31 @@ def access_invitation_as_requester(requester: Organization, invitation_id: objec
 def access_invitation_as_worker(worker: Worker, invitation_id: object, *, lock: bool = False) -> Invitation:
     queryset = Invitation.objects.select_related("workteam").filter(worker=worker)
     return get_or_not_found(queryset, invitation_id, "invitation", lock=lock)
+
+
+def access_offering(offering_id: object) -> VendorOffering:
+    """A listed (active) offering, as any requester may see it."""
+    queryset = VendorOffering.objects.select_related("vendor").filter(is_active=True, vendor__is_active=True)
+    return get_or_not_found(queryset, offering_id, "vendor offering", lock=False)
+
+
+def access_offering_as_vendor(vendor: Organization, offering_id: object, *, lock: bool = False) -> VendorOffering:
+    """One of the vendor's own offerings, withdrawn ones included."""
+    return get_or_not_found(VendorOffering.objects.filter(vendor=vendor), offering_id, "vendor offering", lock=lock)
+
+
+def access_subscription_as_requester(
+    requester: Organization, subscription_id: object, *, lock: bool = False
+) -> VendorSubscription:
+    queryset = VendorSubscription.objects.select_related("offering", "offering__vendor").filter(requester=requester)
+    return get_or_not_found(queryset, subscription_id, "vendor subscription", lock=lock)
+
+
+def access_subscription_as_vendor(
+    vendor: Organization, subscription_id: object, *, lock: bool = False
+) -> VendorSubscription:
+    queryset = VendorSubscription.objects.select_related("offering", "requester").filter(offering__vendor=vendor)
+    return get_or_not_found(queryset, subscription_id, "vendor subscription", lock=lock)
 
 
 def access_api_key(requester: Organization, api_key_id: object, *, lock: bool = False) -> ApiKey:

@@ -24,6 +24,8 @@ from .models import (
     QualificationTestAttempt,
     QualificationType,
     Task,
+    VendorOffering,
+    VendorSubscription,
     Worker,
     WorkerBlock,
     Workteam,
@@ -240,3 +242,16 @@ class QualificationTestAttemptAdmin(ReadOnlyAdmin):
 @admin.register(WorkerBlock)
 class WorkerBlockAdmin(ReadOnlyAdmin):
     list_display = ["id", "requester", "worker", "reason", "created_at"]
+
+
+@admin.register(VendorOffering)
+class VendorOfferingAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "vendor", "workteam", "price_micros", "capacity", "is_active", "updated_at"]
+    list_filter = ["is_active"]
+    readonly_fields = ["vendor", "workteam", "created_at", "updated_at"]
+
+
+@admin.register(VendorSubscription)
+class VendorSubscriptionAdmin(ReadOnlyAdmin):
+    list_display = ["id", "offering", "requester", "status", "created_at", "decided_at", "cancelled_at"]
+    list_filter = ["status"]

@@ -79,6 +79,8 @@ ERROR_CODES = {
     "qualification_already_held": "You already hold this qualification; its test cannot be taken again (409).",
     "qualification_retry_too_soon": "The qualification test's retry delay since your last attempt has not passed; "
     "the message says when you may retry (409).",
+    "offering_withdrawn": "The vendor offering has been withdrawn: it takes no new subscriptions (409).",
+    "subscription_not_pending": "The vendor subscription was already decided or cancelled otherwise (409).",
     "idempotency_key_reused": "The Idempotency-Key was used before with a different body (422).",
     "rate_limited": "Too many requests; retry after `Retry-After` seconds (429).",
     "too_large": "The request body is larger than the limit (413).",

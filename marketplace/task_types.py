@@ -34,6 +34,11 @@ def register_task_type(name: str, hooks: TaskTypeHooks) -> None:
     _registry[name] = hooks
 
 
+def registered_task_types() -> list[str]:
+    """The names of the registered task types (``custom`` needs no registration)."""
+    return sorted(_registry)
+
+
 def check_answer(task: Task, answer: dict) -> None:
     hooks = _registry.get(task.task_type)
     if hooks and hooks.check_answer:

@@ -50,6 +50,14 @@ def text_field(data: dict, field: str, errors: FieldErrors, *, required: bool, m
     return value
 
 
+def optional_amount_micros(data: dict, field: str, errors: FieldErrors) -> int | None:
+    """A USD amount (decimal string) in micro-dollars, or ``None`` when left out (or bad, after
+    recording an error)."""
+    if field not in data:
+        return None
+    return required_amount_micros(data, field, errors)
+
+
 def required_amount_micros(data: dict, field: str, errors: FieldErrors) -> int:
     """A required USD amount (decimal string) in micro-dollars; 0 after recording an error."""
     if field not in data:

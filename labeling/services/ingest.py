@@ -204,7 +204,8 @@ def _create_work(job: LabelingJob, task_type: TaskType, checker: _LineChecker, g
     batch = batch_open(requester=job.requester, workteam=job.workteam,
                        auto_approval_delay_seconds=job.auto_approval_delay_seconds, is_sealed=True,
                        quality_rules=job.quality_rules, auto_approval_policy=job.auto_approval_policy,
-                       qualification_requirements=job.qualification_requirements)
+                       qualification_requirements=job.qualification_requirements,
+                       vendor_price_micros=job.reward_micros)
     objects = (checker.check(n, line, gold=False, what="input manifest")
                for n, line in _lines(job, job.input_manifest_uri, "input_manifest_uri"))
     created = 0

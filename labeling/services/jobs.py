@@ -12,14 +12,15 @@ from django.db import IntegrityError, transaction
 from marketplace.access import access_targetable_workteam
 from marketplace.background import run_in_background
 from marketplace.errors import Conflict, InvalidInput, NotFound
-from marketplace.models import Organization
+from marketplace.models import Organization, Workteam
 from marketplace.models.tasks import MAX_SLOTS_PER_TASK
 from marketplace.services import quality
 from marketplace.services.batches import batch_stop
 from marketplace.services.requirements import parse_requirements, requirements_resolve
 from marketplace.services.tasks import ASSIGNMENT_DURATION_RANGE, AUTO_APPROVAL_DELAY_RANGE, LIFETIME_RANGE
+from marketplace.services.vendors import assignment_price
 from marketplace.services.workteams import public_workforce
-from marketplace.validation import FieldErrors, int_in_range, required_amount_micros, text_field
+from marketplace.validation import FieldErrors, int_in_range, optional_amount_micros, text_field
 
 from ..models import LabelingJob
 from ..storage import access_storage, parse_storage_uri
@@ -180,7 +181,9 @@ def parse_job_spec(data: object) -> JobSpec:
             errors.add("label_categories", str(exc))
     workers, minimum, maximum, target = _redundancy(data, errors)
     max_objects, max_percentage = _stopping_conditions(data, errors)
-    reward_micros = required_amount_micros(data, "reward", errors)
+    reward_micros = optional_amount_micros(data, "reward", errors)
+    if reward_micros is None and data.get("workteam_id") is None:  # the public workforce: no offering price
+        errors.add("reward", "is required")
     defaults = settings.GROUNDWORK
     time_limit = int_in_range(data, "task_time_limit_seconds", DEFAULT_TASK_TIME_LIMIT_SECONDS,
                               ASSIGNMENT_DURATION_RANGE, errors)
@@ -231,8 +234,14 @@ def job_create(*, requester: Organization, spec: JobSpec) -> LabelingJob:
         workteam = access_targetable_workteam(requester, workteam_id)
     except NotFound:
         raise InvalidInput.for_field("workteam_id", "no such workteam") from None
-    fields = {**fields, "qualification_requirements": requirements_resolve(
-        requester=requester, requirements=fields["qualification_requirements"])}
+    vendor_price_micros = workteam.offering.price_micros if workteam.kind == Workteam.Kind.VENDOR else None
+    fields = {
+        **fields,
+        "qualification_requirements": requirements_resolve(
+            requester=requester, requirements=fields["qualification_requirements"]),
+        # On a vendor workteam the offering's price, fixed now for the whole job.
+        "reward_micros": assignment_price(fields["reward_micros"], vendor_price_micros),
+    }
     try:
         with transaction.atomic():
             job = LabelingJob.objects.create(

@@ -137,11 +137,17 @@ class AssignmentRejectView(RequesterAPIView):
 
 class WorkteamsView(RequesterAPIView):
     @extend_schema(responses=WorkteamSerializer(many=True),
-                   description="The public workforce and the requester's own workteams.")
+                   description="The public workforce, the requester's own workteams and the vendor "
+                               "workteams it is actively subscribed to: every workteam it may target.")
     def get(self, request):
         from django.db.models import Q
 
-        queryset = Workteam.objects.filter(Q(kind=Workteam.Kind.PUBLIC) | Q(owner=self.requester), is_active=True)
+        from ..services.vendors import subscribed_workteams
+
+        queryset = Workteam.objects.filter(
+            Q(kind=Workteam.Kind.PUBLIC) | Q(owner=self.requester) | subscribed_workteams(self.requester),
+            is_active=True,
+        )
         return paginated_response(
             request, selectors.workteams_with_member_counts(queryset), lambda w: WorkteamSerializer(w).data
         )

@@ -66,7 +66,9 @@ class TaskCreateSerializer(serializers.Serializer):
     labels = serializers.ListField(child=serializers.CharField(), required=False)
     instructions = serializers.CharField(required=False)
     slots = serializers.IntegerField(min_value=1, max_value=50, default=1)
-    reward = serializers.CharField(help_text='USD decimal string, at most 6 fractional digits, e.g. "0.05"')
+    reward = serializers.CharField(required=False, help_text=(
+        'USD decimal string, at most 6 fractional digits, e.g. "0.05"; required, except on a vendor '
+        "workteam, where it is the offering's price (left out, or equal to it)"))
     assignment_duration_seconds = serializers.IntegerField(min_value=30, max_value=604800, default=3600)
     lifetime_seconds = serializers.IntegerField(min_value=30, max_value=31536000, default=604800)
     auto_approval_delay_seconds = serializers.IntegerField(min_value=0, max_value=2592000, required=False)

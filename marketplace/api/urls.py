@@ -4,6 +4,7 @@ from . import money_views as m
 from . import qualification_views as q
 from . import quality_views as qc
 from . import requester_views as r
+from . import vendor_views as v
 from . import worker_views as w
 
 
@@ -39,6 +40,11 @@ urlpatterns = [
     path("workteams/<id:workteam_id>/members/<id:worker_id>", r.WorkteamMemberView.as_view()),
     path("workteams/<id:workteam_id>/invitations", r.WorkteamInvitationsView.as_view()),
     path("workteams/<id:workteam_id>/invitations/<id:invitation_id>/revoke", r.InvitationRevokeView.as_view()),
+    path("vendor-offerings", v.VendorOfferingsView.as_view()),
+    path("vendor-offerings/<id:offering_id>", v.VendorOfferingDetailView.as_view()),
+    path("vendor-subscriptions", v.VendorSubscriptionsView.as_view()),
+    path("vendor-subscriptions/<id:subscription_id>", v.VendorSubscriptionDetailView.as_view()),
+    path("vendor-subscriptions/<id:subscription_id>/cancel", v.VendorSubscriptionCancelView.as_view()),
     path("api-keys", r.ApiKeysView.as_view()),
     path("api-keys/<id:api_key_id>/revoke", r.ApiKeyRevokeView.as_view()),
     path("balance", m.BalanceView.as_view()),

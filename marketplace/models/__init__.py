@@ -4,6 +4,7 @@ from .organizations import ApiKey, Membership, Organization
 from .qualifications import QualificationGrant, QualificationTestAttempt, QualificationType, WorkerBlock
 from .reputation import WorkerBatchEstimate, WorkerBatchQuality, WorkerReputation
 from .tasks import Assignment, Batch, RequesterDispatchState, Task
+from .vendors import VendorOffering, VendorSubscription
 from .workers import WebsocketTicket, Worker
 from .workteams import Invitation, Workteam, WorkteamMembership
 
@@ -24,6 +25,8 @@ __all__ = [
     "QualificationType",
     "RequesterDispatchState",
     "Task",
+    "VendorOffering",
+    "VendorSubscription",
     "WebsocketTicket",
     "Worker",
     "Workteam",

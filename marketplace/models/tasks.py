@@ -33,6 +33,9 @@ class Batch(models.Model):
     # max(fee_minimum, round_half_up(price × fee_rate)), the rate in parts per million.
     fee_rate_ppm = models.PositiveIntegerField(default=0)
     fee_minimum_micros = models.BigIntegerField(default=0)
+    # On a vendor workteam, the offering's price when the batch was posted: every task of the
+    # batch costs it (plus the fee), and the vendor earns it. Null elsewhere (the task's reward).
+    vendor_price_micros = models.BigIntegerField(null=True, blank=True)
     # [{"qualification_type_id", "comparator", "values"}] (marketplace.services.requirements);
     # the flag lets a claim skip the requirements check with one cheap indexed query.
     qualification_requirements = models.JSONField(default=list, blank=True)

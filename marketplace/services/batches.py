@@ -28,20 +28,26 @@ CLOSABLE = (Task.Status.OPEN, Task.Status.FULL)
 def batch_open(
     *, requester: Organization, workteam: Workteam, auto_approval_delay_seconds: int, is_sealed: bool = False,
     quality_rules: dict | None = None, auto_approval_policy: str = Batch.AutoApprovalPolicy.APPROVE_ALL,
-    qualification_requirements: list[dict] | None = None,
+    qualification_requirements: list[dict] | None = None, vendor_price_micros: int | None = None,
 ) -> Batch:
     """A new, empty batch. The caller has checked that ``workteam`` is one the requester may
     target (``access_targetable_workteam``) and resolved the ``qualification_requirements``
     (``requirements.requirements_resolve``). A sealed batch takes no tasks from the tasks API:
-    the service that opened it (a labeling job) adds them all."""
+    the service that opened it (a labeling job) adds them all. On a vendor workteam the batch
+    fixes the price: ``vendor_price_micros`` (what the caller already agreed, a labeling job's)
+    or else the offering's price now."""
     RequesterDispatchState.objects.get_or_create(requester=requester)
     fee_rate_ppm, fee_minimum_micros = current_fee_terms()
+    if workteam.kind != Workteam.Kind.VENDOR:
+        vendor_price_micros = None
+    elif vendor_price_micros is None:
+        vendor_price_micros = workteam.offering.price_micros
     batch = Batch.objects.create(
         requester=requester, workteam=workteam, auto_approval_delay_seconds=auto_approval_delay_seconds,
         is_sealed=is_sealed, quality_rules=quality_rules or {}, auto_approval_policy=auto_approval_policy,
         fee_rate_ppm=fee_rate_ppm, fee_minimum_micros=fee_minimum_micros,
         qualification_requirements=qualification_requirements or [],
-        has_requirements=bool(qualification_requirements),
+        has_requirements=bool(qualification_requirements), vendor_price_micros=vendor_price_micros,
     )
     escrow_account(batch)
     return batch

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from ..errors import Conflict
@@ -27,9 +27,11 @@ from ..models import (
     Assignment,
     RequesterDispatchState,
     Task,
+    VendorOffering,
     Worker,
     WorkerBatchQuality,
     WorkerBlock,
+    Workteam,
     WorkteamMembership,
 )
 from .blocks import requesters_blocking
@@ -43,9 +45,41 @@ CANDIDATE_REQUESTERS_PER_CLAIM = 50
 
 def eligible_workteam_ids(worker: Worker) -> list[int]:
     """The active workteams whose work this worker may take."""
-    return list(
-        WorkteamMembership.objects.filter(worker=worker, workteam__is_active=True).values_list("workteam_id", flat=True)
+    return list(_memberships(worker))
+
+
+def _memberships(worker: Worker) -> dict[int, str]:
+    """The worker's active workteams, by id, with their kinds."""
+    return dict(
+        WorkteamMembership.objects.filter(worker=worker, workteam__is_active=True)
+        .values_list("workteam_id", "workteam__kind")
     )
+
+
+def vendor_workteams_at_capacity(workteam_ids: list[int], now: datetime) -> set[int]:
+    """Those of the given vendor workteams whose live assignments have reached their offering's
+    capacity (a read without locks: the claim re-checks under the offering's lock)."""
+    offerings = VendorOffering.objects.filter(workteam_id__in=workteam_ids)
+    capacities = dict(offerings.values_list("workteam_id", "capacity"))
+    live = dict(
+        Assignment.objects.filter(task__workteam_id__in=list(capacities), status=Assignment.Status.ACCEPTED,
+                                  deadline__gt=now)
+        .values("task__workteam_id").annotate(live=Count("pk")).values_list("task__workteam_id", "live")
+    )
+    return {workteam_id for workteam_id, capacity in capacities.items() if live.get(workteam_id, 0) >= capacity}
+
+
+def _vendor_capacity_left(workteam_id: int, now: datetime) -> bool:
+    """Whether the vendor workteam may take one more live assignment. Locks its offering row, so
+    claims on one vendor team count its live assignments one at a time (lock order: worker →
+    task → offering; nothing locks an offering before a task)."""
+    capacity = (
+        VendorOffering.objects.select_for_update(no_key=True).filter(workteam_id=workteam_id)
+        .values_list("capacity", flat=True).first()
+    )
+    if capacity is None:  # a vendor workteam without an offering has no capacity rule
+        return True
+    return workteam_id not in vendor_workteams_at_capacity([workteam_id], now)
 
 
 def eligible_tasks(*, worker: Worker, workteam_ids: list[int], now: datetime) -> QuerySet[Task]:
@@ -55,7 +89,7 @@ def eligible_tasks(*, worker: Worker, workteam_ids: list[int], now: datetime) ->
     stop or restricted batch concerns the worker at all (each through a small partial index);
     only then are they read and excluded by id lists, so the claim's plan over
     ``task_open_queue`` is unchanged.
-    Later rules (vendor capacity) narrow this queryset."""
+    A vendor team's capacity is the claim's own check (``assignment_claim``)."""
     held_before = Assignment.objects.filter(task=OuterRef("pk"), worker=worker)
     eligible = Task.objects.filter(
         status=Task.Status.OPEN, workteam_id__in=workteam_ids, expires_at__gt=now
@@ -113,6 +147,18 @@ def _mark_requester_served(requester_id: int, now: datetime) -> None:
     RequesterDispatchState.objects.filter(pk__in=unlocked.values("pk")).update(last_served_at=now)
 
 
+def _best_task(worker: Worker, workteam_ids: list[int], now: datetime) -> Task | None:
+    """The best task the worker may take in these workteams, locked, or ``None``."""
+    if not workteam_ids:
+        return None
+    eligible = eligible_tasks(worker=worker, workteam_ids=workteam_ids, now=now)
+    for requester_id in _requesters_in_fair_order(eligible):
+        task = next_task_queryset(eligible, requester_id).first()
+        if task is not None:
+            return task
+    return None
+
+
 def assignment_claim(*, worker: Worker) -> Assignment | None:
     """Give ``worker`` an assignment on the best task it may take, or ``None`` if none is open.
 
@@ -137,15 +183,16 @@ def assignment_claim(*, worker: Worker) -> Assignment | None:
                 f"you already hold {cap} live assignments; submit or return one first",
                 code="too_many_live_assignments",
             )
-        workteam_ids = eligible_workteam_ids(worker)
-        if not workteam_ids:
-            return None
-        eligible = eligible_tasks(worker=worker, workteam_ids=workteam_ids, now=now)
-        task = None
-        for requester_id in _requesters_in_fair_order(eligible):
-            task = next_task_queryset(eligible, requester_id).first()
-            if task is not None:
-                break
+        memberships = _memberships(worker)
+        vendor_ids = [workteam_id for workteam_id, kind in memberships.items() if kind == Workteam.Kind.VENDOR]
+        full = vendor_workteams_at_capacity(vendor_ids, now) if vendor_ids else set()
+        workteam_ids = [workteam_id for workteam_id in memberships if workteam_id not in full]
+        task = _best_task(worker, workteam_ids, now)
+        # A vendor team's capacity (its offering's) is checked again under the offering's lock;
+        # a team found full is left out and the search goes on.
+        while task is not None and task.workteam_id in vendor_ids and not _vendor_capacity_left(task.workteam_id, now):
+            workteam_ids.remove(task.workteam_id)
+            task = _best_task(worker, workteam_ids, now)
         if task is None:
             return None
         assignment = Assignment.objects.create(

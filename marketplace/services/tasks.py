@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,10 +18,11 @@ from ..models import Organization, Task
 from ..models.tasks import MAX_SLOTS_PER_TASK
 from ..realtime.hints import hint_work_available
 from ..task_types import check_answer
-from ..validation import FieldErrors, int_in_range, required_amount_micros, text_field
+from ..validation import FieldErrors, int_in_range, optional_amount_micros, text_field
 from . import quality
 from .escrow import escrow_sync
 from .requirements import parse_requirements, requirements_resolve
+from .vendors import assignment_price
 
 MAX_TASKS_PER_CALL = 1000
 ASSIGNMENT_DURATION_RANGE = (30, 7 * 86400)
@@ -49,7 +50,7 @@ class TaskSpec:
     labels: list[str]
     instructions: str
     slots: int
-    reward_micros: int
+    reward_micros: int | None  # None: the vendor offering's price (``vendors.assignment_price``)
     assignment_duration_seconds: int
     lifetime_seconds: int
     priority: int
@@ -131,7 +132,9 @@ def parse_task_spec(data: object, *, prefix: str = "") -> TaskSpec:
     elif len(set(labels)) != len(labels):
         errors.add("labels", "must not repeat a label")
     slots = int_in_range(data, "slots", 1, (1, MAX_SLOTS_PER_TASK), errors)
-    reward_micros = required_amount_micros(data, "reward", errors)
+    reward_micros = optional_amount_micros(data, "reward", errors)
+    if reward_micros is None and data.get("workteam_id") is None and data.get("batch_id") is None:
+        errors.add("reward", "is required")  # the public workforce: no offering price
     duration = int_in_range(
         data, "assignment_duration_seconds", defaults["ASSIGNMENT_DURATION_SECONDS"], ASSIGNMENT_DURATION_RANGE, errors
     )
@@ -251,7 +254,12 @@ def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: obje
                                                   named_batch=False),
                 qualification_requirements=requirements,
             )
-        created = batch_tasks_create(batch=batch, specs=specs)
+        priced = [
+            replace(spec, reward_micros=assignment_price(
+                spec.reward_micros, batch.vendor_price_micros, field=f"{index}.reward" if len(specs) > 1 else "reward"))
+            for index, spec in enumerate(specs)
+        ]
+        created = batch_tasks_create(batch=batch, specs=priced)
     return created
 
 

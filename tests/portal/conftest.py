@@ -31,10 +31,13 @@ def signed_in(username: str, password: str, *, password_changed: bool = True) ->
     return client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for one test module. Not for the session: Playwright's sync API leaves an event
+    loop running on the thread while it is open, which would break later async tests."""
     if not CHROMIUM:
-        pytest.skip("browser tests skipped: Debian's chromium is not installed (apt-get install chromium; .ci/run does)")
+        pytest.skip("browser tests skipped: Debian's chromium is not installed "
+                    "(apt-get install chromium; .ci/run does)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

@@ -61,7 +61,8 @@ def test_password_reset_by_email_sets_a_new_password_once():
     link = re.search(r"https?://[^/]+(/portal/password/reset/\S+)", mail.outbox[0].body).group(1)
     form_page = anonymous.get(link, follow=True)
     set_url = form_page.redirect_chain[-1][0] if form_page.redirect_chain else link
-    done = anonymous.post(set_url, {"new_password1": "another long secret 77", "new_password2": "another long secret 77"})
+    new_password = "another long secret 77"
+    done = anonymous.post(set_url, {"new_password1": new_password, "new_password2": new_password})
     assert done.status_code == 302
     assert Client().login(username=vendor.admin_username, password="another long secret 77")
     assert anonymous.get(link, follow=True).context["validlink"] is False

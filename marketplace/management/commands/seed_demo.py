@@ -1,4 +1,5 @@
-"""Demo data for the embedded default: a requester, a few workers, a private workteam, tasks.
+"""Demo data for the embedded default: a requester, a few workers, a private workteam, a vendor
+with an offering the requester subscribes to, tasks.
 
 Credentials are shown once by design, so the first run writes them to
 ``$GROUNDWORK_DATA_DIR/demo-credentials.json`` and later runs print that file again.
@@ -12,8 +13,9 @@ from django.db import transaction
 
 from marketplace.money import MICROS_PER_DOLLAR
 from marketplace.services.ledger import deposit
-from marketplace.services.organizations import requester_create
+from marketplace.services.organizations import requester_create, vendor_create
 from marketplace.services.tasks import parse_task_spec, tasks_post
+from marketplace.services.vendors import offering_publish, subscription_accept, subscription_request
 from marketplace.services.workers import worker_create
 from marketplace.services.workteams import invitation_accept, invitation_create, workteam_create
 
@@ -25,7 +27,8 @@ DEMO_ANSWER_SCHEMA = {
 
 
 class Command(BaseCommand):
-    help = "Create demo data once (a requester, 3 workers, a private workteam, tasks) and print its credentials."
+    help = ("Create demo data once (a requester, 3 workers, a private workteam, a vendor team the requester "
+            "subscribes to, tasks) and print its credentials.")
 
     def handle(self, *args, **options):
         path = settings.DATA_DIR / "demo-credentials.json"
@@ -61,6 +64,22 @@ class Command(BaseCommand):
                 for i in range(3)
             ]
             tasks_post(requester=organization, specs=private_specs)
+            vendor = vendor_create(name="Demo Vendor")
+            offering = offering_publish(
+                vendor=vendor.organization, name="Demo vendor team", task_types=["custom", "text_classification"],
+                languages=["en"], description="Careful English text labeling.", price="0.08", capacity=5,
+            )
+            subscription, _ = subscription_request(requester=organization, offering=offering)
+            subscription_accept(subscription=subscription)
+            vendor_worker, vendor_token = worker_create(username="demo-vendor-worker", join_public=False,
+                                                        workteams=[offering.workteam])
+            tasks_post(requester=organization, specs=[
+                parse_task_spec({
+                    "title": f"Vendor transcription #{i + 1}", "input": {"text": f"Line {i + 1}"}, "slots": 1,
+                    "workteam_id": offering.workteam_id, "instructions": "Copy the line exactly.",
+                })
+                for i in range(4)
+            ])
         credentials = {
             "requester": {
                 "organization_id": organization.pk, "api_key": requester.api_key,
@@ -68,6 +87,12 @@ class Command(BaseCommand):
             },
             "private_workteam_id": team.pk,
             "workers": workers,
+            "vendor": {
+                "organization_id": vendor.organization.pk, "admin_username": vendor.admin_username,
+                "admin_password": vendor.admin_password, "offering_id": offering.pk,
+                "workteam_id": offering.workteam_id,
+                "worker": {"worker_id": vendor_worker.pk, "username": vendor_worker.username, "token": vendor_token},
+            },
         }
         path.write_text(json.dumps(credentials, indent=2) + "\n")
         path.chmod(0o600)
