@@ -14,7 +14,7 @@ from labeling.services.sweeps import run_labeling_sweeps
 from marketplace.models import Assignment, LedgerAccount, Worker, WorkteamMembership
 from marketplace.money import format_micros
 from marketplace.services.ledger import account_balance_micros
-from marketplace.services.workteams import workteam_create
+from marketplace.services.vendors import offering_publish
 from tests.conftest import client_with
 
 from .vendor_world import answer_next, approve, make_vendor, make_worker, post_job, subscribe
@@ -201,7 +201,8 @@ def test_removing_a_worker_keeps_its_live_assignment_submittable(requester, vend
 
 def test_a_removed_worker_can_be_added_to_a_team_again(vendor):
     worker = make_worker(vendor)
-    other_team = workteam_create(owner=vendor.organization, name="Second team")
+    other_team = offering_publish(vendor=vendor.organization, name="Second team", task_types=["custom"],
+                                  languages=["en"], price="0.10", capacity=5).workteam
     client = vendor.client()
     client.post(f"/portal/vendor/team/workers/{worker.pk}/teams/{vendor.workteam.pk}/remove")
     # when

@@ -14,10 +14,10 @@ from pathlib import Path
 from labeling.models import LabelingJob
 from labeling.services.storage_registration import storage_register
 from labeling.services.sweeps import run_labeling_sweeps
-from marketplace.models import Organization, Workteam
+from marketplace.models import Organization, VendorOffering, Workteam
 from marketplace.services.organizations import CreatedOrganization, vendor_create
+from marketplace.services.vendors import offering_publish, subscription_accept, subscription_request
 from marketplace.services.workers import vendor_worker_create
-from marketplace.services.workteams import workteam_create
 from tests.conftest import client_with
 
 from .conftest import signed_in
@@ -30,7 +30,11 @@ _sequence = itertools.count(1)
 @dataclass(frozen=True)
 class Vendor:
     created: CreatedOrganization
-    workteam: Workteam
+    offering: VendorOffering
+
+    @property
+    def workteam(self) -> Workteam:
+        return self.offering.workteam
 
     @property
     def organization(self) -> Organization:
@@ -40,14 +44,19 @@ class Vendor:
         return signed_in(self.created.admin_username, self.created.admin_password)
 
 
-def make_vendor(name: str = "Acme Labeling", *, team_name: str = "Acme text team") -> Vendor:
-    """A vendor with one workteam (the team of its one offering)."""
+def make_vendor(name: str = "Acme Labeling", *, team_name: str = "Acme text team", price: str = "0.05",
+                capacity: int = 50) -> Vendor:
+    """A vendor with one offering (and so one workteam) for text classification."""
     created = vendor_create(name=name)
-    return Vendor(created=created, workteam=workteam_create(owner=created.organization, name=team_name))
+    offering = offering_publish(vendor=created.organization, name=team_name, task_types=["text_classification"],
+                                languages=["en"], price=price, capacity=capacity)
+    return Vendor(created=created, offering=offering)
 
 
 def subscribe(requester: CreatedOrganization, vendor: Vendor) -> None:
     """The requester subscribes to the vendor's offering and the vendor accepts."""
+    subscription, _ = subscription_request(requester=requester.organization, offering=vendor.offering)
+    subscription_accept(subscription=subscription)
 
 
 def make_worker(vendor: Vendor, username: str | None = None):
@@ -76,18 +85,14 @@ def post_job(requester: CreatedOrganization, vendor: Vendor | None, storage_root
         gold_text = "".join(json.dumps(line) + "\n" for line in gold_lines)
         (storage_root / folder / f"{name}-gold.jsonl").write_text(gold_text)
         overrides["gold_manifest_uri"] = f"file://{folder}/{name}-gold.jsonl"
-    # Until vendor subscriptions land, a job cannot target a vendor team through the API: post it
-    # to the public workforce and point it at the team before ingestion makes its batch.
     body = {
         "name": name, "label_attribute_name": "species", "task_type": "text_classification",
         "input_manifest_uri": f"file://{folder}/{name}.jsonl", "output_uri": f"file://{folder}/out/",
-        "label_categories": LABELS, "title": "Cat or dog?", "reward": "0.05", "workers_per_object": 1,
-        **overrides,
+        "label_categories": LABELS, "title": "Cat or dog?", "workers_per_object": 1,
+        **({"reward": "0.05"} if vendor is None else {"workteam_id": vendor.workteam.pk}), **overrides,
     }
     response = client_with(requester.api_key).post("/api/v1/labeling-jobs", body, format="json")
     assert response.status_code == 201, response.content
-    if vendor is not None:
-        LabelingJob.objects.filter(pk=response.json()["id"]).update(workteam=vendor.workteam)
     run_labeling_sweeps()
     job = LabelingJob.objects.select_related("batch").get(pk=response.json()["id"])
     assert job.status == LabelingJob.Status.IN_PROGRESS, job.failure_reason

@@ -16,7 +16,7 @@ from marketplace.services.ledger import deposit
 from marketplace.services.organizations import requester_create, vendor_create
 from marketplace.services.tasks import parse_task_spec, tasks_post
 from marketplace.services.vendors import offering_publish, subscription_accept, subscription_request
-from marketplace.services.workers import worker_create
+from marketplace.services.workers import vendor_worker_create, worker_create
 from marketplace.services.workteams import invitation_accept, invitation_create, workteam_create
 
 DEMO_ANSWER_SCHEMA = {
@@ -71,8 +71,9 @@ class Command(BaseCommand):
             )
             subscription, _ = subscription_request(requester=organization, offering=offering)
             subscription_accept(subscription=subscription)
-            vendor_worker, vendor_token = worker_create(username="demo-vendor-worker", join_public=False,
-                                                        workteams=[offering.workteam])
+            # Managed by the vendor, so its portal team page lists it and can issue its tokens.
+            vendor_worker, vendor_token = vendor_worker_create(
+                vendor=vendor.organization, username="demo-vendor-worker", workteam=offering.workteam)
             tasks_post(requester=organization, specs=[
                 parse_task_spec({
                     "title": f"Vendor transcription #{i + 1}", "input": {"text": f"Line {i + 1}"}, "slots": 1,
