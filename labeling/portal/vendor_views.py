@@ -13,12 +13,13 @@ from django.views.decorators.http import require_POST
 
 from marketplace.access import access_worker_of_vendor, access_workteam_of_vendor
 from marketplace.errors import DomainError, NotFound
-from marketplace.models import LedgerAccount, Organization, WorkteamMembership
+from marketplace.models import LedgerAccount, Organization, VendorOffering, WorkteamMembership
 from marketplace.money import format_micros
 from marketplace.services import vendor_earnings
 from marketplace.services.ledger import account_balance_micros
 from marketplace.services.vendor_team import vendor_team, vendor_workteams
 from marketplace.services.vendor_work import vendor_active_work, vendor_answers_by_hour
+from marketplace.services.vendors import workteam_live_assignments
 from marketplace.services.workers import vendor_worker_create, worker_token_revoke, worker_token_rotate
 from marketplace.services.workteams import workteam_add_member, workteam_remove_member
 
@@ -50,11 +51,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     work = vendor_active_work(vendor, now=now)
     jobs = _jobs_by_batch(item.batch_id for item in work)
     month = vendor_earnings.monthly_statement(vendor, vendor_earnings.current_month(now))
+    listed = VendorOffering.objects.filter(vendor=vendor, is_active=True).order_by("name", "pk")
     context = {
         "section": "dashboard",
         "work": [{"item": item, "job": jobs.get(item.batch_id),
                   "time_left": item.next_expiry - now if item.next_expiry and item.next_expiry > now else None}
                  for item in work],
+        "capacity": [{"offering": offering, "in_use": workteam_live_assignments(offering.workteam_id)}
+                     for offering in listed],
         "team_size": WorkteamMembership.objects.filter(workteam__owner=vendor).values("worker_id").distinct().count(),
         "live_total": sum(item.live for item in work),
         "answers_last_hour": sum(item.answers_last_hour for item in work),

@@ -98,6 +98,7 @@ def test_the_dashboard_lists_active_work_with_its_progress_and_throughput(reques
     # when
     html = vendor.client().get("/portal/vendor/").content.decode()
     # then
+    assert "<title>Dashboard · Groundwork</title>" in html
     row = re.search(r'<table id="active-work">.*?</table>', html, re.S).group(0)
     assert f'href="/portal/vendor/jobs/{job.pk}"' in row
     assert requester.organization.name in row
