@@ -113,7 +113,7 @@ def area_svg(points: Sequence[tuple[datetime, float]], *, title: str, y_label: s
     plot_width = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
     plot_height = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
     start, end = points[0][0], points[-1][0]
-    span = max((end - start).total_seconds(), 1.0)
+    span = (end - start).total_seconds() or 1.0  # all points at one instant: draw them at the left
     top = max(y_max or 0, max(value for _, value in points), 1)
 
     def xy(moment: datetime, value: float) -> tuple[str, str]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from labeling.models import DataObject
-from labeling.portal import job_stats
+from labeling.portal import job_stats, svg
 
 from .vendor_world import answer_next, approve, make_vendor, make_worker, post_job, subscribe
 
@@ -77,3 +79,11 @@ def test_results_read_as_label_names(job):
     assert job_stats.result_summary(job, {"label": 7}) == '{"label": 7}'
     assert job_stats.result_summary(job, None) == ""
 
+
+
+def test_the_area_chart_spans_the_whole_width_however_short_the_time():
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    drawn = str(svg.area_svg([(start, 0), (start + timedelta(milliseconds=40), 2)], title="t"))
+    first = f"{svg.MARGIN_LEFT},{svg.HEIGHT - svg.MARGIN_BOTTOM}"  # bottom left
+    last = f"{svg.WIDTH - svg.MARGIN_RIGHT},{svg.MARGIN_TOP}"  # top right
+    assert f'<polyline points="{first} {last}"' in drawn
