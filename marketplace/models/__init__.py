@@ -5,12 +5,13 @@ from .qualifications import QualificationGrant, QualificationTestAttempt, Qualif
 from .reputation import WorkerBatchEstimate, WorkerBatchQuality, WorkerReputation
 from .tasks import Assignment, Batch, RequesterDispatchState, Task
 from .workers import WebsocketTicket, Worker
-from .workteams import Invitation, Workteam, WorkteamMembership
+from .workteams import EmailInvitation, Invitation, Workteam, WorkteamMembership
 
 __all__ = [
     "ApiKey",
     "Assignment",
     "Batch",
+    "EmailInvitation",
     "IdempotencyRecord",
     "Invitation",
     "LedgerAccount",
