@@ -30,8 +30,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -226,8 +226,9 @@ def email_invitation_accept(
 
     One transaction, opened by the compare-and-set ``pending`` → ``accepted``: of two
     concurrent accepts one wins and the other raises ``InvitationLinkError``
-    (``invitation_used``) having created nothing; any later error rolls the acceptance back. Raises ``InvitationLinkError`` for an unusable
-    link and ``InvalidInput`` for a bad username or token or an address conflict.
+    (``invitation_used``) having created nothing; any later error rolls the acceptance back.
+    Raises ``InvitationLinkError`` for an unusable link and ``InvalidInput`` for a bad username
+    or token or an address conflict.
     """
     if (username is None) == (worker_token is None):
         raise InvalidInput("give either a username for a new account or the token of an existing one")
