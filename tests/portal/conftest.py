@@ -31,7 +31,9 @@ def signed_in(username: str, password: str, *, password_changed: bool = True) ->
     return client
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is open, its event loop runs on this
+# thread, and later tests in the same process that call asyncio.run (the realtime suite) fail.
+@pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM:
         pytest.skip("browser tests skipped: Debian's chromium is not installed (apt-get install chromium; .ci/run does)")
@@ -41,12 +43,20 @@ def browser():
         pytest.skip("browser tests skipped: the playwright package is not installed (pip install -e '.[test]')")
     # Playwright's sync API runs an event loop on this thread; the test's own ORM calls are
     # still synchronous, so Django's async-safety check would refuse them.
+    # Restored afterwards, so the realtime tests keep Django's async-safety checks.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
+    try:
+        with sync_playwright() as playwright:
+            # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+            launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            yield launched
+            launched.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
