@@ -122,9 +122,11 @@ def email_invitation_create(
     except IntegrityError:  # another admin invited the same address at the same moment
         raise Conflict(f"{address} was invited by someone else just now", code="invitation_not_pending") from None
     requester_name = workteam.owner.name if workteam.owner_id else ""
+    # A header cannot hold a line break (Django refuses it): fold the name's whitespace.
+    subject_name = " ".join(workteam.name.split())
     try:
         send_mail(
-            subject=f"You are invited to join {workteam.name} on Groundwork",
+            subject=f"You are invited to join {subject_name} on Groundwork",
             message=(
                 f"{requester_name} invites you to label data in its team \"{workteam.name}\".\n\n"
                 f"Open this link to create your worker account, or to add the team to the one you have:\n\n"

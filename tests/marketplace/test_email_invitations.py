@@ -278,6 +278,18 @@ def test_a_hostile_team_name_reaches_the_email_as_plain_text(requester):
     assert mail.outbox[0].content_subtype == "plain" and not mail.outbox[0].alternatives
 
 
+def test_a_line_break_in_the_team_name_cannot_inject_a_header(requester):
+    # given
+    team = workteam_create(owner=requester.organization, name="Team\r\nBcc: eve@example.com")
+    # when
+    invitation, _ = invite(team, "ada@example.com")
+    # then
+    message = mail.outbox[0].message()
+    assert message["Subject"] == "You are invited to join Team Bcc: eve@example.com on Groundwork"
+    assert message["Bcc"] is None and mail.outbox[0].recipients() == ["ada@example.com"]
+    assert invitation.status == "pending"
+
+
 @needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_accepts_of_one_link_make_exactly_one_member(requester):

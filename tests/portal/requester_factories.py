@@ -16,7 +16,6 @@ from marketplace.services.workteams import public_workforce
 from .conftest import signed_in
 
 HOSTILE = '<script>alert(1)</script>'
-HOSTILE_CSV = '=HYPERLINK("http://x")'
 JOIN_LINK = re.compile(r"https?://[^/\s]+(/portal/join/\S+)")
 
 
