@@ -248,3 +248,12 @@ def test_a_vendor_admin_gets_404_on_requester_pages(acme, team):
 def test_requester_pages_need_a_sign_in(team):
     response = Client().get(f"/portal/requester/teams/{team.pk}")
     assert response.status_code == 302 and response["Location"].startswith("/portal/login")
+
+
+def test_huge_or_malformed_ids_and_tokens_are_a_404_not_a_500(acme, team):
+    client = admin_client(acme)
+    huge = "9" * 30
+    assert client.get(f"/portal/requester/teams/{huge}").status_code == 404
+    assert client.post(f"/portal/requester/teams/{team.pk}/members/{huge}/remove").status_code == 404
+    assert client.post(f"/portal/requester/teams/{team.pk}/invitations/{huge}/revoke").status_code == 404
+    assert Client().get("/portal/join/" + "a" * 5000).status_code == 404
