@@ -14,6 +14,7 @@ from .models import (
     ApiKey,
     Assignment,
     Batch,
+    EmailInvitation,
     Invitation,
     Organization,
     QualificationType,
@@ -83,6 +84,21 @@ def access_targetable_workteam(requester: Organization, workteam_id: object) -> 
 def access_invitation_as_requester(requester: Organization, invitation_id: object, *, lock: bool = False) -> Invitation:
     queryset = Invitation.objects.select_related("workteam").filter(workteam__owner=requester)
     return get_or_not_found(queryset, invitation_id, "invitation", lock=lock)
+
+
+def access_email_invitation(
+    requester: Organization, workteam: Workteam, invitation_id: object, *, lock: bool = False
+) -> EmailInvitation:
+    """An emailed invitation to ``workteam`` (already fetched through ``access_workteam``): one of
+    another team, or another requester's, is ``NotFound`` like a missing one."""
+    queryset = EmailInvitation.objects.select_related("workteam").filter(workteam=workteam, workteam__owner=requester)
+    return get_or_not_found(queryset, invitation_id, "invitation", lock=lock)
+
+
+def access_workteam_member(workteam: Workteam, worker_id: object) -> Worker:
+    """A current member of ``workteam`` (already fetched through ``access_workteam``); any other
+    worker id is ``NotFound``."""
+    return get_or_not_found(Worker.objects.filter(memberships__workteam=workteam), worker_id, "member", lock=False)
 
 
 def access_invitation_as_worker(worker: Worker, invitation_id: object, *, lock: bool = False) -> Invitation:

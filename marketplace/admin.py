@@ -13,6 +13,7 @@ from .models import (
     ApiKey,
     Assignment,
     Batch,
+    EmailInvitation,
     Invitation,
     LedgerAccount,
     LedgerEntry,
@@ -121,8 +122,8 @@ class ApiKeyAdmin(ReadOnlyAdmin):
 
 @admin.register(Worker)
 class WorkerAdmin(admin.ModelAdmin):
-    list_display = ["id", "username", "locale", "is_active", "created_at"]
-    search_fields = ["username"]
+    list_display = ["id", "username", "email", "locale", "is_active", "created_at"]
+    search_fields = ["username", "email"]
     exclude = ["token_hash"]
     readonly_fields = ["token_prefix", "token_rotated_at"]
 
@@ -139,6 +140,14 @@ class WorkteamAdmin(admin.ModelAdmin):
 @admin.register(Invitation)
 class InvitationAdmin(ReadOnlyAdmin):
     list_display = ["id", "workteam", "worker", "status", "created_at"]
+
+
+@admin.register(EmailInvitation)
+class EmailInvitationAdmin(ReadOnlyAdmin):
+    list_display = ["id", "workteam", "email", "status", "expires_at", "accepted_worker", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["email"]
+    exclude = ["token_hash"]
 
 
 @admin.register(Batch)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import auth
+from . import auth, invitation_views
 
 app_name = "portal"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("password/reset/<uidb64>/<token>", auth.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("password/reset/complete", auth_views.PasswordResetCompleteView.as_view(
         template_name="portal/auth/password_reset_complete.html"), name="password_reset_complete"),
+    path("join/<str:token>", invitation_views.join, name="join"),
     path("", include("labeling.portal.job_urls")),
     path("vendor/", include("labeling.portal.vendor_urls")),
     path("requester/", include("labeling.portal.requester_urls")),

@@ -6,12 +6,13 @@ from .reputation import WorkerBatchEstimate, WorkerBatchQuality, WorkerReputatio
 from .tasks import Assignment, Batch, RequesterDispatchState, Task
 from .vendors import VendorOffering, VendorSubscription
 from .workers import WebsocketTicket, Worker
-from .workteams import Invitation, Workteam, WorkteamMembership
+from .workteams import EmailInvitation, Invitation, Workteam, WorkteamMembership
 
 __all__ = [
     "ApiKey",
     "Assignment",
     "Batch",
+    "EmailInvitation",
     "IdempotencyRecord",
     "Invitation",
     "LedgerAccount",

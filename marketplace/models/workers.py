@@ -4,9 +4,15 @@ from .organizations import Organization
 
 
 class Worker(models.Model):
-    """A labeler. Authenticates with a bearer token stored as a SHA-256 hash (rotatable)."""
+    """A labeler. Authenticates with a bearer token stored as a SHA-256 hash (rotatable).
+
+    ``email`` is set only by accepting an emailed private-team invitation (which proves the
+    worker reads that address); one worker per address, so an invitation to an address that
+    already has an account links that account instead of making a second one.
+    """
 
     username = models.CharField(max_length=150, unique=True)
+    email = models.EmailField(max_length=254, blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
     token_prefix = models.CharField(max_length=16)
     # ISO 3166-1 alpha-2 ("US"), self-declared at signup; the system ``locale`` qualification.
@@ -21,6 +27,11 @@ class Worker(models.Model):
     vendor = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="managed_workers"
     )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["email"], condition=~models.Q(email=""), name="one_worker_per_email"),
+        ]
 
     def __str__(self) -> str:
         return self.username

@@ -44,12 +44,20 @@ def browser():
         pytest.skip("browser tests skipped: the playwright package is not installed (pip install -e '.[test]')")
     # Playwright's sync API runs an event loop on this thread; the test's own ORM calls are
     # still synchronous, so Django's async-safety check would refuse them.
+    # Restored afterwards, so the realtime tests keep Django's async-safety checks.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
+    try:
+        with sync_playwright() as playwright:
+            # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+            launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            yield launched
+            launched.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

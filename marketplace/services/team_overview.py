@@ -1,0 +1,103 @@
+"""What a requester admin sees of its private workteams: members with their quality and the
+work they hold right now, and the invitations sent by email. Reads only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from ..models import Assignment, EmailInvitation, Organization, Worker, Workteam, WorkteamMembership
+from .reputation import worker_reputation_values
+
+RECENT_INVITATIONS = 50
+
+
+@dataclass(frozen=True)
+class LiveWork:
+    assignment_id: int
+    task_id: int
+    task_title: str
+    deadline: datetime
+
+
+@dataclass(frozen=True)
+class MemberOverview:
+    """One member: ``accuracy`` is the lower bound of the combined score's 95 % interval and
+    ``approval_rate`` the share of reviewed answers approved (percent; ``None`` without
+    evidence), both over all the worker's work; ``live_work`` is only on this team's tasks."""
+
+    worker_id: int
+    username: str
+    email: str
+    joined_at: datetime
+    accuracy: float | None
+    approval_rate: float | None
+    submitted_count: int
+    live_work: tuple[LiveWork, ...]
+
+
+def private_workteams(requester: Organization) -> QuerySet[Workteam]:
+    """The requester's active private workteams, newest first, with ``member_count``,
+    ``pending_invitation_count`` (not yet expired) and ``live_assignment_count``."""
+    now = timezone.now()
+    return (
+        Workteam.objects.filter(owner=requester, kind=Workteam.Kind.PRIVATE, is_active=True)
+        .annotate(
+            member_count=Count("memberships", distinct=True),
+            pending_invitation_count=Count(
+                "email_invitations",
+                filter=Q(email_invitations__status=EmailInvitation.Status.PENDING,
+                         email_invitations__expires_at__gt=now),
+                distinct=True,
+            ),
+        )
+        .order_by("-pk")
+    )
+
+
+def team_live_assignment_count(workteam: Workteam) -> int:
+    return Assignment.objects.filter(
+        task__workteam=workteam, status=Assignment.Status.ACCEPTED, deadline__gt=timezone.now()
+    ).count()
+
+
+def team_members(workteam: Workteam) -> list[MemberOverview]:
+    """The team's members by username, each with its quality and live work on this team.
+
+    Reputation is read per member (two small queries each): fine for a team's page, which is
+    why this is not used for lists of teams.
+    """
+    memberships = (
+        WorkteamMembership.objects.filter(workteam=workteam).select_related("worker").order_by("worker__username")
+    )
+    live_by_worker: dict[int, list[LiveWork]] = {}
+    live = (
+        Assignment.objects.filter(task__workteam=workteam, status=Assignment.Status.ACCEPTED,
+                                  deadline__gt=timezone.now())
+        .order_by("deadline", "pk")
+        .values_list("pk", "worker_id", "task_id", "task__title", "deadline")
+    )
+    for assignment_id, worker_id, task_id, title, deadline in live:
+        live_by_worker.setdefault(worker_id, []).append(LiveWork(assignment_id, task_id, title, deadline))
+    members = []
+    for membership in memberships:
+        worker: Worker = membership.worker
+        values = worker_reputation_values(worker.pk)
+        members.append(MemberOverview(
+            worker_id=worker.pk, username=worker.username, email=worker.email, joined_at=membership.joined_at,
+            accuracy=values["accuracy"], approval_rate=values["approval_rate"],
+            submitted_count=values["submitted_count"], live_work=tuple(live_by_worker.get(worker.pk, ())),
+        ))
+    return members
+
+
+def team_invitations(workteam: Workteam) -> list[EmailInvitation]:
+    """The team's emailed invitations, newest first (the latest ``RECENT_INVITATIONS``)."""
+    return list(
+        EmailInvitation.objects.filter(workteam=workteam)
+        .select_related("accepted_worker", "created_by")
+        .order_by("-created_at", "-pk")[:RECENT_INVITATIONS]
+    )
