@@ -60,7 +60,7 @@ def _render_job(request: HttpRequest, job: LabelingJob, *, side: str) -> HttpRes
         return row.username if is_vendor else f"worker {row.worker_id}"
 
     context = {
-        "section": "dashboard" if is_vendor else "jobs",
+        "section": "dashboard",  # both sides list their jobs on the dashboard
         "side": side,
         "job": job,
         "price": format_micros(job.reward_micros),
