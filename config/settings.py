@@ -286,7 +286,7 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", bool(EMAIL_HOST))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Groundwork <noreply@localhost>")
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_SECONDS", 3 * 86400)
-# How long an emailed private-team invitation link works (docs/portal-requester.md).
+# How long an emailed private-team invitation link works (docs/portal.md).
 INVITATION_LIFETIME_SECONDS = env_int("INVITATION_LIFETIME_SECONDS", 7 * 86400)
 
 # --- marketplace defaults (DESIGN.md "Defaults") -------------------------------------------

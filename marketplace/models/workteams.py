@@ -71,7 +71,7 @@ class Invitation(models.Model):
 
 
 class EmailInvitation(models.Model):
-    """An invitation to a private workteam sent to an email address (docs/portal-requester.md).
+    """An invitation to a private workteam sent to an email address (docs/portal.md).
 
     The link carries a token signed with ``django.core.signing`` (salt ``EMAIL_INVITATION_SALT``)
     over this row's id and ``email``; only its SHA-256 is stored, so the token exists only in

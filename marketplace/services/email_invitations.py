@@ -1,4 +1,4 @@
-"""Invitations to a private workteam sent by email (docs/portal-requester.md).
+"""Invitations to a private workteam sent by email (docs/portal.md).
 
 A requester admin invites an address; the address receives a link ``…/portal/join/<token>``.
 Opening it, the invitee either creates a worker account (the address is stored on it) or links
