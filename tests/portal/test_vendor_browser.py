@@ -26,14 +26,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 NEW_PASSWORD = "a long vendor secret 2026"
 
 
-@pytest.fixture
-def storage_root(tmp_path, settings):
-    root = (tmp_path / "storage-root").resolve()
-    root.mkdir()
-    settings.STORAGE_ROOT = root
-    return root
-
-
 def sign_in(page, username: str, password: str) -> None:
     page.goto("/portal/")
     page.fill("#id_username", username)

@@ -22,14 +22,6 @@ OCTOBER = datetime(2026, 10, 31, 23, 59, 59, tzinfo=UTC)
 NOVEMBER = datetime(2026, 11, 1, 0, 0, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def storage_root(tmp_path, settings):
-    root = (tmp_path / "storage-root").resolve()
-    root.mkdir()
-    settings.STORAGE_ROOT = root
-    return root
-
-
 def at(moment: datetime):
     """Ledger rows written inside get ``moment`` as their ``created_at``."""
     return mock.patch("django.utils.timezone.now", return_value=moment)

@@ -29,14 +29,6 @@ ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
 @pytest.fixture
-def storage_root(tmp_path, settings):
-    root = (tmp_path / "storage-root").resolve()
-    root.mkdir()
-    settings.STORAGE_ROOT = root
-    return root
-
-
-@pytest.fixture
 def hostile_world(storage_root):
     """A requester named ``HOSTILE`` whose job (renamed ``HOSTILE`` behind the API's back: the
     pages must not rely on the API's name rules) has hostile labels, texts and instructions,

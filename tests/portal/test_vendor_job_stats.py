@@ -9,22 +9,9 @@ import pytest
 from labeling.models import DataObject
 from labeling.portal import job_stats, svg
 
-from .vendor_world import answer_next, approve, make_vendor, make_worker, post_job, subscribe
+from .vendor_world import answer_next, approve, make_worker, post_job, subscribe
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def storage_root(tmp_path, settings):
-    root = (tmp_path / "storage-root").resolve()
-    root.mkdir()
-    settings.STORAGE_ROOT = root
-    return root
-
-
-@pytest.fixture
-def vendor():
-    return make_vendor()
 
 
 @pytest.fixture

@@ -12,29 +12,12 @@ from marketplace.models import VendorOffering, VendorSubscription
 from marketplace.services.organizations import requester_create
 from marketplace.services.vendors import subscription_request
 
-from .vendor_world import make_vendor, make_worker, post_job, subscribe
+from .vendor_world import make_vendor, make_worker, page_text, post_job, subscribe
 
 pytestmark = pytest.mark.django_db
 
 MISSING = 987_654_321
 SCRIPT = "<script>alert(1)</script>"
-
-
-@pytest.fixture
-def storage_root(tmp_path, settings):
-    root = (tmp_path / "storage-root").resolve()
-    root.mkdir()
-    settings.STORAGE_ROOT = root
-    return root
-
-
-@pytest.fixture
-def vendor():
-    return make_vendor()
-
-
-def page_text(response) -> str:
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
 
 
 PUBLISH = {"name": "Careful German text", "description": "Native speakers", "task_types": ["text_classification"],

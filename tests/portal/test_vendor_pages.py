@@ -17,24 +17,11 @@ from marketplace.services.ledger import account_balance_micros
 from marketplace.services.vendors import offering_publish
 from tests.conftest import client_with
 
-from .vendor_world import answer_next, approve, make_vendor, make_worker, post_job, subscribe
+from .vendor_world import answer_next, approve, make_worker, post_job, subscribe
 
 pytestmark = pytest.mark.django_db
 
 ME_URL = "/api/v1/worker/me"
-
-
-@pytest.fixture
-def storage_root(tmp_path, settings):
-    root = (tmp_path / "storage-root").resolve()
-    root.mkdir()
-    settings.STORAGE_ROOT = root
-    return root
-
-
-@pytest.fixture
-def vendor():
-    return make_vendor()
 
 
 def vendor_balance(vendor) -> int:

@@ -4,8 +4,6 @@ team's work and the data of jobs sent to its team; another organization's ids â€
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from labeling.models import LabelingJob
@@ -14,20 +12,12 @@ from marketplace.services.organizations import requester_create
 from tests.conftest import fund
 
 from .conftest import signed_in
-from .vendor_world import answer_next, approve, make_vendor, make_worker, post_job, subscribe
+from .vendor_world import answer_next, approve, make_vendor, make_worker, page_text, post_job, subscribe
 
 pytestmark = pytest.mark.django_db
 
 MISSING = 987_654_321
 ME_URL = "/api/v1/worker/me"
-
-
-@pytest.fixture
-def storage_root(tmp_path, settings):
-    root = (tmp_path / "storage-root").resolve()
-    root.mkdir()
-    settings.STORAGE_ROOT = root
-    return root
 
 
 @pytest.fixture
@@ -39,11 +29,6 @@ def world(requester, storage_root):
     worker = make_worker(vendor_a, "a-worker")
     approve(requester, answer_next(worker))
     return {"a": vendor_a, "b": vendor_b, "job": job, "worker": worker, "requester": requester}
-
-
-def page_text(response) -> str:
-    """The page with its CSRF token blanked (Django masks it differently on every render)."""
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
 
 
 def not_found_body(client, url: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,3 +117,8 @@ def answer_next(worker, choose=lambda task_input: {"label": task_input["source"]
 def approve(requester: CreatedOrganization, assignment_id: int) -> None:
     response = client_with(requester.api_key).post(f"/api/v1/assignments/{assignment_id}/approve")
     assert response.status_code == 200, response.content
+
+
+def page_text(response) -> str:
+    """The page with its CSRF token blanked (Django masks it differently on every render)."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
