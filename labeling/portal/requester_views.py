@@ -17,7 +17,7 @@ from marketplace.errors import DomainError, NotFound
 from marketplace.models import Organization, Workteam
 from marketplace.services import team_overview
 from marketplace.services.email_invitations import email_invitation_create, email_invitation_revoke
-from marketplace.services.workteams import workteam_create, workteam_remove_member
+from marketplace.services.workteams import workteam_create, workteam_live_assignments, workteam_remove_member
 
 from ..services.requester_jobs import requester_job_status_counts, requester_jobs
 from .auth import portal_page
@@ -83,7 +83,7 @@ def _team_page(request: HttpRequest, workteam: Workteam, invite_form: InviteForm
         "section": "teams",
         "team": workteam,
         "members": team_overview.team_members(workteam),
-        "live_assignment_count": team_overview.team_live_assignment_count(workteam),
+        "live_assignment_count": workteam_live_assignments(workteam.pk),
         "invitations": team_overview.team_invitations(workteam),
         "invite_form": invite_form,
         "lifetime_days": round(settings.INVITATION_LIFETIME_SECONDS / 86400, 1),

@@ -16,6 +16,7 @@ from marketplace.errors import Conflict, DomainError
 from marketplace.models import Organization, VendorOffering, VendorSubscription
 from marketplace.money import format_micros
 from marketplace.services import vendors
+from marketplace.services.workteams import workteam_live_assignments
 
 from .auth import portal_page
 
@@ -63,7 +64,7 @@ def _offerings_page(request: HttpRequest, form: OfferingForm, *, status: int = 2
                  .annotate(subscribers=Count("subscriptions", filter=Q(subscriptions__status="active")))
                  .order_by("-is_active", "name", "pk"))
     rows = [{"offering": offering, "price": format_micros(offering.price_micros),
-             "in_use": vendors.workteam_live_assignments(offering.workteam_id)} for offering in offerings]
+             "in_use": workteam_live_assignments(offering.workteam_id)} for offering in offerings]
     return render(request, "portal/vendor/offerings.html", {"section": "offerings", "rows": rows, "form": form},
                   status=status)
 

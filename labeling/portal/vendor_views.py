@@ -19,9 +19,8 @@ from marketplace.services import vendor_earnings
 from marketplace.services.ledger import account_balance_micros
 from marketplace.services.vendor_team import vendor_team, vendor_workteams
 from marketplace.services.vendor_work import vendor_active_work, vendor_answers_by_hour
-from marketplace.services.vendors import workteam_live_assignments
 from marketplace.services.workers import vendor_worker_create, worker_token_revoke, worker_token_rotate
-from marketplace.services.workteams import workteam_add_member, workteam_remove_member
+from marketplace.services.workteams import workteam_add_member, workteam_live_assignments, workteam_remove_member
 
 from ..models import LabelingJob
 from . import svg

@@ -58,12 +58,6 @@ def private_workteams(requester: Organization) -> QuerySet[Workteam]:
     )
 
 
-def team_live_assignment_count(workteam: Workteam) -> int:
-    return Assignment.objects.filter(
-        task__workteam=workteam, status=Assignment.Status.ACCEPTED, deadline__gt=timezone.now()
-    ).count()
-
-
 def team_members(workteam: Workteam) -> list[MemberOverview]:
     """The team's members by username, each with its quality and live work on this team.
 

@@ -3,7 +3,7 @@
 A vendor publishes an offering (which creates its vendor workteam); a requester subscribes over
 the API; the vendor accepts in the portal; while the subscription is active the requester may
 target the offering's workteam with batches and labeling jobs exactly as a private workteam
-(``access.access_targetable_workteam``), at the offering's price (``offering_price_for``), and
+(``access.access_targetable_workteam``), at the offering's price (``assignment_price``), and
 dispatch holds the team to the offering's capacity (``services.dispatch``).
 """
 
@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..errors import Conflict, InvalidInput
-from ..models import Assignment, Organization, VendorOffering, VendorSubscription, Workteam
+from ..models import Organization, VendorOffering, VendorSubscription, Workteam
 from ..money import format_micros, parse_amount_micros
 from ..task_types import registered_task_types
 
@@ -216,10 +216,3 @@ def assignment_price(reward_micros: int | None, vendor_price_micros: int | None,
             field, f"must be left out or equal the vendor offering's price ({format_micros(vendor_price_micros)})"
         )
     return vendor_price_micros
-
-
-def workteam_live_assignments(workteam_id: int) -> int:
-    """Assignments held now on the workteam's tasks (what an offering's capacity limits)."""
-    return Assignment.objects.filter(
-        task__workteam_id=workteam_id, status=Assignment.Status.ACCEPTED, deadline__gt=timezone.now()
-    ).count()
