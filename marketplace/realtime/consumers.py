@@ -13,7 +13,9 @@ import functools
 import json
 import logging
 import time
+import weakref
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import ClassVar
 from urllib.parse import parse_qs
 
@@ -31,6 +33,7 @@ from ..models import Assignment, Worker
 from ..principals import WorkerPrincipal
 from ..selectors import worker_live_assignments
 from ..services import assignments, dispatch, workers
+from .claims import ClaimBatcher
 from .dispatcher import ProcessDispatcher, get_dispatcher
 
 logger = logging.getLogger(__name__)
@@ -111,11 +114,52 @@ def _task_payload(assignment: Assignment) -> dict:
     return {"type": "task", **WorkerTaskSerializer(assignment).data}
 
 
-def _claim(worker: Worker, *, count_against_limit: bool) -> dict | None:
-    if count_against_limit:
-        _take_action_token(worker)
-    assignment = dispatch.assignment_claim(worker=worker)
-    return None if assignment is None else _task_payload(assignment)
+@dataclass(frozen=True)
+class _ClaimRequest:
+    worker: Worker
+    count_against_limit: bool  # a client's ``ready`` counts against the action rate; a wake-up does not
+
+    @property
+    def worker_id(self) -> int:
+        return self.worker.pk
+
+
+def _claim_many(requests: list[_ClaimRequest]) -> list[dict | None | DomainError]:
+    """One claim for each request (of distinct workers) in one call of the claim service: the
+    ``task`` payload, ``None`` (nothing open) or the error to send."""
+    results: list[dict | None | DomainError] = [None] * len(requests)
+    claimants: list[int] = []
+    for index, request in enumerate(requests):
+        try:
+            if request.count_against_limit:
+                _take_action_token(request.worker)
+        except RateLimited as error:
+            results[index] = error
+        else:
+            claimants.append(index)
+    if claimants:
+        claimed = dispatch.assignments_claim(workers=[requests[index].worker for index in claimants])
+        for index in claimants:
+            outcome = claimed[requests[index].worker_id]
+            results[index] = _task_payload(outcome) if isinstance(outcome, Assignment) else outcome
+    return results
+
+
+# One batcher per event loop (per ASGI process; per test in tests), like the dispatcher.
+_claim_batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ClaimBatcher[_ClaimRequest]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _claim_batcher() -> ClaimBatcher[_ClaimRequest]:
+    loop = asyncio.get_running_loop()
+    batcher = _claim_batchers.get(loop)
+    if batcher is None:
+        config = settings.GROUNDWORK
+        batcher = _claim_batchers[loop] = ClaimBatcher(
+            on_database_thread(_claim_many), max_size=config["REALTIME_CLAIM_BATCH_SIZE"],
+            max_in_flight=config["REALTIME_CLAIM_BATCHES_IN_FLIGHT"],
+        )
+    return batcher
 
 
 def _submit(worker: Worker, assignment_id: object, answer: object) -> None:
@@ -270,7 +314,7 @@ class WorkerConsumer(AsyncWebsocketConsumer):
                 return
             self.dispatcher.stop_waiting(self)
             try:
-                payload = await on_database_thread(_claim)(self.worker, count_against_limit=client_asked)
+                payload = await _claim_batcher().claim(_ClaimRequest(self.worker, count_against_limit=client_asked))
             except DomainError as error:  # at the cap, or rate-limited: the request is answered
                 self.has_standing_request = False
                 await self.send_error(error, self.standing_ref)
