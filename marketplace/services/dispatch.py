@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from ..errors import Conflict
@@ -40,6 +40,7 @@ from .blocks import requesters_blocking
 from .expiry import assignments_expire
 from .quality import batches_excluding
 from .requirements import batches_failing_requirements, restricted_batches
+from .tasks import status_after_claim
 
 CANDIDATE_REQUESTERS_PER_CLAIM = 50
 
@@ -174,7 +175,7 @@ class _ClaimRound:
     """
 
     def __init__(self, workers: Sequence[Worker], eligibility: Eligibility, now: datetime) -> None:
-        self.workers, self.now = workers, now
+        self.workers = workers
         is_alone = len(workers) == 1
         # Alone, the held-before check is in the query (the plan pinned by a test); together,
         # the query is the workers' common part and each is checked below.
@@ -231,12 +232,6 @@ class _ClaimRound:
         return None, is_alone or self.is_every_requester
 
 
-def _status_after_claiming(slots: int) -> Case:
-    """A task's status once ``slots`` more of its slots are used: full when none is left."""
-    return Case(When(slots_used__gte=F("slots") - slots, status=Task.Status.OPEN, then=Value(Task.Status.FULL)),
-                default=F("status"))
-
-
 def _create_assignments(chosen: dict[int, Task], workers: dict[int, Worker], now: datetime) -> list[Assignment]:
     """Insert the chosen assignments, count their slots on their tasks (one UPDATE per number of
     slots taken from a task) and stamp their requesters as served."""
@@ -250,7 +245,7 @@ def _create_assignments(chosen: dict[int, Task], workers: dict[int, Worker], now
         by_slots[slots].append(task_id)
     for slots, task_ids in sorted(by_slots.items()):
         Task.objects.filter(pk__in=sorted(task_ids)).update(
-            slots_used=F("slots_used") + slots, status=_status_after_claiming(slots))
+            slots_used=F("slots_used") + slots, status=status_after_claim(slots))
     _mark_requesters_served(sorted({task.requester_id for task in chosen.values()}), now)
     return created
 
@@ -306,11 +301,12 @@ def assignments_claim(*, workers: Sequence[Worker]) -> dict[int, Assignment | No
             created = _create_assignments(chosen, by_id, now) if chosen else []
             for assignment in created:
                 results[assignment.worker_id] = assignment
+            undecided = {worker.pk for worker in unresolved}
             for worker in group:
-                results.setdefault(worker.pk, None)
-            for worker in unresolved:  # alone, the worker's own query decides
-                del results[worker.pk]
-                rounds.append((eligibility, [worker]))
+                if worker.pk in undecided:  # alone, the worker's own query decides
+                    rounds.append((eligibility, [worker]))
+                else:
+                    results.setdefault(worker.pk, None)
     return results
 
 

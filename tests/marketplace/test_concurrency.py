@@ -304,3 +304,51 @@ def test_batched_claims_from_many_threads_keep_slots_cap_and_distinct_workers(ma
     submitted = {a for log in logs for a in log.submitted}
     assert set(Assignment.objects.filter(status="submitted").values_list("pk", flat=True)) == submitted
     assert sum(task.slots_used for task in tasks) > 120  # the threads really competed for work
+
+
+def test_batched_submits_from_many_threads_never_deadlock_and_count_every_answer(
+        make_requester, make_worker, make_tasks):
+    # given: every slot of tasks claimed, the assignments shuffled over threads that submit them
+    # in batches (answers to one task and from one worker spread over concurrent batches), each
+    # thread also re-sending a few answers another thread sends
+    from django.conf import settings
+
+    from marketplace.models.reputation import WorkerReputation
+    from marketplace.services.assignments import Submission, assignments_submit
+    from marketplace.services.dispatch import assignment_claim
+
+    requester = make_requester()
+    make_tasks(requester.organization, 60, slots=SLOTS)
+    workers = [make_worker() for _ in range(30)]
+    held: list[Assignment] = []
+    with override_settings(GROUNDWORK={**settings.GROUNDWORK, "MAX_LIVE_ASSIGNMENTS_PER_WORKER": 10}):
+        for worker in workers * 6:
+            held.append(assignment_claim(worker=worker))
+    assert None not in held
+    random.Random(7).shuffle(held)
+    shares = [held[i::12] for i in range(12)]
+
+    def work(index: int, log: WorkerLog):
+        chance = random.Random(index)
+        mine = shares[index] + chance.sample(shares[(index + 1) % 12], 3)
+        chance.shuffle(mine)
+        while mine:
+            size = chance.randint(1, 8)
+            batch, mine = mine[:size], mine[size:]
+            batch = list({assignment.pk: assignment for assignment in batch}.values())
+            results = assignments_submit(submissions=[
+                Submission(assignment.worker, assignment.pk, {"a": assignment.pk}) for assignment in batch])
+            for assignment, result in zip(batch, results, strict=True):
+                if isinstance(result, Assignment):
+                    log.submitted[assignment.pk] = {"a": assignment.pk}
+                else:
+                    log.errors.append(repr(result))
+
+    # when
+    logs = _run_threads(work, list(range(12)))
+
+    # then
+    assert [e for log in logs for e in log.errors] == []
+    assert set(Assignment.objects.filter(status="submitted").values_list("pk", flat=True)) == {a.pk for a in held}
+    assert set(Task.objects.values_list("status", "slots_submitted")) == {("complete", SLOTS)}
+    assert dict(WorkerReputation.objects.values_list("worker_id", "submitted")) == {w.pk: 6 for w in workers}

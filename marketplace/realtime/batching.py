@@ -1,35 +1,38 @@
-"""The per-process claim batcher: sockets that want work at the same moment claim together.
+"""Per-process batching of database work for worker sockets: claims and submits.
 
-A socket with a standing ``ready`` asks its process's batcher for a claim and awaits its own
-result. The batcher hands the requests of one event-loop turn, and those that arrive while
-earlier claims are running, to one call of the claim service for several workers
-(``dispatch.assignments_claim``: the same eligibility rule and cap as REST, in one
-transaction) on a database thread; each socket then sends its own ``task`` (or ``idle``, or
-``error``). With nothing else waiting a request runs at once, alone: batches form only when
-claims queue, which is when sharing a transaction pays.
+A socket hands its request to its process's batcher and awaits its own result. The batcher
+passes the requests of one event-loop turn, and those that arrive while earlier batches run,
+to one call of a batched service on a database thread: ``dispatch.assignments_claim`` (the
+same eligibility rule and cap as REST, in one transaction) for claims,
+``assignments.assignments_submit`` for answers. Each socket then sends its own reply
+(``task``, ``idle``, ``ack``, ``error``). With nothing else waiting a request runs at once,
+alone: batches form only when requests queue, which is when sharing a transaction (one
+commit, a few statements for all) pays.
 
-At most ``max_in_flight`` batches run at a time, each of at most ``max_size`` distinct workers
-(a worker with two sockets waiting has its second claim in a later batch).
+At most ``max_in_flight`` batches run at a time, each of at most ``max_size`` requests with
+distinct ``batch_key`` (a claim's worker, a submit's assignment): a second request with the
+same key waits for a later batch.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, Protocol, TypeVar
 
 
-class _HasWorker(Protocol):
-    worker_id: int
+class _Keyed(Protocol):
+    @property
+    def batch_key(self) -> Hashable: ...
 
 
-Request = TypeVar("Request", bound=_HasWorker)
+Request = TypeVar("Request", bound=_Keyed)
 
 
-class ClaimBatcher(Generic[Request]):
+class Batcher(Generic[Request]):
     def __init__(self, run_batch: Callable[[list[Request]], Awaitable[list[object]]], *, max_size: int,
                  max_in_flight: int) -> None:
-        """``run_batch`` takes requests of distinct workers and returns one result per request,
+        """``run_batch`` takes requests with distinct keys and returns one result per request,
         in order: a value to hand back, or an exception to raise in its caller."""
         self.run_batch = run_batch
         self.max_size, self.max_in_flight = max_size, max_in_flight
@@ -37,11 +40,11 @@ class ClaimBatcher(Generic[Request]):
         self.in_flight = 0
         self.is_flush_scheduled = False
 
-    async def claim(self, request: Request) -> object:
+    async def __call__(self, request: Request) -> object:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self.pending.append((request, future))
-        if not self.is_flush_scheduled:  # after this turn: wake-ups of one hint go together
+        if not self.is_flush_scheduled:  # after this turn: the wake-ups of one hint go together
             self.is_flush_scheduled = True
             loop.call_soon(self._flush)
         return await future
@@ -51,14 +54,14 @@ class ClaimBatcher(Generic[Request]):
         while self.pending and self.in_flight < self.max_in_flight:
             batch: list[tuple[Request, asyncio.Future]] = []
             later: list[tuple[Request, asyncio.Future]] = []
-            workers: set[int] = set()
+            keys: set[Hashable] = set()
             for item in self.pending:
                 request, future = item
                 if future.done():  # its socket went away while it waited
                     continue
-                if len(batch) < self.max_size and request.worker_id not in workers:
+                if len(batch) < self.max_size and request.batch_key not in keys:
                     batch.append(item)
-                    workers.add(request.worker_id)
+                    keys.add(request.batch_key)
                 else:
                     later.append(item)
             self.pending = later

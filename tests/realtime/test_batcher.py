@@ -1,4 +1,4 @@
-"""The per-process claim batcher, with a stand-in for the claim service's database call."""
+"""The per-process batcher, with a stand-in for a batched service's database call."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from marketplace.realtime.claims import ClaimBatcher
+from marketplace.realtime.batching import Batcher
 from tests.realtime.conftest import run
 
 
 @dataclass(frozen=True)
 class Ask:
-    worker_id: int
+    batch_key: int
     name: str
 
 
@@ -40,8 +40,8 @@ class Service:
 def test_requests_of_one_turn_go_together_and_each_caller_gets_its_own_result():
     async def scenario():
         service = Service()
-        batcher = ClaimBatcher(service, max_size=10, max_in_flight=1)
-        results = await asyncio.gather(*(batcher.claim(Ask(i, f"w{i}")) for i in range(3)))
+        batcher = Batcher(service, max_size=10, max_in_flight=1)
+        results = await asyncio.gather(*(batcher(Ask(i, f"w{i}")) for i in range(3)))
         return service.batches, results
 
     batches, results = run(scenario())
@@ -53,9 +53,9 @@ def test_requests_of_one_turn_go_together_and_each_caller_gets_its_own_result():
 def test_a_worker_is_in_a_batch_once_and_batches_are_bounded():
     async def scenario():
         service = Service()
-        batcher = ClaimBatcher(service, max_size=2, max_in_flight=1)
+        batcher = Batcher(service, max_size=2, max_in_flight=1)
         asks = [Ask(1, "a"), Ask(1, "a-again"), Ask(2, "b"), Ask(3, "c")]
-        await asyncio.gather(*(batcher.claim(ask) for ask in asks))
+        await asyncio.gather(*(batcher(ask) for ask in asks))
         return service.batches, service.most_running
 
     batches, most_running = run(scenario())
@@ -67,10 +67,10 @@ def test_a_worker_is_in_a_batch_once_and_batches_are_bounded():
 def test_requests_arriving_while_a_batch_runs_go_in_the_next_one():
     async def scenario():
         service = Service()
-        batcher = ClaimBatcher(service, max_size=10, max_in_flight=1)
-        first = asyncio.ensure_future(batcher.claim(Ask(1, "early")))
+        batcher = Batcher(service, max_size=10, max_in_flight=1)
+        first = asyncio.ensure_future(batcher(Ask(1, "early")))
         await asyncio.sleep(0.005)  # the first batch is running
-        later = [asyncio.ensure_future(batcher.claim(Ask(i, f"late{i}"))) for i in (2, 3)]
+        later = [asyncio.ensure_future(batcher(Ask(i, f"late{i}"))) for i in (2, 3)]
         await asyncio.gather(first, *later)
         return service.batches
 
@@ -79,11 +79,11 @@ def test_requests_arriving_while_a_batch_runs_go_in_the_next_one():
 
 def test_a_per_request_error_and_a_failed_batch_reach_their_callers():
     async def scenario():
-        batcher = ClaimBatcher(Service(), max_size=10, max_in_flight=2)
-        mixed = await asyncio.gather(batcher.claim(Ask(1, "capped")), batcher.claim(Ask(2, "fine")),
+        batcher = Batcher(Service(), max_size=10, max_in_flight=2)
+        mixed = await asyncio.gather(batcher(Ask(1, "capped")), batcher(Ask(2, "fine")),
                                      return_exceptions=True)
-        failing = ClaimBatcher(Service(fail=True), max_size=10, max_in_flight=2)
-        failed = await asyncio.gather(failing.claim(Ask(1, "x")), failing.claim(Ask(2, "y")),
+        failing = Batcher(Service(fail=True), max_size=10, max_in_flight=2)
+        failed = await asyncio.gather(failing(Ask(1, "x")), failing(Ask(2, "y")),
                                       return_exceptions=True)
         return mixed, failed
 
@@ -97,8 +97,8 @@ def test_a_per_request_error_and_a_failed_batch_reach_their_callers():
 def test_no_more_batches_run_at_once_than_allowed(in_flight):
     async def scenario():
         service = Service()
-        batcher = ClaimBatcher(service, max_size=1, max_in_flight=in_flight)
-        await asyncio.gather(*(batcher.claim(Ask(i, f"w{i}")) for i in range(6)))
+        batcher = Batcher(service, max_size=1, max_in_flight=in_flight)
+        await asyncio.gather(*(batcher(Ask(i, f"w{i}")) for i in range(6)))
         return service.most_running, len(service.batches)
 
     assert run(scenario()) == (in_flight, 6)
