@@ -333,9 +333,7 @@ class WorkerConsumer(AsyncWebsocketConsumer):
         assignment_id = _assignment_id(message)
         if "answer" not in message:
             raise InvalidInput.for_field("answer", "is required")
-        error = await _submit(_SubmitRequest(self.worker, assignment_id, message["answer"]))
-        if error is not None:
-            raise error
+        await _submit(_SubmitRequest(self.worker, assignment_id, message["answer"]))  # raises a refusal
         self.live_assignment_ids.discard(assignment_id)
         await self.send_json({"type": "ack", "assignment_id": assignment_id, "ref": ref})
 
