@@ -307,6 +307,10 @@ GROUNDWORK = {
     "WEBSOCKET_MESSAGE_RATE_PER_SECOND": float(os.environ.get("WEBSOCKET_MESSAGE_RATE_PER_SECOND", "50")),
     "WEBSOCKET_MESSAGE_BURST": env_int("WEBSOCKET_MESSAGE_BURST", 200),
     "REALTIME_DATABASE_THREADS": env_int("REALTIME_DATABASE_THREADS", 8),
+    # Websocket claims (and submits) of one process go to the claim (submit) service together
+    # (marketplace/realtime/batching.py): at most this many per call, this many calls at a time.
+    "REALTIME_BATCH_SIZE": env_int("REALTIME_BATCH_SIZE", 32),
+    "REALTIME_BATCHES_IN_FLIGHT": env_int("REALTIME_BATCHES_IN_FLIGHT", 2),
     "REALTIME_RECHECK_SECONDS": float(os.environ.get("REALTIME_RECHECK_SECONDS", "2")),
     # Money (DESIGN.md "Money"): the platform fee per assignment and per bonus is
     # max(PLATFORM_FEE_MINIMUM, round_half_up(price × PLATFORM_FEE_RATE)), fixed on each batch

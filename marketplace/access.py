@@ -7,6 +7,10 @@ callers cannot probe for other tenants' ids. ``lock=True`` takes a row lock
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Sequence
+from functools import reduce
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .errors import NotFound
@@ -62,6 +66,33 @@ def access_assignment_as_worker(worker: Worker, assignment_id: object, *, lock: 
     if lock:
         queryset = queryset.select_for_update(no_key=True, of=("self",))
     return get_or_not_found(queryset, assignment_id, "assignment", lock=False)
+
+
+def access_assignments_as_worker(
+    requests: Sequence[tuple[Worker, object]], *, lock: bool = False
+) -> list[Assignment | NotFound]:
+    """``access_assignment_as_worker`` for several ``(worker, assignment id)`` at once, in one
+    query: for each, in order, the assignment or the ``NotFound`` it would raise. ``lock``
+    takes the assignment rows (only them) in id order."""
+    wanted: list[int | None] = []
+    for _, assignment_id in requests:
+        try:
+            wanted.append(int(assignment_id))
+        except (ValueError, TypeError):
+            wanted.append(None)
+    mine = [Q(pk=pk, worker=worker) for (worker, _), pk in zip(requests, wanted, strict=True) if pk is not None]
+    found: dict[int, Assignment] = {}
+    if mine:
+        queryset = Assignment.objects.select_related("task", "task__batch").filter(reduce(operator.or_, mine))
+        if lock:
+            queryset = queryset.select_for_update(no_key=True, of=("self",)).order_by("pk")
+        found = {assignment.pk: assignment for assignment in queryset}
+    results: list[Assignment | NotFound] = []
+    for (worker, assignment_id), pk in zip(requests, wanted, strict=True):
+        assignment = found.get(pk) if pk is not None else None
+        is_theirs = assignment is not None and assignment.worker_id == worker.pk  # two may ask for one id
+        results.append(assignment if is_theirs else NotFound(f"assignment {assignment_id} not found"))
+    return results
 
 
 def access_workteam(requester: Organization, workteam_id: object, *, lock: bool = False) -> Workteam:

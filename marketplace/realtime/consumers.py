@@ -2,7 +2,10 @@
 
 Thin: authenticate on connect, dispatch each message type to a handler that calls the same
 services as REST on a database thread, render replies. The claim is made only here, by the
-consumer that owns the socket; what arrives from the dispatcher is only a nudge to try.
+consumer that owns the socket; what arrives from the dispatcher is only a nudge to try. Claims
+and submits go through the process's batchers (``batching.py``), which call the batched form
+of the claim and submit services for the sockets waiting at the same moment; each socket gets
+its own result and sends its own reply.
 """
 
 from __future__ import annotations
@@ -13,7 +16,10 @@ import functools
 import json
 import logging
 import time
+import weakref
+from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import ClassVar
 from urllib.parse import parse_qs
 
@@ -31,6 +37,7 @@ from ..models import Assignment, Worker
 from ..principals import WorkerPrincipal
 from ..selectors import worker_live_assignments
 from ..services import assignments, dispatch, workers
+from .batching import Batcher
 from .dispatcher import ProcessDispatcher, get_dispatcher
 
 logger = logging.getLogger(__name__)
@@ -111,16 +118,90 @@ def _task_payload(assignment: Assignment) -> dict:
     return {"type": "task", **WorkerTaskSerializer(assignment).data}
 
 
-def _claim(worker: Worker, *, count_against_limit: bool) -> dict | None:
-    if count_against_limit:
-        _take_action_token(worker)
-    assignment = dispatch.assignment_claim(worker=worker)
-    return None if assignment is None else _task_payload(assignment)
+@dataclass(frozen=True)
+class _ClaimRequest:
+    worker: Worker
+    count_against_limit: bool  # a client's ``ready`` counts against the action rate; a wake-up does not
+
+    @property
+    def batch_key(self) -> int:
+        return self.worker.pk
 
 
-def _submit(worker: Worker, assignment_id: object, answer: object) -> None:
-    _take_action_token(worker)
-    assignments.assignment_submit(worker=worker, assignment_id=assignment_id, answer=answer)
+def _claim_many(requests: list[_ClaimRequest]) -> list[dict | None | DomainError]:
+    """One claim for each request (of distinct workers) in one call of the claim service: the
+    ``task`` payload, ``None`` (nothing open) or the error to send."""
+    results: list[dict | None | DomainError] = [None] * len(requests)
+    claimants: list[int] = []
+    for index, request in enumerate(requests):
+        try:
+            if request.count_against_limit:
+                _take_action_token(request.worker)
+        except RateLimited as error:
+            results[index] = error
+        else:
+            claimants.append(index)
+    if claimants:
+        claimed = dispatch.assignments_claim(workers=[requests[index].worker for index in claimants])
+        for index in claimants:
+            outcome = claimed[requests[index].worker.pk]
+            results[index] = _task_payload(outcome) if isinstance(outcome, Assignment) else outcome
+    return results
+
+
+@dataclass(frozen=True)
+class _SubmitRequest:
+    worker: Worker
+    assignment_id: int
+    answer: object
+
+    @property
+    def batch_key(self) -> int:
+        return self.assignment_id
+
+
+def _submit_many(requests: list[_SubmitRequest]) -> list[None | DomainError]:
+    """Each answer (to distinct assignments) through one call of the submit service: ``None``
+    when it is stored (or was already), else the error to send."""
+    results: list[None | DomainError] = [None] * len(requests)
+    submissions: list[tuple[int, assignments.Submission]] = []
+    for index, request in enumerate(requests):
+        try:
+            _take_action_token(request.worker)
+        except RateLimited as error:
+            results[index] = error
+        else:
+            submissions.append((index, assignments.Submission(request.worker, request.assignment_id, request.answer)))
+    if submissions:
+        outcomes = assignments.assignments_submit(submissions=[submission for _, submission in submissions])
+        for (index, _), outcome in zip(submissions, outcomes, strict=True):
+            results[index] = outcome if isinstance(outcome, DomainError) else None
+    return results
+
+
+# One batcher of each kind per event loop (per ASGI process; per test in tests), like the dispatcher.
+_batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[Batcher, Batcher]] = weakref.WeakKeyDictionary()
+
+
+def _batchers_of_this_loop() -> tuple[Batcher[_ClaimRequest], Batcher[_SubmitRequest]]:
+    loop = asyncio.get_running_loop()
+    batchers = _batchers.get(loop)
+    if batchers is None:
+        config = settings.GROUNDWORK
+        size, in_flight = config["REALTIME_BATCH_SIZE"], config["REALTIME_BATCHES_IN_FLIGHT"]
+        batchers = _batchers[loop] = (
+            Batcher(on_database_thread(_claim_many), max_size=size, max_in_flight=in_flight),
+            Batcher(on_database_thread(_submit_many, _answer_threads), max_size=size, max_in_flight=in_flight),
+        )
+    return batchers
+
+
+def _claim(request: _ClaimRequest) -> Awaitable[object]:
+    return _batchers_of_this_loop()[0](request)
+
+
+def _submit(request: _SubmitRequest) -> Awaitable[object]:
+    return _batchers_of_this_loop()[1](request)
 
 
 def _return(worker: Worker, assignment_id: object) -> None:
@@ -252,7 +333,7 @@ class WorkerConsumer(AsyncWebsocketConsumer):
         assignment_id = _assignment_id(message)
         if "answer" not in message:
             raise InvalidInput.for_field("answer", "is required")
-        await on_database_thread(_submit, _answer_threads)(self.worker, assignment_id, message["answer"])
+        await _submit(_SubmitRequest(self.worker, assignment_id, message["answer"]))  # raises a refusal
         self.live_assignment_ids.discard(assignment_id)
         await self.send_json({"type": "ack", "assignment_id": assignment_id, "ref": ref})
 
@@ -270,7 +351,7 @@ class WorkerConsumer(AsyncWebsocketConsumer):
                 return
             self.dispatcher.stop_waiting(self)
             try:
-                payload = await on_database_thread(_claim)(self.worker, count_against_limit=client_asked)
+                payload = await _claim(_ClaimRequest(self.worker, count_against_limit=client_asked))
             except DomainError as error:  # at the cap, or rate-limited: the request is answered
                 self.has_standing_request = False
                 await self.send_error(error, self.standing_ref)

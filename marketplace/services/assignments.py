@@ -6,24 +6,34 @@ and is idempotent where DESIGN.md rule 5 says so.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ..access import access_assignment_as_requester, access_assignment_as_worker
-from ..errors import Conflict, InvalidInput
+from ..access import access_assignment_as_requester, access_assignment_as_worker, access_assignments_as_worker
+from ..errors import Conflict, DomainError, InvalidInput
 from ..models import Assignment, Organization, Task, Worker
 from ..realtime.hints import hint_work_available
 from .escrow import assignment_pay, assignment_release
 from .expiry import release_slot
-from .quality import QUALITY_FIELDS, auto_approval_outcome, submission_assess, submission_record
+from .quality import QUALITY_FIELDS, auto_approval_outcome, submission_assess, submissions_record
 from .reputation import reputation_count
-from .tasks import STATUS_AFTER_SUBMIT, validate_answer
+from .tasks import status_after_submit, validate_answer
 
 SETTLED = (Assignment.Status.APPROVED, Assignment.Status.REJECTED)
 ANSWERED = (Assignment.Status.SUBMITTED, *SETTLED)
+
+
+@dataclass(frozen=True)
+class Submission:
+    worker: Worker
+    assignment_id: object
+    answer: object
 
 
 def assignment_submit(*, worker: Worker, assignment_id: object, answer: object) -> Assignment:
@@ -34,31 +44,81 @@ def assignment_submit(*, worker: Worker, assignment_id: object, answer: object) 
     ``Conflict(deadline_passed)``, nothing changed. A returned one: ``Conflict(not_live)``. An answer failing
     the task's schema: ``InvalidInput`` on ``answer.*``.
     """
+    (result,) = assignments_submit(submissions=[Submission(worker, assignment_id, answer)])
+    if isinstance(result, DomainError):
+        raise result
+    return result
+
+
+def assignments_submit(*, submissions: Sequence[Submission]) -> list[Assignment | DomainError]:
+    """``assignment_submit`` for several answers (to distinct assignments) in one transaction:
+    for each, in order, the assignment or the error ``assignment_submit`` raises for it; a
+    refused one changes nothing and does not hold the others back.
+
+    Locks, each kind in id order so two calls never wait on each other in a cycle: the
+    assignments, their tasks, the batch quality rows of gold answers, the workers' reputation.
+    """
+    ids = [submission.assignment_id for submission in submissions]
+    if len(set(map(str, ids))) != len(ids):
+        raise ValueError("an assignment may be submitted only once per call")
+    results: list[Assignment | DomainError] = []
     with transaction.atomic():
-        assignment = access_assignment_as_worker(worker, assignment_id, lock=True)
-        now = timezone.now()  # read under the lock, so a wait cannot carry a late submit through
-        if assignment.status in ANSWERED:
-            if assignment.answer == answer:
-                return assignment
-            raise Conflict("this assignment was already submitted with another answer", code="already_submitted")
-        if assignment.status == Assignment.Status.RETURNED:
-            raise Conflict("this assignment was returned", code="not_live")
-        if assignment.status == Assignment.Status.EXPIRED or now >= assignment.deadline:
-            raise Conflict("the assignment's deadline has passed", code="deadline_passed")
-        validate_answer(assignment.task, answer)
-        assignment.status = Assignment.Status.SUBMITTED
-        assignment.answer = answer
-        assignment.submitted_at = now
-        assignment.auto_approve_at = now + timedelta(seconds=assignment.task.batch.auto_approval_delay_seconds)
-        submission_assess(assignment=assignment, now=now)
-        assignment.save(update_fields=["status", "answer", "submitted_at", "auto_approve_at", *QUALITY_FIELDS])
-        # No escrow change: a task completes by submission only when every slot is used and
-        # submitted, where its reserve (one per unsettled slot) is what it held already.
-        Task.objects.filter(pk=assignment.task_id).update(
-            slots_submitted=F("slots_submitted") + 1, status=STATUS_AFTER_SUBMIT
-        )
-        submission_record(assignment=assignment, now=now)
-    return assignment
+        found = access_assignments_as_worker([(s.worker, s.assignment_id) for s in submissions], lock=True)
+        now = timezone.now()  # read under the locks, so a wait cannot carry a late submit through
+        submitted: list[Assignment] = []
+        for submission, assignment in zip(submissions, found, strict=True):
+            try:
+                if isinstance(assignment, DomainError):
+                    raise assignment
+                if _is_new_submission(assignment, submission.answer, now):
+                    submitted.append(assignment)
+            except DomainError as error:
+                results.append(error)
+            else:
+                results.append(assignment)
+        if submitted:
+            _record_submissions(submitted, now)
+    return results
+
+
+def _is_new_submission(assignment: Assignment, answer: object, now: datetime) -> bool:
+    """Check an answer to a locked assignment: ``False`` for the identical answer again, ``True``
+    with the assignment's fields set (not saved) for a new one; else the ``DomainError``."""
+    if assignment.status in ANSWERED:
+        if assignment.answer == answer:
+            return False
+        raise Conflict("this assignment was already submitted with another answer", code="already_submitted")
+    if assignment.status == Assignment.Status.RETURNED:
+        raise Conflict("this assignment was returned", code="not_live")
+    if assignment.status == Assignment.Status.EXPIRED or now >= assignment.deadline:
+        raise Conflict("the assignment's deadline has passed", code="deadline_passed")
+    validate_answer(assignment.task, answer)
+    assignment.status = Assignment.Status.SUBMITTED
+    assignment.answer = answer
+    assignment.submitted_at = now
+    assignment.auto_approve_at = now + timedelta(seconds=assignment.task.batch.auto_approval_delay_seconds)
+    submission_assess(assignment=assignment, now=now)
+    return True
+
+
+def _record_submissions(submitted: list[Assignment], now: datetime) -> None:
+    fields = ["status", "answer", "submitted_at", "auto_approve_at", *QUALITY_FIELDS]
+    if len(submitted) == 1:
+        submitted[0].save(update_fields=fields)
+    else:
+        Assignment.objects.bulk_update(submitted, fields)
+    # No escrow change: a task completes by submission only when every slot is used and
+    # submitted, where its reserve (one per unsettled slot) is what it held already.
+    per_task = Counter(assignment.task_id for assignment in submitted)
+    if len(per_task) > 1:  # in id order; one task is locked by its UPDATE
+        list(Task.objects.select_for_update(no_key=True).filter(pk__in=per_task).order_by("pk").values_list("pk"))
+    by_count: dict[int, list[int]] = {}
+    for task_id, count in sorted(per_task.items()):
+        by_count.setdefault(count, []).append(task_id)
+    for count, task_ids in by_count.items():
+        Task.objects.filter(pk__in=task_ids).update(
+            slots_submitted=F("slots_submitted") + count, status=status_after_submit(count))
+    submissions_record(assignments=submitted, now=now)
 
 
 def assignment_return(*, worker: Worker, assignment_id: object) -> Assignment:
@@ -155,4 +215,5 @@ __all__ = [
     "assignment_reject",
     "assignment_return",
     "assignment_submit",
+    "assignments_submit",
 ]

@@ -2,7 +2,8 @@
 
 Concurrency design (PostgreSQL):
 - a worker's own claims are serialized by a ``FOR NO KEY UPDATE`` on its row, so the
-  live-assignment cap is a plain count under that lock (no check-then-act across workers);
+  live-assignment cap is a plain count under that lock (no check-then-act across workers); a
+  claim for several workers locks their rows in id order, so claims never deadlock on them;
 - candidate tasks are taken with ``FOR NO KEY UPDATE SKIP LOCKED`` through the partial index
   ``task_open_queue`` (requester, priority desc, id) where status is open: claimers never wait
   on each other's task rows, they take the next one;
@@ -10,11 +11,15 @@ Concurrency design (PostgreSQL):
   ``slots_used <= slots``, raised only by the guarded counter UPDATE.
 On SQLite, transactions are IMMEDIATE, so claims serialize and stay correct.
 
-Lock order everywhere: worker → assignment → task → requester dispatch state (skip-locked).
+Lock order everywhere: worker → assignment → task → vendor offering → requester dispatch state
+(skip-locked).
 """
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -27,7 +32,6 @@ from ..models import (
     Assignment,
     RequesterDispatchState,
     Task,
-    VendorOffering,
     Worker,
     WorkerBatchQuality,
     WorkerBlock,
@@ -38,77 +42,99 @@ from .blocks import requesters_blocking
 from .expiry import assignments_expire
 from .quality import batches_excluding
 from .requirements import batches_failing_requirements, restricted_batches
-from .tasks import STATUS_AFTER_CLAIM
+from .tasks import status_after_claim
+from .vendor_capacity import VendorPlaces
 
 CANDIDATE_REQUESTERS_PER_CLAIM = 50
 
 
 def eligible_workteam_ids(worker: Worker) -> list[int]:
     """The active workteams whose work this worker may take."""
-    return list(_memberships(worker))
+    return workteam_ids_of([worker.pk])[worker.pk]
 
 
-def _memberships(worker: Worker) -> dict[int, str]:
-    """The worker's active workteams, by id, with their kinds."""
-    return dict(
-        WorkteamMembership.objects.filter(worker=worker, workteam__is_active=True)
-        .values_list("workteam_id", "workteam__kind")
-    )
+def workteam_ids_of(worker_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The active workteams whose work each of these workers may take (one query)."""
+    return _memberships_of(worker_ids)[0]
 
 
-def vendor_workteams_at_capacity(workteam_ids: list[int], now: datetime) -> set[int]:
-    """Those of the given vendor workteams whose live assignments have reached their offering's
-    capacity (a read without locks: the claim re-checks under the offering's lock)."""
-    offerings = VendorOffering.objects.filter(workteam_id__in=workteam_ids)
-    capacities = dict(offerings.values_list("workteam_id", "capacity"))
-    live = dict(
-        Assignment.objects.filter(task__workteam_id__in=list(capacities), status=Assignment.Status.ACCEPTED,
-                                  deadline__gt=now)
-        .values("task__workteam_id").annotate(live=Count("pk")).values_list("task__workteam_id", "live")
-    )
-    return {workteam_id for workteam_id, capacity in capacities.items() if live.get(workteam_id, 0) >= capacity}
+def _memberships_of(worker_ids: Sequence[int]) -> tuple[dict[int, list[int]], set[int]]:
+    """``workteam_ids_of``, and which of those workteams are vendor teams (the same query)."""
+    teams: dict[int, list[int]] = {worker_id: [] for worker_id in worker_ids}
+    vendor_teams: set[int] = set()
+    rows = WorkteamMembership.objects.filter(worker_id__in=worker_ids, workteam__is_active=True)
+    for worker_id, workteam_id, kind in rows.order_by("workteam_id").values_list(
+            "worker_id", "workteam_id", "workteam__kind"):
+        teams[worker_id].append(workteam_id)
+        if kind == Workteam.Kind.VENDOR:
+            vendor_teams.add(workteam_id)
+    return teams, vendor_teams
 
 
-def _vendor_capacity_left(workteam_id: int, now: datetime) -> bool:
-    """Whether the vendor workteam may take one more live assignment. Locks its offering row, so
-    claims on one vendor team count its live assignments one at a time (lock order: worker →
-    task → offering; nothing locks an offering before a task)."""
-    capacity = (
-        VendorOffering.objects.select_for_update(no_key=True).filter(workteam_id=workteam_id)
-        .values_list("capacity", flat=True).first()
-    )
-    if capacity is None:  # a vendor workteam without an offering has no capacity rule
-        return True
-    return workteam_id not in vendor_workteams_at_capacity([workteam_id], now)
+@dataclass(frozen=True)
+class Eligibility:
+    """What the eligibility rule knows of one worker, read once per claim: its workteams, the
+    requesters blocking it, and the batches it may not take (quality stops, unmet
+    requirements). Workers with equal eligibility are offered the same open tasks, less the
+    ones each held before."""
+
+    workteam_ids: tuple[int, ...]
+    blocking_requester_ids: tuple[int, ...] = ()
+    excluded_batch_ids: tuple[int, ...] = ()
+
+    def open_tasks(self, now: datetime) -> QuerySet[Task]:
+        """Open, unexpired tasks of these workteams, less the blocking requesters' and the
+        excluded batches' (by id lists, so the plan over ``task_open_queue`` is unchanged)."""
+        tasks = Task.objects.filter(status=Task.Status.OPEN, workteam_id__in=self.workteam_ids, expires_at__gt=now)
+        if self.blocking_requester_ids:
+            tasks = tasks.exclude(requester_id__in=self.blocking_requester_ids)
+        if self.excluded_batch_ids:
+            tasks = tasks.exclude(batch_id__in=self.excluded_batch_ids)
+        return tasks
+
+
+def eligibilities(*, workers: Sequence[Worker], workteam_ids: dict[int, list[int]], now: datetime
+                  ) -> dict[int, Eligibility]:
+    """Each worker's ``Eligibility`` (``workteam_ids``: from ``workteam_ids_of``). One query asks
+    whether any block, quality stop or restricted batch concerns these workers at all (each
+    through a small partial index); only the workers concerned are then read one by one."""
+    every_workteam = sorted({w for ids in workteam_ids.values() for w in ids})
+    probes = Worker.objects.filter(pk__in=[worker.pk for worker in workers]).annotate(
+        is_blocked=Exists(WorkerBlock.objects.filter(worker=OuterRef("pk"))),
+        is_stopped=Exists(WorkerBatchQuality.objects.filter(worker=OuterRef("pk"), excluded_at__isnull=False)),
+        meets_restricted_work=Exists(restricted_batches(workteam_ids=every_workteam, now=now)),
+    ).values_list("pk", "is_blocked", "is_stopped", "meets_restricted_work")
+    flags = {pk: rest for pk, *rest in probes}
+    result = {}
+    for worker in workers:
+        is_blocked, is_stopped, meets_restricted_work = flags[worker.pk]
+        teams = workteam_ids[worker.pk]
+        excluded: set[int] = set()
+        if is_stopped:
+            excluded.update(batches_excluding(worker))  # quality rules (services.quality)
+        if meets_restricted_work:
+            excluded.update(batches_failing_requirements(worker=worker, workteam_ids=teams, now=now))
+        result[worker.pk] = Eligibility(
+            workteam_ids=tuple(sorted(teams)),
+            blocking_requester_ids=tuple(sorted(requesters_blocking(worker))) if is_blocked else (),
+            excluded_batch_ids=tuple(sorted(excluded)),
+        )
+    return result
+
+
+def _held_by(worker: Worker) -> Exists:
+    return Exists(Assignment.objects.filter(task=OuterRef("pk"), worker=worker))
 
 
 def eligible_tasks(*, worker: Worker, workteam_ids: list[int], now: datetime) -> QuerySet[Task]:
     """The one eligibility rule: open, unexpired tasks of the worker's workteams that it has
     never held, of requesters not blocking it, in batches whose qualification requirements it
-    meets and whose quality rules have not stopped it. One query asks whether any block, quality
-    stop or restricted batch concerns the worker at all (each through a small partial index);
-    only then are they read and excluded by id lists, so the claim's plan over
-    ``task_open_queue`` is unchanged.
-    A vendor team's capacity is the claim's own check (``assignment_claim``)."""
-    held_before = Assignment.objects.filter(task=OuterRef("pk"), worker=worker)
-    eligible = Task.objects.filter(
-        status=Task.Status.OPEN, workteam_id__in=workteam_ids, expires_at__gt=now
-    ).exclude(Exists(held_before))
-    is_blocked, is_stopped, meets_restricted_work = Worker.objects.filter(pk=worker.pk).annotate(
-        is_blocked=Exists(WorkerBlock.objects.filter(worker=OuterRef("pk"))),
-        is_stopped=Exists(WorkerBatchQuality.objects.filter(worker=OuterRef("pk"), excluded_at__isnull=False)),
-        meets_restricted_work=Exists(restricted_batches(workteam_ids=workteam_ids, now=now)),
-    ).values_list("is_blocked", "is_stopped", "meets_restricted_work").get()
-    if is_blocked:
-        eligible = eligible.exclude(requester_id__in=requesters_blocking(worker))
-    excluded: set[int] = set()
-    if is_stopped:
-        excluded.update(batches_excluding(worker))  # quality rules (services.quality)
-    if meets_restricted_work:
-        excluded.update(batches_failing_requirements(worker=worker, workteam_ids=workteam_ids, now=now))
-    if excluded:
-        eligible = eligible.exclude(batch_id__in=sorted(excluded))
-    return eligible
+    meets and whose quality rules have not stopped it (``Eligibility``, read by
+    ``eligibilities``; the claim for several workers applies the same rule, with "never held"
+    checked per worker on the candidates). A vendor team's capacity is the claim's own check
+    (``services.vendor_capacity``), made on the task it is about to hand out."""
+    eligibility = eligibilities(workers=[worker], workteam_ids={worker.pk: workteam_ids}, now=now)[worker.pk]
+    return eligibility.open_tasks(now).exclude(_held_by(worker))
 
 
 def _requesters_in_fair_order(eligible: QuerySet[Task]) -> list[int]:
@@ -140,66 +166,186 @@ def next_task_queryset(eligible: QuerySet[Task], requester_id: int) -> QuerySet[
     )
 
 
-def _mark_requester_served(requester_id: int, now: datetime) -> None:
+def _mark_requesters_served(requester_ids: Sequence[int], now: datetime) -> None:
     # Skip-locked: when another claim holds the row it is stamping "now" too, so waiting would
     # only serialize every claim of one requester on this row.
-    unlocked = RequesterDispatchState.objects.filter(pk=requester_id).select_for_update(skip_locked=True, no_key=True)
+    unlocked = RequesterDispatchState.objects.filter(pk__in=requester_ids).select_for_update(
+        skip_locked=True, no_key=True)
     RequesterDispatchState.objects.filter(pk__in=unlocked.values("pk")).update(last_served_at=now)
 
 
-def _best_task(worker: Worker, workteam_ids: list[int], now: datetime) -> Task | None:
-    """The best task the worker may take in these workteams, locked, or ``None``."""
-    if not workteam_ids:
-        return None
-    eligible = eligible_tasks(worker=worker, workteam_ids=workteam_ids, now=now)
-    for requester_id in _requesters_in_fair_order(eligible):
-        task = next_task_queryset(eligible, requester_id).first()
-        if task is not None:
-            return task
-    return None
+class _ClaimRound:
+    """One pass of the claim for workers of equal ``Eligibility``, in their order, as if each
+    claimed after the one before: each takes the best task it may from the requester served
+    least recently that has one, and that requester then goes last.
+
+    Candidates are read per requester when first needed (locked, skip-locked, as many as there
+    are workers); "never held" is checked per worker on them. A worker that finds nothing here
+    is ``unresolved`` unless the round saw every open task it might take (every requester with
+    any, and all their unlocked candidates): the caller then claims again for it alone, where
+    the query itself leaves out what it held. A worker refused a task because its vendor team
+    is full is unresolved too: the next round leaves the teams found full out of its search.
+    """
+
+    def __init__(self, workers: Sequence[Worker], eligibility: Eligibility, places: VendorPlaces,
+                 now: datetime) -> None:
+        self.workers = workers
+        self.places = places
+        self.refused_for_capacity = False
+        full = places.found_full()
+        if full.intersection(eligibility.workteam_ids):
+            eligibility = replace(eligibility, workteam_ids=tuple(t for t in eligibility.workteam_ids if t not in full))
+        is_alone = len(workers) == 1
+        # Alone, the held-before check is in the query (the plan pinned by a test); together,
+        # the query is the workers' common part and each is checked below.
+        self.eligible = eligibility.open_tasks(now).exclude(_held_by(workers[0])) if is_alone \
+            else eligibility.open_tasks(now)
+        self.requesters = _requesters_in_fair_order(self.eligible)
+        self.is_every_requester = len(self.requesters) < CANDIDATE_REQUESTERS_PER_CLAIM
+        self.candidates: dict[int, list[Task]] = {}
+        self.has_every_candidate: dict[int, bool] = {}
+        self.held: set[tuple[int, int]] = set()
+        self.taken: Counter[int] = Counter()  # task id → slots taken in this round
+
+    def _candidates(self, requester_id: int) -> list[Task]:
+        if requester_id not in self.candidates:
+            limit = len(self.workers)
+            tasks = list(next_task_queryset(self.eligible, requester_id)[:limit])
+            self.candidates[requester_id] = tasks
+            self.has_every_candidate[requester_id] = len(tasks) < limit
+            if len(self.workers) > 1 and tasks:
+                self.held.update(Assignment.objects.filter(
+                    task_id__in=[task.pk for task in tasks], worker_id__in=[worker.pk for worker in self.workers],
+                ).values_list("task_id", "worker_id"))
+        return self.candidates[requester_id]
+
+    def _offers(self, task: Task, worker: Worker) -> bool:
+        """Whether this candidate may go to this worker: a slot still free after this round's
+        claims, never held by the worker, and a place on its team if a vendor's."""
+        if task.slots - task.slots_used - self.taken[task.pk] <= 0 or (task.pk, worker.pk) in self.held:
+            return False
+        if not self.places.has_place(task.workteam_id):
+            self.refused_for_capacity = True
+            return False
+        return True
+
+    def run(self) -> tuple[dict[int, Task], list[Worker]]:
+        """Returns the task chosen for each worker that got one, and the unresolved workers."""
+        chosen: dict[int, Task] = {}
+        unresolved: list[Worker] = []
+        for worker in self.workers:
+            task, is_decided = self._take(worker)
+            if task is not None:
+                chosen[worker.pk] = task
+            elif not is_decided:
+                unresolved.append(worker)
+        return chosen, unresolved
+
+    def _take(self, worker: Worker) -> tuple[Task | None, bool]:
+        """The task for ``worker`` and whether this round could decide (always, alone)."""
+        is_alone = len(self.workers) == 1
+        for position, requester_id in enumerate(self.requesters):
+            task = next((t for t in self._candidates(requester_id) if self._offers(t, worker)), None)
+            if task is not None:
+                self.taken[task.pk] += 1
+                self.places.take(task.workteam_id)
+                self.requesters.append(self.requesters.pop(position))  # served: it goes last
+                return task, True
+            if not is_alone and not self.has_every_candidate[requester_id]:
+                return None, False  # this requester may have more for it, past the candidates
+        if self.refused_for_capacity:
+            return None, False
+        return None, is_alone or self.is_every_requester
 
 
-def assignment_claim(*, worker: Worker) -> Assignment | None:
-    """Give ``worker`` an assignment on the best task it may take, or ``None`` if none is open.
+def _create_assignments(chosen: dict[int, Task], workers: dict[int, Worker], now: datetime) -> list[Assignment]:
+    """Insert the chosen assignments, count their slots on their tasks (one UPDATE per number of
+    slots taken from a task) and stamp their requesters as served."""
+    created = Assignment.objects.bulk_create(
+        Assignment(task=task, worker=workers[worker_id], status=Assignment.Status.ACCEPTED, accepted_at=now,
+                   deadline=now + timedelta(seconds=task.assignment_duration_seconds))
+        for worker_id, task in sorted(chosen.items())
+    )
+    by_slots: defaultdict[int, list[int]] = defaultdict(list)
+    for task_id, slots in Counter(task.pk for task in chosen.values()).items():
+        by_slots[slots].append(task_id)
+    for slots, task_ids in sorted(by_slots.items()):
+        Task.objects.filter(pk__in=sorted(task_ids)).update(
+            slots_used=F("slots_used") + slots, status=status_after_claim(slots))
+    _mark_requesters_served(sorted({task.requester_id for task in chosen.values()}), now)
+    return created
+
+
+def assignments_claim(*, workers: Sequence[Worker]) -> dict[int, Assignment | None | Conflict]:
+    """Claim one assignment for each of these distinct workers, in one transaction: by worker
+    id, the assignment, ``None`` if nothing is open for it, or ``Conflict(too_many_live_assignments)``
+    at the live-assignment cap. The same rule as one worker claiming after another, in order.
 
     Best means: the requester served least recently, then within it the highest priority, then
-    the oldest task. Raises ``Conflict(too_many_live_assignments)`` at the live-assignment cap.
-    The worker's own overdue assignments are expired first, each in its own transaction (they
-    no longer count as live).
+    the oldest task. The workers' own overdue assignments are expired first, each in its own
+    transaction (they no longer count as live). Locks: the workers' rows (in id order), then
+    the candidate tasks (skip-locked), then a vendor team's offering (``VendorPlaces``), then the
+    requesters' dispatch states (skip-locked).
     """
+    by_id = {worker.pk: worker for worker in workers}
+    if len(by_id) != len(workers):
+        raise ValueError("a worker may claim only once per call")
     cap = settings.GROUNDWORK["MAX_LIVE_ASSIGNMENTS_PER_WORKER"]
-    accepted = Assignment.objects.filter(worker=worker, status=Assignment.Status.ACCEPTED)
+    accepted = Assignment.objects.filter(worker_id__in=sorted(by_id), status=Assignment.Status.ACCEPTED)
     overdue = list(accepted.filter(deadline__lte=timezone.now()).values_list("pk", flat=True))
     if overdue:
         # In their own short transactions, before the claim's: expiring inside it would hold a
         # task lock while waiting for another assignment's, against the fixed lock order.
         assignments_expire(assignment_ids=overdue, now=timezone.now())
+    results: dict[int, Assignment | None | Conflict] = {}
     with transaction.atomic():
-        list(Worker.objects.select_for_update(no_key=True).filter(pk=worker.pk).values_list("pk"))
+        list(Worker.objects.select_for_update(no_key=True).filter(pk__in=sorted(by_id)).order_by("pk")
+             .values_list("pk"))
         now = timezone.now()
         # Overdue ones not expired yet (a race with the line above) no longer count as live.
-        if accepted.filter(deadline__gt=now).count() >= cap:
-            raise Conflict(
-                f"you already hold {cap} live assignments; submit or return one first",
-                code="too_many_live_assignments",
-            )
-        memberships = _memberships(worker)
-        vendor_ids = [workteam_id for workteam_id, kind in memberships.items() if kind == Workteam.Kind.VENDOR]
-        full = vendor_workteams_at_capacity(vendor_ids, now) if vendor_ids else set()
-        workteam_ids = [workteam_id for workteam_id in memberships if workteam_id not in full]
-        task = _best_task(worker, workteam_ids, now)
-        # A vendor team's capacity (its offering's) is checked again under the offering's lock;
-        # a team found full is left out and the search goes on.
-        while task is not None and task.workteam_id in vendor_ids and not _vendor_capacity_left(task.workteam_id, now):
-            workteam_ids.remove(task.workteam_id)
-            task = _best_task(worker, workteam_ids, now)
-        if task is None:
-            return None
-        assignment = Assignment.objects.create(
-            task=task, worker=worker, status=Assignment.Status.ACCEPTED, accepted_at=now,
-            deadline=now + timedelta(seconds=task.assignment_duration_seconds),
-        )
-        Task.objects.filter(pk=task.pk).update(slots_used=F("slots_used") + 1, status=STATUS_AFTER_CLAIM)
-        _mark_requester_served(task.requester_id, now)
-    assignment.task = task
-    return assignment
+        live = dict(accepted.filter(deadline__gt=now).values("worker_id").annotate(live=Count("pk"))
+                    .values_list("worker_id", "live"))
+        claimants = []
+        for worker in workers:
+            if live.get(worker.pk, 0) >= cap:
+                results[worker.pk] = Conflict(
+                    f"you already hold {cap} live assignments; submit or return one first",
+                    code="too_many_live_assignments",
+                )
+            else:
+                claimants.append(worker)
+        workteam_ids, vendor_teams = _memberships_of([worker.pk for worker in claimants])
+        places = VendorPlaces.among(vendor_teams, now)
+        full = places.full_at_a_glance()  # left out before the search; the rest checked under lock
+        if full:
+            workteam_ids = {worker_id: [t for t in ids if t not in full] for worker_id, ids in workteam_ids.items()}
+        with_teams = [worker for worker in claimants if workteam_ids[worker.pk]]
+        results.update({worker.pk: None for worker in claimants if not workteam_ids[worker.pk]})
+        rules = eligibilities(workers=with_teams, workteam_ids=workteam_ids, now=now) if with_teams else {}
+        alike: defaultdict[Eligibility, list[Worker]] = defaultdict(list)
+        for worker in with_teams:
+            alike[rules[worker.pk]].append(worker)
+        rounds = list(alike.items())
+        while rounds:  # each round sees the slots the ones before it took
+            eligibility, group = rounds.pop(0)
+            chosen, unresolved = _ClaimRound(group, eligibility, places, now).run()
+            created = _create_assignments(chosen, by_id, now) if chosen else []
+            for assignment in created:
+                results[assignment.worker_id] = assignment
+            undecided = {worker.pk for worker in unresolved}
+            for worker in group:
+                if worker.pk in undecided:  # alone, the worker's own query decides
+                    rounds.append((eligibility, [worker]))
+                else:
+                    results.setdefault(worker.pk, None)
+    return results
+
+
+def assignment_claim(*, worker: Worker) -> Assignment | None:
+    """Give ``worker`` an assignment on the best task it may take, or ``None`` if none is open
+    (``assignments_claim`` for one worker). Raises ``Conflict(too_many_live_assignments)`` at
+    the live-assignment cap."""
+    result = assignments_claim(workers=[worker])[worker.pk]
+    if isinstance(result, Conflict):
+        raise result
+    return result

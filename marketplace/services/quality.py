@@ -12,12 +12,14 @@
   with the crowd never is).
 
 The submit path calls ``submission_assess`` (before the assignment is saved; no query) and
-``submission_record`` (last, after the task update: the lock order assignment → task →
+``submissions_record`` (last, after the task update: the lock order assignment → task →
 quality row → reputation row).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db.models import F
@@ -27,7 +29,7 @@ from ..models import Assignment, Batch, Task, Worker
 from ..models.reputation import WorkerBatchQuality
 from ..task_types import answer_is_correct
 from ..validation import FieldErrors
-from .reputation import reputation_count
+from .reputation import reputations_count
 
 QUALITY_RULE_FIELDS = ("min_gold_accuracy", "min_gold_answers", "exclude_answers", "min_seconds_per_assignment")
 DEFAULT_MIN_GOLD_ANSWERS = 3
@@ -137,20 +139,23 @@ def submission_assess(*, assignment: Assignment, now: datetime) -> None:
 QUALITY_FIELDS = ("gold_correct", "flagged_reason")
 
 
-def submission_record(*, assignment: Assignment, now: datetime) -> None:
-    """Count a submission in the worker's reputation (one UPDATE) and, for a gold task, in its
-    batch quality row; stop the worker from the batch when its gold accuracy there fell below
-    the batch's ``min_gold_accuracy`` after ``min_gold_answers`` gold answers. Call last in the
-    submit transaction."""
-    task = assignment.task
-    rules = task.batch.quality_rules
-    is_gold = assignment.gold_correct is not None
-    correct = int(bool(assignment.gold_correct))
-    if is_gold:
-        _batch_quality_count(assignment.worker_id, task.batch_id, correct=correct)
-        if "min_gold_accuracy" in rules:
-            _exclude_if_below(assignment.worker_id, task.batch_id, rules, now)
-    reputation_count(worker_id=assignment.worker_id, submitted=1, gold_answered=int(is_gold), gold_correct=correct)
+def submissions_record(*, assignments: Sequence[Assignment], now: datetime) -> None:
+    """Count submissions in their workers' reputation (one UPDATE per kind of increment) and,
+    for gold tasks, in their batch quality rows (in worker, batch order); stop a worker from a
+    batch when its gold accuracy there fell below the batch's ``min_gold_accuracy`` after
+    ``min_gold_answers`` gold answers. Call last in the submit transaction."""
+    increments: dict[int, Counter[str]] = {}
+    for assignment in sorted(assignments, key=lambda a: (a.worker_id, a.task.batch_id)):
+        is_gold = assignment.gold_correct is not None
+        correct = int(bool(assignment.gold_correct))
+        if is_gold:
+            rules = assignment.task.batch.quality_rules
+            _batch_quality_count(assignment.worker_id, assignment.task.batch_id, correct=correct)
+            if "min_gold_accuracy" in rules:
+                _exclude_if_below(assignment.worker_id, assignment.task.batch_id, rules, now)
+        counts = increments.setdefault(assignment.worker_id, Counter())
+        counts.update(submitted=1, gold_answered=int(is_gold), gold_correct=correct)
+    reputations_count(increments=increments)
 
 
 def _batch_quality_count(worker_id: int, batch_id: int, *, correct: int) -> None:

@@ -53,6 +53,35 @@ def reputation_count(*, worker_id: int, **increments: int) -> None:
     WorkerReputation.objects.filter(worker_id=worker_id).update(**changes)
 
 
+def reputations_count(*, increments: Mapping[int, Mapping[str, int]]) -> None:
+    """``reputation_count`` for several workers (``{worker_id: {"submitted": 1, …}}``): their rows
+    are locked in worker id order (so two such calls never wait on each other in a cycle), then
+    workers with the same increments are counted by one UPDATE. Call it last, as
+    ``reputation_count``."""
+    if len(increments) == 1:
+        ((worker_id, counts),) = increments.items()
+        reputation_count(worker_id=worker_id, **counts)
+        return
+    for counts in increments.values():
+        if set(counts) - set(COUNTERS):
+            raise ValueError(f"unknown reputation counters: {sorted(set(counts) - set(COUNTERS))}")
+    worker_ids = sorted(increments)
+    rows = WorkerReputation.objects.select_for_update(no_key=True).filter(worker_id__in=worker_ids)
+    existing = set(rows.order_by("worker_id").values_list("worker_id", flat=True))
+    for worker_id in worker_ids:
+        if worker_id not in existing:
+            WorkerReputation.objects.get_or_create(worker_id=worker_id)  # a savepoint: a racing create is fine
+    alike: dict[tuple[tuple[str, int], ...], list[int]] = {}
+    for worker_id in worker_ids:
+        key = tuple(sorted((name, amount) for name, amount in increments[worker_id].items() if amount))
+        if key:
+            alike.setdefault(key, []).append(worker_id)
+    now = timezone.now()
+    for key, same in alike.items():
+        WorkerReputation.objects.filter(worker_id__in=same).update(
+            updated_at=now, **{name: F(name) + amount for name, amount in key})
+
+
 def reputation_record_estimates(*, batch: Batch, estimates: Mapping[int, tuple[float, int]]) -> int:
     """Store each worker's latest estimated accuracy in ``batch``: ``{worker_id: (accuracy in
     [0, 1], answers)}``, replacing the batch's previous estimate per worker, and refresh those

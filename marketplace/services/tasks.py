@@ -334,13 +334,16 @@ def task_stop(*, task: Task) -> Task:
 
 
 # Used by the claim and by submit/return/expire to move a task between open, full and complete.
-STATUS_AFTER_CLAIM = Case(
-    When(slots_used__gte=F("slots") - 1, status=Task.Status.OPEN, then=Value(Task.Status.FULL)),
-    default=F("status"),
-)
+def status_after_claim(slots: int = 1) -> Case:
+    """A task's status once ``slots`` more of its slots are used: full when none is left."""
+    return Case(When(slots_used__gte=F("slots") - slots, status=Task.Status.OPEN, then=Value(Task.Status.FULL)),
+                default=F("status"))
+
+
+def status_after_submit(slots: int = 1) -> Case:
+    """A task's status once ``slots`` more of its slots are submitted: complete when all are."""
+    return Case(When(slots_submitted__gte=F("slots") - slots, status__in=[Task.Status.OPEN, Task.Status.FULL],
+                     then=Value(Task.Status.COMPLETE)), default=F("status"))
+
+
 STATUS_AFTER_RELEASE = Case(When(status=Task.Status.FULL, then=Value(Task.Status.OPEN)), default=F("status"))
-STATUS_AFTER_SUBMIT = Case(
-    When(slots_submitted__gte=F("slots") - 1, status__in=[Task.Status.OPEN, Task.Status.FULL],
-         then=Value(Task.Status.COMPLETE)),
-    default=F("status"),
-)

@@ -251,3 +251,104 @@ def test_submit_at_the_deadline_while_the_sweep_runs_ends_exactly_one_way(make_r
     tasks = Task.objects.annotate(holding=Count("assignments", filter=Q(assignments__status="submitted")))
     for task in tasks:
         assert task.slots_used == task.holding
+
+
+def test_batched_claims_from_many_threads_keep_slots_cap_and_distinct_workers(make_requester, make_worker, make_tasks):
+    # given: workers shared by threads that each claim for random groups of them at once (the
+    # websocket batcher's call), submitting most of what they get and keeping the rest live
+    from django.conf import settings
+
+    from marketplace.errors import Conflict
+    from marketplace.services.assignments import assignment_submit
+    from marketplace.services.dispatch import assignments_claim
+
+    requester = make_requester()
+    make_tasks(requester.organization, 120, slots=SLOTS)
+    workers = [make_worker() for _ in range(24)]
+    cap = settings.GROUNDWORK["MAX_LIVE_ASSIGNMENTS_PER_WORKER"]
+
+    def work(chance: random.Random, log: WorkerLog):
+        for _ in range(40):
+            group = chance.sample(workers, chance.randint(1, 8))
+            for worker_id, result in assignments_claim(workers=group).items():
+                if isinstance(result, Conflict):
+                    if result.code != "too_many_live_assignments":
+                        log.errors.append(result.code)
+                    continue
+                if result is None:
+                    continue
+                log.claimed.append(result.pk)
+                if chance.random() < 0.8:
+                    answer = {"label": f"w{worker_id}-a{result.pk}"}
+                    assignment_submit(worker=result.worker, assignment_id=result.pk, answer=answer)
+                    log.submitted[result.pk] = answer
+
+    # when
+    logs = _run_threads(work, [random.Random(seed) for seed in range(12)])
+
+    # then
+    assert [e for log in logs for e in log.errors] == []
+    claimed = [a for log in logs for a in log.claimed]
+    assert len(claimed) == len(set(claimed)) == Assignment.objects.count()
+    tasks = Task.objects.annotate(
+        holding=Count("assignments"), distinct_workers=Count("assignments__worker", distinct=True),
+        submitted=Count("assignments", filter=Q(assignments__status="submitted")),
+    )
+    for task in tasks:
+        assert task.holding == task.distinct_workers == task.slots_used <= task.slots, task.pk
+        assert task.submitted == task.slots_submitted
+        assert task.status == ("open" if task.slots_used < task.slots else
+                               "complete" if task.slots_submitted == task.slots else "full")
+    live = Counter(Assignment.objects.filter(status="accepted").values_list("worker_id", flat=True))
+    assert max(live.values(), default=0) <= cap
+    submitted = {a for log in logs for a in log.submitted}
+    assert set(Assignment.objects.filter(status="submitted").values_list("pk", flat=True)) == submitted
+    assert sum(task.slots_used for task in tasks) > 120  # the threads really competed for work
+
+
+def test_batched_submits_from_many_threads_never_deadlock_and_count_every_answer(
+        make_requester, make_worker, make_tasks):
+    # given: every slot of tasks claimed, the assignments shuffled over threads that submit them
+    # in batches (answers to one task and from one worker spread over concurrent batches), each
+    # thread also re-sending a few answers another thread sends
+    from django.conf import settings
+
+    from marketplace.models.reputation import WorkerReputation
+    from marketplace.services.assignments import Submission, assignments_submit
+    from marketplace.services.dispatch import assignment_claim
+
+    requester = make_requester()
+    make_tasks(requester.organization, 60, slots=SLOTS)
+    workers = [make_worker() for _ in range(30)]
+    held: list[Assignment] = []
+    with override_settings(GROUNDWORK={**settings.GROUNDWORK, "MAX_LIVE_ASSIGNMENTS_PER_WORKER": 10}):
+        for worker in workers * 6:
+            held.append(assignment_claim(worker=worker))
+    assert None not in held
+    random.Random(7).shuffle(held)
+    shares = [held[i::12] for i in range(12)]
+
+    def work(index: int, log: WorkerLog):
+        chance = random.Random(index)
+        mine = shares[index] + chance.sample(shares[(index + 1) % 12], 3)
+        chance.shuffle(mine)
+        while mine:
+            size = chance.randint(1, 8)
+            batch, mine = mine[:size], mine[size:]
+            batch = list({assignment.pk: assignment for assignment in batch}.values())
+            results = assignments_submit(submissions=[
+                Submission(assignment.worker, assignment.pk, {"a": assignment.pk}) for assignment in batch])
+            for assignment, result in zip(batch, results, strict=True):
+                if isinstance(result, Assignment):
+                    log.submitted[assignment.pk] = {"a": assignment.pk}
+                else:
+                    log.errors.append(repr(result))
+
+    # when
+    logs = _run_threads(work, list(range(12)))
+
+    # then
+    assert [e for log in logs for e in log.errors] == []
+    assert set(Assignment.objects.filter(status="submitted").values_list("pk", flat=True)) == {a.pk for a in held}
+    assert set(Task.objects.values_list("status", "slots_submitted")) == {("complete", SLOTS)}
+    assert dict(WorkerReputation.objects.values_list("worker_id", "submitted")) == {w.pk: 6 for w in workers}

@@ -218,3 +218,26 @@ def test_concurrent_claims_never_exceed_the_capacity(buyer, vendor, make_worker)
         outcomes = run_at_once([claim(worker) for worker in workers])
     assert sorted(outcomes) == [200] * capacity + [204] * (workers_count - capacity), outcomes
     assert Assignment.objects.filter(task__workteam=offering.workteam, status="accepted").count() == capacity
+
+
+def test_one_claim_for_many_workers_fills_the_capacity_and_sends_the_rest_elsewhere(
+        buyer, offering, make_worker, make_tasks):
+    from marketplace.services.dispatch import assignments_claim
+
+    subscribed(buyer, offering)  # capacity 2
+    body = [{"title": f"t{i}", "workteam_id": offering.workteam_id, "slots": 3} for i in range(3)]
+    assert buyer.client.post("/api/v1/tasks", body, format="json").status_code == 201
+    make_tasks(buyer.organization, 1, slots=1)  # one public task
+    vendor_only = [make_worker(join_public=False) for _ in range(3)]
+    also_public = make_worker()
+    for worker in [*vendor_only, also_public]:
+        workteam_add_member(workteam=offering.workteam, worker=worker)
+
+    results = assignments_claim(workers=[*vendor_only, also_public])
+
+    teams = {worker_id: (result.task.workteam.kind if result else None) for worker_id, result in results.items()}
+    assert sorted(kind or "none" for kind in teams.values()).count("vendor") == 2
+    assert Assignment.objects.filter(task__workteam=offering.workteam, status="accepted").count() == 2
+    # the worker who is also in the public workforce is not left idle by the full vendor team
+    assert teams[also_public.pk] in ("vendor", "public")
+    assert list(teams.values()).count(None) == 1 and teams[also_public.pk] is not None

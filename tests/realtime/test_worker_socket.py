@@ -434,3 +434,58 @@ def test_a_waiting_worker_who_joins_a_team_is_pushed_its_work(make_requester, ma
     # then
     assert idle["type"] == "idle"
     assert offered["type"] == "task"
+
+
+def test_sockets_woken_together_claim_and_submit_together_each_getting_its_own_reply(
+        make_requester, make_worker, make_tasks, monkeypatch):
+    # given: six idle sockets; the claim and submit services watched (called through)
+    from marketplace.services import assignments, dispatch
+
+    requester = make_requester()
+    workers = [make_worker() for _ in range(6)]
+    calls: list[tuple[str, int]] = []
+    claim_many, submit_many = dispatch.assignments_claim, assignments.assignments_submit
+
+    def watched_claim(*, workers):
+        calls.append(("claim", len(workers)))
+        return claim_many(workers=workers)
+
+    def watched_submit(*, submissions):
+        calls.append(("submit", len(submissions)))
+        return submit_many(submissions=submissions)
+
+    monkeypatch.setattr(dispatch, "assignments_claim", watched_claim)
+    monkeypatch.setattr(assignments, "assignments_submit", watched_submit)
+
+    async def scenario():
+        sockets = [await Socket.open(token=worker.token) for worker in workers]
+        for socket in sockets:
+            await socket.send(type="ready", ref="r")
+            assert (await socket.receive())["type"] == "idle"
+        calls.clear()
+        await db(lambda: make_tasks(requester.organization, 2, slots=3))()  # one hint for 6 slots
+        offered = [await socket.receive() for socket in sockets]
+        await asyncio.gather(*(socket.send(type="submit", assignment_id=task["assignment_id"],
+                                           answer={"n": index}, ref=index)
+                               for index, (socket, task) in enumerate(zip(sockets, offered, strict=True))))
+        acked = [await socket.receive() for socket in sockets]
+        for socket in sockets:
+            await socket.close()
+        return offered, acked
+
+    # when
+    offered, acked = run(scenario())
+
+    # then: one claim call for the six woken by one hint; their answers, arriving one frame at
+    # a time, in fewer calls than answers (those that came while a call ran went together)
+    assert calls[0] == ("claim", 6)
+    submits = [size for kind, size in calls[1:] if kind == "submit"]
+    assert len(submits) == len(calls) - 1 and sum(submits) == 6 and len(submits) < 6
+    assert [message["type"] for message in offered] == ["task"] * 6
+    assert [(message["type"], message["ref"]) for message in acked] == [("ack", index) for index in range(6)]
+    assert [message["assignment_id"] for message in acked] == [message["assignment_id"] for message in offered]
+    rows = Assignment.objects.order_by("pk").values_list("task_id", "worker_id", "status", "answer")
+    assert sorted((task, worker) for task, worker, _, _ in rows) == sorted(
+        (message["task_id"], worker.pk) for message, worker in zip(offered, workers, strict=True))
+    assert {status for _, _, status, _ in rows} == {"submitted"}
+    assert set(Task.objects.values_list("slots_used", "slots_submitted", "status")) == {(3, 3, "complete")}

@@ -1,0 +1,104 @@
+"""The per-process batcher, with a stand-in for a batched service's database call."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import pytest
+
+from marketplace.realtime.batching import Batcher
+from tests.realtime.conftest import run
+
+
+@dataclass(frozen=True)
+class Ask:
+    batch_key: int
+    name: str
+
+
+class Service:
+    """Records each batch it is given; answers each request with its name, or raises."""
+
+    def __init__(self, *, fail: bool = False) -> None:
+        self.batches: list[list[str]] = []
+        self.running = 0
+        self.most_running = 0
+        self.fail = fail
+
+    async def __call__(self, requests: list[Ask]) -> list[object]:
+        self.batches.append([request.name for request in requests])
+        self.running += 1
+        self.most_running = max(self.most_running, self.running)
+        await asyncio.sleep(0.01)
+        self.running -= 1
+        if self.fail:
+            raise ConnectionError("the database is away")
+        return [f"task for {r.name}" if r.name != "capped" else LookupError(r.name) for r in requests]
+
+
+def test_requests_of_one_turn_go_together_and_each_caller_gets_its_own_result():
+    async def scenario():
+        service = Service()
+        batcher = Batcher(service, max_size=10, max_in_flight=1)
+        results = await asyncio.gather(*(batcher(Ask(i, f"w{i}")) for i in range(3)))
+        return service.batches, results
+
+    batches, results = run(scenario())
+
+    assert batches == [["w0", "w1", "w2"]]
+    assert results == ["task for w0", "task for w1", "task for w2"]
+
+
+def test_a_worker_is_in_a_batch_once_and_batches_are_bounded():
+    async def scenario():
+        service = Service()
+        batcher = Batcher(service, max_size=2, max_in_flight=1)
+        asks = [Ask(1, "a"), Ask(1, "a-again"), Ask(2, "b"), Ask(3, "c")]
+        await asyncio.gather(*(batcher(ask) for ask in asks))
+        return service.batches, service.most_running
+
+    batches, most_running = run(scenario())
+
+    assert batches == [["a", "b"], ["a-again", "c"]]
+    assert most_running == 1
+
+
+def test_requests_arriving_while_a_batch_runs_go_in_the_next_one():
+    async def scenario():
+        service = Service()
+        batcher = Batcher(service, max_size=10, max_in_flight=1)
+        first = asyncio.ensure_future(batcher(Ask(1, "early")))
+        await asyncio.sleep(0.005)  # the first batch is running
+        later = [asyncio.ensure_future(batcher(Ask(i, f"late{i}"))) for i in (2, 3)]
+        await asyncio.gather(first, *later)
+        return service.batches
+
+    assert run(scenario()) == [["early"], ["late2", "late3"]]
+
+
+def test_a_per_request_error_and_a_failed_batch_reach_their_callers():
+    async def scenario():
+        batcher = Batcher(Service(), max_size=10, max_in_flight=2)
+        mixed = await asyncio.gather(batcher(Ask(1, "capped")), batcher(Ask(2, "fine")),
+                                     return_exceptions=True)
+        failing = Batcher(Service(fail=True), max_size=10, max_in_flight=2)
+        failed = await asyncio.gather(failing(Ask(1, "x")), failing(Ask(2, "y")),
+                                      return_exceptions=True)
+        return mixed, failed
+
+    mixed, failed = run(scenario())
+
+    assert isinstance(mixed[0], LookupError) and mixed[1] == "task for fine"
+    assert all(isinstance(error, ConnectionError) for error in failed)
+
+
+@pytest.mark.parametrize("in_flight", [1, 3])
+def test_no_more_batches_run_at_once_than_allowed(in_flight):
+    async def scenario():
+        service = Service()
+        batcher = Batcher(service, max_size=1, max_in_flight=in_flight)
+        await asyncio.gather(*(batcher(Ask(i, f"w{i}")) for i in range(6)))
+        return service.most_running, len(service.batches)
+
+    assert run(scenario()) == (in_flight, 6)
