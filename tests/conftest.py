@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -20,6 +21,16 @@ _sequence = itertools.count(1)
 
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+# Where the portal's browser tests write their screenshots; printed at the end of the run (from
+# this root conftest, which the controller of a parallel run loads too).
+SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parents[1] / "var" / "screenshots"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if SCREENSHOT_DIR.is_dir() and any(SCREENSHOT_DIR.glob("*.png")):
+        terminalreporter.write_line(f"portal screenshots: {SCREENSHOT_DIR}")
 
 
 needs_postgres = pytest.mark.skipif(

@@ -16,9 +16,9 @@ import pytest
 from django.test import Client
 
 from marketplace.models import Membership
+from tests.conftest import SCREENSHOT_DIR
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "var" / "screenshots"))
 
 
 def signed_in(username: str, password: str, *, password_changed: bool = True) -> Client:
@@ -92,7 +92,3 @@ def screenshot_dir() -> Path:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     return SCREENSHOT_DIR
 
-
-def pytest_terminal_summary(terminalreporter):
-    if SCREENSHOT_DIR.is_dir() and any(SCREENSHOT_DIR.glob("*.png")):
-        terminalreporter.write_line(f"portal screenshots: {SCREENSHOT_DIR}")
