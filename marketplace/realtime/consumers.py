@@ -262,6 +262,13 @@ class WorkerConsumer(AsyncWebsocketConsumer):
         # Live assignments stay live: a closed socket cancels nothing.
         self._forget()
 
+    async def close_signed_out(self) -> None:
+        """Close with 4401: the worker's token was rotated or revoked, or the worker deactivated,
+        since this socket authenticated (found by the dispatcher's tick). Live assignments stay
+        live, as with any closed socket."""
+        self._forget()
+        await self.close(code=CLOSE_BAD_CREDENTIALS, reason="credentials rotated or revoked; connect again")
+
     def _forget(self) -> None:
         self.has_standing_request = False
         if self.dispatcher is not None:

@@ -28,7 +28,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import timezone
 
-from ..models import Assignment, Task, WorkteamMembership
+from ..models import Assignment, Task, Worker, WorkteamMembership
 from .hints import HINTS_GROUP
 
 if TYPE_CHECKING:
@@ -53,6 +53,13 @@ def workteams_of(worker_ids: list[int]) -> dict[int, set[int]]:
     for worker_id, workteam_id in rows.values_list("worker_id", "workteam_id"):
         teams[worker_id].add(workteam_id)
     return teams
+
+
+def workers_signed_out(credentials: dict[int, str]) -> set[int]:
+    """Of these workers (id → the token hash their sockets were opened with), those whose
+    credentials no longer hold: deactivated, or the token rotated or revoked since."""
+    current = dict(Worker.objects.filter(pk__in=list(credentials), is_active=True).values_list("pk", "token_hash"))
+    return {worker_id for worker_id, token_hash in credentials.items() if current.get(worker_id) != token_hash}
 
 
 def ended_assignments(assignment_ids: list[int]) -> dict[int, str]:
@@ -170,6 +177,14 @@ class ProcessDispatcher:
                 woken = self.wake([workteam_id], WAKE_PER_TICK, pass_on=True)
                 logger.debug("dispatcher: tick woke %d sockets of workteam %d", woken, workteam_id)
         consumers = [consumer for sockets in self.sockets.values() for consumer in sockets]
+        if consumers:
+            # A socket authenticated once, at connect: a token rotated or revoked since (a vendor
+            # revoking a worker's token, say), or a deactivated worker, closes it within a tick.
+            credentials = {consumer.worker.pk: consumer.worker.token_hash for consumer in consumers}
+            signed_out = await database_sync_to_async(workers_signed_out)(credentials)
+            for consumer in [c for c in consumers if c.worker.pk in signed_out]:
+                await consumer.close_signed_out()
+            consumers = [consumer for consumer in consumers if consumer.worker.pk not in signed_out]
         held = sorted({assignment_id for consumer in consumers for assignment_id in consumer.live_assignment_ids})
         if held:
             ended = await database_sync_to_async(ended_assignments)(held)

@@ -489,3 +489,34 @@ def test_sockets_woken_together_claim_and_submit_together_each_getting_its_own_r
         (message["task_id"], worker.pk) for message, worker in zip(offered, workers, strict=True))
     assert {status for _, _, status, _ in rows} == {"submitted"}
     assert set(Task.objects.values_list("slots_used", "slots_submitted", "status")) == {(3, 3, "complete")}
+
+
+@pytest.mark.parametrize("change", ["revoke", "rotate", "deactivate"])
+def test_a_socket_closes_with_4401_once_its_credentials_no_longer_hold(make_worker, change):
+    from marketplace.models import Worker
+    from marketplace.services.workers import worker_token_revoke, worker_token_rotate
+
+    worker = make_worker()
+    bystander = make_worker()
+    changes = {
+        "revoke": lambda: worker_token_revoke(worker=worker),
+        "rotate": lambda: worker_token_rotate(worker=worker),
+        "deactivate": lambda: Worker.objects.filter(pk=worker.pk).update(is_active=False),
+    }
+
+    async def scenario():
+        socket = await Socket.open(token=worker.token)
+        other = await Socket.open(token=bystander.token)
+        await socket.send(type="ping")
+        assert (await socket.receive())["type"] == "pong"
+        await db(changes[change])()
+        closing = await socket.communicator.receive_output(timeout=5)
+        await other.send(type="ping")
+        still_open = (await other.receive())["type"]
+        await other.close()
+        return closing, still_open
+
+    with fast_recheck():
+        closing, still_open = run(scenario())
+    assert closing["type"] == "websocket.close" and closing["code"] == 4401
+    assert still_open == "pong"
