@@ -22,4 +22,5 @@ urlpatterns = [
     path("subscriptions/<id:subscription_id>/cancel", o.subscription_cancel, name="vendor_subscription_cancel"),
     path("earnings", v.earnings, name="vendor_earnings"),
     path("earnings/statement.csv", v.statement_csv, name="vendor_statement_csv"),
+    path("earnings/payouts", v.payout_request, name="vendor_payout_request"),
 ]

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from marketplace.access import access_worker_of_vendor, access_workteam_of_vendor
 from marketplace.errors import DomainError, NotFound
-from marketplace.models import LedgerAccount, Organization, VendorOffering, WorkteamMembership
+from marketplace.models import LedgerAccount, Organization, Payout, VendorOffering, WorkteamMembership
 from marketplace.money import format_micros
-from marketplace.services import vendor_earnings
+from marketplace.services import payouts, vendor_earnings
 from marketplace.services.ledger import account_balance_micros
 from marketplace.services.vendor_team import vendor_team, vendor_workteams
 from marketplace.services.vendor_work import vendor_active_work, vendor_answers_by_hour
@@ -186,7 +186,14 @@ def _statement(request: HttpRequest):
 
 @portal_page(VENDOR)
 def earnings(request: HttpRequest) -> HttpResponse:
-    """Earnings per requester and per job, the balance, and the month's statement."""
+    """Earnings per requester and per job, the balance, the month's statement and payouts."""
+    return _earnings_page(request)
+
+
+RECENT_PAYOUTS = 20
+
+
+def _earnings_page(request: HttpRequest, *, payout_form: forms.Form | None = None, status: int = 200) -> HttpResponse:
     vendor = request.organization
     month, statement = _statement(request)
     by_batch = vendor_earnings.earnings_by_batch(vendor)
@@ -208,8 +215,32 @@ def earnings(request: HttpRequest) -> HttpResponse:
         "lines": [{"line": line, "amount": format_micros(line.amount_micros),
                    "balance": format_micros(line.balance_micros), "job": jobs.get(line.batch_id)}
                   for line in statement.lines],
+        "payout_form": payout_form or PayoutRequestForm(),
+        "payouts": [{"payout": payout, "amount": format_micros(payout.amount_micros)}
+                    for payout in Payout.objects.filter(vendor=vendor).order_by("-pk")[:RECENT_PAYOUTS]],
     }
-    return render(request, "portal/vendor/earnings.html", context)
+    return render(request, "portal/vendor/earnings.html", context, status=status)
+
+
+class PayoutRequestForm(forms.Form):
+    amount = forms.CharField(max_length=32, help_text='USD, e.g. "125.50"')
+
+
+@portal_page(VENDOR)
+@require_POST
+def payout_request(request: HttpRequest) -> HttpResponse:
+    """Ask to be paid some of the earnings balance (an operator approves and pays it; see
+    docs/payments.md). A refused amount is shown on the form, and nothing moves."""
+    form = PayoutRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            payout = payouts.payout_request(amount=form.cleaned_data["amount"], vendor=request.organization)
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            messages.success(request, f"Payout {payout.pk} of ${format_micros(payout.amount_micros)} requested.")
+            return redirect("portal:vendor_earnings")
+    return _earnings_page(request, payout_form=form, status=400)
 
 
 @portal_page(VENDOR)

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from labeling.services.sweeps import run_labeling_sweeps
-from marketplace.models import Assignment, LedgerAccount, Worker, WorkteamMembership
+from marketplace.models import Assignment, LedgerAccount, Payout, Worker, WorkteamMembership
 from marketplace.money import format_micros
 from marketplace.services.ledger import account_balance_micros
 from marketplace.services.vendors import offering_publish
@@ -278,3 +278,33 @@ def test_an_empty_month_has_equal_opening_and_closing_balances(requester, vendor
         vendor.client().get("/portal/vendor/earnings/statement.csv", {"month": "2099-01"}).content.decode())))
     assert [row[2] for row in rows[1:]] == ["opening_balance", "closing_balance"]
     assert rows[1][10] == rows[2][10] == "0.05"
+
+
+def test_a_vendor_requests_a_payout_of_its_earnings_and_too_much_is_refused(requester, vendor, storage_root,
+                                                                            settings):
+    # given: three paid assignments, and no payout minimum in the way
+    settings.GROUNDWORK = {**settings.GROUNDWORK, "PAYOUT_MINIMUM_MICROS": 1}
+    paid_work(requester, vendor, storage_root)
+    earned = vendor_balance(vendor)
+    client = vendor.client()
+    # when: more than the balance, then a malformed amount, then all of it
+    too_much = client.post("/portal/vendor/earnings/payouts", {"amount": format_micros(earned + 1)})
+    malformed = client.post("/portal/vendor/earnings/payouts", {"amount": "=1+1"})
+    # then: refused on the page, nothing moved
+    assert too_much.status_code == 400 and "the earnings balance holds" in too_much.content.decode()
+    assert malformed.status_code == 400 and "decimal" in malformed.content.decode()
+    assert Payout.objects.count() == 0 and vendor_balance(vendor) == earned
+
+
+def test_a_payout_request_moves_the_balance_and_is_listed(requester, vendor, storage_root, settings):
+    settings.GROUNDWORK = {**settings.GROUNDWORK, "PAYOUT_MINIMUM_MICROS": 1}
+    paid_work(requester, vendor, storage_root)
+    earned = vendor_balance(vendor)
+    client = vendor.client()
+    response = client.post("/portal/vendor/earnings/payouts", {"amount": format_micros(earned)})
+    assert response.status_code == 302
+    payout = Payout.objects.get()
+    assert (payout.vendor_id, payout.amount_micros, payout.status) == (vendor.organization.pk, earned, "requested")
+    assert vendor_balance(vendor) == 0
+    page = client.get("/portal/vendor/earnings").content.decode()
+    assert f"<td>{payout.pk}</td>" in page and "requested" in page
