@@ -83,7 +83,8 @@ def access_assignments_as_worker(
     mine = [Q(pk=pk, worker=worker) for (worker, _), pk in zip(requests, wanted, strict=True) if pk is not None]
     found: dict[int, Assignment] = {}
     if mine:
-        queryset = Assignment.objects.select_related("task", "task__batch").filter(reduce(operator.or_, mine))
+        queryset = Assignment.objects.select_related("task", "task__batch", "task__workteam").filter(
+            reduce(operator.or_, mine))
         if lock:
             queryset = queryset.select_for_update(no_key=True, of=("self",)).order_by("pk")
         found = {assignment.pk: assignment for assignment in queryset}

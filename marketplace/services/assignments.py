@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from ..access import access_assignment_as_requester, access_assignment_as_worker, access_assignments_as_worker
 from ..errors import Conflict, DomainError, InvalidInput
-from ..models import Assignment, Organization, Task, Worker
+from ..models import Assignment, Organization, Task, Worker, Workteam
 from ..realtime.hints import hint_work_available
 from .escrow import assignment_pay, assignment_release
 from .expiry import release_slot
@@ -119,6 +119,11 @@ def _record_submissions(submitted: list[Assignment], now: datetime) -> None:
         Task.objects.filter(pk__in=task_ids).update(
             slots_submitted=F("slots_submitted") + count, status=status_after_submit(count))
     submissions_record(assignments=submitted, now=now)
+    # An answer frees a place on a vendor team held at its offering's capacity: wake its waiting
+    # sockets now rather than at their next re-check.
+    vendor_teams = Counter(a.task.workteam_id for a in submitted if a.task.workteam.kind == Workteam.Kind.VENDOR)
+    if vendor_teams:
+        hint_work_available(workteam_ids=vendor_teams, slots=sum(vendor_teams.values()))
 
 
 def assignment_return(*, worker: Worker, assignment_id: object) -> Assignment:
