@@ -62,17 +62,28 @@ class _MemoryBuckets:
 
 
 class _RedisBuckets:
+    # While Redis is away every request fails over; one warning (with its traceback) per this
+    # many seconds says so, rather than one per request.
+    OUTAGE_LOG_SECONDS = 10.0
+
     def __init__(self, url: str) -> None:
         import redis
 
         self._client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._script = self._client.register_script(_LUA_TOKEN_BUCKET)
+        self._failures_unlogged = 0
+        self._last_logged = float("-inf")
 
     def take(self, key: str, rate: float, burst: int) -> float:
         try:
             return float(self._script(keys=[key], args=[rate, burst, time.time()]))
         except Exception:
-            logger.warning("rate limiter: Redis unreachable, letting the request through", exc_info=True)
+            self._failures_unlogged += 1
+            now = time.monotonic()
+            if now - self._last_logged >= self.OUTAGE_LOG_SECONDS:
+                logger.warning("rate limiter: Redis unreachable, letting requests through (%d since the last "
+                               "warning)", self._failures_unlogged, exc_info=True)
+                self._failures_unlogged, self._last_logged = 0, now
             return 0.0
 
 
