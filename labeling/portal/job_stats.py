@@ -3,8 +3,9 @@ contribution and quality, and the spread of consolidated confidences.
 
 Used by both job pages (``job_views``): the vendor's (work its team did for a requester) and the
 requester's own. These are selectors: they read, never write, and take a job the caller already
-fetched through an ``access_*`` function. Gold objects are left out of everything a vendor sees
-(``include_gold=False``): knowing which objects are gold would let a team game its quality checks.
+fetched through an ``access_*`` function. Nothing a vendor sees tells gold objects apart
+(``job_objects(as_vendor=True)``; aggregates count input objects only): knowing which objects
+are gold would let a team game its quality checks.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ LIVE_TASK_STATUSES = (Task.Status.OPEN, Task.Status.FULL)
 SERIES_POINTS = 48
 CONFIDENCE_BINS = 10
 OBJECTS_PER_PAGE = 50
+MAX_PAGE = 1_000_000  # 50 million objects: past any job, and far from an offset overflow
 
 
 @dataclass(frozen=True)
@@ -167,13 +169,15 @@ def confidence_histogram(job: LabelingJob, *, bins: int = CONFIDENCE_BINS) -> tu
     return counts, [round(index / bins, 4) for index in range(bins + 1)]
 
 
-def job_objects(job: LabelingJob, *, page: int = 1, include_gold: bool = False) -> tuple[list[DataObject], bool]:
-    """One page of the job's data objects in input order, with their task (its ``input`` is
-    what workers see), and whether there is a next page. Gold objects only with ``include_gold``."""
-    objects = DataObject.objects.filter(job=job).select_related("task").order_by("is_gold", "line_number")
-    if not include_gold:
-        objects = objects.filter(is_gold=False)
-    page = max(1, page)
+def job_objects(job: LabelingJob, *, page: int = 1, as_vendor: bool = False) -> tuple[list[DataObject], bool]:
+    """One page of the job's data objects with their task (its ``input`` is what workers see),
+    and whether there is a next page. The requester's view: input objects in input order, then
+    the gold ones. A vendor's (``as_vendor``): every object, gold included, in task order (the
+    order workers are offered them), so that no object's absence from the list marks it as
+    gold; the caller shows a vendor nothing that tells them apart."""
+    objects = DataObject.objects.filter(job=job).select_related("task")
+    objects = objects.order_by("task_id") if as_vendor else objects.order_by("is_gold", "line_number")
+    page = min(max(1, page), MAX_PAGE)
     chunk = list(objects[(page - 1) * OBJECTS_PER_PAGE: page * OBJECTS_PER_PAGE + 1])
     return chunk[:OBJECTS_PER_PAGE], len(chunk) > OBJECTS_PER_PAGE
 

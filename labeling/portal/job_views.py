@@ -2,8 +2,10 @@
 (``/portal/vendor/jobs/<id>``) and the requester that owns it (``/portal/requester/jobs/<id>``).
 
 Both render ``portal/job_detail.html`` from the same selectors (``job_stats``); what differs is
-the access function that fetches the job and what the page leaves out for a vendor: gold
-objects, the requester's storage URIs and anything about the requester beyond its name.
+the access function that fetches the job and what the page leaves out for a vendor: anything
+that tells gold objects apart (their data is listed with the rest, without line numbers,
+labels or per-worker gold scores), the requester's storage URIs, and anything about the
+requester beyond its name.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from .auth import portal_page
 
 def _page_number(request: HttpRequest) -> int:
     try:
-        return max(1, int(request.GET.get("page", "1")))
+        return min(max(1, int(request.GET.get("page", "1"))), job_stats.MAX_PAGE)
     except ValueError:
         return 1
 
@@ -36,13 +38,14 @@ def _percent(share: float | None) -> str:
 
 def _object_row(job: LabelingJob, item) -> dict:
     """A data object as the page lists it: what workers see of it (its task's input) and what
-    consolidation made of it, as JSON text (escaped by the template like any other text)."""
+    consolidation made of it, as JSON text (escaped by the template like any other text). The
+    vendor's template shows only ``task_id``, ``input`` and ``submitted`` (alike for gold)."""
     return {
-        "line_number": item.line_number, "is_gold": item.is_gold, "status": item.status,
+        "task_id": item.task_id, "line_number": item.line_number, "is_gold": item.is_gold, "status": item.status,
         "input": json.dumps(item.task.input, ensure_ascii=False, sort_keys=True),
         "result": job_stats.result_summary(job, item.result),
         "confidence": "–" if item.confidence is None else f"{item.confidence:.3f}",
-        "answers": item.answers,
+        "answers": item.answers, "submitted": item.task.slots_submitted,
     }
 
 
@@ -53,7 +56,7 @@ def _render_job(request: HttpRequest, job: LabelingJob, *, side: str) -> HttpRes
     contributions = job_stats.worker_contributions(job)
     counts, edges = job_stats.confidence_histogram(job)
     page = _page_number(request)
-    objects, has_next = job_stats.job_objects(job, page=page, include_gold=not is_vendor)
+    objects, has_next = job_stats.job_objects(job, page=page, as_vendor=is_vendor)
 
     def who(row: job_stats.WorkerContribution) -> str:
         # A vendor knows its own workers by name; a requester sees worker ids, as the API shows them.

@@ -21,8 +21,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from marketplace.access import access_targetable_workteam
 from marketplace.bulk import bulk_insert
-from marketplace.errors import DomainError, InvalidInput
+from marketplace.errors import DomainError, InvalidInput, NotFound
 from marketplace.jsonbody import parse_json
 from marketplace.models import Batch
 from marketplace.money import format_micros
@@ -239,6 +240,18 @@ def _create_work(job: LabelingJob, task_type: TaskType, checker: _LineChecker, g
     return batch
 
 
+def _check_still_targetable(job: LabelingJob) -> None:
+    """The job's workteam was checked when the job was created; a vendor subscription may have
+    ended (or the offering been withdrawn, or the team deactivated) since."""
+    try:
+        access_targetable_workteam(job.requester, job.workteam_id)
+    except NotFound:
+        raise IngestFailed(
+            "workteam_not_targetable: the job's workteam can no longer be given work (a vendor subscription "
+            "ended, an offering was withdrawn or the team was deactivated before the job started)"
+        ) from None
+
+
 def _check_balance(job: LabelingJob, *, objects: int) -> None:
     """Fail early, before writing anything, when the requester's available balance cannot
     cover the job's worst case (every object, gold included, at the most workers dynamic
@@ -278,6 +291,7 @@ def job_ingest(*, job_id: int) -> str | None:
                         if checker.check(n, line, gold=False, what="input manifest"))
             if total == 0:
                 raise IngestFailed("the input manifest holds no data objects")
+            _check_still_targetable(job)
             _check_balance(job, objects=total + len(gold))
             with transaction.atomic():
                 try:

@@ -55,11 +55,9 @@ def workteams_of(worker_ids: list[int]) -> dict[int, set[int]]:
     return teams
 
 
-def workers_signed_out(credentials: dict[int, str]) -> set[int]:
-    """Of these workers (id → the token hash their sockets were opened with), those whose
-    credentials no longer hold: deactivated, or the token rotated or revoked since."""
-    current = dict(Worker.objects.filter(pk__in=list(credentials), is_active=True).values_list("pk", "token_hash"))
-    return {worker_id for worker_id, token_hash in credentials.items() if current.get(worker_id) != token_hash}
+def current_token_hashes(worker_ids: list[int]) -> dict[int, str]:
+    """The token hash each of these workers authenticates with now (absent: deactivated)."""
+    return dict(Worker.objects.filter(pk__in=worker_ids, is_active=True).values_list("pk", "token_hash"))
 
 
 def ended_assignments(assignment_ids: list[int]) -> dict[int, str]:
@@ -180,11 +178,12 @@ class ProcessDispatcher:
         if consumers:
             # A socket authenticated once, at connect: a token rotated or revoked since (a vendor
             # revoking a worker's token, say), or a deactivated worker, closes it within a tick.
-            credentials = {consumer.worker.pk: consumer.worker.token_hash for consumer in consumers}
-            signed_out = await database_sync_to_async(workers_signed_out)(credentials)
-            for consumer in [c for c in consumers if c.worker.pk in signed_out]:
+            # Compared per socket: one worker's sockets may have been opened with different tokens.
+            current = await database_sync_to_async(current_token_hashes)(sorted({c.worker.pk for c in consumers}))
+            signed_out = [c for c in consumers if current.get(c.worker.pk) != c.worker.token_hash]
+            for consumer in signed_out:
                 await consumer.close_signed_out()
-            consumers = [consumer for consumer in consumers if consumer.worker.pk not in signed_out]
+            consumers = [consumer for consumer in consumers if consumer not in signed_out]
         held = sorted({assignment_id for consumer in consumers for assignment_id in consumer.live_assignment_ids})
         if held:
             ended = await database_sync_to_async(ended_assignments)(held)

@@ -229,6 +229,12 @@ def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: obje
                 raise InvalidInput.for_field("batch_id", "no such batch") from None
             if batch.is_sealed:
                 raise InvalidInput.for_field("batch_id", "is sealed (a labeling job's batch) and takes no more tasks")
+            try:  # a vendor subscription may have ended since the batch was posted
+                access_targetable_workteam(requester, batch.workteam_id)
+            except NotFound:
+                raise InvalidInput.for_field(
+                    "batch_id", "its workteam can no longer be given work (the vendor subscription ended, the "
+                    "offering was withdrawn or the team was deactivated)") from None
             _batch_value(specs, "workteam_id", default=batch.workteam_id, named_batch=True)
             _batch_value(specs, "auto_approval_delay_seconds", default=batch.auto_approval_delay_seconds,
                          named_batch=True)

@@ -57,3 +57,18 @@ def test_a_vendor_team_without_an_active_subscription_is_not_targetable(requeste
     VendorSubscription.objects.update(status=VendorSubscription.Status.CANCELLED)
     response = post_job(requester, job_body(bucket, workteam_id=offering.workteam_id))
     assert response.json()["error"]["fields"] == {"workteam_id": ["no such workteam"]}
+
+
+def test_a_job_whose_subscription_ends_before_it_starts_fails_having_reserved_nothing(requester, bucket, offering):
+    from labeling.services.sweeps import run_labeling_sweeps
+    from marketplace.services.ledger import requester_balance
+
+    from .test_jobs_lifecycle import create_job, get_job
+
+    before = requester_balance(requester.organization)
+    job = create_job(requester, job_body(bucket, workteam_id=offering.workteam_id, reward="0.07"))
+    VendorSubscription.objects.update(status=VendorSubscription.Status.CANCELLED)
+    run_labeling_sweeps()
+    ended = get_job(requester, job["id"])
+    assert ended["status"] == "failed" and ended["failure_reason"].startswith("workteam_not_targetable")
+    assert Task.objects.count() == 0 and requester_balance(requester.organization) == before

@@ -143,6 +143,10 @@ def test_cancelling_stops_new_work_but_posted_work_goes_on(buyer, offering, make
     cancelled = buyer.client.post(f"/api/v1/vendor-subscriptions/{subscription.pk}/cancel")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert post_to(buyer, offering.workteam_id).status_code == 400
+    batch_id = Task.objects.get().batch_id
+    into_old_batch = buyer.client.post("/api/v1/tasks", {"title": "more", "batch_id": batch_id}, format="json")
+    assert into_old_batch.status_code == 400 and list(into_old_batch.json()["error"]["fields"]) == ["batch_id"]
+    assert Task.objects.count() == 1
     worker = make_worker(join_public=False)
     workteam_add_member(workteam=offering.workteam, worker=worker)
     assert worker.client.post("/api/v1/worker/tasks/next").status_code == 200

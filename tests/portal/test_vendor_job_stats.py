@@ -53,11 +53,17 @@ def test_progress_and_contributions_count_each_workers_answers(requester, vendor
     assert series[-1][1] == 2
 
 
-def test_gold_objects_are_listed_only_when_asked_for(job):
-    vendor_rows, _ = job_stats.job_objects(job)
-    requester_rows, _ = job_stats.job_objects(job, include_gold=True)
-    assert [row.is_gold for row in vendor_rows] == [False] * 5
+def test_a_vendor_lists_every_object_in_task_order_and_a_requester_in_input_order(job):
+    vendor_rows, _ = job_stats.job_objects(job, as_vendor=True)
+    requester_rows, _ = job_stats.job_objects(job)
+    assert [row.task_id for row in vendor_rows] == sorted(row.task_id for row in requester_rows)
+    assert sum(row.is_gold for row in vendor_rows) == 1
     assert [row.is_gold for row in requester_rows] == [False] * 5 + [True]
+
+
+def test_a_page_number_past_any_job_is_an_empty_page_not_an_overflow(job):
+    rows, has_next = job_stats.job_objects(job, page=10**30)
+    assert (rows, has_next) == ([], False)
 
 
 def test_results_read_as_label_names(job):

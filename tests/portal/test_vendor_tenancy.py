@@ -132,8 +132,23 @@ def test_the_vendor_job_page_shows_nothing_else_of_the_requester(world, storage_
     assert "with-gold" in html and "object 0: cat" in html
     assert "secret-other-job" not in html and "secret-other-job" not in dashboard
     assert job.input_manifest_uri not in html and "file://" not in html
-    assert "gold sentence" not in html and ">gold<" not in html
+    assert ">gold<" not in html and "Gold accuracy" not in html
     assert "99,999" not in html and "99999" not in html  # the requester's balance (funded $100,000)
+
+
+def test_the_vendor_cannot_tell_gold_tasks_from_the_others(world, storage_root, settings):
+    """Every task a team member may be offered is listed alike, gold included, so neither what
+    the page lists nor what it leaves out tells a vendor which tasks check its quality."""
+    from marketplace.models import Task
+
+    job = post_job(world["requester"], world["a"], storage_root, name="with-gold",
+                   gold_lines=[{"source": "gold sentence: cat", "species": {"label": "cat"}}])
+    html = world["a"].client().get(f"/portal/vendor/jobs/{job.pk}").content.decode()
+    inputs = [task.input["source"] for task in Task.objects.filter(batch_id=job.batch_id).order_by("pk")]
+    assert "gold sentence: cat" in inputs
+    positions = [html.index(text) for text in inputs]  # all listed, in the order workers get them
+    assert positions == sorted(positions)
+    assert ">gold<" not in html and "Gold accuracy" not in html
 
 
 def test_a_requester_admin_cannot_open_vendor_pages(world):

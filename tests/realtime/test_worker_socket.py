@@ -520,3 +520,25 @@ def test_a_socket_closes_with_4401_once_its_credentials_no_longer_hold(make_work
         closing, still_open = run(scenario())
     assert closing["type"] == "websocket.close" and closing["code"] == 4401
     assert still_open == "pong"
+
+
+def test_after_a_rotation_only_the_socket_with_the_old_token_is_closed(make_worker):
+    from marketplace.services.workers import worker_token_rotate
+
+    worker = make_worker()
+
+    async def scenario():
+        stale = await Socket.open(token=worker.token)
+        new_token = await db(worker_token_rotate)(worker=worker)
+        fresh = await Socket.open(token=new_token)
+        closing = await stale.communicator.receive_output(timeout=5)
+        await asyncio.sleep(0.5)  # more ticks: the fresh socket must stay open
+        await fresh.send(type="ping")
+        answer = (await fresh.receive())["type"]
+        await fresh.close()
+        return closing, answer
+
+    with fast_recheck():
+        closing, answer = run(scenario())
+    assert closing["type"] == "websocket.close" and closing["code"] == 4401
+    assert answer == "pong"
