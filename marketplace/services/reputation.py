@@ -54,10 +54,11 @@ def reputation_count(*, worker_id: int, **increments: int) -> None:
 
 
 def reputations_count(*, increments: Mapping[int, Mapping[str, int]]) -> None:
-    """``reputation_count`` for several workers (``{worker_id: {"submitted": 1, …}}``): their rows
-    are locked in worker id order (so two such calls never wait on each other in a cycle), then
-    workers with the same increments are counted by one UPDATE. Call it last, as
-    ``reputation_count``."""
+    """``reputation_count`` for several workers (``{worker_id: {"submitted": 1, …}}``): missing rows
+    are inserted first, then every row is locked, both in worker id order (so two such calls
+    never wait on each other in a cycle: an uncommitted insert holds its key like a lock, and no
+    call locks a row before it has inserted what it needs), then workers with the same
+    increments are counted by one UPDATE. Call it last, as ``reputation_count``."""
     if len(increments) == 1:
         ((worker_id, counts),) = increments.items()
         reputation_count(worker_id=worker_id, **counts)
@@ -66,11 +67,11 @@ def reputations_count(*, increments: Mapping[int, Mapping[str, int]]) -> None:
         if set(counts) - set(COUNTERS):
             raise ValueError(f"unknown reputation counters: {sorted(set(counts) - set(COUNTERS))}")
     worker_ids = sorted(increments)
-    rows = WorkerReputation.objects.select_for_update(no_key=True).filter(worker_id__in=worker_ids)
-    existing = set(rows.order_by("worker_id").values_list("worker_id", flat=True))
-    for worker_id in worker_ids:
-        if worker_id not in existing:
-            WorkerReputation.objects.get_or_create(worker_id=worker_id)  # a savepoint: a racing create is fine
+    rows = WorkerReputation.objects.filter(worker_id__in=worker_ids)
+    missing = sorted(set(worker_ids) - set(rows.values_list("worker_id", flat=True)))
+    if missing:  # a worker's first answers: ON CONFLICT DO NOTHING, so a racing insert is fine
+        WorkerReputation.objects.bulk_create([WorkerReputation(worker_id=w) for w in missing], ignore_conflicts=True)
+    list(rows.select_for_update(no_key=True).order_by("worker_id").values_list("worker_id"))
     alike: dict[tuple[tuple[str, int], ...], list[int]] = {}
     for worker_id in worker_ids:
         key = tuple(sorted((name, amount) for name, amount in increments[worker_id].items() if amount))

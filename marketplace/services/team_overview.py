@@ -25,7 +25,8 @@ class LiveWork:
 
 @dataclass(frozen=True)
 class MemberOverview:
-    """One member: ``accuracy`` is the lower bound of the combined score's 95 % interval and
+    """One member: ``email`` the address this team's invitation reached it at (empty when it
+    joined otherwise); ``accuracy`` is the lower bound of the combined score's 95 % interval and
     ``approval_rate`` the share of reviewed answers approved (percent; ``None`` without
     evidence), both over all the worker's work; ``live_work`` is only on this team's tasks."""
 
@@ -76,12 +77,19 @@ def team_members(workteam: Workteam) -> list[MemberOverview]:
     )
     for assignment_id, worker_id, task_id, title, deadline in live:
         live_by_worker.setdefault(worker_id, []).append(LiveWork(assignment_id, task_id, title, deadline))
+    # The address this team invited, not the worker's own: another requester's invitation must
+    # not show this one whom it reached.
+    invited_as = dict(
+        EmailInvitation.objects.filter(workteam=workteam, status=EmailInvitation.Status.ACCEPTED)
+        .values_list("accepted_worker_id", "email")
+    )
     members = []
     for membership in memberships:
         worker: Worker = membership.worker
         values = worker_reputation_values(worker.pk)
         members.append(MemberOverview(
-            worker_id=worker.pk, username=worker.username, email=worker.email, joined_at=membership.joined_at,
+            worker_id=worker.pk, username=worker.username, email=invited_as.get(worker.pk, ""),
+            joined_at=membership.joined_at,
             accuracy=values["accuracy"], approval_rate=values["approval_rate"],
             submitted_count=values["submitted_count"], live_work=tuple(live_by_worker.get(worker.pk, ())),
         ))

@@ -83,9 +83,9 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     try:
         year, number = (int(part) for part in month.split("-"))
         start = datetime(year, number, 1, tzinfo=UTC)
-    except (ValueError, TypeError, AttributeError):
+        end = datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=UTC)  # 9999-12 has no end
+    except (ValueError, TypeError, AttributeError, OverflowError):
         raise InvalidInput.for_field("month", "must be a month such as 2026-11") from None
-    end = datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=UTC)
     return start, end
 
 

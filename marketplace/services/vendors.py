@@ -128,13 +128,16 @@ def offering_update(*, offering: VendorOffering, **changes: object) -> VendorOff
         raise InvalidInput.for_field(unknown[0], "is not a field of an offering")
     values = _cleaned({field: value for field, value in changes.items() if value is not None})
     with transaction.atomic():
+        # Locked and saved field by field: a withdrawal or another edit at the same moment keeps
+        # what it changed.
+        locked = VendorOffering.objects.select_for_update(no_key=True).select_related("workteam").get(pk=offering.pk)
         for attribute, value in values.items():
-            setattr(offering, attribute, value)
-        offering.save()
+            setattr(locked, attribute, value)
+        locked.save(update_fields=[*values, "updated_at"])
         if "name" in values:
-            offering.workteam.name = values["name"]
-            offering.workteam.save(update_fields=["name"])
-    return offering
+            locked.workteam.name = values["name"]
+            locked.workteam.save(update_fields=["name"])
+    return locked
 
 
 def offering_withdraw(*, offering: VendorOffering) -> VendorOffering:

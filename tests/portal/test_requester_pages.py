@@ -257,3 +257,18 @@ def test_huge_or_malformed_ids_and_tokens_are_a_404_not_a_500(acme, team):
     assert client.post(f"/portal/requester/teams/{team.pk}/members/{huge}/remove").status_code == 404
     assert client.post(f"/portal/requester/teams/{team.pk}/invitations/{huge}/revoke").status_code == 404
     assert Client().get("/portal/join/" + "a" * 5000).status_code == 404
+
+
+def test_a_member_invited_by_another_requester_shows_no_address_it_was_invited_at_elsewhere(
+        acme, team, make_requester):
+    # given: ada joined another requester's team by email, then joins acme's by worker id
+    from marketplace.services.workteams import invitation_accept, invitation_create, workteam_create
+
+    other_team = workteam_create(owner=make_requester("Other").organization, name="Theirs")
+    ada, _ = join_by_email(other_team, "ada@private.example", "ada")
+    invitation_accept(invitation=invitation_create(workteam=team, worker=ada))
+    # when
+    page = admin_client(acme).get(f"/portal/requester/teams/{team.pk}")
+    # then
+    assert [member.username for member in page.context["members"]] == ["ada"]
+    assert page.context["members"][0].email == "" and "ada@private.example" not in html(page)

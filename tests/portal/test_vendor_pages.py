@@ -267,7 +267,7 @@ def test_the_statement_csv_reconciles_with_the_ledger(requester, vendor, storage
 
 def test_a_malformed_month_is_the_portal_404(vendor):
     client = vendor.client()
-    for month in ("2026-13", "nope", "2026-11\r\nX-Header: 1"):
+    for month in ("2026-13", "nope", "2026-11\r\nX-Header: 1", "9999-12", "0-1"):
         assert client.get("/portal/vendor/earnings", {"month": month}).status_code == 404
         assert client.get("/portal/vendor/earnings/statement.csv", {"month": month}).status_code == 404
 
