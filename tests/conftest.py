@@ -83,6 +83,16 @@ def requester_client(requester) -> APIClient:
 
 
 @pytest.fixture
+def storage_root(tmp_path, settings) -> Path:
+    """``STORAGE_ROOT`` pointed at a fresh folder for this test (resolved): where ``file://``
+    manifests of labeling jobs live."""
+    root = (tmp_path / "storage-root").resolve()
+    root.mkdir()
+    settings.STORAGE_ROOT = root
+    return root
+
+
+@pytest.fixture
 def make_worker(db):
     def make(username: str | None = None, **kwargs):
         worker, token = worker_create(username=username or f"worker-{next(_sequence)}", **kwargs)

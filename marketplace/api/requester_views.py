@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -13,6 +14,7 @@ from .. import access, selectors
 from ..errors import InvalidInput, NotFound
 from ..models import ApiKey, Batch, Invitation, Task, Workteam, WorkteamMembership
 from ..services import assignments, organizations, tasks, workteams
+from ..services.vendors import subscribed_workteams
 from .base import RequesterAPIView
 from .pagination import paginated_response, query_choice, query_int
 from .serializers import (
@@ -140,10 +142,6 @@ class WorkteamsView(RequesterAPIView):
                    description="The public workforce, the requester's own workteams and the vendor "
                                "workteams it is actively subscribed to: every workteam it may target.")
     def get(self, request):
-        from django.db.models import Q
-
-        from ..services.vendors import subscribed_workteams
-
         queryset = Workteam.objects.filter(
             Q(kind=Workteam.Kind.PUBLIC) | Q(owner=self.requester) | subscribed_workteams(self.requester),
             is_active=True,

@@ -42,15 +42,16 @@ class VendorOfferingsView(RequesterAPIView):
                    description="Listed offerings of every vendor (filter with ?task_type= and ?language=).")
     def get(self, request):
         queryset = VendorOffering.objects.select_related("vendor").filter(is_active=True, vendor__is_active=True)
-        rows = list(queryset.order_by("id"))
         task_type = query_choice(request, "task_type", vendors.task_type_choices())
         language = request.query_params.get("language")
-        # Lists held in JSON: filtered here rather than with JSON operators SQLite lacks. A few
-        # hundred offerings at most; the cursor pages over the ids that remain.
-        kept = [offering.pk for offering in rows
-                if (not task_type or task_type in offering.task_types)
-                and (not language or language in offering.languages)]
-        return paginated_response(request, queryset.filter(pk__in=kept), lambda o: VendorOfferingSerializer(o).data)
+        if task_type or language:
+            # Lists held in JSON: filtered here rather than with JSON operators SQLite lacks. A
+            # few hundred offerings at most; the cursor pages over the ids that remain.
+            listed = queryset.values_list("pk", "task_types", "languages")
+            kept = [pk for pk, task_types, languages in listed
+                    if (not task_type or task_type in task_types) and (not language or language in languages)]
+            queryset = queryset.filter(pk__in=kept)
+        return paginated_response(request, queryset, lambda o: VendorOfferingSerializer(o).data)
 
 
 class VendorOfferingDetailView(RequesterAPIView):

@@ -28,7 +28,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import timezone
 
-from ..models import Assignment, Task, Worker, WorkteamMembership
+from ..models import Assignment, Task, Worker
+from ..services.dispatch import workteam_ids_of
 from .hints import HINTS_GROUP
 
 if TYPE_CHECKING:
@@ -45,14 +46,6 @@ def workteams_with_open_work(workteam_ids: list[int]) -> set[int]:
         workteam_id for workteam_id in workteam_ids
         if Task.objects.filter(workteam_id=workteam_id, status=Task.Status.OPEN, expires_at__gt=now).exists()
     }
-
-
-def workteams_of(worker_ids: list[int]) -> dict[int, set[int]]:
-    teams: dict[int, set[int]] = {worker_id: set() for worker_id in worker_ids}
-    rows = WorkteamMembership.objects.filter(worker_id__in=worker_ids, workteam__is_active=True)
-    for worker_id, workteam_id in rows.values_list("worker_id", "workteam_id"):
-        teams[worker_id].add(workteam_id)
-    return teams
 
 
 def current_token_hashes(worker_ids: list[int]) -> dict[int, str]:
@@ -167,9 +160,9 @@ class ProcessDispatcher:
         waiting = list(self.waiting)
         if waiting:
             # Memberships may have changed (an invitation accepted) since a socket said ready.
-            teams = await database_sync_to_async(workteams_of)(sorted({c.worker.pk for c in waiting}))
+            teams = await database_sync_to_async(workteam_ids_of)(sorted({c.worker.pk for c in waiting}))
             for consumer in waiting:
-                consumer.workteam_ids = teams.get(consumer.worker.pk, set())
+                consumer.workteam_ids = set(teams.get(consumer.worker.pk, ()))
             waiting_workteams = sorted({w for consumer in waiting for w in consumer.workteam_ids})
             for workteam_id in await database_sync_to_async(workteams_with_open_work)(waiting_workteams):
                 woken = self.wake([workteam_id], WAKE_PER_TICK, pass_on=True)

@@ -40,7 +40,10 @@ from ..credentials import hash_secret
 from ..errors import Conflict, DomainError, InvalidInput
 from ..models import EmailInvitation, Worker, Workteam, WorkteamMembership
 from .workers import worker_create
-from .workteams import workteam_add_member
+from .workteams import invitation_revoke, workteam_add_member
+
+# Withdrawing a pending emailed link is the same compare-and-set as for an invitation by id.
+email_invitation_revoke = invitation_revoke
 
 EMAIL_INVITATION_SALT = "groundwork.marketplace.email-invitation"
 
@@ -140,19 +143,6 @@ def email_invitation_create(
     except Exception as error:  # any transport failure (SMTP refused, DNS, timeout)
         email_invitation_revoke(invitation=invitation)
         raise InvitationNotSent(f"the email to {address} could not be sent; try again later") from error
-    return invitation
-
-
-def email_invitation_revoke(*, invitation: EmailInvitation) -> EmailInvitation:
-    """Withdraw a pending invitation (compare-and-set; revoking a revoked or expired one is a
-    no-op). An accepted one cannot be revoked: ``Conflict`` (``invitation_not_pending``); remove
-    the member instead."""
-    EmailInvitation.objects.filter(pk=invitation.pk, status=EmailInvitation.Status.PENDING).update(
-        status=EmailInvitation.Status.REVOKED, revoked_at=timezone.now()
-    )
-    invitation.refresh_from_db()
-    if invitation.status == EmailInvitation.Status.ACCEPTED:
-        raise Conflict("the invitation was already accepted", code="invitation_not_pending")
     return invitation
 
 

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..errors import Conflict, InvalidInput
-from ..models import Assignment, Invitation, Organization, Worker, Workteam, WorkteamMembership
+from ..models import Assignment, EmailInvitation, Invitation, Organization, Worker, Workteam, WorkteamMembership
 
 PUBLIC_WORKFORCE_NAME = "Public workforce"
 
@@ -71,9 +71,11 @@ def invitation_accept(*, invitation: Invitation) -> Invitation:
     return invitation
 
 
-def invitation_revoke(*, invitation: Invitation) -> Invitation:
-    """Revoke a pending invitation (idempotent); an accepted one cannot be revoked."""
-    Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.PENDING).update(
+def invitation_revoke(*, invitation: Invitation | EmailInvitation) -> Invitation | EmailInvitation:
+    """Revoke a pending invitation, by worker id or by email (compare-and-set: revoking a revoked
+    or expired one is a no-op). An accepted one cannot be revoked: ``Conflict``
+    (``invitation_not_pending``); remove the member instead."""
+    type(invitation).objects.filter(pk=invitation.pk, status=Invitation.Status.PENDING).update(
         status=Invitation.Status.REVOKED, revoked_at=timezone.now()
     )
     invitation.refresh_from_db()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import boto3
 import pytest
@@ -73,10 +72,3 @@ def s3(s3_server, settings) -> Iterator[S3Bucket]:
     clear_client_cache()
 
 
-@pytest.fixture
-def storage_root(tmp_path, settings) -> Path:
-    """``STORAGE_ROOT`` pointed at a fresh folder for this test (resolved)."""
-    root = (tmp_path / "storage-root").resolve()
-    root.mkdir()
-    settings.STORAGE_ROOT = root
-    return root

@@ -32,15 +32,6 @@ def signed_in(username: str, password: str, *, password_changed: bool = True) ->
 
 
 @pytest.fixture
-def storage_root(tmp_path, settings) -> Path:
-    """A fresh storage root for ``file://`` manifests (labeling jobs of the portal's tests)."""
-    root = (tmp_path / "storage-root").resolve()
-    root.mkdir()
-    settings.STORAGE_ROOT = root
-    return root
-
-
-@pytest.fixture
 def vendor():
     """A vendor with an admin (``tests.portal.vendor_world.make_vendor``)."""
     from .vendor_world import make_vendor
