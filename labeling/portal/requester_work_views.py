@@ -107,6 +107,13 @@ class JobForm(forms.Form):
         return body
 
 
+# Where the service's message names the API's identifiers, the words the form uses instead.
+FORM_MESSAGES = {
+    "task_type": "Choose one of the task types listed.",
+    "give either label_categories or label_category_config_uri": "Give the label categories, one per line.",
+}
+
+
 def show_field_errors(form: forms.Form, error: DomainError) -> None:
     """A service's field errors on the form's fields: ``label_categories.2`` lands on
     ``label_categories``; a field the form does not have (or an error without fields) goes
@@ -117,7 +124,7 @@ def show_field_errors(form: forms.Form, error: DomainError) -> None:
         field = path.split(".", 1)[0]
         for problem in problems:
             if field in form.fields:
-                form.add_error(field, problem)
+                form.add_error(field, FORM_MESSAGES.get(field, FORM_MESSAGES.get(problem, problem)))
             else:
                 form.add_error(None, f"{path}: {problem}")
 

@@ -64,13 +64,10 @@ def _empty(title: str, message: str, width: int = WIDTH, height: int = 60) -> Sa
 
 def count_scale(top_count: float) -> tuple[int, list[int]]:
     """The top of a count axis and its ticks, all whole numbers (a count of "12.50" answers
-    means nothing): 0 and 1 for a top of 1, else 0, half and top with the top rounded up to
-    an even number so that half is whole too."""
+    means nothing): the top is the largest count (rounded up, at least 1), with a tick at half
+    of it when half is whole too."""
     top = max(1, int(-(-top_count // 1)))
-    if top == 1:
-        return 1, [0, 1]
-    top += top % 2
-    return top, [0, top // 2, top]
+    return top, ([0, top // 2, top] if top % 2 == 0 and top > 2 else [0, top])
 
 
 def _y_axis(parts: list[str], top_value: float, *, plot_height: int, ticks: Sequence[float] | None = None) -> None:

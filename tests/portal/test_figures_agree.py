@@ -4,6 +4,7 @@ team over the API), every page rendered, the marked figures read side by side.""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -160,3 +161,13 @@ def test_the_balance_agrees_on_the_dashboard_the_balance_page_and_the_api(world)
         page = portal.get(path).content.decode()
         assert one_figure(page, "balance-available").attrs["data-value"] == api["available"]
         assert one_figure(page, "balance-on-hold").attrs["data-value"] == api["on_hold"]
+
+
+def test_seeding_the_demo_again_changes_nothing(world):
+    from django.core.management import call_command
+
+    from marketplace.models import Assignment, LedgerEntry
+
+    before = (LabelingJob.objects.count(), Assignment.objects.count(), LedgerEntry.objects.count())
+    call_command("seed_labeling_demo", stdout=io.StringIO())
+    assert (LabelingJob.objects.count(), Assignment.objects.count(), LedgerEntry.objects.count()) == before

@@ -10,7 +10,8 @@ Run after ``seed_demo``; a second run changes nothing.
   and submit services as the API, with seeded randomness: every run draws the same answers.
 
 It also has the vendor's worker answer two of the four tasks ``seed_demo`` posted to the vendor
-team, so the vendor's dashboard shows work in progress.
+team, and the requester approve them (paying the vendor), so the vendor's dashboard shows work
+in progress and its earnings page a statement.
 """
 
 import json
@@ -134,7 +135,7 @@ class Command(BaseCommand):
         }))
         job_ingest(job_id=answered.pk)
         simulate_answers(job=LabelingJob.objects.get(pk=answered.pk), workers=crowd)
-        self._vendor_work(credentials)
+        self._vendor_work(credentials, organization)
 
         credentials["labeling_job"] = {
             "id": job.pk, "input_manifest_uri": "file://demo/reviews.jsonl",
@@ -145,8 +146,9 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps({key: credentials[key] for key in ("labeling_job", "answered_labeling_job")}))
 
     @staticmethod
-    def _vendor_work(credentials: dict) -> None:
-        """The vendor's worker copies two of the lines ``seed_demo`` posted to its team."""
+    def _vendor_work(credentials: dict, requester: Organization) -> None:
+        """The vendor's worker copies two of the lines ``seed_demo`` posted to its team; the
+        requester approves both."""
         worker = Worker.objects.filter(pk=credentials.get("vendor", {}).get("worker", {}).get("worker_id")).first()
         for _ in range(2 if worker else 0):
             assignment = assignment_claim(worker=worker)
@@ -154,3 +156,4 @@ class Command(BaseCommand):
                 return
             assignment_submit(worker=worker, assignment_id=assignment.pk,
                               answer={"text": str(assignment.task.input.get("text", ""))})
+            assignment_approve(requester=requester, assignment_id=assignment.pk)
