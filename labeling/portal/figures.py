@@ -32,8 +32,6 @@ DEFINITIONS: dict[str, str] = {
         "Answers submitted of the answers wanted: each task asks for answers from a number of different "
         "workers (its slots); gold checks are tasks too."
     ),
-    "live": "Assignments workers hold right now: claimed and not yet submitted, returned or expired.",
-    "answers_recent": "Answers submitted in the 60 minutes and in the 24 hours before this page was drawn.",
     "backlog": "Answers still to come: the free and claimed slots of tasks still open.",
     "labels": (
         "Labeled objects per label: objects whose label is final (objects still collecting answers are not "

@@ -37,8 +37,9 @@ def _number(value: float) -> str:
 
 
 def _tick(value: float) -> str:
-    """An axis value as people read it: integers without decimals, others to two places."""
-    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+    """An axis value as people read it: integers without decimals, others to at most two
+    places ("0.2", "0.25")."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def _short(text: str) -> str:

@@ -36,3 +36,10 @@ def share_percent(value: float | None) -> str:
 def definition(name: str) -> str:
     """What figure ``name`` measures, in words (``labeling.portal.figures.DEFINITIONS``)."""
     return figures.definition(name)
+
+
+@register.filter
+def noun(value: int | float, singular: str) -> str:
+    """``singular`` in the number ``value`` asks for, without the count (for a card whose
+    number stands above its label): ``1|noun:"member"`` → "member", ``2|noun:"member"`` → "members"."""
+    return words.count_noun(value, singular).split(" ", 1)[1]
