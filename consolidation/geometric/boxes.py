@@ -5,8 +5,11 @@ matched one-to-one to the clusters built so far by the Hungarian algorithm on Io
 counts only at ``IoU >= iou_threshold``), and unmatched boxes start new clusters. A cluster's
 box is the quality-weighted mean of its members' corners and its label the weighted vote.
 Clusters whose weighted share of the item's annotators is below ``min_support`` are dropped as
-one worker's false positive. Per-object confidence is that share times the members' weighted
-mean IoU with the consolidated box: high when most (trusted) workers drew the same box tightly.
+one worker's false positive. Per-object ``confidence`` is an agreement score, that share times
+the members' weighted mean IoU with the consolidated box (high when most trusted workers drew the
+same box tightly); it ranks boxes but is no probability. A job's calibrated probabilities come
+from ``consolidation.geometric.detection`` over every image's clusters (``members`` says which
+input boxes formed each).
 
 Worker quality, when not given, is estimated as each worker's F1 against an unweighted first
 pass, times their matched boxes' mean IoU with it. The Python loop runs over one image's
@@ -27,14 +30,18 @@ from consolidation.results import frozen
 
 @dataclass(frozen=True)
 class BoxesResult:
-    """Consolidated boxes ``(left, top, width, height)`` with label, confidence, the weighted
-    share of annotators that drew each (``support``) and the weights used per worker id."""
+    """Consolidated boxes ``(left, top, width, height)`` with label, agreement score
+    (``confidence``: support x tightness, a ranking, not a probability; see
+    ``consolidation.geometric.detection`` for calibrated ones), the weighted share of annotators
+    that drew each (``support``), the weights used per worker id, and ``members``: for each input
+    box, the index of the output box whose cluster it joined (-1: its cluster was dropped)."""
 
     boxes: NDArray[np.float64]
     labels: NDArray[np.int64]
     confidence: NDArray[np.float64]
     support: NDArray[np.float64]
     worker_quality: NDArray[np.float64]
+    members: NDArray[np.int64]
 
 
 def _corners(boxes: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -143,12 +150,14 @@ def _fit(
         boxes, worker, label, cluster_of, weight, float(weight[everyone].sum())
     )
     keep = support >= min_support
+    position = np.cumsum(keep) - 1
     return BoxesResult(
         boxes=frozen(consolidated[keep]),
         labels=frozen(labels[keep].astype(np.int64)),
         confidence=frozen(np.clip(support[keep] * tightness[keep], 0.0, 1.0)),
         support=frozen(support[keep]),
         worker_quality=frozen(weight.copy()),
+        members=frozen(np.where(keep[cluster_of], position[cluster_of], -1).astype(np.int64)),
     )
 
 
@@ -214,6 +223,7 @@ def consolidate_boxes(
             confidence=frozen(np.zeros(0)),
             support=frozen(np.zeros(0)),
             worker_quality=frozen(np.ones(size) if given is None else given.copy()),
+            members=frozen(np.zeros(0, dtype=np.int64)),
         )
     if given is not None:
         return _fit(box_array, workers, labels, given, everyone, iou_threshold, min_support)

@@ -1,12 +1,16 @@
-"""Segmentation masks: per-pixel weighted vote.
+"""Segmentation masks: per-pixel weighted vote, with each class's expected IoU.
 
-Each worker's mask gives one class per pixel. The consolidated class of a pixel is the
-weighted vote over workers (ties to the lowest class) and the pixel's confidence the winning
-weighted share. Weights follow one-coin Dawid-Skene (Dawid and Skene, 1979): a worker whose
-pixels agree with the truth with probability ``p`` has log-odds weight
-``log((K - 1) p / (1 - p))``; ``p`` is estimated, when not given, from agreement with an
-unweighted first vote. Per-class confidence is the mean pixel confidence over the pixels given
-that class. The loop runs over classes; everything per pixel is array code.
+Each worker's mask gives one class per pixel. Weights follow one-coin Dawid-Skene (Dawid and
+Skene, 1979): a worker whose pixels agree with the truth with probability ``p`` has log-odds
+weight ``log((K - 1) p / (1 - p))``; ``p`` is estimated, when not given, from agreement with an
+unweighted first vote. The consolidated class of a pixel is the weighted vote (ties to the
+lowest class). Under that model, pixels independent given the truth, the posterior of class
+``k`` at a pixel is ``softmax_k(sum of the weights of the workers who gave k)`` (uniform class
+prior). A pixel's ``confidence`` is the posterior of its class. A class's ``class_confidence`` is
+its expected IoU: with ``P`` the posteriors of ``k`` and ``M`` the pixels given ``k``,
+``E[I] / E[U]`` where ``E[I] = sum_M P`` and ``E[U] = |M| + sum P - E[I]`` (a ratio of
+expectations, close to the expected ratio over many pixels). The loops run over the classes
+some worker used; everything per pixel is array code.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from consolidation.results import frozen
 
 @dataclass(frozen=True)
 class MaskResult:
-    """``mask`` (H, W) class per pixel, ``confidence`` (H, W), ``class_confidence`` (K,)
-    (NaN for classes no pixel was given) and the per-worker weights used."""
+    """``mask`` (H, W) class per pixel, ``confidence`` (H, W) the posterior of that class,
+    ``class_confidence`` (K,) each class's expected IoU (NaN for classes no pixel was given) and
+    the per-worker weights used."""
 
     mask: NDArray[np.int64]
     confidence: NDArray[np.float64]
@@ -31,17 +36,34 @@ class MaskResult:
     worker_weight: NDArray[np.float64]
 
 
-def _vote(masks: NDArray[np.integer], weight: NDArray[np.float64], k: int):
+def _vote(masks: NDArray[np.integer], weight: NDArray[np.float64], classes: list[int]):
+    """The weighted vote per pixel and the winning class's weighted mass."""
     best = np.zeros(masks.shape[1:], dtype=np.int64)
     best_mass = np.full(masks.shape[1:], -1.0)
-    total = float(weight.sum())
-    for klass in range(k):
+    for klass in classes:
         # (H, W) mass of this class: a tensordot over workers, no per-pixel Python.
         mass = np.tensordot(weight, masks == klass, axes=(0, 0))
         better = mass > best_mass
         best[better] = klass
         best_mass[better] = mass[better]
-    return best, best_mass / total if total > 0 else np.zeros(masks.shape[1:])
+    return best, best_mass
+
+
+def _posteriors(masks, weight, classes, k, best, best_mass):
+    """Posterior of the voted class per pixel and, per class, (sum of its posterior over the
+    pixels voted it, over all pixels)."""
+    # Classes nobody used have mass 0: they add exp(-best_mass) each to the normaliser.
+    unused = k - len(classes)
+    normaliser = unused * np.exp(-best_mass)
+    for klass in classes:
+        normaliser += np.exp(np.tensordot(weight, masks == klass, axes=(0, 0)) - best_mass)
+    inside = np.zeros(k)
+    total = np.zeros(k)
+    for klass in classes:
+        posterior = np.exp(np.tensordot(weight, masks == klass, axes=(0, 0)) - best_mass) / normaliser
+        total[klass] = posterior.sum()
+        inside[klass] = posterior[best == klass].sum()
+    return 1.0 / normaliser, inside, total
 
 
 def consolidate_masks(
@@ -66,8 +88,9 @@ def consolidate_masks(
     if stack.max() >= k or k < 1:
         raise ValueError(f"mask class indices must be below n_classes={k}")
     n_workers = stack.shape[0]
+    classes = np.unique(stack).tolist()
     if worker_accuracy is None:
-        plain, _ = _vote(stack, np.ones(n_workers), k)
+        plain, _ = _vote(stack, np.ones(n_workers), classes)
         accuracy = (stack == plain).reshape(n_workers, -1).mean(axis=1)
     else:
         accuracy = np.asarray(worker_accuracy, dtype=np.float64)
@@ -76,10 +99,11 @@ def consolidate_masks(
     # Clip so a perfect agreement does not become an infinite weight.
     p = np.clip(accuracy, 1e-3, 1 - 1e-3)
     weight = np.maximum(np.log(max(k - 1, 1) * p / (1 - p)), MIN_WEIGHT)
-    mask, confidence = _vote(stack, weight, k)
-    per_class = np.bincount(mask.ravel(), weights=confidence.ravel(), minlength=k)
-    counts = np.bincount(mask.ravel(), minlength=k)
-    class_confidence = np.divide(per_class, counts, out=np.full(k, np.nan), where=counts > 0)
+    mask, best_mass = _vote(stack, weight, classes)
+    confidence, inside, total = _posteriors(stack, weight, classes, k, mask, best_mass)
+    counts = np.bincount(mask.ravel(), minlength=k).astype(np.float64)
+    union = counts + total - inside
+    class_confidence = np.divide(inside, union, out=np.full(k, np.nan), where=counts > 0)
     return MaskResult(
         mask=frozen(mask),
         confidence=frozen(confidence),

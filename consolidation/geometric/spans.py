@@ -2,12 +2,14 @@
 
 For one document: spans from all workers are sorted by start and grouped into clusters of
 overlapping spans (a sweep: a new cluster begins where a span starts at or after the furthest
-end seen so far). In each cluster the start and the end are each the quality-weighted most
-common value (ties to the earliest start and the latest end, the longer reading), and the label
-is the weighted vote. A worker counts once per cluster. Clusters whose weighted share of the
-document's annotators is below ``min_support`` are dropped. Per-span confidence is that share
-times the weighted share of the cluster's workers who gave exactly the consolidated span and
-label.
+end seen so far). In each cluster the output is, among the exact readings (start, end and
+label) some worker drew, the one whose start, end and label have the most worker weight behind
+them, summed: the separate votes' choice when a worker drew it, and never a span nobody drew
+(ties to the earliest start, then the longer span). A worker counts once per value. Clusters whose
+weighted share of the document's annotators is below ``min_support`` are dropped. Per-span
+``confidence`` is an agreement score, that share times the weighted share of the cluster's
+workers who gave exactly that reading: it ranks spans but is no probability. A job's calibrated
+probabilities come from ``consolidation.geometric.detection`` over every document's clusters.
 
 Worker quality, when not given, is each worker's exact-match F1 against an unweighted first
 pass.
@@ -26,7 +28,10 @@ from consolidation.results import frozen
 
 @dataclass(frozen=True)
 class SpansResult:
-    """Consolidated spans (character offsets, ``end`` exclusive), labels and confidences."""
+    """Consolidated spans (character offsets, ``end`` exclusive), labels, agreement scores
+    (``confidence``, a ranking rather than a probability: see the module doc), support, the
+    weights used, and ``members``: for each input span, the index of the output span of its
+    cluster (-1: the cluster was dropped)."""
 
     start: NDArray[np.int64]
     end: NDArray[np.int64]
@@ -34,13 +39,7 @@ class SpansResult:
     confidence: NDArray[np.float64]
     support: NDArray[np.float64]
     worker_quality: NDArray[np.float64]
-
-
-def _weighted_mode(values: NDArray[np.int64], weights: NDArray[np.float64], prefer_low: bool) -> int:
-    unique, inverse = np.unique(values, return_inverse=True)
-    mass = np.bincount(inverse, weights=weights)
-    best = np.flatnonzero(mass >= mass.max() - 1e-12)
-    return int(unique[best[0]] if prefer_low else unique[best[-1]])
+    members: NDArray[np.int64]
 
 
 def _fit(
@@ -60,20 +59,32 @@ def _fit(
     cluster = np.cumsum(new_cluster) - 1
     total = float(weight[everyone].sum())
     rows: list[tuple[int, int, int, float, float]] = []
+    members = np.full(start.shape[0], -1, dtype=np.int64)
     for index in range(int(cluster.max()) + 1 if cluster.size else 0):
-        members = cluster == index
-        member_worker = w[members]
-        member_weight = weight[member_worker]
-        support = float(weight[np.unique(member_worker)].sum()) / total
-        if support < min_support:
-            continue
-        chosen_start = _weighted_mode(s[members], member_weight, prefer_low=True)
-        chosen_end = _weighted_mode(e[members], member_weight, prefer_low=False)
-        chosen_label = _weighted_mode(lab[members], member_weight, prefer_low=True)
-        exact = (s[members] == chosen_start) & (e[members] == chosen_end) & (lab[members] == chosen_label)
-        agreeing = float(weight[np.unique(member_worker[exact])].sum())
+        inside = np.flatnonzero(cluster == index)
+        member_worker = w[inside]
         in_cluster = float(weight[np.unique(member_worker)].sum())
-        confidence = support * agreeing / in_cluster if in_cluster > 0 else 0.0
+        support = in_cluster / total if total > 0 else 0.0
+        if support < min_support or in_cluster <= 0:
+            continue
+        # Of the readings some worker drew, the one whose start, end and label each have the
+        # most worker weight behind them (summed): what voting on each separately would pick when
+        # someone drew that, and never a span nobody drew. Ties to the earliest start, then the
+        # longer span, then the lower label.
+        triples = np.stack([s[inside], e[inside], lab[inside]], axis=1)
+        unique = np.unique(triples, axis=0)
+        mass = np.zeros(unique.shape[0])
+        for part in range(3):
+            for value in np.unique(unique[:, part]).tolist():
+                backing = weight[np.unique(member_worker[triples[:, part] == value])].sum()
+                mass[unique[:, part] == value] += backing
+        best = np.flatnonzero(mass >= mass.max() - 1e-12)
+        pick = best[np.lexsort((unique[best, 2], -unique[best, 1], unique[best, 0]))[0]]
+        exact = (triples == unique[pick]).all(axis=1)
+        agreeing = float(weight[np.unique(member_worker[exact])].sum())
+        chosen_start, chosen_end, chosen_label = (int(value) for value in unique[pick])
+        confidence = support * agreeing / in_cluster
+        members[order[inside]] = len(rows)
         rows.append((chosen_start, chosen_end, chosen_label, min(confidence, 1.0), support))
     table = np.array(rows, dtype=np.float64).reshape(-1, 5)
     return SpansResult(
@@ -83,6 +94,7 @@ def _fit(
         confidence=frozen(table[:, 3].copy()),
         support=frozen(table[:, 4].copy()),
         worker_quality=frozen(weight.copy()),
+        members=frozen(members),
     )
 
 

@@ -297,6 +297,7 @@ class GeometricTaskType(TaskType):
         n_workers: int,
         labels: list[str],
         gold: Mapping[int, dict],
+        worker_records: Mapping[int, tuple[float, int]] | None = None,
     ) -> Consolidation:
         checked_objects(objects, n_workers=n_workers, gold=gold)
         answered = [item for item in objects if item.answers]
@@ -316,6 +317,9 @@ class GeometricTaskType(TaskType):
             for item in answered:
                 if item.index not in gold:
                     settled[item.index] = self._settle(item, labels, None, weights)
+            settled = self._calibrate(
+                answered, settled, labels=labels, gold=gold, weights=weights, worker_records=worker_records or {}
+            )
         source = "gold and agreement" if any(item.index in gold for item in answered) else "agreement"
         method = f"{self.method_name}(job-wide worker weights from {source})"
         scores = WorkerScores()
@@ -324,15 +328,30 @@ class GeometricTaskType(TaskType):
             if item.index not in settled:
                 results.append(ObjectResult(item.index, None, None))
                 continue
-            result, confidence, worker_scores = settled[item.index]
+            result, confidence, worker_scores, _ = settled[item.index]
             results.append(ObjectResult(item.index, result, confidence))
             for worker, score in worker_scores:
                 scores.add(worker, score)
         return Consolidation(objects=tuple(results), worker_accuracy=scores.accuracy(), method=method)
 
+    def _calibrate(
+        self,
+        answered: list[ObjectAnswers],
+        settled: dict[int, tuple],
+        *,
+        labels: list[str],
+        gold: Mapping[int, dict],
+        weights: np.ndarray,
+        worker_records: Mapping[int, tuple[float, int]],
+    ) -> dict[int, tuple]:
+        """The job-wide step after the second pass: ``settled`` maps an object index to
+        ``(result, confidence, worker scores, consolidated)``; a subclass whose confidences need
+        the whole job (``drawn.DrawnObjectsTaskType``) returns them recomputed. Default: as is."""
+        return settled
+
     def _settle(
         self, item: ObjectAnswers, labels: list[str], truth: dict | None, weights: np.ndarray | None
-    ) -> tuple[dict, float, list[tuple[int, float]]]:
+    ) -> tuple[dict, float, list[tuple[int, float]], object]:
         answers = [self._parse(answer, labels) for answer in item.answers]
         if truth is not None:
             try:
@@ -344,4 +363,4 @@ class GeometricTaskType(TaskType):
         else:
             consolidated, result, confidence = self._fit(answers, item.workers, labels, weights)
         worker_scores = [(w, self._score(a, consolidated)) for w, a in zip(item.workers, answers, strict=True)]
-        return result, confidence, worker_scores
+        return result, confidence, worker_scores, consolidated

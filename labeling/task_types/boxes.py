@@ -10,11 +10,14 @@ the answers; boxes drawn on another size are scaled to it. Consolidated boxes ar
 whole pixels and kept inside the image. ``result`` is ``{"image_size": {"width", "height",
 "depth"}, "boxes": [{"class_id", "left", "top", "width", "height", "confidence"}]}``.
 
-Confidence: each box's from ``consolidate_boxes`` (share of annotators that drew it times their
-tightness); the image's is their mean, or, when no box survived, the share of annotators who
-drew nothing (1.0 when they all agree there is nothing). A worker's score on an image is the F1
-of their boxes against the consolidated ones (a match: same class, IoU >= 0.5, one to one)
-times the mean IoU of the matches; 1.0 when both are empty.
+Confidence (see ``drawn``): each box's is the probability that it matches a true object at IoU
+>= 0.5 with the right class; a box is output when that is at least 0.5. The image's is the
+probability that its boxes are exactly right: every output box true, every box left out false,
+and no object missed by every annotator (so an image whose objects the crowd partly missed gets
+a lower one). A worker's score on an image is the F1 of their boxes against the consolidated
+ones (a match: same class, IoU >= 0.5, one to one) times the mean IoU of the matches; 1.0 when
+both are empty. A record from earlier work (a mean of those scores) is read as the worker's
+precision and recall after dividing out a typical matched IoU (``RECORD_MATCH_IOU``).
 """
 
 from __future__ import annotations
@@ -26,18 +29,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from consolidation.geometric import consolidate_boxes, iou_matrix
-from labeling.task_types.base import GeometricTaskType, base_schema, label_index, nothing_confidence, rounded
+from labeling.task_types.base import base_schema, label_index, rounded
+from labeling.task_types.drawn import Candidates, DrawnObjectsTaskType
 from marketplace.errors import InvalidInput
 
 MAX_BOXES = 1000
 MAX_IMAGE_SIDE = 100_000
 DEFAULT_DEPTH = 3
 MATCH_IOU = 0.5
+# The mean IoU of a worker's matched boxes, typically: a record's score (F1 x that IoU) over it
+# is the F1 the detection model reads as precision and recall.
+RECORD_MATCH_IOU = 0.85
 # Fractional coordinates from a UI may overshoot the edge by a rounding error.
 EDGE_TOLERANCE = 1e-6
 
-# A box is kept when more than half the annotators' quality weight drew it (strictly: a box one
-# trusted worker drew against two others' silence is that worker's, not the crowd's).
+# The first pass (per-image worker weights) keeps a box when more than half the annotators'
+# quality weight drew it; the written result keeps boxes by probability (``drawn``).
 MIN_SUPPORT = 0.5 + 1e-9
 
 
@@ -46,6 +53,7 @@ class _Boxes:
     corners: np.ndarray  # (n, 4) left, top, width, height
     classes: np.ndarray  # (n,) class ids
     size: tuple[int, int, int]  # width, height, depth
+    candidates: Candidates | None = None  # every cluster, kept or not (consolidated boxes only)
 
     def scaled_to(self, size: tuple[int, int, int]) -> np.ndarray:
         if size[:2] == self.size[:2]:
@@ -54,7 +62,7 @@ class _Boxes:
         return self.corners * factor
 
 
-class BoundingBoxes(GeometricTaskType):
+class BoundingBoxes(DrawnObjectsTaskType):
     """``bounding_box``: at most 10 label categories, as in Ground Truth."""
 
     name = "bounding_box"
@@ -128,16 +136,34 @@ class BoundingBoxes(GeometricTaskType):
         drawer = np.repeat(np.asarray(workers, dtype=np.int64), [answer.corners.shape[0] for answer in answers])
         fitted = consolidate_boxes(
             corners, drawer, classes, annotators=np.asarray(workers, dtype=np.int64), worker_quality=weights,
-            min_support=MIN_SUPPORT,
+            min_support=0.0,
         )
-        consolidated = _pixel_boxes(fitted.boxes, fitted.labels, size)
-        confidences = [float(value) for value in fitted.confidence]
-        result = _result(consolidated, confidences)
-        if confidences:
-            confidence = float(np.mean(confidences))
-        else:
-            confidence = nothing_confidence([answer.corners.shape[0] > 0 for answer in answers])
-        return consolidated, result, confidence
+        every = _pixel_boxes(fitted.boxes, fitted.labels, size)
+        drew_it = fitted.members >= 0
+        same_class = drew_it & (classes == fitted.labels[np.maximum(fitted.members, 0)])
+        drawers = tuple(
+            frozenset(drawer[same_class & (fitted.members == cluster)].tolist()) for cluster in range(len(fitted.labels))
+        )
+        candidates = Candidates(every, tuple(sorted(set(workers))), drawers, np.asarray(fitted.support))
+        # Provisional (the first pass's worker weights, replaced job-wide by ``drawn``): the
+        # clusters most of the annotators' weight drew, with that share as confidence.
+        keep = fitted.support >= MIN_SUPPORT
+        consolidated, result = self._render(candidates, keep, fitted.support[keep].tolist())
+        return consolidated, result, float(np.prod(fitted.support[keep]))
+
+    def _candidates(self, consolidated: _Boxes) -> Candidates:
+        assert consolidated.candidates is not None
+        return consolidated.candidates
+
+    def _render(self, candidates: Candidates, keep: np.ndarray, confidences: list[float]) -> tuple[_Boxes, dict]:
+        every: _Boxes = candidates.objects
+        consolidated = _Boxes(every.corners[keep], every.classes[keep], every.size, candidates)
+        return consolidated, _result(consolidated, confidences)
+
+    def _truth_matches(self, candidates: Candidates, truth: _Boxes) -> tuple[np.ndarray, int]:
+        every: _Boxes = candidates.objects
+        matched = _matches(every.scaled_to(truth.size), every.classes, truth)
+        return matched, int(truth.corners.shape[0] - matched.sum())
 
     def _from_truth(self, truth: _Boxes, answers: list[_Boxes], labels: list[str]) -> tuple[_Boxes, dict]:
         consolidated = _pixel_boxes(truth.corners, truth.classes, truth.size)
@@ -145,6 +171,9 @@ class BoundingBoxes(GeometricTaskType):
 
     def _score(self, answer: _Boxes, consolidated: _Boxes) -> float:
         return _match_score(answer.scaled_to(consolidated.size), answer.classes, consolidated)[0]
+
+    def _record_f1(self, accuracy: float) -> float:
+        return min(accuracy / RECORD_MATCH_IOU, 1.0)
 
     def output_value(
         self,
@@ -220,17 +249,15 @@ def _result(boxes: _Boxes, confidences: list[float]) -> dict:
     }
 
 
-def _match_score(corners: np.ndarray, classes: np.ndarray, reference: _Boxes) -> tuple[float, bool]:
-    """(F1 x mean IoU of the matches, whether every box on both sides matched).
-
-    Matching is greedy by descending IoU, one to one, same class and IoU >= ``MATCH_IOU``.
-    """
+def _greedy_pairs(corners: np.ndarray, classes: np.ndarray, reference: _Boxes) -> list[tuple[int, int, float]]:
+    """One-to-one matches ``(row, reference row, IoU)``, greedy by descending IoU, same class
+    and IoU >= ``MATCH_IOU``."""
     n, m = corners.shape[0], reference.corners.shape[0]
     if n == 0 or m == 0:
-        return (1.0, True) if n == m else (0.0, False)
+        return []
     overlap = iou_matrix(corners, reference.corners)
     overlap[classes[:, None] != reference.classes[None, :]] = 0.0
-    used_rows, used_cols, hits = set(), set(), []
+    used_rows, used_cols, pairs = set(), set(), []
     for flat in np.argsort(-overlap, axis=None, kind="stable").tolist():
         row, col = divmod(flat, m)
         if overlap[row, col] < MATCH_IOU:
@@ -239,6 +266,22 @@ def _match_score(corners: np.ndarray, classes: np.ndarray, reference: _Boxes) ->
             continue
         used_rows.add(row)
         used_cols.add(col)
-        hits.append(float(overlap[row, col]))
+        pairs.append((row, col, float(overlap[row, col])))
+    return pairs
+
+
+def _matches(corners: np.ndarray, classes: np.ndarray, reference: _Boxes) -> np.ndarray:
+    """Whether each box matched a reference box (see ``_greedy_pairs``)."""
+    matched = np.zeros(corners.shape[0], dtype=bool)
+    matched[[row for row, _, _ in _greedy_pairs(corners, classes, reference)]] = True
+    return matched
+
+
+def _match_score(corners: np.ndarray, classes: np.ndarray, reference: _Boxes) -> tuple[float, bool]:
+    """(F1 x mean IoU of the matches, whether every box on both sides matched)."""
+    n, m = corners.shape[0], reference.corners.shape[0]
+    if n == 0 or m == 0:
+        return (1.0, True) if n == m else (0.0, False)
+    hits = [iou for _, _, iou in _greedy_pairs(corners, classes, reference)]
     f1 = 2.0 * len(hits) / (n + m)
     return (f1 * float(np.mean(hits)) if hits else 0.0), len(hits) == n == m

@@ -9,9 +9,10 @@ Each image is consolidated by ``consolidation.geometric.consolidate_masks`` (a p
 weighted vote; see ``GeometricTaskType`` for gold and worker weights). Masks are expected to
 have the image's size; the most common size among the answers wins, and masks of another size
 are resized to it (nearest neighbour). ``result`` is ``{"mask": <base64 PNG, mode L>, "width",
-"height", "confidence", "class_confidence": [<mean pixel confidence per class, null when no
-pixel has it>]}``; the image's confidence is the mean pixel confidence, as Ground Truth gives
-one confidence per image. A worker's score on an image is the share of their pixels that agree
+"height", "confidence", "class_confidence": [<the class's expected IoU, null when no pixel has
+it>]}``: ``consolidate_masks`` gives each class's expected IoU with the true region under its
+pixel model; the image's confidence (Ground Truth gives one per image) is their mean over the
+classes in the mask, the expected mean IoU over them. A worker's score on an image is the share of their pixels that agree
 with the consolidated mask.
 """
 
@@ -71,7 +72,7 @@ class SemanticSegmentation(GeometricTaskType):
         accuracy = None if weights is None else weights[np.asarray(workers, dtype=np.int64)]
         fitted = consolidate_masks(stack, n_classes=len(labels), worker_accuracy=accuracy)
         mask = fitted.mask.astype(np.uint8)
-        confidence = float(fitted.confidence.mean())
+        confidence = float(np.nanmean(fitted.class_confidence))
         class_confidence = [
             None if math.isnan(value) else round(value, 6) for value in fitted.class_confidence.tolist()
         ]

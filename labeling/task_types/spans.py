@@ -8,19 +8,23 @@ Each text is consolidated by ``consolidation.geometric.consolidate_spans`` (see
 ``GeometricTaskType`` for gold and worker weights). ``result`` is ``{"entities": [{"label":
 <class id>, "start", "end", "confidence"}]}``, in text order.
 
-Confidence: each span's from ``consolidate_spans`` (share of annotators that marked it times the
-share that gave exactly that span and label); the text's is their mean, or, when no span
-survived, the share of annotators who marked nothing (1.0 when they all agree there is nothing).
-A worker's score on a text is the F1 of their spans against the consolidated ones, a match being
-the same label, start and end; 1.0 when both are empty.
+Confidence (see ``drawn``): each span's is the probability that its start, end and label are
+exactly right; a span is output when that is at least 0.5, and only a span some worker drew
+exactly. The text's is the probability that its spans are exactly right: every output span
+right, every span left out wrong, and no entity missed by every annotator. A worker's score on a
+text is the F1 of their spans against the consolidated ones, a match being the same label, start
+and end; 1.0 when both are empty.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from consolidation.geometric import consolidate_spans
-from labeling.task_types.base import GeometricTaskType, base_schema, label_index, nothing_confidence, rounded
+from labeling.task_types.base import base_schema, label_index, rounded
+from labeling.task_types.drawn import Candidates, DrawnObjectsTaskType
 from marketplace.errors import InvalidInput
 
 MAX_ENTITIES = 1000
@@ -30,7 +34,13 @@ MAX_OFFSET = 100_000
 _Span = tuple[int, int, int]  # start, end, class id
 
 
-class NamedEntityRecognition(GeometricTaskType):
+@dataclass(frozen=True)
+class _Spans:
+    spans: list[_Span]
+    candidates: Candidates | None = None  # every cluster's reading, kept or not
+
+
+class NamedEntityRecognition(DrawnObjectsTaskType):
     """``named_entity_recognition`` on inline ``source`` text."""
 
     name = "named_entity_recognition"
@@ -82,7 +92,7 @@ class NamedEntityRecognition(GeometricTaskType):
 
     def _fit(
         self, answers: list[list[_Span]], workers: tuple[int, ...], labels: list[str], weights: np.ndarray | None
-    ) -> tuple[list[_Span], dict, float]:
+    ) -> tuple[_Spans, dict, float]:
         rows = np.array([span for answer in answers for span in answer], dtype=np.int64).reshape(-1, 3)
         marker = np.repeat(np.asarray(workers, dtype=np.int64), [len(answer) for answer in answers])
         fitted = consolidate_spans(
@@ -92,24 +102,40 @@ class NamedEntityRecognition(GeometricTaskType):
             marker,
             annotators=np.asarray(workers, dtype=np.int64),
             worker_quality=weights,
+            min_support=0.0,
         )
-        consolidated = list(zip(fitted.start.tolist(), fitted.end.tolist(), fitted.labels.tolist(), strict=True))
-        confidences = [float(value) for value in fitted.confidence]
-        if confidences:
-            confidence = float(np.mean(confidences))
-        else:
-            confidence = nothing_confidence([bool(answer) for answer in answers])
-        return consolidated, _result(consolidated, confidences), confidence
+        every = list(zip(fitted.start.tolist(), fitted.end.tolist(), fitted.labels.tolist(), strict=True))
+        drawers = tuple(
+            frozenset(marker[(fitted.members == position) & (rows == np.array(span)).all(axis=1)].tolist())
+            for position, span in enumerate(every)
+        )
+        candidates = Candidates(every, tuple(sorted(set(workers))), drawers, np.asarray(fitted.support))
+        # Provisional (the first pass's worker weights, replaced job-wide by ``drawn``): the
+        # clusters most of the annotators' weight drew, with that share as confidence.
+        keep = fitted.support >= 0.5
+        consolidated, result = self._render(candidates, keep, fitted.support[keep].tolist())
+        return consolidated, result, float(np.prod(fitted.support[keep]))
 
-    def _from_truth(
-        self, truth: list[_Span], answers: list[list[_Span]], labels: list[str]
-    ) -> tuple[list[_Span], dict]:
-        return truth, _result(truth, [1.0] * len(truth))
+    def _candidates(self, consolidated: _Spans) -> Candidates:
+        assert consolidated.candidates is not None
+        return consolidated.candidates
 
-    def _score(self, answer: list[_Span], consolidated: list[_Span]) -> float:
-        if not answer and not consolidated:
+    def _render(self, candidates: Candidates, keep: np.ndarray, confidences: list[float]) -> tuple[_Spans, dict]:
+        chosen = [span for span, kept in zip(candidates.objects, keep.tolist(), strict=True) if kept]
+        return _Spans(chosen, candidates), _result(chosen, confidences)
+
+    def _truth_matches(self, candidates: Candidates, truth: list[_Span]) -> tuple[np.ndarray, int]:
+        expected = set(truth)
+        matched = np.array([span in expected for span in candidates.objects], dtype=bool)
+        return matched, len(expected - set(candidates.objects))
+
+    def _from_truth(self, truth: list[_Span], answers: list[list[_Span]], labels: list[str]) -> tuple[_Spans, dict]:
+        return _Spans(truth), _result(truth, [1.0] * len(truth))
+
+    def _score(self, answer: list[_Span], consolidated: _Spans) -> float:
+        if not answer and not consolidated.spans:
             return 1.0
-        return 2.0 * len(set(answer) & set(consolidated)) / (len(answer) + len(consolidated))
+        return 2.0 * len(set(answer) & set(consolidated.spans)) / (len(answer) + len(consolidated.spans))
 
     def output_value(
         self,

@@ -87,9 +87,19 @@ def test_masks_weighted_pixel_vote():
     trusting = consolidate_masks(masks, worker_accuracy=[0.6, 0.6, 0.99])
     # then
     assert plain.mask.tolist() == [[0, 1], [1, 1]]
-    assert plain.confidence.tolist() == [[pytest.approx(2 / 3), 1.0], [pytest.approx(2 / 3)] * 2]
+    # pixel confidence: the posterior, softmax of the weights behind each class (w = log(4)
+    # each with p = 0.8 and K = 2): 2 against 1 gives 4 / 5, 3 against 0 gives 64 / 65
+    assert plain.confidence.tolist() == [[pytest.approx(4 / 5), pytest.approx(64 / 65)], [pytest.approx(4 / 5)] * 2]
     assert trusting.mask.tolist() == [[1, 1], [1, 0]]
-    assert plain.class_confidence.tolist() == [pytest.approx(2 / 3), pytest.approx(7 / 9)]
+    # expected IoU of class 0 (one pixel at 4/5; the others hold 0 with 1/5, 1/65, 1/5):
+    # E[I] = 4/5, E[U] = 1 + (4/5 + 1/5 + 1/65 + 1/5) - 4/5
+    union_0 = 1 + (4 / 5 + 1 / 5 + 1 / 65 + 1 / 5) - 4 / 5
+    inside_1 = 4 / 5 + 4 / 5 + 64 / 65
+    union_1 = 3 + (inside_1 + 1 / 5) - inside_1
+    assert plain.class_confidence.tolist() == [
+        pytest.approx((4 / 5) / union_0),
+        pytest.approx(inside_1 / union_1),
+    ]
 
 
 def test_masks_validation():

@@ -1,0 +1,240 @@
+"""Calibrated confidences for drawn objects (boxes, spans): a Poisson model over candidates.
+
+A *candidate* is one object some worker drew in an item (a cluster of matching boxes with its
+voted label, an exact span). Whether it is a true object is latent. Per item, true objects come
+as a Poisson count of rate ``mu``, and each worker who answered the item draws each one with
+their own ``recall``. False candidates are *started* by one worker (a Poisson count of rate
+``false_rate[w]`` per item they answer) and each other annotator *joins* (draws the same false
+object: a distractor, a wrong boundary many pick) with probability ``join[w]``. So the expected
+number of true and false candidates per item with a given pattern ``x`` of who drew it are
+
+    true:  mu * prod_w recall^x (1 - recall)^(1 - x)
+    false: sum_{o drew} false_rate[o] * prod_{w != o} join^x (1 - join)^(1 - x)
+
+and a candidate's posterior is the first over their sum. Unlike a two-coin model over
+candidates, this accounts for candidates existing only because someone drew them. Fitted by EM
+over every candidate of a job at once (the latent origin of a false candidate included), with
+Beta/Gamma pseudo-counts (``PRIOR``) so small jobs stay finite:
+
+* **Gold**: candidates of gold items have a known truth (matched to a gold object or not), and a
+  gold object nobody drew is a true candidate with an all-zero pattern; they stay fixed and
+  anchor the rates (recall below all the drawn ones only shows up there).
+* **Records**: a worker's record from earlier work, a precision and a recall over ``n``
+  answers, becomes pseudo-counts (``RECORD_WEIGHT * min(n, RECORD_CAP)``) on their recall and on
+  the false rate that precision implies (``precision = mu r / (mu r + false_rate)``).
+
+An item is all right when every output candidate is true, every candidate left out false, and
+no true object was missed by everyone: ``item_all_right`` multiplies those (candidates
+independent given the model), the last factor being ``exp(-mu * prod_w (1 - recall[w]))``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from consolidation.results import frozen
+
+# Pseudo-counts when nothing else is known: recall Beta(2, 1), join Beta(1, 4), and a false
+# rate of 0.1 per item over one item.
+PRIOR = {"recall": (2.0, 1.0), "join": (1.0, 4.0), "false_rate": (0.1, 1.0)}
+# A record's answers count at this weight, up to the cap: a worker moves between jobs.
+RECORD_WEIGHT = 0.5
+RECORD_CAP = 200.0
+_CLIP = 1e-4
+
+
+@dataclass(frozen=True)
+class DetectionFit:
+    """``posterior`` per candidate (known ones at their truth) and ``model_posterior`` (known
+    ones too as the model sees them: what gold recalibration compares with the truth); per worker ``recall``, ``false_rate`` (false objects started
+    per item) and ``join`` (probability of drawing another's false object); ``mu``, the rate of
+    true objects per item (drawn or not)."""
+
+    posterior: NDArray[np.float64]
+    model_posterior: NDArray[np.float64]
+    recall: NDArray[np.float64]
+    false_rate: NDArray[np.float64]
+    join: NDArray[np.float64]
+    mu: float
+    n_iter: int
+
+
+def detection_fit(
+    pair_candidate: ArrayLike,
+    pair_worker: ArrayLike,
+    pair_drew: ArrayLike,
+    *,
+    n_candidates: int,
+    answer_item: ArrayLike,
+    answer_worker: ArrayLike,
+    n_workers: int,
+    known: ArrayLike | None = None,
+    record_precision: ArrayLike | None = None,
+    record_recall: ArrayLike | None = None,
+    record_answers: ArrayLike | None = None,
+    max_iter: int = 200,
+    tol: float = 1e-6,
+) -> DetectionFit:
+    """Fit the model on one job's candidates.
+
+    One *pair* per (candidate, worker who answered the candidate's item): ``pair_drew`` says
+    whether that worker drew it. ``answer_item`` and ``answer_worker`` list every answer of the
+    job (item, worker), candidates or not (items ``0..max``). ``known`` holds per candidate 1.0
+    (true), 0.0 (false) or NaN (unknown; the default). ``record_*`` are per worker (NaN or 0
+    answers: no record).
+    """
+    cand = np.asarray(pair_candidate, dtype=np.int64)
+    work = np.asarray(pair_worker, dtype=np.int64)
+    drew = np.asarray(pair_drew, dtype=bool)
+    answer_item = np.asarray(answer_item, dtype=np.int64)
+    answer_worker = np.asarray(answer_worker, dtype=np.int64)
+    if answer_item.shape != answer_worker.shape or answer_item.ndim != 1:
+        raise ValueError("answer_item and answer_worker must be one-dimensional and of equal length")
+    items = np.bincount(answer_worker, minlength=n_workers).astype(np.float64)
+    answers = (answer_item, answer_worker)
+    if not (cand.shape == work.shape == drew.shape) or cand.ndim != 1:
+        raise ValueError("pair_candidate, pair_worker and pair_drew must be one-dimensional and of equal length")
+    if cand.size and (cand.min() < 0 or cand.max() >= n_candidates or work.min() < 0 or work.max() >= n_workers):
+        raise ValueError("pair ids out of range")
+    fixed = np.full(n_candidates, np.nan) if known is None else np.asarray(known, dtype=np.float64)
+    if fixed.shape != (n_candidates,):
+        raise ValueError("known must have one entry per candidate")
+    precision_rec, recall_rec, mass = _records(record_precision, record_recall, record_answers, n_workers)
+    is_known = np.isfinite(fixed)
+    drawn = np.bincount(cand, weights=drew, minlength=n_candidates)
+    asked = np.maximum(np.bincount(cand, minlength=n_candidates), 1)
+    # Start: a candidate most annotators drew is true.
+    q = np.where(is_known, fixed, np.clip(drawn / asked, 0.05, 0.95))
+    model = _Model(
+        recall=np.full(n_workers, 0.8), false_rate=np.full(n_workers, 0.2), join=np.full(n_workers, 0.1), mu=1.0
+    )
+    origin = _origin(cand, work, drew, model, n_candidates)
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):  # noqa: B007
+        model = _m_step(q, origin, cand, work, drew, items, answers, precision_rec, recall_rec, mass)
+        origin = _origin(cand, work, drew, model, n_candidates)
+        new_q = np.where(is_known, fixed, _posterior(cand, work, drew, model, n_candidates))
+        change = float(np.abs(new_q - q).max(initial=0.0))
+        q = new_q
+        if change < tol:
+            break
+    return DetectionFit(
+        posterior=frozen(np.clip(q, 0.0, 1.0)),
+        model_posterior=frozen(_posterior(cand, work, drew, model, n_candidates)),
+        recall=frozen(model.recall),
+        false_rate=frozen(model.false_rate),
+        join=frozen(model.join),
+        mu=model.mu,
+        n_iter=n_iter,
+    )
+
+
+@dataclass(frozen=True)
+class _Model:
+    recall: NDArray[np.float64]
+    false_rate: NDArray[np.float64]
+    join: NDArray[np.float64]
+    mu: float
+
+
+def _records(precision, recall, answers, n_workers):
+    if answers is None:
+        nan = np.full(n_workers, np.nan)
+        return nan, nan, np.zeros(n_workers)
+    answers = np.asarray(answers, dtype=np.float64)
+    precision = np.asarray(precision, dtype=np.float64)
+    recall = np.asarray(recall, dtype=np.float64)
+    if not (answers.shape == precision.shape == recall.shape == (n_workers,)):
+        raise ValueError("record_precision, record_recall and record_answers need one entry per worker")
+    known = np.isfinite(precision) & np.isfinite(recall) & (answers > 0)
+    mass = np.where(known, RECORD_WEIGHT * np.minimum(np.nan_to_num(answers), RECORD_CAP), 0.0)
+    precision = np.clip(np.nan_to_num(precision, nan=0.5), 0.05, 0.999)
+    recall = np.clip(np.nan_to_num(recall, nan=0.5), 0.05, 0.999)
+    return precision, recall, mass
+
+
+def _origin(cand, work, drew, model, n_candidates):
+    """Per pair, the probability that its worker started the candidate, were it false."""
+    weight = np.where(drew, model.false_rate[work] / model.join[work], 0.0)
+    total = np.bincount(cand, weights=weight, minlength=n_candidates)
+    return np.divide(weight, total[cand], out=np.zeros_like(weight), where=total[cand] > 0)
+
+
+def _m_step(q, origin, cand, work, drew, items, answers, precision_rec, recall_rec, mass):
+    n_workers = items.shape[0]
+    true_weight = q[cand]
+    false_weight = 1.0 - true_weight
+    a_r, b_r = PRIOR["recall"]
+    a_j, b_j = PRIOR["join"]
+    a_f, b_f = PRIOR["false_rate"]
+    hits = np.bincount(work, weights=true_weight * drew, minlength=n_workers)
+    trials = np.bincount(work, weights=true_weight, minlength=n_workers)
+    recall = (hits + a_r + mass * recall_rec) / (trials + a_r + b_r + mass)
+    recall = np.clip(recall, _CLIP, 1 - _CLIP)
+    joined = np.bincount(work, weights=false_weight * drew * (1 - origin), minlength=n_workers)
+    join_trials = np.bincount(work, weights=false_weight * (1 - drew * origin), minlength=n_workers)
+    join = np.clip((joined + a_j) / (join_trials + a_j + b_j), _CLIP, 1 - _CLIP)
+    # Rate of true objects per item, undrawn ones included: the drawn true candidates over the
+    # items' chances that someone draws an object.
+    answer_item, answer_worker = answers
+    log_missed = np.bincount(answer_item, weights=np.log1p(-recall[answer_worker]))
+    mu = float(q.sum() / max(float((1.0 - np.exp(log_missed)).sum()), 1e-9))
+    started = np.bincount(work, weights=false_weight * drew * origin, minlength=n_workers)
+    implied = mu * recall_rec * (1 - precision_rec) / precision_rec
+    false_rate = (started + a_f + mass * implied) / (items + b_f + mass)
+    return _Model(recall=recall, false_rate=np.maximum(false_rate, _CLIP), join=join, mu=max(mu, _CLIP))
+
+
+def _posterior(cand, work, drew, model, n_candidates):
+    r, j = model.recall[work], model.join[work]
+    true_terms = np.where(drew, np.log(r), np.log1p(-r))
+    join_terms = np.where(drew, np.log(j), np.log1p(-j))
+    log_true = np.log(model.mu) + np.bincount(cand, weights=true_terms, minlength=n_candidates)
+    # false: sum over origins o of false_rate[o] / join[o] * prod_w join-terms
+    starts = np.bincount(cand, weights=np.where(drew, model.false_rate[work] / j, 0.0), minlength=n_candidates)
+    log_false = np.log(np.maximum(starts, 1e-300)) + np.bincount(cand, weights=join_terms, minlength=n_candidates)
+    return 1.0 / (1.0 + np.exp(np.clip(log_false - log_true, -700, 700)))
+
+
+def missed_by_all(fit: DetectionFit, workers: ArrayLike, unseen_rate: float = 0.0) -> float:
+    """Probability that no true object of an item went undrawn by all of ``workers``: the
+    larger of the model's rate of such objects and ``unseen_rate`` (``unseen_rates``)."""
+    workers = np.asarray(workers, dtype=np.int64)
+    rate = max(fit.mu * float(np.prod(1.0 - fit.recall[workers])), unseen_rate)
+    return float(np.exp(-rate))
+
+
+def unseen_rates(
+    posterior: ArrayLike, drawers: ArrayLike, annotators: ArrayLike, items_per_count: dict[int, int]
+) -> dict[int, float]:
+    """Objects per item nobody drew, by number of annotators ``n``, from how many true objects
+    (posterior-weighted) exactly one and exactly two annotators drew: Chao's estimator
+    ``(n - 1) / n * f1^2 / (2 f2)`` (Chao, 1987, *Estimating the population size for
+    capture-recapture data with unequal catchability*, Biometrics 43), which holds when some
+    objects are much harder to see than others, as the independent model does not. ``n`` of 1
+    has no estimate (0)."""
+    posterior = np.asarray(posterior, dtype=np.float64)
+    drawers = np.asarray(drawers, dtype=np.int64)
+    annotators = np.asarray(annotators, dtype=np.int64)
+    rates = {}
+    for n, items in items_per_count.items():
+        if n < 2 or items == 0:
+            rates[n] = 0.0
+            continue
+        here = annotators == n
+        f1 = float(posterior[here & (drawers == 1)].sum())
+        f2 = float(posterior[here & (drawers == 2)].sum())
+        unseen = (n - 1) / n * (f1 * f1 / (2 * f2) if f2 > 0 else f1 * max(f1 - 1, 0) / 2)
+        rates[n] = unseen / items
+    return rates
+
+
+def item_all_right(kept: ArrayLike, left_out: ArrayLike, nobody_missed: float) -> float:
+    """Probability that an item's output is exactly right: every kept candidate true (posteriors
+    ``kept``), every candidate left out false (``left_out``) and nothing missed by everyone."""
+    kept = np.asarray(kept, dtype=np.float64)
+    left_out = np.asarray(left_out, dtype=np.float64)
+    return float(np.prod(kept) * np.prod(1.0 - left_out) * nobody_missed)
