@@ -11,7 +11,10 @@ Run from the project root:  python bench/consolidation.py  [--quick]
    iterations, convergence and peak extra memory per answer; then 200,000 tasks, ours against
    crowd-kit DawidSkene (to its own convergence) with per-iteration times and the speed-up.
 3. Geometric types on synthetic crowds: boxes (precision / recall / mean IoU at IoU >= 0.5),
-   entity spans (exact-match F1) and masks (mean IoU), against plain averaging or voting.
+   entity spans (exact-match F1) and masks (mean IoU), against plain averaging or voting; then
+   a labeling job of 10,000 images x 3 workers of boxes (``--quick``: 2,500) through the task
+   type's ``consolidate``, timed for the code before issue 23 (``bench/calibration_geometric``'s
+   frozen copy) and now.
 
 crowd-kit is a benchmark-only extra (``pip install .[bench]``); without it those rows are skipped.
 """
@@ -381,6 +384,29 @@ def bench_masks(rng: np.random.Generator, n_images: int) -> None:
         print(f"{key:28s} mean IoU {np.mean(values):.3f}")
 
 
+def bench_box_job_speed(n_images: int) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    sys.path.insert(0, str(ROOT))
+    import calibration_geometric as simulated
+
+    from labeling.task_types import ObjectAnswers
+
+    rng = np.random.default_rng(11)
+    pool = simulated._pool(rng)
+    objects = []
+    for index in range(n_images):
+        truth = simulated._truth_boxes(rng, False)
+        workers = rng.choice(simulated.POOL, size=3, replace=False).tolist()
+        answers = tuple(simulated._answer_boxes(truth, pool, w, rng) for w in workers)
+        objects.append(ObjectAnswers(index, tuple(workers), answers, {}))
+    print(f"\n== Boxes job: {n_images} images x 3 workers (pool of {simulated.POOL}), task type consolidate")
+    for name, before in (("before issue 23", True), ("now", False)):
+        task_type = simulated._task_type("bounding_box", before)
+        wall, cpu = time.perf_counter(), time.process_time()
+        task_type.consolidate(objects, n_workers=simulated.POOL, labels=simulated.LABELS, gold={})
+        print(f"{name:16s} {time.perf_counter() - wall:6.2f} s wall, {time.process_time() - cpu:6.2f} s CPU")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5 splits, one 1M fit, fewer items")
@@ -397,6 +423,7 @@ def main() -> None:
         bench_boxes(rng, 400 // scale)
         bench_spans(rng, 400 // scale)
         bench_masks(rng, 200 // scale)
+        bench_box_job_speed(10_000 // scale)
 
 
 if __name__ == "__main__":

@@ -144,12 +144,13 @@ def _fit(
     everyone: NDArray[np.int64],
     iou_threshold: float,
     min_support: float,
+    return_all: bool = False,
 ) -> BoxesResult:
     cluster_of = _cluster(boxes, worker, weight, iou_threshold)
     consolidated, labels, support, tightness = _summarise(
         boxes, worker, label, cluster_of, weight, float(weight[everyone].sum())
     )
-    keep = support >= min_support
+    keep = np.ones(support.shape[0], dtype=bool) if return_all else support >= min_support
     position = np.cumsum(keep) - 1
     return BoxesResult(
         boxes=frozen(consolidated[keep]),
@@ -193,6 +194,7 @@ def consolidate_boxes(
     worker_quality: ArrayLike | None = None,
     iou_threshold: float = 0.5,
     min_support: float = 0.5,
+    return_all: bool = False,
 ) -> BoxesResult:
     """Consolidate one image's boxes.
 
@@ -200,7 +202,8 @@ def consolidate_boxes(
     worker per box and ``label`` the class per box (all 0 when omitted). ``annotators`` lists
     every worker who answered the image, including those who drew nothing (default: those in
     ``worker``). ``worker_quality`` is a weight per worker id (default: estimated, see module
-    doc). Empty input gives an empty result.
+    doc). ``return_all`` returns every cluster, ``support`` telling which reach ``min_support``
+    (the quality estimate still uses only those). Empty input gives an empty result.
     """
     box_array = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
     n = box_array.shape[0]
@@ -226,7 +229,7 @@ def consolidate_boxes(
             members=frozen(np.zeros(0, dtype=np.int64)),
         )
     if given is not None:
-        return _fit(box_array, workers, labels, given, everyone, iou_threshold, min_support)
+        return _fit(box_array, workers, labels, given, everyone, iou_threshold, min_support, return_all)
     first = _fit(box_array, workers, labels, np.ones(size), everyone, iou_threshold, min_support)
     quality = _estimate_quality(box_array, workers, first, everyone, size, iou_threshold)
-    return _fit(box_array, workers, labels, quality, everyone, iou_threshold, min_support)
+    return _fit(box_array, workers, labels, quality, everyone, iou_threshold, min_support, return_all)

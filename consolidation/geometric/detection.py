@@ -76,7 +76,7 @@ def detection_fit(
     record_recall: ArrayLike | None = None,
     record_answers: ArrayLike | None = None,
     max_iter: int = 200,
-    tol: float = 1e-6,
+    tol: float = 1e-4,
 ) -> DetectionFit:
     """Fit the model on one job's candidates.
 

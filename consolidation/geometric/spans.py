@@ -50,6 +50,7 @@ def _fit(
     weight: NDArray[np.float64],
     everyone: NDArray[np.int64],
     min_support: float,
+    return_all: bool = False,
 ) -> SpansResult:
     order = np.lexsort((end, start))
     s, e, lab, w = start[order], end[order], label[order], worker[order]
@@ -65,7 +66,7 @@ def _fit(
         member_worker = w[inside]
         in_cluster = float(weight[np.unique(member_worker)].sum())
         support = in_cluster / total if total > 0 else 0.0
-        if support < min_support or in_cluster <= 0:
+        if (support < min_support and not return_all) or in_cluster <= 0:
             continue
         # Of the readings some worker drew, the one whose start, end and label each have the
         # most worker weight behind them (summed): what voting on each separately would pick when
@@ -129,12 +130,14 @@ def consolidate_spans(
     annotators: ArrayLike | None = None,
     worker_quality: ArrayLike | None = None,
     min_support: float = 0.5,
+    return_all: bool = False,
 ) -> SpansResult:
     """Consolidate one document's entity spans (character offsets, ``end`` exclusive).
 
     ``annotators`` lists every worker who answered, including those who marked nothing
     (default: those in ``worker``); ``worker_quality`` is a weight per worker id (default:
-    estimated, see module doc).
+    estimated, see module doc). ``return_all`` returns every cluster, ``support`` telling which
+    reach ``min_support`` (the quality estimate still uses only those).
     """
     starts = np.asarray(start)
     n = starts.shape[0] if starts.ndim == 1 else -1
@@ -152,9 +155,9 @@ def consolidate_spans(
     size = int(max(everyone.max(initial=-1), workers.max(initial=-1))) + 1
     given = weights_for(worker_quality, everyone)
     if given is not None:
-        return _fit(starts, ends, labels, workers, given, everyone, min_support)
+        return _fit(starts, ends, labels, workers, given, everyone, min_support, return_all)
     if everyone.size == 0:
-        return _fit(starts, ends, labels, workers, np.ones(size), everyone, min_support)
+        return _fit(starts, ends, labels, workers, np.ones(size), everyone, min_support, return_all)
     first = _fit(starts, ends, labels, workers, np.ones(size), everyone, min_support)
     quality = _estimate_quality(starts, ends, labels, workers, first, everyone, size)
-    return _fit(starts, ends, labels, workers, quality, everyone, min_support)
+    return _fit(starts, ends, labels, workers, quality, everyone, min_support, return_all)

@@ -136,14 +136,16 @@ class BoundingBoxes(DrawnObjectsTaskType):
         drawer = np.repeat(np.asarray(workers, dtype=np.int64), [answer.corners.shape[0] for answer in answers])
         fitted = consolidate_boxes(
             corners, drawer, classes, annotators=np.asarray(workers, dtype=np.int64), worker_quality=weights,
-            min_support=0.0,
+            min_support=MIN_SUPPORT, return_all=True,
         )
         every = _pixel_boxes(fitted.boxes, fitted.labels, size)
-        drew_it = fitted.members >= 0
-        same_class = drew_it & (classes == fitted.labels[np.maximum(fitted.members, 0)])
-        drawers = tuple(
-            frozenset(drawer[same_class & (fitted.members == cluster)].tolist()) for cluster in range(len(fitted.labels))
-        )
+        # Who drew each cluster with its voted class.
+        found: list[set[int]] = [set() for _ in range(len(fitted.labels))]
+        cluster_labels = fitted.labels.tolist()
+        for cluster, klass, worker in zip(fitted.members.tolist(), classes.tolist(), drawer.tolist(), strict=True):
+            if cluster >= 0 and cluster_labels[cluster] == klass:
+                found[cluster].add(worker)
+        drawers = tuple(frozenset(workers_of) for workers_of in found)
         candidates = Candidates(every, tuple(sorted(set(workers))), drawers, np.asarray(fitted.support))
         # Provisional (the first pass's worker weights, replaced job-wide by ``drawn``): the
         # clusters most of the annotators' weight drew, with that share as confidence.

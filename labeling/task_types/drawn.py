@@ -102,11 +102,11 @@ class DrawnObjectsTaskType(GeometricTaskType):
                 drawers = list(candidates.drawers)
                 truth = np.full(len(drawers), np.nan)
                 spans[item.index] = (offset, candidates)
-            annotators = np.asarray(candidates.annotators, dtype=np.int64)
-            for position, drew in enumerate(drawers):
-                pair_candidate.append(np.full(annotators.size, offset + position))
-                pair_worker.append(annotators)
-                pair_drew.append(np.isin(annotators, list(drew)))
+            annotators = candidates.annotators
+            if drawers:
+                pair_candidate.append(np.repeat(np.arange(offset, offset + len(drawers)), len(annotators)))
+                pair_worker.append(np.tile(np.asarray(annotators, dtype=np.int64), len(drawers)))
+                pair_drew.append(np.array([worker in drew for drew in drawers for worker in annotators], dtype=bool))
             known.append(truth)
             offset += len(drawers)
         record_accuracy = np.full(n_workers, np.nan)
@@ -136,7 +136,6 @@ class DrawnObjectsTaskType(GeometricTaskType):
         )
         object_map, item_map = _gold_maps(fit, gold_spans, unseen)
         calibrated = dict(settled)
-        by_index = {item.index: item for item in answered}
         for index, (start, candidates) in spans.items():
             posterior = fit.posterior[start : start + len(candidates.drawers)]
             keep = candidates.support >= MIN_SUPPORT
@@ -145,12 +144,8 @@ class DrawnObjectsTaskType(GeometricTaskType):
             written = np.maximum(platt_apply(posterior[keep], object_map), MIN_CONFIDENCE)
             confidence = float(platt_apply(item_all_right(posterior[keep], posterior[~keep], nobody_missed), item_map))
             consolidated, result = self._render(candidates, keep, written.tolist())
-            item = by_index[index]
-            scores = [
-                (worker, self._score(self._parse(answer, labels), consolidated))
-                for worker, answer in zip(item.workers, item.answers, strict=True)
-            ]
-            calibrated[index] = (result, confidence, scores, consolidated)
+            # The same objects as the second pass kept (same rule), so its worker scores stand.
+            calibrated[index] = (result, confidence, settled[index][2], consolidated)
         return calibrated
 
 

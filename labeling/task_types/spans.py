@@ -102,7 +102,7 @@ class NamedEntityRecognition(DrawnObjectsTaskType):
             marker,
             annotators=np.asarray(workers, dtype=np.int64),
             worker_quality=weights,
-            min_support=0.0,
+            return_all=True,
         )
         every = list(zip(fitted.start.tolist(), fitted.end.tolist(), fitted.labels.tolist(), strict=True))
         drawers = tuple(
