@@ -263,14 +263,18 @@ def _decode(text):
 
 # --------------------------------------------------------------------------- outcomes
 def _box_outcomes(task_type, result, truth_answer):
-    from labeling.task_types.boxes import _matches, _Boxes
+    from labeling.task_types.boxes import _Boxes, _matches
 
     expected = np.array(
         [[b["left"], b["top"], b["width"], b["height"]] for b in truth_answer["boxes"]], dtype=np.float64
     ).reshape(-1, 4)
-    reference = _Boxes(expected, np.array([LABELS.index(b["label"]) for b in truth_answer["boxes"]]), (WIDTH, HEIGHT, 3))
+    reference = _Boxes(
+        expected, np.array([LABELS.index(b["label"]) for b in truth_answer["boxes"]]), (WIDTH, HEIGHT, 3)
+    )
     got = np.array([[b["left"], b["top"], b["width"], b["height"]] for b in result["boxes"]], dtype=np.float64)
-    matched = _matches(got.reshape(-1, 4), np.array([b["class_id"] for b in result["boxes"]], dtype=np.int64), reference)
+    matched = _matches(
+        got.reshape(-1, 4), np.array([b["class_id"] for b in result["boxes"]], dtype=np.int64), reference
+    )
     return [b["confidence"] for b in result["boxes"]], matched.tolist(), int(matched.sum()), len(expected)
 
 
@@ -384,10 +388,22 @@ def _row_pair(kind, *, crowd, workers, gold, before, seeds):
         object_name, item_name = names[kind]
     common = {"crowd": crowd, "workers": workers, "gold": gold, "note": note}
     return [
-        make_row(task_type=object_name, event=events[kind][0], confidence=object_conf, outcome=object_hit,
-                 accuracy=accuracy, **common),
-        make_row(task_type=item_name, event=events[kind][1], confidence=item_conf, outcome=item_hit,
-                 accuracy=float(np.mean(item_hit)), **common),
+        make_row(
+            task_type=object_name,
+            event=events[kind][0],
+            confidence=object_conf,
+            outcome=object_hit,
+            accuracy=accuracy,
+            **common,
+        ),
+        make_row(
+            task_type=item_name,
+            event=events[kind][1],
+            confidence=item_conf,
+            outcome=item_hit,
+            accuracy=float(np.mean(item_hit)),
+            **common,
+        ),
     ]
 
 

@@ -49,9 +49,10 @@ _CLIP = 1e-4
 @dataclass(frozen=True)
 class DetectionFit:
     """``posterior`` per candidate (known ones at their truth) and ``model_posterior`` (known
-    ones too as the model sees them: what gold recalibration compares with the truth); per worker ``recall``, ``false_rate`` (false objects started
-    per item) and ``join`` (probability of drawing another's false object); ``mu``, the rate of
-    true objects per item (drawn or not)."""
+    ones too as the model sees them: what gold recalibration compares with the truth); per
+    worker ``recall``, ``false_rate`` (false objects started per item) and ``join``
+    (probability of drawing another's false object); ``mu``, the rate of true objects per item
+    (drawn or not)."""
 
     posterior: NDArray[np.float64]
     model_posterior: NDArray[np.float64]

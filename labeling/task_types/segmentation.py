@@ -12,8 +12,9 @@ are resized to it (nearest neighbour). ``result`` is ``{"mask": <base64 PNG, mod
 "height", "confidence", "class_confidence": [<the class's expected IoU, null when no pixel has
 it>]}``: ``consolidate_masks`` gives each class's expected IoU with the true region under its
 pixel model; the image's confidence (Ground Truth gives one per image) is their mean over the
-classes in the mask, the expected mean IoU over them. A worker's score on an image is the share of their pixels that agree
-with the consolidated mask.
+classes in the mask, the expected mean IoU over them. With gold, both are recalibrated on the
+gold images (``_calibrate``). A worker's score on an image is the share of their pixels that
+agree with the consolidated mask.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 from PIL import Image
 
 from consolidation.geometric import consolidate_masks
+from consolidation.geometric.recalibration import platt_apply, platt_fit
 from labeling.task_types.base import GeometricTaskType, base_schema, rounded
 from labeling.task_types.masks_png import MAX_MASK_BASE64_CHARS, decode_mask, encode_mask, encode_mask_base64
 from marketplace.errors import InvalidInput
@@ -77,6 +79,41 @@ class SemanticSegmentation(GeometricTaskType):
             None if math.isnan(value) else round(value, 6) for value in fitted.class_confidence.tolist()
         ]
         return mask, _result(mask, confidence, class_confidence), confidence
+
+    def _calibrate(self, answered, settled, *, labels, gold, weights, worker_records):
+        """With gold: each gold image is consolidated as if unknown, and a Platt map from its
+        classes' expected IoU to their realised IoU (soft outcomes) is fitted and applied to the
+        other images' class confidences (their image confidence the mean again)."""
+        expected, realised = [], []
+        for item in answered:
+            if item.index not in gold:
+                continue
+            answers = [self._parse(answer, labels) for answer in item.answers]
+            mask, result, _ = self._fit(answers, item.workers, labels, weights)
+            truth = self._parse(gold[item.index], labels)
+            if truth.shape != mask.shape:
+                continue
+            for klass, value in enumerate(result["class_confidence"]):
+                if value is not None:
+                    union = np.logical_or(mask == klass, truth == klass).sum()
+                    expected.append(value)
+                    realised.append(float(np.logical_and(mask == klass, truth == klass).sum() / union))
+        params = platt_fit(expected, realised) if expected else (1.0, 0.0)
+        if params == (1.0, 0.0):
+            return settled
+        calibrated = dict(settled)
+        for item in answered:
+            if item.index in gold:
+                continue
+            result, _, scores, consolidated = settled[item.index]
+            classes = [
+                None if value is None else round(float(platt_apply([value], params)[0]), 6)
+                for value in result["class_confidence"]
+            ]
+            confidence = float(np.mean([value for value in classes if value is not None]))
+            calibrated[item.index] = ({**result, "class_confidence": classes, "confidence": round(confidence, 6)},
+                                      confidence, scores, consolidated)
+        return calibrated
 
     def _from_truth(self, truth: np.ndarray, answers: list[np.ndarray], labels: list[str]) -> tuple[np.ndarray, dict]:
         present = set(np.unique(truth).tolist())

@@ -84,9 +84,7 @@ def test_no_output_object_has_confidence_zero_or_was_drawn_by_nobody(simulation,
             for box in result.result["boxes"]:
                 assert box["confidence"] > 0
                 corners = [[box[key] for key in ("left", "top", "width", "height")]]
-                drawn = [
-                    iou_matrix(corners, a.corners[a.classes == box["class_id"]]).max(initial=0.0) for a in answers
-                ]
+                drawn = [iou_matrix(corners, a.corners[a.classes == box["class_id"]]).max(initial=0.0) for a in answers]
                 assert max(drawn) >= 0.5  # someone drew it, with that class
                 checked += 1
         else:
