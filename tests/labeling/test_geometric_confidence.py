@@ -124,3 +124,20 @@ def test_a_worker_with_a_long_good_record_alone_gets_more_confidence_than_a_newc
     proven = [o.result["boxes"][0]["confidence"] for o in outcome.objects if o.index % 2 == 0]
     newcomer = [o.result["boxes"][0]["confidence"] for o in outcome.objects if o.index % 2 == 1]
     assert min(proven) > max(newcomer)
+
+
+def test_more_agreeing_workers_raise_the_confidence_that_dynamic_redundancy_reads():
+    # given: images with one dog every worker drew; some had three workers, some five, and one
+    # image where the third worker disagreed
+    dog = [_box("dog", 10, 10)]
+    objects = [ObjectAnswers(i, tuple(range(i % 2 * 2 + 3)), _image(*[dog] * (i % 2 * 2 + 3)), {}) for i in range(10)]
+    objects.append(ObjectAnswers(10, (0, 1, 2), _image(dog, dog, []), {}))
+
+    # when
+    outcome = get_task_type("bounding_box").consolidate(objects, n_workers=5, labels=["dog"], gold={})
+
+    # then: five agreeing beat three agreeing, which beat two against one: the order dynamic
+    # redundancy (labeling.services.progress) relies on to close or grow a task
+    three, five, split = outcome.objects[0].confidence, outcome.objects[1].confidence, outcome.objects[10].confidence
+    assert split < three < five
+    assert outcome.objects[1].result["boxes"][0]["confidence"] >= outcome.objects[0].result["boxes"][0]["confidence"]
