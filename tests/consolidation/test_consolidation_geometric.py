@@ -87,18 +87,21 @@ def test_masks_weighted_pixel_vote():
     trusting = consolidate_masks(masks, worker_accuracy=[0.6, 0.6, 0.99])
     # then
     assert plain.mask.tolist() == [[0, 1], [1, 1]]
-    # pixel confidence: the posterior, softmax of the weights behind each class (w = log(4)
-    # each with p = 0.8 and K = 2): 2 against 1 gives 4 / 5, 3 against 0 gives 64 / 65
-    assert plain.confidence.tolist() == [[pytest.approx(4 / 5), pytest.approx(64 / 65)], [pytest.approx(4 / 5)] * 2]
+    # pixel probability: an even mix of the one-coin posterior (w = log(4) for every worker with
+    # p = 0.8 and K = 2, so 2 against 1 gives 4/5 and 3 against 0 gives 64/65) and the vote share
+    two_of_three, three_of_three = (4 / 5 + 2 / 3) / 2, (64 / 65 + 1) / 2
+    assert plain.confidence.tolist() == [
+        [pytest.approx(two_of_three), pytest.approx(three_of_three)],
+        [pytest.approx(two_of_three)] * 2,
+    ]
     assert trusting.mask.tolist() == [[1, 1], [1, 0]]
-    # expected IoU of class 0 (one pixel at 4/5; the others hold 0 with 1/5, 1/65, 1/5):
-    # E[I] = 4/5, E[U] = 1 + (4/5 + 1/5 + 1/65 + 1/5) - 4/5
-    union_0 = 1 + (4 / 5 + 1 / 5 + 1 / 65 + 1 / 5) - 4 / 5
-    inside_1 = 4 / 5 + 4 / 5 + 64 / 65
-    union_1 = 3 + (inside_1 + 1 / 5) - inside_1
+    # expected IoU of class 0 (its one pixel at two_of_three; the other three pixels give it
+    # 1 - their probability of class 1): E[I] / (|region| + sum of P(0) - E[I])
+    outside_0 = (1 - three_of_three) + 2 * (1 - two_of_three)
+    inside_1 = 2 * two_of_three + three_of_three
     assert plain.class_confidence.tolist() == [
-        pytest.approx((4 / 5) / union_0),
-        pytest.approx(inside_1 / union_1),
+        pytest.approx(two_of_three / (1 + outside_0)),
+        pytest.approx(inside_1 / (3 + (1 - two_of_three))),
     ]
 
 
