@@ -825,9 +825,12 @@ def test_validate_label_categories_applies_each_types_limits():
         validate_label_categories(["a"], get_task_type("image_classification"))
     with pytest.raises(ValueError, match="at most 10 label categories are allowed for bounding_box, got 11"):
         validate_label_categories([str(i) for i in range(11)], get_task_type("bounding_box"))
-    assert len(validate_label_categories([str(i) for i in range(255)], get_task_type("semantic_segmentation"))) == 255
-    with pytest.raises(ValueError, match="at most 255"):
-        validate_label_categories([str(i) for i in range(256)], get_task_type("semantic_segmentation"))
+    # segmentation: BACKGROUND (added at 0) counts among the 255
+    segmentation = validate_label_categories([str(i) for i in range(254)], get_task_type("semantic_segmentation"))
+    assert segmentation[:2] == ["BACKGROUND", "0"] and len(segmentation) == 255
+    with pytest.raises(ValueError, match="at most 255 label categories are allowed for semantic_segmentation, "
+                                         "BACKGROUND included, got 256"):
+        validate_label_categories([str(i) for i in range(255)], get_task_type("semantic_segmentation"))
     with pytest.raises(ValueError, match="must be a list of names"):
         validate_label_categories("cat,dog", get_task_type("text_classification"))
     with pytest.raises(ValueError, match="repeats label 0"):
