@@ -40,7 +40,7 @@ from marketplace.errors import DomainError
 from marketplace.models import Assignment
 
 from ..models import DataObject, LabelingJob
-from ..storage import StorageLocationHandle, StorageUnavailable, access_storage
+from ..storage import MultipartWriter, StorageLocationHandle, StorageUnavailable, access_storage
 from ..task_types import TaskType, get_task_type
 from . import output_records as records
 from .output_records import WorkerAnswer
@@ -135,16 +135,16 @@ class _Writer:
         self.labels = job.label_categories
         self.attribute = job.label_attribute_name
         self.since = job.output_refreshed_at  # objects labeled after it are new to this write
-        self.requests: list[dict] = []
-        self.responses: list[dict] = []
-        self.written: list[tuple[int, int]] = []  # (answers_written, data object pk)
+        self.written: list[tuple[int, int]] = []  # (answers_written, data object pk), this chunk's
+        self.stack = ExitStack()
+        self.consolidation: tuple[MultipartWriter, MultipartWriter] | None = None
 
     def run(self, pool: ThreadPoolExecutor) -> str:
         manifest = self.root.child("manifests/output/output.manifest")
         intermediate = self.root.child(f"annotations/intermediate/{ITERATION}/annotations.manifest")
-        with ExitStack() as stack:
-            out = stack.enter_context(manifest.open_multipart_writer(content_type=JSONL))
-            partial = stack.enter_context(intermediate.open_multipart_writer(content_type=JSONL))
+        with self.stack:
+            out = self.stack.enter_context(manifest.open_multipart_writer(content_type=JSONL))
+            partial = self.stack.enter_context(intermediate.open_multipart_writer(content_type=JSONL))
             for chunk in _chunks(self.job):
                 puts: list[Future] = []
                 for line, is_labeled in self._chunk(chunk, pool, puts):
@@ -153,16 +153,31 @@ class _Writer:
                         partial.write(line)
                 for put in puts:  # a failed upload raises here; at most a chunk's files in flight
                     put.result()
-        if self.requests:
+                self._save_marks()
+            if self.consolidation is not None:
+                for writer in self.consolidation:
+                    writer.write(b"]")
+        return manifest.uri
+
+    def _consolidated(self, request: dict, response: dict) -> None:
+        """Stream one object into this write's consolidation-request and -response files (JSON
+        arrays), opened with the first object: a write without newly labeled objects has none."""
+        if self.consolidation is None:
             # Strictly after the previous write's name, so two writes in one second keep both.
             stamp = self.now if self.since is None else max(self.now, self.since + timedelta(seconds=1))
-            folder = "annotations/consolidated-annotation"
             name = f"iteration-{ITERATION}/{records.file_stamp(stamp)}.json"
-            self.root.child(f"{folder}/consolidation-request/{name}").put_bytes(_dump(self.requests), content_type=JSON)
-            self.root.child(f"{folder}/consolidation-response/{name}").put_bytes(
-                _dump(self.responses), content_type=JSON
+            folder = "annotations/consolidated-annotation"
+            self.consolidation = tuple(
+                self.stack.enter_context(
+                    self.root.child(f"{folder}/{kind}/{name}").open_multipart_writer(content_type=JSON)
+                )
+                for kind in ("consolidation-request", "consolidation-response")
             )
-        return manifest.uri
+            separator = b"["
+        else:
+            separator = b","
+        for writer, item in zip(self.consolidation, (request, response), strict=True):
+            writer.write(separator + _dump(item))
 
     def _is_new(self, labeled_at: datetime | None) -> bool:
         return self.since is None or labeled_at is None or labeled_at > self.since
@@ -224,21 +239,23 @@ class _Writer:
             short_names=self.job.label_short_names,
         )
         if is_new:
-            self.requests.append(
-                records.consolidation_request(index, data, given, task_type=self.task_type, labels=self.labels)
+            self._consolidated(
+                records.consolidation_request(index, data, given, task_type=self.task_type, labels=self.labels),
+                records.consolidation_response(index, self.attribute, value, metadata),
             )
-            self.responses.append(records.consolidation_response(index, self.attribute, value, metadata))
         data[self.attribute] = value
         data[f"{self.attribute}-metadata"] = metadata
         return _dump(data) + b"\n"
 
-    def save_marks(self) -> None:
-        """Record, per object, how many answers its worker-response file now holds."""
+    def _save_marks(self) -> None:
+        """Record, per object, how many answers its worker-response file now holds (once the
+        chunk's files are up)."""
         if not self.written:
             return
         table = connection.ops.quote_name(DataObject._meta.db_table)
         with connection.cursor() as cursor:
             cursor.executemany(f'UPDATE {table} SET "answers_written" = %s WHERE "id" = %s', self.written)
+        self.written = []
 
 
 def _write(job: LabelingJob, *, final: bool) -> str:
@@ -251,7 +268,6 @@ def _write(job: LabelingJob, *, final: bool) -> str:
     except DomainError as exc:  # unreachable, or no longer registered for the requester
         transient = isinstance(exc, StorageUnavailable)
         raise OutputFailed(f"could not write the output: {exc.message}", is_transient=transient) from None
-    writer.save_marks()
     LabelingJob.objects.filter(pk=job.pk).update(output_refreshed_at=now, output_answers=job.answers_consolidated)
     job.output_refreshed_at, job.output_answers = now, job.answers_consolidated
     return uri
