@@ -66,7 +66,9 @@ class OutputFailed(Exception):
 
 
 def refresh_interval() -> timedelta:
-    return timedelta(seconds=settings.GROUNDWORK["LABELING_OUTPUT_REFRESH_SECONDS"])
+    """``LABELING_OUTPUT_REFRESH_SECONDS``, at least one second: consolidation files are named by
+    the second, so two refreshes never share a name."""
+    return max(timedelta(seconds=settings.GROUNDWORK["LABELING_OUTPUT_REFRESH_SECONDS"]), timedelta(seconds=1))
 
 
 def _chunks(job: LabelingJob) -> Iterator[list[tuple]]:

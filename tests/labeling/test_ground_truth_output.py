@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import UTC, datetime
 
 import numpy as np
@@ -458,6 +459,7 @@ def test_running_job_output_is_refreshed_before_it_ends(s3, requester, requester
     assert LabelingJob.objects.get(pk=job_id).human_labeled == 3
     assert_refreshed(done[:2])
     settings.GROUNDWORK = {**settings.GROUNDWORK, "LABELING_OUTPUT_REFRESH_SECONDS": 0}
+    time.sleep(1.05)  # refreshes are at least a second apart (their files are named by the second)
     run_labeling_sweeps()
     assert_refreshed(done)
     assert len(folder()[3]) == 2  # the newly labeled object's consolidation, in a file of its own
