@@ -49,7 +49,7 @@ logger = logging.getLogger(__name__)
 
 CHUNK = 1000
 ITERATION = 1  # Groundwork has no automated-labeling rounds: every answer is iteration 1's
-PUT_THREADS = 8  # the per-object files go up this many at a time
+PUT_THREADS = 32  # the per-object files go up this many at a time (latency-bound, not CPU)
 ANSWERED = (Assignment.Status.SUBMITTED, Assignment.Status.APPROVED, Assignment.Status.REJECTED)
 JSON = "application/json"
 JSONL = "application/jsonlines"
