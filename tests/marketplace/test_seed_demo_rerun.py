@@ -43,7 +43,7 @@ def test_a_password_changed_at_first_sign_in_is_no_longer_printed(settings, tmp_
     # valid, is printed as before; the file no longer holds the dead password either
     assert again["requester"]["admin_password"] is None
     assert again["requester"]["admin_password_note"] == (
-        "changed at first sign-in; to set a new one: "
+        "changed (the portal asks for a new one at first sign-in); to set another: "
         f".venv/bin/python manage.py changepassword {admin['admin_username']}"
     )
     assert again["vendor"] == first["vendor"]

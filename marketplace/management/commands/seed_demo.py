@@ -122,7 +122,7 @@ def _forget_changed_passwords(credentials: dict) -> bool:
             continue
         entry["admin_password"] = None
         entry["admin_password_note"] = (
-            "changed at first sign-in; to set a new one: "
+            "changed (the portal asks for a new one at first sign-in); to set another: "
             f".venv/bin/python manage.py changepassword {entry['admin_username']}"
         )
         changed = True
