@@ -19,7 +19,7 @@ from .plain import REPO, free_port, plain_environment, readme_shell_block, wait_
 SENTINEL = "__quick_start_step_done__"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def served(tmp_path_factory):
     """``./scripts/serve`` on a free port (sweeps every second, so a quiet console means quiet
     sweeps); yields its environment and the path of its console log."""
@@ -125,10 +125,13 @@ def test_the_readme_quick_start_runs_as_written_against_scripts_serve(served):
     finally:
         shell.close()
 
+    # One server for all three checks (it takes a while to start on 2 busy cores).
+    check_an_empty_queue_is_a_204_with_an_empty_body_and_step_2_handles_it(env)
+    check_the_console_says_what_an_operator_needs_and_nothing_else(env, log_path)
 
-def test_an_empty_queue_is_a_204_with_an_empty_body_and_the_quick_start_handles_it(served):
+
+def check_an_empty_queue_is_a_204_with_an_empty_body_and_step_2_handles_it(env: dict[str, str]) -> None:
     # given a worker in no workteam (made with the README's operator command, beside the server)
-    env, _ = served
     made = subprocess.run(
         ["bash", "-c", ".venv/bin/python manage.py create_worker lonely --no-public"],
         cwd=REPO,
@@ -161,9 +164,8 @@ def test_an_empty_queue_is_a_204_with_an_empty_body_and_the_quick_start_handles_
         shell.close()
 
 
-def test_the_server_console_says_what_an_operator_needs_and_nothing_else(served):
+def check_the_console_says_what_an_operator_needs_and_nothing_else(env: dict[str, str], log_path: Path) -> None:
     # given a served landing page, a static file and the favicon
-    env, log_path = served
     base = f"http://127.0.0.1:{env['PORT']}"
     for path in ("/", "/static/admin/css/base.css", "/favicon.ico"):
         with urllib.request.urlopen(base + path, timeout=10) as response:
