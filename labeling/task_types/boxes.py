@@ -11,7 +11,8 @@ whole pixels and kept inside the image. ``result`` is ``{"image_size": {"width",
 "depth"}, "boxes": [{"class_id", "left", "top", "width", "height", "confidence"}]}``.
 
 Confidence (see ``drawn``): each box's is the probability that it matches a true object at IoU
->= 0.5 with the right class; a box is output when that is at least 0.5. The image's is the
+>= 0.5 with the right class; a box is output when more than half the annotators' weight drew
+it, written with that probability. The image's is the
 probability that its boxes are exactly right: every output box true, every box left out false,
 and no object missed by every annotator (so an image whose objects the crowd partly missed gets
 a lower one). A worker's score on an image is the F1 of their boxes against the consolidated
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -186,6 +188,8 @@ class BoundingBoxes(DrawnObjectsTaskType):
         creation_date: str,
         human_annotated: bool = True,
         mask_uri: str | None = None,
+        answers: Sequence[dict] = (),
+        short_names: Mapping[str, str] | None = None,
     ) -> tuple[object, dict]:
         boxes = result["boxes"]
         value = {
@@ -201,6 +205,20 @@ class BoundingBoxes(DrawnObjectsTaskType):
             **self.common_metadata(job_name=job_name, creation_date=creation_date, human_annotated=human_annotated),
         }
         return value, metadata
+
+    def answer_content(self, answer: dict, *, labels: list[str]) -> dict:
+        """``crowd-bounding-box`` (named ``boundingBox`` in the built-in template):
+        ``{"boundingBox": {"boundingBoxes": [{"height", "label", "left", "top", "width"}],
+        "inputImageProperties": {"height", "width"}}}``."""
+        size = answer["image_size"]
+        return {
+            "boundingBox": {
+                "boundingBoxes": [
+                    {key: box[key] for key in ("height", "label", "left", "top", "width")} for box in answer["boxes"]
+                ],
+                "inputImageProperties": {"height": size["height"], "width": size["width"]},
+            }
+        }
 
     def is_correct(self, result: dict, truth: dict, *, labels: list[str]) -> bool:
         """Every box matched one to one, same class, at IoU >= 0.5 (after scaling the result to

@@ -9,15 +9,17 @@ Each text is consolidated by ``consolidation.geometric.consolidate_spans`` (see
 <class id>, "start", "end", "confidence"}]}``, in text order.
 
 Confidence (see ``drawn``): each span's is the probability that its start, end and label are
-exactly right; a span is output when that is at least 0.5, and only a span some worker drew
-exactly. The text's is the probability that its spans are exactly right: every output span
-right, every span left out wrong, and no entity missed by every annotator. A worker's score on a
-text is the F1 of their spans against the consolidated ones, a match being the same label, start
-and end; 1.0 when both are empty.
+exactly right; a span is output when more than half the annotators' weight marked it (only a
+reading some worker drew exactly), written with that probability. The text's is the
+probability that its spans are exactly right: every output span right, every span left out
+wrong, and no entity missed by every annotator. A worker's score on a text is the F1 of their
+spans against the consolidated ones, a match being the same label, start and end; 1.0 when both
+are empty.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -146,11 +148,13 @@ class NamedEntityRecognition(DrawnObjectsTaskType):
         creation_date: str,
         human_annotated: bool = True,
         mask_uri: str | None = None,
+        answers: Sequence[dict] = (),
+        short_names: Mapping[str, str] | None = None,
     ) -> tuple[object, dict]:
         entities = result["entities"]
         value = {
             "annotations": {
-                "labels": [{"label": name} for name in labels],
+                "labels": [_label_entry(name, short_names) for name in labels],
                 "entities": [
                     {
                         "label": labels[int(entity["label"])],
@@ -167,10 +171,27 @@ class NamedEntityRecognition(DrawnObjectsTaskType):
         }
         return value, metadata
 
+    def answer_content(self, answer: dict, *, labels: list[str]) -> dict:
+        """``{"crowd-entity-annotation": {"entities": [{"endOffset", "label", "startOffset"}]}}``."""
+        return {
+            "crowd-entity-annotation": {
+                "entities": [
+                    {"endOffset": entity["end"], "label": entity["label"], "startOffset": entity["start"]}
+                    for entity in answer["entities"]
+                ]
+            }
+        }
+
     def is_correct(self, result: dict, truth: dict, *, labels: list[str]) -> bool:
         """The same set of (label, start, end)."""
         got = {(int(e["start"]), int(e["end"]), int(e["label"])) for e in result["entities"]}
         return got == set(self._parse(truth, labels))
+
+
+def _label_entry(name: str, short_names: Mapping[str, str] | None) -> dict:
+    """``{"label"}``, with the label category file's ``shortDisplayName`` when it gave one."""
+    short = (short_names or {}).get(name)
+    return {"label": name, "shortDisplayName": short} if short else {"label": name}
 
 
 def _result(spans: list[_Span], confidences: list[float]) -> dict:
