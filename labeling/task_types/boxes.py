@@ -23,7 +23,6 @@ precision and recall after dividing out a typical matched IoU (``RECORD_MATCH_IO
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -239,14 +238,15 @@ class BoundingBoxes(DrawnObjectsTaskType):
 def _pixel_boxes(corners: np.ndarray, classes: np.ndarray, size: tuple[int, int, int]) -> _Boxes:
     """Boxes rounded to whole pixels, at least one pixel wide and inside the image."""
     width, height = size[0], size[1]
-    rows = []
-    for left, top, box_width, box_height in np.asarray(corners, dtype=np.float64).reshape(-1, 4).tolist():
-        x0 = min(max(math.floor(left + 0.5), 0), width - 1)
-        y0 = min(max(math.floor(top + 0.5), 0), height - 1)
-        x1 = min(max(math.floor(left + box_width + 0.5), x0 + 1), width)
-        y1 = min(max(math.floor(top + box_height + 0.5), y0 + 1), height)
-        rows.append([x0, y0, x1 - x0, y1 - y0])
-    return _Boxes(np.array(rows, dtype=np.float64).reshape(-1, 4), np.asarray(classes, dtype=np.int64), size)
+    box = np.asarray(corners, dtype=np.float64).reshape(-1, 4)
+    # Array form of min(max(floor(v + 0.5), low), high) per corner (every cluster of a job's
+    # images goes through here, so no per-box Python).
+    x0 = np.clip(np.floor(box[:, 0] + 0.5), 0, width - 1)
+    y0 = np.clip(np.floor(box[:, 1] + 0.5), 0, height - 1)
+    x1 = np.minimum(np.maximum(np.floor(box[:, 0] + box[:, 2] + 0.5), x0 + 1), width)
+    y1 = np.minimum(np.maximum(np.floor(box[:, 1] + box[:, 3] + 0.5), y0 + 1), height)
+    rows = np.stack([x0, y0, x1 - x0, y1 - y0], axis=1)
+    return _Boxes(rows, np.asarray(classes, dtype=np.int64), size)
 
 
 def _result(boxes: _Boxes, confidences: list[float]) -> dict:
