@@ -23,7 +23,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
-sys.path.insert(0, str(BENCH))
+sys.path.append(str(BENCH))  # after the root: bench/consolidation.py must not shadow the package
 
 from calibration_common import Row, reliability_compact, reliability_text  # noqa: E402
 

@@ -44,7 +44,7 @@ calibration error 0.06-0.13, against 0.15-0.24 for calibrated vote shares).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -59,6 +59,7 @@ from consolidation.dependence import design_effect, error_correlation
 from consolidation.majority import confusion_against, majority_vote
 from consolidation.one_coin import equal_workers_update
 from consolidation.priors import DEFAULT_PRIOR_SCALE, dirichlet_update
+from consolidation.records import has_records
 from consolidation.results import ClassificationResult, classification
 
 PRIOR_SCALES = (0.0, 0.1, 1.0)
@@ -79,11 +80,13 @@ VOTING_MARGIN = 0.05
 MIN_ANSWERS_PER_WORKER_FOR_MODEL = 75
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Candidate:
     name: str
     update: _em.ConfusionUpdate | None  # None: majority vote
     uniform_class_prior: bool = False
+    # Workers' records (``consolidation.records``): EM starts from the posteriors they imply.
+    prior_counts: NDArray[np.float64] | None = None
 
 
 # The model for sparse workers (see the module doc).
@@ -95,6 +98,7 @@ def _candidates(worker_prior_counts: NDArray[np.float64] | None) -> list[_Candid
         _Candidate(
             f"dawid_skene(prior_scale={scale:g})",
             dirichlet_update(strength_scale=scale, worker_prior_counts=worker_prior_counts),
+            prior_counts=worker_prior_counts if has_records(worker_prior_counts) else None,
         )
         for scale in PRIOR_SCALES
     ]
@@ -128,6 +132,7 @@ def _row_posteriors(
         tol=tol,
         max_iter=max_iter,
         uniform_class_prior=candidate.uniform_class_prior,
+        prior_counts=candidate.prior_counts,
     )
     assert fit is not None  # layouts reaching here have answers
     return fit.posteriors.astype(np.float64), fit.confusion
@@ -250,6 +255,7 @@ def _widen(
     labels: NDArray[np.int64],
     confusion: NDArray[np.float64],
     gold: tuple[NDArray[np.float64], NDArray[np.int64]] | None,
+    narrowest: float = NO_GOLD_WIDENING,
 ) -> Calibration:
     """Widen a calibration fitted on held-out answers (see the module doc).
 
@@ -266,9 +272,9 @@ def _widen(
         confusion=confusion,
         n_tasks=answers.n_tasks,
     )
-    widest = max(NO_GOLD_WIDENING, design_effect(DEPENDENCE_WEIGHT * rho, n_bar))
+    widest = max(narrowest, design_effect(DEPENDENCE_WEIGHT * rho, n_bar))
     factor = widest
-    if gold is not None and widest > NO_GOLD_WIDENING:
+    if gold is not None and widest > narrowest:
         gold_posteriors, gold_labels = gold
 
         def gold_loss(candidate: float) -> float:
@@ -277,7 +283,7 @@ def _widen(
 
         # Widest first, so ties go to the wider factor: the gold cannot tell them apart and
         # honesty prefers wide.
-        factor = min(np.geomspace(widest, NO_GOLD_WIDENING, 8).tolist(), key=gold_loss)
+        factor = min(np.geomspace(widest, narrowest, 8).tolist(), key=gold_loss)
     return Calibration(
         temperature=min(calibration.temperature * factor, MAX_TEMPERATURE),
         floor=calibration.floor,
@@ -307,7 +313,7 @@ def _final_fit(
         )
     fit = fit_layout(
         layout, gold_ids=gold_ids, gold_labels=gold_labels, update=candidate.update, tol=tol, max_iter=max_iter,
-        uniform_class_prior=candidate.uniform_class_prior,
+        uniform_class_prior=candidate.uniform_class_prior, prior_counts=candidate.prior_counts,
     )
     return assemble(layout, fit, gold_ids=gold_ids, gold_labels=gold_labels, method=candidate.name)
 
@@ -371,6 +377,10 @@ def consolidate(
     priors = _validate.prior_counts(worker_prior_counts, n_workers=answers.n_workers, n_classes=answers.n_classes)
     layout = build(answers)
     candidates = _candidates(priors)
+    if has_records(priors) and np.median(np.bincount(answers.task)[np.bincount(answers.task) > 0]) < 2:
+        # One answer per task says nothing about how common each class is (any class prior fits
+        # as well, and EM drifts to one class): keep it uniform.
+        candidates = [replace(c, uniform_class_prior=True) if c.update is not None else c for c in candidates]
     if layout.n_rows == 0:
         return assemble(layout, None, gold_ids=gold_ids, gold_labels=gold_labels, method="no_answers")
     answered_gold = layout.rows_of(gold_ids) >= 0
@@ -383,13 +393,19 @@ def consolidate(
     default_fit = _final_fit(layout, answers, default, gold_ids=gold_ids, gold_labels=gold_labels, **fit_kwargs)
     # Too little gold to choose and too few answers per worker to trust their confusion
     # matrices: the vote decides (see the module doc).
-    sparse = scored_ids.shape[0] < MIN_GOLD_TO_CHOOSE and _workers_are_sparse(answers)
+    # Workers' records tell workers apart where their answers in this job cannot.
+    records = has_records(priors)
+    sparse = scored_ids.shape[0] < MIN_GOLD_TO_CHOOSE and not records and _workers_are_sparse(answers)
     posteriors, likelihood = _held_out_observations(
         answers, EQUAL_WORKERS if sparse else default, gold_ids=gold_ids, gold_labels=gold_labels, rng=rng,
         **fit_kwargs,
     )
-    if posteriors.shape[0] == 0:
-        # One answer per task: nothing to calibrate on; stay maximally wide.
+    if posteriors.shape[0] == 0 and records:
+        # One answer per task: nothing to calibrate on, and nothing to over-count either; the
+        # posteriors are the records' own (see ``consolidation.records``).
+        answer_calibration = Calibration(temperature=1.0, floor=0.0)
+    elif posteriors.shape[0] == 0:
+        # One answer per task and no records: nothing to calibrate on; stay maximally wide.
         answer_calibration = Calibration(temperature=MAX_TEMPERATURE, floor=0.0)
     else:
         answer_calibration = fit_calibration(posteriors, likelihood)
@@ -451,9 +467,14 @@ def consolidate(
             )
             gold = (gold_out_of_fold, scored_labels)
             source = "held-out answers and gold"
+        # With records the model is not a guess about workers the job cannot tell apart, so
+        # only the measured dependence widens it (the 1.25 covers the guess).
         calibration = _widen(
-            answer_calibration, answers=answers, labels=final.labels, confusion=final.confusion, gold=gold
+            answer_calibration, answers=answers, labels=final.labels, confusion=final.confusion, gold=gold,
+            narrowest=1.0 if records else NO_GOLD_WIDENING,
         )
+        if records:
+            source += " and records"
     method = f"{chosen.name}+calibration({calibration.describe()}; {source})"
     calibrated = calibration.apply(final.posteriors)
     # Calibration leaves unanswered tasks uniform and gold one-hot (up to the log floor): re-pin

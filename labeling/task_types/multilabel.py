@@ -30,6 +30,7 @@ from labeling.task_types.base import (
     label_index,
     rounded,
 )
+from labeling.task_types.classification import record_arrays
 
 PROBABILITY_DECIMALS = 6
 
@@ -64,6 +65,7 @@ class MultiLabelClassification(TaskType):
         n_workers: int,
         labels: list[str],
         gold: Mapping[int, dict],
+        worker_records: Mapping[int, tuple[float, int]] | None = None,
     ) -> Consolidation:
         n_objects = checked_objects(objects, n_workers=n_workers, gold=gold)
         index_of = label_index(labels)
@@ -90,6 +92,7 @@ class MultiLabelClassification(TaskType):
             n_tasks=n_objects,
             n_workers=n_workers,
             gold=(np.asarray(gold_ids, dtype=np.int64), gold_present) if gold_ids else None,
+            worker_records=record_arrays(worker_records, n_workers=n_workers) if worker_records else None,
         )
         probability = np.clip(fitted.probability, 0.0, 1.0)
         results = []
