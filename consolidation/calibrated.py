@@ -379,8 +379,15 @@ def consolidate(
     candidates = _candidates(priors)
     if has_records(priors) and np.median(np.bincount(answers.task)[np.bincount(answers.task) > 0]) < 2:
         # One answer per task says nothing about how common each class is (any class prior fits
-        # as well, and EM drifts to one class): keep it uniform.
-        candidates = [replace(c, uniform_class_prior=True) if c.update is not None else c for c in candidates]
+        # as well, and EM drifts to one class): keep it uniform. Nor about a worker without a
+        # record: no pull toward the crowd's pooled matrix either (it would lend a newcomer the
+        # proven workers' accuracy), so a newcomer's lone answer stays a coin flip.
+        candidates = [
+            replace(c, uniform_class_prior=True, update=dirichlet_update(strength_scale=0, worker_prior_counts=priors))
+            if c.update is not None
+            else c
+            for c in candidates
+        ]
     if layout.n_rows == 0:
         return assemble(layout, None, gold_ids=gold_ids, gold_labels=gold_labels, method="no_answers")
     answered_gold = layout.rows_of(gold_ids) >= 0
