@@ -91,11 +91,13 @@ def fit_layout(
     max_iter: int,
     uniform_class_prior: bool = False,
     prior_counts: NDArray[np.float64] | None = None,
+    fixed_class_prior: NDArray[np.float64] | None = None,
 ) -> _em.EMFit | None:
     """Run EM on a prepared layout (``None`` when there is not a single answer); with
     ``uniform_class_prior`` the classes' prior stays uniform instead of being estimated. With
     workers' records (``prior_counts``, see ``consolidation.records``) EM starts from the
-    posteriors the records imply instead of vote shares."""
+    posteriors the records imply instead of vote shares; ``fixed_class_prior`` holds the
+    classes' prior at given values."""
     if layout.n_rows == 0:
         return None
     rows = layout.rows_of(gold_ids)
@@ -112,6 +114,7 @@ def fit_layout(
         tol=tol,
         max_iter=max_iter,
         uniform_class_prior=uniform_class_prior,
+        fixed_class_prior=fixed_class_prior,
     )
 
 

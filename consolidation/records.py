@@ -63,18 +63,46 @@ def has_records(prior_counts: NDArray[np.float64] | None) -> bool:
     return prior_counts is not None and bool(np.any(prior_counts > 0))
 
 
-def prior_posteriors(layout, prior_counts: NDArray[np.float64]) -> NDArray[np.float32]:
-    """Posterior of each answered task under the record priors alone (uniform class prior):
-    a worker without a record counts for nothing, so a task only newcomers answered starts
-    uniform rather than at their own answers."""
+def _record_scores(layout, prior_counts: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Per answered task, the log-likelihood of its answers for each true class under the
+    records (a worker without one: every answer equally likely whatever the truth)."""
     k = layout.n_classes
     totals = prior_counts + 1e-3  # [worker, truth, answer]
     confusion = totals / totals.sum(axis=2, keepdims=True)
     # Workers without a record: every answer equally likely whatever the truth.
     confusion[prior_counts.sum(axis=(1, 2)) == 0] = 1.0 / k
     table = np.log(confusion).transpose(0, 2, 1).reshape(layout.n_workers * k, k)  # [w*K + answer, truth]
-    scores = layout.gather(table.astype(np.float32)).astype(np.float64)
+    return layout.gather(table.astype(np.float32)).astype(np.float64)
+
+
+def prior_posteriors(layout, prior_counts: NDArray[np.float64]) -> NDArray[np.float32]:
+    """Posterior of each answered task under the record priors alone (uniform class prior):
+    a worker without a record counts for nothing, so a task only newcomers answered starts
+    uniform rather than at their own answers."""
+    scores = _record_scores(layout, prior_counts)
     scores -= scores.max(axis=1, keepdims=True)
     np.exp(scores, out=scores)
     scores /= scores.sum(axis=1, keepdims=True)
     return scores.astype(np.float32)
+
+
+def record_class_prior(layout, prior_counts: NDArray[np.float64], *, n_iter: int = 100) -> NDArray[np.float64]:
+    """How common each class is, by maximum likelihood with each worker's confusion held at
+    their record (EM over the class prior alone, a Dirichlet(1) prior keeping every class
+    possible). Multi-label's labels present in 30% of objects answered by one worker each: the
+    records say how often a worker marks a label that is absent, so the share of marks says
+    how common the label is."""
+    scores = _record_scores(layout, prior_counts)
+    scores -= scores.max(axis=1, keepdims=True)
+    likelihood = np.exp(scores)
+    k = layout.n_classes
+    prior = np.full(k, 1.0 / k)
+    for _ in range(n_iter):
+        joint = likelihood * prior
+        joint /= joint.sum(axis=1, keepdims=True)
+        updated = (joint.sum(axis=0) + 1.0) / (joint.shape[0] + k)
+        if np.abs(updated - prior).max() < 1e-6:
+            prior = updated
+            break
+        prior = updated
+    return prior
