@@ -92,7 +92,7 @@ class MultiLabelClassification(TaskType):
             n_tasks=n_objects,
             n_workers=n_workers,
             gold=(np.asarray(gold_ids, dtype=np.int64), gold_present) if gold_ids else None,
-            worker_records=record_arrays(worker_records, n_workers=n_workers) if worker_records else None,
+            worker_records=_per_label(worker_records, n_workers=n_workers, k=k) if worker_records else None,
         )
         probability = np.clip(fitted.probability, 0.0, 1.0)
         results = []
@@ -151,3 +151,11 @@ def _describe(methods: tuple[str, ...]) -> str:
     distinct = list(dict.fromkeys(methods))
     named = " | ".join(distinct[:3]) + (f" | +{len(distinct) - 3} more" if len(distinct) > 3 else "")
     return f"multilabel({named})"
+
+
+def _per_label(records: Mapping[int, tuple[float, int]], *, n_workers: int, k: int):
+    """A multi-label record holds the probability that a worker's whole answer was right (see
+    ``worker_accuracy`` above); consolidation wants each label's: the ``k``-th root, as if the
+    labels were judged independently."""
+    accuracy, answers = record_arrays(records, n_workers=n_workers)
+    return np.power(np.clip(accuracy, 0.0, 1.0), 1.0 / k), answers
