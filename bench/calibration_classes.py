@@ -253,5 +253,56 @@ def _ece(confidence, outcome) -> float:
     return ece(confidence, outcome)
 
 
+def _redundancy_rows(before: bool, seeds: list[int]) -> list[Row]:
+    """Dynamic redundancy as labeling runs it (``labeling.services.progress``): every object
+    starts with one answer; after each round the whole job is consolidated, objects at the
+    target confidence (0.9) close, the others get one more answer from a new worker, up to 5.
+    The row's confidences are the final ones; ``note``: mean answers per object."""
+    package, _ = _package(before)
+    from consolidation.records import record_prior_counts
+
+    rows, k, target = [], 4, 0.9
+    for hard in (False, True):
+        confidence, correct, spent = [], [], []
+        for seed in seeds:
+            rng = np.random.default_rng([29, seed, int(hard)])
+            task, worker, label, truth, accuracy = _single_crowd(rng, k=k, w=5, hard=hard)
+            record_accuracy, record_answers = _records(rng, accuracy)
+            given = np.ones(N_SINGLE, dtype=np.int64)
+            for _ in range(5):
+                keep = np.arange(task.shape[0]) % 5 < given[task]
+                kwargs = {"n_classes": k, "n_tasks": N_SINGLE, "n_workers": POOL}
+                if not before:
+                    kwargs["worker_prior_counts"] = record_prior_counts(record_accuracy, record_answers, n_classes=k)
+                result = package.consolidate(task[keep], worker[keep], label[keep], **kwargs)
+                unsure = (result.confidence < target) & (given < 5)
+                if not unsure.any():
+                    break
+                given[unsure] += 1
+            confidence.append(result.confidence)
+            correct.append(result.labels == truth)
+            spent.append(given.mean())
+        correct_all = np.concatenate(correct)
+        rows.append(
+            make_row(
+                task_type="dyn. redundancy",
+                crowd=f"{'hard' if hard else 'synthetic'} K=4, target 0.9",
+                workers=5,
+                gold=False,
+                event="label is right",
+                confidence=np.concatenate(confidence),
+                outcome=correct_all,
+                accuracy=float(correct_all.mean()),
+                note=f"answers per object {np.mean(spent):.2f}",
+            )
+        )
+    return rows
+
+
 def rows(before: bool, seeds: list[int]) -> list[Row]:
-    return _single_rows(before, seeds) + _multi_rows(before, seeds) + _real_rows(before, seeds)
+    return (
+        _single_rows(before, seeds)
+        + _multi_rows(before, seeds)
+        + _redundancy_rows(before, seeds)
+        + _real_rows(before, seeds)
+    )
