@@ -30,6 +30,12 @@ confidences, wider than with gold.
 **With less gold** (bluebird: 11 tasks) the answer-based calibration is used, the gold choosing
 the widening factor between ``NO_GOLD_WIDENING`` and the design effect.
 
+**Workers' records** (``worker_prior_counts``, e.g. from ``consolidation.records``): EM starts
+from the posteriors they imply, the crowd is never treated as equal workers, one answer per task
+is taken at the records' word (class prior estimated under them and held, no temperature), and
+the no-gold widening is the design effect alone; see ``consolidation.records`` and
+docs/consolidation.md, "Workers' records".
+
 **Sparse workers, without enough gold to choose:** Dawid-Skene weighs each worker by a
 confusion matrix estimated from that worker's own answers; with few answers per worker those
 estimates are noise, and overruling the plain vote with them loses accuracy (simulated crowds of
