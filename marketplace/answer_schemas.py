@@ -56,7 +56,17 @@ class ValidationBudgetExceeded(Exception):
 
 # --- the work budget --------------------------------------------------------------------------
 
-_budget: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("answer_schema_budget", default=None)
+
+class _Budget:
+    """What one request may still spend, and the schemas it already judged (a list of 1,000
+    tasks usually carries one schema 1,000 times: it is checked once)."""
+
+    def __init__(self) -> None:
+        self.remaining = MAX_VALIDATION_WORK
+        self.judged: dict[str, dict[str, str]] = {}
+
+
+_budget: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("answer_schema_budget", default=None)
 
 
 @contextlib.contextmanager
@@ -66,7 +76,7 @@ def validation_budget() -> Iterator[None]:
     if _budget.get() is not None:
         yield
         return
-    token = _budget.set([MAX_VALIDATION_WORK])
+    token = _budget.set(_Budget())
     try:
         yield
     finally:
@@ -74,11 +84,11 @@ def validation_budget() -> Iterator[None]:
 
 
 def _spend(units: int) -> None:
-    remaining = _budget.get()
-    if remaining is None:
+    budget = _budget.get()
+    if budget is None:
         return  # our own schemas outside a request (none reaches here with requester input)
-    remaining[0] -= units
-    if remaining[0] < 0:
+    budget.remaining -= units
+    if budget.remaining < 0:
         raise ValidationBudgetExceeded(f"checking this needs more than {MAX_VALIDATION_WORK} steps")
 
 
@@ -214,7 +224,7 @@ def _local_refs(node: object) -> Iterator[str]:
 
 
 def _dotted(field: str, path: tuple) -> str:
-    return ".".join([field, *(printable_key(p) if isinstance(p, str) else str(p) for p in path)])
+    return "".join([field, *(f".{printable_key(p) if isinstance(p, str) else p}" for p in path)])
 
 
 @functools.cache
@@ -232,40 +242,50 @@ def answer_schema_problems(schema: object, *, field: str = "answer_schema") -> d
 
     The schema must be an object of at most ``MAX_ANSWER_SCHEMA_CHARS``, valid against its
     meta-schema, with every regex one RE2 runs, every reference inside the schema (``#…``), and
-    it must evaluate: a trial validation within the budget proves it (a reference to the root or
-    a chain of references that never ends would make every submission fail).
+    it must evaluate: a trial validation proves it (a reference to the root or a chain of
+    references that never ends would make every submission fail). All of it within the
+    request's budget; a schema seen before in the same request is not judged again.
     """
     if not isinstance(schema, dict):
         return {field: "must be a JSON Schema object"}
-    if len(json.dumps(schema, separators=(",", ":"))) > MAX_ANSWER_SCHEMA_CHARS:
+    text = json.dumps(schema, separators=(",", ":"), sort_keys=True)
+    if len(text) > MAX_ANSWER_SCHEMA_CHARS:
         return {field: f"must be at most {MAX_ANSWER_SCHEMA_CHARS} characters of JSON"}
+    with validation_budget():
+        judged = _budget.get().judged
+        if text not in judged:
+            judged[text] = _judge(schema)
+        return {f"{field}{path}": problem for path, problem in judged[text].items()}
+
+
+def _judge(schema: dict) -> dict[str, str]:
+    """Problems by path relative to the schema (``""`` for the schema itself, ``".a.b"`` inside)."""
     problems: dict[str, str] = {}
     for path, pattern in _patterns(schema, ()):
         try:
             compile_pattern(pattern)
         except re2.error as exc:
-            problems[_dotted(field, path)] = (
-                f"is not a regular expression this service runs (RE2 syntax: no backreferences or "
-                f"lookaround): {exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc}"
+            reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+            problems[_dotted("", path)] = (
+                f"is not a regular expression this service runs (RE2 syntax: no backreferences or lookaround): {reason}"
             )
     if problems:
         return problems
     try:
         base = jsonschema.validators.validator_for(schema)
-        base.check_schema(schema, format_checker=_meta_format_checker(base))
-    except jsonschema.SchemaError as exc:
-        return {_dotted(field, tuple(exc.absolute_path)): f"is not valid JSON Schema: {exc.message[:300]}"}
-    except Exception as exc:  # a "$schema" that is not a string, and the like
-        return {field: f"is not a valid JSON Schema ({exc.__class__.__name__})"}
-    for ref in _local_refs(schema):
-        if not ref.startswith("#"):
-            return {field: f'reference {ref[:200]!r} must point inside the schema ("#…")'}
-    try:
-        with validation_budget():
-            for probe in ({}, {"label": "x"}, {"labels": ["x"]}):
-                list(answer_validator(schema).iter_errors(probe))
+        meta = _bounded_class(jsonschema.validators.validator_for(base.META_SCHEMA))(
+            base.META_SCHEMA, format_checker=_meta_format_checker(base), registry=_NO_RETRIEVAL
+        )
+        error = jsonschema.exceptions.best_match(meta.iter_errors(schema))
+        if error is not None:
+            return {_dotted("", tuple(error.absolute_path)): f"is not valid JSON Schema: {error.message[:300]}"}
+        for ref in _local_refs(schema):
+            if not ref.startswith("#"):
+                return {"": f'reference {ref[:200]!r} must point inside the schema ("#…")'}
+        for probe in ({}, {"label": "x"}, {"labels": ["x"]}):
+            list(answer_validator(schema).iter_errors(probe))
     except ValidationBudgetExceeded:
-        return {field: f"is too costly to evaluate (more than {MAX_VALIDATION_WORK} steps on a trial answer)"}
-    except Exception as exc:  # RecursionError, referencing's Unresolvable and the like
-        return {field: f"cannot be evaluated ({exc.__class__.__name__}): {str(exc)[:200]}"}
+        return {"": f"is too costly to evaluate (more than {MAX_VALIDATION_WORK} steps)"}
+    except Exception as exc:  # a "$schema" that is not a string, RecursionError, Unresolvable, …
+        return {"": f"cannot be evaluated ({exc.__class__.__name__}): {str(exc)[:200]}"}
     return {}
