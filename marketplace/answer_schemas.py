@@ -56,7 +56,8 @@ _RE2_MAX_MEMORY_BYTES = 1 << 20  # caps a compiled pattern's size (and so a sear
 
 
 class ValidationBudgetExceeded(Exception):
-    """Checking one request's answers or schemas needed more than ``MAX_VALIDATION_WORK``."""
+    """Checking one request's answers or schemas needed more than ``MAX_VALIDATION_WORK`` units
+    or ``MAX_VALIDATION_CPU_SECONDS`` of CPU."""
 
 
 # --- the work budget --------------------------------------------------------------------------
