@@ -23,7 +23,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
-sys.path.insert(0, str(BENCH))
+sys.path.append(str(BENCH))  # after the root: bench/consolidation.py must not shadow the package
 
 from calibration_common import Row, reliability_compact, reliability_text  # noqa: E402
 
@@ -43,7 +43,7 @@ def _rows(module_name: str, *, before: bool, seeds: list[int]) -> list[Row] | No
 def _print(before: list[Row], after: list[Row], *, tables: bool) -> None:
     old = {row.key: row for row in before}
     header = (
-        f"{'type':<15}{'crowd':<30}{'w':>2} {'gold':<5}{'n':>7} "
+        f"{'type':<17}{'crowd':<30}{'w':>2} {'gold':<5}{'n':>7} "
         f"{'ECE before':>10} {'ECE after':>9} {'acc before':>10} {'acc after':>9}"
     )
     print(header)
@@ -52,7 +52,7 @@ def _print(before: list[Row], after: list[Row], *, tables: bool) -> None:
         before_ece = f"{prior.ece:10.3f}" if prior else f"{'-':>10}"
         before_acc = f"{prior.accuracy:10.4f}" if prior else f"{'-':>10}"
         print(
-            f"{row.task_type:<15}{row.crowd:<30}{row.workers:>2} {'yes' if row.gold else 'no':<5}"
+            f"{row.task_type:<17}{row.crowd:<30}{row.workers:>2} {'yes' if row.gold else 'no':<5}"
             f"{row.confidence.size:>7} {before_ece} {row.ece:9.3f} {before_acc} {row.accuracy:9.4f}"
             + (f"  {row.note}" if row.note else "")
         )
@@ -64,7 +64,7 @@ def _print(before: list[Row], after: list[Row], *, tables: bool) -> None:
             print(reliability_text(row))
         else:
             if prior:
-                print(f"   before: {reliability_compact(prior)}")
+                print(f"   before: {reliability_compact(prior)}" + (f"  [{prior.note}]" if prior.note else ""))
             print(f"   after:  {reliability_compact(row)}")
 
 
