@@ -132,8 +132,9 @@ class TaskType(abc.ABC):
         ``gold`` maps an object index to its known answer (in the answer format).
         ``worker_records`` maps a worker index to its record from earlier work, ``(accuracy,
         answers)`` (``marketplace.selectors.worker_batch_records``); the classification types
-        turn it into priors on each worker's reliability (``consolidation.records``), the others
-        ignore it. Objects
+        turn it into priors on each worker's reliability (``consolidation.records``), boxes and
+        spans into priors on each worker's recall and precision (``drawn``), masks ignore it.
+        Objects
         without answers get ``ObjectResult(index, None, None)``. Raises ``ValueError`` when an
         index, a worker or a gold answer is out of range.
         """
