@@ -128,10 +128,10 @@ class _ClaimRequest:
         return self.worker.pk
 
 
-def _claim_many(requests: list[_ClaimRequest]) -> list[dict | None | DomainError]:
+def _claim_many(requests: list[_ClaimRequest]) -> list[dict | None | Exception]:
     """One claim for each request (of distinct workers) in one call of the claim service: the
     ``task`` payload, ``None`` (nothing open) or the error to send."""
-    results: list[dict | None | DomainError] = [None] * len(requests)
+    results: list[dict | None | Exception] = [None] * len(requests)
     claimants: list[int] = []
     for index, request in enumerate(requests):
         try:
@@ -160,10 +160,11 @@ class _SubmitRequest:
         return self.assignment_id
 
 
-def _submit_many(requests: list[_SubmitRequest]) -> list[None | DomainError]:
+def _submit_many(requests: list[_SubmitRequest]) -> list[None | Exception]:
     """Each answer (to distinct assignments) through one call of the submit service: ``None``
-    when it is stored (or was already), else the error to send."""
-    results: list[None | DomainError] = [None] * len(requests)
+    when it is stored (or was already), else the error to send (a ``DomainError``; anything
+    else is a bug, sent to that socket alone as ``server_error``)."""
+    results: list[None | Exception] = [None] * len(requests)
     submissions: list[tuple[int, assignments.Submission]] = []
     for index, request in enumerate(requests):
         try:
@@ -175,7 +176,7 @@ def _submit_many(requests: list[_SubmitRequest]) -> list[None | DomainError]:
     if submissions:
         outcomes = assignments.assignments_submit(submissions=[submission for _, submission in submissions])
         for (index, _), outcome in zip(submissions, outcomes, strict=True):
-            results[index] = outcome if isinstance(outcome, DomainError) else None
+            results[index] = outcome if isinstance(outcome, Exception) else None
     return results
 
 
