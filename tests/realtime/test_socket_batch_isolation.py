@@ -11,7 +11,7 @@ import pytest
 from marketplace.models import Assignment, Task
 from tests.conftest import needs_postgres, refusing_rows
 
-from .conftest import Socket, db, run
+from .conftest import Socket, run
 
 pytestmark = [needs_postgres, pytest.mark.usefixtures("realtime_db")]
 
