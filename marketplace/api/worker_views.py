@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -86,7 +86,8 @@ class ReturnView(WorkerActionAPIView):
 
 
 class WorkerAssignmentsView(WorkerAPIView):
-    @extend_schema(responses=WorkerAssignmentSerializer(many=True))
+    @extend_schema(responses=WorkerAssignmentSerializer(many=True), parameters=[
+        OpenApiParameter("status", str, enum=Assignment.Status.values)])
     def get(self, request):
         queryset = Assignment.objects.filter(worker=self.worker)
         status = query_choice(request, "status", Assignment.Status.values)
