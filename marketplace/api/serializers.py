@@ -135,8 +135,11 @@ class ApiKeySerializer(serializers.ModelSerializer):
         fields = ["id", "name", "prefix", "created_at", "revoked_at", "last_used_at"]
 
 
+SECRET_REPLAYED = "null when an Idempotency-Key replays the response: a secret is shown once"
+
+
 class ApiKeyCreatedSerializer(ApiKeySerializer):
-    key = serializers.CharField(help_text="the secret; shown only in this response")
+    key = serializers.CharField(allow_null=True, help_text=f"the secret, shown only here ({SECRET_REPLAYED})")
 
     class Meta(ApiKeySerializer.Meta):
         fields = [*ApiKeySerializer.Meta.fields, "key"]
@@ -175,7 +178,7 @@ class WorkerAssignmentSerializer(serializers.ModelSerializer):
 
 class WorkerCredentialsSerializer(serializers.Serializer):
     worker_id = serializers.IntegerField()
-    token = serializers.CharField()
+    token = serializers.CharField(allow_null=True, help_text=f"the worker token ({SECRET_REPLAYED})")
 
 
 class WorkerSerializer(serializers.ModelSerializer):

@@ -14,6 +14,7 @@ from ..services import assignments, dispatch, ledger, payouts, reputation, worke
 from .base import AnonymousAPIView, WorkerActionAPIView, WorkerAPIView
 from .pagination import paginated_response, query_choice
 from .serializers import (
+    SECRET_REPLAYED,
     InvitationSerializer,
     ReputationSerializer,
     WorkerAssignmentSerializer,
@@ -49,7 +50,8 @@ class WebsocketTicketView(WorkerAPIView):
     secret_response_fields = ("ticket",)
 
     @extend_schema(request=None, responses=inline_serializer("WebsocketTicket", {
-        "ticket": serializers.CharField(), "expires_in": serializers.IntegerField(help_text="seconds"),
+        "ticket": serializers.CharField(allow_null=True, help_text=SECRET_REPLAYED),
+        "expires_in": serializers.IntegerField(help_text="seconds"),
     }), description="A single-use, short-lived ticket for `/ws/worker/?ticket=…` (tokens never travel in URLs).")
     def post(self, request):
         ticket, expires_in = workers.websocket_ticket_create(worker=self.worker)

@@ -172,7 +172,10 @@ def test_every_operation_answers_what_the_document_says(contract):
         {"worker_id": world.member.pk, "amount": "0.20", "reason": "again"},
         headers={"Idempotency-Key": "b2"},
     )
-    key = c.call("requester", "POST", "/api/v1/api-keys", 201, {"name": "third"})
+    key = c.call("requester", "POST", "/api/v1/api-keys", 201, {"name": "third"}, headers={"Idempotency-Key": "k3"})
+    replayed = c.call("requester", "POST", "/api/v1/api-keys", 201, {"name": "third"},
+                      headers={"Idempotency-Key": "k3"})
+    assert (replayed["id"], replayed["key"]) == (key["id"], None)  # a secret is shown once
     c.call("requester", "POST", "/api/v1/api-keys/{api_key_id}/revoke", 200, api_key_id=key["id"])
     team = c.call("requester", "POST", "/api/v1/workteams", 201, {"name": "another team"})
     newcomer, _ = worker_create(username="contract-newcomer")
@@ -304,7 +307,9 @@ def test_every_operation_answers_what_the_document_says(contract):
     c.call("worker", "POST", "/api/v1/worker/invitations/{invitation_id}/accept", 200, **w)
     c.call("worker", "POST", "/api/v1/worker/payouts", 201, {"amount": "1.00"})
     c.call("worker", "POST", "/api/v1/worker/payouts", 402, {"amount": "1000.00"})
-    c.call("worker", "POST", "/api/v1/worker/ws-ticket", 200)
+    c.call("worker", "POST", "/api/v1/worker/ws-ticket", 200, headers={"Idempotency-Key": "t1"})
+    replayed = c.call("worker", "POST", "/api/v1/worker/ws-ticket", 200, headers={"Idempotency-Key": "t1"})
+    assert replayed["ticket"] is None
     c.call("anonymous", "POST", "/api/v1/worker/signup", 201, {"username": "contract-signup"})
     c.call("anonymous", "POST", "/api/v1/worker/signup", 400, {"username": "contract-signup"})
     c.call("member", "POST", "/api/v1/worker/token/rotate", 200)
