@@ -300,8 +300,8 @@ class WorkerConsumer(AsyncWebsocketConsumer):
             return
         try:
             message = parse_json(text_data)
-        except InvalidInput as error:
-            await self.send_error(error)
+        except InvalidInput as error:  # refused whole; its ref still says which request it was
+            await self.send_error(error, *_ref_and_assignment_id(text_data))
             return
         if not isinstance(message, dict):
             await self.send_error(InvalidInput("a message is a JSON object with a `type`"))
@@ -410,6 +410,30 @@ WorkerConsumer.handlers = {
     "ready": WorkerConsumer.on_ready, "submit": WorkerConsumer.on_submit,
     "return": WorkerConsumer.on_return, "ping": WorkerConsumer.on_ping,
 }
+
+
+def _ref_and_assignment_id(text_data: str) -> tuple[object, object]:
+    """The ``ref`` and ``assignment_id`` of a message refused as a whole, when they are
+    themselves clean (an integer, or a short string of valid text), to echo in its ``error``."""
+    try:
+        message = json.loads(text_data)
+    except (ValueError, RecursionError):
+        return None, None
+    if not isinstance(message, dict):
+        return None, None
+    return tuple(_clean_scalar(message.get(name)) for name in ("ref", "assignment_id"))
+
+
+def _clean_scalar(value: object) -> object:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63:
+        return value
+    if isinstance(value, str) and len(value) <= 200 and "\x00" not in value:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate
+            return None
+        return value
+    return None
 
 
 def _assignment_id(message: dict) -> int:
