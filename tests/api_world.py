@@ -35,6 +35,7 @@ class World:
     requester: CreatedOrganization
     worker: Worker  # public workforce, with earnings, a live assignment and a pending invitation
     member: Worker  # a member of the requester's private team, who did work for it
+    requester_key_id: int = 0  # the key ``requester.api_key`` is (never revoke it mid-walk)
     requester_ids: dict[str, int] = field(default_factory=dict)
     worker_ids: dict[str, int] = field(default_factory=dict)
 
@@ -124,6 +125,7 @@ def build_world(storage_root: Path) -> World:
     )
     _ok(client_with(worker.token).post("/api/v1/worker/payouts", {"amount": "1.00"}, format="json"), 201)
     second_key = _ok(api.post("/api/v1/api-keys", {"name": "second"}, format="json"), 201)
+    (own_key_id,) = [key["id"] for key in _ok(api.get("/api/v1/api-keys"))["results"] if key["id"] != second_key["id"]]
 
     # a vendor's offering, asked for; a labeling job on the public workforce
     vendor = vendor_create(name=f"World vendor {n}")
@@ -153,7 +155,14 @@ def build_world(storage_root: Path) -> World:
         "job_id": job_id,
     }
     worker_ids = {"assignment_id": live, "invitation_id": pending["id"], "qualification_type_id": qualification["id"]}
-    return World(requester=requester, worker=worker, member=member, requester_ids=requester_ids, worker_ids=worker_ids)
+    return World(
+        requester=requester,
+        worker=worker,
+        member=member,
+        requester_key_id=own_key_id,
+        requester_ids=requester_ids,
+        worker_ids=worker_ids,
+    )
 
 
 def _labeling_job(requester: CreatedOrganization, api, storage_root: Path, n: int) -> int:
