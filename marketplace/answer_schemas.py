@@ -12,9 +12,10 @@ make a process spend unbounded time or reach outside is closed here, for every k
   lookaround) is a 400 naming its path. RE2 matches in time linear in the text, times the size
   of the compiled pattern; that product is charged to the work budget below before each search.
 - **A work budget per request** (``MAX_VALIDATION_WORK``): every keyword evaluated costs one
-  unit, a regex search its estimated cost. Past the budget the evaluation stops with
+  unit, a regex search its estimated cost; and at most ``MAX_VALIDATION_CPU_SECONDS`` of the
+  thread's CPU time, whatever the units cost. Past either the evaluation stops with
   ``ValidationBudgetExceeded`` (a 400): exponential ``$ref``/``allOf`` fan-outs and huge
-  answers end there, after a couple of seconds of CPU at most.
+  answers end there.
 - ``uniqueItems`` is decided by hashing canonical forms, linear in the array (jsonschema's own
   falls back to comparing every pair).
 - **Nothing is fetched**: references resolve inside the schema or to the bundled meta-schemas
@@ -29,6 +30,7 @@ import contextlib
 import contextvars
 import functools
 import json
+import time
 from collections.abc import Iterator
 
 import jsonschema
@@ -42,16 +44,20 @@ from jsonschema.exceptions import ValidationError
 from .jsonbody import printable_key
 
 MAX_ANSWER_SCHEMA_CHARS = 100_000  # compact JSON; a generous form fits in a tenth of it
-# About 1 to 2.5 s of CPU at the most (a keyword evaluation costs 3 to 8 µs); an ordinary answer
-# uses hundreds of units, a 20,000-box answer about 140,000.
-MAX_VALIDATION_WORK = 300_000
+# An ordinary answer uses hundreds of units, a 20,000-box answer about 140,000, checking a
+# schema of the size of a bounding-box form about 500.
+MAX_VALIDATION_WORK = 500_000
+# And whatever the units cost on this machine (descending into an item is dearer than a type
+# check), at most this much CPU time of the request's thread.
+MAX_VALIDATION_CPU_SECONDS = 3.0
 # One budget unit buys about this many (text length × compiled program size) steps of RE2.
 REGEX_STEPS_PER_UNIT = 500
 _RE2_MAX_MEMORY_BYTES = 1 << 20  # caps a compiled pattern's size (and so a search's cost)
 
 
 class ValidationBudgetExceeded(Exception):
-    """Checking one request's answers or schemas needed more than ``MAX_VALIDATION_WORK``."""
+    """Checking one request's answers or schemas needed more than ``MAX_VALIDATION_WORK`` units
+    or ``MAX_VALIDATION_CPU_SECONDS`` of CPU."""
 
 
 # --- the work budget --------------------------------------------------------------------------
@@ -63,6 +69,8 @@ class _Budget:
 
     def __init__(self) -> None:
         self.remaining = MAX_VALIDATION_WORK
+        self.cpu_deadline = time.thread_time() + MAX_VALIDATION_CPU_SECONDS
+        self.spends = 0
         self.judged: dict[str, dict[str, str]] = {}
 
 
@@ -90,6 +98,9 @@ def _spend(units: int) -> None:
     budget.remaining -= units
     if budget.remaining < 0:
         raise ValidationBudgetExceeded(f"checking this needs more than {MAX_VALIDATION_WORK} steps")
+    budget.spends += 1
+    if budget.spends % 64 == 0 and time.thread_time() > budget.cpu_deadline:  # the clock is a syscall
+        raise ValidationBudgetExceeded(f"checking this takes more than {MAX_VALIDATION_CPU_SECONDS:g} s of CPU")
 
 
 # --- regular expressions on RE2 ---------------------------------------------------------------
@@ -146,9 +157,14 @@ def _canonical(value: object) -> object:
 
 def _unique_items(validator, unique, instance, schema):
     if unique and validator.is_type(instance, "array"):
-        _spend(len(instance))
-        if len({_canonical(item) for item in instance}) != len(instance):
-            yield ValidationError("has non-unique elements")
+        seen: set = set()
+        for item in instance:
+            _spend(1)
+            form = _canonical(item)
+            if form in seen:
+                yield ValidationError("has non-unique elements")
+                return
+            seen.add(form)
 
 
 def _counted(keyword):
@@ -159,11 +175,33 @@ def _counted(keyword):
     return evaluate
 
 
-@functools.cache
+_BOUNDED: dict[type, type] = {}
+
+
 def _bounded_class(base: type) -> type:
-    keywords = {name: _counted(keyword) for name, keyword in base.VALIDATORS.items()}
-    keywords["uniqueItems"] = _counted(_unique_items)
-    return jsonschema.validators.extend(base, keywords)
+    """``base`` with every keyword charged to the budget and ``uniqueItems`` made linear."""
+    if base in _BOUNDED.values():
+        return base
+    if base not in _BOUNDED:
+        keywords = {name: _counted(keyword) for name, keyword in base.VALIDATORS.items()}
+        keywords["uniqueItems"] = _counted(_unique_items)
+        _BOUNDED[base] = jsonschema.validators.extend(base, keywords)
+    return _BOUNDED[base]
+
+
+# A subschema that names its own ``$schema`` (the meta-schemas' vocabularies do; a requester's
+# may) is evaluated by the class registered for that URI: register the bounded classes, so no
+# evaluation leaves the budget by switching dialect. Outside a budget they behave as the stock
+# classes do.
+for _draft in (
+    jsonschema.Draft3Validator,
+    jsonschema.Draft4Validator,
+    jsonschema.Draft6Validator,
+    jsonschema.Draft7Validator,
+    jsonschema.Draft201909Validator,
+    jsonschema.Draft202012Validator,
+):
+    jsonschema.validators.validates(f"groundwork-bounded-{_draft.__name__}")(_bounded_class(_draft))
 
 
 # Only the bundled meta-schemas besides the schema itself: no URL is ever retrieved.
@@ -284,8 +322,8 @@ def _judge(schema: dict) -> dict[str, str]:
                 return {"": f'reference {ref[:200]!r} must point inside the schema ("#…")'}
         for probe in ({}, {"label": "x"}, {"labels": ["x"]}):
             list(answer_validator(schema).iter_errors(probe))
-    except ValidationBudgetExceeded:
-        return {"": f"is too costly to evaluate (more than {MAX_VALIDATION_WORK} steps)"}
+    except ValidationBudgetExceeded as exc:
+        return {"": f"is too costly to evaluate ({exc})"}
     except Exception as exc:  # a "$schema" that is not a string, RecursionError, Unresolvable, …
         return {"": f"cannot be evaluated ({exc.__class__.__name__}): {str(exc)[:200]}"}
     return {}

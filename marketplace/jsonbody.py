@@ -3,7 +3,8 @@
 Python's ``json`` accepts what the database cannot store or the process cannot survive:
 ``NaN``/``Infinity`` (PostgreSQL's jsonb refuses them), ``\\u0000`` in strings (PostgreSQL
 refuses NUL characters in text and jsonb), lone UTF-16 surrogates such as ``"\\ud800"`` (they
-have no UTF-8 form, so every later encode fails) and nesting deep enough to exhaust the stack
+have no UTF-8 form, so every later encode fails), numbers beyond a double (``1e400`` would be
+infinity) and nesting deep enough to exhaust the stack
 (the parser gives up near 1,000 levels, the encoder a little earlier). All of these are refused
 here, once, as bad input naming the field (dotted, list items by index), before anything else
 sees the value: no field checker downstream needs to think about them.
@@ -15,6 +16,7 @@ written back out (in a response, a webhook, a manifest line).
 from __future__ import annotations
 
 import json
+import math
 import re
 
 from .errors import InvalidInput
@@ -31,6 +33,14 @@ _BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 
 def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
+
+
+class _OutOfRange:
+    """Stands where a number too large for a double was (``1e400`` parses as infinity, which
+    jsonb refuses): found and named by ``check_json_value``."""
+
+
+_OUT_OF_RANGE = _OutOfRange()
 
 
 def text_problem(value: str) -> str | None:
@@ -64,6 +74,8 @@ def check_json_value(value: object, *, check_text: bool = True, prefix: tuple[st
         if isinstance(item, str):
             if check_text and (problem := text_problem(item)):
                 raise InvalidInput.for_field(_path(list(path)), problem)
+        elif item is _OUT_OF_RANGE:
+            raise InvalidInput.for_field(_path(list(path)), "is a number out of range (beyond ±1.8e308)")
         elif isinstance(item, (dict, list)):
             if depth >= MAX_JSON_DEPTH:
                 raise InvalidInput.for_field(_path(list(path)), f"nests deeper than {MAX_JSON_DEPTH} levels")
@@ -116,13 +128,23 @@ def parse_json(text: str | bytes) -> object:
         suspect_text = _SUSPECT_ESCAPE.search(text) is not None
     else:
         suspect_text = _SUSPECT_ESCAPE.search(text) is not None or _BAD_CHARACTER.search(text) is not None
+    out_of_range = False
+
+    def parse_float(literal: str) -> object:
+        nonlocal out_of_range
+        number = float(literal)
+        if math.isinf(number):
+            out_of_range = True
+            return _OUT_OF_RANGE
+        return number
+
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=parse_float)
     except RecursionError:
         path = _deep_path(text)
         raise InvalidInput.for_field(path, f"nests deeper than {MAX_JSON_DEPTH} levels") from None
     except ValueError as exc:
         raise InvalidInput(f"the body is not valid JSON: {exc}") from None
-    if suspect_text or text.count("[") + text.count("{") > MAX_JSON_DEPTH:
+    if suspect_text or out_of_range or text.count("[") + text.count("{") > MAX_JSON_DEPTH:
         check_json_value(value, check_text=suspect_text)
     return value

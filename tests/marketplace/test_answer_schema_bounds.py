@@ -181,6 +181,34 @@ def test_an_exponential_schema_is_refused_at_posting_within_the_budget(requester
     assert requester_client.get("/api/v1/tasks").status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("dialect", "defs"),
+    [
+        ("https://json-schema.org/draft/2020-12/schema", "$defs"),
+        ("http://json-schema.org/draft-07/schema#", "definitions"),
+    ],
+)
+def test_a_subschema_naming_its_own_dialect_stays_within_the_budget(requester_client, make_worker, dialect, defs):
+    # given: a fan-out hidden under a property (the trial answers never reach it) in a
+    # subschema that names its own $schema, as if to leave the bounded validator
+    inner = {f"d{i}": {"allOf": [{"$ref": f"#/properties/a/{defs}/d{i + 1}"}] * 2} for i in range(60)}
+    inner["d60"] = {}
+    schema = {
+        "type": "object",
+        "properties": {"a": {"$schema": dialect, defs: inner, "$ref": f"#/properties/a/{defs}/d0"}},
+    }
+    assert post_task(requester_client, answer_schema=schema).status_code == 201
+    worker = make_worker()
+    assignment_id = claimed(worker)
+    before = world()
+    # when: the answer reaches it
+    response = submit(worker, assignment_id, {"a": {}})
+    # then
+    error = assert_invalid(response, "answer")
+    assert "too costly" in error["fields"]["answer"][0]
+    assert world() == before
+
+
 def test_a_thousand_costly_schemas_in_one_call_share_one_budget(requester_client):
     # Each alone would pass; together they would take minutes: one request, one budget.
     before = world()

@@ -173,6 +173,15 @@ def test_a_body_at_the_limit_is_stored_and_read_back(requester_client):
     assert json.dumps(shown) == json.dumps(json.loads(nested(levels)))
 
 
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "1" + "0" * 400 + ".5"])
+def test_a_number_beyond_a_double_is_a_400_naming_it(requester_client, number):
+    # Python reads these as infinity, which jsonb refuses: it was a 500.
+    before = world()
+    response = post_raw(requester_client, "/api/v1/tasks", '{%s, "input": {"x": [1, %s]}}' % (TASK, number))
+    assert_invalid(response, "input.x.1")
+    assert world() == before
+
+
 def test_the_parser_names_fields_for_every_caller():
     # The websocket consumer and manifest reading use the same parser.
     with pytest.raises(InvalidInput) as refused:
@@ -200,9 +209,11 @@ def test_the_parser_names_fields_for_every_caller():
     ],
 )
 def test_a_query_parameter_with_nul_is_a_400_naming_it(requester_client, path, field):
+    before = world()
     response = requester_client.get(path)
     error = assert_invalid(response, field)
     assert list(error["fields"]) == [field]
+    assert world() == before
 
 
 @pytest.mark.parametrize(
@@ -215,7 +226,9 @@ def test_a_query_parameter_with_nul_is_a_400_naming_it(requester_client, path, f
 )
 def test_worker_list_query_parameters_are_checked_too(make_worker, path):
     worker = make_worker()
+    before = world()
     assert worker.client.get(path).status_code == 400
+    assert world() == before
 
 
 def test_a_query_parameter_that_is_not_utf8_is_not_a_500(requester_client):
