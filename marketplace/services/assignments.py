@@ -74,8 +74,9 @@ def assignments_submit(*, submissions: Sequence[Submission]) -> list[Assignment 
         try:
             return _submit_together(submissions)
         except Exception as error:  # rolled back: nothing of the batch was kept
-            logger.warning("a batched submit of %d answers failed (%r); each is submitted alone",
-                           len(submissions), error)
+            # the error's first line only: the rest may quote an answer
+            logger.warning("a batched submit of %d answers failed (%s: %s); each is submitted alone",
+                           len(submissions), type(error).__name__, str(error).partition("\n")[0])
     results: list[Assignment | Exception] = []
     for submission in submissions:
         try:

@@ -308,7 +308,8 @@ def assignments_claim(*, workers: Sequence[Worker]) -> dict[int, Assignment | No
         try:
             return _claim_together(workers)
         except Exception as error:  # rolled back: nothing of the batch was kept
-            logger.warning("a batched claim for %d workers failed (%r); each claims alone", len(workers), error)
+            logger.warning("a batched claim for %d workers failed (%s: %s); each claims alone", len(workers),
+                           type(error).__name__, str(error).partition("\n")[0])
     results: dict[int, Assignment | None | Exception] = {}
     for worker in workers:
         try:
