@@ -159,7 +159,10 @@ def activate_password(request: HttpRequest) -> HttpResponse:
             accounts.worker_session_login(session=request.session, worker=worker)
             return redirect("console:home")
     return render(
-        request, "console/activate_password.html", {"form": form, "worker": worker}, status=400 if form.errors else 200
+        request,
+        "console/activate_password.html",
+        {"form": form, "pending_worker": worker},
+        status=400 if form.errors else 200,
     )
 
 

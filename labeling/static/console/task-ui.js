@@ -33,7 +33,13 @@ function fallbackElement(task) {
  * preview), its draft answer restored from `draft`. */
 export async function createTaskUI(task, draft = null) {
   const create = await loadFactory();
-  const element = create(task);
+  let element;
+  try {
+    element = create(task);
+  } catch (error) {  // a task type with no element yet: answer it as JSON rather than stall
+    console.warn(error);
+    element = fallbackElement(task);
+  }
   if (draft) element.value = draft;
   return element;
 }
