@@ -4,7 +4,9 @@ claimed or recorded: the page renders the task's worker view (``worker_input``: 
 lets workers see, with fresh signed links to images), and its Submit button only shows the
 answer the console would send.
 
-Gold objects are never previewed (a vendor must not learn which objects are gold).
+The n-th object (``?n=``) is taken in the order the job page lists them: for a vendor, every
+object in task order, gold included and alike (a gold task looks like any other to workers, and
+leaving gold out here would mark it); for the requester, input objects, then gold ones.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ def _object_number(request: HttpRequest) -> int:
 
 def _render_preview(request: HttpRequest, job: LabelingJob, *, side: str) -> HttpResponse:
     number = _object_number(request)
-    objects = DataObject.objects.select_related("task").filter(job=job, is_gold=False).order_by("line_number")
+    objects = DataObject.objects.select_related("task").filter(job=job)
+    objects = objects.order_by("task_id") if side == "vendor" else objects.order_by("is_gold", "line_number")
     total = objects.count()
     item = objects[min(number, total) - 1] if total else None
     task_message = None

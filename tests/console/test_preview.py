@@ -1,5 +1,6 @@
 """The portal's "preview as a worker": one task of a job in the console's UI, nothing claimed
-or recorded; vendors never preview a gold object; other organizations get the 404."""
+or recorded; a vendor previews every object alike, in the job page's order (gold ones too: a
+gold task looks like any other); other organizations get the 404."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def test_the_requester_previews_a_task_and_nothing_is_recorded(storage_root, mak
 
 
 @pytest.mark.django_db
-def test_a_vendor_previews_its_jobs_but_never_a_gold_object(storage_root, make_requester):
+def test_a_vendor_previews_every_object_alike_in_task_order(storage_root, make_requester):
     requester, other = make_requester("Initech"), make_requester("Other")
     vendor = make_vendor()
     subscribe(requester, vendor)
@@ -45,8 +46,9 @@ def test_a_vendor_previews_its_jobs_but_never_a_gold_object(storage_root, make_r
     pages = [vendor_client.get(f"/portal/vendor/jobs/{job.pk}/preview?n={n}").content.decode() for n in (1, 2, 3, 9)]
     foreign = signed_in(other.admin_username, other.admin_password).get(f"/portal/requester/jobs/{job.pk}/preview")
 
-    assert all("GOLD-ONLY" not in page for page in pages)
-    assert "first review" in pages[0] and "second review" in pages[3]  # past the end: the last object
+    order = [item.task.input["source"] for item in job.data_objects.select_related("task").order_by("task_id")]
+    assert [next(text for text in order if text in page) for page in pages] == [*order, order[-1]]
+    assert all("gold" not in page.lower().replace("gold-only", "") for page in pages)  # nothing marks it
     assert foreign.status_code == 404
     assert Assignment.objects.count() == 0
 
