@@ -114,13 +114,13 @@ def activate(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         address = throttle.client_address(request)
-        lock = throttle.signin_lock(realm=REALM, account="(activation)", address=address)
+        lock = throttle.signin_lock(realm=REALM, account=None, address=address)
         principal = None if lock else resolve_bearer(form.cleaned_data["token"].strip())
         if lock is not None:
             form.add_error(None, lock.message)
             status = 429
         elif not isinstance(principal, WorkerPrincipal) or principal.worker.token_revoked_at is not None:
-            throttle.signin_failure_record(realm=REALM, account="(activation)", address=address)
+            throttle.signin_failure_record(realm=REALM, account=None, address=address)
             form.add_error("token", "This is not a working worker token.")
             status = 400
         else:
@@ -174,8 +174,8 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     form = PasswordResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         address = throttle.client_address(request)
-        if throttle.signin_lock(realm="console-reset", account="(reset)", address=address) is None:
-            throttle.signin_failure_record(realm="console-reset", account="(reset)", address=address)
+        if throttle.signin_lock(realm="console-reset", account=None, address=address) is None:
+            throttle.signin_failure_record(realm="console-reset", account=None, address=address)
             worker = accounts.worker_for_reset(form.cleaned_data["email"])
             if worker is not None:
                 _send_reset_email(request, worker)

@@ -56,10 +56,14 @@ def _limits() -> dict[str, int]:
     return {"account": config["SIGNIN_FAILURES_PER_ACCOUNT"], "address": config["SIGNIN_FAILURES_PER_ADDRESS"]}
 
 
-def _keys(*, realm: str, account: str, address: str) -> dict[str, str]:
+def _keys(*, realm: str, account: str | None, address: str) -> dict[str, str]:
     # Usernames are compared case-insensitively by neither Django nor workers, but an attacker
-    # could vary the case to dodge the count: count the lower-cased name.
-    return {"account": f"{realm}:account:{account.strip().lower()[:150]}", "address": f"{realm}:address:{address}"}
+    # could vary the case to dodge the count: count the lower-cased name. ``account=None``
+    # (activation tokens, reset requests: no account is named) counts the address alone.
+    keys = {"address": f"{realm}:address:{address}"}
+    if account is not None:
+        keys["account"] = f"{realm}:account:{account.strip().lower()[:150]}"
+    return keys
 
 
 # --- backends ------------------------------------------------------------------------------
@@ -133,7 +137,7 @@ def _counts() -> _DatabaseCounts | _RedisCounts:
 
 
 # --- the service ---------------------------------------------------------------------------
-def signin_lock(*, realm: str, account: str, address: str) -> SignInLock | None:
+def signin_lock(*, realm: str, account: str | None, address: str) -> SignInLock | None:
     """The lock refusing a sign-in to ``account`` from ``address`` now, or ``None``. ``realm``
     keeps the portal's and the console's accounts apart (``"portal"``, ``"console"``)."""
     now = timezone.now()
@@ -145,7 +149,7 @@ def signin_lock(*, realm: str, account: str, address: str) -> SignInLock | None:
     return None
 
 
-def signin_failure_record(*, realm: str, account: str, address: str) -> SignInLock | None:
+def signin_failure_record(*, realm: str, account: str | None, address: str) -> SignInLock | None:
     """Count a failed sign-in against the account and the address; returns the lock it caused,
     if it reached a limit."""
     now = timezone.now()

@@ -232,3 +232,29 @@ def test_the_portal_and_the_console_count_apart(worker, requester, short_lock):
     response = client.post("/console/signin", {"username": worker.username, "password": CONSOLE_PASSWORD})
 
     assert response.status_code == 302
+
+
+def test_wrong_activation_tokens_lock_only_their_address(make_worker, short_lock):
+    worker = make_worker("token-only-3")
+    attacker, someone = Client(REMOTE_ADDR="203.0.113.9"), Client(REMOTE_ADDR="198.51.100.7")
+    for attempt in range(20):
+        attacker.post("/console/activate", {"token": f"gww_guess-{attempt}"})
+
+    refused = attacker.post("/console/activate", {"token": worker.token})
+    accepted = someone.post("/console/activate", {"token": worker.token})
+
+    assert refused.status_code == 429 and "for your network address" in refused.content.decode()
+    assert accepted.status_code == 302
+
+
+def test_reset_requests_are_limited_per_address_not_for_everyone(worker, short_lock):
+    Worker.objects.filter(pk=worker.pk).update(email="ada@example.com")
+    flooder, owner = Client(REMOTE_ADDR="203.0.113.9"), Client(REMOTE_ADDR="198.51.100.7")
+    for _ in range(21):
+        flooder.post("/console/password/reset", {"email": "ada@example.com"})
+    sent_to_flooder = len(mail.outbox)
+
+    owner.post("/console/password/reset", {"email": "ada@example.com"})
+
+    assert sent_to_flooder == 20
+    assert len(mail.outbox) == 21
