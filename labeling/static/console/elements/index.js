@@ -2,6 +2,7 @@
 // every element; `createTaskElement(task)` returns a configured, not yet connected element for a
 // task message of the worker API (`task_type`, `input`, `labels`, `answer_schema`, …).
 import "./gw-classifier.js";
+import "./gw-entity-annotation.js";
 import "./gw-multi-classifier.js";
 
 const BY_TYPE = {
