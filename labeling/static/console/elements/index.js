@@ -4,6 +4,7 @@
 import "./gw-classifier.js";
 import "./gw-entity-annotation.js";
 import "./gw-multi-classifier.js";
+import "./gw-schema-form.js";
 
 const BY_TYPE = {
   image_classification: "gw-classifier",
