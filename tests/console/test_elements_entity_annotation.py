@@ -9,12 +9,14 @@ import pytest
 
 from tests.console.element_harness import (  # noqa: F401  (fixtures)
     browser,
+    drag_over,
     element_page,
     element_value,
     events,
     mount,
     phone_page,
     screenshot,
+    utf16,
     violations,
 )
 
@@ -32,42 +34,6 @@ def span(text: str, part: str) -> tuple[int, int]:
     return start, start + len(part)
 
 
-def utf16(text: str, index: int) -> int:
-    return len(text[:index].encode("utf-16-le")) // 2
-
-
-def drag_over(page, start: int, end: int) -> None:
-    """Drag the mouse from the left edge of code point ``start`` to the right edge of the code
-    point before ``end`` (screen points from the rendered characters)."""
-    box = page.evaluate(
-        """([a, b]) => {
-            const surface = document.querySelector('[data-annotation-surface]');
-            const walker = document.createTreeWalker(surface, NodeFilter.SHOW_TEXT);
-            const point = (target) => {
-                let seen = 0;
-                for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-                    if (target <= seen + node.data.length) return [node, target - seen];
-                    seen += node.data.length;
-                }
-                throw new Error('offset beyond the text');
-            };
-            const range = document.createRange();
-            range.setStart(...point(a));
-            walker.currentNode = surface;
-            range.setEnd(...point(b));
-            const rects = [...range.getClientRects()].filter((r) => r.width > 0);
-            const first = rects[0], last = rects[rects.length - 1];
-            const middle = (r) => (r.top + r.bottom) / 2;
-            return { x0: first.left, y0: middle(first), x1: last.right, y1: middle(last) };
-        }""",
-        [utf16(TEXT, start), utf16(TEXT, end)],
-    )
-    page.mouse.move(box["x0"] + 1, box["y0"])
-    page.mouse.down()
-    page.mouse.move(box["x1"] - 1, box["y1"], steps=6)
-    page.mouse.up()
-
-
 def entities(page) -> list[tuple[str, int, int]]:
     return [(e["label"], e["start"], e["end"]) for e in element_value(page)["entities"]]
 
@@ -79,11 +45,11 @@ def test_mouse_selections_give_python_offsets(element_page):
 
     # when the worker drags over 李小龍 and presses 1, over "Ko\u0308ln" and clicks LOC,
     # over " 😀 Cafe\u0301 " (with the spaces) and presses 4
-    drag_over(element_page, *span(TEXT, "李小龍"))
+    drag_over(element_page, TEXT, *span(TEXT, "李小龍"))
     element_page.keyboard.press("1")
-    drag_over(element_page, *span(TEXT, "Ko\u0308ln"))
+    drag_over(element_page, TEXT, *span(TEXT, "Ko\u0308ln"))
     element_page.get_by_role("button", name="LOC", exact=True).click()
-    drag_over(element_page, *span(TEXT, " 😀 Cafe\u0301 "))
+    drag_over(element_page, TEXT, *span(TEXT, " 😀 Cafe\u0301 "))
     element_page.keyboard.press("4")
 
     # then the offsets are Python's (white space around a mouse selection left out)
