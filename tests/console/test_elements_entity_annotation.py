@@ -229,3 +229,25 @@ def test_entity_annotation_at_375_px(phone_page):
     phone_page.keyboard.press("End")
     screenshot(phone_page, "element-entity-annotation-375px")
     assert phone_page.evaluate("() => document.documentElement.scrollWidth") <= 375
+
+
+def test_a_draft_with_bad_entities_keeps_only_the_valid_ones(element_page):
+    # given a draft with junk, an unknown label, a span past the end and an overlapping span
+    draft = {
+        "entities": [
+            None,
+            "PER",
+            {"label": "PER", "start": 0, "end": 3},
+            {"label": "NOPE", "start": 4, "end": 12},
+            {"label": "LOC", "start": 2, "end": 8},
+            {"label": "LOC", "start": 60, "end": 999},
+            {"label": "ORG", "start": 4, "end": 4},
+        ]
+    }
+
+    # when the element is mounted with it
+    mount(element_page, TASK, value=draft)
+
+    # then only the first valid span is kept, nothing fired, and the element works
+    assert entities(element_page) == [("PER", 0, 3)]
+    assert events(element_page) == []

@@ -314,9 +314,9 @@ export class GwEntityAnnotation extends TaskElement {
   /** Restore an answer, dropping entities with an unknown label, outside the text or overlapping. */
   restore(answer) {
     const kept = [];
-    const given = Array.isArray(answer?.entities) ? answer.entities : [];
-    for (const e of [...given].sort((a, b) => a.start - b.start)) {
-      const label = this._labels.indexOf(e?.label);
+    const given = (Array.isArray(answer?.entities) ? answer.entities : []).filter((e) => e && typeof e === "object");
+    for (const e of given.sort((a, b) => a.start - b.start)) {
+      const label = this._labels.indexOf(e.label);
       const ok = label >= 0 && Number.isInteger(e.start) && Number.isInteger(e.end) && 0 <= e.start && e.start < e.end;
       if (ok && e.end <= this._length && !kept.some((k) => k.start < e.end && e.start < k.end)) {
         kept.push({ label, start: e.start, end: e.end });
