@@ -251,3 +251,38 @@ def test_a_draft_with_bad_entities_keeps_only_the_valid_ones(element_page):
     # then only the first valid span is kept, nothing fired, and the element works
     assert entities(element_page) == [("PER", 0, 3)]
     assert events(element_page) == []
+
+
+def test_double_click_a_word_then_click_an_entity_to_relabel_and_remove_it(element_page):
+    # given the task
+    mount(element_page, TASK)
+    surface = element_page.locator("[data-annotation-surface]")
+
+    # when the worker double-clicks "Ångström" and presses 2
+    box = element_page.evaluate(
+        """([a, b]) => {
+            const text = document.createTreeWalker(document.querySelector('[data-annotation-surface]'),
+                NodeFilter.SHOW_TEXT).nextNode();
+            const range = document.createRange();
+            range.setStart(text, a);
+            range.setEnd(text, b);
+            const r = range.getBoundingClientRect();
+            return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+        }""",
+        [utf16(TEXT, 4), utf16(TEXT, 12)],
+    )
+    element_page.mouse.dblclick(box["x"], box["y"])
+    element_page.keyboard.press("2")
+
+    # then the word (without a trailing space) is a LOC entity
+    assert entities(element_page) == [("LOC", *span(TEXT, "Ångström"))]
+
+    # when the worker clicks the entity's highlight, presses 3, then Delete
+    element_page.locator("mark.gw-entity").click()
+    element_page.keyboard.press("3")
+    assert entities(element_page) == [("ORG", 4, 12)]
+    element_page.keyboard.press("Delete")
+
+    # then it is gone, and focus stayed on the text
+    assert entities(element_page) == []
+    assert surface.evaluate("node => document.activeElement === node")
