@@ -9,7 +9,14 @@ says. Masks are decoded with the server's own ``masks_png.decode_mask``.
 
 from __future__ import annotations
 
+import base64
+import io
+
+import numpy as np
 import pytest
+from PIL import Image
+
+from labeling.task_types.masks_png import decode_mask, encode_mask_base64
 
 # The portal's Chromium fixtures, imported so pytest finds them here (test arguments then
 # shadow the imported names, which is what F811 would flag).
@@ -144,3 +151,138 @@ def test_boxes_move_resize_relabel_nudge_delete_and_submit(page, live_server, sc
     assert kinds[-1] == "submit" and kinds.count("submit") == 1
     assert events(page)[-1][1] == page.evaluate("element.value")
     page.screenshot(path=str(screenshot_dir / "element-bounding-box-edited.png"))
+
+
+SEGMENT_LABELS = ["background", "road", "tree"]
+SEGMENT_SIZE = (600, 400)
+
+
+def segment_task(**extra) -> dict:
+    return {
+        "task_type": "semantic_segmentation",
+        "labels": SEGMENT_LABELS,
+        "input": {"source-url": "/__drawing__/image.png"},
+        **extra,
+    }
+
+
+def mask_of(page) -> np.ndarray:
+    """The element's answer decoded as the server decodes it (and checked to be mode L)."""
+    encoded = page.evaluate("element.value")["mask"]
+    assert Image.open(io.BytesIO(base64.b64decode(encoded))).mode == "L"
+    return decode_mask(encoded, n_classes=len(SEGMENT_LABELS))
+
+
+def distance_to_segment(a: tuple[float, float], b: tuple[float, float]) -> np.ndarray:
+    """Per pixel of the segmentation image, the distance from its centre to segment a-b."""
+    ys, xs = np.mgrid[0 : SEGMENT_SIZE[1], 0 : SEGMENT_SIZE[0]] + 0.5
+    (ax, ay), (bx, by) = a, b
+    dx, dy = bx - ax, by - ay
+    t = np.clip(((xs - ax) * dx + (ys - ay) * dy) / (dx * dx + dy * dy), 0, 1)
+    return np.hypot(ax + t * dx - xs, ay + t * dy - ys)
+
+
+def stroke(page, box: dict, a: tuple[float, float], b: tuple[float, float]) -> None:
+    drag(page, to_screen(box, *a), to_screen(box, *b), steps=12)
+
+
+def test_a_mask_painted_with_brush_polygon_and_eraser_decodes_on_the_server_with_undo_and_redo(
+    page, live_server, screenshot_dir
+):
+    # given: the element on a 600 x 400 image, zoomed in once; the canvas is the image's size
+    open_element(page, live_server.url, segment_task(), image=sample_image(*SEGMENT_SIZE))
+    canvas = page.evaluate("(({width, height}) => [width, height])(document.querySelector('canvas[data-annotation-surface]'))")
+    assert canvas == list(SEGMENT_SIZE)
+    assert (mask_of(page) == 0).all()
+    page.keyboard.press("+")
+    box = surface_box(page)
+    assert box["width"] == pytest.approx(760 * 1.25, abs=0.01)
+
+    # when: key 2 picks "road" and a 10 px brush paints from (100, 100) to (200, 120)
+    page.keyboard.press("2")
+    page.fill("input[type=range] >> nth=0", "10")
+    stroke(page, box, (100, 100), (200, 120))
+    mask = mask_of(page)
+    # then: the pixels within the brush's radius are road, those clearly outside background
+    near = distance_to_segment((100, 100), (200, 120))
+    assert (mask[near <= 4] == 1).all()
+    assert (mask[near >= 6] == 0).all()
+
+    # when: the polygon tool with key 3 ("tree") clicks four corners and the first one again
+    page.keyboard.press("p")
+    page.keyboard.press("3")
+    for corner in [(300, 200), (450, 200), (450, 350), (300, 350), (300, 200)]:
+        page.mouse.click(*to_screen(box, *corner))
+    mask = mask_of(page)
+    # then: the inside is tree, the outside (away from the stroke) background
+    assert (mask[202:348, 302:448] == 2).all()
+    outside = np.ones(mask.shape, dtype=bool)
+    outside[198:352, 298:452] = False
+    assert (mask[outside & (near >= 6)] == 0).all()
+    page.screenshot(path=str(screenshot_dir / "element-segmentation-painted.png"))
+
+    # when: the eraser (E) crosses the polygon with a 10 px stroke
+    page.keyboard.press("e")
+    stroke(page, box, (280, 275), (470, 275))
+    erased = mask_of(page)
+    across = distance_to_segment((280, 275), (470, 275))
+    assert (erased[across <= 4] == 0).all()
+    assert (erased[202:268, 302:448] == 2).all() and (erased[282:348, 302:448] == 2).all()
+    page.screenshot(path=str(screenshot_dir / "element-segmentation-erased.png"))
+
+    # then: Ctrl+Z brings the erased pixels back, Ctrl+Shift+Z and Ctrl+Y erase them again
+    page.keyboard.press("Control+z")
+    assert (mask_of(page) == mask).all()
+    page.keyboard.press("Control+Shift+z")
+    assert (mask_of(page) == erased).all()
+    page.keyboard.press("Control+z")
+    page.keyboard.press("Control+z")
+    undone_twice = mask_of(page)
+    assert (undone_twice[202:348, 302:448] == 0).all() and (undone_twice[near <= 4] == 1).all()
+    page.keyboard.press("Control+y")
+    page.keyboard.press("Control+y")
+    assert (mask_of(page) == erased).all()
+
+    # then: each edit and each undo or redo told the page; Enter submits the same answer
+    kinds = [kind for kind, _ in events(page)]
+    assert kinds == ["change"] * 9  # stroke, polygon, eraser, 3 undos, 3 redos
+    page.keyboard.press("Enter")
+    assert events(page)[-1] == ["submit", page.evaluate("element.value")]
+    page.screenshot(path=str(screenshot_dir / "element-segmentation-redone.png"))
+
+
+def test_a_saved_mask_is_restored_and_the_encoder_round_trips_long_runs(page, live_server):
+    # given: a mask encoded by the server (Pillow picks its own row filters)
+    saved = np.zeros((SEGMENT_SIZE[1], SEGMENT_SIZE[0]), dtype=np.uint8)
+    saved[50:150, 40:400] = 1
+    saved[200:390, 300:590] = 2
+    saved[::7, ::5] = 2
+    task = segment_task(value={"mask": encode_mask_base64(saved)})
+
+    # when: the element opens with it as its value
+    open_element(page, live_server.url, task, image=sample_image(*SEGMENT_SIZE))
+
+    # then: its answer is that mask, and no change was announced
+    assert (mask_of(page) == saved).all()
+    assert events(page) == []
+
+    # when: the encoder packs runs of every length from 1 to 700, and a 1 x 1 mask
+    rng = np.random.default_rng(7)
+    runs = np.concatenate([np.arange(1, 701), rng.integers(1, 300, 300)])
+    values = rng.integers(0, 255, len(runs))
+    pixels = np.repeat(values, runs).astype(np.uint8)
+    width = 997
+    pixels = np.concatenate([pixels, np.zeros(-len(pixels) % width, dtype=np.uint8)])
+    encoded = page.evaluate(
+        """async ([pixels, width]) => {
+            const { encodeMaskPng } = await import("/static/console/elements/mask-png.js");
+            const data = Uint8Array.from(pixels);
+            return [encodeMaskPng(data, width, data.length / width), encodeMaskPng(Uint8Array.of(3), 1, 1)];
+        }""",
+        [pixels.tolist(), width],
+    )
+
+    # then: Pillow reads back exactly those pixels
+    decoded = decode_mask(encoded[0], n_classes=256)
+    assert (decoded == pixels.reshape(-1, width)).all()
+    assert decode_mask(encoded[1], n_classes=4).tolist() == [[3]]

@@ -1,0 +1,176 @@
+/* Class-index masks as 8-bit greyscale PNG (colour type 0), in base64: the segmentation answer.
+
+encodeMaskPng is synchronous, so the element's `value` getter can answer at once: its zlib
+stream is one fixed-Huffman deflate block of literals and distance-1 matches (run lengths).
+Masks are long runs of one class, so a 1000 x 1000 mask of a few regions is a few KB; the
+worst case (noise) is 9 bits a pixel. The server decodes it with Pillow (masks_png.py).
+decodeMaskPng (restoring a draft) reads any 8-bit greyscale or palette PNG, non-interlaced, with
+every row filter, through the browser's DecompressionStream.
+*/
+
+const CRC_TABLE = new Uint32Array(256).map((_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c;
+});
+
+function crc32(bytes) {
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) crc = CRC_TABLE[(crc ^ bytes[i]) & 255] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function adler32(bytes) {
+  let a = 1;
+  let b = 0;
+  for (let i = 0; i < bytes.length; ) {
+    const end = Math.min(i + 5552, bytes.length); // the most sums before b can overflow 2^32
+    for (; i < end; i++) {
+      a += bytes[i];
+      b += a;
+    }
+    a %= 65521;
+    b %= 65521;
+  }
+  return ((b << 16) | a) >>> 0;
+}
+
+// Fixed Huffman codes (RFC 1951 3.2.6), bit-reversed since deflate packs codes MSB first.
+const CODE = new Uint16Array(288);
+const CODE_BITS = new Uint8Array(288);
+for (let s = 0; s < 288; s++) {
+  const [base, first, bits] = s < 144 ? [0x30, 0, 8] : s < 256 ? [0x190, 144, 9] : s < 280 ? [0, 256, 7] : [0xc0, 280, 8];
+  let code = base + s - first;
+  let reversed = 0;
+  for (let k = 0; k < bits; k++, code >>= 1) reversed = (reversed << 1) | (code & 1);
+  CODE[s] = reversed;
+  CODE_BITS[s] = bits;
+}
+const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
+const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
+
+/** zlib bytes of `data`: one fixed-Huffman block of literals and runs (distance 1 matches). */
+function zlibRuns(data) {
+  let out = new Uint8Array(1024 + (data.length >> 3));
+  let at = 0;
+  let acc = 0;
+  let used = 0;
+  const put = (value, bits) => {
+    acc |= value << used;
+    used += bits;
+    while (used >= 8) {
+      if (at === out.length) {
+        const bigger = new Uint8Array(out.length * 2);
+        bigger.set(out);
+        out = bigger;
+      }
+      out[at++] = acc & 255;
+      acc >>>= 8;
+      used -= 8;
+    }
+  };
+  const symbol = (s) => put(CODE[s], CODE_BITS[s]);
+  put(0x78, 8);
+  put(0x01, 8);
+  put(1, 1); // BFINAL
+  put(1, 2); // BTYPE 01: fixed Huffman
+  for (let i = 0; i < data.length; ) {
+    const byte = data[i++];
+    symbol(byte);
+    let run = 0;
+    while (i + run < data.length && data[i + run] === byte) run++;
+    while (run >= 3) {
+      const length = Math.min(run, 258);
+      let code = 28;
+      while (LENGTH_BASE[code] > length) code--;
+      symbol(257 + code);
+      put(length - LENGTH_BASE[code], LENGTH_EXTRA[code]);
+      put(0, 5); // distance code 0: distance 1
+      i += length;
+      run -= length;
+    }
+  }
+  symbol(256);
+  if (used) put(0, 8 - used); // pad the last byte
+  const checksum = adler32(data);
+  const result = new Uint8Array(at + 4);
+  result.set(out.subarray(0, at));
+  new DataView(result.buffer).setUint32(at, checksum);
+  return result;
+}
+
+function chunk(type, data) {
+  const bytes = new Uint8Array(12 + data.length);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, data.length);
+  for (let i = 0; i < 4; i++) bytes[4 + i] = type.charCodeAt(i);
+  bytes.set(data, 8);
+  view.setUint32(8 + data.length, crc32(bytes.subarray(4, 8 + data.length)));
+  return bytes;
+}
+
+const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
+
+/** Base64 of an 8-bit greyscale PNG whose pixels are `mask` (row-major, `width` x `height`). */
+export function encodeMaskPng(mask, width, height) {
+  const raw = new Uint8Array(height * (width + 1)); // filter byte 0 (None) before each row
+  for (let y = 0; y < height; y++) raw.set(mask.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
+  const header = new Uint8Array(13);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  header[8] = 8; // bit depth; colour type 0, compression 0, filter 0, interlace 0 follow
+  const parts = [Uint8Array.from(SIGNATURE), chunk("IHDR", header), chunk("IDAT", zlibRuns(raw)), chunk("IEND", new Uint8Array(0))];
+  const png = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((offset, p) => (png.set(p, offset), offset + p.length), 0);
+  let text = "";
+  for (let i = 0; i < png.length; i += 0x8000) text += String.fromCharCode.apply(null, png.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+/** `{width, height, pixels}` of a base64 (or data URL) 8-bit greyscale or palette PNG. */
+export async function decodeMaskPng(base64) {
+  const text = atob(String(base64).replace(/^data:image\/png;base64,/i, "").replace(/\s+/g, ""));
+  const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
+  if (SIGNATURE.some((b, i) => bytes[i] !== b)) throw new Error("not a PNG");
+  const view = new DataView(bytes.buffer);
+  const idat = [];
+  let width = 0;
+  let height = 0;
+  for (let at = 8; at + 8 <= bytes.length; ) {
+    const length = view.getUint32(at);
+    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+    const data = bytes.subarray(at + 8, at + 8 + length);
+    if (type === "IHDR") {
+      width = view.getUint32(at + 8);
+      height = view.getUint32(at + 12);
+      if (data[8] !== 8 || (data[9] !== 0 && data[9] !== 3) || data[12] !== 0) throw new Error("not an 8-bit single-channel PNG");
+    } else if (type === "IDAT") idat.push(data);
+    else if (type === "IEND") break;
+    at += 12 + length;
+  }
+  const stream = new Blob(idat).stream().pipeThrough(new DecompressionStream("deflate"));
+  const raw = new Uint8Array(await new Response(stream).arrayBuffer());
+  const pixels = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (width + 1)];
+    const row = raw.subarray(y * (width + 1) + 1, (y + 1) * (width + 1));
+    const out = y * width;
+    for (let x = 0; x < width; x++) {
+      const left = x ? pixels[out + x - 1] : 0;
+      const up = y ? pixels[out - width + x] : 0;
+      const corner = x && y ? pixels[out - width + x - 1] : 0;
+      let predictor = 0;
+      if (filter === 1) predictor = left;
+      else if (filter === 2) predictor = up;
+      else if (filter === 3) predictor = (left + up) >> 1;
+      else if (filter === 4) {
+        const p = left + up - corner;
+        const [pa, pb, pc] = [Math.abs(p - left), Math.abs(p - up), Math.abs(p - corner)];
+        predictor = pa <= pb && pa <= pc ? left : pb <= pc ? up : corner;
+      }
+      pixels[out + x] = (row[x] + predictor) & 255;
+    }
+  }
+  return { width, height, pixels };
+}
