@@ -1,53 +1,39 @@
-/* Shared parts of the drawing elements (gw-bounding-box, gw-semantic-segmentation).
+/* Shared parts of gw-bounding-box and gw-semantic-segmentation.
 
-ZoomView: an image in a clipping, scrolling viewport, zoomed and panned.
-- The surface (`.gwd-surface`) is sized to exactly the displayed image: natural size x zoom, in
-  CSS pixels, with no border, padding or letterbox inside it; the viewport around it scrolls
-  when the surface is larger and centres it when it is smaller.
-- Geometry stays in image pixels: `toImage(event)` converts a pointer's client point with the
-  surface's bounding rect, so zoom, scroll (pan) and the device pixel ratio (client points are
-  CSS pixels) enter nowhere else.
-- Zoom: `+`/`-`/`0` keys (the element forwards them), the buttons, and Ctrl/⌘ + wheel or a
-  trackpad pinch around the pointer. A plain wheel scrolls, as everywhere on the web.
-- Pan: drag with Space held, with the middle button, or in pan mode (the hand button, `H`).
-  A pan drag is taken in the capture phase, so the element's tools never see it.
+ZoomView: the image in a clipping, scrolling viewport. Its surface (.gwd-surface) is exactly the
+displayed image (natural size x zoom, in CSS px; no border, padding or letterbox); the viewport
+scrolls when the surface is larger and centres it when smaller. Geometry stays in image pixels:
+toImage(event) converts a pointer's client point through the surface's rect, so zoom, scroll
+(pan) and device pixel ratio (client points are CSS px) enter nowhere else.
+- Zoom: keys + - 0 (fit), the buttons, Ctrl/⌘ + wheel or a pinch, around the pointer. A plain
+  wheel scrolls, as everywhere on the web.
+- Pan: drag with Space held, with the middle button, or in pan mode (button, key H); taken in
+  the capture phase, so the tools never see it.
 */
 
-export const PALETTE = ["#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#fabed4"];
+const PALETTE = ["#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#fabed4"];
 
-/** The colour of label `index`: ten distinct colours, then hues a golden angle apart. */
-export function labelColor(index) {
-  if (index < PALETTE.length) return PALETTE[index];
-  const hue = (index * 137.508) % 360;
-  return hslHex(hue, 0.7, 0.5);
-}
-
-function hslHex(hue, saturation, lightness) {
-  const a = saturation * Math.min(lightness, 1 - lightness);
+/** Label `i`'s colour (#rrggbb): ten distinct ones, then hues a golden angle apart. */
+export function labelColor(i) {
+  if (i < PALETTE.length) return PALETTE[i];
+  const hue = (i * 137.508) % 360;
   const channel = (n) => {
     const k = (n + hue / 30) % 12;
-    const value = lightness - a * Math.max(-1, Math.min(k - 3, 9 - k, 1));
-    return Math.round(value * 255).toString(16).padStart(2, "0");
+    return Math.round((0.5 - 0.35 * Math.max(-1, Math.min(k - 3, 9 - k, 1))) * 255).toString(16).padStart(2, "0");
   };
   return `#${channel(0)}${channel(8)}${channel(4)}`;
 }
 
-/** `[r, g, b]` of `#rrggbb`. */
-export function rgbOf(hex) {
-  return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-}
+export const rgbOf = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 
-/** Black or white, whichever reads better on `hex` (WCAG relative luminance). */
+/** Black or white, whichever contrasts more with `hex` (WCAG relative luminance). */
 export function inkOn(hex) {
-  const [r, g, b] = rgbOf(hex).map((c) => {
-    const s = c / 255;
-    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-  });
+  const [r, g, b] = rgbOf(hex).map((c) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
   const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  return (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) ? "#000" : "#fff";
+  return (luminance + 0.05) ** 2 > 0.0525 ? "#000" : "#fff";
 }
 
-/** An element with attributes (`text` sets textContent, `on<type>` adds a listener) and children. */
+/** An element: attributes (`text` sets textContent, `on<type>` adds a listener), children. */
 export function h(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
@@ -59,100 +45,82 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
-const styleLinks = new Map();
-
-/** Links the drawing elements' stylesheet into the document once; resolves when it has loaded. */
+let styles;
+/** Links gw-drawing.css into the document once; resolves when it has loaded (or failed). */
 export function linkStyles() {
-  const href = new URL("./gw-drawing.css", import.meta.url).href;
-  if (!styleLinks.has(href)) {
-    let link = [...document.querySelectorAll("link[rel=stylesheet]")].find((l) => l.href === href);
-    const loaded = link && link.sheet;
-    if (!link) {
-      link = h("link", { rel: "stylesheet", href });
-      document.head.append(link);
-    }
-    styleLinks.set(
-      href,
-      loaded ? Promise.resolve() : new Promise((resolve) => {
-        link.addEventListener("load", resolve, { once: true });
-        link.addEventListener("error", resolve, { once: true });
-      }),
-    );
-  }
-  return styleLinks.get(href);
+  return (styles ||= new Promise((resolve) => {
+    const link = h("link", { rel: "stylesheet", href: new URL("./gw-drawing.css", import.meta.url).href, onload: resolve, onerror: resolve });
+    document.head.append(link);
+  }));
 }
 
-/** True when keys typed into `target` mean text (or activate a control), not a shortcut. */
-export function isTextTarget(target) {
-  return target instanceof HTMLElement && (target.matches("input, textarea, select, [contenteditable]") || target.isContentEditable);
+/** Where keys are text (a text field) rather than shortcuts; a range slider is not. */
+export const isTextTarget = (t) => t.isContentEditable || (t.matches?.("input, textarea, select") && t.type !== "range");
+/** Where Enter activates the control rather than submitting. */
+export const isControl = (t) => t.matches?.("button, a[href], textarea, select") || isTextTarget(t);
+
+export const dispatch = (host, type, value) => host.dispatchEvent(new CustomEvent(type, { bubbles: true, composed: true, detail: { value } }));
+
+/** A group of label buttons (a swatch, the key, the name) calling `pick(index)`. */
+export function labelButtons(group, labels, pick) {
+  group.replaceChildren(
+    ...labels.map((label, i) => {
+      const swatch = h("span", { class: "gwd-swatch", "aria-hidden": "true" });
+      swatch.style.background = labelColor(i);
+      return h("button", { type: "button", "aria-pressed": "false", title: i < 9 ? `Key ${i + 1}` : label, onclick: () => pick(i) }, swatch, i < 9 ? `${i + 1} ` : "", label);
+    }),
+  );
 }
 
-export function isControl(target) {
-  return target instanceof HTMLElement && target.matches("button, input, textarea, select, a[href]");
-}
+export const pressed = (buttons, test) => [...buttons].forEach((b, i) => b.setAttribute("aria-pressed", String(test(b, i))));
 
-export function dispatch(host, type, value) {
-  host.dispatchEvent(new CustomEvent(type, { bubbles: true, composed: true, detail: { value } }));
-}
-
-const ZOOM_STEP = 1.25;
+const STEP = 1.25;
+const button = (label, text, title, onclick) => h("button", { type: "button", "aria-label": label, title, text, onclick });
 
 export class ZoomView {
-  /** `onView()` is called after every zoom change (tools redraw what depends on the scale). */
-  constructor({ label, onView }) {
+  /** `onView()` runs after every zoom change. */
+  constructor(label, onView) {
     this.onView = onView;
     this.img = h("img", { class: "gwd-image", alt: "", draggable: "false" });
     this.surface = h("div", { class: "gwd-surface" }, this.img);
     this.viewport = h("div", { class: "gwd-viewport", tabindex: "0", role: "application", "aria-label": label }, this.surface);
-    this.width = 0;
-    this.height = 0;
-    this.zoom = 1;
-    this.fit = 1;
-    this.atFit = true;
-    this.panMode = false;
-    this.spaceHeld = false;
-    this.pan = null;
-    this.zoomText = h("output", { class: "gwd-zoom", "aria-live": "polite", "aria-label": "Zoom" }, "100%");
-    this.panButton = h("button", { type: "button", "aria-pressed": "false", title: "Pan mode (H, or drag with Space held)", text: "Pan", onclick: () => this.setPanMode(!this.panMode) });
+    Object.assign(this, { width: 0, height: 0, zoom: 1, fit: 1, atFit: true, panMode: false, space: false, pan: null });
+    this.zoomText = h("output", { class: "gwd-zoom", "aria-label": "Zoom" }, "100%");
+    this.panButton = button("Pan mode", "Pan", "Pan mode (H, or drag with Space held)", () => this.setPanMode(!this.panMode));
+    this.panButton.setAttribute("aria-pressed", "false");
     this.controls = [
-      h("button", { type: "button", "aria-label": "Zoom out", title: "Zoom out (-)", text: "−", onclick: () => this.zoomBy(1 / ZOOM_STEP) }),
+      button("Zoom out", "−", "Zoom out (-)", () => this.zoomTo(this.zoom / STEP)),
       this.zoomText,
-      h("button", { type: "button", "aria-label": "Zoom in", title: "Zoom in (+)", text: "+", onclick: () => this.zoomBy(ZOOM_STEP) }),
-      h("button", { type: "button", "aria-label": "Fit the image", title: "Fit (0)", text: "Fit", onclick: () => this.zoomTo(this.fit) }),
+      button("Zoom in", "+", "Zoom in (+)", () => this.zoomTo(this.zoom * STEP)),
+      button("Fit the image", "Fit", "Fit (0)", () => this.zoomTo(this.fit)),
       this.panButton,
     ];
-    this.viewport.addEventListener("wheel", (e) => this.onWheel(e), { passive: false });
-    this.viewport.addEventListener("pointerdown", (e) => this.onPanStart(e), true);
-    this.viewport.addEventListener("pointermove", (e) => this.onPanMove(e), true);
-    this.viewport.addEventListener("pointerup", (e) => this.onPanEnd(e), true);
-    this.viewport.addEventListener("pointercancel", (e) => this.onPanEnd(e), true);
-    // The middle button's autoscroll would fight a pan drag.
-    this.viewport.addEventListener("mousedown", (e) => e.button === 1 && e.preventDefault());
-    this.resizeObserver = new ResizeObserver(() => this.width && this.layout());
+    const v = this.viewport;
+    v.addEventListener("wheel", (e) => this.onWheel(e), { passive: false });
+    v.addEventListener("pointerdown", (e) => this.onPan(e), true);
+    v.addEventListener("pointermove", (e) => this.onPan(e), true);
+    v.addEventListener("pointerup", (e) => this.onPan(e), true);
+    v.addEventListener("pointercancel", (e) => this.onPan(e), true);
+    v.addEventListener("mousedown", (e) => e.button === 1 && e.preventDefault()); // no autoscroll
+    this.resizeObserver = new ResizeObserver(() => this.layout());
   }
 
-  /** Loads `src`; resolves with the natural size once the image is decoded. */
+  /** Loads `src`; resolves once the image is decoded and its natural size known. */
   async load(src) {
     this.img.src = src;
-    await this.img.decode().catch(() => new Promise((resolve, reject) => {
-      if (this.img.complete && this.img.naturalWidth) resolve();
-      this.img.addEventListener("load", resolve, { once: true });
-      this.img.addEventListener("error", () => reject(new Error("the image could not be loaded")), { once: true });
-    }));
+    await this.img.decode().catch(() => {});
     if (!this.img.naturalWidth) throw new Error("the image could not be loaded");
     this.width = this.img.naturalWidth;
     this.height = this.img.naturalHeight;
-    return { width: this.width, height: this.height };
   }
 
-  /** Fits the image to the viewport's width and at most 70% of the window's height. */
+  /** Fits the image to the viewport's width and 70% of the window's height (at most 4x). */
   layout() {
-    const available = this.viewport.parentElement ? this.viewport.parentElement.clientWidth : 0;
-    if (!available || !this.width) return;
-    const maxHeight = Math.max(200, window.innerHeight * 0.7);
-    this.fit = Math.min(available / this.width, maxHeight / this.height, 4);
+    const parent = this.viewport.parentElement;
+    if (!parent?.clientWidth || !this.width) return;
+    this.fit = Math.min(parent.clientWidth / this.width, Math.max(200, innerHeight * 0.7) / this.height, 4);
     this.viewport.style.height = `${this.height * this.fit}px`;
-    this.resizeObserver.observe(this.viewport.parentElement);
+    this.resizeObserver.observe(parent);
     if (this.atFit) this.zoom = this.fit;
     this.apply();
   }
@@ -165,93 +133,135 @@ export class ZoomView {
     this.onView();
   }
 
-  /** Zooms to `zoom` (clamped) keeping the image point under client point (x, y) in place. */
+  /** Zooms to `zoom` (between fit and 8x or 8 fits) keeping the image point under client
+   * point (x, y), by default the viewport's centre, in place. */
   zoomTo(zoom, x, y) {
     const before = this.surface.getBoundingClientRect();
-    const viewportBox = this.viewport.getBoundingClientRect();
-    x ??= viewportBox.left + viewportBox.width / 2;
-    y ??= viewportBox.top + viewportBox.height / 2;
-    const imageX = (x - before.left) / this.zoom;
-    const imageY = (y - before.top) / this.zoom;
+    const port = this.viewport.getBoundingClientRect();
+    x ??= port.left + port.width / 2;
+    y ??= port.top + port.height / 2;
+    const [ix, iy] = [(x - before.left) / this.zoom, (y - before.top) / this.zoom];
     this.zoom = Math.min(Math.max(zoom, this.fit), Math.max(8, this.fit * 8));
-    this.atFit = Math.abs(this.zoom - this.fit) < 1e-9;
+    this.atFit = this.zoom === this.fit;
     this.apply();
     const after = this.surface.getBoundingClientRect();
-    this.viewport.scrollLeft += after.left + imageX * this.zoom - x;
-    this.viewport.scrollTop += after.top + imageY * this.zoom - y;
-  }
-
-  zoomBy(factor) {
-    this.zoomTo(this.zoom * factor);
+    this.viewport.scrollLeft += after.left + ix * this.zoom - x;
+    this.viewport.scrollTop += after.top + iy * this.zoom - y;
   }
 
   /** Image pixel coordinates (floats) of a pointer event's client point. */
   toImage(event) {
-    const rect = this.surface.getBoundingClientRect();
-    return {
-      x: ((event.clientX - rect.left) * this.width) / rect.width,
-      y: ((event.clientY - rect.top) * this.height) / rect.height,
-    };
+    const r = this.surface.getBoundingClientRect();
+    return { x: ((event.clientX - r.left) * this.width) / r.width, y: ((event.clientY - r.top) * this.height) / r.height };
   }
 
   setPanMode(on) {
     this.panMode = on;
     this.panButton.setAttribute("aria-pressed", String(on));
-    this.viewport.classList.toggle("gwd-pan", on || this.spaceHeld);
+    this.viewport.classList.toggle("gwd-pan", on || this.space);
   }
 
-  /** Handles zoom and pan keys; true when the key was used. */
-  onKey(event) {
-    if (event.key === " " && !isControl(event.target)) {
-      if (event.type === "keydown") {
-        this.spaceHeld = true;
-        this.viewport.classList.add("gwd-pan");
-      }
-      event.preventDefault();
+  /** Zoom and pan keys (keydown and keyup); true when the key was one. */
+  onKey(e) {
+    if (e.key === " " && !isControl(e.target)) {
+      this.space = e.type === "keydown";
+      this.viewport.classList.toggle("gwd-pan", this.space || this.panMode);
+      e.preventDefault();
       return true;
     }
-    if (event.type !== "keydown" || event.ctrlKey || event.metaKey || event.altKey) return false;
-    if (event.key === "+" || event.key === "=") this.zoomBy(ZOOM_STEP);
-    else if (event.key === "-" || event.key === "_") this.zoomBy(1 / ZOOM_STEP);
-    else if (event.key === "0") this.zoomTo(this.fit);
-    else if (event.key === "h" || event.key === "H") this.setPanMode(!this.panMode);
+    if (e.type !== "keydown" || e.ctrlKey || e.metaKey || e.altKey) return false;
+    const act = { "+": STEP, "=": STEP, "-": 1 / STEP, _: 1 / STEP }[e.key];
+    if (act) this.zoomTo(this.zoom * act);
+    else if (e.key === "0") this.zoomTo(this.fit);
+    else if (e.key === "h" || e.key === "H") this.setPanMode(!this.panMode);
     else return false;
-    event.preventDefault();
+    e.preventDefault();
     return true;
   }
 
-  onKeyUp(event) {
-    if (event.key === " ") {
-      this.spaceHeld = false;
-      this.viewport.classList.toggle("gwd-pan", this.panMode);
+  onWheel(e) {
+    if (!(e.ctrlKey || e.metaKey) || !this.width) return;
+    e.preventDefault();
+    this.zoomTo(this.zoom * Math.exp(-e.deltaY * 0.002), e.clientX, e.clientY);
+  }
+
+  onPan(e) {
+    const pan = this.pan;
+    if (e.type === "pointerdown") {
+      if (!(e.button === 1 || (e.button === 0 && (this.space || this.panMode)))) return;
+      e.preventDefault();
+      this.viewport.focus({ preventScroll: true });
+      this.viewport.setPointerCapture(e.pointerId);
+      this.pan = { id: e.pointerId, x: e.clientX, y: e.clientY, left: this.viewport.scrollLeft, top: this.viewport.scrollTop };
+    } else if (!pan || e.pointerId !== pan.id) return;
+    else if (e.type === "pointermove") {
+      this.viewport.scrollLeft = pan.left - (e.clientX - pan.x);
+      this.viewport.scrollTop = pan.top - (e.clientY - pan.y);
+    } else this.pan = null;
+    e.stopPropagation();
+  }
+}
+
+/** Base of the drawing elements: the element API's `labels`, `src`, `ready` and `focus()`, the
+ * image's loading and measuring, and the listeners. Subclasses give `_build()` (their DOM),
+ * `_setUp()` (once the image is measured), `_labelsChanged()`, `_onKey(e)`, `_onPointer(e)`. */
+export class DrawingElement extends HTMLElement {
+  constructor(label) {
+    super();
+    Object.assign(this, { _labels: [], _src: "", _pending: null, _measured: false });
+    this.ready = new Promise((resolve, reject) => Object.assign(this, { _resolve: resolve, _reject: reject }));
+    this.ready.catch(() => {});
+    this._view = new ZoomView(label, () => this._measured && this._onView());
+    this._status = h("p", { class: "gwd-status", "aria-live": "polite" });
+  }
+
+  get labels() { return this._labels; }
+  set labels(labels) {
+    this._labels = Array.isArray(labels) ? labels.map(String) : [];
+    this._labelsChanged();
+  }
+
+  get src() { return this._src; }
+  set src(src) {
+    this._src = String(src || "");
+    this._measured = false;
+    this._loading = this._view.load(this._src);
+    this._loading.catch(() => {});
+    if (this.isConnected) this._start();
+  }
+
+  focus(options) { this._view.viewport.focus(options); }
+
+  connectedCallback() {
+    const v = this._view;
+    if (!this.classList.contains("gwd")) {
+      this.classList.add("gwd");
+      this._build();
+      this._labelsChanged();
+      this.addEventListener("keydown", (e) => isTextTarget(e.target) || this._onKey(e));
+      this.addEventListener("keyup", (e) => v.onKey(e));
+      // A mouse click on a control hands focus back to the image, so the keys keep working.
+      this.addEventListener("click", (e) => e.detail && e.target.closest("button, input") && v.viewport.focus({ preventScroll: true }));
+      for (const type of ["pointerdown", "pointermove", "pointerup", "pointercancel"]) v.surface.addEventListener(type, (e) => this._onPointer(e));
     }
+    if (this._src) this._start();
   }
 
-  onWheel(event) {
-    if (!(event.ctrlKey || event.metaKey) || !this.width) return;
-    event.preventDefault();
-    this.zoomTo(this.zoom * Math.exp(-event.deltaY * 0.002), event.clientX, event.clientY);
-  }
-
-  onPanStart(event) {
-    if (!(event.button === 1 || (event.button === 0 && (this.spaceHeld || this.panMode)))) return;
-    event.stopPropagation();
-    event.preventDefault();
-    this.viewport.focus({ preventScroll: true });
-    this.viewport.setPointerCapture(event.pointerId);
-    this.pan = { id: event.pointerId, x: event.clientX, y: event.clientY, left: this.viewport.scrollLeft, top: this.viewport.scrollTop };
-  }
-
-  onPanMove(event) {
-    if (!this.pan || event.pointerId !== this.pan.id) return;
-    event.stopPropagation();
-    this.viewport.scrollLeft = this.pan.left - (event.clientX - this.pan.x);
-    this.viewport.scrollTop = this.pan.top - (event.clientY - this.pan.y);
-  }
-
-  onPanEnd(event) {
-    if (!this.pan || event.pointerId !== this.pan.id) return;
-    event.stopPropagation();
-    this.pan = null;
+  async _start() {
+    if (this._measured) return this._view.layout(); // connected again: keep the work
+    const loading = this._loading;
+    try {
+      await Promise.all([loading, linkStyles()]);
+    } catch (error) {
+      if (loading !== this._loading) return;
+      this._status.textContent = "The image could not be loaded.";
+      return this._reject(error);
+    }
+    if (loading !== this._loading || !this.isConnected) return;
+    this._view.layout();
+    await this._setUp();
+    this._measured = true;
+    this._onView();
+    this._resolve();
   }
 }

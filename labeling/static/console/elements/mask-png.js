@@ -1,11 +1,10 @@
-/* Class-index masks as 8-bit greyscale PNG (colour type 0), in base64: the segmentation answer.
+/* Class-index masks as base64 8-bit greyscale PNG (colour type 0): the segmentation answer.
 
-encodeMaskPng is synchronous, so the element's `value` getter can answer at once: its zlib
-stream is one fixed-Huffman deflate block of literals and distance-1 matches (run lengths).
-Masks are long runs of one class, so a 1000 x 1000 mask of a few regions is a few KB; the
-worst case (noise) is 9 bits a pixel. The server decodes it with Pillow (masks_png.py).
-decodeMaskPng (restoring a draft) reads any 8-bit greyscale or palette PNG, non-interlaced, with
-every row filter, through the browser's DecompressionStream.
+encodeMaskPng is synchronous, so `value` answers at once: its zlib stream is one fixed-Huffman
+deflate block of literals and distance-1 matches (runs). Masks are long runs of one class, so a
+1000 x 1000 mask of a few regions is a few KB; noise would be 9 bits a pixel. The server reads
+it with Pillow (masks_png.py). decodeMaskPng (a restored draft) reads 8-bit greyscale or palette
+PNGs, not interlaced, any row filter, through DecompressionStream.
 */
 
 const CRC_TABLE = new Uint32Array(256).map((_, n) => {
@@ -21,8 +20,7 @@ function crc32(bytes) {
 }
 
 function adler32(bytes) {
-  let a = 1;
-  let b = 0;
+  let [a, b] = [1, 0];
   for (let i = 0; i < bytes.length; ) {
     const end = Math.min(i + 5552, bytes.length); // the most sums before b can overflow 2^32
     for (; i < end; i++) {
@@ -51,10 +49,7 @@ const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3
 
 /** zlib bytes of `data`: one fixed-Huffman block of literals and runs (distance 1 matches). */
 function zlibRuns(data) {
-  let out = new Uint8Array(1024 + (data.length >> 3));
-  let at = 0;
-  let acc = 0;
-  let used = 0;
+  let [out, at, acc, used] = [new Uint8Array(1024 + (data.length >> 3)), 0, 0, 0];
   const put = (value, bits) => {
     acc |= value << used;
     used += bits;
@@ -135,8 +130,7 @@ export async function decodeMaskPng(base64) {
   if (SIGNATURE.some((b, i) => bytes[i] !== b)) throw new Error("not a PNG");
   const view = new DataView(bytes.buffer);
   const idat = [];
-  let width = 0;
-  let height = 0;
+  let [width, height] = [0, 0];
   for (let at = 8; at + 8 <= bytes.length; ) {
     const length = view.getUint32(at);
     const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
@@ -152,24 +146,13 @@ export async function decodeMaskPng(base64) {
   const stream = new Blob(idat).stream().pipeThrough(new DecompressionStream("deflate"));
   const raw = new Uint8Array(await new Response(stream).arrayBuffer());
   const pixels = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) {
+  for (let y = 0, i = 0; y < height; y++) {
     const filter = raw[y * (width + 1)];
-    const row = raw.subarray(y * (width + 1) + 1, (y + 1) * (width + 1));
-    const out = y * width;
-    for (let x = 0; x < width; x++) {
-      const left = x ? pixels[out + x - 1] : 0;
-      const up = y ? pixels[out - width + x] : 0;
-      const corner = x && y ? pixels[out - width + x - 1] : 0;
-      let predictor = 0;
-      if (filter === 1) predictor = left;
-      else if (filter === 2) predictor = up;
-      else if (filter === 3) predictor = (left + up) >> 1;
-      else if (filter === 4) {
-        const p = left + up - corner;
-        const [pa, pb, pc] = [Math.abs(p - left), Math.abs(p - up), Math.abs(p - corner)];
-        predictor = pa <= pb && pa <= pc ? left : pb <= pc ? up : corner;
-      }
-      pixels[out + x] = (row[x] + predictor) & 255;
+    for (let x = 0; x < width; x++, i++) {
+      const [a, b, c] = [x ? pixels[i - 1] : 0, y ? pixels[i - width] : 0, x && y ? pixels[i - width - 1] : 0];
+      const p = a + b - c;
+      const paeth = Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
+      pixels[i] = raw[y * (width + 1) + 1 + x] + [0, a, b, (a + b) >> 1, paeth][filter];
     }
   }
   return { width, height, pixels };
