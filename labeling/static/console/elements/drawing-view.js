@@ -1,14 +1,11 @@
-/* Shared parts of gw-bounding-box and gw-semantic-segmentation.
+/* Shared by gw-bounding-box and gw-semantic-segmentation.
 
-ZoomView: the image in a clipping, scrolling viewport. Its surface (.gwd-surface) is exactly the
-displayed image (natural size x zoom, in CSS px; no border, padding or letterbox); the viewport
-scrolls when the surface is larger and centres it when smaller. Geometry stays in image pixels:
-toImage(event) converts a pointer's client point through the surface's rect, so zoom, scroll
-(pan) and device pixel ratio (client points are CSS px) enter nowhere else.
-- Zoom: keys + - 0 (fit), the buttons, Ctrl/⌘ + wheel or a pinch, around the pointer. A plain
-  wheel scrolls, as everywhere on the web.
-- Pan: drag with Space held, with the middle button, or in pan mode (button, key H); taken in
-  the capture phase, so the tools never see it.
+ZoomView: the image in a scrolling viewport; its surface is exactly the displayed image (natural
+size x zoom in CSS px, nothing inside). Geometry stays in image pixels: toImage(event) maps a
+client point through the surface's rect, so zoom, pan (scroll) and device pixel ratio enter
+nowhere else. Zoom: + - 0 (fit), buttons, Ctrl/⌘ + wheel or pinch (a plain wheel scrolls).
+Pan: drag with Space held, the middle button, or in pan mode (button, H), taken in the capture
+phase so the tools never see it.
 */
 
 const PALETTE = ["#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#fabed4"];
@@ -75,6 +72,8 @@ export function labelButtons(group, labels, pick) {
 export const pressed = (buttons, test) => [...buttons].forEach((b, i) => b.setAttribute("aria-pressed", String(test(b, i))));
 
 const STEP = 1.25;
+const POINTER = ["pointerdown", "pointermove", "pointerup", "pointercancel"];
+export const clamp = (v, low, high) => Math.min(Math.max(v, low), high);
 const button = (label, text, title, onclick) => h("button", { type: "button", "aria-label": label, title, text, onclick });
 
 export class ZoomView {
@@ -97,10 +96,7 @@ export class ZoomView {
     ];
     const v = this.viewport;
     v.addEventListener("wheel", (e) => this.onWheel(e), { passive: false });
-    v.addEventListener("pointerdown", (e) => this.onPan(e), true);
-    v.addEventListener("pointermove", (e) => this.onPan(e), true);
-    v.addEventListener("pointerup", (e) => this.onPan(e), true);
-    v.addEventListener("pointercancel", (e) => this.onPan(e), true);
+    for (const type of POINTER) v.addEventListener(type, (e) => this.onPan(e), true);
     v.addEventListener("mousedown", (e) => e.button === 1 && e.preventDefault()); // no autoscroll
     this.resizeObserver = new ResizeObserver(() => this.layout());
   }
@@ -133,15 +129,14 @@ export class ZoomView {
     this.onView();
   }
 
-  /** Zooms to `zoom` (between fit and 8x or 8 fits) keeping the image point under client
-   * point (x, y), by default the viewport's centre, in place. */
+  /** Zooms (fit to 8x or 8 fits) keeping the image point under (x, y), or the centre, in place. */
   zoomTo(zoom, x, y) {
     const before = this.surface.getBoundingClientRect();
     const port = this.viewport.getBoundingClientRect();
     x ??= port.left + port.width / 2;
     y ??= port.top + port.height / 2;
     const [ix, iy] = [(x - before.left) / this.zoom, (y - before.top) / this.zoom];
-    this.zoom = Math.min(Math.max(zoom, this.fit), Math.max(8, this.fit * 8));
+    this.zoom = clamp(zoom, this.fit, Math.max(8, this.fit * 8));
     this.atFit = this.zoom === this.fit;
     this.apply();
     const after = this.surface.getBoundingClientRect();
@@ -202,9 +197,8 @@ export class ZoomView {
   }
 }
 
-/** Base of the drawing elements: the element API's `labels`, `src`, `ready` and `focus()`, the
- * image's loading and measuring, and the listeners. Subclasses give `_build()` (their DOM),
- * `_setUp()` (once the image is measured), `_labelsChanged()`, `_onKey(e)`, `_onPointer(e)`. */
+/** The element API's `labels`, `src`, `ready`, `focus()`; loading and measuring the image.
+ * Subclasses give _build, _setUp (image measured), _labelsChanged, _onView, _onKey, _onPointer. */
 export class DrawingElement extends HTMLElement {
   constructor(label) {
     super();
@@ -242,7 +236,7 @@ export class DrawingElement extends HTMLElement {
       this.addEventListener("keyup", (e) => v.onKey(e));
       // A mouse click on a control hands focus back to the image, so the keys keep working.
       this.addEventListener("click", (e) => e.detail && e.target.closest("button, input") && v.viewport.focus({ preventScroll: true }));
-      for (const type of ["pointerdown", "pointermove", "pointerup", "pointercancel"]) v.surface.addEventListener(type, (e) => this._onPointer(e));
+      for (const type of POINTER) v.surface.addEventListener(type, (e) => this._onPointer(e));
     }
     if (this._src) this._start();
   }

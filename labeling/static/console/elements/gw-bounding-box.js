@@ -5,11 +5,10 @@ In: `labels`, `src` (image URL), `value` (an answer to restore). Out: `value` = 
 whatever the zoom (null until the image is loaded); `gw-change` after every edit, `gw-submit` on
 Enter (detail {value}); `ready` resolves when the image is loaded and measured; `focus()`.
 
-The surface (`data-annotation-surface`) is exactly the displayed image, so screen point (x, y) is
+The surface (`data-annotation-surface`) is exactly the displayed image: screen point (x, y) is
 image pixel ((x - rect.left) * naturalWidth / rect.width, …).
-- Drag on empty image: draw a box with the current label. New boxes are not selected, so the
-  keys below go on setting the next box's label; click a box to select it (Esc or a click on
-  empty image deselects).
+- Drag on empty image: draw a box with the current label. New boxes are not selected, so keys
+  go on setting the next box's label; click a box to select it (Esc, empty image: deselect).
 - Drag a box: move it; drag a handle of the selected box: resize it.
 - 1–9 or a label button: the selected box's label, or the next box's when none is selected.
 - Arrows nudge the selected box 1 px (Shift: 10 px); Delete/Backspace or the button removes it.
@@ -18,13 +17,11 @@ image pixel ((x - rect.left) * naturalWidth / rect.width, …).
 - Enter submits. Boxes are clamped to the image; boxes without area are dropped.
 */
 
-import { DrawingElement, dispatch, h, inkOn, isControl, labelButtons, labelColor, pressed } from "./drawing-view.js";
+import { DrawingElement, clamp, dispatch, h, inkOn, isControl, labelButtons, labelColor, pressed } from "./drawing-view.js";
 
 const HANDLES = ["nw", "n", "ne", "e", "se", "s", "sw", "w"];
 const REACH = 9; // CSS px from a handle's centre that still takes the handle
 const SLOP = 3; // CSS px a press may move and still be a click
-
-const clamp = (v, low, high) => Math.min(Math.max(v, low), high);
 
 class GwBoundingBox extends DrawingElement {
   constructor() {
@@ -219,8 +216,7 @@ class GwBoundingBox extends DrawingElement {
     return `${this._labels[b.label]}, ${b.width} × ${b.height} at ${b.left}, ${b.top}`;
   }
 
-  /** Draws the boxes (in percent of the image, so they follow the zoom); `dragging` leaves
-   * the list, which only changes when a drag ends. */
+  /** Draws the boxes in percent of the image (so they follow the zoom); the list after drags. */
   _render(dragging = false) {
     const { width, height } = this._view;
     if (!width) return;

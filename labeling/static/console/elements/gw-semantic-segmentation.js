@@ -5,10 +5,10 @@ restore). Out: `value` = {"mask": "<base64 PNG>"}, 8-bit greyscale of the image'
 each pixel a label index (null until the image is loaded); `gw-change` after every stroke, fill,
 undo, redo or clear, `gw-submit` on Enter (detail {value}); `ready`; `focus()`.
 
-The truth is a Uint8Array of class indexes, one per image pixel. The canvas (with
-`data-annotation-surface`: exactly the displayed image, the image's natural size in pixels) only
-shows it, a colour per label. A pixel takes a brush or polygon when its centre is inside: no
-antialiasing, one class per pixel. The image's own pixels are never read.
+The truth is a Uint8Array of class indexes, one per image pixel; the canvas (the image's natural
+size, `data-annotation-surface`, exactly the displayed image) shows it, a colour per label. A
+pixel is painted when its centre is inside the brush or polygon: no antialiasing. The image's
+own pixels are never read.
 - B brush, E eraser (paints labels[0]), P polygon: click the corners; Enter, a double click or a
   click on the first corner fills it; Backspace drops the last corner, Esc the polygon.
 - [ and ] brush size; 1–9 or the legend: the label painted (leaving the eraser for the brush).
@@ -16,7 +16,7 @@ antialiasing, one class per pixel. The image's own pixels are never read.
 - Zoom and pan: drawing-view.js. Enter submits (when no polygon is open).
 */
 
-import { DrawingElement, dispatch, h, isControl, labelButtons, labelColor, pressed, rgbOf } from "./drawing-view.js";
+import { DrawingElement, clamp, dispatch, h, isControl, labelButtons, labelColor, pressed, rgbOf } from "./drawing-view.js";
 import { decodeMaskPng, encodeMaskPng } from "./mask-png.js";
 
 const CLOSE_REACH = 8; // CSS px from the first corner that closes the polygon
@@ -137,7 +137,7 @@ class GwSemanticSegmentation extends DrawingElement {
   }
 
   _setSize(size) {
-    this._size = Math.min(Math.max(1, Math.round(size)), this._sizeInput.max);
+    this._size = clamp(Math.round(size), 1, this._sizeInput.max);
     this._sizeInput.value = this._size;
     this._update();
   }
@@ -207,7 +207,7 @@ class GwSemanticSegmentation extends DrawingElement {
       const { width, height, zoom } = this._view;
       const first = this._points[0];
       if (this._points.length >= 3 && Math.hypot(first.x - p.x, first.y - p.y) * zoom <= CLOSE_REACH) return this._closePolygon();
-      this._points.push({ x: Math.min(Math.max(p.x, 0), width), y: Math.min(Math.max(p.y, 0), height) });
+      this._points.push({ x: clamp(p.x, 0, width), y: clamp(p.y, 0, height) });
       this._update();
     }
   }
@@ -229,10 +229,8 @@ class GwSemanticSegmentation extends DrawingElement {
   _paintSegment(a, b, value) {
     const { width, height } = this._view;
     const radius = Math.max(this._size / 2, 0.71);
-    const x0 = Math.max(0, Math.floor(Math.min(a.x, b.x) - radius));
-    const x1 = Math.min(width - 1, Math.ceil(Math.max(a.x, b.x) + radius));
-    const y0 = Math.max(0, Math.floor(Math.min(a.y, b.y) - radius));
-    const y1 = Math.min(height - 1, Math.ceil(Math.max(a.y, b.y) + radius));
+    const [x0, x1] = [clamp(Math.floor(Math.min(a.x, b.x) - radius), 0, width), clamp(Math.ceil(Math.max(a.x, b.x) + radius), -1, width - 1)];
+    const [y0, y1] = [clamp(Math.floor(Math.min(a.y, b.y) - radius), 0, height), clamp(Math.ceil(Math.max(a.y, b.y) + radius), -1, height - 1)];
     if (x0 > x1 || y0 > y1) return;
     const [dx, dy] = [b.x - a.x, b.y - a.y];
     const length2 = dx * dx + dy * dy;
