@@ -101,7 +101,7 @@ def surface_box(page) -> dict:
         """() => {
             const surface = document.querySelector("[data-annotation-surface]");
             const r = surface.getBoundingClientRect();
-            const img = element.querySelector("img");
+            const img = surface.closest(".gwd").querySelector("img.gwd-image");
             return {left: r.left, top: r.top, width: r.width, height: r.height,
                     natural_width: img.naturalWidth, natural_height: img.naturalHeight};
         }"""

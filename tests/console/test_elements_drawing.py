@@ -191,7 +191,9 @@ def test_a_mask_painted_with_brush_polygon_and_eraser_decodes_on_the_server_with
 ):
     # given: the element on a 600 x 400 image, zoomed in once; the canvas is the image's size
     open_element(page, live_server.url, segment_task(), image=sample_image(*SEGMENT_SIZE))
-    canvas = page.evaluate("(({width, height}) => [width, height])(document.querySelector('canvas[data-annotation-surface]'))")
+    canvas = page.evaluate(
+        "(({width, height}) => [width, height])(document.querySelector('canvas[data-annotation-surface]'))"
+    )
     assert canvas == list(SEGMENT_SIZE)
     assert (mask_of(page) == 0).all()
     page.keyboard.press("+")
