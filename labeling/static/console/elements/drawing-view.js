@@ -10,24 +10,15 @@ phase so the tools never see it.
 
 const PALETTE = ["#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#fabed4"];
 
-/** Label `i`'s colour (#rrggbb): ten distinct ones, then hues a golden angle apart. */
-export function labelColor(i) {
-  if (i < PALETTE.length) return PALETTE[i];
-  const hue = (i * 137.508) % 360;
-  const channel = (n) => {
-    const k = (n + hue / 30) % 12;
-    return Math.round((0.5 - 0.35 * Math.max(-1, Math.min(k - 3, 9 - k, 1))) * 255).toString(16).padStart(2, "0");
-  };
-  return `#${channel(0)}${channel(8)}${channel(4)}`;
-}
+/** Label `i`'s colour (#rrggbb): ten distinct ones, then scattered by a multiplicative hash. */
+export const labelColor = (i) => PALETTE[i] || `#${(Math.imul(i, 0x9e3779b1) >>> 8).toString(16).padStart(6, "0")}`;
 
 export const rgbOf = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 
 /** Black or white, whichever contrasts more with `hex` (WCAG relative luminance). */
 export function inkOn(hex) {
   const [r, g, b] = rgbOf(hex).map((c) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
-  const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  return (luminance + 0.05) ** 2 > 0.0525 ? "#000" : "#fff";
+  return (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05) ** 2 > 0.0525 ? "#000" : "#fff";
 }
 
 /** An element: attributes (`text` sets textContent, `on<type>` adds a listener), children. */
@@ -74,7 +65,8 @@ export const pressed = (buttons, test) => [...buttons].forEach((b, i) => b.setAt
 const STEP = 1.25;
 const POINTER = ["pointerdown", "pointermove", "pointerup", "pointercancel"];
 export const clamp = (v, low, high) => Math.min(Math.max(v, low), high);
-const button = (label, text, title, onclick) => h("button", { type: "button", "aria-label": label, title, text, onclick });
+/** A button; `title` names its key, `label` its accessible name when the text is a sign. */
+export const button = (text, title, onclick, label = text) => h("button", { type: "button", "aria-label": label, title, text, onclick });
 
 export class ZoomView {
   /** `onView()` runs after every zoom change. */
@@ -85,13 +77,13 @@ export class ZoomView {
     this.viewport = h("div", { class: "gwd-viewport", tabindex: "0", role: "application", "aria-label": label }, this.surface);
     Object.assign(this, { width: 0, height: 0, zoom: 1, fit: 1, atFit: true, panMode: false, space: false, pan: null });
     this.zoomText = h("output", { class: "gwd-zoom", "aria-label": "Zoom" }, "100%");
-    this.panButton = button("Pan mode", "Pan", "Pan mode (H, or drag with Space held)", () => this.setPanMode(!this.panMode));
+    this.panButton = button("Pan", "Pan mode (H, or drag with Space held)", () => this.setPanMode(!this.panMode), "Pan mode");
     this.panButton.setAttribute("aria-pressed", "false");
     this.controls = [
-      button("Zoom out", "−", "Zoom out (-)", () => this.zoomTo(this.zoom / STEP)),
+      button("−", "Zoom out (-)", () => this.zoomTo(this.zoom / STEP), "Zoom out"),
       this.zoomText,
-      button("Zoom in", "+", "Zoom in (+)", () => this.zoomTo(this.zoom * STEP)),
-      button("Fit the image", "Fit", "Fit (0)", () => this.zoomTo(this.fit)),
+      button("+", "Zoom in (+)", () => this.zoomTo(this.zoom * STEP), "Zoom in"),
+      button("Fit", "Fit (0)", () => this.zoomTo(this.fit), "Fit the image"),
       this.panButton,
     ];
     const v = this.viewport;
@@ -124,7 +116,6 @@ export class ZoomView {
   apply() {
     this.surface.style.width = `${this.width * this.zoom}px`;
     this.surface.style.height = `${this.height * this.zoom}px`;
-    this.surface.classList.toggle("gwd-pixelated", this.zoom > 3);
     this.zoomText.textContent = `${Math.round(this.zoom * 100)}%`;
     this.onView();
   }

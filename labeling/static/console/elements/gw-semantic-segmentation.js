@@ -1,14 +1,10 @@
 /* <gw-semantic-segmentation>: a class mask painted over an image.
-
-In: `labels` (index 0 is what unpainted and erased pixels hold), `src`, `value` (an answer to
-restore). Out: `value` = {"mask": "<base64 PNG>"}, 8-bit greyscale of the image's natural size,
-each pixel a label index (null until the image is loaded); `gw-change` after every stroke, fill,
-undo, redo or clear, `gw-submit` on Enter (detail {value}); `ready`; `focus()`.
-
-The truth is a Uint8Array of class indexes, one per image pixel; the canvas (the image's natural
-size, `data-annotation-surface`, exactly the displayed image) shows it, a colour per label. A
-pixel is painted when its centre is inside the brush or polygon: no antialiasing. The image's
-own pixels are never read.
+In: `labels` (unpainted and erased pixels are 0, labels[0]), `src`, `value`. Out: `value` =
+{"mask": "<base64 8-bit greyscale PNG of the image's size, a label index per pixel>"} (null
+until loaded); `gw-change` after each stroke, fill, undo, redo, clear; `gw-submit` on Enter.
+The truth is a Uint8Array, a class per image pixel; the canvas (image's natural size,
+`data-annotation-surface`) only shows it. A pixel is painted when its centre is inside the brush
+or polygon: no antialiasing. The image's own pixels are never read.
 - B brush, E eraser (paints labels[0]), P polygon: click the corners; Enter, a double click or a
   click on the first corner fills it; Backspace drops the last corner, Esc the polygon.
 - [ and ] brush size; 1–9 or the legend: the label painted (leaving the eraser for the brush).
@@ -16,7 +12,7 @@ own pixels are never read.
 - Zoom and pan: drawing-view.js. Enter submits (when no polygon is open).
 */
 
-import { DrawingElement, clamp, dispatch, h, isControl, labelButtons, labelColor, pressed, rgbOf } from "./drawing-view.js";
+import { DrawingElement, button, clamp, dispatch, h, isControl, labelButtons, labelColor, pressed, rgbOf } from "./drawing-view.js";
 import { decodeMaskPng, encodeMaskPng } from "./mask-png.js";
 
 const CLOSE_REACH = 8; // CSS px from the first corner that closes the polygon
@@ -63,7 +59,6 @@ class GwSemanticSegmentation extends DrawingElement {
 
   _build() {
     const v = this._view;
-    const button = (text, title, onclick) => h("button", { type: "button", title, text, onclick });
     const tool = (name, text, key) => Object.assign(button(text, `${text} (${key})`, () => this._setTool(name)), { tool: name });
     this._tools = [tool("brush", "Brush", "B"), tool("eraser", "Eraser", "E"), tool("polygon", "Polygon", "P")];
     this._sizeInput = h("input", { type: "range", min: "1", max: "100", oninput: () => this._setSize(this._sizeInput.value) });
@@ -275,7 +270,7 @@ class GwSemanticSegmentation extends DrawingElement {
     this._record();
   }
 
-  /** Marks a rectangle (inclusive) changed: for the next frame, and for the next undo record. */
+  /** Marks a rectangle (inclusive) changed: for the next frame and the next undo record. */
   _dirty(x0, y0, x1, y1) {
     const grow = (r) => (r ? { x0: Math.min(r.x0, x0), y0: Math.min(r.y0, y0), x1: Math.max(r.x1, x1), y1: Math.max(r.y1, y1) } : { x0, y0, x1, y1 });
     this._paintRect = grow(this._paintRect);
@@ -294,7 +289,7 @@ class GwSemanticSegmentation extends DrawingElement {
     this._context.putImageData(this._image, 0, 0, r.x0, r.y0, r.x1 - r.x0 + 1, r.y1 - r.y0 + 1);
   }
 
-  /** Ends an edit: keeps the changed rectangle's pixels before and after, for undo and redo. */
+  /** Ends an edit: keeps the changed rectangle before and after, for undo and redo. */
   _record() {
     const r = this._recordRect;
     this._recordRect = null;

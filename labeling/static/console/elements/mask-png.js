@@ -1,10 +1,7 @@
-/* Class-index masks as base64 8-bit greyscale PNG (colour type 0): the segmentation answer.
-
-encodeMaskPng is synchronous, so `value` answers at once: its zlib stream is one fixed-Huffman
-deflate block of literals and distance-1 matches (runs). Masks are long runs of one class, so a
-1000 x 1000 mask of a few regions is a few KB; noise would be 9 bits a pixel. The server reads
-it with Pillow (masks_png.py). decodeMaskPng (a restored draft) reads 8-bit greyscale or palette
-PNGs, not interlaced, any row filter, through DecompressionStream.
+/* Class-index masks as base64 8-bit greyscale PNG (colour type 0), the segmentation answer.
+encodeMaskPng is synchronous, so `value` answers at once: one fixed-Huffman deflate block of
+literals and distance-1 matches (runs; a mask of a few regions is a few KB, noise 9 bits a
+pixel). decodeMaskPng (drafts) lets the browser decode a greyscale PNG.
 */
 
 const CRC_TABLE = new Uint32Array(256).map((_, n) => {
@@ -49,16 +46,13 @@ const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3
 
 /** zlib bytes of `data`: one fixed-Huffman block of literals and runs (distance 1 matches). */
 function zlibRuns(data) {
-  let [out, at, acc, used] = [new Uint8Array(1024 + (data.length >> 3)), 0, 0, 0];
+  // At most 9 bits a byte (a literal), and the header, trailer and end of block.
+  const out = new Uint8Array(((data.length * 9) >> 3) + 16);
+  let [at, acc, used] = [0, 0, 0];
   const put = (value, bits) => {
     acc |= value << used;
     used += bits;
     while (used >= 8) {
-      if (at === out.length) {
-        const bigger = new Uint8Array(out.length * 2);
-        bigger.set(out);
-        out = bigger;
-      }
       out[at++] = acc & 255;
       acc >>>= 8;
       used -= 8;
@@ -104,8 +98,6 @@ function chunk(type, data) {
   return bytes;
 }
 
-const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
-
 /** Base64 of an 8-bit greyscale PNG whose pixels are `mask` (row-major, `width` x `height`). */
 export function encodeMaskPng(mask, width, height) {
   const raw = new Uint8Array(height * (width + 1)); // filter byte 0 (None) before each row
@@ -115,7 +107,7 @@ export function encodeMaskPng(mask, width, height) {
   view.setUint32(0, width);
   view.setUint32(4, height);
   header[8] = 8; // bit depth; colour type 0, compression 0, filter 0, interlace 0 follow
-  const parts = [Uint8Array.from(SIGNATURE), chunk("IHDR", header), chunk("IDAT", zlibRuns(raw)), chunk("IEND", new Uint8Array(0))];
+  const parts = [Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10), chunk("IHDR", header), chunk("IDAT", zlibRuns(raw)), chunk("IEND", new Uint8Array(0))];
   const png = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   parts.reduce((offset, p) => (png.set(p, offset), offset + p.length), 0);
   let text = "";
@@ -123,37 +115,17 @@ export function encodeMaskPng(mask, width, height) {
   return btoa(text);
 }
 
-/** `{width, height, pixels}` of a base64 (or data URL) 8-bit greyscale or palette PNG. */
+/** `{width, height, pixels}` of a base64 (or data URL) greyscale PNG (a draft of this element),
+ * decoded by the browser without colour conversion: the red channel is the grey value. */
 export async function decodeMaskPng(base64) {
   const text = atob(String(base64).replace(/^data:image\/png;base64,/i, "").replace(/\s+/g, ""));
-  const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
-  if (SIGNATURE.some((b, i) => bytes[i] !== b)) throw new Error("not a PNG");
-  const view = new DataView(bytes.buffer);
-  const idat = [];
-  let [width, height] = [0, 0];
-  for (let at = 8; at + 8 <= bytes.length; ) {
-    const length = view.getUint32(at);
-    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
-    const data = bytes.subarray(at + 8, at + 8 + length);
-    if (type === "IHDR") {
-      width = view.getUint32(at + 8);
-      height = view.getUint32(at + 12);
-      if (data[8] !== 8 || (data[9] !== 0 && data[9] !== 3) || data[12] !== 0) throw new Error("not an 8-bit single-channel PNG");
-    } else if (type === "IDAT") idat.push(data);
-    else if (type === "IEND") break;
-    at += 12 + length;
-  }
-  const stream = new Blob(idat).stream().pipeThrough(new DecompressionStream("deflate"));
-  const raw = new Uint8Array(await new Response(stream).arrayBuffer());
+  const png = new Blob([Uint8Array.from(text, (c) => c.charCodeAt(0))], { type: "image/png" });
+  const bitmap = await createImageBitmap(png, { colorSpaceConversion: "none", premultiplyAlpha: "none" });
+  const { width, height } = bitmap;
+  const context = new OffscreenCanvas(width, height).getContext("2d");
+  context.drawImage(bitmap, 0, 0);
+  const rgba = context.getImageData(0, 0, width, height).data;
   const pixels = new Uint8Array(width * height);
-  for (let y = 0, i = 0; y < height; y++) {
-    const filter = raw[y * (width + 1)];
-    for (let x = 0; x < width; x++, i++) {
-      const [a, b, c] = [x ? pixels[i - 1] : 0, y ? pixels[i - width] : 0, x && y ? pixels[i - width - 1] : 0];
-      const p = a + b - c;
-      const paeth = Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
-      pixels[i] = raw[y * (width + 1) + 1 + x] + [0, a, b, (a + b) >> 1, paeth][filter];
-    }
-  }
+  for (let i = 0; i < pixels.length; i++) pixels[i] = rgba[i * 4];
   return { width, height, pixels };
 }
