@@ -15,13 +15,7 @@ export const labelColor = (i) => PALETTE[i] || `#${(Math.imul(i, 0x9e3779b1) >>>
 
 export const rgbOf = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 
-/** Black or white, whichever contrasts more with `hex` (WCAG relative luminance). */
-export function inkOn(hex) {
-  const [r, g, b] = rgbOf(hex).map((c) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
-  return (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05) ** 2 > 0.0525 ? "#000" : "#fff";
-}
-
-/** An element: attributes (`text` sets textContent, `on<type>` adds a listener), children. */
+/** An element; attribute `text` sets textContent, `on<type>` adds a listener. */
 export function h(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
@@ -34,7 +28,7 @@ export function h(tag, attributes = {}, ...children) {
 }
 
 let styles;
-/** Links gw-drawing.css into the document once; resolves when it has loaded (or failed). */
+/** Links gw-drawing.css once; resolves when it has loaded or failed. */
 export function linkStyles() {
   return (styles ||= new Promise((resolve) => {
     const link = h("link", { rel: "stylesheet", href: new URL("./gw-drawing.css", import.meta.url).href, onload: resolve, onerror: resolve });
@@ -49,13 +43,12 @@ export const isControl = (t) => t.matches?.("button, a[href], textarea, select")
 
 export const dispatch = (host, type, value) => host.dispatchEvent(new CustomEvent(type, { bubbles: true, composed: true, detail: { value } }));
 
-/** A group of label buttons (a swatch, the key, the name) calling `pick(index)`. */
 export function labelButtons(group, labels, pick) {
   group.replaceChildren(
     ...labels.map((label, i) => {
       const swatch = h("span", { class: "gwd-swatch", "aria-hidden": "true" });
       swatch.style.background = labelColor(i);
-      return h("button", { type: "button", "aria-pressed": "false", title: i < 9 ? `Key ${i + 1}` : label, onclick: () => pick(i) }, swatch, i < 9 ? `${i + 1} ` : "", label);
+      return h("button", { type: "button", "aria-pressed": "false", onclick: () => pick(i) }, swatch, i < 9 ? `${i + 1} ` : "", label);
     }),
   );
 }
@@ -69,7 +62,6 @@ export const clamp = (v, low, high) => Math.min(Math.max(v, low), high);
 export const button = (text, title, onclick, label = text) => h("button", { type: "button", "aria-label": label, title, text, onclick });
 
 export class ZoomView {
-  /** `onView()` runs after every zoom change. */
   constructor(label, onView) {
     this.onView = onView;
     this.img = h("img", { class: "gwd-image", alt: "", draggable: "false" });
@@ -147,7 +139,7 @@ export class ZoomView {
     this.viewport.classList.toggle("gwd-pan", on || this.space);
   }
 
-  /** Zoom and pan keys (keydown and keyup); true when the key was one. */
+  /** Zoom and pan keys; true when the key was one. */
   onKey(e) {
     if (e.key === " " && !isControl(e.target)) {
       this.space = e.type === "keydown";
@@ -229,7 +221,7 @@ export class DrawingElement extends HTMLElement {
       this.addEventListener("click", (e) => e.detail && e.target.closest("button, input") && v.viewport.focus({ preventScroll: true }));
       for (const type of POINTER) v.surface.addEventListener(type, (e) => this._onPointer(e));
     }
-    if (this._src) this._start();
+    if (this._loading) this._start();
   }
 
   async _start() {

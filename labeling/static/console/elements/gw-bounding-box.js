@@ -14,7 +14,7 @@ until loaded); `gw-change` after each edit; `gw-submit` on Enter. The surface
 - Enter submits. Boxes are clamped to the image; boxes without area are dropped.
 */
 
-import { DrawingElement, button, clamp, dispatch, h, inkOn, isControl, labelButtons, labelColor, pressed } from "./drawing-view.js";
+import { DrawingElement, button, clamp, dispatch, h, isControl, labelButtons, labelColor, pressed } from "./drawing-view.js";
 
 const HANDLES = ["nw", "n", "ne", "e", "se", "s", "sw", "w"];
 const CURSORS = { nw: "nwse", se: "nwse", ne: "nesw", sw: "nesw", n: "ns", s: "ns", e: "ew", w: "ew" };
@@ -111,7 +111,6 @@ class GwBoundingBox extends DrawingElement {
     e.preventDefault();
   }
 
-  /** Moves `box` to `from` shifted by (dx, dy), kept inside the image. */
   _shift(box, from, dx, dy) {
     dx = clamp(dx, -from.l, this._view.width - from.r);
     dy = clamp(dy, -from.t, this._view.height - from.b);
@@ -200,7 +199,7 @@ class GwBoundingBox extends DrawingElement {
       ...[...this._boxes, ...(this._drag?.box ? [this._drag.box] : [])].map((b) => {
         const color = labelColor(b.label);
         const tag = h("span", { class: "gwd-tag", text: this._labels[b.label] ?? "" });
-        Object.assign(tag.style, { background: color, color: inkOn(color) });
+        tag.style.borderColor = color;
         const box = h("div", { class: b === selected ? "gwd-box gwd-selected" : "gwd-box" }, tag);
         Object.assign(box.style, { left: percent(b.l, width), top: percent(b.t, height), width: percent(b.r - b.l, width), height: percent(b.b - b.t, height), color });
         if (b === selected) box.append(...HANDLES.map((name) => h("span", { class: `gwd-handle gwd-${name}` })));
@@ -212,7 +211,7 @@ class GwBoundingBox extends DrawingElement {
     const n = this._boxes.length;
     this._status.textContent = selected
       ? `Box ${this._selected + 1} of ${n} selected: ${this._describe(selected)}.`
-      : `${n} ${n === 1 ? "box" : "boxes"}. Drag on the image to draw a box labelled ${this._labels[this._current] ?? ""}.`;
+      : `${n} ${n === 1 ? "box" : "boxes"}; the next is labelled ${this._labels[this._current] ?? ""}.`;
     if (dragging) return;
     const pick = (i) => this._select(i) || this.focus(); // the list is rebuilt: focus the image
     this._list.replaceChildren(...this._boxes.map((b, i) => h("li", {}, h("button", { type: "button", "aria-pressed": b === selected, onclick: () => pick(i) }, this._describe(b)))));

@@ -1,7 +1,7 @@
 /* <gw-semantic-segmentation>: a class mask painted over an image.
 In: `labels` (unpainted and erased pixels are 0, labels[0]), `src`, `value`. Out: `value` =
 {"mask": "<base64 8-bit greyscale PNG of the image's size, a label index per pixel>"} (null
-until loaded); `gw-change` after each stroke, fill, undo, redo, clear; `gw-submit` on Enter.
+until loaded); `gw-change` after each stroke, fill, undo and redo; `gw-submit` on Enter.
 The truth is a Uint8Array, a class per image pixel; the canvas (image's natural size,
 `data-annotation-surface`) only shows it. A pixel is painted when its centre is inside the brush
 or polygon: no antialiasing. The image's own pixels are never read.
@@ -65,15 +65,15 @@ class GwSemanticSegmentation extends DrawingElement {
     this._sizeText = h("output");
     const opacity = h("input", { type: "range", min: "0", max: "100", value: "60", oninput: () => (this._canvas.style.opacity = opacity.value / 100) });
     this._canvas.style.opacity = "0.6";
-    this._undoButton = button("Undo", "Undo (Ctrl+Z)", () => this._history(this._undo, this._redo, "before"));
-    this._redoButton = button("Redo", "Redo (Ctrl+Shift+Z)", () => this._history(this._redo, this._undo, "after"));
+    this._undoButton = button("Undo", "Undo (Ctrl+Z)", () => this._history());
+    this._redoButton = button("Redo", "Redo (Ctrl+Shift+Z)", () => this._history(true));
     this._legend = h("div", { class: "gwd-labels", role: "group", "aria-label": "Label to paint" });
     const group = (...children) => h("span", { class: "gwd-group" }, ...children);
     this.append(
       h("div", { class: "gwd-toolbar", role: "toolbar", "aria-label": "Mask tools" },
         group(...this._tools),
         group(h("label", {}, "Brush size", this._sizeInput, this._sizeText), h("label", {}, "Opacity", opacity)),
-        group(this._undoButton, this._redoButton, button("Clear", "Set every pixel to the first label", () => this._clear())),
+        group(this._undoButton, this._redoButton),
         group(...v.controls)),
       this._legend, v.viewport, this._status,
     );
@@ -111,8 +111,8 @@ class GwSemanticSegmentation extends DrawingElement {
       this._shadow.set(this._mask);
       this._undo = [];
       this._redo = [];
-      this._dirty(0, 0, width - 1, height - 1);
-      this._recordRect = null;
+      this._dirty(0, height - 1);
+      this._recordRows = null;
     } catch (error) {
       this._status.textContent = `The saved mask could not be restored (${error.message}).`;
     }
@@ -149,17 +149,15 @@ class GwSemanticSegmentation extends DrawingElement {
     this._status.textContent = {
       brush: `Brush, ${this._size} px: painting ${label}.`,
       eraser: `Eraser, ${this._size} px: back to ${this._labels[0] ?? ""}.`,
-      polygon: `Polygon of ${label}: ${corners ? `${corners} corners; Enter, a double click or the first corner fills it.` : "click its corners."}`,
+      polygon: `Polygon of ${label}: ${corners ? `${corners} corners; Enter or the first corner fills it.` : "click its corners."}`,
     }[this._tool];
     this._drawOverlay();
   }
 
   _onKey(e) {
     const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
-    if ((e.ctrlKey || e.metaKey) && (key === "z" || key === "y")) {
-      if (key === "y" || e.shiftKey) this._history(this._redo, this._undo, "after");
-      else this._history(this._undo, this._redo, "before");
-    } else if (this._view.onKey(e) || e.ctrlKey || e.metaKey || e.altKey) return;
+    if ((e.ctrlKey || e.metaKey) && (key === "z" || key === "y")) this._history(key === "y" || e.shiftKey);
+    else if (this._view.onKey(e) || e.ctrlKey || e.metaKey || e.altKey) return;
     else if (/^[1-9]$/.test(key)) this._setLabel(key - 1);
     else if ({ b: 1, e: 1, p: 1 }[key]) this._setTool({ b: "brush", e: "eraser", p: "polygon" }[key]);
     else if (key === "[" || key === "]") this._setSize(key === "]" ? this._size * 1.25 + 1 : this._size * 0.8 - 1);
@@ -187,7 +185,6 @@ class GwSemanticSegmentation extends DrawingElement {
     } else if (e.type === "pointermove") {
       this._hover = p;
       if (stroke && e.pointerId === stroke.id && !stroke.polygon) {
-        // Coalesced events keep a fast stroke continuous.
         for (const c of e.getCoalescedEvents?.() || [e]) {
           const q = this._view.toImage(c);
           this._paintSegment(stroke.last, q, stroke.value);
@@ -237,7 +234,7 @@ class GwSemanticSegmentation extends DrawingElement {
         if (ex * ex + ey * ey <= radius * radius) this._mask[y * width + x] = value;
       }
     }
-    this._dirty(x0, y0, x1, y1);
+    this._dirty(y0, y1);
   }
 
   /** Fills the pixels whose centres are inside the polygon (even-odd rule), row by row. */
@@ -260,60 +257,53 @@ class GwSemanticSegmentation extends DrawingElement {
         if (from < to) this._mask.fill(value, y * width + from, y * width + to);
       }
     }
-    this._dirty(0, y0, width - 1, y1);
+    this._dirty(y0, y1);
   }
 
-  _clear() {
-    if (!this._measured) return;
-    this._mask.fill(0);
-    this._dirty(0, 0, this._view.width - 1, this._view.height - 1);
-    this._record();
-  }
-
-  /** Marks a rectangle (inclusive) changed: for the next frame and the next undo record. */
-  _dirty(x0, y0, x1, y1) {
-    const grow = (r) => (r ? { x0: Math.min(r.x0, x0), y0: Math.min(r.y0, y0), x1: Math.max(r.x1, x1), y1: Math.max(r.y1, y1) } : { x0, y0, x1, y1 });
-    this._paintRect = grow(this._paintRect);
-    this._recordRect = grow(this._recordRect);
+  /** Marks rows y0..y1 changed, for the next frame and undo record (whole rows: simple). */
+  _dirty(y0, y1) {
+    const grow = (rows) => [Math.min(rows?.[0] ?? y0, y0), Math.max(rows?.[1] ?? y1, y1)];
+    this._paintRows = grow(this._paintRows);
+    this._recordRows = grow(this._recordRows);
     this._encoded = null;
     this._frame ||= requestAnimationFrame(() => this._paint());
   }
 
   _paint() {
-    const r = this._paintRect;
+    const [y0, y1] = this._paintRows;
     const width = this._view.width;
-    this._frame = this._paintRect = null;
-    for (let y = r.y0; y <= r.y1; y++) {
-      for (let i = y * width + r.x0; i <= y * width + r.x1; i++) this._pixels[i] = this._colours[this._mask[i]];
-    }
-    this._context.putImageData(this._image, 0, 0, r.x0, r.y0, r.x1 - r.x0 + 1, r.y1 - r.y0 + 1);
+    this._frame = this._paintRows = null;
+    for (let i = y0 * width; i < (y1 + 1) * width; i++) this._pixels[i] = this._colours[this._mask[i]];
+    this._context.putImageData(this._image, 0, 0, 0, y0, width, y1 - y0 + 1);
   }
 
-  /** Ends an edit: keeps the changed rectangle before and after, for undo and redo. */
+  /** Ends an edit: keeps its rows before and after, for undo and redo. */
   _record() {
-    const r = this._recordRect;
-    this._recordRect = null;
-    if (!r) return;
-    const before = this._copy(this._shadow, r);
-    const after = this._copy(this._mask, r);
+    const rows = this._recordRows;
+    this._recordRows = null;
+    if (!rows) return;
+    const [from, to] = [rows[0] * this._view.width, (rows[1] + 1) * this._view.width];
+    const before = this._shadow.slice(from, to);
+    const after = this._mask.slice(from, to);
     if (before.every((b, i) => b === after[i])) return;
-    this._copy(this._shadow, r, after);
-    this._undo.push({ r, before, after });
+    this._shadow.set(after, from);
+    this._undo.push({ rows, from, before, after });
     this._redo = [];
     let bytes = this._undo.reduce((n, edit) => n + 2 * edit.before.length, 0);
     while (bytes > UNDO_BYTES && this._undo.length > 1) bytes -= 2 * this._undo.shift().before.length;
     this._changed();
   }
 
-  _history(from, to, side) {
+  _history(redo) {
+    const [from, to] = redo ? [this._redo, this._undo] : [this._undo, this._redo];
     if (this._stroke || !from.length) return;
     const edit = from.pop();
-    const r = edit.r;
-    this._copy(this._mask, r, edit[side]);
-    this._copy(this._shadow, r, edit[side]);
+    const pixels = redo ? edit.after : edit.before;
+    this._mask.set(pixels, edit.from);
+    this._shadow.set(pixels, edit.from);
     to.push(edit);
-    this._dirty(r.x0, r.y0, r.x1, r.y1);
-    this._recordRect = null;
+    this._dirty(...edit.rows);
+    this._recordRows = null;
     this._changed();
   }
 
@@ -322,20 +312,6 @@ class GwSemanticSegmentation extends DrawingElement {
     dispatch(this, "gw-change", this.value);
   }
 
-  /** Rectangle r of a whole-image array: copied out, or overwritten with `pixels` when given. */
-  _copy(image, r, pixels) {
-    const width = this._view.width;
-    const w = r.x1 - r.x0 + 1;
-    const out = pixels || new Uint8Array(w * (r.y1 - r.y0 + 1));
-    for (let y = r.y0, at = 0; y <= r.y1; y++, at += w) {
-      const row = y * width + r.x0;
-      if (pixels) image.set(pixels.subarray(at, at + w), row);
-      else out.set(image.subarray(row, row + w), at);
-    }
-    return out;
-  }
-
-  /** The brush outline under the pointer, or the polygon being drawn. */
   _drawOverlay() {
     if (!this._measured) return;
     const parts = [];

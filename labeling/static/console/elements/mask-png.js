@@ -41,8 +41,9 @@ for (let s = 0; s < 288; s++) {
   CODE[s] = reversed;
   CODE_BITS[s] = bits;
 }
-const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
-const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
+// Length codes 257 + c: their extra bits and base lengths.
+const LENGTH_EXTRA = Array.from({ length: 29 }, (_, c) => (c < 8 || c === 28 ? 0 : (c - 4) >> 2));
+const LENGTH_BASE = LENGTH_EXTRA.map((_, c) => (c === 28 ? 258 : 3 + LENGTH_EXTRA.slice(0, c).reduce((n, e) => n + (1 << e), 0)));
 
 /** zlib bytes of `data`: one fixed-Huffman block of literals and runs (distance 1 matches). */
 function zlibRuns(data) {
@@ -59,10 +60,8 @@ function zlibRuns(data) {
     }
   };
   const symbol = (s) => put(CODE[s], CODE_BITS[s]);
-  put(0x78, 8);
-  put(0x01, 8);
-  put(1, 1); // BFINAL
-  put(1, 2); // BTYPE 01: fixed Huffman
+  put(0x0178, 16); // zlib header 78 01
+  put(3, 3); // the final block, fixed Huffman codes
   for (let i = 0; i < data.length; ) {
     const byte = data[i++];
     symbol(byte);
@@ -80,12 +79,10 @@ function zlibRuns(data) {
     }
   }
   symbol(256);
-  if (used) put(0, 8 - used); // pad the last byte
+  if (used) put(0, 8 - used);
   const checksum = adler32(data);
-  const result = new Uint8Array(at + 4);
-  result.set(out.subarray(0, at));
-  new DataView(result.buffer).setUint32(at, checksum);
-  return result;
+  for (const shift of [24, 16, 8, 0]) put((checksum >>> shift) & 255, 8);
+  return out.subarray(0, at);
 }
 
 function chunk(type, data) {
