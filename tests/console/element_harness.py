@@ -117,3 +117,40 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOT_DIR / f"{name}.png"
     page.screenshot(path=path, full_page=True)
     return path
+
+
+def utf16(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-16-le")) // 2
+
+
+def drag_over(page, text: str, start: int, end: int) -> None:
+    """Drag the mouse over ``text[start:end]`` shown in the page's ``data-annotation-surface``:
+    from the left edge of code point ``start`` to the right edge of the one before ``end``
+    (screen points from the rendered characters)."""
+    box = page.evaluate(
+        """([a, b]) => {
+            const surface = document.querySelector('[data-annotation-surface]');
+            const walker = document.createTreeWalker(surface, NodeFilter.SHOW_TEXT);
+            const point = (target) => {
+                let seen = 0;
+                for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                    if (target <= seen + node.data.length) return [node, target - seen];
+                    seen += node.data.length;
+                }
+                throw new Error('offset beyond the text');
+            };
+            const range = document.createRange();
+            range.setStart(...point(a));
+            walker.currentNode = surface;
+            range.setEnd(...point(b));
+            const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+            const first = rects[0], last = rects[rects.length - 1];
+            const middle = (r) => (r.top + r.bottom) / 2;
+            return { x0: first.left, y0: middle(first), x1: last.right, y1: middle(last) };
+        }""",
+        [utf16(text, start), utf16(text, end)],
+    )
+    page.mouse.move(box["x0"] + 1, box["y0"])
+    page.mouse.down()
+    page.mouse.move(box["x1"] - 1, box["y1"], steps=6)
+    page.mouse.up()

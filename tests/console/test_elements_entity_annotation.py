@@ -9,12 +9,14 @@ import pytest
 
 from tests.console.element_harness import (  # noqa: F401  (fixtures)
     browser,
+    drag_over,
     element_page,
     element_value,
     events,
     mount,
     phone_page,
     screenshot,
+    utf16,
     violations,
 )
 
@@ -32,42 +34,6 @@ def span(text: str, part: str) -> tuple[int, int]:
     return start, start + len(part)
 
 
-def utf16(text: str, index: int) -> int:
-    return len(text[:index].encode("utf-16-le")) // 2
-
-
-def drag_over(page, start: int, end: int) -> None:
-    """Drag the mouse from the left edge of code point ``start`` to the right edge of the code
-    point before ``end`` (screen points from the rendered characters)."""
-    box = page.evaluate(
-        """([a, b]) => {
-            const surface = document.querySelector('[data-annotation-surface]');
-            const walker = document.createTreeWalker(surface, NodeFilter.SHOW_TEXT);
-            const point = (target) => {
-                let seen = 0;
-                for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-                    if (target <= seen + node.data.length) return [node, target - seen];
-                    seen += node.data.length;
-                }
-                throw new Error('offset beyond the text');
-            };
-            const range = document.createRange();
-            range.setStart(...point(a));
-            walker.currentNode = surface;
-            range.setEnd(...point(b));
-            const rects = [...range.getClientRects()].filter((r) => r.width > 0);
-            const first = rects[0], last = rects[rects.length - 1];
-            const middle = (r) => (r.top + r.bottom) / 2;
-            return { x0: first.left, y0: middle(first), x1: last.right, y1: middle(last) };
-        }""",
-        [utf16(TEXT, start), utf16(TEXT, end)],
-    )
-    page.mouse.move(box["x0"] + 1, box["y0"])
-    page.mouse.down()
-    page.mouse.move(box["x1"] - 1, box["y1"], steps=6)
-    page.mouse.up()
-
-
 def entities(page) -> list[tuple[str, int, int]]:
     return [(e["label"], e["start"], e["end"]) for e in element_value(page)["entities"]]
 
@@ -79,11 +45,11 @@ def test_mouse_selections_give_python_offsets(element_page):
 
     # when the worker drags over 李小龍 and presses 1, over "Ko\u0308ln" and clicks LOC,
     # over " 😀 Cafe\u0301 " (with the spaces) and presses 4
-    drag_over(element_page, *span(TEXT, "李小龍"))
+    drag_over(element_page, TEXT, *span(TEXT, "李小龍"))
     element_page.keyboard.press("1")
-    drag_over(element_page, *span(TEXT, "Ko\u0308ln"))
+    drag_over(element_page, TEXT, *span(TEXT, "Ko\u0308ln"))
     element_page.get_by_role("button", name="LOC", exact=True).click()
-    drag_over(element_page, *span(TEXT, " 😀 Cafe\u0301 "))
+    drag_over(element_page, TEXT, *span(TEXT, " 😀 Cafe\u0301 "))
     element_page.keyboard.press("4")
 
     # then the offsets are Python's (white space around a mouse selection left out)
@@ -263,3 +229,60 @@ def test_entity_annotation_at_375_px(phone_page):
     phone_page.keyboard.press("End")
     screenshot(phone_page, "element-entity-annotation-375px")
     assert phone_page.evaluate("() => document.documentElement.scrollWidth") <= 375
+
+
+def test_a_draft_with_bad_entities_keeps_only_the_valid_ones(element_page):
+    # given a draft with junk, an unknown label, a span past the end and an overlapping span
+    draft = {
+        "entities": [
+            None,
+            "PER",
+            {"label": "PER", "start": 0, "end": 3},
+            {"label": "NOPE", "start": 4, "end": 12},
+            {"label": "LOC", "start": 2, "end": 8},
+            {"label": "LOC", "start": 60, "end": 999},
+            {"label": "ORG", "start": 4, "end": 4},
+        ]
+    }
+
+    # when the element is mounted with it
+    mount(element_page, TASK, value=draft)
+
+    # then only the first valid span is kept, nothing fired, and the element works
+    assert entities(element_page) == [("PER", 0, 3)]
+    assert events(element_page) == []
+
+
+def test_double_click_a_word_then_click_an_entity_to_relabel_and_remove_it(element_page):
+    # given the task
+    mount(element_page, TASK)
+    surface = element_page.locator("[data-annotation-surface]")
+
+    # when the worker double-clicks "Ångström" and presses 2
+    box = element_page.evaluate(
+        """([a, b]) => {
+            const text = document.createTreeWalker(document.querySelector('[data-annotation-surface]'),
+                NodeFilter.SHOW_TEXT).nextNode();
+            const range = document.createRange();
+            range.setStart(text, a);
+            range.setEnd(text, b);
+            const r = range.getBoundingClientRect();
+            return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+        }""",
+        [utf16(TEXT, 4), utf16(TEXT, 12)],
+    )
+    element_page.mouse.dblclick(box["x"], box["y"])
+    element_page.keyboard.press("2")
+
+    # then the word (without a trailing space) is a LOC entity
+    assert entities(element_page) == [("LOC", *span(TEXT, "Ångström"))]
+
+    # when the worker clicks the entity's highlight, presses 3, then Delete
+    element_page.locator("mark.gw-entity").click()
+    element_page.keyboard.press("3")
+    assert entities(element_page) == [("ORG", 4, 12)]
+    element_page.keyboard.press("Delete")
+
+    # then it is gone, and focus stayed on the text
+    assert entities(element_page) == []
+    assert surface.evaluate("node => document.activeElement === node")

@@ -1,67 +1,78 @@
-// <gw-classifier>: one label for an image (`src`), a text (`text`) or a custom task's `input`.
-// Keys 1–9 choose the n-th label, Enter submits (Enter on a focused label button chooses that
-// label and submits). Value: {"label": "<label>"} or null while none is chosen.
+// <gw-classifier>: one label for an image (`src`), a text (`text`) or a custom task's `input`;
+// {"label": "<label>"}, or null while none is chosen. <gw-multi-classifier> extends it.
 import { TaskElement, contentView, digitIndex, h, labelButtons } from "./shared.js";
 
 export class GwClassifier extends TaskElement {
   build() {
-    this._chosen = -1;
-    const labels = (this.labels ?? []).map(String);
-    this._labels = labels;
-    const content = contentView(this, "Image to classify");
+    this._labels = (this.labels ?? []).map(String);
+    this._on = new Set(); // indexes of the chosen labels
+    const content = contentView(this, "Image to label");
     content.ready.then(this._resolveReady);
-    const { group, buttons } = labelButtons(labels, "Labels", (index) => this.choose(index));
+    const { group, buttons } = labelButtons(this._labels, this.groupName, (index) => this.choose(index));
     this._buttons = buttons;
     this._group = group;
     group.tabIndex = -1;
-    this._shown = h("p", { class: "gw-chosen", role: "status", "aria-live": "polite" }, "No label chosen yet.");
+    this._shown = h("p", { class: "gw-chosen", role: "status", "aria-live": "polite" });
     this.append(h("div", { class: "gw-content" }, content.node), group, this._shown);
-    this.addEventListener("keydown", (event) => this._onKey(event));
+    this._render();
+    this.addEventListener("keydown", (event) => {
+      const index = digitIndex(event);
+      if (index >= 0 && index < this._labels.length) {
+        event.preventDefault();
+        this.choose(index);
+        this._buttons[index].focus(); // so a following Enter "on the focused button" agrees
+      } else if (event.key === "Enter" && !event.shiftKey && !event.ctrlKey && !event.altKey && !event.metaKey) {
+        event.preventDefault(); // else the focused button's click would follow the submit
+        const button = event.target.closest?.(".gw-label");
+        if (button && this.contains(button) && !this.multiple) this.choose(Number(button.dataset.index));
+        this.submit();
+      }
+    });
   }
 
-  _onKey(event) {
-    const index = digitIndex(event);
-    if (index >= 0 && index < this._labels.length) {
-      event.preventDefault();
-      this.choose(index);
-      this._buttons[index].focus(); // so a following Enter "on the focused button" agrees
-    } else if (event.key === "Enter" && !event.shiftKey && !event.ctrlKey && !event.altKey && !event.metaKey) {
-      event.preventDefault(); // else the focused button's click would follow the submit
-      const button = event.target.closest?.(".gw-label");
-      if (button && this.contains(button)) this.choose(Number(button.dataset.index));
-      this.submit();
-    }
+  get groupName() {
+    return "Labels";
   }
 
   /** Choose the label at `index` (fires gw-change when it changes). */
   choose(index) {
-    if (index === this._chosen) return;
-    this._chosen = index;
-    this._buttons.forEach((button, i) => button.setAttribute("aria-pressed", String(i === index)));
-    this._shown.textContent = index >= 0 ? `Chosen: ${this._labels[index]}` : "No label chosen yet.";
+    if (this._on.has(index)) return;
+    this._on = new Set([index]);
+    this._render();
     this.emit("gw-change");
   }
 
+  _render(problem) {
+    this._buttons.forEach((button, i) => button.setAttribute("aria-pressed", String(this._on.has(i))));
+    const chosen = this._labels.filter((_, i) => this._on.has(i));
+    this._shown.textContent = problem ?? (chosen.length ? `Chosen: ${chosen.join(", ")}` : this.noneMessage);
+  }
+
+  get noneMessage() {
+    return "No label chosen yet.";
+  }
+
   currentValue() {
-    return this._chosen >= 0 ? { label: this._labels[this._chosen] } : null;
+    const [index] = this._on;
+    return index === undefined ? null : { label: this._labels[index] };
   }
 
   restore(answer) {
-    const index = answer && typeof answer === "object" ? this._labels.indexOf(answer.label) : -1;
-    this._chosen = index;
-    this._buttons.forEach((button, i) => button.setAttribute("aria-pressed", String(i === index)));
-    this._shown.textContent = index >= 0 ? `Chosen: ${this._labels[index]}` : "No label chosen yet.";
+    const index = this._labels.indexOf(answer?.label);
+    this._on = new Set(index >= 0 ? [index] : []);
+    this._render();
   }
 
   reportValidity() {
-    if (this._chosen >= 0) return true;
-    this._shown.textContent = "Choose a label first (keys 1–9 or a button).";
+    if (this.value) return true;
+    this._render("Choose a label first (keys 1–9 or a button).");
     return false;
   }
 
-  /** Focus the chosen label's button, or the group of labels (so Enter alone picks nothing). */
+  /** Focus the chosen label's button, else the group (so Enter alone picks nothing). */
   focus(options) {
-    (this._chosen >= 0 ? this._buttons[this._chosen] : this._group)?.focus(options);
+    const [index] = this._on;
+    (index === undefined ? this._group : this._buttons[index])?.focus(options);
   }
 }
 

@@ -1,19 +1,7 @@
-// <gw-entity-annotation>: named entities in a text (`text`), with the mouse or the keyboard.
-//
-// Offsets are code points of the original text (as Python's str counts them), end exclusive.
-// Internally every position is a code point index; the DOM (UTF-16, split into several text
-// nodes by the highlights) is converted at the edge: a DOM point becomes the UTF-16 length of
-// the surface's text before it (Range.toString(), the surface holding exactly the original text:
-// label names are CSS generated content, the caret an empty element), then a code point index.
-// Selections are snapped outwards to grapheme clusters (Intl.Segmenter), so an emoji or a letter
-// with a combining mark is never cut; mouse selections lose their surrounding white space.
-//
-// Keyboard (on the text, which is focusable): ←/→ move the caret by character (grapheme),
-// Ctrl/Alt+←/→ by word, Home/End to the text's ends, Shift with any of them extends the
-// selection; 1–9 label the selection (or relabel the entity under the caret), Delete/Backspace
-// remove the entity under the caret, Esc clears the selection, Enter submits. Spans never
-// overlap: labelling a selection that overlaps entities replaces them (and says so).
-// Value: {"entities": [{"label", "start", "end"}]} sorted by start (an empty list is valid).
+// <gw-entity-annotation>: named entities in `text` (keys in docs/console.md). Positions are
+// code point indexes of the text (as Python counts). A DOM point becomes the UTF-16 length of
+// the surface's text before it (the surface holds exactly the text: label names are CSS
+// generated content, the caret an empty element), then a code point; selections snap to graphemes.
 import { TaskElement, digitIndex, h, labelButtons, nextId } from "./shared.js";
 
 const COLOURS = 10;
@@ -44,14 +32,8 @@ export class GwEntityAnnotation extends TaskElement {
 
     const hintId = nextId("gw-ner-hint");
     this._surface = h("div", {
-      class: "gw-ner-text",
-      "data-annotation-surface": true,
-      tabindex: "0",
-      role: "textbox",
-      "aria-readonly": "true",
-      "aria-multiline": "true",
-      "aria-label": "Text to annotate",
-      "aria-describedby": hintId,
+      class: "gw-ner-text", "data-annotation-surface": true, tabindex: "0", role: "textbox",
+      "aria-readonly": "true", "aria-multiline": "true", "aria-label": "Text to annotate", "aria-describedby": hintId,
     });
     const { group, buttons } = labelButtons(this._labels, "Label for the selection", (index) => this.label(index));
     this._buttons = buttons;
@@ -62,8 +44,7 @@ export class GwEntityAnnotation extends TaskElement {
     this._status = this.liveRegion();
     this.append(
       h("div", { class: "gw-ner-frame" }, this._surface),
-      h("p", { class: "gw-hint", id: hintId },
-        "Select text with the mouse, or move with ←/→ (Ctrl for words) and extend with Shift; ",
+      h("p", { class: "gw-hint", id: hintId }, "Select text with the mouse, or ←/→ (Ctrl: by word) with Shift; ",
         "1–9 label it, Delete removes the entity at the caret, Esc clears, Enter submits."),
       group, this._status, this._list,
     );
@@ -205,36 +186,47 @@ export class GwEntityAnnotation extends TaskElement {
     }
   }
 
-  /** After a mouse or touch gesture: a selection inside the text becomes the selection to
-   * label; a click puts the caret there (on an entity: selects it). */
+  /** After a mouse or touch gesture: a click in the text puts the caret there (on an entity:
+   * selects it); a selection becomes the one to label. */
   _afterPointer(event) {
-    const selection = document.getSelection();
-    if (!selection || selection.rangeCount === 0) return;
-    const range = selection.getRangeAt(0);
-    if (!range.intersectsNode(this._surface)) return;
-    const inside = (node) => this._surface.contains(node);
+    const range = this._nativeRange();
+    if (!range) return;
     if (range.collapsed) {
-      if (!inside(range.startContainer) || !this._surface.contains(event.target)) return;
+      if (!this._surface.contains(range.startContainer) || !this._surface.contains(event.target)) return;
       this._anchor = this._caret = this._snapDown(this._offsetOf(range.startContainer, range.startOffset));
       this._selected = this._entityAt(this._caret);
-    } else {
-      let start = inside(range.startContainer) ? this._offsetOf(range.startContainer, range.startOffset) : 0;
-      let end = inside(range.endContainer) ? this._offsetOf(range.endContainer, range.endOffset) : this._length;
-      while (start < end && /\s/u.test(this._slice(start, start + 1))) start++;
-      while (end > start && /\s/u.test(this._slice(end - 1, end))) end--;
-      this._anchor = this._snapDown(start);
-      this._caret = start < end ? this._snapUp(end) : this._anchor;
-      this._selected = null;
-    }
-    selection.removeAllRanges();
+    } else this._adopt(range);
+    document.getSelection().removeAllRanges();
     this._surface.focus({ preventScroll: true });
     this._render();
     this._announceSelection();
   }
 
+  /** The document's selection when it touches the text. */
+  _nativeRange() {
+    const selection = document.getSelection();
+    const range = selection?.rangeCount ? selection.getRangeAt(0) : null;
+    return range?.intersectsNode(this._surface) ? range : null;
+  }
+
+  /** Make a DOM range (clipped to the text, trimmed of white space) the selection. */
+  _adopt(range) {
+    const inside = (node) => this._surface.contains(node);
+    let start = inside(range.startContainer) ? this._offsetOf(range.startContainer, range.startOffset) : 0;
+    let end = inside(range.endContainer) ? this._offsetOf(range.endContainer, range.endOffset) : this._length;
+    while (start < end && /\s/u.test(this._slice(start, start + 1))) start++;
+    while (end > start && /\s/u.test(this._slice(end - 1, end))) end--;
+    this._anchor = this._snapDown(start);
+    this._caret = start < end ? this._snapUp(end) : this._anchor;
+    this._selected = null;
+  }
+
   /** Label the selection with the label at `index` (replacing entities it overlaps), or
    * relabel the entity under the caret. Fires gw-change. */
   label(index) {
+    // A touch selection may still be the browser's (its handles were moved after pointerup).
+    const native = this._nativeRange();
+    if (native && !native.collapsed) this._adopt(native);
     const [start, end] = this._range;
     if (start < end) {
       const replaced = this._entities.filter((e) => e.start < end && start < e.end);
@@ -286,12 +278,9 @@ export class GwEntityAnnotation extends TaskElement {
       const entity = last ? null : this._entityAt(a);
       if (mark && mark.entity !== entity) mark = null;
       if (entity && !mark) {
-        mark = { entity, node: h("mark", {
-          class: "gw-entity",
-          "data-label": this._labels[entity.label],
-          "data-colour": entity.label % COLOURS,
-          "aria-current": entity === this._selected ? "true" : null,
-        }) };
+        const current = entity === this._selected ? "true" : null;
+        const label = this._labels[entity.label];
+        mark = { entity, node: h("mark", { class: "gw-entity", "data-label": label, "data-colour": entity.label % COLOURS, "aria-current": current }) };
         nodes.push(mark.node);
       }
       const put = (node) => (mark ? mark.node.append(node) : nodes.push(node));
@@ -306,38 +295,28 @@ export class GwEntityAnnotation extends TaskElement {
   _renderList() {
     this._list.replaceChildren(...this._entities.map((entity) => {
       const name = this._describe(entity);
-      const select = h("button", { type: "button", class: "gw-entity-item", "aria-label": `Go to ${name}` },
-        h("span", { class: "gw-tag", "data-colour": entity.label % COLOURS }, this._labels[entity.label]),
-        h("span", { class: "gw-entity-text" }, this._slice(entity.start, entity.end)));
-      select.addEventListener("click", () => {
-        this._anchor = this._caret = entity.start;
-        this._selected = entity;
-        this._surface.focus();
-        this._render();
-        this._announceSelection();
-      });
-      const remove = h("button", { type: "button", class: "gw-button gw-remove", "aria-label": `Remove ${name}` }, "Remove");
+      const shown = h("span", { class: "gw-entity-item" },
+        h("span", { class: "gw-tag", "data-colour": entity.label % COLOURS }, this._labels[entity.label]), " ",
+        this._slice(entity.start, entity.end));
+      const remove = h("button", { type: "button", class: "gw-button", "aria-label": `Remove ${name}` }, "Remove");
       remove.addEventListener("click", () => {
         this.removeEntity(entity);
         this._surface.focus();
       });
-      return h("li", { "aria-current": entity === this._selected ? "true" : null }, select, remove);
+      return h("li", { "aria-current": entity === this._selected ? "true" : null }, shown, remove);
     }));
   }
 
   currentValue() {
-    return {
-      entities: this._entities.map((e) => ({ label: this._labels[e.label], start: e.start, end: e.end })),
-    };
+    return { entities: this._entities.map((e) => ({ label: this._labels[e.label], start: e.start, end: e.end })) };
   }
 
-  /** Restore an answer: entities with a known label, inside the text, not overlapping an
-   * earlier one (others are dropped). */
+  /** Restore an answer, dropping entities with an unknown label, outside the text or overlapping. */
   restore(answer) {
     const kept = [];
-    const given = Array.isArray(answer?.entities) ? answer.entities : [];
-    for (const e of [...given].sort((a, b) => a.start - b.start)) {
-      const label = this._labels.indexOf(e?.label);
+    const given = (Array.isArray(answer?.entities) ? answer.entities : []).filter((e) => e && typeof e === "object");
+    for (const e of given.sort((a, b) => a.start - b.start)) {
+      const label = this._labels.indexOf(e.label);
       const ok = label >= 0 && Number.isInteger(e.start) && Number.isInteger(e.end) && 0 <= e.start && e.start < e.end;
       if (ok && e.end <= this._length && !kept.some((k) => k.start < e.end && e.start < k.end)) {
         kept.push({ label, start: e.start, end: e.end });

@@ -1,47 +1,30 @@
-// <gw-multi-classifier>: any number of labels for an image (`src`) or a text (`text`).
-// Keys 1–9 (or a click, or Space on a focused button) toggle the n-th label; Enter submits.
-// Value: {"labels": [...]} in the order of `labels` (an empty list says "none applies").
-import { TaskElement, contentView, digitIndex, h, labelButtons } from "./shared.js";
+// <gw-multi-classifier>: any number of labels; {"labels": [...]} in the order of `labels` (an
+// empty list says "none applies"). Keys 1–9 toggle; Enter submits without toggling.
+import { GwClassifier } from "./gw-classifier.js";
 
-export class GwMultiClassifier extends TaskElement {
+export class GwMultiClassifier extends GwClassifier {
+  get multiple() {
+    return true;
+  }
+
+  get groupName() {
+    return "Labels (choose any)";
+  }
+
+  get noneMessage() {
+    return "No label chosen (Enter submits “none”).";
+  }
+
   build() {
-    this._labels = (this.labels ?? []).map(String);
-    this._on = new Set();
     this.classList.add("gw-multi");
-    const content = contentView(this, "Image to label");
-    content.ready.then(this._resolveReady);
-    const { group, buttons } = labelButtons(this._labels, "Labels (choose any)", (index) => this.toggle(index));
-    this._buttons = buttons;
-    this._group = group;
-    group.tabIndex = -1;
-    this._shown = h("p", { class: "gw-chosen", role: "status", "aria-live": "polite" });
-    this.append(h("div", { class: "gw-content" }, content.node), group, this._shown);
-    this._render();
-    this.addEventListener("keydown", (event) => {
-      const index = digitIndex(event);
-      if (index >= 0 && index < this._labels.length) {
-        event.preventDefault();
-        this.toggle(index);
-        this._buttons[index].focus();
-      } else if (event.key === "Enter" && !event.shiftKey && !event.ctrlKey && !event.altKey && !event.metaKey) {
-        event.preventDefault(); // Enter submits; it does not toggle the focused button
-        this.submit();
-      }
-    });
+    super.build();
   }
 
   /** Turn the label at `index` on or off (fires gw-change). */
-  toggle(index) {
-    if (this._on.has(index)) this._on.delete(index);
-    else this._on.add(index);
+  choose(index) {
+    if (!this._on.delete(index)) this._on.add(index);
     this._render();
     this.emit("gw-change");
-  }
-
-  _render() {
-    this._buttons.forEach((button, i) => button.setAttribute("aria-pressed", String(this._on.has(i))));
-    const chosen = this.currentValue().labels;
-    this._shown.textContent = chosen.length ? `Chosen: ${chosen.join(", ")}` : "No label chosen (Enter submits “none”).";
   }
 
   currentValue() {

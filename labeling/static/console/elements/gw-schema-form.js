@@ -1,12 +1,6 @@
-// <gw-schema-form>: a `custom` task answered with a form generated from its JSON Schema.
-// enum/oneOf-of-const → radios (≤ 5) or a select; boolean → checkbox; string → text field
-// (textarea when maxLength is missing or > 100; email/uri/date formats as such); number and
-// integer → number field (min/max/step); array of enums → checkboxes; object → fieldset; any
-// other schema (or none at all) → a JSON editor whose text must parse (to an object, at the root).
-// The value is checked before gw-submit (required, types, enum, bounds, lengths, pattern,
-// item counts); the server validates the full schema again. An empty text field counts as
-// absent. Keys 1–9 pick the n-th option only while focus is on an option of a choice group
-// (never in a text field); Enter submits (Ctrl+Enter in a textarea).
+// <gw-schema-form>: a `custom` task answered with a form generated from its JSON Schema (or,
+// without one, a JSON object editor). The mapping from schema to fields, what is checked
+// before gw-submit and the keys are in docs/console.md; the server validates the full schema.
 import { TaskElement, digitIndex, h, inputView, isTyping, nextId } from "./shared.js";
 
 const ABSENT = Symbol("absent");
@@ -23,6 +17,12 @@ function choicesOf(schema) {
   return null;
 }
 
+const BOUNDS = [
+  ["minimum", (v, b) => v < b, "at least"],
+  ["maximum", (v, b) => v > b, "at most"],
+  ["exclusiveMinimum", (v, b) => v <= b, "more than"],
+  ["exclusiveMaximum", (v, b) => v >= b, "less than"],
+];
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 export class GwSchemaForm extends TaskElement {
@@ -46,7 +46,7 @@ export class GwSchemaForm extends TaskElement {
   }
 
   _edited() {
-    if (this._checked) this._check(true);
+    if (this._checked) this._check();
     this.emit("gw-change");
   }
 
@@ -78,9 +78,9 @@ export class GwSchemaForm extends TaskElement {
     return this._resolve(node, depth + 1);
   }
 
-  /** A field for `schema`: {node, read() → value or ABSENT, check(value) → [[field, message]],
-   * write(value), focus()}. */
-  _build(given, { name, required, jsonObject = false }) {
+  /** A field for `schema`: {node, read() → value or ABSENT, check(value) → [messages], write,
+   * controls, error}; groups nested deeper than 8 (a recursive "$ref") become JSON. */
+  _build(given, { name, required, jsonObject = false, depth = 0 }) {
     const schema = this._resolve(given);
     const id = nextId("gw-field");
     const title = schema.title ?? (name ? humanize(name) : "Answer");
@@ -117,10 +117,7 @@ export class GwSchemaForm extends TaskElement {
         const { node, inputs } = group(choices, false);
         Object.assign(field, {
           node,
-          read: () => {
-            const i = inputs.findIndex((input) => input.checked);
-            return i < 0 ? ABSENT : choices[i].value;
-          },
+          read: () => (inputs.some((input) => input.checked) ? choices[inputs.findIndex((input) => input.checked)].value : ABSENT),
           write: (value) => inputs.forEach((input, i) => (input.checked = same(choices[i].value, value))),
         });
       } else {
@@ -145,7 +142,7 @@ export class GwSchemaForm extends TaskElement {
       });
     } else if (type === "string") {
       const long = !(schema.maxLength <= 100) && !schema.format;
-      const inputType = { email: "email", uri: "url", date: "date", time: "time", "date-time": "datetime-local" }[schema.format] ?? "text";
+      const inputType = { email: "email", uri: "url", date: "date" }[schema.format] ?? "text";
       const limits = { maxlength: schema.maxLength, minlength: schema.minLength };
       const box = long ? control("textarea", { rows: 3, ...limits }) : control("input", { type: inputType, ...limits });
       Object.assign(field, {
@@ -174,10 +171,9 @@ export class GwSchemaForm extends TaskElement {
           if (value === ABSENT) return [];
           if (!Number.isFinite(value)) return ["must be a number"];
           if (type === "integer" && !Number.isInteger(value)) return ["must be a whole number"];
-          if (schema.minimum != null && value < schema.minimum) return [`must be at least ${schema.minimum}`];
-          if (schema.maximum != null && value > schema.maximum) return [`must be at most ${schema.maximum}`];
-          if (schema.exclusiveMinimum != null && value <= schema.exclusiveMinimum) return [`must be more than ${schema.exclusiveMinimum}`];
-          if (schema.exclusiveMaximum != null && value >= schema.exclusiveMaximum) return [`must be less than ${schema.exclusiveMaximum}`];
+          for (const [key, bad, words] of BOUNDS) {
+            if (typeof schema[key] === "number" && bad(value, schema[key])) return [`must be ${words} ${schema[key]}`];
+          }
           return [];
         },
       });
@@ -194,9 +190,9 @@ export class GwSchemaForm extends TaskElement {
           return [];
         },
       });
-    } else if (type === "object" && schema.properties && typeof schema.properties === "object") {
+    } else if (type === "object" && schema.properties && typeof schema.properties === "object" && depth < 8) {
       const needed = new Set(Array.isArray(schema.required) ? schema.required : []);
-      const children = Object.entries(schema.properties).map(([key, sub]) => [key, this._build(sub, { name: key, required: needed.has(key) })]);
+      const children = Object.entries(schema.properties).map(([key, sub]) => [key, this._build(sub, { name: key, required: needed.has(key), depth: depth + 1 })]);
       const body = children.map(([, child]) => child.node);
       const node = name
         ? h("fieldset", { class: "gw-field gw-group", "aria-describedby": describedBy }, h("legend", {}, title, " ", badge), help, body, error)
@@ -227,21 +223,15 @@ export class GwSchemaForm extends TaskElement {
           if (box.value.trim() === "") return ABSENT;
           try {
             return JSON.parse(box.value);
-          } catch {
-            return { invalidJson: true };
+          } catch (problem) {
+            return new SyntaxError(problem.message);
           }
         },
         write: (value) => (box.value = value === undefined ? "" : JSON.stringify(value, null, 2)),
-        check: () => {
-          if (box.value.trim() === "") return [];
-          let parsed;
-          try {
-            parsed = JSON.parse(box.value);
-          } catch (problem) {
-            return [`not valid JSON (${problem.message})`];
-          }
-          if (mustBeObject && (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))) return ["must be a JSON object ({…})"];
-          return [];
+        check: (value) => {
+          if (value instanceof SyntaxError) return [`not valid JSON (${value.message})`];
+          const isObject = value !== null && typeof value === "object" && !Array.isArray(value);
+          return mustBeObject && !isObject ? ["must be a JSON object ({…})"] : [];
         },
       });
     }
@@ -262,10 +252,9 @@ export class GwSchemaForm extends TaskElement {
     return problems;
   }
 
-  /** Validate; when `show`, put each message next to its field (aria-invalid) and say how many. */
-  _check(show) {
+  /** Validate, put each message next to its field (aria-invalid) and say how many. */
+  _check() {
     const problems = this._problems();
-    if (!show) return problems;
     const byField = new Map();
     for (const [field, message] of problems) if (!byField.has(field)) byField.set(field, message);
     const visit = (field) => {
@@ -293,7 +282,7 @@ export class GwSchemaForm extends TaskElement {
 
   reportValidity() {
     this._checked = true;
-    const problems = this._check(true);
+    const problems = this._check();
     if (problems.length) problems[0][0].controls[0]?.focus();
     return problems.length === 0;
   }

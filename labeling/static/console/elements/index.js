@@ -27,8 +27,7 @@ export function elementTagFor(task) {
   return BY_TYPE[task.task_type] ?? null;
 }
 
-/** A configured element for `task` (not yet connected). Throws an Error naming the task type
- * when no element answers it. */
+/** A configured element for `task`, not yet connected; an Error naming an unknown task type. */
 export function createTaskElement(task) {
   const tag = elementTagFor(task);
   if (!tag || !customElements.get(tag)) throw new Error(`no task element for task type ${JSON.stringify(task.task_type)}`);
@@ -38,8 +37,8 @@ export function createTaskElement(task) {
   element.input = input;
   element.schema = task.answer_schema ?? null;
   if (task.task_type !== "custom") {
-    // Text types carry inline `source` text; image types (and text given by reference) carry
-    // a presigned `source-url`, shown as an image only by the image types.
+    // Text types carry `source` text; others a presigned `source-url` (an image but for text
+    // given by reference, shown as a link among the input).
     if (typeof input.source === "string") element.text = input.source;
     else if (task.task_type.startsWith("image_") || tag !== "gw-classifier" && tag !== "gw-multi-classifier") {
       element.src = input["source-url"] ?? null;

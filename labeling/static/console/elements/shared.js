@@ -1,20 +1,17 @@
-// Shared pieces of the task elements (issue 15): the base class with the element API of
-// docs/console.md, DOM helpers that never parse requester text as HTML, and the view of a
-// custom task's input. Requester content is untrusted: it only ever reaches the DOM through
-// textContent, attributes, or <img src> of an http(s) URL.
+// Shared pieces of the task elements: the base class (the element API of docs/console.md) and
+// DOM helpers. Requester content is untrusted: it reaches the DOM only as text, attributes, or
+// the src of an <img> / href of a link to an http(s) URL; never as HTML.
 
 const STYLESHEET = new URL("./elements.css", import.meta.url).href;
 const PROPS = ["labels", "src", "text", "input", "schema"];
 
 let stylesheetLoaded = null;
-/** Link elements.css once into the document (CSP allows stylesheets from 'self'); a promise
- * settled when it has loaded (or failed), so `ready` never measures an unstyled element. */
+/** Link elements.css once; a promise settled when it has loaded (`ready` waits for it). */
 function ensureStylesheet() {
   if (stylesheetLoaded) return stylesheetLoaded;
   const link = document.createElement("link");
   link.rel = "stylesheet";
   link.href = STYLESHEET;
-  link.dataset.gwElements = "";
   stylesheetLoaded = new Promise((resolve) => {
     link.addEventListener("load", resolve, { once: true });
     link.addEventListener("error", resolve, { once: true });
@@ -23,8 +20,7 @@ function ensureStylesheet() {
   return stylesheetLoaded;
 }
 
-/** `h("button", {type: "button", class: "x"}, child, "text")`: an element; strings become
- * text nodes, attributes are set with setAttribute (never innerHTML). */
+/** `h("p", {class: "x"}, child, "text")`: an element; strings become text nodes. */
 export function h(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
@@ -48,13 +44,11 @@ export function digitIndex(event) {
   return event.key.length === 1 && event.key >= "1" && event.key <= "9" ? Number(event.key) - 1 : -1;
 }
 
-const TEXT_INPUTS = new Set(["text", "search", "email", "url", "tel", "number", "password", "date", "time", "datetime-local", "month", "week"]);
-
 /** Whether keys typed at this target are text (a text field, textarea, select, editable). */
 export function isTyping(target) {
   if (!(target instanceof Element)) return false;
   if (target.isContentEditable || target.tagName === "TEXTAREA" || target.tagName === "SELECT") return true;
-  return target.tagName === "INPUT" && TEXT_INPUTS.has(target.type);
+  return target.tagName === "INPUT" && !/^(checkbox|radio|button|submit|reset|range|color|file|image)$/.test(target.type);
 }
 
 /** Base of every task element: the properties of the element API, `ready`, the events. */
@@ -63,7 +57,7 @@ export class TaskElement extends HTMLElement {
     super();
     let resolveContent;
     this._ready = new Promise((resolve) => (resolveContent = resolve));
-    // Subclasses call _resolveReady when their content is usable; ready also waits for styles.
+    // Subclasses call _resolveReady when their content is usable.
     this._resolveReady = () => resolveContent(ensureStylesheet());
     this._draft = null;
     this._built = false;
@@ -76,14 +70,6 @@ export class TaskElement extends HTMLElement {
 
   connectedCallback() {
     if (this._built) return;
-    // Properties set on the element before its class was defined shadow the accessors.
-    for (const name of [...PROPS, "value"]) {
-      if (Object.prototype.hasOwnProperty.call(this, name)) {
-        const given = this[name];
-        delete this[name];
-        this[name] = given;
-      }
-    }
     ensureStylesheet();
     this.classList.add("gw-task");
     this._built = true;
@@ -112,7 +98,7 @@ export class TaskElement extends HTMLElement {
     return true;
   }
 
-  /** Whether the value is a valid answer, showing what is missing when it is not. */
+  /** Whether the value is valid, showing what is missing when not. */
   reportValidity() {
     return this.value != null;
   }
@@ -146,8 +132,7 @@ export function httpUrl(value) {
   }
 }
 
-/** An <img> for an image URL with its `ready` promise (resolved on load or on error, when a
- * note says the image could not be loaded). */
+/** An <img> and a promise settled when it loaded or failed (then saying so). */
 export function imageView(src, alt) {
   const img = h("img", { class: "gw-image", alt, src, decoding: "async" });
   const ready = new Promise((resolve) => {
@@ -160,8 +145,8 @@ export function imageView(src, alt) {
   return { node: img, ready: img.complete && img.naturalWidth ? Promise.resolve() : ready };
 }
 
-/** One value of a task's input: image URLs as images, other http(s) URLs as links, strings as
- * text (line breaks kept), lists item by item, objects as nested lists of keys. */
+/** One value of a task's input: image URLs as images, other http(s) URLs as links, the rest
+ * as text, lists and objects nested. */
 function inputValue(value, key, images, depth) {
   const url = httpUrl(value);
   if (url && IMAGE_PATH.test(url.pathname)) {
