@@ -44,9 +44,10 @@ class SignInLock:
 
     @property
     def message(self) -> str:
-        minutes = math.ceil(self.retry_after_seconds / 60)
+        seconds = self.retry_after_seconds
+        minutes = math.ceil(seconds / 60)
         whom = "this account" if self.scope == "account" else "your network address"
-        when = "in 1 minute" if minutes == 1 else f"in {minutes} minutes"
+        when = f"in {seconds} seconds" if seconds < 60 else "in 1 minute" if minutes == 1 else f"in {minutes} minutes"
         return f"Too many failed sign-ins for {whom}. Try again {when} (at {self.until:%H:%M} UTC)."
 
 

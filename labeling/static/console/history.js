@@ -17,7 +17,7 @@ async function load() {
           row.status === "submitted" && row.auto_approve_at ? h("div", { class: "hint" }, `approved automatically on ${when(row.auto_approve_at, { withTime: false })}`) : null),
         h("td", { class: "num" }, money(row.reward)),
         h("td", {}, when(row.submitted_at)),
-        h("td", {}, row.status === "rejected" ? row.feedback || "(no feedback given)" : ""))))))));
+        h("td", {}, row.status === "rejected" ? row.feedback || "(no feedback given)" : "")))))));
   } catch (error) {
     fill(target, h("p", { class: "bad" }, refusalText(error.code, error.message)));
   }

@@ -10,7 +10,8 @@ const SAFE_LINK = /^(https?:\/\/|mailto:)/i;
 function inline(text) {
   const nodes = [];
   // code, bold, italic, link; the first match wins, text between stays text.
-  const pattern = /`([^`]+)`|\*\*([^*]+)\*\*|__([^_]+)__|\*([^*\s][^*]*)\*|_([^_\s][^_]*)_|!?\[([^\]]*)\]\(([^)\s]+)\)/g;
+  // Underscores emphasise only at word edges (as CommonMark): `snake_case_names` stay as they are.
+  const pattern = /`([^`]+)`|\*\*([^*]+)\*\*|(?<!\w)__([^_]+)__(?!\w)|\*([^*\s][^*]*)\*|(?<!\w)_([^_\s][^_]*)_(?!\w)|!?\[([^\]]*)\]\(([^)\s]+)\)/g;
   let last = 0;
   for (const match of text.matchAll(pattern)) {
     if (match.index > last) nodes.push(document.createTextNode(text.slice(last, match.index)));
