@@ -1,10 +1,12 @@
 // The task elements of the worker console and their factory. Importing this module defines
 // every element; `createTaskElement(task)` returns a configured, not yet connected element for a
 // task message of the worker API (`task_type`, `input`, `labels`, `answer_schema`, …).
+import "./gw-bounding-box.js";
 import "./gw-classifier.js";
 import "./gw-entity-annotation.js";
 import "./gw-multi-classifier.js";
 import "./gw-schema-form.js";
+import "./gw-semantic-segmentation.js";
 
 const BY_TYPE = {
   image_classification: "gw-classifier",
