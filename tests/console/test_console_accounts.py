@@ -139,7 +139,7 @@ def test_the_session_is_a_worker_credential_with_csrf_checks(worker):
 def test_a_worker_session_opens_no_requester_endpoint_and_no_portal_page(worker):
     client = console_client(worker)
 
-    assert client.get("/api/v1/tasks").status_code == 403
+    assert client.get("/api/v1/tasks").status_code == 401  # the session is no requester credential
     assert client.get("/portal/")["Location"] == "/portal/login"
     assert client.get("/portal/requester/")["Location"].startswith("/portal/login")
 
