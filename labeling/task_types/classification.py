@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from consolidation import consolidate
+from consolidation.records import record_prior_counts
 from labeling.task_types.base import (
     Consolidation,
     ObjectAnswers,
@@ -27,6 +28,8 @@ from labeling.task_types.base import (
 )
 
 PROBABILITY_DECIMALS = 6
+# The built-in worker UI element whose name keys a worker-response file's ``answerContent``.
+ANSWER_ELEMENTS = {"image_classification": "crowd-image-classifier", "text_classification": "crowd-classifier"}
 
 
 class SingleLabelClassification(TaskType):
@@ -50,6 +53,7 @@ class SingleLabelClassification(TaskType):
         n_workers: int,
         labels: list[str],
         gold: Mapping[int, dict],
+        worker_records: Mapping[int, tuple[float, int]] | None = None,
     ) -> Consolidation:
         n_objects = checked_objects(objects, n_workers=n_workers, gold=gold)
         index_of = label_index(labels)
@@ -71,6 +75,7 @@ class SingleLabelClassification(TaskType):
             n_tasks=n_objects,
             n_workers=n_workers,
             gold=(np.asarray(gold_ids, dtype=np.int64), np.asarray(gold_labels, dtype=np.int64)) if gold_ids else None,
+            worker_prior_counts=_prior_counts(worker_records, n_workers=n_workers, n_classes=len(labels)),
         )
         results = []
         for item in objects:
@@ -101,6 +106,8 @@ class SingleLabelClassification(TaskType):
         creation_date: str,
         human_annotated: bool = True,
         mask_uri: str | None = None,
+        answers: Sequence[dict] = (),
+        short_names: Mapping[str, str] | None = None,
     ) -> tuple[object, dict]:
         chosen = int(result["label"])
         metadata = {
@@ -110,9 +117,29 @@ class SingleLabelClassification(TaskType):
         }
         return chosen, metadata
 
+    def answer_content(self, answer: dict, *, labels: list[str]) -> dict:
+        """``{"crowd-image-classifier": {"label": ...}}`` (``crowd-classifier`` for texts)."""
+        return {ANSWER_ELEMENTS[self.name]: {"label": answer["label"]}}
+
     def is_correct(self, result: dict, truth: dict, *, labels: list[str]) -> bool:
         """Exact match of the class."""
         return labels[int(result["label"])] == truth.get("label")
+
+
+def record_arrays(records: Mapping[int, tuple[float, int]] | None, *, n_workers: int):
+    """``(accuracy, answers)`` arrays, one entry per worker index (0 answers: no record)."""
+    accuracy, answers = np.full(n_workers, np.nan), np.zeros(n_workers)
+    for index, (value, count) in (records or {}).items():
+        if 0 <= index < n_workers:
+            accuracy[index], answers[index] = value, count
+    return accuracy, answers
+
+
+def _prior_counts(records: Mapping[int, tuple[float, int]] | None, *, n_workers: int, n_classes: int):
+    if not records:
+        return None
+    accuracy, answers = record_arrays(records, n_workers=n_workers)
+    return record_prior_counts(accuracy, answers, n_classes=n_classes)
 
 
 def _worker_accuracy(

@@ -30,14 +30,20 @@ from labeling.task_types.base import (
     label_index,
     rounded,
 )
+from labeling.task_types.classification import record_arrays
 
 PROBABILITY_DECIMALS = 6
+ANSWER_ELEMENTS = {
+    "image_multilabel": "crowd-image-classifier-multi-select",
+    "text_multilabel": "crowd-classifier-multi-select",
+}
 
 
 class MultiLabelClassification(TaskType):
     """``image_multilabel`` and ``text_multilabel``: any subset of at least one category."""
 
     min_labels = 1
+    uses_answers_in_output = True
 
     def __init__(self, *, name: str, ground_truth_type: str, source_keys: tuple[str, ...]) -> None:
         self.name = name
@@ -64,6 +70,7 @@ class MultiLabelClassification(TaskType):
         n_workers: int,
         labels: list[str],
         gold: Mapping[int, dict],
+        worker_records: Mapping[int, tuple[float, int]] | None = None,
     ) -> Consolidation:
         n_objects = checked_objects(objects, n_workers=n_workers, gold=gold)
         index_of = label_index(labels)
@@ -90,6 +97,7 @@ class MultiLabelClassification(TaskType):
             n_tasks=n_objects,
             n_workers=n_workers,
             gold=(np.asarray(gold_ids, dtype=np.int64), gold_present) if gold_ids else None,
+            worker_records=_per_label(worker_records, n_workers=n_workers, k=k) if worker_records else None,
         )
         probability = np.clip(fitted.probability, 0.0, 1.0)
         results = []
@@ -129,14 +137,27 @@ class MultiLabelClassification(TaskType):
         creation_date: str,
         human_annotated: bool = True,
         mask_uri: str | None = None,
+        answers: Sequence[dict] = (),
+        short_names: Mapping[str, str] | None = None,
     ) -> tuple[object, dict]:
-        present = [int(class_id) for class_id in result["present"]]
+        """As Ground Truth, every label at least one worker chose (and any the consolidation
+        judged present), ascending, each with its calibrated probability of being present: the
+        reader picks the cut-off."""
+        index_of = label_index(labels)
+        listed = {int(class_id) for class_id in result["present"]}
+        listed.update(index_of[name] for answer in answers for name in answer.get("labels", ()) if name in index_of)
+        chosen = sorted(listed)
         metadata = {
             **self.common_metadata(job_name=job_name, creation_date=creation_date, human_annotated=human_annotated),
-            "class-map": {str(class_id): labels[class_id] for class_id in present},
-            "confidence-map": {str(class_id): rounded(result["probabilities"][class_id]) for class_id in present},
+            "class-map": {str(class_id): labels[class_id] for class_id in chosen},
+            "confidence-map": {str(class_id): rounded(result["probabilities"][class_id]) for class_id in chosen},
         }
-        return present, metadata
+        return chosen, metadata
+
+    def answer_content(self, answer: dict, *, labels: list[str]) -> dict:
+        """``{"crowd-image-classifier-multi-select": {"labels": [...]}}`` (``crowd-classifier-multi-select``
+        for texts)."""
+        return {ANSWER_ELEMENTS[self.name]: {"labels": list(answer["labels"])}}
 
     def is_correct(self, result: dict, truth: dict, *, labels: list[str]) -> bool:
         """Set equality of the labels present."""
@@ -148,3 +169,11 @@ def _describe(methods: tuple[str, ...]) -> str:
     distinct = list(dict.fromkeys(methods))
     named = " | ".join(distinct[:3]) + (f" | +{len(distinct) - 3} more" if len(distinct) > 3 else "")
     return f"multilabel({named})"
+
+
+def _per_label(records: Mapping[int, tuple[float, int]], *, n_workers: int, k: int):
+    """A multi-label record holds the probability that a worker's whole answer was right (see
+    ``worker_accuracy`` above); consolidation wants each label's: the ``k``-th root, as if the
+    labels were judged independently."""
+    accuracy, answers = record_arrays(records, n_workers=n_workers)
+    return np.power(np.clip(accuracy, 0.0, 1.0), 1.0 / k), answers
