@@ -40,6 +40,20 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         }
 
 
+class WorkerSessionScheme(OpenApiAuthenticationExtension):
+    target_class = "marketplace.api.authentication.WorkerSessionAuthentication"
+    name = "workerConsoleSession"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "sessionid",
+            "description": "The worker console's session (docs/console.md): worker endpoints only; "
+                           "unsafe methods also need the `X-CSRFToken` header.",
+        }
+
+
 class CursorPage:
     """What ``pagination.paginated_response`` answers, for the document (not a DRF paginator:
     the views call ``paginated_response`` themselves)."""

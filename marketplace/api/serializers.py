@@ -169,11 +169,15 @@ class WorkerTaskSerializer(serializers.Serializer):
 
 class WorkerAssignmentSerializer(serializers.ModelSerializer):
     task_id = serializers.IntegerField()
+    title = serializers.CharField(source="task.title")
+    task_type = serializers.CharField(source="task.task_type")
+    reward = MoneyField(source="task.reward_micros")
 
     class Meta:
         model = Assignment
-        fields = ["id", "task_id", "status", "answer", "feedback", "accepted_at", "deadline", "submitted_at",
-                  "approved_at", "rejected_at", "returned_at", "expired_at"]
+        fields = ["id", "task_id", "title", "task_type", "reward", "status", "answer", "feedback", "accepted_at",
+                  "deadline", "submitted_at", "auto_approve_at", "approved_at", "rejected_at", "returned_at",
+                  "expired_at"]
 
 
 class WorkerCredentialsSerializer(serializers.Serializer):
