@@ -263,6 +263,7 @@ def test_every_operation_answers_what_the_document_says(contract):
         "/api/v1/worker/qualification-tests",
         "/api/v1/worker/statement",
         "/api/v1/worker/me",
+        "/api/v1/worker/available-work",
     ]:
         c.call("worker", "GET", template, 200)
     c.call("worker", "GET", "/api/v1/worker/assignments", 200, query={"status": "accepted"})
