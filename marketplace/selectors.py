@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from .models import Assignment, Batch, LedgerAccount, Task, Worker, Workteam
+from .models import Assignment, Batch, LedgerAccount, Organization, Task, Worker, Workteam
+from .services.vendors import subscribed_workteams
 
 
 def batch_progress(batch: Batch) -> dict[str, dict[str, int]]:
@@ -38,3 +39,12 @@ def worker_live_assignments(worker: Worker) -> QuerySet[Assignment]:
     return Assignment.objects.select_related("task").filter(
         worker=worker, status=Assignment.Status.ACCEPTED, deadline__gt=timezone.now()
     ).order_by("id")
+
+
+def targetable_workteams(requester: Organization) -> QuerySet[Workteam]:
+    """Every active workteam ``requester`` may post work to: the public workforce, its own
+    workteams and the vendor workteams it is actively subscribed to (what ``GET
+    /api/v1/workteams`` lists and the portal's job form offers)."""
+    return Workteam.objects.filter(
+        Q(kind=Workteam.Kind.PUBLIC) | Q(owner=requester) | subscribed_workteams(requester), is_active=True
+    )

@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from marketplace.models import Assignment, Task
+from marketplace.models import Assignment
 from marketplace.models.reputation import WorkerBatchEstimate, WorkerBatchQuality
-from marketplace.services.batches import batch_progress
+from marketplace.services.batch_figures import BatchAnswers, batch_answers, percent_of
 
 from ..models import DataObject, LabelingJob
 
 ANSWERED_STATUSES = (Assignment.Status.SUBMITTED, Assignment.Status.APPROVED, Assignment.Status.REJECTED)
-LIVE_TASK_STATUSES = (Task.Status.OPEN, Task.Status.FULL)
 SERIES_POINTS = 48
 CONFIDENCE_BINS = 10
 OBJECTS_PER_PAGE = 50
@@ -33,20 +32,21 @@ MAX_PAGE = 1_000_000  # 50 million objects: past any job, and far from an offset
 
 @dataclass(frozen=True)
 class JobProgress:
-    """Where a job stands: objects (input lines, gold excluded) labeled, failed and pending;
-    answers submitted of the slots posted; live assignments; answers in the last hour and day;
-    when the next open task expires (``None`` when nothing is open)."""
+    """Where a job stands. Objects are the input manifest's lines (gold checks excluded):
+    ``labeled`` have a final consolidated label, ``failed`` never will. Answers are the job's
+    batch's figures (``marketplace.services.batch_figures``, gold tasks included, the same
+    selector as the vendor dashboard): ``answers`` submitted of ``slots`` wanted, and the parts
+    ``slots`` is made of: ``tasks`` × ``workers_per_object`` posted, plus ``extra_slots``
+    added since (dynamic redundancy asking an unsure object for another answer, or a slot
+    replacing rejected work); ``unfillable`` of them will never be answered (their task closed
+    early as confident, expired or was stopped)."""
 
     objects_total: int
     labeled: int
     failed: int
-    answers: int
-    slots: int
-    live: int
-    open_tasks: int
-    answers_last_hour: int
-    answers_last_day: int
-    closes_at: datetime | None
+    gold_tasks: int
+    workers_per_object: int
+    batch: BatchAnswers
 
     @property
     def pending(self) -> int:
@@ -54,29 +54,62 @@ class JobProgress:
 
     @property
     def percent_labeled(self) -> int:
-        return int(100 * self.labeled / self.objects_total) if self.objects_total else 0
+        return percent_of(self.labeled, self.objects_total)
+
+    @property
+    def answers(self) -> int:
+        return self.batch.answers
+
+    @property
+    def slots(self) -> int:
+        return self.batch.slots
+
+    @property
+    def tasks(self) -> int:
+        return self.batch.tasks
+
+    @property
+    def posted_slots(self) -> int:
+        return self.batch.tasks * self.workers_per_object
+
+    @property
+    def extra_slots(self) -> int:
+        return self.batch.slots - self.posted_slots
+
+    @property
+    def live(self) -> int:
+        return self.batch.live
 
     @property
     def backlog(self) -> int:
-        """Answers still wanted: slots posted minus answers given (live ones included)."""
-        return max(0, self.slots - self.answers)
+        return self.batch.backlog
+
+    @property
+    def unfillable(self) -> int:
+        return self.batch.unfillable
+
+    @property
+    def answers_last_hour(self) -> int:
+        return self.batch.answers_last_hour
+
+    @property
+    def answers_last_day(self) -> int:
+        return self.batch.answers_last_day
+
+    @property
+    def closes_at(self) -> datetime | None:
+        return self.batch.next_expiry
 
 
 def job_progress(job: LabelingJob, *, now: datetime | None = None) -> JobProgress:
-    """The job's progress; a job without a batch yet (``initializing``) shows zeros."""
+    """The job's progress; a job without a batch yet (``initializing``) shows zero answers."""
     now = now or timezone.now()
-    if job.batch_id is None:
-        return JobProgress(job.objects_total, 0, 0, 0, 0, 0, 0, 0, 0, None)
-    counts = batch_progress(batch=job.batch)
-    tasks = Task.objects.filter(batch_id=job.batch_id).aggregate(
-        slots=Sum("slots"), closes_at=Min("expires_at", filter=Q(status__in=LIVE_TASK_STATUSES)))
-    last_day = Assignment.objects.filter(task__batch_id=job.batch_id, submitted_at__gte=now - timedelta(days=1))
-    recent = last_day.aggregate(day=Count("id"), hour=Count("id", filter=Q(submitted_at__gte=now - timedelta(hours=1))))
-    return JobProgress(
-        objects_total=job.objects_total, labeled=job.human_labeled, failed=job.failed_objects,
-        answers=counts["answers"], slots=tasks["slots"] or 0, live=counts["live"], open_tasks=counts["open_tasks"],
-        answers_last_hour=recent["hour"], answers_last_day=recent["day"], closes_at=tasks["closes_at"],
-    )
+    figures = batch_answers([job.batch_id], now=now)[job.batch_id] if job.batch_id else BatchAnswers(
+        batch_id=0, tasks=0, slots=0, answers=0, live=0, open_tasks=0, backlog=0, answers_last_hour=0,
+        answers_last_day=0, next_expiry=None)
+    gold_tasks = DataObject.objects.filter(job=job, is_gold=True).count() if job.batch_id else 0
+    return JobProgress(objects_total=job.objects_total, labeled=job.human_labeled, failed=job.failed_objects,
+                       gold_tasks=gold_tasks, workers_per_object=job.workers_per_object, batch=figures)
 
 
 def answers_over_time(job: LabelingJob, *, points: int = SERIES_POINTS,
@@ -159,11 +192,13 @@ def worker_contributions(job: LabelingJob) -> list[WorkerContribution]:
 
 
 def confidence_histogram(job: LabelingJob, *, bins: int = CONFIDENCE_BINS) -> tuple[list[int], list[float]]:
-    """Counts of the consolidated confidences of the job's input objects (gold excluded) in
-    ``bins`` equal bins over [0, 1] (1.0 falls in the last); returns (counts, edges)."""
+    """Counts of the consolidated confidences of the job's labeled input objects (gold and
+    objects still pending excluded, so the counts add up to the objects labeled) in ``bins``
+    equal bins over [0, 1] (1.0 falls in the last); returns (counts, edges)."""
     counts = [0] * bins
-    confidences = DataObject.objects.filter(job=job, is_gold=False, confidence__isnull=False).values_list(
-        "confidence", flat=True)
+    confidences = DataObject.objects.filter(
+        job=job, is_gold=False, status=DataObject.Status.LABELED, confidence__isnull=False,
+    ).values_list("confidence", flat=True)
     for confidence in confidences.iterator(chunk_size=5000):
         counts[min(bins - 1, max(0, int(confidence * bins)))] += 1
     return counts, [round(index / bins, 4) for index in range(bins + 1)]
@@ -206,9 +241,13 @@ def result_summary(job: LabelingJob, result: dict | None) -> str:
 
 def label_counts(job: LabelingJob) -> list[tuple[str, int]]:
     """Labeled input objects per label category, in category order (classification jobs; an
-    empty list for other task types or before anything is labeled)."""
+    empty list for other task types or before anything is labeled). Only objects whose label
+    is final count (a pending object's provisional result does not), so for single-label jobs
+    the counts add up to the objects labeled; a multi-label object counts once per label."""
     counts = [0] * len(job.label_categories)
-    results = DataObject.objects.filter(job=job, is_gold=False, result__isnull=False).values_list("result", flat=True)
+    results = DataObject.objects.filter(
+        job=job, is_gold=False, status=DataObject.Status.LABELED, result__isnull=False,
+    ).values_list("result", flat=True)
     for result in results.iterator(chunk_size=5000):
         for class_id in _class_ids(result):
             if 0 <= class_id < len(counts):

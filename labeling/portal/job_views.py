@@ -23,6 +23,7 @@ from ..access import access_job_as_vendor, access_labeling_job
 from ..models import LabelingJob
 from . import job_stats, svg
 from .auth import portal_page
+from .words import count_noun, percent, time_until
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -30,10 +31,6 @@ def _page_number(request: HttpRequest) -> int:
         return min(max(1, int(request.GET.get("page", "1"))), job_stats.MAX_PAGE)
     except ValueError:
         return 1
-
-
-def _percent(share: float | None) -> str:
-    return "–" if share is None else f"{100 * share:.1f} %"
 
 
 def _object_row(job: LabelingJob, item) -> dict:
@@ -44,9 +41,35 @@ def _object_row(job: LabelingJob, item) -> dict:
         "task_id": item.task_id, "line_number": item.line_number, "is_gold": item.is_gold, "status": item.status,
         "input": json.dumps(item.task.input, ensure_ascii=False, sort_keys=True),
         "result": job_stats.result_summary(job, item.result),
-        "confidence": "–" if item.confidence is None else f"{item.confidence:.3f}",
+        "confidence": "–" if item.confidence is None else f"{item.confidence:.2f}",
         "answers": item.answers, "submitted": item.task.slots_submitted,
     }
+
+
+def answers_explained(job: LabelingJob, progress: job_stats.JobProgress, *, is_vendor: bool) -> list[str]:
+    """Why the job wants the answers it does, in sentences: the tasks posted times the answers
+    each asks for, the slots added since (dynamic redundancy, replacements) and those that will
+    never be answered. A vendor is told tasks, not objects and gold checks (that would say how
+    many of the tasks check its team's quality)."""
+    if not progress.tasks:
+        return []
+    if is_vendor or not progress.gold_tasks:
+        tasks = count_noun(progress.tasks, "task")
+    else:
+        tasks = (f"{count_noun(progress.tasks, 'task')} ({count_noun(progress.objects_total, 'object')} and "
+                 f"{count_noun(progress.gold_tasks, 'gold check')})")
+    lines = [f"{tasks} × {count_noun(job.workers_per_object, 'answer')} each = {progress.posted_slots} wanted "
+             f"when the job started."]
+    if progress.extra_slots > 0:
+        why = (f"dynamic redundancy asks an object whose label is still unsure after "
+               f"{count_noun(job.workers_per_object, 'answer')} for one more, up to {job.max_workers_per_object}"
+               if job.target_confidence is not None else "slots added to replace rejected answers")
+        lines.append(f"+ {count_noun(progress.extra_slots, 'answer')} added since: {why}.")
+    if progress.unfillable:
+        lines.append(f"{count_noun(progress.unfillable, 'slot')} will not be answered: "
+                     f"{'its task' if progress.unfillable == 1 else 'their tasks'} closed early once the label "
+                     f"was confident enough, expired or {'was' if progress.unfillable == 1 else 'were'} stopped.")
+    return lines
 
 
 def _render_job(request: HttpRequest, job: LabelingJob, *, side: str) -> HttpResponse:
@@ -68,20 +91,28 @@ def _render_job(request: HttpRequest, job: LabelingJob, *, side: str) -> HttpRes
         "job": job,
         "price": format_micros(job.reward_micros),
         "progress": progress,
-        "time_left": (progress.closes_at - now) if progress.closes_at and progress.closes_at > now else None,
+        "answers_explained": answers_explained(job, progress, is_vendor=is_vendor),
+        "time_left": time_until(progress.closes_at, now),
         "contributions": [
-            {"who": who(row), "row": row, "gold": _percent(row.gold_accuracy),
-             "estimated": _percent(row.estimated_accuracy),
-             "approval": _percent(row.approved / reviewed if (reviewed := row.approved + row.rejected) else None)}
+            {"who": who(row), "row": row, "gold": percent(row.gold_accuracy, share=True),
+             "estimated": percent(row.estimated_accuracy, share=True),
+             "approval": percent(row.approved / reviewed if (reviewed := row.approved + row.rejected) else None,
+                                 share=True)}
             for row in contributions
         ],
-        "progress_chart": svg.area_svg(job_stats.answers_over_time(job, now=now), title="Answers submitted over time",
-                                       y_label="answers submitted (cumulative)", y_max=progress.slots),
+        "progress_chart": svg.area_svg(
+            job_stats.answers_over_time(job, now=now) if progress.answers else [], title="Answers submitted over time",
+            y_label="answers submitted (cumulative)", y_max=progress.slots, empty_message="No answers yet"),
         "contribution_chart": svg.bar_svg([(who(row), row.answers) for row in contributions[:20]],
-                                          title="Answers per worker", unit="answers"),
-        "label_chart": svg.bar_svg(job_stats.label_counts(job), title="Labeled objects per label", unit="objects"),
-        "confidence_chart": svg.histogram_svg(counts, edges, title="Consolidated confidence of labeled objects",
-                                              x_label="confidence"),
+                                          title="Answers per worker", noun="answer",
+                                          empty_message="No answers yet"),
+        "label_chart": svg.bar_svg(job_stats.label_counts(job), title="Labeled objects per label", noun="object",
+                                   empty_message="No object labeled yet" if job.label_categories
+                                   else "This task type has no label categories to count"),
+        "confidence_chart": svg.histogram_svg(counts, edges, title="Confidence of labeled objects",
+                                              x_label="confidence of the consolidated label", noun="object",
+                                              empty_message="No object labeled yet"),
+        "labeled_in_chart": sum(counts),
         "objects": [_object_row(job, item) for item in objects],
         "page": page,
         "has_next": has_next,

@@ -15,11 +15,13 @@ from django.views.decorators.http import require_POST
 from marketplace.access import access_email_invitation, access_workteam, access_workteam_member
 from marketplace.errors import DomainError, NotFound
 from marketplace.models import Organization, Workteam
+from marketplace.money import format_micros
 from marketplace.services import team_overview
 from marketplace.services.email_invitations import email_invitation_create, email_invitation_revoke
+from marketplace.services.ledger import requester_balance
 from marketplace.services.workteams import workteam_create, workteam_live_assignments, workteam_remove_member
 
-from ..services.requester_jobs import requester_job_status_counts, requester_jobs
+from ..services.requester_jobs import requester_api_batches, requester_job_status_counts, requester_jobs
 from .auth import portal_page
 
 REQUESTER = Organization.Kind.REQUESTER
@@ -42,11 +44,16 @@ def accept_url_for(request: HttpRequest):
 
 @portal_page(REQUESTER)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The requester's labeling jobs: status and progress, each linking to its job page."""
+    """The requester's balance, its labeling jobs (status and progress, each linking to its job
+    page) and the batches it posted through the tasks API."""
     counts = requester_job_status_counts(request.organization)
+    balance = requester_balance(request.organization)
     return render(request, "portal/requester/dashboard.html", {
         "section": "dashboard",
+        "available": format_micros(balance.available_micros),
+        "on_hold": format_micros(balance.on_hold_micros),
         "jobs": requester_jobs(request.organization),
+        "batches": requester_api_batches(request.organization),
         "active_jobs": sum(counts[status] for status in ("initializing", "in_progress", "stopping")),
         "completed_jobs": counts["completed"],
         "ended_other_jobs": counts["stopped"] + counts["failed"],

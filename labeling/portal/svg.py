@@ -15,6 +15,8 @@ from datetime import datetime
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from .words import count_noun
+
 WIDTH = 1000
 HEIGHT = 240
 MARGIN_LEFT = 48
@@ -35,8 +37,9 @@ def _number(value: float) -> str:
 
 
 def _tick(value: float) -> str:
-    """An axis value as people read it: integers without decimals, others to two places."""
-    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+    """An axis value as people read it: integers without decimals, others to at most two
+    places ("0.2", "0.25")."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def _short(text: str) -> str:
@@ -60,42 +63,62 @@ def _empty(title: str, message: str, width: int = WIDTH, height: int = 60) -> Sa
     return mark_safe("".join(parts))
 
 
-def _y_axis(parts: list[str], top_value: float, *, plot_height: int) -> None:
-    """Three horizontal grid lines (0, half, top) with their values."""
-    for share in (0.0, 0.5, 1.0):
-        y = MARGIN_TOP + plot_height * (1 - share)
+def count_scale(top_count: float) -> tuple[int, list[int]]:
+    """The top of a count axis and its ticks, all whole numbers (a count of "12.50" answers
+    means nothing): the top is the largest count (rounded up, at least 1), with a tick at half
+    of it when half is whole too."""
+    top = max(1, int(-(-top_count // 1)))
+    return top, ([0, top // 2, top] if top % 2 == 0 and top > 2 else [0, top])
+
+
+def _y_axis(parts: list[str], top_value: float, *, plot_height: int, ticks: Sequence[float] | None = None) -> None:
+    """Horizontal grid lines with their values: at ``ticks`` (values on a scale up to
+    ``top_value``), by default 0, half and top."""
+    for value in ticks if ticks is not None else (0.0, top_value / 2, top_value):
+        y = MARGIN_TOP + plot_height * (1 - value / top_value)
         parts.append(f'<line x1="{MARGIN_LEFT}" x2="{WIDTH - MARGIN_RIGHT}" y1="{_number(y)}" y2="{_number(y)}" '
                      f'stroke="{GRID}"/>')
         parts.append(f'<text x="{MARGIN_LEFT - 6}" y="{_number(y + 4)}" text-anchor="end">'
-                     f"{escape(_tick(round(top_value * share, 2)))}</text>")
+                     f"{escape(_tick(round(value, 2)))}</text>")
 
 
-def histogram_svg(counts: Sequence[int], edges: Sequence[float], *, title: str, x_label: str = "") -> SafeString:
+def histogram_svg(counts: Sequence[int], edges: Sequence[float], *, title: str, x_label: str = "",
+                  noun: str = "item", edge_labels: Sequence[str] | None = None,
+                  empty_message: str = "No data yet") -> SafeString:
     """Vertical bars: ``counts[i]`` items fell in ``[edges[i], edges[i + 1])``
-    (``len(edges) == len(counts) + 1``). Empty (all zero) gives a one-line "no data" chart."""
+    (``len(edges) == len(counts) + 1``), on a whole-number count axis; each bar's tooltip says
+    "0.9–1: 6 objects" (``noun`` in the singular) and carries ``data-count``. ``edge_labels``
+    replaces the numbers under the edges (such as "24 h ago" … "now"). Empty (all zero) gives a
+    one-line ``empty_message`` chart."""
     if len(edges) != len(counts) + 1:
         raise ValueError("a histogram needs one more edge than counts")
+    if edge_labels is not None and len(edge_labels) != len(edges):
+        raise ValueError("one label per edge")
     if not counts or max(counts) == 0:
-        return _empty(title, "No data yet")
+        return _empty(title, empty_message)
     plot_width = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
     plot_height = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
-    top = max(counts)
+    top, ticks = count_scale(max(counts))
     bar_width = plot_width / len(counts)
     parts = _open(title, WIDTH, HEIGHT)
-    _y_axis(parts, top, plot_height=plot_height)
+    _y_axis(parts, top, plot_height=plot_height, ticks=ticks)
     for index, count in enumerate(counts):
         height = plot_height * count / top
         x = MARGIN_LEFT + index * bar_width
         y = MARGIN_TOP + plot_height - height
         low, high = edges[index], edges[index + 1]
-        tip = escape(f"{_tick(low)}–{_tick(high)}: {count}")
-        parts.append(f'<rect x="{_number(x + 1)}" y="{_number(y)}" width="{_number(max(bar_width - 2, 1))}" '
-                     f'height="{_number(height)}" fill="{ACCENT}"><title>{tip}</title></rect>')
+        span = f"{edge_labels[index]} – {edge_labels[index + 1]}" if edge_labels else f"{_tick(low)}–{_tick(high)}"
+        tip = escape(f"{span}: {count_noun(count, noun)}")
+        parts.append(f'<rect data-count="{int(count)}" x="{_number(x + 1)}" y="{_number(y)}" '
+                     f'width="{_number(max(bar_width - 2, 1))}" height="{_number(height)}" fill="{ACCENT}">'
+                     f"<title>{tip}</title></rect>")
     label_every = max(1, len(counts) // 5)
     for index in range(0, len(edges), label_every):
         x = MARGIN_LEFT + index * bar_width
-        parts.append(f'<text x="{_number(x)}" y="{HEIGHT - MARGIN_BOTTOM + 14}" text-anchor="middle">'
-                     f"{escape(_tick(edges[index]))}</text>")
+        anchor = "end" if index == len(edges) - 1 and edge_labels else "middle"
+        text = edge_labels[index] if edge_labels else _tick(edges[index])
+        parts.append(f'<text x="{_number(x)}" y="{HEIGHT - MARGIN_BOTTOM + 14}" text-anchor="{anchor}">'
+                     f"{escape(text)}</text>")
     if x_label:
         parts.append(f'<text x="{MARGIN_LEFT + plot_width // 2}" y="{HEIGHT - 4}" text-anchor="middle">'
                      f"{escape(x_label)}</text>")
@@ -104,17 +127,17 @@ def histogram_svg(counts: Sequence[int], edges: Sequence[float], *, title: str, 
 
 
 def area_svg(points: Sequence[tuple[datetime, float]], *, title: str, y_label: str = "",
-             y_max: float | None = None) -> SafeString:
+             y_max: float | None = None, empty_message: str = "Not enough data yet") -> SafeString:
     """A filled line over time: ``points`` are (time, value) in time order; ``y_max`` fixes the
     top of the scale (a job's total, so the line shows how close it is). Fewer than two points
     give a one-line "no data" chart."""
     if len(points) < 2:
-        return _empty(title, "Not enough data yet")
+        return _empty(title, empty_message)
     plot_width = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
     plot_height = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
     start, end = points[0][0], points[-1][0]
     span = (end - start).total_seconds() or 1.0  # all points at one instant: draw them at the left
-    top = max(y_max or 0, max(value for _, value in points), 1)
+    top, ticks = count_scale(max(y_max or 0, max(value for _, value in points), 1))
 
     def xy(moment: datetime, value: float) -> tuple[str, str]:
         x = MARGIN_LEFT + plot_width * (moment - start).total_seconds() / span
@@ -126,7 +149,7 @@ def area_svg(points: Sequence[tuple[datetime, float]], *, title: str, y_label: s
     baseline = _number(MARGIN_TOP + plot_height)
     area = f"{coordinates[0][0]},{baseline} {line} {coordinates[-1][0]},{baseline}"
     parts = _open(title, WIDTH, HEIGHT)
-    _y_axis(parts, top, plot_height=plot_height)
+    _y_axis(parts, top, plot_height=plot_height, ticks=ticks)
     parts.append(f'<polygon points="{area}" fill="{ACCENT_FILL}"/>')
     parts.append(f'<polyline points="{line}" fill="none" stroke="{ACCENT}" stroke-width="2"/>')
     for moment, anchor, x in ((start, "start", MARGIN_LEFT), (end, "end", WIDTH - MARGIN_RIGHT)):
@@ -139,11 +162,14 @@ def area_svg(points: Sequence[tuple[datetime, float]], *, title: str, y_label: s
     return mark_safe("".join(parts))
 
 
-def bar_svg(items: Sequence[tuple[str, float]], *, title: str, unit: str = "") -> SafeString:
-    """Horizontal bars, one row per (label, value), in the order given; each label is escaped
-    and cut to fit (its full text in the bar's tooltip). No rows give a "no data" chart."""
+def bar_svg(items: Sequence[tuple[str, float]], *, title: str, noun: str = "",
+            empty_message: str = "No data yet") -> SafeString:
+    """Horizontal bars, one row per (label, value), in the order given, each value shown with
+    ``noun`` in the right number ("1 object", "3 objects") and carried in ``data-count``; each
+    label is escaped and cut to fit (its full text in the bar's tooltip). No rows give a
+    one-line ``empty_message`` chart."""
     if not items:
-        return _empty(title, "No data yet")
+        return _empty(title, empty_message)
     height = MARGIN_TOP + BAR_ROW_HEIGHT * len(items) + 8
     plot_width = WIDTH - BAR_LABEL_WIDTH - MARGIN_RIGHT - 60
     top = max(max(value for _, value in items), 1)
@@ -151,9 +177,10 @@ def bar_svg(items: Sequence[tuple[str, float]], *, title: str, unit: str = "") -
     for index, (label, value) in enumerate(items):
         y = MARGIN_TOP + index * BAR_ROW_HEIGHT
         length = plot_width * value / top
-        shown = f"{_tick(value)}{(' ' + unit) if unit else ''}"
+        shown = count_noun(value, noun) if noun else _tick(value)
         parts.append(f'<text x="{BAR_LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end">{escape(_short(label))}</text>')
-        parts.append(f'<rect x="{BAR_LABEL_WIDTH}" y="{y + 3}" width="{_number(max(length, 1))}" '
+        parts.append(f'<rect data-label="{escape(label)}" data-count="{_tick(value)}" x="{BAR_LABEL_WIDTH}" '
+                     f'y="{y + 3}" width="{_number(max(length, 1))}" '
                      f'height="{BAR_ROW_HEIGHT - 6}" fill="{ACCENT}"><title>{escape(label)}: {escape(shown)}</title>'
                      f"</rect>")
         parts.append(f'<text x="{_number(BAR_LABEL_WIDTH + max(length, 1) + 6)}" y="{y + 15}">{escape(shown)}</text>')

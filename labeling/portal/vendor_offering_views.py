@@ -19,6 +19,7 @@ from marketplace.services import vendors
 from marketplace.services.workteams import workteam_live_assignments
 
 from .auth import portal_page
+from .words import word
 
 VENDOR = Organization.Kind.VENDOR
 
@@ -36,7 +37,7 @@ class OfferingForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["task_types"].choices = [(name, name) for name in vendors.task_type_choices()]
+        self.fields["task_types"].choices = [(name, word(name)) for name in vendors.task_type_choices()]
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data

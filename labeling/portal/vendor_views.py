@@ -18,13 +18,14 @@ from marketplace.money import format_micros
 from marketplace.services import payouts, vendor_earnings
 from marketplace.services.ledger import account_balance_micros
 from marketplace.services.vendor_team import vendor_team, vendor_workteams
-from marketplace.services.vendor_work import vendor_active_work, vendor_answers_by_hour
+from marketplace.services.vendor_work import vendor_active_work, vendor_throughput
 from marketplace.services.workers import vendor_worker_create, worker_token_revoke, worker_token_rotate
 from marketplace.services.workteams import workteam_add_member, workteam_live_assignments, workteam_remove_member
 
 from ..models import LabelingJob
 from . import svg
 from .auth import portal_page
+from .words import percent, time_until
 
 VENDOR = Organization.Kind.VENDOR
 
@@ -33,10 +34,6 @@ def _jobs_by_batch(batch_ids) -> dict[int, LabelingJob]:
     """The labeling jobs that own these batches (a batch posted by the tasks API has none)."""
     ids = [batch_id for batch_id in batch_ids if batch_id]
     return {job.batch_id: job for job in LabelingJob.objects.filter(batch_id__in=ids).only("id", "name", "batch_id")}
-
-
-def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f} %"
 
 
 # --- dashboard ---------------------------------------------------------------------------------
@@ -50,21 +47,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     work = vendor_active_work(vendor, now=now)
     jobs = _jobs_by_batch(item.batch_id for item in work)
     month = vendor_earnings.monthly_statement(vendor, vendor_earnings.current_month(now))
+    throughput = vendor_throughput(vendor, now=now)
     listed = VendorOffering.objects.filter(vendor=vendor, is_active=True).order_by("name", "pk")
     context = {
         "section": "dashboard",
         "work": [{"item": item, "job": jobs.get(item.batch_id),
-                  "time_left": item.next_expiry - now if item.next_expiry and item.next_expiry > now else None}
+                  "time_left": time_until(item.next_expiry, now)}
                  for item in work],
         "capacity": [{"offering": offering, "in_use": workteam_live_assignments(offering.workteam_id)}
                      for offering in listed],
         "team_size": WorkteamMembership.objects.filter(workteam__owner=vendor).values("worker_id").distinct().count(),
-        "live_total": sum(item.live for item in work),
-        "answers_last_hour": sum(item.answers_last_hour for item in work),
-        "answers_last_day": sum(item.answers_last_day for item in work),
+        "live_total": sum(item.figures.live for item in work),
+        "throughput": throughput,
         "earned_this_month": format_micros(month.earned_micros),
-        "throughput_chart": svg.histogram_svg(vendor_answers_by_hour(vendor, now=now), list(range(-24, 1)),
-                                              title="Answers per hour, last 24 hours", x_label="hours ago"),
+        "throughput_chart": svg.histogram_svg(
+            list(throughput.by_hour), list(range(-24, 1)), title="Answers per hour, last 24 hours",
+            noun="answer",
+            edge_labels=[f"{hours} h ago" if hours else "now" for hours in range(24, -1, -1)],
+            empty_message="No answers in the last 24 hours"),
         "balance": format_micros(account_balance_micros(LedgerAccount.Kind.VENDOR_EARNINGS, organization=vendor)),
     }
     return render(request, "portal/vendor/dashboard.html", context)
@@ -90,7 +90,7 @@ def _team_page(request: HttpRequest, *, form: WorkerCreateForm | None = None, ne
     members = [
         {"member": member, "teams": [(team_id, names.get(team_id, "")) for team_id in member.workteam_ids],
          "other_teams": [team for team in workteams if team.pk not in member.workteam_ids],
-         "accuracy": _percent(member.accuracy), "approval_rate": _percent(member.approval_rate)}
+         "quality_score": percent(member.accuracy), "approval_rate": percent(member.approval_rate)}
         for member in vendor_team(vendor, now=timezone.now())
     ]
     context = {"section": "team", "members": members, "workteams": workteams, "new_token": new_token,

@@ -1,4 +1,7 @@
-"""The requester portal's list of labeling jobs (reads only)."""
+"""The requester portal's lists: its labeling jobs and the batches it posted through the tasks
+API (reads only). Progress figures come from the selectors every page shares: a job's objects
+labeled from its label counters (as ``GET /api/v1/labeling-jobs`` shows them), a batch's answers
+from ``marketplace.services.batch_figures``."""
 
 from __future__ import annotations
 
@@ -6,23 +9,26 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count
+from django.utils import timezone
 
-from marketplace.models import Organization
+from marketplace.models import Batch, Organization
+from marketplace.services.batch_figures import BatchAnswers, batch_answers, percent_of
 
 from ..models import LabelingJob
 
 JOBS_SHOWN = 100
+BATCHES_SHOWN = 50
 
 
 @dataclass(frozen=True)
 class JobRow:
-    """One job as the dashboard lists it. ``done`` counts objects labeled or failed (nothing more
-    will happen to them); ``percent_done`` is ``done`` over ``objects_total`` (0 before the
-    manifest is read)."""
+    """One job as the dashboard lists it: objects ``labeled`` (final label) and ``failed`` of
+    ``objects_total``; ``percent_labeled`` is the job page's figure (rounded down)."""
 
     id: int
     name: str
     status: str
+    task_type: str
     workteam_name: str
     objects_total: int
     labeled: int
@@ -30,12 +36,8 @@ class JobRow:
     created_at: datetime
 
     @property
-    def done(self) -> int:
-        return self.labeled + self.failed
-
-    @property
-    def percent_done(self) -> int:
-        return round(100 * self.done / self.objects_total) if self.objects_total else 0
+    def percent_labeled(self) -> int:
+        return percent_of(self.labeled, self.objects_total)
 
 
 def requester_jobs(requester: Organization, *, limit: int = JOBS_SHOWN) -> list[JobRow]:
@@ -43,8 +45,17 @@ def requester_jobs(requester: Organization, *, limit: int = JOBS_SHOWN) -> list[
     rows = (
         LabelingJob.objects.filter(requester=requester)
         .order_by("-pk")
-        .values_list("pk", "name", "status", "workteam__name", "objects_total", "human_labeled", "failed_objects",
-                     "created_at")[:limit]
+        .values_list(
+            "pk",
+            "name",
+            "status",
+            "task_type",
+            "workteam__name",
+            "objects_total",
+            "human_labeled",
+            "failed_objects",
+            "created_at",
+        )[:limit]
     )
     return [JobRow(*row) for row in rows]
 
@@ -55,3 +66,34 @@ def requester_job_status_counts(requester: Organization) -> dict[str, int]:
     for status, n in LabelingJob.objects.filter(requester=requester).values_list("status").annotate(n=Count("pk")):
         counts[status] = n
     return counts
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    """A batch the requester posted through the tasks API (a labeling job's own batch is
+    listed as the job): its team, when, and its answer figures."""
+
+    id: int
+    workteam_name: str
+    created_at: datetime
+    figures: BatchAnswers
+
+    @property
+    def is_finished(self) -> bool:
+        return not self.figures.open_tasks and not self.figures.live
+
+
+def requester_api_batches(
+    requester: Organization, *, limit: int = BATCHES_SHOWN, now: datetime | None = None
+) -> list[BatchRow]:
+    """The requester's latest ``limit`` active batches that no labeling job owns, newest first."""
+    batches = list(
+        Batch.objects.filter(requester=requester, is_active=True)
+        .exclude(pk__in=LabelingJob.objects.filter(requester=requester, batch__isnull=False).values("batch_id"))
+        .order_by("-pk")
+        .values_list("pk", "workteam__name", "created_at")[:limit]
+    )
+    figures = batch_answers([row[0] for row in batches], now=now or timezone.now())
+    return [
+        BatchRow(id=pk, workteam_name=team, created_at=created, figures=figures[pk]) for pk, team, created in batches
+    ]

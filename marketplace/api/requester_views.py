@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from .. import access, selectors
 from ..errors import InvalidInput, NotFound
-from ..models import ApiKey, Batch, Invitation, Task, Workteam, WorkteamMembership
+from ..models import ApiKey, Batch, Invitation, Task, WorkteamMembership
 from ..services import assignments, organizations, tasks, workteams
-from ..services.vendors import subscribed_workteams
 from .base import RequesterAPIView
 from .pagination import paginated_response, query_choice, query_int
 from .serializers import (
@@ -142,13 +140,8 @@ class WorkteamsView(RequesterAPIView):
                    description="The public workforce, the requester's own workteams and the vendor "
                                "workteams it is actively subscribed to: every workteam it may target.")
     def get(self, request):
-        queryset = Workteam.objects.filter(
-            Q(kind=Workteam.Kind.PUBLIC) | Q(owner=self.requester) | subscribed_workteams(self.requester),
-            is_active=True,
-        )
-        return paginated_response(
-            request, selectors.workteams_with_member_counts(queryset), lambda w: WorkteamSerializer(w).data
-        )
+        queryset = selectors.workteams_with_member_counts(selectors.targetable_workteams(self.requester))
+        return paginated_response(request, queryset, lambda w: WorkteamSerializer(w).data)
 
     @extend_schema(request=inline_serializer("WorkteamCreate", {"name": serializers.CharField()}),
                    responses={201: WorkteamSerializer})

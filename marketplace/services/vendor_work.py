@@ -1,85 +1,80 @@
 """The work a vendor's team has in hand: every active batch posted to one of its workteams
-with work left (open tasks or live assignments), and how fast it is moving. A selector for the
-vendor dashboard; it knows batches only (the labeling app maps them to jobs)."""
+with work left (open tasks or live assignments), and how fast its team is answering. Selectors
+for the vendor dashboard; they know batches only (the labeling app maps them to jobs). A
+batch's figures come from ``batch_figures.batch_answers``, the same selector the job pages use.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Q
 
 from ..models import Assignment, Organization, Task, Workteam
-
-LIVE_TASK_STATUSES = (Task.Status.OPEN, Task.Status.FULL)
+from .batch_figures import LIVE_TASK_STATUSES, BatchAnswers, batch_answers
 
 
 @dataclass(frozen=True)
 class BatchWork:
-    """One batch in progress on the vendor's team: ``answers`` submitted of ``slots`` wanted,
-    ``live`` assignments, answers in the last hour and day, and when the next open task expires."""
+    """One batch in progress on the vendor's team: its requester and team, and its answer
+    figures (``answers`` submitted of ``slots`` wanted, ``live``, ``backlog``…)."""
 
-    batch_id: int
     requester_name: str
     workteam_name: str
-    slots: int
-    answers: int
-    live: int
-    open_tasks: int
-    answers_last_hour: int
-    answers_last_day: int
-    next_expiry: datetime | None
+    figures: BatchAnswers
 
     @property
-    def backlog(self) -> int:
-        return max(0, self.slots - self.answers)
+    def batch_id(self) -> int:
+        return self.figures.batch_id
 
     @property
-    def percent_done(self) -> int:
-        return int(100 * self.answers / self.slots) if self.slots else 0
+    def next_expiry(self) -> datetime | None:
+        return self.figures.next_expiry
 
 
 def vendor_active_work(vendor: Organization, *, now: datetime) -> list[BatchWork]:
     """Active batches on the vendor's workteams that still have open tasks or live
-    assignments, the soonest to expire first. Three grouped queries, whatever the size."""
+    assignments, the soonest to expire first."""
     tasks = Task.objects.filter(workteam__owner=vendor, workteam__kind=Workteam.Kind.VENDOR, batch__is_active=True)
-    per_batch = (
-        tasks.values("batch_id", "requester__name", "workteam__name")
-        .annotate(slots=Sum("slots"), answers=Sum("slots_submitted"), live_slots=Sum("slots_used"),
-                  open_tasks=Count("id", filter=Q(status__in=LIVE_TASK_STATUSES)),
-                  next_expiry=Min("expires_at", filter=Q(status__in=LIVE_TASK_STATUSES)))
-        .order_by("batch_id")
-    )
-    # used - submitted counts live assignments; a closed task may still hold one.
-    rows = [row for row in per_batch if row["open_tasks"] or row["live_slots"] > row["answers"]]
-    batch_ids = [row["batch_id"] for row in rows]
-    recent = {
-        row["task__batch_id"]: row for row in Assignment.objects.filter(
-            task__batch_id__in=batch_ids, submitted_at__gte=now - timedelta(days=1))
-        .values("task__batch_id").annotate(
-            day=Count("id"), hour=Count("id", filter=Q(submitted_at__gte=now - timedelta(hours=1)))).order_by()
+    with_work = tasks.filter(Q(status__in=LIVE_TASK_STATUSES) | Q(assignments__status=Assignment.Status.ACCEPTED))
+    names = {
+        batch_id: (requester, workteam) for batch_id, requester, workteam in
+        with_work.values_list("batch_id", "requester__name", "workteam__name").distinct().order_by()
     }
-    work = [
-        BatchWork(
-            batch_id=row["batch_id"], requester_name=row["requester__name"], workteam_name=row["workteam__name"],
-            slots=row["slots"] or 0, answers=row["answers"] or 0, live=(row["live_slots"] or 0) - (row["answers"] or 0),
-            open_tasks=row["open_tasks"], answers_last_hour=recent.get(row["batch_id"], {}).get("hour", 0),
-            answers_last_day=recent.get(row["batch_id"], {}).get("day", 0), next_expiry=row["next_expiry"],
-        )
-        for row in rows
-    ]
+    figures = batch_answers(names, now=now)
+    work = [BatchWork(requester_name=names[batch_id][0], workteam_name=names[batch_id][1], figures=figures[batch_id])
+            for batch_id in sorted(names)]
     far_future = now + timedelta(days=100 * 365)
     return sorted(work, key=lambda item: (item.next_expiry or far_future, item.batch_id))
 
 
-def vendor_answers_by_hour(vendor: Organization, *, now: datetime, hours: int = 24) -> list[int]:
-    """Answers submitted on the vendor's workteams in each of the last ``hours`` hours, oldest
-    first (the last count is the hour ending ``now``)."""
+@dataclass(frozen=True)
+class Throughput:
+    """Answers submitted on a vendor's workteams: ``by_hour`` in each of the last 24 hours,
+    oldest first (the last is the hour ending ``now``); ``last_hour`` is that last count and
+    ``last_day`` their sum, so a card and the chart beside it always agree."""
+
+    by_hour: tuple[int, ...]
+
+    @property
+    def last_hour(self) -> int:
+        return self.by_hour[-1] if self.by_hour else 0
+
+    @property
+    def last_day(self) -> int:
+        return sum(self.by_hour)
+
+
+def vendor_throughput(vendor: Organization, *, now: datetime, hours: int = 24) -> Throughput:
+    """Answers submitted on the vendor's workteams (any batch, finished ones included) in each
+    of the last ``hours`` hours: an answer at ``t`` counts in the hour ``(start, end]`` holding it."""
     since = now - timedelta(hours=hours)
     counts = [0] * hours
     moments = Assignment.objects.filter(
         task__workteam__owner=vendor, task__workteam__kind=Workteam.Kind.VENDOR, submitted_at__gt=since,
         submitted_at__lte=now).values_list("submitted_at", flat=True)
     for moment in moments.iterator(chunk_size=5000):
-        counts[min(hours - 1, int((moment - since).total_seconds() // 3600))] += 1
-    return counts
+        seconds = (moment - since).total_seconds()
+        counts[min(hours - 1, max(0, int(-(-seconds // 3600)) - 1))] += 1
+    return Throughput(by_hour=tuple(counts))

@@ -117,3 +117,52 @@ def test_expiry_closes_the_task_with_a_message(console_server, console_page, con
     assert console_page.locator("#task").is_hidden()
     screenshot(console_page, "work-expired")
     assert Assignment.objects.get(worker=console_worker).status == "expired"
+
+
+def test_a_refused_answer_is_said_in_words_and_nothing_changes(
+    console_server, console_page, console_worker, post_tasks
+):
+    from .conftest import sign_in
+
+    # given: the worker's task, answered meanwhile by another client of the same worker
+    post_tasks(1, title="Twice", labels=["cat", "dog"], slots=1)
+    sign_in(console_page, console_worker)
+    start_working(console_page)
+    wait_for_task(console_page, "Twice")
+    assignment = Assignment.objects.get(worker=console_worker)
+    with console_server.api(console_worker.token) as client:
+        assert (
+            client.post(
+                f"/api/v1/worker/assignments/{assignment.pk}/submit", json={"answer": {"label": "cat"}}
+            ).status_code
+            == 200
+        )
+
+    # when: the console submits a different answer
+    console_page.keyboard.press("2")
+    console_page.keyboard.press("Enter")
+
+    # then: the refusal in words; the first answer stands
+    console_page.wait_for_selector("#message:has-text('already submitted with a different answer')")
+    screenshot(console_page, "work-refused")
+    assert Assignment.objects.get(pk=assignment.pk).answer == {"label": "cat"}
+
+
+def test_throttled_sign_in_says_when_to_retry(console_server, console_page, console_worker):
+    # given: five wrong passwords through the form
+    for attempt in range(5):
+        console_page.goto("/console/")
+        console_page.fill("input[name=username]", console_worker.username)
+        console_page.fill("input[name=password]", f"wrong {attempt}")
+        console_page.click("main button[type=submit]")
+
+    # when: the right one
+    console_page.fill("input[name=username]", console_worker.username)
+    console_page.fill("input[name=password]", console_worker.password_plain)
+    console_page.click("main button[type=submit]")
+
+    # then
+    alert = console_page.locator("[role=alert]")
+    assert "Too many failed sign-ins for this account. Try again in 15 minutes" in alert.inner_text()
+    assert console_page.locator("[data-username]").count() == 0
+    screenshot(console_page, "signin-throttled")

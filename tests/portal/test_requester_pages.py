@@ -55,8 +55,8 @@ def test_the_dashboard_lists_the_requesters_jobs_with_status_and_progress_and_no
     assert "cats-v1" in body and "dogs-v2" in body and "secret-job-of-other" not in body
     assert [job.name for job in page.context["jobs"]] == ["dogs-v2", "cats-v1"]
     cats = page.context["jobs"][1]
-    assert (cats.status, cats.done, cats.percent_done) == ("in_progress", 150, 75)
-    assert "75%" in body and "100%" in body
+    assert (cats.status, cats.labeled, cats.failed, cats.percent_labeled) == ("in_progress", 120, 30, 60)
+    assert "120 / 200" in body and "(60 %)" in body and "(100 %)" in body and "In progress" in body
     assert (page.context["active_jobs"], page.context["completed_jobs"]) == (1, 1)
 
 
@@ -116,7 +116,7 @@ def test_the_team_page_shows_members_quality_and_live_work(acme, team, make_task
     assert set(members) == {"ada", "bob"}
     values = worker_reputation_values(ada.pk)
     assert members["ada"].approval_rate == 75.0 and members["ada"].accuracy == values["accuracy"]
-    assert f"{values['accuracy']:.1f}%" in body and "75.0%" in body and "ada@example.com" in body
+    assert f"{values['accuracy']:.1f} %" in body and "75.0 %" in body and "ada@example.com" in body
     assert [work.assignment_id for work in members["ada"].live_work] == [claim.json()["assignment_id"]]
     assert members["bob"].live_work == () and "no evidence" in body
     assert page.context["live_assignment_count"] == 1

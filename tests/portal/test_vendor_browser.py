@@ -51,11 +51,11 @@ def test_a_vendor_admin_accepts_work_staffs_it_watches_it_and_reconciles_the_sta
     # when: the admin accepts the subscription
     page.click("nav >> text=Subscriptions")
     row = page.locator(f'tr[data-subscription="{subscription.pk}"]')
-    assert "Initech" in row.inner_text() and "pending" in row.inner_text()
+    assert "Initech" in row.inner_text() and "Pending" in row.inner_text()
     row.locator("button", has_text="Accept").click()
     page.wait_for_url("**/portal/vendor/subscriptions")
     # then
-    assert "active" in page.locator(f'tr[data-subscription="{subscription.pk}"]').inner_text()
+    assert "Active" in page.locator(f'tr[data-subscription="{subscription.pk}"]').inner_text()
     subscription.refresh_from_db()
     assert subscription.status == VendorSubscription.Status.ACTIVE
 

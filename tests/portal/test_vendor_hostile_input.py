@@ -93,7 +93,7 @@ def test_hostile_names_are_spreadsheet_safe_in_the_statement_csv(hostile_world):
 
 
 @pytest.mark.parametrize("chart", [
-    lambda text: svg.bar_svg([(text, 3)], title=text, unit=text),
+    lambda text: svg.bar_svg([(text, 3)], title=text, noun=text),
     lambda text: svg.histogram_svg([1, 2], [0, 0.5, 1], title=text, x_label=text),
     lambda text: svg.area_svg([], title=text),
 ])

@@ -21,16 +21,19 @@ def job(requester, vendor, storage_root):
                     gold_lines=[{"source": "gold: cat", "species": {"label": "cat"}}])
 
 
-def test_the_confidence_histogram_bins_input_objects_and_leaves_gold_out(job):
-    # given: confidences 0.0, 0.05, 0.55, 0.95, 1.0 on the input objects; the gold object at 0.5
+def test_the_confidence_histogram_bins_labeled_input_objects_and_leaves_gold_and_pending_out(job):
+    # given: confidences 0.0, 0.05, 0.55, 0.95, 1.0 on labeled input objects; the gold object at
+    # 0.5; one more input object still pending at 0.35 (a provisional confidence)
     for line_number, confidence in enumerate([0.0, 0.05, 0.55, 0.95, 1.0]):
-        DataObject.objects.filter(job=job, is_gold=False, line_number=line_number + 1).update(confidence=confidence)
-    DataObject.objects.filter(job=job, is_gold=True).update(confidence=0.5)
-    assert DataObject.objects.filter(job=job, is_gold=False, confidence__isnull=False).count() == 5
+        DataObject.objects.filter(job=job, is_gold=False, line_number=line_number + 1).update(
+            confidence=confidence, status=DataObject.Status.LABELED)
+    DataObject.objects.filter(job=job, is_gold=True).update(confidence=0.5, status=DataObject.Status.LABELED)
+    DataObject.objects.filter(job=job, is_gold=False, line_number=5).update(
+        confidence=0.35, status=DataObject.Status.PENDING)
     # when
     counts, edges = job_stats.confidence_histogram(job)
-    # then
-    assert counts == [2, 0, 0, 0, 0, 1, 0, 0, 0, 2]
+    # then: the four labeled input objects, nothing else
+    assert counts == [2, 0, 0, 0, 0, 1, 0, 0, 0, 1]
     assert edges == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
 
 
