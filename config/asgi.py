@@ -1,6 +1,8 @@
-"""ASGI entry point: HTTP through Django, the worker websocket through Channels.
+"""ASGI entry point: HTTP through Django, the worker websocket through Channels, and the
+lifespan protocol (acknowledged: everything starts at import, nothing needs tearing down).
 
-In ``inprocess`` background mode this process also runs the sweeps on a worker thread.
+In ``inprocess`` background mode this process also runs the sweeps on a worker thread. With
+``DEBUG`` off it refuses to start without ``SECRET_KEY`` and ``ALLOWED_HOSTS`` (config/production.py).
 """
 
 import os
@@ -8,6 +10,10 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+from config.production import serving_settings_check  # noqa: E402
+
+serving_settings_check()
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
@@ -17,6 +23,21 @@ from marketplace.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 background.start_in_process_worker_if_configured()
 
+
+async def lifespan(scope, receive, send) -> None:
+    """Answer the server's startup and shutdown messages. Without this, uvicorn logs that the
+    lifespan protocol "appears unsupported" at every start (and daphne never sends them)."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
 # No origin check: workers authenticate with a bearer token or a single-use ticket, never with
 # cookies, so a foreign page gains nothing by opening a socket.
-application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": URLRouter(websocket_urlpatterns)})
+application = ProtocolTypeRouter(
+    {"http": django_asgi_app, "websocket": URLRouter(websocket_urlpatterns), "lifespan": lifespan}
+)

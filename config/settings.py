@@ -51,18 +51,24 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
-if not DEBUG:
-    # Production refuses to start on a guessable key or an open Host header.
-    missing = [name for name, value in (("SECRET_KEY", SECRET_KEY), ("ALLOWED_HOSTS", ALLOWED_HOSTS)) if not value]
-    if missing:
-        raise ImproperlyConfigured(
-            f"DEBUG is off, so {' and '.join(missing)} must be set in the environment"
-        )
-else:
-    SECRET_KEY = SECRET_KEY or "insecure-development-key-do-not-use-in-production"
-    ALLOWED_HOSTS = ALLOWED_HOSTS or ["localhost", "127.0.0.1", "[::1]", "testserver"]
+# Production is DEBUG off on a real database (DATABASE_URL set), or DEBUG off in a process that
+# serves HTTP (config/asgi.py and config/wsgi.py check this list before they serve): either way
+# it refuses to start on a guessable key or an open Host header. The operator commands on the
+# embedded default (a SQLite file under var/, nothing served) run in a plain shell with the
+# development key, the same one ./scripts/serve uses, so what they encrypt the server reads.
+MISSING_PRODUCTION_SETTINGS = [
+    name for name, value in (("SECRET_KEY", SECRET_KEY), ("ALLOWED_HOSTS", ALLOWED_HOSTS)) if not value
+]
+if MISSING_PRODUCTION_SETTINGS and not DEBUG and DATABASE_URL:
+    raise ImproperlyConfigured(
+        f"DEBUG is off and DATABASE_URL is set, so {' and '.join(MISSING_PRODUCTION_SETTINGS)} must be set "
+        "in the environment"
+    )
+SECRET_KEY = SECRET_KEY or "insecure-development-key-do-not-use-in-production"
+ALLOWED_HOSTS = ALLOWED_HOSTS or ["localhost", "127.0.0.1", "[::1]", "testserver"]
 
 INSTALLED_APPS = [
     "daphne",
@@ -83,7 +89,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "marketplace.api.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.static_files.StaticFilesMiddleware",  # WhiteNoise, streaming asynchronously under ASGI
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -116,7 +122,6 @@ TEMPLATES = [
 # --- database -----------------------------------------------------------------------------
 DATA_DIR = Path(os.environ.get("GROUNDWORK_DATA_DIR", BASE_DIR / "var"))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
-DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -205,6 +210,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# Beat keeps when each schedule last ran in a file: under the data dir, not the working directory.
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "marketplace-sweeps": {
         "task": "marketplace.tasks.run_sweeps",
@@ -241,6 +248,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True  # serve admin assets without a collectstatic step
+WHITENOISE_ROOT = BASE_DIR / "config" / "root_files"  # served at /: favicon.ico, favicon.svg
 
 REST_FRAMEWORK = {
     # Bearer first; then the worker console's session (CSRF-checked), for worker endpoints.

@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from labeling.landing import landing_page
 from marketplace.api.errors import json_bad_request, json_not_found, json_permission_denied, json_server_error
 from marketplace.health import healthz, readyz
 
 urlpatterns = [
+    path("", landing_page, name="landing"),
     path("healthz", healthz),
     path("readyz", readyz),
     path("admin/", admin.site.urls),

@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from marketplace.background import sweep_report_log
+
 from .services.ingest import job_ingest
 from .services.progress import job_advance
 from .services.sweeps import run_labeling_sweeps
@@ -19,4 +21,6 @@ def advance_job(job_id: int) -> str | None:
 
 @shared_task(name="labeling.tasks.run_sweeps", ignore_result=True)
 def run_sweeps() -> dict:
-    return vars(run_labeling_sweeps())
+    report = run_labeling_sweeps()
+    sweep_report_log("labeling", report)
+    return vars(report)

@@ -39,6 +39,17 @@ def registered_sweeps() -> dict[str, Callable[[], object]]:
     return dict(_sweeps)
 
 
+def sweep_report_log(name: str, report: object) -> None:
+    """Log what one pass of a sweep changed (its report's non-zero counts): at INFO when it
+    changed something, which is what an operator wants to see, at DEBUG when it changed nothing
+    (most passes, every few seconds)."""
+    changed = {field: count for field, count in vars(report).items() if count}
+    if changed:
+        logger.info("sweep %s: %s", name, ", ".join(f"{field}={count}" for field, count in changed.items()))
+    else:
+        logger.debug("sweep %s: nothing to do", name)
+
+
 def run_in_background(task, *args) -> None:
     """After commit, run Celery task ``task`` with ``args`` (ids, not objects) off this request."""
     if settings.BACKGROUND_MODE == "celery":
@@ -71,8 +82,8 @@ def _worker_loop(interval_seconds: float) -> None:
         if time.monotonic() >= next_sweep:
             for name, sweep in registered_sweeps().items():
                 report = _run(name, sweep)
-                if report is not None and any(vars(report).values()):
-                    logger.info("sweep %s: %s", name, report)
+                if report is not None:
+                    sweep_report_log(name, report)
             next_sweep = time.monotonic() + interval_seconds
 
 

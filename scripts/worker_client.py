@@ -7,7 +7,20 @@
 It connects once, asks for work with `ready`, shows each task, reads your answer (a JSON object)
 from the terminal, or submits the --auto answer, and asks again. Type `return` to give a task
 back, or `quit` to leave (live assignments stay yours until their deadlines). Tasks are pushed
-the moment they exist; nothing polls.
+the moment they exist; nothing polls. With the demo of ./scripts/serve:
+`. var/demo.env && .venv/bin/python scripts/worker_client.py`.
+
+An empty queue: here the server says `idle` and later pushes a `task` by itself. A REST client
+of the same worker API must know that `POST /api/v1/worker/tasks/next` answers **204 No Content
+with an empty body** when nothing is open (200 with the task otherwise): check the status before
+parsing JSON, then poll again after a pause or use this websocket. For example:
+
+    response = httpx.post(f"{base}/api/v1/worker/tasks/next", headers={"Authorization": f"Bearer {token}"})
+    if response.status_code == 204:
+        ...  # nothing open now: no body to parse
+    else:
+        response.raise_for_status()
+        task = response.json()
 """
 
 from __future__ import annotations

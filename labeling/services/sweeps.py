@@ -22,6 +22,9 @@ MAX_BACKGROUND_ERRORS = 12
 
 @dataclass(frozen=True)
 class LabelingSweepReport:
+    """What one pass changed: jobs ingested, jobs that consolidated new answers or changed
+    status (a job with nothing new is looked at but not counted), jobs ended."""
+
     jobs_ingested: int
     jobs_advanced: int
     jobs_ended: int
@@ -30,16 +33,20 @@ class LabelingSweepReport:
 def run_labeling_sweeps() -> LabelingSweepReport:
     """Ingest initializing jobs and advance in-progress and stopping ones (each skips a job
     another process holds). One job's failure is logged and does not stop the others."""
-    ingested = advanced = ended = 0
+    ingested = ended = 0
+    looked_at: dict[int, tuple[str, int]] = {}  # job id → (status, answers consolidated) before
     jobs = LabelingJob.objects.filter(status__in=LabelingJob.ACTIVE_STATUSES).order_by("pk")
-    for job_id, status, errors in jobs.values_list("pk", "status", "background_errors"):
+    for job_id, status, errors, consolidated in jobs.values_list(
+        "pk", "status", "background_errors", "answers_consolidated"
+    ):
         try:
             if status == LabelingJob.Status.INITIALIZING:
                 after = job_ingest(job_id=job_id)
                 ingested += after is not None
             else:
                 after = job_advance(job_id=job_id)
-                advanced += after is not None
+                if after is not None:
+                    looked_at[job_id] = (status, consolidated)
             ended += after in LabelingJob.ENDED_STATUSES
             if errors and after is not None:
                 LabelingJob.objects.filter(pk=job_id).update(background_errors=0)
@@ -50,7 +57,15 @@ def run_labeling_sweeps() -> LabelingSweepReport:
             logger.exception("labeling job %s could not be moved along", job_id)
             reason = f"an internal error stopped the job ({exc.__class__.__name__}); its data is kept, please report it"
             ended += _count_error(job_id, reason)
-    return LabelingSweepReport(jobs_ingested=ingested, jobs_advanced=advanced, jobs_ended=ended)
+    return LabelingSweepReport(jobs_ingested=ingested, jobs_advanced=_count_advanced(looked_at), jobs_ended=ended)
+
+
+def _count_advanced(looked_at: dict[int, tuple[str, int]]) -> int:
+    """How many of these jobs now differ from what the pass found: one query for all of them."""
+    if not looked_at:
+        return 0
+    now = LabelingJob.objects.filter(pk__in=looked_at).values_list("pk", "status", "answers_consolidated")
+    return sum(1 for job_id, status, consolidated in now if (status, consolidated) != looked_at[job_id])
 
 
 def _count_error(job_id: int, reason: str) -> bool:

@@ -47,3 +47,21 @@ def test_the_console_demo_login_works_and_survives_a_second_run(settings, tmp_pa
         "custom",
     } <= open_types
     assert task_types <= open_types
+
+
+def test_a_password_changed_in_the_console_is_not_printed_again(settings, tmp_path, storage_root):
+    from marketplace.services.worker_accounts import worker_password_set
+
+    settings.DATA_DIR = tmp_path
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_labeling_demo", stdout=io.StringIO())
+    first, again = io.StringIO(), io.StringIO()
+    call_command("seed_console_demo", stdout=first)
+    login = json.loads(first.getvalue())["console"]
+    worker_password_set(worker=Worker.objects.get(username=login["username"]), password="the worker's own 2026")
+
+    call_command("seed_console_demo", stdout=again)
+
+    printed = json.loads(again.getvalue())["console"]
+    assert printed["password"] is None and "/console/activate" in printed["password_note"]
+    assert printed["username"] == login["username"] and printed["token"] == login["token"]

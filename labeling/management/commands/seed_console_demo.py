@@ -19,7 +19,7 @@ from labeling.services.jobs import job_create, parse_job_spec
 from labeling.services.storage_registration import storage_register
 from marketplace.models import Organization
 from marketplace.services.tasks import parse_task_spec, tasks_post
-from marketplace.services.worker_accounts import worker_password_set
+from marketplace.services.worker_accounts import worker_authenticate, worker_password_set
 from marketplace.services.workers import worker_create
 
 SHAPES = [("circle", (220, 60, 60)), ("square", (40, 110, 220)), ("circle", (40, 150, 80)), ("square", (230, 150, 30))]
@@ -55,6 +55,19 @@ def _png(width: int, height: int, shape: str, colour: tuple[int, int, int]) -> b
     )
 
 
+def _forget_a_changed_password(login: dict) -> bool:
+    """Replace the printed password by a note once the worker changed it in the console (as
+    ``seed_demo`` does for the admins): never print a password that no longer signs in."""
+    if not login.get("password") or worker_authenticate(login=login["username"], password=login["password"]):
+        return False
+    login["password"] = None
+    login["password_note"] = (
+        "changed in the console since it was printed: sign in with the new one, or choose "
+        "another at /console/activate with this worker's token"
+    )
+    return True
+
+
 class Command(BaseCommand):
     help = "Create the console demo login once (after seed_demo and seed_labeling_demo) and print it."
 
@@ -65,6 +78,8 @@ class Command(BaseCommand):
         credentials = json.loads(path.read_text())
         if "console" not in credentials:
             credentials["console"] = self._create(credentials)
+            path.write_text(json.dumps(credentials, indent=2) + "\n")
+        elif _forget_a_changed_password(credentials["console"]):
             path.write_text(json.dumps(credentials, indent=2) + "\n")
         self.stdout.write(json.dumps({"console": credentials["console"]}))
 

@@ -2,12 +2,16 @@
 with an offering the requester subscribes to, tasks.
 
 Credentials are shown once by design, so the first run writes them to
-``$GROUNDWORK_DATA_DIR/demo-credentials.json`` and later runs print that file again.
+``$GROUNDWORK_DATA_DIR/demo-credentials.json`` (and the requester's API key and a worker's token
+to ``demo.env``, for a shell: README "Quick start") and later runs print that file again, less
+any admin password that no longer works (changed at first sign-in), with how to set a new one.
 """
 
 import json
+from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -33,6 +37,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         path = settings.DATA_DIR / "demo-credentials.json"
         if path.exists():
+            credentials = json.loads(path.read_text())
+            if _forget_changed_passwords(credentials):
+                _write_secret(path, json.dumps(credentials, indent=2) + "\n")
+            if not (settings.DATA_DIR / "demo.env").exists():
+                _write_env(credentials)
             self.stdout.write(path.read_text())
             return
         with transaction.atomic():
@@ -95,6 +104,42 @@ class Command(BaseCommand):
                 "worker": {"worker_id": vendor_worker.pk, "username": vendor_worker.username, "token": vendor_token},
             },
         }
-        path.write_text(json.dumps(credentials, indent=2) + "\n")
-        path.chmod(0o600)
+        _write_secret(path, json.dumps(credentials, indent=2) + "\n")
+        _write_env(credentials)
         self.stdout.write(path.read_text())
+
+
+def _forget_changed_passwords(credentials: dict) -> bool:
+    """Replace each admin password that no longer signs in (the portal makes the admin choose
+    a new one at first sign-in) by ``null`` and a note on how to set a new one. Returns whether
+    anything changed."""
+    changed = False
+    for entry in (credentials.get("requester"), credentials.get("vendor")):
+        if not entry or not entry.get("admin_password"):
+            continue
+        user = get_user_model().objects.filter(username=entry["admin_username"]).first()
+        if user is not None and user.check_password(entry["admin_password"]):
+            continue
+        entry["admin_password"] = None
+        entry["admin_password_note"] = (
+            "changed (the portal asks for a new one at first sign-in); to set another: "
+            f".venv/bin/python manage.py changepassword {entry['admin_username']}"
+        )
+        changed = True
+    return changed
+
+
+def _write_env(credentials: dict) -> None:
+    """``demo.env``: the requester's API key and the first worker's token, for ``. var/demo.env``."""
+    worker = credentials["workers"][0]
+    _write_secret(settings.DATA_DIR / "demo.env", (
+        "# The demo's credentials for a shell (README \"Quick start\"): . var/demo.env\n"
+        f"export GROUNDWORK_API_KEY={credentials['requester']['api_key']}  # the demo requester's API key\n"
+        f"export GROUNDWORK_TOKEN={worker['token']}  # worker {worker['username']}'s token\n"
+    ))
+
+
+def _write_secret(path: Path, text: str) -> None:
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(text)
