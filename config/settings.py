@@ -306,6 +306,8 @@ GROUNDWORK = {
     "AUTO_APPROVAL_DELAY_SECONDS": env_int("DEFAULT_AUTO_APPROVAL_DELAY_SECONDS", 3 * 86400),
     "MAX_LIVE_ASSIGNMENTS_PER_WORKER": env_int("MAX_LIVE_ASSIGNMENTS_PER_WORKER", 3),
     "IDEMPOTENCY_RETENTION_SECONDS": env_int("IDEMPOTENCY_RETENTION_SECONDS", 8 * 86400),
+    # A running labeling job's output folder is rewritten at most this often (docs/labeling.md).
+    "LABELING_OUTPUT_REFRESH_SECONDS": env_int("LABELING_OUTPUT_REFRESH_SECONDS", 300),
     # token buckets: sustained rate per second and burst size
     "WORKER_RATE_PER_SECOND": float(os.environ.get("WORKER_RATE_PER_SECOND", "20")),
     "WORKER_RATE_BURST": env_int("WORKER_RATE_BURST", 100),

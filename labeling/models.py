@@ -51,6 +51,8 @@ class LabelingJob(models.Model):
     gold_manifest_uri = models.CharField(max_length=1024, blank=True)
     label_category_config_uri = models.CharField(max_length=1024, blank=True)
     label_categories = models.JSONField(default=list)
+    # A label category file's ``shortDisplayName`` per label name (written in NER output).
+    label_short_names = models.JSONField(default=dict, blank=True)
     worker_visible_keys = models.JSONField(default=list)
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -92,6 +94,10 @@ class LabelingJob(models.Model):
     # Consecutive background passes that raised; the job fails after MAX_BACKGROUND_ERRORS.
     background_errors = models.PositiveSmallIntegerField(default=0)
     output_manifest_uri = models.CharField(max_length=1024, blank=True)
+    # The output folder's last refresh while the job runs (labeling.services.output):
+    # when, and how many answers the job's consolidation had seen then.
+    output_refreshed_at = models.DateTimeField(null=True, blank=True)
+    output_answers = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -134,6 +140,13 @@ class DataObject(models.Model):
     result = models.JSONField(null=True, blank=True)
     confidence = models.FloatField(null=True, blank=True)
     answers = models.PositiveSmallIntegerField(default=0)
+    # Ground Truth's ``datasetObjectId``: the 0-based position among the job's input objects
+    # (``None`` for gold objects, which are never written out).
+    object_index = models.PositiveIntegerField(null=True, blank=True)
+    # When the object got its label (its ``creation-date``), and how many submitted answers its
+    # worker-response file holds.
+    labeled_at = models.DateTimeField(null=True, blank=True)
+    answers_written = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -34,8 +34,8 @@ from marketplace.services.tasks import TaskSpec
 
 from ..models import DataObject, LabelingJob
 from ..storage import ManifestLineNotUTF8, ManifestLineTooLong, access_storage, storage_checker
-from ..task_types import TaskType, get_task_type, parse_label_category_config, validate_label_categories
-from ..task_types.categories import MAX_CONFIG_BYTES
+from ..task_types import TaskType, get_task_type, validate_label_categories
+from ..task_types.categories import MAX_CONFIG_BYTES, parse_label_category_file
 from .leases import job_lease
 
 MAX_LINE_CHARS = 100_000
@@ -144,13 +144,15 @@ def _lines(job: LabelingJob, uri: str, field: str) -> Iterator[tuple[int, str]]:
         raise IngestFailed(exc.message) from None
 
 
-def _label_categories(job: LabelingJob, task_type: TaskType) -> list[str]:
+def _label_categories(job: LabelingJob, task_type: TaskType) -> tuple[list[str], dict[str, str]]:
+    """The job's label categories and the ``shortDisplayName`` of those the file names."""
     if not job.label_category_config_uri:
-        return job.label_categories
+        return job.label_categories, job.label_short_names
     try:
         handle = access_storage(job.requester, job.label_category_config_uri, field="label_category_config_uri")
         raw = handle.read_bytes(max_bytes=MAX_CONFIG_BYTES)
-        return validate_label_categories(parse_label_category_config(raw), task_type)
+        names, short_names = parse_label_category_file(raw)
+        return validate_label_categories(names, task_type), short_names
     except DomainError as exc:  # unreachable, no longer registered, or too large
         raise IngestFailed(exc.message) from None
     except ValueError as exc:
@@ -211,24 +213,24 @@ def _create_work(job: LabelingJob, task_type: TaskType, checker: _LineChecker, g
                for n, line in _lines(job, job.input_manifest_uri, "input_manifest_uri"))
     created = 0
     reserve_micros = 0
-    chunk: list[ManifestObject] = []
+    chunk: list[tuple[ManifestObject, int | None]] = []  # with its 0-based index among the input objects
 
     def flush() -> None:
         nonlocal reserve_micros
         tasks = batch_tasks_create(batch=batch, specs=[_task_spec(job, task_type, schema, o.task_input, o.gold_answer)
-                                                          for o in chunk], reserve=False)
+                                                          for o, _ in chunk], reserve=False)
         reserve_micros += worst_case_micros(tasks)
         bulk_insert([
             DataObject(job=job, line_number=o.line_number, is_gold=o.gold_answer is not None, source_line=o.line,
-                       gold_answer=o.gold_answer, task=task)
-            for o, task in zip(chunk, tasks, strict=True)
+                       gold_answer=o.gold_answer, task=task, object_index=index)
+            for (o, index), task in zip(chunk, tasks, strict=True)
         ])
         chunk.clear()
 
     # Seeded by the server's secret and the job's name: a re-run after a crash places the gold
     # where the first run did, and nobody without the secret can tell where that is.
     for item in _interleaved(objects, gold, expected, random.Random(f"{settings.SECRET_KEY}:{job.name}")):
-        chunk.append(item)
+        chunk.append((item, None if item.gold_answer is not None else created))
         created += item.gold_answer is None
         if len(chunk) >= CHUNK:
             flush()
@@ -284,7 +286,7 @@ def job_ingest(*, job_id: int) -> str | None:
         job = LabelingJob.objects.select_related("requester", "workteam").get(pk=job_id)
         task_type = get_task_type(job.task_type)
         try:
-            job.label_categories = _label_categories(job, task_type)
+            job.label_categories, job.label_short_names = _label_categories(job, task_type)
             checker = _LineChecker(job, task_type, storage_checker(job.requester))
             gold = _read_gold(job, checker)
             total = sum(1 for n, line in _lines(job, job.input_manifest_uri, "input_manifest_uri")
@@ -305,6 +307,7 @@ def job_ingest(*, job_id: int) -> str | None:
                     batch_stop(batch=batch)
                 flipped = LabelingJob.objects.filter(pk=job_id, status=LabelingJob.Status.INITIALIZING).update(
                     status=status, batch=batch, objects_total=total, label_categories=job.label_categories,
+                    label_short_names=job.label_short_names,
                     updated_at=timezone.now(),
                 )
                 if not flipped:

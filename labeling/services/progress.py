@@ -1,6 +1,6 @@
 """Moving a job along as answers arrive: consolidation, dynamic redundancy, stopping
 conditions, label counters, and the end of the job (output written, then ``completed`` or
-``stopped``).
+``stopped``), and the output folder refreshed while the job runs (``output.job_refresh_output``).
 
 ``job_advance`` is what the background runs for a job, from a message or from the sweep; it
 holds the job's lease (a job another pass holds is skipped), so it is safe to run twice and
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -24,7 +25,7 @@ from marketplace.services.reputation import reputation_record_estimates
 from ..models import DataObject, LabelingJob
 from ..task_types import ObjectAnswers, get_task_type
 from .leases import job_lease
-from .output import OutputFailed, job_write_output
+from .output import OutputFailed, job_refresh_output, job_write_output
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ class _Object:
     slots_used: int
     slots_submitted: int
     task_input: dict
+    labeled_at: datetime | None
 
     @property
     def is_finished(self) -> bool:
@@ -58,7 +60,7 @@ class _Object:
 def _load_objects(job: LabelingJob) -> list[_Object]:
     rows = DataObject.objects.filter(job=job).order_by("pk").values_list(
         "pk", "task_id", "is_gold", "gold_answer", "status", "result", "confidence", "answers",
-        "task__status", "task__slots", "task__slots_used", "task__slots_submitted", "task__input",
+        "task__status", "task__slots", "task__slots_used", "task__slots_submitted", "task__input", "labeled_at",
     )
     return [_Object(*row) for row in rows.iterator(chunk_size=UPDATE_CHUNK)]
 
@@ -137,13 +139,16 @@ def _steer_redundancy(job: LabelingJob, objects: list[_Object]) -> int:
 
 
 def _settle_statuses(job: LabelingJob, objects: list[_Object], *, final: bool) -> None:
-    """An object is labeled once it is finished with a result; at the end, one whose task
-    expired without any answer failed, and one without answers otherwise stays unlabeled."""
+    """An object is labeled once it is finished with a result (``labeled_at``, its output's
+    ``creation-date``, is then); at the end, one whose task expired without any answer failed,
+    and one without answers otherwise stays unlabeled."""
+    now = timezone.now()
     for item in objects:
         if item.status != DataObject.Status.PENDING:
             continue
         if item.result is not None and (item.is_finished or final):
             item.status = DataObject.Status.LABELED
+            item.labeled_at = now
         elif item.answers == 0 and item.task_status == Task.Status.EXPIRED and (item.is_finished or final):
             item.status = DataObject.Status.FAILED
 
@@ -154,7 +159,8 @@ def _save_objects(objects: list[_Object], before: dict[int, tuple]) -> None:
     thousand rows."""
     result_field = DataObject._meta.get_field("result")
     rows = [
-        (item.status, result_field.get_db_prep_save(item.result, connection), item.confidence, item.answers, item.pk)
+        (item.status, result_field.get_db_prep_save(item.result, connection), item.confidence, item.answers,
+         item.labeled_at, item.pk)
         for item in objects
         if before[item.pk] != (item.status, item.result, item.confidence, item.answers)
     ]
@@ -163,7 +169,8 @@ def _save_objects(objects: list[_Object], before: dict[int, tuple]) -> None:
     table = connection.ops.quote_name(DataObject._meta.db_table)
     with connection.cursor() as cursor:
         cursor.executemany(
-            f'UPDATE {table} SET "status" = %s, "result" = %s, "confidence" = %s, "answers" = %s WHERE "id" = %s', rows
+            f'UPDATE {table} SET "status" = %s, "result" = %s, "confidence" = %s, "answers" = %s, "labeled_at" = %s '
+            'WHERE "id" = %s', rows
         )
 
 
@@ -209,6 +216,7 @@ def job_advance(*, job_id: int) -> str | None:
         if job.stopping_condition_met and progress["open_tasks"]:
             batch_stop(batch=job.batch)  # a stop the pass that met the condition did not finish
         if progress["answers"] == job.answers_consolidated and not ending:
+            job_refresh_output(job)  # one deferred by the refresh interval
             return job.status
         objects = _load_objects(job)
         before = {item.pk: (item.status, item.result, item.confidence, item.answers) for item in objects}
@@ -235,6 +243,7 @@ def job_advance(*, job_id: int) -> str | None:
             # until nothing is open, so a crash in between delays the stop, never loses it.
             batch_stop(batch=job.batch)
         if not ending:
+            job_refresh_output(job)
             return job.status
         return _end(job)
 

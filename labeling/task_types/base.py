@@ -99,6 +99,9 @@ class TaskType(abc.ABC):
     source_keys: tuple[str, ...]
     min_labels: int = 1
     max_labels: int = DEFAULT_MAX_LABELS
+    # Output: whether ``output_value`` reads the workers' answers, and ``mask_png`` gives a file.
+    uses_answers_in_output: bool = False
+    writes_masks: bool = False
 
     def __repr__(self) -> str:
         return f"<TaskType {self.name}>"
@@ -140,9 +143,25 @@ class TaskType(abc.ABC):
         creation_date: str,
         human_annotated: bool = True,
         mask_uri: str | None = None,
+        answers: Sequence[dict] = (),
+        short_names: Mapping[str, str] | None = None,
     ) -> tuple[object, dict]:
         """``(value, metadata)`` to write under ``<label attribute>`` and
-        ``<label attribute>-metadata``, as Ground Truth writes them for this task type."""
+        ``<label attribute>-metadata``, as Ground Truth writes them for this task type.
+
+        ``answers`` are the object's workers' answers (multi-label lists every label one of them
+        chose); ``short_names`` maps a label to the label category file's ``shortDisplayName``
+        (named entities keep it)."""
+
+    def effective_labels(self, labels: list[str]) -> list[str]:
+        """The job's label categories made from the requester's list; the identity, except for
+        segmentation (which puts ``BACKGROUND`` at class 0). Raises ``ValueError``."""
+        return list(labels)
+
+    def answer_content(self, answer: dict, *, labels: list[str]) -> dict:
+        """One answer as ``answerContent`` of a Ground Truth worker-response file: in the shape
+        the built-in worker UI of this task type (``crowd-image-classifier``, ...) records it."""
+        raise NotImplementedError(f"{self.name} has no Ground Truth answer content")
 
     def failure_metadata(self, *, reason: str, job_name: str, creation_date: str) -> dict:
         """Metadata for an object that got no label: the common keys plus ``failure-reason``.

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -155,6 +156,8 @@ class BoundingBoxes(GeometricTaskType):
         creation_date: str,
         human_annotated: bool = True,
         mask_uri: str | None = None,
+        answers: Sequence[dict] = (),
+        short_names: Mapping[str, str] | None = None,
     ) -> tuple[object, dict]:
         boxes = result["boxes"]
         value = {
@@ -170,6 +173,20 @@ class BoundingBoxes(GeometricTaskType):
             **self.common_metadata(job_name=job_name, creation_date=creation_date, human_annotated=human_annotated),
         }
         return value, metadata
+
+    def answer_content(self, answer: dict, *, labels: list[str]) -> dict:
+        """``crowd-bounding-box`` (named ``boundingBox`` in the built-in template):
+        ``{"boundingBox": {"boundingBoxes": [{"height", "label", "left", "top", "width"}],
+        "inputImageProperties": {"height", "width"}}}``."""
+        size = answer["image_size"]
+        return {
+            "boundingBox": {
+                "boundingBoxes": [
+                    {key: box[key] for key in ("height", "label", "left", "top", "width")} for box in answer["boxes"]
+                ],
+                "inputImageProperties": {"height": size["height"], "width": size["width"]},
+            }
+        }
 
     def is_correct(self, result: dict, truth: dict, *, labels: list[str]) -> bool:
         """Every box matched one to one, same class, at IoU >= 0.5 (after scaling the result to

@@ -27,6 +27,8 @@ from labeling.task_types.base import (
 )
 
 PROBABILITY_DECIMALS = 6
+# The built-in worker UI element whose name keys a worker-response file's ``answerContent``.
+ANSWER_ELEMENTS = {"image_classification": "crowd-image-classifier", "text_classification": "crowd-classifier"}
 
 
 class SingleLabelClassification(TaskType):
@@ -101,6 +103,8 @@ class SingleLabelClassification(TaskType):
         creation_date: str,
         human_annotated: bool = True,
         mask_uri: str | None = None,
+        answers: Sequence[dict] = (),
+        short_names: Mapping[str, str] | None = None,
     ) -> tuple[object, dict]:
         chosen = int(result["label"])
         metadata = {
@@ -109,6 +113,10 @@ class SingleLabelClassification(TaskType):
             **self.common_metadata(job_name=job_name, creation_date=creation_date, human_annotated=human_annotated),
         }
         return chosen, metadata
+
+    def answer_content(self, answer: dict, *, labels: list[str]) -> dict:
+        """``{"crowd-image-classifier": {"label": ...}}`` (``crowd-classifier`` for texts)."""
+        return {ANSWER_ELEMENTS[self.name]: {"label": answer["label"]}}
 
     def is_correct(self, result: dict, truth: dict, *, labels: list[str]) -> bool:
         """Exact match of the class."""

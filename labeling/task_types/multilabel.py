@@ -32,12 +32,17 @@ from labeling.task_types.base import (
 )
 
 PROBABILITY_DECIMALS = 6
+ANSWER_ELEMENTS = {
+    "image_multilabel": "crowd-image-classifier-multi-select",
+    "text_multilabel": "crowd-classifier-multi-select",
+}
 
 
 class MultiLabelClassification(TaskType):
     """``image_multilabel`` and ``text_multilabel``: any subset of at least one category."""
 
     min_labels = 1
+    uses_answers_in_output = True
 
     def __init__(self, *, name: str, ground_truth_type: str, source_keys: tuple[str, ...]) -> None:
         self.name = name
@@ -129,14 +134,27 @@ class MultiLabelClassification(TaskType):
         creation_date: str,
         human_annotated: bool = True,
         mask_uri: str | None = None,
+        answers: Sequence[dict] = (),
+        short_names: Mapping[str, str] | None = None,
     ) -> tuple[object, dict]:
-        present = [int(class_id) for class_id in result["present"]]
+        """As Ground Truth, every label at least one worker chose (and any the consolidation
+        judged present), ascending, each with its calibrated probability of being present: the
+        reader picks the cut-off."""
+        index_of = label_index(labels)
+        listed = {int(class_id) for class_id in result["present"]}
+        listed.update(index_of[name] for answer in answers for name in answer.get("labels", ()) if name in index_of)
+        chosen = sorted(listed)
         metadata = {
             **self.common_metadata(job_name=job_name, creation_date=creation_date, human_annotated=human_annotated),
-            "class-map": {str(class_id): labels[class_id] for class_id in present},
-            "confidence-map": {str(class_id): rounded(result["probabilities"][class_id]) for class_id in present},
+            "class-map": {str(class_id): labels[class_id] for class_id in chosen},
+            "confidence-map": {str(class_id): rounded(result["probabilities"][class_id]) for class_id in chosen},
         }
-        return present, metadata
+        return chosen, metadata
+
+    def answer_content(self, answer: dict, *, labels: list[str]) -> dict:
+        """``{"crowd-image-classifier-multi-select": {"labels": [...]}}`` (``crowd-classifier-multi-select``
+        for texts)."""
+        return {ANSWER_ELEMENTS[self.name]: {"labels": list(answer["labels"])}}
 
     def is_correct(self, result: dict, truth: dict, *, labels: list[str]) -> bool:
         """Set equality of the labels present."""

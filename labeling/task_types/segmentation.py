@@ -1,9 +1,12 @@
 """Semantic segmentation: answer ``{"mask": "<base64 PNG, one class index per pixel>"}``.
 
-**Classes.** A pixel's value is an index into the job's label categories, with no implicit
-background: ``labels[0]`` is whatever the requester named first (name it "BACKGROUND" to get
-Ground Truth's usual map). That keeps one rule for class ids across every task type. Masks are
-8-bit, so at most 255 categories (pixel values 0..254). See ``masks_png`` for the PNG rules.
+**Classes.** As in Ground Truth, class 0 is ``BACKGROUND`` (colour ``#ffffff``), added at the
+front of the requester's list unless the requester already named it first (anywhere else it is
+refused); the requester's classes are 1, 2, ... (``effective_labels``). The job stores that list,
+so its tasks' ``labels``, the workers' and gold masks' pixel values, consolidation and the
+output's ``internal-color-map`` all use the same indexes, and unpainted pixels (0) are
+background. Masks are 8-bit, so at most 255 categories, ``BACKGROUND`` included (pixel values
+0..254). See ``masks_png`` for the PNG rules.
 
 Each image is consolidated by ``consolidation.geometric.consolidate_masks`` (a per-pixel
 weighted vote; see ``GeometricTaskType`` for gold and worker weights). Masks are expected to
@@ -17,9 +20,11 @@ with the consolidated mask.
 
 from __future__ import annotations
 
+import base64
 import colorsys
 import math
 from collections import Counter
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from PIL import Image
@@ -29,6 +34,7 @@ from labeling.task_types.base import GeometricTaskType, base_schema, rounded
 from labeling.task_types.masks_png import MAX_MASK_BASE64_CHARS, decode_mask, encode_mask, encode_mask_base64
 from marketplace.errors import InvalidInput
 
+BACKGROUND = "BACKGROUND"
 BACKGROUND_COLOR = "#ffffff"
 # ``is_correct``: the share of pixels that must agree with the truth.
 CORRECT_PIXEL_SHARE = 0.9
@@ -43,9 +49,21 @@ class SemanticSegmentation(GeometricTaskType):
     min_labels = 1
     max_labels = 255
     method_name = "consolidate_masks"
+    writes_masks = True
     # Weights are pixel accuracies, which consolidate_masks wants strictly inside (0, 1).
     min_weight = 0.01
     max_weight = 0.99
+
+    def effective_labels(self, labels: list[str]) -> list[str]:
+        """``BACKGROUND`` at 0, then the requester's classes (see the module doc)."""
+        names = list(labels)
+        if names and names[0] == BACKGROUND:
+            if len(names) == 1:
+                raise ValueError(f"at least one label category besides {BACKGROUND} is needed")
+            return names
+        if BACKGROUND in names:
+            raise ValueError(f"{BACKGROUND} is class 0: list it first or leave it out (it is then added at 0)")
+        return [BACKGROUND, *names]
 
     def answer_schema(self, labels: list[str]) -> dict:
         return base_schema(
@@ -100,6 +118,8 @@ class SemanticSegmentation(GeometricTaskType):
         creation_date: str,
         human_annotated: bool = True,
         mask_uri: str | None = None,
+        answers: Sequence[dict] = (),
+        short_names: Mapping[str, str] | None = None,
     ) -> tuple[object, dict]:
         """The value is ``mask_uri`` (where the caller stored ``mask_png(result)``); the
         ``internal-color-map`` has one entry per label category."""
@@ -114,6 +134,26 @@ class SemanticSegmentation(GeometricTaskType):
             **self.common_metadata(job_name=job_name, creation_date=creation_date, human_annotated=human_annotated),
         }
         return mask_uri, metadata
+
+    def answer_content(self, answer: dict, *, labels: list[str]) -> dict:
+        """``{"crowd-semantic-segmentation": {"inputImageProperties": {"height", "width"},
+        "labelMappings": {<label>: {"color"}}, "labeledImage": {"pngImageData": <base64 PNG>}}}``.
+
+        The PNG is the worker's mask as a palette PNG: pixel values are class ids, colours those
+        of the output's ``internal-color-map``; ``labelMappings`` names the painted classes."""
+        mask = decode_mask(answer["mask"], n_classes=len(labels))
+        colors = class_colors(len(labels))
+        painted = [klass for klass in np.unique(mask).tolist() if not (klass == 0 and labels[0] == BACKGROUND)]
+        height, width = mask.shape
+        return {
+            "crowd-semantic-segmentation": {
+                "inputImageProperties": {"height": int(height), "width": int(width)},
+                "labelMappings": {labels[klass]: {"color": colors[klass]} for klass in painted},
+                "labeledImage": {
+                    "pngImageData": base64.b64encode(encode_mask(mask, palette=colors)).decode("ascii")
+                },
+            }
+        }
 
     def is_correct(self, result: dict, truth: dict, *, labels: list[str]) -> bool:
         """Same size and at least ``CORRECT_PIXEL_SHARE`` of the pixels agree."""

@@ -17,6 +17,8 @@ the same label, start and end; 1.0 when both are empty.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 
 from consolidation.geometric import consolidate_spans
@@ -120,11 +122,13 @@ class NamedEntityRecognition(GeometricTaskType):
         creation_date: str,
         human_annotated: bool = True,
         mask_uri: str | None = None,
+        answers: Sequence[dict] = (),
+        short_names: Mapping[str, str] | None = None,
     ) -> tuple[object, dict]:
         entities = result["entities"]
         value = {
             "annotations": {
-                "labels": [{"label": name} for name in labels],
+                "labels": [_label_entry(name, short_names) for name in labels],
                 "entities": [
                     {
                         "label": labels[int(entity["label"])],
@@ -141,10 +145,27 @@ class NamedEntityRecognition(GeometricTaskType):
         }
         return value, metadata
 
+    def answer_content(self, answer: dict, *, labels: list[str]) -> dict:
+        """``{"crowd-entity-annotation": {"entities": [{"endOffset", "label", "startOffset"}]}}``."""
+        return {
+            "crowd-entity-annotation": {
+                "entities": [
+                    {"endOffset": entity["end"], "label": entity["label"], "startOffset": entity["start"]}
+                    for entity in answer["entities"]
+                ]
+            }
+        }
+
     def is_correct(self, result: dict, truth: dict, *, labels: list[str]) -> bool:
         """The same set of (label, start, end)."""
         got = {(int(e["start"]), int(e["end"]), int(e["label"])) for e in result["entities"]}
         return got == set(self._parse(truth, labels))
+
+
+def _label_entry(name: str, short_names: Mapping[str, str] | None) -> dict:
+    """``{"label"}``, with the label category file's ``shortDisplayName`` when it gave one."""
+    short = (short_names or {}).get(name)
+    return {"label": name, "shortDisplayName": short} if short else {"label": name}
 
 
 def _result(spans: list[_Span], confidences: list[float]) -> dict:

@@ -200,12 +200,54 @@ def run_labeling_job(
     root = f"{OUTPUT_PREFIX}{body['name']}/"
     assert job["output_manifest_uri"] == s3.uri(f"{root}manifests/output/output.manifest")
     output_lines = parse_jsonl(s3.get(f"{root}manifests/output/output.manifest"))
+    return JobRun(job=job, input_lines=list(input_lines), offers=offers, output_lines=output_lines,
+                  responses=read_worker_responses(s3, root))
+
+
+WORKER_RESPONSE_KEY = re.compile(
+    r"annotations/worker-response/iteration-1/(\d+)/(\d{4}-\d\d-\d\d_\d\d:\d\d:\d\d)\.json$"
+)
+
+
+def read_worker_responses(s3, root: str) -> dict[int, list[dict]]:
+    """As a Ground Truth user's script does: walk ``annotations/worker-response/iteration-1/<idx>/*``
+    (one file per object, 0-based index); returns, by 1-based line number, each answer's
+    ``worker_id`` (from the string ``workerId``), ``answer`` (back in Groundwork's answer format)
+    and the raw Ground Truth entry."""
     responses: dict[int, list[dict]] = {}
     for key in s3.list(f"{root}annotations/worker-response/"):
-        for entry in parse_jsonl(s3.get(key)):
-            responses[entry["line"]] = entry["answers"]
-    return JobRun(job=job, input_lines=list(input_lines), offers=offers, output_lines=output_lines,
-                  responses=responses)
+        found = WORKER_RESPONSE_KEY.search(key)
+        assert found, key
+        index = int(found.group(1))
+        assert index + 1 not in responses, f"two files for object {index}"
+        body = json.loads(s3.get(key))
+        assert set(body) == {"answers"}
+        responses[index + 1] = [
+            {"worker_id": int(entry["workerId"]), "answer": answer_from_content(entry["answerContent"]), "raw": entry}
+            for entry in body["answers"]
+        ]
+    return responses
+
+
+def answer_from_content(content: dict) -> dict:
+    """A Ground Truth ``answerContent`` (built-in worker UI shapes) in Groundwork's answer format."""
+    assert len(content) == 1, content
+    ((element, body),) = content.items()
+    if element in ("crowd-image-classifier", "crowd-classifier"):
+        return {"label": body["label"]}
+    if element in ("crowd-image-classifier-multi-select", "crowd-classifier-multi-select"):
+        return {"labels": body["labels"]}
+    if element == "boundingBox":
+        size = body["inputImageProperties"]
+        return {"boxes": [{key: box[key] for key in ("label", "left", "top", "width", "height")}
+                          for box in body["boundingBoxes"]],
+                "image_size": {"width": size["width"], "height": size["height"]}}
+    if element == "crowd-entity-annotation":
+        return {"entities": [{"label": e["label"], "start": e["startOffset"], "end": e["endOffset"]}
+                             for e in body["entities"]]}
+    if element == "crowd-semantic-segmentation":
+        return {"mask": body["labeledImage"]["pngImageData"]}
+    raise AssertionError(f"unknown answer content {element}")
 
 
 # --- Ground Truth output records ----------------------------------------------------------------
@@ -244,7 +286,8 @@ def parse_classification(line: dict, *, attribute: str, labels: list[str], groun
 
 def parse_multilabel(line: dict, *, attribute: str, labels: list[str], ground_truth_type: str,
                      job_name: str) -> set[str]:
-    """A multi-label record; the set of label names present."""
+    """A multi-label record; the set of label names whose probability is at least 0.5 (the
+    record lists every label a worker chose: the reader picks the cut-off)."""
     metadata = line[f"{attribute}-metadata"]
     assert set(metadata) == COMMON_KEYS | {"class-map", "confidence-map"}
     assert_common_metadata(metadata, ground_truth_type=ground_truth_type, job_name=job_name)
@@ -254,8 +297,7 @@ def parse_multilabel(line: dict, *, attribute: str, labels: list[str], ground_tr
     assert set(metadata["confidence-map"]) == set(metadata["class-map"])
     for confidence in metadata["confidence-map"].values():
         assert_confidence(confidence)
-        assert confidence >= 0.5  # only labels judged present are listed
-    return {labels[int(class_id)] for class_id in class_ids}
+    return {labels[int(class_id)] for class_id in class_ids if metadata["confidence-map"][str(class_id)] >= 0.5}
 
 
 def parse_boxes(line: dict, *, attribute: str, labels: list[str], job_name: str) -> tuple[dict, list[dict]]:

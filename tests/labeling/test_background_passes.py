@@ -174,3 +174,32 @@ def test_output_storage_that_keeps_failing_fails_the_job_with_the_storage_reason
     assert failed.status == "failed"
     assert failed.failure_reason.startswith("could not write the output: file://acme/out/job-1/")
     assert DataObject.objects.filter(job_id=job["id"], status="labeled").count() == 4
+
+
+def test_a_refresh_the_storage_refuses_is_logged_and_retried_without_failing_the_job(
+    requester, folder, make_worker, caplog
+):
+    # given a running job with new answers (one of two per object), its output folder blocked
+    job = _post_job(requester)
+    run_labeling_sweeps()
+    _answer_everything_cat(make_worker())
+    (folder / "out").write_text("not a folder")
+    # when the pass consolidates the answers and tries to refresh the output
+    with caplog.at_level("WARNING", logger="labeling.services.output"):
+        run_labeling_sweeps()
+    # then the job goes on, no error counted, the failure logged, nothing marked as refreshed
+    running = LabelingJob.objects.get(pk=job["id"])
+    assert (running.status, running.background_errors, running.output_refreshed_at) == ("in_progress", 0, None)
+    assert running.answers_consolidated == 4
+    assert any("output not refreshed: could not write the output" in record.getMessage() for record in caplog.records)
+
+    # when the storage is fixed, the next pass (no new answers) writes the refresh it owes
+    (folder / "out").unlink()
+    run_labeling_sweeps()
+    # then the running job's manifest holds every input line, copied as it is (none labeled yet)
+    refreshed = LabelingJob.objects.get(pk=job["id"])
+    assert refreshed.status == "in_progress" and refreshed.output_refreshed_at is not None
+    manifest = (folder / "out/job-1/manifests/output/output.manifest").read_text().splitlines()
+    assert [json.loads(line) for line in manifest] == [{"source": f"text {i}"} for i in range(4)]
+    assert sorted(path.name for path in (folder / "out/job-1/annotations/worker-response/iteration-1").iterdir()) \
+        == ["0", "1", "2", "3"]

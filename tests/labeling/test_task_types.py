@@ -23,6 +23,7 @@ from labeling.task_types import (
     parse_label_category_config,
     validate_label_categories,
 )
+from labeling.task_types.categories import parse_label_category_file
 from labeling.task_types.masks_png import MAX_MASK_BASE64_CHARS, encode_mask_base64
 from labeling.task_types.segmentation import class_colors
 from marketplace.errors import InvalidInput
@@ -278,7 +279,7 @@ def test_multilabel_honours_gold():
 
 
 def test_multilabel_output_matches_ground_truth():
-    # given: GT lists every label chosen; Groundwork lists those judged present (p >= 0.5)
+    # given: no worker answers passed: the labels judged present are listed
     labels = ["person", "bicycle", "car", "bus", "truck", "dog", "cat", "bird", "clothing"]
     result = {"present": [0, 1, 8], "probabilities": [0.77, 0.95, 0.1, 0, 0, 0, 0, 0.3, 0.62]}
 
@@ -825,10 +826,87 @@ def test_validate_label_categories_applies_each_types_limits():
         validate_label_categories(["a"], get_task_type("image_classification"))
     with pytest.raises(ValueError, match="at most 10 label categories are allowed for bounding_box, got 11"):
         validate_label_categories([str(i) for i in range(11)], get_task_type("bounding_box"))
-    assert len(validate_label_categories([str(i) for i in range(255)], get_task_type("semantic_segmentation"))) == 255
-    with pytest.raises(ValueError, match="at most 255"):
-        validate_label_categories([str(i) for i in range(256)], get_task_type("semantic_segmentation"))
+    # segmentation: BACKGROUND (added at 0) counts among the 255
+    segmentation = validate_label_categories([str(i) for i in range(254)], get_task_type("semantic_segmentation"))
+    assert segmentation[:2] == ["BACKGROUND", "0"] and len(segmentation) == 255
+    with pytest.raises(ValueError, match="at most 255 label categories are allowed for semantic_segmentation, "
+                                         "BACKGROUND included, got 256"):
+        validate_label_categories([str(i) for i in range(255)], get_task_type("semantic_segmentation"))
     with pytest.raises(ValueError, match="must be a list of names"):
         validate_label_categories("cat,dog", get_task_type("text_classification"))
     with pytest.raises(ValueError, match="repeats label 0"):
         validate_label_categories(["a", "a"], get_task_type("named_entity_recognition"))
+
+
+# --- Ground Truth output details (issue 22) --------------------------------------------------
+
+
+def test_multilabel_output_lists_every_label_a_worker_chose_with_its_probability():
+    # given: "dog" (p = 0.2) was chosen by one worker only, "cat" judged present
+    result = {"present": [0], "probabilities": [0.9, 0.2, 0.05]}
+    answers = [{"labels": ["cat"]}, {"labels": ["cat", "dog"]}]
+
+    value, metadata = get_task_type("text_multilabel").output_value(
+        result, labels=["cat", "dog", "bird"], job_name="j", creation_date="2020-02-27T21:36:25.000201",
+        answers=answers,
+    )
+
+    assert value == [0, 1]
+    assert metadata["class-map"] == {"0": "cat", "1": "dog"}
+    assert metadata["confidence-map"] == {"0": 0.9, "1": 0.2}
+
+
+def test_segmentation_labels_put_background_at_zero():
+    task_type = get_task_type("semantic_segmentation")
+    assert validate_label_categories(["road", "car"], task_type) == ["BACKGROUND", "road", "car"]
+    assert validate_label_categories(["BACKGROUND", "road"], task_type) == ["BACKGROUND", "road"]
+    with pytest.raises(ValueError, match="BACKGROUND is class 0: list it first or leave it out"):
+        validate_label_categories(["road", "BACKGROUND"], task_type)
+    with pytest.raises(ValueError, match="at least one label category besides BACKGROUND"):
+        validate_label_categories(["BACKGROUND"], task_type)
+    # other task types keep the list as given
+    assert validate_label_categories(["road", "car"], get_task_type("image_multilabel")) == ["road", "car"]
+
+
+def test_label_category_file_gives_short_display_names_to_ner_output():
+    names, short = parse_label_category_file(json.dumps({"document-version": "2018-11-28", "labels": [
+        {"label": "Organization", "shortDisplayName": "ORG"}, {"label": "Date"}]}))
+    assert (names, short) == (["Organization", "Date"], {"Organization": "ORG"})
+    with pytest.raises(ValueError, match=r"labels\[0\].shortDisplayName must be a non-empty string"):
+        parse_label_category_file({"labels": [{"label": "a", "shortDisplayName": ""}]})
+
+    value, _ = get_task_type("named_entity_recognition").output_value(
+        {"entities": []}, labels=names, job_name="j", creation_date="2020-10-29T00:40:39.398470", short_names=short
+    )
+    assert value["annotations"]["labels"] == [{"label": "Organization", "shortDisplayName": "ORG"}, {"label": "Date"}]
+
+
+@pytest.mark.parametrize(("task_type", "answer", "content"), [
+    ("image_classification", {"label": "cat"}, {"crowd-image-classifier": {"label": "cat"}}),
+    ("text_classification", {"label": "cat"}, {"crowd-classifier": {"label": "cat"}}),
+    ("image_multilabel", {"labels": ["cat"]}, {"crowd-image-classifier-multi-select": {"labels": ["cat"]}}),
+    ("text_multilabel", {"labels": []}, {"crowd-classifier-multi-select": {"labels": []}}),
+    ("bounding_box",
+     {"boxes": [{"label": "cat", "left": 1, "top": 2, "width": 3, "height": 4}],
+      "image_size": {"width": 9, "height": 8}},
+     {"boundingBox": {"boundingBoxes": [{"height": 4, "label": "cat", "left": 1, "top": 2, "width": 3}],
+                      "inputImageProperties": {"height": 8, "width": 9}}}),
+    ("named_entity_recognition", {"entities": [{"label": "cat", "start": 0, "end": 3}]},
+     {"crowd-entity-annotation": {"entities": [{"endOffset": 3, "label": "cat", "startOffset": 0}]}}),
+])
+def test_answer_content_has_the_built_in_ui_shape(task_type, answer, content):
+    assert get_task_type(task_type).answer_content(answer, labels=["cat", "dog"]) == content
+
+
+def test_segmentation_answer_content_is_a_palette_png_of_class_ids():
+    mask = np.array([[0, 1], [2, 1]], dtype=np.uint8)
+    labels = ["BACKGROUND", "road", "car"]
+
+    content = get_task_type("semantic_segmentation").answer_content({"mask": encode_mask_base64(mask)}, labels=labels)
+
+    body = content["crowd-semantic-segmentation"]
+    assert body["inputImageProperties"] == {"height": 2, "width": 2}
+    assert body["labelMappings"] == {"road": {"color": class_colors(3)[1]}, "car": {"color": class_colors(3)[2]}}
+    image = Image.open(io.BytesIO(base64.b64decode(body["labeledImage"]["pngImageData"])))
+    assert image.mode == "P" and np.array_equal(np.asarray(image), mask)
+    assert image.getpalette()[:3] == [255, 255, 255]  # BACKGROUND is white
