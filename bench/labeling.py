@@ -13,8 +13,9 @@ ours). For each size (``--compare`` first, then ``--objects``) a fresh process:
    data objects created);
 3. loads 3 answers per object from 30 simulated workers (not timed; inserted in bulk) and closes
    the tasks, then **consolidate + finish**: ``job_advance`` (Dawid-Skene over every answer,
-   counters, and the output written);
-4. **output**: ``job_write_output`` alone (manifest multipart upload, worker responses).
+   counters, and the output written: the manifests, and one worker-response file per object);
+4. **output**: ``job_write_output`` alone, once more (the manifests; the per-object files are
+   already up, so they are not written again).
 
 Peak memory is the process's peak resident set during the phase (``VmHWM``, reset before each
 phase through ``/proc/self/clear_refs``) minus its resident set when the phase began: what the

@@ -29,18 +29,16 @@ def env_int(name: str, default: int) -> int:
 
 
 def decimal_env_scaled(name: str, default: str, scale: int) -> int:
-    """A non-negative decimal setting (``"0.20"``) as an integer in units of 1/``scale``
-    (parts per million, micro-dollars); refuses more precision than the unit holds."""
-    from decimal import Decimal, InvalidOperation
+    """A non-negative decimal setting (``"0.20"``) as an integer in millionths (parts per
+    million, micro-dollars), read with the one amount grammar of ``marketplace.money``."""
+    from marketplace.money import MICROS_PER_DOLLAR, parse_amount_micros
 
+    assert scale == MICROS_PER_DOLLAR, "settings are read in millionths"
     raw = os.environ.get(name) or default
     try:
-        scaled = Decimal(raw) * scale
-    except InvalidOperation:
-        raise ImproperlyConfigured(f"{name} must be a decimal number, got {raw!r}") from None
-    if scaled < 0 or scaled != scaled.to_integral_value():
-        raise ImproperlyConfigured(f"{name} must be a non-negative decimal with at most 6 fractional digits")
-    return int(scaled)
+        return parse_amount_micros(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} {exc}, got {raw!r}") from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -88,6 +86,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "marketplace.api.middleware.RequestSizeLimitMiddleware",
+    "marketplace.api.middleware.QueryTextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.static_files.StaticFilesMiddleware",  # WhiteNoise, streaming asynchronously under ASGI
     "django.contrib.sessions.middleware.SessionMiddleware",

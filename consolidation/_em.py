@@ -51,6 +51,7 @@ def run(
     tol: float,
     max_iter: int,
     uniform_class_prior: bool = False,
+    fixed_class_prior: NDArray[np.float64] | None = None,
 ) -> EMFit:
     """Alternate M- and E-steps from ``init`` posteriors until the log-likelihood settles.
 
@@ -81,9 +82,12 @@ def run(
         counts = counts.reshape(n_workers, k, k)
         confusion = update(counts, reference)
         log_table = np.log(np.maximum(confusion, _TINY)).astype(np.float32).reshape(-1, k)
-        class_prior = (
-            np.full(k, 1.0 / k) if uniform_class_prior else (column_sum(posteriors) + 1.0) / (n_rows + k)
-        )
+        if fixed_class_prior is not None:
+            class_prior = fixed_class_prior
+        elif uniform_class_prior:
+            class_prior = np.full(k, 1.0 / k)
+        else:
+            class_prior = (column_sum(posteriors) + 1.0) / (n_rows + k)
 
         # E-step in log space with a max-shift: sum each task's log P(answer | truth) rows.
         scores = layout.gather(log_table)

@@ -30,6 +30,12 @@ confidences, wider than with gold.
 **With less gold** (bluebird: 11 tasks) the answer-based calibration is used, the gold choosing
 the widening factor between ``NO_GOLD_WIDENING`` and the design effect.
 
+**Workers' records** (``worker_prior_counts``, e.g. from ``consolidation.records``): EM starts
+from the posteriors they imply, the crowd is never treated as equal workers, one answer per task
+is taken at the records' word (class prior estimated under them and held, no temperature), and
+the no-gold widening is the design effect alone; see ``consolidation.records`` and
+docs/consolidation.md, "Workers' records".
+
 **Sparse workers, without enough gold to choose:** Dawid-Skene weighs each worker by a
 confusion matrix estimated from that worker's own answers; with few answers per worker those
 estimates are noise, and overruling the plain vote with them loses accuracy (simulated crowds of
@@ -44,7 +50,7 @@ calibration error 0.06-0.13, against 0.15-0.24 for calibrated vote shares).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -59,6 +65,7 @@ from consolidation.dependence import design_effect, error_correlation
 from consolidation.majority import confusion_against, majority_vote
 from consolidation.one_coin import equal_workers_update
 from consolidation.priors import DEFAULT_PRIOR_SCALE, dirichlet_update
+from consolidation.records import has_records, record_class_prior
 from consolidation.results import ClassificationResult, classification
 
 PRIOR_SCALES = (0.0, 0.1, 1.0)
@@ -79,11 +86,14 @@ VOTING_MARGIN = 0.05
 MIN_ANSWERS_PER_WORKER_FOR_MODEL = 75
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Candidate:
     name: str
     update: _em.ConfusionUpdate | None  # None: majority vote
     uniform_class_prior: bool = False
+    # Workers' records (``consolidation.records``): EM starts from the posteriors they imply.
+    prior_counts: NDArray[np.float64] | None = None
+    class_prior: NDArray[np.float64] | None = None  # held fixed when set
 
 
 # The model for sparse workers (see the module doc).
@@ -95,6 +105,7 @@ def _candidates(worker_prior_counts: NDArray[np.float64] | None) -> list[_Candid
         _Candidate(
             f"dawid_skene(prior_scale={scale:g})",
             dirichlet_update(strength_scale=scale, worker_prior_counts=worker_prior_counts),
+            prior_counts=worker_prior_counts if has_records(worker_prior_counts) else None,
         )
         for scale in PRIOR_SCALES
     ]
@@ -128,6 +139,8 @@ def _row_posteriors(
         tol=tol,
         max_iter=max_iter,
         uniform_class_prior=candidate.uniform_class_prior,
+        prior_counts=candidate.prior_counts,
+        fixed_class_prior=candidate.class_prior,
     )
     assert fit is not None  # layouts reaching here have answers
     return fit.posteriors.astype(np.float64), fit.confusion
@@ -250,6 +263,7 @@ def _widen(
     labels: NDArray[np.int64],
     confusion: NDArray[np.float64],
     gold: tuple[NDArray[np.float64], NDArray[np.int64]] | None,
+    narrowest: float = NO_GOLD_WIDENING,
 ) -> Calibration:
     """Widen a calibration fitted on held-out answers (see the module doc).
 
@@ -266,18 +280,23 @@ def _widen(
         confusion=confusion,
         n_tasks=answers.n_tasks,
     )
-    widest = max(NO_GOLD_WIDENING, design_effect(DEPENDENCE_WEIGHT * rho, n_bar))
+    widest = max(narrowest, design_effect(DEPENDENCE_WEIGHT * rho, n_bar))
     factor = widest
-    if gold is not None and widest > NO_GOLD_WIDENING:
+    if gold is not None and widest > narrowest:
         gold_posteriors, gold_labels = gold
 
         def gold_loss(candidate: float) -> float:
             widened = Calibration(calibration.temperature * candidate, calibration.floor)
             return _log_loss(widened, gold_posteriors, gold_labels)
 
-        # Widest first, so ties go to the wider factor: the gold cannot tell them apart and
-        # honesty prefers wide.
-        factor = min(np.geomspace(widest, NO_GOLD_WIDENING, 8).tolist(), key=gold_loss)
+        # A dozen gold tasks barely tell the factors apart, and picking the best one on them
+        # swings the temperature by 3x between splits (bluebird: ECE 0.03 to 0.12). Average
+        # instead: the factors' geometric mean weighted by the gold's likelihood of each (a
+        # posterior mean of log factor under a flat prior on the grid).
+        grid = np.geomspace(widest, narrowest, 8)
+        losses = np.array([gold_loss(float(candidate)) for candidate in grid])
+        weights = np.exp(-(losses - losses.min()))
+        factor = float(np.exp((weights * np.log(grid)).sum() / weights.sum()))
     return Calibration(
         temperature=min(calibration.temperature * factor, MAX_TEMPERATURE),
         floor=calibration.floor,
@@ -307,7 +326,8 @@ def _final_fit(
         )
     fit = fit_layout(
         layout, gold_ids=gold_ids, gold_labels=gold_labels, update=candidate.update, tol=tol, max_iter=max_iter,
-        uniform_class_prior=candidate.uniform_class_prior,
+        uniform_class_prior=candidate.uniform_class_prior, prior_counts=candidate.prior_counts,
+        fixed_class_prior=candidate.class_prior,
     )
     return assemble(layout, fit, gold_ids=gold_ids, gold_labels=gold_labels, method=candidate.name)
 
@@ -371,6 +391,19 @@ def consolidate(
     priors = _validate.prior_counts(worker_prior_counts, n_workers=answers.n_workers, n_classes=answers.n_classes)
     layout = build(answers)
     candidates = _candidates(priors)
+    if has_records(priors) and np.median(np.bincount(answers.task)[np.bincount(answers.task) > 0]) < 2:
+        # One answer per task tells the class prior only through the records (left free, EM
+        # drifts it and the confusion rows together to one class): estimate it once under the
+        # records and hold it. Nor does it tell anything about a worker without a record: no pull
+        # toward the crowd's pooled matrix (it would lend a newcomer the proven workers'
+        # accuracy), so a newcomer's lone answer stays a coin flip.
+        class_prior = record_class_prior(layout, priors)
+        candidates = [
+            replace(c, class_prior=class_prior, update=dirichlet_update(strength_scale=0, worker_prior_counts=priors))
+            if c.update is not None
+            else c
+            for c in candidates
+        ]
     if layout.n_rows == 0:
         return assemble(layout, None, gold_ids=gold_ids, gold_labels=gold_labels, method="no_answers")
     answered_gold = layout.rows_of(gold_ids) >= 0
@@ -383,13 +416,19 @@ def consolidate(
     default_fit = _final_fit(layout, answers, default, gold_ids=gold_ids, gold_labels=gold_labels, **fit_kwargs)
     # Too little gold to choose and too few answers per worker to trust their confusion
     # matrices: the vote decides (see the module doc).
-    sparse = scored_ids.shape[0] < MIN_GOLD_TO_CHOOSE and _workers_are_sparse(answers)
+    # Workers' records tell workers apart where their answers in this job cannot.
+    records = has_records(priors)
+    sparse = scored_ids.shape[0] < MIN_GOLD_TO_CHOOSE and not records and _workers_are_sparse(answers)
     posteriors, likelihood = _held_out_observations(
         answers, EQUAL_WORKERS if sparse else default, gold_ids=gold_ids, gold_labels=gold_labels, rng=rng,
         **fit_kwargs,
     )
-    if posteriors.shape[0] == 0:
-        # One answer per task: nothing to calibrate on; stay maximally wide.
+    if posteriors.shape[0] == 0 and records:
+        # One answer per task: nothing to calibrate on, and nothing to over-count either; the
+        # posteriors are the records' own (see ``consolidation.records``).
+        answer_calibration = Calibration(temperature=1.0, floor=0.0)
+    elif posteriors.shape[0] == 0:
+        # One answer per task and no records: nothing to calibrate on; stay maximally wide.
         answer_calibration = Calibration(temperature=MAX_TEMPERATURE, floor=0.0)
     else:
         answer_calibration = fit_calibration(posteriors, likelihood)
@@ -451,9 +490,14 @@ def consolidate(
             )
             gold = (gold_out_of_fold, scored_labels)
             source = "held-out answers and gold"
+        # With records the model is not a guess about workers the job cannot tell apart, so
+        # only the measured dependence widens it (the 1.25 covers the guess).
         calibration = _widen(
-            answer_calibration, answers=answers, labels=final.labels, confusion=final.confusion, gold=gold
+            answer_calibration, answers=answers, labels=final.labels, confusion=final.confusion, gold=gold,
+            narrowest=1.0 if records else NO_GOLD_WIDENING,
         )
+        if records:
+            source += " and records"
     method = f"{chosen.name}+calibration({calibration.describe()}; {source})"
     calibrated = calibration.apply(final.posteriors)
     # Calibration leaves unanswered tasks uniform and gold one-hot (up to the log floor): re-pin
@@ -471,8 +515,31 @@ def consolidate(
         method=method,
         log_likelihood=final.log_likelihood,
         # The uncalibrated winners: calibration must never change a label.
-        labels=_break_ties(final, default_fit) if chosen is EQUAL_WORKERS else final.labels,
+        labels=_labels(final, default_fit, layout, equal_workers=chosen is EQUAL_WORKERS, records=records),
     )
+
+
+def _labels(
+    final: ClassificationResult,
+    default_fit: ClassificationResult,
+    layout: Layout,
+    *,
+    equal_workers: bool,
+    records: bool,
+) -> NDArray[np.int64]:
+    if equal_workers:
+        return _break_ties(final, default_fit)
+    if not records:
+        return final.labels
+    # With records a lone answer from a worker without one is an exact tie: it goes to the
+    # answer given (the vote) rather than to the lowest class.
+    votes = np.zeros((layout.n_tasks, layout.n_classes))
+    votes[layout.answered_ids] = layout.votes()
+    posteriors = final.posteriors
+    tied = posteriors >= posteriors.max(axis=1, keepdims=True) - 1e-9
+    labels = row_argmax(np.where(tied, votes, -1.0))
+    labels[~layout.answered] = final.labels[~layout.answered]
+    return labels
 
 
 def _break_ties(final: ClassificationResult, default_fit: ClassificationResult) -> NDArray[np.int64]:

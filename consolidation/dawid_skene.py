@@ -17,6 +17,7 @@ from consolidation import _em, _validate
 from consolidation._layout import Layout, build
 from consolidation._rows import row_sum
 from consolidation.priors import DEFAULT_PRIOR_SCALE, dirichlet_update
+from consolidation.records import has_records, prior_posteriors
 from consolidation.results import ClassificationResult, classification
 
 
@@ -89,15 +90,20 @@ def fit_layout(
     tol: float,
     max_iter: int,
     uniform_class_prior: bool = False,
+    prior_counts: NDArray[np.float64] | None = None,
+    fixed_class_prior: NDArray[np.float64] | None = None,
 ) -> _em.EMFit | None:
     """Run EM on a prepared layout (``None`` when there is not a single answer); with
-    ``uniform_class_prior`` the classes' prior stays uniform instead of being estimated."""
+    ``uniform_class_prior`` the classes' prior stays uniform instead of being estimated. With
+    workers' records (``prior_counts``, see ``consolidation.records``) EM starts from the
+    posteriors the records imply instead of vote shares; ``fixed_class_prior`` holds the
+    classes' prior at given values."""
     if layout.n_rows == 0:
         return None
     rows = layout.rows_of(gold_ids)
     known = rows >= 0
     gold_rows, gold_rows_labels = rows[known], gold_labels[known]
-    init = soft_votes(layout)
+    init = soft_votes(layout) if not has_records(prior_counts) else prior_posteriors(layout, prior_counts)
     _em.one_hot_rows(init, gold_rows, gold_rows_labels)
     return _em.run(
         layout,
@@ -108,6 +114,7 @@ def fit_layout(
         tol=tol,
         max_iter=max_iter,
         uniform_class_prior=uniform_class_prior,
+        fixed_class_prior=fixed_class_prior,
     )
 
 
@@ -159,5 +166,6 @@ def dawid_skene(
         update=update,
         tol=tol,
         max_iter=max_iter,
+        prior_counts=priors,
     )
     return assemble(layout, fit, gold_ids=gold_ids, gold_labels=gold_labels, method="dawid_skene")

@@ -19,6 +19,7 @@ from consolidation import _validate
 from consolidation.calibrated import consolidate
 from consolidation.dawid_skene import dawid_skene
 from consolidation.majority import majority_vote
+from consolidation.records import record_prior_counts
 from consolidation.results import frozen
 
 Method = Literal["consolidate", "dawid_skene", "majority_vote"]
@@ -48,12 +49,20 @@ def multilabel(
     gold: tuple[ArrayLike, ArrayLike] | None = None,
     method: Method = "consolidate",
     rng: np.random.Generator | None = None,
+    worker_records: tuple[ArrayLike, ArrayLike] | None = None,
 ) -> MultiLabelResult:
     """Consolidate multi-label answers.
 
     ``task`` and ``worker`` hold one entry per answer; ``present`` is ``(n_answers, K)`` bool:
     the labels that answer selected (an empty row is an answer saying "none of these").
     ``gold`` is ``(gold_task_ids, gold_present)`` with ``gold_present`` ``(n_gold, K)`` bool.
+    ``worker_records`` is ``(accuracy, answers)``, one entry per worker: the share of labels
+    each worker judged right (present or absent) over that many earlier answers (see
+    ``consolidation.records``); with ``method="consolidate"`` it becomes each class's prior
+    sensitivity and specificity per worker, so a worker with a long good record counts for more
+    than a newcomer even where this job cannot tell them apart.
+
+    ``probability[t, k]`` is the probability that label ``k`` is present in task ``t``.
     """
     present_rows = np.asarray(present)
     if present_rows.ndim != 2 or present_rows.shape[1] < 1:
@@ -80,6 +89,12 @@ def multilabel(
             raise ValueError(f"gold_present must have shape (n_gold, {k}), got {gold_present.shape}")
         gold_ids, _ = _validate.gold((gold[0], gold_present[:, 0].astype(np.int64)), n_tasks=first.n_tasks, n_classes=2)
     rng = np.random.default_rng(0) if rng is None else rng
+    prior_counts = None
+    if worker_records is not None:
+        record_accuracy = np.asarray(worker_records[0], dtype=np.float64)
+        if record_accuracy.shape != (first.n_workers,):
+            raise ValueError(f"worker_records must hold one entry per worker ({first.n_workers})")
+        prior_counts = record_prior_counts(record_accuracy, worker_records[1], n_classes=2)
     probability = np.empty((first.n_tasks, k))
     present = np.zeros((first.n_tasks, k), dtype=bool)
     methods = []
@@ -96,7 +111,7 @@ def multilabel(
             "gold": class_gold,
         }
         if method == "consolidate":
-            result = consolidate(first.task, first.worker, labels, rng=rng, **common)
+            result = consolidate(first.task, first.worker, labels, rng=rng, worker_prior_counts=prior_counts, **common)
         elif method == "dawid_skene":
             result = dawid_skene(first.task, first.worker, labels, **common)
         elif method == "majority_vote":

@@ -48,3 +48,23 @@ def targetable_workteams(requester: Organization) -> QuerySet[Workteam]:
     return Workteam.objects.filter(
         Q(kind=Workteam.Kind.PUBLIC) | Q(owner=requester) | subscribed_workteams(requester), is_active=True
     )
+
+
+def worker_batch_records(*, worker_ids: list[int], batch_ids) -> dict[int, tuple[float, int]]:
+    """Each worker's record over ``batch_ids`` (a list or a queryset of batch ids): the
+    answers-weighted mean of consolidation's per-batch accuracy estimates and the answers they
+    cover, ``{worker_id: (accuracy, answers)}``; workers with no estimate there are left out.
+    Consolidation uses it as the record from earlier work (``consolidation.records``), so the
+    caller passes the batches of similar earlier work, never the batch being consolidated."""
+    from django.db.models import F, FloatField, Sum
+    from django.db.models.functions import Cast
+
+    from .models.reputation import WorkerBatchEstimate
+
+    rows = (
+        WorkerBatchEstimate.objects.filter(worker_id__in=worker_ids, batch_id__in=batch_ids, answers__gt=0)
+        .values("worker_id")
+        .annotate(weighted=Sum(F("estimated_accuracy") * Cast("answers", FloatField())), answers=Sum("answers"))
+        .order_by("worker_id")
+    )
+    return {row["worker_id"]: (row["weighted"] / row["answers"], int(row["answers"])) for row in rows}

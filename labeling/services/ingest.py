@@ -16,12 +16,12 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import jsonschema
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from marketplace.access import access_targetable_workteam
+from marketplace.answer_schemas import ValidationBudgetExceeded, answer_errors
 from marketplace.bulk import bulk_insert
 from marketplace.errors import DomainError, InvalidInput, NotFound
 from marketplace.jsonbody import parse_json
@@ -69,8 +69,7 @@ class _LineChecker:
         self.job = job
         self.task_type = task_type
         self.covers = covers
-        schema = task_type.answer_schema(job.label_categories)
-        self.answer_validator = jsonschema.Draft202012Validator(schema)
+        self.answer_schema = task_type.answer_schema(job.label_categories)
 
     def check(self, line_number: int, line: str, *, gold: bool, what: str) -> ManifestObject:
         where = f"{what} line {line_number}"
@@ -116,9 +115,12 @@ class _LineChecker:
         if not isinstance(answer, dict):
             raise IngestFailed(f"{where}: needs the known answer under {self.job.label_attribute_name!r}, "
                                "in the task type's answer format")
-        problem = next(iter(self.answer_validator.iter_errors(answer)), None)
-        if problem is not None:
-            raise IngestFailed(f"{where}: the known answer is invalid: {problem.message}")
+        try:
+            problems = answer_errors(self.answer_schema, answer)
+        except ValidationBudgetExceeded as exc:
+            raise IngestFailed(f"{where}: the known answer is too costly to check ({exc})") from None
+        if problems:
+            raise IngestFailed(f"{where}: the known answer is invalid: {problems[0].message[:300]}")
         try:
             self.task_type.check_answer(answer, labels=self.job.label_categories, task_input=task_input)
         except InvalidInput as exc:

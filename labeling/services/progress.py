@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from marketplace.models import Assignment, Task
+from marketplace.selectors import worker_batch_records
 from marketplace.services.batches import batch_finish, batch_progress, batch_stop, tasks_steer
 from marketplace.services.quality import batch_excluded_worker_ids
 from marketplace.services.reputation import reputation_record_estimates
@@ -92,8 +93,15 @@ def _consolidate(job: LabelingJob, objects: list[_Object]) -> dict[int, tuple[di
     if not inputs:
         return {}
     gold = {index: item.gold_answer for index, item in enumerate(answered) if item.is_gold}
+    # Each worker's record from earlier jobs of the same task type and label set (issue 23):
+    # what makes one answer from a proven worker worth more than one from a newcomer.
+    earlier = LabelingJob.objects.filter(
+        task_type=job.task_type, label_categories=job.label_categories, batch__isnull=False
+    ).exclude(pk=job.pk).values("batch_id")
+    records = worker_batch_records(worker_ids=worker_ids, batch_ids=earlier)
     consolidation = get_task_type(job.task_type).consolidate(
-        inputs, n_workers=len(worker_ids), labels=job.label_categories, gold=gold
+        inputs, n_workers=len(worker_ids), labels=job.label_categories, gold=gold,
+        worker_records={worker_index[worker_id]: record for worker_id, record in records.items()},
     )
     reputation_record_estimates(
         batch=job.batch,

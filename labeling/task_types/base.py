@@ -125,10 +125,15 @@ class TaskType(abc.ABC):
         n_workers: int,
         labels: list[str],
         gold: Mapping[int, dict],
+        worker_records: Mapping[int, tuple[float, int]] | None = None,
     ) -> Consolidation:
         """Consolidated labels for ``objects`` and each answering worker's estimated accuracy.
 
-        ``gold`` maps an object index to its known answer (in the answer format). Objects
+        ``gold`` maps an object index to its known answer (in the answer format).
+        ``worker_records`` maps a worker index to its record from earlier work, ``(accuracy,
+        answers)`` (``marketplace.selectors.worker_batch_records``); the classification types
+        turn it into priors on each worker's reliability (``consolidation.records``), the others
+        ignore it. Objects
         without answers get ``ObjectResult(index, None, None)``. Raises ``ValueError`` when an
         index, a worker or a gold answer is out of range.
         """
@@ -316,6 +321,7 @@ class GeometricTaskType(TaskType):
         n_workers: int,
         labels: list[str],
         gold: Mapping[int, dict],
+        worker_records: Mapping[int, tuple[float, int]] | None = None,
     ) -> Consolidation:
         checked_objects(objects, n_workers=n_workers, gold=gold)
         answered = [item for item in objects if item.answers]

@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 
 from labeling.task_types.base import TaskType
+from marketplace.errors import InvalidInput
+from marketplace.jsonbody import check_json_value
 
 MAX_LABEL_CHARS = 256
 # A configuration file is read before the task type's own limit is applied; no type allows more.
@@ -47,6 +49,12 @@ def parse_label_category_file(data: bytes | str | dict) -> tuple[list[str], dict
             data = json.loads(data)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ValueError(f"the label category configuration is not UTF-8 JSON: {exc}") from None
+        except RecursionError:
+            raise ValueError("the label category configuration nests too deeply") from None
+        try:  # the rules of every outside JSON: no NUL, no lone surrogate, 64 levels at most
+            check_json_value(data)
+        except InvalidInput as exc:
+            raise ValueError(f"the label category configuration: {exc.message}") from None
     if not isinstance(data, dict):
         raise ValueError('the label category configuration must be a JSON object with a "labels" list')
     entries = data.get("labels")

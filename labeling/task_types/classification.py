@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from consolidation import consolidate
+from consolidation.records import record_prior_counts
 from labeling.task_types.base import (
     Consolidation,
     ObjectAnswers,
@@ -52,6 +53,7 @@ class SingleLabelClassification(TaskType):
         n_workers: int,
         labels: list[str],
         gold: Mapping[int, dict],
+        worker_records: Mapping[int, tuple[float, int]] | None = None,
     ) -> Consolidation:
         n_objects = checked_objects(objects, n_workers=n_workers, gold=gold)
         index_of = label_index(labels)
@@ -73,6 +75,7 @@ class SingleLabelClassification(TaskType):
             n_tasks=n_objects,
             n_workers=n_workers,
             gold=(np.asarray(gold_ids, dtype=np.int64), np.asarray(gold_labels, dtype=np.int64)) if gold_ids else None,
+            worker_prior_counts=_prior_counts(worker_records, n_workers=n_workers, n_classes=len(labels)),
         )
         results = []
         for item in objects:
@@ -121,6 +124,22 @@ class SingleLabelClassification(TaskType):
     def is_correct(self, result: dict, truth: dict, *, labels: list[str]) -> bool:
         """Exact match of the class."""
         return labels[int(result["label"])] == truth.get("label")
+
+
+def record_arrays(records: Mapping[int, tuple[float, int]] | None, *, n_workers: int):
+    """``(accuracy, answers)`` arrays, one entry per worker index (0 answers: no record)."""
+    accuracy, answers = np.full(n_workers, np.nan), np.zeros(n_workers)
+    for index, (value, count) in (records or {}).items():
+        if 0 <= index < n_workers:
+            accuracy[index], answers[index] = value, count
+    return accuracy, answers
+
+
+def _prior_counts(records: Mapping[int, tuple[float, int]] | None, *, n_workers: int, n_classes: int):
+    if not records:
+        return None
+    accuracy, answers = record_arrays(records, n_workers=n_workers)
+    return record_prior_counts(accuracy, answers, n_classes=n_classes)
 
 
 def _worker_accuracy(

@@ -30,6 +30,7 @@ from labeling.task_types.base import (
     label_index,
     rounded,
 )
+from labeling.task_types.classification import record_arrays
 
 PROBABILITY_DECIMALS = 6
 ANSWER_ELEMENTS = {
@@ -69,6 +70,7 @@ class MultiLabelClassification(TaskType):
         n_workers: int,
         labels: list[str],
         gold: Mapping[int, dict],
+        worker_records: Mapping[int, tuple[float, int]] | None = None,
     ) -> Consolidation:
         n_objects = checked_objects(objects, n_workers=n_workers, gold=gold)
         index_of = label_index(labels)
@@ -95,6 +97,7 @@ class MultiLabelClassification(TaskType):
             n_tasks=n_objects,
             n_workers=n_workers,
             gold=(np.asarray(gold_ids, dtype=np.int64), gold_present) if gold_ids else None,
+            worker_records=_per_label(worker_records, n_workers=n_workers, k=k) if worker_records else None,
         )
         probability = np.clip(fitted.probability, 0.0, 1.0)
         results = []
@@ -166,3 +169,11 @@ def _describe(methods: tuple[str, ...]) -> str:
     distinct = list(dict.fromkeys(methods))
     named = " | ".join(distinct[:3]) + (f" | +{len(distinct) - 3} more" if len(distinct) > 3 else "")
     return f"multilabel({named})"
+
+
+def _per_label(records: Mapping[int, tuple[float, int]], *, n_workers: int, k: int):
+    """A multi-label record holds the probability that a worker's whole answer was right (see
+    ``worker_accuracy`` above); consolidation wants each label's: the ``k``-th root, as if the
+    labels were judged independently."""
+    accuracy, answers = record_arrays(records, n_workers=n_workers)
+    return np.power(np.clip(accuracy, 0.0, 1.0), 1.0 / k), answers

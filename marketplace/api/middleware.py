@@ -1,10 +1,17 @@
-"""Refuse oversized bodies with the JSON 413 before anything reads them."""
+"""Edge checks that run before any view: body size (a backstop to ``body_limit``) and the text
+of the path and query parameters.
+
+Under ASGI ``marketplace.api.body_limit.BodySizeLimit`` refuses oversized bodies while reading
+them; ``RequestSizeLimitMiddleware`` repeats the declared-length check for WSGI and the test
+client, which hand Django a body already read.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.http import JsonResponse
 
+from ..jsonbody import printable_key, text_problem
 from .errors import error_body
 
 
@@ -22,4 +29,28 @@ class RequestSizeLimitMiddleware:
             return JsonResponse(
                 error_body("too_large", f"the request body is larger than {limit} bytes"), status=413
             )
+        return self.get_response(request)
+
+
+class QueryTextMiddleware:
+    """Every query parameter (name and values) and the path must be text PostgreSQL can store:
+    a NUL or a lone surrogate is a 400 ``invalid`` naming the parameter, before any view or
+    query sees it (``?name_contains=%00`` would otherwise reach a ``LIKE`` and fail there)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        fields: dict[str, list[str]] = {}
+        if problem := text_problem(request.path):
+            fields["path"] = [problem]
+        for name, values in request.GET.lists():
+            if problem := text_problem(name):
+                fields.setdefault(printable_key(name), []).append(f"the parameter name {problem}")
+            for value in values:
+                if problem := text_problem(value):
+                    fields.setdefault(printable_key(name), []).append(problem)
+        if fields:
+            first = next(iter(fields))
+            return JsonResponse(error_body("invalid", f"{first}: {fields[first][0]}", fields), status=400)
         return self.get_response(request)

@@ -6,14 +6,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-import jsonschema
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from ..access import access_batch, access_targetable_workteam
+from ..answer_schemas import ValidationBudgetExceeded, answer_errors, answer_schema_problems, validation_budget
 from ..errors import Conflict, InvalidInput, NotFound
+from ..jsonbody import printable_key
 from ..models import Organization, Task
 from ..models.tasks import MAX_SLOTS_PER_TASK
 from ..realtime.hints import hint_work_available
@@ -67,40 +68,6 @@ class TaskSpec:
     qualification_requirements: list[dict] | None = None
 
 
-def _local_refs(node: object) -> list[str]:
-    if isinstance(node, dict):
-        refs = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
-        return refs + [ref for value in node.values() for ref in _local_refs(value)]
-    if isinstance(node, list):
-        return [ref for value in node for ref in _local_refs(value)]
-    return []
-
-
-def _answer_schema_problem(schema: dict) -> str | None:
-    """Why a requester's answer schema cannot be used, or ``None``.
-
-    Beyond the meta-schema: every ``$ref`` must point inside the schema (``#/…``; nothing is
-    fetched, and a reference to the root or a chain of references that never ends would make
-    every submission fail), which a trial validation then proves.
-    """
-    try:
-        validator_class = jsonschema.validators.validator_for(schema)
-        validator_class.check_schema(schema)
-    except jsonschema.SchemaError as exc:
-        return f"is not a valid JSON Schema: {exc.message}"
-    except Exception as exc:  # a "$schema" that is not a string, and the like
-        return f"is not a valid JSON Schema ({exc.__class__.__name__})"
-    for ref in _local_refs(schema):
-        if not ref.startswith("#/"):
-            return f"$ref {ref!r} must point inside the schema (\"#/…\")"
-    try:
-        for probe in ({}, {"label": "x"}, {"labels": ["x"]}):
-            list(validator_class(schema).iter_errors(probe))
-    except Exception as exc:  # RecursionError, referencing's Unresolvable and the like
-        return f"cannot be evaluated ({exc.__class__.__name__}): {str(exc)[:200]}"
-    return None
-
-
 def parse_task_spec(data: object, *, prefix: str = "") -> TaskSpec:
     """Validate one task as given to ``POST /api/v1/tasks``; raises ``InvalidInput`` naming every
     bad field under ``prefix`` (``"3."`` for the fourth task of a list)."""
@@ -119,12 +86,8 @@ def parse_task_spec(data: object, *, prefix: str = "") -> TaskSpec:
     task_input = data.get("input", {})
     answer_schema = data.get("answer_schema")
     if answer_schema is not None:
-        if not isinstance(answer_schema, dict):
-            errors.add("answer_schema", "must be a JSON Schema object")
-        else:
-            problem = _answer_schema_problem(answer_schema)
-            if problem:
-                errors.add("answer_schema", problem)
+        for path, problem in answer_schema_problems(answer_schema).items():
+            errors.add(path, problem)
     labels = data.get("labels", [])
     if not isinstance(labels, list) or not all(isinstance(x, str) and x for x in labels):
         errors.add("labels", "must be a list of non-empty strings")
@@ -167,7 +130,13 @@ def parse_task_spec(data: object, *, prefix: str = "") -> TaskSpec:
 
 def parse_task_specs(payload: object) -> tuple[list[TaskSpec], object]:
     """Parse one task (an object) or up to 1,000 (a list); returns the specs and the ``batch_id``
-    named in the payload (which must be the same across a list)."""
+    named in the payload (which must be the same across a list). Every schema and gold answer
+    of the call is checked within one work budget (``answer_schemas.validation_budget``)."""
+    with validation_budget():
+        return _parse_task_specs(payload)
+
+
+def _parse_task_specs(payload: object) -> tuple[list[TaskSpec], object]:
     if isinstance(payload, dict):
         return [parse_task_spec(payload)], payload.get("batch_id")
     if not isinstance(payload, list):
@@ -269,23 +238,38 @@ def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: obje
     return created
 
 
+MAX_ANSWER_ERRORS = 50
+MAX_ERROR_MESSAGE_CHARS = 300
+
+
+def _shortened(message: str) -> str:
+    if len(message) <= MAX_ERROR_MESSAGE_CHARS:
+        return message
+    return message[: MAX_ERROR_MESSAGE_CHARS - 1] + "…"
+
+
 def validate_answer(task: Task, answer: object) -> None:
     """Check an answer against the task type's schema; raises ``InvalidInput`` on ``answer.*``."""
     if not isinstance(answer, dict):
         raise InvalidInput.for_field("answer", "must be a JSON object")
     if task.answer_schema:
-        validator = jsonschema.validators.validator_for(task.answer_schema)(task.answer_schema)
         try:
-            problems = sorted(validator.iter_errors(answer), key=lambda e: [str(p) for p in e.absolute_path])
+            problems = sorted(answer_errors(task.answer_schema, answer),
+                              key=lambda e: [str(p) for p in e.absolute_path])
+        except ValidationBudgetExceeded as exc:
+            raise InvalidInput.for_field(
+                "answer", f"is too costly to check against the task's answer_schema ({exc})"
+            ) from None
         except Exception as exc:  # a schema that passed the posting checks and still cannot run
             raise InvalidInput.for_field(
                 "answer", f"cannot be checked: the task's answer_schema fails ({exc.__class__.__name__})"
             ) from None
         if problems:
             fields: dict[str, list[str]] = {}
-            for problem in problems:
-                path = ".".join(["answer", *(str(part) for part in problem.absolute_path)])
-                fields.setdefault(path, []).append(problem.message)
+            for problem in problems[:MAX_ANSWER_ERRORS]:
+                path = ".".join(["answer", *(printable_key(str(part)) for part in problem.absolute_path)])
+                # jsonschema quotes the value in its messages: kept short, the answer may be huge
+                fields.setdefault(path, []).append(_shortened(problem.message))
             first = next(iter(fields))
             raise InvalidInput(f"{first}: {fields[first][0]}", fields=fields)
     check_answer(task, answer)

@@ -170,7 +170,7 @@ def test_every_bad_item_of_a_list_is_named(requester_client):
         ({"priority": 101}, "priority"),
         ({"priority": -1}, "priority"),
         ({"colour": "blue"}, "colour"),
-        ({"answer_schema": {"type": "no-such-type"}}, "answer_schema"),
+        ({"answer_schema": {"type": "no-such-type"}}, "answer_schema.type"),
         ({"answer_schema": "string"}, "answer_schema"),
         ({"labels": "cat"}, "labels"),
         ({"labels": ["cat", ""]}, "labels"),
