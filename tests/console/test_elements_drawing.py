@@ -288,3 +288,40 @@ def test_a_saved_mask_is_restored_and_the_encoder_round_trips_long_runs(page, li
     decoded = decode_mask(encoded[0], n_classes=256)
     assert (decoded == pixels.reshape(-1, width)).all()
     assert decode_mask(encoded[1], n_classes=4).tolist() == [[3]]
+
+
+def test_ctrl_wheel_zooms_around_the_pointer_and_space_drag_pans(page, live_server):
+    # given: the box element at its fitted size, the pointer over image point (300, 200)
+    open_element(page, live_server.url, box_task(), image=sample_image(*IMAGE_SIZE))
+    fitted = surface_box(page)
+    pointer = to_screen(fitted, 300, 200)
+    page.mouse.move(*pointer)
+
+    # when: Ctrl + wheel zooms in
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -300)
+    page.keyboard.up("Control")
+    page.wait_for_function(
+        "w => document.querySelector('[data-annotation-surface]').getBoundingClientRect().width > w + 1",
+        arg=fitted["width"],
+    )
+
+    # then: larger, and the same image point is still under the pointer
+    zoomed = surface_box(page)
+    assert zoomed["width"] > fitted["width"] * 1.5
+    assert to_image(zoomed, *pointer) == pytest.approx((300, 200), abs=1)
+
+    # when: the pointer drags 100 px left with Space held; then the Pan button and a drag up
+    page.keyboard.down(" ")
+    drag(page, pointer, (pointer[0] - 100, pointer[1]))
+    page.keyboard.up(" ")
+    panned = surface_box(page)
+    page.click("button[aria-label='Pan mode']")
+    assert page.get_attribute("button[aria-label='Pan mode']", "aria-pressed") == "true"
+    drag(page, pointer, (pointer[0], pointer[1] - 50))
+
+    # then: the image moved with the pointer each time, and no box was drawn
+    assert panned["left"] == pytest.approx(zoomed["left"] - 100, abs=1)
+    assert surface_box(page)["top"] == pytest.approx(panned["top"] - 50, abs=1)
+    assert page.evaluate("element.value")["boxes"] == []
+    assert events(page) == []

@@ -221,14 +221,18 @@ def test_enter_submits_and_escape_clears(element_page):
 
 
 def test_entity_annotation_at_375_px(phone_page):
-    mount(
-        phone_page,
-        TASK,
-        value={"entities": [{"label": "PER", "start": 0, "end": 12}, {"label": "LOC", "start": 28, "end": 33}]},
-    )
+    # a text in fonts every machine has (the docs show this screenshot)
+    text = "Zoë Ångström flew from Ko\u0308ln to São Paulo with the Ωmega Café team 😀."
+    task = {"task_type": "named_entity_recognition", "labels": LABELS, "input": {"source": text}}
+    draft = [("PER", "Zoë Ångström"), ("LOC", "Ko\u0308ln"), ("LOC", "São Paulo"), ("ORG", "Ωmega Café")]
+    entities_ = [
+        {"label": label, "start": text.index(part), "end": text.index(part) + len(part)} for label, part in draft
+    ]
+    mount(phone_page, task, value={"entities": entities_})
     phone_page.keyboard.press("End")
     screenshot(phone_page, "element-entity-annotation-375px")
     assert phone_page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    assert [e["start"] for e in element_value(phone_page)["entities"]] == [e["start"] for e in entities_]
 
 
 def test_a_draft_with_bad_entities_keeps_only_the_valid_ones(element_page):

@@ -1,6 +1,5 @@
-// The task elements of the worker console and their factory. Importing this module defines
-// every element; `createTaskElement(task)` returns a configured, not yet connected element for a
-// task message of the worker API (`task_type`, `input`, `labels`, `answer_schema`, …).
+// The task elements and their factory (docs/console.md). Importing this module defines every
+// element; `createTaskElement(task)` configures one for a task message of the worker API.
 import "./gw-bounding-box.js";
 import "./gw-classifier.js";
 import "./gw-entity-annotation.js";

@@ -35,7 +35,7 @@ export function h(tag, attributes = {}, ...children) {
 }
 
 let uid = 0;
-/** A page-unique id for aria-describedby and label[for]. */
+/** A page-unique id (for label[for], aria-describedby). */
 export const nextId = (prefix) => `${prefix}-${++uid}`;
 
 /** 0–8 for the keys 1–9 without a modifier (the digit row or the keypad), else -1. */
@@ -134,7 +134,7 @@ export function httpUrl(value) {
 
 /** An <img> and a promise settled when it loaded or failed (then saying so). */
 export function imageView(src, alt) {
-  const img = h("img", { class: "gw-image", alt, src, decoding: "async" });
+  const img = h("img", { class: "gw-image", alt, src });
   const ready = new Promise((resolve) => {
     img.addEventListener("load", resolve, { once: true });
     img.addEventListener("error", () => {
