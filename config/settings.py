@@ -250,12 +250,14 @@ WHITENOISE_USE_FINDERS = True  # serve admin assets without a collectstatic step
 WHITENOISE_ROOT = BASE_DIR / "config" / "root_files"  # served at /: favicon.ico, favicon.svg
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["marketplace.api.authentication.BearerTokenAuthentication"],
+    # Bearer first; then the worker console's session (CSRF-checked), for worker endpoints.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["marketplace.api.authentication.BearerTokenAuthentication",
+                                       "marketplace.api.authentication.WorkerSessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": [],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["marketplace.api.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "marketplace.api.schema.GroundworkAutoSchema",
     "UNAUTHENTICATED_USER": None,
     # ``?format=csv`` on statements is read by the views themselves (a streamed CSV), not used
     # to pick a renderer: DRF would answer it with a 404 for want of a CSV renderer.
@@ -310,6 +312,12 @@ GROUNDWORK = {
     "WORKER_RATE_BURST": env_int("WORKER_RATE_BURST", 100),
     "API_KEY_WRITE_RATE_PER_SECOND": float(os.environ.get("API_KEY_WRITE_RATE_PER_SECOND", "50")),
     "API_KEY_WRITE_RATE_BURST": env_int("API_KEY_WRITE_RATE_BURST", 500),
+    # Sign-in throttling of the portal and the console (marketplace.services.signin_throttle):
+    # failures per account and per client address within a window; reaching either locks
+    # sign-in for that key until the window ends.
+    "SIGNIN_FAILURES_PER_ACCOUNT": env_int("SIGNIN_FAILURES_PER_ACCOUNT", 5),
+    "SIGNIN_FAILURES_PER_ADDRESS": env_int("SIGNIN_FAILURES_PER_ADDRESS", 20),
+    "SIGNIN_LOCK_SECONDS": env_int("SIGNIN_LOCK_SECONDS", 900),
     "ANONYMOUS_RATE_PER_SECOND": float(os.environ.get("ANONYMOUS_RATE_PER_SECOND", "1")),
     "ANONYMOUS_RATE_BURST": env_int("ANONYMOUS_RATE_BURST", 20),
     # every message on one socket (ping included), before any database work

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("marketplace.api.urls")),
     path("api/v1/", include("labeling.urls")),
     path("portal/", include("labeling.portal.urls")),
+    path("console/", include("labeling.console.urls")),
     # Anything else is the JSON 404 of DESIGN.md "Public contracts", in DEBUG too.
     re_path(r"^", json_not_found),
 ]

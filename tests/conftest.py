@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import uuid
@@ -128,3 +129,23 @@ def _close_connection_pools_before_the_test_database_is_dropped(django_db_setup,
             close_pool = getattr(connections[alias], "close_pool", None)
             if close_pool is not None:
                 close_pool()
+
+
+@contextlib.contextmanager
+def refusing_rows(*, event: str, condition: str):
+    """A trigger on ``marketplace_assignment`` that fails the statement (``check_violation``, an
+    ``IntegrityError``) for each row matching ``condition`` (SQL over ``NEW``)."""
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            CREATE OR REPLACE FUNCTION gw_test_refuse_row() RETURNS trigger AS $$
+            BEGIN RAISE EXCEPTION 'refused by a test trigger' USING ERRCODE = 'check_violation'; END
+            $$ LANGUAGE plpgsql""")
+        cursor.execute(f"""
+            CREATE TRIGGER gw_test_refuse BEFORE {event} ON marketplace_assignment
+            FOR EACH ROW WHEN ({condition}) EXECUTE FUNCTION gw_test_refuse_row()""")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER IF EXISTS gw_test_refuse ON marketplace_assignment")
+            cursor.execute("DROP FUNCTION IF EXISTS gw_test_refuse_row()")

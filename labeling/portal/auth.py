@@ -21,6 +21,7 @@ from django.urls import reverse_lazy
 
 from marketplace.errors import NotFound
 from marketplace.models import Membership, Organization
+from marketplace.services import signin_throttle
 
 
 def admin_membership(user) -> Membership | None:
@@ -73,8 +74,33 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
+    """Throttled per account and per address (``marketplace.services.signin_throttle``, realm
+    ``portal``, the console's mechanism): while locked, the password is not even checked, and
+    the page says when to retry (429 with ``Retry-After``)."""
+
     template_name = "portal/auth/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        lock = signin_throttle.signin_lock(
+            realm="portal", account=request.POST.get("username", ""), address=signin_throttle.client_address(request))
+        return self._locked(lock) if lock is not None else super().post(request, *args, **kwargs)
+
+    def _locked(self, lock: signin_throttle.SignInLock) -> HttpResponse:
+        form = self.get_form_class()(self.request, initial={"username": self.request.POST.get("username", "")})
+        response = self.render_to_response(self.get_context_data(form=form, signin_lock=lock), status=429)
+        response["Retry-After"] = str(lock.retry_after_seconds)
+        return response
+
+    def form_invalid(self, form):
+        lock = signin_throttle.signin_failure_record(
+            realm="portal", account=self.request.POST.get("username", ""),
+            address=signin_throttle.client_address(self.request))
+        return self._locked(lock) if lock is not None else super().form_invalid(form)
+
+    def form_valid(self, form):
+        signin_throttle.signin_success_record(realm="portal", account=form.get_user().username)
+        return super().form_valid(form)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

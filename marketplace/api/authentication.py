@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
 from ..credentials import REQUESTER_KEY_PREFIX, WORKER_TOKEN_PREFIX, hash_secret
 from ..models import ApiKey, Worker
 from ..principals import RequesterPrincipal, WorkerPrincipal
+from ..services.worker_accounts import worker_from_session
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -30,6 +32,32 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="groundwork"'
+
+
+class _CSRFCheck(CsrfViewMiddleware):
+    def _reject(self, request, reason):
+        return reason  # the failure reason, for the 403 below
+
+
+class WorkerSessionAuthentication(authentication.BaseAuthentication):
+    """The worker console's session (``services.worker_accounts``) as a worker credential: the
+    same ``WorkerPrincipal`` as the worker's token, so every worker endpoint (and its rate
+    limits) serves the console. Unsafe methods must pass Django's CSRF check (the console sends
+    ``X-CSRFToken``), since a browser attaches the cookie to any site's request. A request with
+    an ``Authorization`` header never gets here (bearer authentication runs first)."""
+
+    def authenticate(self, request):
+        session = getattr(request._request, "session", None)
+        worker = worker_from_session(session) if session is not None else None
+        if worker is None:
+            return None
+        if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            check = _CSRFCheck(lambda _request: None)
+            check.process_request(request._request)
+            reason = check.process_view(request._request, None, (), {})
+            if reason:
+                raise exceptions.PermissionDenied(f"CSRF check failed: {reason}")
+        return WorkerPrincipal(worker=worker), None
 
 
 def resolve_bearer(secret: str) -> RequesterPrincipal | WorkerPrincipal | None:

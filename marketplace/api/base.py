@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from ..errors import DomainError, InvalidInput
 from ..models import IdempotencyRecord
-from .authentication import IsRequester, IsWorker
+from .authentication import BearerTokenAuthentication, IsRequester, IsWorker
 from .ratelimit import AnonymousThrottle, ApiKeyWriteThrottle, WorkerActionThrottle
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
@@ -111,6 +111,8 @@ class GroundworkAPIView(APIView):
 
 
 class RequesterAPIView(GroundworkAPIView):
+    # API keys only: the worker console's session is a worker credential (docs/api.md).
+    authentication_classes = [BearerTokenAuthentication]
     permission_classes = [IsRequester]
     throttle_classes = [ApiKeyWriteThrottle]
 

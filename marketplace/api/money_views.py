@@ -6,6 +6,7 @@ No endpoint here credits a requester: only operators deposit (``manage.py deposi
 from __future__ import annotations
 
 from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -27,20 +28,31 @@ STATEMENT_PARAMETERS = [
 
 
 class StatementEntrySerializer(serializers.Serializer):
-    """One ledger entry. Requester statements leave out ``payout_id``; worker statements
-    ``account``, ``batch_id`` and ``worker_id``."""
+    """One entry of a requester's statement (``statements.REQUESTER_COLUMNS``)."""
 
     id = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     kind = serializers.CharField()
-    account = serializers.CharField(help_text="available, escrow or earnings")
+    account = serializers.CharField(help_text="available or escrow")
     amount = MoneyField(help_text="signed: money in is positive")
     batch_id = serializers.IntegerField(allow_null=True)
     task_id = serializers.IntegerField(allow_null=True)
     assignment_id = serializers.IntegerField(allow_null=True)
     worker_id = serializers.IntegerField(allow_null=True)
+    memo = serializers.CharField(allow_blank=True)
+
+
+class EarningsEntrySerializer(serializers.Serializer):
+    """One entry of a worker's earnings statement (``statements.PAYEE_COLUMNS``)."""
+
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    amount = MoneyField(help_text="signed: money in is positive")
+    task_id = serializers.IntegerField(allow_null=True)
+    assignment_id = serializers.IntegerField(allow_null=True)
     payout_id = serializers.IntegerField(allow_null=True)
-    memo = serializers.CharField()
+    memo = serializers.CharField(allow_blank=True)
 
 
 class PayoutSerializer(serializers.Serializer):
@@ -52,6 +64,13 @@ class PayoutSerializer(serializers.Serializer):
     paid_at = serializers.DateTimeField(allow_null=True)
     cancelled_at = serializers.DateTimeField(allow_null=True)
     external_reference = serializers.CharField()
+
+
+# ``?format=json`` (the default) is a page of entries; ``?format=csv`` streams every entry as CSV.
+STATEMENT_RESPONSES = {(200, "application/json"): StatementEntrySerializer(many=True),
+                       (200, "text/csv"): OpenApiTypes.STR}
+EARNINGS_STATEMENT_RESPONSES = {(200, "application/json"): EarningsEntrySerializer(many=True),
+                                (200, "text/csv"): OpenApiTypes.STR}
 
 
 def _statement_response(request, entries, columns: tuple[str, ...], filename: str):
@@ -79,7 +98,7 @@ class BalanceView(RequesterAPIView):
 class StatementView(RequesterAPIView):
     @extend_schema(parameters=[*STATEMENT_PARAMETERS, OpenApiParameter(
         "account", str, enum=["available", "escrow"], description="one account kind only")],
-        responses=StatementEntrySerializer(many=True))
+        responses=STATEMENT_RESPONSES)
     def get(self, request):
         entries = statements.requester_statement(
             self.requester, account=request.query_params.get("account"),
@@ -114,7 +133,7 @@ class BonusesView(RequesterAPIView):
 
 
 class WorkerStatementView(WorkerAPIView):
-    @extend_schema(parameters=STATEMENT_PARAMETERS, responses=StatementEntrySerializer(many=True),
+    @extend_schema(parameters=STATEMENT_PARAMETERS, responses=EARNINGS_STATEMENT_RESPONSES,
                    description="Entries on your earnings: payments, bonuses, payouts.")
     def get(self, request):
         entries = statements.payee_statement(

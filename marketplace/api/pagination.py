@@ -43,6 +43,16 @@ def query_int(request: Request, name: str) -> int | None:
     return value
 
 
+def query_limit(request: Request, *, default: int = DEFAULT_LIMIT) -> int:
+    """``?limit=``: 1 to 1,000, ``default`` when absent."""
+    limit = query_int(request, "limit")
+    if limit is None:
+        return default
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput.for_field("limit", f"must be between 1 and {MAX_LIMIT}")
+    return limit
+
+
 def query_choice(request: Request, name: str, choices: list[str]) -> str | None:
     """An optional query parameter that must be one of ``choices`` (``None`` when absent or empty)."""
     value = request.query_params.get(name)
@@ -54,11 +64,7 @@ def query_choice(request: Request, name: str, choices: list[str]) -> str | None:
 
 
 def paginated_response(request: Request, queryset: QuerySet, render: Callable[[object], dict]) -> Response:
-    limit = query_int(request, "limit")
-    if limit is None:
-        limit = DEFAULT_LIMIT
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput.for_field("limit", f"must be between 1 and {MAX_LIMIT}")
+    limit = query_limit(request)
     cursor = request.query_params.get("cursor")
     if cursor:
         queryset = queryset.filter(pk__gt=_decode_cursor(cursor))

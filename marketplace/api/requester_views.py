@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -36,8 +36,15 @@ def _body(request) -> dict:
     return data
 
 
+def _one_or_many(name: str, serializer) -> PolymorphicProxySerializer:
+    """One object, or a JSON list of them (as ``POST /tasks`` takes and answers)."""
+    return PolymorphicProxySerializer(component_name=name, serializers=[serializer, serializer(many=True)],
+                                      resource_type_field_name=None, many=False)
+
+
 class TasksView(RequesterAPIView):
-    @extend_schema(request=TaskCreateSerializer(many=True), responses={201: TaskSerializer(many=True)},
+    @extend_schema(request=_one_or_many("TaskCreateOneOrMany", TaskCreateSerializer),
+                   responses={201: _one_or_many("TaskOneOrMany", TaskSerializer)},
                    description="Create one task (a JSON object, answered with the task) or up to 1,000 "
                                "(a JSON list, all or nothing, in order, answered with a list).")
     def post(self, request):
@@ -47,7 +54,9 @@ class TasksView(RequesterAPIView):
         data = TaskSerializer(rows, many=True).data
         return Response(data if isinstance(request.data, list) else data[0], status=201)
 
-    @extend_schema(responses=TaskSerializer(many=True))
+    @extend_schema(responses=TaskSerializer(many=True), parameters=[
+        OpenApiParameter("batch_id", int, description="only this batch's tasks"),
+        OpenApiParameter("status", str, enum=Task.Status.values, description="only tasks in this status")])
     def get(self, request):
         queryset = Task.objects.select_related("batch").filter(requester=self.requester)
         batch_id = query_int(request, "batch_id")

@@ -135,8 +135,11 @@ class ApiKeySerializer(serializers.ModelSerializer):
         fields = ["id", "name", "prefix", "created_at", "revoked_at", "last_used_at"]
 
 
+SECRET_REPLAYED = "null when an Idempotency-Key replays the response: a secret is shown once"
+
+
 class ApiKeyCreatedSerializer(ApiKeySerializer):
-    key = serializers.CharField(help_text="the secret; shown only in this response")
+    key = serializers.CharField(allow_null=True, help_text=f"the secret, shown only here ({SECRET_REPLAYED})")
 
     class Meta(ApiKeySerializer.Meta):
         fields = [*ApiKeySerializer.Meta.fields, "key"]
@@ -166,16 +169,20 @@ class WorkerTaskSerializer(serializers.Serializer):
 
 class WorkerAssignmentSerializer(serializers.ModelSerializer):
     task_id = serializers.IntegerField()
+    title = serializers.CharField(source="task.title")
+    task_type = serializers.CharField(source="task.task_type")
+    reward = MoneyField(source="task.reward_micros")
 
     class Meta:
         model = Assignment
-        fields = ["id", "task_id", "status", "answer", "feedback", "accepted_at", "deadline", "submitted_at",
-                  "approved_at", "rejected_at", "returned_at", "expired_at"]
+        fields = ["id", "task_id", "title", "task_type", "reward", "status", "answer", "feedback", "accepted_at",
+                  "deadline", "submitted_at", "auto_approve_at", "approved_at", "rejected_at", "returned_at",
+                  "expired_at"]
 
 
 class WorkerCredentialsSerializer(serializers.Serializer):
     worker_id = serializers.IntegerField()
-    token = serializers.CharField()
+    token = serializers.CharField(allow_null=True, help_text=f"the worker token ({SECRET_REPLAYED})")
 
 
 class WorkerSerializer(serializers.ModelSerializer):

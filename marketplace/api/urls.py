@@ -68,6 +68,7 @@ urlpatterns = [
     path("worker/assignments/<id:assignment_id>/submit", w.SubmitView.as_view()),
     path("worker/assignments/<id:assignment_id>/return", w.ReturnView.as_view()),
     path("worker/me", w.MeView.as_view()),
+    path("worker/available-work", w.AvailableWorkView.as_view()),
     path("worker/invitations", w.WorkerInvitationsView.as_view()),
     path("worker/invitations/<id:invitation_id>/accept", w.InvitationAcceptView.as_view()),
     path("worker/qualification-tests", q.WorkerQualificationTestsView.as_view()),

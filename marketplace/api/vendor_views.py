@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -39,7 +39,9 @@ class VendorSubscriptionSerializer(serializers.ModelSerializer):
 
 class VendorOfferingsView(RequesterAPIView):
     @extend_schema(responses=VendorOfferingSerializer(many=True),
-                   description="Listed offerings of every vendor (filter with ?task_type= and ?language=).")
+                   description="Listed offerings of every vendor (filter with ?task_type= and ?language=).",
+                   parameters=[OpenApiParameter("task_type", str, description="offerings taking this task type"),
+                               OpenApiParameter("language", str, description="offerings working in this language")])
     def get(self, request):
         queryset = VendorOffering.objects.select_related("vendor").filter(is_active=True, vendor__is_active=True)
         task_type = query_choice(request, "task_type", vendors.task_type_choices())
@@ -61,7 +63,8 @@ class VendorOfferingDetailView(RequesterAPIView):
 
 
 class VendorSubscriptionsView(RequesterAPIView):
-    @extend_schema(responses=VendorSubscriptionSerializer(many=True))
+    @extend_schema(responses=VendorSubscriptionSerializer(many=True), parameters=[
+        OpenApiParameter("status", str, enum=VendorSubscription.Status.values)])
     def get(self, request):
         queryset = VendorSubscription.objects.select_related("offering", "offering__vendor").filter(
             requester=self.requester)

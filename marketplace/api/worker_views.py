@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from .. import access, selectors
+from .. import access, selectors, selectors_worker
 from ..errors import InvalidInput
 from ..models import Assignment, Invitation
 from ..money import format_micros
 from ..services import assignments, dispatch, ledger, payouts, reputation, workers, workteams
 from .base import AnonymousAPIView, WorkerActionAPIView, WorkerAPIView
-from .pagination import paginated_response, query_choice
+from .pagination import paginated_response, query_choice, query_limit
 from .serializers import (
+    SECRET_REPLAYED,
     InvitationSerializer,
+    MoneyField,
     ReputationSerializer,
     WorkerAssignmentSerializer,
     WorkerCredentialsSerializer,
@@ -49,7 +51,8 @@ class WebsocketTicketView(WorkerAPIView):
     secret_response_fields = ("ticket",)
 
     @extend_schema(request=None, responses=inline_serializer("WebsocketTicket", {
-        "ticket": serializers.CharField(), "expires_in": serializers.IntegerField(help_text="seconds"),
+        "ticket": serializers.CharField(allow_null=True, help_text=SECRET_REPLAYED),
+        "expires_in": serializers.IntegerField(help_text="seconds"),
     }), description="A single-use, short-lived ticket for `/ws/worker/?ticket=…` (tokens never travel in URLs).")
     def post(self, request):
         ticket, expires_in = workers.websocket_ticket_create(worker=self.worker)
@@ -86,9 +89,10 @@ class ReturnView(WorkerActionAPIView):
 
 
 class WorkerAssignmentsView(WorkerAPIView):
-    @extend_schema(responses=WorkerAssignmentSerializer(many=True))
+    @extend_schema(responses=WorkerAssignmentSerializer(many=True), parameters=[
+        OpenApiParameter("status", str, enum=Assignment.Status.values)])
     def get(self, request):
-        queryset = Assignment.objects.filter(worker=self.worker)
+        queryset = Assignment.objects.select_related("task").filter(worker=self.worker)
         status = query_choice(request, "status", Assignment.Status.values)
         if status:
             queryset = queryset.filter(status=status)
@@ -99,7 +103,14 @@ class MeView(WorkerAPIView):
     @extend_schema(responses=inline_serializer("WorkerMe", {
         "worker_id": serializers.IntegerField(), "username": serializers.CharField(),
         "locale": serializers.CharField(allow_null=True, help_text="ISO 3166-1 alpha-2, or null"),
-        "earnings": serializers.CharField(), "paid_out": serializers.CharField(),
+        "earnings": MoneyField(help_text="approved earnings not yet paid out (available for a payout)"),
+        "paid_out": MoneyField(help_text="paid out so far"),
+        "pending": MoneyField(help_text="submitted work not yet approved (on public and private workteams)"),
+        "pending_next_auto_approval_at": serializers.DateTimeField(
+            allow_null=True, help_text="when the first pending answer is approved automatically (unless its "
+                                       "batch's policy rejects it first); null when nothing is pending"),
+        "pending_last_auto_approval_at": serializers.DateTimeField(
+            allow_null=True, help_text="when the last pending answer is approved automatically at the latest"),
         "reputation": inline_serializer("WorkerMeReputation", {
             **ReputationSerializer().get_fields(),
             "assignments": serializers.DictField(child=serializers.IntegerField(), help_text="by status"),
@@ -108,6 +119,7 @@ class MeView(WorkerAPIView):
     }))
     def get(self, request):
         worker = self.worker
+        pending = selectors_worker.worker_pending_earnings(worker)
         memberships = worker.memberships.select_related("workteam").filter(workteam__is_active=True)
         return Response({
             "worker_id": worker.pk,
@@ -116,6 +128,9 @@ class MeView(WorkerAPIView):
             # Earnings not yet paid out (payouts in progress are neither), and what has been paid.
             "earnings": format_micros(ledger.account_balance_micros(ledger.Kind.WORKER_EARNINGS, worker=worker)),
             "paid_out": format_micros(payouts.paid_out_micros(worker=worker)),
+            "pending": format_micros(pending.amount_micros),
+            "pending_next_auto_approval_at": _iso(pending.next_auto_approval_at),
+            "pending_last_auto_approval_at": _iso(pending.last_auto_approval_at),
             "reputation": {**ReputationSerializer(reputation.worker_reputation(worker)).data,
                            "assignments": selectors.worker_assignment_counts(worker)},
             "workteams": [
@@ -123,6 +138,40 @@ class MeView(WorkerAPIView):
             ],
             "live_assignments": WorkerTaskSerializer(selectors.worker_live_assignments(worker), many=True).data,
         })
+
+
+def _iso(moment) -> str | None:
+    return None if moment is None else serializers.DateTimeField().to_representation(moment)
+
+
+class AvailableWorkSerializer(serializers.Serializer):
+    workteam_id = serializers.IntegerField()
+    workteam_name = serializers.CharField()
+    workteam_kind = serializers.ChoiceField(choices=["public", "private", "vendor"])
+    requester_id = serializers.IntegerField()
+    requester_name = serializers.CharField()
+    open_tasks = serializers.IntegerField(help_text="open tasks of this workteam and requester you may take now")
+    title = serializers.CharField(help_text="the title of the task you would be offered first")
+    task_type = serializers.CharField(help_text="that task's type")
+    reward = MoneyField(source="reward_micros", help_text="that task's reward")
+    assignment_duration_seconds = serializers.IntegerField(help_text="time allowed for that task")
+
+
+class AvailableWorkView(WorkerAPIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("limit", int, description="at most this many groups (default 100, up to 1,000)")],
+        responses=inline_serializer("AvailableWorkList", {
+            "results": AvailableWorkSerializer(many=True),
+            "next": serializers.CharField(allow_null=True, help_text="always null: the groups fit one page"),
+        }),
+        description="Work available to you now, per workteam and requester (the groups with the most open tasks "
+                    "first), by the same rules as the claim: your workteams, blocks, qualification requirements "
+                    "and quality stops; tasks you held before are not counted.",
+    )
+    def get(self, request):
+        limit = query_limit(request, default=100)
+        groups = selectors_worker.worker_available_work(self.worker, limit=limit)
+        return Response({"results": AvailableWorkSerializer(groups, many=True).data, "next": None})
 
 
 class WorkerInvitationsView(WorkerAPIView):

@@ -3,6 +3,7 @@ from .ledger import LedgerAccount, LedgerEntry, LedgerTransaction, Payout
 from .organizations import ApiKey, Membership, Organization
 from .qualifications import QualificationGrant, QualificationTestAttempt, QualificationType, WorkerBlock
 from .reputation import WorkerBatchEstimate, WorkerBatchQuality, WorkerReputation
+from .signin import SignInThrottle
 from .tasks import Assignment, Batch, RequesterDispatchState, Task
 from .vendors import VendorOffering, VendorSubscription
 from .workers import WebsocketTicket, Worker
@@ -25,6 +26,7 @@ __all__ = [
     "QualificationTestAttempt",
     "QualificationType",
     "RequesterDispatchState",
+    "SignInThrottle",
     "Task",
     "VendorOffering",
     "VendorSubscription",

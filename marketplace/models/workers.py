@@ -14,6 +14,9 @@ class Worker(models.Model):
     username = models.CharField(max_length=150, unique=True)
     email = models.EmailField(max_length=254, blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
+    # The worker console's password, hashed by Django's hashers ("" until the worker activates
+    # the console with its token: ``marketplace.services.worker_accounts``).
+    password = models.CharField(max_length=128, blank=True)
     token_prefix = models.CharField(max_length=16)
     # ISO 3166-1 alpha-2 ("US"), self-declared at signup; the system ``locale`` qualification.
     locale = models.CharField(max_length=2, blank=True)

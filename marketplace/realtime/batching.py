@@ -12,11 +12,17 @@ commit, a few statements for all) pays.
 At most ``max_in_flight`` batches run at a time, each of at most ``max_size`` requests with
 distinct ``batch_key`` (a claim's worker, a submit's assignment): a second request with the
 same key waits for a later batch.
+
+Members are isolated: when a batch fails as a whole (the batched service raised instead of
+answering each request), each of its requests is run again alone, so only the request that
+fails on its own hears the error. The batched services isolate their members themselves
+(``assignments_submit``, ``assignments_claim``); this is the net under them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, Protocol, TypeVar
 
@@ -27,6 +33,8 @@ class _Keyed(Protocol):
 
 
 Request = TypeVar("Request", bound=_Keyed)
+
+logger = logging.getLogger(__name__)
 
 
 class Batcher(Generic[Request]):
@@ -71,9 +79,7 @@ class Batcher(Generic[Request]):
 
     async def _run(self, batch: list[tuple[Request, asyncio.Future]]) -> None:
         try:
-            results = await self.run_batch([request for request, _ in batch])
-        except Exception as error:  # the database is away: every caller hears it
-            results = [error] * len(batch)
+            results = await self._results([request for request, _ in batch])
         finally:
             self.in_flight -= 1
             self._flush()
@@ -84,3 +90,21 @@ class Batcher(Generic[Request]):
                 future.set_exception(result)
             else:
                 future.set_result(result)
+
+    async def _results(self, requests: list[Request]) -> list[object]:
+        """One result per request; a failed batch of several is run again one request at a
+        time (in this batch's place, so ``max_in_flight`` still holds), each failing alone."""
+        try:
+            return await self.run_batch(requests)
+        except Exception as error:
+            if len(requests) == 1:  # the database is away, or this request fails on its own
+                return [error]
+            logger.warning("a batch of %d failed (%r); running each request alone", len(requests), error)
+        results: list[object] = []
+        for request in requests:
+            try:
+                (result,) = await self.run_batch([request])
+            except Exception as error:
+                result = error
+            results.append(result)
+        return results

@@ -128,10 +128,10 @@ class _ClaimRequest:
         return self.worker.pk
 
 
-def _claim_many(requests: list[_ClaimRequest]) -> list[dict | None | DomainError]:
+def _claim_many(requests: list[_ClaimRequest]) -> list[dict | None | Exception]:
     """One claim for each request (of distinct workers) in one call of the claim service: the
     ``task`` payload, ``None`` (nothing open) or the error to send."""
-    results: list[dict | None | DomainError] = [None] * len(requests)
+    results: list[dict | None | Exception] = [None] * len(requests)
     claimants: list[int] = []
     for index, request in enumerate(requests):
         try:
@@ -160,10 +160,11 @@ class _SubmitRequest:
         return self.assignment_id
 
 
-def _submit_many(requests: list[_SubmitRequest]) -> list[None | DomainError]:
+def _submit_many(requests: list[_SubmitRequest]) -> list[None | Exception]:
     """Each answer (to distinct assignments) through one call of the submit service: ``None``
-    when it is stored (or was already), else the error to send."""
-    results: list[None | DomainError] = [None] * len(requests)
+    when it is stored (or was already), else the error to send (a ``DomainError``; anything
+    else is a bug, sent to that socket alone as ``server_error``)."""
+    results: list[None | Exception] = [None] * len(requests)
     submissions: list[tuple[int, assignments.Submission]] = []
     for index, request in enumerate(requests):
         try:
@@ -175,7 +176,7 @@ def _submit_many(requests: list[_SubmitRequest]) -> list[None | DomainError]:
     if submissions:
         outcomes = assignments.assignments_submit(submissions=[submission for _, submission in submissions])
         for (index, _), outcome in zip(submissions, outcomes, strict=True):
-            results[index] = outcome if isinstance(outcome, DomainError) else None
+            results[index] = outcome if isinstance(outcome, Exception) else None
     return results
 
 
@@ -299,8 +300,8 @@ class WorkerConsumer(AsyncWebsocketConsumer):
             return
         try:
             message = parse_json(text_data)
-        except InvalidInput as error:
-            await self.send_error(error)
+        except InvalidInput as error:  # refused whole; its ref still says which request it was
+            await self.send_error(error, *_ref_and_assignment_id(text_data))
             return
         if not isinstance(message, dict):
             await self.send_error(InvalidInput("a message is a JSON object with a `type`"))
@@ -409,6 +410,30 @@ WorkerConsumer.handlers = {
     "ready": WorkerConsumer.on_ready, "submit": WorkerConsumer.on_submit,
     "return": WorkerConsumer.on_return, "ping": WorkerConsumer.on_ping,
 }
+
+
+def _ref_and_assignment_id(text_data: str) -> tuple[object, object]:
+    """The ``ref`` and ``assignment_id`` of a message refused as a whole, when they are
+    themselves clean (an integer, or a short string of valid text), to echo in its ``error``."""
+    try:
+        message = json.loads(text_data)
+    except (ValueError, RecursionError):
+        return None, None
+    if not isinstance(message, dict):
+        return None, None
+    return tuple(_clean_scalar(message.get(name)) for name in ("ref", "assignment_id"))
+
+
+def _clean_scalar(value: object) -> object:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63:
+        return value
+    if isinstance(value, str) and len(value) <= 200 and "\x00" not in value:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate
+            return None
+        return value
+    return None
 
 
 def _assignment_id(message: dict) -> int:

@@ -6,12 +6,13 @@ and is idempotent where DESIGN.md rule 5 says so.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import DataError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -27,6 +28,8 @@ from .tasks import status_after_submit, validate_answer
 
 SETTLED = (Assignment.Status.APPROVED, Assignment.Status.REJECTED)
 ANSWERED = (Assignment.Status.SUBMITTED, *SETTLED)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,15 +48,21 @@ def assignment_submit(*, worker: Worker, assignment_id: object, answer: object) 
     the task's schema: ``InvalidInput`` on ``answer.*``.
     """
     (result,) = assignments_submit(submissions=[Submission(worker, assignment_id, answer)])
-    if isinstance(result, DomainError):
+    if isinstance(result, Exception):
         raise result
     return result
 
 
-def assignments_submit(*, submissions: Sequence[Submission]) -> list[Assignment | DomainError]:
-    """``assignment_submit`` for several answers (to distinct assignments) in one transaction:
-    for each, in order, the assignment or the error ``assignment_submit`` raises for it; a
-    refused one changes nothing and does not hold the others back.
+def assignments_submit(*, submissions: Sequence[Submission]) -> list[Assignment | Exception]:
+    """``assignment_submit`` for several answers (to distinct assignments): for each, in order,
+    the assignment or the error ``assignment_submit`` raises for it (a ``DomainError``; any
+    other exception is a bug, reported to that submitter alone). A refused one changes nothing
+    and does not hold the others back, whatever refuses it: a check here or the database.
+
+    All are written in one transaction; when that transaction fails (a member the database
+    refuses, as an ``IntegrityError`` or ``DataError`` on one row, fails every statement it
+    shares), nothing of it is kept and each answer is submitted again on its own, so only the
+    one at fault is refused.
 
     Locks, each kind in id order so two calls never wait on each other in a cycle: the
     assignments, their tasks, the batch quality rows of gold answers, the workers' reputation.
@@ -61,7 +70,30 @@ def assignments_submit(*, submissions: Sequence[Submission]) -> list[Assignment 
     ids = [submission.assignment_id for submission in submissions]
     if len(set(map(str, ids))) != len(ids):
         raise ValueError("an assignment may be submitted only once per call")
-    results: list[Assignment | DomainError] = []
+    if len(submissions) > 1:
+        try:
+            return _submit_together(submissions)
+        except Exception as error:  # rolled back: nothing of the batch was kept
+            # the error's first line only: the rest may quote an answer
+            logger.warning("a batched submit of %d answers failed (%s: %s); each is submitted alone",
+                           len(submissions), type(error).__name__, str(error).partition("\n")[0])
+    results: list[Assignment | Exception] = []
+    for submission in submissions:
+        try:
+            (result,) = _submit_together([submission])
+        except DataError as error:  # a value the database cannot store: the answer is the only one sent
+            result = InvalidInput.for_field("answer", f"cannot be stored: {str(error).splitlines()[0]}")
+        except Exception as error:
+            if len(submissions) == 1:
+                raise
+            logger.exception("submitting an answer to assignment %s failed", submission.assignment_id)
+            result = error
+        results.append(result)
+    return results
+
+
+def _submit_together(submissions: Sequence[Submission]) -> list[Assignment | Exception]:
+    results: list[Assignment | Exception] = []
     with transaction.atomic():
         found = access_assignments_as_worker([(s.worker, s.assignment_id) for s in submissions], lock=True)
         now = timezone.now()  # read under the locks, so a wait cannot carry a late submit through

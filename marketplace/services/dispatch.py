@@ -17,6 +17,7 @@ Lock order everywhere: worker → assignment → task → vendor offering → re
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -46,6 +47,8 @@ from .tasks import status_after_claim
 from .vendor_capacity import VendorPlaces
 
 CANDIDATE_REQUESTERS_PER_CLAIM = 50
+
+logger = logging.getLogger(__name__)
 
 
 def eligible_workteam_ids(worker: Worker) -> list[int]:
@@ -276,10 +279,15 @@ def _create_assignments(chosen: dict[int, Task], workers: dict[int, Worker], now
     return created
 
 
-def assignments_claim(*, workers: Sequence[Worker]) -> dict[int, Assignment | None | Conflict]:
+def assignments_claim(*, workers: Sequence[Worker]) -> dict[int, Assignment | None | Exception]:
     """Claim one assignment for each of these distinct workers, in one transaction: by worker
     id, the assignment, ``None`` if nothing is open for it, or ``Conflict(too_many_live_assignments)``
     at the live-assignment cap. The same rule as one worker claiming after another, in order.
+
+    Members are isolated: when the shared transaction fails (the database refusing one
+    worker's row fails every statement it shares), nothing of it is kept and each worker claims
+    again on its own, so only the one at fault gets the error (any exception but the
+    ``Conflict`` is a bug, reported to that worker alone).
 
     Best means: the requester served least recently, then within it the highest priority, then
     the oldest task. The workers' own overdue assignments are expired first, each in its own
@@ -290,14 +298,35 @@ def assignments_claim(*, workers: Sequence[Worker]) -> dict[int, Assignment | No
     by_id = {worker.pk: worker for worker in workers}
     if len(by_id) != len(workers):
         raise ValueError("a worker may claim only once per call")
-    cap = settings.GROUNDWORK["MAX_LIVE_ASSIGNMENTS_PER_WORKER"]
     accepted = Assignment.objects.filter(worker_id__in=sorted(by_id), status=Assignment.Status.ACCEPTED)
     overdue = list(accepted.filter(deadline__lte=timezone.now()).values_list("pk", flat=True))
     if overdue:
         # In their own short transactions, before the claim's: expiring inside it would hold a
         # task lock while waiting for another assignment's, against the fixed lock order.
         assignments_expire(assignment_ids=overdue, now=timezone.now())
-    results: dict[int, Assignment | None | Conflict] = {}
+    if len(workers) > 1:
+        try:
+            return _claim_together(workers)
+        except Exception as error:  # rolled back: nothing of the batch was kept
+            logger.warning("a batched claim for %d workers failed (%s: %s); each claims alone", len(workers),
+                           type(error).__name__, str(error).partition("\n")[0])
+    results: dict[int, Assignment | None | Exception] = {}
+    for worker in workers:
+        try:
+            results.update(_claim_together([worker]))
+        except Exception as error:
+            if len(workers) == 1:
+                raise
+            logger.exception("a claim for worker %s failed", worker.pk)
+            results[worker.pk] = error
+    return results
+
+
+def _claim_together(workers: Sequence[Worker]) -> dict[int, Assignment | None | Exception]:
+    by_id = {worker.pk: worker for worker in workers}
+    cap = settings.GROUNDWORK["MAX_LIVE_ASSIGNMENTS_PER_WORKER"]
+    accepted = Assignment.objects.filter(worker_id__in=sorted(by_id), status=Assignment.Status.ACCEPTED)
+    results: dict[int, Assignment | None | Exception] = {}
     with transaction.atomic():
         list(Worker.objects.select_for_update(no_key=True).filter(pk__in=sorted(by_id)).order_by("pk")
              .values_list("pk"))
@@ -346,6 +375,6 @@ def assignment_claim(*, worker: Worker) -> Assignment | None:
     (``assignments_claim`` for one worker). Raises ``Conflict(too_many_live_assignments)`` at
     the live-assignment cap."""
     result = assignments_claim(workers=[worker])[worker.pk]
-    if isinstance(result, Conflict):
+    if isinstance(result, Exception):
         raise result
     return result

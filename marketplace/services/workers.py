@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -66,12 +66,16 @@ def vendor_worker_create(
 
 def worker_token_rotate(*, worker: Worker) -> str:
     """Replace the worker's token; the old one stops working at once (a revoked worker gets a
-    working token again). Returns the new token."""
+    working token again), and unspent websocket tickets, issued to whoever held the old token,
+    are spent, as a revocation spends them. Returns the new token."""
     token = new_secret(WORKER_TOKEN_PREFIX)
-    Worker.objects.filter(pk=worker.pk).update(
-        token_hash=hash_secret(token), token_prefix=display_prefix(token), token_rotated_at=timezone.now(),
-        token_revoked_at=None,
-    )
+    now = timezone.now()
+    with transaction.atomic():
+        Worker.objects.filter(pk=worker.pk).update(
+            token_hash=hash_secret(token), token_prefix=display_prefix(token), token_rotated_at=now,
+            token_revoked_at=None,
+        )
+        _tickets_spend(worker, now)
     return token
 
 
@@ -86,7 +90,11 @@ def worker_token_revoke(*, worker: Worker) -> None:
         Worker.objects.filter(pk=worker.pk).update(
             token_hash=hash_secret(new_secret(WORKER_TOKEN_PREFIX)), token_prefix="", token_revoked_at=now,
         )
-        WebsocketTicket.objects.filter(worker=worker, used_at__isnull=True).update(used_at=now)
+        _tickets_spend(worker, now)
+
+
+def _tickets_spend(worker: Worker, now: datetime) -> None:
+    WebsocketTicket.objects.filter(worker=worker, used_at__isnull=True).update(used_at=now)
 
 
 WEBSOCKET_TICKET_SECONDS = 60

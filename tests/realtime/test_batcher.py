@@ -20,11 +20,12 @@ class Ask:
 class Service:
     """Records each batch it is given; answers each request with its name, or raises."""
 
-    def __init__(self, *, fail: bool = False) -> None:
+    def __init__(self, *, fail: bool = False, poison: str | None = None) -> None:
         self.batches: list[list[str]] = []
         self.running = 0
         self.most_running = 0
         self.fail = fail
+        self.poison = poison  # a request whose presence fails the whole batch
 
     async def __call__(self, requests: list[Ask]) -> list[object]:
         self.batches.append([request.name for request in requests])
@@ -34,6 +35,8 @@ class Service:
         self.running -= 1
         if self.fail:
             raise ConnectionError("the database is away")
+        if self.poison in [r.name for r in requests]:
+            raise ValueError(f"{self.poison} fails every batch it is in")
         return [f"task for {r.name}" if r.name != "capped" else LookupError(r.name) for r in requests]
 
 
@@ -91,6 +94,22 @@ def test_a_per_request_error_and_a_failed_batch_reach_their_callers():
 
     assert isinstance(mixed[0], LookupError) and mixed[1] == "task for fine"
     assert all(isinstance(error, ConnectionError) for error in failed)
+
+
+def test_a_failed_batch_is_run_again_one_request_at_a_time_so_only_the_culprit_fails():
+    async def scenario():
+        service = Service(poison="bad")
+        batcher = Batcher(service, max_size=10, max_in_flight=1)
+        results = await asyncio.gather(*(batcher(Ask(i, name)) for i, name in enumerate(["a", "bad", "c"])),
+                                       return_exceptions=True)
+        return service.batches, service.most_running, results
+
+    batches, most_running, results = run(scenario())
+
+    assert batches == [["a", "bad", "c"], ["a"], ["bad"], ["c"]]
+    assert most_running == 1
+    assert results[0] == "task for a" and results[2] == "task for c"
+    assert isinstance(results[1], ValueError)
 
 
 @pytest.mark.parametrize("in_flight", [1, 3])

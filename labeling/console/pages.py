@@ -1,0 +1,46 @@
+"""The console's pages: server-rendered shells that ``labeling/static/console/*.js`` fills from
+the worker API, called with the session's credentials (``WorkerSessionAuthentication``)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from marketplace.services.worker_accounts import worker_from_session
+
+from .accounts import console_page, render_signin
+from .csp import with_console_csp
+
+
+def _page(request: HttpRequest, template: str, active: str) -> HttpResponse:
+    return render(request, template, {"worker": request.worker, "active": active})
+
+
+@with_console_csp
+@ensure_csrf_cookie
+def home(request: HttpRequest) -> HttpResponse:
+    """``/console/``: the worker's home, or the sign-in form when signed out."""
+    worker = worker_from_session(request.session)
+    if worker is None:
+        return render_signin(request)
+    request.worker = worker
+    return _page(request, "console/home.html", "home")
+
+
+@console_page
+@ensure_csrf_cookie
+def work(request: HttpRequest) -> HttpResponse:
+    return _page(request, "console/work.html", "work")
+
+
+@console_page
+@ensure_csrf_cookie
+def history(request: HttpRequest) -> HttpResponse:
+    return _page(request, "console/history.html", "history")
+
+
+@console_page
+@ensure_csrf_cookie
+def tests(request: HttpRequest) -> HttpResponse:
+    return _page(request, "console/tests.html", "tests")

@@ -1,0 +1,47 @@
+// The task elements and their factory (docs/console.md). Importing this module defines every
+// element; `createTaskElement(task)` configures one for a task message of the worker API.
+import "./gw-bounding-box.js";
+import "./gw-classifier.js";
+import "./gw-entity-annotation.js";
+import "./gw-multi-classifier.js";
+import "./gw-schema-form.js";
+import "./gw-semantic-segmentation.js";
+
+const BY_TYPE = {
+  image_classification: "gw-classifier",
+  text_classification: "gw-classifier",
+  image_multilabel: "gw-multi-classifier",
+  text_multilabel: "gw-multi-classifier",
+  named_entity_recognition: "gw-entity-annotation",
+  bounding_box: "gw-bounding-box",
+  semantic_segmentation: "gw-semantic-segmentation",
+};
+
+/** The tag of the element that answers `task`. */
+export function elementTagFor(task) {
+  if (task.task_type === "custom") {
+    const hasLabels = Array.isArray(task.labels) && task.labels.length > 0;
+    return hasLabels && task.answer_schema == null ? "gw-classifier" : "gw-schema-form";
+  }
+  return BY_TYPE[task.task_type] ?? null;
+}
+
+/** A configured element for `task`, not yet connected; an Error naming an unknown task type. */
+export function createTaskElement(task) {
+  const tag = elementTagFor(task);
+  if (!tag || !customElements.get(tag)) throw new Error(`no task element for task type ${JSON.stringify(task.task_type)}`);
+  const element = document.createElement(tag);
+  const input = task.input ?? {};
+  element.labels = Array.isArray(task.labels) ? task.labels.map(String) : [];
+  element.input = input;
+  element.schema = task.answer_schema ?? null;
+  if (task.task_type !== "custom") {
+    // Text types carry `source` text; others a presigned `source-url` (an image but for text
+    // given by reference, shown as a link among the input).
+    if (typeof input.source === "string") element.text = input.source;
+    else if (task.task_type.startsWith("image_") || tag !== "gw-classifier" && tag !== "gw-multi-classifier") {
+      element.src = input["source-url"] ?? null;
+    }
+  }
+  return element;
+}
