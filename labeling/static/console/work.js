@@ -198,7 +198,10 @@ function submit(value) {
   const answer = value === undefined ? current.element.value : value;
   if (answer === null || answer === undefined) {
     say("Choose an answer first.", "");
-    current.element.focus();
+    // The element says what is missing next to the field (a form focuses that field); keys
+    // must reach the task either way.
+    current.element.reportValidity?.();
+    if (!current.element.contains(document.activeElement)) current.element.focus();
     return;
   }
   saveDraft(id, answer);
