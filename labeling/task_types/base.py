@@ -266,12 +266,6 @@ class WorkerScores:
         }
 
 
-def nothing_confidence(drew: Sequence[bool]) -> float:
-    """Confidence that an object holds nothing when no item survived consolidation: the share
-    of its annotators who marked nothing (1.0 when they all agree)."""
-    return float(1.0 - np.mean(np.asarray(drew, dtype=float))) if len(drew) else 0.0
-
-
 class GeometricTaskType(TaskType):
     """Shared consolidation for boxes, spans and masks: one object at a time.
 
