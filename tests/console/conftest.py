@@ -126,6 +126,20 @@ class ConsoleServer:
         """An HTTP client of this server with ``Authorization: Bearer <secret>``."""
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {secret}"}, timeout=15)
 
+    def start_labeling_job(self, api_key: str, body: dict) -> dict:
+        """Create a labeling job over the API and wait until it is ``in_progress`` (its manifest
+        read and its batch posted); returns the job as ``GET`` shows it."""
+        with self.api(api_key) as client:
+            response = client.post("/api/v1/labeling-jobs", json=body)
+            assert response.status_code == 201, response.text
+            for _ in range(200):
+                job = client.get(f"/api/v1/labeling-jobs/{response.json()['id']}").json()
+                if job["status"] != "initializing":
+                    break
+                time.sleep(0.05)
+        assert job["status"] == "in_progress", job
+        return job
+
 
 @pytest.fixture
 def console_server(transactional_db):

@@ -7,8 +7,6 @@ link the worker API gives (as a presigned S3 URL would be).
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from labeling.services.storage_registration import storage_register
@@ -45,16 +43,7 @@ def image_world(transactional_db, storage_root, make_requester):
             "input_manifest_uri": "file://frames/manifest.jsonl",
             "output_uri": "file://frames/out/",
         }
-        with server.api(requester.api_key) as client:
-            response = client.post("/api/v1/labeling-jobs", json=body)
-            assert response.status_code == 201, response.text
-            for _ in range(200):
-                job = client.get(f"/api/v1/labeling-jobs/{response.json()['id']}").json()
-                if job["status"] == "in_progress":
-                    return job["batch_id"]
-                assert job["status"] == "initializing", job
-                time.sleep(0.05)
-        raise AssertionError(f"the job did not start: {job}")
+        return server.start_labeling_job(requester.api_key, body)["batch_id"]
 
     server.start_job = start_job
     server.requester = requester

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import jsonschema
 import pytest
@@ -69,15 +68,7 @@ def ner_job(transactional_db, storage_root, make_requester):
         "input_manifest_uri": "file://texts/manifest.jsonl",
         "output_uri": "file://texts/out/",
     }
-    with server.api(requester.api_key) as client:
-        response = client.post("/api/v1/labeling-jobs", json=body)
-        assert response.status_code == 201, response.text
-        for _ in range(200):
-            job = client.get(f"/api/v1/labeling-jobs/{response.json()['id']}").json()
-            if job["status"] != "initializing":
-                break
-            time.sleep(0.05)
-    assert job["status"] == "in_progress", job
+    job = server.start_labeling_job(requester.api_key, body)
     server.requester, server.batch_id = requester, job["batch_id"]
     yield server
     server.stop()
