@@ -66,8 +66,9 @@ def seed(workers: int, tasks: int) -> tuple[list[str], str]:
 
     requester = requester_create(name="bench")
     # Posting reserves the worst case in escrow: fund the requester generously (operator deposit).
-    deposit(organization_id=requester.organization.pk, amount_micros=10**12,
-            reference=f"bench-{requester.organization.pk}")
+    deposit(
+        organization_id=requester.organization.pk, amount_micros=10**12, reference=f"bench-{requester.organization.pk}"
+    )
     tokens = [worker_create(username=f"bench-{i}")[1] for i in range(workers)]
     spec = parse_task_spec({"title": "bench", "input": {"text": "x"}, "slots": 3, "reward": "0.01"})
     for start in range(0, tasks, 1000):
@@ -88,17 +89,37 @@ def free_port() -> int:
 def start_server(url: str, processes: int, port: int, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
     """uvicorn on ``port`` with rate limits lifted; without ``REDIS_URL`` in ``extra_env`` it runs
     on the embedded layer and in-process sweeps."""
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "SECRET_KEY": "bench-only-secret",
-           "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING",
-           "WORKER_RATE_PER_SECOND": "1000000", "WORKER_RATE_BURST": "1000000",
-           "API_KEY_WRITE_RATE_PER_SECOND": "1000000", "API_KEY_WRITE_RATE_BURST": "1000000",
-           "DATABASE_POOL_MAX_SIZE": "16"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-secret",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+        "WORKER_RATE_PER_SECOND": "1000000",
+        "WORKER_RATE_BURST": "1000000",
+        "API_KEY_WRITE_RATE_PER_SECOND": "1000000",
+        "API_KEY_WRITE_RATE_BURST": "1000000",
+        "DATABASE_POOL_MAX_SIZE": "16",
+    }
     env.pop("REDIS_URL", None)
     env.update(extra_env or {})
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port),
-         "--workers", str(processes), "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "config.asgi:application",
+            "--port",
+            str(port),
+            "--workers",
+            str(processes),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     import httpx
 
@@ -126,8 +147,10 @@ class RawHttpClient:
     async def post(self, path: str, body: bytes = b"") -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{self.auth}"
-                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{self.auth}"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
         self.writer.write(head.encode() + body)
         status_line = await self.reader.readline()
         length = 0
@@ -163,9 +186,9 @@ def _load_process(ports: list[int], tokens: list[str], seconds: float, queue) ->
     async def main():
         counts = [0, 0]
         deadline = time.monotonic() + seconds
-        await asyncio.gather(*(
-            _worker_loop(ports[index % len(ports)], token, deadline, counts) for index, token in enumerate(tokens)
-        ))
+        await asyncio.gather(
+            *(_worker_loop(ports[index % len(ports)], token, deadline, counts) for index, token in enumerate(tokens))
+        )
         return counts
 
     started = time.process_time()
@@ -201,7 +224,8 @@ def raw_rate(url: str, sessions: int, seconds: float) -> float:
             while time.monotonic() < deadline:
                 conn.execute(
                     "UPDATE bench_slot SET claimed_by = %s WHERE id = (SELECT id FROM bench_slot "
-                    "WHERE claimed_by IS NULL ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)", (index,)
+                    "WHERE claimed_by IS NULL ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)",
+                    (index,),
                 )
                 counts[index] += 1
 
@@ -228,16 +252,19 @@ def main() -> None:
     tokens, _ = seed(max(args.concurrency), tasks=20000)
     port = free_port()
     server = start_server(url, args.processes, port)
-    print(f"dispatch bench: PostgreSQL {urlparse(url).path.lstrip('/')}, uvicorn x{args.processes} processes, "
-          f"{os.cpu_count()} cores, {args.seconds:.0f} s per run")
-    print(f"{'concurrency':>11} | {'REST claim+submit/s':>19} | {'raw skip-locked claims/s':>24} | "
-          f"{'REST/raw':>8} | {'misses':>6} | {'load CPU':>8}")
+    print(
+        f"dispatch bench: PostgreSQL {urlparse(url).path.lstrip('/')}, uvicorn x{args.processes} processes, "
+        f"{os.cpu_count()} cores, {args.seconds:.0f} s per run"
+    )
+    print(
+        f"{'concurrency':>11} | {'REST claim+submit/s':>19} | {'raw skip-locked claims/s':>24} | "
+        f"{'REST/raw':>8} | {'misses':>6} | {'load CPU':>8}"
+    )
     try:
         for concurrency in args.concurrency:
             rest, misses, cpu = rest_rate([port], tokens[:concurrency], args.seconds)
             raw = raw_rate(url, concurrency, args.seconds)
-            print(f"{concurrency:>11} | {rest:>19.1f} | {raw:>24.1f} | {rest / raw:>8.3f} | {misses:>6} | "
-                  f"{cpu:>7.0%}")
+            print(f"{concurrency:>11} | {rest:>19.1f} | {raw:>24.1f} | {rest / raw:>8.3f} | {misses:>6} | {cpu:>7.0%}")
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -69,8 +69,16 @@ def _manifest_file(objects: int) -> Path:
     handle = tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False)
     with handle:
         for index in range(objects):
-            handle.write(json.dumps({"source-ref": f"s3://{BUCKET}/images/{index:07d}.jpg",
-                                     "caption": f"photo {index}", "camera": "bench"}) + "\n")
+            handle.write(
+                json.dumps(
+                    {
+                        "source-ref": f"s3://{BUCKET}/images/{index:07d}.jpg",
+                        "caption": f"photo {index}",
+                        "camera": "bench",
+                    }
+                )
+                + "\n"
+            )
     return Path(handle.name)
 
 
@@ -93,15 +101,24 @@ def _load_answers(job, rng) -> None:
         for worker_index in rng.choice(WORKERS, size=ANSWERS_PER_OBJECT, replace=False):
             right = rng.random() < accuracy[worker_index]
             label = truth[position] if right else (truth[position] + 1 + rng.integers(0, len(labels) - 1)) % len(labels)
-            chunk.append(Assignment(task_id=task_id, worker=workers[worker_index], status="submitted",
-                                    answer={"label": labels[label]}, accepted_at=now, deadline=now,
-                                    submitted_at=now))
+            chunk.append(
+                Assignment(
+                    task_id=task_id,
+                    worker=workers[worker_index],
+                    status="submitted",
+                    answer={"label": labels[label]},
+                    accepted_at=now,
+                    deadline=now,
+                    submitted_at=now,
+                )
+            )
         if len(chunk) >= 6000:
             Assignment.objects.bulk_create(chunk)
             chunk = []
     Assignment.objects.bulk_create(chunk)
-    Task.objects.filter(batch=job.batch).update(status="complete", slots_used=ANSWERS_PER_OBJECT,
-                                                slots_submitted=ANSWERS_PER_OBJECT)
+    Task.objects.filter(batch=job.batch).update(
+        status="complete", slots_used=ANSWERS_PER_OBJECT, slots_submitted=ANSWERS_PER_OBJECT
+    )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
@@ -124,10 +141,20 @@ def run_size(objects: int, endpoint: str, database_url: str) -> dict:
     import numpy as np
 
     # DEBUG off: with it on, Django keeps every query's SQL (bulk inserts included) in memory.
-    os.environ.update({"DATABASE_URL": database_url, "DEBUG": "0", "SECRET_KEY": "bench", "ALLOWED_HOSTS": "localhost",
-                       "DJANGO_SETTINGS_MODULE": "config.settings",
-                       "LOG_LEVEL": "WARNING", "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "bench",
-                       "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": "us-east-1"})
+    os.environ.update(
+        {
+            "DATABASE_URL": database_url,
+            "DEBUG": "0",
+            "SECRET_KEY": "bench",
+            "ALLOWED_HOSTS": "localhost",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "LOG_LEVEL": "WARNING",
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_REGION": "us-east-1",
+        }
+    )
     os.environ.pop("REDIS_URL", None)
     import boto3
     import django
@@ -149,15 +176,24 @@ def run_size(objects: int, endpoint: str, database_url: str) -> dict:
     manifest_mib = manifest.stat().st_size / 2**20
     manifest.unlink()
     requester = requester_create(name=f"bench-{objects}")
-    deposit(organization_id=requester.organization.pk, amount_micros=10**12,
-            reference=f"bench-{requester.organization.pk}")
+    deposit(
+        organization_id=requester.organization.pk, amount_micros=10**12, reference=f"bench-{requester.organization.pk}"
+    )
     storage_register(organization=requester.organization, uri_prefix=prefix)
-    spec = parse_job_spec({
-        "name": f"bench-{objects}", "label_attribute_name": "species", "task_type": "image_classification",
-        "input_manifest_uri": f"{prefix}in/{objects}.jsonl", "output_uri": f"{prefix}out/",
-        "label_categories": ["cat", "dog", "bird", "fish"], "title": "What animal?", "reward": "0.01",
-        "workers_per_object": ANSWERS_PER_OBJECT, "worker_visible_keys": ["caption"],
-    })
+    spec = parse_job_spec(
+        {
+            "name": f"bench-{objects}",
+            "label_attribute_name": "species",
+            "task_type": "image_classification",
+            "input_manifest_uri": f"{prefix}in/{objects}.jsonl",
+            "output_uri": f"{prefix}out/",
+            "label_categories": ["cat", "dog", "bird", "fish"],
+            "title": "What animal?",
+            "reward": "0.01",
+            "workers_per_object": ANSWERS_PER_OBJECT,
+            "worker_visible_keys": ["caption"],
+        }
+    )
     results: dict = {"objects": objects, "manifest_mib": round(manifest_mib, 1)}
     with Phase("ingest", results):
         job = job_create(requester=requester.organization, spec=spec)
@@ -191,36 +227,56 @@ def main() -> None:
 
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     ensure_database(database_url)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True,
-                   env={**os.environ, "DATABASE_URL": database_url, "DEBUG": "1"})
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v", "0"],
+        cwd=ROOT,
+        check=True,
+        env={**os.environ, "DATABASE_URL": database_url, "DEBUG": "1"},
+    )
     port = free_port()
-    moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    moto = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     endpoint = f"http://127.0.0.1:{port}"
     try:
         import boto3
 
         for _ in range(100):
             try:
-                boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="bench",
-                             aws_secret_access_key="bench").create_bucket(Bucket=BUCKET)
+                boto3.client(
+                    "s3",
+                    endpoint_url=endpoint,
+                    region_name="us-east-1",
+                    aws_access_key_id="bench",
+                    aws_secret_access_key="bench",
+                ).create_bucket(Bucket=BUCKET)
                 break
             except Exception:
                 time.sleep(0.1)
-        print(f"labeling bench: PostgreSQL {database_url.rsplit('/', 1)[-1]}, moto S3 at {endpoint}, "
-              f"{ANSWERS_PER_OBJECT} answers per object")
+        print(
+            f"labeling bench: PostgreSQL {database_url.rsplit('/', 1)[-1]}, moto S3 at {endpoint}, "
+            f"{ANSWERS_PER_OBJECT} answers per object"
+        )
         print(f"{'objects':>8} {'manifest':>9} {'phase':>24} {'seconds':>8} {'objects/s':>10} {'peak MiB':>9}")
         for size in [s for s in (args.compare, args.objects) if s]:
-            child = subprocess.run([sys.executable, __file__, "--child", str(size), endpoint, database_url],
-                                   cwd=ROOT, capture_output=True, text=True)
+            child = subprocess.run(
+                [sys.executable, __file__, "--child", str(size), endpoint, database_url],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+            )
             if child.returncode != 0:
                 sys.exit(child.stderr)
             result = json.loads(child.stdout.strip().splitlines()[-1])
             for phase in ("ingest", "consolidate_and_finish", "output"):
                 figures = result[phase]
                 rate = size / figures["seconds"] if figures["seconds"] else float("inf")
-                print(f"{size:>8} {result['manifest_mib']:>7.1f}MB {phase:>24} {figures['seconds']:>8.2f} "
-                      f"{rate:>10.0f} {figures['peak_mib']:>9.1f}")
+                print(
+                    f"{size:>8} {result['manifest_mib']:>7.1f}MB {phase:>24} {figures['seconds']:>8.2f} "
+                    f"{rate:>10.0f} {figures['peak_mib']:>9.1f}"
+                )
             print(f"{'':>8} output manifest {result['output_mib']} MB, {result['labeled']} objects labeled")
     finally:
         moto.terminate()

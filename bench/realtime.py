@@ -49,8 +49,20 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/groundwork_bench_rt"
 # --- infrastructure ---------------------------------------------------------------------------
 def start_redis(port: int) -> subprocess.Popen:
     redis = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--maxclients", "4000"], stdout=subprocess.DEVNULL,
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--maxclients",
+            "4000",
+        ],
+        stdout=subprocess.DEVNULL,
     )
     import redis as redis_client
 
@@ -64,17 +76,45 @@ def start_redis(port: int) -> subprocess.Popen:
 
 
 def server_env(redis_url: str) -> dict[str, str]:
-    return {"REDIS_URL": redis_url, "BACKGROUND_MODE": "celery", "SWEEP_INTERVAL_SECONDS": "2",
-            "WEBSOCKET_MESSAGE_RATE_PER_SECOND": "1000", "WEBSOCKET_MESSAGE_BURST": "1000"}
+    return {
+        "REDIS_URL": redis_url,
+        "BACKGROUND_MODE": "celery",
+        "SWEEP_INTERVAL_SECONDS": "2",
+        "WEBSOCKET_MESSAGE_RATE_PER_SECOND": "1000",
+        "WEBSOCKET_MESSAGE_BURST": "1000",
+    }
 
 
 def start_celery(url: str, redis_url: str) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "SECRET_KEY": "bench-only-secret",
-           "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING", **server_env(redis_url)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-secret",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+        **server_env(redis_url),
+    }
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "--pool", "solo", "--loglevel", "WARNING",
-         "--without-gossip", "--without-mingle", "--schedule", f"/tmp/groundwork-bench-beat-{os.getpid()}"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-B",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--schedule",
+            f"/tmp/groundwork-bench-beat-{os.getpid()}",
+        ],
+        cwd=ROOT,
+        env=env,
     )
 
 
@@ -88,8 +128,9 @@ async def _socket_worker(ports: list[int], index: int, token: str, stop, stats: 
     while not stop.is_set():
         port = ports[(first + attempt) % len(ports)]
         try:
-            async with websockets.connect(f"ws://127.0.0.1:{port}/ws/worker/", additional_headers=headers,
-                                          open_timeout=10, ping_interval=None) as socket:
+            async with websockets.connect(
+                f"ws://127.0.0.1:{port}/ws/worker/", additional_headers=headers, open_timeout=10, ping_interval=None
+            ) as socket:
                 attempt = 0
                 await socket.send('{"type":"ready"}')
                 sent_at: dict[int, float] = {}
@@ -104,8 +145,11 @@ async def _socket_worker(ports: list[int], index: int, token: str, stop, stats: 
                         stats["received"].append((message["task_id"], time.time()))
                         assignment_id = message["assignment_id"]
                         sent_at[assignment_id] = time.monotonic()
-                        await socket.send(json.dumps({"type": "submit", "assignment_id": assignment_id,
-                                                      "answer": {"label": f"w{index}"}}))
+                        await socket.send(
+                            json.dumps(
+                                {"type": "submit", "assignment_id": assignment_id, "answer": {"label": f"w{index}"}}
+                            )
+                        )
                     elif kind == "ack":
                         assignment_id = message["assignment_id"]
                         stats["acked"].append(assignment_id)
@@ -153,8 +197,9 @@ class WorkerFleet:
         ready = multiprocessing.Semaphore(0)
         indexed = list(enumerate(tokens))
         self.processes = [
-            multiprocessing.Process(target=_load_process,
-                                    args=(ports, indexed[i::processes], self.stop, ready, self.results))
+            multiprocessing.Process(
+                target=_load_process, args=(ports, indexed[i::processes], self.stop, ready, self.results)
+            )
             for i in range(processes)
         ]
         self.started = time.monotonic()
@@ -169,8 +214,10 @@ class WorkerFleet:
         for process in self.processes:
             process.join(timeout=30)
         wall = time.monotonic() - self.started
-        merged = {key: [item for part in parts for item in part[key]]
-                  for key in ("received", "acked", "ack_latency", "errors")}
+        merged = {
+            key: [item for part in parts for item in part[key]]
+            for key in ("received", "acked", "ack_latency", "errors")
+        }
         merged["expired"] = sum(part["expired"] for part in parts)
         merged["reconnects"] = sum(part["reconnects"] for part in parts)
         merged["cpu_share"] = sum(part["cpu_seconds"] for part in parts) / wall / (os.cpu_count() or 1)
@@ -178,15 +225,21 @@ class WorkerFleet:
 
 
 # --- posting over REST ------------------------------------------------------------------------
-async def post_tasks(port: int, api_key: str, *, count: int, per_request: int, rate: float | None,
-                     slots: int) -> dict[int, float]:
+async def post_tasks(
+    port: int, api_key: str, *, count: int, per_request: int, rate: float | None, slots: int
+) -> dict[int, float]:
     """Post ``count`` tasks; returns task id → when its POST was answered (201)."""
     client = rest_bench.RawHttpClient(port, api_key)
     posted: dict[int, float] = {}
     interval = per_request / rate if rate else 0.0
     next_at = time.monotonic()
-    body_item = {"title": "bench", "reward": "0.01", "slots": slots, "assignment_duration_seconds": 120,
-                 "input": {"text": "x"}}
+    body_item = {
+        "title": "bench",
+        "reward": "0.01",
+        "slots": slots,
+        "assignment_duration_seconds": 120,
+        "input": {"text": "x"},
+    }
     try:
         while len(posted) < count:
             batch = min(per_request, count - len(posted))
@@ -270,10 +323,15 @@ def run_worker_count(ports, tokens, api_key, processes, backlog_tasks, latency_s
     all_tasks = set(backlog) | set(trickle)
     to_task = latencies(trickle, stats["received"])
     return {
-        "throughput": throughput, "rate": rate, "p50_task": percentile(to_task, 0.5),
-        "p99_task": percentile(to_task, 0.99), "p50_ack": percentile(stats["ack_latency"], 0.5),
-        "p99_ack": percentile(stats["ack_latency"], 0.99), "cpu_share": stats["cpu_share"],
-        "errors": len(stats["errors"]), "invariants": check_invariants(all_tasks, stats["acked"]),
+        "throughput": throughput,
+        "rate": rate,
+        "p50_task": percentile(to_task, 0.5),
+        "p99_task": percentile(to_task, 0.99),
+        "p50_ack": percentile(stats["ack_latency"], 0.5),
+        "p99_ack": percentile(stats["ack_latency"], 0.99),
+        "cpu_share": stats["cpu_share"],
+        "errors": len(stats["errors"]),
+        "invariants": check_invariants(all_tasks, stats["acked"]),
     }
 
 
@@ -296,9 +354,14 @@ def chaos_run(url, redis_port, servers, ports, tokens, api_key, processes, rate)
     posted, _, restarted = asyncio.run(post_and_break())
     drained = wait_until_done(set(posted), timeout=180)
     stats = fleet.finish()
-    return {"tasks": len(posted), "drain_seconds": drained, "reconnects": stats["reconnects"],
-            "errors": len(stats["errors"]), "invariants": check_invariants(set(posted), stats["acked"]),
-            "redis": restarted}
+    return {
+        "tasks": len(posted),
+        "drain_seconds": drained,
+        "reconnects": stats["reconnects"],
+        "errors": len(stats["errors"]),
+        "invariants": check_invariants(set(posted), stats["acked"]),
+        "redis": restarted,
+    }
 
 
 def main() -> None:
@@ -323,8 +386,10 @@ def main() -> None:
     ports = [rest_bench.free_port(), rest_bench.free_port()]
     servers = [rest_bench.start_server(url, 1, port, server_env(redis_url)) for port in ports]
     celery = start_celery(url, redis_url)
-    print(f"realtime bench: 2 ASGI processes + Celery worker/beat, PostgreSQL, own Redis :{redis_port}, "
-          f"{os.cpu_count()} cores, {args.load_processes} load processes")
+    print(
+        f"realtime bench: 2 ASGI processes + Celery worker/beat, PostgreSQL, own Redis :{redis_port}, "
+        f"{os.cpu_count()} cores, {args.load_processes} load processes"
+    )
     try:
         # the REST figure, same servers, same run (a backlog the 32 REST workers can't exhaust)
         asyncio.run(post_tasks(ports[0], api_key, count=5000, per_request=1000, rate=None, slots=3))
@@ -333,26 +398,41 @@ def main() -> None:
 
         Task.objects.filter(status__in=["open", "full"]).update(status="stopped")  # not for the sockets
         print(f"REST claim+submit (bench/dispatch.py client, 32 workers over both ASGI processes): {rest:.1f}/s")
-        print(f"{'workers':>7} | {'completed/s':>11} | {'vs REST':>7} | {'post rate':>9} "
-              f"| {'post→task p50/p99 ms':>20} "
-              f"| {'submit→ack p50/p99 ms':>21} | {'load CPU':>8} | {'errors':>6} | invariants")
+        print(
+            f"{'workers':>7} | {'completed/s':>11} | {'vs REST':>7} | {'post rate':>9} "
+            f"| {'post→task p50/p99 ms':>20} "
+            f"| {'submit→ack p50/p99 ms':>21} | {'load CPU':>8} | {'errors':>6} | invariants"
+        )
         throughput_100 = None
         for count in args.workers:
-            result = run_worker_count(ports, tokens[:count], api_key, args.load_processes,
-                                      args.backlog_tasks, args.latency_seconds)
+            result = run_worker_count(
+                ports, tokens[:count], api_key, args.load_processes, args.backlog_tasks, args.latency_seconds
+            )
             throughput_100 = throughput_100 or result["throughput"]
-            print(f"{count:>7} | {result['throughput']:>11.1f} | {result['throughput'] / rest:>6.1f}x | "
-                  f"{result['rate']:>8.1f}/s | {result['p50_task'] * 1e3:>9.0f} / {result['p99_task'] * 1e3:<8.0f} | "
-                  f"{result['p50_ack'] * 1e3:>10.0f} / {result['p99_ack'] * 1e3:<8.0f} | {result['cpu_share']:>7.0%} "
-                  f"| {result['errors']:>6} | {result['invariants']}")
+            print(
+                f"{count:>7} | {result['throughput']:>11.1f} | {result['throughput'] / rest:>6.1f}x | "
+                f"{result['rate']:>8.1f}/s | {result['p50_task'] * 1e3:>9.0f} / {result['p99_task'] * 1e3:<8.0f} | "
+                f"{result['p50_ack'] * 1e3:>10.0f} / {result['p99_ack'] * 1e3:<8.0f} | {result['cpu_share']:>7.0%} "
+                f"| {result['errors']:>6} | {result['invariants']}"
+            )
         if not args.skip_chaos:
-            result = chaos_run(url, redis_port, servers, ports, tokens[:100], api_key, args.load_processes,
-                               rate=0.3 * (throughput_100 or 30) / 3)
+            result = chaos_run(
+                url,
+                redis_port,
+                servers,
+                ports,
+                tokens[:100],
+                api_key,
+                args.load_processes,
+                rate=0.3 * (throughput_100 or 30) / 3,
+            )
             redis = result.pop("redis")
-            print(f"chaos (100 workers; one ASGI process SIGKILLed at 8 s, Redis restarted at 12 s): "
-                  f"{result['tasks']} tasks × 3 slots, all done {result['drain_seconds']:.1f} s after posting "
-                  f"ended, {result['reconnects']} reconnects, {result['errors']} errors; invariants "
-                  f"{result['invariants']}")
+            print(
+                f"chaos (100 workers; one ASGI process SIGKILLed at 8 s, Redis restarted at 12 s): "
+                f"{result['tasks']} tasks × 3 slots, all done {result['drain_seconds']:.1f} s after posting "
+                f"ended, {result['reconnects']} reconnects, {result['errors']} errors; invariants "
+                f"{result['invariants']}"
+            )
     finally:
         for process in [*servers, celery]:
             if process.poll() is None:

@@ -179,14 +179,16 @@ if REDIS_URL:
             "CONFIG": {
                 # A bounded pool sized for the load: each process holds a few connections for
                 # hints and replies (sockets do not each hold one; the dispatcher fans out).
-                "hosts": [{
-                    "address": REDIS_URL,
-                    "max_connections": env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 500),
-                    # Longer than channels-redis's 5 s blocking pop: redis-py's default of 5 s
-                    # would time the pop out and drop the receive loop once per idle cycle.
-                    "socket_timeout": 15,
-                    "socket_connect_timeout": 5,
-                }],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 500),
+                        # Longer than channels-redis's 5 s blocking pop: redis-py's default of 5 s
+                        # would time the pop out and drop the receive loop once per idle cycle.
+                        "socket_timeout": 15,
+                        "socket_connect_timeout": 5,
+                    }
+                ],
                 # The defaults drop messages silently at 100 pending per channel.
                 "capacity": env_int("CHANNEL_LAYER_CAPACITY", 5000),
                 "expiry": 30,
@@ -251,8 +253,10 @@ WHITENOISE_ROOT = BASE_DIR / "config" / "root_files"  # served at /: favicon.ico
 
 REST_FRAMEWORK = {
     # Bearer first; then the worker console's session (CSRF-checked), for worker endpoints.
-    "DEFAULT_AUTHENTICATION_CLASSES": ["marketplace.api.authentication.BearerTokenAuthentication",
-                                       "marketplace.api.authentication.WorkerSessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "marketplace.api.authentication.BearerTokenAuthentication",
+        "marketplace.api.authentication.WorkerSessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": [],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["marketplace.api.parsers.StrictJSONParser"],

@@ -325,8 +325,14 @@ def _final_fit(
             gold=(gold_ids, gold_labels),
         )
     fit = fit_layout(
-        layout, gold_ids=gold_ids, gold_labels=gold_labels, update=candidate.update, tol=tol, max_iter=max_iter,
-        uniform_class_prior=candidate.uniform_class_prior, prior_counts=candidate.prior_counts,
+        layout,
+        gold_ids=gold_ids,
+        gold_labels=gold_labels,
+        update=candidate.update,
+        tol=tol,
+        max_iter=max_iter,
+        uniform_class_prior=candidate.uniform_class_prior,
+        prior_counts=candidate.prior_counts,
         fixed_class_prior=candidate.class_prior,
     )
     return assemble(layout, fit, gold_ids=gold_ids, gold_labels=gold_labels, method=candidate.name)
@@ -420,7 +426,11 @@ def consolidate(
     records = has_records(priors)
     sparse = scored_ids.shape[0] < MIN_GOLD_TO_CHOOSE and not records and _workers_are_sparse(answers)
     posteriors, likelihood = _held_out_observations(
-        answers, EQUAL_WORKERS if sparse else default, gold_ids=gold_ids, gold_labels=gold_labels, rng=rng,
+        answers,
+        EQUAL_WORKERS if sparse else default,
+        gold_ids=gold_ids,
+        gold_labels=gold_labels,
+        rng=rng,
         **fit_kwargs,
     )
     if posteriors.shape[0] == 0 and records:
@@ -493,7 +503,11 @@ def consolidate(
         # With records the model is not a guess about workers the job cannot tell apart, so
         # only the measured dependence widens it (the 1.25 covers the guess).
         calibration = _widen(
-            answer_calibration, answers=answers, labels=final.labels, confusion=final.confusion, gold=gold,
+            answer_calibration,
+            answers=answers,
+            labels=final.labels,
+            confusion=final.confusion,
+            gold=gold,
             narrowest=1.0 if records else NO_GOLD_WIDENING,
         )
         if records:
@@ -553,4 +567,3 @@ def _break_ties(final: ClassificationResult, default_fit: ClassificationResult) 
 def _workers_are_sparse(answers: Answers) -> bool:
     per_worker = np.bincount(answers.worker, minlength=answers.n_workers)
     return float(np.median(per_worker[per_worker > 0])) < MIN_ANSWERS_PER_WORKER_FOR_MODEL
-

@@ -11,8 +11,9 @@ from .models import LabelingJob
 
 def access_labeling_job(requester: Organization, job_id: object, *, lock: bool = False) -> LabelingJob:
     """A job of this requester; another requester's job is the same ``NotFound`` as none."""
-    return get_or_not_found(LabelingJob.objects.select_related("batch").filter(requester=requester), job_id,
-                "labeling job", lock=lock)
+    return get_or_not_found(
+        LabelingJob.objects.select_related("batch").filter(requester=requester), job_id, "labeling job", lock=lock
+    )
 
 
 def access_job_as_vendor(vendor: Organization, job_id: object) -> LabelingJob:
@@ -20,5 +21,6 @@ def access_job_as_vendor(vendor: Organization, job_id: object) -> LabelingJob:
     its team, nothing else of the requester); any other job is the same ``NotFound`` as none.
     A job still ``initializing`` has no batch yet, so no work reached the team: not found."""
     queryset = LabelingJob.objects.select_related("batch", "batch__workteam", "requester").filter(
-        batch__workteam__owner=vendor, batch__workteam__kind=Workteam.Kind.VENDOR)
+        batch__workteam__owner=vendor, batch__workteam__kind=Workteam.Kind.VENDOR
+    )
     return get_or_not_found(queryset, job_id, "labeling job", lock=False)

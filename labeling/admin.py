@@ -89,8 +89,10 @@ class StorageLocationForm(forms.ModelForm):
             if location.pk is not None:
                 StorageLocation.objects.filter(pk=location.pk).update(organization=organization, uri_prefix=uri_prefix)
             registered = storage_register(
-                organization=organization, uri_prefix=uri_prefix,
-                access_key_id=access_key_id, secret_access_key=secret,
+                organization=organization,
+                uri_prefix=uri_prefix,
+                access_key_id=access_key_id,
+                secret_access_key=secret,
             )
         # The admin goes on with this instance (log entry, redirect): make it the saved row.
         for field in StorageLocation._meta.concrete_fields:

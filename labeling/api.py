@@ -37,21 +37,50 @@ class LabelingJobSerializer(serializers.ModelSerializer):
     class Meta:
         model = LabelingJob
         fields = [
-            "id", "name", "status", "failure_reason", "label_counters", "batch_id", "answers_saved",
-            "output_manifest_uri", "label_attribute_name", "task_type", "input_manifest_uri", "output_uri",
-            "gold_manifest_uri", "label_category_config_uri", "label_categories", "worker_visible_keys", "title",
-            "description", "instructions", "workteam_id", "workers_per_object", "min_workers_per_object",
-            "max_workers_per_object", "target_confidence", "task_time_limit_seconds",
-            "task_availability_lifetime_seconds", "auto_approval_delay_seconds", "priority", "reward",
-            "stopping_conditions", "quality_rules", "auto_approval_policy", "qualification_requirements",
-            "created_at", "ended_at",
+            "id",
+            "name",
+            "status",
+            "failure_reason",
+            "label_counters",
+            "batch_id",
+            "answers_saved",
+            "output_manifest_uri",
+            "label_attribute_name",
+            "task_type",
+            "input_manifest_uri",
+            "output_uri",
+            "gold_manifest_uri",
+            "label_category_config_uri",
+            "label_categories",
+            "worker_visible_keys",
+            "title",
+            "description",
+            "instructions",
+            "workteam_id",
+            "workers_per_object",
+            "min_workers_per_object",
+            "max_workers_per_object",
+            "target_confidence",
+            "task_time_limit_seconds",
+            "task_availability_lifetime_seconds",
+            "auto_approval_delay_seconds",
+            "priority",
+            "reward",
+            "stopping_conditions",
+            "quality_rules",
+            "auto_approval_policy",
+            "qualification_requirements",
+            "created_at",
+            "ended_at",
         ]
 
     @staticmethod
     @extend_schema_field(LabelCountersSerializer)
     def get_label_counters(job: LabelingJob) -> dict:
         return {
-            "total_labeled": job.human_labeled, "human_labeled": job.human_labeled, "machine_labeled": 0,
+            "total_labeled": job.human_labeled,
+            "human_labeled": job.human_labeled,
+            "machine_labeled": 0,
             "failed": job.failed_objects,
             "unlabeled": max(0, job.objects_total - job.human_labeled - job.failed_objects),
         }
@@ -59,8 +88,10 @@ class LabelingJobSerializer(serializers.ModelSerializer):
     @staticmethod
     @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
     def get_stopping_conditions(job: LabelingJob) -> dict:
-        conditions = {"max_human_labeled_objects": job.max_human_labeled_objects,
-                      "max_percentage_labeled": job.max_percentage_labeled}
+        conditions = {
+            "max_human_labeled_objects": job.max_human_labeled_objects,
+            "max_percentage_labeled": job.max_percentage_labeled,
+        }
         return {key: value for key, value in conditions.items() if value is not None}
 
 
@@ -86,9 +117,13 @@ class LabelingJobCreateSerializer(serializers.Serializer):
     task_availability_lifetime_seconds = serializers.IntegerField(required=False)
     auto_approval_delay_seconds = serializers.IntegerField(required=False)
     priority = serializers.IntegerField(min_value=0, max_value=100, default=0)
-    reward = serializers.CharField(required=False, help_text=(
-        'USD decimal string, e.g. "0.036"; required, except on a vendor workteam, where it is the '
-        "offering's price (left out, or equal to it)"))
+    reward = serializers.CharField(
+        required=False,
+        help_text=(
+            'USD decimal string, e.g. "0.036"; required, except on a vendor workteam, where it is the '
+            "offering's price (left out, or equal to it)"
+        ),
+    )
     stopping_conditions = serializers.DictField(required=False)
     gold_manifest_uri = serializers.CharField(required=False)
     worker_visible_keys = serializers.ListField(child=serializers.CharField(), required=False)
@@ -107,8 +142,10 @@ class LabelingJobsView(RequesterAPIView):
 
     @extend_schema(
         responses=LabelingJobSerializer(many=True),
-        parameters=[OpenApiParameter("status", str, enum=LabelingJob.Status.values),
-                    OpenApiParameter("name_contains", str)],
+        parameters=[
+            OpenApiParameter("status", str, enum=LabelingJob.Status.values),
+            OpenApiParameter("name_contains", str),
+        ],
     )
     def get(self, request):
         queryset = LabelingJob.objects.filter(requester=self.requester)

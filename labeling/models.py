@@ -108,8 +108,9 @@ class LabelingJob(models.Model):
         ]
         indexes = [
             models.Index(fields=["requester", "id"], name="job_by_requester"),
-            models.Index(fields=["status"], condition=~Q(status__in=["completed", "stopped", "failed"]),
-                         name="job_active"),
+            models.Index(
+                fields=["status"], condition=~Q(status__in=["completed", "stopped", "failed"]), name="job_active"
+            ),
         ]
 
     ACTIVE_STATUSES = (Status.INITIALIZING, Status.IN_PROGRESS, Status.STOPPING)

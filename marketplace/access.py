@@ -50,9 +50,7 @@ def access_batch(requester: Organization, batch_id: object, *, lock: bool = Fals
     return get_or_not_found(Batch.objects.filter(requester=requester, is_active=True), batch_id, "batch", lock=lock)
 
 
-def access_assignment_as_requester(
-    requester: Organization, assignment_id: object, *, lock: bool = False
-) -> Assignment:
+def access_assignment_as_requester(requester: Organization, assignment_id: object, *, lock: bool = False) -> Assignment:
     queryset = Assignment.objects.select_related("task", "task__batch").filter(task__requester=requester)
     if lock:
         # Lock only the assignment row: the task row is updated afterwards, in the fixed order
@@ -84,7 +82,8 @@ def access_assignments_as_worker(
     found: dict[int, Assignment] = {}
     if mine:
         queryset = Assignment.objects.select_related("task", "task__batch", "task__workteam").filter(
-            reduce(operator.or_, mine))
+            reduce(operator.or_, mine)
+        )
         if lock:
             queryset = queryset.select_for_update(no_key=True, of=("self",)).order_by("pk")
         found = {assignment.pk: assignment for assignment in queryset}
@@ -177,6 +176,8 @@ def access_worker_of_requester(requester: Organization, worker_id: object) -> Wo
     the requester may read); any other worker is ``NotFound``."""
     did_work = Assignment.objects.filter(worker=OuterRef("pk"), task__requester=requester)
     return get_or_not_found(Worker.objects.filter(Exists(did_work)), worker_id, "worker", lock=False)
+
+
 def access_qualification_type(requester: Organization, qualification_type_id: object) -> QualificationType:
     """One of the requester's own types (deactivated ones too) or a system type."""
     queryset = QualificationType.objects.filter(Q(owner=requester) | Q(owner__isnull=True))

@@ -56,16 +56,19 @@ class OrganizationAdmin(admin.ModelAdmin):
     def deposit_link(self, organization):
         if organization.kind != Organization.Kind.REQUESTER:
             return ""
-        return format_html('<a href="{}">deposit</a>', reverse("admin:marketplace_organization_deposit",
-                                                               args=[organization.pk]))
+        return format_html(
+            '<a href="{}">deposit</a>', reverse("admin:marketplace_organization_deposit", args=[organization.pk])
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead
 
     def get_urls(self):
         deposit = self.admin_site.admin_view(self.deposit_view)
-        return [path("<int:organization_id>/deposit/", deposit, name="marketplace_organization_deposit"),
-                *super().get_urls()]
+        return [
+            path("<int:organization_id>/deposit/", deposit, name="marketplace_organization_deposit"),
+            *super().get_urls(),
+        ]
 
     def deposit_view(self, request, organization_id):
         """Staff credit a requester (money received outside Groundwork), like ``manage.py deposit``."""
@@ -76,8 +79,10 @@ class OrganizationAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 record, created = ledger.deposit(
-                    organization_id=organization.pk, amount_micros=form.cleaned_data["amount_micros"],
-                    reference=form.cleaned_data["reference"], memo=form.cleaned_data["memo"],
+                    organization_id=organization.pk,
+                    amount_micros=form.cleaned_data["amount_micros"],
+                    reference=form.cleaned_data["reference"],
+                    memo=form.cleaned_data["memo"],
                 )
             except DomainError as exc:
                 form.add_error(None, exc.message)
@@ -88,10 +93,14 @@ class OrganizationAdmin(admin.ModelAdmin):
                     messages.warning(request, f"Reference already used: transaction {record.pk}; nothing moved.")
                 return redirect("admin:marketplace_organization_change", organization.pk)
         balance = ledger.requester_balance(organization)
-        context = {**self.admin_site.each_context(request), "title": f"Deposit to {organization.name}",
-                   "form": form, "organization": organization,
-                   "available": format_micros(balance.available_micros),
-                   "on_hold": format_micros(balance.on_hold_micros)}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Deposit to {organization.name}",
+            "form": form,
+            "organization": organization,
+            "available": format_micros(balance.available_micros),
+            "on_hold": format_micros(balance.on_hold_micros),
+        }
         return TemplateResponse(request, "admin/marketplace/deposit.html", context)
 
 
@@ -232,6 +241,8 @@ class PayoutAdmin(ReadOnlyAdmin):
                 step(payout)
             except DomainError as exc:
                 self.message_user(request, f"payout {payout.pk}: {exc.message}", messages.ERROR)
+
+
 @admin.register(QualificationType)
 class QualificationTypeAdmin(ReadOnlyAdmin):
     list_display = ["id", "name", "owner", "system_key", "grant_method", "is_active", "created_at"]

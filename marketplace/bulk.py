@@ -14,8 +14,14 @@ from collections.abc import Sequence
 from django.db import connection, connections, models
 
 FALLBACK_BATCH_SIZE = 2000
-PLAIN_FIELDS = (models.IntegerField, models.CharField, models.TextField, models.BooleanField, models.FloatField,
-                models.ForeignKey)
+PLAIN_FIELDS = (
+    models.IntegerField,
+    models.CharField,
+    models.TextField,
+    models.BooleanField,
+    models.FloatField,
+    models.ForeignKey,
+)
 
 
 def bulk_insert(objects: Sequence[models.Model]) -> Sequence[models.Model]:

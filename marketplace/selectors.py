@@ -36,9 +36,11 @@ def worker_assignment_counts(worker: Worker) -> dict[str, int]:
 
 
 def worker_live_assignments(worker: Worker) -> QuerySet[Assignment]:
-    return Assignment.objects.select_related("task").filter(
-        worker=worker, status=Assignment.Status.ACCEPTED, deadline__gt=timezone.now()
-    ).order_by("id")
+    return (
+        Assignment.objects.select_related("task")
+        .filter(worker=worker, status=Assignment.Status.ACCEPTED, deadline__gt=timezone.now())
+        .order_by("id")
+    )
 
 
 def targetable_workteams(requester: Organization) -> QuerySet[Workteam]:

@@ -49,8 +49,10 @@ async def run(url: str, token: str, auto_answer: dict | None) -> None:
             if kind == "idle":
                 print("… no work right now; waiting (a task will be pushed when one appears)")
             elif kind == "task":
-                print(f"\n== task {message['task_id']} (assignment {message['assignment_id']}, "
-                      f"due {message['deadline']}): {message.get('title', '')}")
+                print(
+                    f"\n== task {message['task_id']} (assignment {message['assignment_id']}, "
+                    f"due {message['deadline']}): {message.get('title', '')}"
+                )
                 print(json.dumps({k: message[k] for k in ("input", "labels", "instructions")}, indent=2))
                 answer_text = json.dumps(auto_answer) if auto_answer is not None else await ask("answer> ")
                 if answer_text == "quit":
@@ -64,9 +66,9 @@ async def run(url: str, token: str, auto_answer: dict | None) -> None:
                         print("not JSON; returning the task")
                         await socket.send(json.dumps({"type": "return", "assignment_id": message["assignment_id"]}))
                         continue
-                    await socket.send(json.dumps(
-                        {"type": "submit", "assignment_id": message["assignment_id"], "answer": answer}
-                    ))
+                    await socket.send(
+                        json.dumps({"type": "submit", "assignment_id": message["assignment_id"], "answer": answer})
+                    )
             elif kind == "ack":
                 print(f"ok: assignment {message['assignment_id']} done")
                 await socket.send(json.dumps({"type": "ready", "ref": next(refs)}))

@@ -66,8 +66,11 @@ def home(request: HttpRequest) -> HttpResponse:
     """``/portal/``: the signed-in organization's dashboard."""
     membership = admin_membership(request.user)
     if membership is None:
-        return redirect("portal:login") if not request.user.is_authenticated else render(
-            request, "portal/forbidden.html", status=403)
+        return (
+            redirect("portal:login")
+            if not request.user.is_authenticated
+            else render(request, "portal/forbidden.html", status=403)
+        )
     if membership.organization.kind == Organization.Kind.VENDOR:
         return redirect("portal:vendor_dashboard")
     return redirect("portal:requester_dashboard")
@@ -83,7 +86,8 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         lock = signin_throttle.signin_lock(
-            realm="portal", account=request.POST.get("username", ""), address=signin_throttle.client_address(request))
+            realm="portal", account=request.POST.get("username", ""), address=signin_throttle.client_address(request)
+        )
         return self._locked(lock) if lock is not None else super().post(request, *args, **kwargs)
 
     def _locked(self, lock: signin_throttle.SignInLock) -> HttpResponse:
@@ -94,8 +98,10 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form):
         lock = signin_throttle.signin_failure_record(
-            realm="portal", account=self.request.POST.get("username", ""),
-            address=signin_throttle.client_address(self.request))
+            realm="portal",
+            account=self.request.POST.get("username", ""),
+            address=signin_throttle.client_address(self.request),
+        )
         return self._locked(lock) if lock is not None else super().form_invalid(form)
 
     def form_valid(self, form):

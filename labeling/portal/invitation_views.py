@@ -26,8 +26,9 @@ class NewAccountForm(forms.Form):
 
 
 class LinkAccountForm(forms.Form):
-    worker_token = forms.CharField(max_length=200, label="Your current worker token",
-                                   widget=forms.PasswordInput(render_value=False))
+    worker_token = forms.CharField(
+        max_length=200, label="Your current worker token", widget=forms.PasswordInput(render_value=False)
+    )
 
 
 @never_cache
@@ -50,16 +51,31 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
                 return render(request, "portal/join_unusable.html", {"message": error.message}, status=error.status)
             except DomainError as error:
                 field = next(iter(error.fields), None)
-                form.add_error(field if field in form.fields else None,
-                               error.fields.get(field, [error.message])[0] if field else error.message)
+                form.add_error(
+                    field if field in form.fields else None,
+                    error.fields.get(field, [error.message])[0] if field else error.message,
+                )
             else:
-                return render(request, "portal/join_done.html", {
-                    "invitation": invitation, "worker": worker, "new_token": new_token,
-                })
+                return render(
+                    request,
+                    "portal/join_done.html",
+                    {
+                        "invitation": invitation,
+                        "worker": worker,
+                        "new_token": new_token,
+                    },
+                )
         if action == "create":
             new_form = form
         else:
             link_form = form
-    return render(request, "portal/join.html", {
-        "invitation": invitation, "new_form": new_form, "link_form": link_form,
-    }, status=400 if form is not None else 200)
+    return render(
+        request,
+        "portal/join.html",
+        {
+            "invitation": invitation,
+            "new_form": new_form,
+            "link_form": link_form,
+        },
+        status=400 if form is not None else 200,
+    )

@@ -104,16 +104,36 @@ class JobProgress:
 def job_progress(job: LabelingJob, *, now: datetime | None = None) -> JobProgress:
     """The job's progress; a job without a batch yet (``initializing``) shows zero answers."""
     now = now or timezone.now()
-    figures = batch_answers([job.batch_id], now=now)[job.batch_id] if job.batch_id else BatchAnswers(
-        batch_id=0, tasks=0, slots=0, answers=0, live=0, open_tasks=0, backlog=0, answers_last_hour=0,
-        answers_last_day=0, next_expiry=None)
+    figures = (
+        batch_answers([job.batch_id], now=now)[job.batch_id]
+        if job.batch_id
+        else BatchAnswers(
+            batch_id=0,
+            tasks=0,
+            slots=0,
+            answers=0,
+            live=0,
+            open_tasks=0,
+            backlog=0,
+            answers_last_hour=0,
+            answers_last_day=0,
+            next_expiry=None,
+        )
+    )
     gold_tasks = DataObject.objects.filter(job=job, is_gold=True).count() if job.batch_id else 0
-    return JobProgress(objects_total=job.objects_total, labeled=job.human_labeled, failed=job.failed_objects,
-                       gold_tasks=gold_tasks, workers_per_object=job.workers_per_object, batch=figures)
+    return JobProgress(
+        objects_total=job.objects_total,
+        labeled=job.human_labeled,
+        failed=job.failed_objects,
+        gold_tasks=gold_tasks,
+        workers_per_object=job.workers_per_object,
+        batch=figures,
+    )
 
 
-def answers_over_time(job: LabelingJob, *, points: int = SERIES_POINTS,
-                      now: datetime | None = None) -> list[tuple[datetime, int]]:
+def answers_over_time(
+    job: LabelingJob, *, points: int = SERIES_POINTS, now: datetime | None = None
+) -> list[tuple[datetime, int]]:
     """Cumulative answers submitted, sampled at ``points`` evenly spaced times from the job's
     creation to ``now`` (or to its end): [(time, answers so far)]. Reads one column of the
     batch's submitted assignments (an index walk; a job's answers fit in memory as datetimes)."""
@@ -121,8 +141,11 @@ def answers_over_time(job: LabelingJob, *, points: int = SERIES_POINTS,
         return []
     end = job.ended_at or now or timezone.now()
     start = job.created_at
-    times = sorted(Assignment.objects.filter(task__batch_id=job.batch_id, submitted_at__isnull=False)
-                   .values_list("submitted_at", flat=True).iterator(chunk_size=5000))
+    times = sorted(
+        Assignment.objects.filter(task__batch_id=job.batch_id, submitted_at__isnull=False)
+        .values_list("submitted_at", flat=True)
+        .iterator(chunk_size=5000)
+    )
     if times and times[-1] > end:
         end = times[-1]
     step = (end - start) / max(points - 1, 1)
@@ -174,14 +197,23 @@ def worker_contributions(job: LabelingJob) -> list[WorkerContribution]:
         )
         .order_by("-answers", "worker_id")
     )
-    estimates = dict(WorkerBatchEstimate.objects.filter(batch_id=job.batch_id)
-                     .values_list("worker_id", "estimated_accuracy"))
-    quality = {row[0]: row[1:] for row in WorkerBatchQuality.objects.filter(batch_id=job.batch_id)
-               .values_list("worker_id", "gold_answered", "gold_correct", "excluded_at")}
+    estimates = dict(
+        WorkerBatchEstimate.objects.filter(batch_id=job.batch_id).values_list("worker_id", "estimated_accuracy")
+    )
+    quality = {
+        row[0]: row[1:]
+        for row in WorkerBatchQuality.objects.filter(batch_id=job.batch_id).values_list(
+            "worker_id", "gold_answered", "gold_correct", "excluded_at"
+        )
+    }
     return [
         WorkerContribution(
-            worker_id=row["worker_id"], username=row["worker__username"], answers=row["answers"],
-            approved=row["approved"], rejected=row["rejected"], live=row["live"],
+            worker_id=row["worker_id"],
+            username=row["worker__username"],
+            answers=row["answers"],
+            approved=row["approved"],
+            rejected=row["rejected"],
+            live=row["live"],
             gold_answered=quality.get(row["worker_id"], (0, 0, None))[0],
             gold_correct=quality.get(row["worker_id"], (0, 0, None))[1],
             estimated_accuracy=estimates.get(row["worker_id"]),
@@ -197,7 +229,10 @@ def confidence_histogram(job: LabelingJob, *, bins: int = CONFIDENCE_BINS) -> tu
     equal bins over [0, 1] (1.0 falls in the last); returns (counts, edges)."""
     counts = [0] * bins
     confidences = DataObject.objects.filter(
-        job=job, is_gold=False, status=DataObject.Status.LABELED, confidence__isnull=False,
+        job=job,
+        is_gold=False,
+        status=DataObject.Status.LABELED,
+        confidence__isnull=False,
     ).values_list("confidence", flat=True)
     for confidence in confidences.iterator(chunk_size=5000):
         counts[min(bins - 1, max(0, int(confidence * bins)))] += 1
@@ -213,7 +248,7 @@ def job_objects(job: LabelingJob, *, page: int = 1, as_vendor: bool = False) -> 
     objects = DataObject.objects.filter(job=job).select_related("task")
     objects = objects.order_by("task_id") if as_vendor else objects.order_by("is_gold", "line_number")
     page = min(max(1, page), MAX_PAGE)
-    chunk = list(objects[(page - 1) * OBJECTS_PER_PAGE: page * OBJECTS_PER_PAGE + 1])
+    chunk = list(objects[(page - 1) * OBJECTS_PER_PAGE : page * OBJECTS_PER_PAGE + 1])
     return chunk[:OBJECTS_PER_PAGE], len(chunk) > OBJECTS_PER_PAGE
 
 
@@ -246,7 +281,10 @@ def label_counts(job: LabelingJob) -> list[tuple[str, int]]:
     the counts add up to the objects labeled; a multi-label object counts once per label."""
     counts = [0] * len(job.label_categories)
     results = DataObject.objects.filter(
-        job=job, is_gold=False, status=DataObject.Status.LABELED, result__isnull=False,
+        job=job,
+        is_gold=False,
+        status=DataObject.Status.LABELED,
+        result__isnull=False,
     ).values_list("result", flat=True)
     for result in results.iterator(chunk_size=5000):
         for class_id in _class_ids(result):

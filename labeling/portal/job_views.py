@@ -38,11 +38,15 @@ def _object_row(job: LabelingJob, item) -> dict:
     consolidation made of it, as JSON text (escaped by the template like any other text). The
     vendor's template shows only ``task_id``, ``input`` and ``submitted`` (alike for gold)."""
     return {
-        "task_id": item.task_id, "line_number": item.line_number, "is_gold": item.is_gold, "status": item.status,
+        "task_id": item.task_id,
+        "line_number": item.line_number,
+        "is_gold": item.is_gold,
+        "status": item.status,
         "input": json.dumps(item.task.input, ensure_ascii=False, sort_keys=True),
         "result": job_stats.result_summary(job, item.result),
         "confidence": "–" if item.confidence is None else f"{item.confidence:.2f}",
-        "answers": item.answers, "submitted": item.task.slots_submitted,
+        "answers": item.answers,
+        "submitted": item.task.slots_submitted,
     }
 
 
@@ -56,19 +60,28 @@ def answers_explained(job: LabelingJob, progress: job_stats.JobProgress, *, is_v
     if is_vendor or not progress.gold_tasks:
         tasks = count_noun(progress.tasks, "task")
     else:
-        tasks = (f"{count_noun(progress.tasks, 'task')} ({count_noun(progress.objects_total, 'object')} and "
-                 f"{count_noun(progress.gold_tasks, 'gold check')})")
-    lines = [f"{tasks} × {count_noun(job.workers_per_object, 'answer')} each = {progress.posted_slots} wanted "
-             f"when the job started."]
+        tasks = (
+            f"{count_noun(progress.tasks, 'task')} ({count_noun(progress.objects_total, 'object')} and "
+            f"{count_noun(progress.gold_tasks, 'gold check')})"
+        )
+    lines = [
+        f"{tasks} × {count_noun(job.workers_per_object, 'answer')} each = {progress.posted_slots} wanted "
+        f"when the job started."
+    ]
     if progress.extra_slots > 0:
-        why = (f"dynamic redundancy asks an object whose label is still unsure after "
-               f"{count_noun(job.workers_per_object, 'answer')} for one more, up to {job.max_workers_per_object}"
-               if job.target_confidence is not None else "slots added to replace rejected answers")
+        why = (
+            f"dynamic redundancy asks an object whose label is still unsure after "
+            f"{count_noun(job.workers_per_object, 'answer')} for one more, up to {job.max_workers_per_object}"
+            if job.target_confidence is not None
+            else "slots added to replace rejected answers"
+        )
         lines.append(f"+ {count_noun(progress.extra_slots, 'answer')} added since: {why}.")
     if progress.unfillable:
-        lines.append(f"{count_noun(progress.unfillable, 'slot')} will not be answered: "
-                     f"{'its task' if progress.unfillable == 1 else 'their tasks'} closed early once the label "
-                     f"was confident enough, expired or {'was' if progress.unfillable == 1 else 'were'} stopped.")
+        lines.append(
+            f"{count_noun(progress.unfillable, 'slot')} will not be answered: "
+            f"{'its task' if progress.unfillable == 1 else 'their tasks'} closed early once the label "
+            f"was confident enough, expired or {'was' if progress.unfillable == 1 else 'were'} stopped."
+        )
     return lines
 
 
@@ -94,24 +107,46 @@ def _render_job(request: HttpRequest, job: LabelingJob, *, side: str) -> HttpRes
         "answers_explained": answers_explained(job, progress, is_vendor=is_vendor),
         "time_left": time_until(progress.closes_at, now),
         "contributions": [
-            {"who": who(row), "row": row, "gold": percent(row.gold_accuracy, share=True),
-             "estimated": percent(row.estimated_accuracy, share=True),
-             "approval": percent(row.approved / reviewed if (reviewed := row.approved + row.rejected) else None,
-                                 share=True)}
+            {
+                "who": who(row),
+                "row": row,
+                "gold": percent(row.gold_accuracy, share=True),
+                "estimated": percent(row.estimated_accuracy, share=True),
+                "approval": percent(
+                    row.approved / reviewed if (reviewed := row.approved + row.rejected) else None, share=True
+                ),
+            }
             for row in contributions
         ],
         "progress_chart": svg.area_svg(
-            job_stats.answers_over_time(job, now=now) if progress.answers else [], title="Answers submitted over time",
-            y_label="answers submitted (cumulative)", y_max=progress.slots, empty_message="No answers yet"),
-        "contribution_chart": svg.bar_svg([(who(row), row.answers) for row in contributions[:20]],
-                                          title="Answers per worker", noun="answer",
-                                          empty_message="No answers yet"),
-        "label_chart": svg.bar_svg(job_stats.label_counts(job), title="Labeled objects per label", noun="object",
-                                   empty_message="No object labeled yet" if job.label_categories
-                                   else "This task type has no label categories to count"),
-        "confidence_chart": svg.histogram_svg(counts, edges, title="Confidence of labeled objects",
-                                              x_label="confidence of the consolidated label", noun="object",
-                                              empty_message="No object labeled yet"),
+            job_stats.answers_over_time(job, now=now) if progress.answers else [],
+            title="Answers submitted over time",
+            y_label="answers submitted (cumulative)",
+            y_max=progress.slots,
+            empty_message="No answers yet",
+        ),
+        "contribution_chart": svg.bar_svg(
+            [(who(row), row.answers) for row in contributions[:20]],
+            title="Answers per worker",
+            noun="answer",
+            empty_message="No answers yet",
+        ),
+        "label_chart": svg.bar_svg(
+            job_stats.label_counts(job),
+            title="Labeled objects per label",
+            noun="object",
+            empty_message="No object labeled yet"
+            if job.label_categories
+            else "This task type has no label categories to count",
+        ),
+        "confidence_chart": svg.histogram_svg(
+            counts,
+            edges,
+            title="Confidence of labeled objects",
+            x_label="confidence of the consolidated label",
+            noun="object",
+            empty_message="No object labeled yet",
+        ),
         "labeled_in_chart": sum(counts),
         "objects": [_object_row(job, item) for item in objects],
         "page": page,

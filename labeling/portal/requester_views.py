@@ -48,17 +48,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     page) and the batches it posted through the tasks API."""
     counts = requester_job_status_counts(request.organization)
     balance = requester_balance(request.organization)
-    return render(request, "portal/requester/dashboard.html", {
-        "section": "dashboard",
-        "available": format_micros(balance.available_micros),
-        "on_hold": format_micros(balance.on_hold_micros),
-        "jobs": requester_jobs(request.organization),
-        "batches": requester_api_batches(request.organization),
-        "active_jobs": sum(counts[status] for status in ("initializing", "in_progress", "stopping")),
-        "completed_jobs": counts["completed"],
-        "ended_other_jobs": counts["stopped"] + counts["failed"],
-        "teams": team_overview.private_workteams(request.organization).count(),
-    })
+    return render(
+        request,
+        "portal/requester/dashboard.html",
+        {
+            "section": "dashboard",
+            "available": format_micros(balance.available_micros),
+            "on_hold": format_micros(balance.on_hold_micros),
+            "jobs": requester_jobs(request.organization),
+            "batches": requester_api_batches(request.organization),
+            "active_jobs": sum(counts[status] for status in ("initializing", "in_progress", "stopping")),
+            "completed_jobs": counts["completed"],
+            "ended_other_jobs": counts["stopped"] + counts["failed"],
+            "teams": team_overview.private_workteams(request.organization).count(),
+        },
+    )
 
 
 @portal_page(REQUESTER)
@@ -73,9 +77,16 @@ def teams(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Team “{workteam.name}” created.")
             return redirect("portal:requester_team", workteam.pk)
-    return render(request, "portal/requester/teams.html", {
-        "section": "teams", "form": form, "teams": team_overview.private_workteams(request.organization),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "portal/requester/teams.html",
+        {
+            "section": "teams",
+            "form": form,
+            "teams": team_overview.private_workteams(request.organization),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def _private_team(request: HttpRequest, workteam_id: int) -> Workteam:
@@ -86,15 +97,20 @@ def _private_team(request: HttpRequest, workteam_id: int) -> Workteam:
 
 
 def _team_page(request: HttpRequest, workteam: Workteam, invite_form: InviteForm, *, status: int = 200):
-    return render(request, "portal/requester/team.html", {
-        "section": "teams",
-        "team": workteam,
-        "members": team_overview.team_members(workteam),
-        "live_assignment_count": workteam_live_assignments(workteam.pk),
-        "invitations": team_overview.team_invitations(workteam),
-        "invite_form": invite_form,
-        "lifetime_days": round(settings.INVITATION_LIFETIME_SECONDS / 86400, 1),
-    }, status=status)
+    return render(
+        request,
+        "portal/requester/team.html",
+        {
+            "section": "teams",
+            "team": workteam,
+            "members": team_overview.team_members(workteam),
+            "live_assignment_count": workteam_live_assignments(workteam.pk),
+            "invitations": team_overview.team_invitations(workteam),
+            "invite_form": invite_form,
+            "lifetime_days": round(settings.INVITATION_LIFETIME_SECONDS / 86400, 1),
+        },
+        status=status,
+    )
 
 
 @portal_page(REQUESTER)
@@ -112,7 +128,9 @@ def team_invite(request: HttpRequest, workteam_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             invitation = email_invitation_create(
-                workteam=workteam, email=form.cleaned_data["email"], accept_url=accept_url_for(request),
+                workteam=workteam,
+                email=form.cleaned_data["email"],
+                accept_url=accept_url_for(request),
                 created_by=request.user,
             )
         except DomainError as error:

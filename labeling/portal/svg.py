@@ -76,15 +76,26 @@ def _y_axis(parts: list[str], top_value: float, *, plot_height: int, ticks: Sequ
     ``top_value``), by default 0, half and top."""
     for value in ticks if ticks is not None else (0.0, top_value / 2, top_value):
         y = MARGIN_TOP + plot_height * (1 - value / top_value)
-        parts.append(f'<line x1="{MARGIN_LEFT}" x2="{WIDTH - MARGIN_RIGHT}" y1="{_number(y)}" y2="{_number(y)}" '
-                     f'stroke="{GRID}"/>')
-        parts.append(f'<text x="{MARGIN_LEFT - 6}" y="{_number(y + 4)}" text-anchor="end">'
-                     f"{escape(_tick(round(value, 2)))}</text>")
+        parts.append(
+            f'<line x1="{MARGIN_LEFT}" x2="{WIDTH - MARGIN_RIGHT}" y1="{_number(y)}" y2="{_number(y)}" '
+            f'stroke="{GRID}"/>'
+        )
+        parts.append(
+            f'<text x="{MARGIN_LEFT - 6}" y="{_number(y + 4)}" text-anchor="end">'
+            f"{escape(_tick(round(value, 2)))}</text>"
+        )
 
 
-def histogram_svg(counts: Sequence[int], edges: Sequence[float], *, title: str, x_label: str = "",
-                  noun: str = "item", edge_labels: Sequence[str] | None = None,
-                  empty_message: str = "No data yet") -> SafeString:
+def histogram_svg(
+    counts: Sequence[int],
+    edges: Sequence[float],
+    *,
+    title: str,
+    x_label: str = "",
+    noun: str = "item",
+    edge_labels: Sequence[str] | None = None,
+    empty_message: str = "No data yet",
+) -> SafeString:
     """Vertical bars: ``counts[i]`` items fell in ``[edges[i], edges[i + 1])``
     (``len(edges) == len(counts) + 1``), on a whole-number count axis; each bar's tooltip says
     "0.9–1: 6 objects" (``noun`` in the singular) and carries ``data-count``. ``edge_labels``
@@ -109,25 +120,35 @@ def histogram_svg(counts: Sequence[int], edges: Sequence[float], *, title: str, 
         low, high = edges[index], edges[index + 1]
         span = f"{edge_labels[index]} – {edge_labels[index + 1]}" if edge_labels else f"{_tick(low)}–{_tick(high)}"
         tip = escape(f"{span}: {count_noun(count, noun)}")
-        parts.append(f'<rect data-count="{int(count)}" x="{_number(x + 1)}" y="{_number(y)}" '
-                     f'width="{_number(max(bar_width - 2, 1))}" height="{_number(height)}" fill="{ACCENT}">'
-                     f"<title>{tip}</title></rect>")
+        parts.append(
+            f'<rect data-count="{int(count)}" x="{_number(x + 1)}" y="{_number(y)}" '
+            f'width="{_number(max(bar_width - 2, 1))}" height="{_number(height)}" fill="{ACCENT}">'
+            f"<title>{tip}</title></rect>"
+        )
     label_every = max(1, len(counts) // 5)
     for index in range(0, len(edges), label_every):
         x = MARGIN_LEFT + index * bar_width
         anchor = "end" if index == len(edges) - 1 and edge_labels else "middle"
         text = edge_labels[index] if edge_labels else _tick(edges[index])
-        parts.append(f'<text x="{_number(x)}" y="{HEIGHT - MARGIN_BOTTOM + 14}" text-anchor="{anchor}">'
-                     f"{escape(text)}</text>")
+        parts.append(
+            f'<text x="{_number(x)}" y="{HEIGHT - MARGIN_BOTTOM + 14}" text-anchor="{anchor}">{escape(text)}</text>'
+        )
     if x_label:
-        parts.append(f'<text x="{MARGIN_LEFT + plot_width // 2}" y="{HEIGHT - 4}" text-anchor="middle">'
-                     f"{escape(x_label)}</text>")
+        parts.append(
+            f'<text x="{MARGIN_LEFT + plot_width // 2}" y="{HEIGHT - 4}" text-anchor="middle">{escape(x_label)}</text>'
+        )
     parts.append("</svg>")
     return mark_safe("".join(parts))
 
 
-def area_svg(points: Sequence[tuple[datetime, float]], *, title: str, y_label: str = "",
-             y_max: float | None = None, empty_message: str = "Not enough data yet") -> SafeString:
+def area_svg(
+    points: Sequence[tuple[datetime, float]],
+    *,
+    title: str,
+    y_label: str = "",
+    y_max: float | None = None,
+    empty_message: str = "Not enough data yet",
+) -> SafeString:
     """A filled line over time: ``points`` are (time, value) in time order; ``y_max`` fixes the
     top of the scale (a job's total, so the line shows how close it is). Fewer than two points
     give a one-line "no data" chart."""
@@ -153,17 +174,21 @@ def area_svg(points: Sequence[tuple[datetime, float]], *, title: str, y_label: s
     parts.append(f'<polygon points="{area}" fill="{ACCENT_FILL}"/>')
     parts.append(f'<polyline points="{line}" fill="none" stroke="{ACCENT}" stroke-width="2"/>')
     for moment, anchor, x in ((start, "start", MARGIN_LEFT), (end, "end", WIDTH - MARGIN_RIGHT)):
-        parts.append(f'<text x="{x}" y="{HEIGHT - MARGIN_BOTTOM + 14}" text-anchor="{anchor}">'
-                     f"{escape(moment.strftime('%Y-%m-%d %H:%M UTC'))}</text>")
+        parts.append(
+            f'<text x="{x}" y="{HEIGHT - MARGIN_BOTTOM + 14}" text-anchor="{anchor}">'
+            f"{escape(moment.strftime('%Y-%m-%d %H:%M UTC'))}</text>"
+        )
     if y_label:
-        parts.append(f'<text x="{MARGIN_LEFT + plot_width // 2}" y="{HEIGHT - 4}" text-anchor="middle">'
-                     f"{escape(y_label)}</text>")
+        parts.append(
+            f'<text x="{MARGIN_LEFT + plot_width // 2}" y="{HEIGHT - 4}" text-anchor="middle">{escape(y_label)}</text>'
+        )
     parts.append("</svg>")
     return mark_safe("".join(parts))
 
 
-def bar_svg(items: Sequence[tuple[str, float]], *, title: str, noun: str = "",
-            empty_message: str = "No data yet") -> SafeString:
+def bar_svg(
+    items: Sequence[tuple[str, float]], *, title: str, noun: str = "", empty_message: str = "No data yet"
+) -> SafeString:
     """Horizontal bars, one row per (label, value), in the order given, each value shown with
     ``noun`` in the right number ("1 object", "3 objects") and carried in ``data-count``; each
     label is escaped and cut to fit (its full text in the bar's tooltip). No rows give a
@@ -179,10 +204,12 @@ def bar_svg(items: Sequence[tuple[str, float]], *, title: str, noun: str = "",
         length = plot_width * value / top
         shown = count_noun(value, noun) if noun else _tick(value)
         parts.append(f'<text x="{BAR_LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end">{escape(_short(label))}</text>')
-        parts.append(f'<rect data-label="{escape(label)}" data-count="{_tick(value)}" x="{BAR_LABEL_WIDTH}" '
-                     f'y="{y + 3}" width="{_number(max(length, 1))}" '
-                     f'height="{BAR_ROW_HEIGHT - 6}" fill="{ACCENT}"><title>{escape(label)}: {escape(shown)}</title>'
-                     f"</rect>")
+        parts.append(
+            f'<rect data-label="{escape(label)}" data-count="{_tick(value)}" x="{BAR_LABEL_WIDTH}" '
+            f'y="{y + 3}" width="{_number(max(length, 1))}" '
+            f'height="{BAR_ROW_HEIGHT - 6}" fill="{ACCENT}"><title>{escape(label)}: {escape(shown)}</title>'
+            f"</rect>"
+        )
         parts.append(f'<text x="{_number(BAR_LABEL_WIDTH + max(length, 1) + 6)}" y="{y + 15}">{escape(shown)}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))

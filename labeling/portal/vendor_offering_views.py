@@ -41,9 +41,14 @@ class OfferingForm(forms.Form):
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data
-        return {"name": data["name"], "description": data["description"], "task_types": data["task_types"],
-                "languages": [tag.strip() for tag in data["languages"].split(",") if tag.strip()],
-                "price": data["price"].strip(), "capacity": data["capacity"]}
+        return {
+            "name": data["name"],
+            "description": data["description"],
+            "task_types": data["task_types"],
+            "languages": [tag.strip() for tag in data["languages"].split(",") if tag.strip()],
+            "price": data["price"].strip(),
+            "capacity": data["capacity"],
+        }
 
     def show(self, error: DomainError) -> None:
         """A service error on the fields it names (the form's own when it names none)."""
@@ -55,19 +60,34 @@ class OfferingForm(forms.Form):
 
 
 def _initial(offering: VendorOffering) -> dict:
-    return {"name": offering.name, "description": offering.description, "task_types": offering.task_types,
-            "languages": ", ".join(offering.languages), "price": format_micros(offering.price_micros),
-            "capacity": offering.capacity}
+    return {
+        "name": offering.name,
+        "description": offering.description,
+        "task_types": offering.task_types,
+        "languages": ", ".join(offering.languages),
+        "price": format_micros(offering.price_micros),
+        "capacity": offering.capacity,
+    }
 
 
 def _offerings_page(request: HttpRequest, form: OfferingForm, *, status: int = 200) -> HttpResponse:
-    offerings = (VendorOffering.objects.filter(vendor=request.organization).select_related("workteam")
-                 .annotate(subscribers=Count("subscriptions", filter=Q(subscriptions__status="active")))
-                 .order_by("-is_active", "name", "pk"))
-    rows = [{"offering": offering, "price": format_micros(offering.price_micros),
-             "in_use": workteam_live_assignments(offering.workteam_id)} for offering in offerings]
-    return render(request, "portal/vendor/offerings.html", {"section": "offerings", "rows": rows, "form": form},
-                  status=status)
+    offerings = (
+        VendorOffering.objects.filter(vendor=request.organization)
+        .select_related("workteam")
+        .annotate(subscribers=Count("subscriptions", filter=Q(subscriptions__status="active")))
+        .order_by("-is_active", "name", "pk")
+    )
+    rows = [
+        {
+            "offering": offering,
+            "price": format_micros(offering.price_micros),
+            "in_use": workteam_live_assignments(offering.workteam_id),
+        }
+        for offering in offerings
+    ]
+    return render(
+        request, "portal/vendor/offerings.html", {"section": "offerings", "rows": rows, "form": form}, status=status
+    )
 
 
 @portal_page(VENDOR)
@@ -100,8 +120,12 @@ def offering_edit(request: HttpRequest, offering_id: int) -> HttpResponse:
             messages.success(request, f"Saved {offering.name}.")
             return redirect("portal:vendor_offerings")
     status = 400 if request.method == "POST" else 200
-    return render(request, "portal/vendor/offering_edit.html",
-                  {"section": "offerings", "offering": offering, "form": form}, status=status)
+    return render(
+        request,
+        "portal/vendor/offering_edit.html",
+        {"section": "offerings", "offering": offering, "form": form},
+        status=status,
+    )
 
 
 @portal_page(VENDOR)
@@ -115,12 +139,16 @@ def offering_withdraw(request: HttpRequest, offering_id: int) -> HttpResponse:
 @portal_page(VENDOR)
 def subscriptions(request: HttpRequest) -> HttpResponse:
     """Requesters' subscriptions to the vendor's offerings, pending ones first."""
-    rows = (VendorSubscription.objects.filter(offering__vendor=request.organization)
-            .select_related("offering", "requester").order_by("status", "-created_at", "pk"))
+    rows = (
+        VendorSubscription.objects.filter(offering__vendor=request.organization)
+        .select_related("offering", "requester")
+        .order_by("status", "-created_at", "pk")
+    )
     pending = [row for row in rows if row.status == VendorSubscription.Status.PENDING]
     others = [row for row in rows if row.status != VendorSubscription.Status.PENDING]
-    return render(request, "portal/vendor/subscriptions.html",
-                  {"section": "subscriptions", "subscriptions": pending + others})
+    return render(
+        request, "portal/vendor/subscriptions.html", {"section": "subscriptions", "subscriptions": pending + others}
+    )
 
 
 def _decide(request: HttpRequest, subscription_id: int, decide, done: str) -> HttpResponse:

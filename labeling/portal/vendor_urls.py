@@ -11,8 +11,11 @@ urlpatterns = [
     path("team/workers/<id:worker_id>/token", v.worker_token_issue, name="vendor_worker_token_issue"),
     path("team/workers/<id:worker_id>/token/revoke", v.worker_token_revoke_view, name="vendor_worker_token_revoke"),
     path("team/workers/<id:worker_id>/teams", v.worker_team_add, name="vendor_worker_team_add"),
-    path("team/workers/<id:worker_id>/teams/<id:workteam_id>/remove", v.worker_team_remove,
-         name="vendor_worker_team_remove"),
+    path(
+        "team/workers/<id:worker_id>/teams/<id:workteam_id>/remove",
+        v.worker_team_remove,
+        name="vendor_worker_team_remove",
+    ),
     path("offerings", o.offerings, name="vendor_offerings"),
     path("offerings/<id:offering_id>", o.offering_edit, name="vendor_offering_edit"),
     path("offerings/<id:offering_id>/withdraw", o.offering_withdraw, name="vendor_offering_withdraw"),

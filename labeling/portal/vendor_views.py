@@ -51,20 +51,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     listed = VendorOffering.objects.filter(vendor=vendor, is_active=True).order_by("name", "pk")
     context = {
         "section": "dashboard",
-        "work": [{"item": item, "job": jobs.get(item.batch_id),
-                  "time_left": time_until(item.next_expiry, now)}
-                 for item in work],
-        "capacity": [{"offering": offering, "in_use": workteam_live_assignments(offering.workteam_id)}
-                     for offering in listed],
+        "work": [
+            {"item": item, "job": jobs.get(item.batch_id), "time_left": time_until(item.next_expiry, now)}
+            for item in work
+        ],
+        "capacity": [
+            {"offering": offering, "in_use": workteam_live_assignments(offering.workteam_id)} for offering in listed
+        ],
         "team_size": WorkteamMembership.objects.filter(workteam__owner=vendor).values("worker_id").distinct().count(),
         "live_total": sum(item.figures.live for item in work),
         "throughput": throughput,
         "earned_this_month": format_micros(month.earned_micros),
         "throughput_chart": svg.histogram_svg(
-            list(throughput.by_hour), list(range(-24, 1)), title="Answers per hour, last 24 hours",
+            list(throughput.by_hour),
+            list(range(-24, 1)),
+            title="Answers per hour, last 24 hours",
             noun="answer",
             edge_labels=[f"{hours} h ago" if hours else "now" for hours in range(24, -1, -1)],
-            empty_message="No answers in the last 24 hours"),
+            empty_message="No answers in the last 24 hours",
+        ),
         "balance": format_micros(account_balance_micros(LedgerAccount.Kind.VENDOR_EARNINGS, organization=vendor)),
     }
     return render(request, "portal/vendor/dashboard.html", context)
@@ -82,19 +87,29 @@ class WorkerCreateForm(forms.Form):
         self.fields["workteam"].choices = [("", "(no team yet)")] + [(team.pk, team.name) for team in workteams]
 
 
-def _team_page(request: HttpRequest, *, form: WorkerCreateForm | None = None, new_token: dict | None = None,
-               status: int = 200) -> HttpResponse:
+def _team_page(
+    request: HttpRequest, *, form: WorkerCreateForm | None = None, new_token: dict | None = None, status: int = 200
+) -> HttpResponse:
     vendor = request.organization
     workteams = vendor_workteams(vendor)
     names = {team.pk: team.name for team in workteams}
     members = [
-        {"member": member, "teams": [(team_id, names.get(team_id, "")) for team_id in member.workteam_ids],
-         "other_teams": [team for team in workteams if team.pk not in member.workteam_ids],
-         "quality_score": percent(member.accuracy), "approval_rate": percent(member.approval_rate)}
+        {
+            "member": member,
+            "teams": [(team_id, names.get(team_id, "")) for team_id in member.workteam_ids],
+            "other_teams": [team for team in workteams if team.pk not in member.workteam_ids],
+            "quality_score": percent(member.accuracy),
+            "approval_rate": percent(member.approval_rate),
+        }
         for member in vendor_team(vendor, now=timezone.now())
     ]
-    context = {"section": "team", "members": members, "workteams": workteams, "new_token": new_token,
-               "form": form or WorkerCreateForm(workteams=workteams)}
+    context = {
+        "section": "team",
+        "members": members,
+        "workteams": workteams,
+        "new_token": new_token,
+        "form": form or WorkerCreateForm(workteams=workteams),
+    }
     return render(request, "portal/vendor/team.html", context, status=status)
 
 
@@ -118,10 +133,10 @@ def team(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _team_page(request, form=form, status=400)
     try:
-        workteam = (access_workteam_of_vendor(vendor, form.cleaned_data["workteam"])
-                    if form.cleaned_data["workteam"] else None)
-        worker, token = vendor_worker_create(vendor=vendor, username=form.cleaned_data["username"],
-                                             workteam=workteam)
+        workteam = (
+            access_workteam_of_vendor(vendor, form.cleaned_data["workteam"]) if form.cleaned_data["workteam"] else None
+        )
+        worker, token = vendor_worker_create(vendor=vendor, username=form.cleaned_data["username"], workteam=workteam)
     except NotFound:
         form.add_error("workteam", "No such workteam.")
         return _team_page(request, form=form, status=400)
@@ -212,12 +227,20 @@ def _earnings_page(request: HttpRequest, *, payout_form: forms.Form | None = Non
         "closing": format_micros(statement.closing_micros),
         "earned": format_micros(statement.earned_micros),
         "paid_out": format_micros(statement.paid_out_micros),
-        "lines": [{"line": line, "amount": format_micros(line.amount_micros),
-                   "balance": format_micros(line.balance_micros), "job": jobs.get(line.batch_id)}
-                  for line in statement.lines],
+        "lines": [
+            {
+                "line": line,
+                "amount": format_micros(line.amount_micros),
+                "balance": format_micros(line.balance_micros),
+                "job": jobs.get(line.batch_id),
+            }
+            for line in statement.lines
+        ],
         "payout_form": payout_form or PayoutRequestForm(),
-        "payouts": [{"payout": payout, "amount": format_micros(payout.amount_micros)}
-                    for payout in Payout.objects.filter(vendor=vendor).order_by("-pk")[:RECENT_PAYOUTS]],
+        "payouts": [
+            {"payout": payout, "amount": format_micros(payout.amount_micros)}
+            for payout in Payout.objects.filter(vendor=vendor).order_by("-pk")[:RECENT_PAYOUTS]
+        ],
     }
     return render(request, "portal/vendor/earnings.html", context, status=status)
 
@@ -251,4 +274,3 @@ def statement_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(vendor_earnings.statement_csv(statement, names), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="statement-{month}.csv"'
     return response
-

@@ -113,8 +113,10 @@ class _LineChecker:
     def _gold_answer(self, where: str, data: dict, task_input: dict) -> dict:
         answer = data.get(self.job.label_attribute_name)
         if not isinstance(answer, dict):
-            raise IngestFailed(f"{where}: needs the known answer under {self.job.label_attribute_name!r}, "
-                               "in the task type's answer format")
+            raise IngestFailed(
+                f"{where}: needs the known answer under {self.job.label_attribute_name!r}, "
+                "in the task type's answer format"
+            )
         try:
             problems = answer_errors(self.answer_schema, answer)
         except ValidationBudgetExceeded as exc:
@@ -169,26 +171,38 @@ def _read_gold(job: LabelingJob, checker: _LineChecker) -> list[ManifestObject]:
         gold.append(checker.check(line_number, line, gold=True, what="gold manifest"))
         size += len(line)
         if len(gold) > MAX_GOLD_OBJECTS or size > MAX_GOLD_CHARS:
-            raise IngestFailed(f"the gold manifest is larger than {MAX_GOLD_OBJECTS} objects or "
-                               f"{MAX_GOLD_CHARS} characters")
+            raise IngestFailed(
+                f"the gold manifest is larger than {MAX_GOLD_OBJECTS} objects or {MAX_GOLD_CHARS} characters"
+            )
     return gold
 
 
-def _task_spec(job: LabelingJob, task_type: TaskType, schema: dict, task_input: dict,
-               gold_answer: dict | None = None) -> TaskSpec:
+def _task_spec(
+    job: LabelingJob, task_type: TaskType, schema: dict, task_input: dict, gold_answer: dict | None = None
+) -> TaskSpec:
     return TaskSpec(
-        title=job.title, description=job.description, task_type=task_type.name, input=task_input,
-        answer_schema=schema, labels=job.label_categories, instructions=job.instructions,
-        slots=job.workers_per_object, reward_micros=job.reward_micros,
+        title=job.title,
+        description=job.description,
+        task_type=task_type.name,
+        input=task_input,
+        answer_schema=schema,
+        labels=job.label_categories,
+        instructions=job.instructions,
+        slots=job.workers_per_object,
+        reward_micros=job.reward_micros,
         assignment_duration_seconds=job.task_time_limit_seconds,
-        lifetime_seconds=job.task_availability_lifetime_seconds, priority=job.priority,
-        workteam_id=None, auto_approval_delay_seconds=None, gold_answer=gold_answer,
+        lifetime_seconds=job.task_availability_lifetime_seconds,
+        priority=job.priority,
+        workteam_id=None,
+        auto_approval_delay_seconds=None,
+        gold_answer=gold_answer,
         reserve_slots=job.max_workers_per_object,
     )
 
 
-def _interleaved(objects: Iterator[ManifestObject], gold: list[ManifestObject], total: int,
-                 rng: random.Random) -> Iterator[ManifestObject]:
+def _interleaved(
+    objects: Iterator[ManifestObject], gold: list[ManifestObject], total: int, rng: random.Random
+) -> Iterator[ManifestObject]:
     """The input objects with the gold ones at random places among them."""
     positions = sorted(rng.randint(0, total) for _ in gold)  # gold i goes after positions[i] objects
     next_gold = 0
@@ -200,33 +214,53 @@ def _interleaved(objects: Iterator[ManifestObject], gold: list[ManifestObject], 
     yield from gold[next_gold:]
 
 
-def _create_work(job: LabelingJob, task_type: TaskType, checker: _LineChecker, gold: list[ManifestObject],
-                 expected: int) -> Batch:
+def _create_work(
+    job: LabelingJob, task_type: TaskType, checker: _LineChecker, gold: list[ManifestObject], expected: int
+) -> Batch:
     """The job's sealed batch, one task and data object per manifest line, and its worst case
     reserved in escrow (once, at the end: the requester's balance row stays unlocked while the
     manifest is read); call in a transaction. Raises ``InsufficientBalance``."""
     schema = task_type.answer_schema(job.label_categories)
-    batch = batch_open(requester=job.requester, workteam=job.workteam,
-                       auto_approval_delay_seconds=job.auto_approval_delay_seconds, is_sealed=True,
-                       quality_rules=job.quality_rules, auto_approval_policy=job.auto_approval_policy,
-                       qualification_requirements=job.qualification_requirements,
-                       vendor_price_micros=job.reward_micros)
-    objects = (checker.check(n, line, gold=False, what="input manifest")
-               for n, line in _lines(job, job.input_manifest_uri, "input_manifest_uri"))
+    batch = batch_open(
+        requester=job.requester,
+        workteam=job.workteam,
+        auto_approval_delay_seconds=job.auto_approval_delay_seconds,
+        is_sealed=True,
+        quality_rules=job.quality_rules,
+        auto_approval_policy=job.auto_approval_policy,
+        qualification_requirements=job.qualification_requirements,
+        vendor_price_micros=job.reward_micros,
+    )
+    objects = (
+        checker.check(n, line, gold=False, what="input manifest")
+        for n, line in _lines(job, job.input_manifest_uri, "input_manifest_uri")
+    )
     created = 0
     reserve_micros = 0
     chunk: list[tuple[ManifestObject, int | None]] = []  # with its 0-based index among the input objects
 
     def flush() -> None:
         nonlocal reserve_micros
-        tasks = batch_tasks_create(batch=batch, specs=[_task_spec(job, task_type, schema, o.task_input, o.gold_answer)
-                                                          for o, _ in chunk], reserve=False)
+        tasks = batch_tasks_create(
+            batch=batch,
+            specs=[_task_spec(job, task_type, schema, o.task_input, o.gold_answer) for o, _ in chunk],
+            reserve=False,
+        )
         reserve_micros += worst_case_micros(tasks)
-        bulk_insert([
-            DataObject(job=job, line_number=o.line_number, is_gold=o.gold_answer is not None, source_line=o.line,
-                       gold_answer=o.gold_answer, task=task, object_index=index)
-            for (o, index), task in zip(chunk, tasks, strict=True)
-        ])
+        bulk_insert(
+            [
+                DataObject(
+                    job=job,
+                    line_number=o.line_number,
+                    is_gold=o.gold_answer is not None,
+                    source_line=o.line,
+                    gold_answer=o.gold_answer,
+                    task=task,
+                    object_index=index,
+                )
+                for (o, index), task in zip(chunk, tasks, strict=True)
+            ]
+        )
         chunk.clear()
 
     # Seeded by the server's secret and the job's name: a re-run after a crash places the gold
@@ -291,8 +325,11 @@ def job_ingest(*, job_id: int) -> str | None:
             job.label_categories, job.label_short_names = _label_categories(job, task_type)
             checker = _LineChecker(job, task_type, storage_checker(job.requester))
             gold = _read_gold(job, checker)
-            total = sum(1 for n, line in _lines(job, job.input_manifest_uri, "input_manifest_uri")
-                        if checker.check(n, line, gold=False, what="input manifest"))
+            total = sum(
+                1
+                for n, line in _lines(job, job.input_manifest_uri, "input_manifest_uri")
+                if checker.check(n, line, gold=False, what="input manifest")
+            )
             if total == 0:
                 raise IngestFailed("the input manifest holds no data objects")
             _check_still_targetable(job)
@@ -302,13 +339,19 @@ def job_ingest(*, job_id: int) -> str | None:
                     batch = _create_work(job, task_type, checker, gold, total)
                 except InsufficientBalance as short:  # the balance fell since the check above
                     raise IngestFailed(f"insufficient_balance: {short.message}") from None
-                stop_requested = (LabelingJob.objects.select_for_update(no_key=True)
-                                  .values_list("stop_requested", flat=True).get(pk=job_id))
+                stop_requested = (
+                    LabelingJob.objects.select_for_update(no_key=True)
+                    .values_list("stop_requested", flat=True)
+                    .get(pk=job_id)
+                )
                 status = LabelingJob.Status.STOPPING if stop_requested else LabelingJob.Status.IN_PROGRESS
                 if stop_requested:
                     batch_stop(batch=batch)
                 flipped = LabelingJob.objects.filter(pk=job_id, status=LabelingJob.Status.INITIALIZING).update(
-                    status=status, batch=batch, objects_total=total, label_categories=job.label_categories,
+                    status=status,
+                    batch=batch,
+                    objects_total=total,
+                    label_categories=job.label_categories,
                     label_short_names=job.label_short_names,
                     updated_at=timezone.now(),
                 )

@@ -32,11 +32,31 @@ ATTRIBUTE_PATTERN = re.compile(r"^[A-Za-z0-9](-*[A-Za-z0-9]){0,126}$")
 RESERVED_KEYS = {"source", "source-ref"}
 MAX_VISIBLE_KEYS = 50
 JOB_FIELDS = {
-    "name", "label_attribute_name", "task_type", "input_manifest_uri", "output_uri", "label_categories",
-    "label_category_config_uri", "title", "description", "instructions", "workteam_id", "workers_per_object",
-    "task_time_limit_seconds", "task_availability_lifetime_seconds", "reward", "target_confidence",
-    "min_workers_per_object", "max_workers_per_object", "stopping_conditions", "gold_manifest_uri",
-    "worker_visible_keys", "auto_approval_delay_seconds", "priority", "quality_rules", "auto_approval_policy",
+    "name",
+    "label_attribute_name",
+    "task_type",
+    "input_manifest_uri",
+    "output_uri",
+    "label_categories",
+    "label_category_config_uri",
+    "title",
+    "description",
+    "instructions",
+    "workteam_id",
+    "workers_per_object",
+    "task_time_limit_seconds",
+    "task_availability_lifetime_seconds",
+    "reward",
+    "target_confidence",
+    "min_workers_per_object",
+    "max_workers_per_object",
+    "stopping_conditions",
+    "gold_manifest_uri",
+    "worker_visible_keys",
+    "auto_approval_delay_seconds",
+    "priority",
+    "quality_rules",
+    "auto_approval_policy",
     "qualification_requirements",
 }
 STOPPING_FIELDS = {"max_human_labeled_objects", "max_percentage_labeled"}
@@ -75,8 +95,9 @@ def _name(data: dict, field: str, pattern: re.Pattern, errors: FieldErrors, limi
     if value is None:
         errors.add(field, "is required")
     elif not isinstance(value, str) or not pattern.match(value):
-        errors.add(field, f"must be 1 to {limit} letters, digits and hyphens, starting and ending with a letter "
-                          "or digit")
+        errors.add(
+            field, f"must be 1 to {limit} letters, digits and hyphens, starting and ending with a letter or digit"
+        )
     else:
         return value
     return ""
@@ -108,8 +129,9 @@ def _visible_keys(data: dict, attribute: str, errors: FieldErrors) -> list[str]:
         errors.add("worker_visible_keys", "must not repeat a key")
     for index, key in enumerate(keys):
         if key in RESERVED_KEYS or key.startswith("$") or key in (attribute, f"{attribute}-metadata"):
-            errors.add(f"worker_visible_keys.{index}", "must not be source, source-ref, the label attribute, "
-                                                       "or start with $")
+            errors.add(
+                f"worker_visible_keys.{index}", "must not be source, source-ref, the label attribute, or start with $"
+            )
     return keys
 
 
@@ -185,35 +207,53 @@ def parse_job_spec(data: object) -> JobSpec:
     if reward_micros is None and data.get("workteam_id") is None:  # the public workforce: no offering price
         errors.add("reward", "is required")
     defaults = settings.GROUNDWORK
-    time_limit = int_in_range(data, "task_time_limit_seconds", DEFAULT_TASK_TIME_LIMIT_SECONDS,
-                              ASSIGNMENT_DURATION_RANGE, errors)
-    lifetime = int_in_range(data, "task_availability_lifetime_seconds", defaults["TASK_LIFETIME_SECONDS"],
-                            LIFETIME_RANGE, errors)
-    delay = int_in_range(data, "auto_approval_delay_seconds", defaults["AUTO_APPROVAL_DELAY_SECONDS"],
-                         AUTO_APPROVAL_DELAY_RANGE, errors)
+    time_limit = int_in_range(
+        data, "task_time_limit_seconds", DEFAULT_TASK_TIME_LIMIT_SECONDS, ASSIGNMENT_DURATION_RANGE, errors
+    )
+    lifetime = int_in_range(
+        data, "task_availability_lifetime_seconds", defaults["TASK_LIFETIME_SECONDS"], LIFETIME_RANGE, errors
+    )
+    delay = int_in_range(
+        data, "auto_approval_delay_seconds", defaults["AUTO_APPROVAL_DELAY_SECONDS"], AUTO_APPROVAL_DELAY_RANGE, errors
+    )
     priority = int_in_range(data, "priority", 0, (0, 100), errors)
     workteam_id = data.get("workteam_id")
     if workteam_id is not None and (isinstance(workteam_id, bool) or not isinstance(workteam_id, int)):
         errors.add("workteam_id", "must be an integer")
     fields = {
-        "name": name, "label_attribute_name": attribute, "task_type": task_type,
-        "input_manifest_uri": input_uri, "output_uri": output_uri, "gold_manifest_uri": gold_uri,
-        "label_categories": labels, "worker_visible_keys": _visible_keys(data, attribute, errors),
+        "name": name,
+        "label_attribute_name": attribute,
+        "task_type": task_type,
+        "input_manifest_uri": input_uri,
+        "output_uri": output_uri,
+        "gold_manifest_uri": gold_uri,
+        "label_categories": labels,
+        "worker_visible_keys": _visible_keys(data, attribute, errors),
         "title": text_field(data, "title", errors, required=True, max_length=200),
         "description": text_field(data, "description", errors, required=False, max_length=10_000),
         "instructions": text_field(data, "instructions", errors, required=False, max_length=100_000),
-        "workers_per_object": workers, "min_workers_per_object": minimum, "max_workers_per_object": maximum,
-        "target_confidence": target, "task_time_limit_seconds": time_limit or 0,
-        "task_availability_lifetime_seconds": lifetime or 0, "reward_micros": reward_micros,
-        "max_human_labeled_objects": max_objects, "max_percentage_labeled": max_percentage,
+        "workers_per_object": workers,
+        "min_workers_per_object": minimum,
+        "max_workers_per_object": maximum,
+        "target_confidence": target,
+        "task_time_limit_seconds": time_limit or 0,
+        "task_availability_lifetime_seconds": lifetime or 0,
+        "reward_micros": reward_micros,
+        "max_human_labeled_objects": max_objects,
+        "max_percentage_labeled": max_percentage,
         # Passed to the job's batch at ingestion (marketplace.services.quality).
         "quality_rules": quality.parse_quality_rules(data, errors) or {},
         "auto_approval_policy": quality.parse_auto_approval_policy(data, errors) or "approve_all",
         "qualification_requirements": parse_requirements(data, errors) or [],
     }
     errors.raise_if_any()
-    return JobSpec(fields=fields, workteam_id=workteam_id, label_category_config_uri=config_uri,
-                   priority=priority or 0, auto_approval_delay_seconds=delay or 0)
+    return JobSpec(
+        fields=fields,
+        workteam_id=workteam_id,
+        label_category_config_uri=config_uri,
+        priority=priority or 0,
+        auto_approval_delay_seconds=delay or 0,
+    )
 
 
 def job_create(*, requester: Organization, spec: JobSpec) -> LabelingJob:
@@ -238,15 +278,20 @@ def job_create(*, requester: Organization, spec: JobSpec) -> LabelingJob:
     fields = {
         **fields,
         "qualification_requirements": requirements_resolve(
-            requester=requester, requirements=fields["qualification_requirements"]),
+            requester=requester, requirements=fields["qualification_requirements"]
+        ),
         # On a vendor workteam the offering's price, fixed now for the whole job.
         "reward_micros": assignment_price(fields["reward_micros"], vendor_price_micros),
     }
     try:
         with transaction.atomic():
             job = LabelingJob.objects.create(
-                requester=requester, workteam=workteam, label_category_config_uri=spec.label_category_config_uri,
-                priority=spec.priority, auto_approval_delay_seconds=spec.auto_approval_delay_seconds, **fields,
+                requester=requester,
+                workteam=workteam,
+                label_category_config_uri=spec.label_category_config_uri,
+                priority=spec.priority,
+                auto_approval_delay_seconds=spec.auto_approval_delay_seconds,
+                **fields,
             )
             from ..tasks import ingest_job
 

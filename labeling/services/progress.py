@@ -59,9 +59,25 @@ class _Object:
 
 
 def _load_objects(job: LabelingJob) -> list[_Object]:
-    rows = DataObject.objects.filter(job=job).order_by("pk").values_list(
-        "pk", "task_id", "is_gold", "gold_answer", "status", "result", "confidence", "answers",
-        "task__status", "task__slots", "task__slots_used", "task__slots_submitted", "task__input", "labeled_at",
+    rows = (
+        DataObject.objects.filter(job=job)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "task_id",
+            "is_gold",
+            "gold_answer",
+            "status",
+            "result",
+            "confidence",
+            "answers",
+            "task__status",
+            "task__slots",
+            "task__slots_used",
+            "task__slots_submitted",
+            "task__input",
+            "labeled_at",
+        )
     )
     return [_Object(*row) for row in rows.iterator(chunk_size=UPDATE_CHUNK)]
 
@@ -72,9 +88,10 @@ def _consolidate(job: LabelingJob, objects: list[_Object]) -> dict[int, tuple[di
     by_task = {item.task_id: item for item in objects}
     answers: dict[int, list[tuple[int, dict]]] = {}
     rows = Assignment.objects.filter(task__batch_id=job.batch_id, status__in=CONSOLIDATED_STATUSES).exclude(
-        worker_id__in=batch_excluded_worker_ids(job.batch))  # quality rules' exclude_answers
-    for task_id, worker_id, answer in rows.order_by("pk").values_list("task_id", "worker_id", "answer").iterator(
-        chunk_size=UPDATE_CHUNK
+        worker_id__in=batch_excluded_worker_ids(job.batch)
+    )  # quality rules' exclude_answers
+    for task_id, worker_id, answer in (
+        rows.order_by("pk").values_list("task_id", "worker_id", "answer").iterator(chunk_size=UPDATE_CHUNK)
     ):
         if task_id in by_task:  # the batch is sealed, so every task is an object's; never trust it blindly
             answers.setdefault(task_id, []).append((worker_id, answer))
@@ -95,21 +112,24 @@ def _consolidate(job: LabelingJob, objects: list[_Object]) -> dict[int, tuple[di
     gold = {index: item.gold_answer for index, item in enumerate(answered) if item.is_gold}
     # Each worker's record from earlier jobs of the same task type and label set (issue 23):
     # what makes one answer from a proven worker worth more than one from a newcomer.
-    earlier = LabelingJob.objects.filter(
-        task_type=job.task_type, label_categories=job.label_categories, batch__isnull=False
-    ).exclude(pk=job.pk).values("batch_id")
+    earlier = (
+        LabelingJob.objects.filter(task_type=job.task_type, label_categories=job.label_categories, batch__isnull=False)
+        .exclude(pk=job.pk)
+        .values("batch_id")
+    )
     records = worker_batch_records(worker_ids=worker_ids, batch_ids=earlier)
     consolidation = get_task_type(job.task_type).consolidate(
-        inputs, n_workers=len(worker_ids), labels=job.label_categories, gold=gold,
+        inputs,
+        n_workers=len(worker_ids),
+        labels=job.label_categories,
+        gold=gold,
         worker_records={worker_index[worker_id]: record for worker_id, record in records.items()},
     )
     reputation_record_estimates(
         batch=job.batch,
         estimates={worker_ids[index]: estimate for index, estimate in consolidation.worker_accuracy.items()},
     )
-    results = {
-        answered[result.index].pk: (result.result, result.confidence) for result in consolidation.objects
-    }
+    results = {answered[result.index].pk: (result.result, result.confidence) for result in consolidation.objects}
     for item in answered:
         item.answers = len(answers[item.task_id])
     return results
@@ -128,8 +148,12 @@ def _steer_redundancy(job: LabelingJob, objects: list[_Object]) -> int:
         confident = item.is_gold or item.confidence >= job.target_confidence
         if confident and item.answers >= job.min_workers_per_object and item.task_status in ("open", "full"):
             close.append(item.task_id)
-        elif (not confident and item.task_status == Task.Status.COMPLETE and item.slots_submitted == item.slots
-              and item.slots < job.max_workers_per_object):
+        elif (
+            not confident
+            and item.task_status == Task.Status.COMPLETE
+            and item.slots_submitted == item.slots
+            and item.slots < job.max_workers_per_object
+        ):
             grow.append(item.task_id)
     # Growth beyond the reserved worst case needs a new reserve; without the money only the
     # objects whose headroom is still reserved grow, the others keep the answers they have.
@@ -167,8 +191,14 @@ def _save_objects(objects: list[_Object], before: dict[int, tuple]) -> None:
     thousand rows."""
     result_field = DataObject._meta.get_field("result")
     rows = [
-        (item.status, result_field.get_db_prep_save(item.result, connection), item.confidence, item.answers,
-         item.labeled_at, item.pk)
+        (
+            item.status,
+            result_field.get_db_prep_save(item.result, connection),
+            item.confidence,
+            item.answers,
+            item.labeled_at,
+            item.pk,
+        )
         for item in objects
         if before[item.pk] != (item.status, item.result, item.confidence, item.answers)
     ]
@@ -178,7 +208,8 @@ def _save_objects(objects: list[_Object], before: dict[int, tuple]) -> None:
     with connection.cursor() as cursor:
         cursor.executemany(
             f'UPDATE {table} SET "status" = %s, "result" = %s, "confidence" = %s, "answers" = %s, "labeled_at" = %s '
-            'WHERE "id" = %s', rows
+            'WHERE "id" = %s',
+            rows,
         )
 
 
@@ -199,8 +230,10 @@ def _check_stopping_conditions(job: LabelingJob) -> None:
         return
     if job.max_human_labeled_objects is not None and job.human_labeled >= job.max_human_labeled_objects:
         job.stopping_condition_met = "max_human_labeled_objects"
-    elif (job.max_percentage_labeled is not None
-          and job.human_labeled * 100 >= job.max_percentage_labeled * job.objects_total):
+    elif (
+        job.max_percentage_labeled is not None
+        and job.human_labeled * 100 >= job.max_percentage_labeled * job.objects_total
+    ):
         job.stopping_condition_met = "max_percentage_labeled"
 
 
@@ -233,8 +266,11 @@ def job_advance(*, job_id: int) -> str | None:
             if item.pk in results:
                 item.result, item.confidence = results[item.pk]
         with transaction.atomic():
-            job.stop_requested = (LabelingJob.objects.select_for_update(no_key=True)
-                                  .values_list("stop_requested", flat=True).get(pk=job_id))
+            job.stop_requested = (
+                LabelingJob.objects.select_for_update(no_key=True)
+                .values_list("stop_requested", flat=True)
+                .get(pk=job_id)
+            )
             if _steer_redundancy(job, objects):
                 ending = False
             _settle_statuses(job, objects, final=ending)
@@ -243,8 +279,17 @@ def job_advance(*, job_id: int) -> str | None:
             _check_stopping_conditions(job)
             job.answers_consolidated = progress["answers"]
             job.consolidated_at = timezone.now()
-            job.save(update_fields=["human_labeled", "failed_objects", "answers_saved", "answers_consolidated",
-                                    "consolidated_at", "stopping_condition_met", "updated_at"])
+            job.save(
+                update_fields=[
+                    "human_labeled",
+                    "failed_objects",
+                    "answers_saved",
+                    "answers_consolidated",
+                    "consolidated_at",
+                    "stopping_condition_met",
+                    "updated_at",
+                ]
+            )
         if job.stopping_condition_met:
             # After the commit, in its own transaction: it locks every open task of the batch,
             # which must not come after the ledger accounts steering took. Repeated each pass

@@ -101,8 +101,8 @@ def prepare_registered_folder(prefix: StorageURI) -> None:
             raise StorageUnavailable(f"{prefix}: cannot create the folder ({exc.strerror})") from None
 
 
-def _make_handle(*, location: StorageLocation, target: StorageURI, registered: StorageURI, field: str,
-                 folder_only: bool) -> StorageLocationHandle:
+def _make_handle(
+    *, location: StorageLocation, target: StorageURI, registered: StorageURI, field: str, folder_only: bool
+) -> StorageLocationHandle:
     handle_class = _S3Handle if target.scheme == "s3" else _FileHandle
-    return handle_class(location=location, target=target, registered=registered, field=field,
-                        folder_only=folder_only)
+    return handle_class(location=location, target=target, registered=registered, field=field, folder_only=folder_only)

@@ -33,8 +33,15 @@ class StorageLocationHandle(ABC):
     """Reads and writes one URI that ``access_storage`` let through. ``location`` is the
     registration that allowed it; ``field`` names the input the URI came from (for errors)."""
 
-    def __init__(self, *, location: StorageLocation, target: StorageURI, registered: StorageURI, field: str,
-                 folder_only: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        location: StorageLocation,
+        target: StorageURI,
+        registered: StorageURI,
+        field: str,
+        folder_only: bool = False,
+    ) -> None:
         self.location = location
         self.target = target
         self.registered = registered
@@ -74,8 +81,9 @@ class StorageLocationHandle(ABC):
             raise _not_allowed(str(target), self.field)
         # Same scheme, so the same backend: the class of this handle (what ``access._make_handle``
         # would pick), without this module importing the backends.
-        return type(self)(location=self.location, target=target, registered=self.registered, field=self.field,
-                          folder_only=False)
+        return type(self)(
+            location=self.location, target=target, registered=self.registered, field=self.field, folder_only=False
+        )
 
     def iter_lines(self, *, max_line_chars: int) -> Iterator[str]:
         """The object's text lines, streamed in constant memory, without their ``\\n`` or
@@ -135,8 +143,9 @@ class StorageLocationHandle(ABC):
         return StorageObjectTooLarge.for_field(self.field, f"{self.uri} is larger than {max_bytes} bytes")
 
     @contextmanager
-    def open_multipart_writer(self, *, content_type: str,
-                              part_size_bytes: int = DEFAULT_PART_SIZE_BYTES) -> Iterator[MultipartWriter]:
+    def open_multipart_writer(
+        self, *, content_type: str, part_size_bytes: int = DEFAULT_PART_SIZE_BYTES
+    ) -> Iterator[MultipartWriter]:
         """A context manager yielding a writer whose ``write(bytes)`` streams to this object.
         S3: a multipart upload in parts of ``part_size_bytes`` (at least 5 MiB; one ``PutObject``
         when everything fits in one part), completed on a clean exit and aborted on an exception.

@@ -127,11 +127,16 @@ class _S3Handle(StorageLocationHandle):
         location = self.location
         with _storage_errors(self.uri):
             if location.access_key_id and location.secret_access_key_encrypted:
-                return _s3_client(access_key_id=location.access_key_id,
-                                  secret_access_key=decrypt_secret(location.secret_access_key_encrypted),
-                                  endpoint_url=endpoint)
-        return _s3_client(access_key_id=settings.AWS_ACCESS_KEY_ID, secret_access_key=settings.AWS_SECRET_ACCESS_KEY,
-                          endpoint_url=endpoint)
+                return _s3_client(
+                    access_key_id=location.access_key_id,
+                    secret_access_key=decrypt_secret(location.secret_access_key_encrypted),
+                    endpoint_url=endpoint,
+                )
+        return _s3_client(
+            access_key_id=settings.AWS_ACCESS_KEY_ID,
+            secret_access_key=settings.AWS_SECRET_ACCESS_KEY,
+            endpoint_url=endpoint,
+        )
 
     @property
     def _object(self) -> dict[str, str]:
@@ -210,9 +215,7 @@ class _S3MultipartWriter(_Writer):
     def _upload_part(self, part: bytes) -> None:
         with _storage_errors(self._handle.uri):
             if self._upload_id is None:
-                created = self._client.create_multipart_upload(
-                    **self._handle._object, ContentType=self._content_type
-                )
+                created = self._client.create_multipart_upload(**self._handle._object, ContentType=self._content_type)
                 self._upload_id = created["UploadId"]
             number = len(self._parts) + 1
             uploaded = self._client.upload_part(

@@ -77,9 +77,9 @@ def parse_storage_uri(uri: str, *, field: str) -> StorageURI:
     if _CONTROL_CHARACTERS.search(uri):
         raise InvalidInput.for_field(field, "must not contain control characters")
     if uri.startswith("s3://"):
-        return _parse_s3(uri[len("s3://"):], field=field)
+        return _parse_s3(uri[len("s3://") :], field=field)
     if uri.startswith("file://"):
-        return _parse_file(uri[len("file://"):], field=field)
+        return _parse_file(uri[len("file://") :], field=field)
     raise InvalidInput.for_field(field, "must be an s3:// or file:// URI")
 
 

@@ -136,8 +136,13 @@ class BoundingBoxes(DrawnObjectsTaskType):
         classes = np.concatenate([answer.classes for answer in answers]).astype(np.int64)
         drawer = np.repeat(np.asarray(workers, dtype=np.int64), [answer.corners.shape[0] for answer in answers])
         fitted = consolidate_boxes(
-            corners, drawer, classes, annotators=np.asarray(workers, dtype=np.int64), worker_quality=weights,
-            min_support=MIN_SUPPORT, return_all=True,
+            corners,
+            drawer,
+            classes,
+            annotators=np.asarray(workers, dtype=np.int64),
+            worker_quality=weights,
+            min_support=MIN_SUPPORT,
+            return_all=True,
         )
         every = _pixel_boxes(fitted.boxes, fitted.labels, size)
         # Who drew each cluster with its voted class.

@@ -69,8 +69,10 @@ def parse_label_category_file(data: bytes | str | dict) -> tuple[list[str], dict
         if "shortDisplayName" in entry:
             short = entry["shortDisplayName"]
             if not isinstance(short, str) or not short.strip() or len(short) > MAX_LABEL_CHARS:
-                raise ValueError(f"labels[{position}].shortDisplayName must be a non-empty string of at most "
-                                 f"{MAX_LABEL_CHARS} characters")
+                raise ValueError(
+                    f"labels[{position}].shortDisplayName must be a non-empty string of at most "
+                    f"{MAX_LABEL_CHARS} characters"
+                )
             short_names[entry["label"]] = short
     _check_names(names, max_labels=MAX_CONFIG_LABELS, min_labels=1)
     return names, short_names
@@ -85,8 +87,10 @@ def validate_label_categories(labels: object, task_type: TaskType) -> list[str]:
     _check_names(names, max_labels=task_type.max_labels, min_labels=task_type.min_labels, task_type=task_type.name)
     names = task_type.effective_labels(names)
     if len(names) > task_type.max_labels:  # BACKGROUND added to a segmentation list already full
-        raise ValueError(f"at most {task_type.max_labels} label categories are allowed for {task_type.name}, "
-                         f"{names[0]} included, got {len(names)}")
+        raise ValueError(
+            f"at most {task_type.max_labels} label categories are allowed for {task_type.name}, "
+            f"{names[0]} included, got {len(names)}"
+        )
     return names
 
 

@@ -89,7 +89,7 @@ def encode_mask(array: np.ndarray, *, palette: list[str] | None = None) -> bytes
     image = Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8))
     if palette is not None:
         image = image.convert("P")
-        image.putpalette([int(color[i:i + 2], 16) for color in palette for i in (1, 3, 5)])
+        image.putpalette([int(color[i : i + 2], 16) for color in palette for i in (1, 3, 5)])
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()

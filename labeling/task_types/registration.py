@@ -42,6 +42,11 @@ def _present_input(task: Task) -> dict:
 
 def register_with_marketplace() -> None:
     for name in TASK_TYPES:
-        register_task_type(name, TaskTypeHooks(
-            check_answer=_check_answer, present_input=_present_input, is_correct=_is_correct,
-        ))
+        register_task_type(
+            name,
+            TaskTypeHooks(
+                check_answer=_check_answer,
+                present_input=_present_input,
+                is_correct=_is_correct,
+            ),
+        )

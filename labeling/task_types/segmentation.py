@@ -129,8 +129,12 @@ class SemanticSegmentation(GeometricTaskType):
                 for value in result["class_confidence"]
             ]
             confidence = float(np.mean([value for value in classes if value is not None]))
-            calibrated[item.index] = ({**result, "class_confidence": classes, "confidence": round(confidence, 6)},
-                                      confidence, scores, consolidated)
+            calibrated[item.index] = (
+                {**result, "class_confidence": classes, "confidence": round(confidence, 6)},
+                confidence,
+                scores,
+                consolidated,
+            )
         return calibrated
 
     def _from_truth(self, truth: np.ndarray, answers: list[np.ndarray], labels: list[str]) -> tuple[np.ndarray, dict]:
@@ -187,9 +191,7 @@ class SemanticSegmentation(GeometricTaskType):
             "crowd-semantic-segmentation": {
                 "inputImageProperties": {"height": int(height), "width": int(width)},
                 "labelMappings": {labels[klass]: {"color": colors[klass]} for klass in painted},
-                "labeledImage": {
-                    "pngImageData": base64.b64encode(encode_mask(mask, palette=colors)).decode("ascii")
-                },
+                "labeledImage": {"pngImageData": base64.b64encode(encode_mask(mask, palette=colors)).decode("ascii")},
             }
         }
 

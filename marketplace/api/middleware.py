@@ -26,9 +26,7 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             return JsonResponse(error_body("invalid", "Content-Length is not a number"), status=400)
         if length > limit:
-            return JsonResponse(
-                error_body("too_large", f"the request body is larger than {limit} bytes"), status=413
-            )
+            return JsonResponse(error_body("too_large", f"the request body is larger than {limit} bytes"), status=413)
         return self.get_response(request)
 
 

@@ -67,10 +67,14 @@ class PayoutSerializer(serializers.Serializer):
 
 
 # ``?format=json`` (the default) is a page of entries; ``?format=csv`` streams every entry as CSV.
-STATEMENT_RESPONSES = {(200, "application/json"): StatementEntrySerializer(many=True),
-                       (200, "text/csv"): OpenApiTypes.STR}
-EARNINGS_STATEMENT_RESPONSES = {(200, "application/json"): EarningsEntrySerializer(many=True),
-                                (200, "text/csv"): OpenApiTypes.STR}
+STATEMENT_RESPONSES = {
+    (200, "application/json"): StatementEntrySerializer(many=True),
+    (200, "text/csv"): OpenApiTypes.STR,
+}
+EARNINGS_STATEMENT_RESPONSES = {
+    (200, "application/json"): EarningsEntrySerializer(many=True),
+    (200, "text/csv"): OpenApiTypes.STR,
+}
 
 
 def _statement_response(request, entries, columns: tuple[str, ...], filename: str):
@@ -87,54 +91,88 @@ def _statement_response(request, entries, columns: tuple[str, ...], filename: st
 
 
 class BalanceView(RequesterAPIView):
-    @extend_schema(responses=inline_serializer("Balance", {"available": MoneyField(), "on_hold": MoneyField()}),
-                   description="`available` can be spent; `on_hold` is reserved in the escrow of posted work.")
+    @extend_schema(
+        responses=inline_serializer("Balance", {"available": MoneyField(), "on_hold": MoneyField()}),
+        description="`available` can be spent; `on_hold` is reserved in the escrow of posted work.",
+    )
     def get(self, request):
         balance = ledger.requester_balance(self.requester)
-        return Response({"available": format_micros(balance.available_micros),
-                         "on_hold": format_micros(balance.on_hold_micros)})
+        return Response(
+            {"available": format_micros(balance.available_micros), "on_hold": format_micros(balance.on_hold_micros)}
+        )
 
 
 class StatementView(RequesterAPIView):
-    @extend_schema(parameters=[*STATEMENT_PARAMETERS, OpenApiParameter(
-        "account", str, enum=["available", "escrow"], description="one account kind only")],
-        responses=STATEMENT_RESPONSES)
+    @extend_schema(
+        parameters=[
+            *STATEMENT_PARAMETERS,
+            OpenApiParameter("account", str, enum=["available", "escrow"], description="one account kind only"),
+        ],
+        responses=STATEMENT_RESPONSES,
+    )
     def get(self, request):
         entries = statements.requester_statement(
-            self.requester, account=request.query_params.get("account"),
-            since=request.query_params.get("from"), until=request.query_params.get("to"),
+            self.requester,
+            account=request.query_params.get("account"),
+            since=request.query_params.get("from"),
+            until=request.query_params.get("to"),
         )
         return _statement_response(request, entries, statements.REQUESTER_COLUMNS, "statement")
 
 
 class BonusesView(RequesterAPIView):
     @extend_schema(
-        request=inline_serializer("BonusCreate", {
-            "worker_id": serializers.IntegerField(), "amount": MoneyField(), "reason": serializers.CharField(),
-            "assignment_id": serializers.IntegerField(required=False),
-        }),
+        request=inline_serializer(
+            "BonusCreate",
+            {
+                "worker_id": serializers.IntegerField(),
+                "amount": MoneyField(),
+                "reason": serializers.CharField(),
+                "assignment_id": serializers.IntegerField(required=False),
+            },
+        ),
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)],
-        responses={201: inline_serializer("Bonus", {
-            "id": serializers.IntegerField(), "worker_id": serializers.IntegerField(), "amount": MoneyField(),
-            "fee": MoneyField(), "reason": serializers.CharField(),
-            "assignment_id": serializers.IntegerField(allow_null=True), "created_at": serializers.DateTimeField(),
-        })},
+        responses={
+            201: inline_serializer(
+                "Bonus",
+                {
+                    "id": serializers.IntegerField(),
+                    "worker_id": serializers.IntegerField(),
+                    "amount": MoneyField(),
+                    "fee": MoneyField(),
+                    "reason": serializers.CharField(),
+                    "assignment_id": serializers.IntegerField(allow_null=True),
+                    "created_at": serializers.DateTimeField(),
+                },
+            )
+        },
         description="Pay a worker who did work for you a bonus from the available balance, plus the platform "
-                    "fee (402 when the balance cannot cover both). The Idempotency-Key header is required.",
+        "fee (402 when the balance cannot cover both). The Idempotency-Key header is required.",
     )
     def post(self, request):
-        bonus, _ = bonuses.bonus_pay(requester=self.requester, data=request.data,
-                                     idempotency_key=request.headers.get("Idempotency-Key"))
-        return Response({
-            "id": bonus.transaction_id, "worker_id": bonus.worker_id, "amount": format_micros(bonus.amount_micros),
-            "fee": format_micros(bonus.fee_micros), "reason": bonus.reason, "assignment_id": bonus.assignment_id,
-            "created_at": bonus.created_at.isoformat(),
-        }, status=201)
+        bonus, _ = bonuses.bonus_pay(
+            requester=self.requester, data=request.data, idempotency_key=request.headers.get("Idempotency-Key")
+        )
+        return Response(
+            {
+                "id": bonus.transaction_id,
+                "worker_id": bonus.worker_id,
+                "amount": format_micros(bonus.amount_micros),
+                "fee": format_micros(bonus.fee_micros),
+                "reason": bonus.reason,
+                "assignment_id": bonus.assignment_id,
+                "created_at": bonus.created_at.isoformat(),
+            },
+            status=201,
+        )
 
 
 class WorkerStatementView(WorkerAPIView):
-    @extend_schema(parameters=STATEMENT_PARAMETERS, responses=EARNINGS_STATEMENT_RESPONSES,
-                   description="Entries on your earnings: payments, bonuses, payouts.")
+    @extend_schema(
+        parameters=STATEMENT_PARAMETERS,
+        responses=EARNINGS_STATEMENT_RESPONSES,
+        description="Entries on your earnings: payments, bonuses, payouts.",
+    )
     def get(self, request):
         entries = statements.payee_statement(
             worker=self.worker, since=request.query_params.get("from"), until=request.query_params.get("to")
@@ -147,10 +185,12 @@ class WorkerPayoutsView(WorkerAPIView):
     def get(self, request):
         return paginated_response(request, Payout.objects.filter(worker=self.worker), payouts.payout_as_dict)
 
-    @extend_schema(request=inline_serializer("PayoutCreate", {"amount": MoneyField()}),
-                   responses={201: PayoutSerializer()},
-                   description="Ask to be paid out part of your earnings (at least the configured minimum; 402 "
-                               "beyond your earnings). An operator approves and pays it.")
+    @extend_schema(
+        request=inline_serializer("PayoutCreate", {"amount": MoneyField()}),
+        responses={201: PayoutSerializer()},
+        description="Ask to be paid out part of your earnings (at least the configured minimum; 402 "
+        "beyond your earnings). An operator approves and pays it.",
+    )
     def post(self, request):
         data = request.data if isinstance(request.data, dict) else {}
         if "amount" not in data:

@@ -12,9 +12,10 @@ class QualificationRequirementSerializer(serializers.Serializer):
     qualification_type_id = serializers.IntegerField()
     comparator = serializers.ChoiceField(choices=[">=", "<=", "==", "!=", "exists", "in"])
     values = serializers.ListField(
-        child=serializers.JSONField(), required=False,
+        child=serializers.JSONField(),
+        required=False,
         help_text="integers, or ISO 3166-1 alpha-2 codes for the locale type: one value for >=, <=, ==, != "
-                  "(the value itself or a one-item list), one or more for in, left out for exists",
+        "(the value itself or a one-item list), one or more for in, left out for exists",
     )
 
 
@@ -51,25 +52,42 @@ class QualificationTypeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = QualificationType
-        fields = ["id", "name", "description", "owner_id", "system_key", "grant_method", "value_kind",
-                  "auto_grant", "test", "is_active", "created_at", "deactivated_at"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "owner_id",
+            "system_key",
+            "grant_method",
+            "value_kind",
+            "auto_grant",
+            "test",
+            "is_active",
+            "created_at",
+            "deactivated_at",
+        ]
 
     @staticmethod
     @extend_schema_field(AutoGrantSerializer(allow_null=True))
     def get_auto_grant(qualification_type: QualificationType) -> dict | None:
         if qualification_type.grant_method != QualificationType.GrantMethod.AUTO:
             return None
-        return {"metric": qualification_type.auto_metric, "comparator": qualification_type.auto_comparator,
-                "threshold": qualification_type.auto_threshold}
+        return {
+            "metric": qualification_type.auto_metric,
+            "comparator": qualification_type.auto_comparator,
+            "threshold": qualification_type.auto_threshold,
+        }
 
     @staticmethod
     @extend_schema_field(QualificationTestSpecSerializer(allow_null=True))
     def get_test(qualification_type: QualificationType) -> dict | None:
         if qualification_type.grant_method != QualificationType.GrantMethod.TEST:
             return None
-        return {"questions": qualification_type.test_questions,
-                "passing_score": qualification_type.test_passing_score,
-                "retry_delay_seconds": qualification_type.test_retry_delay_seconds}
+        return {
+            "questions": qualification_type.test_questions,
+            "passing_score": qualification_type.test_passing_score,
+            "retry_delay_seconds": qualification_type.test_retry_delay_seconds,
+        }
 
 
 class QualificationGrantSerializer(serializers.ModelSerializer):

@@ -46,8 +46,10 @@ def _named_worker(data: dict) -> Worker:
 
 
 class QualificationTypesView(RequesterAPIView):
-    @extend_schema(responses=QualificationTypeSerializer(many=True),
-                   description="The system types and the requester's own active types.")
+    @extend_schema(
+        responses=QualificationTypeSerializer(many=True),
+        description="The system types and the requester's own active types.",
+    )
     def get(self, request):
         qualifications.system_qualification_types()
         queryset = QualificationType.objects.filter(Q(owner__isnull=True) | Q(owner=self.requester, is_active=True))
@@ -67,9 +69,12 @@ class QualificationTypeDetailView(RequesterAPIView):
 
 
 class QualificationTypeDeactivateView(RequesterAPIView):
-    @extend_schema(request=None, responses=QualificationTypeSerializer,
-                   description="Deactivate (types are never deleted): no more grants, tests or new requirements; "
-                               "requirements already posted stay enforced. Idempotent.")
+    @extend_schema(
+        request=None,
+        responses=QualificationTypeSerializer,
+        description="Deactivate (types are never deleted): no more grants, tests or new requirements; "
+        "requirements already posted stay enforced. Idempotent.",
+    )
     def post(self, request, qualification_type_id):
         qualification_type = qualifications.qualification_type_deactivate(
             requester=self.requester,
@@ -79,18 +84,23 @@ class QualificationTypeDeactivateView(RequesterAPIView):
 
 
 class QualificationTypeWorkersView(RequesterAPIView):
-    @extend_schema(responses=QualificationGrantSerializer(many=True),
-                   description="The type's grants. System types have none: their values are computed live.")
+    @extend_schema(
+        responses=QualificationGrantSerializer(many=True),
+        description="The type's grants. System types have none: their values are computed live.",
+    )
     def get(self, request, qualification_type_id):
         qualification_type = access.access_qualification_type(self.requester, qualification_type_id)
         queryset = QualificationGrant.objects.filter(qualification_type=qualification_type)
         return paginated_response(request, queryset, lambda g: QualificationGrantSerializer(g).data)
 
     @extend_schema(
-        request=inline_serializer("QualificationGrantCreate", {
-            "worker_id": serializers.IntegerField(),
-            "value": serializers.IntegerField(required=False, default=1),
-        }),
+        request=inline_serializer(
+            "QualificationGrantCreate",
+            {
+                "worker_id": serializers.IntegerField(),
+                "value": serializers.IntegerField(required=False, default=1),
+            },
+        ),
         responses={201: QualificationGrantSerializer, 200: QualificationGrantSerializer},
         description="Grant the type to a worker (201), or update the value of its grant (200).",
     )
@@ -98,7 +108,9 @@ class QualificationTypeWorkersView(RequesterAPIView):
         qualification_type = access.access_qualification_type(self.requester, qualification_type_id)
         data = _body(request)
         grant, created = qualifications.qualification_grant(
-            requester=self.requester, qualification_type=qualification_type, worker=_named_worker(data),
+            requester=self.requester,
+            qualification_type=qualification_type,
+            worker=_named_worker(data),
             value=data.get("value", 1),
         )
         return Response(QualificationGrantSerializer(grant).data, status=201 if created else 200)
@@ -125,17 +137,22 @@ class WorkerBlocksView(RequesterAPIView):
         return paginated_response(request, queryset, lambda b: WorkerBlockSerializer(b).data)
 
     @extend_schema(
-        request=inline_serializer("WorkerBlockCreate", {
-            "worker_id": serializers.IntegerField(), "reason": serializers.CharField(max_length=1000),
-        }),
+        request=inline_serializer(
+            "WorkerBlockCreate",
+            {
+                "worker_id": serializers.IntegerField(),
+                "reason": serializers.CharField(max_length=1000),
+            },
+        ),
         responses={201: WorkerBlockSerializer, 200: WorkerBlockSerializer},
         description="Block a worker from your tasks (201); blocking a blocked worker again replaces the reason "
-                    "(200). Its live assignments stay submittable.",
+        "(200). Its live assignments stay submittable.",
     )
     def post(self, request):
         data = _body(request)
-        block, created = blocks.worker_block(requester=self.requester, worker=_named_worker(data),
-                                             reason=data.get("reason", ""))
+        block, created = blocks.worker_block(
+            requester=self.requester, worker=_named_worker(data), reason=data.get("reason", "")
+        )
         return Response(WorkerBlockSerializer(block).data, status=201 if created else 200)
 
 
@@ -151,7 +168,8 @@ class WorkerBlockView(RequesterAPIView):
 
 def _render_test(qualification_type: QualificationType, *, with_questions: bool) -> dict:
     data = {
-        "id": qualification_type.pk, "name": qualification_type.name,
+        "id": qualification_type.pk,
+        "name": qualification_type.name,
         "description": qualification_type.description,
         "question_count": len(qualification_type.test_questions),
         "passing_score": qualification_type.test_passing_score,
@@ -166,16 +184,21 @@ def _render_test(qualification_type: QualificationType, *, with_questions: bool)
 
 
 class WorkerQualificationTestsView(WorkerAPIView):
-    @extend_schema(responses=WorkerQualificationTestSerializer(many=True),
-                   description="Qualification tests you may take (requesters blocking you are left out).")
+    @extend_schema(
+        responses=WorkerQualificationTestSerializer(many=True),
+        description="Qualification tests you may take (requesters blocking you are left out).",
+    )
     def get(self, request):
-        return paginated_response(request, qualification_tests.available_tests(self.worker),
-                                  lambda t: _render_test(t, with_questions=False))
+        return paginated_response(
+            request, qualification_tests.available_tests(self.worker), lambda t: _render_test(t, with_questions=False)
+        )
 
 
 class WorkerQualificationTestView(WorkerAPIView):
-    @extend_schema(responses=WorkerQualificationTestDetailSerializer,
-                   description="The test's questions (inputs only: the answer key never leaves the server).")
+    @extend_schema(
+        responses=WorkerQualificationTestDetailSerializer,
+        description="The test's questions (inputs only: the answer key never leaves the server).",
+    )
     def get(self, request, qualification_type_id):
         qualification_type = access.access_qualification_test(self.worker, qualification_type_id)
         return Response(_render_test(qualification_type, with_questions=True))
@@ -183,12 +206,15 @@ class WorkerQualificationTestView(WorkerAPIView):
 
 class WorkerQualificationTestAnswersView(WorkerAPIView):
     @extend_schema(
-        request=inline_serializer("QualificationTestAnswers", {
-            "answers": serializers.ListField(child=serializers.JSONField(), help_text="one per question, in order"),
-        }),
+        request=inline_serializer(
+            "QualificationTestAnswers",
+            {
+                "answers": serializers.ListField(child=serializers.JSONField(), help_text="one per question, in order"),
+            },
+        ),
         responses=QualificationTestResultSerializer,
         description="Submit answers: scored against the key; a passing score grants the qualification with the "
-                    "score as its value. 409 `qualification_retry_too_soon` within the retry delay.",
+        "score as its value. 409 `qualification_retry_too_soon` within the retry delay.",
     )
     def post(self, request, qualification_type_id):
         qualification_type = access.access_qualification_test(self.worker, qualification_type_id)
@@ -198,7 +224,13 @@ class WorkerQualificationTestAnswersView(WorkerAPIView):
         attempt, retry_at = qualification_tests.qualification_test_submit(
             worker=self.worker, qualification_type=qualification_type, answers=data["answers"]
         )
-        return Response(QualificationTestResultSerializer({
-            "score": attempt.score, "passed": attempt.passed, "value": attempt.score if attempt.passed else None,
-            "retry_at": retry_at,
-        }).data)
+        return Response(
+            QualificationTestResultSerializer(
+                {
+                    "score": attempt.score,
+                    "passed": attempt.passed,
+                    "value": attempt.score if attempt.passed else None,
+                    "retry_at": retry_at,
+                }
+            ).data
+        )

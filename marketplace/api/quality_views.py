@@ -18,8 +18,10 @@ BOOLEAN_QUERY = {"true": True, "1": True, "false": False, "0": False}
 
 
 class WorkerReputationView(RequesterAPIView):
-    @extend_schema(responses=ReputationSerializer,
-                   description="The reputation record of a worker who did work for you (404 otherwise).")
+    @extend_schema(
+        responses=ReputationSerializer,
+        description="The reputation record of a worker who did work for you (404 otherwise).",
+    )
     def get(self, request, worker_id):
         worker = access.access_worker_of_requester(self.requester, worker_id)
         return Response(ReputationSerializer(worker_reputation(worker)).data)
@@ -28,9 +30,12 @@ class WorkerReputationView(RequesterAPIView):
 class AssignmentsView(RequesterAPIView):
     @extend_schema(
         responses=AssignmentSerializer(many=True),
-        parameters=[OpenApiParameter("task_id", int), OpenApiParameter("batch_id", int),
-                    OpenApiParameter("status", str, enum=Assignment.Status.values),
-                    OpenApiParameter("flagged", bool, description="only answers flagged for review (or not)")],
+        parameters=[
+            OpenApiParameter("task_id", int),
+            OpenApiParameter("batch_id", int),
+            OpenApiParameter("status", str, enum=Assignment.Status.values),
+            OpenApiParameter("flagged", bool, description="only answers flagged for review (or not)"),
+        ],
         description="Assignments on your tasks, oldest first.",
     )
     def get(self, request):
@@ -46,6 +51,9 @@ class AssignmentsView(RequesterAPIView):
         if flagged is not None:
             if flagged.lower() not in BOOLEAN_QUERY:
                 raise InvalidInput.for_field("flagged", "must be true or false")
-            queryset = queryset.exclude(flagged_reason="") if BOOLEAN_QUERY[flagged.lower()] else queryset.filter(
-                flagged_reason="")
+            queryset = (
+                queryset.exclude(flagged_reason="")
+                if BOOLEAN_QUERY[flagged.lower()]
+                else queryset.filter(flagged_reason="")
+            )
         return paginated_response(request, queryset, lambda assignment: AssignmentSerializer(assignment).data)

@@ -81,8 +81,11 @@ class _RedisBuckets:
             self._failures_unlogged += 1
             now = time.monotonic()
             if now - self._last_logged >= self.OUTAGE_LOG_SECONDS:
-                logger.warning("rate limiter: Redis unreachable, letting requests through (%d since the last "
-                               "warning)", self._failures_unlogged, exc_info=True)
+                logger.warning(
+                    "rate limiter: Redis unreachable, letting requests through (%d since the last warning)",
+                    self._failures_unlogged,
+                    exc_info=True,
+                )
                 self._failures_unlogged, self._last_logged = 0, now
             return 0.0
 

@@ -38,15 +38,18 @@ def _body(request) -> dict:
 
 def _one_or_many(name: str, serializer) -> PolymorphicProxySerializer:
     """One object, or a JSON list of them (as ``POST /tasks`` takes and answers)."""
-    return PolymorphicProxySerializer(component_name=name, serializers=[serializer, serializer(many=True)],
-                                      resource_type_field_name=None, many=False)
+    return PolymorphicProxySerializer(
+        component_name=name, serializers=[serializer, serializer(many=True)], resource_type_field_name=None, many=False
+    )
 
 
 class TasksView(RequesterAPIView):
-    @extend_schema(request=_one_or_many("TaskCreateOneOrMany", TaskCreateSerializer),
-                   responses={201: _one_or_many("TaskOneOrMany", TaskSerializer)},
-                   description="Create one task (a JSON object, answered with the task) or up to 1,000 "
-                               "(a JSON list, all or nothing, in order, answered with a list).")
+    @extend_schema(
+        request=_one_or_many("TaskCreateOneOrMany", TaskCreateSerializer),
+        responses={201: _one_or_many("TaskOneOrMany", TaskSerializer)},
+        description="Create one task (a JSON object, answered with the task) or up to 1,000 "
+        "(a JSON list, all or nothing, in order, answered with a list).",
+    )
     def post(self, request):
         specs, batch_id = tasks.parse_task_specs(request.data)
         created = tasks.tasks_post(requester=self.requester, specs=specs, batch_id=batch_id)
@@ -54,9 +57,13 @@ class TasksView(RequesterAPIView):
         data = TaskSerializer(rows, many=True).data
         return Response(data if isinstance(request.data, list) else data[0], status=201)
 
-    @extend_schema(responses=TaskSerializer(many=True), parameters=[
-        OpenApiParameter("batch_id", int, description="only this batch's tasks"),
-        OpenApiParameter("status", str, enum=Task.Status.values, description="only tasks in this status")])
+    @extend_schema(
+        responses=TaskSerializer(many=True),
+        parameters=[
+            OpenApiParameter("batch_id", int, description="only this batch's tasks"),
+            OpenApiParameter("status", str, enum=Task.Status.values, description="only tasks in this status"),
+        ],
+    )
     def get(self, request):
         queryset = Task.objects.select_related("batch").filter(requester=self.requester)
         batch_id = query_int(request, "batch_id")
@@ -84,16 +91,20 @@ class TaskStopView(RequesterAPIView):
 
 
 class TaskCloseView(RequesterAPIView):
-    @extend_schema(request=None, responses=TaskSerializer,
-                   description="Close a task early as complete; live assignments may still be submitted.")
+    @extend_schema(
+        request=None,
+        responses=TaskSerializer,
+        description="Close a task early as complete; live assignments may still be submitted.",
+    )
     def post(self, request, task_id):
         task = tasks.task_close(task=access.access_task(self.requester, task_id))
         return Response(TaskSerializer(task).data)
 
 
 class TaskSlotsView(RequesterAPIView):
-    @extend_schema(request=inline_serializer("AddSlots", {"add": serializers.IntegerField(min_value=1)}),
-                   responses=TaskSerializer)
+    @extend_schema(
+        request=inline_serializer("AddSlots", {"add": serializers.IntegerField(min_value=1)}), responses=TaskSerializer
+    )
     def post(self, request, task_id):
         task = access.access_task(self.requester, task_id)
         task = tasks.task_add_slots(task=task, add=_body(request).get("add"))
@@ -101,11 +112,25 @@ class TaskSlotsView(RequesterAPIView):
 
 
 def _render_batch(batch: Batch) -> dict:
-    return BatchSerializer({**{f: getattr(batch, f) for f in (
-        "id", "workteam_id", "auto_approval_delay_seconds", "auto_approval_policy", "quality_rules",
-        "qualification_requirements", "created_at", "fee_minimum_micros")},
-        "fee_rate": str(Decimal(batch.fee_rate_ppm) / 1_000_000),
-        **selectors.batch_progress(batch)}).data
+    return BatchSerializer(
+        {
+            **{
+                f: getattr(batch, f)
+                for f in (
+                    "id",
+                    "workteam_id",
+                    "auto_approval_delay_seconds",
+                    "auto_approval_policy",
+                    "quality_rules",
+                    "qualification_requirements",
+                    "created_at",
+                    "fee_minimum_micros",
+                )
+            },
+            "fee_rate": str(Decimal(batch.fee_rate_ppm) / 1_000_000),
+            **selectors.batch_progress(batch),
+        }
+    ).data
 
 
 class BatchesView(RequesterAPIView):
@@ -145,15 +170,19 @@ class AssignmentRejectView(RequesterAPIView):
 
 
 class WorkteamsView(RequesterAPIView):
-    @extend_schema(responses=WorkteamSerializer(many=True),
-                   description="The public workforce, the requester's own workteams and the vendor "
-                               "workteams it is actively subscribed to: every workteam it may target.")
+    @extend_schema(
+        responses=WorkteamSerializer(many=True),
+        description="The public workforce, the requester's own workteams and the vendor "
+        "workteams it is actively subscribed to: every workteam it may target.",
+    )
     def get(self, request):
         queryset = selectors.workteams_with_member_counts(selectors.targetable_workteams(self.requester))
         return paginated_response(request, queryset, lambda w: WorkteamSerializer(w).data)
 
-    @extend_schema(request=inline_serializer("WorkteamCreate", {"name": serializers.CharField()}),
-                   responses={201: WorkteamSerializer})
+    @extend_schema(
+        request=inline_serializer("WorkteamCreate", {"name": serializers.CharField()}),
+        responses={201: WorkteamSerializer},
+    )
     def post(self, request):
         workteam = workteams.workteam_create(owner=self.requester, name=_body(request).get("name"))
         workteam.member_count = 0
@@ -192,8 +221,10 @@ class WorkteamInvitationsView(RequesterAPIView):
         queryset = Invitation.objects.select_related("workteam").filter(workteam=workteam)
         return paginated_response(request, queryset, lambda i: InvitationSerializer(i).data)
 
-    @extend_schema(request=inline_serializer("InvitationCreate", {"worker_id": serializers.IntegerField()}),
-                   responses={201: InvitationSerializer})
+    @extend_schema(
+        request=inline_serializer("InvitationCreate", {"worker_id": serializers.IntegerField()}),
+        responses={201: InvitationSerializer},
+    )
     def post(self, request, workteam_id):
         workteam = access.access_workteam(self.requester, workteam_id)
         worker_id = _body(request).get("worker_id")
@@ -225,8 +256,10 @@ class ApiKeysView(RequesterAPIView):
             request, ApiKey.objects.filter(organization=self.requester), lambda k: ApiKeySerializer(k).data
         )
 
-    @extend_schema(request=inline_serializer("ApiKeyCreate", {"name": serializers.CharField(required=False)}),
-                   responses={201: ApiKeyCreatedSerializer})
+    @extend_schema(
+        request=inline_serializer("ApiKeyCreate", {"name": serializers.CharField(required=False)}),
+        responses={201: ApiKeyCreatedSerializer},
+    )
     def post(self, request):
         name = _body(request).get("name", "") if request.data else ""
         if not isinstance(name, str):

@@ -50,7 +50,7 @@ class WorkerSessionScheme(OpenApiAuthenticationExtension):
             "in": "cookie",
             "name": "sessionid",
             "description": "The worker console's session (docs/console.md): worker endpoints only; "
-                           "unsafe methods also need the `X-CSRFToken` header.",
+            "unsafe methods also need the `X-CSRFToken` header.",
         }
 
 

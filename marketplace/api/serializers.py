@@ -24,9 +24,22 @@ class AssignmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Assignment
         fields = [
-            "id", "task_id", "worker_id", "status", "answer", "feedback", "accepted_at", "deadline",
-            "submitted_at", "auto_approve_at", "approved_at", "rejected_at", "returned_at", "expired_at",
-            "gold_correct", "flagged_reason",
+            "id",
+            "task_id",
+            "worker_id",
+            "status",
+            "answer",
+            "feedback",
+            "accepted_at",
+            "deadline",
+            "submitted_at",
+            "auto_approve_at",
+            "approved_at",
+            "rejected_at",
+            "returned_at",
+            "expired_at",
+            "gold_correct",
+            "flagged_reason",
         ]
 
 
@@ -40,11 +53,30 @@ class TaskSerializer(serializers.ModelSerializer):
     class Meta:
         model = Task
         fields = [
-            "id", "batch_id", "workteam_id", "status", "title", "description", "task_type", "input",
-            "answer_schema", "labels", "gold_answer", "instructions", "slots", "slots_used", "slots_submitted",
-            "reward", "fee",
-            "assignment_duration_seconds", "lifetime_seconds", "auto_approval_delay_seconds",
-            "priority", "created_at", "expires_at", "closed_at",
+            "id",
+            "batch_id",
+            "workteam_id",
+            "status",
+            "title",
+            "description",
+            "task_type",
+            "input",
+            "answer_schema",
+            "labels",
+            "gold_answer",
+            "instructions",
+            "slots",
+            "slots_used",
+            "slots_submitted",
+            "reward",
+            "fee",
+            "assignment_duration_seconds",
+            "lifetime_seconds",
+            "auto_approval_delay_seconds",
+            "priority",
+            "created_at",
+            "expires_at",
+            "closed_at",
         ]
 
 
@@ -66,21 +98,26 @@ class TaskCreateSerializer(serializers.Serializer):
     labels = serializers.ListField(child=serializers.CharField(), required=False)
     instructions = serializers.CharField(required=False)
     slots = serializers.IntegerField(min_value=1, max_value=50, default=1)
-    reward = serializers.CharField(required=False, help_text=(
-        'USD decimal string, at most 6 fractional digits, e.g. "0.05"; required, except on a vendor '
-        "workteam, where it is the offering's price (left out, or equal to it)"))
+    reward = serializers.CharField(
+        required=False,
+        help_text=(
+            'USD decimal string, at most 6 fractional digits, e.g. "0.05"; required, except on a vendor '
+            "workteam, where it is the offering's price (left out, or equal to it)"
+        ),
+    )
     assignment_duration_seconds = serializers.IntegerField(min_value=30, max_value=604800, default=3600)
     lifetime_seconds = serializers.IntegerField(min_value=30, max_value=31536000, default=604800)
     auto_approval_delay_seconds = serializers.IntegerField(min_value=0, max_value=2592000, required=False)
     priority = serializers.IntegerField(min_value=0, max_value=100, default=0)
     workteam_id = serializers.IntegerField(required=False, help_text="the public workforce when left out")
     batch_id = serializers.IntegerField(required=False)
-    gold_answer = serializers.JSONField(required=False, help_text="a known answer: makes this a gold task "
-                                                                   "(never shown to workers; docs/quality.md)")
-    quality_rules = serializers.DictField(required=False, help_text="the new batch's quality rules "
-                                                                     "(docs/quality.md)")
-    auto_approval_policy = serializers.ChoiceField(choices=Batch.AutoApprovalPolicy.choices, required=False,
-                                                   help_text="the new batch's; approve_all when left out")
+    gold_answer = serializers.JSONField(
+        required=False, help_text="a known answer: makes this a gold task (never shown to workers; docs/quality.md)"
+    )
+    quality_rules = serializers.DictField(required=False, help_text="the new batch's quality rules (docs/quality.md)")
+    auto_approval_policy = serializers.ChoiceField(
+        choices=Batch.AutoApprovalPolicy.choices, required=False, help_text="the new batch's; approve_all when left out"
+    )
     qualification_requirements = QualificationRequirementSerializer(
         many=True, required=False, help_text="batch-level: who may take the batch's tasks (docs/qualifications.md)"
     )
@@ -91,15 +128,26 @@ class BatchSerializer(serializers.ModelSerializer):
     tasks = serializers.DictField(child=serializers.IntegerField(), help_text="task counts by status")
     assignments = serializers.DictField(child=serializers.IntegerField(), help_text="assignment counts by status")
     on_hold = MoneyField(source="on_hold_micros", help_text="reserved in the batch's escrow")
-    fee_rate = serializers.CharField(help_text="the platform fee rate fixed at posting, such as \"0.2\"")
+    fee_rate = serializers.CharField(help_text='the platform fee rate fixed at posting, such as "0.2"')
     fee_minimum = MoneyField(source="fee_minimum_micros")
     qualification_requirements = QualificationRequirementSerializer(many=True)
 
     class Meta:
         model = Batch
-        fields = ["id", "workteam_id", "auto_approval_delay_seconds", "auto_approval_policy", "quality_rules",
-                  "qualification_requirements", "created_at", "tasks", "assignments", "on_hold", "fee_rate",
-                  "fee_minimum"]
+        fields = [
+            "id",
+            "workteam_id",
+            "auto_approval_delay_seconds",
+            "auto_approval_policy",
+            "quality_rules",
+            "qualification_requirements",
+            "created_at",
+            "tasks",
+            "assignments",
+            "on_hold",
+            "fee_rate",
+            "fee_minimum",
+        ]
 
 
 class WorkteamSerializer(serializers.ModelSerializer):
@@ -125,7 +173,14 @@ class InvitationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Invitation
         fields = [
-            "id", "workteam_id", "workteam_name", "worker_id", "status", "created_at", "accepted_at", "revoked_at",
+            "id",
+            "workteam_id",
+            "workteam_name",
+            "worker_id",
+            "status",
+            "created_at",
+            "accepted_at",
+            "revoked_at",
         ]
 
 
@@ -158,8 +213,11 @@ class WorkerTaskSerializer(serializers.Serializer):
     task_type = serializers.CharField(source="task.task_type")
     title = serializers.CharField(source="task.title")
     description = serializers.CharField(source="task.description")
-    input = WorkerInputField(source="task", help_text="the task's input as this worker may see it, made when "
-                                                     "offered (for example a presigned `source-url`)")
+    input = WorkerInputField(
+        source="task",
+        help_text="the task's input as this worker may see it, made when "
+        "offered (for example a presigned `source-url`)",
+    )
     labels = serializers.ListField(source="task.labels", child=serializers.CharField())
     instructions = serializers.CharField(source="task.instructions")
     answer_schema = serializers.JSONField(source="task.answer_schema")
@@ -175,9 +233,24 @@ class WorkerAssignmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Assignment
-        fields = ["id", "task_id", "title", "task_type", "reward", "status", "answer", "feedback", "accepted_at",
-                  "deadline", "submitted_at", "auto_approve_at", "approved_at", "rejected_at", "returned_at",
-                  "expired_at"]
+        fields = [
+            "id",
+            "task_id",
+            "title",
+            "task_type",
+            "reward",
+            "status",
+            "answer",
+            "feedback",
+            "accepted_at",
+            "deadline",
+            "submitted_at",
+            "auto_approve_at",
+            "approved_at",
+            "rejected_at",
+            "returned_at",
+            "expired_at",
+        ]
 
 
 class WorkerCredentialsSerializer(serializers.Serializer):

@@ -56,8 +56,9 @@ urlpatterns = [
     path("qualification-types/<id:qualification_type_id>", q.QualificationTypeDetailView.as_view()),
     path("qualification-types/<id:qualification_type_id>/deactivate", q.QualificationTypeDeactivateView.as_view()),
     path("qualification-types/<id:qualification_type_id>/workers", q.QualificationTypeWorkersView.as_view()),
-    path("qualification-types/<id:qualification_type_id>/workers/<id:worker_id>",
-         q.QualificationTypeWorkerView.as_view()),
+    path(
+        "qualification-types/<id:qualification_type_id>/workers/<id:worker_id>", q.QualificationTypeWorkerView.as_view()
+    ),
     path("worker-blocks", q.WorkerBlocksView.as_view()),
     path("worker-blocks/<id:worker_id>", q.WorkerBlockView.as_view()),
     path("worker/signup", w.SignupView.as_view()),
@@ -73,6 +74,7 @@ urlpatterns = [
     path("worker/invitations/<id:invitation_id>/accept", w.InvitationAcceptView.as_view()),
     path("worker/qualification-tests", q.WorkerQualificationTestsView.as_view()),
     path("worker/qualification-tests/<id:qualification_type_id>", q.WorkerQualificationTestView.as_view()),
-    path("worker/qualification-tests/<id:qualification_type_id>/answers",
-         q.WorkerQualificationTestAnswersView.as_view()),
+    path(
+        "worker/qualification-tests/<id:qualification_type_id>/answers", q.WorkerQualificationTestAnswersView.as_view()
+    ),
 ]

@@ -25,8 +25,20 @@ class VendorOfferingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = VendorOffering
-        fields = ["id", "vendor_id", "vendor_name", "workteam_id", "name", "description", "task_types", "languages",
-                  "price", "capacity", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "vendor_id",
+            "vendor_name",
+            "workteam_id",
+            "name",
+            "description",
+            "task_types",
+            "languages",
+            "price",
+            "capacity",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class VendorSubscriptionSerializer(serializers.ModelSerializer):
@@ -38,10 +50,14 @@ class VendorSubscriptionSerializer(serializers.ModelSerializer):
 
 
 class VendorOfferingsView(RequesterAPIView):
-    @extend_schema(responses=VendorOfferingSerializer(many=True),
-                   description="Listed offerings of every vendor (filter with ?task_type= and ?language=).",
-                   parameters=[OpenApiParameter("task_type", str, description="offerings taking this task type"),
-                               OpenApiParameter("language", str, description="offerings working in this language")])
+    @extend_schema(
+        responses=VendorOfferingSerializer(many=True),
+        description="Listed offerings of every vendor (filter with ?task_type= and ?language=).",
+        parameters=[
+            OpenApiParameter("task_type", str, description="offerings taking this task type"),
+            OpenApiParameter("language", str, description="offerings working in this language"),
+        ],
+    )
     def get(self, request):
         queryset = VendorOffering.objects.select_related("vendor").filter(is_active=True, vendor__is_active=True)
         task_type = query_choice(request, "task_type", vendors.task_type_choices())
@@ -50,8 +66,11 @@ class VendorOfferingsView(RequesterAPIView):
             # Lists held in JSON: filtered here rather than with JSON operators SQLite lacks. A
             # few hundred offerings at most; the cursor pages over the ids that remain.
             listed = queryset.values_list("pk", "task_types", "languages")
-            kept = [pk for pk, task_types, languages in listed
-                    if (not task_type or task_type in task_types) and (not language or language in languages)]
+            kept = [
+                pk
+                for pk, task_types, languages in listed
+                if (not task_type or task_type in task_types) and (not language or language in languages)
+            ]
             queryset = queryset.filter(pk__in=kept)
         return paginated_response(request, queryset, lambda o: VendorOfferingSerializer(o).data)
 
@@ -63,20 +82,25 @@ class VendorOfferingDetailView(RequesterAPIView):
 
 
 class VendorSubscriptionsView(RequesterAPIView):
-    @extend_schema(responses=VendorSubscriptionSerializer(many=True), parameters=[
-        OpenApiParameter("status", str, enum=VendorSubscription.Status.values)])
+    @extend_schema(
+        responses=VendorSubscriptionSerializer(many=True),
+        parameters=[OpenApiParameter("status", str, enum=VendorSubscription.Status.values)],
+    )
     def get(self, request):
         queryset = VendorSubscription.objects.select_related("offering", "offering__vendor").filter(
-            requester=self.requester)
+            requester=self.requester
+        )
         status = query_choice(request, "status", VendorSubscription.Status.values)
         if status:
             queryset = queryset.filter(status=status)
         return paginated_response(request, queryset, lambda s: VendorSubscriptionSerializer(s).data)
 
-    @extend_schema(request=inline_serializer("VendorSubscriptionCreate", {"offering_id": serializers.IntegerField()}),
-                   responses={201: VendorSubscriptionSerializer, 200: VendorSubscriptionSerializer},
-                   description="Ask to subscribe (pending until the vendor accepts in its portal). "
-                               "Asking again while one is pending or active answers it with 200.")
+    @extend_schema(
+        request=inline_serializer("VendorSubscriptionCreate", {"offering_id": serializers.IntegerField()}),
+        responses={201: VendorSubscriptionSerializer, 200: VendorSubscriptionSerializer},
+        description="Ask to subscribe (pending until the vendor accepts in its portal). "
+        "Asking again while one is pending or active answers it with 200.",
+    )
     def post(self, request):
         data = request.data if isinstance(request.data, dict) else {}
         offering_id = data.get("offering_id")
@@ -98,8 +122,11 @@ class VendorSubscriptionDetailView(RequesterAPIView):
 
 
 class VendorSubscriptionCancelView(RequesterAPIView):
-    @extend_schema(request=None, responses=VendorSubscriptionSerializer,
-                   description="End the subscription: no new work can target the team; posted work goes on.")
+    @extend_schema(
+        request=None,
+        responses=VendorSubscriptionSerializer,
+        description="End the subscription: no new work can target the team; posted work goes on.",
+    )
     def post(self, request, subscription_id):
         subscription = access.access_subscription_as_requester(self.requester, subscription_id)
         return Response(VendorSubscriptionSerializer(vendors.subscription_cancel(subscription=subscription)).data)

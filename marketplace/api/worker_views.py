@@ -27,14 +27,22 @@ from .serializers import (
 class SignupView(AnonymousAPIView):
     secret_response_fields = ("token",)
 
-    @extend_schema(request=inline_serializer("Signup", {
-        "username": serializers.CharField(),
-        "locale": serializers.CharField(required=False, help_text='ISO 3166-1 alpha-2 country code, e.g. "US"'),
-    }), responses={201: WorkerCredentialsSerializer}, auth=[])
+    @extend_schema(
+        request=inline_serializer(
+            "Signup",
+            {
+                "username": serializers.CharField(),
+                "locale": serializers.CharField(required=False, help_text='ISO 3166-1 alpha-2 country code, e.g. "US"'),
+            },
+        ),
+        responses={201: WorkerCredentialsSerializer},
+        auth=[],
+    )
     def post(self, request):
         data = request.data if isinstance(request.data, dict) else {}
-        worker, token = workers.worker_create(username=data.get("username"), join_public=True,
-                                              locale=data.get("locale"))
+        worker, token = workers.worker_create(
+            username=data.get("username"), join_public=True, locale=data.get("locale")
+        )
         return Response({"worker_id": worker.pk, "token": token}, status=201)
 
 
@@ -50,10 +58,17 @@ class TokenRotateView(WorkerAPIView):
 class WebsocketTicketView(WorkerAPIView):
     secret_response_fields = ("ticket",)
 
-    @extend_schema(request=None, responses=inline_serializer("WebsocketTicket", {
-        "ticket": serializers.CharField(allow_null=True, help_text=SECRET_REPLAYED),
-        "expires_in": serializers.IntegerField(help_text="seconds"),
-    }), description="A single-use, short-lived ticket for `/ws/worker/?ticket=…` (tokens never travel in URLs).")
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "WebsocketTicket",
+            {
+                "ticket": serializers.CharField(allow_null=True, help_text=SECRET_REPLAYED),
+                "expires_in": serializers.IntegerField(help_text="seconds"),
+            },
+        ),
+        description="A single-use, short-lived ticket for `/ws/worker/?ticket=…` (tokens never travel in URLs).",
+    )
     def post(self, request):
         ticket, expires_in = workers.websocket_ticket_create(worker=self.worker)
         return Response({"ticket": ticket, "expires_in": expires_in})
@@ -69,8 +84,9 @@ class NextTaskView(WorkerActionAPIView):
 
 
 class SubmitView(WorkerActionAPIView):
-    @extend_schema(request=inline_serializer("Submit", {"answer": serializers.JSONField()}),
-                   responses=WorkerAssignmentSerializer)
+    @extend_schema(
+        request=inline_serializer("Submit", {"answer": serializers.JSONField()}), responses=WorkerAssignmentSerializer
+    )
     def post(self, request, assignment_id):
         data = request.data
         if not isinstance(data, dict) or "answer" not in data:
@@ -89,8 +105,10 @@ class ReturnView(WorkerActionAPIView):
 
 
 class WorkerAssignmentsView(WorkerAPIView):
-    @extend_schema(responses=WorkerAssignmentSerializer(many=True), parameters=[
-        OpenApiParameter("status", str, enum=Assignment.Status.values)])
+    @extend_schema(
+        responses=WorkerAssignmentSerializer(many=True),
+        parameters=[OpenApiParameter("status", str, enum=Assignment.Status.values)],
+    )
     def get(self, request):
         queryset = Assignment.objects.select_related("task").filter(worker=self.worker)
         status = query_choice(request, "status", Assignment.Status.values)
@@ -100,44 +118,61 @@ class WorkerAssignmentsView(WorkerAPIView):
 
 
 class MeView(WorkerAPIView):
-    @extend_schema(responses=inline_serializer("WorkerMe", {
-        "worker_id": serializers.IntegerField(), "username": serializers.CharField(),
-        "locale": serializers.CharField(allow_null=True, help_text="ISO 3166-1 alpha-2, or null"),
-        "earnings": MoneyField(help_text="approved earnings not yet paid out (available for a payout)"),
-        "paid_out": MoneyField(help_text="paid out so far"),
-        "pending": MoneyField(help_text="submitted work not yet approved (on public and private workteams)"),
-        "pending_next_auto_approval_at": serializers.DateTimeField(
-            allow_null=True, help_text="when the first pending answer is approved automatically (unless its "
-                                       "batch's policy rejects it first); null when nothing is pending"),
-        "pending_last_auto_approval_at": serializers.DateTimeField(
-            allow_null=True, help_text="when the last pending answer is approved automatically at the latest"),
-        "reputation": inline_serializer("WorkerMeReputation", {
-            **ReputationSerializer().get_fields(),
-            "assignments": serializers.DictField(child=serializers.IntegerField(), help_text="by status"),
-        }), "workteams": serializers.ListField(),
-        "live_assignments": WorkerTaskSerializer(many=True),
-    }))
+    @extend_schema(
+        responses=inline_serializer(
+            "WorkerMe",
+            {
+                "worker_id": serializers.IntegerField(),
+                "username": serializers.CharField(),
+                "locale": serializers.CharField(allow_null=True, help_text="ISO 3166-1 alpha-2, or null"),
+                "earnings": MoneyField(help_text="approved earnings not yet paid out (available for a payout)"),
+                "paid_out": MoneyField(help_text="paid out so far"),
+                "pending": MoneyField(help_text="submitted work not yet approved (on public and private workteams)"),
+                "pending_next_auto_approval_at": serializers.DateTimeField(
+                    allow_null=True,
+                    help_text="when the first pending answer is approved automatically (unless its "
+                    "batch's policy rejects it first); null when nothing is pending",
+                ),
+                "pending_last_auto_approval_at": serializers.DateTimeField(
+                    allow_null=True, help_text="when the last pending answer is approved automatically at the latest"
+                ),
+                "reputation": inline_serializer(
+                    "WorkerMeReputation",
+                    {
+                        **ReputationSerializer().get_fields(),
+                        "assignments": serializers.DictField(child=serializers.IntegerField(), help_text="by status"),
+                    },
+                ),
+                "workteams": serializers.ListField(),
+                "live_assignments": WorkerTaskSerializer(many=True),
+            },
+        )
+    )
     def get(self, request):
         worker = self.worker
         pending = selectors_worker.worker_pending_earnings(worker)
         memberships = worker.memberships.select_related("workteam").filter(workteam__is_active=True)
-        return Response({
-            "worker_id": worker.pk,
-            "username": worker.username,
-            "locale": worker.locale or None,
-            # Earnings not yet paid out (payouts in progress are neither), and what has been paid.
-            "earnings": format_micros(ledger.account_balance_micros(ledger.Kind.WORKER_EARNINGS, worker=worker)),
-            "paid_out": format_micros(payouts.paid_out_micros(worker=worker)),
-            "pending": format_micros(pending.amount_micros),
-            "pending_next_auto_approval_at": _iso(pending.next_auto_approval_at),
-            "pending_last_auto_approval_at": _iso(pending.last_auto_approval_at),
-            "reputation": {**ReputationSerializer(reputation.worker_reputation(worker)).data,
-                           "assignments": selectors.worker_assignment_counts(worker)},
-            "workteams": [
-                {"id": m.workteam_id, "name": m.workteam.name, "kind": m.workteam.kind} for m in memberships
-            ],
-            "live_assignments": WorkerTaskSerializer(selectors.worker_live_assignments(worker), many=True).data,
-        })
+        return Response(
+            {
+                "worker_id": worker.pk,
+                "username": worker.username,
+                "locale": worker.locale or None,
+                # Earnings not yet paid out (payouts in progress are neither), and what has been paid.
+                "earnings": format_micros(ledger.account_balance_micros(ledger.Kind.WORKER_EARNINGS, worker=worker)),
+                "paid_out": format_micros(payouts.paid_out_micros(worker=worker)),
+                "pending": format_micros(pending.amount_micros),
+                "pending_next_auto_approval_at": _iso(pending.next_auto_approval_at),
+                "pending_last_auto_approval_at": _iso(pending.last_auto_approval_at),
+                "reputation": {
+                    **ReputationSerializer(reputation.worker_reputation(worker)).data,
+                    "assignments": selectors.worker_assignment_counts(worker),
+                },
+                "workteams": [
+                    {"id": m.workteam_id, "name": m.workteam.name, "kind": m.workteam.kind} for m in memberships
+                ],
+                "live_assignments": WorkerTaskSerializer(selectors.worker_live_assignments(worker), many=True).data,
+            }
+        )
 
 
 def _iso(moment) -> str | None:
@@ -160,13 +195,16 @@ class AvailableWorkSerializer(serializers.Serializer):
 class AvailableWorkView(WorkerAPIView):
     @extend_schema(
         parameters=[OpenApiParameter("limit", int, description="at most this many groups (default 100, up to 1,000)")],
-        responses=inline_serializer("AvailableWorkList", {
-            "results": AvailableWorkSerializer(many=True),
-            "next": serializers.CharField(allow_null=True, help_text="always null: the groups fit one page"),
-        }),
+        responses=inline_serializer(
+            "AvailableWorkList",
+            {
+                "results": AvailableWorkSerializer(many=True),
+                "next": serializers.CharField(allow_null=True, help_text="always null: the groups fit one page"),
+            },
+        ),
         description="Work available to you now, per workteam and requester (the groups with the most open tasks "
-                    "first), by the same rules as the claim: your workteams, blocks, qualification requirements "
-                    "and quality stops; tasks you held before are not counted.",
+        "first), by the same rules as the claim: your workteams, blocks, qualification requirements "
+        "and quality stops; tasks you held before are not counted.",
     )
     def get(self, request):
         limit = query_limit(request, default=100)

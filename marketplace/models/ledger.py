@@ -50,7 +50,8 @@ class LedgerAccount(models.Model):
                 condition=Q(balance_micros__gte=0) | Q(kind="outside_world"), name="ledger_account_not_overdrawn"
             ),
             models.UniqueConstraint(
-                fields=["kind", "organization"], condition=Q(kind__in=["requester_available", "vendor_earnings"]),
+                fields=["kind", "organization"],
+                condition=Q(kind__in=["requester_available", "vendor_earnings"]),
                 name="one_organization_account_per_kind",
             ),
             models.UniqueConstraint(
@@ -62,10 +63,18 @@ class LedgerAccount(models.Model):
                 condition=(
                     Q(kind="batch_escrow", batch__isnull=False, organization__isnull=False, worker__isnull=True)
                     | Q(kind="worker_earnings", worker__isnull=False, batch__isnull=True, organization__isnull=True)
-                    | Q(kind__in=["requester_available", "vendor_earnings"], organization__isnull=False,
-                        batch__isnull=True, worker__isnull=True)
-                    | Q(kind__in=["platform_fees", "payouts_requested", "payouts_approved", "outside_world"],
-                        organization__isnull=True, batch__isnull=True, worker__isnull=True)
+                    | Q(
+                        kind__in=["requester_available", "vendor_earnings"],
+                        organization__isnull=False,
+                        batch__isnull=True,
+                        worker__isnull=True,
+                    )
+                    | Q(
+                        kind__in=["platform_fees", "payouts_requested", "payouts_approved", "outside_world"],
+                        organization__isnull=True,
+                        batch__isnull=True,
+                        worker__isnull=True,
+                    )
                 ),
                 name="ledger_account_owner_matches_kind",
             ),
@@ -90,9 +99,7 @@ class Payout(models.Model):
 
     account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="payouts")
     worker = models.ForeignKey(Worker, null=True, blank=True, on_delete=models.PROTECT, related_name="payouts")
-    vendor = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="payouts"
-    )
+    vendor = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="payouts")
     amount_micros = models.BigIntegerField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
     requested_at = models.DateTimeField(auto_now_add=True)

@@ -48,7 +48,8 @@ class QualificationType(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["owner", "name"], condition=Q(is_active=True, owner__isnull=False),
+                fields=["owner", "name"],
+                condition=Q(is_active=True, owner__isnull=False),
                 name="qualification_type_name_unique_per_owner",
             ),
             models.CheckConstraint(

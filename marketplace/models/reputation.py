@@ -43,8 +43,10 @@ class WorkerReputation(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(gold_correct__lte=models.F("gold_answered")),
-                                   name="reputation_gold_correct_within_answered"),
+            models.CheckConstraint(
+                condition=models.Q(gold_correct__lte=models.F("gold_answered")),
+                name="reputation_gold_correct_within_answered",
+            ),
         ]
 
 
@@ -70,6 +72,9 @@ class WorkerBatchQuality(models.Model):
         ]
         indexes = [
             # The claim reads "the batches this worker is stopped from" through this small index.
-            models.Index(fields=["worker", "batch"], condition=models.Q(excluded_at__isnull=False),
-                         name="quality_excluded_by_worker"),
+            models.Index(
+                fields=["worker", "batch"],
+                condition=models.Q(excluded_at__isnull=False),
+                name="quality_excluded_by_worker",
+            ),
         ]

@@ -44,8 +44,9 @@ class Batch(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["workteam"], condition=Q(has_requirements=True, is_active=True),
-                         name="batch_with_requirements"),
+            models.Index(
+                fields=["workteam"], condition=Q(has_requirements=True, is_active=True), name="batch_with_requirements"
+            ),
         ]
 
 
@@ -118,8 +119,11 @@ class Task(models.Model):
         indexes = [
             # The claim walks one requester's open work, highest priority then oldest first.
             models.Index(
-                F("requester"), F("priority").desc(), F("id"),
-                condition=Q(status="open"), name="task_open_queue",
+                F("requester"),
+                F("priority").desc(),
+                F("id"),
+                condition=Q(status="open"),
+                name="task_open_queue",
             ),
             models.Index(fields=["expires_at"], condition=Q(status__in=["open", "full"]), name="task_live_expiry"),
             # "Has this workteam any open work?" (the realtime dispatcher's timer asks it)

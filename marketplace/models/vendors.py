@@ -57,7 +57,8 @@ class VendorSubscription(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["offering", "requester"], condition=Q(status__in=["pending", "active"]),
+                fields=["offering", "requester"],
+                condition=Q(status__in=["pending", "active"]),
                 name="one_open_subscription",
             )
         ]

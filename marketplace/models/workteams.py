@@ -17,9 +17,7 @@ class Workteam(models.Model):
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    owner = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="workteams"
-    )
+    owner = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="workteams")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(Worker, through="WorkteamMembership", related_name="workteams")

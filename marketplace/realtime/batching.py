@@ -38,8 +38,9 @@ logger = logging.getLogger(__name__)
 
 
 class Batcher(Generic[Request]):
-    def __init__(self, run_batch: Callable[[list[Request]], Awaitable[list[object]]], *, max_size: int,
-                 max_in_flight: int) -> None:
+    def __init__(
+        self, run_batch: Callable[[list[Request]], Awaitable[list[object]]], *, max_size: int, max_in_flight: int
+    ) -> None:
         """``run_batch`` takes requests with distinct keys and returns one result per request,
         in order: a value to hand back, or an exception to raise in its caller."""
         self.run_batch = run_batch

@@ -47,10 +47,12 @@ CLOSE_BAD_CREDENTIALS = 4401
 # sockets do not queue behind each other; the pool caps how many connections they hold.
 # Answers (submit, return) get threads of their own, so an ack never queues behind a burst of
 # claim attempts after a hint.
-_claim_threads = ThreadPoolExecutor(max_workers=settings.GROUNDWORK["REALTIME_DATABASE_THREADS"],
-                                    thread_name_prefix="gw-realtime-claim")
-_answer_threads = ThreadPoolExecutor(max_workers=max(2, settings.GROUNDWORK["REALTIME_DATABASE_THREADS"] // 2),
-                                     thread_name_prefix="gw-realtime-answer")
+_claim_threads = ThreadPoolExecutor(
+    max_workers=settings.GROUNDWORK["REALTIME_DATABASE_THREADS"], thread_name_prefix="gw-realtime-claim"
+)
+_answer_threads = ThreadPoolExecutor(
+    max_workers=max(2, settings.GROUNDWORK["REALTIME_DATABASE_THREADS"] // 2), thread_name_prefix="gw-realtime-answer"
+)
 
 
 def on_database_thread(function, executor: ThreadPoolExecutor = _claim_threads):
@@ -108,8 +110,9 @@ def _authenticate(headers: dict[bytes, bytes], query_string: bytes) -> Worker | 
 def _take_action_token(worker: Worker) -> None:
     """The per-worker limit REST applies to claims, submits and returns applies here too."""
     config = settings.GROUNDWORK
-    wait = take_token(f"worker-actions:worker:{worker.pk}", rate=config["WORKER_RATE_PER_SECOND"],
-                      burst=config["WORKER_RATE_BURST"])
+    wait = take_token(
+        f"worker-actions:worker:{worker.pk}", rate=config["WORKER_RATE_PER_SECOND"], burst=config["WORKER_RATE_BURST"]
+    )
     if wait:
         raise RateLimited(f"too many requests; retry in {wait:.1f} s")
 
@@ -310,9 +313,7 @@ class WorkerConsumer(AsyncWebsocketConsumer):
         kind = message.get("type")
         handler = self.handlers.get(kind) if isinstance(kind, str) else None
         if handler is None:
-            await self.send_error(
-                InvalidInput.for_field("type", "must be one of ready, submit, return, ping"), ref
-            )
+            await self.send_error(InvalidInput.for_field("type", "must be one of ready, submit, return, ping"), ref)
             return
         try:
             await handler(self, message, ref)
@@ -324,8 +325,11 @@ class WorkerConsumer(AsyncWebsocketConsumer):
             logger.debug("worker socket: client gone during %s", kind)
         except Exception:  # a bug: say so, keep the socket (its state is the database's)
             logger.exception("worker socket: %s message failed", kind)
-            await self.send_error(DomainError("internal error; it has been logged", code="server_error",
-                                              status=500), ref, message.get("assignment_id"))
+            await self.send_error(
+                DomainError("internal error; it has been logged", code="server_error", status=500),
+                ref,
+                message.get("assignment_id"),
+            )
 
     # --- message handlers (registered in ``handlers`` below the class) ------------------------
     async def on_ping(self, message: dict, ref: object) -> None:
@@ -407,8 +411,10 @@ class WorkerConsumer(AsyncWebsocketConsumer):
 
 
 WorkerConsumer.handlers = {
-    "ready": WorkerConsumer.on_ready, "submit": WorkerConsumer.on_submit,
-    "return": WorkerConsumer.on_return, "ping": WorkerConsumer.on_ping,
+    "ready": WorkerConsumer.on_ready,
+    "submit": WorkerConsumer.on_submit,
+    "return": WorkerConsumer.on_return,
+    "ping": WorkerConsumer.on_ping,
 }
 
 

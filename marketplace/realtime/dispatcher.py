@@ -43,7 +43,8 @@ WAKE_PER_TICK = 16
 def workteams_with_open_work(workteam_ids: list[int]) -> set[int]:
     now = timezone.now()
     return {
-        workteam_id for workteam_id in workteam_ids
+        workteam_id
+        for workteam_id in workteam_ids
         if Task.objects.filter(workteam_id=workteam_id, status=Task.Status.OPEN, expires_at__gt=now).exists()
     }
 
@@ -56,7 +57,8 @@ def current_token_hashes(worker_ids: list[int]) -> dict[int, str]:
 def ended_assignments(assignment_ids: list[int]) -> dict[int, str]:
     """Of these assignments, the ones no longer live, with their status."""
     return dict(
-        Assignment.objects.filter(pk__in=assignment_ids).exclude(status=Assignment.Status.ACCEPTED)
+        Assignment.objects.filter(pk__in=assignment_ids)
+        .exclude(status=Assignment.Status.ACCEPTED)
         .values_list("pk", "status")
     )
 

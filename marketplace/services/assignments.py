@@ -75,8 +75,12 @@ def assignments_submit(*, submissions: Sequence[Submission]) -> list[Assignment 
             return _submit_together(submissions)
         except Exception as error:  # rolled back: nothing of the batch was kept
             # the error's first line only: the rest may quote an answer
-            logger.warning("a batched submit of %d answers failed (%s: %s); each is submitted alone",
-                           len(submissions), type(error).__name__, str(error).partition("\n")[0])
+            logger.warning(
+                "a batched submit of %d answers failed (%s: %s); each is submitted alone",
+                len(submissions),
+                type(error).__name__,
+                str(error).partition("\n")[0],
+            )
     results: list[Assignment | Exception] = []
     for submission in submissions:
         try:
@@ -149,7 +153,8 @@ def _record_submissions(submitted: list[Assignment], now: datetime) -> None:
         by_count.setdefault(count, []).append(task_id)
     for count, task_ids in by_count.items():
         Task.objects.filter(pk__in=task_ids).update(
-            slots_submitted=F("slots_submitted") + count, status=status_after_submit(count))
+            slots_submitted=F("slots_submitted") + count, status=status_after_submit(count)
+        )
     submissions_record(assignments=submitted, now=now)
     # An answer frees a place on a vendor team held at its offering's capacity: wake its waiting
     # sockets now rather than at their next re-check.

@@ -26,9 +26,15 @@ CLOSABLE = (Task.Status.OPEN, Task.Status.FULL)
 
 
 def batch_open(
-    *, requester: Organization, workteam: Workteam, auto_approval_delay_seconds: int, is_sealed: bool = False,
-    quality_rules: dict | None = None, auto_approval_policy: str = Batch.AutoApprovalPolicy.APPROVE_ALL,
-    qualification_requirements: list[dict] | None = None, vendor_price_micros: int | None = None,
+    *,
+    requester: Organization,
+    workteam: Workteam,
+    auto_approval_delay_seconds: int,
+    is_sealed: bool = False,
+    quality_rules: dict | None = None,
+    auto_approval_policy: str = Batch.AutoApprovalPolicy.APPROVE_ALL,
+    qualification_requirements: list[dict] | None = None,
+    vendor_price_micros: int | None = None,
 ) -> Batch:
     """A new, empty batch. The caller has checked that ``workteam`` is one the requester may
     target (``access_targetable_workteam``) and resolved the ``qualification_requirements``
@@ -43,11 +49,17 @@ def batch_open(
     elif vendor_price_micros is None:
         vendor_price_micros = workteam.offering.price_micros
     batch = Batch.objects.create(
-        requester=requester, workteam=workteam, auto_approval_delay_seconds=auto_approval_delay_seconds,
-        is_sealed=is_sealed, quality_rules=quality_rules or {}, auto_approval_policy=auto_approval_policy,
-        fee_rate_ppm=fee_rate_ppm, fee_minimum_micros=fee_minimum_micros,
+        requester=requester,
+        workteam=workteam,
+        auto_approval_delay_seconds=auto_approval_delay_seconds,
+        is_sealed=is_sealed,
+        quality_rules=quality_rules or {},
+        auto_approval_policy=auto_approval_policy,
+        fee_rate_ppm=fee_rate_ppm,
+        fee_minimum_micros=fee_minimum_micros,
         qualification_requirements=qualification_requirements or [],
-        has_requirements=bool(qualification_requirements), vendor_price_micros=vendor_price_micros,
+        has_requirements=bool(qualification_requirements),
+        vendor_price_micros=vendor_price_micros,
     )
     escrow_account(batch)
     return batch
@@ -71,22 +83,33 @@ def batch_tasks_create(*, batch: Batch, specs: Iterable[TaskSpec], reserve: bool
 
     def fee(price_micros: int) -> int:
         if price_micros not in fees:
-            fees[price_micros] = fee_for(price_micros, rate_ppm=batch.fee_rate_ppm,
-                                         minimum_micros=batch.fee_minimum_micros)
+            fees[price_micros] = fee_for(
+                price_micros, rate_ppm=batch.fee_rate_ppm, minimum_micros=batch.fee_minimum_micros
+            )
         return fees[price_micros]
 
     tasks = [
         Task(
-            batch=batch, requester_id=batch.requester_id, workteam_id=batch.workteam_id, title=spec.title,
-            description=spec.description, task_type=spec.task_type, input=spec.input,
-            answer_schema=spec.answer_schema, labels=spec.labels, gold_answer=spec.gold_answer,
+            batch=batch,
+            requester_id=batch.requester_id,
+            workteam_id=batch.workteam_id,
+            title=spec.title,
+            description=spec.description,
+            task_type=spec.task_type,
+            input=spec.input,
+            answer_schema=spec.answer_schema,
+            labels=spec.labels,
+            gold_answer=spec.gold_answer,
             instructions=spec.instructions,
-            slots=spec.slots, reward_micros=spec.reward_micros, fee_micros=fee(spec.reward_micros),
+            slots=spec.slots,
+            reward_micros=spec.reward_micros,
+            fee_micros=fee(spec.reward_micros),
             reserve_slots=max(spec.slots, spec.reserve_slots or 0),
             escrow_slots=max(spec.slots, spec.reserve_slots or 0),
             assignment_duration_seconds=spec.assignment_duration_seconds,
             lifetime_seconds=spec.lifetime_seconds,
-            expires_at=now + timedelta(seconds=spec.lifetime_seconds), priority=spec.priority,
+            expires_at=now + timedelta(seconds=spec.lifetime_seconds),
+            priority=spec.priority,
         )
         for spec in specs
     ]
@@ -144,14 +167,19 @@ def tasks_steer(
             with transaction.atomic():
                 return closed, _grow(batch, grow, up_to)
         except InsufficientBalance:
-            covered = list(Task.objects.filter(batch=batch, pk__in=grow, reserve_slots__gt=F("slots"))
-                           .values_list("pk", flat=True))
+            covered = list(
+                Task.objects.filter(batch=batch, pk__in=grow, reserve_slots__gt=F("slots")).values_list("pk", flat=True)
+            )
             return closed, _grow(batch, covered, up_to)  # within reserved headroom: no new money
 
 
 def _lock_tasks(batch: Batch, task_ids: list[int]) -> None:
-    list(Task.objects.filter(batch=batch, pk__in=task_ids).order_by("id").select_for_update(no_key=True)
-         .values_list("pk", flat=True))
+    list(
+        Task.objects.filter(batch=batch, pk__in=task_ids)
+        .order_by("id")
+        .select_for_update(no_key=True)
+        .values_list("pk", flat=True)
+    )
 
 
 def _grow(batch: Batch, task_ids: list[int], up_to: int) -> list[int]:
@@ -160,8 +188,12 @@ def _grow(batch: Batch, task_ids: list[int], up_to: int) -> list[int]:
     if not task_ids:
         return []
     limit = min(up_to, MAX_SLOTS_PER_TASK)
-    eligible = Q(batch=batch, pk__in=task_ids, slots__lt=limit,
-                 status__in=[Task.Status.OPEN, Task.Status.FULL, Task.Status.COMPLETE])
+    eligible = Q(
+        batch=batch,
+        pk__in=task_ids,
+        slots__lt=limit,
+        status__in=[Task.Status.OPEN, Task.Status.FULL, Task.Status.COMPLETE],
+    )
     grown = list(Task.objects.filter(eligible).order_by("id").values_list("pk", flat=True))
     Task.objects.filter(eligible, pk__in=grown).update(slots=F("slots") + 1, status=Task.Status.OPEN, closed_at=None)
     escrow_sync(task_ids=grown)
@@ -176,8 +208,9 @@ def batch_finish(*, batch: Batch) -> int:
     escrow sync takes the accounts. Safe to repeat; returns the amount released."""
     with transaction.atomic():
         involved = Q(batch=batch) & (Q(status__in=CLOSABLE) | Q(reserve_slots__gt=0))
-        ids = list(Task.objects.filter(involved).order_by("id").select_for_update(no_key=True)
-                   .values_list("pk", flat=True))
+        ids = list(
+            Task.objects.filter(involved).order_by("id").select_for_update(no_key=True).values_list("pk", flat=True)
+        )
         Task.objects.filter(pk__in=ids, status__in=CLOSABLE).update(
             status=Task.Status.STOPPED, closed_at=timezone.now()
         )
@@ -191,8 +224,9 @@ def batch_stop(*, batch: Batch) -> int:
     Safe to repeat. Returns how many tasks this call stopped."""
     with transaction.atomic():
         live = Q(batch=batch, status__in=CLOSABLE)
-        locked = list(Task.objects.filter(live).order_by("id").select_for_update(no_key=True)
-                      .values_list("pk", flat=True))
+        locked = list(
+            Task.objects.filter(live).order_by("id").select_for_update(no_key=True).values_list("pk", flat=True)
+        )
         stopped = Task.objects.filter(live, pk__in=locked).update(status=Task.Status.STOPPED, closed_at=timezone.now())
         escrow_sync(task_ids=locked)
     return stopped

@@ -31,9 +31,13 @@ class Bonus:
 def _bonus_from(record: LedgerTransaction) -> Bonus:
     amounts = {entry.account.kind: entry.amount_micros for entry in record.entries.select_related("account")}
     return Bonus(
-        transaction_id=record.pk, worker_id=record.worker_id, amount_micros=amounts.get(
-            LedgerAccount.Kind.WORKER_EARNINGS, 0), fee_micros=amounts.get(LedgerAccount.Kind.PLATFORM_FEES, 0),
-        reason=record.memo, assignment_id=record.assignment_id, created_at=record.created_at,
+        transaction_id=record.pk,
+        worker_id=record.worker_id,
+        amount_micros=amounts.get(LedgerAccount.Kind.WORKER_EARNINGS, 0),
+        fee_micros=amounts.get(LedgerAccount.Kind.PLATFORM_FEES, 0),
+        reason=record.memo,
+        assignment_id=record.assignment_id,
+        created_at=record.created_at,
     )
 
 
@@ -85,8 +89,12 @@ def bonus_pay(*, requester: Organization, data: object, idempotency_key: str | N
     fee_micros = fee_for(amount_micros, rate_ppm=rate_ppm, minimum_micros=minimum_micros)
     with transaction.atomic():
         record, paid = ledger_post(
-            kind=LedgerTransaction.Kind.BONUS, reference=f"bonus:{requester.pk}:{idempotency_key}", memo=reason,
-            requester=requester, worker=worker, assignment=assignment,
+            kind=LedgerTransaction.Kind.BONUS,
+            reference=f"bonus:{requester.pk}:{idempotency_key}",
+            memo=reason,
+            requester=requester,
+            worker=worker,
+            assignment=assignment,
             task_id=assignment.task_id if assignment else None,
             postings=[
                 (requester_account(requester), -(amount_micros + fee_micros)),
@@ -95,7 +103,10 @@ def bonus_pay(*, requester: Organization, data: object, idempotency_key: str | N
             ],
         )
     bonus = _bonus_from(record)
-    if not paid and (bonus.worker_id, bonus.amount_micros, bonus.assignment_id) != (worker_id, amount_micros,
-                                                                                    assignment_id):
+    if not paid and (bonus.worker_id, bonus.amount_micros, bonus.assignment_id) != (
+        worker_id,
+        amount_micros,
+        assignment_id,
+    ):
         raise DomainError("this Idempotency-Key was used for another bonus", code="idempotency_key_reused", status=422)
     return bonus, paid

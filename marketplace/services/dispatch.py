@@ -67,7 +67,8 @@ def _memberships_of(worker_ids: Sequence[int]) -> tuple[dict[int, list[int]], se
     vendor_teams: set[int] = set()
     rows = WorkteamMembership.objects.filter(worker_id__in=worker_ids, workteam__is_active=True)
     for worker_id, workteam_id, kind in rows.order_by("workteam_id").values_list(
-            "worker_id", "workteam_id", "workteam__kind"):
+        "worker_id", "workteam_id", "workteam__kind"
+    ):
         teams[worker_id].append(workteam_id)
         if kind == Workteam.Kind.VENDOR:
             vendor_teams.add(workteam_id)
@@ -96,17 +97,22 @@ class Eligibility:
         return tasks
 
 
-def eligibilities(*, workers: Sequence[Worker], workteam_ids: dict[int, list[int]], now: datetime
-                  ) -> dict[int, Eligibility]:
+def eligibilities(
+    *, workers: Sequence[Worker], workteam_ids: dict[int, list[int]], now: datetime
+) -> dict[int, Eligibility]:
     """Each worker's ``Eligibility`` (``workteam_ids``: from ``workteam_ids_of``). One query asks
     whether any block, quality stop or restricted batch concerns these workers at all (each
     through a small partial index); only the workers concerned are then read one by one."""
     every_workteam = sorted({w for ids in workteam_ids.values() for w in ids})
-    probes = Worker.objects.filter(pk__in=[worker.pk for worker in workers]).annotate(
-        is_blocked=Exists(WorkerBlock.objects.filter(worker=OuterRef("pk"))),
-        is_stopped=Exists(WorkerBatchQuality.objects.filter(worker=OuterRef("pk"), excluded_at__isnull=False)),
-        meets_restricted_work=Exists(restricted_batches(workteam_ids=every_workteam, now=now)),
-    ).values_list("pk", "is_blocked", "is_stopped", "meets_restricted_work")
+    probes = (
+        Worker.objects.filter(pk__in=[worker.pk for worker in workers])
+        .annotate(
+            is_blocked=Exists(WorkerBlock.objects.filter(worker=OuterRef("pk"))),
+            is_stopped=Exists(WorkerBatchQuality.objects.filter(worker=OuterRef("pk"), excluded_at__isnull=False)),
+            meets_restricted_work=Exists(restricted_batches(workteam_ids=every_workteam, now=now)),
+        )
+        .values_list("pk", "is_blocked", "is_stopped", "meets_restricted_work")
+    )
     flags = {pk: rest for pk, *rest in probes}
     result = {}
     for worker in workers:
@@ -173,7 +179,8 @@ def _mark_requesters_served(requester_ids: Sequence[int], now: datetime) -> None
     # Skip-locked: when another claim holds the row it is stamping "now" too, so waiting would
     # only serialize every claim of one requester on this row.
     unlocked = RequesterDispatchState.objects.filter(pk__in=requester_ids).select_for_update(
-        skip_locked=True, no_key=True)
+        skip_locked=True, no_key=True
+    )
     RequesterDispatchState.objects.filter(pk__in=unlocked.values("pk")).update(last_served_at=now)
 
 
@@ -190,8 +197,9 @@ class _ClaimRound:
     is full is unresolved too: the next round leaves the teams found full out of its search.
     """
 
-    def __init__(self, workers: Sequence[Worker], eligibility: Eligibility, places: VendorPlaces,
-                 now: datetime) -> None:
+    def __init__(
+        self, workers: Sequence[Worker], eligibility: Eligibility, places: VendorPlaces, now: datetime
+    ) -> None:
         self.workers = workers
         self.places = places
         self.refused_for_capacity = False
@@ -201,8 +209,9 @@ class _ClaimRound:
         is_alone = len(workers) == 1
         # Alone, the held-before check is in the query (the plan pinned by a test); together,
         # the query is the workers' common part and each is checked below.
-        self.eligible = eligibility.open_tasks(now).exclude(_held_by(workers[0])) if is_alone \
-            else eligibility.open_tasks(now)
+        self.eligible = (
+            eligibility.open_tasks(now).exclude(_held_by(workers[0])) if is_alone else eligibility.open_tasks(now)
+        )
         self.requesters = _requesters_in_fair_order(self.eligible)
         self.is_every_requester = len(self.requesters) < CANDIDATE_REQUESTERS_PER_CLAIM
         self.candidates: dict[int, list[Task]] = {}
@@ -217,9 +226,12 @@ class _ClaimRound:
             self.candidates[requester_id] = tasks
             self.has_every_candidate[requester_id] = len(tasks) < limit
             if len(self.workers) > 1 and tasks:
-                self.held.update(Assignment.objects.filter(
-                    task_id__in=[task.pk for task in tasks], worker_id__in=[worker.pk for worker in self.workers],
-                ).values_list("task_id", "worker_id"))
+                self.held.update(
+                    Assignment.objects.filter(
+                        task_id__in=[task.pk for task in tasks],
+                        worker_id__in=[worker.pk for worker in self.workers],
+                    ).values_list("task_id", "worker_id")
+                )
         return self.candidates[requester_id]
 
     def _offers(self, task: Task, worker: Worker) -> bool:
@@ -265,8 +277,13 @@ def _create_assignments(chosen: dict[int, Task], workers: dict[int, Worker], now
     """Insert the chosen assignments, count their slots on their tasks (one UPDATE per number of
     slots taken from a task) and stamp their requesters as served."""
     created = Assignment.objects.bulk_create(
-        Assignment(task=task, worker=workers[worker_id], status=Assignment.Status.ACCEPTED, accepted_at=now,
-                   deadline=now + timedelta(seconds=task.assignment_duration_seconds))
+        Assignment(
+            task=task,
+            worker=workers[worker_id],
+            status=Assignment.Status.ACCEPTED,
+            accepted_at=now,
+            deadline=now + timedelta(seconds=task.assignment_duration_seconds),
+        )
         for worker_id, task in sorted(chosen.items())
     )
     by_slots: defaultdict[int, list[int]] = defaultdict(list)
@@ -274,7 +291,8 @@ def _create_assignments(chosen: dict[int, Task], workers: dict[int, Worker], now
         by_slots[slots].append(task_id)
     for slots, task_ids in sorted(by_slots.items()):
         Task.objects.filter(pk__in=sorted(task_ids)).update(
-            slots_used=F("slots_used") + slots, status=status_after_claim(slots))
+            slots_used=F("slots_used") + slots, status=status_after_claim(slots)
+        )
     _mark_requesters_served(sorted({task.requester_id for task in chosen.values()}), now)
     return created
 
@@ -308,8 +326,12 @@ def assignments_claim(*, workers: Sequence[Worker]) -> dict[int, Assignment | No
         try:
             return _claim_together(workers)
         except Exception as error:  # rolled back: nothing of the batch was kept
-            logger.warning("a batched claim for %d workers failed (%s: %s); each claims alone", len(workers),
-                           type(error).__name__, str(error).partition("\n")[0])
+            logger.warning(
+                "a batched claim for %d workers failed (%s: %s); each claims alone",
+                len(workers),
+                type(error).__name__,
+                str(error).partition("\n")[0],
+            )
     results: dict[int, Assignment | None | Exception] = {}
     for worker in workers:
         try:
@@ -328,12 +350,17 @@ def _claim_together(workers: Sequence[Worker]) -> dict[int, Assignment | None | 
     accepted = Assignment.objects.filter(worker_id__in=sorted(by_id), status=Assignment.Status.ACCEPTED)
     results: dict[int, Assignment | None | Exception] = {}
     with transaction.atomic():
-        list(Worker.objects.select_for_update(no_key=True).filter(pk__in=sorted(by_id)).order_by("pk")
-             .values_list("pk"))
+        list(
+            Worker.objects.select_for_update(no_key=True).filter(pk__in=sorted(by_id)).order_by("pk").values_list("pk")
+        )
         now = timezone.now()
         # Overdue ones not expired yet (a race with the line above) no longer count as live.
-        live = dict(accepted.filter(deadline__gt=now).values("worker_id").annotate(live=Count("pk"))
-                    .values_list("worker_id", "live"))
+        live = dict(
+            accepted.filter(deadline__gt=now)
+            .values("worker_id")
+            .annotate(live=Count("pk"))
+            .values_list("worker_id", "live")
+        )
         claimants = []
         for worker in workers:
             if live.get(worker.pk, 0) >= cap:

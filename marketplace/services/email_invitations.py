@@ -114,7 +114,9 @@ def email_invitation_create(
                 workteam=workteam, email=address, status=EmailInvitation.Status.PENDING
             ).update(status=EmailInvitation.Status.REVOKED, revoked_at=now)
             invitation = EmailInvitation.objects.create(
-                workteam=workteam, email=address, created_by=created_by,
+                workteam=workteam,
+                email=address,
+                created_by=created_by,
                 # A placeholder until the token (which embeds the id) exists, in this transaction.
                 token_hash=hash_secret(secrets.token_urlsafe(32)),
                 expires_at=now + timedelta(seconds=settings.INVITATION_LIFETIME_SECONDS),
@@ -131,7 +133,7 @@ def email_invitation_create(
         send_mail(
             subject=f"You are invited to join {subject_name} on Groundwork",
             message=(
-                f"{requester_name} invites you to label data in its team \"{workteam.name}\".\n\n"
+                f'{requester_name} invites you to label data in its team "{workteam.name}".\n\n'
                 f"Open this link to create your worker account, or to add the team to the one you have:\n\n"
                 f"{accept_url(token)}\n\n"
                 f"The link works once, for {address}, until {invitation.expires_at:%Y-%m-%d %H:%M} UTC.\n"
@@ -158,9 +160,7 @@ def email_invitation_for_token(token: object) -> EmailInvitation:
         invitation_id, email = int(payload["i"]), str(payload["e"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise InvitationLinkError("invitation_invalid") from None
-    invitation = (
-        EmailInvitation.objects.select_related("workteam", "workteam__owner").filter(pk=invitation_id).first()
-    )
+    invitation = EmailInvitation.objects.select_related("workteam", "workteam__owner").filter(pk=invitation_id).first()
     if (
         invitation is None
         or invitation.email != email
@@ -231,14 +231,18 @@ def email_invitation_accept(
         # it can collide on anything else; if this one fails later, everything rolls back and
         # the waiting one may proceed.
         won = EmailInvitation.objects.filter(
-            pk=invitation.pk, status=EmailInvitation.Status.PENDING, token_hash=invitation.token_hash,
+            pk=invitation.pk,
+            status=EmailInvitation.Status.PENDING,
+            token_hash=invitation.token_hash,
             expires_at__gt=timezone.now(),
         ).update(status=EmailInvitation.Status.ACCEPTED, accepted_at=timezone.now())
         if not won:  # accepted, revoked or expired since it was read
             status = EmailInvitation.objects.filter(pk=invitation.pk).values_list("status", flat=True).first()
             raise InvitationLinkError(
-                "invitation_used" if status == EmailInvitation.Status.ACCEPTED
-                else "invitation_revoked" if status == EmailInvitation.Status.REVOKED
+                "invitation_used"
+                if status == EmailInvitation.Status.ACCEPTED
+                else "invitation_revoked"
+                if status == EmailInvitation.Status.REVOKED
                 else "invitation_expired"
             )
         new_token = None

@@ -48,10 +48,11 @@ def batch_reserve(*, batch: Batch, amount_micros: int) -> None:
     rolls the tasks back too)."""
     if amount_micros:
         ledger_post(
-            kind=LedgerTransaction.Kind.ESCROW_RESERVE, reference=f"escrow:{batch.pk}:{uuid.uuid4().hex}",
-            requester_id=batch.requester_id, batch=batch,
-            postings=[(requester_account(batch.requester), -amount_micros),
-                      (escrow_account(batch), amount_micros)],
+            kind=LedgerTransaction.Kind.ESCROW_RESERVE,
+            reference=f"escrow:{batch.pk}:{uuid.uuid4().hex}",
+            requester_id=batch.requester_id,
+            batch=batch,
+            postings=[(requester_account(batch.requester), -amount_micros), (escrow_account(batch), amount_micros)],
         )
 
 
@@ -67,9 +68,20 @@ def escrow_sync(*, task_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     rows = list(
-        Task.objects.filter(pk__in=ids).order_by("id").select_for_update(no_key=True).values_list(
-            "pk", "batch_id", "status", "slots", "slots_used", "slots_settled", "reserve_slots", "escrow_slots",
-            "reward_micros", "fee_micros",
+        Task.objects.filter(pk__in=ids)
+        .order_by("id")
+        .select_for_update(no_key=True)
+        .values_list(
+            "pk",
+            "batch_id",
+            "status",
+            "slots",
+            "slots_used",
+            "slots_settled",
+            "reserve_slots",
+            "escrow_slots",
+            "reward_micros",
+            "fee_micros",
         )
     )
     changes: dict[int, list[tuple[int, int, int]]] = defaultdict(list)  # batch → (task, needed, delta micros)
@@ -93,7 +105,9 @@ def escrow_sync(*, task_ids: Iterable[int]) -> int:
             batch = Batch.objects.select_related("requester").get(pk=batch_id)
             ledger_post(
                 kind=LedgerTransaction.Kind.ESCROW_RESERVE if amount > 0 else LedgerTransaction.Kind.ESCROW_RELEASE,
-                reference=f"escrow:{batch_id}:{uuid.uuid4().hex}", requester_id=batch.requester_id, batch=batch,
+                reference=f"escrow:{batch_id}:{uuid.uuid4().hex}",
+                requester_id=batch.requester_id,
+                batch=batch,
                 task_id=batch_changes[0][0] if len(batch_changes) == 1 else None,
                 postings=[(requester_account(batch.requester), -amount), (escrow_account(batch), amount)],
             )
@@ -119,7 +133,10 @@ def _lock_accounts_of(batch_ids: list[int]) -> None:
         LedgerAccount.objects.filter(
             Q(kind=LedgerAccount.Kind.BATCH_ESCROW, batch_id__in=batch_ids)
             | Q(kind=LedgerAccount.Kind.REQUESTER_AVAILABLE, organization_id__in=requester_ids)
-        ).order_by("id").select_for_update(no_key=True).values_list("pk", flat=True)
+        )
+        .order_by("id")
+        .select_for_update(no_key=True)
+        .values_list("pk", flat=True)
     )
 
 
@@ -130,16 +147,23 @@ def assignment_pay(*, assignment: Assignment) -> bool:
     paid. Call inside the approving transaction, holding the assignment row; locks the task
     row before the accounts."""
     # The task row first, then the accounts: the lock order of every money path.
-    task = (Task.objects.select_for_update(no_key=True, of=("self",)).select_related("batch", "workteam")
-            .get(pk=assignment.task_id))
+    task = (
+        Task.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("batch", "workteam")
+        .get(pk=assignment.task_id)
+    )
     if task.workteam.kind == Workteam.Kind.VENDOR:
         payee: LedgerAccount = vendor_account(task.workteam.owner)
     else:
         payee = worker_account(assignment.worker_id)
     with transaction.atomic():
         _, paid = ledger_post(
-            kind=LedgerTransaction.Kind.ASSIGNMENT_PAYMENT, reference=f"assignment:{assignment.pk}:payment",
-            requester_id=task.requester_id, batch=task.batch, task=task, assignment=assignment,
+            kind=LedgerTransaction.Kind.ASSIGNMENT_PAYMENT,
+            reference=f"assignment:{assignment.pk}:payment",
+            requester_id=task.requester_id,
+            batch=task.batch,
+            task=task,
+            assignment=assignment,
             worker_id=assignment.worker_id,
             postings=[
                 (escrow_account(task.batch), -slot_cost_micros(task)),

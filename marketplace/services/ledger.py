@@ -51,6 +51,7 @@ def current_fee_terms() -> tuple[int, int]:
 
 # --- accounts ----------------------------------------------------------------------------------
 
+
 def _account(kind: str, **owner) -> LedgerAccount:
     try:
         with transaction.atomic():
@@ -84,6 +85,7 @@ def escrow_account(batch: Batch) -> LedgerAccount:
 
 
 # --- posting -----------------------------------------------------------------------------------
+
 
 def ledger_post(
     *,
@@ -123,8 +125,7 @@ def ledger_post(
             except IntegrityError:
                 available = LedgerAccount.objects.values_list("balance_micros", flat=True).get(pk=account.pk)
                 raise InsufficientBalance(
-                    f"the {_describe(account)} holds {format_micros(available)}, "
-                    f"{format_micros(-amount)} is needed"
+                    f"the {_describe(account)} holds {format_micros(available)}, {format_micros(-amount)} is needed"
                 ) from None
         LedgerEntry.objects.bulk_create(
             [LedgerEntry(transaction=record, account=account, amount_micros=amount) for account, amount in lines]
@@ -143,6 +144,7 @@ def _describe(account: LedgerAccount) -> str:
 
 # --- operator and read paths -------------------------------------------------------------------
 
+
 def deposit(
     *, organization_id: object, amount_micros: int, reference: str, memo: str = ""
 ) -> tuple[LedgerTransaction, bool]:
@@ -159,10 +161,14 @@ def deposit(
         raise NotFound(f"requester organization {organization_id} not found") from None
     with transaction.atomic():
         record, created = ledger_post(
-            kind=LedgerTransaction.Kind.DEPOSIT, reference=f"deposit:{reference.strip()}", memo=memo,
+            kind=LedgerTransaction.Kind.DEPOSIT,
+            reference=f"deposit:{reference.strip()}",
+            memo=memo,
             requester=organization,
-            postings=[(platform_account(Kind.OUTSIDE_WORLD), -amount_micros),
-                      (requester_account(organization), amount_micros)],
+            postings=[
+                (platform_account(Kind.OUTSIDE_WORLD), -amount_micros),
+                (requester_account(organization), amount_micros),
+            ],
         )
         if not created:
             credited = record.entries.filter(account__kind=Kind.REQUESTER_AVAILABLE).first()
@@ -183,10 +189,13 @@ def requester_balance(organization: Organization) -> Balance:
     """Available money, and money on hold in the escrow of its batches."""
     totals = dict(
         LedgerAccount.objects.filter(organization=organization, kind__in=[Kind.REQUESTER_AVAILABLE, Kind.BATCH_ESCROW])
-        .values("kind").annotate(total=Sum("balance_micros")).values_list("kind", "total")
+        .values("kind")
+        .annotate(total=Sum("balance_micros"))
+        .values_list("kind", "total")
     )
-    return Balance(available_micros=totals.get(Kind.REQUESTER_AVAILABLE) or 0,
-                   on_hold_micros=totals.get(Kind.BATCH_ESCROW) or 0)
+    return Balance(
+        available_micros=totals.get(Kind.REQUESTER_AVAILABLE) or 0, on_hold_micros=totals.get(Kind.BATCH_ESCROW) or 0
+    )
 
 
 def transaction_as_dict(record: LedgerTransaction) -> dict:

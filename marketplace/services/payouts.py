@@ -54,8 +54,16 @@ class CsvPayoutExporter:
                 kind, payee_id, name = "worker", payout.worker_id, payout.worker.username
             else:
                 kind, payee_id, name = "vendor", payout.vendor_id, payout.vendor.name
-            writer.writerow([payout.pk, kind, payee_id, csv_safe(name), format_micros(payout.amount_micros),
-                             payout.requested_at.isoformat()])
+            writer.writerow(
+                [
+                    payout.pk,
+                    kind,
+                    payee_id,
+                    csv_safe(name),
+                    format_micros(payout.amount_micros),
+                    payout.requested_at.isoformat(),
+                ]
+            )
         return buffer.getvalue()
 
 
@@ -73,15 +81,26 @@ def payout_request(*, amount: object, worker: Worker | None = None, vendor: Orga
     with transaction.atomic():
         payout = Payout.objects.create(account=account, worker=worker, vendor=vendor, amount_micros=amount_micros)
         ledger_post(
-            kind=LedgerTransaction.Kind.PAYOUT_REQUEST, reference=f"payout:{payout.pk}:request", payout=payout,
-            worker=worker, postings=[(account, -amount_micros),
-                                     (platform_account(Kind.PAYOUTS_REQUESTED), amount_micros)],
+            kind=LedgerTransaction.Kind.PAYOUT_REQUEST,
+            reference=f"payout:{payout.pk}:request",
+            payout=payout,
+            worker=worker,
+            postings=[(account, -amount_micros), (platform_account(Kind.PAYOUTS_REQUESTED), amount_micros)],
         )
     return payout
 
 
-def _move(payout_id: object, *, from_statuses: tuple[str, ...], to_status: str, step: str,
-          tx_kind: str, source: LedgerAccount | None, target: LedgerAccount | None, **fields) -> Payout:
+def _move(
+    payout_id: object,
+    *,
+    from_statuses: tuple[str, ...],
+    to_status: str,
+    step: str,
+    tx_kind: str,
+    source: LedgerAccount | None,
+    target: LedgerAccount | None,
+    **fields,
+) -> Payout:
     with transaction.atomic():
         try:
             payout = Payout.objects.select_for_update(no_key=True).get(pk=int(payout_id))
@@ -97,7 +116,10 @@ def _move(payout_id: object, *, from_statuses: tuple[str, ...], to_status: str, 
         target = target or payout.account
         Payout.objects.filter(pk=payout.pk, status=payout.status).update(status=to_status, **fields)
         ledger_post(
-            kind=tx_kind, reference=f"payout:{payout.pk}:{step}", payout=payout, worker_id=payout.worker_id,
+            kind=tx_kind,
+            reference=f"payout:{payout.pk}:{step}",
+            payout=payout,
+            worker_id=payout.worker_id,
             postings=[(source, -payout.amount_micros), (target, payout.amount_micros)],
         )
         payout.refresh_from_db()
@@ -105,26 +127,47 @@ def _move(payout_id: object, *, from_statuses: tuple[str, ...], to_status: str, 
 
 
 def payout_approve(*, payout_id: object) -> Payout:
-    return _move(payout_id, from_statuses=(Payout.Status.REQUESTED,), to_status=Payout.Status.APPROVED,
-                 step="approve", tx_kind=LedgerTransaction.Kind.PAYOUT_APPROVE,
-                 source=platform_account(Kind.PAYOUTS_REQUESTED), target=platform_account(Kind.PAYOUTS_APPROVED),
-                 approved_at=timezone.now())
+    return _move(
+        payout_id,
+        from_statuses=(Payout.Status.REQUESTED,),
+        to_status=Payout.Status.APPROVED,
+        step="approve",
+        tx_kind=LedgerTransaction.Kind.PAYOUT_APPROVE,
+        source=platform_account(Kind.PAYOUTS_REQUESTED),
+        target=platform_account(Kind.PAYOUTS_APPROVED),
+        approved_at=timezone.now(),
+    )
 
 
 def payout_mark_paid(*, payout_id: object, external_reference: str) -> Payout:
     if not isinstance(external_reference, str) or not 0 < len(external_reference.strip()) <= 200:
         raise InvalidInput.for_field("external_reference", "must be 1 to 200 characters (the bank's reference)")
-    return _move(payout_id, from_statuses=(Payout.Status.APPROVED,), to_status=Payout.Status.PAID,
-                 step="paid", tx_kind=LedgerTransaction.Kind.PAYOUT_PAID,
-                 source=platform_account(Kind.PAYOUTS_APPROVED), target=platform_account(Kind.OUTSIDE_WORLD),
-                 paid_at=timezone.now(), external_reference=external_reference.strip())
+    return _move(
+        payout_id,
+        from_statuses=(Payout.Status.APPROVED,),
+        to_status=Payout.Status.PAID,
+        step="paid",
+        tx_kind=LedgerTransaction.Kind.PAYOUT_PAID,
+        source=platform_account(Kind.PAYOUTS_APPROVED),
+        target=platform_account(Kind.OUTSIDE_WORLD),
+        paid_at=timezone.now(),
+        external_reference=external_reference.strip(),
+    )
 
 
 def payout_cancel(*, payout_id: object, note: str = "") -> Payout:
     """Cancel a payout not yet paid: its money goes back to the payee's earnings."""
-    return _move(payout_id, from_statuses=(Payout.Status.REQUESTED, Payout.Status.APPROVED),
-                 to_status=Payout.Status.CANCELLED, step="cancel", tx_kind=LedgerTransaction.Kind.PAYOUT_CANCEL,
-                 source=None, target=None, cancelled_at=timezone.now(), note=note[:1000])
+    return _move(
+        payout_id,
+        from_statuses=(Payout.Status.REQUESTED, Payout.Status.APPROVED),
+        to_status=Payout.Status.CANCELLED,
+        step="cancel",
+        tx_kind=LedgerTransaction.Kind.PAYOUT_CANCEL,
+        source=None,
+        target=None,
+        cancelled_at=timezone.now(),
+        note=note[:1000],
+    )
 
 
 def payouts_export(
@@ -138,8 +181,10 @@ def payouts_export(
     exporter = exporter or CsvPayoutExporter()
     with transaction.atomic():
         payouts = list(
-            Payout.objects.select_for_update(no_key=True, of=("self",)).select_related("worker", "vendor")
-            .filter(status=Payout.Status.APPROVED, exported_at__isnull=True).order_by("id")
+            Payout.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("worker", "vendor")
+            .filter(status=Payout.Status.APPROVED, exported_at__isnull=True)
+            .order_by("id")
         )
         exported = exporter.export(payouts)
         deliver(exported)

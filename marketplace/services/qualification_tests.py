@@ -26,7 +26,9 @@ def available_tests(worker: Worker) -> QuerySet[QualificationType]:
     attempts = QualificationTestAttempt.objects.filter(qualification_type=OuterRef("pk"), worker=worker)
     return (
         QualificationType.objects.filter(
-            grant_method=QualificationType.GrantMethod.TEST, is_active=True, owner__is_active=True,
+            grant_method=QualificationType.GrantMethod.TEST,
+            is_active=True,
+            owner__is_active=True,
         )
         .exclude(owner__in=WorkerBlock.objects.filter(worker=worker).values("requester"))
         .annotate(
@@ -75,20 +77,30 @@ def qualification_test_submit(
         list(Worker.objects.select_for_update(no_key=True).filter(pk=worker.pk).values_list("pk"))
         if QualificationGrant.objects.filter(qualification_type=qualification_type, worker=worker).exists():
             raise Conflict("you already hold this qualification", code="qualification_already_held")
-        last = (QualificationTestAttempt.objects.filter(qualification_type=qualification_type, worker=worker)
-                .order_by("-submitted_at").values_list("submitted_at", flat=True).first())
+        last = (
+            QualificationTestAttempt.objects.filter(qualification_type=qualification_type, worker=worker)
+            .order_by("-submitted_at")
+            .values_list("submitted_at", flat=True)
+            .first()
+        )
         wait_until = retry_at(qualification_type, last)
         if wait_until is not None:
-            raise Conflict(f"you may retake this test after {wait_until.isoformat()}",
-                           code="qualification_retry_too_soon")
+            raise Conflict(
+                f"you may retake this test after {wait_until.isoformat()}", code="qualification_retry_too_soon"
+            )
         now = timezone.now()
         score = score_answers(questions, answers)
         passed = score >= qualification_type.test_passing_score
         attempt = QualificationTestAttempt.objects.create(
-            qualification_type=qualification_type, worker=worker, answers=answers, score=score, passed=passed,
+            qualification_type=qualification_type,
+            worker=worker,
+            answers=answers,
+            score=score,
+            passed=passed,
             submitted_at=now,
         )
         if passed:
-            QualificationGrant.objects.create(qualification_type=qualification_type, worker=worker, value=score,
-                                              source=QualificationGrant.Source.TEST)
+            QualificationGrant.objects.create(
+                qualification_type=qualification_type, worker=worker, value=score, source=QualificationGrant.Source.TEST
+            )
     return attempt, None if passed else now + timedelta(seconds=qualification_type.test_retry_delay_seconds)

@@ -45,18 +45,29 @@ class SystemType:
 
 SYSTEM_TYPES = {
     "approval_rate": SystemType(
-        "Approval rate", "Percent (0-100, rounded down) of the worker's settled assignments that were approved; "
-        "no value before the first settled assignment.", QualificationType.ValueKind.INTEGER),
+        "Approval rate",
+        "Percent (0-100, rounded down) of the worker's settled assignments that were approved; "
+        "no value before the first settled assignment.",
+        QualificationType.ValueKind.INTEGER,
+    ),
     "accuracy": SystemType(
-        "Accuracy", "The lower bound of the 95% interval of the worker's combined reputation score (gold "
+        "Accuracy",
+        "The lower bound of the 95% interval of the worker's combined reputation score (gold "
         "answers, consolidation's estimate, reviews, returns), in percent (0-100, rounded down): a high bar "
-        "needs much evidence, not luck; no value without any evidence.", QualificationType.ValueKind.INTEGER),
+        "needs much evidence, not luck; no value without any evidence.",
+        QualificationType.ValueKind.INTEGER,
+    ),
     "approved_count": SystemType(
-        "Approved assignments", "How many of the worker's assignments were approved.",
-        QualificationType.ValueKind.INTEGER),
+        "Approved assignments",
+        "How many of the worker's assignments were approved.",
+        QualificationType.ValueKind.INTEGER,
+    ),
     "locale": SystemType(
-        "Locale", "The worker's country, an ISO 3166-1 alpha-2 code such as \"US\" (declared at sign-up); "
-        "no value when not declared.", QualificationType.ValueKind.LOCALE),
+        "Locale",
+        'The worker\'s country, an ISO 3166-1 alpha-2 code such as "US" (declared at sign-up); '
+        "no value when not declared.",
+        QualificationType.ValueKind.LOCALE,
+    ),
 }
 
 
@@ -66,8 +77,11 @@ def system_qualification_types() -> dict[str, QualificationType]:
     for key, spec in SYSTEM_TYPES.items():
         if key not in found:
             found[key], _ = QualificationType.objects.get_or_create(
-                system_key=key, defaults={
-                    "name": spec.name, "description": spec.description, "value_kind": spec.value_kind,
+                system_key=key,
+                defaults={
+                    "name": spec.name,
+                    "description": spec.description,
+                    "value_kind": spec.value_kind,
                     "grant_method": QualificationType.GrantMethod.SYSTEM,
                 },
             )
@@ -126,8 +140,12 @@ def _sync_auto_grant(qualification_type: QualificationType, worker: Worker, valu
     elif recorded is None:
         try:
             with transaction.atomic():
-                QualificationGrant.objects.create(qualification_type=qualification_type, worker=worker,
-                                                  value=value, source=QualificationGrant.Source.AUTO)
+                QualificationGrant.objects.create(
+                    qualification_type=qualification_type,
+                    worker=worker,
+                    value=value,
+                    source=QualificationGrant.Source.AUTO,
+                )
         except IntegrityError:  # recorded meanwhile by another evaluation
             grants.update(value=value, updated_at=timezone.now())
     else:
@@ -138,8 +156,11 @@ def worker_qualification_values(*, worker: Worker, type_ids: Iterable[int]) -> d
     """The worker's value for each of these types (deactivated ones too: requirements already
     posted stay enforced), evaluating auto rules and recording their grants."""
     types = list(QualificationType.objects.filter(pk__in=set(type_ids)))
-    grants = dict(QualificationGrant.objects.filter(worker=worker, qualification_type__in=types)
-                  .values_list("qualification_type_id", "value"))
+    grants = dict(
+        QualificationGrant.objects.filter(worker=worker, qualification_type__in=types).values_list(
+            "qualification_type_id", "value"
+        )
+    )
     live = {QualificationType.GrantMethod.SYSTEM, QualificationType.GrantMethod.AUTO}
     system = worker_system_qualification_values(worker) if any(t.grant_method in live for t in types) else {}
     values: dict[int, Value] = {}
@@ -150,8 +171,9 @@ def worker_qualification_values(*, worker: Worker, type_ids: Iterable[int]) -> d
             metric = system.get(qualification_type.auto_metric)
             held = compare(metric, qualification_type.auto_comparator, [qualification_type.auto_threshold])
             values[qualification_type.pk] = metric if held else None
-            _sync_auto_grant(qualification_type, worker, values[qualification_type.pk],
-                             grants.get(qualification_type.pk))
+            _sync_auto_grant(
+                qualification_type, worker, values[qualification_type.pk], grants.get(qualification_type.pk)
+            )
         else:
             values[qualification_type.pk] = grants.get(qualification_type.pk)
     return values
@@ -210,8 +232,9 @@ def _parse_test(test: object, errors: FieldErrors) -> dict:
     delay = int_in_range(test, "retry_delay_seconds", DEFAULT_RETRY_DELAY_SECONDS, RETRY_DELAY_RANGE, nested)
     errors.errors.update(nested.errors)
     return {
-        "test_questions": [{"input": q.get("input"), "answer": q.get("answer")} for q in questions
-                           if isinstance(q, dict)],
+        "test_questions": [
+            {"input": q.get("input"), "answer": q.get("answer")} for q in questions if isinstance(q, dict)
+        ],
         "test_passing_score": passing_score,
         "test_retry_delay_seconds": DEFAULT_RETRY_DELAY_SECONDS if delay is None else delay,
     }
@@ -268,8 +291,10 @@ def _check_grantable(qualification_type: QualificationType, requester: Organizat
     if granting and not qualification_type.is_active:
         raise Conflict("the qualification type is deactivated", code="qualification_type_inactive")
     if qualification_type.grant_method == QualificationType.GrantMethod.AUTO:
-        raise Conflict("this type is granted automatically from reputation; it cannot be granted or revoked "
-                       "by hand", code="qualification_not_grantable")
+        raise Conflict(
+            "this type is granted automatically from reputation; it cannot be granted or revoked by hand",
+            code="qualification_not_grantable",
+        )
 
 
 def qualification_grant(
@@ -282,7 +307,8 @@ def qualification_grant(
     _check_grantable(qualification_type, requester, granting=True)
     with transaction.atomic():
         grant, created = QualificationGrant.objects.select_for_update(no_key=True).get_or_create(
-            qualification_type=qualification_type, worker=worker,
+            qualification_type=qualification_type,
+            worker=worker,
             defaults={"value": value, "source": QualificationGrant.Source.MANUAL},
         )
         if not created:

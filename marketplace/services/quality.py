@@ -111,7 +111,7 @@ def parse_gold_answer(data: dict, errors: FieldErrors, *, probe: Task, field: st
         validate_answer(probe, data[field])
     except InvalidInput as exc:
         for path, messages in exc.fields.items():
-            renamed = field + path[len("answer"):] if path.startswith("answer") else f"{field}.{path}"
+            renamed = field + path[len("answer") :] if path.startswith("answer") else f"{field}.{path}"
             for message in messages:
                 errors.add(renamed, message)
         return None
@@ -167,8 +167,11 @@ def _batch_quality_count(worker_id: int, batch_id: int, *, correct: int) -> None
 
 
 def _exclude_if_below(worker_id: int, batch_id: int, rules: dict, now: datetime) -> None:
-    answered, correct = WorkerBatchQuality.objects.filter(worker_id=worker_id, batch_id=batch_id).values_list(
-        "gold_answered", "gold_correct").get()
+    answered, correct = (
+        WorkerBatchQuality.objects.filter(worker_id=worker_id, batch_id=batch_id)
+        .values_list("gold_answered", "gold_correct")
+        .get()
+    )
     minimum_answers = rules.get("min_gold_answers", DEFAULT_MIN_GOLD_ANSWERS)
     threshold = rules["min_gold_accuracy"]
     if answered >= minimum_answers and correct < threshold * answered:

@@ -80,7 +80,8 @@ def reputations_count(*, increments: Mapping[int, Mapping[str, int]]) -> None:
     now = timezone.now()
     for key, same in alike.items():
         WorkerReputation.objects.filter(worker_id__in=same).update(
-            updated_at=now, **{name: F(name) + amount for name, amount in key})
+            updated_at=now, **{name: F(name) + amount for name, amount in key}
+        )
 
 
 def reputation_record_estimates(*, batch: Batch, estimates: Mapping[int, tuple[float, int]]) -> int:
@@ -88,12 +89,18 @@ def reputation_record_estimates(*, batch: Batch, estimates: Mapping[int, tuple[f
     [0, 1], answers)}``, replacing the batch's previous estimate per worker, and refresh those
     workers' records with the answers-weighted mean over all their batches. Returns how many."""
     rows = [
-        WorkerBatchEstimate(worker_id=worker_id, batch=batch, estimated_accuracy=min(1.0, max(0.0, float(accuracy))),
-                            answers=int(answers))
+        WorkerBatchEstimate(
+            worker_id=worker_id,
+            batch=batch,
+            estimated_accuracy=min(1.0, max(0.0, float(accuracy))),
+            answers=int(answers),
+        )
         for worker_id, (accuracy, answers) in sorted(estimates.items())
     ]
     WorkerBatchEstimate.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["worker", "batch"],
+        rows,
+        update_conflicts=True,
+        unique_fields=["worker", "batch"],
         update_fields=["estimated_accuracy", "answers", "updated_at"],
     )
     combined = (
@@ -104,14 +111,20 @@ def reputation_record_estimates(*, batch: Batch, estimates: Mapping[int, tuple[f
     )
     now = timezone.now()
     records = [
-        WorkerReputation(worker_id=row["worker_id"], estimated_accuracy=row["weighted"] / row["answers"],
-                         estimated_answers=row["answers"], updated_at=now)
+        WorkerReputation(
+            worker_id=row["worker_id"],
+            estimated_accuracy=row["weighted"] / row["answers"],
+            estimated_answers=row["answers"],
+            updated_at=now,
+        )
         for row in combined
     ]
     # An upsert of the estimate columns only: the counters of an existing row are left alone
     # (and start at 0 on a new one), in worker order so two passes never deadlock.
     WorkerReputation.objects.bulk_create(
-        records, update_conflicts=True, unique_fields=["worker"],
+        records,
+        update_conflicts=True,
+        unique_fields=["worker"],
         update_fields=["estimated_accuracy", "estimated_answers", "updated_at"],
     )
     return len(rows)
@@ -143,8 +156,15 @@ def wilson_interval(successes: float, trials: float, z: float = Z_95) -> tuple[f
 
 
 def reputation_score(
-    *, gold_answered: int = 0, gold_correct: int = 0, estimated_accuracy: float | None = None,
-    estimated_answers: int = 0, approved: int = 0, rejected: int = 0, claimed: int = 0, returned: int = 0,
+    *,
+    gold_answered: int = 0,
+    gold_correct: int = 0,
+    estimated_accuracy: float | None = None,
+    estimated_answers: int = 0,
+    approved: int = 0,
+    rejected: int = 0,
+    claimed: int = 0,
+    returned: int = 0,
 ) -> ReputationScore:
     """Combine every kind of evidence into effective successes and trials (pure; docs/quality.md):
 
@@ -180,9 +200,14 @@ def _record_and_score(worker_id: int) -> tuple[WorkerReputation, int, Reputation
     # itself, which is the dispatch hot path.
     claimed = Assignment.objects.filter(worker_id=worker_id).count()
     score = reputation_score(
-        gold_answered=record.gold_answered, gold_correct=record.gold_correct,
-        estimated_accuracy=record.estimated_accuracy, estimated_answers=record.estimated_answers,
-        approved=record.approved, rejected=record.rejected, claimed=claimed, returned=record.returned,
+        gold_answered=record.gold_answered,
+        gold_correct=record.gold_correct,
+        estimated_accuracy=record.estimated_accuracy,
+        estimated_answers=record.estimated_answers,
+        approved=record.approved,
+        rejected=record.rejected,
+        claimed=claimed,
+        returned=record.returned,
     )
     return record, claimed, score
 
@@ -198,12 +223,17 @@ def worker_reputation(worker: Worker | int) -> dict:
         **{name: getattr(record, name) for name in ("submitted", "approved", "rejected", "returned", "expired")},
         "approval_rate": _percent(record.approved / reviewed if reviewed else None),
         "gold": {
-            "answered": record.gold_answered, "correct": record.gold_correct,
+            "answered": record.gold_answered,
+            "correct": record.gold_correct,
             "accuracy": _percent(record.gold_correct / record.gold_answered if record.gold_answered else None),
         },
         "estimated": {"accuracy": _percent(record.estimated_accuracy), "answers": record.estimated_answers},
-        "score": {"accuracy": _percent(score.value), "low": _percent(score.low), "high": _percent(score.high),
-                  "evidence": round(score.trials, 2)},
+        "score": {
+            "accuracy": _percent(score.value),
+            "low": _percent(score.low),
+            "high": _percent(score.high),
+            "evidence": round(score.trials, 2),
+        },
     }
 
 

@@ -76,8 +76,11 @@ def parse_requirements(data: dict, errors: FieldErrors) -> list[dict] | None:
                 errors.add(f"{path}.values", f"must be one integer (or locale code) for {comparator}")
                 continue
             values = [values]
-        bad = [v for v in values if not (_is_int(v) and INTEGER_RANGE[0] <= v <= INTEGER_RANGE[1])
-               and not isinstance(v, str)]
+        bad = [
+            v
+            for v in values
+            if not (_is_int(v) and INTEGER_RANGE[0] <= v <= INTEGER_RANGE[1]) and not isinstance(v, str)
+        ]
         if bad:
             errors.add(f"{path}.values", "must be 32-bit integers (or locale codes)")
             continue
@@ -96,16 +99,22 @@ def requirements_resolve(*, requester: Organization, requirements: list[dict], p
         return []
     system_qualification_types()
     ids = {r["qualification_type_id"] for r in requirements}
-    types = {t.pk: t for t in QualificationType.objects.filter(
-        Q(owner=requester, is_active=True) | Q(owner__isnull=True), pk__in=ids)}
+    types = {
+        t.pk: t
+        for t in QualificationType.objects.filter(
+            Q(owner=requester, is_active=True) | Q(owner__isnull=True), pk__in=ids
+        )
+    }
     errors = FieldErrors(prefix)
     resolved = []
     for index, requirement in enumerate(requirements):
         path = f"{FIELD}.{index}"
         qualification_type = types.get(requirement["qualification_type_id"])
         if qualification_type is None:
-            errors.add(f"{path}.qualification_type_id", "no such qualification type (your own active types and "
-                                                          "the system types may be required)")
+            errors.add(
+                f"{path}.qualification_type_id",
+                "no such qualification type (your own active types and the system types may be required)",
+            )
             continue
         comparator, values = requirement["comparator"], requirement["values"]
         if qualification_type.value_kind == QualificationType.ValueKind.LOCALE:
@@ -114,7 +123,7 @@ def requirements_resolve(*, requester: Organization, requirements: list[dict], p
                 continue
             codes = [parse_locale(v) for v in values]
             if None in codes:
-                errors.add(f"{path}.values", "must be ISO 3166-1 alpha-2 country codes, such as \"US\"")
+                errors.add(f"{path}.values", 'must be ISO 3166-1 alpha-2 country codes, such as "US"')
                 continue
             values = codes
         elif not all(_is_int(v) for v in values):
@@ -135,7 +144,8 @@ def restricted_batches(*, workteam_ids: list[int], now: datetime) -> QuerySet[Ba
     work through ``task_open_by_batch``; the plan is pinned by a test on PostgreSQL."""
     open_work = Task.objects.filter(batch=OuterRef("pk"), status=Task.Status.OPEN, expires_at__gt=now)
     return Batch.objects.filter(has_requirements=True, is_active=True, workteam_id__in=workteam_ids).filter(
-        Exists(open_work))
+        Exists(open_work)
+    )
 
 
 def batches_failing_requirements(*, worker: Worker, workteam_ids: list[int], now: datetime) -> list[int]:
@@ -152,4 +162,3 @@ def batches_failing_requirements(*, worker: Worker, workteam_ids: list[int], now
     type_ids = {r["qualification_type_id"] for _, requirements in rows for r in requirements}
     values = worker_qualification_values(worker=worker, type_ids=type_ids)
     return [pk for pk, requirements in rows if not requirements_met(requirements, values)]
-

@@ -22,8 +22,18 @@ ACCOUNT_NAMES = {
     Kind.WORKER_EARNINGS: "earnings",
     Kind.VENDOR_EARNINGS: "earnings",
 }
-REQUESTER_COLUMNS = ("id", "created_at", "kind", "account", "amount", "batch_id", "task_id", "assignment_id",
-                     "worker_id", "memo")
+REQUESTER_COLUMNS = (
+    "id",
+    "created_at",
+    "kind",
+    "account",
+    "amount",
+    "batch_id",
+    "task_id",
+    "assignment_id",
+    "worker_id",
+    "memo",
+)
 PAYEE_COLUMNS = ("id", "created_at", "kind", "amount", "task_id", "assignment_id", "payout_id", "memo")
 
 
@@ -50,8 +60,11 @@ def requester_statement(
 ) -> QuerySet[LedgerEntry]:
     """Entries on the requester's available balance and its batches' escrow (``account``:
     ``available`` or ``escrow`` for one of them), in the UTC days [``since``, ``until``)."""
-    kinds = {"available": [Kind.REQUESTER_AVAILABLE], "escrow": [Kind.BATCH_ESCROW], None: [
-        Kind.REQUESTER_AVAILABLE, Kind.BATCH_ESCROW]}
+    kinds = {
+        "available": [Kind.REQUESTER_AVAILABLE],
+        "escrow": [Kind.BATCH_ESCROW],
+        None: [Kind.REQUESTER_AVAILABLE, Kind.BATCH_ESCROW],
+    }
     if account not in kinds:
         raise InvalidInput.for_field("account", "must be available or escrow")
     entries = LedgerEntry.objects.select_related("transaction", "account").filter(
@@ -61,7 +74,10 @@ def requester_statement(
 
 
 def payee_statement(
-    *, worker: Worker | None = None, vendor: Organization | None = None, since: str | None = None,
+    *,
+    worker: Worker | None = None,
+    vendor: Organization | None = None,
+    since: str | None = None,
     until: str | None = None,
 ) -> QuerySet[LedgerEntry]:
     """Entries on a worker's (or a vendor's) earnings account."""

@@ -56,7 +56,8 @@ def sweep_ended_tasks(now: datetime) -> int:
             # Lock in id order and skip rows a claim holds: two sweeps never deadlock, and a task
             # skipped now is caught by the claim's own expires_at filter and the next sweep.
             ids = list(
-                Task.objects.filter(live).order_by("id")
+                Task.objects.filter(live)
+                .order_by("id")
                 .select_for_update(skip_locked=True, no_key=True)
                 .values_list("pk", flat=True)[:SWEEP_CHUNK]
             )
@@ -69,7 +70,7 @@ def sweep_ended_tasks(now: datetime) -> int:
 def sweep_auto_approvals(now: datetime) -> int:
     due = Assignment.objects.filter(status=Assignment.Status.SUBMITTED, auto_approve_at__lte=now)
     approved = 0
-    for assignment_id in due.order_by("auto_approve_at").values_list("pk", flat=True)[:SWEEP_CHUNK * 10]:
+    for assignment_id in due.order_by("auto_approve_at").values_list("pk", flat=True)[: SWEEP_CHUNK * 10]:
         try:
             approved += assignment_auto_approve(assignment_id=assignment_id)
         except Exception:  # one assignment that cannot settle must not hold up all the others

@@ -31,10 +31,25 @@ LIFETIME_RANGE = (30, 365 * 86400)
 AUTO_APPROVAL_DELAY_RANGE = (0, 30 * 86400)
 PRIORITY_RANGE = (0, 100)
 TASK_FIELDS = {
-    "title", "description", "task_type", "input", "answer_schema", "labels", "instructions",
-    "slots", "reward", "assignment_duration_seconds", "lifetime_seconds",
-    "auto_approval_delay_seconds", "priority", "workteam_id", "batch_id",
-    "gold_answer", "quality_rules", "auto_approval_policy", "qualification_requirements",
+    "title",
+    "description",
+    "task_type",
+    "input",
+    "answer_schema",
+    "labels",
+    "instructions",
+    "slots",
+    "reward",
+    "assignment_duration_seconds",
+    "lifetime_seconds",
+    "auto_approval_delay_seconds",
+    "priority",
+    "workteam_id",
+    "batch_id",
+    "gold_answer",
+    "quality_rules",
+    "auto_approval_policy",
+    "qualification_requirements",
 }
 
 
@@ -119,12 +134,24 @@ def parse_task_spec(data: object, *, prefix: str = "") -> TaskSpec:
     requirements = parse_requirements(data, errors)
     errors.raise_if_any()
     return TaskSpec(
-        title=title, description=description, task_type=task_type, input=task_input,
-        answer_schema=answer_schema, labels=labels, instructions=instructions, slots=slots or 1,
-        reward_micros=reward_micros, assignment_duration_seconds=duration or 0,
-        lifetime_seconds=lifetime or 0, priority=priority or 0, workteam_id=workteam_id,
-        auto_approval_delay_seconds=delay, gold_answer=gold_answer, quality_rules=quality_rules,
-        auto_approval_policy=policy, qualification_requirements=requirements,
+        title=title,
+        description=description,
+        task_type=task_type,
+        input=task_input,
+        answer_schema=answer_schema,
+        labels=labels,
+        instructions=instructions,
+        slots=slots or 1,
+        reward_micros=reward_micros,
+        assignment_duration_seconds=duration or 0,
+        lifetime_seconds=lifetime or 0,
+        priority=priority or 0,
+        workteam_id=workteam_id,
+        auto_approval_delay_seconds=delay,
+        gold_answer=gold_answer,
+        quality_rules=quality_rules,
+        auto_approval_policy=policy,
+        qualification_requirements=requirements,
     )
 
 
@@ -202,36 +229,54 @@ def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: obje
                 access_targetable_workteam(requester, batch.workteam_id)
             except NotFound:
                 raise InvalidInput.for_field(
-                    "batch_id", "its workteam can no longer be given work (the vendor subscription ended, the "
-                    "offering was withdrawn or the team was deactivated)") from None
+                    "batch_id",
+                    "its workteam can no longer be given work (the vendor subscription ended, the "
+                    "offering was withdrawn or the team was deactivated)",
+                ) from None
             _batch_value(specs, "workteam_id", default=batch.workteam_id, named_batch=True)
-            _batch_value(specs, "auto_approval_delay_seconds", default=batch.auto_approval_delay_seconds,
-                         named_batch=True)
+            _batch_value(
+                specs, "auto_approval_delay_seconds", default=batch.auto_approval_delay_seconds, named_batch=True
+            )
             _batch_value(specs, "quality_rules", default=batch.quality_rules, named_batch=True)
             _batch_value(specs, "auto_approval_policy", default=batch.auto_approval_policy, named_batch=True)
-            _batch_value(specs, "qualification_requirements", default=batch.qualification_requirements,
-                         named_batch=True)
+            _batch_value(
+                specs, "qualification_requirements", default=batch.qualification_requirements, named_batch=True
+            )
         else:
             workteam_id = _batch_value(specs, "workteam_id", default=public_workforce().pk, named_batch=False)
-            delay = _batch_value(specs, "auto_approval_delay_seconds",
-                                 default=settings.GROUNDWORK["AUTO_APPROVAL_DELAY_SECONDS"], named_batch=False)
+            delay = _batch_value(
+                specs,
+                "auto_approval_delay_seconds",
+                default=settings.GROUNDWORK["AUTO_APPROVAL_DELAY_SECONDS"],
+                named_batch=False,
+            )
             requirements = _batch_value(specs, "qualification_requirements", default=[], named_batch=False)
             try:
                 workteam = access_targetable_workteam(requester, workteam_id)
             except NotFound:
                 raise InvalidInput.for_field("workteam_id", "no such workteam") from None
-            requirements = requirements_resolve(requester=requester, requirements=requirements,
-                                                prefix="0." if len(specs) > 1 else "")
+            requirements = requirements_resolve(
+                requester=requester, requirements=requirements, prefix="0." if len(specs) > 1 else ""
+            )
             batch = batch_open(
-                requester=requester, workteam=workteam, auto_approval_delay_seconds=delay,
+                requester=requester,
+                workteam=workteam,
+                auto_approval_delay_seconds=delay,
                 quality_rules=_batch_value(specs, "quality_rules", default={}, named_batch=False),
-                auto_approval_policy=_batch_value(specs, "auto_approval_policy", default="approve_all",
-                                                  named_batch=False),
+                auto_approval_policy=_batch_value(
+                    specs, "auto_approval_policy", default="approve_all", named_batch=False
+                ),
                 qualification_requirements=requirements,
             )
         priced = [
-            replace(spec, reward_micros=assignment_price(
-                spec.reward_micros, batch.vendor_price_micros, field=f"{index}.reward" if len(specs) > 1 else "reward"))
+            replace(
+                spec,
+                reward_micros=assignment_price(
+                    spec.reward_micros,
+                    batch.vendor_price_micros,
+                    field=f"{index}.reward" if len(specs) > 1 else "reward",
+                ),
+            )
             for index, spec in enumerate(specs)
         ]
         created = batch_tasks_create(batch=batch, specs=priced)
@@ -254,8 +299,9 @@ def validate_answer(task: Task, answer: object) -> None:
         raise InvalidInput.for_field("answer", "must be a JSON object")
     if task.answer_schema:
         try:
-            problems = sorted(answer_errors(task.answer_schema, answer),
-                              key=lambda e: [str(p) for p in e.absolute_path])
+            problems = sorted(
+                answer_errors(task.answer_schema, answer), key=lambda e: [str(p) for p in e.absolute_path]
+            )
         except ValidationBudgetExceeded as exc:
             raise InvalidInput.for_field(
                 "answer", f"is too costly to check against the task's answer_schema ({exc})"
@@ -326,14 +372,22 @@ def task_stop(*, task: Task) -> Task:
 # Used by the claim and by submit/return/expire to move a task between open, full and complete.
 def status_after_claim(slots: int = 1) -> Case:
     """A task's status once ``slots`` more of its slots are used: full when none is left."""
-    return Case(When(slots_used__gte=F("slots") - slots, status=Task.Status.OPEN, then=Value(Task.Status.FULL)),
-                default=F("status"))
+    return Case(
+        When(slots_used__gte=F("slots") - slots, status=Task.Status.OPEN, then=Value(Task.Status.FULL)),
+        default=F("status"),
+    )
 
 
 def status_after_submit(slots: int = 1) -> Case:
     """A task's status once ``slots`` more of its slots are submitted: complete when all are."""
-    return Case(When(slots_submitted__gte=F("slots") - slots, status__in=[Task.Status.OPEN, Task.Status.FULL],
-                     then=Value(Task.Status.COMPLETE)), default=F("status"))
+    return Case(
+        When(
+            slots_submitted__gte=F("slots") - slots,
+            status__in=[Task.Status.OPEN, Task.Status.FULL],
+            then=Value(Task.Status.COMPLETE),
+        ),
+        default=F("status"),
+    )
 
 
 STATUS_AFTER_RELEASE = Case(When(status=Task.Status.FULL, then=Value(Task.Status.OPEN)), default=F("status"))

@@ -50,8 +50,9 @@ def private_workteams(requester: Organization) -> QuerySet[Workteam]:
             member_count=Count("memberships", distinct=True),
             pending_invitation_count=Count(
                 "email_invitations",
-                filter=Q(email_invitations__status=EmailInvitation.Status.PENDING,
-                         email_invitations__expires_at__gt=now),
+                filter=Q(
+                    email_invitations__status=EmailInvitation.Status.PENDING, email_invitations__expires_at__gt=now
+                ),
                 distinct=True,
             ),
         )
@@ -70,8 +71,9 @@ def team_members(workteam: Workteam) -> list[MemberOverview]:
     )
     live_by_worker: dict[int, list[LiveWork]] = {}
     live = (
-        Assignment.objects.filter(task__workteam=workteam, status=Assignment.Status.ACCEPTED,
-                                  deadline__gt=timezone.now())
+        Assignment.objects.filter(
+            task__workteam=workteam, status=Assignment.Status.ACCEPTED, deadline__gt=timezone.now()
+        )
         .order_by("deadline", "pk")
         .values_list("pk", "worker_id", "task_id", "task__title", "deadline")
     )
@@ -80,19 +82,26 @@ def team_members(workteam: Workteam) -> list[MemberOverview]:
     # The address this team invited, not the worker's own: another requester's invitation must
     # not show this one whom it reached.
     invited_as = dict(
-        EmailInvitation.objects.filter(workteam=workteam, status=EmailInvitation.Status.ACCEPTED)
-        .values_list("accepted_worker_id", "email")
+        EmailInvitation.objects.filter(workteam=workteam, status=EmailInvitation.Status.ACCEPTED).values_list(
+            "accepted_worker_id", "email"
+        )
     )
     members = []
     for membership in memberships:
         worker: Worker = membership.worker
         values = worker_reputation_values(worker.pk)
-        members.append(MemberOverview(
-            worker_id=worker.pk, username=worker.username, email=invited_as.get(worker.pk, ""),
-            joined_at=membership.joined_at,
-            accuracy=values["accuracy"], approval_rate=values["approval_rate"],
-            submitted_count=values["submitted_count"], live_work=tuple(live_by_worker.get(worker.pk, ())),
-        ))
+        members.append(
+            MemberOverview(
+                worker_id=worker.pk,
+                username=worker.username,
+                email=invited_as.get(worker.pk, ""),
+                joined_at=membership.joined_at,
+                accuracy=values["accuracy"],
+                approval_rate=values["approval_rate"],
+                submitted_count=values["submitted_count"],
+                live_work=tuple(live_by_worker.get(worker.pk, ())),
+            )
+        )
     return members
 
 

@@ -21,9 +21,12 @@ from ..models import Assignment, VendorOffering
 def live_by_workteam(workteam_ids: Iterable[int], now: datetime) -> dict[int, int]:
     """Assignments held now on each of these workteams' tasks (absent: none)."""
     return dict(
-        Assignment.objects.filter(task__workteam_id__in=list(workteam_ids), status=Assignment.Status.ACCEPTED,
-                                  deadline__gt=now)
-        .values("task__workteam_id").annotate(live=Count("pk")).values_list("task__workteam_id", "live")
+        Assignment.objects.filter(
+            task__workteam_id__in=list(workteam_ids), status=Assignment.Status.ACCEPTED, deadline__gt=now
+        )
+        .values("task__workteam_id")
+        .annotate(live=Count("pk"))
+        .values_list("task__workteam_id", "live")
     )
 
 
@@ -38,8 +41,11 @@ class VendorPlaces:
     @classmethod
     def among(cls, vendor_workteam_ids: Iterable[int], now: datetime) -> VendorPlaces:
         ids = sorted(set(vendor_workteam_ids))
-        capacities = dict(VendorOffering.objects.filter(workteam_id__in=ids).values_list("workteam_id", "capacity")) \
-            if ids else {}
+        capacities = (
+            dict(VendorOffering.objects.filter(workteam_id__in=ids).values_list("workteam_id", "capacity"))
+            if ids
+            else {}
+        )
         return cls(capacities, now)
 
     def full_at_a_glance(self) -> set[int]:
@@ -55,8 +61,12 @@ class VendorPlaces:
         if workteam_id not in self.capacities:
             return True
         if workteam_id not in self.left:
-            capacity = (VendorOffering.objects.select_for_update(no_key=True).filter(workteam_id=workteam_id)
-                        .values_list("capacity", flat=True).get())
+            capacity = (
+                VendorOffering.objects.select_for_update(no_key=True)
+                .filter(workteam_id=workteam_id)
+                .values_list("capacity", flat=True)
+                .get()
+            )
             self.left[workteam_id] = capacity - live_by_workteam([workteam_id], self.now).get(workteam_id, 0)
         return self.left[workteam_id] > 0
 

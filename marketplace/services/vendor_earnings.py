@@ -48,25 +48,42 @@ class EarningsTotal:
 
 
 def _earning_rows(vendor: Organization, group: tuple[str, ...]) -> QuerySet:
-    return (vendor_entries(vendor).filter(transaction__kind__in=EARNING_KINDS).values(*group)
-            .annotate(earned=Sum("amount_micros"),
-                      assignments=Count("id", filter=Q(transaction__kind=LedgerTransaction.Kind.ASSIGNMENT_PAYMENT)))
-            .order_by("-earned", group[0]))
+    return (
+        vendor_entries(vendor)
+        .filter(transaction__kind__in=EARNING_KINDS)
+        .values(*group)
+        .annotate(
+            earned=Sum("amount_micros"),
+            assignments=Count("id", filter=Q(transaction__kind=LedgerTransaction.Kind.ASSIGNMENT_PAYMENT)),
+        )
+        .order_by("-earned", group[0])
+    )
 
 
 def earnings_by_requester(vendor: Organization) -> list[EarningsTotal]:
     """Earned per requester, largest first."""
     rows = _earning_rows(vendor, ("transaction__requester_id", "transaction__requester__name"))
-    return [EarningsTotal(row["transaction__requester_id"], row["transaction__requester__name"] or "",
-                          row["earned"], row["assignments"]) for row in rows]
+    return [
+        EarningsTotal(
+            row["transaction__requester_id"],
+            row["transaction__requester__name"] or "",
+            row["earned"],
+            row["assignments"],
+        )
+        for row in rows
+    ]
 
 
 def earnings_by_batch(vendor: Organization) -> list[EarningsTotal]:
     """Earned per batch, largest first; ``name`` is the requester's name (a caller in
     ``labeling`` maps batches to jobs, which this app knows nothing of)."""
     rows = _earning_rows(vendor, ("transaction__batch_id", "transaction__requester__name"))
-    return [EarningsTotal(row["transaction__batch_id"], row["transaction__requester__name"] or "",
-                          row["earned"], row["assignments"]) for row in rows]
+    return [
+        EarningsTotal(
+            row["transaction__batch_id"], row["transaction__requester__name"] or "", row["earned"], row["assignments"]
+        )
+        for row in rows
+    ]
 
 
 def earned_total_micros(vendor: Organization) -> int:
@@ -96,8 +113,12 @@ def current_month(now: datetime) -> str:
 def statement_months(vendor: Organization, *, now: datetime) -> list[str]:
     """Months with entries, newest first, always including the current month."""
     months = {current_month(now)}
-    first = vendor_entries(vendor).order_by("transaction__created_at").values_list(
-        "transaction__created_at", flat=True).first()
+    first = (
+        vendor_entries(vendor)
+        .order_by("transaction__created_at")
+        .values_list("transaction__created_at", flat=True)
+        .first()
+    )
     if first is not None:
         cursor = datetime(first.year, first.month, 1, tzinfo=UTC)
         while cursor <= now:
@@ -141,8 +162,11 @@ def monthly_statement(vendor: Organization, month: str) -> MonthlyStatement:
     start, end = month_bounds(month)
     entries = vendor_entries(vendor)
     opening = entries.filter(transaction__created_at__lt=start).aggregate(total=Sum("amount_micros"))["total"] or 0
-    rows = (entries.filter(transaction__created_at__gte=start, transaction__created_at__lt=end)
-            .select_related("transaction", "transaction__requester").order_by("transaction__created_at", "id"))
+    rows = (
+        entries.filter(transaction__created_at__gte=start, transaction__created_at__lt=end)
+        .select_related("transaction", "transaction__requester")
+        .order_by("transaction__created_at", "id")
+    )
     lines: list[StatementLine] = []
     balance = opening
     earned = paid_out = 0
@@ -153,19 +177,47 @@ def monthly_statement(vendor: Organization, month: str) -> MonthlyStatement:
             earned += entry.amount_micros
         else:
             paid_out -= entry.amount_micros
-        lines.append(StatementLine(
-            entry_id=entry.pk, created_at=record.created_at, kind=record.kind, amount_micros=entry.amount_micros,
-            balance_micros=balance, requester_name=record.requester.name if record.requester else "",
-            batch_id=record.batch_id, task_id=record.task_id, assignment_id=record.assignment_id,
-            payout_id=record.payout_id, memo=record.memo,
-        ))
-    return MonthlyStatement(month=start.strftime("%Y-%m"), start=start, end=end, opening_micros=opening,
-                            closing_micros=balance,
-                            earned_micros=earned, paid_out_micros=paid_out, lines=lines)
+        lines.append(
+            StatementLine(
+                entry_id=entry.pk,
+                created_at=record.created_at,
+                kind=record.kind,
+                amount_micros=entry.amount_micros,
+                balance_micros=balance,
+                requester_name=record.requester.name if record.requester else "",
+                batch_id=record.batch_id,
+                task_id=record.task_id,
+                assignment_id=record.assignment_id,
+                payout_id=record.payout_id,
+                memo=record.memo,
+            )
+        )
+    return MonthlyStatement(
+        month=start.strftime("%Y-%m"),
+        start=start,
+        end=end,
+        opening_micros=opening,
+        closing_micros=balance,
+        earned_micros=earned,
+        paid_out_micros=paid_out,
+        lines=lines,
+    )
 
 
-STATEMENT_COLUMNS = ("entry_id", "created_at", "kind", "requester", "job", "batch_id", "task_id", "assignment_id",
-                     "payout_id", "amount", "balance", "memo")
+STATEMENT_COLUMNS = (
+    "entry_id",
+    "created_at",
+    "kind",
+    "requester",
+    "job",
+    "batch_id",
+    "task_id",
+    "assignment_id",
+    "payout_id",
+    "amount",
+    "balance",
+    "memo",
+)
 
 
 def statement_csv_rows(statement: MonthlyStatement, job_names: dict[int, str] | None = None) -> Iterator[list]:
@@ -179,10 +231,18 @@ def statement_csv_rows(statement: MonthlyStatement, job_names: dict[int, str] | 
     yield ["", statement.start.isoformat(), "opening_balance", *blank, "", format_micros(statement.opening_micros), ""]
     for line in statement.lines:
         yield [
-            line.entry_id, line.created_at.isoformat(), line.kind, csv_safe(line.requester_name),
-            csv_safe(job_names.get(line.batch_id, "")) if line.batch_id else "", line.batch_id or "",
-            line.task_id or "", line.assignment_id or "", line.payout_id or "", format_micros(line.amount_micros),
-            format_micros(line.balance_micros), csv_safe(line.memo),
+            line.entry_id,
+            line.created_at.isoformat(),
+            line.kind,
+            csv_safe(line.requester_name),
+            csv_safe(job_names.get(line.batch_id, "")) if line.batch_id else "",
+            line.batch_id or "",
+            line.task_id or "",
+            line.assignment_id or "",
+            line.payout_id or "",
+            format_micros(line.amount_micros),
+            format_micros(line.balance_micros),
+            csv_safe(line.memo),
         ]
     yield ["", statement.end.isoformat(), "closing_balance", *blank, "", format_micros(statement.closing_micros), ""]
 

@@ -45,23 +45,36 @@ def vendor_team(vendor: Organization, *, now: datetime) -> list[TeamMember]:
     workers = list(Worker.objects.filter(vendor=vendor).order_by("username"))
     ids = [worker.pk for worker in workers]
     teams: dict[int, list[int]] = {}
-    for worker_id, workteam_id in (WorkteamMembership.objects.filter(worker_id__in=ids, workteam__owner=vendor)
-                                   .order_by("workteam_id").values_list("worker_id", "workteam_id")):
+    for worker_id, workteam_id in (
+        WorkteamMembership.objects.filter(worker_id__in=ids, workteam__owner=vendor)
+        .order_by("workteam_id")
+        .values_list("worker_id", "workteam_id")
+    ):
         teams.setdefault(worker_id, []).append(workteam_id)
     activity = {
-        row["worker_id"]: row for row in Assignment.objects.filter(worker_id__in=ids).values("worker_id").annotate(
+        row["worker_id"]: row
+        for row in Assignment.objects.filter(worker_id__in=ids)
+        .values("worker_id")
+        .annotate(
             live=Count("id", filter=Q(status=Assignment.Status.ACCEPTED)),
             day=Count("id", filter=Q(submitted_at__gte=now - timedelta(days=1))),
             hour=Count("id", filter=Q(submitted_at__gte=now - timedelta(hours=1))),
-        ).order_by()
+        )
+        .order_by()
     }
     members = []
     for worker in workers:
         row = activity.get(worker.pk, {"live": 0, "day": 0, "hour": 0})
         reputation = worker_reputation_values(worker.pk)
-        members.append(TeamMember(
-            worker=worker, workteam_ids=tuple(teams.get(worker.pk, ())), submitted_last_hour=row["hour"],
-            submitted_last_day=row["day"], live=row["live"], accuracy=reputation["accuracy"],
-            approval_rate=reputation["approval_rate"],
-        ))
+        members.append(
+            TeamMember(
+                worker=worker,
+                workteam_ids=tuple(teams.get(worker.pk, ())),
+                submitted_last_hour=row["hour"],
+                submitted_last_day=row["day"],
+                live=row["live"],
+                accuracy=reputation["accuracy"],
+                approval_rate=reputation["approval_rate"],
+            )
+        )
     return members

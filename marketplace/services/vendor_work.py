@@ -39,12 +39,16 @@ def vendor_active_work(vendor: Organization, *, now: datetime) -> list[BatchWork
     tasks = Task.objects.filter(workteam__owner=vendor, workteam__kind=Workteam.Kind.VENDOR, batch__is_active=True)
     with_work = tasks.filter(Q(status__in=LIVE_TASK_STATUSES) | Q(assignments__status=Assignment.Status.ACCEPTED))
     names = {
-        batch_id: (requester, workteam) for batch_id, requester, workteam in
-        with_work.values_list("batch_id", "requester__name", "workteam__name").distinct().order_by()
+        batch_id: (requester, workteam)
+        for batch_id, requester, workteam in with_work.values_list("batch_id", "requester__name", "workteam__name")
+        .distinct()
+        .order_by()
     }
     figures = batch_answers(names, now=now)
-    work = [BatchWork(requester_name=names[batch_id][0], workteam_name=names[batch_id][1], figures=figures[batch_id])
-            for batch_id in sorted(names)]
+    work = [
+        BatchWork(requester_name=names[batch_id][0], workteam_name=names[batch_id][1], figures=figures[batch_id])
+        for batch_id in sorted(names)
+    ]
     far_future = now + timedelta(days=100 * 365)
     return sorted(work, key=lambda item: (item.next_expiry or far_future, item.batch_id))
 
@@ -72,8 +76,11 @@ def vendor_throughput(vendor: Organization, *, now: datetime, hours: int = 24) -
     since = now - timedelta(hours=hours)
     counts = [0] * hours
     moments = Assignment.objects.filter(
-        task__workteam__owner=vendor, task__workteam__kind=Workteam.Kind.VENDOR, submitted_at__gt=since,
-        submitted_at__lte=now).values_list("submitted_at", flat=True)
+        task__workteam__owner=vendor,
+        task__workteam__kind=Workteam.Kind.VENDOR,
+        submitted_at__gt=since,
+        submitted_at__lte=now,
+    ).values_list("submitted_at", flat=True)
     for moment in moments.iterator(chunk_size=5000):
         seconds = (moment - since).total_seconds()
         counts[min(hours - 1, max(0, int(-(-seconds // 3600)) - 1))] += 1

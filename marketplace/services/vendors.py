@@ -57,13 +57,13 @@ def _clean_task_types(value: object) -> list[str]:
 def _clean_languages(value: object) -> list[str]:
     """BCP 47 language tags of the form ``en`` or ``pt-BR`` (normalised to that case)."""
     if not isinstance(value, list) or not value or not all(isinstance(item, str) for item in value):
-        raise ValueError("must be a non-empty list of language tags such as \"en\" or \"pt-BR\"")
+        raise ValueError('must be a non-empty list of language tags such as "en" or "pt-BR"')
     tags = []
     for item in value:
         language, _, region = item.strip().partition("-")
         tag = language.lower() + (f"-{region.upper()}" if region else "")
         if not LANGUAGE_TAG.match(tag):
-            raise ValueError(f"{item!r} is not a language tag such as \"en\" or \"pt-BR\"")
+            raise ValueError(f'{item!r} is not a language tag such as "en" or "pt-BR"')
         tags.append(tag)
     return sorted(set(tags))
 
@@ -106,14 +106,28 @@ def _cleaned(fields: dict[str, object]) -> dict[str, object]:
 
 
 def offering_publish(
-    *, vendor: Organization, name: object, task_types: object, languages: object, price: object,
-    capacity: object, description: object = "",
+    *,
+    vendor: Organization,
+    name: object,
+    task_types: object,
+    languages: object,
+    price: object,
+    capacity: object,
+    description: object = "",
 ) -> VendorOffering:
     """Publish an offering, creating the vendor workteam its workers will join."""
     if vendor.kind != Organization.Kind.VENDOR:
         raise InvalidInput.for_field("vendor", "only vendors publish offerings")
-    values = _cleaned({"name": name, "description": description, "task_types": task_types,
-                       "languages": languages, "price": price, "capacity": capacity})
+    values = _cleaned(
+        {
+            "name": name,
+            "description": description,
+            "task_types": task_types,
+            "languages": languages,
+            "price": price,
+            "capacity": capacity,
+        }
+    )
     with transaction.atomic():
         workteam = Workteam.objects.create(name=values["name"], kind=Workteam.Kind.VENDOR, owner=vendor)
         return VendorOffering.objects.create(vendor=vendor, workteam=workteam, **values)
@@ -193,16 +207,19 @@ def subscription_decline(*, subscription: VendorSubscription) -> VendorSubscript
 
 def subscription_cancel(*, subscription: VendorSubscription) -> VendorSubscription:
     """Either side ends a pending or active subscription. Batches already posted go on."""
-    return _decide(subscription, allowed_from=[Status.PENDING, Status.ACTIVE], to=Status.CANCELLED,
-                   stamp="cancelled_at")
+    return _decide(
+        subscription, allowed_from=[Status.PENDING, Status.ACTIVE], to=Status.CANCELLED, stamp="cancelled_at"
+    )
 
 
 def subscribed_workteams(requester: Organization) -> Q:
     """A filter on ``Workteam``: the vendor workteams ``requester`` may target now (an active
     subscription to an offering that is still listed)."""
     return Q(
-        kind=Workteam.Kind.VENDOR, offering__is_active=True,
-        offering__subscriptions__requester=requester, offering__subscriptions__status=Status.ACTIVE,
+        kind=Workteam.Kind.VENDOR,
+        offering__is_active=True,
+        offering__subscriptions__requester=requester,
+        offering__subscriptions__status=Status.ACTIVE,
     )
 
 

@@ -19,7 +19,11 @@ USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@+-]{3,150}$")
 
 
 def worker_create(
-    *, username: str, join_public: bool = True, workteams: Iterable[Workteam] = (), locale: object = None,
+    *,
+    username: str,
+    join_public: bool = True,
+    workteams: Iterable[Workteam] = (),
+    locale: object = None,
     vendor: Organization | None = None,
 ) -> tuple[Worker, str]:
     """Create a worker and return it with its token (shown once).
@@ -30,17 +34,18 @@ def worker_create(
     ``vendor`` makes it a worker that vendor manages (``vendor_worker_create``).
     """
     if not isinstance(username, str) or not USERNAME_PATTERN.match(username):
-        raise InvalidInput.for_field(
-            "username", "must be 3 to 150 characters: letters, digits and _ . @ + -"
-        )
+        raise InvalidInput.for_field("username", "must be 3 to 150 characters: letters, digits and _ . @ + -")
     code = "" if locale is None else parse_locale(locale)
     if code is None:
-        raise InvalidInput.for_field("locale", "must be an ISO 3166-1 alpha-2 country code, such as \"US\"")
+        raise InvalidInput.for_field("locale", 'must be an ISO 3166-1 alpha-2 country code, such as "US"')
     token = new_secret(WORKER_TOKEN_PREFIX)
     try:
         with transaction.atomic():
             worker = Worker.objects.create(
-                username=username, token_hash=hash_secret(token), token_prefix=display_prefix(token), locale=code,
+                username=username,
+                token_hash=hash_secret(token),
+                token_prefix=display_prefix(token),
+                locale=code,
                 vendor=vendor,
             )
             targets = ([public_workforce()] if join_public else []) + list(workteams)
@@ -60,8 +65,7 @@ def vendor_worker_create(
     which it must never be able to do to someone else's account."""
     if workteam is not None and workteam.owner_id != vendor.pk:
         raise InvalidInput.for_field("workteam", "is not one of your workteams")
-    return worker_create(username=username, join_public=False, workteams=[workteam] if workteam else [],
-                         vendor=vendor)
+    return worker_create(username=username, join_public=False, workteams=[workteam] if workteam else [], vendor=vendor)
 
 
 def worker_token_rotate(*, worker: Worker) -> str:
@@ -72,7 +76,9 @@ def worker_token_rotate(*, worker: Worker) -> str:
     now = timezone.now()
     with transaction.atomic():
         Worker.objects.filter(pk=worker.pk).update(
-            token_hash=hash_secret(token), token_prefix=display_prefix(token), token_rotated_at=now,
+            token_hash=hash_secret(token),
+            token_prefix=display_prefix(token),
+            token_rotated_at=now,
             token_revoked_at=None,
         )
         _tickets_spend(worker, now)
@@ -88,7 +94,9 @@ def worker_token_revoke(*, worker: Worker) -> None:
     now = timezone.now()
     with transaction.atomic():
         Worker.objects.filter(pk=worker.pk).update(
-            token_hash=hash_secret(new_secret(WORKER_TOKEN_PREFIX)), token_prefix="", token_revoked_at=now,
+            token_hash=hash_secret(new_secret(WORKER_TOKEN_PREFIX)),
+            token_prefix="",
+            token_revoked_at=now,
         )
         _tickets_spend(worker, now)
 
@@ -104,7 +112,8 @@ def websocket_ticket_create(*, worker: Worker) -> tuple[str, int]:
     """A single-use ticket for the worker websocket; returns it and its lifetime in seconds."""
     ticket = new_secret(WS_TICKET_PREFIX)
     WebsocketTicket.objects.create(
-        worker=worker, ticket_hash=hash_secret(ticket),
+        worker=worker,
+        ticket_hash=hash_secret(ticket),
         expires_at=timezone.now() + timedelta(seconds=WEBSOCKET_TICKET_SECONDS),
     )
     return ticket, WEBSOCKET_TICKET_SECONDS

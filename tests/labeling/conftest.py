@@ -63,12 +63,13 @@ def s3(s3_server, settings) -> Iterator[S3Bucket]:
     settings.AWS_SECRET_ACCESS_KEY = "testing"
     clear_client_cache()
     client = boto3.session.Session().client(
-        "s3", endpoint_url=s3_server, region_name="us-east-1",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
+        "s3",
+        endpoint_url=s3_server,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
     )
     bucket = S3Bucket(name=f"gw-test-{uuid.uuid4().hex[:20]}", endpoint_url=s3_server, client=client)
     client.create_bucket(Bucket=bucket.name)
     yield bucket
     clear_client_cache()
-
-

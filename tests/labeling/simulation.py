@@ -119,8 +119,9 @@ def run_crowd(crowd: Sequence[SimulatedWorker], *, answer: AnswerFunction, seed:
             task = response.json()
             key = key_from_input(task["input"])
             given = answer(key, worker.accuracy, object_rng(seed, worker.index, key))
-            submitted = _post(worker.client, f"/api/v1/worker/assignments/{task['assignment_id']}/submit",
-                              {"answer": given})
+            submitted = _post(
+                worker.client, f"/api/v1/worker/assignments/{task['assignment_id']}/submit", {"answer": given}
+            )
             assert submitted.status_code == 200, submitted.content
             offers.append(Offer(worker=worker, task=task, key=key, answer=given))
         active = [worker for worker in active if worker is not None]
@@ -200,8 +201,13 @@ def run_labeling_job(
     root = f"{OUTPUT_PREFIX}{body['name']}/"
     assert job["output_manifest_uri"] == s3.uri(f"{root}manifests/output/output.manifest")
     output_lines = parse_jsonl(s3.get(f"{root}manifests/output/output.manifest"))
-    return JobRun(job=job, input_lines=list(input_lines), offers=offers, output_lines=output_lines,
-                  responses=read_worker_responses(s3, root))
+    return JobRun(
+        job=job,
+        input_lines=list(input_lines),
+        offers=offers,
+        output_lines=output_lines,
+        responses=read_worker_responses(s3, root),
+    )
 
 
 WORKER_RESPONSE_KEY = re.compile(
@@ -239,12 +245,18 @@ def answer_from_content(content: dict) -> dict:
         return {"labels": body["labels"]}
     if element == "boundingBox":
         size = body["inputImageProperties"]
-        return {"boxes": [{key: box[key] for key in ("label", "left", "top", "width", "height")}
-                          for box in body["boundingBoxes"]],
-                "image_size": {"width": size["width"], "height": size["height"]}}
+        return {
+            "boxes": [
+                {key: box[key] for key in ("label", "left", "top", "width", "height")} for box in body["boundingBoxes"]
+            ],
+            "image_size": {"width": size["width"], "height": size["height"]},
+        }
     if element == "crowd-entity-annotation":
-        return {"entities": [{"label": e["label"], "start": e["startOffset"], "end": e["endOffset"]}
-                             for e in body["entities"]]}
+        return {
+            "entities": [
+                {"label": e["label"], "start": e["startOffset"], "end": e["endOffset"]} for e in body["entities"]
+            ]
+        }
     if element == "crowd-semantic-segmentation":
         return {"mask": body["labeledImage"]["pngImageData"]}
     raise AssertionError(f"unknown answer content {element}")
@@ -271,8 +283,9 @@ def assert_confidence(value: object) -> None:
 COMMON_KEYS = {"type", "job-name", "human-annotated", "creation-date"}
 
 
-def parse_classification(line: dict, *, attribute: str, labels: list[str], ground_truth_type: str,
-                         job_name: str) -> str:
+def parse_classification(
+    line: dict, *, attribute: str, labels: list[str], ground_truth_type: str, job_name: str
+) -> str:
     """A single-label record (class id as a number or a numeric string); the label's name."""
     metadata = line[f"{attribute}-metadata"]
     assert set(metadata) == COMMON_KEYS | {"class-name", "confidence"}
@@ -284,8 +297,9 @@ def parse_classification(line: dict, *, attribute: str, labels: list[str], groun
     return labels[class_id]
 
 
-def parse_multilabel(line: dict, *, attribute: str, labels: list[str], ground_truth_type: str,
-                     job_name: str) -> set[str]:
+def parse_multilabel(
+    line: dict, *, attribute: str, labels: list[str], ground_truth_type: str, job_name: str
+) -> set[str]:
     """A multi-label record; the set of label names whose probability is at least 0.5 (the
     record lists every label a worker chose: the reader picks the cut-off)."""
     metadata = line[f"{attribute}-metadata"]
@@ -316,8 +330,12 @@ def parse_boxes(line: dict, *, attribute: str, labels: list[str], job_name: str)
         assert all(isinstance(annotation[key], int) for key in annotation)
         assert 0 <= annotation["left"] and annotation["left"] + annotation["width"] <= size["width"]
         assert 0 <= annotation["top"] and annotation["top"] + annotation["height"] <= size["height"]
-        boxes.append({"label": labels[annotation["class_id"]],
-                      **{key: annotation[key] for key in ("left", "top", "width", "height")}})
+        boxes.append(
+            {
+                "label": labels[annotation["class_id"]],
+                **{key: annotation[key] for key in ("left", "top", "width", "height")},
+            }
+        )
     assert len(metadata["objects"]) == len(value["annotations"])
     for item in metadata["objects"]:
         assert set(item) == {"confidence"}
@@ -405,9 +423,15 @@ def truth_boxes(rng: np.random.Generator, labels: Sequence[str], size: dict) -> 
     boxes = []
     for _ in range(int(rng.integers(1, 4))):
         width, height = int(rng.integers(14, 37)), int(rng.integers(14, 37))
-        boxes.append({"label": labels[int(rng.integers(len(labels)))],
-                      "left": int(rng.integers(0, size["width"] - width + 1)),
-                      "top": int(rng.integers(0, size["height"] - height + 1)), "width": width, "height": height})
+        boxes.append(
+            {
+                "label": labels[int(rng.integers(len(labels)))],
+                "left": int(rng.integers(0, size["width"] - width + 1)),
+                "top": int(rng.integers(0, size["height"] - height + 1)),
+                "width": width,
+                "height": height,
+            }
+        )
     return boxes
 
 
@@ -420,8 +444,9 @@ def _inside(left: float, top: float, right: float, bottom: float, size: dict) ->
     return {"left": x0, "top": y0, "width": x1 - x0, "height": y1 - y0}
 
 
-def answer_boxes(truth: list[dict], size: dict, labels: Sequence[str], accuracy: float,
-                 rng: np.random.Generator) -> dict:
+def answer_boxes(
+    truth: list[dict], size: dict, labels: Sequence[str], accuracy: float, rng: np.random.Generator
+) -> dict:
     """Each true box drawn tightly (jitter of 1.5 px) with probability ``accuracy``; otherwise
     missed, drawn sloppily (shifted by 70% of its width, IoU below 0.5) or with the wrong label.
     Sometimes a spurious box too."""
@@ -430,26 +455,63 @@ def answer_boxes(truth: list[dict], size: dict, labels: Sequence[str], accuracy:
         right, bottom = box["left"] + box["width"], box["top"] + box["height"]
         if rng.random() < accuracy:
             jitter = rng.normal(0.0, 1.5, size=4)
-            drawn.append({"label": box["label"], **_inside(box["left"] + jitter[0], box["top"] + jitter[1],
-                                                           right + jitter[2], bottom + jitter[3], size)})
+            drawn.append(
+                {
+                    "label": box["label"],
+                    **_inside(
+                        box["left"] + jitter[0], box["top"] + jitter[1], right + jitter[2], bottom + jitter[3], size
+                    ),
+                }
+            )
             continue
         mistake = int(rng.integers(3))
         if mistake == 1:
             shift = 0.7 * box["width"] * (1 if box["left"] + 1.7 * box["width"] <= size["width"] else -1)
-            drawn.append({"label": box["label"], **_inside(box["left"] + shift, box["top"], right + shift, bottom,
-                                                           size)})
+            drawn.append(
+                {"label": box["label"], **_inside(box["left"] + shift, box["top"], right + shift, bottom, size)}
+            )
         elif mistake == 2:
-            drawn.append({"label": answer_label(box["label"], labels, 0.0, rng),
-                          **{key: box[key] for key in ("left", "top", "width", "height")}})
+            drawn.append(
+                {
+                    "label": answer_label(box["label"], labels, 0.0, rng),
+                    **{key: box[key] for key in ("left", "top", "width", "height")},
+                }
+            )
     if rng.random() < (1.0 - accuracy) * 0.5:
-        drawn.append({"label": labels[int(rng.integers(len(labels)))],
-                      "left": int(rng.integers(0, size["width"] - 20)),
-                      "top": int(rng.integers(0, size["height"] - 20)), "width": 20, "height": 20})
+        drawn.append(
+            {
+                "label": labels[int(rng.integers(len(labels)))],
+                "left": int(rng.integers(0, size["width"] - 20)),
+                "top": int(rng.integers(0, size["height"] - 20)),
+                "width": 20,
+                "height": 20,
+            }
+        )
     return {"boxes": drawn, "image_size": dict(size)}
 
 
-WORDS = ("river", "stone", "market", "signal", "orbit", "garden", "copper", "lantern", "harbor", "meadow",
-         "violet", "summit", "canyon", "ember", "falcon", "glacier", "island", "jasmine", "kernel", "lotus")
+WORDS = (
+    "river",
+    "stone",
+    "market",
+    "signal",
+    "orbit",
+    "garden",
+    "copper",
+    "lantern",
+    "harbor",
+    "meadow",
+    "violet",
+    "summit",
+    "canyon",
+    "ember",
+    "falcon",
+    "glacier",
+    "island",
+    "jasmine",
+    "kernel",
+    "lotus",
+)
 
 
 def truth_text(rng: np.random.Generator, number: int, labels: Sequence[str]) -> tuple[str, list[dict]]:
@@ -467,13 +529,19 @@ def truth_text(rng: np.random.Generator, number: int, labels: Sequence[str]) -> 
             continue
         taken |= span | {first - 1, first + length}  # keep a word between entities
         last = first + length - 1
-        entities.append({"label": labels[int(rng.integers(len(labels)))], "start": starts[first],
-                         "end": starts[last] + len(words[last])})
+        entities.append(
+            {
+                "label": labels[int(rng.integers(len(labels)))],
+                "start": starts[first],
+                "end": starts[last] + len(words[last]),
+            }
+        )
     return " ".join(words), sorted(entities, key=lambda entity: entity["start"])
 
 
-def answer_entities(text: str, truth: list[dict], labels: Sequence[str], accuracy: float,
-                    rng: np.random.Generator) -> dict:
+def answer_entities(
+    text: str, truth: list[dict], labels: Sequence[str], accuracy: float, rng: np.random.Generator
+) -> dict:
     """Each entity marked exactly with probability ``accuracy``; otherwise missed, cut one
     character short, or given the wrong label. Sometimes a spurious one-word entity too."""
     marked = []
@@ -501,7 +569,7 @@ def truth_mask(rng: np.random.Generator, n_classes: int, side: int) -> np.ndarra
     for class_id in range(1, n_classes):
         height, width = int(rng.integers(4, side // 2 + 1)), int(rng.integers(4, side // 2 + 1))
         top, left = int(rng.integers(0, side - height + 1)), int(rng.integers(0, side - width + 1))
-        mask[top:top + height, left:left + width] = class_id
+        mask[top : top + height, left : left + width] = class_id
     return mask
 
 
@@ -552,15 +620,20 @@ def averaged_boxes(answers: Sequence[Sequence[dict]]) -> list[dict]:
 
 
 def _mean_box(boxes: Sequence[dict]) -> dict:
-    return {"label": boxes[0]["label"],
-            **{key: float(np.mean([box[key] for box in boxes])) for key in ("left", "top", "width", "height")}}
+    return {
+        "label": boxes[0]["label"],
+        **{key: float(np.mean([box[key] for box in boxes])) for key in ("left", "top", "width", "height")},
+    }
 
 
 def majority_spans(answers: Sequence[Sequence[dict]]) -> list[dict]:
     """Spans (label, start, end) marked by more than half the annotators."""
     counts = Counter((entity["label"], entity["start"], entity["end"]) for answer in answers for entity in answer)
-    return [{"label": label, "start": start, "end": end}
-            for (label, start, end), count in sorted(counts.items()) if 2 * count > len(answers)]
+    return [
+        {"label": label, "start": start, "end": end}
+        for (label, start, end), count in sorted(counts.items())
+        if 2 * count > len(answers)
+    ]
 
 
 def majority_mask(masks: Sequence[np.ndarray], n_classes: int, rng: np.random.Generator) -> np.ndarray:
@@ -595,8 +668,10 @@ def iou(a: dict, b: dict) -> float:
 
 def matched_boxes(found: Sequence[dict], truth: Sequence[dict]) -> int:
     """One-to-one matches, same label and IoU >= 0.5, greedy by descending IoU."""
-    pairs = sorted(((iou(a, b), i, j) for i, a in enumerate(found) for j, b in enumerate(truth)
-                    if a["label"] == b["label"]), reverse=True)
+    pairs = sorted(
+        ((iou(a, b), i, j) for i, a in enumerate(found) for j, b in enumerate(truth) if a["label"] == b["label"]),
+        reverse=True,
+    )
     used_found, used_truth, hits = set(), set(), 0
     for overlap, i, j in pairs:
         if overlap < MATCH_IOU:
@@ -620,6 +695,7 @@ def box_f1(found: dict[str, list[dict]], truth: dict[str, list[dict]]) -> float:
 
 def span_f1(found: dict[str, list[dict]], truth: dict[str, list[dict]]) -> float:
     """Micro F1 over every text of exact (label, start, end) spans."""
+
     def spans(entities: list[dict]) -> set[tuple]:
         return {(entity["label"], entity["start"], entity["end"]) for entity in entities}
 

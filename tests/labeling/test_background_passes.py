@@ -38,9 +38,15 @@ def folder(storage_root, requester):
 
 def _post_job(requester, **overrides) -> dict:
     body = {
-        "name": "job-1", "label_attribute_name": "species", "task_type": "text_classification",
-        "input_manifest_uri": "file://acme/in.jsonl", "output_uri": "file://acme/out/",
-        "label_categories": LABELS, "title": "Cat or dog?", "reward": "0.05", "workers_per_object": 2,
+        "name": "job-1",
+        "label_attribute_name": "species",
+        "task_type": "text_classification",
+        "input_manifest_uri": "file://acme/in.jsonl",
+        "output_uri": "file://acme/out/",
+        "label_categories": LABELS,
+        "title": "Cat or dog?",
+        "reward": "0.05",
+        "workers_per_object": 2,
         **overrides,
     }
     response = client_with(requester.api_key).post("/api/v1/labeling-jobs", body, format="json")
@@ -50,8 +56,11 @@ def _post_job(requester, **overrides) -> dict:
 
 def _answer_everything_cat(worker) -> None:
     while (offer := worker.client.post("/api/v1/worker/tasks/next")).status_code == 200:
-        answered = worker.client.post(f"/api/v1/worker/assignments/{offer.json()['assignment_id']}/submit",
-                                      {"answer": {"label": "cat"}}, format="json")
+        answered = worker.client.post(
+            f"/api/v1/worker/assignments/{offer.json()['assignment_id']}/submit",
+            {"answer": {"label": "cat"}},
+            format="json",
+        )
         assert answered.status_code == 200
 
 
@@ -147,7 +156,9 @@ def test_output_storage_that_fails_is_retried_then_fails_the_job_with_the_reason
     # then the job is still in progress, everything consolidated, waiting for the storage
     waiting = LabelingJob.objects.get(pk=job["id"])
     assert (waiting.status, waiting.human_labeled, waiting.background_errors) == (
-        "in_progress", 4, MAX_BACKGROUND_ERRORS - 1
+        "in_progress",
+        4,
+        MAX_BACKGROUND_ERRORS - 1,
     )
 
     # when the storage is fixed, the next pass writes the output and completes the job
@@ -201,5 +212,9 @@ def test_a_refresh_the_storage_refuses_is_logged_and_retried_without_failing_the
     assert refreshed.status == "in_progress" and refreshed.output_refreshed_at is not None
     manifest = (folder / "out/job-1/manifests/output/output.manifest").read_text().splitlines()
     assert [json.loads(line) for line in manifest] == [{"source": f"text {i}"} for i in range(4)]
-    assert sorted(path.name for path in (folder / "out/job-1/annotations/worker-response/iteration-1").iterdir()) \
-        == ["0", "1", "2", "3"]
+    assert sorted(path.name for path in (folder / "out/job-1/annotations/worker-response/iteration-1").iterdir()) == [
+        "0",
+        "1",
+        "2",
+        "3",
+    ]

@@ -55,15 +55,24 @@ PER_TASK_FIELDS = {"assignment_id", "task_id", "input", "deadline"}
 
 pytestmark = pytest.mark.django_db
 
+
 @pytest.fixture
 def crowd(make_worker) -> list[SimulatedWorker]:
     return make_crowd(make_worker)
 
 
 def _job_body(name: str, *, task_type: str, attribute: str, labels: list[str], **extra) -> dict:
-    return {"name": name, "label_attribute_name": attribute, "task_type": task_type, "label_categories": labels,
-            "title": f"{name} title", "instructions": "Label what you see.", "workers_per_object": WORKERS_PER_OBJECT,
-            "reward": REWARD, **extra}
+    return {
+        "name": name,
+        "label_attribute_name": attribute,
+        "task_type": task_type,
+        "label_categories": labels,
+        "title": f"{name} title",
+        "instructions": "Label what you see.",
+        "workers_per_object": WORKERS_PER_OBJECT,
+        "reward": REWARD,
+        **extra,
+    }
 
 
 def _put_images(s3, names: list[str], rng: np.random.Generator) -> dict[str, bytes]:
@@ -89,8 +98,9 @@ def _assert_worked_and_counted(run: JobRun, *, objects: int, gold: int = 0) -> N
     assert len(run.output_lines) == objects
     attribute = run.job["label_attribute_name"]
     for given, written in zip(run.input_lines, run.output_lines, strict=True):
-        assert {key: value for key, value in written.items() if key not in (attribute, f"{attribute}-metadata")} \
-            == given
+        assert {
+            key: value for key, value in written.items() if key not in (attribute, f"{attribute}-metadata")
+        } == given
         assert set(written) == set(given) | {attribute, f"{attribute}-metadata"}
 
     assert sorted(run.responses) == list(range(1, objects + 1))
@@ -101,11 +111,17 @@ def _assert_worked_and_counted(run: JobRun, *, objects: int, gold: int = 0) -> N
         key = key_from_line(run.input_lines[number - 1])
         assert {type(entry["raw"]["workerId"]) for entry in answers} == {str}
         # JSON objects are unordered (PostgreSQL's jsonb sorts keys): compare them canonically.
-        assert sorted((entry["worker_id"], _canonical(entry["answer"])) for entry in answers) \
-            == sorted((worker_id, _canonical(answer)) for worker_id, answer in submitted[key])
+        assert sorted((entry["worker_id"], _canonical(entry["answer"])) for entry in answers) == sorted(
+            (worker_id, _canonical(answer)) for worker_id, answer in submitted[key]
+        )
 
-    assert run.job["label_counters"] == {"total_labeled": objects, "human_labeled": objects, "machine_labeled": 0,
-                                         "failed": 0, "unlabeled": 0}
+    assert run.job["label_counters"] == {
+        "total_labeled": objects,
+        "human_labeled": objects,
+        "machine_labeled": 0,
+        "failed": 0,
+        "unlabeled": 0,
+    }
     assert run.job["answers_saved"] == 0
     assert run.job["failure_reason"] == ""
 
@@ -130,8 +146,7 @@ def _assert_image_inputs(run: JobRun, s3, images: dict[str, bytes], *, visible: 
         assert set(task_input) == {"source-url", *visible.get(offer.key, {})}
         assert urlparse(task_input["source-url"]).scheme == scheme
         assert "X-Amz-Signature=" in task_input["source-url"] or "Signature=" in task_input["source-url"]
-        assert {key: value for key, value in task_input.items() if key != "source-url"} \
-            == visible.get(offer.key, {})
+        assert {key: value for key, value in task_input.items() if key != "source-url"} == visible.get(offer.key, {})
     fetched = httpx.get(run.offers[0].task["input"]["source-url"], timeout=10)
     assert fetched.status_code == 200
     assert fetched.content == images[run.offers[0].key]
@@ -139,8 +154,9 @@ def _assert_image_inputs(run: JobRun, s3, images: dict[str, bytes], *, visible: 
 
 def _assert_same_task_fields(run: JobRun) -> None:
     """Apart from ids, input and deadline, every task of the job reads the same to a worker."""
-    shapes = {repr(sorted((k, repr(v)) for k, v in offer.task.items() if k not in PER_TASK_FIELDS))
-              for offer in run.offers}
+    shapes = {
+        repr(sorted((k, repr(v)) for k, v in offer.task.items() if k not in PER_TASK_FIELDS)) for offer in run.offers
+    }
     assert len(shapes) == 1
     assert {frozenset(offer.task) for offer in run.offers} == {frozenset(run.offers[0].task)}
 
@@ -183,18 +199,29 @@ def test_image_classification_with_gold_end_to_end(s3, requester, requester_clie
 
     # when
     run = run_labeling_job(
-        s3=s3, requester=requester, requester_client=requester_client, crowd=crowd, seed=seed,
-        body=_job_body("animals-e2e", task_type="image_classification", attribute=attribute, labels=labels,
-                       worker_visible_keys=["caption"]),
-        input_lines=input_lines, gold_lines=gold_lines,
+        s3=s3,
+        requester=requester,
+        requester_client=requester_client,
+        crowd=crowd,
+        seed=seed,
+        body=_job_body(
+            "animals-e2e",
+            task_type="image_classification",
+            attribute=attribute,
+            labels=labels,
+            worker_visible_keys=["caption"],
+        ),
+        input_lines=input_lines,
+        gold_lines=gold_lines,
         answer=lambda key, accuracy, rng: {"label": answer_label(truth[key], labels, accuracy, rng)},
     )
 
     # then: what workers saw
     _assert_image_inputs(run, s3, images, visible={name: {"caption": f"photo {name[4:7]}"} for name in names})
     _assert_same_task_fields(run)
-    assert {offer.task["labels"] == labels and offer.task["task_type"] == "image_classification"
-            for offer in run.offers} == {True}
+    assert {
+        offer.task["labels"] == labels and offer.task["task_type"] == "image_classification" for offer in run.offers
+    } == {True}
     gold_offers = [offer for offer in run.offers if offer.key in gold_names]
     assert len(gold_offers) == 30 * WORKERS_PER_OBJECT
     gold_fetch = httpx.get(gold_offers[0].task["input"]["source-url"], timeout=10)
@@ -203,9 +230,16 @@ def test_image_classification_with_gold_end_to_end(s3, requester, requester_clie
     # then: the output, gold objects left out
     _assert_worked_and_counted(run, objects=40, gold=30)
     assert [key_from_line(written) for written in run.output_lines] == [n for n in names if n not in gold_names]
-    found = {key_from_line(written): parse_classification(
-        written, attribute=attribute, labels=labels, ground_truth_type="groundtruth/image-classification",
-        job_name="animals-e2e") for written in run.output_lines}
+    found = {
+        key_from_line(written): parse_classification(
+            written,
+            attribute=attribute,
+            labels=labels,
+            ground_truth_type="groundtruth/image-classification",
+            job_name="animals-e2e",
+        )
+        for written in run.output_lines
+    }
 
     # then: quality, at least majority voting's over the same answers
     _assert_classification_quality("image_classification", run, found, truth, floor=0.8)
@@ -220,7 +254,11 @@ def test_text_classification_end_to_end(s3, requester, requester_client, crowd):
 
     # when
     run = run_labeling_job(
-        s3=s3, requester=requester, requester_client=requester_client, crowd=crowd, seed=seed,
+        s3=s3,
+        requester=requester,
+        requester_client=requester_client,
+        crowd=crowd,
+        seed=seed,
         body=_job_body("reviews-e2e", task_type="text_classification", attribute=attribute, labels=labels),
         input_lines=[{"source": text} for text in texts],
         answer=lambda key, accuracy, rng: {"label": answer_label(truth[key], labels, accuracy, rng)},
@@ -230,26 +268,37 @@ def test_text_classification_end_to_end(s3, requester, requester_client, crowd):
     assert {frozenset(offer.task["input"]) for offer in run.offers} == {frozenset({"source"})}
     _assert_same_task_fields(run)
     _assert_worked_and_counted(run, objects=40)
-    found = {written["source"]: parse_classification(
-        written, attribute=attribute, labels=labels, ground_truth_type="groundtruth/text-classification",
-        job_name="reviews-e2e") for written in run.output_lines}
+    found = {
+        written["source"]: parse_classification(
+            written,
+            attribute=attribute,
+            labels=labels,
+            ground_truth_type="groundtruth/text-classification",
+            job_name="reviews-e2e",
+        )
+        for written in run.output_lines
+    }
     _assert_classification_quality("text_classification", run, found, truth, floor=0.7)
 
 
 # --- multi-label --------------------------------------------------------------------------------
 
 
-def _multilabel_quality(run: JobRun, found: dict[str, set[str]], truth: dict[str, set[str]], labels: list[str],
-                        task_type: str) -> None:
-    baseline = {key: majority_labels([a["labels"] for a in given], labels)
-                for key, given in run.answers_by_key().items()}
+def _multilabel_quality(
+    run: JobRun, found: dict[str, set[str]], truth: dict[str, set[str]], labels: list[str], task_type: str
+) -> None:
+    baseline = {
+        key: majority_labels([a["labels"] for a in given], labels) for key, given in run.answers_by_key().items()
+    }
 
     def exact(sets: dict[str, set[str]]) -> float:
         return share(sum(sets[key] == truth[key] for key in found), len(found))
 
     def per_label(sets: dict[str, set[str]]) -> float:
-        return share(sum((name in sets[key]) == (name in truth[key]) for key in found for name in labels),
-                     len(found) * len(labels))
+        return share(
+            sum((name in sets[key]) == (name in truth[key]) for key in found for name in labels),
+            len(found) * len(labels),
+        )
 
     _report(task_type, "exact-set accuracy", exact(found), exact(baseline))
     _report(task_type, "per-label accuracy", per_label(found), per_label(baseline))
@@ -270,7 +319,11 @@ def test_image_multilabel_end_to_end(s3, requester, requester_client, crowd):
 
     # when
     run = run_labeling_job(
-        s3=s3, requester=requester, requester_client=requester_client, crowd=crowd, seed=seed,
+        s3=s3,
+        requester=requester,
+        requester_client=requester_client,
+        crowd=crowd,
+        seed=seed,
         body=_job_body("streets-e2e", task_type="image_multilabel", attribute=attribute, labels=labels),
         input_lines=[{"source-ref": s3.uri(f"images/{name}")} for name in names],
         answer=lambda key, accuracy, rng: {"labels": answer_labels(truth[key], labels, accuracy, rng)},
@@ -280,9 +333,16 @@ def test_image_multilabel_end_to_end(s3, requester, requester_client, crowd):
     _assert_image_inputs(run, s3, images, visible={})
     _assert_same_task_fields(run)
     _assert_worked_and_counted(run, objects=36)
-    found = {key_from_line(written): parse_multilabel(
-        written, attribute=attribute, labels=labels, ground_truth_type="groundtruth/image-classification-multilabel",
-        job_name="streets-e2e") for written in run.output_lines}
+    found = {
+        key_from_line(written): parse_multilabel(
+            written,
+            attribute=attribute,
+            labels=labels,
+            ground_truth_type="groundtruth/image-classification-multilabel",
+            job_name="streets-e2e",
+        )
+        for written in run.output_lines
+    }
     _multilabel_quality(run, found, truth, labels, "image_multilabel")
 
 
@@ -295,7 +355,11 @@ def test_text_multilabel_end_to_end(s3, requester, requester_client, crowd):
 
     # when
     run = run_labeling_job(
-        s3=s3, requester=requester, requester_client=requester_client, crowd=crowd, seed=seed,
+        s3=s3,
+        requester=requester,
+        requester_client=requester_client,
+        crowd=crowd,
+        seed=seed,
         body=_job_body("tickets-e2e", task_type="text_multilabel", attribute=attribute, labels=labels),
         input_lines=[{"source": text} for text in texts],
         answer=lambda key, accuracy, rng: {"labels": answer_labels(truth[key], labels, accuracy, rng)},
@@ -304,14 +368,20 @@ def test_text_multilabel_end_to_end(s3, requester, requester_client, crowd):
     # then
     assert {frozenset(offer.task["input"]) for offer in run.offers} == {frozenset({"source"})}
     _assert_worked_and_counted(run, objects=36)
-    found = {written["source"]: parse_multilabel(
-        written, attribute=attribute, labels=labels, ground_truth_type="groundtruth/text-classification-multilabel",
-        job_name="tickets-e2e") for written in run.output_lines}
+    found = {
+        written["source"]: parse_multilabel(
+            written,
+            attribute=attribute,
+            labels=labels,
+            ground_truth_type="groundtruth/text-classification-multilabel",
+            job_name="tickets-e2e",
+        )
+        for written in run.output_lines
+    }
     _multilabel_quality(run, found, truth, labels, "text_multilabel")
 
 
 # --- geometric ----------------------------------------------------------------------------------
-
 
 
 def test_bounding_box_end_to_end(s3, requester, requester_client, crowd):
@@ -319,14 +389,20 @@ def test_bounding_box_end_to_end(s3, requester, requester_client, crowd):
     seed, labels, attribute = 505, ["car", "person", "sign"], "boxes"
     rng = np.random.default_rng(seed)
     names = [f"frame-{number:03d}.bin" for number in range(36)]
-    sizes = {name: ({"width": 100, "height": 80} if number % 2 else {"width": 120, "height": 90})
-             for number, name in enumerate(names)}
+    sizes = {
+        name: ({"width": 100, "height": 80} if number % 2 else {"width": 120, "height": 90})
+        for number, name in enumerate(names)
+    }
     truth = {name: truth_boxes(rng, labels, sizes[name]) for name in names}
     images = _put_images(s3, names, rng)
 
     # when
     run = run_labeling_job(
-        s3=s3, requester=requester, requester_client=requester_client, crowd=crowd, seed=seed,
+        s3=s3,
+        requester=requester,
+        requester_client=requester_client,
+        crowd=crowd,
+        seed=seed,
         body=_job_body("frames-e2e", task_type="bounding_box", attribute=attribute, labels=labels),
         input_lines=[{"source-ref": s3.uri(f"images/{name}")} for name in names],
         answer=lambda key, accuracy, rng: answer_boxes(truth[key], sizes[key], labels, accuracy, rng),
@@ -358,7 +434,11 @@ def test_named_entity_recognition_end_to_end(s3, requester, requester_client, cr
 
     # when
     run = run_labeling_job(
-        s3=s3, requester=requester, requester_client=requester_client, crowd=crowd, seed=seed,
+        s3=s3,
+        requester=requester,
+        requester_client=requester_client,
+        crowd=crowd,
+        seed=seed,
         body=_job_body("entities-e2e", task_type="named_entity_recognition", attribute=attribute, labels=labels),
         input_lines=[{"source": text} for text, _ in texts],
         answer=lambda key, accuracy, rng: answer_entities(key, truth[key], labels, accuracy, rng),
@@ -368,9 +448,10 @@ def test_named_entity_recognition_end_to_end(s3, requester, requester_client, cr
     assert {frozenset(offer.task["input"]) for offer in run.offers} == {frozenset({"source"})}
     _assert_same_task_fields(run)
     _assert_worked_and_counted(run, objects=36)
-    found = {written["source"]: parse_entities(written, attribute=attribute, labels=labels,
-                                               job_name="entities-e2e")
-             for written in run.output_lines}
+    found = {
+        written["source"]: parse_entities(written, attribute=attribute, labels=labels, job_name="entities-e2e")
+        for written in run.output_lines
+    }
     baseline = {key: majority_spans([a["entities"] for a in given]) for key, given in run.answers_by_key().items()}
     groundwork_f1, majority_f1 = span_f1(found, truth), span_f1(baseline, truth)
     _report("named_entity_recognition", "span F1", groundwork_f1, majority_f1)
@@ -388,7 +469,11 @@ def test_semantic_segmentation_end_to_end(s3, requester, requester_client, crowd
 
     # when
     run = run_labeling_job(
-        s3=s3, requester=requester, requester_client=requester_client, crowd=crowd, seed=seed,
+        s3=s3,
+        requester=requester,
+        requester_client=requester_client,
+        crowd=crowd,
+        seed=seed,
         body=_job_body("scenes-e2e", task_type="semantic_segmentation", attribute=attribute, labels=labels),
         input_lines=[{"source-ref": s3.uri(f"images/{name}")} for name in names],
         answer=lambda key, accuracy, rng: answer_mask(truth[key], len(labels), accuracy, rng),
@@ -405,15 +490,16 @@ def test_semantic_segmentation_end_to_end(s3, requester, requester_client, crowd
         assert uri == s3.uri(key)
         found[key_from_line(written)] = decode_png(s3.get(key))
     masks = s3.list("out/scenes-e2e/annotations/consolidated-annotation/output/")
-    assert masks == sorted(f"out/scenes-e2e/annotations/consolidated-annotation/output/{index}.png"
-                           for index in range(30))
-    baseline = {key: majority_mask([decode_png_base64(a["mask"]) for a in given], len(labels),
-                                   object_rng(seed, 99, key))
-                for key, given in run.answers_by_key().items()}
+    assert masks == sorted(
+        f"out/scenes-e2e/annotations/consolidated-annotation/output/{index}.png" for index in range(30)
+    )
+    baseline = {
+        key: majority_mask([decode_png_base64(a["mask"]) for a in given], len(labels), object_rng(seed, 99, key))
+        for key, given in run.answers_by_key().items()
+    }
     groundwork_iou = mean_iou(found, truth, len(labels))
     majority_iou = mean_iou(baseline, truth, len(labels))
     _report("semantic_segmentation", "mean IoU", groundwork_iou, majority_iou)
     # Workers get single pixels wrong (45% of them, for the worst); guessing scores about 0.2.
     assert groundwork_iou >= 0.6
     assert_at_least_baseline("mean IoU", groundwork_iou, majority_iou)
-

@@ -39,22 +39,35 @@ def test_a_jobs_requirements_are_enforced_on_its_tasks(requester, bucket, make_w
     assert len(claimed_task_ids(qualified)) == 2
 
 
-@pytest.mark.parametrize(("requirements", "fields"), [
-    ([{"qualification_type_id": "MINE", "comparator": "~"}],
-     {"qualification_requirements.0.comparator": ["must be one of >=, <=, ==, !=, exists, in"]}),
-    ({"qualification_type_id": 1}, {"qualification_requirements": ["must be a list of at most 10 requirements"]}),
-    ([{"qualification_type_id": "THEIRS", "comparator": "exists"}],
-     {"qualification_requirements.0.qualification_type_id": [
-         "no such qualification type (your own active types and the system types may be required)"]}),
-])
-def test_a_bad_requirement_is_a_400_naming_it_and_creates_no_job(requester, bucket, make_requester, requirements,
-                                                                  fields):
+@pytest.mark.parametrize(
+    ("requirements", "fields"),
+    [
+        (
+            [{"qualification_type_id": "MINE", "comparator": "~"}],
+            {"qualification_requirements.0.comparator": ["must be one of >=, <=, ==, !=, exists, in"]},
+        ),
+        ({"qualification_type_id": 1}, {"qualification_requirements": ["must be a list of at most 10 requirements"]}),
+        (
+            [{"qualification_type_id": "THEIRS", "comparator": "exists"}],
+            {
+                "qualification_requirements.0.qualification_type_id": [
+                    "no such qualification type (your own active types and the system types may be required)"
+                ]
+            },
+        ),
+    ],
+)
+def test_a_bad_requirement_is_a_400_naming_it_and_creates_no_job(
+    requester, bucket, make_requester, requirements, fields
+):
     # given
     mine = create_type(requester)["id"]
     theirs = create_type(make_requester())["id"]
     if isinstance(requirements, list):
-        requirements = [{**r, "qualification_type_id": {"MINE": mine, "THEIRS": theirs}[r["qualification_type_id"]]}
-                        for r in requirements]
+        requirements = [
+            {**r, "qualification_type_id": {"MINE": mine, "THEIRS": theirs}[r["qualification_type_id"]]}
+            for r in requirements
+        ]
     # when
     response = post_job(requester, job_body(bucket, qualification_requirements=requirements))
     # then

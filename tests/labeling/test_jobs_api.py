@@ -16,8 +16,10 @@ JOBS_URL = "/api/v1/labeling-jobs"
 BUCKET = "gw-api-tests"
 NAME_RULE = "must be 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit"
 ATTRIBUTE_RULE = "must be 1 to 127 letters, digits and hyphens, starting and ending with a letter or digit"
-TASK_TYPES = ("bounding_box, image_classification, image_multilabel, named_entity_recognition, "
-              "semantic_segmentation, text_classification, text_multilabel")
+TASK_TYPES = (
+    "bounding_box, image_classification, image_multilabel, named_entity_recognition, "
+    "semantic_segmentation, text_classification, text_multilabel"
+)
 
 
 def valid_body(**overrides) -> dict:
@@ -62,97 +64,175 @@ BAD_FIELDS = [
     pytest.param({"name": 7}, {"name": [NAME_RULE]}, id="name-not-a-string"),
     pytest.param({"colour": "red"}, {"colour": ["is not a known field"]}, id="unknown-field"),
     pytest.param({"label_attribute_name": ...}, {"label_attribute_name": ["is required"]}, id="attribute-missing"),
-    pytest.param({"label_attribute_name": "my species"}, {"label_attribute_name": [ATTRIBUTE_RULE]},
-                 id="attribute-with-space"),
-    pytest.param({"label_attribute_name": "species-metadata"},
-                 {"label_attribute_name": ["must not end in -metadata"]}, id="attribute-metadata"),
-    pytest.param({"label_attribute_name": "species-ref"},
-                 {"label_attribute_name": ["must not end in -ref except for semantic_segmentation"]},
-                 id="attribute-ref-for-classification"),
-    pytest.param({"task_type": "semantic_segmentation", "label_attribute_name": "mask"},
-                 {"label_attribute_name": ["must end in -ref for semantic_segmentation (its value is a mask URI)"]},
-                 id="segmentation-attribute-without-ref"),
-    pytest.param({"label_attribute_name": "source"},
-                 {"label_attribute_name": ["must not be source or source-ref"]}, id="attribute-source"),
-    pytest.param({"task_type": "video_tracking"}, {"task_type": [f"must be one of {TASK_TYPES}"]},
-                 id="unknown-task-type"),
+    pytest.param(
+        {"label_attribute_name": "my species"}, {"label_attribute_name": [ATTRIBUTE_RULE]}, id="attribute-with-space"
+    ),
+    pytest.param(
+        {"label_attribute_name": "species-metadata"},
+        {"label_attribute_name": ["must not end in -metadata"]},
+        id="attribute-metadata",
+    ),
+    pytest.param(
+        {"label_attribute_name": "species-ref"},
+        {"label_attribute_name": ["must not end in -ref except for semantic_segmentation"]},
+        id="attribute-ref-for-classification",
+    ),
+    pytest.param(
+        {"task_type": "semantic_segmentation", "label_attribute_name": "mask"},
+        {"label_attribute_name": ["must end in -ref for semantic_segmentation (its value is a mask URI)"]},
+        id="segmentation-attribute-without-ref",
+    ),
+    pytest.param(
+        {"label_attribute_name": "source"},
+        {"label_attribute_name": ["must not be source or source-ref"]},
+        id="attribute-source",
+    ),
+    pytest.param(
+        {"task_type": "video_tracking"}, {"task_type": [f"must be one of {TASK_TYPES}"]}, id="unknown-task-type"
+    ),
     pytest.param({"task_type": ...}, {"task_type": [f"must be one of {TASK_TYPES}"]}, id="task-type-missing"),
     pytest.param({"input_manifest_uri": ...}, {"input_manifest_uri": ["is required"]}, id="input-missing"),
-    pytest.param({"input_manifest_uri": "https://example.com/m.jsonl"},
-                 {"input_manifest_uri": ["must be an s3:// or file:// URI"]}, id="input-https"),
+    pytest.param(
+        {"input_manifest_uri": "https://example.com/m.jsonl"},
+        {"input_manifest_uri": ["must be an s3:// or file:// URI"]},
+        id="input-https",
+    ),
     pytest.param({"output_uri": ...}, {"output_uri": ["is required"]}, id="output-missing"),
-    pytest.param({"label_category_config_uri": f"s3://{BUCKET}/labels.json"},
-                 {"label_categories": ["give either label_categories or label_category_config_uri"]},
-                 id="both-categories-and-config"),
-    pytest.param({"label_categories": ...},
-                 {"label_categories": ["give either label_categories or label_category_config_uri"]},
-                 id="neither-categories-nor-config"),
-    pytest.param({"label_categories": []},
-                 {"label_categories": ["at least 2 label categories are needed for text_classification"]},
-                 id="categories-empty"),
-    pytest.param({"label_categories": ["cat", "dog", "cat"]},
-                 {"label_categories": ["label 2 ('cat') repeats label 0"]}, id="categories-duplicate"),
-    pytest.param({"label_categories": ["cat", 3]},
-                 {"label_categories": ["label 1 must be a string, got int"]}, id="categories-not-strings"),
-    pytest.param({"label_categories": "cat,dog"},
-                 {"label_categories": ["label categories must be a list of names"]}, id="categories-not-a-list"),
+    pytest.param(
+        {"label_category_config_uri": f"s3://{BUCKET}/labels.json"},
+        {"label_categories": ["give either label_categories or label_category_config_uri"]},
+        id="both-categories-and-config",
+    ),
+    pytest.param(
+        {"label_categories": ...},
+        {"label_categories": ["give either label_categories or label_category_config_uri"]},
+        id="neither-categories-nor-config",
+    ),
+    pytest.param(
+        {"label_categories": []},
+        {"label_categories": ["at least 2 label categories are needed for text_classification"]},
+        id="categories-empty",
+    ),
+    pytest.param(
+        {"label_categories": ["cat", "dog", "cat"]},
+        {"label_categories": ["label 2 ('cat') repeats label 0"]},
+        id="categories-duplicate",
+    ),
+    pytest.param(
+        {"label_categories": ["cat", 3]},
+        {"label_categories": ["label 1 must be a string, got int"]},
+        id="categories-not-strings",
+    ),
+    pytest.param(
+        {"label_categories": "cat,dog"},
+        {"label_categories": ["label categories must be a list of names"]},
+        id="categories-not-a-list",
+    ),
     pytest.param({"workers_per_object": 0}, {"workers_per_object": ["must be between 1 and 50"]}, id="workers-0"),
     pytest.param({"workers_per_object": 51}, {"workers_per_object": ["must be between 1 and 50"]}, id="workers-51"),
     pytest.param({"workers_per_object": "3"}, {"workers_per_object": ["must be an integer"]}, id="workers-string"),
-    pytest.param({"workers_per_object": 3, "min_workers_per_object": 4, "target_confidence": 0.9},
-                 {"min_workers_per_object": ["must not exceed workers_per_object"]}, id="min-above-workers"),
-    pytest.param({"workers_per_object": 3, "max_workers_per_object": 2, "target_confidence": 0.9},
-                 {"max_workers_per_object": ["must be at least workers_per_object"]}, id="max-below-workers"),
-    pytest.param({"max_workers_per_object": 51, "target_confidence": 0.9},
-                 {"max_workers_per_object": ["must be between 1 and 50"]},
-                 id="max-51"),
-    pytest.param({"target_confidence": 0}, {"target_confidence": ["must be a number between 0 and 1 (exclusive)"]},
-                 id="target-0"),
-    pytest.param({"target_confidence": 1}, {"target_confidence": ["must be a number between 0 and 1 (exclusive)"]},
-                 id="target-1"),
-    pytest.param({"max_workers_per_object": 5},
-                 {"max_workers_per_object": ["only applies with target_confidence (dynamic redundancy)"]},
-                 id="max-without-target"),
-    pytest.param({"task_type": ["image_classification"]},
-                 {"task_type": ["must be one of bounding_box, image_classification, image_multilabel, "
-                                "named_entity_recognition, semantic_segmentation, text_classification, "
-                                "text_multilabel"]}, id="task-type-list"),
-    pytest.param({"target_confidence": "x"},
-                 {"target_confidence": ["must be a number between 0 and 1 (exclusive)"]}, id="target-string"),
-    pytest.param({"target_confidence": True},
-                 {"target_confidence": ["must be a number between 0 and 1 (exclusive)"]}, id="target-bool"),
-    pytest.param({"stopping_conditions": {"max_runtime_seconds": 60}},
-                 {"stopping_conditions.max_runtime_seconds": ["is not a known stopping condition"]},
-                 id="stopping-unknown-key"),
-    pytest.param({"stopping_conditions": {"max_human_labeled_objects": 0}},
-                 {"stopping_conditions.max_human_labeled_objects": ["must be between 1 and 2147483647"]},
-                 id="stopping-max-objects-0"),
-    pytest.param({"stopping_conditions": {"max_percentage_labeled": 0}},
-                 {"stopping_conditions.max_percentage_labeled": ["must be between 1 and 100"]},
-                 id="stopping-percentage-0"),
-    pytest.param({"stopping_conditions": {"max_percentage_labeled": 101}},
-                 {"stopping_conditions.max_percentage_labeled": ["must be between 1 and 100"]},
-                 id="stopping-percentage-101"),
-    pytest.param({"stopping_conditions": [50]}, {"stopping_conditions": ["must be an object"]},
-                 id="stopping-not-an-object"),
+    pytest.param(
+        {"workers_per_object": 3, "min_workers_per_object": 4, "target_confidence": 0.9},
+        {"min_workers_per_object": ["must not exceed workers_per_object"]},
+        id="min-above-workers",
+    ),
+    pytest.param(
+        {"workers_per_object": 3, "max_workers_per_object": 2, "target_confidence": 0.9},
+        {"max_workers_per_object": ["must be at least workers_per_object"]},
+        id="max-below-workers",
+    ),
+    pytest.param(
+        {"max_workers_per_object": 51, "target_confidence": 0.9},
+        {"max_workers_per_object": ["must be between 1 and 50"]},
+        id="max-51",
+    ),
+    pytest.param(
+        {"target_confidence": 0}, {"target_confidence": ["must be a number between 0 and 1 (exclusive)"]}, id="target-0"
+    ),
+    pytest.param(
+        {"target_confidence": 1}, {"target_confidence": ["must be a number between 0 and 1 (exclusive)"]}, id="target-1"
+    ),
+    pytest.param(
+        {"max_workers_per_object": 5},
+        {"max_workers_per_object": ["only applies with target_confidence (dynamic redundancy)"]},
+        id="max-without-target",
+    ),
+    pytest.param(
+        {"task_type": ["image_classification"]},
+        {
+            "task_type": [
+                "must be one of bounding_box, image_classification, image_multilabel, "
+                "named_entity_recognition, semantic_segmentation, text_classification, "
+                "text_multilabel"
+            ]
+        },
+        id="task-type-list",
+    ),
+    pytest.param(
+        {"target_confidence": "x"},
+        {"target_confidence": ["must be a number between 0 and 1 (exclusive)"]},
+        id="target-string",
+    ),
+    pytest.param(
+        {"target_confidence": True},
+        {"target_confidence": ["must be a number between 0 and 1 (exclusive)"]},
+        id="target-bool",
+    ),
+    pytest.param(
+        {"stopping_conditions": {"max_runtime_seconds": 60}},
+        {"stopping_conditions.max_runtime_seconds": ["is not a known stopping condition"]},
+        id="stopping-unknown-key",
+    ),
+    pytest.param(
+        {"stopping_conditions": {"max_human_labeled_objects": 0}},
+        {"stopping_conditions.max_human_labeled_objects": ["must be between 1 and 2147483647"]},
+        id="stopping-max-objects-0",
+    ),
+    pytest.param(
+        {"stopping_conditions": {"max_percentage_labeled": 0}},
+        {"stopping_conditions.max_percentage_labeled": ["must be between 1 and 100"]},
+        id="stopping-percentage-0",
+    ),
+    pytest.param(
+        {"stopping_conditions": {"max_percentage_labeled": 101}},
+        {"stopping_conditions.max_percentage_labeled": ["must be between 1 and 100"]},
+        id="stopping-percentage-101",
+    ),
+    pytest.param(
+        {"stopping_conditions": [50]}, {"stopping_conditions": ["must be an object"]}, id="stopping-not-an-object"
+    ),
     pytest.param({"reward": ...}, {"reward": ["is required"]}, id="reward-missing"),
-    pytest.param({"reward": "0.0000001"}, {"reward": ["must have at most 6 fractional digits"]},
-                 id="reward-7-decimals"),
+    pytest.param(
+        {"reward": "0.0000001"}, {"reward": ["must have at most 6 fractional digits"]}, id="reward-7-decimals"
+    ),
     pytest.param({"reward": 0.05}, {"reward": ['must be a decimal string such as "0.05"']}, id="reward-float"),
     pytest.param({"reward": "-1"}, {"reward": ["must not be negative"]}, id="reward-negative"),
-    pytest.param({"worker_visible_keys": ["caption", "source-ref"]},
-                 {"worker_visible_keys.1": ["must not be source, source-ref, the label attribute, or start with $"]},
-                 id="visible-source-ref"),
-    pytest.param({"worker_visible_keys": ["species"]},
-                 {"worker_visible_keys.0": ["must not be source, source-ref, the label attribute, or start with $"]},
-                 id="visible-label-attribute"),
-    pytest.param({"worker_visible_keys": "caption"}, {"worker_visible_keys": ["must be a list of non-empty strings"]},
-                 id="visible-not-a-list"),
+    pytest.param(
+        {"worker_visible_keys": ["caption", "source-ref"]},
+        {"worker_visible_keys.1": ["must not be source, source-ref, the label attribute, or start with $"]},
+        id="visible-source-ref",
+    ),
+    pytest.param(
+        {"worker_visible_keys": ["species"]},
+        {"worker_visible_keys.0": ["must not be source, source-ref, the label attribute, or start with $"]},
+        id="visible-label-attribute",
+    ),
+    pytest.param(
+        {"worker_visible_keys": "caption"},
+        {"worker_visible_keys": ["must be a list of non-empty strings"]},
+        id="visible-not-a-list",
+    ),
     pytest.param({"title": ...}, {"title": ["is required"]}, id="title-missing"),
-    pytest.param({"task_time_limit_seconds": 29}, {"task_time_limit_seconds": ["must be between 30 and 604800"]},
-                 id="time-limit-29"),
-    pytest.param({"task_availability_lifetime_seconds": 29},
-                 {"task_availability_lifetime_seconds": ["must be between 30 and 31536000"]}, id="lifetime-29"),
+    pytest.param(
+        {"task_time_limit_seconds": 29},
+        {"task_time_limit_seconds": ["must be between 30 and 604800"]},
+        id="time-limit-29",
+    ),
+    pytest.param(
+        {"task_availability_lifetime_seconds": 29},
+        {"task_availability_lifetime_seconds": ["must be between 30 and 31536000"]},
+        id="lifetime-29",
+    ),
     pytest.param({"priority": 101}, {"priority": ["must be between 0 and 100"]}, id="priority-101"),
     pytest.param({"workteam_id": "7"}, {"workteam_id": ["must be an integer"]}, id="workteam-string"),
 ]
@@ -180,8 +260,14 @@ def test_an_empty_body_names_every_required_field(registered):
     # then
     assert response.status_code == 400
     assert set(response.json()["error"]["fields"]) == {
-        "name", "label_attribute_name", "task_type", "input_manifest_uri", "output_uri", "label_categories",
-        "reward", "title",
+        "name",
+        "label_attribute_name",
+        "task_type",
+        "input_manifest_uri",
+        "output_uri",
+        "label_categories",
+        "reward",
+        "title",
     }
     assert nothing_created() == NOTHING
 
@@ -209,19 +295,45 @@ def test_a_valid_body_creates_an_initializing_job_with_the_documented_defaults(r
     data = response.json()
     job = LabelingJob.objects.get()
     assert data["id"] == job.pk
-    assert {key: data[key] for key in (
-        "status", "failure_reason", "label_counters", "batch_id", "answers_saved", "output_manifest_uri",
-        "workers_per_object", "min_workers_per_object", "max_workers_per_object", "target_confidence",
-        "task_time_limit_seconds", "task_availability_lifetime_seconds", "priority", "reward",
-        "stopping_conditions", "label_categories", "worker_visible_keys",
-    )} == {
-        "status": "initializing", "failure_reason": "", "batch_id": None, "answers_saved": 0,
-        "label_counters": {"total_labeled": 0, "human_labeled": 0, "machine_labeled": 0, "failed": 0,
-                           "unlabeled": 0},
-        "output_manifest_uri": "", "workers_per_object": 3, "min_workers_per_object": 2,
-        "max_workers_per_object": 3, "target_confidence": None, "task_time_limit_seconds": 300,
-        "task_availability_lifetime_seconds": 7 * 86400, "priority": 0, "reward": "0.036",
-        "stopping_conditions": {}, "label_categories": ["cat", "dog"], "worker_visible_keys": [],
+    assert {
+        key: data[key]
+        for key in (
+            "status",
+            "failure_reason",
+            "label_counters",
+            "batch_id",
+            "answers_saved",
+            "output_manifest_uri",
+            "workers_per_object",
+            "min_workers_per_object",
+            "max_workers_per_object",
+            "target_confidence",
+            "task_time_limit_seconds",
+            "task_availability_lifetime_seconds",
+            "priority",
+            "reward",
+            "stopping_conditions",
+            "label_categories",
+            "worker_visible_keys",
+        )
+    } == {
+        "status": "initializing",
+        "failure_reason": "",
+        "batch_id": None,
+        "answers_saved": 0,
+        "label_counters": {"total_labeled": 0, "human_labeled": 0, "machine_labeled": 0, "failed": 0, "unlabeled": 0},
+        "output_manifest_uri": "",
+        "workers_per_object": 3,
+        "min_workers_per_object": 2,
+        "max_workers_per_object": 3,
+        "target_confidence": None,
+        "task_time_limit_seconds": 300,
+        "task_availability_lifetime_seconds": 7 * 86400,
+        "priority": 0,
+        "reward": "0.036",
+        "stopping_conditions": {},
+        "label_categories": ["cat", "dog"],
+        "worker_visible_keys": [],
     }
     assert (Batch.objects.count(), Task.objects.count()) == (0, 0)
 

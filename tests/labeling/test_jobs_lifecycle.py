@@ -51,8 +51,10 @@ def unreachable_s3(settings):
 
 def manifest(lines: list) -> bytes:
     """JSON Lines from dicts (dumped), str (as written) and bytes (raw)."""
-    raw = [line if isinstance(line, bytes) else (line if isinstance(line, str) else json.dumps(line)).encode()
-           for line in lines]
+    raw = [
+        line if isinstance(line, bytes) else (line if isinstance(line, str) else json.dumps(line)).encode()
+        for line in lines
+    ]
     return b"".join(line + b"\n" for line in raw)
 
 
@@ -74,9 +76,15 @@ def job_body(bucket, *, name: str = "job-1", lines: list | None = None, **overri
     ``bucket`` under ``<name>/in.jsonl``."""
     bucket.put(f"{name}/in.jsonl", manifest(texts(3) if lines is None else lines))
     body = {
-        "name": name, "label_attribute_name": ATTRIBUTE, "task_type": "text_classification",
-        "input_manifest_uri": bucket.uri(f"{name}/in.jsonl"), "output_uri": bucket.uri("out/"),
-        "label_categories": LABELS, "title": "Cat or dog?", "reward": "0.05", "workers_per_object": 1,
+        "name": name,
+        "label_attribute_name": ATTRIBUTE,
+        "task_type": "text_classification",
+        "input_manifest_uri": bucket.uri(f"{name}/in.jsonl"),
+        "output_uri": bucket.uri("out/"),
+        "label_categories": LABELS,
+        "title": "Cat or dog?",
+        "reward": "0.05",
+        "workers_per_object": 1,
     }
     body.update(overrides)
     return body
@@ -112,8 +120,12 @@ def start_job(requester, body: dict) -> dict:
 
 
 def work_created() -> dict:
-    return {"batches": Batch.objects.count(), "tasks": Task.objects.count(),
-            "data_objects": DataObject.objects.count(), "assignments": Assignment.objects.count()}
+    return {
+        "batches": Batch.objects.count(),
+        "tasks": Task.objects.count(),
+        "data_objects": DataObject.objects.count(),
+        "assignments": Assignment.objects.count(),
+    }
 
 
 NOTHING = {"batches": 0, "tasks": 0, "data_objects": 0, "assignments": 0}
@@ -124,8 +136,7 @@ def claim(worker):
 
 
 def submit(worker, assignment_id: int, answer: dict):
-    return worker.client.post(f"/api/v1/worker/assignments/{assignment_id}/submit", {"answer": answer},
-                              format="json")
+    return worker.client.post(f"/api/v1/worker/assignments/{assignment_id}/submit", {"answer": answer}, format="json")
 
 
 def answer_next(worker, choose=lambda task_input: {"label": truth(task_input)}) -> int | None:
@@ -158,8 +169,12 @@ def output_lines(bucket, job: dict) -> list[dict]:
 
 
 def failure_metadata(reason: str, job_name: str = "job-1") -> dict:
-    return {"type": "groundtruth/text-classification", "job-name": f"labeling-job/{job_name}",
-            "human-annotated": "yes", "failure-reason": reason}
+    return {
+        "type": "groundtruth/text-classification",
+        "job-name": f"labeling-job/{job_name}",
+        "human-annotated": "yes",
+        "failure-reason": reason,
+    }
 
 
 def without_date(metadata: dict) -> dict:
@@ -174,15 +189,21 @@ def labeled_line(line: dict) -> tuple:
 # --- storage boundaries -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("field", ["input_manifest_uri", "output_uri", "gold_manifest_uri",
-                                   "label_category_config_uri"])
+@pytest.mark.parametrize(
+    "field", ["input_manifest_uri", "output_uri", "gold_manifest_uri", "label_category_config_uri"]
+)
 def test_a_uri_in_an_unregistered_bucket_is_403_before_any_s3_request(requester, unreachable_s3, field):
     # given
     storage_register(organization=requester.organization, uri_prefix="s3://gw-registered/")
     body = {
-        "name": "job-1", "label_attribute_name": ATTRIBUTE, "task_type": "text_classification",
-        "input_manifest_uri": "s3://gw-registered/in.jsonl", "output_uri": "s3://gw-registered/out/",
-        "label_categories": LABELS, "title": "Cat or dog?", "reward": "0.05",
+        "name": "job-1",
+        "label_attribute_name": ATTRIBUTE,
+        "task_type": "text_classification",
+        "input_manifest_uri": "s3://gw-registered/in.jsonl",
+        "output_uri": "s3://gw-registered/out/",
+        "label_categories": LABELS,
+        "title": "Cat or dog?",
+        "reward": "0.05",
         field: "s3://gw-someone-else/data/x.jsonl",
     }
     if field == "label_category_config_uri":
@@ -200,9 +221,14 @@ def test_a_sibling_prefix_of_a_registered_one_is_403(requester, unreachable_s3):
     # given
     storage_register(organization=requester.organization, uri_prefix="s3://gw-shared/pre/")
     body = {
-        "name": "job-1", "label_attribute_name": ATTRIBUTE, "task_type": "text_classification",
-        "input_manifest_uri": "s3://gw-shared/prefix2/x.jsonl", "output_uri": "s3://gw-shared/pre/out/",
-        "label_categories": LABELS, "title": "Cat or dog?", "reward": "0.05",
+        "name": "job-1",
+        "label_attribute_name": ATTRIBUTE,
+        "task_type": "text_classification",
+        "input_manifest_uri": "s3://gw-shared/prefix2/x.jsonl",
+        "output_uri": "s3://gw-shared/pre/out/",
+        "label_categories": LABELS,
+        "title": "Cat or dog?",
+        "reward": "0.05",
     }
     # when
     response = post_job(requester, body)
@@ -215,12 +241,16 @@ def test_a_sibling_prefix_of_a_registered_one_is_403(requester, unreachable_s3):
     assert LabelingJob.objects.count() == 0
 
 
-@pytest.mark.parametrize(("uri", "status", "message"), [
-    ("file://../x.jsonl", 400, "must not contain '..': paths stay inside the storage root"),
-    ("file://acme/../../x.jsonl", 400, "must not contain '..': paths stay inside the storage root"),
-    ("file:///etc/passwd", 400, "must be a path inside the storage root"),
-    ("file://elsewhere/in.jsonl", 403, "is not in storage registered for your organization"),
-], ids=["dot-dot", "dot-dot-inside", "absolute-outside", "unregistered-folder"])
+@pytest.mark.parametrize(
+    ("uri", "status", "message"),
+    [
+        ("file://../x.jsonl", 400, "must not contain '..': paths stay inside the storage root"),
+        ("file://acme/../../x.jsonl", 400, "must not contain '..': paths stay inside the storage root"),
+        ("file:///etc/passwd", 400, "must be a path inside the storage root"),
+        ("file://elsewhere/in.jsonl", 403, "is not in storage registered for your organization"),
+    ],
+    ids=["dot-dot", "dot-dot-inside", "absolute-outside", "unregistered-folder"],
+)
 def test_a_file_uri_outside_the_registered_folder_is_refused(requester, storage_root, uri, status, message):
     # given
     storage_register(organization=requester.organization, uri_prefix="file://acme/")
@@ -228,9 +258,14 @@ def test_a_file_uri_outside_the_registered_folder_is_refused(requester, storage_
     (storage_root / "elsewhere").mkdir()
     (storage_root / "elsewhere" / "in.jsonl").write_bytes(manifest(texts(1)))
     body = {
-        "name": "job-1", "label_attribute_name": ATTRIBUTE, "task_type": "text_classification",
-        "input_manifest_uri": uri, "output_uri": "file://acme/out/",
-        "label_categories": LABELS, "title": "Cat or dog?", "reward": "0.05",
+        "name": "job-1",
+        "label_attribute_name": ATTRIBUTE,
+        "task_type": "text_classification",
+        "input_manifest_uri": uri,
+        "output_uri": "file://acme/out/",
+        "label_categories": LABELS,
+        "title": "Cat or dog?",
+        "reward": "0.05",
     }
     # when
     response = post_job(requester, body)
@@ -244,11 +279,20 @@ def test_a_job_on_a_registered_file_folder_runs_and_writes_its_output_there(requ
     # given
     storage_register(organization=requester.organization, uri_prefix="file://acme/")
     (storage_root / "acme" / "in.jsonl").write_bytes(manifest(texts(2)))
-    job = start_job(requester, {
-        "name": "job-1", "label_attribute_name": ATTRIBUTE, "task_type": "text_classification",
-        "input_manifest_uri": "file://acme/in.jsonl", "output_uri": "file://acme/out/",
-        "label_categories": LABELS, "title": "Cat or dog?", "reward": "0.05", "workers_per_object": 1,
-    })
+    job = start_job(
+        requester,
+        {
+            "name": "job-1",
+            "label_attribute_name": ATTRIBUTE,
+            "task_type": "text_classification",
+            "input_manifest_uri": "file://acme/in.jsonl",
+            "output_uri": "file://acme/out/",
+            "label_categories": LABELS,
+            "title": "Cat or dog?",
+            "reward": "0.05",
+            "workers_per_object": 1,
+        },
+    )
     assert answer_all(make_worker()) == 2
     # when
     run_labeling_sweeps()
@@ -258,7 +302,8 @@ def test_a_job_on_a_registered_file_folder_runs_and_writes_its_output_there(requ
     assert job["output_manifest_uri"] == "file://acme/out/job-1/manifests/output/output.manifest"
     written = (storage_root / "acme/out/job-1/manifests/output/output.manifest").read_text().splitlines()
     assert [labeled_line(json.loads(line)) for line in written] == [
-        ("object 0: cat", 0, "cat"), ("object 1: dog", 1, "dog"),
+        ("object 0: cat", 0, "cat"),
+        ("object 1: dog", 1, "dog"),
     ]
 
 
@@ -283,11 +328,19 @@ def test_a_registered_bucket_that_does_not_exist_fails_the_job_readably(requeste
     # given
     missing = f"gw-missing-{uuid.uuid4().hex[:12]}"
     storage_register(organization=requester.organization, uri_prefix=f"s3://{missing}/")
-    job = create_job(requester, {
-        "name": "job-1", "label_attribute_name": ATTRIBUTE, "task_type": "text_classification",
-        "input_manifest_uri": f"s3://{missing}/in.jsonl", "output_uri": f"s3://{missing}/out/",
-        "label_categories": LABELS, "title": "Cat or dog?", "reward": "0.05",
-    })
+    job = create_job(
+        requester,
+        {
+            "name": "job-1",
+            "label_attribute_name": ATTRIBUTE,
+            "task_type": "text_classification",
+            "input_manifest_uri": f"s3://{missing}/in.jsonl",
+            "output_uri": f"s3://{missing}/out/",
+            "label_categories": LABELS,
+            "title": "Cat or dog?",
+            "reward": "0.05",
+        },
+    )
     # when
     run_labeling_sweeps()
     # then
@@ -307,7 +360,8 @@ def test_a_missing_manifest_object_fails_the_job_readably(requester, bucket):
     # then
     job = get_job(requester, job["id"])
     assert (job["status"], job["failure_reason"]) == (
-        "failed", f"{bucket.uri('nowhere/in.jsonl')}: object does not exist"
+        "failed",
+        f"{bucket.uri('nowhere/in.jsonl')}: object does not exist",
     )
     assert work_created() == NOTHING
 
@@ -317,31 +371,69 @@ def test_a_missing_manifest_object_fails_the_job_readably(requester, bucket):
 GOOD = {"source": "object 0: cat"}
 
 
-@pytest.mark.parametrize(("lines", "task_type", "reason"), [
-    pytest.param([GOOD, "{not json"], "text_classification",
-                 "input manifest line 2: the body is not valid JSON: Expecting property name enclosed in double "
-                 "quotes: line 1 column 2 (char 1)", id="not-json"),
-    pytest.param([GOOD, GOOD, '["a", "b"]'], "text_classification", "input manifest line 3: must be a JSON object",
-                 id="json-array"),
-    pytest.param([{"caption": "no source"}], "text_classification",
-                 "input manifest line 1: needs exactly one of source-ref and source", id="no-source"),
-    pytest.param([GOOD, {"source": "a cat", "source-ref": "s3://x/y.txt"}], "text_classification",
-                 "input manifest line 2: needs exactly one of source-ref and source", id="both-sources"),
-    pytest.param([GOOD, {"source": ""}], "text_classification",
-                 "input manifest line 2: source must be a non-empty string", id="empty-source"),
-    pytest.param([GOOD, {"source": "a cat", "$where": 1}], "text_classification",
-                 "input manifest line 2: attribute names must not start with $ ('$where')", id="dollar-key"),
-    pytest.param([GOOD, {"source": "c" * 20_001}], "text_classification",
-                 "input manifest line 2: attribute 'source' is longer than 20000 characters", id="long-attribute"),
-    pytest.param([GOOD, {"source": "a cat", ATTRIBUTE: 0}], "text_classification",
-                 "input manifest line 2: already has the label attribute 'species'", id="already-labeled"),
-    pytest.param([GOOD], "image_classification", "input manifest line 1: image_classification needs source-ref",
-                 id="image-with-source"),
-    pytest.param([], "text_classification", "the input manifest holds no data objects", id="empty"),
-    pytest.param(["", "   "], "text_classification", "the input manifest holds no data objects", id="blank-lines"),
-])
-def test_a_bad_manifest_line_fails_the_job_naming_it_and_creates_nothing(requester, bucket, lines, task_type,
-                                                                          reason):
+@pytest.mark.parametrize(
+    ("lines", "task_type", "reason"),
+    [
+        pytest.param(
+            [GOOD, "{not json"],
+            "text_classification",
+            "input manifest line 2: the body is not valid JSON: Expecting property name enclosed in double "
+            "quotes: line 1 column 2 (char 1)",
+            id="not-json",
+        ),
+        pytest.param(
+            [GOOD, GOOD, '["a", "b"]'],
+            "text_classification",
+            "input manifest line 3: must be a JSON object",
+            id="json-array",
+        ),
+        pytest.param(
+            [{"caption": "no source"}],
+            "text_classification",
+            "input manifest line 1: needs exactly one of source-ref and source",
+            id="no-source",
+        ),
+        pytest.param(
+            [GOOD, {"source": "a cat", "source-ref": "s3://x/y.txt"}],
+            "text_classification",
+            "input manifest line 2: needs exactly one of source-ref and source",
+            id="both-sources",
+        ),
+        pytest.param(
+            [GOOD, {"source": ""}],
+            "text_classification",
+            "input manifest line 2: source must be a non-empty string",
+            id="empty-source",
+        ),
+        pytest.param(
+            [GOOD, {"source": "a cat", "$where": 1}],
+            "text_classification",
+            "input manifest line 2: attribute names must not start with $ ('$where')",
+            id="dollar-key",
+        ),
+        pytest.param(
+            [GOOD, {"source": "c" * 20_001}],
+            "text_classification",
+            "input manifest line 2: attribute 'source' is longer than 20000 characters",
+            id="long-attribute",
+        ),
+        pytest.param(
+            [GOOD, {"source": "a cat", ATTRIBUTE: 0}],
+            "text_classification",
+            "input manifest line 2: already has the label attribute 'species'",
+            id="already-labeled",
+        ),
+        pytest.param(
+            [GOOD],
+            "image_classification",
+            "input manifest line 1: image_classification needs source-ref",
+            id="image-with-source",
+        ),
+        pytest.param([], "text_classification", "the input manifest holds no data objects", id="empty"),
+        pytest.param(["", "   "], "text_classification", "the input manifest holds no data objects", id="blank-lines"),
+    ],
+)
+def test_a_bad_manifest_line_fails_the_job_naming_it_and_creates_nothing(requester, bucket, lines, task_type, reason):
     # given
     job = create_job(requester, job_body(bucket, lines=lines, task_type=task_type))
     # when
@@ -365,9 +457,7 @@ def test_a_line_of_100001_characters_fails_the_job_naming_it(requester, bucket):
     run_labeling_sweeps()
     # then
     job = get_job(requester, job["id"])
-    assert (job["status"], job["failure_reason"]) == (
-        "failed", "input manifest line 2: longer than 100000 characters"
-    )
+    assert (job["status"], job["failure_reason"]) == ("failed", "input manifest line 2: longer than 100000 characters")
     assert work_created() == NOTHING
 
 
@@ -379,20 +469,28 @@ def test_invalid_utf8_fails_the_job_naming_the_line(requester, bucket):
     run_labeling_sweeps()
     # then
     job = get_job(requester, job["id"])
-    assert (job["status"], job["failure_reason"]) == (
-        "failed", "input manifest line 3: not valid UTF-8"
-    )
+    assert (job["status"], job["failure_reason"]) == ("failed", "input manifest line 3: not valid UTF-8")
     assert work_created() == NOTHING
 
 
-@pytest.mark.parametrize(("gold_line", "reason"), [
-    ({"source": "a bird", ATTRIBUTE: {"label": "bird"}},
-     "gold manifest line 1: the known answer is invalid: 'bird' is not one of ['cat', 'dog']"),
-    ({"source": "a cat"},
-     "gold manifest line 1: needs the known answer under 'species', in the task type's answer format"),
-    ({"source": "a cat", ATTRIBUTE: "cat"},
-     "gold manifest line 1: needs the known answer under 'species', in the task type's answer format"),
-], ids=["unknown-label", "no-answer", "answer-not-an-object"])
+@pytest.mark.parametrize(
+    ("gold_line", "reason"),
+    [
+        (
+            {"source": "a bird", ATTRIBUTE: {"label": "bird"}},
+            "gold manifest line 1: the known answer is invalid: 'bird' is not one of ['cat', 'dog']",
+        ),
+        (
+            {"source": "a cat"},
+            "gold manifest line 1: needs the known answer under 'species', in the task type's answer format",
+        ),
+        (
+            {"source": "a cat", ATTRIBUTE: "cat"},
+            "gold manifest line 1: needs the known answer under 'species', in the task type's answer format",
+        ),
+    ],
+    ids=["unknown-label", "no-answer", "answer-not-an-object"],
+)
 def test_a_bad_gold_line_fails_the_job_naming_it(requester, bucket, gold_line, reason):
     # given
     bucket.put("gold.jsonl", manifest([gold_line]))
@@ -405,15 +503,29 @@ def test_a_bad_gold_line_fails_the_job_naming_it(requester, bucket, gold_line, r
     assert work_created() == NOTHING
 
 
-@pytest.mark.parametrize(("config", "problem"), [
-    (b"{labels", "the label category configuration is not UTF-8 JSON: Expecting property name enclosed in double "
-                 "quotes: line 1 column 2 (char 1)"),
-    (b'{"document-version": "2018-11-28", "labels": "cat"}', 'the label category configuration has no "labels" list'),
-    (b'{"document-version": "2018-11-28", "labels": [{"name": "cat"}]}', 'labels[0] must be an object with a "label" '
-                                                                          "name"),
-    (b'{"document-version": "2018-11-28", "labels": [{"label": "cat"}]}',
-     "at least 2 label categories are needed for text_classification"),
-], ids=["not-json", "labels-not-a-list", "entry-without-label", "one-label"])
+@pytest.mark.parametrize(
+    ("config", "problem"),
+    [
+        (
+            b"{labels",
+            "the label category configuration is not UTF-8 JSON: Expecting property name enclosed in double "
+            "quotes: line 1 column 2 (char 1)",
+        ),
+        (
+            b'{"document-version": "2018-11-28", "labels": "cat"}',
+            'the label category configuration has no "labels" list',
+        ),
+        (
+            b'{"document-version": "2018-11-28", "labels": [{"name": "cat"}]}',
+            'labels[0] must be an object with a "label" name',
+        ),
+        (
+            b'{"document-version": "2018-11-28", "labels": [{"label": "cat"}]}',
+            "at least 2 label categories are needed for text_classification",
+        ),
+    ],
+    ids=["not-json", "labels-not-a-list", "entry-without-label", "one-label"],
+)
 def test_a_bad_label_category_config_fails_the_job(requester, bucket, config, problem):
     # given
     bucket.put("labels.json", config)
@@ -431,8 +543,11 @@ def test_a_bad_label_category_config_fails_the_job(requester, bucket, config, pr
 
 def test_a_good_label_category_config_fills_the_label_categories(requester, bucket, make_worker):
     # given
-    config = {"document-version": "2018-11-28", "labels": [{"label": "cat"}, {"label": "dog"}, {"label": "bird"}],
-              "instructions": {"shortInstruction": "Pick one"}}
+    config = {
+        "document-version": "2018-11-28",
+        "labels": [{"label": "cat"}, {"label": "dog"}, {"label": "bird"}],
+        "instructions": {"shortInstruction": "Pick one"},
+    }
     bucket.put("labels.json", json.dumps(config).encode())
     body = job_body(bucket, label_category_config_uri=bucket.uri("labels.json"))
     del body["label_categories"]
@@ -470,11 +585,13 @@ def test_a_job_is_initializing_with_no_tasks_until_the_sweep_ingests_it(requeste
     job = get_job(requester, job["id"])
     assert job["status"] == "in_progress"
     assert job["batch_id"] == Batch.objects.get().pk
-    assert counters(job) == {"total_labeled": 0, "human_labeled": 0, "machine_labeled": 0, "failed": 0,
-                             "unlabeled": 3}
-    assert list(DataObject.objects.order_by("line_number").values_list("line_number", "is_gold", "task__slots",
-                                                                        "task__status")) == [
-        (1, False, 2, "open"), (2, False, 2, "open"), (3, False, 2, "open"),
+    assert counters(job) == {"total_labeled": 0, "human_labeled": 0, "machine_labeled": 0, "failed": 0, "unlabeled": 3}
+    assert list(
+        DataObject.objects.order_by("line_number").values_list("line_number", "is_gold", "task__slots", "task__status")
+    ) == [
+        (1, False, 2, "open"),
+        (2, False, 2, "open"),
+        (3, False, 2, "open"),
     ]
     offered = claim(worker).json()
     assert offered["input"] == {"source": "object 0: cat"}
@@ -509,7 +626,9 @@ def test_stop_keeps_live_work_then_ends_stopped_with_the_rest_unlabeled(requeste
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "stopping"
     assert sorted(Task.objects.values_list("status", "slots_used", "slots_submitted")) == [
-        ("complete", 1, 1), ("stopped", 0, 0), ("stopped", 1, 0),
+        ("complete", 1, 1),
+        ("stopped", 0, 0),
+        ("stopped", 1, 0),
     ]
     assert claim(late).status_code == 204
     run_labeling_sweeps()
@@ -520,8 +639,7 @@ def test_stop_keeps_live_work_then_ends_stopped_with_the_rest_unlabeled(requeste
     # then
     job = get_job(requester, job["id"])
     assert job["status"] == "stopped"
-    assert counters(job) == {"total_labeled": 2, "human_labeled": 2, "machine_labeled": 0, "failed": 0,
-                             "unlabeled": 1}
+    assert counters(job) == {"total_labeled": 2, "human_labeled": 2, "machine_labeled": 0, "failed": 0, "unlabeled": 1}
     assert job["output_manifest_uri"] == bucket.uri("out/job-1/manifests/output/output.manifest")
     first, second, third = output_lines(bucket, job)
     assert labeled_line(first) == ("object 0: cat", 0, "cat")
@@ -625,8 +743,9 @@ def test_a_job_stopped_while_initializing_is_stopped_once_its_manifest_is_read(r
 
 def test_objects_whose_tasks_expire_unanswered_are_failed_not_guessed(requester, bucket, make_worker):
     # given 3 objects, 2 answers each wanted: the first gets both, the second one, the third none
-    job = start_job(requester, job_body(bucket, lines=texts(3), workers_per_object=2,
-                                        task_availability_lifetime_seconds=30))
+    job = start_job(
+        requester, job_body(bucket, lines=texts(3), workers_per_object=2, task_availability_lifetime_seconds=30)
+    )
     first, second = make_worker(), make_worker()
     assert [answer_next(first), answer_next(first), answer_next(second)] == list(
         Task.objects.order_by("pk").values_list("pk", flat=True)[:2]
@@ -639,14 +758,15 @@ def test_objects_whose_tasks_expire_unanswered_are_failed_not_guessed(requester,
     assert report.tasks_expired == 2
     job = get_job(requester, job["id"])
     assert job["status"] == "completed"
-    assert counters(job) == {"total_labeled": 2, "human_labeled": 2, "machine_labeled": 0, "failed": 1,
-                             "unlabeled": 0}
+    assert counters(job) == {"total_labeled": 2, "human_labeled": 2, "machine_labeled": 0, "failed": 1, "unlabeled": 0}
     lines = output_lines(bucket, job)
     assert [labeled_line(line) for line in lines[:2]] == [("object 0: cat", 0, "cat"), ("object 1: dog", 1, "dog")]
     assert set(lines[2]) == {"source", f"{ATTRIBUTE}-metadata"}
     assert without_date(lines[2][f"{ATTRIBUTE}-metadata"]) == failure_metadata("every slot expired without an answer")
     assert list(DataObject.objects.order_by("line_number").values_list("status", "answers")) == [
-        ("labeled", 2), ("labeled", 1), ("failed", 0),
+        ("labeled", 2),
+        ("labeled", 1),
+        ("failed", 0),
     ]
     # The doc's definition: over labeled objects whose task completed, workers_per_object minus
     # the answers taken; the object whose task expired after one answer saved nothing.
@@ -668,8 +788,7 @@ def test_a_live_assignment_past_its_deadline_lets_a_stopping_job_end(requester, 
     # then
     job = get_job(requester, job["id"])
     assert job["status"] == "stopped"
-    assert counters(job) == {"total_labeled": 0, "human_labeled": 0, "machine_labeled": 0, "failed": 0,
-                             "unlabeled": 2}
+    assert counters(job) == {"total_labeled": 0, "human_labeled": 0, "machine_labeled": 0, "failed": 0, "unlabeled": 2}
     assert sorted(Task.objects.values_list("status", "slots_used")) == [("stopped", 0), ("stopped", 0)]
     assert submit(worker, held["assignment_id"], {"label": "cat"}).json()["error"]["code"] == "deadline_passed"
 
@@ -716,12 +835,16 @@ def test_an_assignment_past_its_deadline_frees_its_slot_for_another_worker(reque
 # --- stopping conditions ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("conditions", "met"), [
-    ({"max_human_labeled_objects": 2}, "max_human_labeled_objects"),
-    ({"max_percentage_labeled": 40}, "max_percentage_labeled"),
-])
-def test_a_met_stopping_condition_completes_the_job_with_the_rest_unlabeled(requester, bucket, make_worker,
-                                                                            conditions, met):
+@pytest.mark.parametrize(
+    ("conditions", "met"),
+    [
+        ({"max_human_labeled_objects": 2}, "max_human_labeled_objects"),
+        ({"max_percentage_labeled": 40}, "max_percentage_labeled"),
+    ],
+)
+def test_a_met_stopping_condition_completes_the_job_with_the_rest_unlabeled(
+    requester, bucket, make_worker, conditions, met
+):
     # given 5 objects, one answer each, of which 2 get answered
     job = start_job(requester, job_body(bucket, lines=texts(5), stopping_conditions=conditions))
     worker = make_worker()
@@ -735,8 +858,7 @@ def test_a_met_stopping_condition_completes_the_job_with_the_rest_unlabeled(requ
     run_labeling_sweeps()
     job = get_job(requester, job["id"])
     assert job["status"] == "completed"
-    assert counters(job) == {"total_labeled": 2, "human_labeled": 2, "machine_labeled": 0, "failed": 0,
-                             "unlabeled": 3}
+    assert counters(job) == {"total_labeled": 2, "human_labeled": 2, "machine_labeled": 0, "failed": 0, "unlabeled": 3}
     lines = output_lines(bucket, job)
     assert [labeled_line(line) for line in lines[:2]] == [("object 0: cat", 0, "cat"), ("object 1: dog", 1, "dog")]
     reason = f"the job met its stopping condition ({met}) before this object was labeled"
@@ -753,8 +875,7 @@ def test_an_unmet_stopping_condition_lets_the_job_finish(requester, bucket, make
     # then
     job = get_job(requester, job["id"])
     assert job["status"] == "completed"
-    assert counters(job) == {"total_labeled": 3, "human_labeled": 3, "machine_labeled": 0, "failed": 0,
-                             "unlabeled": 0}
+    assert counters(job) == {"total_labeled": 3, "human_labeled": 3, "machine_labeled": 0, "failed": 0, "unlabeled": 0}
 
 
 # --- answers checked on submit ----------------------------------------------------------------
@@ -778,8 +899,9 @@ def test_a_label_outside_the_categories_is_a_400_and_the_assignment_stays_open(r
 
 def test_an_entity_ending_beyond_the_text_is_a_400_and_the_assignment_stays_open(requester, bucket, make_worker):
     # given
-    body = job_body(bucket, lines=[{"source": "Alice met Bob"}], task_type="named_entity_recognition",
-                    label_categories=["person"])
+    body = job_body(
+        bucket, lines=[{"source": "Alice met Bob"}], task_type="named_entity_recognition", label_categories=["person"]
+    )
     start_job(requester, body)
     worker = make_worker()
     held = claim(worker).json()
@@ -795,8 +917,12 @@ def test_an_entity_ending_beyond_the_text_is_a_400_and_the_assignment_stays_open
 
 # --- dynamic redundancy -----------------------------------------------------------------------
 
-REDUNDANCY = {"workers_per_object": 3, "target_confidence": 0.9, "min_workers_per_object": 2,
-              "max_workers_per_object": 5}
+REDUNDANCY = {
+    "workers_per_object": 3,
+    "target_confidence": 0.9,
+    "min_workers_per_object": 2,
+    "max_workers_per_object": 5,
+}
 
 
 def object_number(task_input: dict) -> int:
@@ -806,10 +932,12 @@ def object_number(task_input: dict) -> int:
 def noisy_crowd_member(worker_number: int, accuracy: float):
     """Right with probability ``accuracy``, drawn per (worker, object) from a fixed seed, so the
     answers do not depend on the order tasks are offered in."""
+
     def choose(task_input: dict) -> dict:
         draw = random.Random(1000 * worker_number + object_number(task_input)).random()
         label = truth(task_input)
         return {"label": label if draw < accuracy else other(label)}
+
     return choose
 
 
@@ -823,9 +951,7 @@ def test_an_easy_crowd_closes_objects_after_the_minimum_answers(requester, bucke
     # then two agreeing answers are enough (consolidation's confidence is above 0.999 here): every
     # task closes with its third slot never used
     assert min(DataObject.objects.values_list("confidence", flat=True)) > 0.999
-    assert set(Task.objects.values_list("status", "slots", "slots_used", "slots_submitted")) == {
-        ("complete", 3, 2, 2)
-    }
+    assert set(Task.objects.values_list("status", "slots", "slots_used", "slots_submitted")) == {("complete", 3, 2, 2)}
     assert claim(third).status_code == 204
     run_labeling_sweeps()
     job = get_job(requester, job["id"])
@@ -833,8 +959,7 @@ def test_an_easy_crowd_closes_objects_after_the_minimum_answers(requester, bucke
     assert counters(job)["total_labeled"] == 24
     # answers_saved = sum over labeled objects of (workers_per_object - answers) = 24 * (3 - 2)
     assert job["answers_saved"] == 24
-    assert [labeled_line(line)[1:] for line in output_lines(bucket, job)] == [(i % 2, LABELS[i % 2])
-                                                                             for i in range(24)]
+    assert [labeled_line(line)[1:] for line in output_lines(bucket, job)] == [(i % 2, LABELS[i % 2]) for i in range(24)]
 
 
 def test_a_noisy_crowd_gets_extra_slots_up_to_the_maximum(requester, bucket, make_worker):
@@ -885,7 +1010,8 @@ def test_an_input_uri_naming_a_folder_fails_the_job_instead_of_leaving_it_initia
     # then
     job = get_job(requester, job["id"])
     assert (job["status"], job["failure_reason"]) == (
-        "failed", f"input_manifest_uri: {bucket.uri('in/')} names a folder, not an object"
+        "failed",
+        f"input_manifest_uri: {bucket.uri('in/')} names a folder, not an object",
     )
     assert work_created() == NOTHING
 
@@ -901,7 +1027,8 @@ def test_a_label_category_config_over_the_size_limit_fails_the_job(requester, bu
     # then
     job = get_job(requester, job["id"])
     assert (job["status"], job["failure_reason"]) == (
-        "failed", f"label_category_config_uri: {bucket.uri('labels.json')} is larger than 1048576 bytes"
+        "failed",
+        f"label_category_config_uri: {bucket.uri('labels.json')} is larger than 1048576 bytes",
     )
     assert work_created() == NOTHING
 
@@ -916,8 +1043,8 @@ def test_storage_unregistered_before_ingestion_fails_the_job(requester, bucket):
     # then
     job = get_job(requester, job["id"])
     assert (job["status"], job["failure_reason"]) == (
-        "failed", f"input_manifest_uri: {body['input_manifest_uri']} is not in storage registered for your "
-                  "organization"
+        "failed",
+        f"input_manifest_uri: {body['input_manifest_uri']} is not in storage registered for your organization",
     )
     assert work_created() == NOTHING
 
@@ -932,11 +1059,14 @@ def test_an_output_location_that_cannot_be_written_fails_the_job_keeping_its_dat
     # then
     job = get_job(requester, job["id"])
     assert (job["status"], job["failure_reason"], job["output_manifest_uri"]) == (
-        "failed", f"could not write the output: output_uri: {bucket.uri('out/')} is not in storage registered "
-                  "for your organization", "",
+        "failed",
+        f"could not write the output: output_uri: {bucket.uri('out/')} is not in storage registered "
+        "for your organization",
+        "",
     )
     assert list(DataObject.objects.order_by("line_number").values_list("status", "answers")) == [
-        ("labeled", 1), ("labeled", 1),
+        ("labeled", 1),
+        ("labeled", 1),
     ]
     assert Assignment.objects.filter(status="submitted").count() == 2
     assert bucket.list("out/") == []

@@ -34,8 +34,11 @@ def answer_all(worker, choose) -> list[int]:
     answered = []
     while (response := worker.client.post("/api/v1/worker/tasks/next")).status_code == 200:
         task = response.json()
-        submitted = worker.client.post(f"/api/v1/worker/assignments/{task['assignment_id']}/submit",
-                                       {"answer": {"label": choose(task["input"])}}, format="json")
+        submitted = worker.client.post(
+            f"/api/v1/worker/assignments/{task['assignment_id']}/submit",
+            {"answer": {"label": choose(task["input"])}},
+            format="json",
+        )
         assert submitted.status_code == 200, submitted.content
         answered.append(task["task_id"])
     assert response.status_code == 204, response.content
@@ -49,13 +52,24 @@ def test_a_worker_failing_gold_is_stopped_and_its_answers_left_out(s3, requester
     s3.put("in.jsonl", jsonl([{"source": f"object {i}: {LABELS[i % 2]}"} for i in range(8)]))
     s3.put("gold.jsonl", jsonl([{"source": f"gold {i}: cat", "species": {"label": "cat"}} for i in range(3)]))
     rules = {"min_gold_accuracy": 0.5, "min_gold_answers": 2, "exclude_answers": exclude_answers}
-    created = client_with(requester.api_key).post("/api/v1/labeling-jobs", {
-        "name": "quality", "label_attribute_name": "species", "task_type": "text_classification",
-        "input_manifest_uri": s3.uri("in.jsonl"), "output_uri": s3.uri("out/"),
-        "gold_manifest_uri": s3.uri("gold.jsonl"),
-        "label_categories": LABELS, "title": "Cat or dog?", "reward": "0.05", "workers_per_object": 3,
-        "quality_rules": rules, "auto_approval_policy": "reject_gold_failures",
-    }, format="json")
+    created = client_with(requester.api_key).post(
+        "/api/v1/labeling-jobs",
+        {
+            "name": "quality",
+            "label_attribute_name": "species",
+            "task_type": "text_classification",
+            "input_manifest_uri": s3.uri("in.jsonl"),
+            "output_uri": s3.uri("out/"),
+            "gold_manifest_uri": s3.uri("gold.jsonl"),
+            "label_categories": LABELS,
+            "title": "Cat or dog?",
+            "reward": "0.05",
+            "workers_per_object": 3,
+            "quality_rules": rules,
+            "auto_approval_policy": "reject_gold_failures",
+        },
+        format="json",
+    )
     assert created.status_code == 201, created.content
     assert (created.json()["quality_rules"], created.json()["auto_approval_policy"]) == (rules, "reject_gold_failures")
     run_labeling_sweeps()
@@ -97,21 +111,38 @@ def test_a_worker_failing_gold_is_stopped_and_its_answers_left_out(s3, requester
     assert set(Assignment.objects.exclude(worker=liar).values_list("status", flat=True)) == {"approved"}
 
 
-@pytest.mark.parametrize(("extra", "fields"), [
-    ({"quality_rules": []}, {"quality_rules": ["must be an object"]}),
-    ({"quality_rules": {"min_gold_accuracy": 2}},
-     {"quality_rules.min_gold_accuracy": ["must be a number from 0 to 1"]}),
-    ({"quality_rules": {"min_gold_answers": -3}},
-     {"quality_rules.min_gold_answers": ["must be an integer from 1 to 10000"]}),
-    ({"auto_approval_policy": "approve_some"},
-     {"auto_approval_policy": ["must be one of approve_all, reject_gold_failures"]}),
-])
+@pytest.mark.parametrize(
+    ("extra", "fields"),
+    [
+        ({"quality_rules": []}, {"quality_rules": ["must be an object"]}),
+        (
+            {"quality_rules": {"min_gold_accuracy": 2}},
+            {"quality_rules.min_gold_accuracy": ["must be a number from 0 to 1"]},
+        ),
+        (
+            {"quality_rules": {"min_gold_answers": -3}},
+            {"quality_rules.min_gold_answers": ["must be an integer from 1 to 10000"]},
+        ),
+        (
+            {"auto_approval_policy": "approve_some"},
+            {"auto_approval_policy": ["must be one of approve_all, reject_gold_failures"]},
+        ),
+    ],
+)
 def test_a_job_with_bad_quality_fields_is_a_400_naming_them(requester, extra, fields):
     # given
     storage_register(organization=requester.organization, uri_prefix="s3://gw-registered/")
-    body = {"name": "job-1", "label_attribute_name": "species", "task_type": "text_classification",
-            "input_manifest_uri": "s3://gw-registered/in.jsonl", "output_uri": "s3://gw-registered/out/",
-            "label_categories": LABELS, "title": "Cat or dog?", "reward": "0.05", **extra}
+    body = {
+        "name": "job-1",
+        "label_attribute_name": "species",
+        "task_type": "text_classification",
+        "input_manifest_uri": "s3://gw-registered/in.jsonl",
+        "output_uri": "s3://gw-registered/out/",
+        "label_categories": LABELS,
+        "title": "Cat or dog?",
+        "reward": "0.05",
+        **extra,
+    }
     # when
     response = client_with(requester.api_key).post("/api/v1/labeling-jobs", body, format="json")
     # then

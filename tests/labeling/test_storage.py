@@ -59,10 +59,16 @@ def test_parse_storage_uri_splits_s3_bucket_and_key():
     ("uri", "reason"),
     [
         ("http://bucket/key", "must be an s3:// or file:// URI"),
-        ("s3://Bucket/key", "the bucket name must be 3 to 63 lowercase letters, digits, dots and hyphens, "
-                            "beginning and ending with a letter or digit"),
-        ("s3://ab/key", "the bucket name must be 3 to 63 lowercase letters, digits, dots and hyphens, "
-                        "beginning and ending with a letter or digit"),
+        (
+            "s3://Bucket/key",
+            "the bucket name must be 3 to 63 lowercase letters, digits, dots and hyphens, "
+            "beginning and ending with a letter or digit",
+        ),
+        (
+            "s3://ab/key",
+            "the bucket name must be 3 to 63 lowercase letters, digits, dots and hyphens, "
+            "beginning and ending with a letter or digit",
+        ),
         ("s3://my..bucket/key", "the bucket name must not contain two adjacent dots"),
         ("s3://192.168.5.4/key", "the bucket name must not look like an IP address"),
         ("s3://xn--bucket/key", "the bucket name uses a prefix or suffix reserved by S3"),
@@ -368,7 +374,7 @@ def test_multipart_writer_uploads_a_large_object_in_several_parts(organization, 
     # when
     with handle.open_multipart_writer(content_type="application/jsonlines", part_size_bytes=5 * MiB) as writer:
         for start in range(0, len(data), MiB):
-            writer.write(data[start:start + MiB])
+            writer.write(data[start : start + MiB])
     # then
     assert writer.bytes_written == 12 * MiB
     assert s3.get("out/output.manifest") == data
@@ -395,9 +401,10 @@ def test_multipart_writer_aborts_the_upload_on_an_exception(organization, s3):
     register(organization, s3.uri())
     handle = access_storage(organization, s3.uri("out.manifest"), field="output_uri")
     # when
-    with pytest.raises(RuntimeError), handle.open_multipart_writer(
-        content_type="application/jsonlines", part_size_bytes=5 * MiB
-    ) as writer:
+    with (
+        pytest.raises(RuntimeError),
+        handle.open_multipart_writer(content_type="application/jsonlines", part_size_bytes=5 * MiB) as writer,
+    ):
         writer.write(b"x" * (6 * MiB))
         raise RuntimeError("the job was stopped")
     # then
@@ -413,7 +420,7 @@ def test_file_writer_replaces_the_file_atomically(organization, storage_root):
     # when
     with handle.open_multipart_writer(content_type="application/jsonlines", part_size_bytes=5 * MiB) as writer:
         for start in range(0, len(data), MiB):
-            writer.write(data[start:start + MiB])
+            writer.write(data[start : start + MiB])
     # then
     assert (storage_root / "org" / "out" / "output.manifest").read_bytes() == data
     assert sorted(p.name for p in (storage_root / "org" / "out").iterdir()) == ["output.manifest"]
@@ -531,16 +538,24 @@ def test_register_storage_prints_one_json_line_and_is_idempotent(organization, s
     # when
     call_command("register_storage", str(organization.pk), s3.uri("pre"), stdout=out_first)
     call_command(
-        "register_storage", str(organization.pk), s3.uri("pre/"),
-        "--access-key-id", "AKIAORGOWNKEY", "--secret-access-key", "org-secret", stdout=out_second,
+        "register_storage",
+        str(organization.pk),
+        s3.uri("pre/"),
+        "--access-key-id",
+        "AKIAORGOWNKEY",
+        "--secret-access-key",
+        "org-secret",
+        stdout=out_second,
     )
     # then
     first, second = json.loads(out_first.getvalue()), json.loads(out_second.getvalue())
     location = StorageLocation.objects.get(organization=organization)
     assert out_first.getvalue().count("\n") == 1
     assert first == {
-        "storage_location_id": location.pk, "organization_id": organization.pk,
-        "uri_prefix": s3.uri("pre/"), "has_own_credentials": False,
+        "storage_location_id": location.pk,
+        "organization_id": organization.pk,
+        "uri_prefix": s3.uri("pre/"),
+        "has_own_credentials": False,
     }
     assert second == {**first, "has_own_credentials": True}
     assert "org-secret" not in out_second.getvalue()
@@ -551,8 +566,9 @@ def test_register_storage_prints_one_json_line_and_is_idempotent(organization, s
 def test_register_storage_refuses_half_credentials_and_unknown_organizations(organization):
     # when
     with pytest.raises(CommandError) as half:
-        call_command("register_storage", str(organization.pk), "s3://bucket-a/", "--access-key-id", "AKIA1",
-                     stdout=StringIO())
+        call_command(
+            "register_storage", str(organization.pk), "s3://bucket-a/", "--access-key-id", "AKIA1", stdout=StringIO()
+        )
     with pytest.raises(CommandError) as unknown:
         call_command("register_storage", "999999", "s3://bucket-a/", stdout=StringIO())
     with pytest.raises(CommandError) as bad_uri:
@@ -605,16 +621,24 @@ def test_encrypt_secret_round_trips_and_another_key_cannot_decrypt(settings):
 
 def test_admin_form_stores_the_secret_encrypted_and_never_shows_it(organization):
     # given
-    form = StorageLocationForm(data={
-        "organization": organization.pk, "uri_prefix": "s3://bucket-a/pre",
-        "access_key_id": "AKIA1", "secret_access_key": "plain-secret-value",
-    })
+    form = StorageLocationForm(
+        data={
+            "organization": organization.pk,
+            "uri_prefix": "s3://bucket-a/pre",
+            "access_key_id": "AKIA1",
+            "secret_access_key": "plain-secret-value",
+        }
+    )
     # when
     location = form.save() if form.is_valid() else None
     edit = StorageLocationForm(
         instance=location,
-        data={"organization": organization.pk, "uri_prefix": "s3://bucket-a/pre/", "access_key_id": "AKIA2",
-              "secret_access_key": ""},
+        data={
+            "organization": organization.pk,
+            "uri_prefix": "s3://bucket-a/pre/",
+            "access_key_id": "AKIA2",
+            "secret_access_key": "",
+        },
     )
     edited = edit.save() if edit.is_valid() else None
     # then
@@ -629,10 +653,14 @@ def test_admin_form_stores_the_secret_encrypted_and_never_shows_it(organization)
 
 def test_admin_form_needs_a_secret_with_a_new_access_key(organization):
     # given
-    form = StorageLocationForm(data={
-        "organization": organization.pk, "uri_prefix": "s3://bucket-a/", "access_key_id": "AKIA1",
-        "secret_access_key": "",
-    })
+    form = StorageLocationForm(
+        data={
+            "organization": organization.pk,
+            "uri_prefix": "s3://bucket-a/",
+            "access_key_id": "AKIA1",
+            "secret_access_key": "",
+        }
+    )
     # then
     assert form.is_valid() is False
     assert form.errors == {"secret_access_key": ["A secret access key is needed with an access key id."]}

@@ -363,7 +363,11 @@ def test_boxes_average_the_agreeing_boxes_and_drop_a_lone_worker():
     first, second = outcome.objects
     (box,) = first.result["boxes"]
     assert {key: box[key] for key in ("class_id", "left", "top", "width", "height")} == {
-        "class_id": 1, "left": 11, "top": 10, "width": 20, "height": 20,
+        "class_id": 1,
+        "left": 11,
+        "top": 10,
+        "width": 20,
+        "height": 20,
     }
     assert 0.5 < box["confidence"] < 1.0
     assert 0.0 < first.confidence <= box["confidence"]
@@ -378,11 +382,14 @@ def test_boxes_average_the_agreeing_boxes_and_drop_a_lone_worker():
 
 def test_boxes_confidence_without_boxes_is_the_chance_the_lone_box_was_wrong():
     task_type = get_task_type("bounding_box")
-    lone = ((0, 1, 2), (
-        {"boxes": [_box("dog", 10, 10, 20, 20)], "image_size": SIZE},
-        {"boxes": [], "image_size": SIZE},
-        {"boxes": [], "image_size": SIZE},
-    ))
+    lone = (
+        (0, 1, 2),
+        (
+            {"boxes": [_box("dog", 10, 10, 20, 20)], "image_size": SIZE},
+            {"boxes": [], "image_size": SIZE},
+            {"boxes": [], "image_size": SIZE},
+        ),
+    )
     empty = ((0, 1, 2), tuple({"boxes": [], "image_size": SIZE} for _ in range(3)))
 
     outcome = task_type.consolidate(_objects(lone, empty), n_workers=3, labels=["dog"], gold={})
@@ -410,7 +417,11 @@ def test_boxes_scale_answers_drawn_on_another_image_size():
 
     (box,) = outcome.objects[0].result["boxes"]
     assert {key: box[key] for key in ("class_id", "left", "top", "width", "height")} == {
-        "class_id": 0, "left": 10, "top": 10, "width": 20, "height": 20,
+        "class_id": 0,
+        "left": 10,
+        "top": 10,
+        "width": 20,
+        "height": 20,
     }
     assert 0.5 < box["confidence"] < 1.0
     assert outcome.worker_accuracy == {0: (1.0, 1), 1: (1.0, 1), 2: (1.0, 1)}
@@ -714,7 +725,7 @@ def test_segmentation_votes_per_pixel():
     assert written.mode == "P"  # class ids as pixel values, the internal-color-map's colours
     assert np.asarray(written).tolist() == agreed.tolist()
     car_color = class_colors(3)[1]
-    assert written.convert("RGB").getpixel((1, 1)) == tuple(int(car_color[i:i + 2], 16) for i in (1, 3, 5))
+    assert written.convert("RGB").getpixel((1, 1)) == tuple(int(car_color[i : i + 2], 16) for i in (1, 3, 5))
     assert (result["width"], result["height"]) == (5, 4)
     assert 0.9 < result["class_confidence"][0] < 1.0
     assert 0.9 < result["class_confidence"][1] < 1.0
@@ -828,8 +839,10 @@ def test_validate_label_categories_applies_each_types_limits():
     # segmentation: BACKGROUND (added at 0) counts among the 255
     segmentation = validate_label_categories([str(i) for i in range(254)], get_task_type("semantic_segmentation"))
     assert segmentation[:2] == ["BACKGROUND", "0"] and len(segmentation) == 255
-    with pytest.raises(ValueError, match="at most 255 label categories are allowed for semantic_segmentation, "
-                                         "BACKGROUND included, got 256"):
+    with pytest.raises(
+        ValueError,
+        match="at most 255 label categories are allowed for semantic_segmentation, BACKGROUND included, got 256",
+    ):
         validate_label_categories([str(i) for i in range(255)], get_task_type("semantic_segmentation"))
     with pytest.raises(ValueError, match="must be a list of names"):
         validate_label_categories("cat,dog", get_task_type("text_classification"))
@@ -846,7 +859,10 @@ def test_multilabel_output_lists_every_label_a_worker_chose_with_its_probability
     answers = [{"labels": ["cat"]}, {"labels": ["cat", "dog"]}]
 
     value, metadata = get_task_type("text_multilabel").output_value(
-        result, labels=["cat", "dog", "bird"], job_name="j", creation_date="2020-02-27T21:36:25.000201",
+        result,
+        labels=["cat", "dog", "bird"],
+        job_name="j",
+        creation_date="2020-02-27T21:36:25.000201",
         answers=answers,
     )
 
@@ -868,8 +884,14 @@ def test_segmentation_labels_put_background_at_zero():
 
 
 def test_label_category_file_gives_short_display_names_to_ner_output():
-    names, short = parse_label_category_file(json.dumps({"document-version": "2018-11-28", "labels": [
-        {"label": "Organization", "shortDisplayName": "ORG"}, {"label": "Date"}]}))
+    names, short = parse_label_category_file(
+        json.dumps(
+            {
+                "document-version": "2018-11-28",
+                "labels": [{"label": "Organization", "shortDisplayName": "ORG"}, {"label": "Date"}],
+            }
+        )
+    )
     assert (names, short) == (["Organization", "Date"], {"Organization": "ORG"})
     with pytest.raises(ValueError, match=r"labels\[0\].shortDisplayName must be a non-empty string"):
         parse_label_category_file({"labels": [{"label": "a", "shortDisplayName": ""}]})
@@ -880,19 +902,33 @@ def test_label_category_file_gives_short_display_names_to_ner_output():
     assert value["annotations"]["labels"] == [{"label": "Organization", "shortDisplayName": "ORG"}, {"label": "Date"}]
 
 
-@pytest.mark.parametrize(("task_type", "answer", "content"), [
-    ("image_classification", {"label": "cat"}, {"crowd-image-classifier": {"label": "cat"}}),
-    ("text_classification", {"label": "cat"}, {"crowd-classifier": {"label": "cat"}}),
-    ("image_multilabel", {"labels": ["cat"]}, {"crowd-image-classifier-multi-select": {"labels": ["cat"]}}),
-    ("text_multilabel", {"labels": []}, {"crowd-classifier-multi-select": {"labels": []}}),
-    ("bounding_box",
-     {"boxes": [{"label": "cat", "left": 1, "top": 2, "width": 3, "height": 4}],
-      "image_size": {"width": 9, "height": 8}},
-     {"boundingBox": {"boundingBoxes": [{"height": 4, "label": "cat", "left": 1, "top": 2, "width": 3}],
-                      "inputImageProperties": {"height": 8, "width": 9}}}),
-    ("named_entity_recognition", {"entities": [{"label": "cat", "start": 0, "end": 3}]},
-     {"crowd-entity-annotation": {"entities": [{"endOffset": 3, "label": "cat", "startOffset": 0}]}}),
-])
+@pytest.mark.parametrize(
+    ("task_type", "answer", "content"),
+    [
+        ("image_classification", {"label": "cat"}, {"crowd-image-classifier": {"label": "cat"}}),
+        ("text_classification", {"label": "cat"}, {"crowd-classifier": {"label": "cat"}}),
+        ("image_multilabel", {"labels": ["cat"]}, {"crowd-image-classifier-multi-select": {"labels": ["cat"]}}),
+        ("text_multilabel", {"labels": []}, {"crowd-classifier-multi-select": {"labels": []}}),
+        (
+            "bounding_box",
+            {
+                "boxes": [{"label": "cat", "left": 1, "top": 2, "width": 3, "height": 4}],
+                "image_size": {"width": 9, "height": 8},
+            },
+            {
+                "boundingBox": {
+                    "boundingBoxes": [{"height": 4, "label": "cat", "left": 1, "top": 2, "width": 3}],
+                    "inputImageProperties": {"height": 8, "width": 9},
+                }
+            },
+        ),
+        (
+            "named_entity_recognition",
+            {"entities": [{"label": "cat", "start": 0, "end": 3}]},
+            {"crowd-entity-annotation": {"entities": [{"endOffset": 3, "label": "cat", "startOffset": 0}]}},
+        ),
+    ],
+)
 def test_answer_content_has_the_built_in_ui_shape(task_type, answer, content):
     assert get_task_type(task_type).answer_content(answer, labels=["cat", "dog"]) == content
 

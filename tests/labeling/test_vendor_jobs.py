@@ -22,8 +22,9 @@ def bucket(s3, requester):
 @pytest.fixture
 def offering(requester):
     vendor = vendor_create(name="Acme").organization
-    offering = offering_publish(vendor=vendor, name="Text team", task_types=["text_classification"],
-                                languages=["en"], price="0.07", capacity=10)
+    offering = offering_publish(
+        vendor=vendor, name="Text team", task_types=["text_classification"], languages=["en"], price="0.07", capacity=10
+    )
     subscription, _ = subscription_request(requester=requester.organization, offering=offering)
     subscription_accept(subscription=subscription)
     return offering
@@ -44,7 +45,8 @@ def test_a_different_reward_on_a_vendor_team_is_a_400(requester, bucket, offerin
     response = post_job(requester, job_body(bucket, workteam_id=offering.workteam_id, reward="0.05"))
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {
-        "reward": ["must be left out or equal the vendor offering's price (0.07)"]}
+        "reward": ["must be left out or equal the vendor offering's price (0.07)"]
+    }
 
 
 def test_a_job_without_a_reward_elsewhere_is_a_400(requester, bucket):

@@ -62,8 +62,9 @@ def work_done(requester_org, worker, *, approve: int, reject: int, requester_cli
         assert response.status_code == 200, response.content
         assert response.json()["task_id"] == task["id"]
         assignment_id = response.json()["assignment_id"]
-        submitted = worker.client.post(f"/api/v1/worker/assignments/{assignment_id}/submit",
-                                       {"answer": {"label": "x"}}, format="json")
+        submitted = worker.client.post(
+            f"/api/v1/worker/assignments/{assignment_id}/submit", {"answer": {"label": "x"}}, format="json"
+        )
         assert submitted.status_code == 200, submitted.content
         settled = requester_client.post(f"/api/v1/assignments/{assignment_id}/{settle}")
         assert settled.status_code == 200, settled.content
@@ -74,7 +75,10 @@ def snapshot() -> dict:
 
     return {
         "types": QualificationType.objects.filter(owner__isnull=False).count(),
-        "grants": QualificationGrant.objects.count(), "attempts": QualificationTestAttempt.objects.count(),
-        "blocks": WorkerBlock.objects.count(), "batches": Batch.objects.count(), "tasks": Task.objects.count(),
+        "grants": QualificationGrant.objects.count(),
+        "attempts": QualificationTestAttempt.objects.count(),
+        "blocks": WorkerBlock.objects.count(),
+        "batches": Batch.objects.count(),
+        "tasks": Task.objects.count(),
         "assignments": Assignment.objects.count(),
     }

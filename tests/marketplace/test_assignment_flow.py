@@ -53,8 +53,14 @@ def test_claim_gives_the_task_payload(requester, make_tasks, make_worker):
     # given
     schema = {"type": "object", "properties": {"label": {"enum": ["cat", "dog"]}}, "required": ["label"]}
     [task] = make_tasks(
-        requester.organization, 1, input={"text": "a cat"}, labels=["cat", "dog"], instructions="Pick one",
-        answer_schema=schema, assignment_duration_seconds=600, reward="0.036",
+        requester.organization,
+        1,
+        input={"text": "a cat"},
+        labels=["cat", "dog"],
+        instructions="Pick one",
+        answer_schema=schema,
+        assignment_duration_seconds=600,
+        reward="0.036",
     )
     worker = make_worker()
     before = timezone.now()

@@ -35,7 +35,10 @@ def test_workers_share_tasks_slot_by_slot_best_first(requester, make_worker, mak
     assert [_task_of(results[w.pk]) for w in workers] == [t1.pk, t1.pk, t2.pk, t2.pk, t3.pk]
     assert [results[w.pk].worker_id for w in workers] == [w.pk for w in workers]
     assert list(Task.objects.order_by("pk").values_list("slots_used", "status")) == [
-        (2, "full"), (2, "full"), (1, "open")]
+        (2, "full"),
+        (2, "full"),
+        (1, "open"),
+    ]
     assert Assignment.objects.filter(status="accepted").count() == 5
 
 

@@ -32,13 +32,15 @@ def test_each_answer_fares_as_it_would_alone(requester, make_tasks, make_worker)
     before = {a.pk: (a.status, a.answer) for a in Assignment.objects.all()}
 
     # when
-    results = assignments_submit(submissions=[
-        Submission(workers[0], held[0].pk, {"label": "dog"}),  # new
-        Submission(workers[1], held[1].pk, {"label": "cat"}),  # the identical answer again
-        Submission(workers[2], held[5].pk, {"label": "cat"}),  # someone else's assignment
-        Submission(workers[3], held[3].pk, {"label": "bird"}),  # fails the schema
-        Submission(workers[4], held[4].pk, {"label": "cat"}),  # past its deadline
-    ])
+    results = assignments_submit(
+        submissions=[
+            Submission(workers[0], held[0].pk, {"label": "dog"}),  # new
+            Submission(workers[1], held[1].pk, {"label": "cat"}),  # the identical answer again
+            Submission(workers[2], held[5].pk, {"label": "cat"}),  # someone else's assignment
+            Submission(workers[3], held[3].pk, {"label": "bird"}),  # fails the schema
+            Submission(workers[4], held[4].pk, {"label": "cat"}),  # past its deadline
+        ]
+    )
 
     # then
     assert [type(result) for result in results] == [Assignment, Assignment, NotFound, InvalidInput, Conflict]
@@ -46,7 +48,13 @@ def test_each_answer_fares_as_it_would_alone(requester, make_tasks, make_worker)
     after = {a.pk: (a.status, a.answer) for a in Assignment.objects.all()}
     assert after == {**before, held[0].pk: ("submitted", {"label": "dog"})}
     assert list(Task.objects.order_by("pk").values_list("slots_submitted", "status")) == [
-        (1, "complete"), (1, "complete"), (0, "full"), (0, "full"), (0, "full"), (0, "full")]
+        (1, "complete"),
+        (1, "complete"),
+        (0, "full"),
+        (0, "full"),
+        (0, "full"),
+        (0, "full"),
+    ]
     assert [_reputation(worker)[0] for worker in workers] == [1, 1, 0, 0, 0, 0]
 
 
@@ -60,13 +68,17 @@ def test_answers_to_one_task_and_from_one_worker_are_counted_together(requester,
     assert (a1.task_id, a2.task_id, a3.task_id) == (first_task.pk, first_task.pk, second_task.pk)
 
     # when
-    results = assignments_submit(submissions=[Submission(one, a3.pk, {"n": 3}), Submission(two, a2.pk, {"n": 2}),
-                                              Submission(one, a1.pk, {"n": 1})])
+    results = assignments_submit(
+        submissions=[
+            Submission(one, a3.pk, {"n": 3}),
+            Submission(two, a2.pk, {"n": 2}),
+            Submission(one, a1.pk, {"n": 1}),
+        ]
+    )
 
     # then
     assert [result.pk for result in results] == [a3.pk, a2.pk, a1.pk]
-    assert list(Task.objects.order_by("pk").values_list("slots_submitted", "status")) == [
-        (2, "complete"), (1, "open")]
+    assert list(Task.objects.order_by("pk").values_list("slots_submitted", "status")) == [(2, "complete"), (1, "open")]
     assert (_reputation(one), _reputation(two)) == ((2, 0, 0), (1, 0, 0))
 
 
@@ -77,8 +89,9 @@ def test_gold_answers_count_in_the_batch_quality_rows(requester, make_tasks, mak
     first, second = assignment_claim(worker=worker), assignment_claim(worker=worker)
 
     # when
-    assignments_submit(submissions=[Submission(worker, first.pk, {"label": "cat"}),
-                                    Submission(worker, second.pk, {"label": "dog"})])
+    assignments_submit(
+        submissions=[Submission(worker, first.pk, {"label": "cat"}), Submission(worker, second.pk, {"label": "dog"})]
+    )
 
     # then
     quality = WorkerBatchQuality.objects.get(worker=worker)

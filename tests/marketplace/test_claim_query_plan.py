@@ -26,7 +26,8 @@ def test_claim_query_walks_the_open_queue_index_and_reads_assignments_by_index(m
     Task.objects.filter(pk__in=[t.pk for t in done]).update(status="complete", slots_used=5, slots_submitted=5)
     Assignment.objects.bulk_create(
         Assignment(task=task, worker=w, status="approved", accepted_at=now, deadline=now + timedelta(hours=1))
-        for task in done for w in others
+        for task in done
+        for w in others
     )
     make_tasks(requester.organization, 200, slots=3)
     with connection.cursor() as cursor:

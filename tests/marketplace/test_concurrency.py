@@ -219,8 +219,10 @@ def test_submit_at_the_deadline_while_the_sweep_runs_ends_exactly_one_way(make_r
                     response = worker.client.post(
                         f"/api/v1/worker/assignments/{assignment_id}/submit", {"answer": {"v": 1}}, format="json"
                     )
-                    result["submit"] = (response.status_code, response.json()["error"]["code"]
-                                        if response.status_code != 200 else "")
+                    result["submit"] = (
+                        response.status_code,
+                        response.json()["error"]["code"] if response.status_code != 200 else "",
+                    )
                 finally:
                     connections.close_all()
 
@@ -246,7 +248,10 @@ def test_submit_at_the_deadline_while_the_sweep_runs_ends_exactly_one_way(make_r
     # then: a 200 means submitted, a 409 deadline_passed means expired; never both, never neither
     for assignment_id, http_status, code, status in outcomes:
         assert (http_status, code, status) in {(200, "", "submitted"), (409, "deadline_passed", "expired")}, (
-            assignment_id, http_status, code, status
+            assignment_id,
+            http_status,
+            code,
+            status,
         )
     tasks = Task.objects.annotate(holding=Count("assignments", filter=Q(assignments__status="submitted")))
     for task in tasks:
@@ -291,14 +296,16 @@ def test_batched_claims_from_many_threads_keep_slots_cap_and_distinct_workers(ma
     claimed = [a for log in logs for a in log.claimed]
     assert len(claimed) == len(set(claimed)) == Assignment.objects.count()
     tasks = Task.objects.annotate(
-        holding=Count("assignments"), distinct_workers=Count("assignments__worker", distinct=True),
+        holding=Count("assignments"),
+        distinct_workers=Count("assignments__worker", distinct=True),
         submitted=Count("assignments", filter=Q(assignments__status="submitted")),
     )
     for task in tasks:
         assert task.holding == task.distinct_workers == task.slots_used <= task.slots, task.pk
         assert task.submitted == task.slots_submitted
-        assert task.status == ("open" if task.slots_used < task.slots else
-                               "complete" if task.slots_submitted == task.slots else "full")
+        assert task.status == (
+            "open" if task.slots_used < task.slots else "complete" if task.slots_submitted == task.slots else "full"
+        )
     live = Counter(Assignment.objects.filter(status="accepted").values_list("worker_id", flat=True))
     assert max(live.values(), default=0) <= cap
     submitted = {a for log in logs for a in log.submitted}
@@ -307,7 +314,8 @@ def test_batched_claims_from_many_threads_keep_slots_cap_and_distinct_workers(ma
 
 
 def test_batched_submits_from_many_threads_never_deadlock_and_count_every_answer(
-        make_requester, make_worker, make_tasks):
+    make_requester, make_worker, make_tasks
+):
     # given: every slot of tasks claimed, the assignments shuffled over threads that submit them
     # in batches (answers to one task and from one worker spread over concurrent batches), each
     # thread also re-sending a few answers another thread sends
@@ -336,8 +344,9 @@ def test_batched_submits_from_many_threads_never_deadlock_and_count_every_answer
             size = chance.randint(1, 8)
             batch, mine = mine[:size], mine[size:]
             batch = list({assignment.pk: assignment for assignment in batch}.values())
-            results = assignments_submit(submissions=[
-                Submission(assignment.worker, assignment.pk, {"a": assignment.pk}) for assignment in batch])
+            results = assignments_submit(
+                submissions=[Submission(assignment.worker, assignment.pk, {"a": assignment.pk}) for assignment in batch]
+            )
             for assignment, result in zip(batch, results, strict=True):
                 if isinstance(result, Assignment):
                     log.submitted[assignment.pk] = {"a": assignment.pk}

@@ -73,8 +73,13 @@ def test_api_posts_need_no_csrf_token(requester):
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("put", "/api/v1/tasks"), ("delete", "/api/v1/tasks"), ("get", "/api/v1/tasks/1/stop"),
-     ("patch", "/api/v1/batches"), ("get", "/api/v1/worker/tasks/next")],
+    [
+        ("put", "/api/v1/tasks"),
+        ("delete", "/api/v1/tasks"),
+        ("get", "/api/v1/tasks/1/stop"),
+        ("patch", "/api/v1/batches"),
+        ("get", "/api/v1/worker/tasks/next"),
+    ],
 )
 def test_a_wrong_method_is_a_405(requester_client, make_worker, method, path):
     # given
@@ -260,9 +265,7 @@ def test_a_key_is_scoped_to_its_caller(make_requester):
     # then
     assert first.status_code == second.status_code == 201
     assert first.json()["id"] != second.json()["id"]
-    assert sorted(Task.objects.values_list("requester_id", flat=True)) == sorted(
-        [a.organization.pk, b.organization.pk]
-    )
+    assert sorted(Task.objects.values_list("requester_id", flat=True)) == sorted([a.organization.pk, b.organization.pk])
 
 
 def test_a_key_is_shared_by_the_api_keys_of_one_requester(requester, requester_client):
@@ -506,8 +509,8 @@ def test_join_workteam_with_a_missing_workteam_fails(make_worker):
 
 
 @pytest.mark.parametrize(
-    ("path", "secret"), [("/api/v1/api-keys", "key"), ("/api/v1/worker/token/rotate", "token"),
-                         ("/api/v1/worker/ws-ticket", "ticket")],
+    ("path", "secret"),
+    [("/api/v1/api-keys", "key"), ("/api/v1/worker/token/rotate", "token"), ("/api/v1/worker/ws-ticket", "ticket")],
 )
 def test_a_replay_never_shows_a_secret_again(requester_client, make_worker, path, secret):
     # given

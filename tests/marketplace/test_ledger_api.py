@@ -161,16 +161,19 @@ def command(*args) -> dict:
 # --- fees -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("reward", "fee"), [
-    ("0.05", "0.01"),  # 20 % is exactly the minimum
-    ("0.04", "0.01"),  # 20 % is 0.008: the minimum applies
-    ("0.000001", "0.01"),
-    ("0.10", "0.02"),
-    ("0.055", "0.011"),
-    ("1.000003", "0.200001"),  # 200,000.6 micros rounds up
-    ("1.000002", "0.20"),  # 200,000.4 micros rounds down
-    ("12.50", "2.50"),
-])
+@pytest.mark.parametrize(
+    ("reward", "fee"),
+    [
+        ("0.05", "0.01"),  # 20 % is exactly the minimum
+        ("0.04", "0.01"),  # 20 % is 0.008: the minimum applies
+        ("0.000001", "0.01"),
+        ("0.10", "0.02"),
+        ("0.055", "0.011"),
+        ("1.000003", "0.200001"),  # 200,000.6 micros rounds up
+        ("1.000002", "0.20"),  # 200,000.4 micros rounds down
+        ("12.50", "2.50"),
+    ],
+)
 def test_the_fee_is_the_rate_with_a_minimum(make_requester, reward, fee):
     # given
     requester = make_requester()
@@ -180,11 +183,14 @@ def test_the_fee_is_the_rate_with_a_minimum(make_requester, reward, fee):
     assert (task["reward"], task["fee"]) == (reward, fee)
 
 
-@pytest.mark.parametrize(("reward", "fee"), [
-    ("1.000002", "0.250001"),  # 250,000.5 micros: half up (half-even would give 0.25)
-    ("1.000006", "0.250002"),  # 250,001.5 micros
-    ("0.000002", "0.000001"),  # 0.5 micro rounds up to 1 (no minimum here)
-])
+@pytest.mark.parametrize(
+    ("reward", "fee"),
+    [
+        ("1.000002", "0.250001"),  # 250,000.5 micros: half up (half-even would give 0.25)
+        ("1.000006", "0.250002"),  # 250,001.5 micros
+        ("0.000002", "0.000001"),  # 0.5 micro rounds up to 1 (no minimum here)
+    ],
+)
 def test_the_fee_rounds_half_up(make_requester, settings, reward, fee):
     # given
     fee_terms(settings, PLATFORM_FEE_RATE_PPM=250_000, PLATFORM_FEE_MINIMUM_MICROS=0)
@@ -219,8 +225,9 @@ def test_the_fee_terms_are_fixed_on_the_batch_when_it_is_posted(make_requester, 
     worker = make_worker()
     assignment_id = claim_and_submit(worker)
     assert approve(requester, assignment_id).status_code == 200
-    assert payments_of(assignment_id) == [{Kind.BATCH_ESCROW: -120_000, Kind.WORKER_EARNINGS: 100_000,
-                                           Kind.PLATFORM_FEES: 20_000}]
+    assert payments_of(assignment_id) == [
+        {Kind.BATCH_ESCROW: -120_000, Kind.WORKER_EARNINGS: 100_000, Kind.PLATFORM_FEES: 20_000}
+    ]
 
 
 # --- posting reserves the worst case ----------------------------------------------------------
@@ -310,8 +317,9 @@ def test_approving_pays_the_worker_the_price_and_the_platform_the_fee(make_reque
     assert balance(requester) == {"available": "9.82", "on_hold": "0.12"}
     assert me(worker) == {"earnings": "0.05", "paid_out": "0.00"}
     assert platform_micros(Kind.PLATFORM_FEES) == 10_000
-    assert payments_of(assignment_id) == [{Kind.BATCH_ESCROW: -60_000, Kind.WORKER_EARNINGS: 50_000,
-                                           Kind.PLATFORM_FEES: 10_000}]
+    assert payments_of(assignment_id) == [
+        {Kind.BATCH_ESCROW: -60_000, Kind.WORKER_EARNINGS: 50_000, Kind.PLATFORM_FEES: 10_000}
+    ]
 
 
 def test_approving_twice_pays_once(make_requester, make_worker):
@@ -493,7 +501,10 @@ def test_adding_slots_beyond_the_balance_is_402_and_leaves_the_slots(make_reques
     # then
     assert error(response) == (402, "insufficient_balance", [])
     assert Task.objects.filter(pk=task["id"]).values("slots", "status", "escrow_slots").get() == {
-        "slots": 1, "status": "open", "escrow_slots": 1}
+        "slots": 1,
+        "status": "open",
+        "escrow_slots": 1,
+    }
     assert ledger_state() == before
     assert balance(requester) == {"available": "0.11", "on_hold": "0.06"}
 
@@ -514,24 +525,27 @@ def worked(make_requester, make_worker):
 MISSING = object()
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("worker_id", "1"),
-    ("worker_id", True),
-    ("worker_id", MISSING),
-    ("amount", "-1"),
-    ("amount", "0"),
-    ("amount", "0.0000001"),
-    ("amount", 1.5),
-    ("amount", "ten"),
-    ("amount", "1000.000001"),
-    ("amount", MISSING),
-    ("reason", ""),
-    ("reason", 5),
-    ("reason", "x" * 1001),
-    ("reason", MISSING),
-    ("assignment_id", "1"),
-    ("tip", "0.05"),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("worker_id", "1"),
+        ("worker_id", True),
+        ("worker_id", MISSING),
+        ("amount", "-1"),
+        ("amount", "0"),
+        ("amount", "0.0000001"),
+        ("amount", 1.5),
+        ("amount", "ten"),
+        ("amount", "1000.000001"),
+        ("amount", MISSING),
+        ("reason", ""),
+        ("reason", 5),
+        ("reason", "x" * 1001),
+        ("reason", MISSING),
+        ("assignment_id", "1"),
+        ("tip", "0.05"),
+    ],
+)
 def test_a_bad_bonus_field_is_a_400_naming_it_and_moves_nothing(worked, field, value):
     # given
     requester, worker, _ = worked
@@ -577,8 +591,10 @@ def test_a_bonus_for_a_worker_who_did_no_work_for_you_is_a_400(worked, make_requ
     claim_and_submit(elsewhere)
     before = ledger_state()
     # when
-    responses = [bonus(requester, {"worker_id": worker_id, "amount": "1.00", "reason": "thanks"}, key=f"k{n}")
-                 for n, worker_id in enumerate([stranger.pk, holder.pk, elsewhere.pk, 10**12])]
+    responses = [
+        bonus(requester, {"worker_id": worker_id, "amount": "1.00", "reason": "thanks"}, key=f"k{n}")
+        for n, worker_id in enumerate([stranger.pk, holder.pk, elsewhere.pk, 10**12])
+    ]
     # then
     assert [error(r) for r in responses] == [(400, "invalid", ["worker_id"])] * 4
     assert ledger_state() == before
@@ -595,10 +611,16 @@ def test_a_bonus_naming_another_requesters_or_another_workers_assignment_is_a_40
     colleagues_assignment = claim_and_submit(colleague)
     before = ledger_state()
     # when
-    foreign = bonus(requester, {"worker_id": worker.pk, "amount": "1.00", "reason": "x",
-                                "assignment_id": foreign_assignment}, key="a")
-    mismatched = bonus(requester, {"worker_id": worker.pk, "amount": "1.00", "reason": "x",
-                                   "assignment_id": colleagues_assignment}, key="b")
+    foreign = bonus(
+        requester,
+        {"worker_id": worker.pk, "amount": "1.00", "reason": "x", "assignment_id": foreign_assignment},
+        key="a",
+    )
+    mismatched = bonus(
+        requester,
+        {"worker_id": worker.pk, "amount": "1.00", "reason": "x", "assignment_id": colleagues_assignment},
+        key="b",
+    )
     # then
     assert error(foreign) == (400, "invalid", ["assignment_id"])
     assert error(mismatched) == (400, "invalid", ["assignment_id"])
@@ -626,18 +648,26 @@ def test_a_bonus_pays_the_amount_to_the_worker_and_the_fee_to_the_platform(worke
     # given
     requester, worker, assignment_id = worked
     # when
-    response = bonus(requester, {"worker_id": worker.pk, "amount": "1.00", "reason": "great work",
-                                 "assignment_id": assignment_id})
+    response = bonus(
+        requester, {"worker_id": worker.pk, "amount": "1.00", "reason": "great work", "assignment_id": assignment_id}
+    )
     # then
     assert response.status_code == 201
     body = response.json()
     assert {k: v for k, v in body.items() if k not in ("id", "created_at")} == {
-        "worker_id": worker.pk, "amount": "1.00", "fee": "0.20", "reason": "great work",
+        "worker_id": worker.pk,
+        "amount": "1.00",
+        "fee": "0.20",
+        "reason": "great work",
         "assignment_id": assignment_id,
     }
     record = LedgerTransaction.objects.get(pk=body["id"])
     assert (record.kind, record.memo, record.assignment_id, record.worker_id) == (
-        "bonus", "great work", assignment_id, worker.pk)
+        "bonus",
+        "great work",
+        assignment_id,
+        worker.pk,
+    )
     assert balance(requester) == {"available": "8.74", "on_hold": "0.06"}
     assert me(worker) == {"earnings": "1.00", "paid_out": "0.00"}
     assert platform_micros(Kind.PLATFORM_FEES) == 200_000
@@ -729,19 +759,61 @@ def test_the_requester_statement_lists_every_entry_exactly(worked):
     # then
     assert response.status_code == 200
     assert response.json()["next"] is None
-    rows = [{k: row[k] for k in ("kind", "account", "amount", "batch_id", "task_id", "assignment_id", "worker_id",
-                                 "memo")} for row in response.json()["results"]]
+    rows = [
+        {k: row[k] for k in ("kind", "account", "amount", "batch_id", "task_id", "assignment_id", "worker_id", "memo")}
+        for row in response.json()["results"]
+    ]
     assert rows == [
-        {"kind": "deposit", "account": "available", "amount": "10.00", "batch_id": None, "task_id": None,
-         "assignment_id": None, "worker_id": None, "memo": ""},
-        {"kind": "escrow_reserve", "account": "available", "amount": "-0.06", "batch_id": batch_id,
-         "task_id": None, "assignment_id": None, "worker_id": None, "memo": ""},
-        {"kind": "escrow_reserve", "account": "escrow", "amount": "0.06", "batch_id": batch_id,
-         "task_id": None, "assignment_id": None, "worker_id": None, "memo": ""},
-        {"kind": "assignment_payment", "account": "escrow", "amount": "-0.06", "batch_id": batch_id,
-         "task_id": task_id, "assignment_id": assignment_id, "worker_id": worker.pk, "memo": ""},
-        {"kind": "bonus", "account": "available", "amount": "-1.20", "batch_id": None, "task_id": None,
-         "assignment_id": None, "worker_id": worker.pk, "memo": FORMULA},
+        {
+            "kind": "deposit",
+            "account": "available",
+            "amount": "10.00",
+            "batch_id": None,
+            "task_id": None,
+            "assignment_id": None,
+            "worker_id": None,
+            "memo": "",
+        },
+        {
+            "kind": "escrow_reserve",
+            "account": "available",
+            "amount": "-0.06",
+            "batch_id": batch_id,
+            "task_id": None,
+            "assignment_id": None,
+            "worker_id": None,
+            "memo": "",
+        },
+        {
+            "kind": "escrow_reserve",
+            "account": "escrow",
+            "amount": "0.06",
+            "batch_id": batch_id,
+            "task_id": None,
+            "assignment_id": None,
+            "worker_id": None,
+            "memo": "",
+        },
+        {
+            "kind": "assignment_payment",
+            "account": "escrow",
+            "amount": "-0.06",
+            "batch_id": batch_id,
+            "task_id": task_id,
+            "assignment_id": assignment_id,
+            "worker_id": worker.pk,
+            "memo": "",
+        },
+        {
+            "kind": "bonus",
+            "account": "available",
+            "amount": "-1.20",
+            "batch_id": None,
+            "task_id": None,
+            "assignment_id": None,
+            "worker_id": worker.pk,
+            "memo": FORMULA,
+        },
     ]
     assert "payout_id" not in response.json()["results"][0]
     # and one account only
@@ -757,8 +829,18 @@ def test_the_statement_csv_neutralises_formulas_and_adds_up_to_the_balance(worke
     every = _csv_rows(client.get("/api/v1/statement?format=csv"))
     available = _csv_rows(client.get("/api/v1/statement?format=csv&account=available"))
     # then
-    assert list(every[0]) == ["id", "created_at", "kind", "account", "amount", "batch_id", "task_id",
-                              "assignment_id", "worker_id", "memo"]
+    assert list(every[0]) == [
+        "id",
+        "created_at",
+        "kind",
+        "account",
+        "amount",
+        "batch_id",
+        "task_id",
+        "assignment_id",
+        "worker_id",
+        "memo",
+    ]
     assert [row["memo"] for row in every if row["kind"] == "bonus"] == ["'" + FORMULA]
     now = balance(requester)
     assert sum(Decimal(row["amount"]) for row in every) == Decimal(now["available"]) + Decimal(now["on_hold"])
@@ -779,10 +861,16 @@ def test_the_statement_period_is_in_utc_days(worked):
     assert _csv_rows(client.get(f"/api/v1/statement?format=csv&from={tomorrow}")) == []
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ("format=xml", "format"), ("account=fees", "account"), ("from=yesterday", "from"), ("to=2026-13-01", "to"),
-    ("limit=0", "limit"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("format=xml", "format"),
+        ("account=fees", "account"),
+        ("from=yesterday", "from"),
+        ("to=2026-13-01", "to"),
+        ("limit=0", "limit"),
+    ],
+)
 def test_bad_statement_parameters_are_a_400_naming_them(worked, query, field):
     requester, _, _ = worked
     response = client_with(requester.api_key).get(f"/api/v1/statement?{query}")
@@ -798,10 +886,19 @@ def test_the_worker_statement_lists_its_earnings(worked):
     # then
     assert response.status_code == 200
     assert [(r["kind"], r["amount"], r["assignment_id"], r["memo"]) for r in response.json()["results"]] == [
-        ("assignment_payment", "0.05", assignment_id, ""), ("bonus", "1.00", None, FORMULA),
+        ("assignment_payment", "0.05", assignment_id, ""),
+        ("bonus", "1.00", None, FORMULA),
     ]
-    assert sorted(response.json()["results"][0]) == ["amount", "assignment_id", "created_at", "id", "kind", "memo",
-                                                     "payout_id", "task_id"]
+    assert sorted(response.json()["results"][0]) == [
+        "amount",
+        "assignment_id",
+        "created_at",
+        "id",
+        "kind",
+        "memo",
+        "payout_id",
+        "task_id",
+    ]
     assert list(rows[0]) == ["id", "created_at", "kind", "amount", "task_id", "assignment_id", "payout_id", "memo"]
     assert rows[1]["memo"] == "'" + FORMULA
     assert sum(Decimal(r["amount"]) for r in rows) == Decimal(me(worker)["earnings"]) == Decimal("1.05")
@@ -830,14 +927,20 @@ def earner(worked):
 
 
 def request_payout(worker, amount):
-    return worker.client.post("/api/v1/worker/payouts", {"amount": amount} if amount is not None else {},
-                              format="json")
+    return worker.client.post("/api/v1/worker/payouts", {"amount": amount} if amount is not None else {}, format="json")
 
 
-@pytest.mark.parametrize(("amount", "status", "field"), [
-    (None, 400, ["amount"]), ("0.99", 400, ["amount"]), ("-1", 400, ["amount"]), ("1.0000001", 400, ["amount"]),
-    (2, 201, None), ("5.000001", 402, []),
-])
+@pytest.mark.parametrize(
+    ("amount", "status", "field"),
+    [
+        (None, 400, ["amount"]),
+        ("0.99", 400, ["amount"]),
+        ("-1", 400, ["amount"]),
+        ("1.0000001", 400, ["amount"]),
+        (2, 201, None),
+        ("5.000001", 402, []),
+    ],
+)
 def test_a_payout_request_is_at_least_the_minimum_and_at_most_the_earnings(earner, amount, status, field):
     # given
     before = ledger_state()
@@ -875,7 +978,8 @@ def test_a_payout_goes_through_approve_export_and_mark_paid(earner, tmp_path):
     assert exported == {"file": str(tmp_path / "payouts.csv"), "payout_ids": [payout_id]}
     rows = list(csv.DictReader(io.StringIO((tmp_path / "payouts.csv").read_text())))
     assert [(r["payout_id"], r["payee_kind"], r["payee_id"], r["payee_name"], r["amount_usd"]) for r in rows] == [
-        (str(payout_id), "worker", str(earner.pk), earner.username, "3.00")]
+        (str(payout_id), "worker", str(earner.pk), earner.username, "3.00")
+    ]
     assert command("payouts", "export", "--output", str(tmp_path / "again.csv"))["payout_ids"] == []
     with pytest.raises(CommandError):
         call_command("payouts", "export", "--output", str(tmp_path / "payouts.csv"), stdout=io.StringIO())
@@ -892,7 +996,8 @@ def test_a_payout_goes_through_approve_export_and_mark_paid(earner, tmp_path):
     assert platform_micros(Kind.OUTSIDE_WORLD) == outside_before + 3 * DOLLARS
     listed = earner.client.get("/api/v1/worker/payouts").json()["results"]
     assert [(p["id"], p["status"], p["amount"], p["external_reference"]) for p in listed] == [
-        (payout_id, "paid", "3.00", "bank-42")]
+        (payout_id, "paid", "3.00", "bank-42")
+    ]
     statement = earner.client.get("/api/v1/worker/statement").json()["results"]
     assert [(r["kind"], r["amount"], r["payout_id"]) for r in statement][-1] == ("payout_request", "-3.00", payout_id)
     # and a paid payout cannot be cancelled
@@ -940,7 +1045,10 @@ def test_deposit_prints_the_transaction_and_a_repeated_reference_moves_nothing(m
     repeated = command("deposit", str(org.pk), "250.00", "--reference", "wire-1")
     # then
     assert {k: v for k, v in first.items() if k not in ("transaction_id", "created_at", "entries")} == {
-        "kind": "deposit", "reference": "deposit:wire-1", "created": True}
+        "kind": "deposit",
+        "reference": "deposit:wire-1",
+        "created": True,
+    }
     assert sorted(first["entries"], key=lambda e: e["amount"]) == [
         {"account": "outside_world", "amount": "-250.00"},
         {"account": f"requester_available {org.pk}", "amount": "250.00"},
@@ -950,16 +1058,19 @@ def test_deposit_prints_the_transaction_and_a_repeated_reference_moves_nothing(m
     assert balance(requester) == {"available": "250.00", "on_hold": "0.00"}
 
 
-@pytest.mark.parametrize("args", [
-    ("{org}", "300.00", "--reference", "wire-1"),  # the same reference, another amount
-    ("{other}", "250.00", "--reference", "wire-1"),  # the same reference, another organization
-    ("{org}", "0", "--reference", "wire-2"),
-    ("{org}", "-5", "--reference", "wire-2"),
-    ("{org}", "1.0000001", "--reference", "wire-2"),
-    ("{org}", "lots", "--reference", "wire-2"),
-    ("999999999", "1.00", "--reference", "wire-2"),
-    ("{org}", "1.00", "--reference", " "),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("{org}", "300.00", "--reference", "wire-1"),  # the same reference, another amount
+        ("{other}", "250.00", "--reference", "wire-1"),  # the same reference, another organization
+        ("{org}", "0", "--reference", "wire-2"),
+        ("{org}", "-5", "--reference", "wire-2"),
+        ("{org}", "1.0000001", "--reference", "wire-2"),
+        ("{org}", "lots", "--reference", "wire-2"),
+        ("999999999", "1.00", "--reference", "wire-2"),
+        ("{org}", "1.00", "--reference", " "),
+    ],
+)
 def test_a_bad_deposit_is_a_command_error_and_moves_nothing(make_requester, args):
     # given
     requester = make_requester(balance_micros=0)
@@ -968,8 +1079,11 @@ def test_a_bad_deposit_is_a_command_error_and_moves_nothing(make_requester, args
     before = ledger_state()
     # when / then
     with pytest.raises(CommandError):
-        call_command("deposit", *(a.format(org=requester.organization.pk, other=other.organization.pk)
-                                  for a in args), stdout=io.StringIO())
+        call_command(
+            "deposit",
+            *(a.format(org=requester.organization.pk, other=other.organization.pk) for a in args),
+            stdout=io.StringIO(),
+        )
     assert ledger_state() == before
 
 
@@ -1031,12 +1145,22 @@ def _job(requester, root, *, objects: int = 3, **overrides) -> dict:
     storage_register(organization=requester.organization, uri_prefix="file://acme/")
     lines = [{"source": f"object {i}: {'cat' if i % 2 else 'dog'}"} for i in range(objects)]
     (root / "acme" / "in.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
-    response = client_with(requester.api_key).post("/api/v1/labeling-jobs", {
-        "name": "job-1", "label_attribute_name": "species", "task_type": "text_classification",
-        "input_manifest_uri": "file://acme/in.jsonl", "output_uri": "file://acme/out/",
-        "label_categories": ["cat", "dog"], "title": "Cat or dog?", "reward": "0.05", "workers_per_object": 1,
-        **overrides,
-    }, format="json")
+    response = client_with(requester.api_key).post(
+        "/api/v1/labeling-jobs",
+        {
+            "name": "job-1",
+            "label_attribute_name": "species",
+            "task_type": "text_classification",
+            "input_manifest_uri": "file://acme/in.jsonl",
+            "output_uri": "file://acme/out/",
+            "label_categories": ["cat", "dog"],
+            "title": "Cat or dog?",
+            "reward": "0.05",
+            "workers_per_object": 1,
+            **overrides,
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     run_labeling_sweeps()
     return client_with(requester.api_key).get(f"/api/v1/labeling-jobs/{response.json()['id']}").json()
@@ -1094,7 +1218,10 @@ def test_the_batch_shows_its_fee_terms_and_what_it_holds(make_requester):
     # then
     assert response.status_code == 200
     assert {k: response.json()[k] for k in ("fee_rate", "fee_minimum", "on_hold")} == {
-        "fee_rate": "0.2", "fee_minimum": "0.01", "on_hold": "0.36"}
+        "fee_rate": "0.2",
+        "fee_minimum": "0.01",
+        "on_hold": "0.36",
+    }
 
 
 # --- dynamic redundancy: slots reserved at posting ---------------------------------------------
@@ -1109,8 +1236,9 @@ def test_slots_reserved_at_posting_for_dynamic_redundancy_stay_reserved_until_th
     ``_steer_redundancy``), so the headroom must survive the completion, until the job ends."""
     # given: a task of 1 slot that may grow to 3, its worst case (3 × 0.06) reserved, nothing else available
     requester = make_requester(balance_micros=180_000)
-    batch = batch_open(requester=requester.organization, workteam=public_workforce(),
-                       auto_approval_delay_seconds=3600, is_sealed=True)
+    batch = batch_open(
+        requester=requester.organization, workteam=public_workforce(), auto_approval_delay_seconds=3600, is_sealed=True
+    )
     spec = replace(parse_task_spec({"title": "object 1", "reward": "0.05"}), reserve_slots=3)
     [task] = batch_tasks_create(batch=batch, specs=[spec])
     assert balance(requester) == {"available": "0.00", "on_hold": "0.18"}
@@ -1136,8 +1264,9 @@ def test_slots_reserved_at_posting_for_dynamic_redundancy_stay_reserved_until_th
 def test_closing_a_task_early_drops_its_headroom(make_requester):
     # given
     requester = make_requester(balance_micros=1 * DOLLARS)
-    batch = batch_open(requester=requester.organization, workteam=public_workforce(),
-                       auto_approval_delay_seconds=3600, is_sealed=True)
+    batch = batch_open(
+        requester=requester.organization, workteam=public_workforce(), auto_approval_delay_seconds=3600, is_sealed=True
+    )
     spec = replace(parse_task_spec({"title": "object 1", "reward": "0.05", "slots": 2}), reserve_slots=5)
     [task] = batch_tasks_create(batch=batch, specs=[spec])
     assert balance(requester) == {"available": "0.70", "on_hold": "0.30"}
@@ -1163,8 +1292,9 @@ def test_a_labeling_job_with_dynamic_redundancy_gives_back_every_unused_reserve_
 ):
     # given: 2 objects that may get up to 3 answers each: 2 × 3 × 0.06 = 0.36 reserved
     requester = make_requester(balance_micros=360_000)
-    job = _job(requester, file_storage, objects=2, target_confidence=0.99, min_workers_per_object=1,
-               max_workers_per_object=3)
+    job = _job(
+        requester, file_storage, objects=2, target_confidence=0.99, min_workers_per_object=1, max_workers_per_object=3
+    )
     assert job["status"] == "in_progress", job["failure_reason"]
     assert balance(requester) == {"available": "0.00", "on_hold": "0.36"}
     workers = [make_worker() for _ in range(4)]

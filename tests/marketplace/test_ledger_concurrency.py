@@ -31,8 +31,12 @@ pytestmark = [needs_postgres, pytest.mark.django_db(transaction=True)]
 
 DOLLARS = 1_000_000
 THREADS = 24
-UNLIMITED = {"WORKER_RATE_PER_SECOND": 1e6, "WORKER_RATE_BURST": 10**6,
-             "API_KEY_WRITE_RATE_PER_SECOND": 1e6, "API_KEY_WRITE_RATE_BURST": 10**6}
+UNLIMITED = {
+    "WORKER_RATE_PER_SECOND": 1e6,
+    "WORKER_RATE_BURST": 10**6,
+    "API_KEY_WRITE_RATE_PER_SECOND": 1e6,
+    "API_KEY_WRITE_RATE_BURST": 10**6,
+}
 Kind = LedgerAccount.Kind
 
 
@@ -65,8 +69,12 @@ def run_at_once(jobs: list[Callable[[], object]]) -> list[object]:
 
 
 def earnings(worker_id: int) -> int:
-    return LedgerAccount.objects.filter(kind=Kind.WORKER_EARNINGS, worker_id=worker_id).values_list(
-        "balance_micros", flat=True).first() or 0
+    return (
+        LedgerAccount.objects.filter(kind=Kind.WORKER_EARNINGS, worker_id=worker_id)
+        .values_list("balance_micros", flat=True)
+        .first()
+        or 0
+    )
 
 
 def platform_fees() -> int:
@@ -86,8 +94,9 @@ def test_approvals_rejections_and_bonuses_at_once_end_with_the_exact_balances(ma
                 claimed = worker.client.post("/api/v1/worker/tasks/next")
                 assert claimed.status_code == 200, claimed.content
                 assignment_id = claimed.json()["assignment_id"]
-                submitted = worker.client.post(f"/api/v1/worker/assignments/{assignment_id}/submit",
-                                               {"answer": {"label": "x"}}, format="json")
+                submitted = worker.client.post(
+                    f"/api/v1/worker/assignments/{assignment_id}/submit", {"answer": {"label": "x"}}, format="json"
+                )
                 assert submitted.status_code == 200, submitted.content
                 by_worker.setdefault(worker.pk, []).append(assignment_id)
     assignments = sorted(a for ids in by_worker.values() for a in ids)
@@ -103,14 +112,19 @@ def test_approvals_rejections_and_bonuses_at_once_end_with_the_exact_balances(ma
         def call():
             response = client_with(requester.api_key).post(f"/api/v1/assignments/{assignment_id}/{action}")
             return action, assignment_id, response.status_code
+
         return call
 
     def pay_bonus(worker_id: int, amount: str, key: str) -> Callable[[], tuple]:
         def call():
             response = client_with(requester.api_key).post(
-                "/api/v1/bonuses", {"worker_id": worker_id, "amount": amount, "reason": "thanks"}, format="json",
-                HTTP_IDEMPOTENCY_KEY=key)
+                "/api/v1/bonuses",
+                {"worker_id": worker_id, "amount": amount, "reason": "thanks"},
+                format="json",
+                HTTP_IDEMPOTENCY_KEY=key,
+            )
             return "bonus", key, response.status_code, response.json().get("id")
+
         return call
 
     # Calls on the same target form a unit, and a unit's calls always run in the same round.
@@ -156,13 +170,16 @@ def test_approvals_rejections_and_bonuses_at_once_end_with_the_exact_balances(ma
         bonus = 500_000 if worker.pk in bonus_workers else 250_000
         assert earnings(worker.pk) == paid_work + bonus
     assert platform_fees() == 10_000 * len(approved) + 4 * 100_000 + 4 * 50_000
-    payments = Counter(LedgerTransaction.objects.filter(kind="assignment_payment").values_list(
-        "assignment_id", flat=True))
+    payments = Counter(
+        LedgerTransaction.objects.filter(kind="assignment_payment").values_list("assignment_id", flat=True)
+    )
     assert payments == Counter({a: 1 for a in approved})
     assert LedgerTransaction.objects.filter(kind="bonus").count() == 8
     assert ledger_violations() == []
     assert client.get("/api/v1/balance").json() == {
-        "available": format_micros(deposit - 60_000 * len(approved) - bonus_total), "on_hold": "0.00"}
+        "available": format_micros(deposit - 60_000 * len(approved) - bonus_total),
+        "on_hold": "0.00",
+    }
 
 
 def test_posts_racing_for_the_balance_succeed_exactly_as_far_as_it_reaches(make_requester):
@@ -172,9 +189,11 @@ def test_posts_racing_for_the_balance_succeed_exactly_as_far_as_it_reaches(make_
     def post(n: int) -> Callable[[], int]:
         def call():
             response = client_with(requester.api_key).post(
-                "/api/v1/tasks", {"title": f"t{n}", "slots": 2, "reward": "0.05"}, format="json")
+                "/api/v1/tasks", {"title": f"t{n}", "slots": 2, "reward": "0.05"}, format="json"
+            )
             assert response.status_code == 201 or response.json()["error"]["code"] == "insufficient_balance"
             return response.status_code
+
         return call
 
     # when
@@ -201,8 +220,11 @@ def test_bonuses_and_posts_racing_never_overdraw(make_requester, make_worker, ma
     def bonus(n: int) -> Callable[[], tuple]:  # 0.10 + 0.02 fee
         def call():
             response = client_with(requester.api_key).post(
-                "/api/v1/bonuses", {"worker_id": worker.pk, "amount": "0.10", "reason": "x"}, format="json",
-                HTTP_IDEMPOTENCY_KEY=f"b{n}")
+                "/api/v1/bonuses",
+                {"worker_id": worker.pk, "amount": "0.10", "reason": "x"},
+                format="json",
+                HTTP_IDEMPOTENCY_KEY=f"b{n}",
+            )
             return "bonus", response.status_code
 
         return call
@@ -210,7 +232,8 @@ def test_bonuses_and_posts_racing_never_overdraw(make_requester, make_worker, ma
     def post(n: int) -> Callable[[], tuple]:  # 0.12
         def call():
             response = client_with(requester.api_key).post(
-                "/api/v1/tasks", {"title": f"t{n}", "slots": 2, "reward": "0.05"}, format="json")
+                "/api/v1/tasks", {"title": f"t{n}", "slots": 2, "reward": "0.05"}, format="json"
+            )
             return "post", response.status_code
 
         return call
@@ -240,8 +263,11 @@ def test_payout_requests_racing_for_the_earnings_never_overdraw(make_requester, 
         assignment_id = worker.client.post("/api/v1/worker/tasks/next").json()["assignment_id"]
         worker.client.post(f"/api/v1/worker/assignments/{assignment_id}/submit", {"answer": {"a": 1}}, format="json")
         paid = client_with(requester.api_key).post(
-            "/api/v1/bonuses", {"worker_id": worker.pk, "amount": "5.00", "reason": "x"}, format="json",
-            HTTP_IDEMPOTENCY_KEY="b")
+            "/api/v1/bonuses",
+            {"worker_id": worker.pk, "amount": "5.00", "reason": "x"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="b",
+        )
     assert paid.status_code == 201
 
     def request(n: int) -> Callable[[], int]:

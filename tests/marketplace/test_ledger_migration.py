@@ -49,21 +49,54 @@ def _given_old_work_then_migrate(latest) -> None:
     team, _ = Workteam.objects.get_or_create(kind="public", defaults={"name": "Public workforce"})
     workers = [Worker.objects.create(username=f"legacy-{i}", token_hash=f"h{i}", token_prefix="p") for i in range(3)]
     batch = OldBatch.objects.create(requester=requester, workteam=team, auto_approval_delay_seconds=3600)
-    common = dict(batch=batch, requester=requester, workteam=team, title="t", slots=3, reward_micros=500_000,
-                  assignment_duration_seconds=60, lifetime_seconds=60)
-    task_a = OldTask.objects.create(**common, status="full", slots_used=3, slots_submitted=2,
-                                    expires_at=now + timedelta(days=1))
-    task_b = OldTask.objects.create(**common, status="expired", slots_used=1, slots_submitted=1,
-                                    expires_at=now - timedelta(days=1))
+    common = dict(
+        batch=batch,
+        requester=requester,
+        workteam=team,
+        title="t",
+        slots=3,
+        reward_micros=500_000,
+        assignment_duration_seconds=60,
+        lifetime_seconds=60,
+    )
+    task_a = OldTask.objects.create(
+        **common, status="full", slots_used=3, slots_submitted=2, expires_at=now + timedelta(days=1)
+    )
+    task_b = OldTask.objects.create(
+        **common, status="expired", slots_used=1, slots_submitted=1, expires_at=now - timedelta(days=1)
+    )
     deadline = now + timedelta(hours=1)
-    OldAssignment.objects.create(task=task_a, worker=workers[0], status="approved", answer={"x": 1},
-                                 accepted_at=now, deadline=deadline, submitted_at=now, approved_at=now)
-    submitted = OldAssignment.objects.create(task=task_a, worker=workers[1], status="submitted", answer={"x": 2},
-                                             accepted_at=now, deadline=deadline, submitted_at=now)
-    overdue = OldAssignment.objects.create(task=task_a, worker=workers[2], status="accepted", accepted_at=now,
-                                           deadline=now - timedelta(seconds=1))
-    on_expired = OldAssignment.objects.create(task=task_b, worker=workers[0], status="submitted", answer={"x": 3},
-                                              accepted_at=now, deadline=deadline, submitted_at=now)
+    OldAssignment.objects.create(
+        task=task_a,
+        worker=workers[0],
+        status="approved",
+        answer={"x": 1},
+        accepted_at=now,
+        deadline=deadline,
+        submitted_at=now,
+        approved_at=now,
+    )
+    submitted = OldAssignment.objects.create(
+        task=task_a,
+        worker=workers[1],
+        status="submitted",
+        answer={"x": 2},
+        accepted_at=now,
+        deadline=deadline,
+        submitted_at=now,
+    )
+    overdue = OldAssignment.objects.create(
+        task=task_a, worker=workers[2], status="accepted", accepted_at=now, deadline=now - timedelta(seconds=1)
+    )
+    on_expired = OldAssignment.objects.create(
+        task=task_b,
+        worker=workers[0],
+        status="submitted",
+        answer={"x": 3},
+        accepted_at=now,
+        deadline=deadline,
+        submitted_at=now,
+    )
 
     # when
     _migrate(latest)
@@ -86,5 +119,8 @@ def _given_old_work_then_migrate(latest) -> None:
     worker_account = LedgerAccount.objects.get(kind="worker_earnings", worker_id=workers[1].pk)
     available = LedgerAccount.objects.get(kind="requester_available", organization_id=requester.pk)
     assert (escrow.balance_micros, worker_account.balance_micros, available.balance_micros) == (
-        500_000, 500_000, 500_000)
+        500_000,
+        500_000,
+        500_000,
+    )
     assert sum(LedgerAccount.objects.values_list("balance_micros", flat=True)) == 0

@@ -103,11 +103,17 @@ AMOUNTS = st.builds(lambda dollars, micros: dollars * 1_000_000 + micros, st.int
 FILLABLE = (Task.Status.OPEN, Task.Status.FULL)
 
 hypothesis.settings.register_profile(
-    "ledger-ci", max_examples=10, stateful_step_count=30, deadline=None, database=None, print_blob=True,
+    "ledger-ci",
+    max_examples=10,
+    stateful_step_count=30,
+    deadline=None,
+    database=None,
+    print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
 )
 hypothesis.settings.register_profile(
-    "ledger-deep", parent=hypothesis.settings.get_profile("ledger-ci"),
+    "ledger-deep",
+    parent=hypothesis.settings.get_profile("ledger-ci"),
     max_examples=int(os.environ.get("LEDGER_PROPERTY_EXAMPLES") or 500),
     stateful_step_count=int(os.environ.get("LEDGER_PROPERTY_STEPS") or 60),
 )
@@ -140,7 +146,9 @@ def ledger_violations() -> list[str]:
     """Every broken ledger invariant (empty when all hold)."""
     problems: list[str] = []
     unbalanced = list(
-        LedgerEntry.objects.values("transaction_id").annotate(total=Sum("amount_micros")).exclude(total=0)
+        LedgerEntry.objects.values("transaction_id")
+        .annotate(total=Sum("amount_micros"))
+        .exclude(total=0)
         .values_list("transaction_id", "total")
     )
     if unbalanced:
@@ -155,32 +163,59 @@ def ledger_violations() -> list[str]:
     ]
     if drifted:
         problems.append(f"cached balances differ from their entries (id, kind, cached, entries): {drifted}")
-    negative = list(LedgerAccount.objects.filter(balance_micros__lt=0).exclude(kind=Kind.OUTSIDE_WORLD)
-                    .values_list("pk", "kind", "balance_micros"))
+    negative = list(
+        LedgerAccount.objects.filter(balance_micros__lt=0)
+        .exclude(kind=Kind.OUTSIDE_WORLD)
+        .values_list("pk", "kind", "balance_micros")
+    )
     if negative:
         problems.append(f"negative balances: {negative}")
 
     # every approved assignment paid exactly once, from its own batch's escrow, at its price and fee
-    payments = list(LedgerTransaction.objects.filter(kind=TxKind.ASSIGNMENT_PAYMENT).prefetch_related(
-        "entries__account"))
+    payments = list(
+        LedgerTransaction.objects.filter(kind=TxKind.ASSIGNMENT_PAYMENT).prefetch_related("entries__account")
+    )
     paid = Counter(record.assignment_id for record in payments)
     approved = set(Assignment.objects.filter(status=Status.APPROVED).values_list("pk", flat=True))
     if {a for a, n in paid.items() if n > 1}:
         problems.append(f"assignments paid more than once: {sorted(a for a, n in paid.items() if n > 1)}")
     if set(paid) != approved:
-        problems.append(f"approved but unpaid: {sorted(approved - set(paid))}; "
-                        f"paid but not approved: {sorted(set(paid) - approved)}")
-    tasks = {row["pk"]: row for row in Task.objects.values(
-        "pk", "batch_id", "status", "slots", "slots_used", "slots_submitted", "slots_settled", "reserve_slots",
-        "escrow_slots", "reward_micros", "fee_micros", "workteam__kind")}
+        problems.append(
+            f"approved but unpaid: {sorted(approved - set(paid))}; "
+            f"paid but not approved: {sorted(set(paid) - approved)}"
+        )
+    tasks = {
+        row["pk"]: row
+        for row in Task.objects.values(
+            "pk",
+            "batch_id",
+            "status",
+            "slots",
+            "slots_used",
+            "slots_submitted",
+            "slots_settled",
+            "reserve_slots",
+            "escrow_slots",
+            "reward_micros",
+            "fee_micros",
+            "workteam__kind",
+        )
+    }
     for record in payments:
         task = tasks.get(record.task_id)
         lines = sorted((e.account.kind, e.account.batch_id, e.amount_micros) for e in record.entries.all())
         payee = Kind.VENDOR_EARNINGS if task and task["workteam__kind"] == "vendor" else Kind.WORKER_EARNINGS
-        expected = sorted([
-            (Kind.BATCH_ESCROW, task and task["batch_id"], -(task["reward_micros"] + task["fee_micros"])),
-            (payee, None, task["reward_micros"]), (Kind.PLATFORM_FEES, None, task["fee_micros"]),
-        ]) if task else None
+        expected = (
+            sorted(
+                [
+                    (Kind.BATCH_ESCROW, task and task["batch_id"], -(task["reward_micros"] + task["fee_micros"])),
+                    (payee, None, task["reward_micros"]),
+                    (Kind.PLATFORM_FEES, None, task["fee_micros"]),
+                ]
+            )
+            if task
+            else None
+        )
         if lines != expected:
             problems.append(f"payment {record.pk} of assignment {record.assignment_id} is {lines}, not {expected}")
 
@@ -201,15 +236,19 @@ def ledger_violations() -> list[str]:
             problems.append(f"task {task_id} counters (used, submitted, settled) {counters} != rows {from_rows}")
         expected_slots = expected_escrow_slots(task, counts)
         if task["escrow_slots"] != expected_slots:
-            problems.append(f"task {task_id} ({task['status']}, {task['slots']} slots, reserve "
-                            f"{task['reserve_slots']}, {dict(counts)}) holds {task['escrow_slots']} reserves, "
-                            f"not {expected_slots}")
+            problems.append(
+                f"task {task_id} ({task['status']}, {task['slots']} slots, reserve "
+                f"{task['reserve_slots']}, {dict(counts)}) holds {task['escrow_slots']} reserves, "
+                f"not {expected_slots}"
+            )
         held_by_batch[task["batch_id"]] += task["escrow_slots"] * (task["reward_micros"] + task["fee_micros"])
     escrow = dict(LedgerAccount.objects.filter(kind=Kind.BATCH_ESCROW).values_list("batch_id", "balance_micros"))
     for batch_id in set(Batch.objects.values_list("pk", flat=True)) | set(escrow):
         if escrow.get(batch_id, 0) != held_by_batch.get(batch_id, 0):
-            problems.append(f"batch {batch_id} escrow holds {escrow.get(batch_id, 0)}, its tasks need "
-                            f"{held_by_batch.get(batch_id, 0)}")
+            problems.append(
+                f"batch {batch_id} escrow holds {escrow.get(batch_id, 0)}, its tasks need "
+                f"{held_by_batch.get(batch_id, 0)}"
+            )
     return problems
 
 
@@ -227,8 +266,11 @@ def world_state() -> dict:
     return {
         **ledger_state(),
         "batches": Batch.objects.count(),
-        "tasks": list(Task.objects.order_by("id").values(
-            "id", "status", "slots", "slots_used", "slots_submitted", "slots_settled", "escrow_slots")),
+        "tasks": list(
+            Task.objects.order_by("id").values(
+                "id", "status", "slots", "slots_used", "slots_submitted", "slots_settled", "escrow_slots"
+            )
+        ),
         "assignments": list(Assignment.objects.order_by("id").values_list("id", "status")),
         "payouts": list(Payout.objects.order_by("id").values_list("id", "status")),
     }
@@ -300,8 +342,12 @@ class LedgerMachine(RuleBasedStateMachine):
         return requester_balance(requester.organization).available_micros
 
     def _earnings(self, worker_id: int) -> int:
-        return LedgerAccount.objects.filter(kind=Kind.WORKER_EARNINGS, worker_id=worker_id).values_list(
-            "balance_micros", flat=True).first() or 0
+        return (
+            LedgerAccount.objects.filter(kind=Kind.WORKER_EARNINGS, worker_id=worker_id)
+            .values_list("balance_micros", flat=True)
+            .first()
+            or 0
+        )
 
     def _pick(self, data, queryset, label: str):
         return data.draw(st.sampled_from(list(queryset.order_by("pk").values_list("pk", flat=True))), label=label)
@@ -353,13 +399,20 @@ class LedgerMachine(RuleBasedStateMachine):
         requester = self.requesters[index]
         batches = list(Batch.objects.filter(requester=requester.organization).values_list("pk", flat=True))
         batch_id = data.draw(st.sampled_from([None, *batches]), label="batch") if batches else None
-        specs = [{"title": f"t{i}", "slots": data.draw(st.integers(1, 4), label="slots"),
-                  "reward": data.draw(st.sampled_from(REWARDS), label="reward")} for i in range(n)]
+        specs = [
+            {
+                "title": f"t{i}",
+                "slots": data.draw(st.integers(1, 4), label="slots"),
+                "reward": data.draw(st.sampled_from(REWARDS), label="reward"),
+            }
+            for i in range(n)
+        ]
         for spec in specs:
             if batch_id is not None:
                 spec["batch_id"] = batch_id
-        cost = sum(s["slots"] * (parse_amount_micros(s["reward"]) + fee(parse_amount_micros(s["reward"])))
-                   for s in specs)
+        cost = sum(
+            s["slots"] * (parse_amount_micros(s["reward"]) + fee(parse_amount_micros(s["reward"]))) for s in specs
+        )
         available = self._available(requester)
         before = world_state()
         key = f"post-{uuid.uuid4().hex}" if use_key else None
@@ -370,7 +423,8 @@ class LedgerMachine(RuleBasedStateMachine):
             assert response.status_code == 201, response.content
             assert self._available(requester) == available - cost
             assert [t["fee"] for t in response.json()] == [
-                format_micros(fee(parse_amount_micros(s["reward"]))) for s in specs]
+                format_micros(fee(parse_amount_micros(s["reward"]))) for s in specs
+            ]
         else:
             assert response.status_code == 402, response.content
             assert response.json()["error"]["code"] == "insufficient_balance"
@@ -409,24 +463,31 @@ class LedgerMachine(RuleBasedStateMachine):
             if then != "nothing":
                 self._submit(assignment)
             if then != "nothing" and then != "submit":
-                self._settle(assignment.pk, approving=then == "submit and approve", key_twice=False,
-                             wrong_requester=False)
+                self._settle(
+                    assignment.pk, approving=then == "submit and approve", key_twice=False, wrong_requester=False
+                )
         elif response.status_code == 204:
             eligible = Task.objects.filter(status=Task.Status.OPEN, expires_at__gt=now).exclude(
-                assignments__worker=worker)
+                assignments__worker=worker
+            )
             assert not eligible.exists()
         else:
             assert response.status_code == 409, response.content
             assert response.json()["error"]["code"] == "too_many_live_assignments"
             assert live.count() >= MAX_LIVE
 
-    @precondition(lambda self: Assignment.objects.filter(status__in=[
-        Status.ACCEPTED, Status.SUBMITTED, Status.APPROVED]).exists())
+    @precondition(
+        lambda self: Assignment.objects.filter(status__in=[Status.ACCEPTED, Status.SUBMITTED, Status.APPROVED]).exists()
+    )
     @rule(data=st.data())
     def submit(self, data):
-        assignment = Assignment.objects.get(pk=self._pick(
-            data, Assignment.objects.filter(status__in=[Status.ACCEPTED, Status.SUBMITTED, Status.APPROVED]),
-            "assignment"))
+        assignment = Assignment.objects.get(
+            pk=self._pick(
+                data,
+                Assignment.objects.filter(status__in=[Status.ACCEPTED, Status.SUBMITTED, Status.APPROVED]),
+                "assignment",
+            )
+        )
         if assignment.status == Status.ACCEPTED:
             self._submit(assignment)
         else:
@@ -435,8 +496,11 @@ class LedgerMachine(RuleBasedStateMachine):
     def _submit(self, assignment: Assignment) -> None:
         worker = self._worker(assignment.worker_id)
         before = world_state()
-        response = worker.client.post(f"/api/v1/worker/assignments/{assignment.pk}/submit",
-                                      {"answer": {"label": f"a{assignment.pk}"}}, format="json")
+        response = worker.client.post(
+            f"/api/v1/worker/assignments/{assignment.pk}/submit",
+            {"answer": {"label": f"a{assignment.pk}"}},
+            format="json",
+        )
         note(f"submit {response.status_code}")
         if assignment.deadline <= timezone.now():
             assert response.status_code == 409, response.content
@@ -448,29 +512,33 @@ class LedgerMachine(RuleBasedStateMachine):
     def _submit_the_same_answer_again(self, assignment: Assignment) -> None:
         before = world_state()
         response = self._worker(assignment.worker_id).client.post(
-            f"/api/v1/worker/assignments/{assignment.pk}/submit", {"answer": assignment.answer}, format="json")
+            f"/api/v1/worker/assignments/{assignment.pk}/submit", {"answer": assignment.answer}, format="json"
+        )
         assert response.status_code == 200, response.content
         assert world_state() == before
 
     @precondition(lambda self: Assignment.objects.filter(status__in=[Status.ACCEPTED, Status.RETURNED]).exists())
     @rule(data=st.data())
     def give_back(self, data):
-        assignment = Assignment.objects.get(pk=self._pick(
-            data, Assignment.objects.filter(status__in=[Status.ACCEPTED, Status.RETURNED]), "assignment"))
-        response = self._worker(assignment.worker_id).client.post(
-            f"/api/v1/worker/assignments/{assignment.pk}/return")
+        assignment = Assignment.objects.get(
+            pk=self._pick(data, Assignment.objects.filter(status__in=[Status.ACCEPTED, Status.RETURNED]), "assignment")
+        )
+        response = self._worker(assignment.worker_id).client.post(f"/api/v1/worker/assignments/{assignment.pk}/return")
         assert response.status_code == 200, response.content
         assert Assignment.objects.get(pk=assignment.pk).status == Status.RETURNED
 
     # --- the requester side ---
 
-    @precondition(lambda self: Assignment.objects.filter(status__in=[
-        Status.SUBMITTED, Status.APPROVED, Status.REJECTED]).exists())
+    @precondition(
+        lambda self: Assignment.objects.filter(status__in=[Status.SUBMITTED, Status.APPROVED, Status.REJECTED]).exists()
+    )
     @rule(data=st.data(), approving=st.booleans(), key_twice=st.booleans(), wrong_requester=st.booleans())
     def settle(self, data, approving, key_twice, wrong_requester):
         assignment_id = self._pick(
-            data, Assignment.objects.filter(status__in=[Status.SUBMITTED, Status.APPROVED, Status.REJECTED]),
-            "assignment")
+            data,
+            Assignment.objects.filter(status__in=[Status.SUBMITTED, Status.APPROVED, Status.REJECTED]),
+            "assignment",
+        )
         self._settle(assignment_id, approving=approving, key_twice=key_twice, wrong_requester=wrong_requester)
 
     def _settle(self, assignment_id: int, *, approving: bool, key_twice: bool, wrong_requester: bool) -> None:
@@ -486,8 +554,10 @@ class LedgerMachine(RuleBasedStateMachine):
             assert world_state() == before
             return
         headers = {"HTTP_IDEMPOTENCY_KEY": f"settle-{uuid.uuid4().hex}"} if key_twice else {}
-        responses = [owner.client.post(f"/api/v1/assignments/{assignment.pk}/{action}", **headers)
-                     for _ in range(2 if key_twice else 1)]
+        responses = [
+            owner.client.post(f"/api/v1/assignments/{assignment.pk}/{action}", **headers)
+            for _ in range(2 if key_twice else 1)
+        ]
         note(f"{action} {assignment.status} {responses[-1].status_code}")
         for response in responses:
             if assignment.status in (Status.SUBMITTED, target):
@@ -585,15 +655,19 @@ class LedgerMachine(RuleBasedStateMachine):
 
     # --- bonuses ---
 
-    @precondition(lambda self: Assignment.objects.filter(
-        status__in=[Status.SUBMITTED, Status.APPROVED, Status.REJECTED]).exists())
+    @precondition(
+        lambda self: Assignment.objects.filter(status__in=[Status.SUBMITTED, Status.APPROVED, Status.REJECTED]).exists()
+    )
     @rule(data=st.data(), amount=st.sampled_from(BONUSES))
     def pay_bonus(self, data, amount):
         requester = data.draw(st.sampled_from(self.requesters), label="requester")
         org_id = requester.organization.pk
-        workers_for_it = set(Assignment.objects.filter(
-            task__requester_id=org_id, status__in=[Status.SUBMITTED, Status.APPROVED, Status.REJECTED],
-        ).values_list("worker_id", flat=True))
+        workers_for_it = set(
+            Assignment.objects.filter(
+                task__requester_id=org_id,
+                status__in=[Status.SUBMITTED, Status.APPROVED, Status.REJECTED],
+            ).values_list("worker_id", flat=True)
+        )
         candidates = [w for w in self.workers if w.pk in workers_for_it]
         if not candidates or data.draw(st.integers(0, 3), label="any worker") == 0:
             candidates = self.workers
@@ -603,8 +677,11 @@ class LedgerMachine(RuleBasedStateMachine):
         if used and data.draw(st.integers(0, 5), label="reuse a key") == 0:
             key = data.draw(st.sampled_from(used), label="key")
         body = {"worker_id": worker.pk, "amount": amount, "reason": "thanks"}
-        worked = Assignment.objects.filter(worker=worker, task__requester=requester.organization,
-                                           status__in=[Status.SUBMITTED, Status.APPROVED, Status.REJECTED]).exists()
+        worked = Assignment.objects.filter(
+            worker=worker,
+            task__requester=requester.organization,
+            status__in=[Status.SUBMITTED, Status.APPROVED, Status.REJECTED],
+        ).exists()
         micros = parse_amount_micros(amount)
         total = micros + fee(micros)
         available = self._available(requester)
@@ -636,8 +713,12 @@ class LedgerMachine(RuleBasedStateMachine):
 
     # --- payouts ---
 
-    @precondition(lambda self: Payout.objects.exists() or LedgerAccount.objects.filter(
-        kind=Kind.WORKER_EARNINGS, balance_micros__gt=0).exists())
+    @precondition(
+        lambda self: (
+            Payout.objects.exists()
+            or LedgerAccount.objects.filter(kind=Kind.WORKER_EARNINGS, balance_micros__gt=0).exists()
+        )
+    )
     @rule(data=st.data(), operate=st.booleans())
     def payouts(self, data, operate):
         if operate and Payout.objects.exists():
@@ -693,24 +774,33 @@ class LedgerMachine(RuleBasedStateMachine):
 
     # --- failing half way ---
 
-    @rule(data=st.data(), operation=st.sampled_from(
-        ["approve", "reject", "bonus", "deposit", "add_slots", "post", "payout", "stop"]))
+    @rule(
+        data=st.data(),
+        operation=st.sampled_from(["approve", "reject", "bonus", "deposit", "add_slots", "post", "payout", "stop"]),
+    )
     def fail_half_way(self, data, operation):
         requester = data.draw(st.sampled_from(self.requesters), label="requester")
         org = requester.organization
-        submitted = list(Assignment.objects.filter(task__requester=org, status=Status.SUBMITTED)
-                         .order_by("pk").values_list("pk", flat=True))
+        submitted = list(
+            Assignment.objects.filter(task__requester=org, status=Status.SUBMITTED)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         tasks = list(Task.objects.filter(requester=org).order_by("pk"))
         worker = data.draw(st.sampled_from(self.workers), label="worker")
         calls = {
-            "approve": submitted and (lambda: assignment_approve(
-                requester=org, assignment_id=data.draw(st.sampled_from(submitted)))),
-            "reject": submitted and (lambda: assignment_reject(
-                requester=org, assignment_id=data.draw(st.sampled_from(submitted)))),
-            "bonus": lambda: bonus_pay(requester=org, data={"worker_id": worker.pk, "amount": "0.05",
-                                                            "reason": "x"}, idempotency_key=uuid.uuid4().hex),
-            "deposit": lambda: deposit(organization_id=org.pk, amount_micros=DOLLARS,
-                                       reference=f"lost-{uuid.uuid4().hex}"),
+            "approve": submitted
+            and (lambda: assignment_approve(requester=org, assignment_id=data.draw(st.sampled_from(submitted)))),
+            "reject": submitted
+            and (lambda: assignment_reject(requester=org, assignment_id=data.draw(st.sampled_from(submitted)))),
+            "bonus": lambda: bonus_pay(
+                requester=org,
+                data={"worker_id": worker.pk, "amount": "0.05", "reason": "x"},
+                idempotency_key=uuid.uuid4().hex,
+            ),
+            "deposit": lambda: deposit(
+                organization_id=org.pk, amount_micros=DOLLARS, reference=f"lost-{uuid.uuid4().hex}"
+            ),
             "add_slots": tasks and (lambda: task_add_slots(task=data.draw(st.sampled_from(tasks)), add=1)),
             "post": lambda: tasks_post(requester=org, specs=[parse_task_spec({"title": "t", "reward": "0.01"})]),
             "payout": lambda: payout_services.payout_request(worker=worker, amount="0.01"),
@@ -737,8 +827,11 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_money_matches_what_the_test_did(self):
-        approved = list(Assignment.objects.filter(status=Status.APPROVED).values_list(
-            "worker_id", "task__requester_id", "task__reward_micros", "task__fee_micros"))
+        approved = list(
+            Assignment.objects.filter(status=Status.APPROVED).values_list(
+                "worker_id", "task__requester_id", "task__reward_micros", "task__fee_micros"
+            )
+        )
         spent: Counter = Counter()
         earned: Counter = Counter()
         fees = self.bonus_fees
@@ -749,16 +842,24 @@ class LedgerMachine(RuleBasedStateMachine):
         for requester in self.requesters:
             org_id = requester.organization.pk
             balance = requester_balance(requester.organization)
-            assert (balance.available_micros + balance.on_hold_micros + spent[org_id] + self.bonus_cost[org_id]
-                    == self.deposited[org_id]), f"requester {org_id}: {balance}, spent {spent[org_id]}"
-        out = dict(Payout.objects.exclude(status=Payout.Status.CANCELLED).values("worker_id").annotate(
-            total=Sum("amount_micros")).values_list("worker_id", "total"))
+            assert (
+                balance.available_micros + balance.on_hold_micros + spent[org_id] + self.bonus_cost[org_id]
+                == self.deposited[org_id]
+            ), f"requester {org_id}: {balance}, spent {spent[org_id]}"
+        out = dict(
+            Payout.objects.exclude(status=Payout.Status.CANCELLED)
+            .values("worker_id")
+            .annotate(total=Sum("amount_micros"))
+            .values_list("worker_id", "total")
+        )
         for worker in self.workers:
             assert self._earnings(worker.pk) == earned[worker.pk] + self.bonus_earned[worker.pk] - out.get(worker.pk, 0)
-        by_status = dict(Payout.objects.values("status").annotate(total=Sum("amount_micros"))
-                         .values_list("status", "total"))
-        platform = dict(LedgerAccount.objects.filter(kind__in=LedgerAccount.PLATFORM_KINDS).values_list(
-            "kind", "balance_micros"))
+        by_status = dict(
+            Payout.objects.values("status").annotate(total=Sum("amount_micros")).values_list("status", "total")
+        )
+        platform = dict(
+            LedgerAccount.objects.filter(kind__in=LedgerAccount.PLATFORM_KINDS).values_list("kind", "balance_micros")
+        )
         assert platform.get(Kind.PLATFORM_FEES, 0) == fees
         assert platform.get(Kind.PAYOUTS_REQUESTED, 0) == by_status.get("requested", 0)
         assert platform.get(Kind.PAYOUTS_APPROVED, 0) == by_status.get("approved", 0)
@@ -769,10 +870,14 @@ class LedgerMachine(RuleBasedStateMachine):
 def test_the_ledger_holds_under_random_interleavings(settings):
     settings.GROUNDWORK = {
         **settings.GROUNDWORK,
-        "PLATFORM_FEE_RATE_PPM": FEE_RATE_PPM, "PLATFORM_FEE_MINIMUM_MICROS": FEE_MINIMUM_MICROS,
-        "PAYOUT_MINIMUM_MICROS": PAYOUT_MINIMUM_MICROS, "MAX_LIVE_ASSIGNMENTS_PER_WORKER": MAX_LIVE,
-        "WORKER_RATE_PER_SECOND": 1e6, "WORKER_RATE_BURST": 10**6,
-        "API_KEY_WRITE_RATE_PER_SECOND": 1e6, "API_KEY_WRITE_RATE_BURST": 10**6,
+        "PLATFORM_FEE_RATE_PPM": FEE_RATE_PPM,
+        "PLATFORM_FEE_MINIMUM_MICROS": FEE_MINIMUM_MICROS,
+        "PAYOUT_MINIMUM_MICROS": PAYOUT_MINIMUM_MICROS,
+        "MAX_LIVE_ASSIGNMENTS_PER_WORKER": MAX_LIVE,
+        "WORKER_RATE_PER_SECOND": 1e6,
+        "WORKER_RATE_BURST": 10**6,
+        "API_KEY_WRITE_RATE_PER_SECOND": 1e6,
+        "API_KEY_WRITE_RATE_BURST": 10**6,
     }
     OUTCOMES.clear()
     run_state_machine_as_test(LedgerMachine, settings=profile())

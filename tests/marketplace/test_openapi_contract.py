@@ -173,8 +173,9 @@ def test_every_operation_answers_what_the_document_says(contract):
         headers={"Idempotency-Key": "b2"},
     )
     key = c.call("requester", "POST", "/api/v1/api-keys", 201, {"name": "third"}, headers={"Idempotency-Key": "k3"})
-    replayed = c.call("requester", "POST", "/api/v1/api-keys", 201, {"name": "third"},
-                      headers={"Idempotency-Key": "k3"})
+    replayed = c.call(
+        "requester", "POST", "/api/v1/api-keys", 201, {"name": "third"}, headers={"Idempotency-Key": "k3"}
+    )
     assert (replayed["id"], replayed["key"]) == (key["id"], None)  # a secret is shown once
     c.call("requester", "POST", "/api/v1/api-keys/{api_key_id}/revoke", 200, api_key_id=key["id"])
     team = c.call("requester", "POST", "/api/v1/workteams", 201, {"name": "another team"})

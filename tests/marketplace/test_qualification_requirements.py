@@ -103,13 +103,19 @@ def test_every_requirement_of_a_batch_must_be_met(make_requester, make_worker):
     # given: a range (>= 10 and <= 20) and a locale
     owner = make_requester()
     level = create_type(owner, name="Level")
-    restricted = post_task(owner, [
-        {"qualification_type_id": level["id"], "comparator": ">=", "values": 10},
-        {"qualification_type_id": level["id"], "comparator": "<=", "values": 20},
-        {"qualification_type_id": system_type_id(owner, "locale"), "comparator": "==", "values": "FR"},
-    ])
+    restricted = post_task(
+        owner,
+        [
+            {"qualification_type_id": level["id"], "comparator": ">=", "values": 10},
+            {"qualification_type_id": level["id"], "comparator": "<=", "values": 20},
+            {"qualification_type_id": system_type_id(owner, "locale"), "comparator": "==", "values": "FR"},
+        ],
+    )
     in_range_french, too_high_french, in_range_german = (
-        make_worker(locale="FR"), make_worker(locale="FR"), make_worker(locale="DE"))
+        make_worker(locale="FR"),
+        make_worker(locale="FR"),
+        make_worker(locale="DE"),
+    )
     for worker, value in ((in_range_french, 15), (too_high_french, 21), (in_range_german, 15)):
         assert grant(owner, level["id"], worker, value).status_code == 201
 
@@ -124,11 +130,14 @@ def test_the_batch_shows_its_requirements_normalised(make_requester):
     owner = make_requester()
     expert = create_type(owner)
     locale_id = system_type_id(owner, "locale")
-    task = post_task(owner, [
-        {"qualification_type_id": expert["id"], "comparator": ">=", "values": 3},
-        {"qualification_type_id": locale_id, "comparator": "in", "values": ["us", "Ca"]},
-        {"qualification_type_id": expert["id"], "comparator": "exists"},
-    ])
+    task = post_task(
+        owner,
+        [
+            {"qualification_type_id": expert["id"], "comparator": ">=", "values": 3},
+            {"qualification_type_id": locale_id, "comparator": "in", "values": ["us", "Ca"]},
+            {"qualification_type_id": expert["id"], "comparator": "exists"},
+        ],
+    )
 
     # when
     response = client_with(owner.api_key).get(f"/api/v1/batches/{task['batch_id']}")
@@ -162,8 +171,11 @@ def test_tasks_added_to_a_restricted_batch_keep_its_requirements(make_requester,
 
     # when: a task added by batch_id without requirements, and one naming other requirements
     added = client.post(TASKS_URL, {"title": "more", "reward": "0.05", "batch_id": first["batch_id"]}, format="json")
-    differing = client.post(TASKS_URL, {"title": "more", "reward": "0.05", "batch_id": first["batch_id"],
-                                        "qualification_requirements": []}, format="json")
+    differing = client.post(
+        TASKS_URL,
+        {"title": "more", "reward": "0.05", "batch_id": first["batch_id"], "qualification_requirements": []},
+        format="json",
+    )
 
     # then
     assert added.status_code == 201
@@ -179,15 +191,23 @@ def test_a_requirement_on_another_requesters_type_is_a_400_and_creates_nothing(m
     before = snapshot()
 
     # when
-    response = client_with(intruder.api_key).post(TASKS_URL, {
-        "title": "t", "reward": "0.05",
-        "qualification_requirements": [{"qualification_type_id": expert["id"], "comparator": "exists"}],
-    }, format="json")
+    response = client_with(intruder.api_key).post(
+        TASKS_URL,
+        {
+            "title": "t",
+            "reward": "0.05",
+            "qualification_requirements": [{"qualification_type_id": expert["id"], "comparator": "exists"}],
+        },
+        format="json",
+    )
 
     # then
     assert response.status_code == 400
-    assert response.json()["error"]["fields"] == {"qualification_requirements.0.qualification_type_id": [
-        "no such qualification type (your own active types and the system types may be required)"]}
+    assert response.json()["error"]["fields"] == {
+        "qualification_requirements.0.qualification_type_id": [
+            "no such qualification type (your own active types and the system types may be required)"
+        ]
+    }
     assert snapshot() == before
 
 
@@ -203,8 +223,15 @@ def test_a_deactivated_type_cannot_be_required_but_posted_requirements_stay_enfo
     # when
     deactivated = client.post(f"/api/v1/qualification-types/{expert['id']}/deactivate")
     again = client.post(f"/api/v1/qualification-types/{expert['id']}/deactivate")
-    new_requirement = client.post(TASKS_URL, {"title": "t", "reward": "0.05", "qualification_requirements": [
-        {"qualification_type_id": expert["id"], "comparator": "exists"}]}, format="json")
+    new_requirement = client.post(
+        TASKS_URL,
+        {
+            "title": "t",
+            "reward": "0.05",
+            "qualification_requirements": [{"qualification_type_id": expert["id"], "comparator": "exists"}],
+        },
+        format="json",
+    )
     new_grant = grant(owner, expert["id"], stranger)
 
     # then
@@ -222,7 +249,8 @@ def test_a_deactivated_type_cannot_be_required_but_posted_requirements_stay_enfo
 
 def _requirement_errors(requester, requirements) -> dict:
     response = client_with(requester.api_key).post(
-        TASKS_URL, {"title": "t", "reward": "0.05", "qualification_requirements": requirements}, format="json")
+        TASKS_URL, {"title": "t", "reward": "0.05", "qualification_requirements": requirements}, format="json"
+    )
     assert response.status_code == 400, response.content
     assert response.json()["error"]["code"] == "invalid"
     return response.json()["error"]["fields"]
@@ -236,39 +264,74 @@ def test_every_bad_requirement_field_is_a_400_naming_it(make_requester):
     before = snapshot()
     cases = [
         ("not a list", {"qualification_requirements": ["must be a list of at most 10 requirements"]}),
-        ([{"qualification_type_id": expert_id, "comparator": "exists"}] * 11,
-         {"qualification_requirements": ["must be a list of at most 10 requirements"]}),
-        (["x"], {"qualification_requirements.0": [
-            "must be an object with qualification_type_id, comparator and values"]}),
-        ([{"qualification_type_id": expert_id, "comparator": ">", "values": 1}],
-         {"qualification_requirements.0.comparator": ["must be one of >=, <=, ==, !=, exists, in"]}),
-        ([{"qualification_type_id": "1", "comparator": "exists"}],
-         {"qualification_requirements.0.qualification_type_id": ["must be an integer"]}),
-        ([{"qualification_type_id": expert_id, "comparator": "exists", "colour": 1}],
-         {"qualification_requirements.0.colour": ["is not a known field"]}),
-        ([{"qualification_type_id": expert_id, "comparator": ">="}],
-         {"qualification_requirements.0.values": ["must be one integer (or locale code) for >="]}),
-        ([{"qualification_type_id": expert_id, "comparator": "==", "values": [1, 2]}],
-         {"qualification_requirements.0.values": ["must be one integer (or locale code) for =="]}),
-        ([{"qualification_type_id": expert_id, "comparator": "<=", "values": True}],
-         {"qualification_requirements.0.values": ["must be one integer (or locale code) for <="]}),
-        ([{"qualification_type_id": expert_id, "comparator": "exists", "values": [1]}],
-         {"qualification_requirements.0.values": ["must be left out for exists"]}),
-        ([{"qualification_type_id": expert_id, "comparator": "in", "values": []}],
-         {"qualification_requirements.0.values": ["must be a list of 1 to 100 values for in"]}),
-        ([{"qualification_type_id": expert_id, "comparator": "in", "values": [1, 2**40]}],
-         {"qualification_requirements.0.values": ["must be 32-bit integers (or locale codes)"]}),
-        ([{"qualification_type_id": expert_id, "comparator": ">=", "values": "10"}],
-         {"qualification_requirements.0.values": ["must be integers for this qualification type"]}),
-        ([{"qualification_type_id": locale_id, "comparator": ">=", "values": "US"}],
-         {"qualification_requirements.0.comparator": ["a locale compares with ==, !=, in or exists only"]}),
-        ([{"qualification_type_id": locale_id, "comparator": "in", "values": ["US", "XX"]}],
-         {"qualification_requirements.0.values": ["must be ISO 3166-1 alpha-2 country codes, such as \"US\""]}),
-        ([{"qualification_type_id": locale_id, "comparator": "==", "values": 1}],
-         {"qualification_requirements.0.values": ["must be ISO 3166-1 alpha-2 country codes, such as \"US\""]}),
-        ([{"qualification_type_id": 999999, "comparator": "exists"}],
-         {"qualification_requirements.0.qualification_type_id": [
-             "no such qualification type (your own active types and the system types may be required)"]}),
+        (
+            [{"qualification_type_id": expert_id, "comparator": "exists"}] * 11,
+            {"qualification_requirements": ["must be a list of at most 10 requirements"]},
+        ),
+        (
+            ["x"],
+            {"qualification_requirements.0": ["must be an object with qualification_type_id, comparator and values"]},
+        ),
+        (
+            [{"qualification_type_id": expert_id, "comparator": ">", "values": 1}],
+            {"qualification_requirements.0.comparator": ["must be one of >=, <=, ==, !=, exists, in"]},
+        ),
+        (
+            [{"qualification_type_id": "1", "comparator": "exists"}],
+            {"qualification_requirements.0.qualification_type_id": ["must be an integer"]},
+        ),
+        (
+            [{"qualification_type_id": expert_id, "comparator": "exists", "colour": 1}],
+            {"qualification_requirements.0.colour": ["is not a known field"]},
+        ),
+        (
+            [{"qualification_type_id": expert_id, "comparator": ">="}],
+            {"qualification_requirements.0.values": ["must be one integer (or locale code) for >="]},
+        ),
+        (
+            [{"qualification_type_id": expert_id, "comparator": "==", "values": [1, 2]}],
+            {"qualification_requirements.0.values": ["must be one integer (or locale code) for =="]},
+        ),
+        (
+            [{"qualification_type_id": expert_id, "comparator": "<=", "values": True}],
+            {"qualification_requirements.0.values": ["must be one integer (or locale code) for <="]},
+        ),
+        (
+            [{"qualification_type_id": expert_id, "comparator": "exists", "values": [1]}],
+            {"qualification_requirements.0.values": ["must be left out for exists"]},
+        ),
+        (
+            [{"qualification_type_id": expert_id, "comparator": "in", "values": []}],
+            {"qualification_requirements.0.values": ["must be a list of 1 to 100 values for in"]},
+        ),
+        (
+            [{"qualification_type_id": expert_id, "comparator": "in", "values": [1, 2**40]}],
+            {"qualification_requirements.0.values": ["must be 32-bit integers (or locale codes)"]},
+        ),
+        (
+            [{"qualification_type_id": expert_id, "comparator": ">=", "values": "10"}],
+            {"qualification_requirements.0.values": ["must be integers for this qualification type"]},
+        ),
+        (
+            [{"qualification_type_id": locale_id, "comparator": ">=", "values": "US"}],
+            {"qualification_requirements.0.comparator": ["a locale compares with ==, !=, in or exists only"]},
+        ),
+        (
+            [{"qualification_type_id": locale_id, "comparator": "in", "values": ["US", "XX"]}],
+            {"qualification_requirements.0.values": ['must be ISO 3166-1 alpha-2 country codes, such as "US"']},
+        ),
+        (
+            [{"qualification_type_id": locale_id, "comparator": "==", "values": 1}],
+            {"qualification_requirements.0.values": ['must be ISO 3166-1 alpha-2 country codes, such as "US"']},
+        ),
+        (
+            [{"qualification_type_id": 999999, "comparator": "exists"}],
+            {
+                "qualification_requirements.0.qualification_type_id": [
+                    "no such qualification type (your own active types and the system types may be required)"
+                ]
+            },
+        ),
     ]
 
     for requirements, expected in cases:
@@ -285,19 +348,28 @@ def test_a_list_of_tasks_must_agree_on_requirements(make_requester):
     requirement = [{"qualification_type_id": expert_id, "comparator": "exists"}]
 
     # when
-    response = client_with(owner.api_key).post(TASKS_URL, [
-        {"title": "a", "reward": "0.05", "qualification_requirements": requirement},
-        {"title": "b", "reward": "0.05"},
-    ], format="json")
-    bad_second = client_with(owner.api_key).post(TASKS_URL, [
-        {"title": "a", "reward": "0.05"},
-        {"title": "b", "reward": "0.05", "qualification_requirements": [{"comparator": "??"}]},
-    ], format="json")
+    response = client_with(owner.api_key).post(
+        TASKS_URL,
+        [
+            {"title": "a", "reward": "0.05", "qualification_requirements": requirement},
+            {"title": "b", "reward": "0.05"},
+        ],
+        format="json",
+    )
+    bad_second = client_with(owner.api_key).post(
+        TASKS_URL,
+        [
+            {"title": "a", "reward": "0.05"},
+            {"title": "b", "reward": "0.05", "qualification_requirements": [{"comparator": "??"}]},
+        ],
+        format="json",
+    )
 
     # then
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {
-        "1.qualification_requirements": ["must be the same for every task of one call"]}
+        "1.qualification_requirements": ["must be the same for every task of one call"]
+    }
     assert bad_second.status_code == 400
     assert bad_second.json()["error"]["fields"] == {
         "1.qualification_requirements.0.qualification_type_id": ["must be an integer"],
@@ -337,8 +409,11 @@ def test_system_types_are_created_once_and_listed_with_the_requesters_own(make_r
 
     # then
     assert first == second
-    assert sorted((row["system_key"], row["name"], row["owner_id"], row["grant_method"], row["value_kind"])
-                  for row in first if row["system_key"]) == [
+    assert sorted(
+        (row["system_key"], row["name"], row["owner_id"], row["grant_method"], row["value_kind"])
+        for row in first
+        if row["system_key"]
+    ) == [
         ("accuracy", "Accuracy", None, "system", "integer"),
         ("approval_rate", "Approval rate", None, "system", "integer"),
         ("approved_count", "Approved assignments", None, "system", "integer"),

@@ -30,8 +30,12 @@ def owner(make_requester):
 
 @pytest.fixture
 def birds(owner) -> dict:
-    return create_type(owner, name="Animal expert", description="tell pets apart",
-                       test={"questions": QUESTIONS, "passing_score": 75, "retry_delay_seconds": 3600})
+    return create_type(
+        owner,
+        name="Animal expert",
+        description="tell pets apart",
+        test={"questions": QUESTIONS, "passing_score": 75, "retry_delay_seconds": 3600},
+    )
 
 
 def answer(worker, type_id: int, answers):
@@ -49,14 +53,25 @@ def test_a_qualification_test_end_to_end(owner, birds, make_worker):
 
     # then: inputs only, never the answer key
     assert listed.status_code == 200
-    assert listed.json() == {"results": [{
-        "id": birds["id"], "name": "Animal expert", "description": "tell pets apart", "question_count": 4,
-        "passing_score": 75, "retry_delay_seconds": 3600, "held_value": None, "retry_at": None,
-    }], "next": None}
+    assert listed.json() == {
+        "results": [
+            {
+                "id": birds["id"],
+                "name": "Animal expert",
+                "description": "tell pets apart",
+                "question_count": 4,
+                "passing_score": 75,
+                "retry_delay_seconds": 3600,
+                "held_value": None,
+                "retry_at": None,
+            }
+        ],
+        "next": None,
+    }
     assert fetched.status_code == 200
     assert fetched.json()["questions"] == [{"input": q["input"]} for q in QUESTIONS]
     body = json.dumps(fetched.json()) + json.dumps(listed.json())
-    assert "answer" not in body and "\"cat\"" not in body and "\"yes\"" not in body and "left" not in body
+    assert "answer" not in body and '"cat"' not in body and '"yes"' not in body and "left" not in body
 
     # when: two of four right (50 %) → fail
     failed = answer(worker, birds["id"], [{"label": "cat"}, {"label": "cat"}, "yes", {"left": 9}])
@@ -84,20 +99,26 @@ def test_a_qualification_test_end_to_end(owner, birds, make_worker):
     attempt = QualificationTestAttempt.objects.get()
     attempt.submitted_at -= timedelta(seconds=3601)
     attempt.save(update_fields=["submitted_at"])
-    passed = answer(worker, birds["id"], [{"label": "cat", "confidence": 0.9}, {"label": "dog"}, "yes",
-                                          {"top": 2, "left": 1}])
+    passed = answer(
+        worker, birds["id"], [{"label": "cat", "confidence": 0.9}, {"label": "dog"}, "yes", {"top": 2, "left": 1}]
+    )
 
     # then: granted with the score, and offered the task
     assert passed.status_code == 200
     assert passed.json() == {"score": 100, "passed": True, "value": 100, "retry_at": None}
     grant_row = QualificationGrant.objects.get()
     assert (grant_row.worker_id, grant_row.qualification_type_id, grant_row.value, grant_row.source) == (
-        worker.pk, birds["id"], 100, "test")
+        worker.pk,
+        birds["id"],
+        100,
+        "test",
+    )
     assert worker.client.get(TESTS_URL).json()["results"][0]["held_value"] == 100
     assert claimed_task_ids(worker) == [restricted["id"]]
     listed_grants = client_with(owner.api_key).get(f"/api/v1/qualification-types/{birds['id']}/workers").json()
     assert [(row["worker_id"], row["value"], row["source"]) for row in listed_grants["results"]] == [
-        (worker.pk, 100, "test")]
+        (worker.pk, 100, "test")
+    ]
 
     # when: the holder tries again
     again = answer(worker, birds["id"], [{"label": "cat"}] * 4)
@@ -110,8 +131,15 @@ def test_a_qualification_test_end_to_end(owner, birds, make_worker):
 
 def test_a_score_below_the_passing_score_by_rounding_fails(owner, make_worker):
     # given: 3 questions, passing at 67 %: 2 of 3 right is 66 % (rounded down)
-    thirds = create_type(owner, name="Thirds", test={
-        "questions": [{"input": i, "answer": i} for i in range(3)], "passing_score": 67, "retry_delay_seconds": 0})
+    thirds = create_type(
+        owner,
+        name="Thirds",
+        test={
+            "questions": [{"input": i, "answer": i} for i in range(3)],
+            "passing_score": 67,
+            "retry_delay_seconds": 0,
+        },
+    )
     worker = make_worker()
     # when
     first = answer(worker, thirds["id"], [0, 1, 5])
@@ -121,12 +149,15 @@ def test_a_score_below_the_passing_score_by_rounding_fails(owner, make_worker):
     assert (second.json()["score"], second.json()["passed"]) == (100, True)
 
 
-@pytest.mark.parametrize(("body", "fields"), [
-    ({}, {"answers": ["is required"]}),
-    ({"answers": "cat"}, {"answers": ["must be a list of 4 answers, one per question"]}),
-    ({"answers": ["cat"]}, {"answers": ["must be a list of 4 answers, one per question"]}),
-    ([1, 2], {"non_field_errors": ["the body must be a JSON object"]}),
-])
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({}, {"answers": ["is required"]}),
+        ({"answers": "cat"}, {"answers": ["must be a list of 4 answers, one per question"]}),
+        ({"answers": ["cat"]}, {"answers": ["must be a list of 4 answers, one per question"]}),
+        ([1, 2], {"non_field_errors": ["the body must be a JSON object"]}),
+    ],
+)
 def test_bad_answers_are_a_400_naming_the_field_and_record_no_attempt(birds, make_worker, body, fields):
     worker = make_worker()
     before = snapshot()
@@ -144,13 +175,19 @@ def test_only_active_test_types_are_offered_as_tests(owner, birds, make_worker, 
     client_with(owner.api_key).post(f"/api/v1/qualification-types/{retired['id']}/deactivate")
     blocker = make_requester()
     blocked_test = create_type(blocker, name="Blocked", test={"questions": QUESTIONS, "passing_score": 50})
-    assert client_with(blocker.api_key).post("/api/v1/worker-blocks", {"worker_id": worker.pk, "reason": "spam"},
-                                             format="json").status_code == 201
+    assert (
+        client_with(blocker.api_key)
+        .post("/api/v1/worker-blocks", {"worker_id": worker.pk, "reason": "spam"}, format="json")
+        .status_code
+        == 201
+    )
 
     # when
     listed = [row["id"] for row in worker.client.get(TESTS_URL).json()["results"]]
-    fetches = [worker.client.get(f"{TESTS_URL}/{type_id}").status_code
-               for type_id in (manual["id"], retired["id"], blocked_test["id"])]
+    fetches = [
+        worker.client.get(f"{TESTS_URL}/{type_id}").status_code
+        for type_id in (manual["id"], retired["id"], blocked_test["id"])
+    ]
     answers = answer(worker, retired["id"], [1, 2, 3, 4])
 
     # then

@@ -30,31 +30,53 @@ def test_creating_a_manual_type_answers_201_with_the_type(make_requester):
     # given
     owner = make_requester()
     # when
-    response = client_with(owner.api_key).post(TYPES_URL, {"name": "Bird expert", "description": "knows birds"},
-                                               format="json")
+    response = client_with(owner.api_key).post(
+        TYPES_URL, {"name": "Bird expert", "description": "knows birds"}, format="json"
+    )
     # then
     assert response.status_code == 201
     data = response.json()
     assert data == {
-        "id": QualificationType.objects.get(owner=owner.organization).pk, "name": "Bird expert",
-        "description": "knows birds", "owner_id": owner.organization.pk, "system_key": None,
-        "grant_method": "manual", "value_kind": "integer", "auto_grant": None, "test": None, "is_active": True,
-        "created_at": data["created_at"], "deactivated_at": None,
+        "id": QualificationType.objects.get(owner=owner.organization).pk,
+        "name": "Bird expert",
+        "description": "knows birds",
+        "owner_id": owner.organization.pk,
+        "system_key": None,
+        "grant_method": "manual",
+        "value_kind": "integer",
+        "auto_grant": None,
+        "test": None,
+        "is_active": True,
+        "created_at": data["created_at"],
+        "deactivated_at": None,
     }
     assert client_with(owner.api_key).get(f"{TYPES_URL}/{data['id']}").json() == data
 
 
 def test_auto_and_test_types_show_their_rules(make_requester):
     owner = make_requester()
-    auto = create_type(owner, name="Reliable", auto_grant={"metric": "approval_rate", "comparator": ">=",
-                                                           "threshold": 90})
-    test = create_type(owner, name="Tested", test={"questions": [{"input": {"text": "a"}, "answer": {"label": "x"}}],
-                                                   "passing_score": 100})
+    auto = create_type(
+        owner, name="Reliable", auto_grant={"metric": "approval_rate", "comparator": ">=", "threshold": 90}
+    )
+    test = create_type(
+        owner,
+        name="Tested",
+        test={"questions": [{"input": {"text": "a"}, "answer": {"label": "x"}}], "passing_score": 100},
+    )
     assert (auto["grant_method"], auto["auto_grant"], auto["test"]) == (
-        "auto", {"metric": "approval_rate", "comparator": ">=", "threshold": 90}, None)
+        "auto",
+        {"metric": "approval_rate", "comparator": ">=", "threshold": 90},
+        None,
+    )
     assert (test["grant_method"], test["auto_grant"], test["test"]) == (
-        "test", None, {"questions": [{"input": {"text": "a"}, "answer": {"label": "x"}}], "passing_score": 100,
-                       "retry_delay_seconds": 86400})
+        "test",
+        None,
+        {
+            "questions": [{"input": {"text": "a"}, "answer": {"label": "x"}}],
+            "passing_score": 100,
+            "retry_delay_seconds": 86400,
+        },
+    )
 
 
 def test_a_name_is_unique_among_the_owners_active_types(make_requester):
@@ -70,7 +92,8 @@ def test_a_name_is_unique_among_the_owners_active_types(make_requester):
     # then
     assert taken.status_code == 400
     assert taken.json()["error"]["fields"] == {
-        "name": ["is already the name of another of your active qualification types"]}
+        "name": ["is already the name of another of your active qualification types"]
+    }
     assert elsewhere.status_code == 201
     assert reused.status_code == 201
 
@@ -83,32 +106,61 @@ BAD_TYPES = [
     ({"name": "n", "colour": 1}, {"colour": ["is not a known field"]}),
     ({"name": "n", "description": ["x"]}, {"description": ["must be a string"]}),
     ({"name": "n", "auto_grant": "x"}, {"auto_grant": ["must be an object with metric, comparator and threshold"]}),
-    ({"name": "n", "auto_grant": {}}, {
-        "auto_grant.metric": ["must be one of approval_rate, accuracy, approved_count"],
-        "auto_grant.comparator": ["must be one of >=, <=, ==, !="],
-        "auto_grant.threshold": ["is required"]}),
-    ({"name": "n", "auto_grant": {"metric": "locale", "comparator": "in", "threshold": 1.5, "x": 1}}, {
-        "auto_grant.x": ["is not a known field"],
-        "auto_grant.metric": ["must be one of approval_rate, accuracy, approved_count"],
-        "auto_grant.comparator": ["must be one of >=, <=, ==, !="],
-        "auto_grant.threshold": ["must be an integer"]}),
+    (
+        {"name": "n", "auto_grant": {}},
+        {
+            "auto_grant.metric": ["must be one of approval_rate, accuracy, approved_count"],
+            "auto_grant.comparator": ["must be one of >=, <=, ==, !="],
+            "auto_grant.threshold": ["is required"],
+        },
+    ),
+    (
+        {"name": "n", "auto_grant": {"metric": "locale", "comparator": "in", "threshold": 1.5, "x": 1}},
+        {
+            "auto_grant.x": ["is not a known field"],
+            "auto_grant.metric": ["must be one of approval_rate, accuracy, approved_count"],
+            "auto_grant.comparator": ["must be one of >=, <=, ==, !="],
+            "auto_grant.threshold": ["must be an integer"],
+        },
+    ),
     ({"name": "n", "test": []}, {"test": ["must be an object with questions and passing_score"]}),
-    ({"name": "n", "test": {"questions": [], "passing_score": 0}}, {
-        "test.questions": ["must be a list of 1 to 50 questions"],
-        "test.passing_score": ["must be between 1 and 100"]}),
-    ({"name": "n", "test": {"questions": [{"input": 1, "answer": 1}] * 51, "passing_score": 50}}, {
-        "test.questions": ["must be a list of 1 to 50 questions"]}),
-    ({"name": "n", "test": {"questions": ["q", {"input": 1}, {"answer": 2, "input": 1, "hint": 3}],
-                            "passing_score": 101, "retry_delay_seconds": -1}}, {
-        "test.questions.0": ["must be an object with input and answer"],
-        "test.questions.1.answer": ["is required"],
-        "test.questions.2.hint": ["is not a known field"],
-        "test.passing_score": ["must be between 1 and 100"],
-        "test.retry_delay_seconds": ["must be between 0 and 31536000"]}),
+    (
+        {"name": "n", "test": {"questions": [], "passing_score": 0}},
+        {
+            "test.questions": ["must be a list of 1 to 50 questions"],
+            "test.passing_score": ["must be between 1 and 100"],
+        },
+    ),
+    (
+        {"name": "n", "test": {"questions": [{"input": 1, "answer": 1}] * 51, "passing_score": 50}},
+        {"test.questions": ["must be a list of 1 to 50 questions"]},
+    ),
+    (
+        {
+            "name": "n",
+            "test": {
+                "questions": ["q", {"input": 1}, {"answer": 2, "input": 1, "hint": 3}],
+                "passing_score": 101,
+                "retry_delay_seconds": -1,
+            },
+        },
+        {
+            "test.questions.0": ["must be an object with input and answer"],
+            "test.questions.1.answer": ["is required"],
+            "test.questions.2.hint": ["is not a known field"],
+            "test.passing_score": ["must be between 1 and 100"],
+            "test.retry_delay_seconds": ["must be between 0 and 31536000"],
+        },
+    ),
     ({"name": "n", "test": {"questions": [{"input": 1, "answer": 1}]}}, {"test.passing_score": ["is required"]}),
-    ({"name": "n", "auto_grant": {"metric": "accuracy", "comparator": ">=", "threshold": 1},
-      "test": {"questions": [{"input": 1, "answer": 1}], "passing_score": 50}},
-     {"test": ["a type is granted by a test or by an auto_grant rule, not both"]}),
+    (
+        {
+            "name": "n",
+            "auto_grant": {"metric": "accuracy", "comparator": ">=", "threshold": 1},
+            "test": {"questions": [{"input": 1, "answer": 1}], "passing_score": 50},
+        },
+        {"test": ["a type is granted by a test or by an auto_grant rule, not both"]},
+    ),
 ]
 
 
@@ -133,8 +185,7 @@ def test_manual_grant_update_list_and_revoke_decide_who_is_offered_the_task(make
     # given
     owner = make_requester()
     expert = create_type(owner)
-    restricted = post_task(owner, [{"qualification_type_id": expert["id"], "comparator": ">=", "values": 5}],
-                           slots=3)
+    restricted = post_task(owner, [{"qualification_type_id": expert["id"], "comparator": ">=", "values": 5}], slots=3)
     worker = make_worker()
     client = client_with(owner.api_key)
     workers_url = f"{TYPES_URL}/{expert['id']}/workers"
@@ -149,10 +200,19 @@ def test_manual_grant_update_list_and_revoke_decide_who_is_offered_the_task(make
     assert low.status_code == 201 and low.json()["value"] == 4 and low.json()["source"] == "manual"
     assert offered_low == []
     assert raised.status_code == 200 and raised.json()["value"] == 7
-    assert listed == {"results": [{
-        "qualification_type_id": expert["id"], "worker_id": worker.pk, "value": 7, "source": "manual",
-        "granted_at": low.json()["granted_at"], "updated_at": raised.json()["updated_at"],
-    }], "next": None}
+    assert listed == {
+        "results": [
+            {
+                "qualification_type_id": expert["id"],
+                "worker_id": worker.pk,
+                "value": 7,
+                "source": "manual",
+                "granted_at": low.json()["granted_at"],
+                "updated_at": raised.json()["updated_at"],
+            }
+        ],
+        "next": None,
+    }
     assert claimed_task_ids(worker) == [restricted["id"]]
 
     # when: revoked
@@ -173,20 +233,24 @@ def test_a_grant_takes_value_1_when_left_out(make_requester, make_worker):
     owner = make_requester()
     expert = create_type(owner)
     worker = make_worker()
-    response = client_with(owner.api_key).post(f"{TYPES_URL}/{expert['id']}/workers", {"worker_id": worker.pk},
-                                               format="json")
+    response = client_with(owner.api_key).post(
+        f"{TYPES_URL}/{expert['id']}/workers", {"worker_id": worker.pk}, format="json"
+    )
     assert response.status_code == 201
     assert response.json()["value"] == 1
 
 
-@pytest.mark.parametrize(("body", "fields"), [
-    ({}, {"worker_id": ["must be an integer"]}),
-    ({"worker_id": "1"}, {"worker_id": ["must be an integer"]}),
-    ({"worker_id": 99999999}, {"worker_id": ["no such worker"]}),
-    ({"worker_id": "WORKER", "value": "high"}, {"value": ["must be an integer (32-bit)"]}),
-    ({"worker_id": "WORKER", "value": True}, {"value": ["must be an integer (32-bit)"]}),
-    ({"worker_id": "WORKER", "value": 2**31}, {"value": ["must be an integer (32-bit)"]}),
-])
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({}, {"worker_id": ["must be an integer"]}),
+        ({"worker_id": "1"}, {"worker_id": ["must be an integer"]}),
+        ({"worker_id": 99999999}, {"worker_id": ["no such worker"]}),
+        ({"worker_id": "WORKER", "value": "high"}, {"value": ["must be an integer (32-bit)"]}),
+        ({"worker_id": "WORKER", "value": True}, {"value": ["must be an integer (32-bit)"]}),
+        ({"worker_id": "WORKER", "value": 2**31}, {"value": ["must be an integer (32-bit)"]}),
+    ],
+)
 def test_every_bad_grant_field_is_a_400_naming_it(make_requester, make_worker, body, fields):
     owner = make_requester()
     expert = create_type(owner)
@@ -255,8 +319,9 @@ def test_an_auto_granted_type_follows_the_reputation_metric(make_requester, make
     work_done(history.organization, steady, approve=2, reject=1, requester_client=history_client)
     work_done(history.organization, shaky, approve=1, reject=1, requester_client=history_client)
     owner = make_requester()
-    reliable = create_type(owner, name="Reliable", auto_grant={"metric": "approval_rate", "comparator": ">=",
-                                                               "threshold": 60})
+    reliable = create_type(
+        owner, name="Reliable", auto_grant={"metric": "approval_rate", "comparator": ">=", "threshold": 60}
+    )
     restricted = post_task(owner, [{"qualification_type_id": reliable["id"], "comparator": "exists"}], slots=2)
     workers_url = f"{TYPES_URL}/{reliable['id']}/workers"
 
@@ -313,8 +378,7 @@ def test_system_values_come_from_settled_assignments_and_consolidation_estimates
     # down; 2/3 approved → 66 (rounded down)
     score = reputation_score(estimated_accuracy=0.675, estimated_answers=40, approved=2, rejected=1, claimed=3)
     assert 40 < 100 * score.low < 67.5
-    assert values == {"approval_rate": 66, "accuracy": math.floor(100 * score.low), "approved_count": 2,
-                      "locale": "NZ"}
+    assert values == {"approval_rate": 66, "accuracy": math.floor(100 * score.low), "approved_count": 2, "locale": "NZ"}
     assert fresh == {"approval_rate": None, "accuracy": None, "approved_count": 0, "locale": None}
 
 
@@ -324,10 +388,13 @@ def test_system_approval_and_count_requirements_through_dispatch(make_requester,
     veteran, newcomer = make_worker(), make_worker()
     work_done(history.organization, veteran, approve=3, reject=0, requester_client=client_with(history.api_key))
     owner = make_requester()
-    restricted = post_task(owner, [
-        {"qualification_type_id": system_type_id(owner, "approval_rate"), "comparator": ">=", "values": 95},
-        {"qualification_type_id": system_type_id(owner, "approved_count"), "comparator": ">=", "values": 3},
-    ])
+    restricted = post_task(
+        owner,
+        [
+            {"qualification_type_id": system_type_id(owner, "approval_rate"), "comparator": ">=", "values": 95},
+            {"qualification_type_id": system_type_id(owner, "approved_count"), "comparator": ">=", "values": 3},
+        ],
+    )
     # when / then: no settled work means no approval rate, which fails every comparator
     assert claimed_task_ids(newcomer) == []
     assert claimed_task_ids(veteran) == [restricted["id"]]

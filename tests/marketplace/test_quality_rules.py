@@ -15,8 +15,12 @@ from marketplace.services.quality import GOLD_FAILURE_FEEDBACK
 from marketplace.services.sweeps import run_sweeps
 
 NEXT_URL = "/api/v1/worker/tasks/next"
-SCHEMA = {"type": "object", "properties": {"label": {"enum": ["cat", "dog"]}}, "required": ["label"],
-          "additionalProperties": False}
+SCHEMA = {
+    "type": "object",
+    "properties": {"label": {"enum": ["cat", "dog"]}},
+    "required": ["label"],
+    "additionalProperties": False,
+}
 CAT, DOG = {"label": "cat"}, {"label": "dog"}
 
 
@@ -44,8 +48,9 @@ def claim(worker) -> dict | None:
 
 
 def submit(worker, assignment_id: int, answer: dict) -> dict:
-    response = worker.client.post(f"/api/v1/worker/assignments/{assignment_id}/submit", {"answer": answer},
-                                  format="json")
+    response = worker.client.post(
+        f"/api/v1/worker/assignments/{assignment_id}/submit", {"answer": answer}, format="json"
+    )
     assert response.status_code == 200, response.content
     return response.json()
 
@@ -65,29 +70,52 @@ def state() -> dict:
 # --- posting ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("extra", "fields"), [
-    ({"quality_rules": "strict"}, {"quality_rules": ["must be an object"]}),
-    ({"quality_rules": {"min_gold_accuracy": 1.5}},
-     {"quality_rules.min_gold_accuracy": ["must be a number from 0 to 1"]}),
-    ({"quality_rules": {"min_gold_accuracy": "0.8"}},
-     {"quality_rules.min_gold_accuracy": ["must be a number from 0 to 1"]}),
-    ({"quality_rules": {"min_gold_accuracy": True}},
-     {"quality_rules.min_gold_accuracy": ["must be a number from 0 to 1"]}),
-    ({"quality_rules": {"min_gold_answers": 0}},
-     {"quality_rules.min_gold_answers": ["must be an integer from 1 to 10000"]}),
-    ({"quality_rules": {"min_gold_answers": 2.5}},
-     {"quality_rules.min_gold_answers": ["must be an integer from 1 to 10000"]}),
-    ({"quality_rules": {"exclude_answers": "yes"}}, {"quality_rules.exclude_answers": ["must be true or false"]}),
-    ({"quality_rules": {"min_seconds_per_assignment": -1}},
-     {"quality_rules.min_seconds_per_assignment": ["must be a number from 0 to 604800"]}),
-    ({"quality_rules": {"max_speed": 3}},
-     {"quality_rules.max_speed": ["is not a known quality rule (known: min_gold_accuracy, min_gold_answers, "
-                                  "exclude_answers, min_seconds_per_assignment)"]}),
-    ({"auto_approval_policy": "reject_all"},
-     {"auto_approval_policy": ["must be one of approve_all, reject_gold_failures"]}),
-    ({"gold_answer": "cat"}, {"gold_answer": ["must be a JSON object"]}),
-    ({"gold_answer": {"label": "bird"}}, {"gold_answer.label": ["'bird' is not one of ['cat', 'dog']"]}),
-])
+@pytest.mark.parametrize(
+    ("extra", "fields"),
+    [
+        ({"quality_rules": "strict"}, {"quality_rules": ["must be an object"]}),
+        (
+            {"quality_rules": {"min_gold_accuracy": 1.5}},
+            {"quality_rules.min_gold_accuracy": ["must be a number from 0 to 1"]},
+        ),
+        (
+            {"quality_rules": {"min_gold_accuracy": "0.8"}},
+            {"quality_rules.min_gold_accuracy": ["must be a number from 0 to 1"]},
+        ),
+        (
+            {"quality_rules": {"min_gold_accuracy": True}},
+            {"quality_rules.min_gold_accuracy": ["must be a number from 0 to 1"]},
+        ),
+        (
+            {"quality_rules": {"min_gold_answers": 0}},
+            {"quality_rules.min_gold_answers": ["must be an integer from 1 to 10000"]},
+        ),
+        (
+            {"quality_rules": {"min_gold_answers": 2.5}},
+            {"quality_rules.min_gold_answers": ["must be an integer from 1 to 10000"]},
+        ),
+        ({"quality_rules": {"exclude_answers": "yes"}}, {"quality_rules.exclude_answers": ["must be true or false"]}),
+        (
+            {"quality_rules": {"min_seconds_per_assignment": -1}},
+            {"quality_rules.min_seconds_per_assignment": ["must be a number from 0 to 604800"]},
+        ),
+        (
+            {"quality_rules": {"max_speed": 3}},
+            {
+                "quality_rules.max_speed": [
+                    "is not a known quality rule (known: min_gold_accuracy, min_gold_answers, "
+                    "exclude_answers, min_seconds_per_assignment)"
+                ]
+            },
+        ),
+        (
+            {"auto_approval_policy": "reject_all"},
+            {"auto_approval_policy": ["must be one of approve_all, reject_gold_failures"]},
+        ),
+        ({"gold_answer": "cat"}, {"gold_answer": ["must be a JSON object"]}),
+        ({"gold_answer": {"label": "bird"}}, {"gold_answer.label": ["'bird' is not one of ['cat', 'dog']"]}),
+    ],
+)
 def test_every_bad_quality_field_is_a_400_naming_it_and_creates_nothing(requester_client, extra, fields):
     # given
     before = state()
@@ -101,12 +129,22 @@ def test_every_bad_quality_field_is_a_400_naming_it_and_creates_nothing(requeste
 
 
 def test_every_bad_sub_field_is_named_in_one_400(requester_client):
-    response = post_tasks(requester_client, task_body(quality_rules={
-        "min_gold_accuracy": -0.1, "min_gold_answers": "3", "exclude_answers": 1, "min_seconds_per_assignment": "5",
-    }))
+    response = post_tasks(
+        requester_client,
+        task_body(
+            quality_rules={
+                "min_gold_accuracy": -0.1,
+                "min_gold_answers": "3",
+                "exclude_answers": 1,
+                "min_seconds_per_assignment": "5",
+            }
+        ),
+    )
     assert response.status_code == 400
     assert sorted(response.json()["error"]["fields"]) == [
-        "quality_rules.exclude_answers", "quality_rules.min_gold_accuracy", "quality_rules.min_gold_answers",
+        "quality_rules.exclude_answers",
+        "quality_rules.min_gold_accuracy",
+        "quality_rules.min_gold_answers",
         "quality_rules.min_seconds_per_assignment",
     ]
 
@@ -151,8 +189,12 @@ def test_tasks_added_to_a_batch_must_not_name_other_rules(requester_client):
 
 def test_the_batch_shows_its_quality_rules_and_policy(requester_client):
     # given
-    rules = {"min_gold_accuracy": 0.75, "min_gold_answers": 4, "exclude_answers": True,
-             "min_seconds_per_assignment": 2.5}
+    rules = {
+        "min_gold_accuracy": 0.75,
+        "min_gold_answers": 4,
+        "exclude_answers": True,
+        "min_seconds_per_assignment": 2.5,
+    }
     [task] = posted(requester_client, task_body(quality_rules=rules, auto_approval_policy="reject_gold_failures"))
     [plain] = posted(requester_client, task_body())
     # when
@@ -165,8 +207,10 @@ def test_the_batch_shows_its_quality_rules_and_policy(requester_client):
 
 def test_a_gold_task_looks_like_any_other_task_to_workers(requester_client, make_worker):
     # given
-    [gold, plain] = posted(requester_client, [task_body("same", input={"text": "a"}, gold_answer=CAT),
-                                              task_body("same", input={"text": "a"})])
+    [gold, plain] = posted(
+        requester_client,
+        [task_body("same", input={"text": "a"}, gold_answer=CAT), task_body("same", input={"text": "a"})],
+    )
     worker = make_worker()
     # when
     first, second = claim(worker), claim(worker)
@@ -194,12 +238,20 @@ def test_each_gold_submission_is_checked_and_recorded_per_worker_and_batch(reque
         claim_and_submit(worker, lambda task: answers[task["task_id"]])
     # then
     assert dict(Assignment.objects.values_list("task_id", "gold_correct")) == {
-        tasks[0]["id"]: True, tasks[1]["id"]: False, tasks[2]["id"]: None,
+        tasks[0]["id"]: True,
+        tasks[1]["id"]: False,
+        tasks[2]["id"]: None,
     }
-    assert list(WorkerBatchQuality.objects.values("worker_id", "batch_id", "gold_answered",
-                                                  "gold_correct", "excluded_at")) == [
-        {"worker_id": worker.pk, "batch_id": tasks[0]["batch_id"], "gold_answered": 2,
-         "gold_correct": 1, "excluded_at": None},
+    assert list(
+        WorkerBatchQuality.objects.values("worker_id", "batch_id", "gold_answered", "gold_correct", "excluded_at")
+    ) == [
+        {
+            "worker_id": worker.pk,
+            "batch_id": tasks[0]["batch_id"],
+            "gold_answered": 2,
+            "gold_correct": 1,
+            "excluded_at": None,
+        },
     ]
     detail = requester_client.get(f"/api/v1/tasks/{tasks[1]['id']}").json()
     assert [(a["worker_id"], a["gold_correct"]) for a in detail["assignments"]] == [(worker.pk, False)]
@@ -209,10 +261,11 @@ def test_gold_accuracy_below_the_threshold_stops_the_batch_but_not_other_batches
     # given: batch A (first in line: priority 100) opens with three gold tasks, then plain work;
     # batch B holds plain work only
     rules = {"min_gold_accuracy": 0.5, "min_gold_answers": 2}
-    batch_a = posted(requester_client, [task_body("a", priority=100, slots=2, quality_rules=rules, gold_answer=CAT)
-                                        for _ in range(3)]
-                                       + [task_body("a", priority=100, slots=2, quality_rules=rules)
-                                          for _ in range(3)])
+    batch_a = posted(
+        requester_client,
+        [task_body("a", priority=100, slots=2, quality_rules=rules, gold_answer=CAT) for _ in range(3)]
+        + [task_body("a", priority=100, slots=2, quality_rules=rules) for _ in range(3)],
+    )
     batch_b = posted(requester_client, [task_body("b") for _ in range(2)])
     careless, careful = make_worker(), make_worker()
 
@@ -236,8 +289,11 @@ def test_gold_accuracy_below_the_threshold_stops_the_batch_but_not_other_batches
 def test_a_worker_above_the_threshold_keeps_getting_the_batch(requester_client, make_worker):
     # given
     rules = {"min_gold_accuracy": 0.5, "min_gold_answers": 2}
-    batch = posted(requester_client, [task_body(gold_answer=CAT, quality_rules=rules) for _ in range(2)]
-                                     + [task_body(quality_rules=rules) for _ in range(2)])
+    batch = posted(
+        requester_client,
+        [task_body(gold_answer=CAT, quality_rules=rules) for _ in range(2)]
+        + [task_body(quality_rules=rules) for _ in range(2)],
+    )
     worker = make_worker()
     answers = iter([CAT, DOG, DOG, DOG])  # gold: 1 of 2 right = 0.5, not below
     # when
@@ -252,8 +308,7 @@ def test_a_worker_above_the_threshold_keeps_getting_the_batch(requester_client, 
 
 def test_fast_answers_are_flagged_listed_and_still_paid(requester_client, make_worker):
     # given
-    tasks = posted(requester_client, [task_body(quality_rules={"min_seconds_per_assignment": 60})
-                                      for _ in range(2)])
+    tasks = posted(requester_client, [task_body(quality_rules={"min_seconds_per_assignment": 60}) for _ in range(2)])
     worker = make_worker()
     fast = claim(worker)
     slow = claim(worker)
@@ -276,8 +331,7 @@ def test_fast_answers_are_flagged_listed_and_still_paid(requester_client, make_w
     assert sorted(Assignment.objects.values_list("status", flat=True)) == ["approved", "approved"]
 
 
-def test_the_assignments_listing_is_the_requesters_own_and_checks_its_filters(make_requester, make_tasks,
-                                                                               make_worker):
+def test_the_assignments_listing_is_the_requesters_own_and_checks_its_filters(make_requester, make_tasks, make_worker):
     # given
     mine, theirs = make_requester(), make_requester()
     [task] = make_tasks(mine.organization, 1)
@@ -307,17 +361,30 @@ def _settle_all_due() -> int:
     return run_sweeps().assignments_auto_approved
 
 
-@pytest.mark.parametrize(("policy", "expected"), [
-    ("reject_gold_failures", {"gold right": ("approved", ""), "gold wrong": ("rejected", GOLD_FAILURE_FEEDBACK),
-                              "plain": ("approved", "")}),
-    ("approve_all", {"gold right": ("approved", ""), "gold wrong": ("approved", ""), "plain": ("approved", "")}),
-])
-def test_the_auto_approval_policy_rejects_exactly_the_gold_failures(requester_client, make_worker, policy,
-                                                                    expected):
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        (
+            "reject_gold_failures",
+            {
+                "gold right": ("approved", ""),
+                "gold wrong": ("rejected", GOLD_FAILURE_FEEDBACK),
+                "plain": ("approved", ""),
+            },
+        ),
+        ("approve_all", {"gold right": ("approved", ""), "gold wrong": ("approved", ""), "plain": ("approved", "")}),
+    ],
+)
+def test_the_auto_approval_policy_rejects_exactly_the_gold_failures(requester_client, make_worker, policy, expected):
     # given
-    posted(requester_client, [task_body("gold right", slots=2, gold_answer=CAT, auto_approval_policy=policy),
-                              task_body("gold wrong", slots=2, gold_answer=CAT, auto_approval_policy=policy),
-                              task_body("plain", slots=2, auto_approval_policy=policy)])
+    posted(
+        requester_client,
+        [
+            task_body("gold right", slots=2, gold_answer=CAT, auto_approval_policy=policy),
+            task_body("gold wrong", slots=2, gold_answer=CAT, auto_approval_policy=policy),
+            task_body("plain", slots=2, auto_approval_policy=policy),
+        ],
+    )
     worker, other = make_worker(), make_worker()
     answers = {"gold right": CAT, "gold wrong": DOG, "plain": DOG}
     for _ in range(3):
@@ -334,4 +401,5 @@ def test_the_auto_approval_policy_rejects_exactly_the_gold_failures(requester_cl
     assert set(Assignment.objects.filter(worker=other).values_list("status", flat=True)) == {"approved"}
     me = worker.client.get("/api/v1/worker/assignments?status=rejected").json()
     assert [row["feedback"] for row in me["results"]] == (
-        [GOLD_FAILURE_FEEDBACK] if policy == "reject_gold_failures" else [])
+        [GOLD_FAILURE_FEEDBACK] if policy == "reject_gold_failures" else []
+    )

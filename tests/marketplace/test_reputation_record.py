@@ -33,47 +33,73 @@ def claim(worker) -> int:
 
 
 def submit(worker, assignment_id: int, answer: dict = CAT) -> None:
-    response = worker.client.post(f"/api/v1/worker/assignments/{assignment_id}/submit", {"answer": answer},
-                                  format="json")
+    response = worker.client.post(
+        f"/api/v1/worker/assignments/{assignment_id}/submit", {"answer": answer}, format="json"
+    )
     assert response.status_code == 200, response.content
 
 
 def record(worker) -> dict:
     """The record's counters, and its claims (counted from the worker's assignments)."""
-    counters = WorkerReputation.objects.filter(worker=worker).values(
-        "submitted", "approved", "rejected", "returned", "expired", "gold_answered", "gold_correct",
-    ).get()
+    counters = (
+        WorkerReputation.objects.filter(worker=worker)
+        .values(
+            "submitted",
+            "approved",
+            "rejected",
+            "returned",
+            "expired",
+            "gold_answered",
+            "gold_correct",
+        )
+        .get()
+    )
     return {"claimed": worker_reputation(worker)["claimed"], **counters}
 
 
-def test_counts_are_exact_after_a_sequence_of_every_transition(requester, requester_client, make_tasks,
-                                                               make_worker):
+def test_counts_are_exact_after_a_sequence_of_every_transition(requester, requester_client, make_tasks, make_worker):
     # given: six tasks, one of them gold
     tasks = make_tasks(requester.organization, 5)
     tasks += make_tasks(requester.organization, 1, gold_answer=CAT, batch_id=tasks[0].batch_id)
     worker = make_worker()
     # when
     first, second, third = claim(worker), claim(worker), claim(worker)
-    submit(worker, first)                                                       # submitted
+    submit(worker, first)  # submitted
     assert worker.client.post(f"/api/v1/worker/assignments/{second}/return").status_code == 200  # returned
     Assignment.objects.filter(pk=third).update(deadline=timezone.now() - timedelta(seconds=1))
-    run_sweeps()                                                                # expired
+    run_sweeps()  # expired
     fourth, fifth, gold = claim(worker), claim(worker), claim(worker)
     for assignment_id in (fourth, fifth):
         submit(worker, assignment_id)
-    submit(worker, gold, {"label": "dog"})                                      # a wrong gold answer
+    submit(worker, gold, {"label": "dog"})  # a wrong gold answer
     assert requester_client.post(f"/api/v1/assignments/{first}/approve").status_code == 200
     assert requester_client.post(f"/api/v1/assignments/{first}/approve").status_code == 200  # idempotent
     assert requester_client.post(f"/api/v1/assignments/{fourth}/reject").status_code == 200
     # then
-    assert record(worker) == {"claimed": 6, "submitted": 4, "approved": 1, "rejected": 1, "returned": 1,
-                              "expired": 1, "gold_answered": 1, "gold_correct": 0}
+    assert record(worker) == {
+        "claimed": 6,
+        "submitted": 4,
+        "approved": 1,
+        "rejected": 1,
+        "returned": 1,
+        "expired": 1,
+        "gold_answered": 1,
+        "gold_correct": 0,
+    }
     # when: the sweep settles the rest (approve_all)
     Assignment.objects.filter(status="submitted").update(auto_approve_at=timezone.now() - timedelta(seconds=1))
     assert run_sweeps().assignments_auto_approved == 2
     # then
-    assert record(worker) == {"claimed": 6, "submitted": 4, "approved": 3, "rejected": 1, "returned": 1,
-                              "expired": 1, "gold_answered": 1, "gold_correct": 0}
+    assert record(worker) == {
+        "claimed": 6,
+        "submitted": 4,
+        "approved": 3,
+        "rejected": 1,
+        "returned": 1,
+        "expired": 1,
+        "gold_answered": 1,
+        "gold_correct": 0,
+    }
 
 
 def test_refused_actions_count_nothing(requester, make_tasks, make_worker):
@@ -84,18 +110,32 @@ def test_refused_actions_count_nothing(requester, make_tasks, make_worker):
     submit(worker, assignment_id)
     before = record(worker)
     # when: a different answer (409), a return after submitting (409), the same answer (200)
-    conflict = worker.client.post(f"/api/v1/worker/assignments/{assignment_id}/submit",
-                                  {"answer": {"label": "dog"}}, format="json")
+    conflict = worker.client.post(
+        f"/api/v1/worker/assignments/{assignment_id}/submit", {"answer": {"label": "dog"}}, format="json"
+    )
     give_back = worker.client.post(f"/api/v1/worker/assignments/{assignment_id}/return")
     submit(worker, assignment_id)
     # then
     assert (conflict.status_code, give_back.status_code) == (409, 409)
-    assert record(worker) == before == {"claimed": 1, "submitted": 1, "approved": 0, "rejected": 0, "returned": 0,
-                                        "expired": 0, "gold_answered": 0, "gold_correct": 0}
+    assert (
+        record(worker)
+        == before
+        == {
+            "claimed": 1,
+            "submitted": 1,
+            "approved": 0,
+            "rejected": 0,
+            "returned": 0,
+            "expired": 0,
+            "gold_answered": 0,
+            "gold_correct": 0,
+        }
+    )
 
 
-def test_me_shows_the_record_with_its_score_and_the_assignment_counts(requester, requester_client, make_tasks,
-                                                                      make_worker):
+def test_me_shows_the_record_with_its_score_and_the_assignment_counts(
+    requester, requester_client, make_tasks, make_worker
+):
     # given: 2 gold answers, 1 right; 1 approved, 1 rejected
     make_tasks(requester.organization, 2, gold_answer=CAT)
     worker = make_worker()
@@ -109,16 +149,29 @@ def test_me_shows_the_record_with_its_score_and_the_assignment_counts(requester,
     # then: successes 1 + 0.25, trials 2 + 0.5 -> 50 %
     expected_score = reputation_score(gold_answered=2, gold_correct=1, approved=1, rejected=1, claimed=2)
     assert me == {
-        "worker_id": worker.pk, "claimed": 2, "submitted": 2, "approved": 1, "rejected": 1, "returned": 0,
-        "expired": 0, "approval_rate": 50.0,
+        "worker_id": worker.pk,
+        "claimed": 2,
+        "submitted": 2,
+        "approved": 1,
+        "rejected": 1,
+        "returned": 0,
+        "expired": 0,
+        "approval_rate": 50.0,
         "gold": {"answered": 2, "correct": 1, "accuracy": 50.0},
         "estimated": {"accuracy": None, "answers": 0},
-        "score": {"accuracy": 50.0, "low": round(100 * expected_score.low, 2),
-                  "high": round(100 * expected_score.high, 2), "evidence": 2.5},
+        "score": {
+            "accuracy": 50.0,
+            "low": round(100 * expected_score.low, 2),
+            "high": round(100 * expected_score.high, 2),
+            "evidence": 2.5,
+        },
         "assignments": {"accepted": 0, "submitted": 0, "approved": 1, "rejected": 1, "returned": 0, "expired": 0},
     }
     assert worker_reputation_values(worker.pk) == {
-        "approval_rate": 50.0, "approved_count": 1, "submitted_count": 2, "accuracy": 100 * expected_score.low,
+        "approval_rate": 50.0,
+        "approved_count": 1,
+        "submitted_count": 2,
+        "accuracy": 100 * expected_score.low,
         "score": 50.0,
     }
 
@@ -145,11 +198,11 @@ def test_a_requester_reads_the_record_of_workers_who_did_its_work_only(make_requ
     as_worker = worker.client.get(f"/api/v1/workers/{worker.pk}/reputation")
     # then
     assert own.status_code == 200
-    assert own.json() == {k: v for k, v in worker.client.get("/api/v1/worker/me").json()["reputation"].items()
-                          if k != "assignments"}
+    assert own.json() == {
+        k: v for k, v in worker.client.get("/api/v1/worker/me").json()["reputation"].items() if k != "assignments"
+    }
     assert (never_worked.status_code, missing.status_code) == (404, 404)
-    assert never_worked.json()["error"] == {"code": "not_found", "message": f"worker {idle.pk} not found",
-                                            "fields": {}}
+    assert never_worked.json()["error"] == {"code": "not_found", "message": f"worker {idle.pk} not found", "fields": {}}
     assert as_worker.status_code == 403
 
 
@@ -178,8 +231,9 @@ def test_consolidation_estimates_combine_weighted_by_answers(requester, make_tas
     # then: (0.8 × 30 + 0.6 × 10) / 40 = 0.75; counters untouched
     row = WorkerReputation.objects.get(worker=worker)
     assert (round(row.estimated_accuracy, 9), row.estimated_answers, row.returned) == (0.75, 40, 5)
-    assert WorkerReputation.objects.filter(worker=other).values_list("estimated_accuracy", "estimated_answers",
-                                                                     "returned").get() == (0.5, 10, 0)
+    assert WorkerReputation.objects.filter(worker=other).values_list(
+        "estimated_accuracy", "estimated_answers", "returned"
+    ).get() == (0.5, 10, 0)
 
 
 @needs_postgres
@@ -222,8 +276,18 @@ def test_concurrent_updates_lose_no_counts(requester, make_tasks, make_worker):
         thread.join()
     # then
     assert errors == []
-    assert (record(fresh)["returned"], record(fresh)["expired"]) == (threads_count * per_thread,
-                                                                    2 * threads_count * per_thread)
+    assert (record(fresh)["returned"], record(fresh)["expired"]) == (
+        threads_count * per_thread,
+        2 * threads_count * per_thread,
+    )
     odd = sum(1 for assignment_id in ids if assignment_id % 2)
-    assert record(worker) == {"claimed": 40, "submitted": 40, "approved": odd, "rejected": 40 - odd,
-                              "returned": 0, "expired": 0, "gold_answered": 0, "gold_correct": 0}
+    assert record(worker) == {
+        "claimed": 40,
+        "submitted": 40,
+        "approved": odd,
+        "rejected": 40 - odd,
+        "returned": 0,
+        "expired": 0,
+        "gold_answered": 0,
+        "gold_correct": 0,
+    }

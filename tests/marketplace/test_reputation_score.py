@@ -30,8 +30,16 @@ def test_every_kind_of_evidence_adds_up_as_documented():
     # gold 8/10; estimate 0.9 over 40 answers -> 0.5 × 40 = 20 pseudo trials, 18 successes;
     # 4 approvals -> 1 trial, 1 success; 20 claims allow 2 + 2 = 4 free returns, 6 returns
     # leave 2 excess -> 2 × 0.5 = 1 failed trial. Total 27 / 32.
-    score = reputation_score(gold_answered=10, gold_correct=8, estimated_accuracy=0.9, estimated_answers=40,
-                             approved=4, rejected=0, claimed=20, returned=6)
+    score = reputation_score(
+        gold_answered=10,
+        gold_correct=8,
+        estimated_accuracy=0.9,
+        estimated_answers=40,
+        approved=4,
+        rejected=0,
+        claimed=20,
+        returned=6,
+    )
     assert (score.successes, score.trials) == (27.0, 32.0)
     assert score.value == 27 / 32
     assert score.low < score.value < score.high

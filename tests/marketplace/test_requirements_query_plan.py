@@ -25,8 +25,7 @@ def test_restricted_batches_walk_the_partial_indexes(make_requester, make_tasks)
     workforce = public_workforce()
     RequesterDispatchState.objects.get_or_create(requester=requester.organization)
     Batch.objects.bulk_create(
-        Batch(requester=requester.organization, workteam=workforce, auto_approval_delay_seconds=60)
-        for _ in range(5000)
+        Batch(requester=requester.organization, workteam=workforce, auto_approval_delay_seconds=60) for _ in range(5000)
     )
     expert = create_type(requester)
     for _ in range(3):

@@ -33,9 +33,15 @@ def post_tasks(client, body, **extra):
 def test_post_one_task_answers_201_with_the_task(requester, requester_client):
     # given
     body = task_body(
-        description="Look at the picture", input={"url": "https://example.com/1.jpg"},
-        labels=["cat", "dog"], instructions="Pick one", slots=3, assignment_duration_seconds=600,
-        lifetime_seconds=86400, auto_approval_delay_seconds=120, priority=7,
+        description="Look at the picture",
+        input={"url": "https://example.com/1.jpg"},
+        labels=["cat", "dog"],
+        instructions="Pick one",
+        slots=3,
+        assignment_duration_seconds=600,
+        lifetime_seconds=86400,
+        auto_approval_delay_seconds=120,
+        priority=7,
     )
     # when
     response = post_tasks(requester_client, body)
@@ -315,7 +321,8 @@ def test_a_differing_batch_id_is_named_by_its_index_in_the_list(requester_client
     # then
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {
-        "0": ["must be a JSON object"], "2.batch_id": ["must be the same for every task of one call"],
+        "0": ["must be a JSON object"],
+        "2.batch_id": ["must be the same for every task of one call"],
     }
     assert counts() == (1, 1)
 
@@ -719,7 +726,13 @@ def test_batch_detail_counts_tasks_and_assignments_by_status(requester_client, m
     assert data["auto_approval_policy"] == "approve_all"
     assert data["tasks"] == {"open": 1, "full": 1, "complete": 1, "expired": 0, "stopped": 1, "total": 4}
     assert data["assignments"] == {
-        "accepted": 1, "submitted": 1, "approved": 0, "rejected": 0, "returned": 0, "expired": 0, "total": 2,
+        "accepted": 1,
+        "submitted": 1,
+        "approved": 0,
+        "rejected": 0,
+        "returned": 0,
+        "expired": 0,
+        "total": 2,
     }
 
 
@@ -785,17 +798,23 @@ def test_an_answer_schema_that_cannot_be_evaluated_is_refused_at_posting(request
 
 def test_an_answer_schema_with_an_inner_reference_works(requester, requester_client, make_worker):
     # given
-    schema = {"definitions": {"label": {"enum": ["cat", "dog"]}},
-              "type": "object", "properties": {"label": {"$ref": "#/definitions/label"}}, "required": ["label"]}
+    schema = {
+        "definitions": {"label": {"enum": ["cat", "dog"]}},
+        "type": "object",
+        "properties": {"label": {"$ref": "#/definitions/label"}},
+        "required": ["label"],
+    }
     assert post_tasks(requester_client, task_body(answer_schema=schema)).status_code == 201
     worker = make_worker()
     assignment_id = worker.client.post("/api/v1/worker/tasks/next").json()["assignment_id"]
 
     # when
-    bad = worker.client.post(f"/api/v1/worker/assignments/{assignment_id}/submit", {"answer": {"label": "cow"}},
-                             format="json")
-    good = worker.client.post(f"/api/v1/worker/assignments/{assignment_id}/submit", {"answer": {"label": "cat"}},
-                              format="json")
+    bad = worker.client.post(
+        f"/api/v1/worker/assignments/{assignment_id}/submit", {"answer": {"label": "cow"}}, format="json"
+    )
+    good = worker.client.post(
+        f"/api/v1/worker/assignments/{assignment_id}/submit", {"answer": {"label": "cat"}}, format="json"
+    )
 
     # then
     assert (bad.status_code, list(bad.json()["error"]["fields"])) == (400, ["answer.label"])

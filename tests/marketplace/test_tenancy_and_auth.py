@@ -59,8 +59,15 @@ def two_tenants(make_requester, make_tasks, make_worker):
     pending_id = invite(owner_client, team["id"], invitee.pk).json()["id"]
     key_id = owner_client.post("/api/v1/api-keys", {"name": "second"}, format="json").json()["id"]
     return {
-        "owner_client": owner_client, "other_client": other_client, "task": task, "assignment_id": assignment_id,
-        "team_id": team["id"], "member": member, "invitee": invitee, "pending_id": pending_id, "key_id": key_id,
+        "owner_client": owner_client,
+        "other_client": other_client,
+        "task": task,
+        "assignment_id": assignment_id,
+        "team_id": team["id"],
+        "member": member,
+        "invitee": invitee,
+        "pending_id": pending_id,
+        "key_id": key_id,
     }
 
 
@@ -87,8 +94,14 @@ def test_another_requesters_resource_is_a_404_like_a_missing_one(two_tenants, me
     # given
     t = two_tenants
     ids = {
-        "task": t["task"].pk, "batch": t["task"].batch_id, "assignment": t["assignment_id"], "team": t["team_id"],
-        "member": t["member"].pk, "invitee": t["invitee"].pk, "invitation": t["pending_id"], "key": t["key_id"],
+        "task": t["task"].pk,
+        "batch": t["task"].batch_id,
+        "assignment": t["assignment_id"],
+        "team": t["team_id"],
+        "member": t["member"].pk,
+        "invitee": t["invitee"].pk,
+        "invitation": t["pending_id"],
+        "key": t["key_id"],
     }
     missing = dict.fromkeys(ids, 987654)
     missing["member"], missing["invitee"] = ids["member"], ids["invitee"]
@@ -139,10 +152,12 @@ def test_posting_to_another_requesters_batch_or_workteam_is_a_400(two_tenants):
     other = two_tenants["other_client"]
     before = Task.objects.count()
     # when
-    into_batch = other.post("/api/v1/tasks", {"title": "t", "reward": "0.05", "batch_id": two_tenants["task"].batch_id},
-                            format="json")
-    into_team = other.post("/api/v1/tasks", {"title": "t", "reward": "0.05", "workteam_id": two_tenants["team_id"]},
-                           format="json")
+    into_batch = other.post(
+        "/api/v1/tasks", {"title": "t", "reward": "0.05", "batch_id": two_tenants["task"].batch_id}, format="json"
+    )
+    into_team = other.post(
+        "/api/v1/tasks", {"title": "t", "reward": "0.05", "workteam_id": two_tenants["team_id"]}, format="json"
+    )
     # then
     assert into_batch.status_code == 400
     assert into_batch.json()["error"]["fields"] == {"batch_id": ["no such batch"]}
@@ -256,7 +271,10 @@ def test_invitation_create_list_accept_joins_the_team(requester_client, make_wor
     assert created.status_code == 201
     invitation = created.json()
     assert (invitation["workteam_id"], invitation["workteam_name"], invitation["worker_id"], invitation["status"]) == (
-        team["id"], "reviewers", worker.pk, "pending",
+        team["id"],
+        "reviewers",
+        worker.pk,
+        "pending",
     )
     assert listed.status_code == 200
     assert listed.json()["results"] == [invitation]
@@ -449,8 +467,12 @@ def test_a_rotated_worker_token_stops_working(make_worker):
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("get", "/api/v1/tasks"), ("post", "/api/v1/tasks"), ("get", "/api/v1/batches"),
-        ("post", "/api/v1/assignments/1/approve"), ("get", "/api/v1/workteams"), ("get", "/api/v1/api-keys"),
+        ("get", "/api/v1/tasks"),
+        ("post", "/api/v1/tasks"),
+        ("get", "/api/v1/batches"),
+        ("post", "/api/v1/assignments/1/approve"),
+        ("get", "/api/v1/workteams"),
+        ("get", "/api/v1/api-keys"),
         ("post", "/api/v1/api-keys"),
     ],
 )
@@ -469,9 +491,13 @@ def test_a_worker_calling_requester_endpoints_is_a_403(make_worker, method, path
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("post", "/api/v1/worker/tasks/next"), ("get", "/api/v1/worker/me"), ("post", "/api/v1/worker/token/rotate"),
-        ("post", "/api/v1/worker/assignments/1/submit"), ("post", "/api/v1/worker/assignments/1/return"),
-        ("get", "/api/v1/worker/invitations"), ("get", "/api/v1/worker/assignments"),
+        ("post", "/api/v1/worker/tasks/next"),
+        ("get", "/api/v1/worker/me"),
+        ("post", "/api/v1/worker/token/rotate"),
+        ("post", "/api/v1/worker/assignments/1/submit"),
+        ("post", "/api/v1/worker/assignments/1/return"),
+        ("get", "/api/v1/worker/invitations"),
+        ("get", "/api/v1/worker/assignments"),
     ],
 )
 def test_a_requester_calling_worker_endpoints_is_a_403(requester, requester_client, make_tasks, method, path):
@@ -586,7 +612,12 @@ def test_me_shows_workteams_live_assignments_reputation_and_earnings(
         [(public_workforce().pk, "public"), (team["id"], "private")]
     )
     assert data["reputation"]["assignments"] == {
-        "accepted": 1, "submitted": 1, "approved": 0, "rejected": 0, "returned": 0, "expired": 0,
+        "accepted": 1,
+        "submitted": 1,
+        "approved": 0,
+        "rejected": 0,
+        "returned": 0,
+        "expired": 0,
     }
     assert [a["assignment_id"] for a in data["live_assignments"]] == [live["assignment_id"]]
     assert data["live_assignments"][0] == live

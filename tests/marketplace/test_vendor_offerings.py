@@ -36,8 +36,15 @@ def vendor():
 
 @pytest.fixture
 def offering(vendor):
-    return offering_publish(vendor=vendor, name="Acme text team", description="English and Spanish text",
-                            task_types=["custom"], languages=["en", "es"], price="0.08", capacity=2)
+    return offering_publish(
+        vendor=vendor,
+        name="Acme text team",
+        description="English and Spanish text",
+        task_types=["custom"],
+        languages=["en", "es"],
+        price="0.08",
+        capacity=2,
+    )
 
 
 def subscribed(requester, offering):
@@ -66,8 +73,7 @@ def test_publishing_names_every_bad_field(vendor):
     from marketplace.errors import InvalidInput
 
     with pytest.raises(InvalidInput) as raised:
-        offering_publish(vendor=vendor, name="", task_types=["painting"], languages=["english"], price="0",
-                         capacity=0)
+        offering_publish(vendor=vendor, name="", task_types=["painting"], languages=["english"], price="0", capacity=0)
     assert set(raised.value.fields) == {"name", "task_types", "languages", "price", "capacity"}
 
 
@@ -78,8 +84,9 @@ def test_languages_are_normalised_and_the_workteam_follows_the_name(offering):
 
 
 def test_requesters_list_offerings_and_filter_them(buyer, offering, vendor):
-    other = offering_publish(vendor=vendor, name="Images", task_types=["custom"], languages=["fr"], price="0.2",
-                             capacity=5)
+    other = offering_publish(
+        vendor=vendor, name="Images", task_types=["custom"], languages=["fr"], price="0.2", capacity=5
+    )
     offering_withdraw(offering=other)
     listed = buyer.client.get("/api/v1/vendor-offerings").json()["results"]
     assert [row["id"] for row in listed] == [offering.pk]
@@ -108,7 +115,8 @@ def test_a_team_is_targetable_only_once_the_vendor_accepts(buyer, offering):
 def test_vendor_work_is_priced_by_the_offering_and_pays_the_vendor(buyer, offering, make_worker):
     subscribed(buyer, offering)
     assert post_to(buyer, offering.workteam_id, reward="0.05").json()["error"]["fields"] == {
-        "reward": ["must be left out or equal the vendor offering's price (0.08)"]}
+        "reward": ["must be left out or equal the vendor offering's price (0.08)"]
+    }
     task = post_to(buyer, offering.workteam_id, reward="0.08").json()
     assert task["reward"] == "0.08" and task["fee"] == "0.016"
     batch = buyer.client.get(f"/api/v1/batches/{task['batch_id']}").json()
@@ -121,8 +129,14 @@ def test_vendor_work_is_priced_by_the_offering_and_pays_the_vendor(buyer, offeri
     workteam_add_member(workteam=offering.workteam, worker=worker)
     claimed = worker.client.post("/api/v1/worker/tasks/next")
     assert claimed.status_code == 200
-    assert worker.client.post(f"/api/v1/worker/assignments/{claimed.json()['assignment_id']}/submit",
-                              {"answer": {"text": "hola"}}, format="json").status_code == 200
+    assert (
+        worker.client.post(
+            f"/api/v1/worker/assignments/{claimed.json()['assignment_id']}/submit",
+            {"answer": {"text": "hola"}},
+            format="json",
+        ).status_code
+        == 200
+    )
     assert buyer.client.post(f"/api/v1/assignments/{claimed.json()['assignment_id']}/approve").status_code == 200
     assert account_balance_micros(LedgerAccount.Kind.VENDOR_EARNINGS, organization=offering.vendor) == 80_000
     assert account_balance_micros(LedgerAccount.Kind.WORKER_EARNINGS, worker=worker) == 0
@@ -162,15 +176,19 @@ def test_a_decided_subscription_cannot_be_decided_otherwise(buyer, offering):
         subscription_accept(subscription=subscription)
     assert raised.value.code == "subscription_not_pending"
     # declined: the requester may ask again
-    assert buyer.client.post("/api/v1/vendor-subscriptions", {"offering_id": offering.pk},
-                             format="json").status_code == 201
+    assert (
+        buyer.client.post("/api/v1/vendor-subscriptions", {"offering_id": offering.pk}, format="json").status_code
+        == 201
+    )
 
 
 def test_bad_subscription_requests_name_the_field(buyer):
-    assert buyer.client.post("/api/v1/vendor-subscriptions", {"offering_id": "x"}, format="json").json()[
-        "error"]["fields"] == {"offering_id": ["must be an integer"]}
-    assert buyer.client.post("/api/v1/vendor-subscriptions", {"offering_id": 999999}, format="json").json()[
-        "error"]["fields"] == {"offering_id": ["no such vendor offering"]}
+    assert buyer.client.post("/api/v1/vendor-subscriptions", {"offering_id": "x"}, format="json").json()["error"][
+        "fields"
+    ] == {"offering_id": ["must be an integer"]}
+    assert buyer.client.post("/api/v1/vendor-subscriptions", {"offering_id": 999999}, format="json").json()["error"][
+        "fields"
+    ] == {"offering_id": ["no such vendor offering"]}
 
 
 def test_capacity_holds_back_claims_until_work_is_handed_in(buyer, offering, make_worker):
@@ -206,8 +224,9 @@ def test_a_full_vendor_team_does_not_hide_the_workers_other_teams(buyer, offerin
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_claims_never_exceed_the_capacity(buyer, vendor, make_worker):
     capacity, workers_count = 3, 16
-    offering = offering_publish(vendor=vendor, name="Big team", task_types=["custom"], languages=["en"],
-                                price="0.01", capacity=capacity)
+    offering = offering_publish(
+        vendor=vendor, name="Big team", task_types=["custom"], languages=["en"], price="0.01", capacity=capacity
+    )
     subscribed(buyer, offering)
     body = [{"title": f"t{i}", "workteam_id": offering.workteam_id, "slots": 2} for i in range(20)]
     assert buyer.client.post("/api/v1/tasks", body, format="json").status_code == 201
@@ -225,7 +244,8 @@ def test_concurrent_claims_never_exceed_the_capacity(buyer, vendor, make_worker)
 
 
 def test_one_claim_for_many_workers_fills_the_capacity_and_sends_the_rest_elsewhere(
-        buyer, offering, make_worker, make_tasks):
+    buyer, offering, make_worker, make_tasks
+):
     from marketplace.services.dispatch import assignments_claim
 
     subscribed(buyer, offering)  # capacity 2

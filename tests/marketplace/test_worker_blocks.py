@@ -13,8 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def block(requester, worker, reason="copies answers"):
-    return client_with(requester.api_key).post(BLOCKS_URL, {"worker_id": worker.pk, "reason": reason},
-                                               format="json")
+    return client_with(requester.api_key).post(BLOCKS_URL, {"worker_id": worker.pk, "reason": reason}, format="json")
 
 
 def test_a_blocked_worker_is_offered_others_tasks_but_not_the_blockers_until_unblocked(make_requester, make_worker):
@@ -30,8 +29,13 @@ def test_a_blocked_worker_is_offered_others_tasks_but_not_the_blockers_until_unb
 
     # then
     assert blocked.status_code == 201
-    assert blocked.json() == {"id": WorkerBlock.objects.get().pk, "worker_id": worker.pk, "reason": "copies answers",
-                              "created_at": blocked.json()["created_at"], "updated_at": blocked.json()["updated_at"]}
+    assert blocked.json() == {
+        "id": WorkerBlock.objects.get().pk,
+        "worker_id": worker.pk,
+        "reason": "copies answers",
+        "created_at": blocked.json()["created_at"],
+        "updated_at": blocked.json()["updated_at"],
+    }
     assert offered_while_blocked == [others_task["id"]]
 
     # when
@@ -54,8 +58,9 @@ def test_a_live_assignment_stays_submittable_after_a_block(make_requester, make_
 
     # when
     assert block(blocker, worker).status_code == 201
-    submitted = worker.client.post(f"/api/v1/worker/assignments/{assignment_id}/submit",
-                                   {"answer": {"label": "x"}}, format="json")
+    submitted = worker.client.post(
+        f"/api/v1/worker/assignments/{assignment_id}/submit", {"answer": {"label": "x"}}, format="json"
+    )
 
     # then: the work in progress is kept; no more of the blocker's tasks are offered
     assert submitted.status_code == 200
@@ -93,15 +98,18 @@ def test_the_blocks_list_is_paginated(make_requester, make_worker):
     assert second["next"] is None
 
 
-@pytest.mark.parametrize(("body", "fields"), [
-    ({"worker_id": "WORKER"}, {"reason": ["is required"]}),
-    ({"worker_id": "WORKER", "reason": "  "}, {"reason": ["is required"]}),
-    ({"worker_id": "WORKER", "reason": "x" * 1001}, {"reason": ["must be at most 1000 characters"]}),
-    ({"worker_id": "WORKER", "reason": 5}, {"reason": ["must be a string"]}),
-    ({"reason": "r"}, {"worker_id": ["must be an integer"]}),
-    ({"worker_id": True, "reason": "r"}, {"worker_id": ["must be an integer"]}),
-    ({"worker_id": 99999999, "reason": "r"}, {"worker_id": ["no such worker"]}),
-])
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"worker_id": "WORKER"}, {"reason": ["is required"]}),
+        ({"worker_id": "WORKER", "reason": "  "}, {"reason": ["is required"]}),
+        ({"worker_id": "WORKER", "reason": "x" * 1001}, {"reason": ["must be at most 1000 characters"]}),
+        ({"worker_id": "WORKER", "reason": 5}, {"reason": ["must be a string"]}),
+        ({"reason": "r"}, {"worker_id": ["must be an integer"]}),
+        ({"worker_id": True, "reason": "r"}, {"worker_id": ["must be an integer"]}),
+        ({"worker_id": 99999999, "reason": "r"}, {"worker_id": ["no such worker"]}),
+    ],
+)
 def test_every_bad_block_field_is_a_400_naming_it(make_requester, make_worker, body, fields):
     blocker = make_requester()
     worker = make_worker()

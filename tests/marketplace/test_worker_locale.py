@@ -36,7 +36,8 @@ def test_a_bad_locale_is_a_400_naming_it_and_creates_nobody(locale):
     response = APIClient().post("/api/v1/worker/signup", {"username": "bad-locale", "locale": locale}, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {
-        "locale": ["must be an ISO 3166-1 alpha-2 country code, such as \"US\""]}
+        "locale": ['must be an ISO 3166-1 alpha-2 country code, such as "US"']
+    }
     assert Worker.objects.count() == 0
 
 

@@ -44,8 +44,9 @@ def browser():
     """Chromium for one test module. Not for the session: Playwright's sync API leaves an event
     loop running on the thread while it is open, which would break later async tests."""
     if not CHROMIUM:
-        pytest.skip("browser tests skipped: Debian's chromium is not installed "
-                    "(apt-get install chromium; .ci/run does)")
+        pytest.skip(
+            "browser tests skipped: Debian's chromium is not installed (apt-get install chromium; .ci/run does)"
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -82,4 +83,3 @@ def page(browser, live_server):
 def screenshot_dir() -> Path:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     return SCREENSHOT_DIR
-

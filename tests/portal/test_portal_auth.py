@@ -25,9 +25,14 @@ def test_first_sign_in_forces_a_password_change_then_lets_the_admin_in():
     client = signed_in(vendor.admin_username, vendor.admin_password, password_changed=False)
     response = client.get("/portal/vendor/")
     assert response.status_code == 302 and response["Location"] == "/portal/password/change"
-    response = client.post("/portal/password/change", {
-        "old_password": vendor.admin_password, "new_password1": "a fresh long secret 42",
-        "new_password2": "a fresh long secret 42"})
+    response = client.post(
+        "/portal/password/change",
+        {
+            "old_password": vendor.admin_password,
+            "new_password1": "a fresh long secret 42",
+            "new_password2": "a fresh long secret 42",
+        },
+    )
     assert response.status_code == 302
     page = client.get("/portal/vendor/")
     assert page.status_code == 200 and "Acme Labeling" in page.content.decode()

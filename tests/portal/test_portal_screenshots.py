@@ -36,6 +36,7 @@ def demo_world(settings, tmp_path) -> DemoWorld:
     """The demo world, built on a thread of its own: Playwright runs an event loop on this one,
     where the services' realtime hints (``async_to_sync``) cannot be sent."""
     built: list[DemoWorld] = []
+
     def build() -> None:
         try:
             built.append(build_demo_world(settings, tmp_path / "data"))

@@ -31,7 +31,9 @@ def sign_in(page, username: str, password: str) -> None:
 
 def claim_over_rest(base_url: str, token: str) -> tuple[int, dict]:
     request = urllib.request.Request(
-        f"{base_url}/api/v1/worker/tasks/next", method="POST", data=b"",
+        f"{base_url}/api/v1/worker/tasks/next",
+        method="POST",
+        data=b"",
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=15) as response:

@@ -41,6 +41,7 @@ def without_csrf(body: str) -> str:
 
 # --- dashboard ---------------------------------------------------------------------------
 
+
 def test_the_dashboard_lists_the_requesters_jobs_with_status_and_progress_and_no_one_elses(acme, make_requester):
     # given
     other = make_requester("Other Co")
@@ -73,6 +74,7 @@ def test_the_dashboard_without_jobs_says_how_to_make_one(acme):
 
 
 # --- teams -------------------------------------------------------------------------------
+
 
 def test_an_admin_creates_a_private_team_and_sees_it_listed(acme):
     client = admin_client(acme)
@@ -125,6 +127,7 @@ def test_the_team_page_shows_members_quality_and_live_work(acme, team, make_task
 
 # --- invitations from the team page ------------------------------------------------------
 
+
 def test_inviting_from_the_team_page_emails_a_join_link_and_lists_the_invitation(acme, team):
     client = admin_client(acme)
     response = client.post(f"/portal/requester/teams/{team.pk}/invite", {"email": "Ada@Example.com"})
@@ -133,7 +136,10 @@ def test_inviting_from_the_team_page_emails_a_join_link_and_lists_the_invitation
     assert last_join_path().startswith("/portal/join/")
     invitation = EmailInvitation.objects.get()
     assert (invitation.workteam, invitation.status, invitation.created_by.username) == (
-        team, "pending", acme.admin_username)
+        team,
+        "pending",
+        acme.admin_username,
+    )
     page = client.get(f"/portal/requester/teams/{team.pk}")
     assert "Invitation sent to ada@example.com." in html(page)
     assert [i.email for i in page.context["invitations"]] == ["ada@example.com"]
@@ -177,9 +183,12 @@ def test_removing_a_member_keeps_its_live_work(acme, team, make_tasks):
     # then
     assert response.status_code == 302
     assert not WorkteamMembership.objects.filter(workteam=team, worker=ada).exists()
-    submit = Client().post(f"/api/v1/worker/assignments/{claim.json()['assignment_id']}/submit",
-                           {"answer": {"ok": True}}, content_type="application/json",
-                           HTTP_AUTHORIZATION=f"Bearer {ada_token}")
+    submit = Client().post(
+        f"/api/v1/worker/assignments/{claim.json()['assignment_id']}/submit",
+        {"answer": {"ok": True}},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {ada_token}",
+    )
     assert submit.status_code == 200
 
 
@@ -199,9 +208,8 @@ def test_team_forms_are_csrf_protected(acme, team):
 
 # --- tenancy: URL guessing ---------------------------------------------------------------
 
-def test_another_requesters_team_invitation_and_member_ids_are_the_same_404_as_missing_ones(
-    acme, team, make_requester
-):
+
+def test_another_requesters_team_invitation_and_member_ids_are_the_same_404_as_missing_ones(acme, team, make_requester):
     # given: Acme's team with a member and a pending invitation; a rival requester's admin
     ada, _ = join_by_email(team, "ada@example.com", "ada")
     invitation = email_invitation_create(workteam=team, email="bob@example.com", accept_url=lambda t: t)
@@ -214,14 +222,26 @@ def test_another_requesters_team_invitation_and_member_ids_are_the_same_404_as_m
     guesses = [
         ("get", f"/portal/requester/teams/{team.pk}", f"/portal/requester/teams/{missing}"),
         ("post", f"/portal/requester/teams/{team.pk}/invite", f"/portal/requester/teams/{missing}/invite"),
-        ("post", f"/portal/requester/teams/{team.pk}/invitations/{invitation.pk}/revoke",
-         f"/portal/requester/teams/{missing}/invitations/{missing}/revoke"),
-        ("post", f"/portal/requester/teams/{rival_team.pk}/invitations/{invitation.pk}/revoke",
-         f"/portal/requester/teams/{rival_team.pk}/invitations/{missing}/revoke"),
-        ("post", f"/portal/requester/teams/{team.pk}/members/{ada.pk}/remove",
-         f"/portal/requester/teams/{missing}/members/{missing}/remove"),
-        ("post", f"/portal/requester/teams/{rival_team.pk}/members/{ada.pk}/remove",
-         f"/portal/requester/teams/{rival_team.pk}/members/{missing}/remove"),
+        (
+            "post",
+            f"/portal/requester/teams/{team.pk}/invitations/{invitation.pk}/revoke",
+            f"/portal/requester/teams/{missing}/invitations/{missing}/revoke",
+        ),
+        (
+            "post",
+            f"/portal/requester/teams/{rival_team.pk}/invitations/{invitation.pk}/revoke",
+            f"/portal/requester/teams/{rival_team.pk}/invitations/{missing}/revoke",
+        ),
+        (
+            "post",
+            f"/portal/requester/teams/{team.pk}/members/{ada.pk}/remove",
+            f"/portal/requester/teams/{missing}/members/{missing}/remove",
+        ),
+        (
+            "post",
+            f"/portal/requester/teams/{rival_team.pk}/members/{ada.pk}/remove",
+            f"/portal/requester/teams/{rival_team.pk}/members/{missing}/remove",
+        ),
         ("get", f"/portal/requester/teams/{public_workforce().pk}", f"/portal/requester/teams/{missing}"),
     ]
     for method, foreign, absent in guesses:
@@ -259,8 +279,7 @@ def test_huge_or_malformed_ids_and_tokens_are_a_404_not_a_500(acme, team):
     assert Client().get("/portal/join/" + "a" * 5000).status_code == 404
 
 
-def test_a_member_invited_by_another_requester_shows_no_address_it_was_invited_at_elsewhere(
-        acme, team, make_requester):
+def test_a_member_invited_by_another_requester_shows_no_address_it_was_invited_at_elsewhere(acme, team, make_requester):
     # given: ada joined another requester's team by email, then joins acme's by worker id
     from marketplace.services.workteams import invitation_accept, invitation_create, workteam_create
 

@@ -36,8 +36,9 @@ def test_statements_chain_across_months_and_end_on_the_ledger_balance(make_reque
     subscribe(first, vendor)
     subscribe(second, vendor)
     worker = make_worker(vendor)
-    job_first = post_job(first, vendor, storage_root, name="first-job",
-                         lines=[{"source": "a: cat"}, {"source": "b: dog"}])
+    job_first = post_job(
+        first, vendor, storage_root, name="first-job", lines=[{"source": "a: cat"}, {"source": "b: dog"}]
+    )
     first_assignments = [answer_next(worker), answer_next(worker)]
     with at(OCTOBER):
         approve(first, first_assignments[0])
@@ -62,8 +63,9 @@ def test_statements_chain_across_months_and_end_on_the_ledger_balance(make_reque
     assert november.earned_micros == 100_000 and november.paid_out_micros == 20_000
     assert [line.balance_micros for line in november.lines][-1] == balance
     assert sum(line.amount_micros for line in november.lines) == november.closing_micros - november.opening_micros
-    by_requester = {row.name: (row.earned_micros, row.assignments)
-                    for row in vendor_earnings.earnings_by_requester(organization)}
+    by_requester = {
+        row.name: (row.earned_micros, row.assignments) for row in vendor_earnings.earnings_by_requester(organization)
+    }
     assert by_requester == {"First": (100_000, 2), "Second": (50_000, 1)}
     by_batch = {row.key_id: row.earned_micros for row in vendor_earnings.earnings_by_batch(organization)}
     assert by_batch == {job_first.batch_id: 100_000, job_second.batch_id: 50_000}
@@ -71,8 +73,10 @@ def test_statements_chain_across_months_and_end_on_the_ledger_balance(make_reque
 
 
 def test_month_bounds_are_calendar_months_in_utc():
-    assert vendor_earnings.month_bounds("2026-12") == (datetime(2026, 12, 1, tzinfo=UTC),
-                                                        datetime(2027, 1, 1, tzinfo=UTC))
+    assert vendor_earnings.month_bounds("2026-12") == (
+        datetime(2026, 12, 1, tzinfo=UTC),
+        datetime(2027, 1, 1, tzinfo=UTC),
+    )
     for bad in ("2026-00", "2026-13", "2026", "", "x-y"):
         with pytest.raises(InvalidInput):
             vendor_earnings.month_bounds(bad)

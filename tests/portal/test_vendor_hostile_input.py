@@ -37,8 +37,16 @@ def hostile_world(storage_root):
     fund(requester.organization, 10_000_000)
     vendor = make_vendor()
     subscribe(requester, vendor)
-    job = post_job(requester, vendor, storage_root, lines=[{"source": f"{SCRIPT} {i}"} for i in range(4)],
-                   label_categories=[SCRIPT, FORMULA], title=SCRIPT, description=SCRIPT, instructions=SCRIPT)
+    job = post_job(
+        requester,
+        vendor,
+        storage_root,
+        lines=[{"source": f"{SCRIPT} {i}"} for i in range(4)],
+        label_categories=[SCRIPT, FORMULA],
+        title=SCRIPT,
+        description=SCRIPT,
+        instructions=SCRIPT,
+    )
     LabelingJob.objects.filter(pk=job.pk).update(name=HOSTILE)
     worker = make_worker(vendor)
     for _ in range(3):
@@ -92,11 +100,14 @@ def test_hostile_names_are_spreadsheet_safe_in_the_statement_csv(hostile_world):
         assert not any(cell.startswith("-") and not re.fullmatch(r"-\d+\.\d+", cell) for cell in row)
 
 
-@pytest.mark.parametrize("chart", [
-    lambda text: svg.bar_svg([(text, 3)], title=text, noun=text),
-    lambda text: svg.histogram_svg([1, 2], [0, 0.5, 1], title=text, x_label=text),
-    lambda text: svg.area_svg([], title=text),
-])
+@pytest.mark.parametrize(
+    "chart",
+    [
+        lambda text: svg.bar_svg([(text, 3)], title=text, noun=text),
+        lambda text: svg.histogram_svg([1, 2], [0, 0.5, 1], title=text, x_label=text),
+        lambda text: svg.area_svg([], title=text),
+    ],
+)
 def test_every_chart_escapes_every_text_it_is_given(chart):
     hostile = '"><script>alert(1)</script><rect onload="x'
     drawn = str(chart(hostile))

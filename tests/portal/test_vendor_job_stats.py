@@ -17,8 +17,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def job(requester, vendor, storage_root):
     subscribe(requester, vendor)
-    return post_job(requester, vendor, storage_root, lines=[{"source": f"text {i}: cat"} for i in range(5)],
-                    gold_lines=[{"source": "gold: cat", "species": {"label": "cat"}}])
+    return post_job(
+        requester,
+        vendor,
+        storage_root,
+        lines=[{"source": f"text {i}: cat"} for i in range(5)],
+        gold_lines=[{"source": "gold: cat", "species": {"label": "cat"}}],
+    )
 
 
 def test_the_confidence_histogram_bins_labeled_input_objects_and_leaves_gold_and_pending_out(job):
@@ -26,10 +31,12 @@ def test_the_confidence_histogram_bins_labeled_input_objects_and_leaves_gold_and
     # 0.5; one more input object still pending at 0.35 (a provisional confidence)
     for line_number, confidence in enumerate([0.0, 0.05, 0.55, 0.95, 1.0]):
         DataObject.objects.filter(job=job, is_gold=False, line_number=line_number + 1).update(
-            confidence=confidence, status=DataObject.Status.LABELED)
+            confidence=confidence, status=DataObject.Status.LABELED
+        )
     DataObject.objects.filter(job=job, is_gold=True).update(confidence=0.5, status=DataObject.Status.LABELED)
     DataObject.objects.filter(job=job, is_gold=False, line_number=5).update(
-        confidence=0.35, status=DataObject.Status.PENDING)
+        confidence=0.35, status=DataObject.Status.PENDING
+    )
     # when
     counts, edges = job_stats.confidence_histogram(job)
     # then: the four labeled input objects, nothing else
@@ -74,7 +81,6 @@ def test_results_read_as_label_names(job):
     assert job_stats.result_summary(job, {"present": [0, 1]}) == "cat, dog"
     assert job_stats.result_summary(job, {"label": 7}) == '{"label": 7}'
     assert job_stats.result_summary(job, None) == ""
-
 
 
 def test_the_area_chart_spans_the_whole_width_however_short_the_time():

@@ -20,8 +20,14 @@ MISSING = 987_654_321
 SCRIPT = "<script>alert(1)</script>"
 
 
-PUBLISH = {"name": "Careful German text", "description": "Native speakers", "task_types": ["text_classification"],
-           "languages": "de, en-gb", "price": "0.08", "capacity": "5"}
+PUBLISH = {
+    "name": "Careful German text",
+    "description": "Native speakers",
+    "task_types": ["text_classification"],
+    "languages": "de, en-gb",
+    "price": "0.08",
+    "capacity": "5",
+}
 
 
 def test_publishing_an_offering_lists_it_with_its_capacity(vendor):
@@ -32,7 +38,11 @@ def test_publishing_an_offering_lists_it_with_its_capacity(vendor):
     assert response.status_code == 302
     offering = VendorOffering.objects.get(vendor=vendor.organization, name="Careful German text")
     assert (offering.languages, offering.price_micros, offering.capacity, offering.task_types) == (
-        ["de", "en-GB"], 80_000, 5, ["text_classification"])
+        ["de", "en-GB"],
+        80_000,
+        5,
+        ["text_classification"],
+    )
     html = client.get("/portal/vendor/offerings").content.decode()
     assert "Careful German text" in html and "$0.08" in html and "0 / 5" in html
 
@@ -60,7 +70,10 @@ def test_editing_an_offering_changes_it_and_errors_stay_on_the_form(vendor):
     assert good.status_code == 302
     vendor.offering.refresh_from_db()
     assert (vendor.offering.price_micros, vendor.offering.capacity, vendor.offering.name) == (
-        70_000, 9, "Careful German text")
+        70_000,
+        9,
+        "Careful German text",
+    )
 
 
 def test_withdrawing_an_offering_declines_pending_subscriptions(vendor, requester):
@@ -110,18 +123,22 @@ def test_capacity_in_use_counts_live_assignments_on_the_team(vendor, requester, 
     make_worker(vendor).client.post("/api/v1/worker/tasks/next")
     client = vendor.client()
     assert "1 / 50" in client.get("/portal/vendor/offerings").content.decode()
-    assert "1 / 50" in re.search(r'<table id="capacity">.*?</table>', client.get("/portal/vendor/").content.decode(),
-                                 re.S).group(0)
+    assert "1 / 50" in re.search(
+        r'<table id="capacity">.*?</table>', client.get("/portal/vendor/").content.decode(), re.S
+    ).group(0)
 
 
-@pytest.mark.parametrize(("method", "url"), [
-    ("get", "offerings/{offering}"),
-    ("post", "offerings/{offering}"),
-    ("post", "offerings/{offering}/withdraw"),
-    ("post", "subscriptions/{subscription}/accept"),
-    ("post", "subscriptions/{subscription}/decline"),
-    ("post", "subscriptions/{subscription}/cancel"),
-])
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "offerings/{offering}"),
+        ("post", "offerings/{offering}"),
+        ("post", "offerings/{offering}/withdraw"),
+        ("post", "subscriptions/{subscription}/accept"),
+        ("post", "subscriptions/{subscription}/decline"),
+        ("post", "subscriptions/{subscription}/cancel"),
+    ],
+)
 def test_another_vendors_offering_or_subscription_is_the_same_404_as_a_missing_one(vendor, requester, method, url):
     # given
     subscription, _ = subscription_request(requester=requester.organization, offering=vendor.offering)
@@ -135,8 +152,7 @@ def test_another_vendors_offering_or_subscription_is_the_same_404_as_a_missing_o
     assert page_text(foreign) == page_text(missing)
     vendor.offering.refresh_from_db()
     subscription.refresh_from_db()
-    assert (vendor.offering.name, vendor.offering.is_active, subscription.status) == (
-        "Acme text team", True, "pending")
+    assert (vendor.offering.name, vendor.offering.is_active, subscription.status) == ("Acme text team", True, "pending")
 
 
 def test_the_lists_show_only_the_vendors_own(vendor, requester):

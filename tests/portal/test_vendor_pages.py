@@ -181,16 +181,23 @@ def test_removing_a_worker_keeps_its_live_assignment_submittable(requester, vend
     assert not WorkteamMembership.objects.filter(worker=worker).exists()
     assert worker.client.post("/api/v1/worker/tasks/next").status_code == 204  # no new work
     label = offered["input"]["source"].rsplit(": ", 1)[1]
-    submitted = worker.client.post(f"/api/v1/worker/assignments/{offered['assignment_id']}/submit",
-                                   {"answer": {"label": label}}, format="json")
+    submitted = worker.client.post(
+        f"/api/v1/worker/assignments/{offered['assignment_id']}/submit", {"answer": {"label": label}}, format="json"
+    )
     assert submitted.status_code == 200
     assert Assignment.objects.get(pk=offered["assignment_id"]).status == Assignment.Status.SUBMITTED
 
 
 def test_a_removed_worker_can_be_added_to_a_team_again(vendor):
     worker = make_worker(vendor)
-    other_team = offering_publish(vendor=vendor.organization, name="Second team", task_types=["custom"],
-                                  languages=["en"], price="0.10", capacity=5).workteam
+    other_team = offering_publish(
+        vendor=vendor.organization,
+        name="Second team",
+        task_types=["custom"],
+        languages=["en"],
+        price="0.10",
+        capacity=5,
+    ).workteam
     client = vendor.client()
     client.post(f"/portal/vendor/team/workers/{worker.pk}/teams/{vendor.workteam.pk}/remove")
     # when
@@ -198,7 +205,8 @@ def test_a_removed_worker_can_be_added_to_a_team_again(vendor):
     # then
     assert response.status_code == 302
     assert list(WorkteamMembership.objects.filter(worker=worker).values_list("workteam_id", flat=True)) == [
-        other_team.pk]
+        other_team.pk
+    ]
 
 
 def test_the_team_page_shows_throughput_live_work_and_quality(requester, vendor, storage_root):
@@ -274,14 +282,18 @@ def test_a_malformed_month_is_the_portal_404(vendor):
 
 def test_an_empty_month_has_equal_opening_and_closing_balances(requester, vendor, storage_root):
     paid_work(requester, vendor, storage_root, approvals=1)
-    rows = list(csv.reader(io.StringIO(
-        vendor.client().get("/portal/vendor/earnings/statement.csv", {"month": "2099-01"}).content.decode())))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                vendor.client().get("/portal/vendor/earnings/statement.csv", {"month": "2099-01"}).content.decode()
+            )
+        )
+    )
     assert [row[2] for row in rows[1:]] == ["opening_balance", "closing_balance"]
     assert rows[1][10] == rows[2][10] == "0.05"
 
 
-def test_a_vendor_requests_a_payout_of_its_earnings_and_too_much_is_refused(requester, vendor, storage_root,
-                                                                            settings):
+def test_a_vendor_requests_a_payout_of_its_earnings_and_too_much_is_refused(requester, vendor, storage_root, settings):
     # given: three paid assignments, and no payout minimum in the way
     settings.GROUNDWORK = {**settings.GROUNDWORK, "PAYOUT_MINIMUM_MICROS": 1}
     paid_work(requester, vendor, storage_root)

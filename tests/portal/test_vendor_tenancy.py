@@ -41,31 +41,47 @@ def test_another_vendors_job_is_the_same_404_as_a_missing_one(world):
     client = world["b"].client()
     assert world["a"].client().get(f"/portal/vendor/jobs/{world['job'].pk}").status_code == 200
     assert not_found_body(client, f"/portal/vendor/jobs/{world['job'].pk}") == not_found_body(
-        client, f"/portal/vendor/jobs/{MISSING}")
+        client, f"/portal/vendor/jobs/{MISSING}"
+    )
 
 
 def test_a_job_on_the_public_workforce_is_not_a_vendors(world, storage_root):
     public_job = post_job(world["requester"], None, storage_root, name="public-job")
     client = world["a"].client()
     assert not_found_body(client, f"/portal/vendor/jobs/{public_job.pk}") == not_found_body(
-        client, f"/portal/vendor/jobs/{MISSING}")
+        client, f"/portal/vendor/jobs/{MISSING}"
+    )
 
 
 def test_an_initializing_job_has_sent_nothing_to_the_team_yet(world):
     job = LabelingJob.objects.create(
-        requester=world["requester"].organization, name="later", label_attribute_name="x",
+        requester=world["requester"].organization,
+        name="later",
+        label_attribute_name="x",
         task_type="text_classification",
-        input_manifest_uri="file://x/in.jsonl", output_uri="file://x/out/", workteam=world["a"].workteam,
-        workers_per_object=1, min_workers_per_object=1, max_workers_per_object=1, task_time_limit_seconds=60,
-        task_availability_lifetime_seconds=60, reward_micros=1, auto_approval_delay_seconds=60, title="t")
+        input_manifest_uri="file://x/in.jsonl",
+        output_uri="file://x/out/",
+        workteam=world["a"].workteam,
+        workers_per_object=1,
+        min_workers_per_object=1,
+        max_workers_per_object=1,
+        task_time_limit_seconds=60,
+        task_availability_lifetime_seconds=60,
+        reward_micros=1,
+        auto_approval_delay_seconds=60,
+        title="t",
+    )
     assert world["a"].client().get(f"/portal/vendor/jobs/{job.pk}").status_code == 404
 
 
-@pytest.mark.parametrize("action", [
-    "team/workers/{worker}/token",
-    "team/workers/{worker}/token/revoke",
-    "team/workers/{worker}/teams/{team}/remove",
-])
+@pytest.mark.parametrize(
+    "action",
+    [
+        "team/workers/{worker}/token",
+        "team/workers/{worker}/token/revoke",
+        "team/workers/{worker}/teams/{team}/remove",
+    ],
+)
 def test_another_vendors_worker_is_a_404_and_nothing_changes(world, action):
     # given
     worker, team = world["worker"], world["a"].workteam
@@ -84,15 +100,17 @@ def test_another_vendors_worker_is_a_404_and_nothing_changes(world, action):
 
 def test_a_vendor_cannot_add_its_worker_to_another_vendors_team(world):
     own = make_worker(world["b"])
-    response = world["b"].client().post(f"/portal/vendor/team/workers/{own.pk}/teams",
-                                        {"workteam": world["a"].workteam.pk})
+    response = (
+        world["b"].client().post(f"/portal/vendor/team/workers/{own.pk}/teams", {"workteam": world["a"].workteam.pk})
+    )
     assert response.status_code == 404
     assert not WorkteamMembership.objects.filter(worker=own, workteam=world["a"].workteam).exists()
 
 
 def test_a_vendor_cannot_create_a_worker_in_another_vendors_team(world):
-    response = world["b"].client().post("/portal/vendor/team",
-                                        {"username": "sneaky", "workteam": world["a"].workteam.pk})
+    response = (
+        world["b"].client().post("/portal/vendor/team", {"username": "sneaky", "workteam": world["a"].workteam.pk})
+    )
     assert response.status_code == 400
     assert not Worker.objects.filter(username="sneaky").exists()
 
@@ -123,8 +141,13 @@ def test_the_vendor_job_page_shows_nothing_else_of_the_requester(world, storage_
     # given: the requester's other job, its storage and its balance; gold objects in the vendor's job
     requester = world["requester"]
     post_job(requester, None, storage_root, name="secret-other-job")
-    job = post_job(requester, world["a"], storage_root, name="with-gold",
-                   gold_lines=[{"source": "gold sentence: cat", "species": {"label": "cat"}}])
+    job = post_job(
+        requester,
+        world["a"],
+        storage_root,
+        name="with-gold",
+        gold_lines=[{"source": "gold sentence: cat", "species": {"label": "cat"}}],
+    )
     # when
     html = world["a"].client().get(f"/portal/vendor/jobs/{job.pk}").content.decode()
     dashboard = world["a"].client().get("/portal/vendor/").content.decode()
@@ -141,8 +164,13 @@ def test_the_vendor_cannot_tell_gold_tasks_from_the_others(world, storage_root, 
     the page lists nor what it leaves out tells a vendor which tasks check its quality."""
     from marketplace.models import Task
 
-    job = post_job(world["requester"], world["a"], storage_root, name="with-gold",
-                   gold_lines=[{"source": "gold sentence: cat", "species": {"label": "cat"}}])
+    job = post_job(
+        world["requester"],
+        world["a"],
+        storage_root,
+        name="with-gold",
+        gold_lines=[{"source": "gold sentence: cat", "species": {"label": "cat"}}],
+    )
     html = world["a"].client().get(f"/portal/vendor/jobs/{job.pk}").content.decode()
     inputs = [task.input["source"] for task in Task.objects.filter(batch_id=job.batch_id).order_by("pk")]
     assert "gold sentence: cat" in inputs
@@ -154,8 +182,12 @@ def test_the_vendor_cannot_tell_gold_tasks_from_the_others(world, storage_root, 
 def test_a_requester_admin_cannot_open_vendor_pages(world):
     requester = world["requester"]
     client = signed_in(requester.admin_username, requester.admin_password)
-    for url in ("/portal/vendor/", "/portal/vendor/team", "/portal/vendor/earnings",
-                f"/portal/vendor/jobs/{world['job'].pk}"):
+    for url in (
+        "/portal/vendor/",
+        "/portal/vendor/team",
+        "/portal/vendor/earnings",
+        f"/portal/vendor/jobs/{world['job'].pk}",
+    ):
         assert client.get(url).status_code == 404, url
 
 
@@ -171,4 +203,5 @@ def test_the_requester_job_page_is_the_owners_only(world):
     other_client = signed_in(other.admin_username, other.admin_password)
     assert owner_client.get(f"/portal/requester/jobs/{world['job'].pk}").status_code == 200
     assert not_found_body(other_client, f"/portal/requester/jobs/{world['job'].pk}") == not_found_body(
-        other_client, f"/portal/requester/jobs/{MISSING}")
+        other_client, f"/portal/requester/jobs/{MISSING}"
+    )

@@ -45,12 +45,19 @@ class Vendor:
         return signed_in(self.created.admin_username, self.created.admin_password)
 
 
-def make_vendor(name: str = "Acme Labeling", *, team_name: str = "Acme text team", price: str = "0.05",
-                capacity: int = 50) -> Vendor:
+def make_vendor(
+    name: str = "Acme Labeling", *, team_name: str = "Acme text team", price: str = "0.05", capacity: int = 50
+) -> Vendor:
     """A vendor with one offering (and so one workteam) for text classification."""
     created = vendor_create(name=name)
-    offering = offering_publish(vendor=created.organization, name=team_name, task_types=["text_classification"],
-                                languages=["en"], price=price, capacity=capacity)
+    offering = offering_publish(
+        vendor=created.organization,
+        name=team_name,
+        task_types=["text_classification"],
+        languages=["en"],
+        price=price,
+        capacity=capacity,
+    )
     return Vendor(created=created, offering=offering)
 
 
@@ -62,8 +69,9 @@ def subscribe(requester: CreatedOrganization, vendor: Vendor) -> None:
 
 def make_worker(vendor: Vendor, username: str | None = None):
     """A worker the vendor manages, in its team, with a REST client."""
-    worker, token = vendor_worker_create(vendor=vendor.organization, username=username or f"vw-{next(_sequence)}",
-                                         workteam=vendor.workteam)
+    worker, token = vendor_worker_create(
+        vendor=vendor.organization, username=username or f"vw-{next(_sequence)}", workteam=vendor.workteam
+    )
     worker.token = token
     worker.client = client_with(token)
     return worker
@@ -73,24 +81,39 @@ def texts(n: int) -> list[dict]:
     return [{"source": f"object {i}: {LABELS[i % 2]}"} for i in range(n)]
 
 
-def post_job(requester: CreatedOrganization, vendor: Vendor | None, storage_root: Path, *, name: str = "job-1",
-             lines: list[dict] | None = None, gold_lines: list[dict] | None = None, **overrides) -> LabelingJob:
+def post_job(
+    requester: CreatedOrganization,
+    vendor: Vendor | None,
+    storage_root: Path,
+    *,
+    name: str = "job-1",
+    lines: list[dict] | None = None,
+    gold_lines: list[dict] | None = None,
+    **overrides,
+) -> LabelingJob:
     """A text classification job for ``vendor``'s team (the public workforce when ``None``),
     ingested (``in_progress``); ``gold_lines`` make a gold manifest."""
     folder = f"req-{requester.organization.pk}"
     storage_register(organization=requester.organization, uri_prefix=f"file://{folder}/")
     (storage_root / folder).mkdir(exist_ok=True)
     (storage_root / folder / f"{name}.jsonl").write_text(
-        "".join(json.dumps(line) + "\n" for line in (texts(4) if lines is None else lines)))
+        "".join(json.dumps(line) + "\n" for line in (texts(4) if lines is None else lines))
+    )
     if gold_lines:
         gold_text = "".join(json.dumps(line) + "\n" for line in gold_lines)
         (storage_root / folder / f"{name}-gold.jsonl").write_text(gold_text)
         overrides["gold_manifest_uri"] = f"file://{folder}/{name}-gold.jsonl"
     body = {
-        "name": name, "label_attribute_name": "species", "task_type": "text_classification",
-        "input_manifest_uri": f"file://{folder}/{name}.jsonl", "output_uri": f"file://{folder}/out/",
-        "label_categories": LABELS, "title": "Cat or dog?", "workers_per_object": 1,
-        **({"reward": "0.05"} if vendor is None else {"workteam_id": vendor.workteam.pk}), **overrides,
+        "name": name,
+        "label_attribute_name": "species",
+        "task_type": "text_classification",
+        "input_manifest_uri": f"file://{folder}/{name}.jsonl",
+        "output_uri": f"file://{folder}/out/",
+        "label_categories": LABELS,
+        "title": "Cat or dog?",
+        "workers_per_object": 1,
+        **({"reward": "0.05"} if vendor is None else {"workteam_id": vendor.workteam.pk}),
+        **overrides,
     }
     response = client_with(requester.api_key).post("/api/v1/labeling-jobs", body, format="json")
     assert response.status_code == 201, response.content
@@ -108,8 +131,9 @@ def answer_next(worker, choose=lambda task_input: {"label": task_input["source"]
     assert response.status_code == 200, response.content
     offered = response.json()
     label = choose(offered["input"])
-    submitted = worker.client.post(f"/api/v1/worker/assignments/{offered['assignment_id']}/submit",
-                                   {"answer": label}, format="json")
+    submitted = worker.client.post(
+        f"/api/v1/worker/assignments/{offered['assignment_id']}/submit", {"answer": label}, format="json"
+    )
     assert submitted.status_code == 200, submitted.content
     return offered["assignment_id"]
 

@@ -83,11 +83,9 @@ def test_requests_arriving_while_a_batch_runs_go_in_the_next_one():
 def test_a_per_request_error_and_a_failed_batch_reach_their_callers():
     async def scenario():
         batcher = Batcher(Service(), max_size=10, max_in_flight=2)
-        mixed = await asyncio.gather(batcher(Ask(1, "capped")), batcher(Ask(2, "fine")),
-                                     return_exceptions=True)
+        mixed = await asyncio.gather(batcher(Ask(1, "capped")), batcher(Ask(2, "fine")), return_exceptions=True)
         failing = Batcher(Service(fail=True), max_size=10, max_in_flight=2)
-        failed = await asyncio.gather(failing(Ask(1, "x")), failing(Ask(2, "y")),
-                                      return_exceptions=True)
+        failed = await asyncio.gather(failing(Ask(1, "x")), failing(Ask(2, "y")), return_exceptions=True)
         return mixed, failed
 
     mixed, failed = run(scenario())
@@ -100,8 +98,9 @@ def test_a_failed_batch_is_run_again_one_request_at_a_time_so_only_the_culprit_f
     async def scenario():
         service = Service(poison="bad")
         batcher = Batcher(service, max_size=10, max_in_flight=1)
-        results = await asyncio.gather(*(batcher(Ask(i, name)) for i, name in enumerate(["a", "bad", "c"])),
-                                       return_exceptions=True)
+        results = await asyncio.gather(
+            *(batcher(Ask(i, name)) for i, name in enumerate(["a", "bad", "c"])), return_exceptions=True
+        )
         return service.batches, service.most_running, results
 
     batches, most_running, results = run(scenario())

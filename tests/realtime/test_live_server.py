@@ -37,13 +37,29 @@ def live_server_url():
         port = probe.getsockname()[1]
     db = connection.settings_dict
     env = {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "1", "LOG_LEVEL": "WARNING",
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "1",
+        "LOG_LEVEL": "WARNING",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "BACKGROUND_MODE": "inprocess", "SWEEP_INTERVAL_SECONDS": "1",
+        "BACKGROUND_MODE": "inprocess",
+        "SWEEP_INTERVAL_SECONDS": "1",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port), "--workers", "2",
-         "--log-level", "warning"], cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "config.asgi:application",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     base = f"127.0.0.1:{port}"
     try:
@@ -70,8 +86,9 @@ def test_workers_are_pushed_work_over_real_sockets(live_server_url, make_request
     requester = make_requester()
     first, second = make_worker(), make_worker()
     api = httpx.Client(base_url=f"http://{live_server_url}", headers={"Authorization": f"Bearer {requester.api_key}"})
-    ticket = httpx.post(f"http://{live_server_url}/api/v1/worker/ws-ticket",
-                        headers={"Authorization": f"Bearer {second.token}"}).json()["ticket"]
+    ticket = httpx.post(
+        f"http://{live_server_url}/api/v1/worker/ws-ticket", headers={"Authorization": f"Bearer {second.token}"}
+    ).json()["ticket"]
     sockets = contextlib.ExitStack()
     a = sockets.enter_context(
         connect(f"ws://{live_server_url}/ws/worker/", additional_headers={"Authorization": f"Bearer {first.token}"})
@@ -83,8 +100,10 @@ def test_workers_are_pushed_work_over_real_sockets(live_server_url, make_request
     assert receive(b) == {"type": "idle", "ref": "b1"}
 
     # when: a task with two slots is posted over REST
-    posted = api.post("/api/v1/tasks", json={"title": "live", "reward": "0.02", "slots": 2,
-                                             "assignment_duration_seconds": 60, "input": {"n": 1}})
+    posted = api.post(
+        "/api/v1/tasks",
+        json={"title": "live", "reward": "0.02", "slots": 2, "assignment_duration_seconds": 60, "input": {"n": 1}},
+    )
     task_a, task_b = receive(a), receive(b)
 
     # then: each socket is pushed one slot of it, with its own ready's ref

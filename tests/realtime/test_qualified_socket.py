@@ -24,8 +24,7 @@ def test_an_unqualified_worker_gets_idle_not_the_restricted_task_until_granted(m
     qualification_type = owner.organization.qualification_types.get()
 
     def grant():
-        qualification_grant(requester=owner.organization, qualification_type=qualification_type, worker=worker,
-                            value=2)
+        qualification_grant(requester=owner.organization, qualification_type=qualification_type, worker=worker, value=2)
 
     async def scenario():
         socket = await Socket.open(token=worker.token)

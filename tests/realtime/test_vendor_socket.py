@@ -20,12 +20,15 @@ pytestmark = pytest.mark.usefixtures("realtime_db")
 def test_an_answer_that_frees_a_vendor_place_pushes_the_waiting_member_its_task(make_requester, make_worker):
     requester = make_requester()
     vendor = vendor_create(name="Acme").organization
-    offering = offering_publish(vendor=vendor, name="Team", task_types=["custom"], languages=["en"], price="0.05",
-                                capacity=1)
+    offering = offering_publish(
+        vendor=vendor, name="Team", task_types=["custom"], languages=["en"], price="0.05", capacity=1
+    )
     subscription, _ = subscription_request(requester=requester.organization, offering=offering)
     subscription_accept(subscription=subscription)
-    tasks_post(requester=requester.organization, specs=[
-        parse_task_spec({"title": f"t{i}", "workteam_id": offering.workteam_id}) for i in range(2)])
+    tasks_post(
+        requester=requester.organization,
+        specs=[parse_task_spec({"title": f"t{i}", "workteam_id": offering.workteam_id}) for i in range(2)],
+    )
     first, second = make_worker(join_public=False), make_worker(join_public=False)
     for worker in (first, second):
         workteam_add_member(workteam=offering.workteam, worker=worker)

@@ -137,8 +137,14 @@ def test_work_reaches_an_idle_socket_without_any_hint(make_requester, make_worke
 
     def insert_silently():
         Task.objects.create(
-            batch_id=template.batch_id, requester_id=template.requester_id, workteam_id=template.workteam_id,
-            title="silent", slots=1, reward_micros=1, assignment_duration_seconds=60, lifetime_seconds=600,
+            batch_id=template.batch_id,
+            requester_id=template.requester_id,
+            workteam_id=template.workteam_id,
+            title="silent",
+            slots=1,
+            reward_micros=1,
+            assignment_duration_seconds=60,
+            lifetime_seconds=600,
             expires_at=timezone.now() + timedelta(minutes=10),
         )
 
@@ -365,8 +371,9 @@ def test_a_flooding_socket_is_limited_and_others_are_still_served(make_worker):
         await calm.close()
         return replies, calm_reply
 
-    with override_settings(GROUNDWORK={**settings.GROUNDWORK, "WEBSOCKET_MESSAGE_RATE_PER_SECOND": 1.0,
-                                       "WEBSOCKET_MESSAGE_BURST": 10}):
+    with override_settings(
+        GROUNDWORK={**settings.GROUNDWORK, "WEBSOCKET_MESSAGE_RATE_PER_SECOND": 1.0, "WEBSOCKET_MESSAGE_BURST": 10}
+    ):
         replies, calm_reply = run(scenario())
     assert [r["type"] for r in replies[:10]] == ["pong"] * 10
     assert {r["code"] for r in replies[10:] if r["type"] == "error"} == {"rate_limited"}
@@ -376,8 +383,12 @@ def test_a_flooding_socket_is_limited_and_others_are_still_served(make_worker):
 
 @pytest.mark.parametrize(
     "frame",
-    ['{"type": ["ready"]}', "[" * 100_000, '{"type": "submit", "assignment_id": 1, "answer": {"x": NaN}}',
-     '{"type": "ping", "ref": "\\u0000"}'],
+    [
+        '{"type": ["ready"]}',
+        "[" * 100_000,
+        '{"type": "submit", "assignment_id": 1, "answer": {"x": NaN}}',
+        '{"type": "ping", "ref": "\\u0000"}',
+    ],
 )
 def test_frames_that_used_to_kill_the_socket_get_an_error_and_the_socket_lives_on(make_worker, frame):
     worker = make_worker()
@@ -437,7 +448,8 @@ def test_a_waiting_worker_who_joins_a_team_is_pushed_its_work(make_requester, ma
 
 
 def test_sockets_woken_together_claim_and_submit_together_each_getting_its_own_reply(
-        make_requester, make_worker, make_tasks, monkeypatch):
+    make_requester, make_worker, make_tasks, monkeypatch
+):
     # given: six idle sockets; the claim and submit services watched (called through)
     from marketplace.services import assignments, dispatch
 
@@ -465,9 +477,12 @@ def test_sockets_woken_together_claim_and_submit_together_each_getting_its_own_r
         calls.clear()
         await db(lambda: make_tasks(requester.organization, 2, slots=3))()  # one hint for 6 slots
         offered = [await socket.receive() for socket in sockets]
-        await asyncio.gather(*(socket.send(type="submit", assignment_id=task["assignment_id"],
-                                           answer={"n": index}, ref=index)
-                               for index, (socket, task) in enumerate(zip(sockets, offered, strict=True))))
+        await asyncio.gather(
+            *(
+                socket.send(type="submit", assignment_id=task["assignment_id"], answer={"n": index}, ref=index)
+                for index, (socket, task) in enumerate(zip(sockets, offered, strict=True))
+            )
+        )
         acked = [await socket.receive() for socket in sockets]
         for socket in sockets:
             await socket.close()
@@ -486,7 +501,8 @@ def test_sockets_woken_together_claim_and_submit_together_each_getting_its_own_r
     assert [message["assignment_id"] for message in acked] == [message["assignment_id"] for message in offered]
     rows = Assignment.objects.order_by("pk").values_list("task_id", "worker_id", "status", "answer")
     assert sorted((task, worker) for task, worker, _, _ in rows) == sorted(
-        (message["task_id"], worker.pk) for message, worker in zip(offered, workers, strict=True))
+        (message["task_id"], worker.pk) for message, worker in zip(offered, workers, strict=True)
+    )
     assert {status for _, _, status, _ in rows} == {"submitted"}
     assert set(Task.objects.values_list("slots_used", "slots_submitted", "status")) == {(3, 3, "complete")}
 

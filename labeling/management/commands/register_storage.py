@@ -24,14 +24,19 @@ class Command(BaseCommand):
             raise CommandError(f"no organization with id {organization_id}")
         try:
             location = storage_register(
-                organization=organization, uri_prefix=uri_prefix,
-                access_key_id=access_key_id, secret_access_key=secret_access_key,
+                organization=organization,
+                uri_prefix=uri_prefix,
+                access_key_id=access_key_id,
+                secret_access_key=secret_access_key,
             )
         except DomainError as exc:
             raise CommandError(exc.message) from None
-        print_json(self, {
-            "storage_location_id": location.pk,
-            "organization_id": organization.pk,
-            "uri_prefix": location.uri_prefix,
-            "has_own_credentials": bool(location.access_key_id),
-        })
+        print_json(
+            self,
+            {
+                "storage_location_id": location.pk,
+                "organization_id": organization.pk,
+                "uri_prefix": location.uri_prefix,
+                "has_own_credentials": bool(location.access_key_id),
+            },
+        )

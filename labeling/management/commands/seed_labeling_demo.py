@@ -60,15 +60,25 @@ ANSWERED_REVIEWS = [
     ("Does exactly one thing and does it well.", "positive"),
 ]
 # The simulated crowd: how often each answers right.
-SIMULATED_WORKERS = [("demo-sim-careful", 0.95), ("demo-sim-steady", 0.85), ("demo-sim-rushed", 0.7),
-                     ("demo-sim-guessing", 0.55)]
+SIMULATED_WORKERS = [
+    ("demo-sim-careful", 0.95),
+    ("demo-sim-steady", 0.85),
+    ("demo-sim-rushed", 0.7),
+    ("demo-sim-guessing", 0.55),
+]
 # Answers per simulated worker in each round; a sweep between rounds consolidates and steers.
 ROUNDS = (8, 4)
 SEED = 21
 
 
-def simulate_answers(*, job: LabelingJob, workers: list[tuple[Worker, float]], rounds=ROUNDS,
-                     seed: int = SEED, approve_first_round: bool = True) -> int:
+def simulate_answers(
+    *,
+    job: LabelingJob,
+    workers: list[tuple[Worker, float]],
+    rounds=ROUNDS,
+    seed: int = SEED,
+    approve_first_round: bool = True,
+) -> int:
     """Have ``workers`` (each with its probability of answering right) claim and answer the
     job's tasks through the claim and submit services, ``rounds[i]`` answers each in round
     ``i``, consolidating between rounds. The first round's answers are approved by the
@@ -111,34 +121,55 @@ class Command(BaseCommand):
             "".join(json.dumps({"source": text, "review-id": index}) + "\n" for index, text in enumerate(SENTENCES))
         )
         (folder / "more-reviews.jsonl").write_text(
-            "".join(json.dumps({"source": text, "review-id": 100 + index}) + "\n"
-                    for index, (text, _) in enumerate(ANSWERED_REVIEWS))
+            "".join(
+                json.dumps({"source": text, "review-id": 100 + index}) + "\n"
+                for index, (text, _) in enumerate(ANSWERED_REVIEWS)
+            )
         )
         storage_register(organization=organization, uri_prefix="file://demo/")
         common = {
-            "label_attribute_name": "sentiment", "task_type": "text_classification", "output_uri": "file://demo/output/",
-            "label_categories": ["positive", "negative"], "title": "Is this review positive or negative?",
-            "instructions": "Read the review and pick its sentiment.", "reward": "0.02", "workers_per_object": 3,
+            "label_attribute_name": "sentiment",
+            "task_type": "text_classification",
+            "output_uri": "file://demo/output/",
+            "label_categories": ["positive", "negative"],
+            "title": "Is this review positive or negative?",
+            "instructions": "Read the review and pick its sentiment.",
+            "reward": "0.02",
+            "workers_per_object": 3,
             "worker_visible_keys": ["review-id"],
         }
-        job = job_create(requester=organization, spec=parse_job_spec({
-            **common, "name": "demo-reviews", "input_manifest_uri": "file://demo/reviews.jsonl"}))
+        job = job_create(
+            requester=organization,
+            spec=parse_job_spec({**common, "name": "demo-reviews", "input_manifest_uri": "file://demo/reviews.jsonl"}),
+        )
         job_ingest(job_id=job.pk)
 
         team = workteam_create(owner=organization, name="Demo labelers")
-        crowd = [(worker_create(username=name, join_public=False, workteams=[team])[0], accuracy)
-                 for name, accuracy in SIMULATED_WORKERS]
-        answered = job_create(requester=organization, spec=parse_job_spec({
-            **common, "name": "demo-reviews-answered", "input_manifest_uri": "file://demo/more-reviews.jsonl",
-            "workteam_id": team.pk, "target_confidence": 0.9, "min_workers_per_object": 2,
-            "max_workers_per_object": 4,
-        }))
+        crowd = [
+            (worker_create(username=name, join_public=False, workteams=[team])[0], accuracy)
+            for name, accuracy in SIMULATED_WORKERS
+        ]
+        answered = job_create(
+            requester=organization,
+            spec=parse_job_spec(
+                {
+                    **common,
+                    "name": "demo-reviews-answered",
+                    "input_manifest_uri": "file://demo/more-reviews.jsonl",
+                    "workteam_id": team.pk,
+                    "target_confidence": 0.9,
+                    "min_workers_per_object": 2,
+                    "max_workers_per_object": 4,
+                }
+            ),
+        )
         job_ingest(job_id=answered.pk)
         simulate_answers(job=LabelingJob.objects.get(pk=answered.pk), workers=crowd)
         self._vendor_work(credentials, organization)
 
         credentials["labeling_job"] = {
-            "id": job.pk, "input_manifest_uri": "file://demo/reviews.jsonl",
+            "id": job.pk,
+            "input_manifest_uri": "file://demo/reviews.jsonl",
             "output_manifest": str(folder / "output" / job.name / "manifests" / "output" / "output.manifest"),
         }
         credentials["answered_labeling_job"] = {"id": answered.pk, "workteam_id": team.pk}
@@ -154,6 +185,7 @@ class Command(BaseCommand):
             assignment = assignment_claim(worker=worker)
             if assignment is None:
                 return
-            assignment_submit(worker=worker, assignment_id=assignment.pk,
-                              answer={"text": str(assignment.task.input.get("text", ""))})
+            assignment_submit(
+                worker=worker, assignment_id=assignment.pk, answer={"text": str(assignment.task.input.get("text", ""))}
+            )
             assignment_approve(requester=requester, assignment_id=assignment.pk)

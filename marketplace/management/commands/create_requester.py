@@ -17,9 +17,12 @@ class Command(BaseCommand):
             created = requester_create(name=name)
         except DomainError as exc:
             raise CommandError(exc.message) from None
-        print_json(self, {
-            "organization_id": created.organization.pk,
-            "api_key": created.api_key,
-            "admin_username": created.admin_username,
-            "admin_password": created.admin_password,
-        })
+        print_json(
+            self,
+            {
+                "organization_id": created.organization.pk,
+                "api_key": created.api_key,
+                "admin_username": created.admin_username,
+                "admin_password": created.admin_password,
+            },
+        )

@@ -17,8 +17,11 @@ class Command(BaseCommand):
             created = vendor_create(name=name)
         except DomainError as exc:
             raise CommandError(exc.message) from None
-        print_json(self, {
-            "organization_id": created.organization.pk,
-            "admin_username": created.admin_username,
-            "admin_password": created.admin_password,
-        })
+        print_json(
+            self,
+            {
+                "organization_id": created.organization.pk,
+                "admin_username": created.admin_username,
+                "admin_password": created.admin_password,
+            },
+        )

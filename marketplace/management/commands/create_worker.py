@@ -12,8 +12,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--workteam", type=int, action="append", default=[], dest="workteams",
-                            help="also join this workteam (repeatable)")
+        parser.add_argument(
+            "--workteam",
+            type=int,
+            action="append",
+            default=[],
+            dest="workteams",
+            help="also join this workteam (repeatable)",
+        )
         parser.add_argument("--no-public", action="store_true", help="do not join the public workforce")
         parser.add_argument("--locale", default=None, help="ISO 3166-1 alpha-2 country code, e.g. US")
 
@@ -24,7 +30,9 @@ class Command(BaseCommand):
             raise CommandError(f"no such workteam: {', '.join(missing)}")
         try:
             worker, token = worker_create(
-                username=username, join_public=not no_public, workteams=[found[pk] for pk in workteams],
+                username=username,
+                join_public=not no_public,
+                workteams=[found[pk] for pk in workteams],
                 locale=locale,
             )
         except DomainError as exc:

@@ -8,8 +8,10 @@ from ._output import print_json
 
 
 class Command(BaseCommand):
-    help = ("Credit a requester's available balance (money received outside Groundwork) and print the ledger "
-            "transaction. A repeated --reference moves nothing and prints the first transaction.")
+    help = (
+        "Credit a requester's available balance (money received outside Groundwork) and print the ledger "
+        "transaction. A repeated --reference moves nothing and prints the first transaction."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("organization_id")
@@ -23,8 +25,9 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(f"amount: {exc}") from None
         try:
-            record, created = deposit(organization_id=organization_id, amount_micros=amount_micros,
-                                      reference=reference, memo=memo)
+            record, created = deposit(
+                organization_id=organization_id, amount_micros=amount_micros, reference=reference, memo=memo
+            )
         except DomainError as exc:
             raise CommandError(exc.message) from None
         print_json(self, {**transaction_as_dict(record), "created": created})

@@ -10,8 +10,10 @@ from ._output import print_json
 
 
 class Command(BaseCommand):
-    help = ("Operate payouts: list requested or approved ones, approve, export the approved ones as CSV for the "
-            "bank, mark paid with the bank's reference, or cancel (the money goes back to the earnings).")
+    help = (
+        "Operate payouts: list requested or approved ones, approve, export the approved ones as CSV for the "
+        "bank, mark paid with the bank's reference, or cancel (the money goes back to the earnings)."
+    )
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True)
@@ -59,9 +61,12 @@ class Command(BaseCommand):
         return {"file": str(path), "payout_ids": [p.pk for p in exported]}
 
     def _mark_paid(self, *, payout_ids, external_reference, **_):
-        return {"payouts": [payouts.payout_as_dict(payouts.payout_mark_paid(
-            payout_id=i, external_reference=external_reference)) for i in payout_ids]}
+        return {
+            "payouts": [
+                payouts.payout_as_dict(payouts.payout_mark_paid(payout_id=i, external_reference=external_reference))
+                for i in payout_ids
+            ]
+        }
 
     def _cancel(self, *, payout_ids, note, **_):
-        return {"payouts": [payouts.payout_as_dict(payouts.payout_cancel(payout_id=i, note=note))
-                            for i in payout_ids]}
+        return {"payouts": [payouts.payout_as_dict(payouts.payout_cancel(payout_id=i, note=note)) for i in payout_ids]}

@@ -6,8 +6,10 @@ from ._output import print_json
 
 
 class Command(BaseCommand):
-    help = ("Run every registered sweep once (expiries, auto-approvals, idempotency purge, labeling jobs) "
-            "and print what each changed.")
+    help = (
+        "Run every registered sweep once (expiries, auto-approvals, idempotency purge, labeling jobs) "
+        "and print what each changed."
+    )
 
     def handle(self, *args, **options):
         print_json(self, {name: vars(sweep()) for name, sweep in registered_sweeps().items()})

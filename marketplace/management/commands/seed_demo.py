@@ -31,8 +31,10 @@ DEMO_ANSWER_SCHEMA = {
 
 
 class Command(BaseCommand):
-    help = ("Create demo data once (a requester, 3 workers, a private workteam, a vendor team the requester "
-            "subscribes to, tasks) and print its credentials.")
+    help = (
+        "Create demo data once (a requester, 3 workers, a private workteam, a vendor team the requester "
+        "subscribes to, tasks) and print its credentials."
+    )
 
     def handle(self, *args, **options):
         path = settings.DATA_DIR / "demo-credentials.json"
@@ -57,49 +59,79 @@ class Command(BaseCommand):
                 workers.append({"worker_id": worker.pk, "username": worker.username, "token": token})
             animals = ["cat", "dog", "cat", "dog", "cat"]
             public_specs = [
-                parse_task_spec({
-                    "title": f"Cat or dog? #{i + 1}", "input": {"text": f"A {animal} sits on the mat."},
-                    "labels": ["cat", "dog"], "answer_schema": DEMO_ANSWER_SCHEMA,
-                    "instructions": "Pick the animal the sentence talks about.", "slots": 3, "reward": "0.05",
-                })
+                parse_task_spec(
+                    {
+                        "title": f"Cat or dog? #{i + 1}",
+                        "input": {"text": f"A {animal} sits on the mat."},
+                        "labels": ["cat", "dog"],
+                        "answer_schema": DEMO_ANSWER_SCHEMA,
+                        "instructions": "Pick the animal the sentence talks about.",
+                        "slots": 3,
+                        "reward": "0.05",
+                    }
+                )
                 for i, animal in enumerate(animals)
             ]
             tasks_post(requester=organization, specs=public_specs)
             private_specs = [
-                parse_task_spec({
-                    "title": f"Private review #{i + 1}", "input": {"text": f"Review item {i + 1}"},
-                    "slots": 2, "reward": "0.10", "workteam_id": team.pk, "priority": 10,
-                })
+                parse_task_spec(
+                    {
+                        "title": f"Private review #{i + 1}",
+                        "input": {"text": f"Review item {i + 1}"},
+                        "slots": 2,
+                        "reward": "0.10",
+                        "workteam_id": team.pk,
+                        "priority": 10,
+                    }
+                )
                 for i in range(3)
             ]
             tasks_post(requester=organization, specs=private_specs)
             vendor = vendor_create(name="Demo Vendor")
             offering = offering_publish(
-                vendor=vendor.organization, name="Demo vendor team", task_types=["custom", "text_classification"],
-                languages=["en"], description="Careful English text labeling.", price="0.08", capacity=5,
+                vendor=vendor.organization,
+                name="Demo vendor team",
+                task_types=["custom", "text_classification"],
+                languages=["en"],
+                description="Careful English text labeling.",
+                price="0.08",
+                capacity=5,
             )
             subscription, _ = subscription_request(requester=organization, offering=offering)
             subscription_accept(subscription=subscription)
             # Managed by the vendor, so its portal team page lists it and can issue its tokens.
             vendor_worker, vendor_token = vendor_worker_create(
-                vendor=vendor.organization, username="demo-vendor-worker", workteam=offering.workteam)
-            tasks_post(requester=organization, specs=[
-                parse_task_spec({
-                    "title": f"Vendor transcription #{i + 1}", "input": {"text": f"Line {i + 1}"}, "slots": 1,
-                    "workteam_id": offering.workteam_id, "instructions": "Copy the line exactly.",
-                })
-                for i in range(4)
-            ])
+                vendor=vendor.organization, username="demo-vendor-worker", workteam=offering.workteam
+            )
+            tasks_post(
+                requester=organization,
+                specs=[
+                    parse_task_spec(
+                        {
+                            "title": f"Vendor transcription #{i + 1}",
+                            "input": {"text": f"Line {i + 1}"},
+                            "slots": 1,
+                            "workteam_id": offering.workteam_id,
+                            "instructions": "Copy the line exactly.",
+                        }
+                    )
+                    for i in range(4)
+                ],
+            )
         credentials = {
             "requester": {
-                "organization_id": organization.pk, "api_key": requester.api_key,
-                "admin_username": requester.admin_username, "admin_password": requester.admin_password,
+                "organization_id": organization.pk,
+                "api_key": requester.api_key,
+                "admin_username": requester.admin_username,
+                "admin_password": requester.admin_password,
             },
             "private_workteam_id": team.pk,
             "workers": workers,
             "vendor": {
-                "organization_id": vendor.organization.pk, "admin_username": vendor.admin_username,
-                "admin_password": vendor.admin_password, "offering_id": offering.pk,
+                "organization_id": vendor.organization.pk,
+                "admin_username": vendor.admin_username,
+                "admin_password": vendor.admin_password,
+                "offering_id": offering.pk,
                 "workteam_id": offering.workteam_id,
                 "worker": {"worker_id": vendor_worker.pk, "username": vendor_worker.username, "token": vendor_token},
             },
@@ -132,11 +164,14 @@ def _forget_changed_passwords(credentials: dict) -> bool:
 def _write_env(credentials: dict) -> None:
     """``demo.env``: the requester's API key and the first worker's token, for ``. var/demo.env``."""
     worker = credentials["workers"][0]
-    _write_secret(settings.DATA_DIR / "demo.env", (
-        "# The demo's credentials for a shell (README \"Quick start\"): . var/demo.env\n"
-        f"export GROUNDWORK_API_KEY={credentials['requester']['api_key']}  # the demo requester's API key\n"
-        f"export GROUNDWORK_TOKEN={worker['token']}  # worker {worker['username']}'s token\n"
-    ))
+    _write_secret(
+        settings.DATA_DIR / "demo.env",
+        (
+            '# The demo\'s credentials for a shell (README "Quick start"): . var/demo.env\n'
+            f"export GROUNDWORK_API_KEY={credentials['requester']['api_key']}  # the demo requester's API key\n"
+            f"export GROUNDWORK_TOKEN={worker['token']}  # worker {worker['username']}'s token\n"
+        ),
+    )
 
 
 def _write_secret(path: Path, text: str) -> None:
