@@ -17,17 +17,13 @@ from ..answer_schemas import answer_schema_problems, validation_budget
 from ..errors import InvalidInput
 from ..models import Task
 from ..models.tasks import MAX_SLOTS_PER_TASK
-from ..services.tasks import TaskSpec
+from ..task_spec import ASSIGNMENT_DURATION_RANGE, AUTO_APPROVAL_DELAY_RANGE, LIFETIME_RANGE, PRIORITY_RANGE, TaskSpec
 from .base import Input, validate, validate_list
 from .fields import Checked, Choice, Id, Json, Money, StrictInt, Text, refuse, refuse_fields, settings_default
 from .quality import AutoApprovalPolicy, QualityRules
 from .requirements import Requirements, requirement_dicts
 
 MAX_TASKS_PER_CALL = 1000
-ASSIGNMENT_DURATION_RANGE = (30, 7 * 86400)
-LIFETIME_RANGE = (30, 365 * 86400)
-AUTO_APPROVAL_DELAY_RANGE = (0, 30 * 86400)
-PRIORITY_RANGE = (0, 100)
 REWARD_HELP = (
     'USD decimal string, at most 6 fractional digits, e.g. "0.05"; required, except on a vendor '
     "workteam, where it is the offering's price (left out, or equal to it)"
