@@ -11,6 +11,8 @@ from rest_framework.response import Response
 
 from .. import access, selectors
 from ..errors import InvalidInput, NotFound
+from ..inputs import validate
+from ..inputs.tasks import TaskAddSlots, TaskCreateOneOrMany, task_specs
 from ..models import ApiKey, Batch, Invitation, Task, WorkteamMembership
 from ..services import assignments, organizations, tasks, workteams
 from .base import RequesterAPIView
@@ -22,7 +24,6 @@ from .serializers import (
     BatchSerializer,
     InvitationSerializer,
     MemberSerializer,
-    TaskCreateSerializer,
     TaskDetailSerializer,
     TaskSerializer,
     WorkteamSerializer,
@@ -45,13 +46,13 @@ def _one_or_many(name: str, serializer) -> PolymorphicProxySerializer:
 
 class TasksView(RequesterAPIView):
     @extend_schema(
-        request=_one_or_many("TaskCreateOneOrMany", TaskCreateSerializer),
+        request=TaskCreateOneOrMany,
         responses={201: _one_or_many("TaskOneOrMany", TaskSerializer)},
         description="Create one task (a JSON object, answered with the task) or up to 1,000 "
         "(a JSON list, all or nothing, in order, answered with a list).",
     )
     def post(self, request):
-        specs, batch_id = tasks.parse_task_specs(request.data)
+        specs, batch_id = task_specs(request.data)
         created = tasks.tasks_post(requester=self.requester, specs=specs, batch_id=batch_id)
         rows = Task.objects.select_related("batch").filter(pk__in=[t.pk for t in created]).order_by("id")
         data = TaskSerializer(rows, many=True).data
@@ -102,12 +103,10 @@ class TaskCloseView(RequesterAPIView):
 
 
 class TaskSlotsView(RequesterAPIView):
-    @extend_schema(
-        request=inline_serializer("AddSlots", {"add": serializers.IntegerField(min_value=1)}), responses=TaskSerializer
-    )
+    @extend_schema(request=TaskAddSlots, responses=TaskSerializer)
     def post(self, request, task_id):
         task = access.access_task(self.requester, task_id)
-        task = tasks.task_add_slots(task=task, add=_body(request).get("add"))
+        task = tasks.task_add_slots(task=task, add=validate(TaskAddSlots, request.data).add)
         return Response(TaskSerializer(task).data)
 
 

@@ -33,12 +33,15 @@ class Input(BaseModel):
     unknown_field_message: ClassVar[str] = "is not a known field"
     # What a value that is not a JSON object is told, where this object is a field of another.
     not_an_object_message: ClassVar[str] = "must be a JSON object"
+    # What a required field left out is told, where "is required" is not what it always was.
+    missing_messages: ClassVar[dict[str, str]] = {}
 
     @classmethod
-    def cross_field_errors(cls, data: dict) -> dict[str, str]:
-        """Rules between fields, on the raw body (``{field: message}``); reported with the
-        fields' own errors, in one 400."""
-        return {}
+    def cross_field_errors(cls, data: dict) -> list[tuple[str, str]]:
+        """Rules between fields, judged on the raw body: ``(path, message)`` pairs reported with
+        the fields' own errors, in one 400 (after a field's own). Run whether or not the fields
+        are valid, so each rule must read only values it has checked itself."""
+        return []
 
 
 def validate(model: type[M], data: object, *, non_object: str = "the body must be a JSON object") -> M:
@@ -46,7 +49,7 @@ def validate(model: type[M], data: object, *, non_object: str = "the body must b
     an object is refused on ``non_field_errors`` with ``non_object``."""
     if not isinstance(data, dict):
         raise InvalidInput.for_field("non_field_errors", non_object)
-    cross = [((field,), message) for field, message in model.cross_field_errors(data).items()]
+    cross = [(tuple(path.split(".")), message) for path, message in model.cross_field_errors(data)]
     try:
         value = model.model_validate(data)
     except ValidationError as exc:
@@ -60,10 +63,10 @@ def validate_list(model: type[M], adapter: TypeAdapter, data: list) -> list[M]:
     """A JSON list of ``model`` objects (``adapter``: ``TypeAdapter(list[model])``); every path
     starts with the item's index (``"3.slots"``)."""
     cross = [
-        ((index, field), message)
+        ((index, *path.split(".")), message)
         for index, item in enumerate(data)
         if isinstance(item, dict)
-        for field, message in model.cross_field_errors(item).items()
+        for path, message in model.cross_field_errors(item)
     ]
     try:
         values = adapter.validate_python(data)
@@ -79,7 +82,7 @@ def invalid_input(
 ) -> InvalidInput:
     """The one 400 for ``model`` (a list of them with ``in_list``): the errors of ``exc`` and
     the ``cross``-field ones (``(loc, message)``)."""
-    found: list[tuple[tuple, bool, str, str]] = [(loc, False, _dotted(loc), message) for loc, message in cross]
+    found: list[tuple[tuple, bool, str, str]] = []
     for error in exc.errors(include_url=False, include_context=True, include_input=False) if exc else ():
         loc = tuple(error["loc"])
         if error["type"] == FIELDS_ERROR:
@@ -88,6 +91,7 @@ def invalid_input(
                 found.extend((loc, False, path, message) for message in messages)
             continue
         found.append((loc, error["type"] == "extra_forbidden", _dotted(loc), _message(error, model, loc, in_list)))
+    found.extend((loc, False, ".".join(str(part) for part in loc), message) for loc, message in cross)
     # A body's (a list item's) unknown keys come first, sorted, as they always have; then its
     # fields in the declaration's order; nested errors keep pydantic's order (the sort is stable).
     depth = int(in_list)
@@ -116,7 +120,7 @@ def _dotted(loc: tuple) -> str:
 def _message(error: ErrorDetails, model: type[Input], loc: tuple, in_list: bool) -> str:
     kind = error["type"]
     if kind == "missing":
-        return "is required"
+        return _object_at(model, loc[int(in_list) : -1]).missing_messages.get(loc[-1], "is required")
     if kind == "extra_forbidden":
         return _object_at(model, loc[int(in_list) : -1]).unknown_field_message
     if kind in ("model_type", "model_attributes_type", "dict_type"):

@@ -157,10 +157,12 @@ class Text(_Marker):
 
 @dataclass(frozen=True)
 class Choice(_Marker):
-    """One of ``choices`` (strings)."""
+    """One of ``choices`` (strings); ``labels`` (one per choice) when the choices are a model's
+    (``TextChoices``), so the document shows one enum for the input and the output alike."""
 
     choices: tuple[str, ...]
     message: str = ""
+    labels: tuple[str, ...] = ()
 
     def check(self, value: Any) -> str:
         if type(value) is not str or value not in self.choices:
@@ -168,7 +170,10 @@ class Choice(_Marker):
         return value
 
     def schema(self) -> dict:
-        return {"type": "string", "enum": list(self.choices)}
+        found: dict = {"type": "string", "enum": list(self.choices)}
+        if self.labels:
+            found["x-choice-labels"] = list(zip(self.choices, self.labels, strict=True))  # see openapi.py
+        return found
 
 
 @dataclass(frozen=True)
@@ -204,12 +209,17 @@ class Json(_Marker):
         return found
 
 
-@dataclass(frozen=True, eq=False)  # eq=False: hashed by identity (``shape`` is a dict)
+@dataclass(frozen=True, eq=False)
 class Checked(_Marker):
     """A value checked by ``check`` (which raises ``refuse``/``refuse_fields``), shown as ``shape``."""
 
     checker: Callable[[Any], Any]
     shape: dict = field(default_factory=dict)
+
+    # Equal only to itself: typing caches ``Annotated[...]`` by its metadata, and two checks of
+    # one type must never be taken for each other (``shape`` is a dict: unhashable anyway).
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
     def check(self, value: Any) -> Any:
         return self.checker(value)

@@ -3,7 +3,7 @@
 drf-spectacular's own pydantic extension emits JSON Schema 2020-12 in serialization mode; the
 document is OpenAPI 3.0, so this one renders the validation schema and rewrites what 3.0 lacks
 (``{"anyOf": [X, {"type": "null"}]}`` is ``X`` with ``nullable``), drops pydantic's generated
-titles, and registers nested declarations as components of their own. Imported by
+titles, gives a model's choices the enum id drf-spectacular gives them (one enum component), and registers nested declarations as components of their own. Imported by
 ``marketplace.api.schema`` so that it is registered before the document is built.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiSerializerExtension
-from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.plumbing import ResolvedComponent, list_hash
 from pydantic import BaseModel
 
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -53,6 +53,8 @@ def _openapi(node: Any) -> Any:
             node.update({"allOf": [only]} if "$ref" in only else only)
         elif options:
             node[key] = options
+    if "x-choice-labels" in node:  # a model's choices: the enum id drf-spectacular gives them
+        node["x-spec-enum-id"] = list_hash([tuple(pair) for pair in node.pop("x-choice-labels")])
     if node.get("const") is not None:
         node["enum"] = [node.pop("const")]
     return node
@@ -66,7 +68,7 @@ class InputExtension(OpenApiSerializerExtension):
     priority = 1  # before drf-spectacular's contrib extension for pydantic
 
     def get_name(self, auto_schema, direction):
-        return self.target.__name__
+        return self.target.model_config.get("title") or self.target.__name__
 
     def map_serializer(self, auto_schema, direction):
         schema, nested = openapi_schema(self.target)

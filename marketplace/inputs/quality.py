@@ -47,5 +47,5 @@ class QualityRules(Input):
         return given
 
 
-AutoApprovalPolicy = Annotated[str, Choice(POLICIES)]
+AutoApprovalPolicy = Annotated[str, Choice(POLICIES, labels=tuple(Batch.AutoApprovalPolicy.labels))]
 """``approve_all`` or ``reject_gold_failures`` (a field of this type is ``| None``: the default)."""

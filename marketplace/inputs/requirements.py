@@ -26,6 +26,10 @@ class Requirement(Input):
     """``{"qualification_type_id", "comparator", "values"}``; ``values`` is stored as a list."""
 
     not_an_object_message: ClassVar[str] = "must be an object with qualification_type_id, comparator and values"
+    missing_messages: ClassVar[dict[str, str]] = {
+        "qualification_type_id": "must be an integer",
+        "comparator": f"must be one of {', '.join(COMPARATORS)}",
+    }
 
     qualification_type_id: Id
     comparator: Annotated[str, Choice(COMPARATORS)]

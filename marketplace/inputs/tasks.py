@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from django.conf import settings
-from pydantic import Field, RootModel, TypeAdapter
+from pydantic import ConfigDict, Field, RootModel, TypeAdapter
 
 from ..answer_schemas import answer_schema_problems, validation_budget
 from ..errors import InvalidInput
@@ -58,7 +58,9 @@ class TaskCreate(Input):
     title: Annotated[str, Text(200, required=True)]
     description: Annotated[str, Text(10_000)] = ""
     instructions: Annotated[str, Text(100_000)] = ""
-    task_type: Annotated[str, Choice(tuple(Task.TaskType.values))] = Task.TaskType.CUSTOM
+    task_type: Annotated[str, Choice(tuple(Task.TaskType.values), labels=tuple(Task.TaskType.labels))] = (
+        Task.TaskType.CUSTOM
+    )
     input: Annotated[Any, Json()] = Field(default_factory=dict)
     answer_schema: (
         Annotated[dict, Checked(_answer_schema, {"type": "object", "description": "optional JSON Schema for answers"})]
@@ -98,10 +100,10 @@ class TaskCreate(Input):
     )
 
     @classmethod
-    def cross_field_errors(cls, data: dict) -> dict[str, str]:
+    def cross_field_errors(cls, data: dict) -> list[tuple[str, str]]:
         if "reward" not in data and data.get("workteam_id") is None and data.get("batch_id") is None:
-            return {"reward": "is required"}  # the public workforce: no offering price
-        return {}
+            return [("reward", "is required")]  # the public workforce: no offering price
+        return []
 
     def spec(self) -> TaskSpec:
         """The task to post, with the defaults (the settings' as they are now) filled in."""
@@ -186,6 +188,8 @@ def _batch_id_mismatches(body: list) -> dict[str, list[str]]:
 
 class TaskAddSlots(Input):
     """``POST /api/v1/tasks/{id}/add-slots``."""
+
+    model_config = ConfigDict(title="AddSlots")  # its name in the OpenAPI document
 
     # The task's own ceiling (MAX_SLOTS_PER_TASK in all) is the service's: it knows the slots it has.
     add: Annotated[

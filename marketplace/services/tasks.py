@@ -1,8 +1,8 @@
 """Posting tasks (one, or up to 1,000 in a batch) and steering one task: add slots, close, stop.
 
 ``marketplace.inputs.tasks`` declares a ``POST /api/v1/tasks`` body and reads it into
-``task_spec.TaskSpec``s; answers (a gold answer too) are checked in ``answer_validation``, and the status rules of claims and submissions live in
-``task_status``.
+``task_spec.TaskSpec``s; answers (a gold answer too) are checked in ``answer_validation``, and
+the status rules of claims and submissions live in ``task_status``.
 """
 
 from __future__ import annotations
