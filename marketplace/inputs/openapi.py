@@ -3,8 +3,9 @@
 drf-spectacular's own pydantic extension emits JSON Schema 2020-12 in serialization mode; the
 document is OpenAPI 3.0, so this one renders the validation schema and rewrites what 3.0 lacks
 (``{"anyOf": [X, {"type": "null"}]}`` is ``X`` with ``nullable``), drops pydantic's generated
-titles, gives a model's choices the enum id drf-spectacular gives them (one enum component), and registers nested declarations as components of their own. Imported by
-``marketplace.api.schema`` so that it is registered before the document is built.
+titles, gives a model's choices the enum id drf-spectacular gives them (so the input and the
+output share one enum component), and registers nested declarations as components of their
+own. Imported by ``marketplace.api.schema`` so that it is registered before the document is built.
 """
 
 from __future__ import annotations
