@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 
+import redis
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
@@ -67,8 +68,6 @@ class _RedisBuckets:
     OUTAGE_LOG_SECONDS = 10.0
 
     def __init__(self, url: str) -> None:
-        import redis
-
         self._client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._script = self._client.register_script(_LUA_TOKEN_BUCKET)
         self._failures_unlogged = 0
