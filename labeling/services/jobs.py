@@ -17,9 +17,9 @@ from marketplace.models.tasks import MAX_SLOTS_PER_TASK
 from marketplace.services import quality
 from marketplace.services.batches import batch_stop
 from marketplace.services.requirements import parse_requirements, requirements_resolve
-from marketplace.services.tasks import ASSIGNMENT_DURATION_RANGE, AUTO_APPROVAL_DELAY_RANGE, LIFETIME_RANGE
 from marketplace.services.vendors import assignment_price
 from marketplace.services.workteams import public_workforce
+from marketplace.task_spec import ASSIGNMENT_DURATION_RANGE, AUTO_APPROVAL_DELAY_RANGE, LIFETIME_RANGE
 from marketplace.validation import FieldErrors, int_in_range, optional_amount_micros, text_field
 
 from ..models import LabelingJob
