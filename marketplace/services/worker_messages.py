@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from ..api.ratelimit import take_token
-from ..errors import DomainError
 from ..models import Assignment, Organization, WorkerMessage
+from ..ratelimit import RateLimited, take_token
 from ..validation import FieldErrors, text_field
 from .bonuses import WORKED
 
@@ -25,11 +24,8 @@ MAX_SUBJECT_LENGTH = 200
 MAX_MESSAGE_LENGTH = 4096
 
 
-class MessageRateLimited(DomainError):
+class MessageRateLimited(RateLimited):
     """Over the requester's message rate (429 ``rate_limited``, with ``Retry-After``); nothing sent."""
-
-    status = 429
-    code = "rate_limited"
 
     def __init__(self, wait_seconds: float) -> None:
         super().__init__(f"too many messages; retry in {wait_seconds:.0f} s")
