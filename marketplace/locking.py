@@ -83,8 +83,12 @@ def lock_tasks(queryset: QuerySet[Task] | None = None, *, ids: Iterable[int] = (
 
 
 def lock_task(task_id: int) -> Task:
-    """Rank 4: one task's row, read whole (with its batch and workteam, unlocked)."""
-    return Task.objects.select_for_update(no_key=True, of=("self",)).select_related("batch", "workteam").get(pk=task_id)
+    """Rank 4: one task's row, read whole (with its batch, workteam and the workteam's owner, unlocked)."""
+    return (
+        Task.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("batch", "workteam", "workteam__owner")
+        .get(pk=task_id)
+    )
 
 
 def claim_candidates(queryset: QuerySet[Task]) -> QuerySet[Task]:

@@ -13,7 +13,7 @@ def test_select_for_update_appears_only_in_the_lock_module():
     # given every source file of the apps (migrations hold no locks)
     sources = [
         path
-        for package in ("marketplace", "labeling", "consolidation")
+        for package in ("marketplace", "labeling", "consolidation", "aws")
         for path in (ROOT / package).rglob("*.py")
         if "migrations" not in path.parts
     ]
