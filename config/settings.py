@@ -215,11 +215,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "marketplace-sweeps": {
-        "task": "marketplace.tasks.run_sweeps",
+        "task": "marketplace.background_jobs.run_sweeps",
         "schedule": float(SWEEP_INTERVAL_SECONDS),
     },
     "labeling-sweeps": {
-        "task": "labeling.tasks.run_sweeps",
+        "task": "labeling.background_jobs.run_sweeps",
         "schedule": float(SWEEP_INTERVAL_SECONDS),
     },
 }

@@ -17,14 +17,15 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..access import access_assignment_as_requester, access_assignment_as_worker, access_assignments_as_worker
+from ..answer_validation import validate_answer
 from ..errors import Conflict, DomainError, InvalidInput
 from ..models import Assignment, Organization, Task, Worker, Workteam
 from ..realtime.hints import hint_work_available
+from ..task_status import status_after_submit
 from .escrow import assignment_pay, assignment_release
 from .expiry import release_slot
 from .quality import QUALITY_FIELDS, auto_approval_outcome, submission_assess, submissions_record
 from .reputation import reputation_count
-from .tasks import status_after_submit, validate_answer
 
 SETTLED = (Assignment.Status.APPROVED, Assignment.Status.REJECTED)
 ANSWERED = (Assignment.Status.SUBMITTED, *SETTLED)
