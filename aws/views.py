@@ -13,15 +13,14 @@ import json
 import logging
 import uuid
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from marketplace.api.ratelimit import take_token
 from marketplace.errors import DomainError
 from marketplace.jsonbody import parse_json
 from marketplace.principals import RequesterPrincipal
+from marketplace.ratelimit import api_key_write_wait
 from marketplace.services.organizations import api_key_mark_used
 
 from . import operations  # noqa: F401  (fills the registry)
@@ -95,11 +94,6 @@ def aws_endpoint(request: HttpRequest) -> HttpResponse:
 def _take_write_token(principal: RequesterPrincipal) -> None:
     """The REST limit on writes, on the same bucket: an API key's writes over REST and over
     the AWS endpoint count together."""
-    config = settings.GROUNDWORK
-    wait = take_token(
-        f"writes:{principal.rate_limit_id}",
-        rate=config["API_KEY_WRITE_RATE_PER_SECOND"],
-        burst=config["API_KEY_WRITE_RATE_BURST"],
-    )
+    wait = api_key_write_wait(principal.rate_limit_id)
     if wait:
         raise Throttling(f"Rate exceeded: retry in {wait:.2f} seconds")
