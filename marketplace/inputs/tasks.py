@@ -11,13 +11,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from django.conf import settings
-from pydantic import ConfigDict, Field, RootModel, TypeAdapter
+from pydantic import ConfigDict, Field, RootModel, TypeAdapter, model_validator
 
 from ..answer_schemas import answer_schema_problems, validation_budget
 from ..errors import InvalidInput
 from ..models import Task
 from ..models.tasks import MAX_SLOTS_PER_TASK
+from ..questions import QUESTION_TASK_TYPE, question_task_fields
 from ..task_spec import ASSIGNMENT_DURATION_RANGE, AUTO_APPROVAL_DELAY_RANGE, LIFETIME_RANGE, PRIORITY_RANGE, TaskSpec
+from ..validation import FieldErrors
 from .base import Input, validate, validate_list
 from .fields import Checked, Choice, Id, Json, Money, StrictInt, Text, refuse, refuse_fields, settings_default
 from .quality import AutoApprovalPolicy, QualityRules
@@ -98,6 +100,19 @@ class TaskCreate(Input):
     qualification_requirements: Requirements | None = Field(
         None, description="batch-level: who may take the batch's tasks (docs/qualifications.md)"
     )
+
+    @model_validator(mode="after")
+    def _question(self) -> TaskCreate:
+        """An ``mturk_question``'s input is a Question's XML: checked, and shown as it will be."""
+        if self.task_type != QUESTION_TASK_TYPE:
+            return self
+        errors = FieldErrors()
+        task_input, answer_schema = question_task_fields(
+            {"input": self.input, "answer_schema": self.answer_schema}, errors
+        )
+        if errors.errors:
+            raise refuse_fields(errors.errors)
+        return self.model_copy(update={"input": task_input, "answer_schema": answer_schema})
 
     @classmethod
     def cross_field_errors(cls, data: dict) -> list[tuple[str, str]]:

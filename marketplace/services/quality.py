@@ -15,8 +15,8 @@ The rules and the policy are declared in ``marketplace.inputs.quality``; a gold 
 checked against its task type when the task is posted (``services.tasks.tasks_post``).
 
 The submit path calls ``submission_assess`` (before the assignment is saved; no query) and
-``submissions_record`` (last, after the task update: the lock order assignment → task →
-quality row → reputation row).
+``submissions_record`` (last, after the task update: quality rows, then reputation rows, in
+the lock order of ``marketplace.locking``).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from ..access import access_batch, access_targetable_workteam
 from ..answer_schemas import validation_budget
 from ..answer_validation import validate_answer
 from ..errors import Conflict, InvalidInput, NotFound
+from ..locking import lock_task
 from ..models import Organization, Task
 from ..models.tasks import MAX_SLOTS_PER_TASK
 from ..realtime.hints import hint_work_available
@@ -156,7 +157,7 @@ def task_add_slots(*, task: Task, add: int) -> Task:
     Takes the task row lock.
     """
     with transaction.atomic():
-        locked = Task.objects.select_for_update(no_key=True).get(pk=task.pk)
+        locked = lock_task(task.pk)
         if locked.status in (Task.Status.EXPIRED, Task.Status.STOPPED):
             raise Conflict(f"the task is {locked.status}", code="task_closed")
         if locked.slots + add > MAX_SLOTS_PER_TASK:
