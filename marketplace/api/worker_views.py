@@ -7,7 +7,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from .. import access, selectors, selectors_worker
-from ..errors import InvalidInput
+from ..inputs import validate
+from ..inputs.assignments import AssignmentSubmit
 from ..models import Assignment, Invitation
 from ..money import format_micros
 from ..services import assignments, dispatch, ledger, payouts, reputation, workers, workteams
@@ -84,15 +85,13 @@ class NextTaskView(WorkerActionAPIView):
 
 
 class SubmitView(WorkerActionAPIView):
-    @extend_schema(
-        request=inline_serializer("Submit", {"answer": serializers.JSONField()}), responses=WorkerAssignmentSerializer
-    )
+    @extend_schema(request=AssignmentSubmit, responses=WorkerAssignmentSerializer)
     def post(self, request, assignment_id):
-        data = request.data
-        if not isinstance(data, dict) or "answer" not in data:
-            raise InvalidInput.for_field("answer", "is required")
+        # A body that is not an object has no answer: refused as one (as it always was).
+        body = request.data if isinstance(request.data, dict) else {}
+        submit = validate(AssignmentSubmit, body)
         assignment = assignments.assignment_submit(
-            worker=self.worker, assignment_id=assignment_id, answer=data["answer"]
+            worker=self.worker, assignment_id=assignment_id, answer=submit.answer
         )
         return Response(WorkerAssignmentSerializer(assignment).data)
 
