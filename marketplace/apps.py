@@ -7,7 +7,7 @@ class MarketplaceConfig(AppConfig):
 
     def ready(self) -> None:
         from . import background
-        from .api import schema  # noqa: F401  registers the OpenAPI auth extension
+        from .api import openapi  # noqa: F401  registers the OpenAPI auth extension
         from .services.sweeps import run_sweeps
 
         background.register_sweep("marketplace", run_sweeps)

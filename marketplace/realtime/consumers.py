@@ -30,7 +30,7 @@ from django.db import close_old_connections
 
 from ..api.authentication import resolve_bearer
 from ..api.ratelimit import take_token
-from ..api.serializers import WorkerTaskSerializer
+from ..api.serializers.assignments import WorkerTaskSerializer
 from ..errors import DomainError, InvalidInput
 from ..jsonbody import parse_json
 from ..models import Assignment, Worker

@@ -1,30 +1,21 @@
-"""Requester REST for quality control (docs/quality.md): a worker's reputation, and the
-requester's assignments (``?flagged=true`` lists the answers flagged for review)."""
+"""``/api/v1/assignments``: the assignments on a requester's tasks (``?flagged=true`` lists the
+answers flagged for review, docs/quality.md), and approving or rejecting one."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
 
-from .. import access
-from ..errors import InvalidInput
-from ..models import Assignment
-from ..services.reputation import worker_reputation
-from .base import RequesterAPIView
-from .pagination import paginated_response, query_choice, query_int
-from .serializers import AssignmentSerializer, ReputationSerializer
+from ...errors import InvalidInput
+from ...models import Assignment
+from ...services import assignments
+from ..base import RequesterAPIView
+from ..pagination import paginated_response, query_choice, query_int
+from ..request_body import body_object
+from ..serializers.assignments import AssignmentSerializer
 
 BOOLEAN_QUERY = {"true": True, "1": True, "false": False, "0": False}
-
-
-class WorkerReputationView(RequesterAPIView):
-    @extend_schema(
-        responses=ReputationSerializer,
-        description="The reputation record of a worker who did work for you (404 otherwise).",
-    )
-    def get(self, request, worker_id):
-        worker = access.access_worker_of_requester(self.requester, worker_id)
-        return Response(ReputationSerializer(worker_reputation(worker)).data)
 
 
 class AssignmentsView(RequesterAPIView):
@@ -57,3 +48,26 @@ class AssignmentsView(RequesterAPIView):
                 else queryset.filter(flagged_reason="")
             )
         return paginated_response(request, queryset, lambda assignment: AssignmentSerializer(assignment).data)
+
+
+_feedback_body = inline_serializer("Feedback", {"feedback": serializers.CharField(required=False)})
+
+
+class AssignmentApproveView(RequesterAPIView):
+    @extend_schema(request=_feedback_body, responses=AssignmentSerializer)
+    def post(self, request, assignment_id):
+        feedback = body_object(request).get("feedback", "") if request.data else ""
+        assignment = assignments.assignment_approve(
+            requester=self.requester, assignment_id=assignment_id, feedback=feedback
+        )
+        return Response(AssignmentSerializer(assignment).data)
+
+
+class AssignmentRejectView(RequesterAPIView):
+    @extend_schema(request=_feedback_body, responses=AssignmentSerializer)
+    def post(self, request, assignment_id):
+        feedback = body_object(request).get("feedback", "") if request.data else ""
+        assignment = assignments.assignment_reject(
+            requester=self.requester, assignment_id=assignment_id, feedback=feedback
+        )
+        return Response(AssignmentSerializer(assignment).data)
