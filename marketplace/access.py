@@ -29,6 +29,8 @@ from .models import (
     WorkerBlock,
     Workteam,
 )
+from .services.qualification_tests import available_tests
+from .services.vendors import subscribed_workteams
 
 
 def get_or_not_found(queryset: QuerySet, pk: object, noun: str, *, lock: bool):
@@ -104,8 +106,6 @@ def access_workteam(requester: Organization, workteam_id: object, *, lock: bool 
 def access_targetable_workteam(requester: Organization, workteam_id: object) -> Workteam:
     """A workteam the requester may post work to: the public workforce, one it owns, or a vendor
     workteam whose offering it is actively subscribed to (``services.vendors``)."""
-    from .services.vendors import subscribed_workteams
-
     queryset = Workteam.objects.filter(
         Q(kind=Workteam.Kind.PUBLIC) | Q(owner=requester) | subscribed_workteams(requester), is_active=True
     ).select_related("offering")
@@ -186,8 +186,6 @@ def access_qualification_type(requester: Organization, qualification_type_id: ob
 
 def access_qualification_test(worker: Worker, qualification_type_id: object) -> QualificationType:
     """An active test type the worker may take (its requester is active and does not block it)."""
-    from .services.qualification_tests import available_tests
-
     return get_or_not_found(available_tests(worker), qualification_type_id, "qualification test", lock=False)
 
 

@@ -13,6 +13,7 @@ from .views import (
     vendor_offerings,
     vendor_subscriptions,
     worker_blocks,
+    worker_messages,
     workers,
     workteams,
 )
@@ -21,6 +22,7 @@ from .views.worker import assignments as worker_assignments
 from .views.worker import available_work as worker_available_work
 from .views.worker import earnings as worker_earnings
 from .views.worker import invitations as worker_invitations
+from .views.worker import messages as worker_inbox
 from .views.worker import qualification_tests as worker_qualification_tests
 
 
@@ -85,6 +87,7 @@ urlpatterns = [
         qualification_types.QualificationTypeWorkerView.as_view(),
     ),
     path("worker-blocks", worker_blocks.WorkerBlocksView.as_view()),
+    path("worker-messages", worker_messages.WorkerMessagesView.as_view()),
     path("worker-blocks/<id:worker_id>", worker_blocks.WorkerBlockView.as_view()),
     path("worker/signup", worker_account.SignupView.as_view()),
     path("worker/token/rotate", worker_account.TokenRotateView.as_view()),
@@ -94,6 +97,7 @@ urlpatterns = [
     path("worker/assignments/<id:assignment_id>/submit", worker_assignments.SubmitView.as_view()),
     path("worker/assignments/<id:assignment_id>/return", worker_assignments.ReturnView.as_view()),
     path("worker/me", worker_account.MeView.as_view()),
+    path("worker/messages", worker_inbox.WorkerInboxView.as_view()),
     path("worker/available-work", worker_available_work.AvailableWorkView.as_view()),
     path("worker/invitations", worker_invitations.WorkerInvitationsView.as_view()),
     path("worker/invitations/<id:invitation_id>/accept", worker_invitations.InvitationAcceptView.as_view()),
