@@ -18,6 +18,7 @@ from django.utils import timezone
 from ..access import access_batch, access_targetable_workteam
 from ..answer_schemas import answer_schema_problems, validation_budget
 from ..errors import Conflict, InvalidInput, NotFound
+from ..locking import lock_task
 from ..models import Organization, Task
 from ..models.tasks import MAX_SLOTS_PER_TASK
 from ..realtime.hints import hint_work_available
@@ -267,7 +268,7 @@ def task_add_slots(*, task: Task, add: int) -> Task:
     if isinstance(add, bool) or not isinstance(add, int) or add < 1:
         raise InvalidInput.for_field("add", "must be a positive integer")
     with transaction.atomic():
-        locked = Task.objects.select_for_update(no_key=True).get(pk=task.pk)
+        locked = lock_task(task.pk)
         if locked.status in (Task.Status.EXPIRED, Task.Status.STOPPED):
             raise Conflict(f"the task is {locked.status}", code="task_closed")
         if locked.slots + add > MAX_SLOTS_PER_TASK:

@@ -17,7 +17,7 @@ from ..serializers.api_keys import ApiKeyCreatedSerializer, ApiKeySerializer
 
 
 class ApiKeysView(RequesterAPIView):
-    secret_response_fields = ("key",)
+    secret_response_fields = ("key", "aws_secret_access_key")
 
     @extend_schema(responses=ApiKeySerializer(many=True))
     def get(self, request):
@@ -33,8 +33,13 @@ class ApiKeysView(RequesterAPIView):
         name = body_object(request).get("name", "") if request.data else ""
         if not isinstance(name, str):
             raise InvalidInput.for_field("name", "must be a string")
-        api_key, secret = organizations.api_key_create(organization=self.requester, name=name)
-        return Response({**ApiKeySerializer(api_key).data, "key": secret}, status=201)
+        created = organizations.api_key_create(organization=self.requester, name=name)
+        body = {
+            **ApiKeySerializer(created.api_key).data,
+            "key": created.key,
+            "aws_secret_access_key": created.aws_secret_access_key,
+        }
+        return Response(body, status=201)
 
 
 class ApiKeyRevokeView(RequesterAPIView):
