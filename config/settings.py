@@ -302,6 +302,10 @@ PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_SECONDS", 3 * 86400)
 # How long an emailed private-team invitation link works (docs/portal.md).
 INVITATION_LIFETIME_SECONDS = env_int("INVITATION_LIFETIME_SECONDS", 7 * 86400)
 
+# An MTurk ExternalQuestion's URL must be https, as on MTurk; this also allows http (local
+# set-ups and tests) and lets the console frame it (docs/aws.md "Questions and answers").
+MTURK_EXTERNAL_URL_ALLOW_HTTP = env_bool("MTURK_EXTERNAL_URL_ALLOW_HTTP", False)
+
 # --- marketplace defaults (DESIGN.md "Defaults") -------------------------------------------
 GROUNDWORK = {
     "ASSIGNMENT_DURATION_SECONDS": env_int("DEFAULT_ASSIGNMENT_DURATION_SECONDS", 3600),
