@@ -261,7 +261,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["marketplace.api.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "marketplace.api.schema.GroundworkAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "marketplace.api.openapi.GroundworkAutoSchema",
     "UNAUTHENTICATED_USER": None,
     # ``?format=csv`` on statements is read by the views themselves (a streamed CSV), not used
     # to pick a renderer: DRF would answer it with a 404 for want of a CSV renderer.
