@@ -73,6 +73,8 @@ class Task(models.Model):
 
     class TaskType(models.TextChoices):
         CUSTOM = "custom"
+        # A Mechanical Turk Question (HTMLQuestion, ExternalQuestion, QuestionForm): marketplace.questions
+        MTURK_QUESTION = "mturk_question"
 
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="tasks")
     requester = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="tasks")
