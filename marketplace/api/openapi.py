@@ -7,12 +7,19 @@ operation instead of per view:
   documented as ``{"results": [...], "next": "<url or null>"}`` with the ``limit`` and
   ``cursor`` query parameters (``CursorPage``);
 - ``Idempotency-Key``: an optional header of every ``POST`` (DESIGN.md rule 5);
-- errors: every ``4xx`` the operation can answer is documented with the one error body
-  ``{"error": {"code", "message", "fields"}}`` (``ERROR_SCHEMA``; ``code`` one of
-  ``marketplace.errors.ERROR_CODES``).
+- errors: every ``4xx`` the operation can answer refers to one shared response per status
+  (``#/components/responses/NotFound``, ...), the one error body
+  ``{"error": {"code", "message", "fields"}}`` (``error_schema``) with the codes of
+  ``marketplace.errors.ERROR_CODES`` that status carries listed in its description;
+- what an operation says of itself: its handler's docstring, the first paragraph the summary and
+  the rest the description (``extend_schema(description=...)`` overrides the latter); a base
+  view's docstring never shows; one tag per view module (the resource);
+- path parameters: each an id, described as such.
 
 ``tests/marketplace/test_openapi_contract.py`` checks real responses of every operation against
-the document, and ``tests/marketplace/test_schema_fuzzing.py`` fuzzes every operation of it.
+the document, ``tests/marketplace/test_schema_fuzzing.py`` fuzzes every operation of it, and
+``tests/marketplace/test_openapi_document.py`` checks what it says (and that drf-spectacular
+builds it without a warning).
 """
 
 from __future__ import annotations
