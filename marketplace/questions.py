@@ -165,10 +165,11 @@ def _form_questions(root: ElementTree.Element) -> list[dict[str, Any]]:
 
 def question_form_answers_xml(answer: object) -> str:
     """A question task's answer as MTurk's ``QuestionFormAnswers`` XML: one ``<Answer>`` per
-    field, ``QuestionIdentifier`` and ``FreeText``, in the answer's order. Any other answer (a
+    field, ``QuestionIdentifier`` and ``FreeText``, by field name (the database keeps no order of
+    an object's keys). Any other answer (a
     task of another type) is given the same way, each value as its JSON text."""
     root = ElementTree.Element("QuestionFormAnswers", {"xmlns": ANSWERS_NAMESPACE})
-    for name, value in (answer or {}).items() if isinstance(answer, dict) else []:
+    for name, value in sorted(answer.items()) if isinstance(answer, dict) else []:
         item = ElementTree.SubElement(root, "Answer")
         ElementTree.SubElement(item, "QuestionIdentifier").text = str(name)
         ElementTree.SubElement(item, "FreeText").text = value if isinstance(value, str) else _json(value)

@@ -111,7 +111,7 @@ def test_answers_become_question_form_answers_xml():
     assert [
         (a.findtext("q:QuestionIdentifier", namespaces=ns), a.findtext("q:FreeText", namespaces=ns))
         for a in root.findall("q:Answer", ns)
-    ] == [("sentiment", "positive"), ("comment", "<3 & more")]
+    ] == [("comment", "<3 & more"), ("sentiment", "positive")]  # by field name
 
 
 # --- over REST ---------------------------------------------------------------------------------
