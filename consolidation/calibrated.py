@@ -51,6 +51,7 @@ calibration error 0.06-0.13, against 0.15-0.24 for calibrated vote shares).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TypedDict
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -84,6 +85,13 @@ TEMPERATURE_PRIOR_SD = 0.35
 VOTING_MARGIN = 0.05
 # Median answers per worker below which the vote picks the labels (see the module doc).
 MIN_ANSWERS_PER_WORKER_FOR_MODEL = 75
+
+
+class _FitOptions(TypedDict):
+    """EM's stopping rule, passed on to every fit."""
+
+    tol: float
+    max_iter: int
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,7 +184,7 @@ def _out_of_fold(
 def _held_out_split(answers: Answers, rng: np.random.Generator) -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
     """Pick one answer at random from every task with at least two; returns (kept mask, held)."""
     task = answers.task.astype(np.int64)
-    order = np.lexsort((rng.random(task.shape[0]), task))
+    order = np.lexsort((rng.random(len(task)), task))
     sorted_task = task[order]
     last_of_task = np.ones(task.shape[0], dtype=bool)
     last_of_task[:-1] = sorted_task[1:] != sorted_task[:-1]
@@ -414,7 +422,7 @@ def consolidate(
         return assemble(layout, None, gold_ids=gold_ids, gold_labels=gold_labels, method="no_answers")
     answered_gold = layout.rows_of(gold_ids) >= 0
     scored_ids, scored_labels = gold_ids[answered_gold], gold_labels[answered_gold]
-    fit_kwargs = {"tol": tol, "max_iter": max_iter}
+    fit_kwargs: _FitOptions = {"tol": tol, "max_iter": max_iter}
 
     # The default model, fitted with all gold: the answer in most jobs, and the source of the
     # answer-based calibration that serves alone without gold and as a prior with it.

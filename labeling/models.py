@@ -116,6 +116,14 @@ class LabelingJob(models.Model):
     ACTIVE_STATUSES = (Status.INITIALIZING, Status.IN_PROGRESS, Status.STOPPING)
     ENDED_STATUSES = (Status.COMPLETED, Status.STOPPED, Status.FAILED)
 
+    @property
+    def posted_batch(self) -> Batch:
+        """The job's batch, for code that runs only once ingestion posted it (a job in progress,
+        stopping or ended after posting); a job without one there is a bug, not a state."""
+        if self.batch is None:
+            raise RuntimeError(f"labeling job {self.pk} has no batch yet")
+        return self.batch
+
 
 class DataObject(models.Model):
     """One line of the input manifest (or of the gold manifest, ``is_gold``), its task and its

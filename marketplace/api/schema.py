@@ -132,7 +132,7 @@ _ERROR_DESCRIPTIONS = {
 
 
 class GroundworkAutoSchema(AutoSchema):
-    def get_description(self) -> str:
+    def get_description(self) -> str:  # type: ignore[override]  # drf-spectacular's signature, not DRF's
         # The handler's docstring, else the view's own: never one inherited from a base view
         # (which describes our internals, not the operation).
         handler = getattr(self.view, self.method.lower(), None)

@@ -20,7 +20,9 @@ class Workteam(models.Model):
     owner = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="workteams")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    members = models.ManyToManyField(Worker, through="WorkteamMembership", related_name="workteams")
+    members: "models.ManyToManyField[Worker, WorkteamMembership]" = models.ManyToManyField(
+        Worker, through="WorkteamMembership", related_name="workteams"
+    )
 
     class Meta:
         constraints = [

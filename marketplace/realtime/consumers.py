@@ -20,7 +20,7 @@ import weakref
 from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, cast
 from urllib.parse import parse_qs
 
 from asgiref.sync import SyncToAsync
@@ -200,8 +200,9 @@ def _batchers_of_this_loop() -> tuple[Batcher[_ClaimRequest], Batcher[_SubmitReq
     return batchers
 
 
-def _claim(request: _ClaimRequest) -> Awaitable[object]:
-    return _batchers_of_this_loop()[0](request)
+def _claim(request: _ClaimRequest) -> Awaitable[dict | None]:
+    # _claim_many's result for this request (its exceptions raise here)
+    return cast("Awaitable[dict | None]", _batchers_of_this_loop()[0](request))
 
 
 def _submit(request: _SubmitRequest) -> Awaitable[object]:
@@ -228,8 +229,10 @@ class WorkerConsumer(AsyncWebsocketConsumer):
     # channel-layer message per process instead of one per connected worker. (An alias that is
     # not configured makes Channels skip the per-consumer channel.)
     channel_layer_alias = "groundwork-worker-sockets-have-no-channel"
-    worker: Worker | None = None
-    dispatcher: ProcessDispatcher | None = None
+    # Both set by ``connect`` before any message is read (a socket that fails to authenticate is
+    # closed with neither); None until then, which ``receive`` and ``_forget`` check.
+    worker: Worker = None  # type: ignore[assignment]
+    dispatcher: ProcessDispatcher = None  # type: ignore[assignment]
     has_standing_request = False
     handlers: ClassVar[dict] = {}
 
@@ -427,7 +430,7 @@ def _ref_and_assignment_id(text_data: str) -> tuple[object, object]:
         return None, None
     if not isinstance(message, dict):
         return None, None
-    return tuple(_clean_scalar(message.get(name)) for name in ("ref", "assignment_id"))
+    return _clean_scalar(message.get("ref")), _clean_scalar(message.get("assignment_id"))
 
 
 def _clean_scalar(value: object) -> object:

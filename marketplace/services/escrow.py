@@ -153,6 +153,7 @@ def assignment_pay(*, assignment: Assignment) -> bool:
         .get(pk=assignment.task_id)
     )
     if task.workteam.kind == Workteam.Kind.VENDOR:
+        assert task.workteam.owner is not None  # a vendor's team is owned by the vendor
         payee: LedgerAccount = vendor_account(task.workteam.owner)
     else:
         payee = worker_account(assignment.worker_id)
