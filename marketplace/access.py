@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .errors import NotFound
+from .locking import lock_alone, locked_assignments
 from .models import (
     ApiKey,
     Assignment,
@@ -32,6 +33,8 @@ from .models import (
     WorkerBlock,
     Workteam,
 )
+from .services.qualification_tests import available_tests
+from .services.vendors import subscribed_workteams
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 
@@ -48,7 +51,7 @@ def get_or_not_found(queryset: QuerySet[ModelT], pk: object, noun: str, *, lock:
     """The row of ``queryset`` (already narrowed to what the caller may see) with this id, or
     ``NotFound`` for a missing, foreign or malformed id alike. Other apps' ``access_*`` use it."""
     if lock:
-        queryset = queryset.select_for_update(no_key=True)
+        queryset = lock_alone(queryset)
     try:
         return queryset.get(pk=_as_id(pk))
     except (ValueError, TypeError, ObjectDoesNotExist):
@@ -67,15 +70,15 @@ def access_assignment_as_requester(requester: Organization, assignment_id: objec
     queryset = Assignment.objects.select_related("task", "task__batch").filter(task__requester=requester)
     if lock:
         # Lock only the assignment row: the task row is updated afterwards, in the fixed order
-        # assignment → task that every service follows.
-        queryset = queryset.select_for_update(no_key=True, of=("self",))
+        # assignment → task that every service follows (``locking``).
+        queryset = locked_assignments(queryset)
     return get_or_not_found(queryset, assignment_id, "assignment", lock=False)
 
 
 def access_assignment_as_worker(worker: Worker, assignment_id: object, *, lock: bool = False) -> Assignment:
     queryset = Assignment.objects.select_related("task", "task__batch").filter(worker=worker)
     if lock:
-        queryset = queryset.select_for_update(no_key=True, of=("self",))
+        queryset = locked_assignments(queryset)
     return get_or_not_found(queryset, assignment_id, "assignment", lock=False)
 
 
@@ -98,7 +101,7 @@ def access_assignments_as_worker(
             reduce(operator.or_, mine)
         )
         if lock:
-            queryset = queryset.select_for_update(no_key=True, of=("self",)).order_by("pk")
+            queryset = locked_assignments(queryset)
         found = {assignment.pk: assignment for assignment in queryset}
     results: list[Assignment | NotFound] = []
     for (worker, assignment_id), pk in zip(requests, wanted, strict=True):
@@ -119,8 +122,6 @@ def access_workteam(requester: Organization, workteam_id: object, *, lock: bool 
 def access_targetable_workteam(requester: Organization, workteam_id: object) -> Workteam:
     """A workteam the requester may post work to: the public workforce, one it owns, or a vendor
     workteam whose offering it is actively subscribed to (``services.vendors``)."""
-    from .services.vendors import subscribed_workteams
-
     queryset = Workteam.objects.filter(
         Q(kind=Workteam.Kind.PUBLIC) | Q(owner=requester) | subscribed_workteams(requester), is_active=True
     ).select_related("offering")
@@ -201,8 +202,6 @@ def access_qualification_type(requester: Organization, qualification_type_id: ob
 
 def access_qualification_test(worker: Worker, qualification_type_id: object) -> QualificationType:
     """An active test type the worker may take (its requester is active and does not block it)."""
-    from .services.qualification_tests import available_tests
-
     return get_or_not_found(available_tests(worker), qualification_type_id, "qualification test", lock=False)
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypedDict
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from .models import Assignment, Batch, LedgerAccount, Organization, Task, Worker, Workteam
+from .models.reputation import WorkerBatchEstimate
 from .services.vendors import subscribed_workteams
 
 
@@ -69,11 +71,6 @@ def worker_batch_records(
     cover, ``{worker_id: (accuracy, answers)}``; workers with no estimate there are left out.
     Consolidation uses it as the record from earlier work (``consolidation.records``), so the
     caller passes the batches of similar earlier work, never the batch being consolidated."""
-    from django.db.models import F, FloatField, Sum
-    from django.db.models.functions import Cast
-
-    from .models.reputation import WorkerBatchEstimate
-
     rows = (
         WorkerBatchEstimate.objects.filter(worker_id__in=worker_ids, batch_id__in=batch_ids, answers__gt=0)
         .values("worker_id")

@@ -47,3 +47,10 @@ def history(request: ConsoleRequest) -> HttpResponse:
 @ensure_csrf_cookie
 def tests(request: ConsoleRequest) -> HttpResponse:
     return _page(request, "console/tests.html", "tests")
+
+
+@console_page
+@ensure_csrf_cookie
+def messages(request: ConsoleRequest) -> HttpResponse:
+    """``/console/messages``: what requesters the worker worked for wrote to it."""
+    return _page(request, "console/messages.html", "messages")

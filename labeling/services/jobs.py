@@ -12,16 +12,18 @@ from django.db import IntegrityError, transaction
 from marketplace.access import access_targetable_workteam
 from marketplace.background import run_in_background
 from marketplace.errors import Conflict, InvalidInput, NotFound
+from marketplace.locking import lock_steering_job
 from marketplace.models import Organization, Workteam
 from marketplace.models.tasks import MAX_SLOTS_PER_TASK
 from marketplace.services import quality
 from marketplace.services.batches import batch_stop
 from marketplace.services.requirements import parse_requirements, requirements_resolve
-from marketplace.services.tasks import ASSIGNMENT_DURATION_RANGE, AUTO_APPROVAL_DELAY_RANGE, LIFETIME_RANGE
 from marketplace.services.vendors import assignment_price
 from marketplace.services.workteams import public_workforce
+from marketplace.task_spec import ASSIGNMENT_DURATION_RANGE, AUTO_APPROVAL_DELAY_RANGE, LIFETIME_RANGE
 from marketplace.validation import FieldErrors, int_in_range, optional_amount_micros, text_field
 
+from ..background_jobs import advance_job, ingest_job
 from ..models import LabelingJob
 from ..storage import access_storage, parse_storage_uri
 from ..task_types import TASK_TYPES, validate_label_categories
@@ -293,8 +295,6 @@ def job_create(*, requester: Organization, spec: JobSpec) -> LabelingJob:
                 auto_approval_delay_seconds=spec.auto_approval_delay_seconds,
                 **fields,
             )
-            from ..tasks import ingest_job
-
             run_in_background(ingest_job, job.pk)
     except IntegrityError:
         raise Conflict(f"a labeling job named {fields['name']!r} already exists", code="name_taken") from None
@@ -309,7 +309,7 @@ def job_stop(*, job: LabelingJob) -> LabelingJob:
     ended is a ``Conflict(job_ended)``, except that stopping a stopped job again is a no-op.
     """
     with transaction.atomic():
-        locked = LabelingJob.objects.select_for_update(no_key=True).get(pk=job.pk)
+        locked = lock_steering_job(LabelingJob.objects.filter(pk=job.pk)).get()
         if locked.status in (LabelingJob.Status.STOPPING, LabelingJob.Status.STOPPED):
             return locked
         if locked.status not in (LabelingJob.Status.INITIALIZING, LabelingJob.Status.IN_PROGRESS):
@@ -319,7 +319,5 @@ def job_stop(*, job: LabelingJob) -> LabelingJob:
             locked.status = LabelingJob.Status.STOPPING
             batch_stop(batch=locked.posted_batch)
         locked.save(update_fields=["status", "stop_requested", "updated_at"])
-        from ..tasks import advance_job
-
         run_in_background(advance_job, locked.pk)
     return locked

@@ -149,12 +149,28 @@ class BatchDetailView(RequesterAPIView):
 _feedback_body = inline_serializer("Feedback", {"feedback": serializers.CharField(required=False)})
 
 
+_approve_body = inline_serializer(
+    "ApproveBody",
+    {
+        "feedback": serializers.CharField(required=False),
+        "override_rejection": serializers.BooleanField(
+            required=False,
+            help_text="approve a rejected assignment (within 30 days of the rejection), paid from the "
+            "available balance",
+        ),
+    },
+)
+
+
 class AssignmentApproveView(RequesterAPIView):
-    @extend_schema(request=_feedback_body, responses=AssignmentSerializer)
+    @extend_schema(request=_approve_body, responses=AssignmentSerializer)
     def post(self, request, assignment_id):
-        feedback = _body(request).get("feedback", "") if request.data else ""
+        body = _body(request) if request.data else {}
         assignment = assignments.assignment_approve(
-            requester=self.requester, assignment_id=assignment_id, feedback=feedback
+            requester=self.requester,
+            assignment_id=assignment_id,
+            feedback=body.get("feedback", ""),
+            override_rejection=body.get("override_rejection", False),
         )
         return Response(AssignmentSerializer(assignment).data)
 
@@ -248,7 +264,7 @@ class InvitationRevokeView(RequesterAPIView):
 
 
 class ApiKeysView(RequesterAPIView):
-    secret_response_fields = ("key",)
+    secret_response_fields = ("key", "aws_secret_access_key")
 
     @extend_schema(responses=ApiKeySerializer(many=True))
     def get(self, request):
@@ -264,8 +280,13 @@ class ApiKeysView(RequesterAPIView):
         name = _body(request).get("name", "") if request.data else ""
         if not isinstance(name, str):
             raise InvalidInput.for_field("name", "must be a string")
-        api_key, secret = organizations.api_key_create(organization=self.requester, name=name)
-        return Response({**ApiKeySerializer(api_key).data, "key": secret}, status=201)
+        created = organizations.api_key_create(organization=self.requester, name=name)
+        body = {
+            **ApiKeySerializer(created.api_key).data,
+            "key": created.key,
+            "aws_secret_access_key": created.aws_secret_access_key,
+        }
+        return Response(body, status=201)
 
 
 class ApiKeyRevokeView(RequesterAPIView):

@@ -187,7 +187,13 @@ class InvitationSerializer(serializers.ModelSerializer):
 class ApiKeySerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiKey
-        fields = ["id", "name", "prefix", "created_at", "revoked_at", "last_used_at"]
+        fields = ["id", "name", "prefix", "aws_access_key_id", "created_at", "revoked_at", "last_used_at"]
+        extra_kwargs = {
+            "aws_access_key_id": {
+                "help_text": "the AWS-style access key id for the AWS-compatible endpoint (docs/aws.md); "
+                "null for keys made before key pairs existed"
+            }
+        }
 
 
 SECRET_REPLAYED = "null when an Idempotency-Key replays the response: a secret is shown once"
@@ -195,9 +201,14 @@ SECRET_REPLAYED = "null when an Idempotency-Key replays the response: a secret i
 
 class ApiKeyCreatedSerializer(ApiKeySerializer):
     key = serializers.CharField(allow_null=True, help_text=f"the secret, shown only here ({SECRET_REPLAYED})")
+    aws_secret_access_key = serializers.CharField(
+        allow_null=True,
+        help_text="the AWS-style secret access key paired with aws_access_key_id, for Signature Version 4 "
+        f"at /aws/ (docs/aws.md); shown only here ({SECRET_REPLAYED})",
+    )
 
     class Meta(ApiKeySerializer.Meta):
-        fields = [*ApiKeySerializer.Meta.fields, "key"]
+        fields = [*ApiKeySerializer.Meta.fields, "key", "aws_secret_access_key"]
 
 
 class WorkerInputField(serializers.JSONField):

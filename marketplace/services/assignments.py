@@ -1,7 +1,7 @@
 """What happens to an assignment after the claim: submit, return, approve, reject.
 
-Every function locks the assignment row first, then touches its task (the fixed lock order),
-and is idempotent where DESIGN.md rule 5 says so.
+Every function locks the assignment row first, then touches its task (the lock order of
+``marketplace.locking``), and is idempotent where DESIGN.md rule 5 says so.
 """
 
 from __future__ import annotations
@@ -17,14 +17,17 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..access import access_assignment_as_requester, access_assignment_as_worker, access_assignments_as_worker
+from ..answer_validation import validate_answer
 from ..errors import Conflict, DomainError, InvalidInput
+from ..locking import lock_tasks, locked_assignments
 from ..models import Assignment, Organization, Task, Worker, Workteam
 from ..realtime.hints import hint_work_available
+from ..task_status import status_after_submit
 from .escrow import assignment_pay, assignment_release
 from .expiry import release_slot
 from .quality import QUALITY_FIELDS, auto_approval_outcome, submission_assess, submissions_record
+from .rejection_overrides import rejection_override
 from .reputation import reputation_count
-from .tasks import status_after_submit, validate_answer
 
 SETTLED = (Assignment.Status.APPROVED, Assignment.Status.REJECTED)
 ANSWERED = (Assignment.Status.SUBMITTED, *SETTLED)
@@ -64,8 +67,9 @@ def assignments_submit(*, submissions: Sequence[Submission]) -> list[Assignment 
     shares), nothing of it is kept and each answer is submitted again on its own, so only the
     one at fault is refused.
 
-    Locks, each kind in id order so two calls never wait on each other in a cycle: the
-    assignments, their tasks, the batch quality rows of gold answers, the workers' reputation.
+    Locks, each kind in id order so two calls never wait on each other in a cycle (the order
+    of ``marketplace.locking``): the assignments, their tasks, the batch quality rows of gold
+    answers, the workers' reputation.
     """
     ids = [submission.assignment_id for submission in submissions]
     if len(set(map(str, ids))) != len(ids):
@@ -147,7 +151,7 @@ def _record_submissions(submitted: list[Assignment], now: datetime) -> None:
     # submitted, where its reserve (one per unsettled slot) is what it held already.
     per_task = Counter(assignment.task_id for assignment in submitted)
     if len(per_task) > 1:  # in id order; one task is locked by its UPDATE
-        list(Task.objects.select_for_update(no_key=True).filter(pk__in=per_task).order_by("pk").values_list("pk"))
+        lock_tasks(ids=per_task)
     by_count: dict[int, list[int]] = {}
     for task_id, count in sorted(per_task.items()):
         by_count.setdefault(count, []).append(task_id)
@@ -211,12 +215,23 @@ def _check_feedback(feedback: object) -> str:
     return feedback
 
 
-def assignment_approve(*, requester: Organization, assignment_id: object, feedback: object = "") -> Assignment:
+def assignment_approve(
+    *, requester: Organization, assignment_id: object, feedback: object = "", override_rejection: object = False
+) -> Assignment:
     """Approve a submitted assignment (idempotent: approving again pays nothing more). Pays the
-    price to the worker (or its vendor) and the fee to the platform from the slot's reserve."""
+    price to the worker (or its vendor) and the fee to the platform from the slot's reserve.
+
+    With ``override_rejection`` a rejected assignment is approved too, within 30 days of its
+    rejection, paid from the available balance (``rejection_overrides.rejection_override``);
+    without it, a rejected one is ``Conflict(already_settled)``.
+    """
     feedback = _check_feedback(feedback)
+    if not isinstance(override_rejection, bool):
+        raise InvalidInput.for_field("override_rejection", "must be true or false")
     with transaction.atomic():
         assignment = access_assignment_as_requester(requester, assignment_id, lock=True)
+        if override_rejection and assignment.status == Assignment.Status.REJECTED:
+            return rejection_override(assignment=assignment, feedback=feedback, now=timezone.now())
         return _settle(assignment, to_status=Assignment.Status.APPROVED, feedback=feedback)
 
 
@@ -238,12 +253,11 @@ def assignment_auto_approve(*, assignment_id: int) -> bool:
     check and approves the rest.
     """
     with transaction.atomic():
-        assignment = (
-            Assignment.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("task", "task__batch")
-            .filter(pk=assignment_id, status=Assignment.Status.SUBMITTED, auto_approve_at__lte=timezone.now())
-            .first()
-        )
+        assignment = locked_assignments(
+            Assignment.objects.select_related("task", "task__batch").filter(
+                pk=assignment_id, status=Assignment.Status.SUBMITTED, auto_approve_at__lte=timezone.now()
+            )
+        ).first()
         if assignment is None:
             return False
         to_status, feedback = auto_approval_outcome(assignment)

@@ -12,8 +12,8 @@
   with the crowd never is).
 
 The submit path calls ``submission_assess`` (before the assignment is saved; no query) and
-``submissions_record`` (last, after the task update: the lock order assignment → task →
-quality row → reputation row).
+``submissions_record`` (last, after the task update: quality rows, then reputation rows, in
+the lock order of ``marketplace.locking``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import cast
 
 from django.db.models import F
 
+from ..answer_validation import validate_answer
 from ..errors import InvalidInput
 from ..models import Assignment, Batch, Task, Worker
 from ..models.reputation import WorkerBatchQuality
@@ -104,8 +105,6 @@ def parse_gold_answer(data: dict, errors: FieldErrors, *, probe: Task, field: st
     """A task's optional known answer, checked like a worker's answer against the task's
     ``answer_schema`` and type (``probe``: an unsaved task carrying them); errors are named
     ``gold_answer.<path>``."""
-    from .tasks import validate_answer
-
     if field not in data or data[field] is None:
         return None
     try:

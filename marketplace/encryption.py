@@ -1,4 +1,6 @@
-"""Encryption of secrets the server must read back (organizations' own S3 secret keys).
+"""Encryption of secrets the server must read back: organizations' own S3 secret keys
+(``labeling``) and the AWS secret access keys of requester API keys, which the server needs to
+recompute Signature Version 4 (``aws.sigv4``).
 
 Fernet (AES-128-CBC with HMAC-SHA256) with a key derived from ``settings.FIELD_ENCRYPTION_KEY``
 (which falls back to ``SECRET_KEY``, DESIGN.md "Security"). Keys listed in
@@ -14,7 +16,8 @@ import hashlib
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
-# Keeps the derived Fernet key distinct from any other use of the same SECRET_KEY.
+# Keeps the derived Fernet key distinct from any other use of the same SECRET_KEY. The context
+# still names labeling, where this module began: changing it would orphan every stored secret.
 _DERIVATION_CONTEXT = b"groundwork.labeling.secrets.v1\x00"
 
 
