@@ -1,3 +1,3 @@
 """Imports every operation module, so the registry (``aws.registry``) knows them all."""
 
-from .mturk import payments  # noqa: F401
+from .mturk import assignments, hits, payments, qualifications, workers  # noqa: F401

@@ -262,7 +262,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["marketplace.api.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "marketplace.api.schema.GroundworkAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "marketplace.api.openapi.GroundworkAutoSchema",
     "UNAUTHENTICATED_USER": None,
     # ``?format=csv`` on statements is read by the views themselves (a streamed CSV), not used
     # to pick a renderer: DRF would answer it with a 404 for want of a CSV renderer.
@@ -302,6 +302,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Groundwork <noreply@l
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_SECONDS", 3 * 86400)
 # How long an emailed private-team invitation link works (docs/portal.md).
 INVITATION_LIFETIME_SECONDS = env_int("INVITATION_LIFETIME_SECONDS", 7 * 86400)
+
+# An MTurk ExternalQuestion's URL must be https, as on MTurk; this also allows http (local
+# set-ups and tests) and lets the console frame it (docs/aws.md "Questions and answers").
+MTURK_EXTERNAL_URL_ALLOW_HTTP = env_bool("MTURK_EXTERNAL_URL_ALLOW_HTTP", False)
 
 # --- marketplace defaults (DESIGN.md "Defaults") -------------------------------------------
 GROUNDWORK: dict[str, Any] = {

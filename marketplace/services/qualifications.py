@@ -289,6 +289,20 @@ def qualification_type_deactivate(
     return qualification_type
 
 
+def qualification_type_describe(
+    *, requester: Organization, qualification_type: QualificationType, description: object
+) -> QualificationType:
+    """Replace the description of one of the requester's own types."""
+    _check_owned(qualification_type, requester)
+    errors = FieldErrors()
+    text = text_field({"description": description}, "description", errors, required=False, max_length=10_000)
+    errors.raise_if_any()
+    if qualification_type.description != text:
+        qualification_type.description = text
+        qualification_type.save(update_fields=["description"])
+    return qualification_type
+
+
 def _check_grantable(qualification_type: QualificationType, requester: Organization, *, granting: bool) -> None:
     _check_owned(qualification_type, requester)
     if granting and not qualification_type.is_active:

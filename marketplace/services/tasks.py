@@ -22,6 +22,7 @@ from ..errors import Conflict, InvalidInput, NotFound
 from ..locking import lock_task
 from ..models import Organization, Task
 from ..models.tasks import MAX_SLOTS_PER_TASK
+from ..questions import question_task_fields
 from ..realtime.hints import hint_work_available
 from ..task_spec import (
     ASSIGNMENT_DURATION_RANGE,
@@ -82,6 +83,8 @@ def parse_task_spec(data: object, *, prefix: str = "") -> TaskSpec:
     if answer_schema is not None:
         for path, problem in answer_schema_problems(answer_schema).items():
             errors.add(path, problem)
+    if task_type == Task.TaskType.MTURK_QUESTION:  # the input is a Question's XML, checked and shown
+        task_input, answer_schema = question_task_fields(data, errors)
     labels = data.get("labels", [])
     if not isinstance(labels, list) or not all(isinstance(x, str) and x for x in labels):
         errors.add("labels", "must be a list of non-empty strings")

@@ -1,5 +1,5 @@
-"""Messages to workers: a requester writes (``POST /api/v1/worker-messages``), a worker reads
-(``GET /api/v1/worker/messages``). Views parse, call one service or selector, render."""
+"""``/api/v1/worker-messages``: a requester writes to workers who have worked for it (the
+worker reads them at ``/api/v1/worker/messages``)."""
 
 from __future__ import annotations
 
@@ -7,22 +7,9 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from ..errors import InvalidInput
-from ..models import WorkerMessage
-from ..services.worker_messages import worker_messages_send
-from .base import RequesterAPIView, WorkerAPIView
-from .pagination import paginated_response
-
-
-class WorkerMessageSerializer(serializers.ModelSerializer):
-    """A message as its worker reads it."""
-
-    requester_id = serializers.IntegerField()
-    requester_name = serializers.CharField(source="requester.name")
-
-    class Meta:
-        model = WorkerMessage
-        fields = ["id", "requester_id", "requester_name", "subject", "message", "created_at"]
+from ...errors import InvalidInput
+from ...services.worker_messages import worker_messages_send
+from ..base import RequesterAPIView
 
 
 class WorkerMessagesView(RequesterAPIView):
@@ -65,13 +52,3 @@ class WorkerMessagesView(RequesterAPIView):
         return Response(
             {"worker_ids": sent.sent_to, "subject": data["subject"], "message": data["message"]}, status=201
         )
-
-
-class WorkerInboxView(WorkerAPIView):
-    @extend_schema(
-        responses=WorkerMessageSerializer(many=True),
-        description="Messages from requesters you have worked for, oldest first (cursor pages).",
-    )
-    def get(self, request):
-        queryset = WorkerMessage.objects.select_related("requester").filter(worker=self.worker)
-        return paginated_response(request, queryset, lambda m: WorkerMessageSerializer(m).data)

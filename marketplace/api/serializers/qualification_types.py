@@ -1,11 +1,11 @@
-"""Output shapes (and documented inputs) of qualification types, grants, tests and blocks."""
+"""Qualification types, their grants and the requirements that name them (``/api/v1/qualification-types``)."""
 
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import QualificationGrant, QualificationType, WorkerBlock
+from ...models import QualificationGrant, QualificationType
 
 
 class QualificationRequirementSerializer(serializers.Serializer):
@@ -97,39 +97,3 @@ class QualificationGrantSerializer(serializers.ModelSerializer):
     class Meta:
         model = QualificationGrant
         fields = ["qualification_type_id", "worker_id", "value", "source", "granted_at", "updated_at"]
-
-
-class WorkerQualificationTestSerializer(serializers.Serializer):
-    """A test as a worker sees it in the list: no questions, no answer key."""
-
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    description = serializers.CharField()
-    question_count = serializers.IntegerField()
-    passing_score = serializers.IntegerField(help_text="percent")
-    retry_delay_seconds = serializers.IntegerField()
-    held_value = serializers.IntegerField(allow_null=True, help_text="your value when you hold the qualification")
-    retry_at = serializers.DateTimeField(allow_null=True, help_text="when you may take the test again, if not now")
-
-
-class WorkerQuestionSerializer(serializers.Serializer):
-    input = serializers.JSONField()
-
-
-class WorkerQualificationTestDetailSerializer(WorkerQualificationTestSerializer):
-    questions = WorkerQuestionSerializer(many=True, help_text="inputs only, in order")
-
-
-class QualificationTestResultSerializer(serializers.Serializer):
-    score = serializers.IntegerField(help_text="percent of answers matching the key, rounded down")
-    passed = serializers.BooleanField()
-    value = serializers.IntegerField(allow_null=True, help_text="the value granted (the score) when passed")
-    retry_at = serializers.DateTimeField(allow_null=True, help_text="when you may try again after a fail")
-
-
-class WorkerBlockSerializer(serializers.ModelSerializer):
-    worker_id = serializers.IntegerField()
-
-    class Meta:
-        model = WorkerBlock
-        fields = ["id", "worker_id", "reason", "created_at", "updated_at"]

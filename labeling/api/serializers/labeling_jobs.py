@@ -1,21 +1,15 @@
-"""Requester REST for labeling jobs under /api/v1/labeling-jobs. Views parse, call one
-service, render."""
+"""Labeling jobs (``/api/v1/labeling-jobs``): the job, and the documented create body."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.response import Response
 
-from marketplace.api.base import RequesterAPIView
-from marketplace.api.pagination import paginated_response, query_choice
-from marketplace.api.qualification_serializers import QualificationRequirementSerializer
-from marketplace.api.serializers import MoneyField
+from marketplace.api.serializers.fields import MoneyField
+from marketplace.api.serializers.qualification_types import QualificationRequirementSerializer
 from marketplace.models import Batch
 
-from .access import access_labeling_job
-from .models import LabelingJob
-from .services import jobs
+from ...models import LabelingJob
 
 
 class LabelCountersSerializer(serializers.Serializer):
@@ -132,40 +126,3 @@ class LabelingJobCreateSerializer(serializers.Serializer):
     qualification_requirements = QualificationRequirementSerializer(
         many=True, required=False, help_text="who may take the job's tasks (docs/qualifications.md)"
     )
-
-
-class LabelingJobsView(RequesterAPIView):
-    @extend_schema(request=LabelingJobCreateSerializer, responses={201: LabelingJobSerializer})
-    def post(self, request):
-        job = jobs.job_create(requester=self.requester, spec=jobs.parse_job_spec(request.data))
-        return Response(LabelingJobSerializer(job).data, status=201)
-
-    @extend_schema(
-        responses=LabelingJobSerializer(many=True),
-        parameters=[
-            OpenApiParameter("status", str, enum=LabelingJob.Status.values),
-            OpenApiParameter("name_contains", str),
-        ],
-    )
-    def get(self, request):
-        queryset = LabelingJob.objects.filter(requester=self.requester)
-        status = query_choice(request, "status", LabelingJob.Status.values)
-        if status:
-            queryset = queryset.filter(status=status)
-        name_contains = request.query_params.get("name_contains")
-        if name_contains:
-            queryset = queryset.filter(name__icontains=name_contains)
-        return paginated_response(request, queryset, lambda job: LabelingJobSerializer(job).data)
-
-
-class LabelingJobDetailView(RequesterAPIView):
-    @extend_schema(responses=LabelingJobSerializer)
-    def get(self, request, job_id):
-        return Response(LabelingJobSerializer(access_labeling_job(self.requester, job_id)).data)
-
-
-class LabelingJobStopView(RequesterAPIView):
-    @extend_schema(request=None, responses=LabelingJobSerializer)
-    def post(self, request, job_id):
-        job = jobs.job_stop(job=access_labeling_job(self.requester, job_id))
-        return Response(LabelingJobSerializer(job).data)

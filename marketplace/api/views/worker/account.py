@@ -1,27 +1,19 @@
-"""Worker REST under /api/v1/worker/ (Authorization: Bearer <worker token>)."""
+"""``/api/v1/worker/signup``, ``/token/rotate``, ``/ws-ticket``, ``/me``: a worker's account and
+credentials."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from .. import access, selectors, selectors_worker
-from ..errors import InvalidInput
-from ..models import Assignment, Invitation
-from ..money import format_micros
-from ..services import assignments, dispatch, ledger, payouts, reputation, workers, workteams
-from .base import AnonymousAPIView, WorkerActionAPIView, WorkerAPIView
-from .pagination import paginated_response, query_choice, query_limit
-from .serializers import (
-    SECRET_REPLAYED,
-    InvitationSerializer,
-    MoneyField,
-    ReputationSerializer,
-    WorkerAssignmentSerializer,
-    WorkerCredentialsSerializer,
-    WorkerTaskSerializer,
-)
+from .... import selectors, selectors_worker
+from ....money import format_micros
+from ....services import ledger, payouts, reputation, workers
+from ...base import AnonymousAPIView, WorkerAPIView
+from ...serializers.assignments import WorkerTaskSerializer
+from ...serializers.fields import SECRET_REPLAYED, MoneyField
+from ...serializers.workers import ReputationSerializer, WorkerCredentialsSerializer
 
 
 class SignupView(AnonymousAPIView):
@@ -74,49 +66,6 @@ class WebsocketTicketView(WorkerAPIView):
     def post(self, request):
         ticket, expires_in = workers.websocket_ticket_create(worker=self.worker)
         return Response({"ticket": ticket, "expires_in": expires_in})
-
-
-class NextTaskView(WorkerActionAPIView):
-    @extend_schema(request=None, responses={200: WorkerTaskSerializer, 204: None})
-    def post(self, request):
-        assignment = dispatch.assignment_claim(worker=self.worker)
-        if assignment is None:
-            return Response(status=204)
-        return Response(WorkerTaskSerializer(assignment).data)
-
-
-class SubmitView(WorkerActionAPIView):
-    @extend_schema(
-        request=inline_serializer("Submit", {"answer": serializers.JSONField()}), responses=WorkerAssignmentSerializer
-    )
-    def post(self, request, assignment_id):
-        data = request.data
-        if not isinstance(data, dict) or "answer" not in data:
-            raise InvalidInput.for_field("answer", "is required")
-        assignment = assignments.assignment_submit(
-            worker=self.worker, assignment_id=assignment_id, answer=data["answer"]
-        )
-        return Response(WorkerAssignmentSerializer(assignment).data)
-
-
-class ReturnView(WorkerActionAPIView):
-    @extend_schema(request=None, responses=WorkerAssignmentSerializer)
-    def post(self, request, assignment_id):
-        assignment = assignments.assignment_return(worker=self.worker, assignment_id=assignment_id)
-        return Response(WorkerAssignmentSerializer(assignment).data)
-
-
-class WorkerAssignmentsView(WorkerAPIView):
-    @extend_schema(
-        responses=WorkerAssignmentSerializer(many=True),
-        parameters=[OpenApiParameter("status", str, enum=Assignment.Status.values)],
-    )
-    def get(self, request):
-        queryset = Assignment.objects.select_related("task").filter(worker=self.worker)
-        status = query_choice(request, "status", Assignment.Status.values)
-        if status:
-            queryset = queryset.filter(status=status)
-        return paginated_response(request, queryset, lambda a: WorkerAssignmentSerializer(a).data)
 
 
 class MeView(WorkerAPIView):
@@ -179,50 +128,3 @@ class MeView(WorkerAPIView):
 
 def _iso(moment) -> str | None:
     return None if moment is None else serializers.DateTimeField().to_representation(moment)
-
-
-class AvailableWorkSerializer(serializers.Serializer):
-    workteam_id = serializers.IntegerField()
-    workteam_name = serializers.CharField()
-    workteam_kind = serializers.ChoiceField(choices=["public", "private", "vendor"])
-    requester_id = serializers.IntegerField()
-    requester_name = serializers.CharField()
-    open_tasks = serializers.IntegerField(help_text="open tasks of this workteam and requester you may take now")
-    title = serializers.CharField(help_text="the title of the task you would be offered first")
-    task_type = serializers.CharField(help_text="that task's type")
-    reward = MoneyField(source="reward_micros", help_text="that task's reward")
-    assignment_duration_seconds = serializers.IntegerField(help_text="time allowed for that task")
-
-
-class AvailableWorkView(WorkerAPIView):
-    @extend_schema(
-        parameters=[OpenApiParameter("limit", int, description="at most this many groups (default 100, up to 1,000)")],
-        responses=inline_serializer(
-            "AvailableWorkList",
-            {
-                "results": AvailableWorkSerializer(many=True),
-                "next": serializers.CharField(allow_null=True, help_text="always null: the groups fit one page"),
-            },
-        ),
-        description="Work available to you now, per workteam and requester (the groups with the most open tasks "
-        "first), by the same rules as the claim: your workteams, blocks, qualification requirements "
-        "and quality stops; tasks you held before are not counted.",
-    )
-    def get(self, request):
-        limit = query_limit(request, default=100)
-        groups = selectors_worker.worker_available_work(self.worker, limit=limit)
-        return Response({"results": AvailableWorkSerializer(groups, many=True).data, "next": None})
-
-
-class WorkerInvitationsView(WorkerAPIView):
-    @extend_schema(responses=InvitationSerializer(many=True))
-    def get(self, request):
-        queryset = Invitation.objects.select_related("workteam").filter(worker=self.worker)
-        return paginated_response(request, queryset, lambda i: InvitationSerializer(i).data)
-
-
-class InvitationAcceptView(WorkerAPIView):
-    @extend_schema(request=None, responses=InvitationSerializer)
-    def post(self, request, invitation_id):
-        invitation = access.access_invitation_as_worker(self.worker, invitation_id)
-        return Response(InvitationSerializer(workteams.invitation_accept(invitation=invitation)).data)

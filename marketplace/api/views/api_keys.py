@@ -1,0 +1,49 @@
+"""``/api/v1/api-keys``: a requester's API keys (the secret is shown once, at creation)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from ... import access
+from ...errors import InvalidInput
+from ...models import ApiKey
+from ...services import organizations
+from ..base import RequesterAPIView
+from ..pagination import paginated_response
+from ..request_body import body_object
+from ..serializers.api_keys import ApiKeyCreatedSerializer, ApiKeySerializer
+
+
+class ApiKeysView(RequesterAPIView):
+    secret_response_fields = ("key", "aws_secret_access_key")
+
+    @extend_schema(responses=ApiKeySerializer(many=True))
+    def get(self, request):
+        return paginated_response(
+            request, ApiKey.objects.filter(organization=self.requester), lambda k: ApiKeySerializer(k).data
+        )
+
+    @extend_schema(
+        request=inline_serializer("ApiKeyCreate", {"name": serializers.CharField(required=False)}),
+        responses={201: ApiKeyCreatedSerializer},
+    )
+    def post(self, request):
+        name = body_object(request).get("name", "") if request.data else ""
+        if not isinstance(name, str):
+            raise InvalidInput.for_field("name", "must be a string")
+        created = organizations.api_key_create(organization=self.requester, name=name)
+        body = {
+            **ApiKeySerializer(created.api_key).data,
+            "key": created.key,
+            "aws_secret_access_key": created.aws_secret_access_key,
+        }
+        return Response(body, status=201)
+
+
+class ApiKeyRevokeView(RequesterAPIView):
+    @extend_schema(request=None, responses=ApiKeySerializer)
+    def post(self, request, api_key_id):
+        api_key = organizations.api_key_revoke(api_key=access.access_api_key(self.requester, api_key_id))
+        return Response(ApiKeySerializer(api_key).data)

@@ -1,0 +1,89 @@
+"""``/api/v1/assignments``: the assignments on a requester's tasks (``?flagged=true`` lists the
+answers flagged for review, docs/quality.md), and approving or rejecting one."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from ...errors import InvalidInput
+from ...models import Assignment
+from ...services import assignments
+from ..base import RequesterAPIView
+from ..pagination import paginated_response, query_choice, query_int
+from ..request_body import body_object
+from ..serializers.assignments import AssignmentSerializer
+
+BOOLEAN_QUERY = {"true": True, "1": True, "false": False, "0": False}
+
+
+class AssignmentsView(RequesterAPIView):
+    @extend_schema(
+        responses=AssignmentSerializer(many=True),
+        parameters=[
+            OpenApiParameter("task_id", int),
+            OpenApiParameter("batch_id", int),
+            OpenApiParameter("status", str, enum=Assignment.Status.values),
+            OpenApiParameter("flagged", bool, description="only answers flagged for review (or not)"),
+        ],
+        description="Assignments on your tasks, oldest first.",
+    )
+    def get(self, request):
+        queryset = Assignment.objects.filter(task__requester=self.requester)
+        for name in ("task_id", "batch_id"):
+            value = query_int(request, name)
+            if value is not None:
+                queryset = queryset.filter(**{"task_id" if name == "task_id" else "task__batch_id": value})
+        status = query_choice(request, "status", Assignment.Status.values)
+        if status:
+            queryset = queryset.filter(status=status)
+        flagged = request.query_params.get("flagged")
+        if flagged is not None:
+            if flagged.lower() not in BOOLEAN_QUERY:
+                raise InvalidInput.for_field("flagged", "must be true or false")
+            queryset = (
+                queryset.exclude(flagged_reason="")
+                if BOOLEAN_QUERY[flagged.lower()]
+                else queryset.filter(flagged_reason="")
+            )
+        return paginated_response(request, queryset, lambda assignment: AssignmentSerializer(assignment).data)
+
+
+_feedback_body = inline_serializer("Feedback", {"feedback": serializers.CharField(required=False)})
+
+
+_approve_body = inline_serializer(
+    "ApproveBody",
+    {
+        "feedback": serializers.CharField(required=False),
+        "override_rejection": serializers.BooleanField(
+            required=False,
+            help_text="approve a rejected assignment (within 30 days of the rejection), paid from the "
+            "available balance",
+        ),
+    },
+)
+
+
+class AssignmentApproveView(RequesterAPIView):
+    @extend_schema(request=_approve_body, responses=AssignmentSerializer)
+    def post(self, request, assignment_id):
+        body = body_object(request) if request.data else {}
+        assignment = assignments.assignment_approve(
+            requester=self.requester,
+            assignment_id=assignment_id,
+            feedback=body.get("feedback", ""),
+            override_rejection=body.get("override_rejection", False),
+        )
+        return Response(AssignmentSerializer(assignment).data)
+
+
+class AssignmentRejectView(RequesterAPIView):
+    @extend_schema(request=_feedback_body, responses=AssignmentSerializer)
+    def post(self, request, assignment_id):
+        feedback = body_object(request).get("feedback", "") if request.data else ""
+        assignment = assignments.assignment_reject(
+            requester=self.requester, assignment_id=assignment_id, feedback=feedback
+        )
+        return Response(AssignmentSerializer(assignment).data)

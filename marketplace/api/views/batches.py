@@ -1,0 +1,49 @@
+"""``/api/v1/batches``: a requester's batches with their progress."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+
+from ... import access, selectors
+from ...models import Batch
+from ..base import RequesterAPIView
+from ..pagination import paginated_response
+from ..serializers.batches import BatchSerializer
+
+
+def _render_batch(batch: Batch) -> dict:
+    return BatchSerializer(
+        {
+            **{
+                f: getattr(batch, f)
+                for f in (
+                    "id",
+                    "workteam_id",
+                    "auto_approval_delay_seconds",
+                    "auto_approval_policy",
+                    "quality_rules",
+                    "qualification_requirements",
+                    "created_at",
+                    "fee_minimum_micros",
+                )
+            },
+            "fee_rate": str(Decimal(batch.fee_rate_ppm) / 1_000_000),
+            **selectors.batch_progress(batch),
+        }
+    ).data
+
+
+class BatchesView(RequesterAPIView):
+    @extend_schema(responses=BatchSerializer(many=True))
+    def get(self, request):
+        batches = Batch.objects.filter(requester=self.requester, is_active=True)
+        return paginated_response(request, batches, _render_batch)
+
+
+class BatchDetailView(RequesterAPIView):
+    @extend_schema(responses=BatchSerializer)
+    def get(self, request, batch_id):
+        return Response(_render_batch(access.access_batch(self.requester, batch_id)))

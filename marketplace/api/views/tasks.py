@@ -1,0 +1,90 @@
+"""``/api/v1/tasks``: create, list, read, stop, close and add slots to a requester's tasks."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from ... import access
+from ...models import Task
+from ...services import tasks
+from ..base import RequesterAPIView
+from ..pagination import paginated_response, query_choice, query_int
+from ..request_body import body_object
+from ..serializers.tasks import TaskCreateSerializer, TaskDetailSerializer, TaskSerializer
+
+
+def _one_or_many(name: str, serializer) -> PolymorphicProxySerializer:
+    """One object, or a JSON list of them (as ``POST /tasks`` takes and answers)."""
+    return PolymorphicProxySerializer(
+        component_name=name, serializers=[serializer, serializer(many=True)], resource_type_field_name=None, many=False
+    )
+
+
+class TasksView(RequesterAPIView):
+    @extend_schema(
+        request=_one_or_many("TaskCreateOneOrMany", TaskCreateSerializer),
+        responses={201: _one_or_many("TaskOneOrMany", TaskSerializer)},
+        description="Create one task (a JSON object, answered with the task) or up to 1,000 "
+        "(a JSON list, all or nothing, in order, answered with a list).",
+    )
+    def post(self, request):
+        specs, batch_id = tasks.parse_task_specs(request.data)
+        created = tasks.tasks_post(requester=self.requester, specs=specs, batch_id=batch_id)
+        rows = Task.objects.select_related("batch").filter(pk__in=[t.pk for t in created]).order_by("id")
+        data = TaskSerializer(rows, many=True).data
+        return Response(data if isinstance(request.data, list) else data[0], status=201)
+
+    @extend_schema(
+        responses=TaskSerializer(many=True),
+        parameters=[
+            OpenApiParameter("batch_id", int, description="only this batch's tasks"),
+            OpenApiParameter("status", str, enum=Task.Status.values, description="only tasks in this status"),
+        ],
+    )
+    def get(self, request):
+        queryset = Task.objects.select_related("batch").filter(requester=self.requester)
+        batch_id = query_int(request, "batch_id")
+        if batch_id is not None:
+            queryset = queryset.filter(batch_id=batch_id)
+        status = query_choice(request, "status", Task.Status.values)
+        if status:
+            queryset = queryset.filter(status=status)
+        return paginated_response(request, queryset, lambda task: TaskSerializer(task).data)
+
+
+class TaskDetailView(RequesterAPIView):
+    @extend_schema(responses=TaskDetailSerializer)
+    def get(self, request, task_id):
+        task = access.access_task(self.requester, task_id)
+        task.ordered_assignments = task.assignments.order_by("id")  # type: ignore[attr-defined]  # for TaskDetailSerializer
+        return Response(TaskDetailSerializer(task).data)
+
+
+class TaskStopView(RequesterAPIView):
+    @extend_schema(request=None, responses=TaskSerializer)
+    def post(self, request, task_id):
+        task = tasks.task_stop(task=access.access_task(self.requester, task_id))
+        return Response(TaskSerializer(task).data)
+
+
+class TaskCloseView(RequesterAPIView):
+    @extend_schema(
+        request=None,
+        responses=TaskSerializer,
+        description="Close a task early as complete; live assignments may still be submitted.",
+    )
+    def post(self, request, task_id):
+        task = tasks.task_close(task=access.access_task(self.requester, task_id))
+        return Response(TaskSerializer(task).data)
+
+
+class TaskSlotsView(RequesterAPIView):
+    @extend_schema(
+        request=inline_serializer("AddSlots", {"add": serializers.IntegerField(min_value=1)}), responses=TaskSerializer
+    )
+    def post(self, request, task_id):
+        task = access.access_task(self.requester, task_id)
+        task = tasks.task_add_slots(task=task, add=body_object(request).get("add"))  # type: ignore[arg-type]  # checked there
+        return Response(TaskSerializer(task).data)

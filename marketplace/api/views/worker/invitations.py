@@ -1,0 +1,27 @@
+"""``/api/v1/worker/invitations``: a worker's invitations to private workteams."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+
+from .... import access
+from ....models import Invitation
+from ....services import workteams
+from ...base import WorkerAPIView
+from ...pagination import paginated_response
+from ...serializers.workteams import InvitationSerializer
+
+
+class WorkerInvitationsView(WorkerAPIView):
+    @extend_schema(responses=InvitationSerializer(many=True))
+    def get(self, request):
+        queryset = Invitation.objects.select_related("workteam").filter(worker=self.worker)
+        return paginated_response(request, queryset, lambda i: InvitationSerializer(i).data)
+
+
+class InvitationAcceptView(WorkerAPIView):
+    @extend_schema(request=None, responses=InvitationSerializer)
+    def post(self, request, invitation_id):
+        invitation = access.access_invitation_as_worker(self.worker, invitation_id)
+        return Response(InvitationSerializer(workteams.invitation_accept(invitation=invitation)).data)

@@ -1,0 +1,95 @@
+"""``/api/v1/workteams``: the workteams a requester may target, its own workteams' members and
+invitations."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from ... import access, selectors
+from ...errors import InvalidInput, NotFound
+from ...models import Invitation, WorkteamMembership
+from ...services import workteams
+from ..base import RequesterAPIView
+from ..pagination import paginated_response
+from ..request_body import body_object
+from ..serializers.workteams import InvitationSerializer, MemberSerializer, WorkteamSerializer
+
+
+class WorkteamsView(RequesterAPIView):
+    @extend_schema(
+        responses=WorkteamSerializer(many=True),
+        description="The public workforce, the requester's own workteams and the vendor "
+        "workteams it is actively subscribed to: every workteam it may target.",
+    )
+    def get(self, request):
+        queryset = selectors.workteams_with_member_counts(selectors.targetable_workteams(self.requester))
+        return paginated_response(request, queryset, lambda w: WorkteamSerializer(w).data)
+
+    @extend_schema(
+        request=inline_serializer("WorkteamCreate", {"name": serializers.CharField()}),
+        responses={201: WorkteamSerializer},
+    )
+    def post(self, request):
+        workteam = workteams.workteam_create(owner=self.requester, name=body_object(request).get("name"))  # type: ignore[arg-type]  # checked there
+        workteam.member_count = 0  # type: ignore[attr-defined]  # for WorkteamSerializer
+        return Response(WorkteamSerializer(workteam).data, status=201)
+
+
+class WorkteamDetailView(RequesterAPIView):
+    @extend_schema(responses=WorkteamSerializer)
+    def get(self, request, workteam_id):
+        workteam = access.access_targetable_workteam(self.requester, workteam_id)
+        workteam.member_count = workteam.memberships.count()  # type: ignore[attr-defined]  # for WorkteamSerializer
+        return Response(WorkteamSerializer(workteam).data)
+
+
+class WorkteamMembersView(RequesterAPIView):
+    @extend_schema(responses=MemberSerializer(many=True))
+    def get(self, request, workteam_id):
+        workteam = access.access_workteam(self.requester, workteam_id)
+        queryset = WorkteamMembership.objects.select_related("worker").filter(workteam=workteam)
+        return paginated_response(request, queryset, lambda m: MemberSerializer(m).data)
+
+
+class WorkteamMemberView(RequesterAPIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request, workteam_id, worker_id):
+        workteam = access.access_workteam(self.requester, workteam_id)
+        if not workteams.workteam_remove_member(workteam=workteam, worker_id=worker_id):
+            raise NotFound(f"worker {worker_id} is not a member")
+        return Response(status=204)
+
+
+class WorkteamInvitationsView(RequesterAPIView):
+    @extend_schema(responses=InvitationSerializer(many=True))
+    def get(self, request, workteam_id):
+        workteam = access.access_workteam(self.requester, workteam_id)
+        queryset = Invitation.objects.select_related("workteam").filter(workteam=workteam)
+        return paginated_response(request, queryset, lambda i: InvitationSerializer(i).data)
+
+    @extend_schema(
+        request=inline_serializer("InvitationCreate", {"worker_id": serializers.IntegerField()}),
+        responses={201: InvitationSerializer},
+    )
+    def post(self, request, workteam_id):
+        workteam = access.access_workteam(self.requester, workteam_id)
+        worker_id = body_object(request).get("worker_id")
+        if isinstance(worker_id, bool) or not isinstance(worker_id, int):
+            raise InvalidInput.for_field("worker_id", "must be an integer")
+        try:
+            worker = access.access_worker(worker_id)
+        except NotFound:
+            raise InvalidInput.for_field("worker_id", "no such worker") from None
+        invitation = workteams.invitation_create(workteam=workteam, worker=worker)
+        return Response(InvitationSerializer(invitation).data, status=201)
+
+
+class InvitationRevokeView(RequesterAPIView):
+    @extend_schema(request=None, responses=InvitationSerializer)
+    def post(self, request, workteam_id, invitation_id):
+        invitation = access.access_invitation_as_requester(self.requester, invitation_id)
+        if invitation.workteam_id != int(workteam_id):
+            raise NotFound(f"invitation {invitation_id} not found")
+        return Response(InvitationSerializer(workteams.invitation_revoke(invitation=invitation)).data)
