@@ -122,6 +122,8 @@ ERROR_TABLE: dict[str, tuple[type[AwsError], str]] = {
     "storage_not_allowed": (ValidationException, "AWS.MechanicalTurk.PermissionDenied"),
     "storage_unavailable": (ValidationException, "AWS.MechanicalTurk.InvalidParameterValue"),
     "idempotency_key_reused": (ConflictException, "AWS.MechanicalTurk.DuplicateRequest"),
+    "name_taken": (ResourceInUse, "AWS.MechanicalTurk.DuplicateRequest"),
+    "workteam_in_use": (ResourceInUse, "AWS.MechanicalTurk.InvalidState"),
     "rate_limited": (Throttling, "AWS.MechanicalTurk.Throttled"),
 }
 _BY_STATUS: dict[int, tuple[type[AwsError], str]] = {

@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import logging
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, quote
 
@@ -100,7 +101,15 @@ def _active_key(access_key_id: str) -> ApiKey | None:
     )
 
 
-def verify_signature(request: HttpRequest, body: bytes, *, signing_name: str, now: datetime | None = None) -> ApiKey:
+@dataclass(frozen=True)
+class Signer:
+    """Who signed a request, and for which region (ARNs in answers name it)."""
+
+    api_key: ApiKey
+    region: str
+
+
+def verify_signature(request: HttpRequest, body: bytes, *, signing_name: str, now: datetime | None = None) -> Signer:
     """The API key that signed ``request`` for ``signing_name``; ``AuthenticationError`` otherwise
     (see the module docstring for each refusal)."""
     authorization = _header(request, "authorization")
@@ -164,4 +173,4 @@ def verify_signature(request: HttpRequest, body: bytes, *, signing_name: str, no
             "The request signature we calculated does not match the signature you provided. "
             "Check your AWS Secret Access Key and signing method.",
         )
-    return api_key
+    return Signer(api_key=api_key, region=region)

@@ -55,7 +55,8 @@ def aws_endpoint(request: HttpRequest) -> HttpResponse:
             body = request.body
         except RequestDataTooBig:
             raise ValidationException("the request body is too large", status=413) from None
-        api_key = verify_signature(request, body, signing_name=SIGNING_NAMES[service])
+        signer = verify_signature(request, body, signing_name=SIGNING_NAMES[service])
+        api_key = signer.api_key
         api_key_mark_used(api_key=api_key)
         content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         if content_type not in _ACCEPTED_CONTENT_TYPES:
@@ -73,6 +74,7 @@ def aws_endpoint(request: HttpRequest) -> HttpResponse:
             operation=name,
             params=parse_input(service, name, params),
             request_id=request_id,
+            region=signer.region,
         )
         return _respond(200, shape_output(service, name, fn(call)), request_id)
     except UnknownOperation as error:

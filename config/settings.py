@@ -270,7 +270,14 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Groundwork API",
-    "DESCRIPTION": "Requester and worker REST API of Groundwork. Errors: see docs/api.md.",
+    "DESCRIPTION": (
+        "The REST API of Groundwork, a crowdsourcing marketplace. Requesters post tasks and review "
+        "answers under `/api/v1/` with an API key (`Authorization: Bearer gwr_…`); workers claim and "
+        "answer tasks under `/api/v1/worker/` with a worker token (`gww_…`). Every list is a page "
+        '`{"results": [...], "next": url-or-null}` read with `limit` and `cursor`; every error is '
+        '`{"error": {"code", "message", "fields"}}`, its codes listed under each error response; every '
+        "POST takes an optional `Idempotency-Key`. The conventions in full: docs/api.md."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI assets ship with the project: no CDN.

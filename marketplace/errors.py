@@ -79,6 +79,7 @@ ERROR_CODES = {
     "of (409).",
     "task_closed": "The task no longer takes this action (complete, expired or stopped) (409).",
     "too_many_live_assignments": "The worker already holds the maximum number of live assignments (409).",
+    "workteam_in_use": "The workteam has tasks open; stop its work before deleting the team (409).",
     "already_member": "The worker is already a member of the workteam (409).",
     "invitation_not_pending": "The invitation was already accepted or revoked (409).",
     "qualification_not_grantable": "The qualification type is granted automatically from reputation; it cannot be "

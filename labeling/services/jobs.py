@@ -64,6 +64,7 @@ JOB_FIELDS = {
 STOPPING_FIELDS = {"max_human_labeled_objects", "max_percentage_labeled"}
 DEFAULT_WORKERS_PER_OBJECT = 3
 DEFAULT_TASK_TIME_LIMIT_SECONDS = 300
+MAX_UI_TEMPLATE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -258,12 +259,15 @@ def parse_job_spec(data: object) -> JobSpec:
     )
 
 
-def job_create(*, requester: Organization, spec: JobSpec) -> LabelingJob:
+def job_create(
+    *, requester: Organization, spec: JobSpec, ui_template: str = "", ground_truth_request: dict | None = None
+) -> LabelingJob:
     """Create an ``initializing`` job and schedule its ingestion after commit.
 
     Every URI must lie in storage registered for the requester (``Forbidden`` with code
     ``storage_not_allowed`` before anything is read or written); a name already used by this
-    requester is ``Conflict(name_taken)``.
+    requester is ``Conflict(name_taken)``. ``ui_template`` and ``ground_truth_request`` are kept
+    with a job created through the AWS endpoint (``LabelingJob`` says what they are).
     """
     fields = spec.fields
     for field in ("input_manifest_uri", "output_uri", "gold_manifest_uri"):
@@ -293,12 +297,27 @@ def job_create(*, requester: Organization, spec: JobSpec) -> LabelingJob:
                 label_category_config_uri=spec.label_category_config_uri,
                 priority=spec.priority,
                 auto_approval_delay_seconds=spec.auto_approval_delay_seconds,
+                ui_template=ui_template,
+                ground_truth_request=ground_truth_request or {},
                 **fields,
             )
             run_in_background(ingest_job, job.pk)
     except IntegrityError:
         raise Conflict(f"a labeling job named {fields['name']!r} already exists", code="name_taken") from None
     return job
+
+
+def job_ui_template_read(*, requester: Organization, uri: str, field: str) -> str:
+    """The worker UI template at ``uri`` (a Ground Truth ``UiTemplateS3Uri``), read through the
+    requester's registered storage: UTF-8 text of at most ``MAX_UI_TEMPLATE_BYTES``. Raises
+    ``InvalidInput`` naming ``field`` for a bad URI or text, ``Forbidden(storage_not_allowed)``
+    and ``StorageUnavailable`` as every read does."""
+    parse_storage_uri(uri, field=field)
+    raw = access_storage(requester, uri, field=field).read_bytes(max_bytes=MAX_UI_TEMPLATE_BYTES)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput.for_field(field, "the template is not UTF-8 text") from None
 
 
 def job_stop(*, job: LabelingJob) -> LabelingJob:

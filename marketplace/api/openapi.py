@@ -7,17 +7,25 @@ operation instead of per view:
   documented as ``{"results": [...], "next": "<url or null>"}`` with the ``limit`` and
   ``cursor`` query parameters (``CursorPage``);
 - ``Idempotency-Key``: an optional header of every ``POST`` (DESIGN.md rule 5);
-- errors: every ``4xx`` the operation can answer is documented with the one error body
-  ``{"error": {"code", "message", "fields"}}`` (``ERROR_SCHEMA``; ``code`` one of
-  ``marketplace.errors.ERROR_CODES``).
+- errors: every ``4xx`` the operation can answer refers to one shared response per status
+  (``#/components/responses/NotFound``, ...), the one error body
+  ``{"error": {"code", "message", "fields"}}`` (``error_schema``) with the codes of
+  ``marketplace.errors.ERROR_CODES`` that status carries listed in its description;
+- what an operation says of itself: its handler's docstring, the first paragraph the summary and
+  the rest the description (``extend_schema(description=...)`` overrides the latter); a base
+  view's docstring never shows; one tag per view module (the resource);
+- path parameters: each an id, described as such.
 
 ``tests/marketplace/test_openapi_contract.py`` checks real responses of every operation against
-the document, and ``tests/marketplace/test_schema_fuzzing.py`` fuzzes every operation of it.
+the document, ``tests/marketplace/test_schema_fuzzing.py`` fuzzes every operation of it, and
+``tests/marketplace/test_openapi_document.py`` checks what it says (and that drf-spectacular
+builds it without a warning).
 """
 
 from __future__ import annotations
 
 import inspect
+import re
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
@@ -116,28 +124,74 @@ def error_schema() -> dict:
     }
 
 
-_ERROR_DESCRIPTIONS = {
-    400: "Bad input: `fields` names each field at fault.",
-    401: "Missing, malformed, revoked or unknown credentials.",
-    402: "The paying account cannot cover the amount.",
-    403: "The caller is of the wrong kind for this operation, or lacks the permission.",
-    404: "No such resource, or it is not yours.",
-    406: "The Accept header asks for a format the server does not produce.",
-    409: "A state conflict; `code` says which.",
-    413: "The request body is larger than the limit.",
-    415: "The body is not `application/json`.",
-    422: "The Idempotency-Key was used before with a different body.",
-    429: "Rate limited: retry after `Retry-After` seconds.",
+# Each error status is one shared response component (``#/components/responses/<name>``),
+# listing the codes it can carry: a code's status is the one its meaning in ERROR_CODES ends with.
+ERROR_RESPONSES = {
+    400: ("BadRequest", "Bad input: `fields` names each field at fault."),
+    401: ("Unauthenticated", "Missing, malformed, revoked or unknown credentials."),
+    402: ("InsufficientBalance", "The paying account cannot cover the amount."),
+    403: ("Forbidden", "The caller is of the wrong kind for this operation, or lacks the permission."),
+    404: ("NotFound", "No such resource, or it is not yours."),
+    406: ("NotAcceptable", "The Accept header asks for a format the server does not produce."),
+    409: ("Conflict", "A state conflict; `code` says which."),
+    413: ("TooLarge", "The request body is larger than the limit."),
+    415: ("UnsupportedMediaType", "The body is not `application/json`."),
+    422: ("IdempotencyKeyReused", "The Idempotency-Key was used before with a different body."),
+    429: ("RateLimited", "Rate limited: retry after `Retry-After` seconds."),
 }
 
 
+def error_codes_by_status() -> dict[int, list[str]]:
+    """Every error code under the status it is answered with (``invalid``, which names none, is 400)."""
+    by_status: dict[int, list[str]] = {}
+    for code, meaning in sorted(ERROR_CODES.items()):
+        named = re.search(r"\((\d{3})\)", meaning)
+        by_status.setdefault(int(named.group(1)) if named else 400, []).append(code)
+    return by_status
+
+
+def error_response(status: int) -> dict:
+    """The shared response component of one error status: the error body and its codes."""
+    codes = error_codes_by_status().get(status, [])
+    listed = "\n".join(f"- `{code}`: {ERROR_CODES[code]}" for code in codes)
+    response: dict = {
+        "description": ERROR_RESPONSES[status][1] + (f"\n\nCodes:\n{listed}" if listed else ""),
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    if status == 429:
+        response["headers"] = {
+            "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}
+        }
+    return response
+
+
 class GroundworkAutoSchema(AutoSchema):
-    def get_description(self) -> str:  # type: ignore[override]  # drf-spectacular's signature, not DRF's
-        # The handler's docstring, else the view's own: never one inherited from a base view
-        # (which describes our internals, not the operation).
+    # What an operation says of itself is its handler's docstring: the first paragraph is the
+    # summary, the rest the description (``extend_schema(description=...)`` overrides it). A
+    # base view's docstring describes our internals, never an operation: it is not inherited.
+    def _handler_doc(self) -> str:
         handler = getattr(self.view, self.method.lower(), None)
+        return get_doc(handler) if handler is not None else ""
+
+    def get_summary(self) -> str | None:
+        first = " ".join(self._handler_doc().split("\n\n")[0].split())
+        return first.removesuffix(".") or None
+
+    def get_description(self) -> str:  # type: ignore[override]  # drf-spectacular's signature, not DRF's
+        rest = self._handler_doc().partition("\n\n")[2].strip()
         own_doc = type(self.view).__dict__.get("__doc__")
-        return get_doc(handler) or (inspect.cleandoc(own_doc) if own_doc else "")
+        return rest or (inspect.cleandoc(own_doc) if own_doc else "")
+
+    def get_tags(self) -> list[str]:
+        # One tag per view module, which is one resource: "tasks", "worker/assignments", ...
+        module = type(self.view).__module__.rpartition(".views.")[2]
+        return [module.replace(".", "/").replace("_", " ")]
+
+    def _resolve_path_parameters(self, variables):
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:  # every path parameter is an id: <name>_id
+            parameter.setdefault("description", f"The {parameter['name'].removesuffix('_id').replace('_', ' ')}'s id.")
+        return parameters
 
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
@@ -175,16 +229,14 @@ class GroundworkAutoSchema(AutoSchema):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
-        component = ResolvedComponent(
-            name="Error", type=ResolvedComponent.SCHEMA, object="Error", schema=error_schema()
+        self.registry.register_on_missing(
+            ResolvedComponent(name="Error", type=ResolvedComponent.SCHEMA, object="Error", schema=error_schema())
         )
-        self.registry.register_on_missing(component)
         for status in self._error_statuses():
-            responses.setdefault(
-                str(status),
-                {
-                    "description": _ERROR_DESCRIPTIONS[status],
-                    "content": {"application/json": {"schema": component.ref}},
-                },
+            name = ERROR_RESPONSES[status][0]
+            component = ResolvedComponent(
+                name=name, type=ResolvedComponent.RESPONSE, object=name, schema=error_response(status)
             )
+            self.registry.register_on_missing(component)
+            responses.setdefault(str(status), component.ref)
         return responses

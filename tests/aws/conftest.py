@@ -23,6 +23,8 @@ from botocore.client import BaseClient
 from botocore.config import Config
 
 from marketplace.services.organizations import CreatedOrganization
+from marketplace.services.workteams import public_workforce
+from tests.labeling.conftest import s3, s3_server  # noqa: F401  (moto's S3 server, for Ground Truth jobs)
 
 # No retries: a refusal shows at once (botocore would retry throttling and 5xx against AWS),
 # and a 5xx in these tests is a bug to see, not to paper over.
@@ -60,7 +62,10 @@ def aws_client(aws_endpoint) -> Callable[..., BaseClient]:
 
 @pytest.fixture
 def aws_requester(make_requester) -> CreatedOrganization:
-    """A requester organization funded with $100,000, with an API key and its AWS pair."""
+    """A requester organization funded with $100,000, with an API key and its AWS pair. (The
+    public workforce is made again too: a migration makes it, and a transactional test's flush
+    empties the tables.)"""
+    public_workforce()
     return make_requester()
 
 

@@ -71,13 +71,7 @@ class LabelingJobSerializer(serializers.ModelSerializer):
     @staticmethod
     @extend_schema_field(LabelCountersSerializer)
     def get_label_counters(job: LabelingJob) -> dict:
-        return {
-            "total_labeled": job.human_labeled,
-            "human_labeled": job.human_labeled,
-            "machine_labeled": 0,
-            "failed": job.failed_objects,
-            "unlabeled": max(0, job.objects_total - job.human_labeled - job.failed_objects),
-        }
+        return job.label_counters
 
     @staticmethod
     @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))

@@ -21,6 +21,10 @@ class ApiKeysView(RequesterAPIView):
 
     @extend_schema(responses=ApiKeySerializer(many=True))
     def get(self, request):
+        """List your API keys.
+
+        Every key of your organization, revoked ones included. Secrets are never shown again.
+        """
         return paginated_response(
             request, ApiKey.objects.filter(organization=self.requester), lambda k: ApiKeySerializer(k).data
         )
@@ -30,6 +34,11 @@ class ApiKeysView(RequesterAPIView):
         responses={201: ApiKeyCreatedSerializer},
     )
     def post(self, request):
+        """Create an API key.
+
+        A new key and its AWS-style key pair for `/aws/`: `key` and `aws_secret_access_key` are shown only in
+        this response.
+        """
         name = body_object(request).get("name", "") if request.data else ""
         if not isinstance(name, str):
             raise InvalidInput.for_field("name", "must be a string")
@@ -45,5 +54,10 @@ class ApiKeysView(RequesterAPIView):
 class ApiKeyRevokeView(RequesterAPIView):
     @extend_schema(request=None, responses=ApiKeySerializer)
     def post(self, request, api_key_id):
+        """Revoke an API key.
+
+        The key and its AWS-style key pair stop working at once. Revoking a revoked key is a 200 that changes
+        nothing.
+        """
         api_key = organizations.api_key_revoke(api_key=access.access_api_key(self.requester, api_key_id))
         return Response(ApiKeySerializer(api_key).data)

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from ...errors import InvalidInput
 from ...models import Assignment
 from ...services import assignments
+from .. import examples
 from ..base import RequesterAPIView
 from ..pagination import paginated_response, query_choice, query_int
 from ..request_body import body_object
@@ -22,14 +23,17 @@ class AssignmentsView(RequesterAPIView):
     @extend_schema(
         responses=AssignmentSerializer(many=True),
         parameters=[
-            OpenApiParameter("task_id", int),
-            OpenApiParameter("batch_id", int),
-            OpenApiParameter("status", str, enum=Assignment.Status.values),
+            OpenApiParameter("task_id", int, description="only this task's assignments"),
+            OpenApiParameter("batch_id", int, description="only this batch's assignments"),
+            OpenApiParameter(
+                "status", str, enum=Assignment.Status.values, description="only assignments in this status"
+            ),
             OpenApiParameter("flagged", bool, description="only answers flagged for review (or not)"),
         ],
         description="Assignments on your tasks, oldest first.",
     )
     def get(self, request):
+        """List assignments on your tasks."""
         queryset = Assignment.objects.filter(task__requester=self.requester)
         for name in ("task_id", "batch_id"):
             value = query_int(request, name)
@@ -67,8 +71,15 @@ _approve_body = inline_serializer(
 
 
 class AssignmentApproveView(RequesterAPIView):
-    @extend_schema(request=_approve_body, responses=AssignmentSerializer)
+    @extend_schema(examples=examples.APPROVE, request=_approve_body, responses=AssignmentSerializer)
     def post(self, request, assignment_id):
+        """Approve an answer.
+
+        Pays the price to the worker (or its vendor) and the fee to the platform from the slot's reserve;
+        `feedback` is shown to the worker. Approving again is a 200 that pays nothing more. A rejected
+        assignment is a 409 `already_settled` unless `override_rejection` is true (within 30 days of the
+        rejection, paid from the available balance); one not submitted is a 409 `not_submitted`.
+        """
         body = body_object(request) if request.data else {}
         assignment = assignments.assignment_approve(
             requester=self.requester,
@@ -80,8 +91,14 @@ class AssignmentApproveView(RequesterAPIView):
 
 
 class AssignmentRejectView(RequesterAPIView):
-    @extend_schema(request=_feedback_body, responses=AssignmentSerializer)
+    @extend_schema(examples=examples.REJECT, request=_feedback_body, responses=AssignmentSerializer)
     def post(self, request, assignment_id):
+        """Reject an answer.
+
+        The worker is not paid and the slot's reserve goes back to your available balance; the slot stays used
+        (add a slot to replace the answer). Rejecting again is a 200 that changes nothing; an approved
+        assignment is a 409 `already_settled`, one not submitted a 409 `not_submitted`.
+        """
         feedback = body_object(request).get("feedback", "") if request.data else ""
         assignment = assignments.assignment_reject(
             requester=self.requester, assignment_id=assignment_id, feedback=feedback

@@ -39,6 +39,10 @@ def _render_batch(batch: Batch) -> dict:
 class BatchesView(RequesterAPIView):
     @extend_schema(responses=BatchSerializer(many=True))
     def get(self, request):
+        """List your batches.
+
+        Your active batches, oldest first, each with its settings and its progress.
+        """
         batches = Batch.objects.filter(requester=self.requester, is_active=True)
         return paginated_response(request, batches, _render_batch)
 
@@ -46,4 +50,9 @@ class BatchesView(RequesterAPIView):
 class BatchDetailView(RequesterAPIView):
     @extend_schema(responses=BatchSerializer)
     def get(self, request, batch_id):
+        """Read a batch.
+
+        The batch's settings (workteam, auto-approval delay and policy, quality rules, qualification
+        requirements, fee) and its progress.
+        """
         return Response(_render_batch(access.access_batch(self.requester, batch_id)))

@@ -21,6 +21,7 @@ class BalanceView(RequesterAPIView):
         description="`available` can be spent; `on_hold` is reserved in the escrow of posted work.",
     )
     def get(self, request):
+        """Read your balance."""
         balance = ledger.requester_balance(self.requester)
         return Response(
             {"available": format_micros(balance.available_micros), "on_hold": format_micros(balance.on_hold_micros)}
@@ -36,6 +37,12 @@ class StatementView(RequesterAPIView):
         responses=STATEMENT_RESPONSES,
     )
     def get(self, request):
+        """Read your statement.
+
+        The entries of your accounts (deposits, reserves, payments, fees, releases, bonuses), oldest first.
+        `from` and `to` bound the UTC days, `account` keeps one account; `format=csv` streams every entry as
+        CSV instead of a page.
+        """
         entries = statements.requester_statement(
             self.requester,
             account=request.query_params.get("account"),
@@ -56,7 +63,15 @@ class BonusesView(RequesterAPIView):
                 "assignment_id": serializers.IntegerField(required=False),
             },
         ),
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)],
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="Required here: a bonus is paid once per key (docs/api.md).",
+            )
+        ],
         responses={
             201: inline_serializer(
                 "Bonus",
@@ -75,6 +90,7 @@ class BonusesView(RequesterAPIView):
         "fee (402 when the balance cannot cover both). The Idempotency-Key header is required.",
     )
     def post(self, request):
+        """Pay a worker a bonus."""
         bonus, _ = bonuses.bonus_pay(
             requester=self.requester, data=request.data, idempotency_key=request.headers.get("Idempotency-Key")
         )

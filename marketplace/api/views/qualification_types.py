@@ -28,12 +28,18 @@ class QualificationTypesView(RequesterAPIView):
         description="The system types and the requester's own active types.",
     )
     def get(self, request):
+        """List qualification types."""
         qualifications.system_qualification_types()
         queryset = QualificationType.objects.filter(Q(owner__isnull=True) | Q(owner=self.requester, is_active=True))
         return paginated_response(request, queryset, lambda t: QualificationTypeSerializer(t).data)
 
     @extend_schema(request=QualificationTypeCreateSerializer, responses={201: QualificationTypeSerializer})
     def post(self, request):
+        """Create a qualification type.
+
+        A type of your own, granted by hand, by a test or automatically; name it in the
+        `qualification_requirements` of batches and labeling jobs (docs/qualifications.md).
+        """
         created = qualifications.qualification_type_create(requester=self.requester, data=request.data)
         return Response(QualificationTypeSerializer(created).data, status=201)
 
@@ -41,6 +47,10 @@ class QualificationTypesView(RequesterAPIView):
 class QualificationTypeDetailView(RequesterAPIView):
     @extend_schema(responses=QualificationTypeSerializer)
     def get(self, request, qualification_type_id):
+        """Read a qualification type.
+
+        A system type or one of your own.
+        """
         qualification_type = access.access_qualification_type(self.requester, qualification_type_id)
         return Response(QualificationTypeSerializer(qualification_type).data)
 
@@ -53,6 +63,7 @@ class QualificationTypeDeactivateView(RequesterAPIView):
         "requirements already posted stay enforced. Idempotent.",
     )
     def post(self, request, qualification_type_id):
+        """Deactivate a qualification type."""
         qualification_type = qualifications.qualification_type_deactivate(
             requester=self.requester,
             qualification_type=access.access_qualification_type(self.requester, qualification_type_id),
@@ -66,6 +77,7 @@ class QualificationTypeWorkersView(RequesterAPIView):
         description="The type's grants. System types have none: their values are computed live.",
     )
     def get(self, request, qualification_type_id):
+        """List a qualification type's grants."""
         qualification_type = access.access_qualification_type(self.requester, qualification_type_id)
         queryset = QualificationGrant.objects.filter(qualification_type=qualification_type)
         return paginated_response(request, queryset, lambda g: QualificationGrantSerializer(g).data)
@@ -82,6 +94,7 @@ class QualificationTypeWorkersView(RequesterAPIView):
         description="Grant the type to a worker (201), or update the value of its grant (200).",
     )
     def post(self, request, qualification_type_id):
+        """Grant a qualification to a worker."""
         qualification_type = access.access_qualification_type(self.requester, qualification_type_id)
         data = body_object_or_field_error(request)
         grant, created = qualifications.qualification_grant(
@@ -96,6 +109,11 @@ class QualificationTypeWorkersView(RequesterAPIView):
 class QualificationTypeWorkerView(RequesterAPIView):
     @extend_schema(responses={204: None})
     def delete(self, request, qualification_type_id, worker_id):
+        """Revoke a worker's qualification.
+
+        The worker no longer holds the type (404 when it did not); requirements naming the type see it at the
+        worker's next claim.
+        """
         qualification_type = access.access_qualification_type(self.requester, qualification_type_id)
         if not qualifications.qualification_revoke(
             requester=self.requester, qualification_type=qualification_type, worker_id=worker_id

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from ... import access
 from ...models import Task
 from ...services import tasks
+from .. import examples
 from ..base import RequesterAPIView
 from ..pagination import paginated_response, query_choice, query_int
 from ..request_body import body_object
@@ -24,12 +25,14 @@ def _one_or_many(name: str, serializer) -> PolymorphicProxySerializer:
 
 class TasksView(RequesterAPIView):
     @extend_schema(
+        examples=examples.TASKS_CREATE,
         request=_one_or_many("TaskCreateOneOrMany", TaskCreateSerializer),
         responses={201: _one_or_many("TaskOneOrMany", TaskSerializer)},
         description="Create one task (a JSON object, answered with the task) or up to 1,000 "
         "(a JSON list, all or nothing, in order, answered with a list).",
     )
     def post(self, request):
+        """Create tasks."""
         specs, batch_id = tasks.parse_task_specs(request.data)
         created = tasks.tasks_post(requester=self.requester, specs=specs, batch_id=batch_id)
         rows = Task.objects.select_related("batch").filter(pk__in=[t.pk for t in created]).order_by("id")
@@ -44,6 +47,10 @@ class TasksView(RequesterAPIView):
         ],
     )
     def get(self, request):
+        """List your tasks.
+
+        Your tasks, oldest first; `batch_id` keeps one batch's, `status` one status's.
+        """
         queryset = Task.objects.select_related("batch").filter(requester=self.requester)
         batch_id = query_int(request, "batch_id")
         if batch_id is not None:
@@ -57,6 +64,10 @@ class TasksView(RequesterAPIView):
 class TaskDetailView(RequesterAPIView):
     @extend_schema(responses=TaskDetailSerializer)
     def get(self, request, task_id):
+        """Read a task.
+
+        The task with its assignments in every status, oldest first.
+        """
         task = access.access_task(self.requester, task_id)
         task.ordered_assignments = task.assignments.order_by("id")  # type: ignore[attr-defined]  # for TaskDetailSerializer
         return Response(TaskDetailSerializer(task).data)
@@ -65,6 +76,11 @@ class TaskDetailView(RequesterAPIView):
 class TaskStopView(RequesterAPIView):
     @extend_schema(request=None, responses=TaskSerializer)
     def post(self, request, task_id):
+        """Stop a task.
+
+        No new assignments are offered; live ones may still be submitted until their deadlines, so stopping
+        never throws away work in progress. Stopping a stopped task is a 200 that changes nothing.
+        """
         task = tasks.task_stop(task=access.access_task(self.requester, task_id))
         return Response(TaskSerializer(task).data)
 
@@ -76,6 +92,7 @@ class TaskCloseView(RequesterAPIView):
         description="Close a task early as complete; live assignments may still be submitted.",
     )
     def post(self, request, task_id):
+        """Close a task early."""
         task = tasks.task_close(task=access.access_task(self.requester, task_id))
         return Response(TaskSerializer(task).data)
 
@@ -85,6 +102,12 @@ class TaskSlotsView(RequesterAPIView):
         request=inline_serializer("AddSlots", {"add": serializers.IntegerField(min_value=1)}), responses=TaskSerializer
     )
     def post(self, request, task_id):
+        """Add slots to a task.
+
+        `add` more answers wanted (to replace rejected work, say). A full or complete task opens again; an
+        expired or stopped one is a 409 `task_closed`. The new slots are reserved from the available balance,
+        or 402 `insufficient_balance` and nothing changes.
+        """
         task = access.access_task(self.requester, task_id)
         task = tasks.task_add_slots(task=task, add=body_object(request).get("add"))  # type: ignore[arg-type]  # checked there
         return Response(TaskSerializer(task).data)

@@ -23,6 +23,7 @@ class VendorOfferingsView(RequesterAPIView):
         ],
     )
     def get(self, request):
+        """List vendor offerings."""
         queryset = VendorOffering.objects.select_related("vendor").filter(is_active=True, vendor__is_active=True)
         task_type = query_choice(request, "task_type", vendors.task_type_choices())
         language = request.query_params.get("language")
@@ -42,4 +43,8 @@ class VendorOfferingsView(RequesterAPIView):
 class VendorOfferingDetailView(RequesterAPIView):
     @extend_schema(responses=VendorOfferingSerializer)
     def get(self, request, offering_id):
+        """Read a vendor offering.
+
+        A listed offering: its vendor, workteam, task types, languages, price per assignment and capacity.
+        """
         return Response(VendorOfferingSerializer(access.access_offering(offering_id)).data)

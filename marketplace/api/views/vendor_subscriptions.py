@@ -18,9 +18,17 @@ from ..serializers.vendor_subscriptions import VendorSubscriptionSerializer
 class VendorSubscriptionsView(RequesterAPIView):
     @extend_schema(
         responses=VendorSubscriptionSerializer(many=True),
-        parameters=[OpenApiParameter("status", str, enum=VendorSubscription.Status.values)],
+        parameters=[
+            OpenApiParameter(
+                "status", str, enum=VendorSubscription.Status.values, description="only subscriptions in this status"
+            )
+        ],
     )
     def get(self, request):
+        """List your vendor subscriptions.
+
+        Your subscriptions, oldest first; `status` keeps one status.
+        """
         queryset = VendorSubscription.objects.select_related("offering", "offering__vendor").filter(
             requester=self.requester
         )
@@ -36,6 +44,7 @@ class VendorSubscriptionsView(RequesterAPIView):
         "Asking again while one is pending or active answers it with 200.",
     )
     def post(self, request):
+        """Subscribe to a vendor offering."""
         data = request.data if isinstance(request.data, dict) else {}
         offering_id = data.get("offering_id")
         if isinstance(offering_id, bool) or not isinstance(offering_id, int):
@@ -51,6 +60,11 @@ class VendorSubscriptionsView(RequesterAPIView):
 class VendorSubscriptionDetailView(RequesterAPIView):
     @extend_schema(responses=VendorSubscriptionSerializer)
     def get(self, request, subscription_id):
+        """Read a vendor subscription.
+
+        Where it stands: `pending` until the vendor decides, then `active` or `declined`; `cancelled` once
+        ended.
+        """
         subscription = access.access_subscription_as_requester(self.requester, subscription_id)
         return Response(VendorSubscriptionSerializer(subscription).data)
 
@@ -62,5 +76,6 @@ class VendorSubscriptionCancelView(RequesterAPIView):
         description="End the subscription: no new work can target the team; posted work goes on.",
     )
     def post(self, request, subscription_id):
+        """Cancel a vendor subscription."""
         subscription = access.access_subscription_as_requester(self.requester, subscription_id)
         return Response(VendorSubscriptionSerializer(vendors.subscription_cancel(subscription=subscription)).data)

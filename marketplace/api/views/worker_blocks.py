@@ -18,6 +18,10 @@ from ..serializers.worker_blocks import WorkerBlockSerializer
 class WorkerBlocksView(RequesterAPIView):
     @extend_schema(responses=WorkerBlockSerializer(many=True))
     def get(self, request):
+        """List the workers you block.
+
+        The workers blocked from your tasks, with the reasons.
+        """
         queryset = WorkerBlock.objects.filter(requester=self.requester)
         return paginated_response(request, queryset, lambda b: WorkerBlockSerializer(b).data)
 
@@ -34,6 +38,7 @@ class WorkerBlocksView(RequesterAPIView):
         "(200). Its live assignments stay submittable.",
     )
     def post(self, request):
+        """Block a worker."""
         data = body_object_or_field_error(request)
         block, created = blocks.worker_block(
             requester=self.requester, worker=named_worker(data), reason=data.get("reason", "")
@@ -44,5 +49,6 @@ class WorkerBlocksView(RequesterAPIView):
 class WorkerBlockView(RequesterAPIView):
     @extend_schema(responses={204: None}, description="Unblock the worker (by worker id).")
     def delete(self, request, worker_id):
+        """Unblock a worker."""
         blocks.worker_unblock(block=access.access_worker_block(self.requester, worker_id))
         return Response(status=204)

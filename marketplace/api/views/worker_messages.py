@@ -37,6 +37,7 @@ class WorkerMessagesView(RequesterAPIView):
         "Rate-limited per requester (429 with `Retry-After`).",
     )
     def post(self, request):
+        """Write to workers."""
         data = request.data
         if not isinstance(data, dict):
             raise InvalidInput.for_field("non_field_errors", "the body must be a JSON object")

@@ -18,5 +18,6 @@ class WorkerReputationView(RequesterAPIView):
         description="The reputation record of a worker who did work for you (404 otherwise).",
     )
     def get(self, request, worker_id):
+        """Read a worker's reputation."""
         worker = access.access_worker_of_requester(self.requester, worker_id)
         return Response(ReputationSerializer(worker_reputation(worker)).data)

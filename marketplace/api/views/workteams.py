@@ -24,6 +24,7 @@ class WorkteamsView(RequesterAPIView):
         "workteams it is actively subscribed to: every workteam it may target.",
     )
     def get(self, request):
+        """List the workteams you may target."""
         queryset = selectors.workteams_with_member_counts(selectors.targetable_workteams(self.requester))
         return paginated_response(request, queryset, lambda w: WorkteamSerializer(w).data)
 
@@ -32,6 +33,11 @@ class WorkteamsView(RequesterAPIView):
         responses={201: WorkteamSerializer},
     )
     def post(self, request):
+        """Create a private workteam.
+
+        A workteam of your own, empty until the workers you invite accept; target it with `workteam_id` in
+        tasks, batches and labeling jobs.
+        """
         workteam = workteams.workteam_create(owner=self.requester, name=body_object(request).get("name"))  # type: ignore[arg-type]  # checked there
         workteam.member_count = 0  # type: ignore[attr-defined]  # for WorkteamSerializer
         return Response(WorkteamSerializer(workteam).data, status=201)
@@ -40,6 +46,11 @@ class WorkteamsView(RequesterAPIView):
 class WorkteamDetailView(RequesterAPIView):
     @extend_schema(responses=WorkteamSerializer)
     def get(self, request, workteam_id):
+        """Read a workteam.
+
+        Any workteam you may target (the public workforce, your own, a vendor's you are subscribed to), with
+        its member count.
+        """
         workteam = access.access_targetable_workteam(self.requester, workteam_id)
         workteam.member_count = workteam.memberships.count()  # type: ignore[attr-defined]  # for WorkteamSerializer
         return Response(WorkteamSerializer(workteam).data)
@@ -48,6 +59,10 @@ class WorkteamDetailView(RequesterAPIView):
 class WorkteamMembersView(RequesterAPIView):
     @extend_schema(responses=MemberSerializer(many=True))
     def get(self, request, workteam_id):
+        """List a workteam's members.
+
+        The members of one of your own workteams.
+        """
         workteam = access.access_workteam(self.requester, workteam_id)
         queryset = WorkteamMembership.objects.select_related("worker").filter(workteam=workteam)
         return paginated_response(request, queryset, lambda m: MemberSerializer(m).data)
@@ -56,6 +71,11 @@ class WorkteamMembersView(RequesterAPIView):
 class WorkteamMemberView(RequesterAPIView):
     @extend_schema(responses={204: None})
     def delete(self, request, workteam_id, worker_id):
+        """Remove a member.
+
+        The worker leaves your workteam (404 when it is not a member); its live assignments stay live until
+        they are submitted or expire.
+        """
         workteam = access.access_workteam(self.requester, workteam_id)
         if not workteams.workteam_remove_member(workteam=workteam, worker_id=worker_id):
             raise NotFound(f"worker {worker_id} is not a member")
@@ -65,6 +85,10 @@ class WorkteamMemberView(RequesterAPIView):
 class WorkteamInvitationsView(RequesterAPIView):
     @extend_schema(responses=InvitationSerializer(many=True))
     def get(self, request, workteam_id):
+        """List a workteam's invitations.
+
+        The invitations of one of your own workteams, in every status.
+        """
         workteam = access.access_workteam(self.requester, workteam_id)
         queryset = Invitation.objects.select_related("workteam").filter(workteam=workteam)
         return paginated_response(request, queryset, lambda i: InvitationSerializer(i).data)
@@ -74,6 +98,11 @@ class WorkteamInvitationsView(RequesterAPIView):
         responses={201: InvitationSerializer},
     )
     def post(self, request, workteam_id):
+        """Invite a worker.
+
+        Invite a worker, by id, to one of your own workteams; it joins when it accepts. A 400 names
+        `worker_id` when there is no such worker; a member already is a 409 `already_member`.
+        """
         workteam = access.access_workteam(self.requester, workteam_id)
         worker_id = body_object(request).get("worker_id")
         if isinstance(worker_id, bool) or not isinstance(worker_id, int):
@@ -89,6 +118,11 @@ class WorkteamInvitationsView(RequesterAPIView):
 class InvitationRevokeView(RequesterAPIView):
     @extend_schema(request=None, responses=InvitationSerializer)
     def post(self, request, workteam_id, invitation_id):
+        """Revoke an invitation.
+
+        A pending invitation can no longer be accepted; revoking a revoked one changes nothing. An accepted
+        one is a 409 `invitation_not_pending` (remove the member instead).
+        """
         invitation = access.access_invitation_as_requester(self.requester, invitation_id)
         if invitation.workteam_id != int(workteam_id):
             raise NotFound(f"invitation {invitation_id} not found")

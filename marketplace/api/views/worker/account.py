@@ -31,6 +31,11 @@ class SignupView(AnonymousAPIView):
         auth=[],
     )
     def post(self, request):
+        """Sign up as a worker.
+
+        Creates a worker in the public workforce and answers its token, shown only here. No credentials
+        needed; rate-limited per client address.
+        """
         data = request.data if isinstance(request.data, dict) else {}
         worker, token = workers.worker_create(
             username=data.get("username"),  # type: ignore[arg-type]  # worker_create checks it
@@ -45,6 +50,11 @@ class TokenRotateView(WorkerAPIView):
 
     @extend_schema(request=None, responses=WorkerCredentialsSerializer)
     def post(self, request):
+        """Rotate your worker token.
+
+        A new token replaces the one you hold, which stops working at once (unspent websocket tickets are
+        spent with it); shown only in this response.
+        """
         token = workers.worker_token_rotate(worker=self.worker)
         return Response({"worker_id": self.worker.pk, "token": token})
 
@@ -64,6 +74,7 @@ class WebsocketTicketView(WorkerAPIView):
         description="A single-use, short-lived ticket for `/ws/worker/?ticket=…` (tokens never travel in URLs).",
     )
     def post(self, request):
+        """Get a websocket ticket."""
         ticket, expires_in = workers.websocket_ticket_create(worker=self.worker)
         return Response({"ticket": ticket, "expires_in": expires_in})
 
@@ -100,6 +111,11 @@ class MeView(WorkerAPIView):
         )
     )
     def get(self, request):
+        """Read your account.
+
+        Who you are; your money (`earnings` available for a payout, `pending` until approved, `paid_out`);
+        your reputation, workteams and live assignments.
+        """
         worker = self.worker
         pending = selectors_worker.worker_pending_earnings(worker)
         memberships = worker.memberships.select_related("workteam").filter(workteam__is_active=True)

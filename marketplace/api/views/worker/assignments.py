@@ -10,14 +10,21 @@ from rest_framework.response import Response
 from ....errors import InvalidInput
 from ....models import Assignment
 from ....services import assignments, dispatch
+from ... import examples
 from ...base import WorkerActionAPIView, WorkerAPIView
 from ...pagination import paginated_response, query_choice
 from ...serializers.assignments import WorkerAssignmentSerializer, WorkerTaskSerializer
 
 
 class NextTaskView(WorkerActionAPIView):
-    @extend_schema(request=None, responses={200: WorkerTaskSerializer, 204: None})
+    @extend_schema(examples=examples.CLAIM, request=None, responses={200: WorkerTaskSerializer, 204: None})
     def post(self, request):
+        """Claim the next task.
+
+        200 with an assignment of the task dispatch offers you, or **204 with an empty body** when nothing is
+        open for you: check the status before parsing. Holding the most live assignments allowed is a 409
+        `too_many_live_assignments`. Rate-limited per worker.
+        """
         assignment = dispatch.assignment_claim(worker=self.worker)
         if assignment is None:
             return Response(status=204)
@@ -26,9 +33,17 @@ class NextTaskView(WorkerActionAPIView):
 
 class SubmitView(WorkerActionAPIView):
     @extend_schema(
-        request=inline_serializer("Submit", {"answer": serializers.JSONField()}), responses=WorkerAssignmentSerializer
+        examples=examples.SUBMIT,
+        request=inline_serializer("Submit", {"answer": serializers.JSONField()}),
+        responses=WorkerAssignmentSerializer,
     )
     def post(self, request, assignment_id):
+        """Submit an answer.
+
+        The `answer` must match the task's `answer_schema` (400 naming `answer` otherwise). Submitting the
+        identical answer again is a 200; a different one is a 409 `already_submitted`, and after the deadline
+        a 409 `deadline_passed`.
+        """
         data = request.data
         if not isinstance(data, dict) or "answer" not in data:
             raise InvalidInput.for_field("answer", "is required")
@@ -41,6 +56,11 @@ class SubmitView(WorkerActionAPIView):
 class ReturnView(WorkerActionAPIView):
     @extend_schema(request=None, responses=WorkerAssignmentSerializer)
     def post(self, request, assignment_id):
+        """Return an assignment.
+
+        Give the task back unanswered: its slot is offered again at once. Returning again is a 200 that
+        changes nothing; a submitted assignment is a 409 `already_submitted`.
+        """
         assignment = assignments.assignment_return(worker=self.worker, assignment_id=assignment_id)
         return Response(WorkerAssignmentSerializer(assignment).data)
 
@@ -48,9 +68,18 @@ class ReturnView(WorkerActionAPIView):
 class WorkerAssignmentsView(WorkerAPIView):
     @extend_schema(
         responses=WorkerAssignmentSerializer(many=True),
-        parameters=[OpenApiParameter("status", str, enum=Assignment.Status.values)],
+        parameters=[
+            OpenApiParameter(
+                "status", str, enum=Assignment.Status.values, description="only assignments in this status"
+            )
+        ],
     )
     def get(self, request):
+        """List your assignments.
+
+        Your assignments, oldest first (`status` keeps one status), each with its task's title, type and
+        reward and when it is approved automatically.
+        """
         queryset = Assignment.objects.select_related("task").filter(worker=self.worker)
         status = query_choice(request, "status", Assignment.Status.values)
         if status:

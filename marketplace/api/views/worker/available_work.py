@@ -27,6 +27,7 @@ class AvailableWorkView(WorkerAPIView):
         "and quality stops; tasks you held before are not counted.",
     )
     def get(self, request):
+        """List the work you may take now."""
         limit = query_limit(request, default=100)
         groups = selectors_worker.worker_available_work(self.worker, limit=limit)
         return Response({"results": AvailableWorkSerializer(groups, many=True).data, "next": None})

@@ -22,6 +22,7 @@ class WorkerStatementView(WorkerAPIView):
         description="Entries on your earnings: payments, bonuses, payouts.",
     )
     def get(self, request):
+        """Read your earnings statement."""
         entries = statements.payee_statement(
             worker=self.worker, since=request.query_params.get("from"), until=request.query_params.get("to")
         )
@@ -31,6 +32,10 @@ class WorkerStatementView(WorkerAPIView):
 class WorkerPayoutsView(WorkerAPIView):
     @extend_schema(responses=PayoutSerializer(many=True))
     def get(self, request):
+        """List your payouts.
+
+        Your payout requests, oldest first, with where each stands.
+        """
         return paginated_response(request, Payout.objects.filter(worker=self.worker), payouts.payout_as_dict)
 
     @extend_schema(
@@ -40,6 +45,7 @@ class WorkerPayoutsView(WorkerAPIView):
         "beyond your earnings). An operator approves and pays it.",
     )
     def post(self, request):
+        """Request a payout."""
         data = request.data if isinstance(request.data, dict) else {}
         if "amount" not in data:
             raise InvalidInput.for_field("amount", "is required")

@@ -16,6 +16,10 @@ from ...serializers.workteams import InvitationSerializer
 class WorkerInvitationsView(WorkerAPIView):
     @extend_schema(responses=InvitationSerializer(many=True))
     def get(self, request):
+        """List your invitations.
+
+        Your invitations to private workteams, in every status.
+        """
         queryset = Invitation.objects.select_related("workteam").filter(worker=self.worker)
         return paginated_response(request, queryset, lambda i: InvitationSerializer(i).data)
 
@@ -23,5 +27,10 @@ class WorkerInvitationsView(WorkerAPIView):
 class InvitationAcceptView(WorkerAPIView):
     @extend_schema(request=None, responses=InvitationSerializer)
     def post(self, request, invitation_id):
+        """Accept an invitation.
+
+        Join the workteam: its tasks are offered to you from now on. A revoked invitation is a 409
+        `invitation_not_pending`.
+        """
         invitation = access.access_invitation_as_worker(self.worker, invitation_id)
         return Response(InvitationSerializer(workteams.invitation_accept(invitation=invitation)).data)

@@ -16,5 +16,6 @@ class WorkerInboxView(WorkerAPIView):
         description="Messages from requesters you have worked for, oldest first (cursor pages).",
     )
     def get(self, request):
+        """Read your messages."""
         queryset = WorkerMessage.objects.select_related("requester").filter(worker=self.worker)
         return paginated_response(request, queryset, lambda m: WorkerMessageSerializer(m).data)

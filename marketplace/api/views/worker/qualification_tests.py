@@ -47,6 +47,7 @@ class WorkerQualificationTestsView(WorkerAPIView):
         description="Qualification tests you may take (requesters blocking you are left out).",
     )
     def get(self, request):
+        """List the qualification tests you may take."""
         return paginated_response(
             request, qualification_tests.available_tests(self.worker), lambda t: _render_test(t, with_questions=False)
         )
@@ -58,6 +59,7 @@ class WorkerQualificationTestView(WorkerAPIView):
         description="The test's questions (inputs only: the answer key never leaves the server).",
     )
     def get(self, request, qualification_type_id):
+        """Read a qualification test."""
         qualification_type = access.access_qualification_test(self.worker, qualification_type_id)
         return Response(_render_test(qualification_type, with_questions=True))
 
@@ -75,6 +77,7 @@ class WorkerQualificationTestAnswersView(WorkerAPIView):
         "score as its value. 409 `qualification_retry_too_soon` within the retry delay.",
     )
     def post(self, request, qualification_type_id):
+        """Answer a qualification test."""
         qualification_type = access.access_qualification_test(self.worker, qualification_type_id)
         data = body_object_or_field_error(request)
         if "answers" not in data:
