@@ -70,7 +70,7 @@ class TaskDetailView(RequesterAPIView):
         The task with its assignments in every status, oldest first.
         """
         task = access.access_task(self.requester, task_id)
-        task.ordered_assignments = task.assignments.order_by("id")
+        task.ordered_assignments = task.assignments.order_by("id")  # type: ignore[attr-defined]  # for TaskDetailSerializer
         return Response(TaskDetailSerializer(task).data)
 
 
