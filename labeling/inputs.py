@@ -279,7 +279,7 @@ def _redundancy_errors(data: dict) -> list[tuple[str, str]]:
         value = data.get(field)
         if value is None:
             return default
-        return value if _in_range(value, WORKERS_RANGE) else otherwise  # type: ignore[return-value]
+        return value if _in_range(value, WORKERS_RANGE) else otherwise
 
     errors = []
     target = data.get("target_confidence")
