@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from typing import TypeGuard
 
 from .errors import InvalidInput
 
@@ -29,6 +30,12 @@ MAX_JSON_DEPTH = 64
 # invalid JSON, and raw surrogates are not UTF-8), so bodies without one skip the string scan.
 _SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 _BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+
+
+def is_json_int(value: object) -> TypeGuard[int]:
+    """A JSON integer: ``true`` and ``false`` are not (Python's ``bool`` is an ``int``). The one
+    strict-integer test of the code base; declared inputs use it through ``inputs.fields``."""
+    return type(value) is int
 
 
 def _refuse_constant(name: str) -> None:

@@ -28,7 +28,7 @@ def parse_amount_micros(value: object) -> int:
     refused because they cannot carry cents exactly. Raises ``ValueError`` with a message fit
     for the caller.
     """
-    if isinstance(value, int) and not isinstance(value, bool):
+    if type(value) is int:  # a JSON integer (``bool`` is not one)
         value = str(value)
     if not isinstance(value, str):
         raise ValueError(_SHAPE)

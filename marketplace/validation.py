@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .errors import InvalidInput
+from .jsonbody import is_json_int
 from .money import parse_amount_micros
 
 
@@ -28,7 +29,7 @@ def int_in_range(
     value = data.get(field, default)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_json_int(value):
         errors.add(field, "must be an integer")
         return None
     low, high = bounds

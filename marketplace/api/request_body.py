@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import access
 from ..errors import InvalidInput, NotFound
+from ..jsonbody import is_json_int
 from ..models import Worker
 
 
@@ -26,7 +27,7 @@ def body_object_or_field_error(request) -> dict:
 def named_worker(data: dict) -> Worker:
     """The active worker a body names in ``worker_id`` (a 400 naming the field otherwise)."""
     worker_id = data.get("worker_id")
-    if isinstance(worker_id, bool) or not isinstance(worker_id, int):
+    if not is_json_int(worker_id):
         raise InvalidInput.for_field("worker_id", "must be an integer")
     try:
         return access.access_worker(worker_id)

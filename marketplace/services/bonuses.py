@@ -11,6 +11,7 @@ from django.db import transaction
 
 from ..access import access_assignment_as_requester
 from ..errors import DomainError, InvalidInput, NotFound
+from ..jsonbody import is_json_int
 from ..models import Assignment, LedgerAccount, LedgerTransaction, Organization, Worker
 from ..money import format_micros
 from ..validation import FieldErrors, required_amount_micros, text_field
@@ -76,7 +77,7 @@ def bonus_pay(*, requester: Organization, data: object, idempotency_key: str | N
     for unknown in sorted(set(data) - {"worker_id", "amount", "reason", "assignment_id"}):
         errors.add(unknown, "is not a known field")
     worker_id = data.get("worker_id")
-    if isinstance(worker_id, bool) or not isinstance(worker_id, int):
+    if not is_json_int(worker_id):
         errors.add("worker_id", "must be an integer")
     amount_micros = required_amount_micros(data, "amount", errors)
     maximum = settings.GROUNDWORK["BONUS_MAXIMUM_MICROS"]
@@ -84,7 +85,7 @@ def bonus_pay(*, requester: Organization, data: object, idempotency_key: str | N
         errors.add("amount", f"must be more than 0 and at most {format_micros(maximum)}")
     reason = text_field(data, "reason", errors, required=True, max_length=1000)
     assignment_id = data.get("assignment_id")
-    if assignment_id is not None and (isinstance(assignment_id, bool) or not isinstance(assignment_id, int)):
+    if assignment_id is not None and not is_json_int(assignment_id):
         errors.add("assignment_id", "must be an integer")
     errors.raise_if_any()
     worker_id = cast(int, worker_id)  # checked above

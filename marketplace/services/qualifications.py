@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..errors import Conflict, Forbidden, InvalidInput
+from ..jsonbody import is_json_int
 from ..locking import lock_alone
 from ..models import Organization, QualificationGrant, QualificationType, Worker
 from ..validation import FieldErrors, int_in_range, text_field
@@ -319,7 +320,7 @@ def qualification_grant(
 ) -> tuple[QualificationGrant, bool]:
     """Grant the type to ``worker`` with an integer ``value`` (1 when left out), or update the
     value of its grant. Returns the grant and whether it was created."""
-    if isinstance(value, bool) or not isinstance(value, int) or not INTEGER_RANGE[0] <= value <= INTEGER_RANGE[1]:
+    if not is_json_int(value) or not INTEGER_RANGE[0] <= value <= INTEGER_RANGE[1]:
         raise InvalidInput.for_field("value", "must be an integer (32-bit)")
     _check_grantable(qualification_type, requester, granting=True)
     with transaction.atomic():

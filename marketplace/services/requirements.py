@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from ..jsonbody import is_json_int
 from ..locales import parse_locale
 from ..models import Batch, Organization, QualificationType, Task, Worker
 from ..validation import FieldErrors
@@ -25,10 +26,6 @@ from .qualifications import (
 )
 
 FIELD = "qualification_requirements"
-
-
-def _is_int(value: object) -> bool:
-    return type(value) is int  # a JSON integer (``bool`` is an ``int`` in Python)
 
 
 def requirements_resolve(*, requester: Organization, requirements: list[dict], prefix: str = "") -> list[dict]:
@@ -67,7 +64,7 @@ def requirements_resolve(*, requester: Organization, requirements: list[dict], p
                 errors.add(f"{path}.values", 'must be ISO 3166-1 alpha-2 country codes, such as "US"')
                 continue
             values = codes
-        elif not all(_is_int(v) for v in values):
+        elif not all(is_json_int(v) for v in values):
             errors.add(f"{path}.values", "must be integers for this qualification type")
             continue
         resolved.append({**requirement, "values": values})

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..errors import Conflict, InvalidInput
+from ..jsonbody import is_json_int
 from ..locking import lock_alone
 from ..models import Organization, VendorOffering, VendorSubscription, Workteam
 from ..money import format_micros, parse_amount_micros
@@ -78,7 +79,7 @@ def _clean_price(value: object) -> int:
 
 
 def _clean_capacity(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CAPACITY:
+    if not is_json_int(value) or not 1 <= value <= MAX_CAPACITY:
         raise ValueError(f"must be a whole number from 1 to {MAX_CAPACITY:,}")
     return value
 

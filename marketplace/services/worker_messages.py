@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
+from ..jsonbody import is_json_int
 from ..models import Assignment, Organization, WorkerMessage
 from ..ratelimit import RateLimited, take_token
 from ..validation import FieldErrors, text_field
@@ -62,7 +63,7 @@ def worker_messages_send(
         errors.add("worker_ids", f"must be a list of 1 to {MAX_RECIPIENTS} worker ids")
     else:
         for index, worker_id in enumerate(worker_ids):
-            if isinstance(worker_id, bool) or not isinstance(worker_id, int) or not 0 < worker_id < 2**63:
+            if not is_json_int(worker_id) or not 0 < worker_id < 2**63:
                 errors.add(f"worker_ids.{index}", "must be a worker id (a positive integer)")
             elif worker_id not in ids:
                 ids.append(worker_id)

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from ... import access
 from ...errors import InvalidInput, NotFound
+from ...jsonbody import is_json_int
 from ...models import VendorSubscription
 from ...services import vendors
 from ..base import RequesterAPIView
@@ -47,7 +48,7 @@ class VendorSubscriptionsView(RequesterAPIView):
         """Subscribe to a vendor offering."""
         data = request.data if isinstance(request.data, dict) else {}
         offering_id = data.get("offering_id")
-        if isinstance(offering_id, bool) or not isinstance(offering_id, int):
+        if not is_json_int(offering_id):
             raise InvalidInput.for_field("offering_id", "must be an integer")
         try:
             offering = access.access_offering(offering_id)

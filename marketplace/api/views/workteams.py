@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from ... import access, selectors
 from ...errors import InvalidInput, NotFound
+from ...jsonbody import is_json_int
 from ...models import Invitation, WorkteamMembership
 from ...services import workteams
 from ..base import RequesterAPIView
@@ -105,7 +106,7 @@ class WorkteamInvitationsView(RequesterAPIView):
         """
         workteam = access.access_workteam(self.requester, workteam_id)
         worker_id = body_object(request).get("worker_id")
-        if isinstance(worker_id, bool) or not isinstance(worker_id, int):
+        if not is_json_int(worker_id):
             raise InvalidInput.for_field("worker_id", "must be an integer")
         try:
             worker = access.access_worker(worker_id)
