@@ -32,7 +32,7 @@ rank  rows                        taken by
 ====  ==========================  ==============================================================
 
 Outside the order: ``locked_alone`` for a row that is the only lock its transaction takes (an
-offering edited, a qualification grant, a registered storage location), and rows the
+offering edited, a qualification grant, a registered storage location, a workteam retired), and rows the
 transaction itself inserted (no other transaction can see them, so locking them cannot wait).
 """
 
