@@ -6,6 +6,8 @@ exception handler (``marketplace.api.errors``), and the websocket consumer to ``
 
 from __future__ import annotations
 
+from typing import Self
+
 
 class DomainError(Exception):
     status: int = 400
@@ -33,7 +35,7 @@ class InvalidInput(DomainError):
     code = "invalid"
 
     @classmethod
-    def for_field(cls, field: str, message: str) -> InvalidInput:
+    def for_field(cls, field: str, message: str) -> Self:
         return cls(f"{field}: {message}", fields={field: [message]})
 
 
@@ -77,7 +79,7 @@ ERROR_CODES = {
     "of (409).",
     "task_closed": "The task no longer takes this action (complete, expired or stopped) (409).",
     "too_many_live_assignments": "The worker already holds the maximum number of live assignments (409).",
-    "workteam_in_use": "The workteam has work open (an active batch); stop it before deleting the team (409).",
+    "workteam_in_use": "The workteam has tasks open; stop its work before deleting the team (409).",
     "already_member": "The worker is already a member of the workteam (409).",
     "invitation_not_pending": "The invitation was already accepted or revoked (409).",
     "qualification_not_grantable": "The qualification type is granted automatically from reputation; it cannot be "

@@ -21,6 +21,7 @@ from marketplace.services.qualifications import (
     qualification_type_create,
     qualification_type_deactivate,
     qualification_type_describe,
+    system_qualification_types,
     worker_qualification_values,
 )
 
@@ -95,6 +96,7 @@ def list_qualification_types(call: AwsCall) -> dict[str, Any]:
     params = call.params
     owners = Q(owner=call.organization)
     if not params.get("MustBeOwnedByCaller", False):
+        system_qualification_types()  # made on first use
         owners |= Q(owner__isnull=True)
     types = QualificationType.objects.filter(owners)
     if params.get("Query"):

@@ -32,7 +32,7 @@ from .arns import labeling_job_arn, targetable_workteam_by_arn, workteam_arn
 from .task_types import GROUND_TRUTH_NAMES, task_type_of, template_instructions
 
 SAGEMAKER = "sagemaker"
-STATUSES = {
+STATUSES: dict[str, str] = {
     LabelingJob.Status.INITIALIZING: "Initializing",
     LabelingJob.Status.IN_PROGRESS: "InProgress",
     LabelingJob.Status.COMPLETED: "Completed",

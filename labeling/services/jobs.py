@@ -336,7 +336,7 @@ def job_stop(*, job: LabelingJob) -> LabelingJob:
         locked.stop_requested = True
         if locked.status == LabelingJob.Status.IN_PROGRESS:
             locked.status = LabelingJob.Status.STOPPING
-            batch_stop(batch=locked.batch)
+            batch_stop(batch=locked.posted_batch)
         locked.save(update_fields=["status", "stop_requested", "updated_at"])
         run_in_background(advance_job, locked.pk)
     return locked

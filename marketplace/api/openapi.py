@@ -177,7 +177,7 @@ class GroundworkAutoSchema(AutoSchema):
         first = " ".join(self._handler_doc().split("\n\n")[0].split())
         return first.removesuffix(".") or None
 
-    def get_description(self) -> str:
+    def get_description(self) -> str:  # type: ignore[override]  # drf-spectacular's signature, not DRF's
         rest = self._handler_doc().partition("\n\n")[2].strip()
         own_doc = type(self.view).__dict__.get("__doc__")
         return rest or (inspect.cleandoc(own_doc) if own_doc else "")

@@ -40,8 +40,10 @@ class WorkerConsumer(AsyncWebsocketConsumer):
     # channel-layer message per process instead of one per connected worker. (An alias that is
     # not configured makes Channels skip the per-consumer channel.)
     channel_layer_alias = "groundwork-worker-sockets-have-no-channel"
-    worker: Worker | None = None
-    dispatcher: ProcessDispatcher | None = None
+    # Both set by ``connect`` before any message is read (a socket that fails to authenticate is
+    # closed with neither); None until then, which ``receive`` and ``_forget`` check.
+    worker: Worker = None  # type: ignore[assignment]
+    dispatcher: ProcessDispatcher = None  # type: ignore[assignment]
     has_standing_request = False
     handlers: ClassVar[dict] = {}
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
 from django.db.models import F
 
@@ -125,7 +126,8 @@ def submission_assess(*, assignment: Assignment, now: datetime) -> None:
     on a submission being saved; reads only the task and batch already loaded."""
     task = assignment.task
     if task.gold_answer is not None:
-        assignment.gold_correct = bool(answer_is_correct(task, assignment.answer, task.gold_answer))
+        answer = cast(dict, assignment.answer)  # a submission being saved holds its answer
+        assignment.gold_correct = bool(answer_is_correct(task, answer, task.gold_answer))
     minimum = task.batch.quality_rules.get("min_seconds_per_assignment")
     if minimum:
         took = (now - assignment.accepted_at).total_seconds()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -170,7 +171,10 @@ def _parse_task_specs(payload: object) -> tuple[list[TaskSpec], object]:
     return specs, batch_ids[0][1]
 
 
-def _batch_value(specs: list[TaskSpec], field: str, *, default: object, named_batch: bool) -> object:
+T = TypeVar("T")
+
+
+def _batch_value(specs: list[TaskSpec], field: str, *, default: T, named_batch: bool) -> T:
     """The one value of a batch-level field across the specs; a differing value is a 400.
 
     A task that leaves the field out takes ``default``: the named batch's value, or for a new
@@ -228,7 +232,7 @@ def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: obje
                 default=settings.GROUNDWORK["AUTO_APPROVAL_DELAY_SECONDS"],
                 named_batch=False,
             )
-            requirements = _batch_value(specs, "qualification_requirements", default=[], named_batch=False)
+            requirements: list[dict] = _batch_value(specs, "qualification_requirements", default=[], named_batch=False)
             try:
                 workteam = access_targetable_workteam(requester, workteam_id)
             except NotFound:

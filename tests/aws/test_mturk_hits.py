@@ -51,6 +51,20 @@ def test_a_published_html_question_is_answered_and_read_back_as_question_form_an
     assert (got["HIT"]["HITId"], got["HIT"]["NumberOfAssignmentsAvailable"]) == (hit["HITId"], 1)
     assert isinstance(got["Assignment"]["SubmitTime"], datetime)
 
+    # a second worker answers too; the paginator walks both assignments
+    other = worker_api(make_worker())
+    submit(other, claim(other)["assignment_id"], {"sentiment": "negative"})
+    pages = list(
+        mturk_client.get_paginator("list_assignments_for_hit").paginate(
+            HITId=hit["HITId"], PaginationConfig={"PageSize": 1}
+        )
+    )
+    assert [[answers_of(a["Answer"]) for a in page["Assignments"]] for page in pages] == [
+        [[("comment", "<3 & more"), ("sentiment", "positive")]],
+        [[("sentiment", "negative")]],
+    ]
+    assert mturk_client.get_hit(HITId=hit["HITId"])["HIT"]["HITStatus"] == "Reviewable"
+
 
 def test_a_repeated_unique_request_token_answers_the_first_hit_and_posts_nothing_more(mturk_client):
     first = create_hit(mturk_client, UniqueRequestToken="batch-7-item-1")

@@ -181,7 +181,9 @@ class Command(BaseCommand):
         """The vendor's worker copies two of the lines ``seed_demo`` posted to its team; the
         requester approves both."""
         worker = Worker.objects.filter(pk=credentials.get("vendor", {}).get("worker", {}).get("worker_id")).first()
-        for _ in range(2 if worker else 0):
+        if worker is None:
+            return
+        for _ in range(2):
             assignment = assignment_claim(worker=worker)
             if assignment is None:
                 return

@@ -69,7 +69,7 @@ class TaskDetailView(RequesterAPIView):
         The task with its assignments in every status, oldest first.
         """
         task = access.access_task(self.requester, task_id)
-        task.ordered_assignments = task.assignments.order_by("id")
+        task.ordered_assignments = task.assignments.order_by("id")  # type: ignore[attr-defined]  # for TaskDetailSerializer
         return Response(TaskDetailSerializer(task).data)
 
 
@@ -109,5 +109,5 @@ class TaskSlotsView(RequesterAPIView):
         or 402 `insufficient_balance` and nothing changes.
         """
         task = access.access_task(self.requester, task_id)
-        task = tasks.task_add_slots(task=task, add=body_object(request).get("add"))
+        task = tasks.task_add_slots(task=task, add=body_object(request).get("add"))  # type: ignore[arg-type]  # checked there
         return Response(TaskSerializer(task).data)
