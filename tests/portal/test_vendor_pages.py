@@ -15,7 +15,7 @@ from marketplace.models import Assignment, LedgerAccount, Payout, Worker, Workte
 from marketplace.money import format_micros
 from marketplace.services.ledger import account_balance_micros
 from marketplace.services.vendors import offering_publish
-from tests.conftest import client_with
+from tests.support.factories import client_with
 
 from .vendor_world import answer_next, approve, make_worker, post_job, subscribe
 
