@@ -287,6 +287,10 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "marketplace.models.tasks.Task.Status",
         "AssignmentStatusEnum": "marketplace.models.tasks.Assignment.Status",
         "InvitationStatusEnum": "marketplace.models.workteams.Invitation.Status",
+        # declared by the request inputs (marketplace.inputs) and the output serializers alike
+        "QualificationRequirementComparatorEnum": "marketplace.services.qualifications.COMPARATORS",
+        "TaskTypeEnum": "marketplace.models.tasks.Task.TaskType",
+        "LabelingTaskTypeEnum": "labeling.inputs.TASK_TYPE_NAMES",
     },
 }
 

@@ -23,8 +23,9 @@ from marketplace.services import statements
 from marketplace.services.ledger import requester_balance
 
 from ..access import access_labeling_job
+from ..inputs import job_spec
 from ..models import StorageLocation
-from ..services.jobs import job_create, parse_job_spec
+from ..services.jobs import job_create
 from ..storage.access import access_storage
 from ..task_types import TASK_TYPES
 from .auth import PortalRequest, portal_page
@@ -37,7 +38,7 @@ MAX_OUTPUT_LINE_CHARS = 10_000_000  # an input line (≤ 100,000 characters) plu
 
 class JobForm(forms.Form):
     """The fields of ``POST /api/v1/labeling-jobs`` a person fills in most often. Nothing is
-    validated here beyond the form's shape: ``parse_job_spec`` and ``job_create`` are the rules,
+    validated here beyond the form's shape: ``inputs.job_spec`` and ``job_create`` are the rules,
     and their field errors land on these fields (same names as the API's)."""
 
     name = forms.CharField(required=False, help_text="Letters, digits and hyphens; unique among your jobs.")
@@ -138,7 +139,7 @@ def job_new(request: PortalRequest) -> HttpResponse:
     form = JobForm(request.POST or None, requester=requester)
     if request.method == "POST" and form.is_valid():
         try:
-            job = job_create(requester=requester, spec=parse_job_spec(form.job_body()))
+            job = job_create(requester=requester, spec=job_spec(form.job_body()))
         except DomainError as error:
             show_field_errors(form, error)
         else:

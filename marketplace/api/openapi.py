@@ -33,6 +33,7 @@ from drf_spectacular.plumbing import ResolvedComponent, get_doc
 from drf_spectacular.utils import OpenApiParameter
 
 from ..errors import ERROR_CODES
+from ..inputs import openapi as _inputs_openapi  # noqa: F401  (registers input declarations' schemas)
 from .pagination import MAX_LIMIT
 
 

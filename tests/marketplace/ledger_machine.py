@@ -21,6 +21,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from rest_framework.test import APIClient
 
 from marketplace.errors import DomainError, InvalidInput
+from marketplace.inputs.tasks import task_spec
 from marketplace.models import (
     Assignment,
     Batch,
@@ -39,7 +40,7 @@ from marketplace.services.bonuses import bonus_pay
 from marketplace.services.ledger import deposit, fee_for, requester_balance
 from marketplace.services.organizations import requester_create
 from marketplace.services.sweeps import run_sweeps
-from marketplace.services.tasks import parse_task_spec, task_add_slots, task_stop, tasks_post
+from marketplace.services.tasks import task_add_slots, task_stop, tasks_post
 from marketplace.services.workers import worker_create
 from tests.marketplace.ledger_invariants import FILLABLE, ledger_violations, world_state
 from tests.support.factories import client_with
@@ -601,7 +602,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 organization_id=org.pk, amount_micros=DOLLARS, reference=f"lost-{uuid.uuid4().hex}"
             ),
             "add_slots": tasks and (lambda: task_add_slots(task=data.draw(st.sampled_from(tasks)), add=1)),
-            "post": lambda: tasks_post(requester=org, specs=[parse_task_spec({"title": "t", "reward": "0.01"})]),
+            "post": lambda: tasks_post(requester=org, specs=[task_spec({"title": "t", "reward": "0.01"})]),
             "payout": lambda: payout_services.payout_request(worker=worker, amount="0.01"),
             "stop": tasks and (lambda: task_stop(task=data.draw(st.sampled_from(tasks)))),
         }

@@ -43,8 +43,9 @@ from __future__ import annotations
 import pytest
 from hypothesis.stateful import run_state_machine_as_test
 
+from marketplace.inputs.tasks import task_spec
 from marketplace.models import LedgerAccount, Task
-from marketplace.services.tasks import parse_task_spec, tasks_post
+from marketplace.services.tasks import tasks_post
 from tests.marketplace.ledger_invariants import ledger_violations
 from tests.marketplace.ledger_machine import (
     DOLLARS,
@@ -81,7 +82,7 @@ def test_the_invariants_catch_a_broken_ledger(db, make_requester, make_worker):
     """The checker itself: a hand-made imbalance and a double payment are reported."""
     # given a consistent ledger
     requester = make_requester(balance_micros=DOLLARS)
-    [task] = tasks_post(requester=requester.organization, specs=[parse_task_spec({"title": "t", "reward": "0.05"})])
+    [task] = tasks_post(requester=requester.organization, specs=[task_spec({"title": "t", "reward": "0.05"})])
     assert ledger_violations() == []
     # when an account's cached balance drifts and an escrow is short
     LedgerAccount.objects.filter(kind=Kind.BATCH_ESCROW).update(balance_micros=1)

@@ -11,10 +11,11 @@ import uuid
 
 from rest_framework.test import APIClient
 
+from marketplace.inputs.tasks import task_spec
 from marketplace.models import Organization, Task, Worker
 from marketplace.services.ledger import deposit
 from marketplace.services.organizations import CreatedOrganization, requester_create
-from marketplace.services.tasks import parse_task_spec, tasks_post
+from marketplace.services.tasks import tasks_post
 from marketplace.services.workers import worker_create
 
 # Enough that posting work is never refused for want of money, unless a test says otherwise.
@@ -62,5 +63,5 @@ def post_tasks(organization: Organization, n: int = 1, *, batch_id: int | None =
     """``n`` tasks posted through the service in one call (one batch, or ``batch_id``'s), each
     ``{"title": "task i", "reward": "0.05", **fields}`` as the API would take it."""
     fields.setdefault("reward", "0.05")
-    specs = [parse_task_spec({"title": f"task {i}", **fields}) for i in range(n)]
+    specs = [task_spec({"title": f"task {i}", **fields}) for i in range(n)]
     return tasks_post(requester=organization, specs=specs, batch_id=batch_id)

@@ -10,12 +10,12 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from labeling.services.sweeps import run_labeling_sweeps
+from marketplace.inputs.tasks import task_spec
 from marketplace.models import Assignment, Batch, LedgerTransaction, Task
 from marketplace.money import format_micros
 from marketplace.services.batches import batch_finish, batch_open, batch_tasks_create, tasks_add_slot, tasks_close_early
 from marketplace.services.ledger import fee_for
 from marketplace.services.sweeps import run_sweeps
-from marketplace.services.tasks import parse_task_spec
 from marketplace.services.workteams import public_workforce
 from tests.marketplace.ledger_api.helpers import (
     DOLLARS,
@@ -387,7 +387,7 @@ def test_slots_reserved_at_posting_for_dynamic_redundancy_stay_reserved_until_th
     batch = batch_open(
         requester=requester.organization, workteam=public_workforce(), auto_approval_delay_seconds=3600, is_sealed=True
     )
-    spec = replace(parse_task_spec({"title": "object 1", "reward": "0.05"}), reserve_slots=3)
+    spec = replace(task_spec({"title": "object 1", "reward": "0.05"}), reserve_slots=3)
     [task] = batch_tasks_create(batch=batch, specs=[spec])
     assert balance(requester) == {"available": "0.00", "on_hold": "0.18"}
     # when its one answer comes in, the task is complete and keeps the headroom
@@ -415,7 +415,7 @@ def test_closing_a_task_early_drops_its_headroom(make_requester):
     batch = batch_open(
         requester=requester.organization, workteam=public_workforce(), auto_approval_delay_seconds=3600, is_sealed=True
     )
-    spec = replace(parse_task_spec({"title": "object 1", "reward": "0.05", "slots": 2}), reserve_slots=5)
+    spec = replace(task_spec({"title": "object 1", "reward": "0.05", "slots": 2}), reserve_slots=5)
     [task] = batch_tasks_create(batch=batch, specs=[spec])
     assert balance(requester) == {"available": "0.70", "on_hold": "0.30"}
     # when
