@@ -27,9 +27,10 @@ from marketplace.errors import DomainError, InvalidInput, NotFound
 from marketplace.jsonbody import parse_json
 from marketplace.models import Batch
 from marketplace.money import format_micros
+from marketplace.selectors.ledger import requester_balance
 from marketplace.services.batches import batch_open, batch_stop, batch_tasks_create
 from marketplace.services.escrow import batch_reserve, worst_case_micros
-from marketplace.services.ledger import InsufficientBalance, current_fee_terms, fee_for, requester_balance
+from marketplace.services.ledger import InsufficientBalance, current_fee_terms, fee_for
 from marketplace.services.tasks import TaskSpec
 
 from ..models import DataObject, LabelingJob

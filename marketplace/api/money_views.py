@@ -14,7 +14,8 @@ from rest_framework.response import Response
 from ..errors import InvalidInput
 from ..models import Payout
 from ..money import format_micros
-from ..services import bonuses, ledger, payouts, statements
+from ..selectors import ledger as statements
+from ..services import bonuses, payouts
 from .base import RequesterAPIView, WorkerAPIView
 from .pagination import paginated_response
 
@@ -96,7 +97,7 @@ class BalanceView(RequesterAPIView):
         description="`available` can be spent; `on_hold` is reserved in the escrow of posted work.",
     )
     def get(self, request):
-        balance = ledger.requester_balance(self.requester)
+        balance = statements.requester_balance(self.requester)
         return Response(
             {"available": format_micros(balance.available_micros), "on_hold": format_micros(balance.on_hold_micros)}
         )

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from .. import access
 from ..errors import InvalidInput
 from ..models import Assignment
-from ..services.reputation import worker_reputation
+from ..selectors.reputation import worker_reputation
 from .base import RequesterAPIView
 from .pagination import paginated_response, query_choice, query_int
 from .serializers import AssignmentSerializer, ReputationSerializer

@@ -9,9 +9,11 @@ from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, 
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from .. import access, selectors
+from .. import access
 from ..errors import InvalidInput, NotFound
 from ..models import ApiKey, Batch, Invitation, Task, WorkteamMembership
+from ..selectors.batches import batch_progress
+from ..selectors.workteams import targetable_workteams, workteams_with_member_counts
 from ..services import assignments, organizations, tasks, workteams
 from .base import RequesterAPIView
 from .pagination import paginated_response, query_choice, query_int
@@ -111,6 +113,11 @@ class TaskSlotsView(RequesterAPIView):
         return Response(TaskSerializer(task).data)
 
 
+def _progress(batch: Batch) -> dict:
+    progress = batch_progress(batch)
+    return {"tasks": progress.tasks, "assignments": progress.assignments, "on_hold_micros": progress.on_hold_micros}
+
+
 def _render_batch(batch: Batch) -> dict:
     return BatchSerializer(
         {
@@ -128,7 +135,7 @@ def _render_batch(batch: Batch) -> dict:
                 )
             },
             "fee_rate": str(Decimal(batch.fee_rate_ppm) / 1_000_000),
-            **selectors.batch_progress(batch),
+            **_progress(batch),
         }
     ).data
 
@@ -176,7 +183,7 @@ class WorkteamsView(RequesterAPIView):
         "workteams it is actively subscribed to: every workteam it may target.",
     )
     def get(self, request):
-        queryset = selectors.workteams_with_member_counts(selectors.targetable_workteams(self.requester))
+        queryset = workteams_with_member_counts(targetable_workteams(self.requester))
         return paginated_response(request, queryset, lambda w: WorkteamSerializer(w).data)
 
     @extend_schema(

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from .. import access, selectors, selectors_worker
+from .. import access
 from ..errors import InvalidInput
-from ..models import Assignment, Invitation
+from ..models import Assignment, Invitation, LedgerAccount
 from ..money import format_micros
-from ..services import assignments, dispatch, ledger, payouts, reputation, workers, workteams
+from ..selectors import workers as selectors
+from ..selectors.ledger import account_balance_micros
+from ..selectors.reputation import worker_reputation
+from ..services import assignments, dispatch, payouts, workers, workteams
 from .base import AnonymousAPIView, WorkerActionAPIView, WorkerAPIView
 from .pagination import paginated_response, query_choice, query_limit
 from .serializers import (
@@ -150,7 +154,7 @@ class MeView(WorkerAPIView):
     )
     def get(self, request):
         worker = self.worker
-        pending = selectors_worker.worker_pending_earnings(worker)
+        pending = selectors.worker_pending_earnings(worker)
         memberships = worker.memberships.select_related("workteam").filter(workteam__is_active=True)
         return Response(
             {
@@ -158,13 +162,13 @@ class MeView(WorkerAPIView):
                 "username": worker.username,
                 "locale": worker.locale or None,
                 # Earnings not yet paid out (payouts in progress are neither), and what has been paid.
-                "earnings": format_micros(ledger.account_balance_micros(ledger.Kind.WORKER_EARNINGS, worker=worker)),
+                "earnings": format_micros(account_balance_micros(LedgerAccount.Kind.WORKER_EARNINGS, worker=worker)),
                 "paid_out": format_micros(payouts.paid_out_micros(worker=worker)),
                 "pending": format_micros(pending.amount_micros),
                 "pending_next_auto_approval_at": _iso(pending.next_auto_approval_at),
                 "pending_last_auto_approval_at": _iso(pending.last_auto_approval_at),
                 "reputation": {
-                    **ReputationSerializer(reputation.worker_reputation(worker)).data,
+                    **ReputationSerializer(worker_reputation(worker)).data,
                     "assignments": selectors.worker_assignment_counts(worker),
                 },
                 "workteams": [
@@ -208,7 +212,9 @@ class AvailableWorkView(WorkerAPIView):
     )
     def get(self, request):
         limit = query_limit(request, default=100)
-        groups = selectors_worker.worker_available_work(self.worker, limit=limit)
+        now = timezone.now()
+        eligibility = dispatch.worker_eligibility(self.worker, now=now)
+        groups = selectors.worker_available_work(self.worker, eligibility=eligibility, now=now, limit=limit)
         return Response({"results": AvailableWorkSerializer(groups, many=True).data, "next": None})
 
 

@@ -35,7 +35,7 @@ from ..errors import DomainError, InvalidInput
 from ..jsonbody import parse_json
 from ..models import Assignment, Worker
 from ..principals import WorkerPrincipal
-from ..selectors import worker_live_assignments
+from ..selectors.workers import worker_live_assignments
 from ..services import assignments, dispatch, workers
 from .batching import Batcher
 from .dispatcher import ProcessDispatcher, get_dispatcher
