@@ -8,4 +8,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("groundwork")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# Each app's Celery jobs are in its ``background_jobs`` module: "tasks" here means HITs.
+app.autodiscover_tasks(related_name="background_jobs")

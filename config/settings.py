@@ -215,11 +215,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "marketplace-sweeps": {
-        "task": "marketplace.tasks.run_sweeps",
+        "task": "marketplace.background_jobs.run_sweeps",
         "schedule": float(SWEEP_INTERVAL_SECONDS),
     },
     "labeling-sweeps": {
-        "task": "labeling.tasks.run_sweeps",
+        "task": "labeling.background_jobs.run_sweeps",
         "schedule": float(SWEEP_INTERVAL_SECONDS),
     },
 }
@@ -322,6 +322,9 @@ GROUNDWORK = {
     "SIGNIN_FAILURES_PER_ACCOUNT": env_int("SIGNIN_FAILURES_PER_ACCOUNT", 5),
     "SIGNIN_FAILURES_PER_ADDRESS": env_int("SIGNIN_FAILURES_PER_ADDRESS", 20),
     "SIGNIN_LOCK_SECONDS": env_int("SIGNIN_LOCK_SECONDS", 900),
+    # Messages to workers (POST /api/v1/worker-messages, NotifyWorkers): calls per requester.
+    "WORKER_MESSAGE_RATE_PER_SECOND": float(os.environ.get("WORKER_MESSAGE_RATE_PER_SECOND", "0.2")),
+    "WORKER_MESSAGE_RATE_BURST": env_int("WORKER_MESSAGE_RATE_BURST", 20),
     "ANONYMOUS_RATE_PER_SECOND": float(os.environ.get("ANONYMOUS_RATE_PER_SECOND", "1")),
     "ANONYMOUS_RATE_BURST": env_int("ANONYMOUS_RATE_BURST", 20),
     # every message on one socket (ping included), before any database work

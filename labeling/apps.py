@@ -1,5 +1,8 @@
 from django.apps import AppConfig
 
+from marketplace import background
+from marketplace.errors import ERROR_CODES
+
 ERROR_CODES_OF_LABELING = {
     "name_taken": "A labeling job of this requester already has that name (409).",
     "job_ended": "The labeling job has already completed or failed (409).",
@@ -13,9 +16,8 @@ class LabelingConfig(AppConfig):
     def ready(self) -> None:
         # Labeling task types plug their answer checks and worker-input rendering into the
         # marketplace, which knows nothing of jobs (DESIGN.md "Parts").
-        from marketplace import background
-        from marketplace.errors import ERROR_CODES
-
+        # Imported here, not at the top: both import models, which Django allows only once
+        # every app is loaded (AppConfig.ready).
         from .services.sweeps import run_labeling_sweeps
         from .task_types.registration import register_with_marketplace
 

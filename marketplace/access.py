@@ -29,6 +29,7 @@ from .models import (
     WorkerBlock,
     Workteam,
 )
+from .selectors.qualifications import available_tests
 from .selectors.workteams import targetable_workteams
 
 
@@ -183,8 +184,6 @@ def access_qualification_type(requester: Organization, qualification_type_id: ob
 
 def access_qualification_test(worker: Worker, qualification_type_id: object) -> QualificationType:
     """An active test type the worker may take (its requester is active and does not block it)."""
-    from .services.qualification_tests import available_tests
-
     return get_or_not_found(available_tests(worker), qualification_type_id, "qualification test", lock=False)
 
 

@@ -1,12 +1,15 @@
 from django.apps import AppConfig
 
+from . import background
+
 
 class MarketplaceConfig(AppConfig):
     name = "marketplace"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import background
+        # Imported here, not at the top: both import models, which Django allows only once
+        # every app is loaded (AppConfig.ready).
         from .api import schema  # noqa: F401  registers the OpenAPI auth extension
         from .services.sweeps import run_sweeps
 

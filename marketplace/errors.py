@@ -69,6 +69,8 @@ ERROR_CODES = {
     "not_live": "The assignment is no longer live (returned, expired or settled) (409).",
     "not_submitted": "Only a submitted assignment can be approved or rejected (409).",
     "already_settled": "The assignment was settled the other way (approved vs rejected) (409).",
+    "rejection_override_expired": "The assignment was rejected more than 30 days ago; its rejection can no longer be "
+    "overridden (409).",
     "task_closed": "The task no longer takes this action (complete, expired or stopped) (409).",
     "too_many_live_assignments": "The worker already holds the maximum number of live assignments (409).",
     "already_member": "The worker is already a member of the workteam (409).",

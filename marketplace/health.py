@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
@@ -20,8 +21,6 @@ def readyz(request):
     except Exception as exc:  # a probe reports, it does not raise
         checks["database"] = f"error: {exc.__class__.__name__}"
     if settings.REDIS_URL:
-        import redis
-
         try:
             redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1).ping()
             checks["redis"] = "ok"

@@ -44,3 +44,10 @@ def history(request: HttpRequest) -> HttpResponse:
 @ensure_csrf_cookie
 def tests(request: HttpRequest) -> HttpResponse:
     return _page(request, "console/tests.html", "tests")
+
+
+@console_page
+@ensure_csrf_cookie
+def messages(request: HttpRequest) -> HttpResponse:
+    """``/console/messages``: what requesters the worker worked for wrote to it."""
+    return _page(request, "console/messages.html", "messages")

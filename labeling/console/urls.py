@@ -9,6 +9,7 @@ urlpatterns = [
     path("work", pages.work, name="work"),
     path("history", pages.history, name="history"),
     path("tests", pages.tests, name="tests"),
+    path("messages", pages.messages, name="messages"),
     path("signin", accounts.signin, name="signin"),
     path("signout", accounts.signout, name="signout"),
     path("activate", accounts.activate, name="activate"),

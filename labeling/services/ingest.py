@@ -31,7 +31,7 @@ from marketplace.selectors.ledger import requester_balance
 from marketplace.services.batches import batch_open, batch_stop, batch_tasks_create
 from marketplace.services.escrow import batch_reserve, worst_case_micros
 from marketplace.services.ledger import InsufficientBalance, current_fee_terms, fee_for
-from marketplace.services.tasks import TaskSpec
+from marketplace.task_spec import TaskSpec
 
 from ..models import DataObject, LabelingJob
 from ..storage import ManifestLineNotUTF8, ManifestLineTooLong, access_storage, storage_checker

@@ -17,11 +17,12 @@ from marketplace.models.tasks import MAX_SLOTS_PER_TASK
 from marketplace.services import quality
 from marketplace.services.batches import batch_stop
 from marketplace.services.requirements import parse_requirements, requirements_resolve
-from marketplace.services.tasks import ASSIGNMENT_DURATION_RANGE, AUTO_APPROVAL_DELAY_RANGE, LIFETIME_RANGE
 from marketplace.services.vendors import assignment_price
 from marketplace.services.workteams import public_workforce
+from marketplace.task_spec import ASSIGNMENT_DURATION_RANGE, AUTO_APPROVAL_DELAY_RANGE, LIFETIME_RANGE
 from marketplace.validation import FieldErrors, int_in_range, optional_amount_micros, text_field
 
+from ..background_jobs import advance_job, ingest_job
 from ..models import LabelingJob
 from ..storage import access_storage, parse_storage_uri
 from ..task_types import TASK_TYPES, validate_label_categories
@@ -293,8 +294,6 @@ def job_create(*, requester: Organization, spec: JobSpec) -> LabelingJob:
                 auto_approval_delay_seconds=spec.auto_approval_delay_seconds,
                 **fields,
             )
-            from ..tasks import ingest_job
-
             run_in_background(ingest_job, job.pk)
     except IntegrityError:
         raise Conflict(f"a labeling job named {fields['name']!r} already exists", code="name_taken") from None
@@ -319,7 +318,5 @@ def job_stop(*, job: LabelingJob) -> LabelingJob:
             locked.status = LabelingJob.Status.STOPPING
             batch_stop(batch=locked.batch)
         locked.save(update_fields=["status", "stop_requested", "updated_at"])
-        from ..tasks import advance_job
-
         run_in_background(advance_job, locked.pk)
     return locked

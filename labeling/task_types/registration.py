@@ -6,6 +6,7 @@ from marketplace.errors import DomainError
 from marketplace.models import Task
 from marketplace.task_types import TaskTypeHooks, register_task_type
 
+from ..storage import access_storage
 from . import TASK_TYPES, get_task_type
 from .base import ObjectAnswers
 
@@ -26,8 +27,6 @@ def _is_correct(task: Task, answer: dict, truth: dict) -> bool:
 def _present_input(task: Task) -> dict:
     """``source`` as is, or for ``source-ref`` a presigned ``source-url`` made now and valid
     for the task's time limit; plus the job's visible keys (already all that ``input`` holds)."""
-    from ..storage import access_storage
-
     shown = dict(task.input)
     source_ref = shown.pop("source-ref", None)
     if source_ref is not None:

@@ -54,7 +54,11 @@ def exception_handler(exc, context):
     """DRF's exception handler for the whole API (``REST_FRAMEWORK["EXCEPTION_HANDLER"]``)."""
     set_rollback()
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
+        headers = {}
+        retry_after = getattr(exc, "retry_after_seconds", None)  # a service's own rate limit
+        if exc.status == 429 and retry_after is not None:
+            headers["Retry-After"] = str(max(1, int(-(-retry_after // 1))))
+        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status, headers=headers)
     if isinstance(exc, Http404):
         return Response(error_body("not_found", "not found"), status=404)
     if isinstance(exc, RequestDataTooBig):

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from .. import access
 from ..errors import InvalidInput, NotFound
 from ..models import QualificationGrant, QualificationType, Worker, WorkerBlock
+from ..selectors.qualifications import available_tests
 from ..services import blocks, qualification_tests, qualifications
 from .base import RequesterAPIView, WorkerAPIView
 from .pagination import paginated_response
@@ -190,7 +191,7 @@ class WorkerQualificationTestsView(WorkerAPIView):
     )
     def get(self, request):
         return paginated_response(
-            request, qualification_tests.available_tests(self.worker), lambda t: _render_test(t, with_questions=False)
+            request, available_tests(self.worker), lambda t: _render_test(t, with_questions=False)
         )
 
 

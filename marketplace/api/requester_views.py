@@ -156,12 +156,28 @@ class BatchDetailView(RequesterAPIView):
 _feedback_body = inline_serializer("Feedback", {"feedback": serializers.CharField(required=False)})
 
 
+_approve_body = inline_serializer(
+    "ApproveBody",
+    {
+        "feedback": serializers.CharField(required=False),
+        "override_rejection": serializers.BooleanField(
+            required=False,
+            help_text="approve a rejected assignment (within 30 days of the rejection), paid from the "
+            "available balance",
+        ),
+    },
+)
+
+
 class AssignmentApproveView(RequesterAPIView):
-    @extend_schema(request=_feedback_body, responses=AssignmentSerializer)
+    @extend_schema(request=_approve_body, responses=AssignmentSerializer)
     def post(self, request, assignment_id):
-        feedback = _body(request).get("feedback", "") if request.data else ""
+        body = _body(request) if request.data else {}
         assignment = assignments.assignment_approve(
-            requester=self.requester, assignment_id=assignment_id, feedback=feedback
+            requester=self.requester,
+            assignment_id=assignment_id,
+            feedback=body.get("feedback", ""),
+            override_rejection=body.get("override_rejection", False),
         )
         return Response(AssignmentSerializer(assignment).data)
 

@@ -1,5 +1,6 @@
 from django.urls import path, register_converter
 
+from . import message_views as msg
 from . import money_views as m
 from . import qualification_views as q
 from . import quality_views as qc
@@ -60,6 +61,7 @@ urlpatterns = [
         "qualification-types/<id:qualification_type_id>/workers/<id:worker_id>", q.QualificationTypeWorkerView.as_view()
     ),
     path("worker-blocks", q.WorkerBlocksView.as_view()),
+    path("worker-messages", msg.WorkerMessagesView.as_view()),
     path("worker-blocks/<id:worker_id>", q.WorkerBlockView.as_view()),
     path("worker/signup", w.SignupView.as_view()),
     path("worker/token/rotate", w.TokenRotateView.as_view()),
@@ -69,6 +71,7 @@ urlpatterns = [
     path("worker/assignments/<id:assignment_id>/submit", w.SubmitView.as_view()),
     path("worker/assignments/<id:assignment_id>/return", w.ReturnView.as_view()),
     path("worker/me", w.MeView.as_view()),
+    path("worker/messages", msg.WorkerInboxView.as_view()),
     path("worker/available-work", w.AvailableWorkView.as_view()),
     path("worker/invitations", w.WorkerInvitationsView.as_view()),
     path("worker/invitations/<id:invitation_id>/accept", w.InvitationAcceptView.as_view()),

@@ -1,5 +1,6 @@
 from .idempotency import IdempotencyRecord
 from .ledger import LedgerAccount, LedgerEntry, LedgerTransaction, Payout
+from .messages import WorkerMessage
 from .organizations import ApiKey, Membership, Organization
 from .qualifications import QualificationGrant, QualificationTestAttempt, QualificationType, WorkerBlock
 from .reputation import WorkerBatchEstimate, WorkerBatchQuality, WorkerReputation
@@ -37,5 +38,6 @@ __all__ = [
     "WorkerBatchQuality",
     "WorkerReputation",
     "WorkerBlock",
+    "WorkerMessage",
     "WorkteamMembership",
 ]

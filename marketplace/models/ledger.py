@@ -137,6 +137,9 @@ class LedgerTransaction(models.Model):
         PAYOUT_APPROVE = "payout_approve"
         PAYOUT_PAID = "payout_paid"
         PAYOUT_CANCEL = "payout_cancel"
+        # Approving an assignment after rejecting it: its reserve went back when it was
+        # rejected, so the available balance pays (services.rejection_overrides).
+        REJECTION_OVERRIDE_PAYMENT = "rejection_override_payment"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     reference = models.CharField(max_length=300, unique=True)

@@ -17,14 +17,23 @@ Members are isolated: when a batch fails as a whole (the batched service raised 
 answering each request), each of its requests is run again alone, so only the request that
 fails on its own hears the error. The batched services isolate their members themselves
 (``assignments_submit``, ``assignments_claim``); this is the net under them.
+
+``claim`` and ``submit`` hand a request to the batcher of that kind of the running event loop
+(one per ASGI process; one per test in tests), made on first use.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, Protocol, TypeVar
+
+from django.conf import settings
+
+from .actions import ClaimRequest, SubmitRequest, claim_many, submit_many
+from .threads import answer_threads, on_database_thread
 
 
 class _Keyed(Protocol):
@@ -109,3 +118,32 @@ class Batcher(Generic[Request]):
                 result = error
             results.append(result)
         return results
+
+
+# One batcher of each kind per event loop (per ASGI process; per test in tests), like the dispatcher.
+_batchers: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, tuple[Batcher[ClaimRequest], Batcher[SubmitRequest]]
+] = weakref.WeakKeyDictionary()
+
+
+def _batchers_of_this_loop() -> tuple[Batcher[ClaimRequest], Batcher[SubmitRequest]]:
+    loop = asyncio.get_running_loop()
+    batchers = _batchers.get(loop)
+    if batchers is None:
+        config = settings.GROUNDWORK
+        size, in_flight = config["REALTIME_BATCH_SIZE"], config["REALTIME_BATCHES_IN_FLIGHT"]
+        batchers = _batchers[loop] = (
+            Batcher(on_database_thread(claim_many), max_size=size, max_in_flight=in_flight),
+            Batcher(on_database_thread(submit_many, answer_threads), max_size=size, max_in_flight=in_flight),
+        )
+    return batchers
+
+
+def claim(request: ClaimRequest) -> Awaitable[object]:
+    """The ``task`` payload, ``None`` (nothing open); raises the ``DomainError`` to answer with."""
+    return _batchers_of_this_loop()[0](request)
+
+
+def submit(request: SubmitRequest) -> Awaitable[object]:
+    """``None`` once the answer is stored (or was already); raises the ``DomainError`` to answer with."""
+    return _batchers_of_this_loop()[1](request)

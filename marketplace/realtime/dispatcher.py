@@ -13,6 +13,9 @@ which of those have open work and wakes up to ``WAKE_PER_TICK`` waiting sockets 
 rotation; a socket woken by the timer that gets work wakes the next one (there may be more).
 It also asks the database which assignments its sockets hold have ended, and reports the
 expired ones.
+
+The dispatcher knows sockets only as ``Socket`` (what it reads and calls on them), so it does
+not import the consumer that implements it.
 """
 
 from __future__ import annotations
@@ -21,32 +24,49 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from ..models import Assignment
+from ..models import Assignment, Worker
 from ..selectors.assignments import ended_assignments
 from ..selectors.tasks import workteams_with_open_work
 from ..selectors.workers import current_token_hashes
 from ..services.dispatch import workteam_ids_of
 from .hints import HINTS_GROUP
 
-if TYPE_CHECKING:
-    from .consumers import WorkerConsumer
-
 logger = logging.getLogger(__name__)
 
 WAKE_PER_TICK = 16
 
 
+class Socket(Protocol):
+    """A worker socket as the dispatcher sees it (``consumers.WorkerConsumer`` is one)."""
+
+    worker: Worker
+    workteam_ids: set[int]  # the workteams whose hints concern it; refreshed by the tick
+    live_assignment_ids: set[int]  # sent as ``task`` and not yet known to have ended
+
+    def wake(self, *, pass_on: bool = False) -> None:
+        """Work may be open for it: claim (later, on the event loop) for its standing ``ready``."""
+
+    def notify_expired(self, assignment_id: int) -> None:
+        """Tell the client that one of its assignments expired."""
+
+    def forget_assignment(self, assignment_id: int) -> None:
+        """One of its assignments ended another way: nothing to tell."""
+
+    async def close_signed_out(self) -> None:
+        """Close it: its credentials were rotated or revoked since it authenticated."""
+
+
 class ProcessDispatcher:
     def __init__(self) -> None:
         self.layer = get_channel_layer()
-        self.sockets: dict[int, set[WorkerConsumer]] = {}
-        self.waiting: dict[WorkerConsumer, None] = {}  # insertion-ordered: oldest first
+        self.sockets: dict[int, set[Socket]] = {}
+        self.waiting: dict[Socket, None] = {}  # insertion-ordered: oldest first
         self.channel_name: str | None = None
         self._jobs: list[asyncio.Task] = []
 
@@ -64,10 +84,10 @@ class ProcessDispatcher:
             logger.warning("dispatcher: could not join the hints group; retrying on the next tick", exc_info=True)
 
     # --- sockets ---------------------------------------------------------------------------
-    def register(self, consumer: WorkerConsumer) -> None:
+    def register(self, consumer: Socket) -> None:
         self.sockets.setdefault(consumer.worker.pk, set()).add(consumer)
 
-    def unregister(self, consumer: WorkerConsumer) -> None:
+    def unregister(self, consumer: Socket) -> None:
         self.waiting.pop(consumer, None)
         sockets = self.sockets.get(consumer.worker.pk)
         if sockets is not None:
@@ -75,11 +95,11 @@ class ProcessDispatcher:
             if not sockets:
                 del self.sockets[consumer.worker.pk]
 
-    def wait(self, consumer: WorkerConsumer) -> None:
+    def wait(self, consumer: Socket) -> None:
         self.waiting.pop(consumer, None)
         self.waiting[consumer] = None
 
-    def stop_waiting(self, consumer: WorkerConsumer) -> None:
+    def stop_waiting(self, consumer: Socket) -> None:
         self.waiting.pop(consumer, None)
 
     def wake(self, workteam_ids: Iterable[int], count: int, *, pass_on: bool = False) -> int:
@@ -93,7 +113,7 @@ class ProcessDispatcher:
             consumer.wake(pass_on=pass_on)
         return len(chosen)
 
-    def claimed(self, consumer: WorkerConsumer) -> None:
+    def claimed(self, consumer: Socket) -> None:
         """A socket woken by the timer got work: more may be open, so pass the turn on."""
         self.wake(consumer.workteam_ids, 1, pass_on=True)
 

@@ -17,14 +17,16 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..access import access_assignment_as_requester, access_assignment_as_worker, access_assignments_as_worker
+from ..answer_validation import validate_answer
 from ..errors import Conflict, DomainError, InvalidInput
 from ..models import Assignment, Organization, Task, Worker, Workteam
 from ..realtime.hints import hint_work_available
+from ..task_status import status_after_submit
 from .escrow import assignment_pay, assignment_release
 from .expiry import release_slot
 from .quality import QUALITY_FIELDS, auto_approval_outcome, submission_assess, submissions_record
+from .rejection_overrides import rejection_override
 from .reputation import reputation_count
-from .tasks import status_after_submit, validate_answer
 
 SETTLED = (Assignment.Status.APPROVED, Assignment.Status.REJECTED)
 ANSWERED = (Assignment.Status.SUBMITTED, *SETTLED)
@@ -211,12 +213,23 @@ def _check_feedback(feedback: object) -> str:
     return feedback
 
 
-def assignment_approve(*, requester: Organization, assignment_id: object, feedback: object = "") -> Assignment:
+def assignment_approve(
+    *, requester: Organization, assignment_id: object, feedback: object = "", override_rejection: object = False
+) -> Assignment:
     """Approve a submitted assignment (idempotent: approving again pays nothing more). Pays the
-    price to the worker (or its vendor) and the fee to the platform from the slot's reserve."""
+    price to the worker (or its vendor) and the fee to the platform from the slot's reserve.
+
+    With ``override_rejection`` a rejected assignment is approved too, within 30 days of its
+    rejection, paid from the available balance (``rejection_overrides.rejection_override``);
+    without it, a rejected one is ``Conflict(already_settled)``.
+    """
     feedback = _check_feedback(feedback)
+    if not isinstance(override_rejection, bool):
+        raise InvalidInput.for_field("override_rejection", "must be true or false")
     with transaction.atomic():
         assignment = access_assignment_as_requester(requester, assignment_id, lock=True)
+        if override_rejection and assignment.status == Assignment.Status.REJECTED:
+            return rejection_override(assignment=assignment, feedback=feedback, now=timezone.now())
         return _settle(assignment, to_status=Assignment.Status.APPROVED, feedback=feedback)
 
 

@@ -18,9 +18,9 @@ from ..bulk import bulk_insert
 from ..models import Batch, Organization, RequesterDispatchState, Task, Workteam
 from ..models.tasks import MAX_SLOTS_PER_TASK
 from ..realtime.hints import hint_work_available
+from ..task_spec import TaskSpec
 from .escrow import batch_reserve, escrow_sync, worst_case_micros
 from .ledger import InsufficientBalance, current_fee_terms, escrow_account, fee_for
-from .tasks import TaskSpec
 
 CLOSABLE = (Task.Status.OPEN, Task.Status.FULL)
 

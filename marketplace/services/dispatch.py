@@ -40,11 +40,11 @@ from ..models import (
     WorkteamMembership,
 )
 from ..selectors.eligibility import Eligibility
+from ..task_status import status_after_claim
 from .blocks import requesters_blocking
 from .expiry import assignments_expire
 from .quality import batches_excluding
 from .requirements import batches_failing_requirements, restricted_batches
-from .tasks import status_after_claim
 from .vendor_capacity import VendorPlaces
 
 CANDIDATE_REQUESTERS_PER_CLAIM = 50

@@ -140,6 +140,13 @@ def _lock_accounts_of(batch_ids: list[int]) -> None:
     )
 
 
+def payee_account(task: Task, *, worker_id: int) -> LedgerAccount:
+    """Who earns an assignment's price: its vendor on a vendor workteam, else the worker."""
+    if task.workteam.kind == Workteam.Kind.VENDOR:
+        return vendor_account(task.workteam.owner)
+    return worker_account(worker_id)
+
+
 def assignment_pay(*, assignment: Assignment) -> bool:
     """Pay an assignment being approved from one of its task's reserves: the price to the worker
     (or to the vendor on a vendor workteam), the fee to the platform. Exactly once per
@@ -152,10 +159,7 @@ def assignment_pay(*, assignment: Assignment) -> bool:
         .select_related("batch", "workteam")
         .get(pk=assignment.task_id)
     )
-    if task.workteam.kind == Workteam.Kind.VENDOR:
-        payee: LedgerAccount = vendor_account(task.workteam.owner)
-    else:
-        payee = worker_account(assignment.worker_id)
+    payee = payee_account(task, worker_id=assignment.worker_id)
     with transaction.atomic():
         _, paid = ledger_post(
             kind=LedgerTransaction.Kind.ASSIGNMENT_PAYMENT,

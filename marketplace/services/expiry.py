@@ -11,9 +11,9 @@ from django.db.models import F
 
 from ..models import Assignment, Task
 from ..realtime.hints import hint_assignments_expired, hint_work_available
+from ..task_status import STATUS_AFTER_RELEASE
 from .escrow import escrow_sync
 from .reputation import reputation_count
-from .tasks import STATUS_AFTER_RELEASE
 
 
 def release_slot(task_id: int) -> None:

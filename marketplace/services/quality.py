@@ -24,6 +24,7 @@ from datetime import datetime
 
 from django.db.models import F
 
+from ..answer_validation import validate_answer
 from ..errors import InvalidInput
 from ..models import Assignment, Batch, Task, Worker
 from ..models.reputation import WorkerBatchQuality
@@ -103,8 +104,6 @@ def parse_gold_answer(data: dict, errors: FieldErrors, *, probe: Task, field: st
     """A task's optional known answer, checked like a worker's answer against the task's
     ``answer_schema`` and type (``probe``: an unsaved task carrying them); errors are named
     ``gold_answer.<path>``."""
-    from .tasks import validate_answer
-
     if field not in data or data[field] is None:
         return None
     try:

@@ -21,6 +21,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import redis
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -96,8 +97,6 @@ class _DatabaseCounts:
 
 class _RedisCounts:
     def __init__(self, url: str) -> None:
-        import redis
-
         self._client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
 
     def _name(self, key: str) -> str:

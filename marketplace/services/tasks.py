@@ -1,35 +1,42 @@
-"""Posting tasks in batches, and the task services later issues build on (add slots, close)."""
+"""Posting tasks (one, or up to 1,000 in a batch) and steering one task: add slots, close, stop.
+
+``parse_task_spec`` reads a ``POST /api/v1/tasks`` body into ``task_spec.TaskSpec``s; answers
+are checked in ``answer_validation``, and the status rules of claims and submissions live in
+``task_status``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import F
 from django.utils import timezone
 
 from ..access import access_batch, access_targetable_workteam
-from ..answer_schemas import ValidationBudgetExceeded, answer_errors, answer_schema_problems, validation_budget
+from ..answer_schemas import answer_schema_problems, validation_budget
 from ..errors import Conflict, InvalidInput, NotFound
-from ..jsonbody import printable_key
 from ..models import Organization, Task
 from ..models.tasks import MAX_SLOTS_PER_TASK
 from ..realtime.hints import hint_work_available
-from ..task_types import check_answer
+from ..task_spec import (
+    ASSIGNMENT_DURATION_RANGE,
+    AUTO_APPROVAL_DELAY_RANGE,
+    LIFETIME_RANGE,
+    PRIORITY_RANGE,
+    TaskSpec,
+)
 from ..validation import FieldErrors, int_in_range, optional_amount_micros, text_field
 from . import quality
+from .batches import batch_open, batch_tasks_create
 from .escrow import escrow_sync
 from .requirements import parse_requirements, requirements_resolve
 from .vendors import assignment_price
+from .workteams import public_workforce
 
 MAX_TASKS_PER_CALL = 1000
-ASSIGNMENT_DURATION_RANGE = (30, 7 * 86400)
-LIFETIME_RANGE = (30, 365 * 86400)
-AUTO_APPROVAL_DELAY_RANGE = (0, 30 * 86400)
-PRIORITY_RANGE = (0, 100)
 TASK_FIELDS = {
     "title",
     "description",
@@ -51,36 +58,6 @@ TASK_FIELDS = {
     "auto_approval_policy",
     "qualification_requirements",
 }
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    """One task to post, validated. ``workteam_id`` and ``auto_approval_delay_seconds`` are the
-    batch's: ``None`` means "the batch's, or the default"."""
-
-    title: str
-    description: str
-    task_type: str
-    input: Any
-    answer_schema: dict | None
-    labels: list[str]
-    instructions: str
-    slots: int
-    reward_micros: int | None  # None: the vendor offering's price (``vendors.assignment_price``)
-    assignment_duration_seconds: int
-    lifetime_seconds: int
-    priority: int
-    workteam_id: int | None
-    auto_approval_delay_seconds: int | None
-    # The most slots the task may grow to without asking again (dynamic redundancy): escrow
-    # reserves for that many at posting. ``None``: ``slots``.
-    reserve_slots: int | None = None
-    # Quality control (services.quality): the task's known answer, and the batch's rules and policy.
-    gold_answer: dict | None = None
-    quality_rules: dict | None = None
-    auto_approval_policy: str | None = None
-    # Batch-level too (``requirements.parse_requirements``); ``None``: the batch's, or none.
-    qualification_requirements: list[dict] | None = None
 
 
 def parse_task_spec(data: object, *, prefix: str = "") -> TaskSpec:
@@ -214,9 +191,6 @@ def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: obje
     ``auto_approval_policy`` and ``qualification_requirements``; every task must agree. The
     work's worst case is reserved in escrow, or ``InsufficientBalance`` (402) and nothing is made.
     """
-    from .batches import batch_open, batch_tasks_create
-    from .workteams import public_workforce
-
     with transaction.atomic():
         if batch_id is not None:
             try:
@@ -283,44 +257,6 @@ def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: obje
     return created
 
 
-MAX_ANSWER_ERRORS = 50
-MAX_ERROR_MESSAGE_CHARS = 300
-
-
-def _shortened(message: str) -> str:
-    if len(message) <= MAX_ERROR_MESSAGE_CHARS:
-        return message
-    return message[: MAX_ERROR_MESSAGE_CHARS - 1] + "…"
-
-
-def validate_answer(task: Task, answer: object) -> None:
-    """Check an answer against the task type's schema; raises ``InvalidInput`` on ``answer.*``."""
-    if not isinstance(answer, dict):
-        raise InvalidInput.for_field("answer", "must be a JSON object")
-    if task.answer_schema:
-        try:
-            problems = sorted(
-                answer_errors(task.answer_schema, answer), key=lambda e: [str(p) for p in e.absolute_path]
-            )
-        except ValidationBudgetExceeded as exc:
-            raise InvalidInput.for_field(
-                "answer", f"is too costly to check against the task's answer_schema ({exc})"
-            ) from None
-        except Exception as exc:  # a schema that passed the posting checks and still cannot run
-            raise InvalidInput.for_field(
-                "answer", f"cannot be checked: the task's answer_schema fails ({exc.__class__.__name__})"
-            ) from None
-        if problems:
-            fields: dict[str, list[str]] = {}
-            for problem in problems[:MAX_ANSWER_ERRORS]:
-                path = ".".join(["answer", *(printable_key(str(part)) for part in problem.absolute_path)])
-                # jsonschema quotes the value in its messages: kept short, the answer may be huge
-                fields.setdefault(path, []).append(_shortened(problem.message))
-            first = next(iter(fields))
-            raise InvalidInput(f"{first}: {fields[first][0]}", fields=fields)
-    check_answer(task, answer)
-
-
 def task_add_slots(*, task: Task, add: int) -> Task:
     """Add ``add`` slots (to replace rejected work, or for dynamic redundancy).
 
@@ -367,27 +303,3 @@ def task_stop(*, task: Task) -> Task:
     """Stop a task (idempotent): no new assignments; live ones may still be submitted until
     their deadlines, so stopping never throws away work in progress."""
     return _close(task, to_status=Task.Status.STOPPED, now=timezone.now())
-
-
-# Used by the claim and by submit/return/expire to move a task between open, full and complete.
-def status_after_claim(slots: int = 1) -> Case:
-    """A task's status once ``slots`` more of its slots are used: full when none is left."""
-    return Case(
-        When(slots_used__gte=F("slots") - slots, status=Task.Status.OPEN, then=Value(Task.Status.FULL)),
-        default=F("status"),
-    )
-
-
-def status_after_submit(slots: int = 1) -> Case:
-    """A task's status once ``slots`` more of its slots are submitted: complete when all are."""
-    return Case(
-        When(
-            slots_submitted__gte=F("slots") - slots,
-            status__in=[Task.Status.OPEN, Task.Status.FULL],
-            then=Value(Task.Status.COMPLETE),
-        ),
-        default=F("status"),
-    )
-
-
-STATUS_AFTER_RELEASE = Case(When(status=Task.Status.FULL, then=Value(Task.Status.OPEN)), default=F("status"))

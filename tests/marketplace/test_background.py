@@ -76,7 +76,7 @@ def test_a_celery_worker_runs_the_sweeps_sent_through_redis(make_requester, make
     )
     try:
         # when
-        from marketplace.tasks import run_sweeps
+        from marketplace.background_jobs import run_sweeps
 
         run_sweeps.apply_async(queue=queue)
         status = _wait_for_status(assignment, "expired", seconds=30)

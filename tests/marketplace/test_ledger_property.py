@@ -172,9 +172,12 @@ def ledger_violations() -> list[str]:
     if negative:
         problems.append(f"negative balances: {negative}")
 
-    # every approved assignment paid exactly once, from its own batch's escrow, at its price and fee
+    # every approved assignment paid exactly once, at its price and fee: from its own batch's
+    # escrow, or from the requester's available balance when a rejection was overridden
     payments = list(
-        LedgerTransaction.objects.filter(kind=TxKind.ASSIGNMENT_PAYMENT).prefetch_related("entries__account")
+        LedgerTransaction.objects.filter(
+            kind__in=[TxKind.ASSIGNMENT_PAYMENT, TxKind.REJECTION_OVERRIDE_PAYMENT]
+        ).prefetch_related("entries__account")
     )
     paid = Counter(record.assignment_id for record in payments)
     approved = set(Assignment.objects.filter(status=Status.APPROVED).values_list("pk", flat=True))
@@ -206,10 +209,15 @@ def ledger_violations() -> list[str]:
         task = tasks.get(record.task_id)
         lines = sorted((e.account.kind, e.account.batch_id, e.amount_micros) for e in record.entries.all())
         payee = Kind.VENDOR_EARNINGS if task and task["workteam__kind"] == "vendor" else Kind.WORKER_EARNINGS
+        payer = (
+            (Kind.BATCH_ESCROW, task and task["batch_id"])
+            if record.kind == TxKind.ASSIGNMENT_PAYMENT
+            else (Kind.REQUESTER_AVAILABLE, None)
+        )
         expected = (
             sorted(
                 [
-                    (Kind.BATCH_ESCROW, task and task["batch_id"], -(task["reward_micros"] + task["fee_micros"])),
+                    (*payer, -(task["reward_micros"] + task["fee_micros"])),
                     (payee, None, task["reward_micros"]),
                     (Kind.PLATFORM_FEES, None, task["fee_micros"]),
                 ]

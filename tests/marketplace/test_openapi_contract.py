@@ -172,6 +172,14 @@ def test_every_operation_answers_what_the_document_says(contract):
         {"worker_id": world.member.pk, "amount": "0.20", "reason": "again"},
         headers={"Idempotency-Key": "b2"},
     )
+    c.call(
+        "requester",
+        "POST",
+        "/api/v1/worker-messages",
+        201,
+        {"worker_ids": [world.member.pk], "subject": "Thanks", "message": "More work on Monday."},
+    )
+    c.call("requester", "POST", "/api/v1/worker-messages", 400, {"worker_ids": [], "subject": "s", "message": "m"})
     key = c.call("requester", "POST", "/api/v1/api-keys", 201, {"name": "third"}, headers={"Idempotency-Key": "k3"})
     replayed = c.call(
         "requester", "POST", "/api/v1/api-keys", 201, {"name": "third"}, headers={"Idempotency-Key": "k3"}
@@ -265,6 +273,7 @@ def test_every_operation_answers_what_the_document_says(contract):
         "/api/v1/worker/statement",
         "/api/v1/worker/me",
         "/api/v1/worker/available-work",
+        "/api/v1/worker/messages",
     ]:
         c.call("worker", "GET", template, 200)
     c.call("worker", "GET", "/api/v1/worker/assignments", 200, query={"status": "accepted"})
@@ -363,7 +372,7 @@ def test_the_document_describes_every_list_as_a_page(contract):
         for method, template, operation in contract.operations()
         if method == "GET" and "Paginated" in str(operation["responses"]["200"])
     }
-    assert len(pages) == 19
+    assert len(pages) == 20
     for template in pages:
         page = contract.document["components"]["schemas"][
             contract.document["paths"][template]["get"]["responses"]["200"]["content"]["application/json"]["schema"][

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import socket
 
-from marketplace.api.ratelimit import _RedisBuckets
+from marketplace.ratelimit import _RedisBuckets
 
 
 def _closed_port() -> int:
@@ -17,7 +17,7 @@ def _closed_port() -> int:
 
 def test_an_unreachable_redis_lets_requests_through_and_warns_once_per_interval(caplog):
     buckets = _RedisBuckets(f"redis://127.0.0.1:{_closed_port()}/0")
-    with caplog.at_level(logging.WARNING, logger="marketplace.api.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="marketplace.ratelimit"):
         waits = [buckets.take(f"bucket-{n}", rate=1.0, burst=1) for n in range(20)]
     assert waits == [0.0] * 20
     warnings = [record for record in caplog.records if "Redis unreachable" in record.getMessage()]
