@@ -261,7 +261,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["marketplace.api.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "marketplace.api.schema.GroundworkAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "marketplace.api.openapi.GroundworkAutoSchema",
     "UNAUTHENTICATED_USER": None,
     # ``?format=csv`` on statements is read by the views themselves (a streamed CSV), not used
     # to pick a renderer: DRF would answer it with a 404 for want of a CSV renderer.
@@ -269,7 +269,14 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Groundwork API",
-    "DESCRIPTION": "Requester and worker REST API of Groundwork. Errors: see docs/api.md.",
+    "DESCRIPTION": (
+        "The REST API of Groundwork, a crowdsourcing marketplace. Requesters post tasks and review "
+        "answers under `/api/v1/` with an API key (`Authorization: Bearer gwr_…`); workers claim and "
+        "answer tasks under `/api/v1/worker/` with a worker token (`gww_…`). Every list is a page "
+        '`{"results": [...], "next": url-or-null}` read with `limit` and `cursor`; every error is '
+        '`{"error": {"code", "message", "fields"}}`, its codes listed under each error response; every '
+        "POST takes an optional `Idempotency-Key`. The conventions in full: docs/api.md."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI assets ship with the project: no CDN.
@@ -301,6 +308,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Groundwork <noreply@l
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_SECONDS", 3 * 86400)
 # How long an emailed private-team invitation link works (docs/portal.md).
 INVITATION_LIFETIME_SECONDS = env_int("INVITATION_LIFETIME_SECONDS", 7 * 86400)
+
+# An MTurk ExternalQuestion's URL must be https, as on MTurk; this also allows http (local
+# set-ups and tests) and lets the console frame it (docs/aws.md "Questions and answers").
+MTURK_EXTERNAL_URL_ALLOW_HTTP = env_bool("MTURK_EXTERNAL_URL_ALLOW_HTTP", False)
 
 # --- marketplace defaults (DESIGN.md "Defaults") -------------------------------------------
 GROUNDWORK = {

@@ -17,6 +17,8 @@ urlpatterns = [
     path("api/v1/", include("labeling.urls")),
     path("portal/", include("labeling.portal.urls")),
     path("console/", include("labeling.console.urls")),
+    # The AWS-compatible endpoint (boto3's mturk and sagemaker clients): docs/aws.md.
+    path("", include("aws.urls")),
     # Anything else is the JSON 404 of DESIGN.md "Public contracts", in DEBUG too.
     re_path(r"^", json_not_found),
 ]

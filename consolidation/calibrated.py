@@ -23,7 +23,7 @@ confidences, wider than with gold.
    posteriori, the answer-based temperature serving as a prior on ``log T`` (sd
    ``TEMPERATURE_PRIOR_SD``): 80 gold tasks leave the temperature uncertain by ~20%.
 4. Choice: the default (Dawid-Skene at ``DEFAULT_PRIOR_SCALE``) is kept unless another
-   candidate's calibrated log-loss on gold is lower by a clear margin (see ``_choose``): voting
+   candidate's calibrated log-loss on gold is lower by a clear margin (see ``_choice.choose``): voting
    is chosen only where the data says Dawid-Skene is worse. The chosen model, fitted with all
    gold known, is calibrated; labels are its uncalibrated winners.
 
@@ -50,311 +50,30 @@ calibration error 0.06-0.13, against 0.15-0.24 for calibrated vote shares).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from consolidation import _em, _validate
+from consolidation import _validate
+from consolidation._candidates import EQUAL_WORKERS, PRIOR_SCALES, candidates_for, final_fit, out_of_fold_posteriors
+from consolidation._choice import NO_GOLD_WIDENING, choose, log_loss, one_hot, widen
+from consolidation._held_out import held_out_observations
 from consolidation._layout import Layout, build
 from consolidation._rows import row_argmax
 from consolidation._validate import Answers
 from consolidation.calibration import MAX_TEMPERATURE, Calibration, fit_calibration
-from consolidation.dawid_skene import assemble, fit_layout
-from consolidation.dependence import design_effect, error_correlation
-from consolidation.majority import confusion_against, majority_vote
-from consolidation.one_coin import equal_workers_update
+from consolidation.dawid_skene import assemble
 from consolidation.priors import DEFAULT_PRIOR_SCALE, dirichlet_update
 from consolidation.records import has_records, record_class_prior
 from consolidation.results import ClassificationResult, classification
 
-PRIOR_SCALES = (0.0, 0.1, 1.0)
 MAX_FOLDS = 5
 MIN_GOLD_TO_CHOOSE = 30
-NO_GOLD_WIDENING = 1.25
-# Without gold the temperature is also widened by the design effect of correlated errors; the
-# error correlation measured against consolidated labels understates the true one (a shared
-# error often becomes the label), hence the weight, set so no shared dataset is over-confident.
-DEPENDENCE_WEIGHT = 1.3
-HELD_OUT_ROUNDS = 3
-# Log-loss per gold task by which an alternative must beat the default model to be chosen.
-SWITCH_MARGIN = 0.02
 # Spread of the normal prior on log T that the answer-based temperature puts on the gold fit.
 TEMPERATURE_PRIOR_SD = 0.35
-VOTING_MARGIN = 0.05
 # Median answers per worker below which the vote picks the labels (see the module doc).
 MIN_ANSWERS_PER_WORKER_FOR_MODEL = 75
-
-
-@dataclass(frozen=True, eq=False)
-class _Candidate:
-    name: str
-    update: _em.ConfusionUpdate | None  # None: majority vote
-    uniform_class_prior: bool = False
-    # Workers' records (``consolidation.records``): EM starts from the posteriors they imply.
-    prior_counts: NDArray[np.float64] | None = None
-    class_prior: NDArray[np.float64] | None = None  # held fixed when set
-
-
-# The model for sparse workers (see the module doc).
-EQUAL_WORKERS = _Candidate("equal_workers", equal_workers_update, uniform_class_prior=True)
-
-
-def _candidates(worker_prior_counts: NDArray[np.float64] | None) -> list[_Candidate]:
-    models = [
-        _Candidate(
-            f"dawid_skene(prior_scale={scale:g})",
-            dirichlet_update(strength_scale=scale, worker_prior_counts=worker_prior_counts),
-            prior_counts=worker_prior_counts if has_records(worker_prior_counts) else None,
-        )
-        for scale in PRIOR_SCALES
-    ]
-    models.append(_Candidate("majority_vote", None))
-    return models
-
-
-def _row_posteriors(
-    layout: Layout,
-    candidate: _Candidate,
-    *,
-    gold_ids: NDArray[np.int64],
-    gold_labels: NDArray[np.int64],
-    tol: float,
-    max_iter: int,
-) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
-    """Posteriors of the answered tasks (layout rows) and the (worker, answer, truth) confusion."""
-    if candidate.update is None:
-        votes = layout.votes().astype(np.float64)
-        votes /= votes.sum(axis=1, keepdims=True)
-        rows = layout.rows_of(gold_ids)
-        known = rows >= 0
-        votes[rows[known]] = 0.0
-        votes[rows[known], gold_labels[known]] = 1.0
-        return votes, None
-    fit = fit_layout(
-        layout,
-        gold_ids=gold_ids,
-        gold_labels=gold_labels,
-        update=candidate.update,
-        tol=tol,
-        max_iter=max_iter,
-        uniform_class_prior=candidate.uniform_class_prior,
-        prior_counts=candidate.prior_counts,
-        fixed_class_prior=candidate.class_prior,
-    )
-    assert fit is not None  # layouts reaching here have answers
-    return fit.posteriors.astype(np.float64), fit.confusion
-
-
-def _out_of_fold(
-    layout: Layout,
-    candidate: _Candidate,
-    *,
-    gold_ids: NDArray[np.int64],
-    gold_labels: NDArray[np.int64],
-    fold_of: NDArray[np.int64],
-    tol: float,
-    max_iter: int,
-) -> NDArray[np.float64]:
-    """Posteriors for each gold task from a fit that did not know its label."""
-    gold_rows = layout.rows_of(gold_ids)
-    result = np.empty((gold_ids.shape[0], layout.n_classes))
-    for fold in range(int(fold_of.max()) + 1):
-        hidden = fold_of == fold
-        posteriors, _ = _row_posteriors(
-            layout,
-            candidate,
-            gold_ids=gold_ids[~hidden],
-            gold_labels=gold_labels[~hidden],
-            tol=tol,
-            max_iter=max_iter,
-        )
-        result[hidden] = posteriors[gold_rows[hidden]]
-    return result
-
-
-def _held_out_split(answers: Answers, rng: np.random.Generator) -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
-    """Pick one answer at random from every task with at least two; returns (kept mask, held)."""
-    task = answers.task.astype(np.int64)
-    order = np.lexsort((rng.random(task.shape[0]), task))
-    sorted_task = task[order]
-    last_of_task = np.ones(task.shape[0], dtype=bool)
-    last_of_task[:-1] = sorted_task[1:] != sorted_task[:-1]
-    first_of_task = np.ones(task.shape[0], dtype=bool)
-    first_of_task[1:] = sorted_task[1:] != sorted_task[:-1]
-    # The last answer of a task in random order is the held-out one, unless it is the only one.
-    held = order[last_of_task & ~first_of_task]
-    kept = np.ones(task.shape[0], dtype=bool)
-    kept[held] = False
-    return kept, held
-
-
-def _held_out_observations(
-    answers: Answers,
-    candidate: _Candidate,
-    *,
-    gold_ids: NDArray[np.int64],
-    gold_labels: NDArray[np.int64],
-    rng: np.random.Generator,
-    tol: float,
-    max_iter: int,
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Posteriors fitted without one answer per task, and each held-out answer's likelihood
-    ``P(answer | truth k)`` under its worker's estimated confusion matrix."""
-    posteriors_parts, likelihood_parts = [], []
-    for _ in range(HELD_OUT_ROUNDS):
-        kept, held = _held_out_split(answers, rng)
-        if held.size == 0:
-            break
-        reduced = Answers(
-            task=answers.task[kept],
-            worker=answers.worker[kept],
-            label=answers.label[kept],
-            n_tasks=answers.n_tasks,
-            n_workers=answers.n_workers,
-            n_classes=answers.n_classes,
-        )
-        layout = build(reduced)
-        posteriors, confusion = _row_posteriors(
-            layout,
-            candidate,
-            gold_ids=gold_ids,
-            gold_labels=gold_labels,
-            tol=tol,
-            max_iter=max_iter,
-        )
-        if confusion is None:
-            # Voting has no confusion matrices: use each worker's agreement with the vote.
-            reference = np.zeros(answers.n_tasks, dtype=np.int64)
-            reference[layout.answered_ids] = posteriors.argmax(axis=1)
-            confusion = confusion_against(
-                reduced.worker,
-                reduced.label,
-                reference[reduced.task],
-                n_workers=answers.n_workers,
-                n_classes=answers.n_classes,
-            ).transpose(0, 2, 1)
-        held_worker = answers.worker[held].astype(np.int64)
-        held_label = answers.label[held].astype(np.int64)
-        posteriors_parts.append(posteriors[layout.rows_of(answers.task[held].astype(np.int64))])
-        likelihood_parts.append(confusion[held_worker, held_label, :])
-    k = answers.n_classes
-    if not posteriors_parts:
-        return np.zeros((0, k)), np.zeros((0, k))
-    return np.concatenate(posteriors_parts), np.concatenate(likelihood_parts)
-
-
-def _one_hot(labels: NDArray[np.int64], k: int) -> NDArray[np.float64]:
-    rows = np.zeros((labels.shape[0], k))
-    rows[np.arange(labels.shape[0]), labels] = 1.0
-    return rows
-
-
-def _log_loss(calibration: Calibration, posteriors: NDArray[np.float64], truth: NDArray[np.int64]) -> float:
-    calibrated = calibration.apply(posteriors)
-    picked = calibrated[np.arange(truth.shape[0]), truth]
-    return -float(np.log(np.maximum(picked, 1e-300)).sum())
-
-
-def _widen(
-    calibration: Calibration,
-    *,
-    answers: Answers,
-    labels: NDArray[np.int64],
-    confusion: NDArray[np.float64],
-    gold: tuple[NDArray[np.float64], NDArray[np.int64]] | None,
-    narrowest: float = NO_GOLD_WIDENING,
-) -> Calibration:
-    """Widen a calibration fitted on held-out answers (see the module doc).
-
-    Without gold, by the larger of ``NO_GOLD_WIDENING`` and the design effect of correlated
-    errors. With a little gold, by the factor in that range whose calibrated out-of-fold
-    posteriors give the gold labels the highest likelihood: a handful of tasks cannot fit a
-    temperature, but they can tell a plausible widening from an absurd one.
-    """
-    rho, n_bar = error_correlation(
-        answers.task,
-        answers.worker,
-        answers.label,
-        labels=labels,
-        confusion=confusion,
-        n_tasks=answers.n_tasks,
-    )
-    widest = max(narrowest, design_effect(DEPENDENCE_WEIGHT * rho, n_bar))
-    factor = widest
-    if gold is not None and widest > narrowest:
-        gold_posteriors, gold_labels = gold
-
-        def gold_loss(candidate: float) -> float:
-            widened = Calibration(calibration.temperature * candidate, calibration.floor)
-            return _log_loss(widened, gold_posteriors, gold_labels)
-
-        # A dozen gold tasks barely tell the factors apart, and picking the best one on them
-        # swings the temperature by 3x between splits (bluebird: ECE 0.03 to 0.12). Average
-        # instead: the factors' geometric mean weighted by the gold's likelihood of each (a
-        # posterior mean of log factor under a flat prior on the grid).
-        grid = np.geomspace(widest, narrowest, 8)
-        losses = np.array([gold_loss(float(candidate)) for candidate in grid])
-        weights = np.exp(-(losses - losses.min()))
-        factor = float(np.exp((weights * np.log(grid)).sum() / weights.sum()))
-    return Calibration(
-        temperature=min(calibration.temperature * factor, MAX_TEMPERATURE),
-        floor=calibration.floor,
-    )
-
-
-def _final_fit(
-    layout: Layout,
-    answers: Answers,
-    candidate: _Candidate,
-    *,
-    gold_ids: NDArray[np.int64],
-    gold_labels: NDArray[np.int64],
-    tol: float,
-    max_iter: int,
-) -> ClassificationResult:
-    """A candidate fitted on everything with all gold known (uncalibrated)."""
-    if candidate.update is None:
-        return majority_vote(
-            answers.task,
-            answers.worker,
-            answers.label,
-            n_classes=answers.n_classes,
-            n_tasks=answers.n_tasks,
-            n_workers=answers.n_workers,
-            gold=(gold_ids, gold_labels),
-        )
-    fit = fit_layout(
-        layout,
-        gold_ids=gold_ids,
-        gold_labels=gold_labels,
-        update=candidate.update,
-        tol=tol,
-        max_iter=max_iter,
-        uniform_class_prior=candidate.uniform_class_prior,
-        prior_counts=candidate.prior_counts,
-        fixed_class_prior=candidate.class_prior,
-    )
-    return assemble(layout, fit, gold_ids=gold_ids, gold_labels=gold_labels, method=candidate.name)
-
-
-def _choose(fitted: list[tuple[float, _Candidate, Calibration]], n_gold: int) -> tuple[_Candidate, Calibration]:
-    """The default model unless another beats its calibrated gold log-loss by a clear margin.
-
-    A few dozen gold tasks rank near-equal models at random, and each switch made on noise
-    costs calibration (the temperature was fitted on the same tasks that picked the model). So
-    the default Dawid-Skene stays unless an alternative wins by ``SWITCH_MARGIN`` nats per gold
-    task (``VOTING_MARGIN`` for majority vote); among those that do, the best wins.
-    """
-    default_name = f"dawid_skene(prior_scale={DEFAULT_PRIOR_SCALE:g})"
-    default_loss, chosen, calibration = next(f for f in fitted if f[1].name == default_name)
-    best_gain = 0.0
-    for loss, candidate, candidate_calibration in fitted:
-        margin = VOTING_MARGIN if candidate.update is None else SWITCH_MARGIN
-        gain = default_loss - loss - margin * n_gold
-        if gain > best_gain:
-            best_gain, chosen, calibration = gain, candidate, candidate_calibration
-    return chosen, calibration
 
 
 def consolidate(
@@ -396,7 +115,7 @@ def consolidate(
     gold_ids, gold_labels = _validate.gold(gold, n_tasks=answers.n_tasks, n_classes=n_classes)
     priors = _validate.prior_counts(worker_prior_counts, n_workers=answers.n_workers, n_classes=answers.n_classes)
     layout = build(answers)
-    candidates = _candidates(priors)
+    candidates = candidates_for(priors)
     if has_records(priors) and np.median(np.bincount(answers.task)[np.bincount(answers.task) > 0]) < 2:
         # One answer per task tells the class prior only through the records (left free, EM
         # drifts it and the confusion rows together to one class): estimate it once under the
@@ -419,13 +138,13 @@ def consolidate(
     # The default model, fitted with all gold: the answer in most jobs, and the source of the
     # answer-based calibration that serves alone without gold and as a prior with it.
     default = candidates[PRIOR_SCALES.index(DEFAULT_PRIOR_SCALE)]
-    default_fit = _final_fit(layout, answers, default, gold_ids=gold_ids, gold_labels=gold_labels, **fit_kwargs)
+    default_fit = final_fit(layout, answers, default, gold_ids=gold_ids, gold_labels=gold_labels, **fit_kwargs)
     # Too little gold to choose and too few answers per worker to trust their confusion
     # matrices: the vote decides (see the module doc).
     # Workers' records tell workers apart where their answers in this job cannot.
     records = has_records(priors)
     sparse = scored_ids.shape[0] < MIN_GOLD_TO_CHOOSE and not records and _workers_are_sparse(answers)
-    posteriors, likelihood = _held_out_observations(
+    posteriors, likelihood = held_out_observations(
         answers,
         EQUAL_WORKERS if sparse else default,
         gold_ids=gold_ids,
@@ -444,7 +163,7 @@ def consolidate(
         answer_calibration = fit_calibration(posteriors, likelihood)
 
     if scored_ids.shape[0] >= MIN_GOLD_TO_CHOOSE:
-        prior = _widen(
+        prior = widen(
             answer_calibration,
             answers=answers,
             labels=default_fit.labels,
@@ -453,10 +172,10 @@ def consolidate(
         )
         n_folds = min(MAX_FOLDS, scored_ids.shape[0])
         fold_of = rng.permutation(scored_ids.shape[0]) % n_folds
-        truth_rows = _one_hot(scored_labels, layout.n_classes)
+        truth_rows = one_hot(scored_labels, layout.n_classes)
         fitted = []
         for candidate in candidates:
-            out_of_fold = _out_of_fold(
+            out_of_fold = out_of_fold_posteriors(
                 layout,
                 candidate,
                 gold_ids=scored_ids,
@@ -472,25 +191,25 @@ def consolidate(
                 prior_temperature=prior.temperature if candidate.update is not None else None,
                 prior_sd=TEMPERATURE_PRIOR_SD,
             )
-            fitted.append((_log_loss(calibration, out_of_fold, scored_labels), candidate, calibration))
-        chosen, calibration = _choose(fitted, scored_ids.shape[0])
+            fitted.append((log_loss(calibration, out_of_fold, scored_labels), candidate, calibration))
+        chosen, calibration = choose(fitted, scored_ids.shape[0])
         source = "gold"
         final = (
             default_fit
             if chosen is default
-            else _final_fit(layout, answers, chosen, gold_ids=gold_ids, gold_labels=gold_labels, **fit_kwargs)
+            else final_fit(layout, answers, chosen, gold_ids=gold_ids, gold_labels=gold_labels, **fit_kwargs)
         )
     else:
         chosen, final = default, default_fit
         if sparse:
             chosen = EQUAL_WORKERS
-            final = _final_fit(layout, answers, chosen, gold_ids=gold_ids, gold_labels=gold_labels, **fit_kwargs)
+            final = final_fit(layout, answers, chosen, gold_ids=gold_ids, gold_labels=gold_labels, **fit_kwargs)
         gold = None
         source = "held-out answers"
         if scored_ids.shape[0] > 0:
             # A little gold: too little to fit a calibration, enough to judge the widening.
             gold_fold = np.arange(scored_ids.shape[0]) % min(MAX_FOLDS, scored_ids.shape[0])
-            gold_out_of_fold = _out_of_fold(
+            gold_out_of_fold = out_of_fold_posteriors(
                 layout,
                 chosen,
                 gold_ids=scored_ids,
@@ -502,7 +221,7 @@ def consolidate(
             source = "held-out answers and gold"
         # With records the model is not a guess about workers the job cannot tell apart, so
         # only the measured dependence widens it (the 1.25 covers the guess).
-        calibration = _widen(
+        calibration = widen(
             answer_calibration,
             answers=answers,
             labels=final.labels,

@@ -4,6 +4,7 @@ marketplace.access)."""
 from __future__ import annotations
 
 from marketplace.access import get_or_not_found
+from marketplace.errors import NotFound
 from marketplace.models import Organization, Workteam
 
 from .models import LabelingJob
@@ -14,6 +15,15 @@ def access_labeling_job(requester: Organization, job_id: object, *, lock: bool =
     return get_or_not_found(
         LabelingJob.objects.select_related("batch").filter(requester=requester), job_id, "labeling job", lock=lock
     )
+
+
+def access_labeling_job_by_name(requester: Organization, name: object) -> LabelingJob:
+    """A job of this requester by its name (unique per requester), as Ground Truth names jobs;
+    another requester's job is the same ``NotFound`` as none."""
+    job = LabelingJob.objects.select_related("batch").filter(requester=requester, name=name).first()
+    if job is None:
+        raise NotFound(f"labeling job {name!r} not found")
+    return job
 
 
 def access_job_as_vendor(vendor: Organization, job_id: object) -> LabelingJob:

@@ -4,10 +4,10 @@ from django import forms
 from django.contrib import admin
 from django.db import transaction
 
+from marketplace.encryption import SecretDecryptionError, decrypt_secret, encrypt_secret
 from marketplace.errors import InvalidInput
 
 from .models import StorageLocation
-from .secrets import SecretDecryptionError, decrypt_secret, encrypt_secret
 from .services.storage_registration import (
     MAX_SECRET_ACCESS_KEY_CHARS,
     normalise_storage_prefix,

@@ -98,6 +98,11 @@ class LabelingJob(models.Model):
     # when, and how many answers the job's consolidation had seen then.
     output_refreshed_at = models.DateTimeField(null=True, blank=True)
     output_answers = models.PositiveIntegerField(default=0)
+    # A job created through the AWS endpoint (CreateLabelingJob, aws/sagemaker/): the worker UI
+    # template read from UiTemplateS3Uri, and the request's parameters Groundwork keeps no field
+    # for (RoleArn, Lambda ARNs, Tags, ...), which DescribeLabelingJob answers back.
+    ui_template = models.TextField(blank=True)
+    ground_truth_request = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -115,6 +120,18 @@ class LabelingJob(models.Model):
 
     ACTIVE_STATUSES = (Status.INITIALIZING, Status.IN_PROGRESS, Status.STOPPING)
     ENDED_STATUSES = (Status.COMPLETED, Status.STOPPED, Status.FAILED)
+
+    @property
+    def label_counters(self) -> dict[str, int]:
+        """Data objects by outcome, as Ground Truth's ``LabelCounters`` count them (REST and the
+        AWS endpoint both report these): every label is a human's, none a machine's."""
+        return {
+            "total_labeled": self.human_labeled,
+            "human_labeled": self.human_labeled,
+            "machine_labeled": 0,
+            "failed": self.failed_objects,
+            "unlabeled": max(0, self.objects_total - self.human_labeled - self.failed_objects),
+        }
 
 
 class DataObject(models.Model):

@@ -4,11 +4,12 @@ from django.urls import path
 
 import marketplace.api.urls  # noqa: F401  registers the <id:> converter
 
-from . import api, file_views
+from . import file_views
+from .api.views import labeling_jobs
 
 urlpatterns = [
-    path("labeling-jobs", api.LabelingJobsView.as_view()),
-    path("labeling-jobs/<id:job_id>", api.LabelingJobDetailView.as_view()),
-    path("labeling-jobs/<id:job_id>/stop", api.LabelingJobStopView.as_view()),
+    path("labeling-jobs", labeling_jobs.LabelingJobsView.as_view()),
+    path("labeling-jobs/<id:job_id>", labeling_jobs.LabelingJobDetailView.as_view()),
+    path("labeling-jobs/<id:job_id>/stop", labeling_jobs.LabelingJobStopView.as_view()),
     path("worker/objects/<str:token>", file_views.storage_object, name="labeling-storage-object"),
 ]

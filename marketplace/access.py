@@ -14,6 +14,7 @@ from functools import reduce
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .errors import NotFound
+from .locking import lock_alone, locked_assignments
 from .models import (
     ApiKey,
     Assignment,
@@ -37,7 +38,7 @@ def get_or_not_found(queryset: QuerySet, pk: object, noun: str, *, lock: bool):
     """The row of ``queryset`` (already narrowed to what the caller may see) with this id, or
     ``NotFound`` for a missing, foreign or malformed id alike. Other apps' ``access_*`` use it."""
     if lock:
-        queryset = queryset.select_for_update(no_key=True)
+        queryset = lock_alone(queryset)
     try:
         return queryset.get(pk=int(pk))
     except (ValueError, TypeError, queryset.model.DoesNotExist):
@@ -56,15 +57,15 @@ def access_assignment_as_requester(requester: Organization, assignment_id: objec
     queryset = Assignment.objects.select_related("task", "task__batch").filter(task__requester=requester)
     if lock:
         # Lock only the assignment row: the task row is updated afterwards, in the fixed order
-        # assignment → task that every service follows.
-        queryset = queryset.select_for_update(no_key=True, of=("self",))
+        # assignment → task that every service follows (``locking``).
+        queryset = locked_assignments(queryset)
     return get_or_not_found(queryset, assignment_id, "assignment", lock=False)
 
 
 def access_assignment_as_worker(worker: Worker, assignment_id: object, *, lock: bool = False) -> Assignment:
     queryset = Assignment.objects.select_related("task", "task__batch").filter(worker=worker)
     if lock:
-        queryset = queryset.select_for_update(no_key=True, of=("self",))
+        queryset = locked_assignments(queryset)
     return get_or_not_found(queryset, assignment_id, "assignment", lock=False)
 
 
@@ -87,7 +88,7 @@ def access_assignments_as_worker(
             reduce(operator.or_, mine)
         )
         if lock:
-            queryset = queryset.select_for_update(no_key=True, of=("self",)).order_by("pk")
+            queryset = locked_assignments(queryset)
         found = {assignment.pk: assignment for assignment in queryset}
     results: list[Assignment | NotFound] = []
     for (worker, assignment_id), pk in zip(requests, wanted, strict=True):

@@ -10,7 +10,7 @@ class MarketplaceConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: both import models, which Django allows only once
         # every app is loaded (AppConfig.ready).
-        from .api import schema  # noqa: F401  registers the OpenAPI auth extension
+        from .api import openapi  # noqa: F401  registers the OpenAPI auth extension
         from .services.sweeps import run_sweeps
 
         background.register_sweep("marketplace", run_sweeps)

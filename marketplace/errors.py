@@ -71,8 +71,13 @@ ERROR_CODES = {
     "already_settled": "The assignment was settled the other way (approved vs rejected) (409).",
     "rejection_override_expired": "The assignment was rejected more than 30 days ago; its rejection can no longer be "
     "overridden (409).",
+    "task_not_reviewable": "The task still takes work or has assignments in progress, so it cannot be marked under "
+    "review (409).",
+    "task_not_disposable": "The task has assignments in progress or waiting for approval, so it cannot be disposed "
+    "of (409).",
     "task_closed": "The task no longer takes this action (complete, expired or stopped) (409).",
     "too_many_live_assignments": "The worker already holds the maximum number of live assignments (409).",
+    "workteam_in_use": "The workteam has tasks open; stop its work before deleting the team (409).",
     "already_member": "The worker is already a member of the workteam (409).",
     "invitation_not_pending": "The invitation was already accepted or revoked (409).",
     "qualification_not_grantable": "The qualification type is granted automatically from reputation; it cannot be "

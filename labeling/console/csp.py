@@ -39,6 +39,9 @@ def content_security_policy() -> str:
             "style-src 'self'",
             f"img-src {img}",
             "connect-src 'self' ws: wss:",
+            # MTurk questions: an HTMLQuestion's sandboxed page comes from this origin, an
+            # ExternalQuestion's from the requester's https site (labeling/console/mturk_frames.py).
+            f"frame-src 'self' https:{' http:' if settings.MTURK_EXTERNAL_URL_ALLOW_HTTP else ''}",
             "object-src 'none'",
             "base-uri 'none'",
             "form-action 'self'",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import accounts, pages
+from . import accounts, mturk_frames, pages
 
 app_name = "console"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("history", pages.history, name="history"),
     path("tests", pages.tests, name="tests"),
     path("messages", pages.messages, name="messages"),
+    path("mturk/assignments/<int:assignment_id>/frame", mturk_frames.question_frame, name="mturk_frame"),
+    path("mturk/submit/<str:token>/", mturk_frames.submit_base, name="mturk_submit_base"),
+    path("mturk/submit/<str:token>/mturk/externalSubmit", mturk_frames.external_submit, name="mturk_submit"),
     path("signin", accounts.signin, name="signin"),
     path("signout", accounts.signout, name="signout"),
     path("activate", accounts.activate, name="activate"),

@@ -25,6 +25,7 @@ from marketplace.answer_schemas import ValidationBudgetExceeded, answer_errors
 from marketplace.bulk import bulk_insert
 from marketplace.errors import DomainError, InvalidInput, NotFound
 from marketplace.jsonbody import parse_json
+from marketplace.locking import lock_steering_job
 from marketplace.models import Batch
 from marketplace.money import format_micros
 from marketplace.selectors.ledger import requester_balance
@@ -217,10 +218,10 @@ def _interleaved(
 
 def _create_work(
     job: LabelingJob, task_type: TaskType, checker: _LineChecker, gold: list[ManifestObject], expected: int
-) -> Batch:
-    """The job's sealed batch, one task and data object per manifest line, and its worst case
-    reserved in escrow (once, at the end: the requester's balance row stays unlocked while the
-    manifest is read); call in a transaction. Raises ``InsufficientBalance``."""
+) -> tuple[Batch, int]:
+    """The job's sealed batch, one task and data object per manifest line; call in a
+    transaction. Returns the batch and its worst case, which the caller reserves in escrow
+    (once, at the end: the requester's balance row stays unlocked while the manifest is read)."""
     schema = task_type.answer_schema(job.label_categories)
     batch = batch_open(
         requester=job.requester,
@@ -275,8 +276,7 @@ def _create_work(
         flush()
     if created != expected:
         raise IngestFailed(f"the input manifest changed while it was read ({expected} objects, then {created})")
-    batch_reserve(batch=batch, amount_micros=reserve_micros)
-    return batch
+    return batch, reserve_micros
 
 
 def _check_still_targetable(job: LabelingJob) -> None:
@@ -336,15 +336,16 @@ def job_ingest(*, job_id: int) -> str | None:
             _check_still_targetable(job)
             _check_balance(job, objects=total + len(gold))
             with transaction.atomic():
+                batch, reserve_micros = _create_work(job, task_type, checker, gold, total)
+                # The job row before the requester's account (``marketplace.locking``: a steering
+                # job first); the batch's new rows are this transaction's own, invisible to others.
+                stop_requested = (
+                    lock_steering_job(LabelingJob.objects).values_list("stop_requested", flat=True).get(pk=job_id)
+                )
                 try:
-                    batch = _create_work(job, task_type, checker, gold, total)
+                    batch_reserve(batch=batch, amount_micros=reserve_micros)
                 except InsufficientBalance as short:  # the balance fell since the check above
                     raise IngestFailed(f"insufficient_balance: {short.message}") from None
-                stop_requested = (
-                    LabelingJob.objects.select_for_update(no_key=True)
-                    .values_list("stop_requested", flat=True)
-                    .get(pk=job_id)
-                )
                 status = LabelingJob.Status.STOPPING if stop_requested else LabelingJob.Status.IN_PROGRESS
                 if stop_requested:
                     batch_stop(batch=batch)

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from marketplace.access import access_targetable_workteam
 from marketplace.background import run_in_background
 from marketplace.errors import Conflict, InvalidInput, NotFound
+from marketplace.locking import lock_steering_job
 from marketplace.models import Organization, Workteam
 from marketplace.models.tasks import MAX_SLOTS_PER_TASK
 from marketplace.services import quality
@@ -63,6 +64,7 @@ JOB_FIELDS = {
 STOPPING_FIELDS = {"max_human_labeled_objects", "max_percentage_labeled"}
 DEFAULT_WORKERS_PER_OBJECT = 3
 DEFAULT_TASK_TIME_LIMIT_SECONDS = 300
+MAX_UI_TEMPLATE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -257,12 +259,15 @@ def parse_job_spec(data: object) -> JobSpec:
     )
 
 
-def job_create(*, requester: Organization, spec: JobSpec) -> LabelingJob:
+def job_create(
+    *, requester: Organization, spec: JobSpec, ui_template: str = "", ground_truth_request: dict | None = None
+) -> LabelingJob:
     """Create an ``initializing`` job and schedule its ingestion after commit.
 
     Every URI must lie in storage registered for the requester (``Forbidden`` with code
     ``storage_not_allowed`` before anything is read or written); a name already used by this
-    requester is ``Conflict(name_taken)``.
+    requester is ``Conflict(name_taken)``. ``ui_template`` and ``ground_truth_request`` are kept
+    with a job created through the AWS endpoint (``LabelingJob`` says what they are).
     """
     fields = spec.fields
     for field in ("input_manifest_uri", "output_uri", "gold_manifest_uri"):
@@ -292,12 +297,27 @@ def job_create(*, requester: Organization, spec: JobSpec) -> LabelingJob:
                 label_category_config_uri=spec.label_category_config_uri,
                 priority=spec.priority,
                 auto_approval_delay_seconds=spec.auto_approval_delay_seconds,
+                ui_template=ui_template,
+                ground_truth_request=ground_truth_request or {},
                 **fields,
             )
             run_in_background(ingest_job, job.pk)
     except IntegrityError:
         raise Conflict(f"a labeling job named {fields['name']!r} already exists", code="name_taken") from None
     return job
+
+
+def job_ui_template_read(*, requester: Organization, uri: str, field: str) -> str:
+    """The worker UI template at ``uri`` (a Ground Truth ``UiTemplateS3Uri``), read through the
+    requester's registered storage: UTF-8 text of at most ``MAX_UI_TEMPLATE_BYTES``. Raises
+    ``InvalidInput`` naming ``field`` for a bad URI or text, ``Forbidden(storage_not_allowed)``
+    and ``StorageUnavailable`` as every read does."""
+    parse_storage_uri(uri, field=field)
+    raw = access_storage(requester, uri, field=field).read_bytes(max_bytes=MAX_UI_TEMPLATE_BYTES)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput.for_field(field, "the template is not UTF-8 text") from None
 
 
 def job_stop(*, job: LabelingJob) -> LabelingJob:
@@ -308,7 +328,7 @@ def job_stop(*, job: LabelingJob) -> LabelingJob:
     ended is a ``Conflict(job_ended)``, except that stopping a stopped job again is a no-op.
     """
     with transaction.atomic():
-        locked = LabelingJob.objects.select_for_update(no_key=True).get(pk=job.pk)
+        locked = lock_steering_job(LabelingJob.objects.filter(pk=job.pk)).get()
         if locked.status in (LabelingJob.Status.STOPPING, LabelingJob.Status.STOPPED):
             return locked
         if locked.status not in (LabelingJob.Status.INITIALIZING, LabelingJob.Status.IN_PROGRESS):

@@ -17,6 +17,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from marketplace.locking import lock_steering_job
 from marketplace.models import Assignment, Task
 from marketplace.selectors.batches import batch_progress
 from marketplace.selectors.workers import worker_batch_records
@@ -244,9 +245,10 @@ def job_advance(*, job_id: int) -> str | None:
     pass holds the job or it is not in progress or stopping.
 
     Consolidation and the output are computed without any row lock; the results are written in
-    one short transaction that locks the job row first (then tasks, the order ``job_stop``
-    follows), so a stop is never undone by a slot added in the same instant. Claims and
-    submits go on meanwhile: every task update is a compare-and-set.
+    one short transaction that locks the job row first (then tasks: the order of
+    ``marketplace.locking``, which ``job_stop`` follows too), so a stop is never undone by a
+    slot added in the same instant. Claims and submits go on meanwhile: every task update is a
+    compare-and-set.
     """
     active = [LabelingJob.Status.IN_PROGRESS, LabelingJob.Status.STOPPING]
     with job_lease(job_id, statuses=active) as held:
@@ -268,9 +270,7 @@ def job_advance(*, job_id: int) -> str | None:
                 item.result, item.confidence = results[item.pk]
         with transaction.atomic():
             job.stop_requested = (
-                LabelingJob.objects.select_for_update(no_key=True)
-                .values_list("stop_requested", flat=True)
-                .get(pk=job_id)
+                lock_steering_job(LabelingJob.objects).values_list("stop_requested", flat=True).get(pk=job_id)
             )
             if _steer_redundancy(job, objects):
                 ending = False

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from marketplace.encryption import encrypt_secret
 from marketplace.errors import InvalidInput
+from marketplace.locking import lock_alone
 from marketplace.models import Organization
 
 from ..models import StorageLocation
-from ..secrets import encrypt_secret
 from ..storage import parse_storage_uri, prepare_registered_folder
 
 MAX_ACCESS_KEY_ID_CHARS = 128  # StorageLocation.access_key_id
@@ -43,7 +44,7 @@ def storage_register(
     """Let ``organization`` read and write under ``uri_prefix``, with its own S3 credentials
     (both keys) or the server's (neither). Idempotent on (organization, normalised prefix): a
     repeat replaces the credentials, so a repeat without keys goes back to the server's. The
-    secret is stored encrypted (``labeling.secrets``). A ``file://`` folder is created."""
+    secret is stored encrypted (``marketplace.encryption``). A ``file://`` folder is created."""
     prefix = normalise_storage_prefix(uri_prefix)
     _check_credentials(access_key_id, secret_access_key)
     credentials = {
@@ -59,7 +60,7 @@ def storage_register(
     except IntegrityError:
         # A concurrent first registration of the same prefix won the insert: update that row.
         with transaction.atomic():
-            location = StorageLocation.objects.select_for_update().get(organization=organization, uri_prefix=prefix)
+            location = lock_alone(StorageLocation.objects).get(organization=organization, uri_prefix=prefix)
             for name, value in credentials.items():
                 setattr(location, name, value)
             location.save(update_fields=list(credentials))

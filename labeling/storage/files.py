@@ -14,9 +14,9 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from marketplace.encryption import SecretDecryptionError, decrypt_secret, encrypt_secret
 from marketplace.errors import NotFound
 
-from ..secrets import SecretDecryptionError, decrypt_secret, encrypt_secret
 from .errors import StorageUnavailable, _not_allowed
 from .handles import READ_CHUNK_BYTES, StorageLocationHandle, _Writer
 from .uris import storage_root

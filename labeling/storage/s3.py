@@ -23,7 +23,8 @@ from botocore.exceptions import (
 )
 from django.conf import settings
 
-from ..secrets import SecretDecryptionError, decrypt_secret
+from marketplace.encryption import SecretDecryptionError, decrypt_secret
+
 from .errors import StorageUnavailable
 from .handles import READ_CHUNK_BYTES, StorageLocationHandle, _Writer
 

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.middleware.csrf import CsrfViewMiddleware
-from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
 from ..credentials import REQUESTER_KEY_PREFIX, WORKER_TOKEN_PREFIX, hash_secret
 from ..models import ApiKey, Worker
 from ..principals import RequesterPrincipal, WorkerPrincipal
+from ..services.organizations import api_key_mark_used
 from ..services.worker_accounts import worker_from_session
-
-LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -71,9 +67,7 @@ def resolve_bearer(secret: str) -> RequesterPrincipal | WorkerPrincipal | None:
         )
         if api_key is None:
             return None
-        now = timezone.now()
-        if api_key.last_used_at is None or api_key.last_used_at < now - LAST_USED_RESOLUTION:
-            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        api_key_mark_used(api_key=api_key)
         return RequesterPrincipal(organization=api_key.organization, api_key=api_key)
     if secret.startswith(WORKER_TOKEN_PREFIX):
         worker = Worker.objects.filter(token_hash=digest, is_active=True).first()

@@ -38,7 +38,13 @@ class Membership(models.Model):
 
 
 class ApiKey(models.Model):
-    """A requester API key. Only a SHA-256 of the key is stored; the key is shown once."""
+    """A requester API key. Only a SHA-256 of the key is stored; the key is shown once.
+
+    Each key also has an AWS-style key pair for the AWS-compatible endpoint (``aws/``): the
+    access key id in clear (it names the key, like ``prefix``) and the secret access key
+    encrypted (``marketplace.encryption``), since Signature Version 4 needs the secret itself to
+    recompute a signature. Keys made before the pair existed have neither.
+    """
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="api_keys")
     name = models.CharField(max_length=100, blank=True)
@@ -47,6 +53,8 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    aws_access_key_id = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    aws_secret_access_key_encrypted = models.TextField(blank=True, default="")
 
     @property
     def is_active(self) -> bool:

@@ -73,6 +73,8 @@ class Task(models.Model):
 
     class TaskType(models.TextChoices):
         CUSTOM = "custom"
+        # A Mechanical Turk Question (HTMLQuestion, ExternalQuestion, QuestionForm): marketplace.questions
+        MTURK_QUESTION = "mturk_question"
 
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="tasks")
     requester = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="tasks")
@@ -102,6 +104,12 @@ class Task(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The requester's own bookkeeping of its review (MTurk's Reviewing HIT status,
+    # services.task_review): no effect on dispatch or money.
+    is_under_review = models.BooleanField(default=False)
+    # Set when the requester disposed of the task (MTurk's DeleteHIT): it is kept (its
+    # assignments and ledger rows point at it) but left out of MTurk's ListHITs.
+    disposed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

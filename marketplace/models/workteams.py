@@ -18,8 +18,11 @@ class Workteam(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     owner = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="workteams")
+    # Ground Truth's workteam description (CreateWorkteam/UpdateWorkteam at /aws/).
+    description = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
     members = models.ManyToManyField(Worker, through="WorkteamMembership", related_name="workteams")
 
     class Meta:

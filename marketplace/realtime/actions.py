@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..api.serializers import WorkerTaskSerializer
+from ..api.serializers.assignments import WorkerTaskSerializer
 from ..models import Assignment, Worker
 from ..ratelimit import RateLimited, worker_action_take
 from ..selectors.workers import worker_live_assignments

@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, F, FloatField, Max, Min, OuterRef, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from ..models import Assignment, Task, Worker, Workteam
+from ..models import Assignment, Task, Worker, WorkerMessage, Workteam
 from ..models.reputation import WorkerBatchEstimate
 from .eligibility import Eligibility
 
@@ -48,6 +48,18 @@ def worker_batch_records(*, worker_ids: list[int], batch_ids: Iterable[int] | Qu
         .order_by("worker_id")
     )
     return {row["worker_id"]: (row["weighted"] / row["answers"], int(row["answers"])) for row in rows}
+
+
+def worker_inbox(worker: Worker) -> QuerySet[WorkerMessage]:
+    """The messages requesters sent ``worker``, with their requesters (unordered: a paginated
+    list orders them)."""
+    return WorkerMessage.objects.select_related("requester").filter(worker=worker)
+
+
+def active_worker(worker_id: object) -> Worker | None:
+    """The worker ``worker_id`` if it exists and is active (the caller holds a signed credential
+    naming it), else ``None``."""
+    return Worker.objects.filter(pk=worker_id, is_active=True).first()
 
 
 def worker_by_token_hash(worker_id: object, token_hash: str) -> Worker | None:

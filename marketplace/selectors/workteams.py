@@ -51,6 +51,11 @@ def workteams_with_member_counts(queryset: QuerySet[Workteam]) -> QuerySet[Workt
     return queryset.annotate(member_count=Count("memberships"))
 
 
+def workteam_member_count(workteam: Workteam) -> int:
+    """How many workers are members of ``workteam``."""
+    return workteam.memberships.count()
+
+
 def workteam_members(workteam: Workteam) -> QuerySet[WorkteamMembership]:
     """The workteam's memberships, with their workers (unordered: a paginated list orders them)."""
     return WorkteamMembership.objects.select_related("worker").filter(workteam=workteam)
@@ -59,6 +64,11 @@ def workteam_members(workteam: Workteam) -> QuerySet[WorkteamMembership]:
 def workteam_invitations(workteam: Workteam) -> QuerySet[Invitation]:
     """The workteam's invitations to registered workers, with the workteam."""
     return Invitation.objects.select_related("workteam").filter(workteam=workteam)
+
+
+def worker_active_memberships(worker: Worker) -> QuerySet[WorkteamMembership]:
+    """The worker's memberships of active workteams, with their workteams."""
+    return worker.memberships.select_related("workteam").filter(workteam__is_active=True)
 
 
 def worker_invitations(worker: Worker) -> QuerySet[Invitation]:

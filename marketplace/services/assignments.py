@@ -1,7 +1,7 @@
 """What happens to an assignment after the claim: submit, return, approve, reject.
 
-Every function locks the assignment row first, then touches its task (the fixed lock order),
-and is idempotent where DESIGN.md rule 5 says so.
+Every function locks the assignment row first, then touches its task (the lock order of
+``marketplace.locking``), and is idempotent where DESIGN.md rule 5 says so.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from django.utils import timezone
 from ..access import access_assignment_as_requester, access_assignment_as_worker, access_assignments_as_worker
 from ..answer_validation import validate_answer
 from ..errors import Conflict, DomainError, InvalidInput
+from ..locking import lock_tasks, locked_assignments
 from ..models import Assignment, Organization, Task, Worker, Workteam
 from ..realtime.hints import hint_work_available
 from ..task_status import status_after_submit
@@ -66,8 +67,9 @@ def assignments_submit(*, submissions: Sequence[Submission]) -> list[Assignment 
     shares), nothing of it is kept and each answer is submitted again on its own, so only the
     one at fault is refused.
 
-    Locks, each kind in id order so two calls never wait on each other in a cycle: the
-    assignments, their tasks, the batch quality rows of gold answers, the workers' reputation.
+    Locks, each kind in id order so two calls never wait on each other in a cycle (the order
+    of ``marketplace.locking``): the assignments, their tasks, the batch quality rows of gold
+    answers, the workers' reputation.
     """
     ids = [submission.assignment_id for submission in submissions]
     if len(set(map(str, ids))) != len(ids):
@@ -149,7 +151,7 @@ def _record_submissions(submitted: list[Assignment], now: datetime) -> None:
     # submitted, where its reserve (one per unsettled slot) is what it held already.
     per_task = Counter(assignment.task_id for assignment in submitted)
     if len(per_task) > 1:  # in id order; one task is locked by its UPDATE
-        list(Task.objects.select_for_update(no_key=True).filter(pk__in=per_task).order_by("pk").values_list("pk"))
+        lock_tasks(ids=per_task)
     by_count: dict[int, list[int]] = {}
     for task_id, count in sorted(per_task.items()):
         by_count.setdefault(count, []).append(task_id)
@@ -251,12 +253,11 @@ def assignment_auto_approve(*, assignment_id: int) -> bool:
     check and approves the rest.
     """
     with transaction.atomic():
-        assignment = (
-            Assignment.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("task", "task__batch")
-            .filter(pk=assignment_id, status=Assignment.Status.SUBMITTED, auto_approve_at__lte=timezone.now())
-            .first()
-        )
+        assignment = locked_assignments(
+            Assignment.objects.select_related("task", "task__batch").filter(
+                pk=assignment_id, status=Assignment.Status.SUBMITTED, auto_approve_at__lte=timezone.now()
+            )
+        ).first()
         if assignment is None:
             return False
         to_status, feedback = auto_approval_outcome(assignment)

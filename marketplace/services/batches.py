@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from ..bulk import bulk_insert
+from ..locking import lock_tasks
 from ..models import Batch, Organization, RequesterDispatchState, Task, Workteam
 from ..models.tasks import MAX_SLOTS_PER_TASK
 from ..realtime.hints import hint_work_available
@@ -174,12 +175,7 @@ def tasks_steer(
 
 
 def _lock_tasks(batch: Batch, task_ids: list[int]) -> None:
-    list(
-        Task.objects.filter(batch=batch, pk__in=task_ids)
-        .order_by("id")
-        .select_for_update(no_key=True)
-        .values_list("pk", flat=True)
-    )
+    lock_tasks(Task.objects.filter(batch=batch, pk__in=task_ids))
 
 
 def _grow(batch: Batch, task_ids: list[int], up_to: int) -> list[int]:
@@ -208,9 +204,7 @@ def batch_finish(*, batch: Batch) -> int:
     escrow sync takes the accounts. Safe to repeat; returns the amount released."""
     with transaction.atomic():
         involved = Q(batch=batch) & (Q(status__in=CLOSABLE) | Q(reserve_slots__gt=0))
-        ids = list(
-            Task.objects.filter(involved).order_by("id").select_for_update(no_key=True).values_list("pk", flat=True)
-        )
+        ids = lock_tasks(Task.objects.filter(involved))
         Task.objects.filter(pk__in=ids, status__in=CLOSABLE).update(
             status=Task.Status.STOPPED, closed_at=timezone.now()
         )
@@ -224,9 +218,7 @@ def batch_stop(*, batch: Batch) -> int:
     Safe to repeat. Returns how many tasks this call stopped."""
     with transaction.atomic():
         live = Q(batch=batch, status__in=CLOSABLE)
-        locked = list(
-            Task.objects.filter(live).order_by("id").select_for_update(no_key=True).values_list("pk", flat=True)
-        )
+        locked = lock_tasks(Task.objects.filter(live))
         stopped = Task.objects.filter(live, pk__in=locked).update(status=Task.Status.STOPPED, closed_at=timezone.now())
         escrow_sync(task_ids=locked)
     return stopped

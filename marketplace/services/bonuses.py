@@ -28,8 +28,21 @@ class Bonus:
     created_at: object
 
 
+def bonuses_paid(
+    *, requester: Organization, assignment_id: int | None = None, task_id: int | None = None
+) -> list[Bonus]:
+    """The bonuses ``requester`` paid, oldest first: to one assignment, or to the assignments of
+    one task, when asked."""
+    records = LedgerTransaction.objects.filter(requester=requester, kind=LedgerTransaction.Kind.BONUS)
+    if assignment_id is not None:
+        records = records.filter(assignment_id=assignment_id)
+    if task_id is not None:
+        records = records.filter(task_id=task_id)
+    return [_bonus_from(record) for record in records.prefetch_related("entries__account").order_by("id")]
+
+
 def _bonus_from(record: LedgerTransaction) -> Bonus:
-    amounts = {entry.account.kind: entry.amount_micros for entry in record.entries.select_related("account")}
+    amounts = {entry.account.kind: entry.amount_micros for entry in record.entries.all()}
     return Bonus(
         transaction_id=record.pk,
         worker_id=record.worker_id,

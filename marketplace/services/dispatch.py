@@ -11,8 +11,7 @@ Concurrency design (PostgreSQL):
   ``slots_used <= slots``, raised only by the guarded counter UPDATE.
 On SQLite, transactions are IMMEDIATE, so claims serialize and stay correct.
 
-Lock order everywhere: worker → assignment → task → vendor offering → requester dispatch state
-(skip-locked).
+Locks are taken through ``marketplace.locking``, in its one order (docs/concurrency.md).
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from ..errors import Conflict
+from ..locking import claim_candidates, lock_workers, unlocked_dispatch_states
 from ..models import (
     Assignment,
     RequesterDispatchState,
@@ -153,19 +153,13 @@ def next_task_queryset(eligible: QuerySet[Task], requester_id: int) -> QuerySet[
     Its plan (an ordered scan of the partial index ``task_open_queue`` with the held-before
     check on the unique index) is pinned by a test on PostgreSQL.
     """
-    return (
-        eligible.filter(requester_id=requester_id)
-        .order_by("-priority", "id")
-        .select_for_update(skip_locked=True, no_key=True, of=("self",))
-    )
+    return claim_candidates(eligible.filter(requester_id=requester_id).order_by("-priority", "id"))
 
 
 def _mark_requesters_served(requester_ids: Sequence[int], now: datetime) -> None:
     # Skip-locked: when another claim holds the row it is stamping "now" too, so waiting would
     # only serialize every claim of one requester on this row.
-    unlocked = RequesterDispatchState.objects.filter(pk__in=requester_ids).select_for_update(
-        skip_locked=True, no_key=True
-    )
+    unlocked = unlocked_dispatch_states(requester_ids)
     RequesterDispatchState.objects.filter(pk__in=unlocked.values("pk")).update(last_served_at=now)
 
 
@@ -335,9 +329,7 @@ def _claim_together(workers: Sequence[Worker]) -> dict[int, Assignment | None | 
     accepted = Assignment.objects.filter(worker_id__in=sorted(by_id), status=Assignment.Status.ACCEPTED)
     results: dict[int, Assignment | None | Exception] = {}
     with transaction.atomic():
-        list(
-            Worker.objects.select_for_update(no_key=True).filter(pk__in=sorted(by_id)).order_by("pk").values_list("pk")
-        )
+        lock_workers(by_id)
         now = timezone.now()
         # Overdue ones not expired yet (a race with the line above) no longer count as live.
         live = dict(

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import F, Q
 
+from ..locking import lock_accounts, lock_task, locked_tasks
 from ..models import Assignment, Batch, LedgerAccount, LedgerTransaction, Task, Workteam
 from .ledger import escrow_account, ledger_post, platform_account, requester_account, vendor_account, worker_account
 
@@ -68,10 +69,7 @@ def escrow_sync(*, task_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     rows = list(
-        Task.objects.filter(pk__in=ids)
-        .order_by("id")
-        .select_for_update(no_key=True)
-        .values_list(
+        locked_tasks(Task.objects.filter(pk__in=ids)).values_list(
             "pk",
             "batch_id",
             "status",
@@ -129,14 +127,9 @@ def _lock_accounts_of(batch_ids: list[int]) -> None:
     for batch in Batch.objects.filter(pk__in=batch_ids).select_related("requester"):
         escrow_account(batch)
         requester_account(batch.requester)  # create before locking: creation is not ordered
-    list(
-        LedgerAccount.objects.filter(
-            Q(kind=LedgerAccount.Kind.BATCH_ESCROW, batch_id__in=batch_ids)
-            | Q(kind=LedgerAccount.Kind.REQUESTER_AVAILABLE, organization_id__in=requester_ids)
-        )
-        .order_by("id")
-        .select_for_update(no_key=True)
-        .values_list("pk", flat=True)
+    lock_accounts(
+        Q(kind=LedgerAccount.Kind.BATCH_ESCROW, batch_id__in=batch_ids)
+        | Q(kind=LedgerAccount.Kind.REQUESTER_AVAILABLE, organization_id__in=requester_ids)
     )
 
 
@@ -154,11 +147,7 @@ def assignment_pay(*, assignment: Assignment) -> bool:
     paid. Call inside the approving transaction, holding the assignment row; locks the task
     row before the accounts."""
     # The task row first, then the accounts: the lock order of every money path.
-    task = (
-        Task.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("batch", "workteam")
-        .get(pk=assignment.task_id)
-    )
+    task = lock_task(assignment.task_id)
     payee = payee_account(task, worker_id=assignment.worker_id)
     with transaction.atomic():
         _, paid = ledger_post(

@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F
 
+from ..locking import locked_assignments
 from ..models import Assignment, Task
 from ..realtime.hints import hint_assignments_expired, hint_work_available
 from ..task_status import STATUS_AFTER_RELEASE
@@ -34,9 +35,9 @@ def assignments_expire(*, assignment_ids: Iterable[int], now: datetime) -> list[
     for assignment_id in assignment_ids:
         with transaction.atomic():
             rows = list(
-                Assignment.objects.select_for_update(no_key=True, of=("self",))
-                .filter(pk=assignment_id, status=Assignment.Status.ACCEPTED, deadline__lte=now)
-                .values_list("task_id", "worker_id", "task__workteam_id")
+                locked_assignments(
+                    Assignment.objects.filter(pk=assignment_id, status=Assignment.Status.ACCEPTED, deadline__lte=now)
+                ).values_list("task_id", "worker_id", "task__workteam_id")
             )
             if not rows:
                 continue

@@ -2,9 +2,10 @@
 
 Every money movement in Groundwork goes through ``ledger_post``: one balanced transaction,
 written inside the caller's database transaction, exactly once per ``reference``. Account rows
-are updated with ``F()`` in ascending id order (the fixed lock order for accounts, taken after
-any assignment and task rows the caller holds); the non-negative check constraint on balances
-is what refuses an overdraft, so there is never a check-then-act.
+are updated with ``F()`` in ascending id order (rank 9 of the lock order in
+``marketplace.locking``: after any assignment and task rows the caller holds); the
+non-negative check constraint on balances is what refuses an overdraft, so there is never a
+check-then-act.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from ..csvsafe import csv_safe
 from ..errors import Conflict, InvalidInput, NotFound
+from ..locking import lock_payout, locked_payouts
 from ..models import LedgerAccount, LedgerTransaction, Organization, Payout, Worker
 from ..money import format_micros, parse_amount_micros
 from .ledger import ledger_post, platform_account, vendor_account, worker_account
@@ -103,7 +104,7 @@ def _move(
 ) -> Payout:
     with transaction.atomic():
         try:
-            payout = Payout.objects.select_for_update(no_key=True).get(pk=int(payout_id))
+            payout = lock_payout(int(payout_id))
         except (ValueError, TypeError, Payout.DoesNotExist):
             raise NotFound(f"payout {payout_id} not found") from None
         if payout.status == to_status:
@@ -181,10 +182,11 @@ def payouts_export(
     exporter = exporter or CsvPayoutExporter()
     with transaction.atomic():
         payouts = list(
-            Payout.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("worker", "vendor")
-            .filter(status=Payout.Status.APPROVED, exported_at__isnull=True)
-            .order_by("id")
+            locked_payouts(
+                Payout.objects.select_related("worker", "vendor").filter(
+                    status=Payout.Status.APPROVED, exported_at__isnull=True
+                )
+            )
         )
         exported = exporter.export(payouts)
         deliver(exported)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..errors import Conflict, InvalidInput
+from ..locking import lock_workers
 from ..models import QualificationGrant, QualificationTestAttempt, QualificationType, Worker
 
 
@@ -48,13 +49,13 @@ def qualification_test_submit(
 
     ``Conflict(qualification_already_held)`` when the worker holds the type,
     ``Conflict(qualification_retry_too_soon)`` within the retry delay: both change nothing.
-    Serialized per worker by a lock on its row (the claim's lock order starts there too).
+    Serialized per worker by a lock on its row (``locking.lock_workers``, as the claim).
     """
     questions = qualification_type.test_questions
     if not isinstance(answers, list) or len(answers) != len(questions):
         raise InvalidInput.for_field("answers", f"must be a list of {len(questions)} answers, one per question")
     with transaction.atomic():
-        list(Worker.objects.select_for_update(no_key=True).filter(pk=worker.pk).values_list("pk"))
+        lock_workers([worker.pk])
         if QualificationGrant.objects.filter(qualification_type=qualification_type, worker=worker).exists():
             raise Conflict("you already hold this qualification", code="qualification_already_held")
         last = (

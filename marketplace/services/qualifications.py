@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..errors import Conflict, Forbidden, InvalidInput
+from ..locking import lock_alone
 from ..models import Organization, QualificationGrant, QualificationType, Worker
 from ..selectors.reputation import worker_reputation_values
 from ..validation import FieldErrors, int_in_range, text_field
@@ -286,6 +287,20 @@ def qualification_type_deactivate(
     return qualification_type
 
 
+def qualification_type_describe(
+    *, requester: Organization, qualification_type: QualificationType, description: object
+) -> QualificationType:
+    """Replace the description of one of the requester's own types."""
+    _check_owned(qualification_type, requester)
+    errors = FieldErrors()
+    text = text_field({"description": description}, "description", errors, required=False, max_length=10_000)
+    errors.raise_if_any()
+    if qualification_type.description != text:
+        qualification_type.description = text
+        qualification_type.save(update_fields=["description"])
+    return qualification_type
+
+
 def _check_grantable(qualification_type: QualificationType, requester: Organization, *, granting: bool) -> None:
     _check_owned(qualification_type, requester)
     if granting and not qualification_type.is_active:
@@ -306,7 +321,7 @@ def qualification_grant(
         raise InvalidInput.for_field("value", "must be an integer (32-bit)")
     _check_grantable(qualification_type, requester, granting=True)
     with transaction.atomic():
-        grant, created = QualificationGrant.objects.select_for_update(no_key=True).get_or_create(
+        grant, created = lock_alone(QualificationGrant.objects).get_or_create(
             qualification_type=qualification_type,
             worker=worker,
             defaults={"value": value, "source": QualificationGrant.Source.MANUAL},

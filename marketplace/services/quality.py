@@ -12,8 +12,8 @@
   with the crowd never is).
 
 The submit path calls ``submission_assess`` (before the assignment is saved; no query) and
-``submissions_record`` (last, after the task update: the lock order assignment → task →
-quality row → reputation row).
+``submissions_record`` (last, after the task update: quality rows, then reputation rows, in
+the lock order of ``marketplace.locking``).
 """
 
 from __future__ import annotations

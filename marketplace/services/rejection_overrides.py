@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from ..errors import Conflict
-from ..models import Assignment, LedgerAccount, LedgerTransaction, Task
+from ..locking import lock_task
+from ..models import Assignment, LedgerAccount, LedgerTransaction
 from .escrow import payee_account, slot_cost_micros
 from .ledger import ledger_post, platform_account, requester_account
 from .reputation import reputation_count
@@ -43,11 +44,7 @@ def rejection_override(*, assignment: Assignment, feedback: str, now: datetime) 
             "its rejection can no longer be overridden",
             code="rejection_override_expired",
         )
-    task = (
-        Task.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("batch", "workteam", "workteam__owner")
-        .get(pk=assignment.task_id)
-    )
+    task = lock_task(assignment.task_id)
     payee = payee_account(task, worker_id=assignment.worker_id)
     with transaction.atomic():
         ledger_post(

@@ -18,6 +18,7 @@ from django.db.models import F, FloatField, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from ..locking import lock_reputations
 from ..models import Batch
 from ..models.reputation import WorkerBatchEstimate, WorkerReputation
 
@@ -59,7 +60,7 @@ def reputations_count(*, increments: Mapping[int, Mapping[str, int]]) -> None:
     missing = sorted(set(worker_ids) - set(rows.values_list("worker_id", flat=True)))
     if missing:  # a worker's first answers: ON CONFLICT DO NOTHING, so a racing insert is fine
         WorkerReputation.objects.bulk_create([WorkerReputation(worker_id=w) for w in missing], ignore_conflicts=True)
-    list(rows.select_for_update(no_key=True).order_by("worker_id").values_list("worker_id"))
+    lock_reputations(worker_ids)
     alike: dict[tuple[tuple[str, int], ...], list[int]] = {}
     for worker_id in worker_ids:
         key = tuple(sorted((name, amount) for name, amount in increments[worker_id].items() if amount))

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ..locking import locked_tasks
 from ..models import Assignment, IdempotencyRecord, Task
 from .assignments import assignment_auto_approve
 from .escrow import escrow_sync
@@ -56,10 +57,7 @@ def sweep_ended_tasks(now: datetime) -> int:
             # Lock in id order and skip rows a claim holds: two sweeps never deadlock, and a task
             # skipped now is caught by the claim's own expires_at filter and the next sweep.
             ids = list(
-                Task.objects.filter(live)
-                .order_by("id")
-                .select_for_update(skip_locked=True, no_key=True)
-                .values_list("pk", flat=True)[:SWEEP_CHUNK]
+                locked_tasks(Task.objects.filter(live), skip_locked=True).values_list("pk", flat=True)[:SWEEP_CHUNK]
             )
             total += Task.objects.filter(live, pk__in=ids).update(status=Task.Status.EXPIRED, closed_at=now)
             escrow_sync(task_ids=ids)

@@ -18,8 +18,10 @@ from django.utils import timezone
 from ..access import access_batch, access_targetable_workteam
 from ..answer_schemas import answer_schema_problems, validation_budget
 from ..errors import Conflict, InvalidInput, NotFound
+from ..locking import lock_task
 from ..models import Organization, Task
 from ..models.tasks import MAX_SLOTS_PER_TASK
+from ..questions import question_task_fields
 from ..realtime.hints import hint_work_available
 from ..task_spec import (
     ASSIGNMENT_DURATION_RANGE,
@@ -80,6 +82,8 @@ def parse_task_spec(data: object, *, prefix: str = "") -> TaskSpec:
     if answer_schema is not None:
         for path, problem in answer_schema_problems(answer_schema).items():
             errors.add(path, problem)
+    if task_type == Task.TaskType.MTURK_QUESTION:  # the input is a Question's XML, checked and shown
+        task_input, answer_schema = question_task_fields(data, errors)
     labels = data.get("labels", [])
     if not isinstance(labels, list) or not all(isinstance(x, str) and x for x in labels):
         errors.add("labels", "must be a list of non-empty strings")
@@ -267,7 +271,7 @@ def task_add_slots(*, task: Task, add: int) -> Task:
     if isinstance(add, bool) or not isinstance(add, int) or add < 1:
         raise InvalidInput.for_field("add", "must be a positive integer")
     with transaction.atomic():
-        locked = Task.objects.select_for_update(no_key=True).get(pk=task.pk)
+        locked = lock_task(task.pk)
         if locked.status in (Task.Status.EXPIRED, Task.Status.STOPPED):
             raise Conflict(f"the task is {locked.status}", code="task_closed")
         if locked.slots + add > MAX_SLOTS_PER_TASK:

@@ -5,7 +5,7 @@ full by a read without locks, and then checks each vendor task it is about to ha
 ``VendorPlaces``, which locks the offering's row the first time it is asked about that team in
 the claim's transaction and counts every assignment the transaction hands out there. Claims on
 one vendor team therefore count its places one at a time, and concurrent claims cannot overshoot
-it. Lock order: worker → task → offering (nothing locks an offering before a task).
+it. The offering is locked after the tasks (rank 5 of ``marketplace.locking``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import datetime
 
 from django.db.models import Count
 
+from ..locking import lock_vendor_offering
 from ..models import Assignment, VendorOffering
 
 
@@ -61,12 +62,7 @@ class VendorPlaces:
         if workteam_id not in self.capacities:
             return True
         if workteam_id not in self.left:
-            capacity = (
-                VendorOffering.objects.select_for_update(no_key=True)
-                .filter(workteam_id=workteam_id)
-                .values_list("capacity", flat=True)
-                .get()
-            )
+            capacity = lock_vendor_offering(workteam_id)
             self.left[workteam_id] = capacity - live_by_workteam([workteam_id], self.now).get(workteam_id, 0)
         return self.left[workteam_id] > 0
 

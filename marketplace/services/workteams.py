@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..errors import Conflict, InvalidInput
-from ..models import EmailInvitation, Invitation, Organization, Worker, Workteam, WorkteamMembership
+from ..models import EmailInvitation, Invitation, Organization, Task, Worker, Workteam, WorkteamMembership
 
 PUBLIC_WORKFORCE_NAME = "Public workforce"
 
@@ -23,13 +23,41 @@ def public_workforce() -> Workteam:
     return workteam
 
 
-def workteam_create(*, owner: Organization, name: str) -> Workteam:
+def _description(description: object) -> str:
+    if not isinstance(description, str) or len(description) > 200:
+        raise InvalidInput.for_field("description", "must be at most 200 characters")
+    return description
+
+
+def workteam_create(*, owner: Organization, name: str, description: str = "") -> Workteam:
     """A private workteam for a requester, or a vendor workteam for a vendor."""
     name = (name or "").strip() if isinstance(name, str) else ""
     if not name or len(name) > 200:
         raise InvalidInput.for_field("name", "must be 1 to 200 characters")
     kind = Workteam.Kind.VENDOR if owner.kind == Organization.Kind.VENDOR else Workteam.Kind.PRIVATE
-    return Workteam.objects.create(name=name, kind=kind, owner=owner)
+    return Workteam.objects.create(name=name, kind=kind, owner=owner, description=_description(description))
+
+
+def workteam_update(*, workteam: Workteam, description: str) -> Workteam:
+    """Change a workteam's description."""
+    workteam.description = _description(description)
+    workteam.save(update_fields=["description", "updated_at"])
+    return workteam
+
+
+def workteam_deactivate(*, workteam: Workteam) -> Workteam:
+    """Retire a private workteam: it takes no new work and is no longer listed (deactivated,
+    never deleted: its batches and the ledger refer to it). A team with tasks still open is
+    ``Conflict(workteam_in_use)``; stop that work first."""
+    with transaction.atomic():
+        locked = Workteam.objects.select_for_update(no_key=True).get(pk=workteam.pk)
+        if locked.kind != Workteam.Kind.PRIVATE:
+            raise InvalidInput.for_field("workteam_id", "only private workteams can be deleted")
+        if Task.objects.filter(workteam=locked, status__in=(Task.Status.OPEN, Task.Status.FULL)).exists():
+            raise Conflict("the workteam has work open; stop its jobs and batches first", code="workteam_in_use")
+        locked.is_active = False
+        locked.save(update_fields=["is_active", "updated_at"])
+    return locked
 
 
 def workteam_add_member(*, workteam: Workteam, worker: Worker) -> WorkteamMembership:

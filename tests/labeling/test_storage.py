@@ -17,7 +17,6 @@ from django.test import Client
 
 from labeling.admin import StorageLocationForm
 from labeling.models import StorageLocation
-from labeling.secrets import SecretDecryptionError, decrypt_secret, encrypt_secret
 from labeling.services.storage_registration import storage_register
 from labeling.storage import (
     ManifestLineNotUTF8,
@@ -30,6 +29,7 @@ from labeling.storage import (
     parse_storage_uri,
     storage_checker,
 )
+from marketplace.encryption import SecretDecryptionError, decrypt_secret, encrypt_secret
 from marketplace.errors import Forbidden, InvalidInput
 
 MiB = 1024 * 1024

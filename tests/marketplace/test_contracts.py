@@ -421,10 +421,19 @@ def test_create_requester_prints_its_credentials(db):
     # when
     printed = run_command("create_requester", "Acme Labs")
     # then
-    assert set(printed) == {"organization_id", "api_key", "admin_username", "admin_password"}
+    assert set(printed) == {
+        "organization_id",
+        "api_key",
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "admin_username",
+        "admin_password",
+    }
     organization = Organization.objects.get(pk=printed["organization_id"])
     assert (organization.name, organization.kind) == ("Acme Labs", "requester")
     assert printed["api_key"].startswith("gwr_")
+    assert ApiKey.objects.get(organization=organization).aws_access_key_id == printed["aws_access_key_id"]
+    assert (len(printed["aws_access_key_id"]), len(printed["aws_secret_access_key"])) == (20, 40)
     assert client_with(printed["api_key"]).get("/api/v1/tasks").status_code == 200
     assert ApiKey.objects.filter(organization=organization).count() == 1
     assert printed["admin_username"]
@@ -509,10 +518,14 @@ def test_join_workteam_with_a_missing_workteam_fails(make_worker):
 
 
 @pytest.mark.parametrize(
-    ("path", "secret"),
-    [("/api/v1/api-keys", "key"), ("/api/v1/worker/token/rotate", "token"), ("/api/v1/worker/ws-ticket", "ticket")],
+    ("path", "secret", "other_secrets"),
+    [
+        ("/api/v1/api-keys", "key", ("aws_secret_access_key",)),
+        ("/api/v1/worker/token/rotate", "token", ()),
+        ("/api/v1/worker/ws-ticket", "ticket", ()),
+    ],
 )
-def test_a_replay_never_shows_a_secret_again(requester_client, make_worker, path, secret):
+def test_a_replay_never_shows_a_secret_again(requester_client, make_worker, path, secret, other_secrets):
     # given
     client = requester_client if path.startswith("/api/v1/api-keys") else make_worker().client
     first = client.post(path, {}, format="json", HTTP_IDEMPOTENCY_KEY="once")
@@ -524,8 +537,9 @@ def test_a_replay_never_shows_a_secret_again(requester_client, make_worker, path
 
     # then
     assert first.json()[secret]
+    assert all(first.json()[other] for other in other_secrets)
     assert replay.status_code == first.status_code
-    assert replay.json() == {**first.json(), secret: None}
+    assert replay.json() == {**first.json(), secret: None, **dict.fromkeys(other_secrets)}
     assert replay["Idempotent-Replayed"] == "true"
 
 

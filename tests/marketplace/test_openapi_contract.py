@@ -75,12 +75,18 @@ class Contract:
         assert response.status_code in expected, (method, path, response.status_code, response.content[:300])
         return response.json() if response.get("Content-Type") == "application/json" else None
 
+    def response_doc(self, response: dict) -> dict:
+        """A documented response, read through its ``$ref`` (the shared error responses)."""
+        if "$ref" in response:
+            return self.document["components"]["responses"][response["$ref"].rpartition("/")[2]]
+        return response
+
     def check(self, method: str, template: str, response) -> None:
         operation = self.document["paths"][template][method.lower()]
         status = str(response.status_code)
         assert status in operation["responses"], f"{method} {template}: {status} is not documented"
         content = b"".join(response.streaming_content) if response.streaming else response.content
-        documented = operation["responses"][status].get("content", {})
+        documented = self.response_doc(operation["responses"][status]).get("content", {})
         if content:
             media_type = response["Content-Type"].split(";")[0]
             assert media_type in documented, f"{method} {template} {status}: {media_type} is not documented"

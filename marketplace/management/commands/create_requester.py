@@ -7,7 +7,7 @@ from ._output import print_json
 
 
 class Command(BaseCommand):
-    help = "Create a requester organization with an admin user and an API key (printed once)."
+    help = "Create a requester organization with an admin user an API key and its AWS key pair (printed once)."
 
     def add_arguments(self, parser):
         parser.add_argument("name")
@@ -22,6 +22,8 @@ class Command(BaseCommand):
             {
                 "organization_id": created.organization.pk,
                 "api_key": created.api_key,
+                "aws_access_key_id": created.aws_access_key_id,
+                "aws_secret_access_key": created.aws_secret_access_key,
                 "admin_username": created.admin_username,
                 "admin_password": created.admin_password,
             },

@@ -122,6 +122,8 @@ class Command(BaseCommand):
             "requester": {
                 "organization_id": organization.pk,
                 "api_key": requester.api_key,
+                "aws_access_key_id": requester.aws_access_key_id,
+                "aws_secret_access_key": requester.aws_secret_access_key,
                 "admin_username": requester.admin_username,
                 "admin_password": requester.admin_password,
             },

@@ -4,6 +4,7 @@ import "./gw-bounding-box.js";
 import "./gw-classifier.js";
 import "./gw-entity-annotation.js";
 import "./gw-multi-classifier.js";
+import "./gw-mturk-question.js";
 import "./gw-schema-form.js";
 import "./gw-semantic-segmentation.js";
 
@@ -15,6 +16,7 @@ const BY_TYPE = {
   named_entity_recognition: "gw-entity-annotation",
   bounding_box: "gw-bounding-box",
   semantic_segmentation: "gw-semantic-segmentation",
+  mturk_question: "gw-mturk-question",
 };
 
 /** The tag of the element that answers `task`. */
@@ -35,6 +37,10 @@ export function createTaskElement(task) {
   element.labels = Array.isArray(task.labels) ? task.labels.map(String) : [];
   element.input = input;
   element.schema = task.answer_schema ?? null;
+  if (tag === "gw-mturk-question") {
+    element.assignmentId = task.assignment_id ?? null;
+    return element;
+  }
   if (task.task_type !== "custom") {
     // Text types carry `source` text; others a presigned `source-url` (an image but for text
     // given by reference, shown as a link among the input).

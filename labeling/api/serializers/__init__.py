@@ -1,0 +1,1 @@
+"""Response shapes of the labeling REST API, one module per resource."""

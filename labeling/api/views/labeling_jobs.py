@@ -1,0 +1,73 @@
+"""``/api/v1/labeling-jobs``: create, list, read and stop a requester's labeling jobs."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+
+from marketplace.api.base import RequesterAPIView
+from marketplace.api.pagination import paginated_response, query_choice
+
+from ...access import access_labeling_job
+from ...models import LabelingJob
+from ...selectors.jobs import requester_job_list
+from ...services import jobs
+from ..examples import LABELING_JOB_CREATE
+from ..serializers.labeling_jobs import LabelingJobCreateSerializer, LabelingJobSerializer
+
+
+class LabelingJobsView(RequesterAPIView):
+    @extend_schema(
+        examples=LABELING_JOB_CREATE, request=LabelingJobCreateSerializer, responses={201: LabelingJobSerializer}
+    )
+    def post(self, request):
+        """Create a labeling job.
+
+        The job starts `initializing`: its input manifest is read after the response, then it creates its
+        batch and tasks and reserves their cost (a job the balance cannot cover ends `failed`). Every field:
+        docs/labeling.md. URIs must lie in storage registered for you (403 `storage_not_allowed`); a name you
+        used is a 409 `name_taken`.
+        """
+        job = jobs.job_create(requester=self.requester, spec=jobs.parse_job_spec(request.data))
+        return Response(LabelingJobSerializer(job).data, status=201)
+
+    @extend_schema(
+        responses=LabelingJobSerializer(many=True),
+        parameters=[
+            OpenApiParameter("status", str, enum=LabelingJob.Status.values, description="only jobs in this status"),
+            OpenApiParameter("name_contains", str, description="only jobs whose name contains this (any case)"),
+        ],
+    )
+    def get(self, request):
+        """List your labeling jobs.
+
+        Your labeling jobs, oldest first; `status` keeps one status, `name_contains` the names containing it.
+        """
+        status = query_choice(request, "status", LabelingJob.Status.values)
+        queryset = requester_job_list(
+            self.requester, status=status, name_contains=request.query_params.get("name_contains")
+        )
+        return paginated_response(request, queryset, lambda job: LabelingJobSerializer(job).data)
+
+
+class LabelingJobDetailView(RequesterAPIView):
+    @extend_schema(responses=LabelingJobSerializer)
+    def get(self, request, job_id):
+        """Read a labeling job.
+
+        The job's status, label counters and settings, and its output manifest's URI once written.
+        """
+        return Response(LabelingJobSerializer(access_labeling_job(self.requester, job_id)).data)
+
+
+class LabelingJobStopView(RequesterAPIView):
+    @extend_schema(request=None, responses=LabelingJobSerializer)
+    def post(self, request, job_id):
+        """Stop a labeling job.
+
+        Its tasks take no new assignments; live ones may still be submitted until their deadlines, then the
+        job writes its output and ends `stopped`. Stopping again is a 200 that changes nothing; a job that
+        ended is a 409 `job_ended`.
+        """
+        job = jobs.job_stop(job=access_labeling_job(self.requester, job_id))
+        return Response(LabelingJobSerializer(job).data)

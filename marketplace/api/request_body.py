@@ -1,0 +1,34 @@
+"""Reading a JSON object body in the views that take one (the ``400`` when it is not an object)."""
+
+from __future__ import annotations
+
+from .. import access
+from ..errors import InvalidInput, NotFound
+from ..models import Worker
+
+
+def body_object(request) -> dict:
+    """The JSON object body, or a 400 ``invalid`` (``non_field_errors``: "must be an object")."""
+    data = request.data
+    if not isinstance(data, dict):
+        raise InvalidInput("the body must be a JSON object", fields={"non_field_errors": ["must be an object"]})
+    return data
+
+
+def body_object_or_field_error(request) -> dict:
+    """The JSON object body, or a 400 ``invalid`` worded as a field error (the qualification and
+    worker-block endpoints' wording)."""
+    if not isinstance(request.data, dict):
+        raise InvalidInput.for_field("non_field_errors", "the body must be a JSON object")
+    return request.data
+
+
+def named_worker(data: dict) -> Worker:
+    """The active worker a body names in ``worker_id`` (a 400 naming the field otherwise)."""
+    worker_id = data.get("worker_id")
+    if isinstance(worker_id, bool) or not isinstance(worker_id, int):
+        raise InvalidInput.for_field("worker_id", "must be an integer")
+    try:
+        return access.access_worker(worker_id)
+    except NotFound:
+        raise InvalidInput.for_field("worker_id", "no such worker") from None
