@@ -25,7 +25,7 @@ from ..models import LabelingJob
 from ..selectors.objects import MAX_PAGE, confidence_histogram, job_objects, label_counts, result_summary
 from ..selectors.progress import JobProgress, WorkerContribution, answers_over_time, job_progress, worker_contributions
 from . import svg
-from .auth import portal_page
+from .auth import PortalRequest, portal_page
 from .words import count_noun, percent, time_until
 
 
@@ -159,10 +159,10 @@ def _render_job(request: HttpRequest, job: LabelingJob, *, side: str) -> HttpRes
 
 
 @portal_page(Organization.Kind.VENDOR)
-def vendor_job(request: HttpRequest, job_id: int) -> HttpResponse:
+def vendor_job(request: PortalRequest, job_id: int) -> HttpResponse:
     return _render_job(request, access_job_as_vendor(request.organization, job_id), side="vendor")
 
 
 @portal_page(Organization.Kind.REQUESTER)
-def requester_job(request: HttpRequest, job_id: int) -> HttpResponse:
+def requester_job(request: PortalRequest, job_id: int) -> HttpResponse:
     return _render_job(request, access_labeling_job(request.organization, job_id), side="requester")

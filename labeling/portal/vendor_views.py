@@ -4,9 +4,11 @@ services (writes) and selectors (reads), renders. A ``DomainError`` from a servi
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -26,7 +28,7 @@ from marketplace.services.workteams import workteam_add_member, workteam_remove_
 
 from ..selectors.jobs import jobs_by_batch
 from . import svg
-from .auth import portal_page
+from .auth import PortalRequest, portal_page
 from .words import percent, time_until
 
 VENDOR = Organization.Kind.VENDOR
@@ -36,7 +38,7 @@ VENDOR = Organization.Kind.VENDOR
 
 
 @portal_page(VENDOR)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: PortalRequest) -> HttpResponse:
     """Work in progress on the vendor's teams, with the team and earnings at a glance."""
     vendor = request.organization
     now = timezone.now()
@@ -80,11 +82,12 @@ class WorkerCreateForm(forms.Form):
 
     def __init__(self, *args, workteams=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["workteam"].choices = [("", "(no team yet)")] + [(team.pk, team.name) for team in workteams]
+        field = cast(forms.TypedChoiceField, self.fields["workteam"])
+        field.choices = [("", "(no team yet)")] + [(team.pk, team.name) for team in workteams]
 
 
 def _team_page(
-    request: HttpRequest, *, form: WorkerCreateForm | None = None, new_token: dict | None = None, status: int = 200
+    request: PortalRequest, *, form: WorkerCreateForm | None = None, new_token: dict | None = None, status: int = 200
 ) -> HttpResponse:
     vendor = request.organization
     workteams = vendor_workteams(vendor)
@@ -119,7 +122,7 @@ def _show_error(form: forms.Form, error: DomainError) -> None:
 
 
 @portal_page(VENDOR)
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: PortalRequest) -> HttpResponse:
     """The team: managed workers, their teams, tokens, throughput and quality; POST creates a
     worker and shows its token once."""
     if request.method != "POST":
@@ -144,7 +147,7 @@ def team(request: HttpRequest) -> HttpResponse:
 
 @portal_page(VENDOR)
 @require_POST
-def worker_token_issue(request: HttpRequest, worker_id: int) -> HttpResponse:
+def worker_token_issue(request: PortalRequest, worker_id: int) -> HttpResponse:
     """Issue a new token (the old one stops working) and show it once."""
     worker = access_worker_of_vendor(request.organization, worker_id)
     token = worker_token_rotate(worker=worker)
@@ -153,7 +156,7 @@ def worker_token_issue(request: HttpRequest, worker_id: int) -> HttpResponse:
 
 @portal_page(VENDOR)
 @require_POST
-def worker_token_revoke_view(request: HttpRequest, worker_id: int) -> HttpResponse:
+def worker_token_revoke_view(request: PortalRequest, worker_id: int) -> HttpResponse:
     worker = access_worker_of_vendor(request.organization, worker_id)
     worker_token_revoke(worker=worker)
     messages.success(request, f"{worker.username} can no longer sign in until you issue a new token.")
@@ -162,7 +165,7 @@ def worker_token_revoke_view(request: HttpRequest, worker_id: int) -> HttpRespon
 
 @portal_page(VENDOR)
 @require_POST
-def worker_team_add(request: HttpRequest, worker_id: int) -> HttpResponse:
+def worker_team_add(request: PortalRequest, worker_id: int) -> HttpResponse:
     worker = access_worker_of_vendor(request.organization, worker_id)
     workteam = access_workteam_of_vendor(request.organization, request.POST.get("workteam"))
     workteam_add_member(workteam=workteam, worker=worker)
@@ -172,7 +175,7 @@ def worker_team_add(request: HttpRequest, worker_id: int) -> HttpResponse:
 
 @portal_page(VENDOR)
 @require_POST
-def worker_team_remove(request: HttpRequest, worker_id: int, workteam_id: int) -> HttpResponse:
+def worker_team_remove(request: PortalRequest, worker_id: int, workteam_id: int) -> HttpResponse:
     """Remove a worker from one team; its live assignments continue until submitted or expired."""
     worker = access_worker_of_vendor(request.organization, worker_id)
     workteam = access_workteam_of_vendor(request.organization, workteam_id)
@@ -184,7 +187,7 @@ def worker_team_remove(request: HttpRequest, worker_id: int, workteam_id: int) -
 # --- earnings ----------------------------------------------------------------------------------
 
 
-def _statement(request: HttpRequest):
+def _statement(request: PortalRequest):
     """The month asked for (``?month=2026-11``, default the current one; normalised) and its
     statement; a malformed month is the portal's 404."""
     month = request.GET.get("month") or vendor_earnings.current_month(timezone.now())
@@ -196,7 +199,7 @@ def _statement(request: HttpRequest):
 
 
 @portal_page(VENDOR)
-def earnings(request: HttpRequest) -> HttpResponse:
+def earnings(request: PortalRequest) -> HttpResponse:
     """Earnings per requester and per job, the balance, the month's statement and payouts."""
     return _earnings_page(request)
 
@@ -204,7 +207,7 @@ def earnings(request: HttpRequest) -> HttpResponse:
 RECENT_PAYOUTS = 20
 
 
-def _earnings_page(request: HttpRequest, *, payout_form: forms.Form | None = None, status: int = 200) -> HttpResponse:
+def _earnings_page(request: PortalRequest, *, payout_form: forms.Form | None = None, status: int = 200) -> HttpResponse:
     vendor = request.organization
     month, statement = _statement(request)
     by_batch = vendor_earnings.earnings_by_batch(vendor)
@@ -247,7 +250,7 @@ class PayoutRequestForm(forms.Form):
 
 @portal_page(VENDOR)
 @require_POST
-def payout_request(request: HttpRequest) -> HttpResponse:
+def payout_request(request: PortalRequest) -> HttpResponse:
     """Ask to be paid some of the earnings balance (an operator approves and pays it; see
     docs/payments.md). A refused amount is shown on the form, and nothing moves."""
     form = PayoutRequestForm(request.POST)
@@ -263,10 +266,11 @@ def payout_request(request: HttpRequest) -> HttpResponse:
 
 
 @portal_page(VENDOR)
-def statement_csv(request: HttpRequest) -> HttpResponse:
+def statement_csv(request: PortalRequest) -> HttpResponse:
     """The month's statement as CSV (every text cell spreadsheet-safe)."""
     month, statement = _statement(request)
-    names = {batch_id: job.name for batch_id, job in jobs_by_batch(line.batch_id for line in statement.lines).items()}
+    jobs = jobs_by_batch(line.batch_id for line in statement.lines)
+    names = {batch_id: job.name for batch_id, job in jobs.items() if batch_id is not None}
     response = HttpResponse(vendor_earnings.statement_csv(statement, names), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="statement-{month}.csv"'
     return response

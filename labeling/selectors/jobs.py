@@ -55,7 +55,7 @@ def requester_job_list(
     return queryset
 
 
-def jobs_by_batch(batch_ids: Iterable[int | None]) -> dict[int, LabelingJob]:
+def jobs_by_batch(batch_ids: Iterable[int | None]) -> dict[int | None, LabelingJob]:
     """The labeling jobs that own these batches, by batch id, with only ``id``, ``name`` and
     ``batch_id`` loaded (a batch posted by the tasks API has none; ``None`` ids are skipped)."""
     ids = [batch_id for batch_id in batch_ids if batch_id]

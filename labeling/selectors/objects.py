@@ -32,6 +32,7 @@ def confidence_histogram(job: LabelingJob, *, bins: int = CONFIDENCE_BINS) -> tu
         confidence__isnull=False,
     ).values_list("confidence", flat=True)
     for confidence in confidences.iterator(chunk_size=5000):
+        assert confidence is not None  # filtered on confidence__isnull=False
         counts[min(bins - 1, max(0, int(confidence * bins)))] += 1
     return counts, [round(index / bins, 4) for index in range(bins + 1)]
 

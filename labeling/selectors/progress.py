@@ -136,9 +136,11 @@ def answers_over_time(
     end = job.ended_at or now or timezone.now()
     start = job.created_at
     times = sorted(
-        Assignment.objects.filter(task__batch_id=job.batch_id, submitted_at__isnull=False)
+        submitted_at
+        for submitted_at in Assignment.objects.filter(task__batch_id=job.batch_id, submitted_at__isnull=False)
         .values_list("submitted_at", flat=True)
         .iterator(chunk_size=5000)
+        if submitted_at is not None  # filtered in SQL too; narrows the type
     )
     if times and times[-1] > end:
         end = times[-1]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Exists, F, FloatField, Max, Min, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast
@@ -35,7 +36,9 @@ def worker_live_assignments(worker: Worker) -> QuerySet[Assignment]:
     )
 
 
-def worker_batch_records(*, worker_ids: list[int], batch_ids: Iterable[int] | QuerySet) -> dict[int, tuple[float, int]]:
+def worker_batch_records(
+    *, worker_ids: list[int], batch_ids: Iterable[int] | QuerySet[Any, Any]
+) -> dict[int, tuple[float, int]]:
     """Each worker's record over ``batch_ids`` (a list or a queryset of batch ids): the
     answers-weighted mean of consolidation's per-batch accuracy estimates and the answers they
     cover, ``{worker_id: (accuracy, answers)}``; workers with no estimate there are left out.
@@ -56,15 +59,17 @@ def worker_inbox(worker: Worker) -> QuerySet[WorkerMessage]:
     return WorkerMessage.objects.select_related("requester").filter(worker=worker)
 
 
-def active_worker(worker_id: object) -> Worker | None:
+def active_worker(worker_id: int | str) -> Worker | None:
     """The worker ``worker_id`` if it exists and is active (the caller holds a signed credential
     naming it), else ``None``."""
     return Worker.objects.filter(pk=worker_id, is_active=True).first()
 
 
-def worker_by_token_hash(worker_id: object, token_hash: str) -> Worker | None:
+def worker_by_token_hash(worker_id: int | None, token_hash: str) -> Worker | None:
     """The active worker ``worker_id`` if its current, unrevoked token hashes to ``token_hash``
     (what a console activation started with a token still holds), else ``None``."""
+    if worker_id is None:
+        return None
     return Worker.objects.filter(
         pk=worker_id, token_hash=token_hash, is_active=True, token_revoked_at__isnull=True
     ).first()
@@ -130,13 +135,12 @@ def worker_available_work(
     first = eligible.filter(workteam_id=OuterRef("workteam_id"), requester_id=OuterRef("requester_id")).order_by(
         "-priority", "id"
     )
-    groups = (
+    groups = list(
         eligible.order_by()
         .values("workteam_id", "requester_id")
         .annotate(open_tasks=Count("id"), first_id=Subquery(first.values("pk")[:1]))
         .order_by("-open_tasks", "workteam_id", "requester_id")[:limit]
     )
-    groups = list(groups)
     firsts = Task.objects.select_related("workteam", "requester").in_bulk([g["first_id"] for g in groups])
     result = []
     for group in groups:

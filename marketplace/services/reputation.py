@@ -13,6 +13,7 @@ estimates land in ``WorkerBatchEstimate`` and are folded into the record by
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from django.db.models import F, FloatField, Sum
 from django.db.models.functions import Cast
@@ -32,7 +33,7 @@ def reputation_count(*, worker_id: int, **increments: int) -> None:
     unknown = set(increments) - set(COUNTERS)
     if unknown:
         raise ValueError(f"unknown reputation counters: {sorted(unknown)}")
-    changes = {name: F(name) + amount for name, amount in increments.items() if amount}
+    changes: dict[str, Any] = {name: F(name) + amount for name, amount in increments.items() if amount}
     if not changes:
         return
     changes["updated_at"] = timezone.now()

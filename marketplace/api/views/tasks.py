@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework.response import Response
 
 from ... import access
+from ...inputs import validate
+from ...inputs.tasks import TaskAddSlots, TaskCreateOneOrMany, task_specs
 from ...models import Task
 from ...selectors.tasks import requester_tasks, tasks_by_id
 from ...services import tasks
@@ -14,7 +15,7 @@ from .. import examples
 from ..base import RequesterAPIView
 from ..pagination import paginated_response, query_choice, query_int
 from ..request_body import body_object
-from ..serializers.tasks import TaskCreateSerializer, TaskDetailSerializer, TaskSerializer
+from ..serializers.tasks import TaskDetailSerializer, TaskSerializer
 
 
 def _one_or_many(name: str, serializer) -> PolymorphicProxySerializer:
@@ -27,14 +28,14 @@ def _one_or_many(name: str, serializer) -> PolymorphicProxySerializer:
 class TasksView(RequesterAPIView):
     @extend_schema(
         examples=examples.TASKS_CREATE,
-        request=_one_or_many("TaskCreateOneOrMany", TaskCreateSerializer),
+        request=TaskCreateOneOrMany,
         responses={201: _one_or_many("TaskOneOrMany", TaskSerializer)},
         description="Create one task (a JSON object, answered with the task) or up to 1,000 "
         "(a JSON list, all or nothing, in order, answered with a list).",
     )
     def post(self, request):
         """Create tasks."""
-        specs, batch_id = tasks.parse_task_specs(request.data)
+        specs, batch_id = task_specs(request.data)
         created = tasks.tasks_post(requester=self.requester, specs=specs, batch_id=batch_id)
         rows = tasks_by_id([t.pk for t in created])
         data = TaskSerializer(rows, many=True).data
@@ -66,7 +67,7 @@ class TaskDetailView(RequesterAPIView):
         The task with its assignments in every status, oldest first.
         """
         task = access.access_task(self.requester, task_id)
-        task.ordered_assignments = task.assignments.order_by("id")
+        task.ordered_assignments = task.assignments.order_by("id")  # type: ignore[attr-defined]  # for TaskDetailSerializer
         return Response(TaskDetailSerializer(task).data)
 
 
@@ -95,9 +96,7 @@ class TaskCloseView(RequesterAPIView):
 
 
 class TaskSlotsView(RequesterAPIView):
-    @extend_schema(
-        request=inline_serializer("AddSlots", {"add": serializers.IntegerField(min_value=1)}), responses=TaskSerializer
-    )
+    @extend_schema(request=TaskAddSlots, responses=TaskSerializer)
     def post(self, request, task_id):
         """Add slots to a task.
 
@@ -106,5 +105,5 @@ class TaskSlotsView(RequesterAPIView):
         or 402 `insufficient_balance` and nothing changes.
         """
         task = access.access_task(self.requester, task_id)
-        task = tasks.task_add_slots(task=task, add=body_object(request).get("add"))
+        task = tasks.task_add_slots(task=task, add=validate(TaskAddSlots, body_object(request)).add)
         return Response(TaskSerializer(task).data)
