@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Manager, Model, Q, QuerySet
 
 from .models import Assignment, LedgerAccount, Payout, RequesterDispatchState, Task, VendorOffering, Worker
 from .models.reputation import WorkerReputation
@@ -45,7 +45,7 @@ from .models.reputation import WorkerReputation
 M = TypeVar("M", bound=Model)
 
 
-def lock_steering_job(queryset: QuerySet[M]) -> QuerySet[M]:
+def lock_steering_job(queryset: QuerySet[M] | Manager[M]) -> QuerySet[M]:
     """Rank 1: the job (one row of ``queryset``, a labeling job's) steering a batch, taken
     before any row of its batch. Returns the locking queryset (evaluate it inside the
     transaction: ``.get()``, ``.values_list(…).get()``)."""
@@ -139,7 +139,7 @@ def lock_reputations(worker_ids: Iterable[int]) -> None:
     list(rows.select_for_update(no_key=True).order_by("worker_id").values_list("worker_id"))
 
 
-def lock_alone(queryset: QuerySet[M]) -> QuerySet[M]:
+def lock_alone(queryset: QuerySet[M] | Manager[M]) -> QuerySet[M]:
     """Outside the order: ``queryset``'s row, for a transaction that takes no other lock before
     or after it (so it cannot be part of a cycle). Also the generic lock of ``access_*(…,
     lock=True)`` for kinds not ranked above."""

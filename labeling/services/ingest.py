@@ -325,11 +325,10 @@ def job_ingest(*, job_id: int) -> str | None:
             job.label_categories, job.label_short_names = _label_categories(job, task_type)
             checker = _LineChecker(job, task_type, storage_checker(job.requester))
             gold = _read_gold(job, checker)
-            total = sum(
-                1
-                for n, line in _lines(job, job.input_manifest_uri, "input_manifest_uri")
-                if checker.check(n, line, gold=False, what="input manifest")
-            )
+            total = 0
+            for n, line in _lines(job, job.input_manifest_uri, "input_manifest_uri"):
+                if checker.check(n, line, gold=False, what="input manifest"):
+                    total += 1
             if total == 0:
                 raise IngestFailed("the input manifest holds no data objects")
             _check_still_targetable(job)

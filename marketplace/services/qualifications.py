@@ -74,7 +74,9 @@ SYSTEM_TYPES = {
 
 def system_qualification_types() -> dict[str, QualificationType]:
     """The system types by key, created on first use (one query once they exist)."""
-    found = {t.system_key: t for t in QualificationType.objects.filter(system_key__in=SYSTEM_TYPES)}
+    found: dict[str, QualificationType] = {
+        t.system_key: t for t in QualificationType.objects.filter(system_key__in=SYSTEM_TYPES) if t.system_key
+    }
     for key, spec in SYSTEM_TYPES.items():
         if key not in found:
             found[key], _ = QualificationType.objects.get_or_create(

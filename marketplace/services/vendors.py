@@ -10,6 +10,7 @@ dispatch holds the team to the offering's capacity (``services.dispatch``).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -92,8 +93,9 @@ _CLEANERS = {
 }
 
 
-def _cleaned(fields: dict[str, object]) -> dict[str, object]:
-    """Model values for the given offering fields; every bad one is named in one InvalidInput."""
+def _cleaned(fields: dict[str, object]) -> dict[str, Any]:
+    """Model values for the given offering fields (each of its model field's type); every bad
+    one is named in one InvalidInput."""
     values, errors = {}, {}
     for field, value in fields.items():
         attribute, clean = _CLEANERS[field]
