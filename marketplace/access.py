@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .errors import NotFound
-from .locking import lock_alone, locked_assignments
+from .locking import locked_alone, locked_assignments
 from .models import (
     ApiKey,
     Assignment,
@@ -51,7 +51,7 @@ def get_or_not_found(queryset: QuerySet[ModelT], pk: object, noun: str, *, lock:
     """The row of ``queryset`` (already narrowed to what the caller may see) with this id, or
     ``NotFound`` for a missing, foreign or malformed id alike. Other apps' ``access_*`` use it."""
     if lock:
-        queryset = lock_alone(queryset)
+        queryset = locked_alone(queryset)
     try:
         return queryset.get(pk=_as_id(pk))
     except (ValueError, TypeError, ObjectDoesNotExist):

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from marketplace.access import access_targetable_workteam
 from marketplace.background import run_in_background
 from marketplace.errors import Conflict, InvalidInput, NotFound
-from marketplace.locking import lock_steering_job
+from marketplace.locking import locked_steering_job
 from marketplace.models import Organization, Workteam
 from marketplace.services.batches import batch_stop
 from marketplace.services.requirements import requirements_resolve
@@ -105,7 +105,7 @@ def job_stop(*, job: LabelingJob) -> LabelingJob:
     ended is a ``Conflict(job_ended)``, except that stopping a stopped job again is a no-op.
     """
     with transaction.atomic():
-        locked = lock_steering_job(LabelingJob.objects.filter(pk=job.pk)).get()
+        locked = locked_steering_job(LabelingJob.objects.filter(pk=job.pk)).get()
         if locked.status in (LabelingJob.Status.STOPPING, LabelingJob.Status.STOPPED):
             return locked
         if locked.status not in (LabelingJob.Status.INITIALIZING, LabelingJob.Status.IN_PROGRESS):

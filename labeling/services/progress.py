@@ -18,7 +18,7 @@ from typing import cast
 from django.db import connection, transaction
 from django.utils import timezone
 
-from marketplace.locking import lock_steering_job
+from marketplace.locking import locked_steering_job
 from marketplace.models import Assignment, Task
 from marketplace.selectors import worker_batch_records
 from marketplace.services.batches import batch_finish, batch_progress, batch_stop, tasks_steer
@@ -276,7 +276,7 @@ def job_advance(*, job_id: int) -> str | None:
                 item.result, item.confidence = results[item.pk]
         with transaction.atomic():
             job.stop_requested = (
-                lock_steering_job(LabelingJob.objects).values_list("stop_requested", flat=True).get(pk=job_id)
+                locked_steering_job(LabelingJob.objects).values_list("stop_requested", flat=True).get(pk=job_id)
             )
             if _steer_redundancy(job, objects):
                 ending = False
