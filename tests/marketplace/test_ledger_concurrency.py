@@ -23,7 +23,7 @@ from django.test import override_settings
 
 from marketplace.models import Assignment, LedgerAccount, LedgerTransaction, Payout, Task
 from marketplace.money import format_micros
-from marketplace.services.ledger import requester_balance
+from marketplace.selectors.ledger import requester_balance
 from tests.conftest import needs_postgres
 from tests.marketplace.ledger_invariants import ledger_violations
 from tests.support.factories import client_with
