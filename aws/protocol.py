@@ -185,7 +185,7 @@ def max_results(call: AwsCall, *, default: int, maximum: int = 100, name: str = 
 
 def paginate(
     call: AwsCall,
-    rows: QuerySet[T] | Sequence[T],
+    rows: QuerySet[Any, T] | Sequence[T],
     *,
     default: int = 10,
     maximum: int = 100,

@@ -59,9 +59,10 @@ def setup_django(url: str) -> None:
 
 
 def seed(workers: int, tasks: int) -> tuple[list[str], str]:
+    from marketplace.inputs.tasks import task_spec
     from marketplace.services.ledger import deposit
     from marketplace.services.organizations import requester_create
-    from marketplace.services.tasks import parse_task_spec, tasks_post
+    from marketplace.services.tasks import tasks_post
     from marketplace.services.workers import worker_create
 
     requester = requester_create(name="bench")
@@ -70,7 +71,7 @@ def seed(workers: int, tasks: int) -> tuple[list[str], str]:
         organization_id=requester.organization.pk, amount_micros=10**12, reference=f"bench-{requester.organization.pk}"
     )
     tokens = [worker_create(username=f"bench-{i}")[1] for i in range(workers)]
-    spec = parse_task_spec({"title": "bench", "input": {"text": "x"}, "slots": 3, "reward": "0.01"})
+    spec = task_spec({"title": "bench", "input": {"text": "x"}, "slots": 3, "reward": "0.01"})
     for start in range(0, tasks, 1000):
         tasks_post(requester=requester.organization, specs=[spec] * min(1000, tasks - start))
     from django.db import connection

@@ -160,9 +160,10 @@ def run_size(objects: int, endpoint: str, database_url: str) -> dict:
     import django
 
     django.setup()
+    from labeling.inputs import job_spec
     from labeling.models import LabelingJob
     from labeling.services.ingest import job_ingest
-    from labeling.services.jobs import job_create, parse_job_spec
+    from labeling.services.jobs import job_create
     from labeling.services.output import job_write_output
     from labeling.services.progress import job_advance
     from labeling.services.storage_registration import storage_register
@@ -180,7 +181,7 @@ def run_size(objects: int, endpoint: str, database_url: str) -> dict:
         organization_id=requester.organization.pk, amount_micros=10**12, reference=f"bench-{requester.organization.pk}"
     )
     storage_register(organization=requester.organization, uri_prefix=prefix)
-    spec = parse_job_spec(
+    spec = job_spec(
         {
             "name": f"bench-{objects}",
             "label_attribute_name": "species",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -25,7 +26,7 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
-    return default if value in (None, "") else int(value)
+    return default if not value else int(value)
 
 
 def decimal_env_scaled(name: str, default: str, scale: int) -> int:
@@ -286,6 +287,10 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "marketplace.models.tasks.Task.Status",
         "AssignmentStatusEnum": "marketplace.models.tasks.Assignment.Status",
         "InvitationStatusEnum": "marketplace.models.workteams.Invitation.Status",
+        # declared by the request inputs (marketplace.inputs) and the output serializers alike
+        "QualificationRequirementComparatorEnum": "marketplace.services.qualifications.COMPARATORS",
+        "TaskTypeEnum": "marketplace.models.tasks.Task.TaskType",
+        "LabelingTaskTypeEnum": "labeling.inputs.TASK_TYPE_NAMES",
     },
 }
 
@@ -314,7 +319,7 @@ INVITATION_LIFETIME_SECONDS = env_int("INVITATION_LIFETIME_SECONDS", 7 * 86400)
 MTURK_EXTERNAL_URL_ALLOW_HTTP = env_bool("MTURK_EXTERNAL_URL_ALLOW_HTTP", False)
 
 # --- marketplace defaults (DESIGN.md "Defaults") -------------------------------------------
-GROUNDWORK = {
+GROUNDWORK: dict[str, Any] = {
     "ASSIGNMENT_DURATION_SECONDS": env_int("DEFAULT_ASSIGNMENT_DURATION_SECONDS", 3600),
     "TASK_LIFETIME_SECONDS": env_int("DEFAULT_TASK_LIFETIME_SECONDS", 7 * 86400),
     "AUTO_APPROVAL_DELAY_SECONDS": env_int("DEFAULT_AUTO_APPROVAL_DELAY_SECONDS", 3 * 86400),

@@ -5,6 +5,7 @@ sees posteriors that did not know it)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,6 +22,13 @@ from consolidation.results import ClassificationResult
 
 # Multiples of the empirical-Bayes prior strength tried (``consolidation.priors``).
 PRIOR_SCALES = (0.0, 0.1, 1.0)
+
+
+class FitOptions(TypedDict):
+    """EM's stopping rule, passed on to every fit (``**options``)."""
+
+    tol: float
+    max_iter: int
 
 
 @dataclass(frozen=True, eq=False)

@@ -17,7 +17,7 @@ HELD_OUT_ROUNDS = 3
 def held_out_split(answers: Answers, rng: np.random.Generator) -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
     """Pick one answer at random from every task with at least two; returns (kept mask, held)."""
     task = answers.task.astype(np.int64)
-    order = np.lexsort((rng.random(task.shape[0]), task))
+    order = np.lexsort((rng.random(len(task)), task))
     sorted_task = task[order]
     last_of_task = np.ones(task.shape[0], dtype=bool)
     last_of_task[:-1] = sorted_task[1:] != sorted_task[:-1]

@@ -67,7 +67,7 @@ def build(answers: Answers) -> Layout:
     n_columns = answers.n_workers * k
     index_dtype = np.int32 if max(n_columns, answers.n_answers) < 2**31 - 1 else np.int64
     # worker*K + label computed in place in the narrow dtype: one 4-byte array per answer.
-    column = answers.worker.astype(index_dtype)
+    column: NDArray[np.signedinteger] = answers.worker.astype(index_dtype)
     column *= k
     column += answers.label.astype(index_dtype, copy=False)
     data = np.ones(answers.n_answers, dtype=np.float32)

@@ -56,7 +56,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from consolidation import _validate
-from consolidation._candidates import EQUAL_WORKERS, PRIOR_SCALES, candidates_for, final_fit, out_of_fold_posteriors
+from consolidation._candidates import (
+    EQUAL_WORKERS,
+    PRIOR_SCALES,
+    FitOptions,
+    candidates_for,
+    final_fit,
+    out_of_fold_posteriors,
+)
 from consolidation._choice import NO_GOLD_WIDENING, choose, log_loss, one_hot, widen
 from consolidation._held_out import held_out_observations
 from consolidation._layout import Layout, build
@@ -133,7 +140,7 @@ def consolidate(
         return assemble(layout, None, gold_ids=gold_ids, gold_labels=gold_labels, method="no_answers")
     answered_gold = layout.rows_of(gold_ids) >= 0
     scored_ids, scored_labels = gold_ids[answered_gold], gold_labels[answered_gold]
-    fit_kwargs = {"tol": tol, "max_iter": max_iter}
+    fit_kwargs: FitOptions = {"tol": tol, "max_iter": max_iter}
 
     # The default model, fitted with all gold: the answer in most jobs, and the source of the
     # answer-based calibration that serves alone without gold and as a prior with it.

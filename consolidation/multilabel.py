@@ -10,7 +10,7 @@ by ``dawid_skene`` (raw posteriors) or majority vote. The loop is over classes o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -104,7 +104,7 @@ def multilabel(
         class_gold = None
         if gold_ids is not None and gold_present is not None:
             class_gold = (gold_ids, gold_present[:, column].astype(np.int64))
-        common = {
+        common: dict[str, Any] = {
             "n_classes": 2,
             "n_tasks": first.n_tasks,
             "n_workers": first.n_workers,

@@ -17,6 +17,8 @@ Two choices matter and neither is a constant here:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -64,7 +66,7 @@ def dirichlet_update(
     *,
     strength_scale: float,
     worker_prior_counts: NDArray[np.float64] | None,
-):
+) -> Callable[[NDArray[np.float64], NDArray[np.float64]], NDArray[np.float64]]:
     """The full Dawid-Skene M-step: MAP confusion rows under the empirical-Bayes prior.
 
     The prior's mean follows the current expected counts; its strength is estimated once from

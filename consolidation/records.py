@@ -13,8 +13,12 @@ records are given (starting from vote shares would have each worker confirm thei
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from consolidation._layout import Layout
 
 # At most this many earlier answers count: a worker's accuracy moves between jobs (other data,
 # other labels), so a long record is evidence about this job worth about this many answers.
@@ -59,11 +63,12 @@ def record_prior_counts(
     return counts
 
 
-def has_records(prior_counts: NDArray[np.float64] | None) -> bool:
+def has_records(prior_counts: NDArray[np.float64] | None) -> TypeGuard[NDArray[np.float64]]:
+    """Whether any worker has a record (narrows ``prior_counts`` to an array when so)."""
     return prior_counts is not None and bool(np.any(prior_counts > 0))
 
 
-def _record_scores(layout, prior_counts: NDArray[np.float64]) -> NDArray[np.float64]:
+def _record_scores(layout: Layout, prior_counts: NDArray[np.float64]) -> NDArray[np.float64]:
     """Per answered task, the log-likelihood of its answers for each true class under the
     records (a worker without one: every answer equally likely whatever the truth)."""
     k = layout.n_classes
@@ -75,7 +80,7 @@ def _record_scores(layout, prior_counts: NDArray[np.float64]) -> NDArray[np.floa
     return layout.gather(table.astype(np.float32)).astype(np.float64)
 
 
-def prior_posteriors(layout, prior_counts: NDArray[np.float64]) -> NDArray[np.float32]:
+def prior_posteriors(layout: Layout, prior_counts: NDArray[np.float64]) -> NDArray[np.float32]:
     """Posterior of each answered task under the record priors alone (uniform class prior):
     a worker without a record counts for nothing, so a task only newcomers answered starts
     uniform rather than at their own answers."""
@@ -86,7 +91,7 @@ def prior_posteriors(layout, prior_counts: NDArray[np.float64]) -> NDArray[np.fl
     return scores.astype(np.float32)
 
 
-def record_class_prior(layout, prior_counts: NDArray[np.float64], *, n_iter: int = 100) -> NDArray[np.float64]:
+def record_class_prior(layout: Layout, prior_counts: NDArray[np.float64], *, n_iter: int = 100) -> NDArray[np.float64]:
     """How common each class is, by maximum likelihood with each worker's confusion held at
     their record (EM over the class prior alone, a Dirichlet(1) prior keeping every class
     possible). Multi-label's labels present in 30% of objects answered by one worker each: the

@@ -1,5 +1,7 @@
 """Django admin for operators: storage registrations (the secret is write-only)."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.db import transaction
@@ -42,8 +44,9 @@ class StorageLocationForm(forms.ModelForm):
         except InvalidInput as exc:
             raise forms.ValidationError(exc.fields.get("uri_prefix", [exc.message])[0]) from None
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         access_key_id = (cleaned.get("access_key_id") or "").strip()
         secret = cleaned.get("secret_access_key") or ""
         has_stored_secret = bool(self.instance.pk and self.instance.secret_access_key_encrypted)

@@ -6,7 +6,7 @@ header, so an ``<img src>`` works. A bad, tampered or expired token is the JSON 
 
 from __future__ import annotations
 
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponseBase, JsonResponse
 
 from marketplace.api.errors import error_body
 from marketplace.errors import NotFound
@@ -14,9 +14,11 @@ from marketplace.errors import NotFound
 from .storage import open_signed_file
 
 
-def storage_object(request: HttpRequest, token: str) -> HttpResponse:
+def storage_object(request: HttpRequest, token: str) -> HttpResponseBase:
     if request.method not in ("GET", "HEAD"):
-        response = JsonResponse(error_body("method_not_allowed", f"method {request.method} not allowed"), status=405)
+        response: HttpResponseBase = JsonResponse(
+            error_body("method_not_allowed", f"method {request.method} not allowed"), status=405
+        )
         response["Allow"] = "GET, HEAD"
         return response
     try:

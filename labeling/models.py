@@ -122,6 +122,14 @@ class LabelingJob(models.Model):
     ENDED_STATUSES = (Status.COMPLETED, Status.STOPPED, Status.FAILED)
 
     @property
+    def posted_batch(self) -> Batch:
+        """The job's batch, for code that runs only once ingestion posted it (a job in progress,
+        stopping or ended after posting); a job without one there is a bug, not a state."""
+        if self.batch is None:
+            raise RuntimeError(f"labeling job {self.pk} has no batch yet")
+        return self.batch
+
+    @property
     def label_counters(self) -> dict[str, int]:
         """Data objects by outcome, as Ground Truth's ``LabelCounters`` count them (REST and the
         AWS endpoint both report these): every label is a human's, none a machine's."""

@@ -10,11 +10,14 @@ from __future__ import annotations
 import operator
 from collections.abc import Sequence
 from functools import reduce
+from typing import TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .errors import NotFound
-from .locking import lock_alone, locked_assignments
+from .locking import locked_alone, locked_assignments
 from .models import (
     ApiKey,
     Assignment,
@@ -33,15 +36,25 @@ from .models import (
 from .services.qualification_tests import available_tests
 from .services.vendors import subscribed_workteams
 
+ModelT = TypeVar("ModelT", bound=models.Model)
 
-def get_or_not_found(queryset: QuerySet, pk: object, noun: str, *, lock: bool):
+
+def _as_id(value: object) -> int:
+    """``int(value)`` for an id from a URL or a JSON body; ``ValueError`` or ``TypeError``
+    when it is none."""
+    if isinstance(value, (int, str, float)):
+        return int(value)
+    raise TypeError(f"not an id: {value!r}")
+
+
+def get_or_not_found(queryset: QuerySet[ModelT], pk: object, noun: str, *, lock: bool) -> ModelT:
     """The row of ``queryset`` (already narrowed to what the caller may see) with this id, or
     ``NotFound`` for a missing, foreign or malformed id alike. Other apps' ``access_*`` use it."""
     if lock:
-        queryset = lock_alone(queryset)
+        queryset = locked_alone(queryset)
     try:
-        return queryset.get(pk=int(pk))
-    except (ValueError, TypeError, queryset.model.DoesNotExist):
+        return queryset.get(pk=_as_id(pk))
+    except (ValueError, TypeError, ObjectDoesNotExist):
         raise NotFound(f"{noun} {pk} not found") from None
 
 
@@ -78,7 +91,7 @@ def access_assignments_as_worker(
     wanted: list[int | None] = []
     for _, assignment_id in requests:
         try:
-            wanted.append(int(assignment_id))
+            wanted.append(_as_id(assignment_id))
         except (ValueError, TypeError):
             wanted.append(None)
     mine = [Q(pk=pk, worker=worker) for (worker, _), pk in zip(requests, wanted, strict=True) if pk is not None]
@@ -93,8 +106,10 @@ def access_assignments_as_worker(
     results: list[Assignment | NotFound] = []
     for (worker, assignment_id), pk in zip(requests, wanted, strict=True):
         assignment = found.get(pk) if pk is not None else None
-        is_theirs = assignment is not None and assignment.worker_id == worker.pk  # two may ask for one id
-        results.append(assignment if is_theirs else NotFound(f"assignment {assignment_id} not found"))
+        if assignment is not None and assignment.worker_id == worker.pk:  # two may ask for one id
+            results.append(assignment)
+        else:
+            results.append(NotFound(f"assignment {assignment_id} not found"))
     return results
 
 
@@ -193,7 +208,7 @@ def access_qualification_test(worker: Worker, qualification_type_id: object) -> 
 def access_worker_block(requester: Organization, worker_id: object) -> WorkerBlock:
     """The requester's block on this worker (looked up by worker id)."""
     try:
-        return WorkerBlock.objects.get(requester=requester, worker_id=int(worker_id))
+        return WorkerBlock.objects.get(requester=requester, worker_id=_as_id(worker_id))
     except (ValueError, TypeError, WorkerBlock.DoesNotExist):
         raise NotFound(f"no block on worker {worker_id}") from None
 

@@ -1,5 +1,7 @@
 """Django admin for operators. Assignments are history: shown read-only."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -109,8 +111,9 @@ class DepositForm(forms.Form):
     reference = forms.CharField(max_length=200, help_text="unique key of this deposit (a bank transfer id)")
     memo = forms.CharField(max_length=1000, required=False)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         try:
             cleaned["amount_micros"] = parse_amount_micros(cleaned.get("amount", ""))
         except ValueError as exc:
@@ -189,7 +192,7 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
 class LedgerEntryInline(admin.TabularInline):
     model = LedgerEntry
     fields = ["account", "amount"]
-    readonly_fields = fields
+    readonly_fields = ["account", "amount"]
     extra = 0
     can_delete = False
 

@@ -32,6 +32,7 @@ import functools
 import json
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import jsonschema
 import jsonschema._keywords
@@ -175,10 +176,11 @@ def _counted(keyword):
     return evaluate
 
 
-_BOUNDED: dict[type, type] = {}
+# jsonschema's validator classes (the library is untyped here: no stubs pinned)
+_BOUNDED: dict[type[Any], type[Any]] = {}
 
 
-def _bounded_class(base: type) -> type:
+def _bounded_class(base: type[Any]) -> type[Any]:
     """``base`` with every keyword charged to the budget and ``uniqueItems`` made linear."""
     if base in _BOUNDED.values():
         return base
@@ -266,7 +268,7 @@ def _dotted(field: str, path: tuple) -> str:
 
 
 @functools.cache
-def _meta_format_checker(base: type) -> jsonschema.FormatChecker:
+def _meta_format_checker(base: type[Any]) -> jsonschema.FormatChecker:
     """The meta-schema's format checks with ``regex`` meaning RE2 (Python's ``re`` would refuse
     RE2 syntax such as ``\\pL`` and accept backreferences RE2 cannot run)."""
     checker = jsonschema.FormatChecker(formats=())
@@ -290,7 +292,9 @@ def answer_schema_problems(schema: object, *, field: str = "answer_schema") -> d
     if len(text) > MAX_ANSWER_SCHEMA_CHARS:
         return {field: f"must be at most {MAX_ANSWER_SCHEMA_CHARS} characters of JSON"}
     with validation_budget():
-        judged = _budget.get().judged
+        budget = _budget.get()
+        assert budget is not None  # validation_budget() opened one
+        judged = budget.judged
         if text not in judged:
             judged[text] = _judge(schema)
         return {f"{field}{path}": problem for path, problem in judged[text].items()}

@@ -18,6 +18,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import close_old_connections, transaction
@@ -25,7 +26,20 @@ from django.db import close_old_connections, transaction
 logger = logging.getLogger(__name__)
 _started = threading.Event()
 _stop = threading.Event()  # ends the loop (tests)
-_queue: queue.Queue[tuple[Callable, tuple]] = queue.Queue()
+
+
+class BackgroundJob(Protocol):
+    """A Celery task as ``run_in_background`` uses it: ``delay`` under Celery; in process, its
+    name (for the log) and a call."""
+
+    name: str
+
+    def __call__(self, *args: Any) -> object: ...
+
+    def delay(self, *args: Any) -> object: ...
+
+
+_queue: queue.Queue[tuple[BackgroundJob, tuple]] = queue.Queue()
 _sweeps: dict[str, Callable[[], object]] = {}
 
 
@@ -50,7 +64,7 @@ def sweep_report_log(name: str, report: object) -> None:
         logger.debug("sweep %s: nothing to do", name)
 
 
-def run_in_background(task, *args) -> None:
+def run_in_background(task: BackgroundJob, *args: object) -> None:
     """After commit, run Celery task ``task`` with ``args`` (ids, not objects) off this request."""
     if settings.BACKGROUND_MODE == "celery":
         transaction.on_commit(lambda: task.delay(*args))

@@ -9,9 +9,11 @@ Either way the objects come back with their ids, in order, and nothing else (no 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TypeVar
 
 from django.db import connection, connections, models
+
+ModelT = TypeVar("ModelT", bound=models.Model)
 
 FALLBACK_BATCH_SIZE = 2000
 PLAIN_FIELDS = (
@@ -24,13 +26,13 @@ PLAIN_FIELDS = (
 )
 
 
-def bulk_insert(objects: Sequence[models.Model]) -> Sequence[models.Model]:
+def bulk_insert(objects: list[ModelT]) -> list[ModelT]:
     """Insert unsaved instances of one model; sets and returns them with their ids."""
     if not objects:
         return objects
     model = type(objects[0])
     if connection.vendor != "postgresql":
-        return model.objects.bulk_create(objects, batch_size=FALLBACK_BATCH_SIZE)
+        return model._default_manager.bulk_create(objects, batch_size=FALLBACK_BATCH_SIZE)
     meta = model._meta
     fields = [field for field in meta.concrete_fields if not field.primary_key]
     database = connections[connection.alias]  # the connection itself: the proxy costs per attribute

@@ -6,6 +6,8 @@ exception handler (``marketplace.api.errors``), and the websocket consumer to ``
 
 from __future__ import annotations
 
+from typing import Self
+
 
 class DomainError(Exception):
     status: int = 400
@@ -33,7 +35,7 @@ class InvalidInput(DomainError):
     code = "invalid"
 
     @classmethod
-    def for_field(cls, field: str, message: str) -> InvalidInput:
+    def for_field(cls, field: str, message: str) -> Self:
         return cls(f"{field}: {message}", fields={field: [message]})
 
 

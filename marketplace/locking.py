@@ -5,19 +5,23 @@ else. A transaction that holds a lock of one rank never asks for a lock of an ea
 within a rank it takes rows in ascending id (so two transactions never wait on each other in a
 cycle). Every lock is ``FOR NO KEY UPDATE`` (it does not block inserts of rows that point at
 the locked one: an assignment inserted for a locked task, a ledger entry for a locked account).
+``lock_*`` helpers take their locks when called; ``locked_*`` (and ``unlocked_*``,
+``claim_candidates``) return a queryset that takes them when it is evaluated, for callers that
+read the rows with joins or use them as a subquery.
 
 ====  ==========================  ==============================================================
 rank  rows                        taken by
 ====  ==========================  ==============================================================
-1     a steering job              ``lock_steering_job``: the object of an app above the
+1     a steering job              ``locked_steering_job``: the object of an app above the
                                   marketplace that steers a batch (a labeling job), before
                                   anything of that batch
 2     workers                     ``lock_workers``: the claim (serializes a worker's claims, so
                                   the live-assignment cap is a plain count), qualification tests
-3     assignments                 ``locked_assignments``: submit, return, approve, reject, expire
-4     tasks                       ``lock_tasks`` / ``locked_tasks`` / ``lock_task``; the claim's candidates with
-                                  ``claim_candidates`` (SKIP LOCKED: claimers never wait on each
-                                  other's tasks)
+3     assignments                 ``locked_assignments``: submit, return, approve, reject,
+                                  expire, override a rejection
+4     tasks                       ``lock_tasks`` / ``locked_tasks`` / ``lock_task``; the claim's
+                                  candidates with ``claim_candidates`` (SKIP LOCKED: claimers
+                                  never wait on each other's tasks)
 5     vendor offerings            ``lock_vendor_offering`` (a vendor team's capacity, in a claim)
 6     requester dispatch states   ``unlocked_dispatch_states`` (SKIP LOCKED: never waits)
 7     batch quality rows          by their UPDATE in (worker, batch) order (``quality``)
@@ -27,8 +31,8 @@ rank  rows                        taken by
                                   always the last lock of a transaction
 ====  ==========================  ==============================================================
 
-Outside the order: ``lock_alone`` for a row that is the only lock its transaction takes (an
-offering edited, a qualification grant, a registered storage location), and rows the
+Outside the order: ``locked_alone`` for a row that is the only lock its transaction takes (an
+offering edited, a qualification grant, a registered storage location, a workteam retired), and rows the
 transaction itself inserted (no other transaction can see them, so locking them cannot wait).
 """
 
@@ -37,7 +41,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Manager, Model, Q, QuerySet
 
 from .models import Assignment, LedgerAccount, Payout, RequesterDispatchState, Task, VendorOffering, Worker
 from .models.reputation import WorkerReputation
@@ -45,7 +49,7 @@ from .models.reputation import WorkerReputation
 M = TypeVar("M", bound=Model)
 
 
-def lock_steering_job(queryset: QuerySet[M]) -> QuerySet[M]:
+def locked_steering_job(queryset: QuerySet[M] | Manager[M]) -> QuerySet[M]:
     """Rank 1: the job (one row of ``queryset``, a labeling job's) steering a batch, taken
     before any row of its batch. Returns the locking queryset (evaluate it inside the
     transaction: ``.get()``, ``.values_list(…).get()``)."""
@@ -139,7 +143,7 @@ def lock_reputations(worker_ids: Iterable[int]) -> None:
     list(rows.select_for_update(no_key=True).order_by("worker_id").values_list("worker_id"))
 
 
-def lock_alone(queryset: QuerySet[M]) -> QuerySet[M]:
+def locked_alone(queryset: QuerySet[M] | Manager[M]) -> QuerySet[M]:
     """Outside the order: ``queryset``'s row, for a transaction that takes no other lock before
     or after it (so it cannot be part of a cycle). Also the generic lock of ``access_*(…,
     lock=True)`` for kinds not ranked above."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any, TypedDict
+
 from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -11,7 +14,13 @@ from .models.reputation import WorkerBatchEstimate
 from .services.vendors import subscribed_workteams
 
 
-def batch_progress(batch: Batch) -> dict[str, dict[str, int]]:
+class BatchProgress(TypedDict):
+    tasks: dict[str, int]
+    assignments: dict[str, int]
+    on_hold_micros: int
+
+
+def batch_progress(batch: Batch) -> BatchProgress:
     """Counts of the batch's tasks and assignments by status (every status present, 0 if none)."""
     tasks = dict.fromkeys(Task.Status.values, 0)
     for row in Task.objects.filter(batch=batch).values("status").annotate(n=Count("id")):
@@ -54,7 +63,9 @@ def targetable_workteams(requester: Organization) -> QuerySet[Workteam]:
     )
 
 
-def worker_batch_records(*, worker_ids: list[int], batch_ids) -> dict[int, tuple[float, int]]:
+def worker_batch_records(
+    *, worker_ids: list[int], batch_ids: Iterable[int] | QuerySet[Any, Any]
+) -> dict[int, tuple[float, int]]:
     """Each worker's record over ``batch_ids`` (a list or a queryset of batch ids): the
     answers-weighted mean of consolidation's per-batch accuracy estimates and the answers they
     cover, ``{worker_id: (accuracy, answers)}``; workers with no estimate there are left out.

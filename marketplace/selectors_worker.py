@@ -69,13 +69,12 @@ def worker_available_work(worker: Worker, *, limit: int = 100, now: datetime | N
     first = eligible.filter(workteam_id=OuterRef("workteam_id"), requester_id=OuterRef("requester_id")).order_by(
         "-priority", "id"
     )
-    groups = (
+    groups = list(
         eligible.order_by()
         .values("workteam_id", "requester_id")
         .annotate(open_tasks=Count("id"), first_id=Subquery(first.values("pk")[:1]))
         .order_by("-open_tasks", "workteam_id", "requester_id")[:limit]
     )
-    groups = list(groups)
     firsts = Task.objects.select_related("workteam", "requester").in_bulk([g["first_id"] for g in groups])
     result = []
     for group in groups:

@@ -1,6 +1,6 @@
 """The task spec: one task to post, already validated, and the bounds of its fields.
 
-``services.tasks.parse_task_spec`` turns a ``POST /api/v1/tasks`` body into ``TaskSpec``s and a
+``inputs.tasks.task_specs`` turns a ``POST /api/v1/tasks`` body into ``TaskSpec``s and a
 labeling job's ingest builds them from manifest lines; ``services.batches.batch_tasks_create``
 inserts them. A task's slot limit is the model's (``models.tasks.MAX_SLOTS_PER_TASK``).
 """
@@ -43,5 +43,5 @@ class TaskSpec:
     gold_answer: dict | None = None
     quality_rules: dict | None = None
     auto_approval_policy: str | None = None
-    # Batch-level too (``requirements.parse_requirements``); ``None``: the batch's, or none.
+    # Batch-level too (``inputs.requirements``); ``None``: the batch's, or none.
     qualification_requirements: list[dict] | None = None

@@ -12,9 +12,10 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from marketplace.inputs.tasks import task_spec
 from marketplace.services.ledger import deposit
 from marketplace.services.organizations import requester_create
-from marketplace.services.tasks import parse_task_spec, tasks_post
+from marketplace.services.tasks import tasks_post
 from marketplace.services.workers import worker_create
 
 _sequence = itertools.count(1)
@@ -110,7 +111,7 @@ def make_tasks(db):
 
     def make(organization, n: int = 1, *, batch_id=None, **fields):
         fields.setdefault("reward", "0.05")
-        specs = [parse_task_spec({"title": f"task {i}", **fields}) for i in range(n)]
+        specs = [task_spec({"title": f"task {i}", **fields}) for i in range(n)]
         return tasks_post(requester=organization, specs=specs, batch_id=batch_id)
 
     return make

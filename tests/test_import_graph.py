@@ -118,3 +118,13 @@ def test_type_checking_imports_and_implied_parents_are_no_edges(tmp_path):
     assert graph.edges["pkg.sub.mod"] == {"pkg.leaf"}  # not pkg (TYPE_CHECKING), not pkg.sub (a parent)
     assert graph.edges["pkg.other"] == {"pkg.sub", "pkg.sub.mod"}
     assert graph.external["pkg.sub.mod"] == {"typing"}
+
+
+def test_celery_jobs_live_only_in_background_jobs_modules(graph):
+    # "Task" means a HIT; Celery discovers jobs only in ``background_jobs`` (config/celery.py).
+    elsewhere = [
+        module
+        for module, path in graph.modules.items()
+        if "shared_task" in path.read_text() and module.rpartition(".")[2] != "background_jobs"
+    ]
+    assert not elsewhere

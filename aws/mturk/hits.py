@@ -13,11 +13,13 @@ from typing import Any
 from django.db import transaction
 
 from marketplace.errors import InvalidInput
+from marketplace.inputs import validate
+from marketplace.inputs.tasks import TaskAddSlots, task_spec
 from marketplace.models import Assignment, Batch, Task
 from marketplace.questions import QUESTION_TASK_TYPE
 from marketplace.services.requirements import requirements_resolve
 from marketplace.services.task_review import task_dispose, task_expiry_set, task_review_mark
-from marketplace.services.tasks import parse_task_spec, task_add_slots, tasks_post
+from marketplace.services.tasks import task_add_slots, tasks_post
 
 from ..calls import AwsCall
 from ..errors import RequestError
@@ -100,7 +102,7 @@ def _spec(params: dict[str, Any], requirements: list[dict] | None, *, lifetime: 
     if requirements:
         data["qualification_requirements"] = requirements
     try:
-        return parse_task_spec(data)
+        return task_spec(data)
     except InvalidInput as error:
         raise renamed(error) from None
 
@@ -244,7 +246,8 @@ def create_additional_assignments_for_hit(call: AwsCall) -> dict[str, Any]:
     def add() -> dict[str, Any]:
         try:
             with transaction.atomic():
-                task_add_slots(task=task, add=call.params["NumberOfAdditionalAssignments"])
+                added = validate(TaskAddSlots, {"add": call.params["NumberOfAdditionalAssignments"]})
+                task_add_slots(task=task, add=added.add)
         except InvalidInput as error:
             raise renamed(error) from None
         return {"HITId": str(task.pk)}

@@ -55,7 +55,7 @@ COMPARATORS_OUT = {
     "exists": "Exists",
     "in": "In",
 }
-ASSIGNMENT_STATUSES = {
+ASSIGNMENT_STATUSES: dict[str, str] = {
     Assignment.Status.SUBMITTED: "Submitted",
     Assignment.Status.APPROVED: "Approved",
     Assignment.Status.REJECTED: "Rejected",

@@ -26,7 +26,7 @@ from ..errors import ResourceNotFound, ValidationException
 
 PUBLIC_ACCOUNT = "394669845002"  # Ground Truth's public workforce account, as in its ARN
 _WORKTEAM_ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:[^:]*:[^:]*:workteam/([^/]+)/([^/]+)$")
-_SEGMENTS = {
+_SEGMENTS: dict[str, str] = {
     Workteam.Kind.PUBLIC: "public-crowd",
     Workteam.Kind.PRIVATE: "private-crowd",
     Workteam.Kind.VENDOR: "vendor-crowd",

@@ -1,6 +1,6 @@
 """Ground Truth's labeling-job operations over Groundwork's labeling jobs: the request is
 translated into the body ``POST /api/v1/labeling-jobs`` takes and goes through the same
-``parse_job_spec``/``job_create``/``job_stop`` and access checks; answers are the job as Ground
+``labeling.inputs.job_spec``/``job_create``/``job_stop`` and access checks; answers are the job as Ground
 Truth describes one. Errors name the Ground Truth parameters (``REST_TO_AWS``).
 
 What a job created here keeps beyond Groundwork's own fields (``LabelingJob.ground_truth_request``:
@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 
 from labeling.access import access_labeling_job_by_name
+from labeling.inputs import job_spec
 from labeling.models import LabelingJob
 from labeling.services import jobs
 from marketplace.errors import DomainError
@@ -32,7 +33,7 @@ from .arns import labeling_job_arn, targetable_workteam_by_arn, workteam_arn
 from .task_types import GROUND_TRUTH_NAMES, task_type_of, template_instructions
 
 SAGEMAKER = "sagemaker"
-STATUSES = {
+STATUSES: dict[str, str] = {
     LabelingJob.Status.INITIALIZING: "Initializing",
     LabelingJob.Status.IN_PROGRESS: "InProgress",
     LabelingJob.Status.COMPLETED: "Completed",
@@ -166,7 +167,7 @@ def create_labeling_job(call: AwsCall) -> dict:
             body["stopping_conditions"] = {key: value for key, value in stopping.items() if value is not None}
         job = jobs.job_create(
             requester=call.organization,
-            spec=jobs.parse_job_spec(body),
+            spec=job_spec(body),
             ui_template=template,
             ground_truth_request=params,
         )
@@ -300,7 +301,10 @@ def list_labeling_jobs(call: AwsCall) -> dict:
     Truth's list is."""
     queryset = LabelingJob.objects.filter(requester=call.organization).select_related("workteam__owner")
     if "StatusEquals" in call.params:
-        queryset = queryset.filter(status=STATUS_FILTERS[call.params["StatusEquals"]])
+        status = STATUS_FILTERS.get(call.params["StatusEquals"])
+        if status is None:
+            raise ValidationException(f"StatusEquals must be one of {', '.join(STATUS_FILTERS)}")
+        queryset = queryset.filter(status=status)
     if "NameContains" in call.params:
         queryset = queryset.filter(name__icontains=call.params["NameContains"])
     page, next_token = paginate(call, _filtered(call, queryset))

@@ -130,8 +130,9 @@ def _summarise(
     )
     labels = votes.argmax(axis=1)
     member_iou = paired_iou(boxes, consolidated[cluster_of])
-    tightness = np.bincount(cluster_of, weights=member_weight * member_iou, minlength=n_clusters)
-    tightness /= np.maximum(mass, 1e-300)
+    tightness = np.bincount(cluster_of, weights=member_weight * member_iou, minlength=n_clusters) / np.maximum(
+        mass, 1e-300
+    )
     support = mass / total_weight
     return consolidated, labels, support, tightness
 

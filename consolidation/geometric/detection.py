@@ -141,30 +141,50 @@ class _Model:
     mu: float
 
 
-def _records(precision, recall, answers, n_workers):
+_Floats = NDArray[np.float64]
+_Ints = NDArray[np.int64]
+_Bools = NDArray[np.bool_]
+
+
+def _records(
+    precision: ArrayLike | None, recall: ArrayLike | None, answers: ArrayLike | None, n_workers: int
+) -> tuple[_Floats, _Floats, _Floats]:
     if answers is None:
         nan = np.full(n_workers, np.nan)
         return nan, nan, np.zeros(n_workers)
-    answers = np.asarray(answers, dtype=np.float64)
-    precision = np.asarray(precision, dtype=np.float64)
-    recall = np.asarray(recall, dtype=np.float64)
-    if not (answers.shape == precision.shape == recall.shape == (n_workers,)):
+    answer_counts = np.asarray(answers, dtype=np.float64)
+    precision_in = np.asarray(precision, dtype=np.float64)
+    recall_in = np.asarray(recall, dtype=np.float64)
+    if not (answer_counts.shape == precision_in.shape == recall_in.shape == (n_workers,)):
         raise ValueError("record_precision, record_recall and record_answers need one entry per worker")
-    known = np.isfinite(precision) & np.isfinite(recall) & (answers > 0)
-    mass = np.where(known, RECORD_WEIGHT * np.minimum(np.nan_to_num(answers), RECORD_CAP), 0.0)
-    precision = np.clip(np.nan_to_num(precision, nan=0.5), 0.05, 0.999)
-    recall = np.clip(np.nan_to_num(recall, nan=0.5), 0.05, 0.999)
-    return precision, recall, mass
+    known = np.isfinite(precision_in) & np.isfinite(recall_in) & (answer_counts > 0)
+    mass = np.where(known, RECORD_WEIGHT * np.minimum(np.nan_to_num(answer_counts), RECORD_CAP), 0.0)
+    return (
+        np.clip(np.nan_to_num(precision_in, nan=0.5), 0.05, 0.999),
+        np.clip(np.nan_to_num(recall_in, nan=0.5), 0.05, 0.999),
+        mass,
+    )
 
 
-def _origin(cand, work, drew, model, n_candidates):
+def _origin(cand: _Ints, work: _Ints, drew: _Bools, model: _Model, n_candidates: int) -> _Floats:
     """Per pair, the probability that its worker started the candidate, were it false."""
     weight = np.where(drew, model.false_rate[work] / model.join[work], 0.0)
     total = np.bincount(cand, weights=weight, minlength=n_candidates)
     return np.divide(weight, total[cand], out=np.zeros_like(weight), where=total[cand] > 0)
 
 
-def _m_step(q, origin, cand, work, drew, items, answers, precision_rec, recall_rec, mass):
+def _m_step(
+    q: _Floats,
+    origin: _Floats,
+    cand: _Ints,
+    work: _Ints,
+    drew: _Bools,
+    items: _Floats,
+    answers: tuple[_Ints, _Ints],
+    precision_rec: _Floats,
+    recall_rec: _Floats,
+    mass: _Floats,
+) -> _Model:
     n_workers = items.shape[0]
     true_weight = q[cand]
     false_weight = 1.0 - true_weight
@@ -189,7 +209,7 @@ def _m_step(q, origin, cand, work, drew, items, answers, precision_rec, recall_r
     return _Model(recall=recall, false_rate=np.maximum(false_rate, _CLIP), join=join, mu=max(mu, _CLIP))
 
 
-def _posterior(cand, work, drew, model, n_candidates):
+def _posterior(cand: _Ints, work: _Ints, drew: _Bools, model: _Model, n_candidates: int) -> _Floats:
     r, j = model.recall[work], model.join[work]
     true_terms = np.where(drew, np.log(r), np.log1p(-r))
     join_terms = np.where(drew, np.log(j), np.log1p(-j))

@@ -40,7 +40,9 @@ class MaskResult:
     worker_weight: NDArray[np.float64]
 
 
-def _vote(masks: NDArray[np.integer], weight: NDArray[np.float64], classes: list[int]):
+def _vote(
+    masks: NDArray[np.integer], weight: NDArray[np.float64], classes: list[int]
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """The weighted vote per pixel and the winning class's weighted mass."""
     best = np.zeros(masks.shape[1:], dtype=np.int64)
     best_mass = np.full(masks.shape[1:], -1.0)
@@ -53,7 +55,14 @@ def _vote(masks: NDArray[np.integer], weight: NDArray[np.float64], classes: list
     return best, best_mass
 
 
-def _probabilities(masks, weight, classes, k, best, best_mass):
+def _probabilities(
+    masks: NDArray[np.integer],
+    weight: NDArray[np.float64],
+    classes: list[int],
+    k: int,
+    best: NDArray[np.int64],
+    best_mass: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Per pixel, the probability of each class: an even mixture of two models, the one-coin
     posterior (workers' pixel errors independent: softmax of the weights behind each class) and
     the weighted vote share (errors fully shared, as along a boundary every worker drew a bit

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import cast
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -34,6 +35,12 @@ REALM = "console"
 ACTIVATION_SESSION_KEY = "_console_activation"
 
 
+class ConsoleRequest(HttpRequest):
+    """The request a ``console_page`` view receives: with the signed-in worker."""
+
+    worker: Worker
+
+
 def console_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A console page: a signed-in worker (``request.worker``), else the sign-in page; the
     console's Content-Security-Policy on the response."""
@@ -44,8 +51,9 @@ def console_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         worker = accounts.worker_from_session(request.session)
         if worker is None:
             return redirect(f"{reverse('console:home')}?next={request.path}")
-        request.worker = worker
-        return view(request, *args, **kwargs)
+        console_request = cast(ConsoleRequest, request)
+        console_request.worker = worker
+        return view(console_request, *args, **kwargs)
 
     return wrapped
 
@@ -140,12 +148,17 @@ def activate(request: HttpRequest) -> HttpResponse:
 def activate_password(request: HttpRequest) -> HttpResponse:
     """Step two: choose the console password; then the worker is signed in."""
     pending = request.session.get(ACTIVATION_SESSION_KEY) or {}
-    worker = Worker.objects.filter(
-        pk=pending.get("worker_id"),
-        token_hash=pending.get("token_hash", ""),
-        is_active=True,
-        token_revoked_at__isnull=True,
-    ).first()
+    worker_id = pending.get("worker_id")
+    worker = (
+        None
+        if worker_id is None
+        else Worker.objects.filter(
+            pk=worker_id,
+            token_hash=pending.get("token_hash", ""),
+            is_active=True,
+            token_revoked_at__isnull=True,
+        ).first()
+    )
     if worker is None:
         return redirect("console:activate")
     form = NewPasswordForm(request.POST or None)
@@ -184,7 +197,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
 
 
 def _send_reset_email(request: HttpRequest, worker: Worker) -> None:
-    token = accounts.worker_reset_tokens.make_token(worker)
+    token = accounts.worker_reset_tokens.make_token(worker)  # type: ignore[arg-type]  # a Worker, see the class
     link = request.build_absolute_uri(
         reverse(
             "console:password_reset_confirm",
@@ -206,7 +219,7 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
     except (ValueError, TypeError, OverflowError):
         worker_id = None
     worker = accounts.worker_for_reset_by_id(worker_id) if worker_id else None
-    if worker is None or not accounts.worker_reset_tokens.check_token(worker, token):
+    if worker is None or not accounts.worker_reset_tokens.check_token(worker, token):  # type: ignore[arg-type]  # a Worker
         return render(request, "console/password_reset_confirm.html", {"is_valid": False}, status=400)
     form = NewPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

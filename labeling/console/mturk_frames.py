@@ -156,7 +156,7 @@ def external_submit(request: HttpRequest, token: str) -> HttpResponse:
         worker_action_take(worker.pk)
         assignment_submit(worker=worker, assignment_id=assignment_id, answer=answer)
     except DomainError as error:
-        result = {"type": "gw-mturk-refused", "assignmentId": str(assignment_id), "code": error.code}
+        result: dict[str, object] = {"type": "gw-mturk-refused", "assignmentId": str(assignment_id), "code": error.code}
         return _message(request, "Not accepted", error.message, status=error.status, result=result)
     result = {"type": "gw-mturk-submitted", "assignmentId": str(assignment_id), "answer": answer}
     return _message(request, "Submitted", "Your answer was recorded. Thank you!", status=200, result=result)

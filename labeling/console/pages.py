@@ -3,17 +3,19 @@ the worker API, called with the session's credentials (``WorkerSessionAuthentica
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from marketplace.services.worker_accounts import worker_from_session
 
-from .accounts import console_page, render_signin
+from .accounts import ConsoleRequest, console_page, render_signin
 from .csp import with_console_csp
 
 
-def _page(request: HttpRequest, template: str, active: str) -> HttpResponse:
+def _page(request: ConsoleRequest, template: str, active: str) -> HttpResponse:
     return render(request, template, {"worker": request.worker, "active": active})
 
 
@@ -24,30 +26,31 @@ def home(request: HttpRequest) -> HttpResponse:
     worker = worker_from_session(request.session)
     if worker is None:
         return render_signin(request)
-    request.worker = worker
-    return _page(request, "console/home.html", "home")
+    console_request = cast(ConsoleRequest, request)
+    console_request.worker = worker
+    return _page(console_request, "console/home.html", "home")
 
 
 @console_page
 @ensure_csrf_cookie
-def work(request: HttpRequest) -> HttpResponse:
+def work(request: ConsoleRequest) -> HttpResponse:
     return _page(request, "console/work.html", "work")
 
 
 @console_page
 @ensure_csrf_cookie
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: ConsoleRequest) -> HttpResponse:
     return _page(request, "console/history.html", "history")
 
 
 @console_page
 @ensure_csrf_cookie
-def tests(request: HttpRequest) -> HttpResponse:
+def tests(request: ConsoleRequest) -> HttpResponse:
     return _page(request, "console/tests.html", "tests")
 
 
 @console_page
 @ensure_csrf_cookie
-def messages(request: HttpRequest) -> HttpResponse:
+def messages(request: ConsoleRequest) -> HttpResponse:
     """``/console/messages``: what requesters the worker worked for wrote to it."""
     return _page(request, "console/messages.html", "messages")

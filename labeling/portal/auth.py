@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import cast
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -22,6 +24,13 @@ from django.urls import reverse_lazy
 from marketplace.errors import NotFound
 from marketplace.models import Membership, Organization
 from marketplace.services import signin_throttle
+
+
+class PortalRequest(HttpRequest):
+    """The request a ``portal_page`` view receives: signed in, with its admin's organization."""
+
+    user: User
+    organization: Organization
 
 
 def admin_membership(user) -> Membership | None:
@@ -51,9 +60,10 @@ def portal_page(kind: str | None = None) -> Callable:
                 return redirect("portal:password_change")
             if kind is not None and membership.organization.kind != kind:
                 return render(request, "portal/not_found.html", status=404)
-            request.organization = membership.organization
+            portal_request = cast(PortalRequest, request)
+            portal_request.organization = membership.organization
             try:
-                return view(request, *args, **kwargs)
+                return view(portal_request, *args, **kwargs)
             except NotFound:
                 return render(request, "portal/not_found.html", status=404)
 
@@ -117,7 +127,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        Membership.objects.filter(user=self.request.user).update(password_change_required=False)
+        Membership.objects.filter(user=form.user).update(password_change_required=False)
         return response
 
 
@@ -150,7 +160,7 @@ class AccountForm(forms.Form):
 
 
 @portal_page()
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: PortalRequest) -> HttpResponse:
     """The signed-in admin's email address (password resets go there) and password change."""
     form = AccountForm(request.POST or None, initial={"email": request.user.email})
     if request.method == "POST" and form.is_valid():

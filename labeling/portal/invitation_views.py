@@ -65,7 +65,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
                         "new_token": new_token,
                     },
                 )
-        if action == "create":
+        if isinstance(form, NewAccountForm):
             new_form = form
         else:
             link_form = form

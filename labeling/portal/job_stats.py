@@ -142,9 +142,11 @@ def answers_over_time(
     end = job.ended_at or now or timezone.now()
     start = job.created_at
     times = sorted(
-        Assignment.objects.filter(task__batch_id=job.batch_id, submitted_at__isnull=False)
+        submitted_at
+        for submitted_at in Assignment.objects.filter(task__batch_id=job.batch_id, submitted_at__isnull=False)
         .values_list("submitted_at", flat=True)
         .iterator(chunk_size=5000)
+        if submitted_at is not None  # filtered in SQL too; narrows the type
     )
     if times and times[-1] > end:
         end = times[-1]
@@ -235,6 +237,7 @@ def confidence_histogram(job: LabelingJob, *, bins: int = CONFIDENCE_BINS) -> tu
         confidence__isnull=False,
     ).values_list("confidence", flat=True)
     for confidence in confidences.iterator(chunk_size=5000):
+        assert confidence is not None  # filtered on confidence__isnull=False
         counts[min(bins - 1, max(0, int(confidence * bins)))] += 1
     return counts, [round(index / bins, 4) for index in range(bins + 1)]
 

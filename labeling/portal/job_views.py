@@ -22,7 +22,7 @@ from marketplace.money import format_micros
 from ..access import access_job_as_vendor, access_labeling_job
 from ..models import LabelingJob
 from . import job_stats, svg
-from .auth import portal_page
+from .auth import PortalRequest, portal_page
 from .words import count_noun, percent, time_until
 
 
@@ -156,10 +156,10 @@ def _render_job(request: HttpRequest, job: LabelingJob, *, side: str) -> HttpRes
 
 
 @portal_page(Organization.Kind.VENDOR)
-def vendor_job(request: HttpRequest, job_id: int) -> HttpResponse:
+def vendor_job(request: PortalRequest, job_id: int) -> HttpResponse:
     return _render_job(request, access_job_as_vendor(request.organization, job_id), side="vendor")
 
 
 @portal_page(Organization.Kind.REQUESTER)
-def requester_job(request: HttpRequest, job_id: int) -> HttpResponse:
+def requester_job(request: PortalRequest, job_id: int) -> HttpResponse:
     return _render_job(request, access_labeling_job(request.organization, job_id), side="requester")

@@ -21,7 +21,7 @@ from marketplace.task_types import worker_input
 from ..access import access_job_as_vendor, access_labeling_job
 from ..console.csp import content_security_policy
 from ..models import DataObject, LabelingJob
-from .auth import portal_page
+from .auth import PortalRequest, portal_page
 
 
 def _object_number(request: HttpRequest) -> int:
@@ -67,10 +67,10 @@ def _render_preview(request: HttpRequest, job: LabelingJob, *, side: str) -> Htt
 
 
 @portal_page(Organization.Kind.VENDOR)
-def vendor_job_preview(request: HttpRequest, job_id: int) -> HttpResponse:
+def vendor_job_preview(request: PortalRequest, job_id: int) -> HttpResponse:
     return _render_preview(request, access_job_as_vendor(request.organization, job_id), side="vendor")
 
 
 @portal_page(Organization.Kind.REQUESTER)
-def requester_job_preview(request: HttpRequest, job_id: int) -> HttpResponse:
+def requester_job_preview(request: PortalRequest, job_id: int) -> HttpResponse:
     return _render_preview(request, access_labeling_job(request.organization, job_id), side="requester")

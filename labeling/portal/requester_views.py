@@ -22,7 +22,7 @@ from marketplace.services.ledger import requester_balance
 from marketplace.services.workteams import workteam_create, workteam_live_assignments, workteam_remove_member
 
 from ..services.requester_jobs import requester_api_batches, requester_job_status_counts, requester_jobs
-from .auth import portal_page
+from .auth import PortalRequest, portal_page
 
 REQUESTER = Organization.Kind.REQUESTER
 
@@ -43,7 +43,7 @@ def accept_url_for(request: HttpRequest):
 
 
 @portal_page(REQUESTER)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: PortalRequest) -> HttpResponse:
     """The requester's balance, its labeling jobs (status and progress, each linking to its job
     page) and the batches it posted through the tasks API."""
     counts = requester_job_status_counts(request.organization)
@@ -66,7 +66,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @portal_page(REQUESTER)
-def teams(request: HttpRequest) -> HttpResponse:
+def teams(request: PortalRequest) -> HttpResponse:
     """The requester's private workteams; POST creates one."""
     form = WorkteamForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -89,7 +89,7 @@ def teams(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _private_team(request: HttpRequest, workteam_id: int) -> Workteam:
+def _private_team(request: PortalRequest, workteam_id: int) -> Workteam:
     workteam = access_workteam(request.organization, workteam_id)
     if workteam.kind != Workteam.Kind.PRIVATE:  # a requester owns only private teams; be sure
         raise NotFound(f"workteam {workteam_id} not found")
@@ -114,14 +114,14 @@ def _team_page(request: HttpRequest, workteam: Workteam, invite_form: InviteForm
 
 
 @portal_page(REQUESTER)
-def team(request: HttpRequest, workteam_id: int) -> HttpResponse:
+def team(request: PortalRequest, workteam_id: int) -> HttpResponse:
     """One private team: members with quality and live work, the invite form, invitations."""
     return _team_page(request, _private_team(request, workteam_id), InviteForm())
 
 
 @require_POST
 @portal_page(REQUESTER)
-def team_invite(request: HttpRequest, workteam_id: int) -> HttpResponse:
+def team_invite(request: PortalRequest, workteam_id: int) -> HttpResponse:
     """Emails an invitation link to the address; errors are shown on the team page."""
     workteam = _private_team(request, workteam_id)
     form = InviteForm(request.POST)
@@ -143,7 +143,7 @@ def team_invite(request: HttpRequest, workteam_id: int) -> HttpResponse:
 
 @require_POST
 @portal_page(REQUESTER)
-def team_invitation_revoke(request: HttpRequest, workteam_id: int, invitation_id: int) -> HttpResponse:
+def team_invitation_revoke(request: PortalRequest, workteam_id: int, invitation_id: int) -> HttpResponse:
     workteam = _private_team(request, workteam_id)
     invitation = access_email_invitation(request.organization, workteam, invitation_id)
     try:
@@ -157,7 +157,7 @@ def team_invitation_revoke(request: HttpRequest, workteam_id: int, invitation_id
 
 @require_POST
 @portal_page(REQUESTER)
-def team_member_remove(request: HttpRequest, workteam_id: int, worker_id: int) -> HttpResponse:
+def team_member_remove(request: PortalRequest, workteam_id: int, worker_id: int) -> HttpResponse:
     """Removes a member; its live assignments stay live until submitted or expired."""
     workteam = _private_team(request, workteam_id)
     worker = access_workteam_member(workteam, worker_id)

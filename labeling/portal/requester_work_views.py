@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import itertools
 import re
+from typing import cast
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 
 from marketplace.errors import DomainError
@@ -22,11 +23,12 @@ from marketplace.services import statements
 from marketplace.services.ledger import requester_balance
 
 from ..access import access_labeling_job
+from ..inputs import job_spec
 from ..models import StorageLocation
-from ..services.jobs import job_create, parse_job_spec
+from ..services.jobs import job_create
 from ..storage.access import access_storage
 from ..task_types import TASK_TYPES
-from .auth import portal_page
+from .auth import PortalRequest, portal_page
 from .words import word
 
 REQUESTER = Organization.Kind.REQUESTER
@@ -36,7 +38,7 @@ MAX_OUTPUT_LINE_CHARS = 10_000_000  # an input line (≤ 100,000 characters) plu
 
 class JobForm(forms.Form):
     """The fields of ``POST /api/v1/labeling-jobs`` a person fills in most often. Nothing is
-    validated here beyond the form's shape: ``parse_job_spec`` and ``job_create`` are the rules,
+    validated here beyond the form's shape: ``inputs.job_spec`` and ``job_create`` are the rules,
     and their field errors land on these fields (same names as the API's)."""
 
     name = forms.CharField(required=False, help_text="Letters, digits and hyphens; unique among your jobs.")
@@ -69,7 +71,8 @@ class JobForm(forms.Form):
     def __init__(self, *args, requester: Organization, **kwargs):
         super().__init__(*args, **kwargs)
         teams = targetable_workteams(requester).order_by("kind", "name", "pk")
-        self.fields["workteam_id"].choices = [(team.pk, f"{team.name} ({word(team.kind)})") for team in teams]
+        field = cast(forms.TypedChoiceField, self.fields["workteam_id"])
+        field.choices = [(team.pk, f"{team.name} ({word(team.kind)})") for team in teams]
 
     def job_body(self) -> dict:
         """The API body this form stands for: blank fields left out (so the service applies its
@@ -130,13 +133,13 @@ def show_field_errors(form: forms.Form, error: DomainError) -> None:
 
 
 @portal_page(REQUESTER)
-def job_new(request: HttpRequest) -> HttpResponse:
+def job_new(request: PortalRequest) -> HttpResponse:
     """The job form; a valid POST creates the job (as the API would) and opens its page."""
     requester = request.organization
     form = JobForm(request.POST or None, requester=requester)
     if request.method == "POST" and form.is_valid():
         try:
-            job = job_create(requester=requester, spec=parse_job_spec(form.job_body()))
+            job = job_create(requester=requester, spec=job_spec(form.job_body()))
         except DomainError as error:
             show_field_errors(form, error)
         else:
@@ -156,7 +159,7 @@ def job_new(request: HttpRequest) -> HttpResponse:
 
 
 @portal_page(REQUESTER)
-def job_output(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_output(request: PortalRequest, job_id: int) -> HttpResponseBase:
     """The job's output manifest, streamed from its storage through ``access_storage`` (the
     requester's own registrations): another requester's job is the portal's 404, and a job
     whose output is not written yet answers 404 with the reason."""
@@ -183,7 +186,7 @@ def job_output(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @portal_page(REQUESTER)
-def balance(request: HttpRequest) -> HttpResponse:
+def balance(request: PortalRequest) -> HttpResponse:
     """The balance (as ``GET /api/v1/balance``) and the statement's entries, newest first, 50 a
     page (the rows ``GET /api/v1/statement`` gives, through the same service)."""
     requester = request.organization

@@ -4,10 +4,12 @@ shown on the form, its conflicts as a message."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -18,7 +20,7 @@ from marketplace.money import format_micros
 from marketplace.services import vendors
 from marketplace.services.workteams import workteam_live_assignments
 
-from .auth import portal_page
+from .auth import PortalRequest, portal_page
 from .words import word
 
 VENDOR = Organization.Kind.VENDOR
@@ -37,7 +39,8 @@ class OfferingForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["task_types"].choices = [(name, word(name)) for name in vendors.task_type_choices()]
+        field = cast(forms.MultipleChoiceField, self.fields["task_types"])
+        field.choices = [(name, word(name)) for name in vendors.task_type_choices()]
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data
@@ -70,7 +73,7 @@ def _initial(offering: VendorOffering) -> dict:
     }
 
 
-def _offerings_page(request: HttpRequest, form: OfferingForm, *, status: int = 200) -> HttpResponse:
+def _offerings_page(request: PortalRequest, form: OfferingForm, *, status: int = 200) -> HttpResponse:
     offerings = (
         VendorOffering.objects.filter(vendor=request.organization)
         .select_related("workteam")
@@ -91,7 +94,7 @@ def _offerings_page(request: HttpRequest, form: OfferingForm, *, status: int = 2
 
 
 @portal_page(VENDOR)
-def offerings(request: HttpRequest) -> HttpResponse:
+def offerings(request: PortalRequest) -> HttpResponse:
     """The vendor's offerings with the capacity in use; POST publishes a new one."""
     if request.method != "POST":
         return _offerings_page(request, OfferingForm())
@@ -108,7 +111,7 @@ def offerings(request: HttpRequest) -> HttpResponse:
 
 
 @portal_page(VENDOR)
-def offering_edit(request: HttpRequest, offering_id: int) -> HttpResponse:
+def offering_edit(request: PortalRequest, offering_id: int) -> HttpResponse:
     offering = access_offering_as_vendor(request.organization, offering_id)
     form = OfferingForm(request.POST or None, initial=_initial(offering))
     if request.method == "POST" and form.is_valid():
@@ -130,14 +133,14 @@ def offering_edit(request: HttpRequest, offering_id: int) -> HttpResponse:
 
 @portal_page(VENDOR)
 @require_POST
-def offering_withdraw(request: HttpRequest, offering_id: int) -> HttpResponse:
+def offering_withdraw(request: PortalRequest, offering_id: int) -> HttpResponse:
     offering = vendors.offering_withdraw(offering=access_offering_as_vendor(request.organization, offering_id))
     messages.success(request, f"Withdrew {offering.name}: work already posted goes on.")
     return redirect("portal:vendor_offerings")
 
 
 @portal_page(VENDOR)
-def subscriptions(request: HttpRequest) -> HttpResponse:
+def subscriptions(request: PortalRequest) -> HttpResponse:
     """Requesters' subscriptions to the vendor's offerings, pending ones first."""
     rows = (
         VendorSubscription.objects.filter(offering__vendor=request.organization)
@@ -151,7 +154,7 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _decide(request: HttpRequest, subscription_id: int, decide, done: str) -> HttpResponse:
+def _decide(request: PortalRequest, subscription_id: int, decide, done: str) -> HttpResponse:
     subscription = access_subscription_as_vendor(request.organization, subscription_id)
     try:
         decide(subscription=subscription)
@@ -164,17 +167,17 @@ def _decide(request: HttpRequest, subscription_id: int, decide, done: str) -> Ht
 
 @portal_page(VENDOR)
 @require_POST
-def subscription_accept(request: HttpRequest, subscription_id: int) -> HttpResponse:
+def subscription_accept(request: PortalRequest, subscription_id: int) -> HttpResponse:
     return _decide(request, subscription_id, vendors.subscription_accept, "Accepted")
 
 
 @portal_page(VENDOR)
 @require_POST
-def subscription_decline(request: HttpRequest, subscription_id: int) -> HttpResponse:
+def subscription_decline(request: PortalRequest, subscription_id: int) -> HttpResponse:
     return _decide(request, subscription_id, vendors.subscription_decline, "Declined")
 
 
 @portal_page(VENDOR)
 @require_POST
-def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpResponse:
+def subscription_cancel(request: PortalRequest, subscription_id: int) -> HttpResponse:
     return _decide(request, subscription_id, vendors.subscription_cancel, "Cancelled")

@@ -4,9 +4,12 @@ service or selector, renders. A ``DomainError`` from a service is shown on the p
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import cast
+
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -24,13 +27,13 @@ from marketplace.services.workteams import workteam_add_member, workteam_live_as
 
 from ..models import LabelingJob
 from . import svg
-from .auth import portal_page
+from .auth import PortalRequest, portal_page
 from .words import percent, time_until
 
 VENDOR = Organization.Kind.VENDOR
 
 
-def _jobs_by_batch(batch_ids) -> dict[int, LabelingJob]:
+def _jobs_by_batch(batch_ids: Iterable[int | None]) -> dict[int | None, LabelingJob]:
     """The labeling jobs that own these batches (a batch posted by the tasks API has none)."""
     ids = [batch_id for batch_id in batch_ids if batch_id]
     return {job.batch_id: job for job in LabelingJob.objects.filter(batch_id__in=ids).only("id", "name", "batch_id")}
@@ -40,7 +43,7 @@ def _jobs_by_batch(batch_ids) -> dict[int, LabelingJob]:
 
 
 @portal_page(VENDOR)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: PortalRequest) -> HttpResponse:
     """Work in progress on the vendor's teams, with the team and earnings at a glance."""
     vendor = request.organization
     now = timezone.now()
@@ -84,11 +87,12 @@ class WorkerCreateForm(forms.Form):
 
     def __init__(self, *args, workteams=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["workteam"].choices = [("", "(no team yet)")] + [(team.pk, team.name) for team in workteams]
+        field = cast(forms.TypedChoiceField, self.fields["workteam"])
+        field.choices = [("", "(no team yet)")] + [(team.pk, team.name) for team in workteams]
 
 
 def _team_page(
-    request: HttpRequest, *, form: WorkerCreateForm | None = None, new_token: dict | None = None, status: int = 200
+    request: PortalRequest, *, form: WorkerCreateForm | None = None, new_token: dict | None = None, status: int = 200
 ) -> HttpResponse:
     vendor = request.organization
     workteams = vendor_workteams(vendor)
@@ -123,7 +127,7 @@ def _show_error(form: forms.Form, error: DomainError) -> None:
 
 
 @portal_page(VENDOR)
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: PortalRequest) -> HttpResponse:
     """The team: managed workers, their teams, tokens, throughput and quality; POST creates a
     worker and shows its token once."""
     if request.method != "POST":
@@ -148,7 +152,7 @@ def team(request: HttpRequest) -> HttpResponse:
 
 @portal_page(VENDOR)
 @require_POST
-def worker_token_issue(request: HttpRequest, worker_id: int) -> HttpResponse:
+def worker_token_issue(request: PortalRequest, worker_id: int) -> HttpResponse:
     """Issue a new token (the old one stops working) and show it once."""
     worker = access_worker_of_vendor(request.organization, worker_id)
     token = worker_token_rotate(worker=worker)
@@ -157,7 +161,7 @@ def worker_token_issue(request: HttpRequest, worker_id: int) -> HttpResponse:
 
 @portal_page(VENDOR)
 @require_POST
-def worker_token_revoke_view(request: HttpRequest, worker_id: int) -> HttpResponse:
+def worker_token_revoke_view(request: PortalRequest, worker_id: int) -> HttpResponse:
     worker = access_worker_of_vendor(request.organization, worker_id)
     worker_token_revoke(worker=worker)
     messages.success(request, f"{worker.username} can no longer sign in until you issue a new token.")
@@ -166,7 +170,7 @@ def worker_token_revoke_view(request: HttpRequest, worker_id: int) -> HttpRespon
 
 @portal_page(VENDOR)
 @require_POST
-def worker_team_add(request: HttpRequest, worker_id: int) -> HttpResponse:
+def worker_team_add(request: PortalRequest, worker_id: int) -> HttpResponse:
     worker = access_worker_of_vendor(request.organization, worker_id)
     workteam = access_workteam_of_vendor(request.organization, request.POST.get("workteam"))
     workteam_add_member(workteam=workteam, worker=worker)
@@ -176,7 +180,7 @@ def worker_team_add(request: HttpRequest, worker_id: int) -> HttpResponse:
 
 @portal_page(VENDOR)
 @require_POST
-def worker_team_remove(request: HttpRequest, worker_id: int, workteam_id: int) -> HttpResponse:
+def worker_team_remove(request: PortalRequest, worker_id: int, workteam_id: int) -> HttpResponse:
     """Remove a worker from one team; its live assignments continue until submitted or expired."""
     worker = access_worker_of_vendor(request.organization, worker_id)
     workteam = access_workteam_of_vendor(request.organization, workteam_id)
@@ -188,7 +192,7 @@ def worker_team_remove(request: HttpRequest, worker_id: int, workteam_id: int) -
 # --- earnings ----------------------------------------------------------------------------------
 
 
-def _statement(request: HttpRequest):
+def _statement(request: PortalRequest):
     """The month asked for (``?month=2026-11``, default the current one; normalised) and its
     statement; a malformed month is the portal's 404."""
     month = request.GET.get("month") or vendor_earnings.current_month(timezone.now())
@@ -200,7 +204,7 @@ def _statement(request: HttpRequest):
 
 
 @portal_page(VENDOR)
-def earnings(request: HttpRequest) -> HttpResponse:
+def earnings(request: PortalRequest) -> HttpResponse:
     """Earnings per requester and per job, the balance, the month's statement and payouts."""
     return _earnings_page(request)
 
@@ -208,7 +212,7 @@ def earnings(request: HttpRequest) -> HttpResponse:
 RECENT_PAYOUTS = 20
 
 
-def _earnings_page(request: HttpRequest, *, payout_form: forms.Form | None = None, status: int = 200) -> HttpResponse:
+def _earnings_page(request: PortalRequest, *, payout_form: forms.Form | None = None, status: int = 200) -> HttpResponse:
     vendor = request.organization
     month, statement = _statement(request)
     by_batch = vendor_earnings.earnings_by_batch(vendor)
@@ -251,7 +255,7 @@ class PayoutRequestForm(forms.Form):
 
 @portal_page(VENDOR)
 @require_POST
-def payout_request(request: HttpRequest) -> HttpResponse:
+def payout_request(request: PortalRequest) -> HttpResponse:
     """Ask to be paid some of the earnings balance (an operator approves and pays it; see
     docs/payments.md). A refused amount is shown on the form, and nothing moves."""
     form = PayoutRequestForm(request.POST)
@@ -267,10 +271,11 @@ def payout_request(request: HttpRequest) -> HttpResponse:
 
 
 @portal_page(VENDOR)
-def statement_csv(request: HttpRequest) -> HttpResponse:
+def statement_csv(request: PortalRequest) -> HttpResponse:
     """The month's statement as CSV (every text cell spreadsheet-safe)."""
     month, statement = _statement(request)
-    names = {batch_id: job.name for batch_id, job in _jobs_by_batch(line.batch_id for line in statement.lines).items()}
+    jobs = _jobs_by_batch(line.batch_id for line in statement.lines)
+    names = {batch_id: job.name for batch_id, job in jobs.items() if batch_id is not None}
     response = HttpResponse(vendor_earnings.statement_csv(statement, names), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="statement-{month}.csv"'
     return response

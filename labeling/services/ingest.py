@@ -25,7 +25,7 @@ from marketplace.answer_schemas import ValidationBudgetExceeded, answer_errors
 from marketplace.bulk import bulk_insert
 from marketplace.errors import DomainError, InvalidInput, NotFound
 from marketplace.jsonbody import parse_json
-from marketplace.locking import lock_steering_job
+from marketplace.locking import locked_steering_job
 from marketplace.models import Batch
 from marketplace.money import format_micros
 from marketplace.services.batches import batch_open, batch_stop, batch_tasks_create
@@ -325,11 +325,10 @@ def job_ingest(*, job_id: int) -> str | None:
             job.label_categories, job.label_short_names = _label_categories(job, task_type)
             checker = _LineChecker(job, task_type, storage_checker(job.requester))
             gold = _read_gold(job, checker)
-            total = sum(
-                1
-                for n, line in _lines(job, job.input_manifest_uri, "input_manifest_uri")
-                if checker.check(n, line, gold=False, what="input manifest")
-            )
+            total = 0
+            for n, line in _lines(job, job.input_manifest_uri, "input_manifest_uri"):
+                if checker.check(n, line, gold=False, what="input manifest"):
+                    total += 1
             if total == 0:
                 raise IngestFailed("the input manifest holds no data objects")
             _check_still_targetable(job)
@@ -339,7 +338,7 @@ def job_ingest(*, job_id: int) -> str | None:
                 # The job row before the requester's account (``marketplace.locking``: a steering
                 # job first); the batch's new rows are this transaction's own, invisible to others.
                 stop_requested = (
-                    lock_steering_job(LabelingJob.objects).values_list("stop_requested", flat=True).get(pk=job_id)
+                    locked_steering_job(LabelingJob.objects).values_list("stop_requested", flat=True).get(pk=job_id)
                 )
                 try:
                     batch_reserve(batch=batch, amount_micros=reserve_micros)

@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import connection
@@ -107,6 +108,8 @@ def _answers_by_task(task_ids: list[int]) -> dict[int, list[WorkerAnswer]]:
         .values_list("task_id", "worker_id", "answer", "accepted_at", "submitted_at")
     )
     for task_id, worker_id, answer, accepted_at, submitted_at in rows:
+        # an answered assignment always holds its answer and submission time
+        answer, submitted_at = cast(dict, answer), cast(datetime, submitted_at)
         answers.setdefault(task_id, []).append(WorkerAnswer(worker_id, answer, accepted_at, submitted_at))
     return answers
 
@@ -169,12 +172,12 @@ class _Writer:
             stamp = self.now if self.since is None else max(self.now, self.since + timedelta(seconds=1))
             name = f"iteration-{ITERATION}/{records.file_stamp(stamp)}.json"
             folder = "annotations/consolidated-annotation"
-            self.consolidation = tuple(
-                self.stack.enter_context(
-                    self.root.child(f"{folder}/{kind}/{name}").open_multipart_writer(content_type=JSON)
-                )
-                for kind in ("consolidation-request", "consolidation-response")
-            )
+
+            def open_writer(kind: str) -> MultipartWriter:
+                handle = self.root.child(f"{folder}/{kind}/{name}")
+                return self.stack.enter_context(handle.open_multipart_writer(content_type=JSON))
+
+            self.consolidation = (open_writer("consolidation-request"), open_writer("consolidation-response"))
             separator = b"["
         else:
             separator = b","
@@ -230,6 +233,7 @@ class _Writer:
             mask_uri = handle.uri
             if is_new or self.final:  # re-consolidation may still refine a mask: all again at the end
                 mask = self.task_type.mask_png(result)
+                assert mask is not None  # a task type that writes masks makes one of every result
                 puts.append(pool.submit(handle.put_bytes, mask, content_type="image/png"))
         value, metadata = self.task_type.output_value(
             result,

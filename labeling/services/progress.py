@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from marketplace.locking import lock_steering_job
+from marketplace.locking import locked_steering_job
 from marketplace.models import Assignment, Task
 from marketplace.selectors import worker_batch_records
 from marketplace.services.batches import batch_finish, batch_progress, batch_stop, tasks_steer
@@ -88,14 +89,16 @@ def _consolidate(job: LabelingJob, objects: list[_Object]) -> dict[int, tuple[di
     and records each worker's estimated accuracy."""
     by_task = {item.task_id: item for item in objects}
     answers: dict[int, list[tuple[int, dict]]] = {}
-    rows = Assignment.objects.filter(task__batch_id=job.batch_id, status__in=CONSOLIDATED_STATUSES).exclude(
-        worker_id__in=batch_excluded_worker_ids(job.batch)
+    batch = job.posted_batch
+    rows = Assignment.objects.filter(task__batch=batch, status__in=CONSOLIDATED_STATUSES).exclude(
+        worker_id__in=batch_excluded_worker_ids(batch)
     )  # quality rules' exclude_answers
     for task_id, worker_id, answer in (
         rows.order_by("pk").values_list("task_id", "worker_id", "answer").iterator(chunk_size=UPDATE_CHUNK)
     ):
         if task_id in by_task:  # the batch is sealed, so every task is an object's; never trust it blindly
-            answers.setdefault(task_id, []).append((worker_id, answer))
+            # a consolidated (submitted or reviewed) assignment always holds its answer
+            answers.setdefault(task_id, []).append((worker_id, cast(dict, answer)))
     worker_ids = sorted({worker_id for given in answers.values() for worker_id, _ in given})
     worker_index = {worker_id: index for index, worker_id in enumerate(worker_ids)}
     answered = [by_task[task_id] for task_id in sorted(answers)]
@@ -110,7 +113,11 @@ def _consolidate(job: LabelingJob, objects: list[_Object]) -> dict[int, tuple[di
     ]
     if not inputs:
         return {}
-    gold = {index: item.gold_answer for index, item in enumerate(answered) if item.is_gold}
+    gold = {
+        index: item.gold_answer
+        for index, item in enumerate(answered)
+        if item.is_gold and item.gold_answer is not None  # ingestion stores every gold object's answer
+    }
     # Each worker's record from earlier jobs of the same task type and label set (issue 23):
     # what makes one answer from a proven worker worth more than one from a newcomer.
     earlier = (
@@ -127,7 +134,7 @@ def _consolidate(job: LabelingJob, objects: list[_Object]) -> dict[int, tuple[di
         worker_records={worker_index[worker_id]: record for worker_id, record in records.items()},
     )
     reputation_record_estimates(
-        batch=job.batch,
+        batch=job.posted_batch,
         estimates={worker_ids[index]: estimate for index, estimate in consolidation.worker_accuracy.items()},
     )
     results = {answered[result.index].pk: (result.result, result.confidence) for result in consolidation.objects}
@@ -158,7 +165,7 @@ def _steer_redundancy(job: LabelingJob, objects: list[_Object]) -> int:
             grow.append(item.task_id)
     # Growth beyond the reserved worst case needs a new reserve; without the money only the
     # objects whose headroom is still reserved grow, the others keep the answers they have.
-    _, grown_ids = tasks_steer(batch=job.batch, close_ids=close, grow_ids=grow, up_to=job.max_workers_per_object)
+    _, grown_ids = tasks_steer(batch=job.posted_batch, close_ids=close, grow_ids=grow, up_to=job.max_workers_per_object)
     grown = set(grown_ids)
     if len(grown) < len(grow):
         logger.info("labeling job %s: %d of %d unsure objects got another slot", job.pk, len(grown), len(grow))
@@ -254,10 +261,10 @@ def job_advance(*, job_id: int) -> str | None:
         if not held:
             return None
         job = LabelingJob.objects.select_related("batch", "requester").get(pk=job_id)
-        progress = batch_progress(batch=job.batch)
+        progress = batch_progress(batch=job.posted_batch)
         ending = progress["open_tasks"] == 0 and progress["live"] == 0
         if job.stopping_condition_met and progress["open_tasks"]:
-            batch_stop(batch=job.batch)  # a stop the pass that met the condition did not finish
+            batch_stop(batch=job.posted_batch)  # a stop the pass that met the condition did not finish
         if progress["answers"] == job.answers_consolidated and not ending:
             job_refresh_output(job)  # one deferred by the refresh interval
             return job.status
@@ -269,7 +276,7 @@ def job_advance(*, job_id: int) -> str | None:
                 item.result, item.confidence = results[item.pk]
         with transaction.atomic():
             job.stop_requested = (
-                lock_steering_job(LabelingJob.objects).values_list("stop_requested", flat=True).get(pk=job_id)
+                locked_steering_job(LabelingJob.objects).values_list("stop_requested", flat=True).get(pk=job_id)
             )
             if _steer_redundancy(job, objects):
                 ending = False
@@ -294,7 +301,7 @@ def job_advance(*, job_id: int) -> str | None:
             # After the commit, in its own transaction: it locks every open task of the batch,
             # which must not come after the ledger accounts steering took. Repeated each pass
             # until nothing is open, so a crash in between delays the stop, never loses it.
-            batch_stop(batch=job.batch)
+            batch_stop(batch=job.posted_batch)
         if not ending:
             job_refresh_output(job)
             return job.status
@@ -328,4 +335,4 @@ def job_release_batch(job: LabelingJob) -> None:
     """An ended job takes no more answers: stop whatever of its batch is still open and give
     back every reserve but what live and unreviewed work still needs (it is settled as usual)."""
     if job.batch_id:
-        batch_finish(batch=job.batch)
+        batch_finish(batch=job.posted_batch)

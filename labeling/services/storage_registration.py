@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from marketplace.encryption import encrypt_secret
 from marketplace.errors import InvalidInput
-from marketplace.locking import lock_alone
+from marketplace.locking import locked_alone
 from marketplace.models import Organization
 
 from ..models import StorageLocation
@@ -60,7 +60,7 @@ def storage_register(
     except IntegrityError:
         # A concurrent first registration of the same prefix won the insert: update that row.
         with transaction.atomic():
-            location = lock_alone(StorageLocation.objects).get(organization=organization, uri_prefix=prefix)
+            location = locked_alone(StorageLocation.objects).get(organization=organization, uri_prefix=prefix)
             for name, value in credentials.items():
                 setattr(location, name, value)
             location.save(update_fields=list(credentials))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -53,7 +53,7 @@ class _FileHandle(StorageLocationHandle):
             raise _not_allowed(self.uri, self.field)
         return path
 
-    def _chunks(self) -> Iterator[bytes]:
+    def _chunks(self) -> Generator[bytes]:
         path = self._path()
         with _file_errors(self.uri):
             stream = path.open("rb")

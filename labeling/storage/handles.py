@@ -5,7 +5,7 @@ presigned links), and the writer interfaces. The backends are ``s3`` and ``files
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 
 from marketplace.errors import InvalidInput
@@ -170,7 +170,7 @@ class StorageLocationHandle(ABC):
         return self._presigned_get_url(expires_seconds)
 
     @abstractmethod
-    def _chunks(self) -> Iterator[bytes]:
+    def _chunks(self) -> Generator[bytes]:
         """The object's bytes in chunks (a generator: closing it releases the stream)."""
 
     @abstractmethod

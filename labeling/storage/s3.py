@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -143,7 +143,7 @@ class _S3Handle(StorageLocationHandle):
     def _object(self) -> dict[str, str]:
         return {"Bucket": self.target.bucket, "Key": self.target.key}
 
-    def _chunks(self) -> Iterator[bytes]:
+    def _chunks(self) -> Generator[bytes]:
         client = self._client()
         with _storage_errors(self.uri):
             body = client.get_object(**self._object)["Body"]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -266,7 +267,12 @@ class WorkerScores:
         }
 
 
-class GeometricTaskType(TaskType):
+# A geometric type's parsed answer (boxes, spans, a mask) and its consolidated label.
+Parsed = TypeVar("Parsed")
+Consolidated = TypeVar("Consolidated")
+
+
+class GeometricTaskType(TaskType, Generic[Parsed, Consolidated]):
     """Shared consolidation for boxes, spans and masks: one object at a time.
 
     Each object is first consolidated on its own by the ``consolidation.geometric`` function of
@@ -290,23 +296,23 @@ class GeometricTaskType(TaskType):
     max_weight: float = 1.0
 
     @abc.abstractmethod
-    def _parse(self, answer: dict, labels: list[str]) -> object:
+    def _parse(self, answer: dict, labels: list[str]) -> Parsed:
         """An answer (or gold answer) in a form ``_fit`` and ``_score`` use; ``ValueError`` when
         a gold answer is malformed (worker answers were validated on submit)."""
 
     @abc.abstractmethod
     def _fit(
-        self, answers: list, workers: tuple[int, ...], labels: list[str], weights: np.ndarray | None
-    ) -> tuple[object, dict, float]:
+        self, answers: list[Parsed], workers: tuple[int, ...], labels: list[str], weights: np.ndarray | None
+    ) -> tuple[Consolidated, dict, float]:
         """``(consolidated, result, confidence)`` for one object; ``weights`` is one weight per
         worker index, or ``None`` to let the consolidation function estimate them."""
 
     @abc.abstractmethod
-    def _from_truth(self, truth: object, answers: list, labels: list[str]) -> tuple[object, dict]:
+    def _from_truth(self, truth: Parsed, answers: list[Parsed], labels: list[str]) -> tuple[Consolidated, dict]:
         """``(consolidated, result)`` for a gold object whose parsed gold answer is ``truth``."""
 
     @abc.abstractmethod
-    def _score(self, answer: object, consolidated: object) -> float:
+    def _score(self, answer: Parsed, consolidated: Consolidated) -> float:
         """How well one parsed answer matches a consolidated label, in [0, 1]."""
 
     def consolidate(

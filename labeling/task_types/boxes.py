@@ -63,7 +63,7 @@ class _Boxes:
         return self.corners * factor
 
 
-class BoundingBoxes(DrawnObjectsTaskType):
+class BoundingBoxes(DrawnObjectsTaskType[_Boxes, _Boxes, _Boxes]):
     """``bounding_box``: at most 10 label categories, as in Ground Truth."""
 
     name = "bounding_box"
@@ -159,16 +159,18 @@ class BoundingBoxes(DrawnObjectsTaskType):
         consolidated, result = self._render(candidates, keep, fitted.support[keep].tolist())
         return consolidated, result, float(np.prod(fitted.support[keep]))
 
-    def _candidates(self, consolidated: _Boxes) -> Candidates:
+    def _candidates(self, consolidated: _Boxes) -> Candidates[_Boxes]:
         assert consolidated.candidates is not None
         return consolidated.candidates
 
-    def _render(self, candidates: Candidates, keep: np.ndarray, confidences: list[float]) -> tuple[_Boxes, dict]:
+    def _render(
+        self, candidates: Candidates[_Boxes], keep: np.ndarray, confidences: list[float]
+    ) -> tuple[_Boxes, dict]:
         every: _Boxes = candidates.objects
         consolidated = _Boxes(every.corners[keep], every.classes[keep], every.size, candidates)
         return consolidated, _result(consolidated, confidences)
 
-    def _truth_matches(self, candidates: Candidates, truth: _Boxes) -> tuple[np.ndarray, int]:
+    def _truth_matches(self, candidates: Candidates[_Boxes], truth: _Boxes) -> tuple[np.ndarray, int]:
         every: _Boxes = candidates.objects
         matched = _matches(every.scaled_to(truth.size), every.classes, truth)
         return matched, int(truth.corners.shape[0] - matched.sum())

@@ -24,12 +24,13 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 
 from consolidation.geometric.detection import detection_fit, item_all_right, missed_by_all, unseen_rates
 from consolidation.geometric.recalibration import platt_apply, platt_fit
-from labeling.task_types.base import GeometricTaskType, ObjectAnswers
+from labeling.task_types.base import Consolidated, GeometricTaskType, ObjectAnswers, Parsed
 
 # An object is output when more than half the annotators' quality weight drew it (strictly: a
 # box one trusted worker drew against two others' silence is that worker's, not the crowd's).
@@ -39,31 +40,37 @@ MIN_SUPPORT = 0.5 + 1e-9
 MIN_CONFIDENCE = 1e-3
 
 
+# A drawn type's every candidate of one item, in its own form (boxes: one _Boxes; spans: a list).
+Objects = TypeVar("Objects")
+
+
 @dataclass(frozen=True)
-class Candidates:
+class Candidates(Generic[Objects]):
     """One item's candidates: ``objects`` (the type's own form, every candidate), who answered
     the item (``annotators``) and, per candidate, who drew exactly it (``drawers``)."""
 
-    objects: object
+    objects: Objects
     annotators: tuple[int, ...]
     drawers: tuple[frozenset[int], ...]
     support: np.ndarray  # per candidate, the weighted share of the annotators that drew it
 
 
-class DrawnObjectsTaskType(GeometricTaskType):
+class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Parsed, Consolidated, Objects]):
     """``GeometricTaskType`` whose confidences come from the job-wide detection model."""
 
     @abc.abstractmethod
-    def _candidates(self, consolidated: object) -> Candidates:
+    def _candidates(self, consolidated: Consolidated) -> Candidates[Objects]:
         """The candidates a ``_fit`` result holds."""
 
     @abc.abstractmethod
-    def _render(self, candidates: Candidates, keep: np.ndarray, confidences: list[float]) -> tuple[object, dict]:
+    def _render(
+        self, candidates: Candidates[Objects], keep: np.ndarray, confidences: list[float]
+    ) -> tuple[Consolidated, dict]:
         """``(consolidated, result)`` holding the candidates ``keep`` selects, with their
         confidences."""
 
     @abc.abstractmethod
-    def _truth_matches(self, candidates: Candidates, truth: object) -> tuple[np.ndarray, int]:
+    def _truth_matches(self, candidates: Candidates[Objects], truth: Parsed) -> tuple[np.ndarray, int]:
         """Per candidate whether it is right against a parsed gold answer (one to one), and how
         many gold objects no candidate matched."""
 
@@ -86,8 +93,8 @@ class DrawnObjectsTaskType(GeometricTaskType):
         pair_worker: list[np.ndarray] = []
         pair_drew: list[np.ndarray] = []
         known: list[np.ndarray] = []
-        spans: dict[int, tuple[int, Candidates]] = {}
-        gold_spans: list[tuple[int, Candidates, np.ndarray, int]] = []
+        spans: dict[int, tuple[int, Candidates[Objects]]] = {}
+        gold_spans: list[tuple[int, Candidates[Objects], np.ndarray, int]] = []
         offset = 0
         for item in answered:
             if item.index in gold:
@@ -139,8 +146,8 @@ class DrawnObjectsTaskType(GeometricTaskType):
         for index, (start, candidates) in spans.items():
             posterior = fit.posterior[start : start + len(candidates.drawers)]
             keep = candidates.support >= MIN_SUPPORT
-            annotators = np.asarray(candidates.annotators, dtype=np.int64)
-            nobody_missed = missed_by_all(fit, annotators, unseen.get(annotators.size, 0.0))
+            annotator_ids = np.asarray(candidates.annotators, dtype=np.int64)
+            nobody_missed = missed_by_all(fit, annotator_ids, unseen.get(annotator_ids.size, 0.0))
             written = np.maximum(platt_apply(posterior[keep], object_map), MIN_CONFIDENCE)
             confidence = float(platt_apply(item_all_right(posterior[keep], posterior[~keep], nobody_missed), item_map))
             consolidated, result = self._render(candidates, keep, written.tolist())

@@ -43,7 +43,7 @@ BACKGROUND_COLOR = "#ffffff"
 CORRECT_PIXEL_SHARE = 0.9
 
 
-class SemanticSegmentation(GeometricTaskType):
+class SemanticSegmentation(GeometricTaskType[np.ndarray, np.ndarray]):
     """``semantic_segmentation`` of images; the label is a PNG mask the caller uploads."""
 
     name = "semantic_segmentation"
@@ -144,7 +144,7 @@ class SemanticSegmentation(GeometricTaskType):
     def _score(self, answer: np.ndarray, consolidated: np.ndarray) -> float:
         return float((_resized(answer, consolidated.shape) == consolidated).mean())
 
-    def mask_png(self, result: dict) -> bytes | None:
+    def mask_png(self, result: dict) -> bytes:
         """The mask as a palette PNG: pixel values are class ids, colours the metadata's
         ``internal-color-map`` (Ground Truth's readers go by colour)."""
         n_classes = len(result["class_confidence"])

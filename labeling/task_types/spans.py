@@ -42,7 +42,7 @@ class _Spans:
     candidates: Candidates | None = None  # every cluster's reading, kept or not
 
 
-class NamedEntityRecognition(DrawnObjectsTaskType):
+class NamedEntityRecognition(DrawnObjectsTaskType[list[_Span], _Spans, list[_Span]]):
     """``named_entity_recognition`` on inline ``source`` text."""
 
     name = "named_entity_recognition"
@@ -118,15 +118,17 @@ class NamedEntityRecognition(DrawnObjectsTaskType):
         consolidated, result = self._render(candidates, keep, fitted.support[keep].tolist())
         return consolidated, result, float(np.prod(fitted.support[keep]))
 
-    def _candidates(self, consolidated: _Spans) -> Candidates:
+    def _candidates(self, consolidated: _Spans) -> Candidates[list[_Span]]:
         assert consolidated.candidates is not None
         return consolidated.candidates
 
-    def _render(self, candidates: Candidates, keep: np.ndarray, confidences: list[float]) -> tuple[_Spans, dict]:
+    def _render(
+        self, candidates: Candidates[list[_Span]], keep: np.ndarray, confidences: list[float]
+    ) -> tuple[_Spans, dict]:
         chosen = [span for span, kept in zip(candidates.objects, keep.tolist(), strict=True) if kept]
         return _Spans(chosen, candidates), _result(chosen, confidences)
 
-    def _truth_matches(self, candidates: Candidates, truth: list[_Span]) -> tuple[np.ndarray, int]:
+    def _truth_matches(self, candidates: Candidates[list[_Span]], truth: list[_Span]) -> tuple[np.ndarray, int]:
         expected = set(truth)
         matched = np.array([span in expected for span in candidates.objects], dtype=bool)
         return matched, len(expected - set(candidates.objects))

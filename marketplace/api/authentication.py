@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from rest_framework import authentication, exceptions, permissions
 
@@ -48,9 +49,9 @@ class WorkerSessionAuthentication(authentication.BaseAuthentication):
         if worker is None:
             return None
         if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
-            check = _CSRFCheck(lambda _request: None)
+            check = _CSRFCheck(_no_view)
             check.process_request(request._request)
-            reason = check.process_view(request._request, None, (), {})
+            reason = check.process_view(request._request, _no_view, (), {})
             if reason:
                 raise exceptions.PermissionDenied(f"CSRF check failed: {reason}")
         return WorkerPrincipal(worker=worker), None
@@ -75,8 +76,14 @@ def resolve_bearer(secret: str) -> RequesterPrincipal | WorkerPrincipal | None:
     return None
 
 
+def _no_view(request: HttpRequest) -> HttpResponse:
+    """The view the CSRF check is given: never called (the check only reads the request)."""
+    raise AssertionError("the CSRF check called its view")
+
+
 class _PrincipalKind(permissions.BasePermission):
     principal_class: type
+    message: str
 
     def has_permission(self, request, view) -> bool:
         user = request.user

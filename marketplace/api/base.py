@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from typing import cast
 
 from django.db import IntegrityError, transaction
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..errors import DomainError, InvalidInput
-from ..models import IdempotencyRecord
+from ..models import IdempotencyRecord, Organization, Worker
+from ..principals import RequesterPrincipal, WorkerPrincipal
 from .authentication import BearerTokenAuthentication, IsRequester, IsWorker
 from .ratelimit import AnonymousThrottle, ApiKeyWriteThrottle, WorkerActionThrottle
 
@@ -117,8 +119,9 @@ class RequesterAPIView(GroundworkAPIView):
     throttle_classes = [ApiKeyWriteThrottle]
 
     @property
-    def requester(self):
-        return self.request.user.organization
+    def requester(self) -> Organization:
+        # IsRequester let only a RequesterPrincipal in
+        return cast(RequesterPrincipal, self.request.user).organization
 
 
 class WorkerAPIView(GroundworkAPIView):
@@ -126,8 +129,9 @@ class WorkerAPIView(GroundworkAPIView):
     throttle_classes: list = []
 
     @property
-    def worker(self):
-        return self.request.user.worker
+    def worker(self) -> Worker:
+        # IsWorker let only a WorkerPrincipal in
+        return cast(WorkerPrincipal, self.request.user).worker
 
 
 class WorkerActionAPIView(WorkerAPIView):

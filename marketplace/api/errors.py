@@ -37,7 +37,7 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     return {prefix.rstrip(".") or "non_field_errors": [str(x) for x in items]}
 
 
-_DRF_CODES = [
+_DRF_CODES: list[tuple[type[exceptions.APIException], int, str]] = [
     (exceptions.NotAuthenticated, 401, "unauthenticated"),
     (exceptions.AuthenticationFailed, 401, "unauthenticated"),
     (exceptions.PermissionDenied, 403, "forbidden"),
@@ -73,7 +73,8 @@ def exception_handler(exc, context):
             if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
                 headers["WWW-Authenticate"] = 'Bearer realm="groundwork"'
             if isinstance(exc, exceptions.Throttled):
-                headers["Retry-After"] = str(max(1, int(-(-(exc.wait or 1) // 1))))
+                wait = exc.wait  # type: ignore[attr-defined]  # set by Throttled.__init__; drf-stubs omit it
+                headers["Retry-After"] = str(max(1, int(-(-(wait or 1) // 1))))
             return Response(error_body(code, str(exc.detail)), status=status, headers=headers)
     return None  # a bug: Django renders the JSON 500 below and logs the traceback
 

@@ -33,6 +33,7 @@ from drf_spectacular.plumbing import ResolvedComponent, get_doc
 from drf_spectacular.utils import OpenApiParameter
 
 from ..errors import ERROR_CODES
+from ..inputs import openapi as _inputs_openapi  # noqa: F401  (registers input declarations' schemas)
 from .pagination import MAX_LIMIT
 
 
@@ -177,7 +178,7 @@ class GroundworkAutoSchema(AutoSchema):
         first = " ".join(self._handler_doc().split("\n\n")[0].split())
         return first.removesuffix(".") or None
 
-    def get_description(self) -> str:
+    def get_description(self) -> str:  # type: ignore[override]  # drf-spectacular's signature, not DRF's
         rest = self._handler_doc().partition("\n\n")[2].strip()
         own_doc = type(self.view).__dict__.get("__doc__")
         return rest or (inspect.cleandoc(own_doc) if own_doc else "")

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from typing import TypeVar
 
+from django.db import models
 from django.db.models import QuerySet
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ..errors import InvalidInput
+
+ModelT = TypeVar("ModelT", bound=models.Model)
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -63,7 +67,7 @@ def query_choice(request: Request, name: str, choices: list[str]) -> str | None:
     return value
 
 
-def paginated_response(request: Request, queryset: QuerySet, render: Callable[[object], dict]) -> Response:
+def paginated_response(request: Request, queryset: QuerySet[ModelT], render: Callable[[ModelT], dict]) -> Response:
     limit = query_limit(request)
     cursor = request.query_params.get("cursor")
     if cursor:

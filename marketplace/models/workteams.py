@@ -23,7 +23,9 @@ class Workteam(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    members = models.ManyToManyField(Worker, through="WorkteamMembership", related_name="workteams")
+    members: "models.ManyToManyField[Worker, WorkteamMembership]" = models.ManyToManyField(
+        Worker, through="WorkteamMembership", related_name="workteams"
+    )
 
     class Meta:
         constraints = [

@@ -28,7 +28,7 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, cast
 
 from django.conf import settings
 
@@ -139,9 +139,9 @@ def _batchers_of_this_loop() -> tuple[Batcher[ClaimRequest], Batcher[SubmitReque
     return batchers
 
 
-def claim(request: ClaimRequest) -> Awaitable[object]:
+def claim(request: ClaimRequest) -> Awaitable[dict | None]:
     """The ``task`` payload, ``None`` (nothing open); raises the ``DomainError`` to answer with."""
-    return _batchers_of_this_loop()[0](request)
+    return cast("Awaitable[dict | None]", _batchers_of_this_loop()[0](request))
 
 
 def submit(request: SubmitRequest) -> Awaitable[object]:

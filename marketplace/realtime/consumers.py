@@ -3,7 +3,8 @@
 Handlers only: each message ``type`` maps to a handler (``WorkerConsumer.handlers``) that
 calls the same services as REST on a database thread and sends the reply. The parts are
 modules of their own: who is on the socket (``auth``), the database threads (``threads``),
-the per-worker and per-socket rate limits (``marketplace.ratelimit``), the batching of claims
+the per-worker and per-socket rate limits (``marketplace.ratelimit``), the messages' declared
+inputs (``marketplace.inputs.assignments``), the batching of claims
 and submits (``batching``, over ``actions``), the ``error`` shape (``errors``) and the
 per-process ``dispatcher`` that wakes waiting sockets. The claim is made only here, by the
 consumer that owns the socket; what arrives from the dispatcher is only a nudge to try.
@@ -21,6 +22,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from ..errors import DomainError, InvalidInput
+from ..inputs import validate
+from ..inputs.assignments import PingMessage, ReadyMessage, ReturnMessage, SubmitMessage
 from ..jsonbody import parse_json
 from ..models import Worker
 from ..ratelimit import RateLimited, socket_message_bucket
@@ -40,8 +43,10 @@ class WorkerConsumer(AsyncWebsocketConsumer):
     # channel-layer message per process instead of one per connected worker. (An alias that is
     # not configured makes Channels skip the per-consumer channel.)
     channel_layer_alias = "groundwork-worker-sockets-have-no-channel"
-    worker: Worker | None = None
-    dispatcher: ProcessDispatcher | None = None
+    # Both set by ``connect`` before any message is read (a socket that fails to authenticate is
+    # closed with neither); None until then, which ``receive`` and ``_forget`` check.
+    worker: Worker = None  # type: ignore[assignment]
+    dispatcher: ProcessDispatcher = None  # type: ignore[assignment]
     has_standing_request = False
     handlers: ClassVar[dict] = {}
 
@@ -136,24 +141,25 @@ class WorkerConsumer(AsyncWebsocketConsumer):
 
     # --- message handlers (registered in ``handlers`` below the class) ------------------------
     async def on_ping(self, message: dict, ref: object) -> None:
+        validate(PingMessage, message)
         await self.send_json({"type": "pong", "ref": ref})
 
     async def on_ready(self, message: dict, ref: object) -> None:
+        validate(ReadyMessage, message)
         # The claim reads memberships itself; ``workteam_ids`` only routes wake-ups, and the
         # dispatcher's timer refreshes it for waiting sockets.
         self.has_standing_request, self.standing_ref = True, ref
         await self.try_claim(client_asked=True)
 
     async def on_submit(self, message: dict, ref: object) -> None:
-        assignment_id = _assignment_id(message)
-        if "answer" not in message:
-            raise InvalidInput.for_field("answer", "is required")
-        await batching.submit(actions.SubmitRequest(self.worker, assignment_id, message["answer"]))  # raises a refusal
+        submit = validate(SubmitMessage, message)
+        assignment_id = submit.assignment_id
+        await batching.submit(actions.SubmitRequest(self.worker, assignment_id, submit.answer))  # raises a refusal
         self.live_assignment_ids.discard(assignment_id)
         await self.send_json({"type": "ack", "assignment_id": assignment_id, "ref": ref})
 
     async def on_return(self, message: dict, ref: object) -> None:
-        assignment_id = _assignment_id(message)
+        assignment_id = validate(ReturnMessage, message).assignment_id
         await on_database_thread(actions.return_one, answer_threads)(self.worker, assignment_id)
         self.live_assignment_ids.discard(assignment_id)
         await self.send_json({"type": "ack", "assignment_id": assignment_id, "ref": ref})
@@ -219,10 +225,3 @@ WorkerConsumer.handlers = {
     "return": WorkerConsumer.on_return,
     "ping": WorkerConsumer.on_ping,
 }
-
-
-def _assignment_id(message: dict) -> int:
-    value = message.get("assignment_id")
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput.for_field("assignment_id", "must be an integer")
-    return value

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from ..errors import DomainError
+from ..inputs.fields import is_strict_int
 
 
 def error_payload(error: DomainError, ref: object = None, assignment_id: object = None) -> dict:
@@ -44,7 +45,7 @@ def ref_and_assignment_id(text_data: str) -> tuple[object, object]:
 
 
 def _clean_scalar(value: object) -> object:
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63:
+    if is_strict_int(value) and abs(value) < 2**63:  # type: ignore[arg-type]
         return value
     if isinstance(value, str) and len(value) <= 200 and "\x00" not in value:
         try:

@@ -82,6 +82,11 @@ def batch_tasks_create(*, batch: Batch, specs: Iterable[TaskSpec], reserve: bool
     now = timezone.now()
     fees: dict[int, int] = {}
 
+    def price(spec: TaskSpec) -> int:
+        if spec.reward_micros is None:  # callers resolve a vendor offering's price first
+            raise ValueError("a task spec without a price reached batch_tasks_create")
+        return spec.reward_micros
+
     def fee(price_micros: int) -> int:
         if price_micros not in fees:
             fees[price_micros] = fee_for(
@@ -103,8 +108,8 @@ def batch_tasks_create(*, batch: Batch, specs: Iterable[TaskSpec], reserve: bool
             gold_answer=spec.gold_answer,
             instructions=spec.instructions,
             slots=spec.slots,
-            reward_micros=spec.reward_micros,
-            fee_micros=fee(spec.reward_micros),
+            reward_micros=price(spec),
+            fee_micros=fee(price(spec)),
             reserve_slots=max(spec.slots, spec.reserve_slots or 0),
             escrow_slots=max(spec.slots, spec.reserve_slots or 0),
             assignment_duration_seconds=spec.assignment_duration_seconds,

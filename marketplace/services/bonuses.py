@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -25,7 +27,7 @@ class Bonus:
     fee_micros: int
     reason: str
     assignment_id: int | None
-    created_at: object
+    created_at: datetime
 
 
 def bonuses_paid(
@@ -43,6 +45,7 @@ def bonuses_paid(
 
 def _bonus_from(record: LedgerTransaction) -> Bonus:
     amounts = {entry.account.kind: entry.amount_micros for entry in record.entries.all()}
+    assert record.worker_id is not None  # a bonus transaction names its worker (bonus_pay)
     return Bonus(
         transaction_id=record.pk,
         worker_id=record.worker_id,
@@ -84,6 +87,7 @@ def bonus_pay(*, requester: Organization, data: object, idempotency_key: str | N
     if assignment_id is not None and (isinstance(assignment_id, bool) or not isinstance(assignment_id, int)):
         errors.add("assignment_id", "must be an integer")
     errors.raise_if_any()
+    worker_id = cast(int, worker_id)  # checked above
 
     assignment = None
     if assignment_id is not None:

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -92,7 +93,7 @@ def _sign(invitation_id: int, email: str) -> str:
 
 
 def email_invitation_create(
-    *, workteam: Workteam, email: str, accept_url: Callable[[str], str], created_by=None
+    *, workteam: Workteam, email: str, accept_url: Callable[[str], str], created_by: User | None = None
 ) -> EmailInvitation:
     """Invite ``email`` to the private ``workteam`` and email it the link ``accept_url(token)``.
 
@@ -126,7 +127,7 @@ def email_invitation_create(
             invitation.save(update_fields=["token_hash"])
     except IntegrityError:  # another admin invited the same address at the same moment
         raise Conflict(f"{address} was invited by someone else just now", code="invitation_not_pending") from None
-    requester_name = workteam.owner.name if workteam.owner_id else ""
+    requester_name = workteam.owner.name if workteam.owner is not None else ""
     # A header cannot hold a line break (Django refuses it): fold the name's whitespace.
     subject_name = " ".join(workteam.name.split())
     try:

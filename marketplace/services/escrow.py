@@ -136,6 +136,7 @@ def _lock_accounts_of(batch_ids: list[int]) -> None:
 def payee_account(task: Task, *, worker_id: int) -> LedgerAccount:
     """Who earns an assignment's price: its vendor on a vendor workteam, else the worker."""
     if task.workteam.kind == Workteam.Kind.VENDOR:
+        assert task.workteam.owner is not None  # a vendor's team is owned by the vendor
         return vendor_account(task.workteam.owner)
     return worker_account(worker_id)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -53,7 +54,7 @@ def current_fee_terms() -> tuple[int, int]:
 # --- accounts ----------------------------------------------------------------------------------
 
 
-def _account(kind: str, **owner) -> LedgerAccount:
+def _account(kind: str, **owner: Any) -> LedgerAccount:
     try:
         with transaction.atomic():
             account, _ = LedgerAccount.objects.get_or_create(kind=kind, **owner)
@@ -94,7 +95,7 @@ def ledger_post(
     reference: str,
     postings: Iterable[tuple[LedgerAccount, int]],
     memo: str = "",
-    **links,
+    **links: object,
 ) -> tuple[LedgerTransaction, bool]:
     """Write one balanced transaction: ``postings`` are (account, signed micros), summing to
     zero (postings on one account are merged; zero amounts dropped). Returns the transaction
@@ -135,19 +136,20 @@ def ledger_post(
 
 
 def _describe(account: LedgerAccount) -> str:
-    return {
+    names: dict[str, str] = {
         Kind.REQUESTER_AVAILABLE: "available balance",
         Kind.WORKER_EARNINGS: "earnings balance",
         Kind.VENDOR_EARNINGS: "earnings balance",
         Kind.BATCH_ESCROW: "batch's escrow",
-    }.get(account.kind, account.kind.replace("_", " "))
+    }
+    return names.get(account.kind, account.kind.replace("_", " "))
 
 
 # --- operator and read paths -------------------------------------------------------------------
 
 
 def deposit(
-    *, organization_id: object, amount_micros: int, reference: str, memo: str = ""
+    *, organization_id: int | str, amount_micros: int, reference: str, memo: str = ""
 ) -> tuple[LedgerTransaction, bool]:
     """Credit a requester's available balance from the outside world (operators only: no
     requester-facing API calls this). A repeated ``reference`` moves nothing and returns the
@@ -180,7 +182,7 @@ def deposit(
     return record, created
 
 
-def account_balance_micros(kind: str, **owner) -> int:
+def account_balance_micros(kind: str, **owner: object) -> int:
     """An account's balance without creating it (an account nobody paid into holds 0)."""
     balance = LedgerAccount.objects.filter(kind=kind, **owner).values_list("balance_micros", flat=True).first()
     return balance or 0

@@ -51,10 +51,11 @@ class CsvPayoutExporter:
         writer = csv.writer(buffer)
         writer.writerow(["payout_id", "payee_kind", "payee_id", "payee_name", "amount_usd", "requested_at"])
         for payout in payouts:
-            if payout.worker_id:
-                kind, payee_id, name = "worker", payout.worker_id, payout.worker.username
+            if payout.worker is not None:
+                kind, payee_id, name = "worker", payout.worker.pk, payout.worker.username
             else:
-                kind, payee_id, name = "vendor", payout.vendor_id, payout.vendor.name
+                assert payout.vendor is not None  # payout_has_one_payee
+                kind, payee_id, name = "vendor", payout.vendor.pk, payout.vendor.name
             writer.writerow(
                 [
                     payout.pk,
@@ -78,7 +79,12 @@ def payout_request(*, amount: object, worker: Worker | None = None, vendor: Orga
     minimum = settings.GROUNDWORK["PAYOUT_MINIMUM_MICROS"]
     if amount_micros < max(minimum, 1):
         raise InvalidInput.for_field("amount", f"must be at least {format_micros(max(minimum, 1))}")
-    account = worker_account(worker) if worker is not None else vendor_account(vendor)
+    if worker is not None:
+        account = worker_account(worker)
+    elif vendor is not None:
+        account = vendor_account(vendor)
+    else:
+        raise ValueError("payout_request needs a worker or a vendor")
     with transaction.atomic():
         payout = Payout.objects.create(account=account, worker=worker, vendor=vendor, amount_micros=amount_micros)
         ledger_post(
@@ -92,7 +98,7 @@ def payout_request(*, amount: object, worker: Worker | None = None, vendor: Orga
 
 
 def _move(
-    payout_id: object,
+    payout_id: int | str,
     *,
     from_statuses: tuple[str, ...],
     to_status: str,
@@ -100,7 +106,7 @@ def _move(
     tx_kind: str,
     source: LedgerAccount | None,
     target: LedgerAccount | None,
-    **fields,
+    **fields: object,
 ) -> Payout:
     with transaction.atomic():
         try:
@@ -127,7 +133,7 @@ def _move(
     return payout
 
 
-def payout_approve(*, payout_id: object) -> Payout:
+def payout_approve(*, payout_id: int | str) -> Payout:
     return _move(
         payout_id,
         from_statuses=(Payout.Status.REQUESTED,),
@@ -140,7 +146,7 @@ def payout_approve(*, payout_id: object) -> Payout:
     )
 
 
-def payout_mark_paid(*, payout_id: object, external_reference: str) -> Payout:
+def payout_mark_paid(*, payout_id: int | str, external_reference: str) -> Payout:
     if not isinstance(external_reference, str) or not 0 < len(external_reference.strip()) <= 200:
         raise InvalidInput.for_field("external_reference", "must be 1 to 200 characters (the bank's reference)")
     return _move(
@@ -156,7 +162,7 @@ def payout_mark_paid(*, payout_id: object, external_reference: str) -> Payout:
     )
 
 
-def payout_cancel(*, payout_id: object, note: str = "") -> Payout:
+def payout_cancel(*, payout_id: int | str, note: str = "") -> Payout:
     """Cancel a payout not yet paid: its money goes back to the payee's earnings."""
     return _move(
         payout_id,
@@ -172,7 +178,7 @@ def payout_cancel(*, payout_id: object, note: str = "") -> Payout:
 
 
 def payouts_export(
-    *, deliver: Callable[[str], None], exporter: PayoutExporter | None = None
+    *, deliver: Callable[[str], object], exporter: PayoutExporter | None = None
 ) -> tuple[list[Payout], str]:
     """Hand every approved payout not exported yet to ``exporter`` (CSV by default), pass what
     it returns to ``deliver`` (write the file, upload it) and stamp them exported, all in one

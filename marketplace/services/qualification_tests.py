@@ -9,7 +9,7 @@ last attempt (against brute force); a worker who holds the type cannot take its 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -39,7 +39,7 @@ def available_tests(worker: Worker) -> QuerySet[QualificationType]:
     )
 
 
-def retry_at(qualification_type: QualificationType, last_attempt_at) -> object:
+def retry_at(qualification_type: QualificationType, last_attempt_at: datetime | None) -> datetime | None:
     """When the worker may take the test again, or ``None`` if it may now."""
     if last_attempt_at is None:
         return None
@@ -62,7 +62,7 @@ def score_answers(questions: list[dict], answers: list) -> int:
 
 def qualification_test_submit(
     *, worker: Worker, qualification_type: QualificationType, answers: object
-) -> tuple[QualificationTestAttempt, object]:
+) -> tuple[QualificationTestAttempt, datetime | None]:
     """Score ``answers`` (a list, one per question, in order) and record the attempt; a passing
     score grants the type with the score as its value. Returns the attempt and when the worker
     may retry (``None`` after a pass).
@@ -91,6 +91,8 @@ def qualification_test_submit(
             )
         now = timezone.now()
         score = score_answers(questions, answers)
+        # a type granted by test is created with its questions and passing score (qualifications_create)
+        assert qualification_type.test_passing_score is not None
         passed = score >= qualification_type.test_passing_score
         attempt = QualificationTestAttempt.objects.create(
             qualification_type=qualification_type,

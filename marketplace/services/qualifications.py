@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..errors import Conflict, Forbidden, InvalidInput
-from ..locking import lock_alone
+from ..locking import locked_alone
 from ..models import Organization, QualificationGrant, QualificationType, Worker
 from ..validation import FieldErrors, int_in_range, text_field
 from .reputation import worker_reputation_values
@@ -74,7 +74,9 @@ SYSTEM_TYPES = {
 
 def system_qualification_types() -> dict[str, QualificationType]:
     """The system types by key, created on first use (one query once they exist)."""
-    found = {t.system_key: t for t in QualificationType.objects.filter(system_key__in=SYSTEM_TYPES)}
+    found: dict[str, QualificationType] = {
+        t.system_key: t for t in QualificationType.objects.filter(system_key__in=SYSTEM_TYPES) if t.system_key
+    }
     for key, spec in SYSTEM_TYPES.items():
         if key not in found:
             found[key], _ = QualificationType.objects.get_or_create(
@@ -321,7 +323,7 @@ def qualification_grant(
         raise InvalidInput.for_field("value", "must be an integer (32-bit)")
     _check_grantable(qualification_type, requester, granting=True)
     with transaction.atomic():
-        grant, created = lock_alone(QualificationGrant.objects).get_or_create(
+        grant, created = locked_alone(QualificationGrant.objects).get_or_create(
             qualification_type=qualification_type,
             worker=worker,
             defaults={"value": value, "source": QualificationGrant.Source.MANUAL},

@@ -11,6 +11,9 @@
   ``approve_all``, or ``reject_gold_failures`` (only a failed gold check is rejected; disagreeing
   with the crowd never is).
 
+The rules and the policy are declared in ``marketplace.inputs.quality``; a gold answer is
+checked against its task type when the task is posted (``services.tasks.tasks_post``).
+
 The submit path calls ``submission_assess`` (before the assignment is saved; no query) and
 ``submissions_record`` (last, after the task update: quality rows, then reputation rows, in
 the lock order of ``marketplace.locking``).
@@ -21,100 +24,21 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
 from django.db.models import F
 
-from ..answer_validation import validate_answer
-from ..errors import InvalidInput
-from ..models import Assignment, Batch, Task, Worker
+from ..models import Assignment, Batch, Worker
 from ..models.reputation import WorkerBatchQuality
 from ..task_types import answer_is_correct
-from ..validation import FieldErrors
 from .reputation import reputations_count
 
-QUALITY_RULE_FIELDS = ("min_gold_accuracy", "min_gold_answers", "exclude_answers", "min_seconds_per_assignment")
 DEFAULT_MIN_GOLD_ANSWERS = 3
-MAX_MIN_GOLD_ANSWERS = 10_000
-MAX_MIN_SECONDS = 7 * 86400
-POLICIES = tuple(Batch.AutoApprovalPolicy.values)
 GOLD_FAILURE_FEEDBACK = (
     "Rejected automatically: this task was a quality-control task with a known answer, and your "
     "answer did not match it. This batch's policy rejects answers that fail such checks; other "
     "answers are approved."
 )
-
-
-# --- parsing ----------------------------------------------------------------------------------
-
-
-def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def parse_quality_rules(data: dict, errors: FieldErrors, *, field: str = "quality_rules") -> dict | None:
-    """The ``quality_rules`` object of a body, normalised (only the rules given), or ``None``
-    when the body leaves it out; every bad sub-field is named (``quality_rules.min_gold_accuracy``)."""
-    if field not in data or data[field] is None:
-        return None
-    rules = data[field]
-    if not isinstance(rules, dict):
-        errors.add(field, "must be an object")
-        return None
-    parsed: dict = {}
-    for unknown in sorted(set(rules) - set(QUALITY_RULE_FIELDS)):
-        errors.add(f"{field}.{unknown}", f"is not a known quality rule (known: {', '.join(QUALITY_RULE_FIELDS)})")
-    if "min_gold_accuracy" in rules:
-        value = rules["min_gold_accuracy"]
-        if not _number(value) or not 0.0 <= value <= 1.0:
-            errors.add(f"{field}.min_gold_accuracy", "must be a number from 0 to 1")
-        else:
-            parsed["min_gold_accuracy"] = float(value)
-    if "min_gold_answers" in rules:
-        value = rules["min_gold_answers"]
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_MIN_GOLD_ANSWERS:
-            errors.add(f"{field}.min_gold_answers", f"must be an integer from 1 to {MAX_MIN_GOLD_ANSWERS}")
-        else:
-            parsed["min_gold_answers"] = value
-    if "exclude_answers" in rules:
-        if not isinstance(rules["exclude_answers"], bool):
-            errors.add(f"{field}.exclude_answers", "must be true or false")
-        else:
-            parsed["exclude_answers"] = rules["exclude_answers"]
-    if "min_seconds_per_assignment" in rules:
-        value = rules["min_seconds_per_assignment"]
-        if not _number(value) or not 0 <= value <= MAX_MIN_SECONDS:
-            errors.add(f"{field}.min_seconds_per_assignment", f"must be a number from 0 to {MAX_MIN_SECONDS}")
-        else:
-            parsed["min_seconds_per_assignment"] = value
-    return parsed
-
-
-def parse_auto_approval_policy(data: dict, errors: FieldErrors, *, field: str = "auto_approval_policy") -> str | None:
-    """The ``auto_approval_policy`` of a body, or ``None`` when left out."""
-    value = data.get(field)
-    if value is None:
-        return None
-    if value not in POLICIES:
-        errors.add(field, f"must be one of {', '.join(POLICIES)}")
-        return None
-    return value
-
-
-def parse_gold_answer(data: dict, errors: FieldErrors, *, probe: Task, field: str = "gold_answer") -> dict | None:
-    """A task's optional known answer, checked like a worker's answer against the task's
-    ``answer_schema`` and type (``probe``: an unsaved task carrying them); errors are named
-    ``gold_answer.<path>``."""
-    if field not in data or data[field] is None:
-        return None
-    try:
-        validate_answer(probe, data[field])
-    except InvalidInput as exc:
-        for path, messages in exc.fields.items():
-            renamed = field + path[len("answer") :] if path.startswith("answer") else f"{field}.{path}"
-            for message in messages:
-                errors.add(renamed, message)
-        return None
-    return data[field]
 
 
 # --- the submit path --------------------------------------------------------------------------
@@ -125,7 +49,8 @@ def submission_assess(*, assignment: Assignment, now: datetime) -> None:
     on a submission being saved; reads only the task and batch already loaded."""
     task = assignment.task
     if task.gold_answer is not None:
-        assignment.gold_correct = bool(answer_is_correct(task, assignment.answer, task.gold_answer))
+        answer = cast(dict, assignment.answer)  # a submission being saved holds its answer
+        assignment.gold_correct = bool(answer_is_correct(task, answer, task.gold_answer))
     minimum = task.batch.quality_rules.get("min_seconds_per_assignment")
     if minimum:
         took = (now - assignment.accepted_at).total_seconds()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import F, FloatField, Sum
 from django.db.models.functions import Cast
@@ -44,7 +45,7 @@ def reputation_count(*, worker_id: int, **increments: int) -> None:
     unknown = set(increments) - set(COUNTERS)
     if unknown:
         raise ValueError(f"unknown reputation counters: {sorted(unknown)}")
-    changes = {name: F(name) + amount for name, amount in increments.items() if amount}
+    changes: dict[str, Any] = {name: F(name) + amount for name, amount in increments.items() if amount}
     if not changes:
         return
     changes["updated_at"] = timezone.now()

@@ -1,9 +1,10 @@
 """Qualification requirements on batches, and the part of the eligibility rule that enforces
 them (called by ``dispatch.eligible_tasks``).
 
-A requirement is ``{"qualification_type_id", "comparator", "values"}``; ``values`` is stored
-as a list: one value for ``>=``, ``<=``, ``==`` and ``!=`` (given as the value or a one-item
-list), one or more for ``in``, none for ``exists``. Locale types compare ISO 3166-1 alpha-2
+A requirement is ``{"qualification_type_id", "comparator", "values"}`` (declared in
+``marketplace.inputs.requirements``); ``values`` is stored as a list: one value for ``>=``,
+``<=``, ``==`` and ``!=`` (given as the value or a one-item list), one or more for ``in``, none
+for ``exists``. Locale types compare ISO 3166-1 alpha-2
 strings with ``==``, ``!=``, ``in`` and ``exists`` only.
 """
 
@@ -17,8 +18,6 @@ from ..locales import parse_locale
 from ..models import Batch, Organization, QualificationType, Task, Worker
 from ..validation import FieldErrors
 from .qualifications import (
-    COMPARATORS,
-    INTEGER_RANGE,
     ORDERED_COMPARATORS,
     compare,
     system_qualification_types,
@@ -26,68 +25,10 @@ from .qualifications import (
 )
 
 FIELD = "qualification_requirements"
-MAX_REQUIREMENTS = 10
-MAX_IN_VALUES = 100
-REQUIREMENT_FIELDS = {"qualification_type_id", "comparator", "values"}
 
 
 def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def parse_requirements(data: dict, errors: FieldErrors) -> list[dict] | None:
-    """The shape of ``data["qualification_requirements"]`` (``None`` when left out), errors
-    recorded under ``qualification_requirements.<i>.<field>``. Which values a type accepts is
-    checked by ``requirements_resolve``, which knows the types."""
-    if FIELD not in data or data[FIELD] is None:
-        return None
-    raw = data[FIELD]
-    if not isinstance(raw, list) or len(raw) > MAX_REQUIREMENTS:
-        errors.add(FIELD, f"must be a list of at most {MAX_REQUIREMENTS} requirements")
-        return None
-    parsed: list[dict] = []
-    for index, item in enumerate(raw):
-        path = f"{FIELD}.{index}"
-        if not isinstance(item, dict):
-            errors.add(path, "must be an object with qualification_type_id, comparator and values")
-            continue
-        for unknown in sorted(set(item) - REQUIREMENT_FIELDS):
-            errors.add(f"{path}.{unknown}", "is not a known field")
-        type_id = item.get("qualification_type_id")
-        if not _is_int(type_id):
-            errors.add(f"{path}.qualification_type_id", "must be an integer")
-        comparator = item.get("comparator")
-        if comparator not in COMPARATORS:
-            errors.add(f"{path}.comparator", f"must be one of {', '.join(COMPARATORS)}")
-            continue
-        values = item.get("values")
-        if comparator == "exists":
-            if values not in (None, []):
-                errors.add(f"{path}.values", "must be left out for exists")
-            values = []
-        elif comparator == "in":
-            if not isinstance(values, list) or not 1 <= len(values) <= MAX_IN_VALUES:
-                errors.add(f"{path}.values", f"must be a list of 1 to {MAX_IN_VALUES} values for in")
-                continue
-        else:
-            if isinstance(values, list) and len(values) == 1:
-                values = values[0]
-            if not _is_int(values) and not isinstance(values, str):
-                errors.add(f"{path}.values", f"must be one integer (or locale code) for {comparator}")
-                continue
-            values = [values]
-        bad = [
-            v
-            for v in values
-            if not (_is_int(v) and INTEGER_RANGE[0] <= v <= INTEGER_RANGE[1]) and not isinstance(v, str)
-        ]
-        if bad:
-            errors.add(f"{path}.values", "must be 32-bit integers (or locale codes)")
-            continue
-        # Strings are only ever locale codes: upper-cased here, so "us" and "US" are one batch value.
-        values = [v.upper() if isinstance(v, str) else v for v in values]
-        parsed.append({"qualification_type_id": type_id, "comparator": comparator, "values": values})
-    return parsed
+    return type(value) is int  # a JSON integer (``bool`` is an ``int`` in Python)
 
 
 def requirements_resolve(*, requester: Organization, requirements: list[dict], prefix: str = "") -> list[dict]:

@@ -25,6 +25,7 @@ import redis
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.utils import timezone
 
 from ..models import SignInThrottle
@@ -129,9 +130,12 @@ _backend_lock = threading.Lock()
 def _counts() -> _DatabaseCounts | _RedisCounts:
     global _backend
     with _backend_lock:
-        wanted = _RedisCounts if settings.REDIS_URL else _DatabaseCounts
-        if not isinstance(_backend, wanted):
-            _backend = _RedisCounts(settings.REDIS_URL) if settings.REDIS_URL else _DatabaseCounts()
+        if settings.REDIS_URL:
+            if not isinstance(_backend, _RedisCounts):
+                _backend = _RedisCounts(settings.REDIS_URL)
+            return _backend
+        if not isinstance(_backend, _DatabaseCounts):
+            _backend = _DatabaseCounts()
         return _backend
 
 
@@ -167,6 +171,6 @@ def signin_success_record(*, realm: str, account: str) -> None:
     _counts().clear(_keys(realm=realm, account=account, address="")["account"])
 
 
-def client_address(request) -> str:
+def client_address(request: HttpRequest) -> str:
     """The caller's address as Django sees it (behind a proxy, set ``REMOTE_ADDR`` there)."""
     return request.META.get("REMOTE_ADDR", "") or "unknown"

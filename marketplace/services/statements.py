@@ -16,7 +16,7 @@ from ..models import LedgerAccount, LedgerEntry, Organization, Worker
 from ..money import format_micros
 
 Kind = LedgerAccount.Kind
-ACCOUNT_NAMES = {
+ACCOUNT_NAMES: dict[str, str] = {
     Kind.REQUESTER_AVAILABLE: "available",
     Kind.BATCH_ESCROW: "escrow",
     Kind.WORKER_EARNINGS: "earnings",

@@ -1,14 +1,15 @@
 """Posting tasks (one, or up to 1,000 in a batch) and steering one task: add slots, close, stop.
 
-``parse_task_spec`` reads a ``POST /api/v1/tasks`` body into ``task_spec.TaskSpec``s; answers
-are checked in ``answer_validation``, and the status rules of claims and submissions live in
-``task_status``.
+``marketplace.inputs.tasks`` declares a ``POST /api/v1/tasks`` body and reads it into
+``task_spec.TaskSpec``s; answers (a gold answer too) are checked in ``answer_validation``, and
+the status rules of claims and submissions live in ``task_status``.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -16,161 +17,48 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..access import access_batch, access_targetable_workteam
-from ..answer_schemas import answer_schema_problems, validation_budget
+from ..answer_schemas import validation_budget
+from ..answer_validation import validate_answer
 from ..errors import Conflict, InvalidInput, NotFound
 from ..locking import lock_task
 from ..models import Organization, Task
 from ..models.tasks import MAX_SLOTS_PER_TASK
-from ..questions import question_task_fields
 from ..realtime.hints import hint_work_available
-from ..task_spec import (
-    ASSIGNMENT_DURATION_RANGE,
-    AUTO_APPROVAL_DELAY_RANGE,
-    LIFETIME_RANGE,
-    PRIORITY_RANGE,
-    TaskSpec,
-)
-from ..validation import FieldErrors, int_in_range, optional_amount_micros, text_field
-from . import quality
+from ..task_spec import TaskSpec
 from .batches import batch_open, batch_tasks_create
 from .escrow import escrow_sync
-from .requirements import parse_requirements, requirements_resolve
+from .requirements import requirements_resolve
 from .vendors import assignment_price
 from .workteams import public_workforce
 
-MAX_TASKS_PER_CALL = 1000
-TASK_FIELDS = {
-    "title",
-    "description",
-    "task_type",
-    "input",
-    "answer_schema",
-    "labels",
-    "instructions",
-    "slots",
-    "reward",
-    "assignment_duration_seconds",
-    "lifetime_seconds",
-    "auto_approval_delay_seconds",
-    "priority",
-    "workteam_id",
-    "batch_id",
-    "gold_answer",
-    "quality_rules",
-    "auto_approval_policy",
-    "qualification_requirements",
-}
 
-
-def parse_task_spec(data: object, *, prefix: str = "") -> TaskSpec:
-    """Validate one task as given to ``POST /api/v1/tasks``; raises ``InvalidInput`` naming every
-    bad field under ``prefix`` (``"3."`` for the fourth task of a list)."""
-    if not isinstance(data, dict):
-        raise InvalidInput.for_field(prefix.rstrip(".") or "non_field_errors", "must be a JSON object")
-    errors = FieldErrors(prefix)
-    for unknown in sorted(set(data) - TASK_FIELDS):
-        errors.add(unknown, "is not a known field")
-    defaults = settings.GROUNDWORK
-    title = text_field(data, "title", errors, required=True, max_length=200)
-    description = text_field(data, "description", errors, required=False, max_length=10_000)
-    instructions = text_field(data, "instructions", errors, required=False, max_length=100_000)
-    task_type = data.get("task_type", Task.TaskType.CUSTOM)
-    if task_type not in Task.TaskType.values:
-        errors.add("task_type", f"must be one of {', '.join(Task.TaskType.values)}")
-    task_input = data.get("input", {})
-    answer_schema = data.get("answer_schema")
-    if answer_schema is not None:
-        for path, problem in answer_schema_problems(answer_schema).items():
-            errors.add(path, problem)
-    if task_type == Task.TaskType.MTURK_QUESTION:  # the input is a Question's XML, checked and shown
-        task_input, answer_schema = question_task_fields(data, errors)
-    labels = data.get("labels", [])
-    if not isinstance(labels, list) or not all(isinstance(x, str) and x for x in labels):
-        errors.add("labels", "must be a list of non-empty strings")
-        labels = []
-    elif len(set(labels)) != len(labels):
-        errors.add("labels", "must not repeat a label")
-    slots = int_in_range(data, "slots", 1, (1, MAX_SLOTS_PER_TASK), errors)
-    reward_micros = optional_amount_micros(data, "reward", errors)
-    if reward_micros is None and data.get("workteam_id") is None and data.get("batch_id") is None:
-        errors.add("reward", "is required")  # the public workforce: no offering price
-    duration = int_in_range(
-        data, "assignment_duration_seconds", defaults["ASSIGNMENT_DURATION_SECONDS"], ASSIGNMENT_DURATION_RANGE, errors
-    )
-    lifetime = int_in_range(data, "lifetime_seconds", defaults["TASK_LIFETIME_SECONDS"], LIFETIME_RANGE, errors)
-    priority = int_in_range(data, "priority", 0, PRIORITY_RANGE, errors)
-    delay = int_in_range(data, "auto_approval_delay_seconds", None, AUTO_APPROVAL_DELAY_RANGE, errors)
-    workteam_id = data.get("workteam_id")
-    if workteam_id is not None and (isinstance(workteam_id, bool) or not isinstance(workteam_id, int)):
-        errors.add("workteam_id", "must be an integer")
-    batch_id = data.get("batch_id")
-    if batch_id is not None and (isinstance(batch_id, bool) or not isinstance(batch_id, int)):
-        errors.add("batch_id", "must be an integer")
-    probe = Task(task_type=task_type, answer_schema=answer_schema, labels=labels, input=task_input)
-    # A gold answer is checked like a worker's, so only against a usable type, schema and labels.
-    usable = not {f"{prefix}{field}" for field in ("task_type", "answer_schema", "labels")} & set(errors.errors)
-    gold_answer = quality.parse_gold_answer(data, errors, probe=probe) if usable else None
-    quality_rules = quality.parse_quality_rules(data, errors)
-    policy = quality.parse_auto_approval_policy(data, errors)
-    requirements = parse_requirements(data, errors)
-    errors.raise_if_any()
-    return TaskSpec(
-        title=title,
-        description=description,
-        task_type=task_type,
-        input=task_input,
-        answer_schema=answer_schema,
-        labels=labels,
-        instructions=instructions,
-        slots=slots or 1,
-        reward_micros=reward_micros,
-        assignment_duration_seconds=duration or 0,
-        lifetime_seconds=lifetime or 0,
-        priority=priority or 0,
-        workteam_id=workteam_id,
-        auto_approval_delay_seconds=delay,
-        gold_answer=gold_answer,
-        quality_rules=quality_rules,
-        auto_approval_policy=policy,
-        qualification_requirements=requirements,
-    )
-
-
-def parse_task_specs(payload: object) -> tuple[list[TaskSpec], object]:
-    """Parse one task (an object) or up to 1,000 (a list); returns the specs and the ``batch_id``
-    named in the payload (which must be the same across a list). Every schema and gold answer
-    of the call is checked within one work budget (``answer_schemas.validation_budget``)."""
+def _gold_answers_check(specs: list[TaskSpec]) -> None:
+    """Each known answer checked like a worker's, against its task's type, schema and labels;
+    ``InvalidInput`` names them (``gold_answer.label``, ``3.gold_answer.label`` in a list).
+    Every check of the call spends one work budget (``answer_schemas.validation_budget``)."""
+    fields: dict[str, list[str]] = {}
     with validation_budget():
-        return _parse_task_specs(payload)
+        for index, spec in enumerate(specs):
+            if spec.gold_answer is None:
+                continue
+            probe = Task(
+                task_type=spec.task_type, answer_schema=spec.answer_schema, labels=spec.labels, input=spec.input
+            )
+            try:
+                validate_answer(probe, spec.gold_answer)
+            except InvalidInput as exc:
+                prefix = f"{index}." if len(specs) > 1 else ""
+                for path, messages in exc.fields.items():
+                    fields.setdefault(f"{prefix}gold_answer{path[len('answer') :]}", []).extend(messages)
+    if fields:
+        first = next(iter(fields))
+        raise InvalidInput(f"{first}: {fields[first][0]}", fields=fields)
 
 
-def _parse_task_specs(payload: object) -> tuple[list[TaskSpec], object]:
-    if isinstance(payload, dict):
-        return [parse_task_spec(payload)], payload.get("batch_id")
-    if not isinstance(payload, list):
-        raise InvalidInput.for_field("non_field_errors", "the body must be a task object or a list of them")
-    if not payload:
-        raise InvalidInput.for_field("non_field_errors", "the list of tasks must hold at least one task")
-    if len(payload) > MAX_TASKS_PER_CALL:
-        raise InvalidInput.for_field("non_field_errors", f"at most {MAX_TASKS_PER_CALL} tasks per call")
-    specs: list[TaskSpec] = []
-    errors: dict[str, list[str]] = {}
-    for index, item in enumerate(payload):
-        try:
-            specs.append(parse_task_spec(item, prefix=f"{index}."))
-        except InvalidInput as exc:
-            errors.update(exc.fields)
-    batch_ids = [(index, item.get("batch_id")) for index, item in enumerate(payload) if isinstance(item, dict)]
-    for index, batch_id in batch_ids:
-        if batch_id != batch_ids[0][1]:
-            errors.setdefault(f"{index}.batch_id", []).append("must be the same for every task of one call")
-    if errors:
-        first = next(iter(errors))
-        raise InvalidInput(f"{first}: {errors[first][0]}", fields=errors)
-    return specs, batch_ids[0][1]
+T = TypeVar("T")
 
 
-def _batch_value(specs: list[TaskSpec], field: str, *, default: object, named_batch: bool) -> object:
+def _batch_value(specs: list[TaskSpec], field: str, *, default: T, named_batch: bool) -> T:
     """The one value of a batch-level field across the specs; a differing value is a 400.
 
     A task that leaves the field out takes ``default``: the named batch's value, or for a new
@@ -187,14 +75,17 @@ def _batch_value(specs: list[TaskSpec], field: str, *, default: object, named_ba
     return expected
 
 
-def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: object = None) -> list[Task]:
+def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: int | None = None) -> list[Task]:
     """Create the tasks, all or nothing and in order, in the named batch or in a new one.
 
     A new batch takes the call's ``workteam_id`` (the public workforce when left out),
     ``auto_approval_delay_seconds`` (the default when left out), ``quality_rules``,
     ``auto_approval_policy`` and ``qualification_requirements``; every task must agree. The
     work's worst case is reserved in escrow, or ``InsufficientBalance`` (402) and nothing is made.
+    Specs come validated (``marketplace.inputs.tasks``); gold answers are checked here, against
+    their task types.
     """
+    _gold_answers_check(specs)
     with transaction.atomic():
         if batch_id is not None:
             try:
@@ -228,7 +119,7 @@ def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: obje
                 default=settings.GROUNDWORK["AUTO_APPROVAL_DELAY_SECONDS"],
                 named_batch=False,
             )
-            requirements = _batch_value(specs, "qualification_requirements", default=[], named_batch=False)
+            requirements: list[dict] = _batch_value(specs, "qualification_requirements", default=[], named_batch=False)
             try:
                 workteam = access_targetable_workteam(requester, workteam_id)
             except NotFound:
@@ -262,14 +153,13 @@ def tasks_post(*, requester: Organization, specs: list[TaskSpec], batch_id: obje
 
 
 def task_add_slots(*, task: Task, add: int) -> Task:
-    """Add ``add`` slots (to replace rejected work, or for dynamic redundancy).
+    """Add ``add`` slots (``add`` ≥ 1, as ``inputs.tasks.TaskAddSlots`` declares; to replace
+    rejected work, or for dynamic redundancy).
 
     A full or complete task becomes open again; an expired or stopped one refuses (409). The
     new slots are reserved in escrow, or ``InsufficientBalance`` (402) and nothing changes.
     Takes the task row lock.
     """
-    if isinstance(add, bool) or not isinstance(add, int) or add < 1:
-        raise InvalidInput.for_field("add", "must be a positive integer")
     with transaction.atomic():
         locked = lock_task(task.pk)
         if locked.status in (Task.Status.EXPIRED, Task.Status.STOPPED):

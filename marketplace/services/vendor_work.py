@@ -82,6 +82,7 @@ def vendor_throughput(vendor: Organization, *, now: datetime, hours: int = 24) -
         submitted_at__lte=now,
     ).values_list("submitted_at", flat=True)
     for moment in moments.iterator(chunk_size=5000):
+        assert moment is not None  # filtered on submitted_at
         seconds = (moment - since).total_seconds()
         counts[min(hours - 1, max(0, int(-(-seconds // 3600)) - 1))] += 1
     return Throughput(by_hour=tuple(counts))

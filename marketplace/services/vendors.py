@@ -10,13 +10,14 @@ dispatch holds the team to the offering's capacity (``services.dispatch``).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from ..errors import Conflict, InvalidInput
-from ..locking import lock_alone
+from ..locking import locked_alone
 from ..models import Organization, VendorOffering, VendorSubscription, Workteam
 from ..money import format_micros, parse_amount_micros
 from ..task_types import registered_task_types
@@ -92,8 +93,9 @@ _CLEANERS = {
 }
 
 
-def _cleaned(fields: dict[str, object]) -> dict[str, object]:
-    """Model values for the given offering fields; every bad one is named in one InvalidInput."""
+def _cleaned(fields: dict[str, object]) -> dict[str, Any]:
+    """Model values for the given offering fields (each of its model field's type); every bad
+    one is named in one InvalidInput."""
     values, errors = {}, {}
     for field, value in fields.items():
         attribute, clean = _CLEANERS[field]
@@ -145,7 +147,7 @@ def offering_update(*, offering: VendorOffering, **changes: object) -> VendorOff
     with transaction.atomic():
         # Locked and saved field by field: a withdrawal or another edit at the same moment keeps
         # what it changed.
-        locked = lock_alone(VendorOffering.objects.select_related("workteam")).get(pk=offering.pk)
+        locked = locked_alone(VendorOffering.objects.select_related("workteam")).get(pk=offering.pk)
         for attribute, value in values.items():
             setattr(locked, attribute, value)
         locked.save(update_fields=[*values, "updated_at"])

@@ -15,7 +15,9 @@ from __future__ import annotations
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from ..errors import InvalidInput
@@ -25,7 +27,7 @@ WORKER_SESSION_KEY = "_console_worker_id"
 WORKER_SESSION_HASH_KEY = "_console_worker_hash"
 
 
-def _console_workers():
+def _console_workers() -> QuerySet[Worker]:
     return Worker.objects.filter(is_active=True, token_revoked_at__isnull=True)
 
 
@@ -61,7 +63,7 @@ def _session_hash(worker: Worker) -> str:
     return salted_hmac("groundwork.console.session", worker.password, algorithm="sha256").hexdigest()
 
 
-def worker_session_login(*, session, worker: Worker) -> None:
+def worker_session_login(*, session: SessionBase, worker: Worker) -> None:
     """Sign ``worker`` in on this session: a new session key (no fixation), the worker's id
     and the hash that ties the session to its current password."""
     session.cycle_key()
@@ -69,13 +71,13 @@ def worker_session_login(*, session, worker: Worker) -> None:
     session[WORKER_SESSION_HASH_KEY] = _session_hash(worker)
 
 
-def worker_session_logout(*, session) -> None:
+def worker_session_logout(*, session: SessionBase) -> None:
     session.pop(WORKER_SESSION_KEY, None)
     session.pop(WORKER_SESSION_HASH_KEY, None)
     session.cycle_key()
 
 
-def worker_from_session(session) -> Worker | None:
+def worker_from_session(session: SessionBase) -> Worker | None:
     """The worker signed in on this session, or ``None`` (none, deactivated, revoked, or its
     password changed since)."""
     worker_id = session.get(WORKER_SESSION_KEY)
@@ -95,7 +97,9 @@ class WorkerPasswordResetTokens(PasswordResetTokenGenerator):
 
     key_salt = "groundwork.console.WorkerPasswordResetTokens"
 
-    def _make_hash_value(self, worker: Worker, timestamp: int) -> str:
+    # Django's generator reads its user only through this method, so a Worker serves; the stubs
+    # type that user as auth's User.
+    def _make_hash_value(self, worker: Worker, timestamp: int) -> str:  # type: ignore[override]
         return f"{worker.pk}{worker.password}{timestamp}{worker.email}"
 
 

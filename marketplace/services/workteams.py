@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..errors import Conflict, InvalidInput
+from ..locking import locked_alone
 from ..models import Assignment, EmailInvitation, Invitation, Organization, Task, Worker, Workteam, WorkteamMembership
 
 PUBLIC_WORKFORCE_NAME = "Public workforce"
@@ -50,7 +51,7 @@ def workteam_deactivate(*, workteam: Workteam) -> Workteam:
     never deleted: its batches and the ledger refer to it). A team with tasks still open is
     ``Conflict(workteam_in_use)``; stop that work first."""
     with transaction.atomic():
-        locked = Workteam.objects.select_for_update(no_key=True).get(pk=workteam.pk)
+        locked = locked_alone(Workteam.objects).get(pk=workteam.pk)
         if locked.kind != Workteam.Kind.PRIVATE:
             raise InvalidInput.for_field("workteam_id", "only private workteams can be deleted")
         if Task.objects.filter(workteam=locked, status__in=(Task.Status.OPEN, Task.Status.FULL)).exists():

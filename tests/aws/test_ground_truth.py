@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 
+import httpx
 import pytest
 from botocore.exceptions import ClientError
 
@@ -334,3 +335,41 @@ def test_a_private_team_job_and_list_labeling_jobs_for_workteam(sagemaker_client
         sagemaker_client.delete_workteam(WorkteamName="in-house")
     assert _code(excinfo) == "ResourceInUse"
     assert sagemaker_client.describe_workteam(WorkteamName="in-house")["Workteam"]["WorkteamArn"] == team_arn
+
+
+def test_a_job_created_over_rest_is_described_as_ground_truth_would(
+    sagemaker_client, aws_requester, gt_files, aws_server
+):
+    # given: a job posted over REST
+    body = {
+        "name": "rest-job",
+        "label_attribute_name": "animal",
+        "task_type": "bounding_box",
+        "input_manifest_uri": gt_files.uri("input/dataset.manifest"),
+        "output_uri": gt_files.uri("output/"),
+        "label_categories": ["cat", "dog"],
+        "title": "Box the animals",
+        "reward": "0.05",
+        "workers_per_object": 3,
+    }
+    with httpx.Client(base_url=aws_server, headers={"Authorization": f"Bearer {aws_requester.api_key}"}) as api:
+        assert api.post("/api/v1/labeling-jobs", json=body).status_code == 201
+
+    # when
+    job = sagemaker_client.describe_labeling_job(LabelingJobName="rest-job")
+
+    # then
+    human = job["HumanTaskConfig"]
+    assert (human["WorkteamArn"], human["NumberOfHumanWorkersPerDataObject"]) == (PUBLIC_ARN, 3)
+    assert human["PreHumanTaskLambdaArn"] == LAMBDA.format("PRE", "BoundingBox")
+    assert human["PublicWorkforceTaskPrice"] == {"AmountInUsd": {"Dollars": 0, "Cents": 5, "TenthFractionsOfACent": 0}}
+    assert job["InputConfig"] == {"DataSource": {"S3DataSource": {"ManifestS3Uri": body["input_manifest_uri"]}}}
+    assert job["LabelingJobStatus"] == "Initializing"
+
+
+def test_an_unknown_status_filter_is_refused(sagemaker_client):
+    with pytest.raises(ClientError) as excinfo:
+        sagemaker_client.list_labeling_jobs(StatusEquals="Paused")
+
+    assert _code(excinfo) == "ValidationException"
+    assert "StatusEquals" in excinfo.value.response["Error"]["Message"]

@@ -146,3 +146,19 @@ def test_the_key_pair_is_stored_encrypted(aws_requester):
     assert len(aws_requester.aws_access_key_id) == 20 and aws_requester.aws_access_key_id.startswith("GW")
     assert len(aws_requester.aws_secret_access_key) == 40
     assert aws_requester.aws_secret_access_key not in row.aws_secret_access_key_encrypted
+
+
+def test_writes_share_the_api_keys_write_limit_and_reads_do_not(aws_client, aws_requester, settings):
+    # given: a write limit of one request, barely refilling
+    settings.GROUNDWORK = {**settings.GROUNDWORK, "API_KEY_WRITE_RATE_PER_SECOND": 0.001, "API_KEY_WRITE_RATE_BURST": 1}
+    client = aws_client("sagemaker", aws_requester)
+    members = [{"CognitoMemberDefinition": {"UserPool": "p", "UserGroup": "g", "ClientId": "c"}}]
+    client.create_workteam(WorkteamName="first", MemberDefinitions=members, Description="d")
+
+    # when
+    with pytest.raises(ClientError) as excinfo:
+        client.create_workteam(WorkteamName="second", MemberDefinitions=members, Description="d")
+
+    # then
+    assert _error(excinfo)[0] == "ThrottlingException"
+    assert [team["WorkteamName"] for team in client.list_workteams(NameContains="s")["Workteams"]] == ["first"]

@@ -60,11 +60,12 @@ def test_me_pending_leaves_out_vendor_team_work(make_requester):
     vendor = make_vendor()
     subscribe(requester, vendor)
     worker = make_vendor_worker(vendor)
-    from marketplace.services.tasks import parse_task_spec, tasks_post
+    from marketplace.inputs.tasks import task_spec
+    from marketplace.services.tasks import tasks_post
 
     tasks_post(
         requester=requester.organization,
-        specs=[parse_task_spec({"title": "vendor work", "workteam_id": vendor.workteam.pk, "input": {"n": 1}})],
+        specs=[task_spec({"title": "vendor work", "workteam_id": vendor.workteam.pk, "input": {"n": 1}})],
     )
     claim_and_submit(worker, {"n": 1})
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from labeling.services.storage_registration import storage_register
 from labeling.services.sweeps import run_labeling_sweeps
+from marketplace.inputs.tasks import task_spec
 from marketplace.models import (
     Assignment,
     Batch,
@@ -47,7 +48,6 @@ from marketplace.services.batches import (
 )
 from marketplace.services.ledger import fee_for
 from marketplace.services.sweeps import run_sweeps
-from marketplace.services.tasks import parse_task_spec
 from marketplace.services.workteams import public_workforce
 from tests.conftest import client_with
 
@@ -1239,7 +1239,7 @@ def test_slots_reserved_at_posting_for_dynamic_redundancy_stay_reserved_until_th
     batch = batch_open(
         requester=requester.organization, workteam=public_workforce(), auto_approval_delay_seconds=3600, is_sealed=True
     )
-    spec = replace(parse_task_spec({"title": "object 1", "reward": "0.05"}), reserve_slots=3)
+    spec = replace(task_spec({"title": "object 1", "reward": "0.05"}), reserve_slots=3)
     [task] = batch_tasks_create(batch=batch, specs=[spec])
     assert balance(requester) == {"available": "0.00", "on_hold": "0.18"}
     # when its one answer comes in, the task is complete and keeps the headroom
@@ -1267,7 +1267,7 @@ def test_closing_a_task_early_drops_its_headroom(make_requester):
     batch = batch_open(
         requester=requester.organization, workteam=public_workforce(), auto_approval_delay_seconds=3600, is_sealed=True
     )
-    spec = replace(parse_task_spec({"title": "object 1", "reward": "0.05", "slots": 2}), reserve_slots=5)
+    spec = replace(task_spec({"title": "object 1", "reward": "0.05", "slots": 2}), reserve_slots=5)
     [task] = batch_tasks_create(batch=batch, specs=[spec])
     assert balance(requester) == {"available": "0.70", "on_hold": "0.30"}
     # when

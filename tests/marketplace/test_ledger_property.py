@@ -65,6 +65,7 @@ from hypothesis.stateful import (
 from rest_framework.test import APIClient
 
 from marketplace.errors import DomainError, InvalidInput
+from marketplace.inputs.tasks import task_spec
 from marketplace.models import (
     Assignment,
     Batch,
@@ -84,7 +85,7 @@ from marketplace.services.bonuses import bonus_pay
 from marketplace.services.ledger import deposit, fee_for, requester_balance
 from marketplace.services.organizations import requester_create
 from marketplace.services.sweeps import run_sweeps
-from marketplace.services.tasks import parse_task_spec, task_add_slots, task_stop, tasks_post
+from marketplace.services.tasks import task_add_slots, task_stop, tasks_post
 from marketplace.services.workers import worker_create
 from tests.conftest import client_with
 
@@ -810,7 +811,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 organization_id=org.pk, amount_micros=DOLLARS, reference=f"lost-{uuid.uuid4().hex}"
             ),
             "add_slots": tasks and (lambda: task_add_slots(task=data.draw(st.sampled_from(tasks)), add=1)),
-            "post": lambda: tasks_post(requester=org, specs=[parse_task_spec({"title": "t", "reward": "0.01"})]),
+            "post": lambda: tasks_post(requester=org, specs=[task_spec({"title": "t", "reward": "0.01"})]),
             "payout": lambda: payout_services.payout_request(worker=worker, amount="0.01"),
             "stop": tasks and (lambda: task_stop(task=data.draw(st.sampled_from(tasks)))),
         }
@@ -896,7 +897,7 @@ def test_the_invariants_catch_a_broken_ledger(db, make_requester, make_worker):
     """The checker itself: a hand-made imbalance and a double payment are reported."""
     # given a consistent ledger
     requester = make_requester(balance_micros=DOLLARS)
-    [task] = tasks_post(requester=requester.organization, specs=[parse_task_spec({"title": "t", "reward": "0.05"})])
+    [task] = tasks_post(requester=requester.organization, specs=[task_spec({"title": "t", "reward": "0.05"})])
     assert ledger_violations() == []
     # when an account's cached balance drifts and an escrow is short
     LedgerAccount.objects.filter(kind=Kind.BATCH_ESCROW).update(balance_micros=1)

@@ -7,8 +7,9 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
+from marketplace.inputs.tasks import task_spec
 from marketplace.services.organizations import vendor_create
-from marketplace.services.tasks import parse_task_spec, tasks_post
+from marketplace.services.tasks import tasks_post
 from marketplace.services.vendors import offering_publish, subscription_accept, subscription_request
 from marketplace.services.workteams import workteam_add_member
 
@@ -27,7 +28,7 @@ def test_an_answer_that_frees_a_vendor_place_pushes_the_waiting_member_its_task(
     subscription_accept(subscription=subscription)
     tasks_post(
         requester=requester.organization,
-        specs=[parse_task_spec({"title": f"t{i}", "workteam_id": offering.workteam_id}) for i in range(2)],
+        specs=[task_spec({"title": f"t{i}", "workteam_id": offering.workteam_id}) for i in range(2)],
     )
     first, second = make_worker(join_public=False), make_worker(join_public=False)
     for worker in (first, second):

@@ -9,16 +9,15 @@ from marketplace.api.base import RequesterAPIView
 from marketplace.api.pagination import paginated_response, query_choice
 
 from ...access import access_labeling_job
+from ...inputs import JobCreate, job_spec
 from ...models import LabelingJob
 from ...services import jobs
 from ..examples import LABELING_JOB_CREATE
-from ..serializers.labeling_jobs import LabelingJobCreateSerializer, LabelingJobSerializer
+from ..serializers.labeling_jobs import LabelingJobSerializer
 
 
 class LabelingJobsView(RequesterAPIView):
-    @extend_schema(
-        examples=LABELING_JOB_CREATE, request=LabelingJobCreateSerializer, responses={201: LabelingJobSerializer}
-    )
+    @extend_schema(examples=LABELING_JOB_CREATE, request=JobCreate, responses={201: LabelingJobSerializer})
     def post(self, request):
         """Create a labeling job.
 
@@ -27,7 +26,7 @@ class LabelingJobsView(RequesterAPIView):
         docs/labeling.md. URIs must lie in storage registered for you (403 `storage_not_allowed`); a name you
         used is a 409 `name_taken`.
         """
-        job = jobs.job_create(requester=self.requester, spec=jobs.parse_job_spec(request.data))
+        job = jobs.job_create(requester=self.requester, spec=job_spec(request.data))
         return Response(LabelingJobSerializer(job).data, status=201)
 
     @extend_schema(

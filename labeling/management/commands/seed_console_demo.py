@@ -13,12 +13,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from labeling.inputs import job_spec
 from labeling.models import StorageLocation
 from labeling.services.ingest import job_ingest
-from labeling.services.jobs import job_create, parse_job_spec
+from labeling.services.jobs import job_create
 from labeling.services.storage_registration import storage_register
+from marketplace.inputs.tasks import task_spec
 from marketplace.models import Organization
-from marketplace.services.tasks import parse_task_spec, tasks_post
+from marketplace.services.tasks import tasks_post
 from marketplace.services.worker_accounts import worker_authenticate, worker_password_set
 from marketplace.services.workers import worker_create
 
@@ -147,11 +149,11 @@ class Command(BaseCommand):
             worker, token = worker_create(username="demo-labeler")
             password = secrets.token_urlsafe(12)
             worker_password_set(worker=worker, password=password)
-            created = [job_create(requester=organization, spec=parse_job_spec({**common, **job})) for job in jobs]
+            created = [job_create(requester=organization, spec=job_spec({**common, **job})) for job in jobs]
             tasks_post(
                 requester=organization,
                 specs=[
-                    parse_task_spec(
+                    task_spec(
                         {
                             "title": f"Rate this sentence #{index + 1}",
                             "input": {"text": sentence},

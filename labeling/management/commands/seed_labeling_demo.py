@@ -20,9 +20,10 @@ import random
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from labeling.inputs import job_spec
 from labeling.models import LabelingJob
 from labeling.services.ingest import job_ingest
-from labeling.services.jobs import job_create, parse_job_spec
+from labeling.services.jobs import job_create
 from labeling.services.storage_registration import storage_register
 from labeling.services.sweeps import run_labeling_sweeps
 from marketplace.models import Organization, Worker
@@ -140,7 +141,7 @@ class Command(BaseCommand):
         }
         job = job_create(
             requester=organization,
-            spec=parse_job_spec({**common, "name": "demo-reviews", "input_manifest_uri": "file://demo/reviews.jsonl"}),
+            spec=job_spec({**common, "name": "demo-reviews", "input_manifest_uri": "file://demo/reviews.jsonl"}),
         )
         job_ingest(job_id=job.pk)
 
@@ -151,7 +152,7 @@ class Command(BaseCommand):
         ]
         answered = job_create(
             requester=organization,
-            spec=parse_job_spec(
+            spec=job_spec(
                 {
                     **common,
                     "name": "demo-reviews-answered",
@@ -181,7 +182,9 @@ class Command(BaseCommand):
         """The vendor's worker copies two of the lines ``seed_demo`` posted to its team; the
         requester approves both."""
         worker = Worker.objects.filter(pk=credentials.get("vendor", {}).get("worker", {}).get("worker_id")).first()
-        for _ in range(2 if worker else 0):
+        if worker is None:
+            return
+        for _ in range(2):
             assignment = assignment_claim(worker=worker)
             if assignment is None:
                 return

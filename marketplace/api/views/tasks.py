@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework.response import Response
 
 from ... import access
+from ...inputs import validate
+from ...inputs.tasks import TaskAddSlots, TaskCreateOneOrMany, task_specs
 from ...models import Task
 from ...services import tasks
 from .. import examples
 from ..base import RequesterAPIView
 from ..pagination import paginated_response, query_choice, query_int
 from ..request_body import body_object
-from ..serializers.tasks import TaskCreateSerializer, TaskDetailSerializer, TaskSerializer
+from ..serializers.tasks import TaskDetailSerializer, TaskSerializer
 
 
 def _one_or_many(name: str, serializer) -> PolymorphicProxySerializer:
@@ -26,14 +27,14 @@ def _one_or_many(name: str, serializer) -> PolymorphicProxySerializer:
 class TasksView(RequesterAPIView):
     @extend_schema(
         examples=examples.TASKS_CREATE,
-        request=_one_or_many("TaskCreateOneOrMany", TaskCreateSerializer),
+        request=TaskCreateOneOrMany,
         responses={201: _one_or_many("TaskOneOrMany", TaskSerializer)},
         description="Create one task (a JSON object, answered with the task) or up to 1,000 "
         "(a JSON list, all or nothing, in order, answered with a list).",
     )
     def post(self, request):
         """Create tasks."""
-        specs, batch_id = tasks.parse_task_specs(request.data)
+        specs, batch_id = task_specs(request.data)
         created = tasks.tasks_post(requester=self.requester, specs=specs, batch_id=batch_id)
         rows = Task.objects.select_related("batch").filter(pk__in=[t.pk for t in created]).order_by("id")
         data = TaskSerializer(rows, many=True).data
@@ -69,7 +70,7 @@ class TaskDetailView(RequesterAPIView):
         The task with its assignments in every status, oldest first.
         """
         task = access.access_task(self.requester, task_id)
-        task.ordered_assignments = task.assignments.order_by("id")
+        task.ordered_assignments = task.assignments.order_by("id")  # type: ignore[attr-defined]  # for TaskDetailSerializer
         return Response(TaskDetailSerializer(task).data)
 
 
@@ -98,9 +99,7 @@ class TaskCloseView(RequesterAPIView):
 
 
 class TaskSlotsView(RequesterAPIView):
-    @extend_schema(
-        request=inline_serializer("AddSlots", {"add": serializers.IntegerField(min_value=1)}), responses=TaskSerializer
-    )
+    @extend_schema(request=TaskAddSlots, responses=TaskSerializer)
     def post(self, request, task_id):
         """Add slots to a task.
 
@@ -109,5 +108,5 @@ class TaskSlotsView(RequesterAPIView):
         or 402 `insufficient_balance` and nothing changes.
         """
         task = access.access_task(self.requester, task_id)
-        task = tasks.task_add_slots(task=task, add=body_object(request).get("add"))
+        task = tasks.task_add_slots(task=task, add=validate(TaskAddSlots, body_object(request)).add)
         return Response(TaskSerializer(task).data)

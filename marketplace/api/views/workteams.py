@@ -38,8 +38,8 @@ class WorkteamsView(RequesterAPIView):
         A workteam of your own, empty until the workers you invite accept; target it with `workteam_id` in
         tasks, batches and labeling jobs.
         """
-        workteam = workteams.workteam_create(owner=self.requester, name=body_object(request).get("name"))
-        workteam.member_count = 0
+        workteam = workteams.workteam_create(owner=self.requester, name=body_object(request).get("name"))  # type: ignore[arg-type]  # checked there
+        workteam.member_count = 0  # type: ignore[attr-defined]  # for WorkteamSerializer
         return Response(WorkteamSerializer(workteam).data, status=201)
 
 
@@ -52,7 +52,7 @@ class WorkteamDetailView(RequesterAPIView):
         its member count.
         """
         workteam = access.access_targetable_workteam(self.requester, workteam_id)
-        workteam.member_count = workteam.memberships.count()
+        workteam.member_count = workteam.memberships.count()  # type: ignore[attr-defined]  # for WorkteamSerializer
         return Response(WorkteamSerializer(workteam).data)
 
 

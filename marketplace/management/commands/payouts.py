@@ -50,7 +50,7 @@ class Command(BaseCommand):
         # nothing), and renamed once it committed (a failed commit leaves no file to pay twice).
         partial = path.with_name(path.name + ".partial")
         try:
-            exported, _ = payouts.payouts_export(deliver=partial.write_text)
+            exported, _text = payouts.payouts_export(deliver=partial.write_text)
         except OSError as exc:
             partial.unlink(missing_ok=True)
             raise CommandError(f"cannot write {path}: {exc}; nothing was exported") from None

@@ -15,10 +15,11 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from marketplace.inputs.tasks import task_spec
 from marketplace.money import MICROS_PER_DOLLAR
 from marketplace.services.ledger import deposit
 from marketplace.services.organizations import requester_create, vendor_create
-from marketplace.services.tasks import parse_task_spec, tasks_post
+from marketplace.services.tasks import tasks_post
 from marketplace.services.vendors import offering_publish, subscription_accept, subscription_request
 from marketplace.services.workers import vendor_worker_create, worker_create
 from marketplace.services.workteams import invitation_accept, invitation_create, workteam_create
@@ -59,7 +60,7 @@ class Command(BaseCommand):
                 workers.append({"worker_id": worker.pk, "username": worker.username, "token": token})
             animals = ["cat", "dog", "cat", "dog", "cat"]
             public_specs = [
-                parse_task_spec(
+                task_spec(
                     {
                         "title": f"Cat or dog? #{i + 1}",
                         "input": {"text": f"A {animal} sits on the mat."},
@@ -74,7 +75,7 @@ class Command(BaseCommand):
             ]
             tasks_post(requester=organization, specs=public_specs)
             private_specs = [
-                parse_task_spec(
+                task_spec(
                     {
                         "title": f"Private review #{i + 1}",
                         "input": {"text": f"Review item {i + 1}"},
@@ -106,7 +107,7 @@ class Command(BaseCommand):
             tasks_post(
                 requester=organization,
                 specs=[
-                    parse_task_spec(
+                    task_spec(
                         {
                             "title": f"Vendor transcription #{i + 1}",
                             "input": {"text": f"Line {i + 1}"},

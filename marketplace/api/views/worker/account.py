@@ -38,7 +38,9 @@ class SignupView(AnonymousAPIView):
         """
         data = request.data if isinstance(request.data, dict) else {}
         worker, token = workers.worker_create(
-            username=data.get("username"), join_public=True, locale=data.get("locale")
+            username=data.get("username"),  # type: ignore[arg-type]  # worker_create checks it
+            join_public=True,
+            locale=data.get("locale"),
         )
         return Response({"worker_id": worker.pk, "token": token}, status=201)
 

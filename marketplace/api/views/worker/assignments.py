@@ -3,11 +3,11 @@ and listing a worker's assignments."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
-from ....errors import InvalidInput
+from ....inputs import validate
+from ....inputs.assignments import AssignmentSubmit
 from ....models import Assignment
 from ....services import assignments, dispatch
 from ... import examples
@@ -34,7 +34,7 @@ class NextTaskView(WorkerActionAPIView):
 class SubmitView(WorkerActionAPIView):
     @extend_schema(
         examples=examples.SUBMIT,
-        request=inline_serializer("Submit", {"answer": serializers.JSONField()}),
+        request=AssignmentSubmit,
         responses=WorkerAssignmentSerializer,
     )
     def post(self, request, assignment_id):
@@ -44,11 +44,10 @@ class SubmitView(WorkerActionAPIView):
         identical answer again is a 200; a different one is a 409 `already_submitted`, and after the deadline
         a 409 `deadline_passed`.
         """
-        data = request.data
-        if not isinstance(data, dict) or "answer" not in data:
-            raise InvalidInput.for_field("answer", "is required")
+        # A body that is not an object has no answer: refused as one (as it always was).
+        submit = validate(AssignmentSubmit, request.data if isinstance(request.data, dict) else {})
         assignment = assignments.assignment_submit(
-            worker=self.worker, assignment_id=assignment_id, answer=data["answer"]
+            worker=self.worker, assignment_id=assignment_id, answer=submit.answer
         )
         return Response(WorkerAssignmentSerializer(assignment).data)
 

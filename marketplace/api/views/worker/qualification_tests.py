@@ -28,8 +28,12 @@ def _render_test(qualification_type: QualificationType, *, with_questions: bool)
         "question_count": len(qualification_type.test_questions),
         "passing_score": qualification_type.test_passing_score,
         "retry_delay_seconds": qualification_type.test_retry_delay_seconds,
-        "held_value": qualification_type.held_value,
-        "retry_at": qualification_tests.retry_at(qualification_type, qualification_type.last_attempt_at),
+        # annotations of available_tests' query
+        "held_value": qualification_type.held_value,  # type: ignore[attr-defined]
+        "retry_at": qualification_tests.retry_at(
+            qualification_type,
+            qualification_type.last_attempt_at,  # type: ignore[attr-defined]
+        ),
     }
     if with_questions:
         data["questions"] = [{"input": q["input"]} for q in qualification_type.test_questions]

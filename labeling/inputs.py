@@ -1,0 +1,310 @@
+"""Inputs of the labeling job operations: ``POST /api/v1/labeling-jobs`` (docs/labeling.md).
+
+``JobCreate`` declares the body (the validator and the OpenAPI request schema); ``job_spec``
+reads a body into the ``services.jobs.JobSpec`` that ``job_create`` takes. Rules between fields
+(the label attribute against the task type, the redundancy bounds, one source of label
+categories) are ``JobCreate.cross_field_errors``; whether the requester may use the storage and
+the workteam, and the offering's price, are ``job_create``'s to check.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, ClassVar
+
+from django.conf import settings
+from pydantic import ConfigDict, Field
+
+from marketplace.errors import InvalidInput
+from marketplace.inputs import Input, validate
+from marketplace.inputs.fields import (
+    INT32_MAX,
+    Checked,
+    Id,
+    Json,
+    Money,
+    Number,
+    StrictInt,
+    Text,
+    is_strict_int,
+    refuse,
+    refuse_fields,
+    settings_default,
+)
+from marketplace.inputs.quality import AutoApprovalPolicy, QualityRules
+from marketplace.inputs.requirements import Requirements, requirement_dicts
+from marketplace.models.tasks import MAX_SLOTS_PER_TASK
+from marketplace.task_spec import ASSIGNMENT_DURATION_RANGE, AUTO_APPROVAL_DELAY_RANGE, LIFETIME_RANGE, PRIORITY_RANGE
+
+from .services.jobs import JobSpec
+from .storage import parse_storage_uri
+from .task_types import TASK_TYPES, validate_label_categories
+
+# Ground Truth's own rule for job names: letters, digits and single or repeated hyphens inside.
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9](-*[A-Za-z0-9]){0,62}$")
+ATTRIBUTE_PATTERN = re.compile(r"^[A-Za-z0-9](-*[A-Za-z0-9]){0,126}$")
+RESERVED_KEYS = {"source", "source-ref"}
+MAX_VISIBLE_KEYS = 50
+DEFAULT_WORKERS_PER_OBJECT = 3
+DEFAULT_TASK_TIME_LIMIT_SECONDS = 300
+WORKERS_RANGE = (1, MAX_SLOTS_PER_TASK)
+TASK_TYPE_NAMES = tuple(sorted(TASK_TYPES))
+REWARD_HELP = (
+    'USD decimal string, e.g. "0.036"; required, except on a vendor workteam, where it is the '
+    "offering's price (left out, or equal to it)"
+)
+
+
+def _named(pattern: re.Pattern, limit: int) -> Checked:
+    message = f"must be 1 to {limit} letters, digits and hyphens, starting and ending with a letter or digit"
+
+    def check(value: Any) -> str:
+        if value is None:
+            raise refuse("is required")
+        if type(value) is not str or not pattern.match(value):
+            raise refuse(message)
+        return value
+
+    return Checked(check, {"type": "string", "pattern": pattern.pattern, "maxLength": limit})
+
+
+def _uri(field: str, description: str = "") -> Checked:
+    def check(value: Any) -> str:
+        if value is None:
+            raise refuse("is required")
+        try:
+            parse_storage_uri(value, field=field)  # the storage's own grammar
+        except InvalidInput as exc:
+            raise refuse_fields({"": exc.fields[field]}) from None
+        return value
+
+    shape = {"type": "string", "description": description or "an s3:// or file:// URI"}
+    return Checked(check, shape)
+
+
+def _visible_keys(value: Any) -> list[str]:
+    if type(value) is not list or not all(type(key) is str and key for key in value):
+        raise refuse("must be a list of non-empty strings")
+    if len(value) > MAX_VISIBLE_KEYS:
+        raise refuse(f"must list at most {MAX_VISIBLE_KEYS} keys")
+    if len(set(value)) != len(value):
+        raise refuse("must not repeat a key")
+    return value
+
+
+def _in_range(value: object, bounds: tuple[int, int]) -> bool:
+    return is_strict_int(value) and bounds[0] <= value <= bounds[1]  # type: ignore[operator]
+
+
+def _seconds(bounds: tuple[int, int]) -> StrictInt:
+    return StrictInt(bounds[0], bounds[1], null_is_absent=True)
+
+
+class StoppingConditions(Input):
+    """When a job stops taking new objects (Ground Truth's ``StoppingConditions``)."""
+
+    unknown_field_message: ClassVar[str] = "is not a known stopping condition"
+    not_an_object_message: ClassVar[str] = "must be an object"
+
+    max_human_labeled_objects: Annotated[int | None, StrictInt(1, INT32_MAX, null_is_absent=True)] = None
+    max_percentage_labeled: Annotated[int | None, StrictInt(1, 100, null_is_absent=True)] = None
+
+
+class JobCreate(Input):
+    """``POST /api/v1/labeling-jobs`` (docs/labeling.md)."""
+
+    model_config = ConfigDict(title="LabelingJobCreate")  # its name in the OpenAPI document
+
+    missing_messages: ClassVar[dict[str, str]] = {"task_type": f"must be one of {', '.join(TASK_TYPE_NAMES)}"}
+
+    name: Annotated[str, _named(NAME_PATTERN, 63)]
+    task_type: Annotated[
+        str, Checked(lambda value: _task_type(value), {"type": "string", "enum": list(TASK_TYPE_NAMES)})
+    ]
+    label_attribute_name: Annotated[str, _named(ATTRIBUTE_PATTERN, 127)]
+    input_manifest_uri: Annotated[str, _uri("input_manifest_uri")]
+    output_uri: Annotated[str, _uri("output_uri")]
+    gold_manifest_uri: Annotated[str, _uri("gold_manifest_uri")] | None = None
+    label_category_config_uri: Annotated[str, _uri("label_category_config_uri")] | None = None
+    label_categories: Annotated[Any, Json(description="the category names; or give label_category_config_uri")] = None
+    workers_per_object: Annotated[int | None, StrictInt(*WORKERS_RANGE, null_is_absent=True)] = Field(
+        None, json_schema_extra={"default": DEFAULT_WORKERS_PER_OBJECT}
+    )
+    target_confidence: Annotated[
+        float | None, Number(0, 1, "must be a number between 0 and 1 (exclusive)", exclusive=True)
+    ] = Field(None, description="dynamic redundancy: stop asking once the answers agree this much")
+    min_workers_per_object: Annotated[int | None, StrictInt(*WORKERS_RANGE, null_is_absent=True)] = None
+    max_workers_per_object: Annotated[int | None, StrictInt(*WORKERS_RANGE, null_is_absent=True)] = None
+    stopping_conditions: StoppingConditions = Field(default_factory=StoppingConditions)
+    reward: Annotated[int | None, Money(REWARD_HELP)] = None
+    task_time_limit_seconds: Annotated[int | None, _seconds(ASSIGNMENT_DURATION_RANGE)] = Field(
+        None, json_schema_extra={"default": DEFAULT_TASK_TIME_LIMIT_SECONDS}
+    )
+    task_availability_lifetime_seconds: Annotated[int | None, _seconds(LIFETIME_RANGE)] = Field(
+        None, json_schema_extra=settings_default("TASK_LIFETIME_SECONDS")
+    )
+    auto_approval_delay_seconds: Annotated[int | None, _seconds(AUTO_APPROVAL_DELAY_RANGE)] = Field(
+        None, json_schema_extra=settings_default("AUTO_APPROVAL_DELAY_SECONDS")
+    )
+    priority: Annotated[int | None, StrictInt(*PRIORITY_RANGE, null_is_absent=True)] = Field(
+        None, json_schema_extra={"default": 0}
+    )
+    workteam_id: Id | None = Field(None, description="the public workforce when left out")
+    worker_visible_keys: Annotated[
+        list[str],
+        Checked(
+            _visible_keys,
+            {"type": "array", "items": {"type": "string", "minLength": 1}, "maxItems": MAX_VISIBLE_KEYS},
+        ),
+    ] = Field(default_factory=list)
+    title: Annotated[str, Text(200, required=True)]
+    description: Annotated[str, Text(10_000)] = ""
+    instructions: Annotated[str, Text(100_000)] = ""
+    quality_rules: QualityRules | None = Field(None, description="see docs/quality.md")
+    auto_approval_policy: AutoApprovalPolicy | None = None
+    qualification_requirements: Requirements | None = Field(
+        None, description="who may take the job's tasks (docs/qualifications.md)"
+    )
+
+    @classmethod
+    def cross_field_errors(cls, data: dict) -> list[tuple[str, str]]:
+        task_type = data.get("task_type")
+        task_type = task_type if type(task_type) is str and task_type in TASK_TYPES else ""
+        attribute = data.get("label_attribute_name")
+        attribute = attribute if type(attribute) is str and ATTRIBUTE_PATTERN.match(attribute) else ""
+        return [
+            *_attribute_errors(attribute, task_type),
+            *_category_errors(data, task_type),
+            *_redundancy_errors(data),
+            *_visible_key_errors(data, attribute),
+            *([("reward", "is required")] if "reward" not in data and data.get("workteam_id") is None else []),
+        ]
+
+    def spec(self) -> JobSpec:
+        """The job to create, with the defaults (the settings' as they are now) filled in."""
+        defaults = settings.GROUNDWORK
+        workers = _or(self.workers_per_object, DEFAULT_WORKERS_PER_OBJECT)
+        labels: list[str] = []
+        if self.label_categories is not None:
+            labels = validate_label_categories(self.label_categories, TASK_TYPES[self.task_type])
+        fields = {
+            "name": self.name,
+            "label_attribute_name": self.label_attribute_name,
+            "task_type": self.task_type,
+            "input_manifest_uri": self.input_manifest_uri,
+            "output_uri": self.output_uri,
+            "gold_manifest_uri": self.gold_manifest_uri or "",
+            "label_categories": labels,
+            "worker_visible_keys": self.worker_visible_keys,
+            "title": self.title,
+            "description": self.description,
+            "instructions": self.instructions,
+            "workers_per_object": workers,
+            "min_workers_per_object": _or(self.min_workers_per_object, min(2, workers)),
+            "max_workers_per_object": _or(self.max_workers_per_object, workers),
+            "target_confidence": None if self.target_confidence is None else float(self.target_confidence),
+            "task_time_limit_seconds": _or(self.task_time_limit_seconds, DEFAULT_TASK_TIME_LIMIT_SECONDS),
+            "task_availability_lifetime_seconds": _or(
+                self.task_availability_lifetime_seconds, defaults["TASK_LIFETIME_SECONDS"]
+            ),
+            "reward_micros": self.reward,
+            "max_human_labeled_objects": self.stopping_conditions.max_human_labeled_objects,
+            "max_percentage_labeled": self.stopping_conditions.max_percentage_labeled,
+            # Passed to the job's batch at ingestion (marketplace.services.quality).
+            "quality_rules": {} if self.quality_rules is None else self.quality_rules.rules(),
+            "auto_approval_policy": self.auto_approval_policy or "approve_all",
+            "qualification_requirements": requirement_dicts(self.qualification_requirements) or [],
+        }
+        return JobSpec(
+            fields=fields,
+            workteam_id=self.workteam_id,
+            label_category_config_uri=self.label_category_config_uri or "",
+            priority=_or(self.priority, 0),
+            auto_approval_delay_seconds=_or(self.auto_approval_delay_seconds, defaults["AUTO_APPROVAL_DELAY_SECONDS"]),
+        )
+
+
+def job_spec(data: object) -> JobSpec:
+    """A job body as a ``JobSpec``; ``InvalidInput`` names every bad field."""
+    return validate(JobCreate, data).spec()
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
+
+
+def _task_type(value: Any) -> str:
+    if type(value) is not str or value not in TASK_TYPES:
+        raise refuse(f"must be one of {', '.join(TASK_TYPE_NAMES)}")
+    return value
+
+
+def _attribute_errors(attribute: str, task_type: str) -> list[tuple[str, str]]:
+    field = "label_attribute_name"
+    if not attribute:
+        return []
+    if attribute.endswith("-metadata"):
+        return [(field, "must not end in -metadata")]
+    if attribute in RESERVED_KEYS:
+        return [(field, "must not be source or source-ref")]
+    if task_type == "semantic_segmentation" and not attribute.endswith("-ref"):
+        return [(field, "must end in -ref for semantic_segmentation (its value is a mask URI)")]
+    if task_type != "semantic_segmentation" and attribute.endswith("-ref"):
+        return [(field, "must not end in -ref except for semantic_segmentation")]
+    return []
+
+
+def _category_errors(data: dict, task_type: str) -> list[tuple[str, str]]:
+    config_uri = data.get("label_category_config_uri")
+    if config_uri is not None:
+        try:
+            parse_storage_uri(config_uri, field="label_category_config_uri")
+        except InvalidInput:
+            return []  # the field's own error says why
+    if ("label_categories" in data) == bool(config_uri):
+        return [("label_categories", "give either label_categories or label_category_config_uri")]
+    if "label_categories" in data and task_type:
+        try:
+            validate_label_categories(data["label_categories"], TASK_TYPES[task_type])
+        except ValueError as exc:
+            return [("label_categories", str(exc))]
+    return []
+
+
+def _redundancy_errors(data: dict) -> list[tuple[str, str]]:
+    """Without a target every object gets exactly workers_per_object answers; with one, an
+    object may close after two agreeing answers (one answer is never trusted by default)."""
+
+    def given(field: str, default: int, otherwise: int) -> int:
+        value = data.get(field)
+        if value is None:
+            return default
+        return value if _in_range(value, WORKERS_RANGE) else otherwise
+
+    errors = []
+    target = data.get("target_confidence")
+    has_target = type(target) in (int, float) and 0 < target < 1  # type: ignore[operator]
+    if not has_target:
+        errors += [
+            (field, "only applies with target_confidence (dynamic redundancy)")
+            for field in ("min_workers_per_object", "max_workers_per_object")
+            if field in data
+        ]
+    workers = given("workers_per_object", DEFAULT_WORKERS_PER_OBJECT, 1)
+    if given("min_workers_per_object", min(2, workers), 1) > workers:
+        errors.append(("min_workers_per_object", "must not exceed workers_per_object"))
+    if given("max_workers_per_object", workers, workers) < workers:
+        errors.append(("max_workers_per_object", "must be at least workers_per_object"))
+    return errors
+
+
+def _visible_key_errors(data: dict, attribute: str) -> list[tuple[str, str]]:
+    keys = data.get("worker_visible_keys", [])
+    if type(keys) is not list or not all(type(key) is str and key for key in keys):
+        return []  # the field's own error says why
+    own = (attribute, f"{attribute}-metadata")
+    return [
+        (f"worker_visible_keys.{index}", "must not be source, source-ref, the label attribute, or start with $")
+        for index, key in enumerate(keys)
+        if key in RESERVED_KEYS or key.startswith("$") or key in own
+    ]
