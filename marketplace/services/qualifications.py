@@ -19,8 +19,8 @@ from django.utils import timezone
 from ..errors import Conflict, Forbidden, InvalidInput
 from ..locking import locked_alone
 from ..models import Organization, QualificationGrant, QualificationType, Worker
+from ..selectors.reputation import worker_reputation_values
 from ..validation import FieldErrors, int_in_range, text_field
-from .reputation import worker_reputation_values
 
 Value = int | str | None
 

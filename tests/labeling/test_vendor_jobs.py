@@ -63,7 +63,7 @@ def test_a_vendor_team_without_an_active_subscription_is_not_targetable(requeste
 
 def test_a_job_whose_subscription_ends_before_it_starts_fails_having_reserved_nothing(requester, bucket, offering):
     from labeling.services.sweeps import run_labeling_sweeps
-    from marketplace.services.ledger import requester_balance
+    from marketplace.selectors.ledger import requester_balance
 
     from .test_jobs_lifecycle import create_job, get_job
 

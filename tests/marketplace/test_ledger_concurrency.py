@@ -23,7 +23,7 @@ from django.test import override_settings
 
 from marketplace.models import Assignment, LedgerAccount, LedgerTransaction, Payout, Task
 from marketplace.money import format_micros
-from marketplace.services.ledger import requester_balance
+from marketplace.selectors.ledger import requester_balance
 from tests.conftest import client_with, needs_postgres
 from tests.marketplace.test_ledger_property import ledger_violations
 

@@ -79,10 +79,11 @@ from marketplace.models import (
     Worker,
 )
 from marketplace.money import format_micros, parse_amount_micros
+from marketplace.selectors.ledger import requester_balance
 from marketplace.services import payouts as payout_services
 from marketplace.services.assignments import assignment_approve, assignment_reject
 from marketplace.services.bonuses import bonus_pay
-from marketplace.services.ledger import deposit, fee_for, requester_balance
+from marketplace.services.ledger import deposit, fee_for
 from marketplace.services.organizations import requester_create
 from marketplace.services.sweeps import run_sweeps
 from marketplace.services.tasks import task_add_slots, task_stop, tasks_post

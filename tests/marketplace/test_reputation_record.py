@@ -12,13 +12,8 @@ from django.db import connections
 from django.utils import timezone
 
 from marketplace.models import Assignment, Batch, WorkerReputation
-from marketplace.services.reputation import (
-    reputation_count,
-    reputation_record_estimates,
-    reputation_score,
-    worker_reputation,
-    worker_reputation_values,
-)
+from marketplace.selectors.reputation import reputation_score, worker_reputation, worker_reputation_values
+from marketplace.services.reputation import reputation_count, reputation_record_estimates
 from marketplace.services.sweeps import run_sweeps
 from tests.conftest import client_with, needs_postgres
 

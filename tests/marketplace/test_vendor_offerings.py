@@ -11,7 +11,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from marketplace.models import Assignment, LedgerAccount, Task, VendorSubscription
-from marketplace.services.ledger import account_balance_micros
+from marketplace.selectors.ledger import account_balance_micros
 from marketplace.services.organizations import vendor_create
 from marketplace.services.vendors import (
     offering_publish,

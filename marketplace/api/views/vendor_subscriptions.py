@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from ... import access
 from ...errors import InvalidInput, NotFound
 from ...models import VendorSubscription
+from ...selectors.offerings import requester_subscriptions
 from ...services import vendors
 from ..base import RequesterAPIView
 from ..pagination import paginated_response, query_choice
@@ -29,12 +30,8 @@ class VendorSubscriptionsView(RequesterAPIView):
 
         Your subscriptions, oldest first; `status` keeps one status.
         """
-        queryset = VendorSubscription.objects.select_related("offering", "offering__vendor").filter(
-            requester=self.requester
-        )
         status = query_choice(request, "status", VendorSubscription.Status.values)
-        if status:
-            queryset = queryset.filter(status=status)
+        queryset = requester_subscriptions(self.requester, status=status)
         return paginated_response(request, queryset, lambda s: VendorSubscriptionSerializer(s).data)
 
     @extend_schema(

@@ -1,5 +1,6 @@
-"""What a requester admin sees of its private workteams: members with their quality and the
-work they hold right now, and the invitations sent by email. Reads only."""
+"""Reads about workteams: the ones a requester may post work to, and what a requester admin
+sees of its private workteams (members with their quality and the work they hold right now, the
+invitations sent by email)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,82 @@ from datetime import datetime
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from ..models import Assignment, EmailInvitation, Organization, Worker, Workteam, WorkteamMembership
+from ..models import (
+    Assignment,
+    EmailInvitation,
+    Invitation,
+    Organization,
+    VendorSubscription,
+    Worker,
+    Workteam,
+    WorkteamMembership,
+)
 from .reputation import worker_reputation_values
 
 RECENT_INVITATIONS = 50
+
+
+def subscribed_workteams(requester: Organization) -> Q:
+    """A filter on ``Workteam``: the vendor workteams ``requester`` may target now (an active
+    subscription to an offering that is still listed)."""
+    return Q(
+        kind=Workteam.Kind.VENDOR,
+        offering__is_active=True,
+        offering__subscriptions__requester=requester,
+        offering__subscriptions__status=VendorSubscription.Status.ACTIVE,
+    )
+
+
+def targetable_workteams(requester: Organization) -> QuerySet[Workteam]:
+    """Every active workteam ``requester`` may post work to: the public workforce, its own
+    workteams and the vendor workteams it is actively subscribed to (what ``GET
+    /api/v1/workteams`` lists and the portal's job form offers; ``access_targetable_workteam``
+    fetches one of them)."""
+    return Workteam.objects.filter(
+        Q(kind=Workteam.Kind.PUBLIC) | Q(owner=requester) | subscribed_workteams(requester), is_active=True
+    )
+
+
+def workteams_with_member_counts(queryset: QuerySet[Workteam]) -> QuerySet[Workteam]:
+    """``queryset`` annotated with ``member_count``."""
+    return queryset.annotate(member_count=Count("memberships"))
+
+
+def workteam_member_count(workteam: Workteam) -> int:
+    """How many workers are members of ``workteam``."""
+    return workteam.memberships.count()
+
+
+def workteam_members(workteam: Workteam) -> QuerySet[WorkteamMembership]:
+    """The workteam's memberships, with their workers (unordered: a paginated list orders them)."""
+    return WorkteamMembership.objects.select_related("worker").filter(workteam=workteam)
+
+
+def workteam_invitations(workteam: Workteam) -> QuerySet[Invitation]:
+    """The workteam's invitations to registered workers, with the workteam."""
+    return Invitation.objects.select_related("workteam").filter(workteam=workteam)
+
+
+def worker_active_memberships(worker: Worker) -> QuerySet[WorkteamMembership]:
+    """The worker's memberships of active workteams, with their workteams."""
+    return worker.memberships.select_related("workteam").filter(workteam__is_active=True)
+
+
+def worker_invitations(worker: Worker) -> QuerySet[Invitation]:
+    """The invitations sent to ``worker``, with their workteams."""
+    return Invitation.objects.select_related("workteam").filter(worker=worker)
+
+
+def workteam_live_assignments(workteam_id: int) -> int:
+    """Assignments held now on the workteam's tasks (what a vendor offering's capacity limits)."""
+    return Assignment.objects.filter(
+        task__workteam_id=workteam_id, status=Assignment.Status.ACCEPTED, deadline__gt=timezone.now()
+    ).count()
+
+
+def vendor_team_size(vendor: Organization) -> int:
+    """How many different workers are members of the vendor's workteams."""
+    return WorkteamMembership.objects.filter(workteam__owner=vendor).values("worker_id").distinct().count()
 
 
 @dataclass(frozen=True)

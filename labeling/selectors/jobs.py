@@ -1,18 +1,20 @@
-"""The requester portal's lists: its labeling jobs and the batches it posted through the tasks
-API (reads only). Progress figures come from the selectors every page shares: a job's objects
-labeled from its label counters (as ``GET /api/v1/labeling-jobs`` shows them), a batch's answers
-from ``marketplace.services.batch_figures``."""
+"""Lists of labeling jobs: a requester's jobs (the API's list and the portal's dashboard, with
+the batches it posted through the tasks API), and the jobs that own given batches (what vendor
+pages name a batch by). Progress figures come from the selectors every page shares: a job's
+objects labeled from its label counters (as ``GET /api/v1/labeling-jobs`` shows them), a
+batch's answers from ``marketplace.selectors.batches``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from marketplace.models import Batch, Organization
-from marketplace.services.batch_figures import BatchAnswers, batch_answers, percent_of
+from marketplace.selectors.batches import BatchAnswers, batch_answers, percent_of
 
 from ..models import LabelingJob
 
@@ -38,6 +40,26 @@ class JobRow:
     @property
     def percent_labeled(self) -> int:
         return percent_of(self.labeled, self.objects_total)
+
+
+def requester_job_list(
+    requester: Organization, *, status: str | None = None, name_contains: str | None = None
+) -> QuerySet[LabelingJob]:
+    """The requester's labeling jobs (in ``status``, and with ``name_contains`` in their name,
+    case-insensitive, when given), unordered: a paginated list orders them."""
+    queryset = LabelingJob.objects.filter(requester=requester)
+    if status:
+        queryset = queryset.filter(status=status)
+    if name_contains:
+        queryset = queryset.filter(name__icontains=name_contains)
+    return queryset
+
+
+def jobs_by_batch(batch_ids: Iterable[int | None]) -> dict[int | None, LabelingJob]:
+    """The labeling jobs that own these batches, by batch id, with only ``id``, ``name`` and
+    ``batch_id`` loaded (a batch posted by the tasks API has none; ``None`` ids are skipped)."""
+    ids = [batch_id for batch_id in batch_ids if batch_id]
+    return {job.batch_id: job for job in LabelingJob.objects.filter(batch_id__in=ids).only("id", "name", "batch_id")}
 
 
 def requester_jobs(requester: Organization, *, limit: int = JOBS_SHOWN) -> list[JobRow]:

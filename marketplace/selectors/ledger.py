@@ -1,18 +1,20 @@
-"""Statements: the ledger entries of a requester's or a payee's accounts, as rows for the API
-(paginated JSON) and for spreadsheets (CSV, with formula-looking text neutralised)."""
+"""Reads of the ledger: statements (the entries of a requester's or a payee's accounts, as rows
+for the API, paginated JSON, and for spreadsheets, CSV with formula-looking text neutralised)
+and payouts. A vendor's earnings and monthly statements are ``vendor_earnings``."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from ..csvsafe import csv_safe
 from ..errors import InvalidInput
-from ..models import LedgerAccount, LedgerEntry, Organization, Worker
+from ..models import LedgerAccount, LedgerEntry, Organization, Payout, Worker
 from ..money import format_micros
 
 Kind = LedgerAccount.Kind
@@ -123,3 +125,38 @@ def statement_csv(entries: QuerySet[LedgerEntry], columns: tuple[str, ...]) -> I
         row = statement_row(entry)
         writer.writerow([csv_safe(row[column]) if column == "memo" else row[column] for column in columns])
         yield flush()
+
+
+def worker_payouts(worker: Worker) -> QuerySet[Payout]:
+    """The worker's payouts (unordered: a paginated list orders them)."""
+    return Payout.objects.filter(worker=worker)
+
+
+def vendor_recent_payouts(vendor: Organization, *, limit: int) -> list[Payout]:
+    """The vendor's latest ``limit`` payouts, newest first."""
+    return list(Payout.objects.filter(vendor=vendor).order_by("-pk")[:limit])
+
+
+@dataclass(frozen=True)
+class Balance:
+    available_micros: int
+    on_hold_micros: int
+
+
+def account_balance_micros(kind: str, **owner: object) -> int:
+    """An account's balance without creating it (an account nobody paid into holds 0)."""
+    balance = LedgerAccount.objects.filter(kind=kind, **owner).values_list("balance_micros", flat=True).first()
+    return balance or 0
+
+
+def requester_balance(organization: Organization) -> Balance:
+    """Available money, and money on hold in the escrow of its batches."""
+    totals = dict(
+        LedgerAccount.objects.filter(organization=organization, kind__in=[Kind.REQUESTER_AVAILABLE, Kind.BATCH_ESCROW])
+        .values("kind")
+        .annotate(total=Sum("balance_micros"))
+        .values_list("kind", "total")
+    )
+    return Balance(
+        available_micros=totals.get(Kind.REQUESTER_AVAILABLE) or 0, on_hold_micros=totals.get(Kind.BATCH_ESCROW) or 0
+    )

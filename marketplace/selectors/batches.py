@@ -1,8 +1,12 @@
-"""The answer figures of batches, defined once: every page that shows how far a batch (or the
-labeling job that owns it) has come reads them here, so a vendor's dashboard row, its job page
-and the requester's pages cannot disagree. Selectors: they read, never write.
+"""How far batches have come, defined once.
 
-Definitions (per batch, over all its tasks, gold ones included):
+``batch_progress`` is one batch's counts by status (the API's batch body, and what the
+labeling job's pass reads to know whether answers arrived and whether work remains).
+``batch_answers`` is the answer figures of many batches: every page that shows how far a batch
+(or the labeling job that owns it) has come reads them here, so a vendor's dashboard row, its
+job page and the requester's pages cannot disagree.
+
+Answer figures (per batch, over all its tasks, gold ones included):
 
 - ``slots``: answers wanted, the sum of the tasks' slots (what was posted, plus any slot added
   later: a replacement for rejected work, or dynamic redundancy asking an unsure object for one
@@ -23,11 +27,56 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, F, Min, Q, Sum
+from django.db.models import Count, F, Min, Q, QuerySet, Sum
 
-from ..models import Assignment, Task
+from ..models import Assignment, Batch, LedgerAccount, Organization, Task
 
 LIVE_TASK_STATUSES = (Task.Status.OPEN, Task.Status.FULL)
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """One batch's ``tasks`` and ``assignments`` by status (every status present, 0 if none,
+    plus ``total``), ``answers`` submitted (the sum of the tasks' ``slots_submitted``: submitted,
+    approved or rejected) and the money its escrow holds (``on_hold_micros``)."""
+
+    tasks: dict[str, int]
+    assignments: dict[str, int]
+    answers: int
+    on_hold_micros: int
+
+    @property
+    def open_tasks(self) -> int:
+        """Tasks still taking assignments (open or full)."""
+        return sum(self.tasks[status] for status in LIVE_TASK_STATUSES)
+
+    @property
+    def live(self) -> int:
+        """Assignments accepted and not yet submitted, returned or expired."""
+        return self.assignments[Assignment.Status.ACCEPTED]
+
+
+def requester_batches(requester: Organization) -> QuerySet[Batch]:
+    """The requester's active batches, unordered: a paginated list orders them."""
+    return Batch.objects.filter(requester=requester, is_active=True)
+
+
+def batch_progress(batch: Batch) -> BatchProgress:
+    """The batch's progress (``BatchProgress``), in three grouped queries."""
+    tasks = dict.fromkeys(Task.Status.values, 0)
+    answers = 0
+    for row in (
+        Task.objects.filter(batch=batch).values("status").annotate(n=Count("id"), answers=Sum("slots_submitted"))
+    ):
+        tasks[row["status"]] = row["n"]
+        answers += row["answers"] or 0
+    assignments = dict.fromkeys(Assignment.Status.values, 0)
+    for row in Assignment.objects.filter(task__batch=batch).values("status").annotate(n=Count("id")):
+        assignments[row["status"]] = row["n"]
+    tasks["total"] = sum(tasks.values())
+    assignments["total"] = sum(assignments.values())
+    on_hold = LedgerAccount.objects.filter(batch=batch).values_list("balance_micros", flat=True).first() or 0
+    return BatchProgress(tasks=tasks, assignments=assignments, answers=answers, on_hold_micros=on_hold)
 
 
 @dataclass(frozen=True)

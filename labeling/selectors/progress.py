@@ -1,16 +1,13 @@
-"""What a job page shows, read from the database: progress, progress over time, each worker's
-contribution and quality, and the spread of consolidated confidences.
+"""How far a job has come, as its pages show it: progress, progress over time, and each
+worker's contribution and quality (its objects, labels and confidences are ``objects``).
 
-Used by both job pages (``job_views``): the vendor's (work its team did for a requester) and the
-requester's own. These are selectors: they read, never write, and take a job the caller already
-fetched through an ``access_*`` function. Nothing a vendor sees tells gold objects apart
-(``job_objects(as_vendor=True)``; aggregates count input objects only): knowing which objects
-are gold would let a team game its quality checks.
+Used by both job pages (``portal.job_views``): the vendor's (work its team did for a requester)
+and the requester's own. Each takes a job the caller already fetched through an ``access_*``
+function.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,22 +16,19 @@ from django.utils import timezone
 
 from marketplace.models import Assignment
 from marketplace.models.reputation import WorkerBatchEstimate, WorkerBatchQuality
-from marketplace.services.batch_figures import BatchAnswers, batch_answers, percent_of
+from marketplace.selectors.batches import BatchAnswers, batch_answers, percent_of
 
 from ..models import DataObject, LabelingJob
 
 ANSWERED_STATUSES = (Assignment.Status.SUBMITTED, Assignment.Status.APPROVED, Assignment.Status.REJECTED)
 SERIES_POINTS = 48
-CONFIDENCE_BINS = 10
-OBJECTS_PER_PAGE = 50
-MAX_PAGE = 1_000_000  # 50 million objects: past any job, and far from an offset overflow
 
 
 @dataclass(frozen=True)
 class JobProgress:
     """Where a job stands. Objects are the input manifest's lines (gold checks excluded):
     ``labeled`` have a final consolidated label, ``failed`` never will. Answers are the job's
-    batch's figures (``marketplace.services.batch_figures``, gold tasks included, the same
+    batch's figures (``marketplace.selectors.batches``, gold tasks included, the same
     selector as the vendor dashboard): ``answers`` submitted of ``slots`` wanted, and the parts
     ``slots`` is made of: ``tasks`` × ``workers_per_object`` posted, plus ``extra_slots``
     added since (dynamic redundancy asking an unsure object for another answer, or a slot
@@ -223,76 +217,3 @@ def worker_contributions(job: LabelingJob) -> list[WorkerContribution]:
         )
         for row in rows
     ]
-
-
-def confidence_histogram(job: LabelingJob, *, bins: int = CONFIDENCE_BINS) -> tuple[list[int], list[float]]:
-    """Counts of the consolidated confidences of the job's labeled input objects (gold and
-    objects still pending excluded, so the counts add up to the objects labeled) in ``bins``
-    equal bins over [0, 1] (1.0 falls in the last); returns (counts, edges)."""
-    counts = [0] * bins
-    confidences = DataObject.objects.filter(
-        job=job,
-        is_gold=False,
-        status=DataObject.Status.LABELED,
-        confidence__isnull=False,
-    ).values_list("confidence", flat=True)
-    for confidence in confidences.iterator(chunk_size=5000):
-        assert confidence is not None  # filtered on confidence__isnull=False
-        counts[min(bins - 1, max(0, int(confidence * bins)))] += 1
-    return counts, [round(index / bins, 4) for index in range(bins + 1)]
-
-
-def job_objects(job: LabelingJob, *, page: int = 1, as_vendor: bool = False) -> tuple[list[DataObject], bool]:
-    """One page of the job's data objects with their task (its ``input`` is what workers see),
-    and whether there is a next page. The requester's view: input objects in input order, then
-    the gold ones. A vendor's (``as_vendor``): every object, gold included, in task order (the
-    order workers are offered them), so that no object's absence from the list marks it as
-    gold; the caller shows a vendor nothing that tells them apart."""
-    objects = DataObject.objects.filter(job=job).select_related("task")
-    objects = objects.order_by("task_id") if as_vendor else objects.order_by("is_gold", "line_number")
-    page = min(max(1, page), MAX_PAGE)
-    chunk = list(objects[(page - 1) * OBJECTS_PER_PAGE : page * OBJECTS_PER_PAGE + 1])
-    return chunk[:OBJECTS_PER_PAGE], len(chunk) > OBJECTS_PER_PAGE
-
-
-def _class_ids(result: dict | None) -> list[int]:
-    """The class ids a classification result chose (single-label ``label``, multi-label
-    ``present``); other task types' results name no class here."""
-    if not isinstance(result, dict):
-        return []
-    if isinstance(result.get("label"), int):
-        return [result["label"]]
-    present = result.get("present")
-    return [item for item in present if isinstance(item, int)] if isinstance(present, list) else []
-
-
-def result_summary(job: LabelingJob, result: dict | None) -> str:
-    """A consolidated result as people read it: the label names for classification, else the
-    result's JSON (the page escapes either)."""
-    if result is None:
-        return ""
-    ids = _class_ids(result)
-    if ids and all(0 <= class_id < len(job.label_categories) for class_id in ids):
-        return ", ".join(job.label_categories[class_id] for class_id in ids)
-    return json.dumps(result, ensure_ascii=False, sort_keys=True)
-
-
-def label_counts(job: LabelingJob) -> list[tuple[str, int]]:
-    """Labeled input objects per label category, in category order (classification jobs; an
-    empty list for other task types or before anything is labeled). Only objects whose label
-    is final count (a pending object's provisional result does not), so for single-label jobs
-    the counts add up to the objects labeled; a multi-label object counts once per label."""
-    counts = [0] * len(job.label_categories)
-    results = DataObject.objects.filter(
-        job=job,
-        is_gold=False,
-        status=DataObject.Status.LABELED,
-        result__isnull=False,
-    ).values_list("result", flat=True)
-    for result in results.iterator(chunk_size=5000):
-        for class_id in _class_ids(result):
-            if 0 <= class_id < len(counts):
-                counts[class_id] += 1
-    if not any(counts):
-        return []
-    return list(zip(job.label_categories, counts, strict=True))
