@@ -1,7 +1,7 @@
 """Inputs of the task operations: ``POST /api/v1/tasks`` (one task or a list of up to 1,000)
 and ``POST /api/v1/tasks/{id}/slots``.
 
-``task_specs(body)`` validates a body into ``services.tasks.TaskSpec`` values; what needs the
+``task_specs(body)`` validates a body into ``task_spec.TaskSpec`` values; what needs the
 database (the batch and workteam the requester may use, the price of a vendor's offering, a gold
 answer against its task type) is ``tasks_post``'s to check.
 """
