@@ -93,7 +93,7 @@ def _visible_keys(value: Any) -> list[str]:
 
 
 def _in_range(value: object, bounds: tuple[int, int]) -> bool:
-    return is_strict_int(value) and bounds[0] <= value <= bounds[1]  # type: ignore[operator]
+    return is_strict_int(value) and bounds[0] <= value <= bounds[1]
 
 
 def _seconds(bounds: tuple[int, int]) -> StrictInt:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeGuard
 
 from django.conf import settings
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -36,8 +36,9 @@ def refuse_fields(fields: dict[str, list[str]]) -> PydanticCustomError:
     return PydanticCustomError(FIELDS_ERROR, "{fields}", {"fields": fields})
 
 
-def is_strict_int(value: object) -> bool:
-    """A JSON integer: ``true``/``false`` are not (``bool`` subclasses ``int`` in Python)."""
+def is_strict_int(value: object) -> TypeGuard[int]:
+    """A JSON integer: ``true``/``false`` are not (``bool`` subclasses ``int`` in Python).
+    Narrows ``value`` to ``int`` for the type checker where it holds."""
     return type(value) is int
 
 

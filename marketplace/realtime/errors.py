@@ -45,7 +45,7 @@ def ref_and_assignment_id(text_data: str) -> tuple[object, object]:
 
 
 def _clean_scalar(value: object) -> object:
-    if is_strict_int(value) and abs(value) < 2**63:  # type: ignore[arg-type]
+    if is_strict_int(value) and abs(value) < 2**63:
         return value
     if isinstance(value, str) and len(value) <= 200 and "\x00" not in value:
         try:
