@@ -25,7 +25,7 @@ from marketplace.services.organizations import api_key_mark_used
 
 from . import operations  # noqa: F401  (fills the registry)
 from .calls import AwsCall
-from .errors import MTURK, AwsError, Throttling, UnknownOperation, ValidationException, aws_error_for, server_fault
+from .errors import MTURK, AwsError, Throttling, ValidationException, aws_error_for, server_fault
 from .errors import not_found as not_found_error
 from .protocol import parse_input, shape_output
 from .registry import SIGNING_NAMES, is_read_only, lookup, parse_target
@@ -77,8 +77,6 @@ def aws_endpoint(request: HttpRequest) -> HttpResponse:
             region=signer.region,
         )
         return _respond(200, shape_output(service, name, fn(call)), request_id)
-    except UnknownOperation as error:
-        return _respond(error.status, error.body(), request_id)
     except AwsError as error:
         return _respond(error.status, error.body(), request_id)
     except DomainError as error:

@@ -33,8 +33,8 @@ from .models import (
     WorkerBlock,
     Workteam,
 )
-from .services.qualification_tests import available_tests
-from .services.vendors import subscribed_workteams
+from .selectors.qualifications import available_tests
+from .selectors.workteams import targetable_workteams
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 
@@ -121,10 +121,8 @@ def access_workteam(requester: Organization, workteam_id: object, *, lock: bool 
 
 def access_targetable_workteam(requester: Organization, workteam_id: object) -> Workteam:
     """A workteam the requester may post work to: the public workforce, one it owns, or a vendor
-    workteam whose offering it is actively subscribed to (``services.vendors``)."""
-    queryset = Workteam.objects.filter(
-        Q(kind=Workteam.Kind.PUBLIC) | Q(owner=requester) | subscribed_workteams(requester), is_active=True
-    ).select_related("offering")
+    workteam whose offering it is actively subscribed to (``selectors.workteams``)."""
+    queryset = targetable_workteams(requester).select_related("offering")
     return get_or_not_found(queryset, workteam_id, "workteam", lock=False)
 
 

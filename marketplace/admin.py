@@ -34,6 +34,7 @@ from .models import (
     Workteam,
 )
 from .money import format_micros, parse_amount_micros
+from .selectors.ledger import requester_balance
 from .services import ledger, payouts
 
 
@@ -94,7 +95,7 @@ class OrganizationAdmin(admin.ModelAdmin):
                 else:
                     messages.warning(request, f"Reference already used: transaction {record.pk}; nothing moved.")
                 return redirect("admin:marketplace_organization_change", organization.pk)
-        balance = ledger.requester_balance(organization)
+        balance = requester_balance(organization)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Deposit to {organization.name}",

@@ -17,10 +17,10 @@ from pathlib import Path
 from labeling.services.storage_registration import storage_register
 from labeling.services.sweeps import run_labeling_sweeps
 from marketplace.models import Worker
-from marketplace.services.organizations import CreatedOrganization, requester_create, vendor_create
+from marketplace.services.organizations import CreatedOrganization, vendor_create
 from marketplace.services.vendors import offering_publish, subscription_request
-from marketplace.services.workers import worker_create
-from tests.conftest import client_with, fund
+from tests.support.factories import client_with, new_requester, new_worker
+from tests.support.worker_api import claim_and_submit, claim_assignment_id
 
 _sequence = itertools.count(1)
 SCHEMA = {"type": "object", "properties": {"label": {"type": "string", "maxLength": 100}}, "required": ["label"]}
@@ -48,27 +48,14 @@ def _ok(response, status: int = 200) -> dict:
     return response.json() if response.content else {}
 
 
-def _claim_and_submit(worker: Worker, answer: dict) -> int:
-    offered = _ok(client_with(worker.token).post("/api/v1/worker/tasks/next"))
-    _ok(
-        client_with(worker.token).post(
-            f"/api/v1/worker/assignments/{offered['assignment_id']}/submit", {"answer": answer}, format="json"
-        )
-    )
-    return offered["assignment_id"]
-
-
 def build_world(storage_root: Path) -> World:
     """Arrange the world (commits nothing by itself: call inside the test's database)."""
     n = next(_sequence)
-    requester = requester_create(name=f"world requester {n}")
-    fund(requester.organization, 10_000 * 1_000_000)
+    requester = new_requester(f"world requester {n}", balance_micros=10_000 * 1_000_000)
     api = client_with(requester.api_key)
 
     def make(username: str) -> Worker:
-        worker, token = worker_create(username=f"{username}-{n}")
-        worker.token = token
-        return worker
+        return new_worker(f"{username}-{n}")
 
     worker, member, stranger = make("world-worker"), make("world-member"), make("world-stranger")
 
@@ -81,10 +68,10 @@ def build_world(storage_root: Path) -> World:
         ),
         201,
     )
-    approved = _claim_and_submit(worker, {"label": "cat"})
+    approved = claim_and_submit(worker, {"label": "cat"})
     _ok(api.post(f"/api/v1/assignments/{approved}/approve"))
-    submitted = _claim_and_submit(member, {"label": "dog"})
-    live = _ok(client_with(worker.token).post("/api/v1/worker/tasks/next"))["assignment_id"]
+    submitted = claim_and_submit(member, {"label": "dog"})
+    live = claim_assignment_id(worker)
 
     # a private team: the member in it, the worker invited (pending)
     team = _ok(api.post("/api/v1/workteams", {"name": f"world team {n}"}, format="json"), 201)

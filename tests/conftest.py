@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 import uuid
 from pathlib import Path
@@ -12,13 +11,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from marketplace.inputs.tasks import task_spec
-from marketplace.services.ledger import deposit
-from marketplace.services.organizations import requester_create
-from marketplace.services.tasks import tasks_post
-from marketplace.services.workers import worker_create
-
-_sequence = itertools.count(1)
+from tests.support.factories import client_with, new_requester, new_worker, post_tasks
 
 
 def is_postgres() -> bool:
@@ -41,13 +34,6 @@ needs_postgres = pytest.mark.skipif(
 )
 
 
-def client_with(secret: str | None = None) -> APIClient:
-    client = APIClient()
-    if secret:
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    return client
-
-
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits(settings):
     """Each test its own rate-limit buckets: ids repeat across tests (SQLite rolls its
@@ -55,23 +41,11 @@ def _fresh_rate_limits(settings):
     settings.RATE_LIMIT_NAMESPACE = f"gwtest-{uuid.uuid4().hex[:12]}"
 
 
-def fund(organization, amount_micros: int) -> None:
-    """An operator's deposit (the only way money comes in)."""
-    deposit(organization_id=organization.pk, amount_micros=amount_micros, reference=f"test-{uuid.uuid4().hex}")
-
-
 @pytest.fixture
 def make_requester(db):
-    """A requester organization (with ``api_key``); funded with $100,000 unless ``balance_micros``
-    says otherwise, so posting work is not refused for want of money."""
-
-    def make(name: str | None = None, *, balance_micros: int = 100_000 * 1_000_000):
-        created = requester_create(name=name or f"requester-{next(_sequence)}")
-        if balance_micros:
-            fund(created.organization, balance_micros)
-        return created
-
-    return make
+    """``factories.new_requester``: a requester organization (with ``api_key``), funded with
+    $100,000 unless ``balance_micros`` says otherwise."""
+    return new_requester
 
 
 @pytest.fixture
@@ -96,25 +70,14 @@ def storage_root(tmp_path, settings) -> Path:
 
 @pytest.fixture
 def make_worker(db):
-    def make(username: str | None = None, **kwargs):
-        worker, token = worker_create(username=username or f"worker-{next(_sequence)}", **kwargs)
-        worker.token = token
-        worker.client = client_with(token)
-        return worker
-
-    return make
+    """``factories.new_worker``: a worker carrying its ``token`` and REST ``client``."""
+    return new_worker
 
 
 @pytest.fixture
 def make_tasks(db):
-    """Post tasks through the service: ``make_tasks(requester_org, n, slots=3, ...)``."""
-
-    def make(organization, n: int = 1, *, batch_id=None, **fields):
-        fields.setdefault("reward", "0.05")
-        specs = [task_spec({"title": f"task {i}", **fields}) for i in range(n)]
-        return tasks_post(requester=organization, specs=specs, batch_id=batch_id)
-
-    return make
+    """``factories.post_tasks``: ``make_tasks(requester_org, n, slots=3, ...)``."""
+    return post_tasks
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -70,9 +70,9 @@ def renamed(error: InvalidInput) -> RequestError:
     return RequestError("; ".join(problems) or error.message)
 
 
-def _type_properties(call: AwsCall, params: dict[str, Any]) -> tuple[dict[str, Any], list[dict] | None]:
-    """The HIT type properties of ``params`` (CreateHIT's or CreateHITType's), normalized as a
-    HIT shows them, and the Groundwork requirements they name."""
+def _type_properties(call: AwsCall, params: dict[str, Any]) -> dict[str, Any]:
+    """The HIT type properties of ``params`` (CreateHITType's), checked as CreateHIT checks
+    them and normalized as a HIT shows them."""
     requirements = requirements_in(call.organization, params.get("QualificationRequirements"))
     spec = _spec(params, requirements, lifetime=3600, question=None)
     resolved = requirements_resolve(requester=call.organization, requirements=spec.qualification_requirements or [])
@@ -84,7 +84,7 @@ def _type_properties(call: AwsCall, params: dict[str, Any]) -> tuple[dict[str, A
         assignment_duration_seconds=spec.assignment_duration_seconds,
         batch=Batch(auto_approval_delay_seconds=spec.auto_approval_delay_seconds or 0),
     )
-    return task_type_properties(probe, shown), requirements
+    return task_type_properties(probe, shown)
 
 
 def _spec(params: dict[str, Any], requirements: list[dict] | None, *, lifetime: int, question: str | None):
@@ -143,7 +143,7 @@ def create_hit(call: AwsCall) -> dict[str, Any]:
 @operation("mturk", "CreateHITType")
 def create_hit_type(call: AwsCall) -> dict[str, Any]:
     """The id of a HIT type: its properties, checked as CreateHIT checks them, signed."""
-    properties, _ = _type_properties(call, call.params)
+    properties = _type_properties(call, call.params)
     return {"HITTypeId": hit_type_id(call.organization, properties)}
 
 

@@ -6,8 +6,8 @@ import uuid
 from typing import Any
 
 from marketplace.money import format_micros
+from marketplace.selectors.ledger import requester_balance
 from marketplace.services.bonuses import bonus_pay, bonuses_paid
-from marketplace.services.ledger import requester_balance
 
 from ..calls import AwsCall
 from ..errors import RequestError

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from marketplace.models import Organization, Workteam
-from marketplace.selectors import targetable_workteams
+from marketplace.selectors.workteams import targetable_workteams
 from marketplace.services.workteams import public_workforce
 
 from ..calls import AwsCall

@@ -301,7 +301,10 @@ def list_labeling_jobs(call: AwsCall) -> dict:
     Truth's list is."""
     queryset = LabelingJob.objects.filter(requester=call.organization).select_related("workteam__owner")
     if "StatusEquals" in call.params:
-        queryset = queryset.filter(status=STATUS_FILTERS[call.params["StatusEquals"]])
+        status = STATUS_FILTERS.get(call.params["StatusEquals"])
+        if status is None:
+            raise ValidationException(f"StatusEquals must be one of {', '.join(STATUS_FILTERS)}")
+        queryset = queryset.filter(status=status)
     if "NameContains" in call.params:
         queryset = queryset.filter(name__icontains=call.params["NameContains"])
     page, next_token = paginate(call, _filtered(call, queryset))

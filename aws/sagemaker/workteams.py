@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from marketplace.access import access_workteam
 from marketplace.models import Workteam
-from marketplace.selectors import targetable_workteams
-from marketplace.services.vendors import subscribed_workteams
+from marketplace.selectors.workteams import subscribed_workteams, targetable_workteams
 from marketplace.services.workteams import workteam_create, workteam_deactivate, workteam_update
 
 from ..calls import AwsCall

@@ -25,6 +25,7 @@ from marketplace.api.authentication import resolve_bearer
 from marketplace.errors import InvalidInput
 from marketplace.models import Worker
 from marketplace.principals import WorkerPrincipal
+from marketplace.selectors.workers import worker_by_token_hash
 from marketplace.services import signin_throttle as throttle
 from marketplace.services import worker_accounts as accounts
 
@@ -148,17 +149,7 @@ def activate(request: HttpRequest) -> HttpResponse:
 def activate_password(request: HttpRequest) -> HttpResponse:
     """Step two: choose the console password; then the worker is signed in."""
     pending = request.session.get(ACTIVATION_SESSION_KEY) or {}
-    worker_id = pending.get("worker_id")
-    worker = (
-        None
-        if worker_id is None
-        else Worker.objects.filter(
-            pk=worker_id,
-            token_hash=pending.get("token_hash", ""),
-            is_active=True,
-            token_revoked_at__isnull=True,
-        ).first()
-    )
+    worker = worker_by_token_hash(pending.get("worker_id"), pending.get("token_hash", ""))
     if worker is None:
         return redirect("console:activate")
     form = NewPasswordForm(request.POST or None)

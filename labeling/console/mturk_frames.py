@@ -32,8 +32,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.access import access_assignment_as_worker
 from marketplace.errors import DomainError
-from marketplace.models import Assignment, Task, Worker
+from marketplace.models import Assignment, Task
 from marketplace.ratelimit import worker_action_take
+from marketplace.selectors.workers import active_worker
 from marketplace.services.assignments import assignment_submit
 from marketplace.services.worker_accounts import worker_from_session
 
@@ -147,9 +148,10 @@ def external_submit(request: HttpRequest, token: str) -> HttpResponse:
         assignment_id, worker_id = signing.loads(token, salt=SUBMIT_SALT, max_age=SUBMIT_TOKEN_MAX_AGE_SECONDS)
     except (signing.BadSignature, ValueError, TypeError):
         return _message(request, "Not accepted", "This submission link is not valid.", status=404)
-    worker = Worker.objects.filter(pk=worker_id, is_active=True).first()
+    worker = active_worker(worker_id)
     posted = request.POST
-    if worker is None or posted.get("assignmentId", str(assignment_id)) != str(assignment_id):
+    # The template's own hidden field may be left empty (its script did not run): the token says which.
+    if worker is None or (posted.get("assignmentId") or str(assignment_id)) != str(assignment_id):
         return _message(request, "Not accepted", "This form belongs to another assignment.", status=400)
     answer = {name: "|".join(posted.getlist(name)) for name in posted if name != "assignmentId"}
     try:

@@ -3,18 +3,18 @@
 A figure is computed by exactly one selector and every page that shows it calls that selector:
 
 - objects labeled, answers submitted / wanted, live, backlog, answers in the last hour and day:
-  ``job_stats.job_progress``, over ``marketplace.services.batch_figures.batch_answers`` (which
-  the vendor dashboard's rows and the requester's batch list read too);
-- labeled objects per label, confidence of labeled objects: ``job_stats.label_counts``,
-  ``job_stats.confidence_histogram``;
+  ``labeling.selectors.progress.job_progress``, over ``marketplace.selectors.batches.
+  batch_answers`` (which the vendor dashboard's rows and the requester's batch list read too);
+- labeled objects per label, confidence of labeled objects: ``labeling.selectors.objects.
+  label_counts``, ``labeling.selectors.objects.confidence_histogram``;
 - per worker in a job (answers, approval rate, gold and estimated accuracy in the job):
-  ``job_stats.worker_contributions``;
-- a worker's quality score and approval rate over all its work: ``marketplace.services.
+  ``labeling.selectors.progress.worker_contributions``;
+- a worker's quality score and approval rate over all its work: ``marketplace.selectors.
   reputation.worker_reputation_values`` (both team pages; the API's ``score.low`` and
   ``approval_rate``);
 - a vendor team's answers per hour, in the last hour and the last day:
-  ``marketplace.services.vendor_work.vendor_throughput`` (the card and the chart);
-- a requester's balance: ``marketplace.services.ledger.requester_balance`` (as
+  ``marketplace.selectors.vendors.vendor_throughput`` (the card and the chart);
+- a requester's balance: ``marketplace.selectors.ledger.requester_balance`` (as
   ``GET /api/v1/balance``).
 
 ``DEFINITIONS`` holds what each measures, as the pages print it (``{% definition "name" %}``):

@@ -1,8 +1,9 @@
 """The job page, for the two sides that may see a job: the vendor whose team works on it
 (``/portal/vendor/jobs/<id>``) and the requester that owns it (``/portal/requester/jobs/<id>``).
 
-Both render ``portal/job_detail.html`` from the same selectors (``job_stats``); what differs is
-the access function that fetches the job and what the page leaves out for a vendor: anything
+Both render ``portal/job_detail.html`` from the same selectors (``labeling.selectors.progress``
+and ``labeling.selectors.objects``); what differs is the access function that fetches the job
+and what the page leaves out for a vendor: anything
 that tells gold objects apart (their data is listed with the rest, without line numbers,
 labels or per-worker gold scores), the requester's storage URIs, and anything about the
 requester beyond its name.
@@ -21,14 +22,16 @@ from marketplace.money import format_micros
 
 from ..access import access_job_as_vendor, access_labeling_job
 from ..models import LabelingJob
-from . import job_stats, svg
+from ..selectors.objects import MAX_PAGE, confidence_histogram, job_objects, label_counts, result_summary
+from ..selectors.progress import JobProgress, WorkerContribution, answers_over_time, job_progress, worker_contributions
+from . import svg
 from .auth import PortalRequest, portal_page
 from .words import count_noun, percent, time_until
 
 
 def _page_number(request: HttpRequest) -> int:
     try:
-        return min(max(1, int(request.GET.get("page", "1"))), job_stats.MAX_PAGE)
+        return min(max(1, int(request.GET.get("page", "1"))), MAX_PAGE)
     except ValueError:
         return 1
 
@@ -43,14 +46,14 @@ def _object_row(job: LabelingJob, item) -> dict:
         "is_gold": item.is_gold,
         "status": item.status,
         "input": json.dumps(item.task.input, ensure_ascii=False, sort_keys=True),
-        "result": job_stats.result_summary(job, item.result),
+        "result": result_summary(job, item.result),
         "confidence": "–" if item.confidence is None else f"{item.confidence:.2f}",
         "answers": item.answers,
         "submitted": item.task.slots_submitted,
     }
 
 
-def answers_explained(job: LabelingJob, progress: job_stats.JobProgress, *, is_vendor: bool) -> list[str]:
+def answers_explained(job: LabelingJob, progress: JobProgress, *, is_vendor: bool) -> list[str]:
     """Why the job wants the answers it does, in sentences: the tasks posted times the answers
     each asks for, the slots added since (dynamic redundancy, replacements) and those that will
     never be answered. A vendor is told tasks, not objects and gold checks (that would say how
@@ -88,13 +91,13 @@ def answers_explained(job: LabelingJob, progress: job_stats.JobProgress, *, is_v
 def _render_job(request: HttpRequest, job: LabelingJob, *, side: str) -> HttpResponse:
     is_vendor = side == "vendor"
     now = timezone.now()
-    progress = job_stats.job_progress(job, now=now)
-    contributions = job_stats.worker_contributions(job)
-    counts, edges = job_stats.confidence_histogram(job)
+    progress = job_progress(job, now=now)
+    contributions = worker_contributions(job)
+    counts, edges = confidence_histogram(job)
     page = _page_number(request)
-    objects, has_next = job_stats.job_objects(job, page=page, as_vendor=is_vendor)
+    objects, has_next = job_objects(job, page=page, as_vendor=is_vendor)
 
-    def who(row: job_stats.WorkerContribution) -> str:
+    def who(row: WorkerContribution) -> str:
         # A vendor knows its own workers by name; a requester sees worker ids, as the API shows them.
         return row.username if is_vendor else f"worker {row.worker_id}"
 
@@ -119,7 +122,7 @@ def _render_job(request: HttpRequest, job: LabelingJob, *, side: str) -> HttpRes
             for row in contributions
         ],
         "progress_chart": svg.area_svg(
-            job_stats.answers_over_time(job, now=now) if progress.answers else [],
+            answers_over_time(job, now=now) if progress.answers else [],
             title="Answers submitted over time",
             y_label="answers submitted (cumulative)",
             y_max=progress.slots,
@@ -132,7 +135,7 @@ def _render_job(request: HttpRequest, job: LabelingJob, *, side: str) -> HttpRes
             empty_message="No answers yet",
         ),
         "label_chart": svg.bar_svg(
-            job_stats.label_counts(job),
+            label_counts(job),
             title="Labeled objects per label",
             noun="object",
             empty_message="No object labeled yet"

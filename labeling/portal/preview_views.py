@@ -20,7 +20,8 @@ from marketplace.task_types import worker_input
 
 from ..access import access_job_as_vendor, access_labeling_job
 from ..console.csp import content_security_policy
-from ..models import DataObject, LabelingJob
+from ..models import LabelingJob
+from ..selectors.objects import job_object_at
 from .auth import PortalRequest, portal_page
 
 
@@ -33,10 +34,7 @@ def _object_number(request: HttpRequest) -> int:
 
 def _render_preview(request: HttpRequest, job: LabelingJob, *, side: str) -> HttpResponse:
     number = _object_number(request)
-    objects = DataObject.objects.select_related("task").filter(job=job)
-    objects = objects.order_by("task_id") if side == "vendor" else objects.order_by("is_gold", "line_number")
-    total = objects.count()
-    item = objects[min(number, total) - 1] if total else None
+    item, total = job_object_at(job, number, as_vendor=side == "vendor")
     task_message = None
     if item is not None:
         task = item.task

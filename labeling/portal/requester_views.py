@@ -1,6 +1,6 @@
 """Requester admin pages: the jobs dashboard and the private workteams (members, their quality
-and live work, email invitations). Thin: each view fetches through ``access_*``, calls one
-service, renders; domain errors become form errors on the page."""
+and live work, email invitations). Thin: each view fetches through ``access_*``, calls
+services (writes) and selectors (reads), renders; domain errors become form errors on the page."""
 
 from __future__ import annotations
 
@@ -16,12 +16,17 @@ from marketplace.access import access_email_invitation, access_workteam, access_
 from marketplace.errors import DomainError, NotFound
 from marketplace.models import Organization, Workteam
 from marketplace.money import format_micros
-from marketplace.services import team_overview
+from marketplace.selectors.ledger import requester_balance
+from marketplace.selectors.workteams import (
+    private_workteams,
+    team_invitations,
+    team_members,
+    workteam_live_assignments,
+)
 from marketplace.services.email_invitations import email_invitation_create, email_invitation_revoke
-from marketplace.services.ledger import requester_balance
-from marketplace.services.workteams import workteam_create, workteam_live_assignments, workteam_remove_member
+from marketplace.services.workteams import workteam_create, workteam_remove_member
 
-from ..services.requester_jobs import requester_api_batches, requester_job_status_counts, requester_jobs
+from ..selectors.jobs import requester_api_batches, requester_job_status_counts, requester_jobs
 from .auth import PortalRequest, portal_page
 
 REQUESTER = Organization.Kind.REQUESTER
@@ -60,7 +65,7 @@ def dashboard(request: PortalRequest) -> HttpResponse:
             "active_jobs": sum(counts[status] for status in ("initializing", "in_progress", "stopping")),
             "completed_jobs": counts["completed"],
             "ended_other_jobs": counts["stopped"] + counts["failed"],
-            "teams": team_overview.private_workteams(request.organization).count(),
+            "teams": private_workteams(request.organization).count(),
         },
     )
 
@@ -83,7 +88,7 @@ def teams(request: PortalRequest) -> HttpResponse:
         {
             "section": "teams",
             "form": form,
-            "teams": team_overview.private_workteams(request.organization),
+            "teams": private_workteams(request.organization),
         },
         status=400 if form.errors else 200,
     )
@@ -103,9 +108,9 @@ def _team_page(request: HttpRequest, workteam: Workteam, invite_form: InviteForm
         {
             "section": "teams",
             "team": workteam,
-            "members": team_overview.team_members(workteam),
+            "members": team_members(workteam),
             "live_assignment_count": workteam_live_assignments(workteam.pk),
-            "invitations": team_overview.team_invitations(workteam),
+            "invitations": team_invitations(workteam),
             "invite_form": invite_form,
             "lifetime_days": round(settings.INVITATION_LIFETIME_SECONDS / 86400, 1),
         },

@@ -18,13 +18,12 @@ from django.shortcuts import redirect, render
 from marketplace.errors import DomainError
 from marketplace.models import Organization
 from marketplace.money import format_micros
-from marketplace.selectors import targetable_workteams
-from marketplace.services import statements
-from marketplace.services.ledger import requester_balance
+from marketplace.selectors.ledger import requester_balance, requester_statement, statement_row
+from marketplace.selectors.workteams import targetable_workteams
 
 from ..access import access_labeling_job
 from ..inputs import job_spec
-from ..models import StorageLocation
+from ..selectors.storage import storage_prefixes
 from ..services.jobs import job_create
 from ..storage.access import access_storage
 from ..task_types import TASK_TYPES
@@ -145,14 +144,13 @@ def job_new(request: PortalRequest) -> HttpResponse:
         else:
             messages.success(request, f"Job “{job.name}” created: its manifest is being read.")
             return redirect("portal:requester_job", job.pk)
-    storage = StorageLocation.objects.filter(organization=requester).order_by("uri_prefix")
     return render(
         request,
         "portal/requester/job_new.html",
         {
             "section": "jobs",
             "form": form,
-            "storage": [location.uri_prefix for location in storage],
+            "storage": storage_prefixes(requester),
         },
         status=400 if form.errors else 200,
     )
@@ -188,13 +186,13 @@ def job_output(request: PortalRequest, job_id: int) -> HttpResponseBase:
 @portal_page(REQUESTER)
 def balance(request: PortalRequest) -> HttpResponse:
     """The balance (as ``GET /api/v1/balance``) and the statement's entries, newest first, 50 a
-    page (the rows ``GET /api/v1/statement`` gives, through the same service)."""
+    page (the rows ``GET /api/v1/statement`` gives, through the same selector)."""
     requester = request.organization
     try:
         page = max(1, min(int(request.GET.get("page", "1")), 1_000_000))
     except ValueError:
         page = 1
-    entries = statements.requester_statement(requester).order_by("-pk")
+    entries = requester_statement(requester).order_by("-pk")
     chunk = list(entries[(page - 1) * STATEMENT_PAGE_SIZE : page * STATEMENT_PAGE_SIZE + 1])
     figures = requester_balance(requester)
     return render(
@@ -205,8 +203,7 @@ def balance(request: PortalRequest) -> HttpResponse:
             "available": format_micros(figures.available_micros),
             "on_hold": format_micros(figures.on_hold_micros),
             "rows": [
-                {**statements.statement_row(entry), "time": entry.transaction.created_at}
-                for entry in chunk[:STATEMENT_PAGE_SIZE]
+                {**statement_row(entry), "time": entry.transaction.created_at} for entry in chunk[:STATEMENT_PAGE_SIZE]
             ],
             "page": page,
             "has_next": len(chunk) > STATEMENT_PAGE_SIZE,

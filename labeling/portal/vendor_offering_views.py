@@ -1,6 +1,7 @@
 """Vendor admin pages for offerings (publish, edit, withdraw) and requesters' subscriptions to
-them (accept, decline, cancel). Thin over ``marketplace.services.vendors``; its field errors are
-shown on the form, its conflicts as a message."""
+them (accept, decline, cancel). Thin over ``marketplace.services.vendors`` (writes) and
+``marketplace.selectors.offerings`` (reads); its field errors are shown on the form, its
+conflicts as a message."""
 
 from __future__ import annotations
 
@@ -8,17 +9,17 @@ from typing import cast
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from marketplace.access import access_offering_as_vendor, access_subscription_as_vendor
 from marketplace.errors import Conflict, DomainError
-from marketplace.models import Organization, VendorOffering, VendorSubscription
+from marketplace.models import Organization, VendorOffering
 from marketplace.money import format_micros
+from marketplace.selectors.offerings import vendor_offerings, vendor_subscriptions
+from marketplace.selectors.workteams import workteam_live_assignments
 from marketplace.services import vendors
-from marketplace.services.workteams import workteam_live_assignments
 
 from .auth import PortalRequest, portal_page
 from .words import word
@@ -74,19 +75,13 @@ def _initial(offering: VendorOffering) -> dict:
 
 
 def _offerings_page(request: PortalRequest, form: OfferingForm, *, status: int = 200) -> HttpResponse:
-    offerings = (
-        VendorOffering.objects.filter(vendor=request.organization)
-        .select_related("workteam")
-        .annotate(subscribers=Count("subscriptions", filter=Q(subscriptions__status="active")))
-        .order_by("-is_active", "name", "pk")
-    )
     rows = [
         {
             "offering": offering,
             "price": format_micros(offering.price_micros),
             "in_use": workteam_live_assignments(offering.workteam_id),
         }
-        for offering in offerings
+        for offering in vendor_offerings(request.organization)
     ]
     return render(
         request, "portal/vendor/offerings.html", {"section": "offerings", "rows": rows, "form": form}, status=status
@@ -142,15 +137,10 @@ def offering_withdraw(request: PortalRequest, offering_id: int) -> HttpResponse:
 @portal_page(VENDOR)
 def subscriptions(request: PortalRequest) -> HttpResponse:
     """Requesters' subscriptions to the vendor's offerings, pending ones first."""
-    rows = (
-        VendorSubscription.objects.filter(offering__vendor=request.organization)
-        .select_related("offering", "requester")
-        .order_by("status", "-created_at", "pk")
-    )
-    pending = [row for row in rows if row.status == VendorSubscription.Status.PENDING]
-    others = [row for row in rows if row.status != VendorSubscription.Status.PENDING]
     return render(
-        request, "portal/vendor/subscriptions.html", {"section": "subscriptions", "subscriptions": pending + others}
+        request,
+        "portal/vendor/subscriptions.html",
+        {"section": "subscriptions", "subscriptions": vendor_subscriptions(request.organization)},
     )
 
 

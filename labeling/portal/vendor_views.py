@@ -1,10 +1,9 @@
 """Vendor admin pages: dashboard, team, earnings and statements (offerings and subscriptions in
-``vendor_offering_views``). Thin: each view fetches through an ``access_*`` function, calls one
-service or selector, renders. A ``DomainError`` from a service is shown on the page."""
+``vendor_offering_views``). Thin: each view fetches through an ``access_*`` function, calls
+services (writes) and selectors (reads), renders. A ``DomainError`` from a service is shown on the page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import cast
 
 from django import forms
@@ -16,27 +15,23 @@ from django.views.decorators.http import require_POST
 
 from marketplace.access import access_worker_of_vendor, access_workteam_of_vendor
 from marketplace.errors import DomainError, NotFound
-from marketplace.models import LedgerAccount, Organization, Payout, VendorOffering, WorkteamMembership
+from marketplace.models import LedgerAccount, Organization
 from marketplace.money import format_micros
-from marketplace.services import payouts, vendor_earnings
-from marketplace.services.ledger import account_balance_micros
-from marketplace.services.vendor_team import vendor_team, vendor_workteams
-from marketplace.services.vendor_work import vendor_active_work, vendor_throughput
+from marketplace.selectors import vendor_earnings
+from marketplace.selectors.ledger import account_balance_micros, vendor_recent_payouts
+from marketplace.selectors.offerings import vendor_listed_offerings
+from marketplace.selectors.vendors import vendor_active_work, vendor_team, vendor_throughput, vendor_workteams
+from marketplace.selectors.workteams import vendor_team_size, workteam_live_assignments
+from marketplace.services import payouts
 from marketplace.services.workers import vendor_worker_create, worker_token_revoke, worker_token_rotate
-from marketplace.services.workteams import workteam_add_member, workteam_live_assignments, workteam_remove_member
+from marketplace.services.workteams import workteam_add_member, workteam_remove_member
 
-from ..models import LabelingJob
+from ..selectors.jobs import jobs_by_batch
 from . import svg
 from .auth import PortalRequest, portal_page
 from .words import percent, time_until
 
 VENDOR = Organization.Kind.VENDOR
-
-
-def _jobs_by_batch(batch_ids: Iterable[int | None]) -> dict[int | None, LabelingJob]:
-    """The labeling jobs that own these batches (a batch posted by the tasks API has none)."""
-    ids = [batch_id for batch_id in batch_ids if batch_id]
-    return {job.batch_id: job for job in LabelingJob.objects.filter(batch_id__in=ids).only("id", "name", "batch_id")}
 
 
 # --- dashboard ---------------------------------------------------------------------------------
@@ -48,10 +43,10 @@ def dashboard(request: PortalRequest) -> HttpResponse:
     vendor = request.organization
     now = timezone.now()
     work = vendor_active_work(vendor, now=now)
-    jobs = _jobs_by_batch(item.batch_id for item in work)
+    jobs = jobs_by_batch(item.batch_id for item in work)
     month = vendor_earnings.monthly_statement(vendor, vendor_earnings.current_month(now))
     throughput = vendor_throughput(vendor, now=now)
-    listed = VendorOffering.objects.filter(vendor=vendor, is_active=True).order_by("name", "pk")
+    listed = vendor_listed_offerings(vendor)
     context = {
         "section": "dashboard",
         "work": [
@@ -61,7 +56,7 @@ def dashboard(request: PortalRequest) -> HttpResponse:
         "capacity": [
             {"offering": offering, "in_use": workteam_live_assignments(offering.workteam_id)} for offering in listed
         ],
-        "team_size": WorkteamMembership.objects.filter(workteam__owner=vendor).values("worker_id").distinct().count(),
+        "team_size": vendor_team_size(vendor),
         "live_total": sum(item.figures.live for item in work),
         "throughput": throughput,
         "earned_this_month": format_micros(month.earned_micros),
@@ -216,8 +211,8 @@ def _earnings_page(request: PortalRequest, *, payout_form: forms.Form | None = N
     vendor = request.organization
     month, statement = _statement(request)
     by_batch = vendor_earnings.earnings_by_batch(vendor)
-    jobs = _jobs_by_batch(row.key_id for row in by_batch)
-    jobs.update(_jobs_by_batch(line.batch_id for line in statement.lines))
+    jobs = jobs_by_batch(row.key_id for row in by_batch)
+    jobs.update(jobs_by_batch(line.batch_id for line in statement.lines))
     context = {
         "section": "earnings",
         "balance": format_micros(account_balance_micros(LedgerAccount.Kind.VENDOR_EARNINGS, organization=vendor)),
@@ -243,7 +238,7 @@ def _earnings_page(request: PortalRequest, *, payout_form: forms.Form | None = N
         "payout_form": payout_form or PayoutRequestForm(),
         "payouts": [
             {"payout": payout, "amount": format_micros(payout.amount_micros)}
-            for payout in Payout.objects.filter(vendor=vendor).order_by("-pk")[:RECENT_PAYOUTS]
+            for payout in vendor_recent_payouts(vendor, limit=RECENT_PAYOUTS)
         ],
     }
     return render(request, "portal/vendor/earnings.html", context, status=status)
@@ -274,7 +269,7 @@ def payout_request(request: PortalRequest) -> HttpResponse:
 def statement_csv(request: PortalRequest) -> HttpResponse:
     """The month's statement as CSV (every text cell spreadsheet-safe)."""
     month, statement = _statement(request)
-    jobs = _jobs_by_batch(line.batch_id for line in statement.lines)
+    jobs = jobs_by_batch(line.batch_id for line in statement.lines)
     names = {batch_id: job.name for batch_id, job in jobs.items() if batch_id is not None}
     response = HttpResponse(vendor_earnings.statement_csv(statement, names), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="statement-{month}.csv"'

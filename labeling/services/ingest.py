@@ -28,9 +28,10 @@ from marketplace.jsonbody import parse_json
 from marketplace.locking import locked_steering_job
 from marketplace.models import Batch
 from marketplace.money import format_micros
+from marketplace.selectors.ledger import requester_balance
 from marketplace.services.batches import batch_open, batch_stop, batch_tasks_create
 from marketplace.services.escrow import batch_reserve, worst_case_micros
-from marketplace.services.ledger import InsufficientBalance, current_fee_terms, fee_for, requester_balance
+from marketplace.services.ledger import InsufficientBalance, current_fee_terms, fee_for
 from marketplace.task_spec import TaskSpec
 
 from ..models import DataObject, LabelingJob

@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from marketplace.locking import locked_steering_job
 from marketplace.models import Assignment, Task
-from marketplace.selectors import worker_batch_records
-from marketplace.services.batches import batch_finish, batch_progress, batch_stop, tasks_steer
+from marketplace.selectors.batches import batch_progress
+from marketplace.selectors.workers import worker_batch_records
+from marketplace.services.batches import batch_finish, batch_stop, tasks_steer
 from marketplace.services.quality import batch_excluded_worker_ids
 from marketplace.services.reputation import reputation_record_estimates
 
@@ -261,11 +262,11 @@ def job_advance(*, job_id: int) -> str | None:
         if not held:
             return None
         job = LabelingJob.objects.select_related("batch", "requester").get(pk=job_id)
-        progress = batch_progress(batch=job.posted_batch)
-        ending = progress["open_tasks"] == 0 and progress["live"] == 0
-        if job.stopping_condition_met and progress["open_tasks"]:
+        progress = batch_progress(job.posted_batch)
+        ending = progress.open_tasks == 0 and progress.live == 0
+        if job.stopping_condition_met and progress.open_tasks:
             batch_stop(batch=job.posted_batch)  # a stop the pass that met the condition did not finish
-        if progress["answers"] == job.answers_consolidated and not ending:
+        if progress.answers == job.answers_consolidated and not ending:
             job_refresh_output(job)  # one deferred by the refresh interval
             return job.status
         objects = _load_objects(job)
@@ -284,7 +285,7 @@ def job_advance(*, job_id: int) -> str | None:
             _save_objects(objects, before)
             _update_counters(job, objects)
             _check_stopping_conditions(job)
-            job.answers_consolidated = progress["answers"]
+            job.answers_consolidated = progress.answers
             job.consolidated_at = timezone.now()
             job.save(
                 update_fields=[

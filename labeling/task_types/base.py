@@ -132,7 +132,7 @@ class TaskType(abc.ABC):
 
         ``gold`` maps an object index to its known answer (in the answer format).
         ``worker_records`` maps a worker index to its record from earlier work, ``(accuracy,
-        answers)`` (``marketplace.selectors.worker_batch_records``); the classification types
+        answers)`` (``marketplace.selectors.workers.worker_batch_records``); the classification types
         turn it into priors on each worker's reliability (``consolidation.records``), boxes and
         spans into priors on each worker's recall and precision (``drawn``), masks ignore it.
         Objects

@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
 from ..errors import InvalidInput
-from ..services import statements
+from ..selectors import ledger as statements
 from .pagination import paginated_response
 from .serializers.earnings import EarningsEntrySerializer
 from .serializers.money import StatementEntrySerializer

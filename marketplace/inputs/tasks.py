@@ -1,7 +1,7 @@
 """Inputs of the task operations: ``POST /api/v1/tasks`` (one task or a list of up to 1,000)
-and ``POST /api/v1/tasks/{id}/add-slots``.
+and ``POST /api/v1/tasks/{id}/slots``.
 
-``task_specs(body)`` validates a body into ``services.tasks.TaskSpec`` values; what needs the
+``task_specs(body)`` validates a body into ``task_spec.TaskSpec`` values; what needs the
 database (the batch and workteam the requester may use, the price of a vendor's offering, a gold
 answer against its task type) is ``tasks_post``'s to check.
 """
@@ -202,7 +202,7 @@ def _batch_id_mismatches(body: list) -> dict[str, list[str]]:
 
 
 class TaskAddSlots(Input):
-    """``POST /api/v1/tasks/{id}/add-slots``."""
+    """``POST /api/v1/tasks/{id}/slots``."""
 
     model_config = ConfigDict(title="AddSlots")  # its name in the OpenAPI document
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..api.serializers.assignments import WorkerTaskSerializer
 from ..models import Assignment, Worker
 from ..ratelimit import RateLimited, worker_action_take
-from ..selectors import worker_live_assignments
+from ..selectors.workers import worker_live_assignments
 from ..services import assignments, dispatch
 
 

@@ -29,9 +29,11 @@ from typing import Protocol
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.utils import timezone
 
-from ..models import Assignment, Task, Worker
+from ..models import Assignment, Worker
+from ..selectors.assignments import ended_assignments
+from ..selectors.tasks import workteams_with_open_work
+from ..selectors.workers import current_token_hashes
 from ..services.dispatch import workteam_ids_of
 from .hints import HINTS_GROUP
 
@@ -58,29 +60,6 @@ class Socket(Protocol):
 
     async def close_signed_out(self) -> None:
         """Close it: its credentials were rotated or revoked since it authenticated."""
-
-
-def workteams_with_open_work(workteam_ids: list[int]) -> set[int]:
-    now = timezone.now()
-    return {
-        workteam_id
-        for workteam_id in workteam_ids
-        if Task.objects.filter(workteam_id=workteam_id, status=Task.Status.OPEN, expires_at__gt=now).exists()
-    }
-
-
-def current_token_hashes(worker_ids: list[int]) -> dict[int, str]:
-    """The token hash each of these workers authenticates with now (absent: deactivated)."""
-    return dict(Worker.objects.filter(pk__in=worker_ids, is_active=True).values_list("pk", "token_hash"))
-
-
-def ended_assignments(assignment_ids: list[int]) -> dict[int, str]:
-    """Of these assignments, the ones no longer live, with their status."""
-    return dict(
-        Assignment.objects.filter(pk__in=assignment_ids)
-        .exclude(status=Assignment.Status.ACCEPTED)
-        .values_list("pk", "status")
-    )
 
 
 class ProcessDispatcher:

@@ -11,12 +11,12 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import F, Q
 from django.utils import timezone
 
 from ..bulk import bulk_insert
 from ..locking import lock_tasks
-from ..models import Assignment, Batch, Organization, RequesterDispatchState, Task, Workteam
+from ..models import Batch, Organization, RequesterDispatchState, Task, Workteam
 from ..models.tasks import MAX_SLOTS_PER_TASK
 from ..realtime.hints import hint_work_available
 from ..task_spec import TaskSpec
@@ -227,12 +227,3 @@ def batch_stop(*, batch: Batch) -> int:
         stopped = Task.objects.filter(live, pk__in=locked).update(status=Task.Status.STOPPED, closed_at=timezone.now())
         escrow_sync(task_ids=locked)
     return stopped
-
-
-def batch_progress(*, batch: Batch) -> dict[str, int]:
-    """``answers`` (submitted or settled), ``live`` (accepted assignments) and ``open_tasks``
-    (tasks still taking assignments) of a batch, in one query each."""
-    answers = Task.objects.filter(batch=batch).aggregate(total=Sum("slots_submitted"))["total"] or 0
-    live = Assignment.objects.filter(task__batch=batch, status=Assignment.Status.ACCEPTED).count()
-    open_tasks = Task.objects.filter(batch=batch, status__in=CLOSABLE).aggregate(n=Count("id"))["n"]
-    return {"answers": int(answers), "live": live, "open_tasks": open_tasks}

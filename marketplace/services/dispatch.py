@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -39,6 +39,7 @@ from ..models import (
     Workteam,
     WorkteamMembership,
 )
+from ..selectors.eligibility import Eligibility
 from ..task_status import status_after_claim
 from .blocks import requesters_blocking
 from .expiry import assignments_expire
@@ -75,28 +76,6 @@ def _memberships_of(worker_ids: Sequence[int]) -> tuple[dict[int, list[int]], se
     return teams, vendor_teams
 
 
-@dataclass(frozen=True)
-class Eligibility:
-    """What the eligibility rule knows of one worker, read once per claim: its workteams, the
-    requesters blocking it, and the batches it may not take (quality stops, unmet
-    requirements). Workers with equal eligibility are offered the same open tasks, less the
-    ones each held before."""
-
-    workteam_ids: tuple[int, ...]
-    blocking_requester_ids: tuple[int, ...] = ()
-    excluded_batch_ids: tuple[int, ...] = ()
-
-    def open_tasks(self, now: datetime) -> QuerySet[Task]:
-        """Open, unexpired tasks of these workteams, less the blocking requesters' and the
-        excluded batches' (by id lists, so the plan over ``task_open_queue`` is unchanged)."""
-        tasks = Task.objects.filter(status=Task.Status.OPEN, workteam_id__in=self.workteam_ids, expires_at__gt=now)
-        if self.blocking_requester_ids:
-            tasks = tasks.exclude(requester_id__in=self.blocking_requester_ids)
-        if self.excluded_batch_ids:
-            tasks = tasks.exclude(batch_id__in=self.excluded_batch_ids)
-        return tasks
-
-
 def eligibilities(
     *, workers: Sequence[Worker], workteam_ids: dict[int, list[int]], now: datetime
 ) -> dict[int, Eligibility]:
@@ -129,6 +108,12 @@ def eligibilities(
             excluded_batch_ids=tuple(sorted(excluded)),
         )
     return result
+
+
+def worker_eligibility(worker: Worker, *, now: datetime) -> Eligibility:
+    """One worker's ``Eligibility`` now, over every active workteam it is a member of (what the
+    worker's list of available work is read with)."""
+    return eligibilities(workers=[worker], workteam_ids=workteam_ids_of([worker.pk]), now=now)[worker.pk]
 
 
 def _held_by(worker: Worker) -> Exists:

@@ -11,13 +11,12 @@ check-then-act.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F
 
 from ..errors import DomainError, InvalidInput, NotFound
 from ..models import Batch, LedgerAccount, LedgerEntry, LedgerTransaction, Organization, Worker
@@ -31,12 +30,6 @@ class InsufficientBalance(DomainError):
 
     status = 402
     code = "insufficient_balance"
-
-
-@dataclass(frozen=True)
-class Balance:
-    available_micros: int
-    on_hold_micros: int
 
 
 def fee_for(price_micros: int, *, rate_ppm: int, minimum_micros: int) -> int:
@@ -180,25 +173,6 @@ def deposit(
                     "reference", "was already used for another deposit (another organization or amount)"
                 )
     return record, created
-
-
-def account_balance_micros(kind: str, **owner: object) -> int:
-    """An account's balance without creating it (an account nobody paid into holds 0)."""
-    balance = LedgerAccount.objects.filter(kind=kind, **owner).values_list("balance_micros", flat=True).first()
-    return balance or 0
-
-
-def requester_balance(organization: Organization) -> Balance:
-    """Available money, and money on hold in the escrow of its batches."""
-    totals = dict(
-        LedgerAccount.objects.filter(organization=organization, kind__in=[Kind.REQUESTER_AVAILABLE, Kind.BATCH_ESCROW])
-        .values("kind")
-        .annotate(total=Sum("balance_micros"))
-        .values_list("kind", "total")
-    )
-    return Balance(
-        available_micros=totals.get(Kind.REQUESTER_AVAILABLE) or 0, on_hold_micros=totals.get(Kind.BATCH_ESCROW) or 0
-    )
 
 
 def transaction_as_dict(record: LedgerTransaction) -> dict:

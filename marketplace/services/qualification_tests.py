@@ -12,31 +12,11 @@ import json
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from ..errors import Conflict, InvalidInput
 from ..locking import lock_workers
-from ..models import QualificationGrant, QualificationTestAttempt, QualificationType, Worker, WorkerBlock
-
-
-def available_tests(worker: Worker) -> QuerySet[QualificationType]:
-    """Active test types of active requesters not blocking this worker, annotated with the
-    worker's ``held_value`` (or ``None``) and ``last_attempt_at``."""
-    grants = QualificationGrant.objects.filter(qualification_type=OuterRef("pk"), worker=worker)
-    attempts = QualificationTestAttempt.objects.filter(qualification_type=OuterRef("pk"), worker=worker)
-    return (
-        QualificationType.objects.filter(
-            grant_method=QualificationType.GrantMethod.TEST,
-            is_active=True,
-            owner__is_active=True,
-        )
-        .exclude(owner__in=WorkerBlock.objects.filter(worker=worker).values("requester"))
-        .annotate(
-            held_value=Subquery(grants.values("value")[:1]),
-            last_attempt_at=Subquery(attempts.order_by("-submitted_at").values("submitted_at")[:1]),
-        )
-    )
+from ..models import QualificationGrant, QualificationTestAttempt, QualificationType, Worker
 
 
 def retry_at(qualification_type: QualificationType, last_attempt_at: datetime | None) -> datetime | None:

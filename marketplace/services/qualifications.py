@@ -20,8 +20,8 @@ from ..errors import Conflict, Forbidden, InvalidInput
 from ..jsonbody import is_json_int
 from ..locking import locked_alone
 from ..models import Organization, QualificationGrant, QualificationType, Worker
+from ..selectors.reputation import worker_reputation_values
 from ..validation import FieldErrors, int_in_range, text_field
-from .reputation import worker_reputation_values
 
 Value = int | str | None
 

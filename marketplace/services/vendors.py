@@ -13,7 +13,6 @@ import re
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from ..errors import Conflict, InvalidInput
@@ -213,17 +212,6 @@ def subscription_cancel(*, subscription: VendorSubscription) -> VendorSubscripti
     """Either side ends a pending or active subscription. Batches already posted go on."""
     return _decide(
         subscription, allowed_from=[Status.PENDING, Status.ACTIVE], to=Status.CANCELLED, stamp="cancelled_at"
-    )
-
-
-def subscribed_workteams(requester: Organization) -> Q:
-    """A filter on ``Workteam``: the vendor workteams ``requester`` may target now (an active
-    subscription to an offering that is still listed)."""
-    return Q(
-        kind=Workteam.Kind.VENDOR,
-        offering__is_active=True,
-        offering__subscriptions__requester=requester,
-        offering__subscriptions__status=Status.ACTIVE,
     )
 
 

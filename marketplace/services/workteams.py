@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from ..errors import Conflict, InvalidInput
 from ..locking import locked_alone
-from ..models import Assignment, EmailInvitation, Invitation, Organization, Task, Worker, Workteam, WorkteamMembership
+from ..models import EmailInvitation, Invitation, Organization, Task, Worker, Workteam, WorkteamMembership
 
 PUBLIC_WORKFORCE_NAME = "Public workforce"
 
@@ -111,10 +111,3 @@ def invitation_revoke(*, invitation: Invitation | EmailInvitation) -> Invitation
     if invitation.status == Invitation.Status.ACCEPTED:
         raise Conflict("the invitation was already accepted", code="invitation_not_pending")
     return invitation
-
-
-def workteam_live_assignments(workteam_id: int) -> int:
-    """Assignments held now on the workteam's tasks (what a vendor offering's capacity limits)."""
-    return Assignment.objects.filter(
-        task__workteam_id=workteam_id, status=Assignment.Status.ACCEPTED, deadline__gt=timezone.now()
-    ).count()

@@ -365,3 +365,11 @@ def test_a_job_created_over_rest_is_described_as_ground_truth_would(
     assert human["PublicWorkforceTaskPrice"] == {"AmountInUsd": {"Dollars": 0, "Cents": 5, "TenthFractionsOfACent": 0}}
     assert job["InputConfig"] == {"DataSource": {"S3DataSource": {"ManifestS3Uri": body["input_manifest_uri"]}}}
     assert job["LabelingJobStatus"] == "Initializing"
+
+
+def test_an_unknown_status_filter_is_refused(sagemaker_client):
+    with pytest.raises(ClientError) as excinfo:
+        sagemaker_client.list_labeling_jobs(StatusEquals="Paused")
+
+    assert _code(excinfo) == "ValidationException"
+    assert "StatusEquals" in excinfo.value.response["Error"]["Message"]

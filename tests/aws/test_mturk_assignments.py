@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from marketplace.models import LedgerTransaction
-from tests.marketplace.test_ledger_property import ledger_violations
+from tests.marketplace.ledger_invariants import ledger_violations
 
 from .mturk_helpers import claim, create_hit, submit
 

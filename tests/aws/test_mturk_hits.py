@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from marketplace.models import Task
-from tests.marketplace.test_ledger_property import ledger_violations
+from tests.marketplace.ledger_invariants import ledger_violations
 
 from .mturk_helpers import HTML_QUESTION, answers_of, claim, create_hit, submit
 

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from marketplace.models import ApiKey
 from marketplace.services.organizations import api_key_revoke
-from tests.conftest import fund
+from tests.support.factories import fund
 
 
 def _error(excinfo) -> tuple[str, str, int]:

@@ -9,8 +9,8 @@ import pytest
 
 from marketplace.models import Assignment
 from marketplace.services.worker_accounts import worker_password_set
-from tests.conftest import client_with
 from tests.marketplace.test_mturk_questions import EXTERNAL_QUESTION, HTML_QUESTION
+from tests.support.factories import client_with
 
 from .conftest import CONSOLE_PASSWORD, screenshot, sign_in
 from .test_console_accounts import console_client

@@ -14,16 +14,16 @@ from marketplace.services.dispatch import assignment_claim
 from marketplace.services.workteams import invitation_accept, invitation_create, workteam_create
 from tests.portal.vendor_world import make_vendor, subscribe
 from tests.portal.vendor_world import make_worker as make_vendor_worker
+from tests.support.factories import client_with
+from tests.support.worker_api import submit_ok
 
 pytestmark = pytest.mark.django_db
 
 
-def claim_and_submit(worker, answer=None):
+def answered_assignment(worker, answer=None) -> Assignment:
+    """The worker claims (through the service) and submits ``answer`` over REST: the assignment."""
     assignment = assignment_claim(worker=worker)
-    response = worker.client.post(
-        f"/api/v1/worker/assignments/{assignment.pk}/submit", {"answer": answer or {"label": "cat"}}, format="json"
-    )
-    assert response.status_code == 200, response.content
+    submit_ok(worker, assignment.pk, answer or {"label": "cat"})
     return Assignment.objects.get(pk=assignment.pk)
 
 
@@ -34,7 +34,7 @@ def test_me_pending_is_submitted_work_not_yet_approved(make_requester, make_work
     make_tasks(requester.organization, 1, reward="0.10", priority=10, auto_approval_delay_seconds=3600)
     make_tasks(requester.organization, 1, reward="0.05", auto_approval_delay_seconds=7200)
     make_tasks(requester.organization, 1, reward="0.07", auto_approval_delay_seconds=7200)
-    first, second, third = (claim_and_submit(worker) for _ in range(3))
+    first, second, third = (answered_assignment(worker) for _ in range(3))
     approved = requester_client_approve(requester, third)
 
     # when
@@ -49,8 +49,6 @@ def test_me_pending_is_submitted_work_not_yet_approved(make_requester, make_work
 
 
 def requester_client_approve(requester, assignment):
-    from tests.conftest import client_with
-
     return client_with(requester.api_key).post(f"/api/v1/assignments/{assignment.pk}/approve", {}, format="json")
 
 
@@ -67,7 +65,7 @@ def test_me_pending_leaves_out_vendor_team_work(make_requester):
         requester=requester.organization,
         specs=[task_spec({"title": "vendor work", "workteam_id": vendor.workteam.pk, "input": {"n": 1}})],
     )
-    claim_and_submit(worker, {"n": 1})
+    answered_assignment(worker, {"n": 1})
 
     me = worker.client.get("/api/v1/worker/me").json()
 

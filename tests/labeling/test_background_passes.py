@@ -17,7 +17,7 @@ from labeling.services.storage_registration import storage_register
 from labeling.services.sweeps import MAX_BACKGROUND_ERRORS, run_labeling_sweeps
 from marketplace.background import registered_sweeps
 from marketplace.models import Task
-from tests.conftest import client_with
+from tests.support.factories import client_with
 
 LABELS = ["cat", "dog"]
 

@@ -14,38 +14,38 @@ import httpx
 import numpy as np
 import pytest
 
-from tests.labeling.simulation import (
-    JobRun,
-    SimulatedWorker,
+from tests.labeling.simulation.answers import (
     answer_boxes,
     answer_entities,
     answer_label,
     answer_labels,
     answer_mask,
-    assert_at_least_baseline,
-    averaged_boxes,
-    box_f1,
+    truth_boxes,
+    truth_mask,
+    truth_text,
+)
+from tests.labeling.simulation.crowd import SimulatedWorker, key_from_line, make_crowd, object_rng
+from tests.labeling.simulation.jobs import JobRun, run_labeling_job
+from tests.labeling.simulation.output_records import (
     decode_png,
     decode_png_base64,
-    key_from_line,
-    majority_credit,
-    majority_labels,
-    majority_mask,
-    majority_spans,
-    make_crowd,
-    mean_iou,
-    object_rng,
     parse_boxes,
     parse_classification,
     parse_entities,
     parse_multilabel,
     parse_segmentation,
-    run_labeling_job,
+)
+from tests.labeling.simulation.scoring import (
+    assert_at_least_baseline,
+    averaged_boxes,
+    box_f1,
+    majority_credit,
+    majority_labels,
+    majority_mask,
+    majority_spans,
+    mean_iou,
     share,
     span_f1,
-    truth_boxes,
-    truth_mask,
-    truth_text,
 )
 
 REWARD = "0.01"

@@ -19,23 +19,18 @@ from labeling.models import DataObject, LabelingJob
 from labeling.services.storage_registration import storage_register
 from labeling.services.sweeps import run_labeling_sweeps
 from labeling.task_types.segmentation import class_colors
-from tests.labeling.simulation import (
-    OUTPUT_PREFIX,
-    _post,
+from tests.labeling.simulation.common import OUTPUT_PREFIX
+from tests.labeling.simulation.crowd import _post, key_from_line, make_crowd
+from tests.labeling.simulation.jobs import jsonl, parse_jsonl, read_worker_responses, run_labeling_job
+from tests.labeling.simulation.output_records import (
     decode_png,
     decode_png_base64,
     encode_png_base64,
-    jsonl,
-    key_from_line,
-    make_crowd,
     parse_boxes,
     parse_classification,
     parse_entities,
-    parse_jsonl,
     parse_multilabel,
     parse_segmentation,
-    read_worker_responses,
-    run_labeling_job,
 )
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from labeling.services.storage_registration import storage_register
 from marketplace.models import Batch
 from tests.marketplace.qualification_helpers import claimed_task_ids, create_type, grant
 
-from .test_jobs_lifecycle import job_body, post_job, start_job, texts
+from .jobs_lifecycle.helpers import job_body, post_job, start_job, texts
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from labeling.models import LabelingJob
 from labeling.services.storage_registration import storage_register
 from marketplace.models import Batch, Task
 from marketplace.services.workteams import workteam_create
-from tests.conftest import client_with
+from tests.support.factories import client_with
 
 JOBS_URL = "/api/v1/labeling-jobs"
 BUCKET = "gw-api-tests"

@@ -16,7 +16,7 @@ from labeling.services.storage_registration import storage_register
 from labeling.services.sweeps import run_labeling_sweeps
 from marketplace.models import Assignment, WorkerBatchEstimate, WorkerBatchQuality
 from marketplace.services.sweeps import run_sweeps
-from tests.conftest import client_with
+from tests.support.factories import client_with
 
 LABELS = ["cat", "dog"]
 

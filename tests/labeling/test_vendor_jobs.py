@@ -10,7 +10,7 @@ from marketplace.models import Batch, Task, VendorSubscription
 from marketplace.services.organizations import vendor_create
 from marketplace.services.vendors import offering_publish, offering_update, subscription_accept, subscription_request
 
-from .test_jobs_lifecycle import job_body, post_job, start_job
+from .jobs_lifecycle.helpers import job_body, post_job, start_job
 
 
 @pytest.fixture
@@ -63,9 +63,9 @@ def test_a_vendor_team_without_an_active_subscription_is_not_targetable(requeste
 
 def test_a_job_whose_subscription_ends_before_it_starts_fails_having_reserved_nothing(requester, bucket, offering):
     from labeling.services.sweeps import run_labeling_sweeps
-    from marketplace.services.ledger import requester_balance
+    from marketplace.selectors.ledger import requester_balance
 
-    from .test_jobs_lifecycle import create_job, get_job
+    from .jobs_lifecycle.helpers import create_job, get_job
 
     before = requester_balance(requester.organization)
     job = create_job(requester, job_body(bucket, workteam_id=offering.workteam_id, reward="0.07"))

@@ -14,8 +14,8 @@ from labeling.services.storage_registration import storage_register
 from labeling.services.sweeps import run_labeling_sweeps
 from labeling.task_types import ObjectAnswers, get_task_type
 from marketplace.models import WorkerBatchEstimate
-from marketplace.selectors import worker_batch_records
-from tests.conftest import client_with
+from marketplace.selectors.workers import worker_batch_records
+from tests.support.factories import client_with
 
 LABELS = ["cat", "dog"]
 

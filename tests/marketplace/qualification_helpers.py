@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from marketplace.models import Assignment, Task
-from tests.conftest import client_with
+from tests.support.factories import client_with
+from tests.support.worker_api import claim
 
 TYPES_URL = "/api/v1/qualification-types"
 BLOCKS_URL = "/api/v1/worker-blocks"
 TASKS_URL = "/api/v1/tasks"
-NEXT_URL = "/api/v1/worker/tasks/next"
 TESTS_URL = "/api/v1/worker/qualification-tests"
 
 
@@ -36,10 +36,6 @@ def post_task(requester, requirements=None, **fields) -> dict:
     response = client_with(requester.api_key).post(TASKS_URL, body, format="json")
     assert response.status_code == 201, response.content
     return response.json()
-
-
-def claim(worker):
-    return worker.client.post(NEXT_URL)
 
 
 def claimed_task_ids(worker) -> list[int]:

@@ -15,6 +15,7 @@ import pytest
 from marketplace.answer_schemas import MAX_ANSWER_SCHEMA_CHARS
 from marketplace.models import Assignment, Task
 from tests.marketplace.edge_helpers import assert_invalid, world
+from tests.support.worker_api import claim_assignment_id, submit
 
 EVIL = "^(a+)+$"
 
@@ -25,14 +26,6 @@ def schema_with(pattern: str) -> dict:
 
 def post_task(client, **fields):
     return client.post("/api/v1/tasks", {"title": "t", "reward": "0.01", **fields}, format="json")
-
-
-def claimed(worker) -> int:
-    return worker.client.post("/api/v1/worker/tasks/next").json()["assignment_id"]
-
-
-def submit(worker, assignment_id: int, answer: dict):
-    return worker.client.post(f"/api/v1/worker/assignments/{assignment_id}/submit", {"answer": answer}, format="json")
 
 
 # --- the defect as reported ----------------------------------------------------------------------
@@ -71,7 +64,7 @@ def test_a_worker_answer_against_a_backtracking_pattern_is_judged_at_once(
     # given: a task whose schema holds the pattern, claimed by a worker
     assert post_task(requester_client, answer_schema=schema_with(pattern)).status_code == 201
     worker = make_worker()
-    assignment_id = claimed(worker)
+    assignment_id = claim_assignment_id(worker)
     before = world()
     # when: the worker sends the pathological answer
     response = submit(worker, assignment_id, {"label": evil_answer})
@@ -104,7 +97,7 @@ def test_every_keyword_that_runs_a_regex_runs_it_without_backtracking(requester_
     # given
     assert post_task(requester_client, answer_schema=schema).status_code == 201
     worker = make_worker()
-    assignment_id = claimed(worker)
+    assignment_id = claim_assignment_id(worker)
     evil = "a" * 3_000 + "!"
     # when: the evil string is a key, an item and a value at once
     response = submit(worker, assignment_id, {evil: evil, "l": [evil], "x" * 3_000: "x"})
@@ -152,7 +145,7 @@ def test_re2_syntax_that_python_lacks_is_accepted_and_used(requester_client, mak
     # \pL (any letter) is RE2 syntax Python's re refuses: the schema is judged by the engine that runs it
     assert post_task(requester_client, answer_schema=schema_with("^\\pL+$")).status_code == 201
     worker = make_worker()
-    assignment_id = claimed(worker)
+    assignment_id = claim_assignment_id(worker)
     assert submit(worker, assignment_id, {"label": "déjà1"}).status_code == 400
     assert submit(worker, assignment_id, {"label": "déjà"}).status_code == 200
 
@@ -199,7 +192,7 @@ def test_a_subschema_naming_its_own_dialect_stays_within_the_budget(requester_cl
     }
     assert post_task(requester_client, answer_schema=schema).status_code == 201
     worker = make_worker()
-    assignment_id = claimed(worker)
+    assignment_id = claim_assignment_id(worker)
     before = world()
     # when: the answer reaches it
     response = submit(worker, assignment_id, {"a": {}})
@@ -244,7 +237,7 @@ def test_an_answer_too_costly_to_check_is_a_400_and_changes_nothing(requester_cl
     }
     assert post_task(requester_client, answer_schema=schema).status_code == 201
     worker = make_worker()
-    assignment_id = claimed(worker)
+    assignment_id = claim_assignment_id(worker)
     before = world()
     # when
     response = submit(worker, assignment_id, {"items": [4] * 100_000})
@@ -259,7 +252,7 @@ def test_unique_items_on_a_big_array_of_objects_is_decided_at_once(requester_cli
     schema = {"type": "object", "properties": {"rows": {"type": "array", "uniqueItems": True}}}
     assert post_task(requester_client, answer_schema=schema).status_code == 201
     worker = make_worker()
-    assignment_id = claimed(worker)
+    assignment_id = claim_assignment_id(worker)
     rows = [{"n": i, "tags": [i, str(i)]} for i in range(30_000)]
     # a duplicate far down, equal only by JSON Schema's equality (1 == 1.0; key order ignored)
     duplicate = submit(worker, assignment_id, {"rows": [*rows, {"tags": [7.0, "7"], "n": 7}]})

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from marketplace.models import ApiKey, Assignment, Batch, Organization, Task, Worker, Workteam, WorkteamMembership
 from marketplace.services.workteams import public_workforce
-from tests.conftest import client_with
+from tests.support.factories import client_with
 
 TASK = {"title": "Is this a cat?", "reward": "0.05"}
 

@@ -23,9 +23,10 @@ from django.test import override_settings
 
 from marketplace.models import Assignment, LedgerAccount, LedgerTransaction, Payout, Task
 from marketplace.money import format_micros
-from marketplace.services.ledger import requester_balance
-from tests.conftest import client_with, needs_postgres
-from tests.marketplace.test_ledger_property import ledger_violations
+from marketplace.selectors.ledger import requester_balance
+from tests.conftest import needs_postgres
+from tests.marketplace.ledger_invariants import ledger_violations
+from tests.support.factories import client_with
 
 pytestmark = [needs_postgres, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,7 @@ import pytest
 
 from marketplace.models import Task
 from marketplace.questions import ANSWERS_NAMESPACE, QuestionError, question_form_answers_xml, question_input
-from tests.conftest import client_with
+from tests.support.factories import client_with
 
 pytestmark = pytest.mark.django_db
 

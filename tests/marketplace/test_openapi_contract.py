@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from marketplace.services.workers import worker_create
 from tests.api_world import World, build_world
-from tests.conftest import client_with
+from tests.support.factories import client_with
 
 UNKNOWN_ID = 987_654_321
 

@@ -11,17 +11,9 @@ from django.utils import timezone
 
 from marketplace.models import Batch, QualificationType
 from marketplace.services.dispatch import eligible_tasks, eligible_workteam_ids
-from tests.conftest import client_with
+from tests.support.factories import client_with
 
-from .qualification_helpers import (
-    TASKS_URL,
-    claimed_task_ids,
-    create_type,
-    grant,
-    post_task,
-    snapshot,
-    system_type_id,
-)
+from .qualification_helpers import TASKS_URL, claimed_task_ids, create_type, grant, post_task, snapshot, system_type_id
 
 pytestmark = pytest.mark.django_db
 

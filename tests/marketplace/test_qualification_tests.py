@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from marketplace.models import QualificationGrant, QualificationTestAttempt
-from tests.conftest import client_with
+from tests.support.factories import client_with
 
 from .qualification_helpers import TESTS_URL, claimed_task_ids, create_type, grant, post_task, snapshot
 

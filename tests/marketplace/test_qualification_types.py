@@ -8,9 +8,10 @@ import math
 import pytest
 
 from marketplace.models import QualificationGrant, QualificationType
+from marketplace.selectors.reputation import reputation_score
 from marketplace.services.qualifications import worker_system_qualification_values
-from marketplace.services.reputation import reputation_record_estimates, reputation_score
-from tests.conftest import client_with
+from marketplace.services.reputation import reputation_record_estimates
+from tests.support.factories import client_with
 
 from .qualification_helpers import (
     TYPES_URL,

@@ -13,8 +13,9 @@ from django.utils import timezone
 from marketplace.models import Assignment, Batch, Task, WorkerBatchQuality
 from marketplace.services.quality import GOLD_FAILURE_FEEDBACK
 from marketplace.services.sweeps import run_sweeps
+from tests.support.factories import client_with
+from tests.support.worker_api import answer_next, claim_offer, submit_ok
 
-NEXT_URL = "/api/v1/worker/tasks/next"
 SCHEMA = {
     "type": "object",
     "properties": {"label": {"enum": ["cat", "dog"]}},
@@ -37,30 +38,6 @@ def posted(client, body) -> list[dict]:
     assert response.status_code == 201, response.content
     data = response.json()
     return data if isinstance(data, list) else [data]
-
-
-def claim(worker) -> dict | None:
-    response = worker.client.post(NEXT_URL)
-    if response.status_code == 204:
-        return None
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-def submit(worker, assignment_id: int, answer: dict) -> dict:
-    response = worker.client.post(
-        f"/api/v1/worker/assignments/{assignment_id}/submit", {"answer": answer}, format="json"
-    )
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-def claim_and_submit(worker, answer_for) -> dict | None:
-    """Claim the next task, submit ``answer_for(task)``; the task as offered, or None."""
-    task = claim(worker)
-    if task is not None:
-        submit(worker, task["assignment_id"], answer_for(task))
-    return task
 
 
 def state() -> dict:
@@ -213,7 +190,7 @@ def test_a_gold_task_looks_like_any_other_task_to_workers(requester_client, make
     )
     worker = make_worker()
     # when
-    first, second = claim(worker), claim(worker)
+    first, second = claim_offer(worker), claim_offer(worker)
     me = worker.client.get("/api/v1/worker/me").json()
     # then
     assert gold["gold_answer"] == CAT and plain["gold_answer"] is None  # the requester sees it
@@ -221,7 +198,7 @@ def test_a_gold_task_looks_like_any_other_task_to_workers(requester_client, make
     strip = ("assignment_id", "task_id", "deadline")
     assert {k: v for k, v in first.items() if k not in strip} == {k: v for k, v in second.items() if k not in strip}
     assert "gold" not in json.dumps(first) and "gold" not in json.dumps(me["live_assignments"])
-    submitted = submit(worker, first["assignment_id"], DOG)
+    submitted = submit_ok(worker, first["assignment_id"], DOG)
     assert "gold" not in json.dumps(submitted)
 
 
@@ -235,7 +212,7 @@ def test_each_gold_submission_is_checked_and_recorded_per_worker_and_batch(reque
     # when: right on the first gold, wrong on the second, anything on the plain one
     answers = {tasks[0]["id"]: CAT, tasks[1]["id"]: CAT, tasks[2]["id"]: DOG}
     for _ in tasks:
-        claim_and_submit(worker, lambda task: answers[task["task_id"]])
+        answer_next(worker, lambda task: answers[task["task_id"]])
     # then
     assert dict(Assignment.objects.values_list("task_id", "gold_correct")) == {
         tasks[0]["id"]: True,
@@ -270,10 +247,10 @@ def test_gold_accuracy_below_the_threshold_stops_the_batch_but_not_other_batches
     careless, careful = make_worker(), make_worker()
 
     # when: the careless worker gets both of its first two gold answers wrong
-    seen = [claim_and_submit(careless, lambda task: DOG)["task_id"] for _ in range(2)]
+    seen = [answer_next(careless, lambda task: DOG)["task_id"] for _ in range(2)]
     quality = WorkerBatchQuality.objects.get(worker=careless)
     offered_after = []
-    while (task := claim_and_submit(careless, lambda task: DOG)) is not None:
+    while (task := answer_next(careless, lambda task: DOG)) is not None:
         offered_after.append(task["task_id"])
 
     # then: stopped from batch A after 2 gold answers at 0 %, still offered batch B
@@ -282,7 +259,7 @@ def test_gold_accuracy_below_the_threshold_stops_the_batch_but_not_other_batches
     assert quality.reason == "gold accuracy 0/2 is below the batch's minimum of 0.5"
     assert offered_after == [task["id"] for task in batch_b]
     # the others still get batch A's work, which stays open
-    assert claim(careful)["task_id"] == batch_a[0]["id"]
+    assert claim_offer(careful)["task_id"] == batch_a[0]["id"]
     assert Task.objects.filter(pk__in=[t["id"] for t in batch_a[2:]], status="open").count() == 4
 
 
@@ -297,7 +274,7 @@ def test_a_worker_above_the_threshold_keeps_getting_the_batch(requester_client, 
     worker = make_worker()
     answers = iter([CAT, DOG, DOG, DOG])  # gold: 1 of 2 right = 0.5, not below
     # when
-    done = [claim_and_submit(worker, lambda task: next(answers)) for _ in range(4)]
+    done = [answer_next(worker, lambda task: next(answers)) for _ in range(4)]
     # then
     assert [task["task_id"] for task in done] == [task["id"] for task in batch]
     assert WorkerBatchQuality.objects.get(worker=worker).excluded_at is None
@@ -310,12 +287,12 @@ def test_fast_answers_are_flagged_listed_and_still_paid(requester_client, make_w
     # given
     tasks = posted(requester_client, [task_body(quality_rules={"min_seconds_per_assignment": 60}) for _ in range(2)])
     worker = make_worker()
-    fast = claim(worker)
-    slow = claim(worker)
+    fast = claim_offer(worker)
+    slow = claim_offer(worker)
     Assignment.objects.filter(pk=slow["assignment_id"]).update(accepted_at=timezone.now() - timedelta(seconds=90))
     # when
-    submit(worker, fast["assignment_id"], CAT)
-    submit(worker, slow["assignment_id"], CAT)
+    submit_ok(worker, fast["assignment_id"], CAT)
+    submit_ok(worker, slow["assignment_id"], CAT)
     # then: the fast one is flagged, visible in the task detail and in the flagged listing
     detail = requester_client.get(f"/api/v1/tasks/{tasks[0]['id']}").json()
     [shown] = detail["assignments"]
@@ -337,10 +314,8 @@ def test_the_assignments_listing_is_the_requesters_own_and_checks_its_filters(ma
     [task] = make_tasks(mine.organization, 1)
     make_tasks(theirs.organization, 1)
     worker = make_worker()
-    claim(worker)
-    claim(worker)
-    from tests.conftest import client_with
-
+    claim_offer(worker)
+    claim_offer(worker)
     client = client_with(mine.api_key)
     # when
     listed = client.get("/api/v1/assignments").json()
@@ -388,9 +363,9 @@ def test_the_auto_approval_policy_rejects_exactly_the_gold_failures(requester_cl
     worker, other = make_worker(), make_worker()
     answers = {"gold right": CAT, "gold wrong": DOG, "plain": DOG}
     for _ in range(3):
-        claim_and_submit(worker, lambda task: answers[task["title"]])
+        answer_next(worker, lambda task: answers[task["title"]])
     # the crowd disagreeing with the worker on the plain task is no reason to reject it
-    while claim_and_submit(other, lambda task: CAT):
+    while answer_next(other, lambda task: CAT):
         pass
     # when
     settled = _settle_all_due()

@@ -13,9 +13,10 @@ import pytest
 from django.utils import timezone
 
 from marketplace.models import Assignment, LedgerAccount, LedgerTransaction, WorkerReputation
-from tests.conftest import client_with
-from tests.marketplace.test_ledger_api import balance, claim_and_submit, ledger_state, me, post_task, reject
-from tests.marketplace.test_ledger_property import ledger_violations
+from tests.marketplace.ledger_api.helpers import balance, ledger_state, me, post_task, reject
+from tests.marketplace.ledger_invariants import ledger_violations
+from tests.support.factories import client_with
+from tests.support.worker_api import claim_and_submit
 
 pytestmark = pytest.mark.django_db(transaction=False)
 Kind = LedgerAccount.Kind

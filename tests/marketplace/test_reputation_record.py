@@ -12,31 +12,14 @@ from django.db import connections
 from django.utils import timezone
 
 from marketplace.models import Assignment, Batch, WorkerReputation
-from marketplace.services.reputation import (
-    reputation_count,
-    reputation_record_estimates,
-    reputation_score,
-    worker_reputation,
-    worker_reputation_values,
-)
+from marketplace.selectors.reputation import reputation_score, worker_reputation, worker_reputation_values
+from marketplace.services.reputation import reputation_count, reputation_record_estimates
 from marketplace.services.sweeps import run_sweeps
-from tests.conftest import client_with, needs_postgres
+from tests.conftest import needs_postgres
+from tests.support.factories import client_with
+from tests.support.worker_api import claim_assignment_id, submit_ok
 
-NEXT_URL = "/api/v1/worker/tasks/next"
 CAT = {"label": "cat"}
-
-
-def claim(worker) -> int:
-    response = worker.client.post(NEXT_URL)
-    assert response.status_code == 200, response.content
-    return response.json()["assignment_id"]
-
-
-def submit(worker, assignment_id: int, answer: dict = CAT) -> None:
-    response = worker.client.post(
-        f"/api/v1/worker/assignments/{assignment_id}/submit", {"answer": answer}, format="json"
-    )
-    assert response.status_code == 200, response.content
 
 
 def record(worker) -> dict:
@@ -63,15 +46,15 @@ def test_counts_are_exact_after_a_sequence_of_every_transition(requester, reques
     tasks += make_tasks(requester.organization, 1, gold_answer=CAT, batch_id=tasks[0].batch_id)
     worker = make_worker()
     # when
-    first, second, third = claim(worker), claim(worker), claim(worker)
-    submit(worker, first)  # submitted
+    first, second, third = claim_assignment_id(worker), claim_assignment_id(worker), claim_assignment_id(worker)
+    submit_ok(worker, first)  # submitted
     assert worker.client.post(f"/api/v1/worker/assignments/{second}/return").status_code == 200  # returned
     Assignment.objects.filter(pk=third).update(deadline=timezone.now() - timedelta(seconds=1))
     run_sweeps()  # expired
-    fourth, fifth, gold = claim(worker), claim(worker), claim(worker)
+    fourth, fifth, gold = claim_assignment_id(worker), claim_assignment_id(worker), claim_assignment_id(worker)
     for assignment_id in (fourth, fifth):
-        submit(worker, assignment_id)
-    submit(worker, gold, {"label": "dog"})  # a wrong gold answer
+        submit_ok(worker, assignment_id)
+    submit_ok(worker, gold, {"label": "dog"})  # a wrong gold answer
     assert requester_client.post(f"/api/v1/assignments/{first}/approve").status_code == 200
     assert requester_client.post(f"/api/v1/assignments/{first}/approve").status_code == 200  # idempotent
     assert requester_client.post(f"/api/v1/assignments/{fourth}/reject").status_code == 200
@@ -106,15 +89,15 @@ def test_refused_actions_count_nothing(requester, make_tasks, make_worker):
     # given
     make_tasks(requester.organization, 1)
     worker = make_worker()
-    assignment_id = claim(worker)
-    submit(worker, assignment_id)
+    assignment_id = claim_assignment_id(worker)
+    submit_ok(worker, assignment_id)
     before = record(worker)
     # when: a different answer (409), a return after submitting (409), the same answer (200)
     conflict = worker.client.post(
         f"/api/v1/worker/assignments/{assignment_id}/submit", {"answer": {"label": "dog"}}, format="json"
     )
     give_back = worker.client.post(f"/api/v1/worker/assignments/{assignment_id}/return")
-    submit(worker, assignment_id)
+    submit_ok(worker, assignment_id)
     # then
     assert (conflict.status_code, give_back.status_code) == (409, 409)
     assert (
@@ -139,9 +122,9 @@ def test_me_shows_the_record_with_its_score_and_the_assignment_counts(
     # given: 2 gold answers, 1 right; 1 approved, 1 rejected
     make_tasks(requester.organization, 2, gold_answer=CAT)
     worker = make_worker()
-    first, second = claim(worker), claim(worker)
-    submit(worker, first, CAT)
-    submit(worker, second, {"label": "dog"})
+    first, second = claim_assignment_id(worker), claim_assignment_id(worker)
+    submit_ok(worker, first, CAT)
+    submit_ok(worker, second, {"label": "dog"})
     requester_client.post(f"/api/v1/assignments/{first}/approve")
     requester_client.post(f"/api/v1/assignments/{second}/reject")
     # when
@@ -190,7 +173,7 @@ def test_a_requester_reads_the_record_of_workers_who_did_its_work_only(make_requ
     make_tasks(mine.organization, 1)
     make_tasks(theirs.organization, 1, priority=0)
     worker, idle = make_worker(), make_worker()
-    submit(worker, claim(worker))
+    submit_ok(worker, claim_assignment_id(worker))
     # when
     own = client_with(mine.api_key).get(f"/api/v1/workers/{worker.pk}/reputation")
     never_worked = client_with(mine.api_key).get(f"/api/v1/workers/{idle.pk}/reputation")
@@ -211,7 +194,7 @@ def test_a_requester_does_not_read_a_worker_who_only_worked_for_others(make_requ
     mine, theirs = make_requester(), make_requester()
     make_tasks(theirs.organization, 1)
     worker = make_worker()
-    claim(worker)
+    claim_assignment_id(worker)
     # when
     response = client_with(mine.api_key).get(f"/api/v1/workers/{worker.pk}/reputation")
     # then

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.services.reputation import reputation_score, wilson_interval
+from marketplace.selectors.reputation import reputation_score, wilson_interval
 
 
 def test_wilson_interval_of_8_out_of_10_is_the_textbook_one():

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from marketplace.models import Task, VendorSubscription
-from tests.conftest import client_with
+from tests.support.factories import client_with
 
 pytestmark = pytest.mark.django_db
 

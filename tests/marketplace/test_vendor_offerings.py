@@ -11,7 +11,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from marketplace.models import Assignment, LedgerAccount, Task, VendorSubscription
-from marketplace.services.ledger import account_balance_micros
+from marketplace.selectors.ledger import account_balance_micros
 from marketplace.services.organizations import vendor_create
 from marketplace.services.vendors import (
     offering_publish,
@@ -21,8 +21,10 @@ from marketplace.services.vendors import (
     subscription_decline,
 )
 from marketplace.services.workteams import workteam_add_member
-from tests.conftest import client_with, needs_postgres
+from tests.conftest import needs_postgres
 from tests.marketplace.test_ledger_concurrency import UNLIMITED, run_at_once
+from tests.support.factories import client_with
+from tests.support.worker_api import claim
 
 pytestmark = pytest.mark.django_db
 
@@ -234,11 +236,11 @@ def test_concurrent_claims_never_exceed_the_capacity(buyer, vendor, make_worker)
     for worker in workers:
         workteam_add_member(workteam=offering.workteam, worker=worker)
 
-    def claim(worker):
-        return lambda: worker.client.post("/api/v1/worker/tasks/next").status_code
+    def claimer(worker):
+        return lambda: claim(worker).status_code
 
     with override_settings(GROUNDWORK={**settings.GROUNDWORK, **UNLIMITED}):
-        outcomes = run_at_once([claim(worker) for worker in workers])
+        outcomes = run_at_once([claimer(worker) for worker in workers])
     assert sorted(outcomes) == [200] * capacity + [204] * (workers_count - capacity), outcomes
     assert Assignment.objects.filter(task__workteam=offering.workteam, status="accepted").count() == capacity
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from marketplace.models import Assignment, WorkerBlock
-from tests.conftest import client_with
+from tests.support.factories import client_with
+from tests.support.worker_api import claim
 
-from .qualification_helpers import BLOCKS_URL, claim, claimed_task_ids, post_task, snapshot
+from .qualification_helpers import BLOCKS_URL, claimed_task_ids, post_task, snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from marketplace.models import Worker
-from tests.conftest import client_with
+from tests.support.factories import client_with
 
 pytestmark = pytest.mark.django_db
 

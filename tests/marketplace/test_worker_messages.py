@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from marketplace.models import WorkerMessage
-from tests.conftest import client_with
-from tests.marketplace.test_ledger_api import claim, claim_and_submit, post_task
+from tests.marketplace.ledger_api.helpers import post_task
+from tests.support.factories import client_with
+from tests.support.worker_api import claim_and_submit, claim_assignment_id
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ def world(make_requester, make_worker):
     worked, holding, stranger = make_worker(), make_worker(), make_worker()
     post_task(requester, slots=2)
     claim_and_submit(worked)
-    claim(holding)
+    claim_assignment_id(holding)
     post_task(other)
     claim_and_submit(stranger)
     return requester, other, worked, holding, stranger

@@ -18,7 +18,7 @@ from django.core.management import call_command
 
 from labeling.services.sweeps import run_labeling_sweeps
 from marketplace.models import Membership
-from tests.conftest import client_with
+from tests.support.factories import client_with
 
 from .conftest import signed_in
 

@@ -10,9 +10,10 @@ from django.core import mail
 from django.test import Client
 
 from marketplace.models import EmailInvitation, Workteam, WorkteamMembership
+from marketplace.selectors.reputation import worker_reputation_values
 from marketplace.services.email_invitations import email_invitation_create
 from marketplace.services.organizations import vendor_create
-from marketplace.services.reputation import reputation_count, worker_reputation_values
+from marketplace.services.reputation import reputation_count
 from marketplace.services.workteams import public_workforce, workteam_create
 
 from .requester_factories import HOSTILE, admin_client, join_by_email, last_join_path, make_job

@@ -14,7 +14,7 @@ from labeling.services.storage_registration import storage_register
 from labeling.services.sweeps import run_labeling_sweeps
 from marketplace.models import LedgerEntry
 from marketplace.services.ledger import deposit
-from tests.conftest import client_with
+from tests.support.factories import client_with
 
 from .demo_world import one_figure
 from .requester_factories import admin_client

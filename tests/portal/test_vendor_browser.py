@@ -15,9 +15,9 @@ import pytest
 from labeling.services.sweeps import run_labeling_sweeps
 from marketplace.models import LedgerAccount, VendorSubscription
 from marketplace.money import format_micros
-from marketplace.services.ledger import account_balance_micros
+from marketplace.selectors.ledger import account_balance_micros
 from marketplace.services.vendors import subscription_request
-from tests.conftest import client_with
+from tests.support.factories import client_with
 
 from .vendor_world import answer_next, approve, make_vendor, post_job
 

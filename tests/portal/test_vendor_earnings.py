@@ -1,4 +1,4 @@
-"""The vendor earnings service (marketplace.services.vendor_earnings): totals per requester and
+"""The vendor earnings service (marketplace.selectors.vendor_earnings): totals per requester and
 per batch, and monthly statements that chain month to month and end on the ledger's balance."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 
 from marketplace.errors import InvalidInput
 from marketplace.models import LedgerAccount
-from marketplace.services import vendor_earnings
-from marketplace.services.ledger import account_balance_micros
+from marketplace.selectors import vendor_earnings
+from marketplace.selectors.ledger import account_balance_micros
 from marketplace.services.payouts import payout_cancel, payout_request
 
 from .vendor_world import answer_next, approve, make_vendor, make_worker, post_job, subscribe

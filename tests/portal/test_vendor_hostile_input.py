@@ -15,7 +15,7 @@ from labeling.models import LabelingJob
 from labeling.portal import svg
 from labeling.services.sweeps import run_labeling_sweeps
 from marketplace.services.organizations import requester_create
-from tests.conftest import fund
+from tests.support.factories import fund
 
 from .conftest import signed_in
 from .vendor_world import answer_next, approve, make_vendor, make_worker, post_job, subscribe

@@ -1,4 +1,4 @@
-"""The job page's selectors (labeling.portal.job_stats) on small hand-checkable jobs."""
+"""The job page's selectors (labeling.selectors.progress and .objects) on small hand-checkable jobs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from labeling.models import DataObject
-from labeling.portal import job_stats, svg
+from labeling.portal import svg
+from labeling.selectors import objects as job_objects_selectors
+from labeling.selectors import progress as job_stats
 
 from .vendor_world import answer_next, approve, make_worker, post_job, subscribe
 
@@ -38,7 +40,7 @@ def test_the_confidence_histogram_bins_labeled_input_objects_and_leaves_gold_and
         confidence=0.35, status=DataObject.Status.PENDING
     )
     # when
-    counts, edges = job_stats.confidence_histogram(job)
+    counts, edges = job_objects_selectors.confidence_histogram(job)
     # then: the four labeled input objects, nothing else
     assert counts == [2, 0, 0, 0, 0, 1, 0, 0, 0, 1]
     assert edges == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
@@ -64,23 +66,23 @@ def test_progress_and_contributions_count_each_workers_answers(requester, vendor
 
 
 def test_a_vendor_lists_every_object_in_task_order_and_a_requester_in_input_order(job):
-    vendor_rows, _ = job_stats.job_objects(job, as_vendor=True)
-    requester_rows, _ = job_stats.job_objects(job)
+    vendor_rows, _ = job_objects_selectors.job_objects(job, as_vendor=True)
+    requester_rows, _ = job_objects_selectors.job_objects(job)
     assert [row.task_id for row in vendor_rows] == sorted(row.task_id for row in requester_rows)
     assert sum(row.is_gold for row in vendor_rows) == 1
     assert [row.is_gold for row in requester_rows] == [False] * 5 + [True]
 
 
 def test_a_page_number_past_any_job_is_an_empty_page_not_an_overflow(job):
-    rows, has_next = job_stats.job_objects(job, page=10**30)
+    rows, has_next = job_objects_selectors.job_objects(job, page=10**30)
     assert (rows, has_next) == ([], False)
 
 
 def test_results_read_as_label_names(job):
-    assert job_stats.result_summary(job, {"label": 1, "probabilities": [0.2, 0.8]}) == "dog"
-    assert job_stats.result_summary(job, {"present": [0, 1]}) == "cat, dog"
-    assert job_stats.result_summary(job, {"label": 7}) == '{"label": 7}'
-    assert job_stats.result_summary(job, None) == ""
+    assert job_objects_selectors.result_summary(job, {"label": 1, "probabilities": [0.2, 0.8]}) == "dog"
+    assert job_objects_selectors.result_summary(job, {"present": [0, 1]}) == "cat, dog"
+    assert job_objects_selectors.result_summary(job, {"label": 7}) == '{"label": 7}'
+    assert job_objects_selectors.result_summary(job, None) == ""
 
 
 def test_the_area_chart_spans_the_whole_width_however_short_the_time():

@@ -13,9 +13,9 @@ import pytest
 from labeling.services.sweeps import run_labeling_sweeps
 from marketplace.models import Assignment, LedgerAccount, Payout, Worker, WorkteamMembership
 from marketplace.money import format_micros
-from marketplace.services.ledger import account_balance_micros
+from marketplace.selectors.ledger import account_balance_micros
 from marketplace.services.vendors import offering_publish
-from tests.conftest import client_with
+from tests.support.factories import client_with
 
 from .vendor_world import answer_next, approve, make_worker, post_job, subscribe
 

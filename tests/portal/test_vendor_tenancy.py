@@ -9,7 +9,7 @@ import pytest
 from labeling.models import LabelingJob
 from marketplace.models import Worker, WorkteamMembership
 from marketplace.services.organizations import requester_create
-from tests.conftest import fund
+from tests.support.factories import fund
 
 from .conftest import signed_in
 from .vendor_world import answer_next, approve, make_vendor, make_worker, page_text, post_job, subscribe

@@ -19,11 +19,11 @@ from marketplace.models import Organization, VendorOffering, Workteam
 from marketplace.services.organizations import CreatedOrganization, vendor_create
 from marketplace.services.vendors import offering_publish, subscription_accept, subscription_request
 from marketplace.services.workers import vendor_worker_create
-from tests.conftest import client_with
+from tests.support import worker_api
+from tests.support.factories import client_with
 
 from .conftest import signed_in
 
-NEXT_URL = "/api/v1/worker/tasks/next"
 LABELS = ["cat", "dog"]
 _sequence = itertools.count(1)
 
@@ -125,17 +125,8 @@ def post_job(
 
 def answer_next(worker, choose=lambda task_input: {"label": task_input["source"].rsplit(": ", 1)[1]}) -> int | None:
     """Claim one task and answer it; the assignment id, or None when nothing was offered."""
-    response = worker.client.post(NEXT_URL)
-    if response.status_code == 204:
-        return None
-    assert response.status_code == 200, response.content
-    offered = response.json()
-    label = choose(offered["input"])
-    submitted = worker.client.post(
-        f"/api/v1/worker/assignments/{offered['assignment_id']}/submit", {"answer": label}, format="json"
-    )
-    assert submitted.status_code == 200, submitted.content
-    return offered["assignment_id"]
+    offer = worker_api.answer_next(worker, lambda offer: choose(offer["input"]))
+    return None if offer is None else offer["assignment_id"]
 
 
 def approve(requester: CreatedOrganization, assignment_id: int) -> None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from marketplace.models import WebsocketTicket
-from tests.conftest import client_with
 from tests.portal.vendor_world import make_vendor
 from tests.portal.vendor_world import make_worker as make_vendor_worker
+from tests.support.factories import client_with
 
 from .conftest import Socket, run
 

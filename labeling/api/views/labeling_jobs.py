@@ -11,6 +11,7 @@ from marketplace.api.pagination import paginated_response, query_choice
 from ...access import access_labeling_job
 from ...inputs import JobCreate, job_spec
 from ...models import LabelingJob
+from ...selectors.jobs import requester_job_list
 from ...services import jobs
 from ..examples import LABELING_JOB_CREATE
 from ..serializers.labeling_jobs import LabelingJobSerializer
@@ -41,13 +42,10 @@ class LabelingJobsView(RequesterAPIView):
 
         Your labeling jobs, oldest first; `status` keeps one status, `name_contains` the names containing it.
         """
-        queryset = LabelingJob.objects.filter(requester=self.requester)
         status = query_choice(request, "status", LabelingJob.Status.values)
-        if status:
-            queryset = queryset.filter(status=status)
-        name_contains = request.query_params.get("name_contains")
-        if name_contains:
-            queryset = queryset.filter(name__icontains=name_contains)
+        queryset = requester_job_list(
+            self.requester, status=status, name_contains=request.query_params.get("name_contains")
+        )
         return paginated_response(request, queryset, lambda job: LabelingJobSerializer(job).data)
 
 

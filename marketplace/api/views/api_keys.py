@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from ... import access
 from ...errors import InvalidInput
-from ...models import ApiKey
+from ...selectors.organizations import organization_api_keys
 from ...services import organizations
 from ..base import RequesterAPIView
 from ..pagination import paginated_response
@@ -25,9 +25,7 @@ class ApiKeysView(RequesterAPIView):
 
         Every key of your organization, revoked ones included. Secrets are never shown again.
         """
-        return paginated_response(
-            request, ApiKey.objects.filter(organization=self.requester), lambda k: ApiKeySerializer(k).data
-        )
+        return paginated_response(request, organization_api_keys(self.requester), lambda k: ApiKeySerializer(k).data)
 
     @extend_schema(
         request=inline_serializer("ApiKeyCreate", {"name": serializers.CharField(required=False)}),

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from ...errors import InvalidInput
 from ...models import Assignment
+from ...selectors.assignments import requester_assignments
 from ...services import assignments
 from .. import examples
 from ..base import RequesterAPIView
@@ -34,23 +35,19 @@ class AssignmentsView(RequesterAPIView):
     )
     def get(self, request):
         """List assignments on your tasks."""
-        queryset = Assignment.objects.filter(task__requester=self.requester)
-        for name in ("task_id", "batch_id"):
-            value = query_int(request, name)
-            if value is not None:
-                queryset = queryset.filter(**{"task_id" if name == "task_id" else "task__batch_id": value})
+        task_id = query_int(request, "task_id")
+        batch_id = query_int(request, "batch_id")
         status = query_choice(request, "status", Assignment.Status.values)
-        if status:
-            queryset = queryset.filter(status=status)
         flagged = request.query_params.get("flagged")
-        if flagged is not None:
-            if flagged.lower() not in BOOLEAN_QUERY:
-                raise InvalidInput.for_field("flagged", "must be true or false")
-            queryset = (
-                queryset.exclude(flagged_reason="")
-                if BOOLEAN_QUERY[flagged.lower()]
-                else queryset.filter(flagged_reason="")
-            )
+        if flagged is not None and flagged.lower() not in BOOLEAN_QUERY:
+            raise InvalidInput.for_field("flagged", "must be true or false")
+        queryset = requester_assignments(
+            self.requester,
+            task_id=task_id,
+            batch_id=batch_id,
+            status=status,
+            flagged=None if flagged is None else BOOLEAN_QUERY[flagged.lower()],
+        )
         return paginated_response(request, queryset, lambda assignment: AssignmentSerializer(assignment).data)
 
 

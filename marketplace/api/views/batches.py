@@ -7,8 +7,9 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from ... import access, selectors
+from ... import access
 from ...models import Batch
+from ...selectors.batches import batch_progress, requester_batches
 from ..base import RequesterAPIView
 from ..pagination import paginated_response
 from ..serializers.batches import BatchSerializer
@@ -31,9 +32,14 @@ def _render_batch(batch: Batch) -> dict:
                 )
             },
             "fee_rate": str(Decimal(batch.fee_rate_ppm) / 1_000_000),
-            **selectors.batch_progress(batch),
+            **_progress(batch),
         }
     ).data
+
+
+def _progress(batch: Batch) -> dict:
+    progress = batch_progress(batch)
+    return {"tasks": progress.tasks, "assignments": progress.assignments, "on_hold_micros": progress.on_hold_micros}
 
 
 class BatchesView(RequesterAPIView):
@@ -43,7 +49,7 @@ class BatchesView(RequesterAPIView):
 
         Your active batches, oldest first, each with its settings and its progress.
         """
-        batches = Batch.objects.filter(requester=self.requester, is_active=True)
+        batches = requester_batches(self.requester)
         return paginated_response(request, batches, _render_batch)
 
 

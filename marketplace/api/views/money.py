@@ -9,7 +9,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from ...money import format_micros
-from ...services import bonuses, ledger, statements
+from ...selectors import ledger as statements
+from ...services import bonuses
 from ..base import RequesterAPIView
 from ..serializers.money import MoneyString
 from ..statement_responses import STATEMENT_PARAMETERS, STATEMENT_RESPONSES, statement_response
@@ -22,7 +23,7 @@ class BalanceView(RequesterAPIView):
     )
     def get(self, request):
         """Read your balance."""
-        balance = ledger.requester_balance(self.requester)
+        balance = statements.requester_balance(self.requester)
         return Response(
             {"available": format_micros(balance.available_micros), "on_hold": format_micros(balance.on_hold_micros)}
         )

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from ... import access
 from ...errors import NotFound
-from ...models import QualificationGrant, QualificationType
+from ...selectors.qualifications import qualification_grants, visible_qualification_types
 from ...services import qualifications
 from ..base import RequesterAPIView
 from ..pagination import paginated_response
@@ -30,7 +29,7 @@ class QualificationTypesView(RequesterAPIView):
     def get(self, request):
         """List qualification types."""
         qualifications.system_qualification_types()
-        queryset = QualificationType.objects.filter(Q(owner__isnull=True) | Q(owner=self.requester, is_active=True))
+        queryset = visible_qualification_types(self.requester)
         return paginated_response(request, queryset, lambda t: QualificationTypeSerializer(t).data)
 
     @extend_schema(request=QualificationTypeCreateSerializer, responses={201: QualificationTypeSerializer})
@@ -79,7 +78,7 @@ class QualificationTypeWorkersView(RequesterAPIView):
     def get(self, request, qualification_type_id):
         """List a qualification type's grants."""
         qualification_type = access.access_qualification_type(self.requester, qualification_type_id)
-        queryset = QualificationGrant.objects.filter(qualification_type=qualification_type)
+        queryset = qualification_grants(qualification_type)
         return paginated_response(request, queryset, lambda g: QualificationGrantSerializer(g).data)
 
     @extend_schema(

@@ -9,6 +9,7 @@ from ... import access
 from ...inputs import validate
 from ...inputs.tasks import TaskAddSlots, TaskCreateOneOrMany, task_specs
 from ...models import Task
+from ...selectors.tasks import requester_tasks, tasks_by_id
 from ...services import tasks
 from .. import examples
 from ..base import RequesterAPIView
@@ -36,7 +37,7 @@ class TasksView(RequesterAPIView):
         """Create tasks."""
         specs, batch_id = task_specs(request.data)
         created = tasks.tasks_post(requester=self.requester, specs=specs, batch_id=batch_id)
-        rows = Task.objects.select_related("batch").filter(pk__in=[t.pk for t in created]).order_by("id")
+        rows = tasks_by_id([t.pk for t in created])
         data = TaskSerializer(rows, many=True).data
         return Response(data if isinstance(request.data, list) else data[0], status=201)
 
@@ -52,13 +53,9 @@ class TasksView(RequesterAPIView):
 
         Your tasks, oldest first; `batch_id` keeps one batch's, `status` one status's.
         """
-        queryset = Task.objects.select_related("batch").filter(requester=self.requester)
         batch_id = query_int(request, "batch_id")
-        if batch_id is not None:
-            queryset = queryset.filter(batch_id=batch_id)
         status = query_choice(request, "status", Task.Status.values)
-        if status:
-            queryset = queryset.filter(status=status)
+        queryset = requester_tasks(self.requester, batch_id=batch_id, status=status)
         return paginated_response(request, queryset, lambda task: TaskSerializer(task).data)
 
 

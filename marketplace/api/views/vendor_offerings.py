@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from ... import access
-from ...models import VendorOffering
+from ...selectors.offerings import listed_offerings
 from ...services import vendors
 from ..base import RequesterAPIView
 from ..pagination import paginated_response, query_choice
@@ -24,19 +24,8 @@ class VendorOfferingsView(RequesterAPIView):
     )
     def get(self, request):
         """List vendor offerings."""
-        queryset = VendorOffering.objects.select_related("vendor").filter(is_active=True, vendor__is_active=True)
         task_type = query_choice(request, "task_type", vendors.task_type_choices())
-        language = request.query_params.get("language")
-        if task_type or language:
-            # Lists held in JSON: filtered here rather than with JSON operators SQLite lacks. A
-            # few hundred offerings at most; the cursor pages over the ids that remain.
-            listed = queryset.values_list("pk", "task_types", "languages")
-            kept = [
-                pk
-                for pk, task_types, languages in listed
-                if (not task_type or task_type in task_types) and (not language or language in languages)
-            ]
-            queryset = queryset.filter(pk__in=kept)
+        queryset = listed_offerings(task_type=task_type, language=request.query_params.get("language"))
         return paginated_response(request, queryset, lambda o: VendorOfferingSerializer(o).data)
 
 

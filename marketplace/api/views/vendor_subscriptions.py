@@ -10,6 +10,7 @@ from ... import access
 from ...errors import InvalidInput, NotFound
 from ...jsonbody import is_json_int
 from ...models import VendorSubscription
+from ...selectors.offerings import requester_subscriptions
 from ...services import vendors
 from ..base import RequesterAPIView
 from ..pagination import paginated_response, query_choice
@@ -30,12 +31,8 @@ class VendorSubscriptionsView(RequesterAPIView):
 
         Your subscriptions, oldest first; `status` keeps one status.
         """
-        queryset = VendorSubscription.objects.select_related("offering", "offering__vendor").filter(
-            requester=self.requester
-        )
         status = query_choice(request, "status", VendorSubscription.Status.values)
-        if status:
-            queryset = queryset.filter(status=status)
+        queryset = requester_subscriptions(self.requester, status=status)
         return paginated_response(request, queryset, lambda s: VendorSubscriptionSerializer(s).data)
 
     @extend_schema(

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from ... import access
-from ...models import WorkerBlock
+from ...selectors.qualifications import requester_blocks
 from ...services import blocks
 from ..base import RequesterAPIView
 from ..pagination import paginated_response
@@ -22,7 +22,7 @@ class WorkerBlocksView(RequesterAPIView):
 
         The workers blocked from your tasks, with the reasons.
         """
-        queryset = WorkerBlock.objects.filter(requester=self.requester)
+        queryset = requester_blocks(self.requester)
         return paginated_response(request, queryset, lambda b: WorkerBlockSerializer(b).data)
 
     @extend_schema(

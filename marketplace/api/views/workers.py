@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from ... import access
-from ...services.reputation import worker_reputation
+from ...selectors.reputation import worker_reputation
 from ..base import RequesterAPIView
 from ..serializers.workers import ReputationSerializer
 

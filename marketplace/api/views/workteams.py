@@ -7,10 +7,16 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from ... import access, selectors
+from ... import access
 from ...errors import InvalidInput, NotFound
 from ...jsonbody import is_json_int
-from ...models import Invitation, WorkteamMembership
+from ...selectors.workteams import (
+    targetable_workteams,
+    workteam_invitations,
+    workteam_member_count,
+    workteam_members,
+    workteams_with_member_counts,
+)
 from ...services import workteams
 from ..base import RequesterAPIView
 from ..pagination import paginated_response
@@ -26,7 +32,7 @@ class WorkteamsView(RequesterAPIView):
     )
     def get(self, request):
         """List the workteams you may target."""
-        queryset = selectors.workteams_with_member_counts(selectors.targetable_workteams(self.requester))
+        queryset = workteams_with_member_counts(targetable_workteams(self.requester))
         return paginated_response(request, queryset, lambda w: WorkteamSerializer(w).data)
 
     @extend_schema(
@@ -53,7 +59,7 @@ class WorkteamDetailView(RequesterAPIView):
         its member count.
         """
         workteam = access.access_targetable_workteam(self.requester, workteam_id)
-        workteam.member_count = workteam.memberships.count()  # type: ignore[attr-defined]  # for WorkteamSerializer
+        workteam.member_count = workteam_member_count(workteam)  # type: ignore[attr-defined]  # for WorkteamSerializer
         return Response(WorkteamSerializer(workteam).data)
 
 
@@ -65,7 +71,7 @@ class WorkteamMembersView(RequesterAPIView):
         The members of one of your own workteams.
         """
         workteam = access.access_workteam(self.requester, workteam_id)
-        queryset = WorkteamMembership.objects.select_related("worker").filter(workteam=workteam)
+        queryset = workteam_members(workteam)
         return paginated_response(request, queryset, lambda m: MemberSerializer(m).data)
 
 
@@ -91,7 +97,7 @@ class WorkteamInvitationsView(RequesterAPIView):
         The invitations of one of your own workteams, in every status.
         """
         workteam = access.access_workteam(self.requester, workteam_id)
-        queryset = Invitation.objects.select_related("workteam").filter(workteam=workteam)
+        queryset = workteam_invitations(workteam)
         return paginated_response(request, queryset, lambda i: InvitationSerializer(i).data)
 
     @extend_schema(

@@ -7,9 +7,13 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from .... import selectors, selectors_worker
+from ....models import LedgerAccount
 from ....money import format_micros
-from ....services import ledger, payouts, reputation, workers
+from ....selectors import workers as selectors
+from ....selectors.ledger import account_balance_micros
+from ....selectors.reputation import worker_reputation
+from ....selectors.workteams import worker_active_memberships
+from ....services import payouts, workers
 from ...base import AnonymousAPIView, WorkerAPIView
 from ...serializers.assignments import WorkerTaskSerializer
 from ...serializers.fields import SECRET_REPLAYED, MoneyField
@@ -117,21 +121,21 @@ class MeView(WorkerAPIView):
         your reputation, workteams and live assignments.
         """
         worker = self.worker
-        pending = selectors_worker.worker_pending_earnings(worker)
-        memberships = worker.memberships.select_related("workteam").filter(workteam__is_active=True)
+        pending = selectors.worker_pending_earnings(worker)
+        memberships = worker_active_memberships(worker)
         return Response(
             {
                 "worker_id": worker.pk,
                 "username": worker.username,
                 "locale": worker.locale or None,
                 # Earnings not yet paid out (payouts in progress are neither), and what has been paid.
-                "earnings": format_micros(ledger.account_balance_micros(ledger.Kind.WORKER_EARNINGS, worker=worker)),
+                "earnings": format_micros(account_balance_micros(LedgerAccount.Kind.WORKER_EARNINGS, worker=worker)),
                 "paid_out": format_micros(payouts.paid_out_micros(worker=worker)),
                 "pending": format_micros(pending.amount_micros),
                 "pending_next_auto_approval_at": _iso(pending.next_auto_approval_at),
                 "pending_last_auto_approval_at": _iso(pending.last_auto_approval_at),
                 "reputation": {
-                    **ReputationSerializer(reputation.worker_reputation(worker)).data,
+                    **ReputationSerializer(worker_reputation(worker)).data,
                     "assignments": selectors.worker_assignment_counts(worker),
                 },
                 "workteams": [

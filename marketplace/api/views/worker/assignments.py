@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from ....inputs import validate
 from ....inputs.assignments import AssignmentSubmit
 from ....models import Assignment
+from ....selectors.assignments import worker_assignments
 from ....services import assignments, dispatch
 from ... import examples
 from ...base import WorkerActionAPIView, WorkerAPIView
@@ -79,8 +80,6 @@ class WorkerAssignmentsView(WorkerAPIView):
         Your assignments, oldest first (`status` keeps one status), each with its task's title, type and
         reward and when it is approved automatically.
         """
-        queryset = Assignment.objects.select_related("task").filter(worker=self.worker)
         status = query_choice(request, "status", Assignment.Status.values)
-        if status:
-            queryset = queryset.filter(status=status)
+        queryset = worker_assignments(self.worker, status=status)
         return paginated_response(request, queryset, lambda a: WorkerAssignmentSerializer(a).data)

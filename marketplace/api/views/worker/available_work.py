@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from .... import selectors_worker
+from ....selectors.workers import worker_available_work
+from ....services.dispatch import worker_eligibility
 from ...base import WorkerAPIView
 from ...pagination import query_limit
 from ...serializers.workers import AvailableWorkSerializer
@@ -29,5 +31,7 @@ class AvailableWorkView(WorkerAPIView):
     def get(self, request):
         """List the work you may take now."""
         limit = query_limit(request, default=100)
-        groups = selectors_worker.worker_available_work(self.worker, limit=limit)
+        now = timezone.now()
+        eligibility = worker_eligibility(self.worker, now=now)
+        groups = worker_available_work(self.worker, eligibility=eligibility, now=now, limit=limit)
         return Response({"results": AvailableWorkSerializer(groups, many=True).data, "next": None})

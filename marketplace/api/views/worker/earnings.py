@@ -6,8 +6,9 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework.response import Response
 
 from ....errors import InvalidInput
-from ....models import Payout
-from ....services import payouts, statements
+from ....selectors import ledger as statements
+from ....selectors.ledger import worker_payouts
+from ....services import payouts
 from ...base import WorkerAPIView
 from ...pagination import paginated_response
 from ...serializers.earnings import PayoutSerializer
@@ -36,7 +37,7 @@ class WorkerPayoutsView(WorkerAPIView):
 
         Your payout requests, oldest first, with where each stands.
         """
-        return paginated_response(request, Payout.objects.filter(worker=self.worker), payouts.payout_as_dict)
+        return paginated_response(request, worker_payouts(self.worker), payouts.payout_as_dict)
 
     @extend_schema(
         request=inline_serializer("PayoutCreate", {"amount": MoneyString()}),

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from .... import access
-from ....models import Invitation
+from ....selectors.workteams import worker_invitations
 from ....services import workteams
 from ...base import WorkerAPIView
 from ...pagination import paginated_response
@@ -20,7 +20,7 @@ class WorkerInvitationsView(WorkerAPIView):
 
         Your invitations to private workteams, in every status.
         """
-        queryset = Invitation.objects.select_related("workteam").filter(worker=self.worker)
+        queryset = worker_invitations(self.worker)
         return paginated_response(request, queryset, lambda i: InvitationSerializer(i).data)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 
-from ....models import WorkerMessage
+from ....selectors.workers import worker_inbox
 from ...base import WorkerAPIView
 from ...pagination import paginated_response
 from ...serializers.worker_messages import WorkerMessageSerializer
@@ -17,5 +17,5 @@ class WorkerInboxView(WorkerAPIView):
     )
     def get(self, request):
         """Read your messages."""
-        queryset = WorkerMessage.objects.select_related("requester").filter(worker=self.worker)
+        queryset = worker_inbox(self.worker)
         return paginated_response(request, queryset, lambda m: WorkerMessageSerializer(m).data)

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from .... import access
 from ....errors import InvalidInput
 from ....models import QualificationType
+from ....selectors.qualifications import available_tests
 from ....services import qualification_tests
 from ...base import WorkerAPIView
 from ...pagination import paginated_response
@@ -49,7 +50,7 @@ class WorkerQualificationTestsView(WorkerAPIView):
     def get(self, request):
         """List the qualification tests you may take."""
         return paginated_response(
-            request, qualification_tests.available_tests(self.worker), lambda t: _render_test(t, with_questions=False)
+            request, available_tests(self.worker), lambda t: _render_test(t, with_questions=False)
         )
 
 

@@ -1,0 +1,1 @@
+"""The labeling task types: their registry, answers, consolidation and Ground Truth output."""

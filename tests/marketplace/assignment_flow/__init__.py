@@ -1,0 +1,1 @@
+"""An assignment's life over the worker and requester routes."""

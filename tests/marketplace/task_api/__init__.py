@@ -1,0 +1,1 @@
+"""The requester's task API: posting, reading, ending, slots and batches."""

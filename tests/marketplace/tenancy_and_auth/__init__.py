@@ -1,0 +1,1 @@
+"""Tenancy and authentication: nobody sees or acts on another's resources; credentials."""
