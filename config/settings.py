@@ -289,6 +289,7 @@ SPECTACULAR_SETTINGS = {
         "InvitationStatusEnum": "marketplace.models.workteams.Invitation.Status",
         # declared by the request inputs (marketplace.inputs) and the output serializers alike
         "QualificationRequirementComparatorEnum": "marketplace.services.qualifications.COMPARATORS",
+        "AutoGrantComparatorEnum": "marketplace.services.qualifications.RULE_COMPARATORS",
         "TaskTypeEnum": "marketplace.models.tasks.Task.TaskType",
         "LabelingTaskTypeEnum": "labeling.inputs.TASK_TYPE_NAMES",
     },

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from marketplace.inputs import validate
+from marketplace.inputs.bonuses import BonusPay
 from marketplace.money import format_micros
 from marketplace.selectors.ledger import requester_balance
 from marketplace.services.bonuses import bonus_pay, bonuses_paid
@@ -35,14 +37,21 @@ def send_bonus(call: AwsCall) -> dict[str, Any]:
     MTurk."""
     params = call.params
     token = params.get("UniqueRequestToken")
-    bonus_pay(
-        requester=call.organization,
-        data={
+    body = validate(
+        BonusPay,
+        {
             "worker_id": int_id(params["WorkerId"], "WorkerId"),
             "amount": params["BonusAmount"],
             "reason": params["Reason"],
             "assignment_id": int_id(params["AssignmentId"], "AssignmentId"),
         },
+    )
+    bonus_pay(
+        requester=call.organization,
+        worker_id=body.worker_id,
+        amount_micros=body.amount,
+        reason=body.reason,
+        assignment_id=body.assignment_id,
         idempotency_key=f"mturk:{token}" if token is not None else f"mturk-once:{uuid.uuid4().hex}",
     )
     return {}

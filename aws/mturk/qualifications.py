@@ -14,6 +14,12 @@ from typing import Any
 from django.db.models import Q
 
 from marketplace.access import access_worker
+from marketplace.inputs import validate
+from marketplace.inputs.qualifications import (
+    QualificationGrantCreate,
+    QualificationTypeCreate,
+    QualificationTypeDescribe,
+)
 from marketplace.models import QualificationGrant, QualificationType
 from marketplace.services.qualifications import (
     qualification_grant,
@@ -74,8 +80,9 @@ def _owned_type(call: AwsCall) -> QualificationType:
 def create_qualification_type(call: AwsCall) -> dict[str, Any]:
     params = call.params
     _refuse_unsupported(params)
+    spec = validate(QualificationTypeCreate, {"name": params["Name"], "description": params["Description"]})
     qualification_type = qualification_type_create(
-        requester=call.organization, data={"name": params["Name"], "description": params["Description"]}
+        requester=call.organization, name=spec.name, description=spec.description, grant_fields=spec.grant_fields()
     )
     if params["QualificationTypeStatus"] == "Inactive":
         qualification_type = qualification_type_deactivate(
@@ -117,8 +124,9 @@ def update_qualification_type(call: AwsCall) -> dict[str, Any]:
     if params.get("QualificationTypeStatus") == "Active" and not qualification_type.is_active:
         raise RequestError("a deactivated qualification type cannot be made Active again in Groundwork")
     if "Description" in params:
+        described = validate(QualificationTypeDescribe, {"description": params["Description"]})
         qualification_type = qualification_type_describe(
-            requester=call.organization, qualification_type=qualification_type, description=params["Description"]
+            requester=call.organization, qualification_type=qualification_type, description=described.description
         )
     if params.get("QualificationTypeStatus") == "Inactive":
         qualification_type = qualification_type_deactivate(
@@ -136,11 +144,11 @@ def delete_qualification_type(call: AwsCall) -> dict[str, Any]:
 
 @operation("mturk", "AssociateQualificationWithWorker")
 def associate_qualification_with_worker(call: AwsCall) -> dict[str, Any]:
+    qualification_type = _owned_type(call)
+    worker = access_worker(int_id(call.params["WorkerId"], "WorkerId"))
+    grant = validate(QualificationGrantCreate, {"worker_id": worker.pk, "value": call.params.get("IntegerValue", 1)})
     qualification_grant(
-        requester=call.organization,
-        qualification_type=_owned_type(call),
-        worker=access_worker(int_id(call.params["WorkerId"], "WorkerId")),
-        value=call.params.get("IntegerValue", 1),
+        requester=call.organization, qualification_type=qualification_type, worker=worker, value=grant.value
     )
     return {}
 

@@ -7,6 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from marketplace.access import access_worker, access_worker_block
+from marketplace.inputs import validate
+from marketplace.inputs.blocks import WorkerBlockCreate
+from marketplace.inputs.worker_messages import WorkerMessageSend
 from marketplace.models import WorkerBlock
 from marketplace.services.blocks import worker_block, worker_unblock
 from marketplace.services.worker_messages import worker_messages_send
@@ -20,7 +23,8 @@ from .shapes import int_id
 @operation("mturk", "CreateWorkerBlock")
 def create_worker_block(call: AwsCall) -> dict[str, Any]:
     worker = access_worker(int_id(call.params["WorkerId"], "WorkerId"))
-    worker_block(requester=call.organization, worker=worker, reason=call.params["Reason"])
+    block = validate(WorkerBlockCreate, {"worker_id": worker.pk, "reason": call.params["Reason"]})
+    worker_block(requester=call.organization, worker=worker, reason=block.reason)
     return {}
 
 
@@ -53,11 +57,15 @@ def notify_workers(call: AwsCall) -> dict[str, Any]:
         if not (value.isdigit() and len(value) <= 18)
     ]
     if ids:
+        body = validate(
+            WorkerMessageSend,
+            {"worker_ids": ids, "subject": call.params["Subject"], "message": call.params["MessageText"]},
+        )
         sent = worker_messages_send(
             requester=call.organization,
-            worker_ids=ids,
-            subject=call.params["Subject"],
-            message=call.params["MessageText"],
+            worker_ids=body.worker_ids,
+            subject=body.subject,
+            message=body.message,
             skip_ineligible=True,
         )
         failures += [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from .. import access
 from ..errors import InvalidInput, NotFound
-from ..jsonbody import is_json_int
 from ..models import Worker
 
 
@@ -24,11 +23,9 @@ def body_object_or_field_error(request) -> dict:
     return request.data
 
 
-def named_worker(data: dict) -> Worker:
-    """The active worker a body names in ``worker_id`` (a 400 naming the field otherwise)."""
-    worker_id = data.get("worker_id")
-    if not is_json_int(worker_id):
-        raise InvalidInput.for_field("worker_id", "must be an integer")
+def named_worker(worker_id: int) -> Worker:
+    """The active worker a body names in ``worker_id`` (validated as an integer by its
+    declaration): a 400 naming the field when there is none."""
     try:
         return access.access_worker(worker_id)
     except NotFound:

@@ -6,7 +6,8 @@ request schema, so the two cannot drift.
 - ``base``: ``Input`` (unknown fields refused) and ``validate``, which turns every problem into
   the one 400 of docs/api.md, each bad field under its dotted path (``"3.slots"``).
 - one module per resource: ``tasks``, ``quality``, ``requirements``, ``assignments`` (REST and
-  the worker socket's messages alike); ``labeling.inputs`` for labeling jobs.
+  the worker socket's messages alike), ``qualifications``, ``bonuses``, ``worker_messages``,
+  ``blocks`` (REST and their MTurk operations alike); ``labeling.inputs`` for labeling jobs.
 - ``openapi``: renders a declaration into the document (``extend_schema(request=TheInput)``).
 
 A view (a socket handler, an AWS operation) validates the body here and passes the typed value

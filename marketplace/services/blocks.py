@@ -7,21 +7,19 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from ..models import Organization, Worker, WorkerBlock
-from ..validation import FieldErrors, text_field
 
 MAX_REASON_LENGTH = 1000
 
 
-def worker_block(*, requester: Organization, worker: Worker, reason: object) -> tuple[WorkerBlock, bool]:
-    """Block ``worker`` from the requester's work with a ``reason`` (1 to 1,000 characters).
+def worker_block(*, requester: Organization, worker: Worker, reason: str) -> tuple[WorkerBlock, bool]:
+    """Block ``worker`` from the requester's work with a ``reason`` (1 to 1,000 characters, as
+    ``inputs.blocks.WorkerBlockCreate`` declares).
 
     Any active worker may be blocked, whether or not it ever worked for this requester (as on
     Mechanical Turk: a requester may keep a known bad actor out before it arrives). Blocking a
     blocked worker again replaces the reason. Returns the block and whether it is new.
     """
-    errors = FieldErrors()
-    text = text_field({"reason": reason}, "reason", errors, required=True, max_length=MAX_REASON_LENGTH)
-    errors.raise_if_any()
+    text = reason
     with transaction.atomic():
         updated = WorkerBlock.objects.filter(requester=requester, worker=worker).update(reason=text)
         if updated:

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
-from django.conf import settings
 from django.db import transaction
 
 from ..access import access_assignment_as_requester
 from ..errors import DomainError, InvalidInput, NotFound
-from ..jsonbody import is_json_int
 from ..models import Assignment, LedgerAccount, LedgerTransaction, Organization, Worker
-from ..money import format_micros
-from ..validation import FieldErrors, required_amount_micros, text_field
 from .ledger import current_fee_terms, fee_for, ledger_post, platform_account, requester_account, worker_account
 
 WORKED = (Assignment.Status.SUBMITTED, Assignment.Status.APPROVED, Assignment.Status.REJECTED)
@@ -58,10 +53,24 @@ def _bonus_from(record: LedgerTransaction) -> Bonus:
     )
 
 
-def bonus_pay(*, requester: Organization, data: object, idempotency_key: str | None) -> tuple[Bonus, bool]:
-    """Pay a bonus described by ``data`` (``worker_id``, ``amount``, ``reason``, optional
-    ``assignment_id``): the amount to the worker, the fee to the platform, both from the
-    requester's available balance (402 ``insufficient_balance`` when it cannot cover them).
+def bonus_idempotency_key_check(idempotency_key: str | None) -> None:
+    """The 400 when a bonus request has no ``Idempotency-Key`` (checked before its body)."""
+    if not idempotency_key:
+        raise InvalidInput.for_field("Idempotency-Key", "is required: a bonus must never be paid twice by a retry")
+
+
+def bonus_pay(
+    *,
+    requester: Organization,
+    worker_id: int,
+    amount_micros: int,
+    reason: str,
+    assignment_id: int | None,
+    idempotency_key: str | None,
+) -> tuple[Bonus, bool]:
+    """Pay a bonus (as ``inputs.bonuses.BonusPay`` declares it: an amount within
+    ``BONUS_MAXIMUM_MICROS``, a reason): the amount to the worker, the fee to the platform, both
+    from the requester's available balance (402 ``insufficient_balance`` when it cannot cover them).
 
     Only a worker who did work for this requester (submitted an answer to one of its tasks)
     can receive one; ``assignment_id`` must then be one of that worker's assignments on this
@@ -69,26 +78,7 @@ def bonus_pay(*, requester: Organization, data: object, idempotency_key: str | N
     retry never pays twice, even after the API's idempotency records are purged. Returns the
     bonus and whether this call paid it.
     """
-    if not idempotency_key:
-        raise InvalidInput.for_field("Idempotency-Key", "is required: a bonus must never be paid twice by a retry")
-    if not isinstance(data, dict):
-        raise InvalidInput.for_field("non_field_errors", "the body must be a JSON object")
-    errors = FieldErrors()
-    for unknown in sorted(set(data) - {"worker_id", "amount", "reason", "assignment_id"}):
-        errors.add(unknown, "is not a known field")
-    worker_id = data.get("worker_id")
-    if not is_json_int(worker_id):
-        errors.add("worker_id", "must be an integer")
-    amount_micros = required_amount_micros(data, "amount", errors)
-    maximum = settings.GROUNDWORK["BONUS_MAXIMUM_MICROS"]
-    if "amount" not in errors.errors and not 0 < amount_micros <= maximum:
-        errors.add("amount", f"must be more than 0 and at most {format_micros(maximum)}")
-    reason = text_field(data, "reason", errors, required=True, max_length=1000)
-    assignment_id = data.get("assignment_id")
-    if assignment_id is not None and not is_json_int(assignment_id):
-        errors.add("assignment_id", "must be an integer")
-    errors.raise_if_any()
-    worker_id = cast(int, worker_id)  # checked above
+    bonus_idempotency_key_check(idempotency_key)
 
     assignment = None
     if assignment_id is not None:

@@ -17,11 +17,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..errors import Conflict, Forbidden, InvalidInput
-from ..jsonbody import is_json_int
 from ..locking import locked_alone
 from ..models import Organization, QualificationGrant, QualificationType, Worker
 from ..selectors.reputation import worker_reputation_values
-from ..validation import FieldErrors, int_in_range, text_field
 
 Value = int | str | None
 
@@ -33,9 +31,6 @@ REPUTATION_METRICS = ("approval_rate", "accuracy", "approved_count")
 MAX_TEST_QUESTIONS = 50
 RETRY_DELAY_RANGE = (0, 365 * 86400)
 DEFAULT_RETRY_DELAY_SECONDS = 86400
-TYPE_FIELDS = {"name", "description", "auto_grant", "test"}
-AUTO_GRANT_FIELDS = {"metric", "comparator", "threshold"}
-TEST_FIELDS = {"questions", "passing_score", "retry_delay_seconds"}
 
 
 @dataclass(frozen=True)
@@ -186,82 +181,13 @@ def worker_qualification_values(*, worker: Worker, type_ids: Iterable[int]) -> d
 # --- requester-defined types ----------------------------------------------------------------
 
 
-def _choice(data: dict, field: str, choices: tuple[str, ...], errors: FieldErrors) -> str:
-    value = data.get(field)
-    if value not in choices:
-        errors.add(field, f"must be one of {', '.join(choices)}")
-        return ""
-    return value
-
-
-def _parse_auto_grant(rule: object, errors: FieldErrors) -> dict:
-    if not isinstance(rule, dict):
-        errors.add("auto_grant", "must be an object with metric, comparator and threshold")
-        return {}
-    nested = FieldErrors("auto_grant.")
-    for unknown in sorted(set(rule) - AUTO_GRANT_FIELDS):
-        nested.add(unknown, "is not a known field")
-    metric = _choice(rule, "metric", REPUTATION_METRICS, nested)
-    comparator = _choice(rule, "comparator", RULE_COMPARATORS, nested)
-    if "threshold" not in rule:
-        nested.add("threshold", "is required")
-    threshold = int_in_range(rule, "threshold", None, INTEGER_RANGE, nested)
-    errors.errors.update(nested.errors)
-    return {"auto_metric": metric, "auto_comparator": comparator, "auto_threshold": threshold}
-
-
-def _parse_test(test: object, errors: FieldErrors) -> dict:
-    if not isinstance(test, dict):
-        errors.add("test", "must be an object with questions and passing_score")
-        return {}
-    nested = FieldErrors("test.")
-    for unknown in sorted(set(test) - TEST_FIELDS):
-        nested.add(unknown, "is not a known field")
-    questions = test.get("questions")
-    if not isinstance(questions, list) or not 1 <= len(questions) <= MAX_TEST_QUESTIONS:
-        nested.add("questions", f"must be a list of 1 to {MAX_TEST_QUESTIONS} questions")
-        questions = []
-    for index, question in enumerate(questions):
-        if not isinstance(question, dict):
-            nested.add(f"questions.{index}", "must be an object with input and answer")
-            continue
-        for unknown in sorted(set(question) - {"input", "answer"}):
-            nested.add(f"questions.{index}.{unknown}", "is not a known field")
-        for field in ("input", "answer"):
-            if question.get(field) is None:
-                nested.add(f"questions.{index}.{field}", "is required")
-    if "passing_score" not in test:
-        nested.add("passing_score", "is required")
-    passing_score = int_in_range(test, "passing_score", None, (1, 100), nested)
-    delay = int_in_range(test, "retry_delay_seconds", DEFAULT_RETRY_DELAY_SECONDS, RETRY_DELAY_RANGE, nested)
-    errors.errors.update(nested.errors)
-    return {
-        "test_questions": [
-            {"input": q.get("input"), "answer": q.get("answer")} for q in questions if isinstance(q, dict)
-        ],
-        "test_passing_score": passing_score,
-        "test_retry_delay_seconds": DEFAULT_RETRY_DELAY_SECONDS if delay is None else delay,
-    }
-
-
-def qualification_type_create(*, requester: Organization, data: object) -> QualificationType:
-    """Create a requester-defined type from a request body; ``InvalidInput`` names every bad
-    field. Granted manually unless it carries an ``auto_grant`` rule or a ``test`` (not both)."""
-    if not isinstance(data, dict):
-        raise InvalidInput.for_field("non_field_errors", "the body must be a JSON object")
-    errors = FieldErrors()
-    for unknown in sorted(set(data) - TYPE_FIELDS):
-        errors.add(unknown, "is not a known field")
-    name = text_field(data, "name", errors, required=True, max_length=200)
-    description = text_field(data, "description", errors, required=False, max_length=10_000)
-    fields: dict = {"grant_method": QualificationType.GrantMethod.MANUAL}
-    if data.get("auto_grant") is not None and data.get("test") is not None:
-        errors.add("test", "a type is granted by a test or by an auto_grant rule, not both")
-    elif data.get("auto_grant") is not None:
-        fields = {"grant_method": QualificationType.GrantMethod.AUTO, **_parse_auto_grant(data["auto_grant"], errors)}
-    elif data.get("test") is not None:
-        fields = {"grant_method": QualificationType.GrantMethod.TEST, **_parse_test(data["test"], errors)}
-    errors.raise_if_any()
+def qualification_type_create(
+    *, requester: Organization, name: str, description: str = "", grant_fields: dict | None = None
+) -> QualificationType:
+    """Create a requester-defined type (validated by ``inputs.qualifications.QualificationTypeCreate``:
+    ``grant_fields`` is its ``grant_fields()``, the grant method and its rule or test; granted by
+    hand when left out). A name already taken by another active type of the requester's is a 400."""
+    fields = grant_fields or {"grant_method": QualificationType.GrantMethod.MANUAL}
     name_taken = InvalidInput.for_field("name", "is already the name of another of your active qualification types")
     if QualificationType.objects.filter(owner=requester, name=name, is_active=True).exists():
         raise name_taken
@@ -291,13 +217,12 @@ def qualification_type_deactivate(
 
 
 def qualification_type_describe(
-    *, requester: Organization, qualification_type: QualificationType, description: object
+    *, requester: Organization, qualification_type: QualificationType, description: str
 ) -> QualificationType:
-    """Replace the description of one of the requester's own types."""
+    """Replace the description of one of the requester's own types (validated by
+    ``inputs.qualifications.QualificationTypeDescribe``)."""
     _check_owned(qualification_type, requester)
-    errors = FieldErrors()
-    text = text_field({"description": description}, "description", errors, required=False, max_length=10_000)
-    errors.raise_if_any()
+    text = description
     if qualification_type.description != text:
         qualification_type.description = text
         qualification_type.save(update_fields=["description"])
@@ -316,12 +241,11 @@ def _check_grantable(qualification_type: QualificationType, requester: Organizat
 
 
 def qualification_grant(
-    *, requester: Organization, qualification_type: QualificationType, worker: Worker, value: object = 1
+    *, requester: Organization, qualification_type: QualificationType, worker: Worker, value: int = 1
 ) -> tuple[QualificationGrant, bool]:
-    """Grant the type to ``worker`` with an integer ``value`` (1 when left out), or update the
-    value of its grant. Returns the grant and whether it was created."""
-    if not is_json_int(value) or not INTEGER_RANGE[0] <= value <= INTEGER_RANGE[1]:
-        raise InvalidInput.for_field("value", "must be an integer (32-bit)")
+    """Grant the type to ``worker`` with a 32-bit ``value`` (validated by
+    ``inputs.qualifications.QualificationGrantCreate``), or update the value of its grant.
+    Returns the grant and whether it was created."""
     _check_grantable(qualification_type, requester, granting=True)
     with transaction.atomic():
         grant, created = locked_alone(QualificationGrant.objects).get_or_create(

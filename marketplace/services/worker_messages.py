@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from ..jsonbody import is_json_int
+from ..errors import InvalidInput
 from ..models import Assignment, Organization, WorkerMessage
 from ..ratelimit import RateLimited, take_token
-from ..validation import FieldErrors, text_field
 from .bonuses import WORKED
 
 MAX_RECIPIENTS = 100  # as NotifyWorkers
@@ -44,9 +43,10 @@ class MessagesSent:
 
 
 def worker_messages_send(
-    *, requester: Organization, worker_ids: object, subject: object, message: object, skip_ineligible: bool = False
+    *, requester: Organization, worker_ids: list[int], subject: str, message: str, skip_ineligible: bool = False
 ) -> MessagesSent:
-    """Send ``subject`` and ``message`` to each of ``worker_ids`` (1 to 100 worker ids).
+    """Send ``subject`` and ``message`` to each of ``worker_ids`` (1 to 100 worker ids, as
+    ``inputs.worker_messages.WorkerMessageSend`` declares; a repeated id is written to once).
 
     A worker who has not worked for ``requester`` (or does not exist) is refused: with
     ``skip_ineligible`` the others are still written to and the refused are returned (MTurk's
@@ -54,20 +54,8 @@ def worker_messages_send(
     refused one as ``worker_ids.<index>``. Takes one token of the requester's message bucket per
     call (``MessageRateLimited``, nothing sent, when it is empty).
     """
-    errors = FieldErrors()
-    data = {"subject": subject, "message": message}
-    subject_text = text_field(data, "subject", errors, required=True, max_length=MAX_SUBJECT_LENGTH)
-    message_text = text_field(data, "message", errors, required=True, max_length=MAX_MESSAGE_LENGTH)
-    ids: list[int] = []
-    if not isinstance(worker_ids, list) or not 1 <= len(worker_ids) <= MAX_RECIPIENTS:
-        errors.add("worker_ids", f"must be a list of 1 to {MAX_RECIPIENTS} worker ids")
-    else:
-        for index, worker_id in enumerate(worker_ids):
-            if not is_json_int(worker_id) or not 0 < worker_id < 2**63:
-                errors.add(f"worker_ids.{index}", "must be a worker id (a positive integer)")
-            elif worker_id not in ids:
-                ids.append(worker_id)
-    errors.raise_if_any()
+    ids = list(dict.fromkeys(worker_ids))
+    subject_text, message_text = subject, message
 
     worked = set(
         Assignment.objects.filter(worker_id__in=ids, task__requester=requester, status__in=WORKED)
@@ -76,10 +64,13 @@ def worker_messages_send(
     )
     refused = {worker_id: "has not worked for you" for worker_id in ids if worker_id not in worked}
     if refused and not skip_ineligible:
-        for index, worker_id in enumerate(worker_ids):  # type: ignore[arg-type]
-            if worker_id in refused:
-                errors.add(f"worker_ids.{index}", f"worker {worker_id} has not worked for you")
-        errors.raise_if_any()
+        errors = {
+            f"worker_ids.{index}": [f"worker {worker_id} has not worked for you"]
+            for index, worker_id in enumerate(worker_ids)
+            if worker_id in refused
+        }
+        first = next(iter(errors))
+        raise InvalidInput(f"{first}: {errors[first][0]}", fields=errors)
     _take_message_token(requester)
     sent_to = [worker_id for worker_id in ids if worker_id not in refused]
     together = uuid.uuid4()

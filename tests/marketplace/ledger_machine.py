@@ -596,7 +596,10 @@ class LedgerMachine(RuleBasedStateMachine):
             and (lambda: assignment_reject(requester=org, assignment_id=data.draw(st.sampled_from(submitted)))),
             "bonus": lambda: bonus_pay(
                 requester=org,
-                data={"worker_id": worker.pk, "amount": "0.05", "reason": "x"},
+                worker_id=worker.pk,
+                amount_micros=50_000,
+                reason="x",
+                assignment_id=None,
                 idempotency_key=uuid.uuid4().hex,
             ),
             "deposit": lambda: deposit(

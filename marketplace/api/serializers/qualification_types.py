@@ -36,15 +36,6 @@ class QualificationTestSpecSerializer(serializers.Serializer):
     retry_delay_seconds = serializers.IntegerField(min_value=0, default=86400)
 
 
-class QualificationTypeCreateSerializer(serializers.Serializer):
-    """Documents ``POST /api/v1/qualification-types``."""
-
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False)
-    auto_grant = AutoGrantSerializer(required=False, help_text="grant automatically from a reputation metric")
-    test = QualificationTestSpecSerializer(required=False, help_text="grant by a qualification test")
-
-
 class QualificationTypeSerializer(serializers.ModelSerializer):
     owner_id = serializers.IntegerField(allow_null=True)
     auto_grant = serializers.SerializerMethodField()

@@ -8,6 +8,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from ...inputs import validate
+from ...inputs.bonuses import BonusPay
 from ...money import format_micros
 from ...selectors import ledger as statements
 from ...services import bonuses
@@ -55,15 +57,7 @@ class StatementView(RequesterAPIView):
 
 class BonusesView(RequesterAPIView):
     @extend_schema(
-        request=inline_serializer(
-            "BonusCreate",
-            {
-                "worker_id": serializers.IntegerField(),
-                "amount": MoneyString(),
-                "reason": serializers.CharField(),
-                "assignment_id": serializers.IntegerField(required=False),
-            },
-        ),
+        request=BonusPay,
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
@@ -92,8 +86,17 @@ class BonusesView(RequesterAPIView):
     )
     def post(self, request):
         """Pay a worker a bonus."""
+        data = request.data  # a body JSON cannot carry is refused first, as by every endpoint
+        idempotency_key = request.headers.get("Idempotency-Key")
+        bonuses.bonus_idempotency_key_check(idempotency_key)
+        body = validate(BonusPay, data)
         bonus, _ = bonuses.bonus_pay(
-            requester=self.requester, data=request.data, idempotency_key=request.headers.get("Idempotency-Key")
+            requester=self.requester,
+            worker_id=body.worker_id,
+            amount_micros=body.amount,
+            reason=body.reason,
+            assignment_id=body.assignment_id,
+            idempotency_key=idempotency_key,
         )
         return Response(
             {

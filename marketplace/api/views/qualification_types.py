@@ -3,22 +3,19 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from ... import access
 from ...errors import NotFound
+from ...inputs import validate
+from ...inputs.qualifications import QualificationGrantCreate, QualificationTypeCreate
 from ...selectors.qualifications import qualification_grants, visible_qualification_types
 from ...services import qualifications
 from ..base import RequesterAPIView
 from ..pagination import paginated_response
-from ..request_body import body_object_or_field_error, named_worker
-from ..serializers.qualification_types import (
-    QualificationGrantSerializer,
-    QualificationTypeCreateSerializer,
-    QualificationTypeSerializer,
-)
+from ..request_body import named_worker
+from ..serializers.qualification_types import QualificationGrantSerializer, QualificationTypeSerializer
 
 
 class QualificationTypesView(RequesterAPIView):
@@ -32,14 +29,17 @@ class QualificationTypesView(RequesterAPIView):
         queryset = visible_qualification_types(self.requester)
         return paginated_response(request, queryset, lambda t: QualificationTypeSerializer(t).data)
 
-    @extend_schema(request=QualificationTypeCreateSerializer, responses={201: QualificationTypeSerializer})
+    @extend_schema(request=QualificationTypeCreate, responses={201: QualificationTypeSerializer})
     def post(self, request):
         """Create a qualification type.
 
         A type of your own, granted by hand, by a test or automatically; name it in the
         `qualification_requirements` of batches and labeling jobs (docs/qualifications.md).
         """
-        created = qualifications.qualification_type_create(requester=self.requester, data=request.data)
+        spec = validate(QualificationTypeCreate, request.data)
+        created = qualifications.qualification_type_create(
+            requester=self.requester, name=spec.name, description=spec.description, grant_fields=spec.grant_fields()
+        )
         return Response(QualificationTypeSerializer(created).data, status=201)
 
 
@@ -82,25 +82,19 @@ class QualificationTypeWorkersView(RequesterAPIView):
         return paginated_response(request, queryset, lambda g: QualificationGrantSerializer(g).data)
 
     @extend_schema(
-        request=inline_serializer(
-            "QualificationGrantCreate",
-            {
-                "worker_id": serializers.IntegerField(),
-                "value": serializers.IntegerField(required=False, default=1),
-            },
-        ),
+        request=QualificationGrantCreate,
         responses={201: QualificationGrantSerializer, 200: QualificationGrantSerializer},
         description="Grant the type to a worker (201), or update the value of its grant (200).",
     )
     def post(self, request, qualification_type_id):
         """Grant a qualification to a worker."""
         qualification_type = access.access_qualification_type(self.requester, qualification_type_id)
-        data = body_object_or_field_error(request)
+        grant_input = validate(QualificationGrantCreate, request.data)
         grant, created = qualifications.qualification_grant(
             requester=self.requester,
             qualification_type=qualification_type,
-            worker=named_worker(data),
-            value=data.get("value", 1),
+            worker=named_worker(grant_input.worker_id),
+            value=grant_input.value,
         )
         return Response(QualificationGrantSerializer(grant).data, status=201 if created else 200)
 

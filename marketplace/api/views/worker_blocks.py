@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from ... import access
+from ...inputs import validate
+from ...inputs.blocks import WorkerBlockCreate
 from ...selectors.qualifications import requester_blocks
 from ...services import blocks
 from ..base import RequesterAPIView
 from ..pagination import paginated_response
-from ..request_body import body_object_or_field_error, named_worker
+from ..request_body import named_worker
 from ..serializers.worker_blocks import WorkerBlockSerializer
 
 
@@ -26,22 +27,16 @@ class WorkerBlocksView(RequesterAPIView):
         return paginated_response(request, queryset, lambda b: WorkerBlockSerializer(b).data)
 
     @extend_schema(
-        request=inline_serializer(
-            "WorkerBlockCreate",
-            {
-                "worker_id": serializers.IntegerField(),
-                "reason": serializers.CharField(max_length=1000),
-            },
-        ),
+        request=WorkerBlockCreate,
         responses={201: WorkerBlockSerializer, 200: WorkerBlockSerializer},
         description="Block a worker from your tasks (201); blocking a blocked worker again replaces the reason "
         "(200). Its live assignments stay submittable.",
     )
     def post(self, request):
         """Block a worker."""
-        data = body_object_or_field_error(request)
+        block_input = validate(WorkerBlockCreate, request.data)
         block, created = blocks.worker_block(
-            requester=self.requester, worker=named_worker(data), reason=data.get("reason", "")
+            requester=self.requester, worker=named_worker(block_input.worker_id), reason=block_input.reason
         )
         return Response(WorkerBlockSerializer(block).data, status=201 if created else 200)
 

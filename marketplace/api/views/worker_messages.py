@@ -7,21 +7,15 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from ...errors import InvalidInput
+from ...inputs import validate
+from ...inputs.worker_messages import WorkerMessageSend
 from ...services.worker_messages import worker_messages_send
 from ..base import RequesterAPIView
 
 
 class WorkerMessagesView(RequesterAPIView):
     @extend_schema(
-        request=inline_serializer(
-            "WorkerMessageSend",
-            {
-                "worker_ids": serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=100),
-                "subject": serializers.CharField(max_length=200),
-                "message": serializers.CharField(max_length=4096),
-            },
-        ),
+        request=WorkerMessageSend,
         responses={
             201: inline_serializer(
                 "WorkerMessagesSent",
@@ -38,18 +32,8 @@ class WorkerMessagesView(RequesterAPIView):
     )
     def post(self, request):
         """Write to workers."""
-        data = request.data
-        if not isinstance(data, dict):
-            raise InvalidInput.for_field("non_field_errors", "the body must be a JSON object")
-        unknown = sorted(set(data) - {"worker_ids", "subject", "message"})
-        if unknown:
-            raise InvalidInput.for_field(unknown[0], "is not a known field")
+        body = validate(WorkerMessageSend, request.data)
         sent = worker_messages_send(
-            requester=self.requester,
-            worker_ids=data.get("worker_ids"),
-            subject=data.get("subject", ""),
-            message=data.get("message", ""),
+            requester=self.requester, worker_ids=body.worker_ids, subject=body.subject, message=body.message
         )
-        return Response(
-            {"worker_ids": sent.sent_to, "subject": data["subject"], "message": data["message"]}, status=201
-        )
+        return Response({"worker_ids": sent.sent_to, "subject": body.subject, "message": body.message}, status=201)
