@@ -42,6 +42,8 @@ from tests.conftest import needs_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = int(os.environ.get("SCHEMA_FUZZ_EXAMPLES", "8"))
+# what uvicorn answers, as text/plain, to a request its HTTP parser cannot read
+UVICORN_REFUSAL = "Invalid HTTP request received."
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 pytestmark = [
@@ -129,6 +131,10 @@ def _fuzz(
             response = case.call(base_url=base, session=session, timeout=30)
         except (requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL, UnicodeError):
             reject()  # a request the client itself cannot send
+        if response.status_code == 400 and response.text == UVICORN_REFUSAL:
+            # a generated header uvicorn's parser refuses before the request reaches Groundwork
+            # (seen once: a framing header with a garbled value): the HTTP server's answer, not ours
+            reject()
         statuses[response.status_code] += 1
         if case.operation.path == "/api/v1/worker/token/rotate" and response.status_code == 200:
             rotated = response.json().get("token")
