@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from ... import access
-from ...errors import InvalidInput
+from ...inputs import validate
+from ...inputs.workteams import ApiKeyCreate
 from ...selectors.organizations import organization_api_keys
 from ...services import organizations
 from ..base import RequesterAPIView
@@ -28,7 +28,7 @@ class ApiKeysView(RequesterAPIView):
         return paginated_response(request, organization_api_keys(self.requester), lambda k: ApiKeySerializer(k).data)
 
     @extend_schema(
-        request=inline_serializer("ApiKeyCreate", {"name": serializers.CharField(required=False)}),
+        request=ApiKeyCreate,
         responses={201: ApiKeyCreatedSerializer},
     )
     def post(self, request):
@@ -37,10 +37,8 @@ class ApiKeysView(RequesterAPIView):
         A new key and its AWS-style key pair for `/aws/`: `key` and `aws_secret_access_key` are shown only in
         this response.
         """
-        name = body_object(request).get("name", "") if request.data else ""
-        if not isinstance(name, str):
-            raise InvalidInput.for_field("name", "must be a string")
-        created = organizations.api_key_create(organization=self.requester, name=name)
+        spec = validate(ApiKeyCreate, body_object(request) if request.data else {})
+        created = organizations.api_key_create(organization=self.requester, name=spec.name)
         body = {
             **ApiKeySerializer(created.api_key).data,
             "key": created.key,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from ... import access
 from ...errors import InvalidInput, NotFound
-from ...jsonbody import is_json_int
+from ...inputs import validate
+from ...inputs.workteams import VendorSubscriptionCreate
 from ...models import VendorSubscription
 from ...selectors.offerings import requester_subscriptions
 from ...services import vendors
@@ -36,17 +36,17 @@ class VendorSubscriptionsView(RequesterAPIView):
         return paginated_response(request, queryset, lambda s: VendorSubscriptionSerializer(s).data)
 
     @extend_schema(
-        request=inline_serializer("VendorSubscriptionCreate", {"offering_id": serializers.IntegerField()}),
+        request=VendorSubscriptionCreate,
         responses={201: VendorSubscriptionSerializer, 200: VendorSubscriptionSerializer},
         description="Ask to subscribe (pending until the vendor accepts in its portal). "
         "Asking again while one is pending or active answers it with 200.",
     )
     def post(self, request):
         """Subscribe to a vendor offering."""
-        data = request.data if isinstance(request.data, dict) else {}
-        offering_id = data.get("offering_id")
-        if not is_json_int(offering_id):
-            raise InvalidInput.for_field("offering_id", "must be an integer")
+        # a body that is not an object names offering_id, as it always has
+        offering_id = validate(
+            VendorSubscriptionCreate, request.data if isinstance(request.data, dict) else {}
+        ).offering_id
         try:
             offering = access.access_offering(offering_id)
         except NotFound:

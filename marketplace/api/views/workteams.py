@@ -3,13 +3,13 @@ invitations."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from ... import access
-from ...errors import InvalidInput, NotFound
-from ...jsonbody import is_json_int
+from ...errors import NotFound
+from ...inputs import validate
+from ...inputs.workteams import InvitationCreate, WorkteamCreate
 from ...selectors.workteams import (
     targetable_workteams,
     workteam_invitations,
@@ -20,7 +20,7 @@ from ...selectors.workteams import (
 from ...services import workteams
 from ..base import RequesterAPIView
 from ..pagination import paginated_response
-from ..request_body import body_object
+from ..request_body import body_object, named_worker
 from ..serializers.workteams import InvitationSerializer, MemberSerializer, WorkteamSerializer
 
 
@@ -36,7 +36,7 @@ class WorkteamsView(RequesterAPIView):
         return paginated_response(request, queryset, lambda w: WorkteamSerializer(w).data)
 
     @extend_schema(
-        request=inline_serializer("WorkteamCreate", {"name": serializers.CharField()}),
+        request=WorkteamCreate,
         responses={201: WorkteamSerializer},
     )
     def post(self, request):
@@ -45,7 +45,8 @@ class WorkteamsView(RequesterAPIView):
         A workteam of your own, empty until the workers you invite accept; target it with `workteam_id` in
         tasks, batches and labeling jobs.
         """
-        workteam = workteams.workteam_create(owner=self.requester, name=body_object(request).get("name"))  # type: ignore[arg-type]  # checked there
+        spec = validate(WorkteamCreate, body_object(request))
+        workteam = workteams.workteam_create(owner=self.requester, name=spec.name)
         workteam.member_count = 0  # type: ignore[attr-defined]  # for WorkteamSerializer
         return Response(WorkteamSerializer(workteam).data, status=201)
 
@@ -101,7 +102,7 @@ class WorkteamInvitationsView(RequesterAPIView):
         return paginated_response(request, queryset, lambda i: InvitationSerializer(i).data)
 
     @extend_schema(
-        request=inline_serializer("InvitationCreate", {"worker_id": serializers.IntegerField()}),
+        request=InvitationCreate,
         responses={201: InvitationSerializer},
     )
     def post(self, request, workteam_id):
@@ -111,13 +112,7 @@ class WorkteamInvitationsView(RequesterAPIView):
         `worker_id` when there is no such worker; a member already is a 409 `already_member`.
         """
         workteam = access.access_workteam(self.requester, workteam_id)
-        worker_id = body_object(request).get("worker_id")
-        if not is_json_int(worker_id):
-            raise InvalidInput.for_field("worker_id", "must be an integer")
-        try:
-            worker = access.access_worker(worker_id)
-        except NotFound:
-            raise InvalidInput.for_field("worker_id", "no such worker") from None
+        worker = named_worker(validate(InvitationCreate, body_object(request)).worker_id)
         invitation = workteams.invitation_create(workteam=workteam, worker=worker)
         return Response(InvitationSerializer(invitation).data, status=201)
 
