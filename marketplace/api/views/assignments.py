@@ -3,11 +3,12 @@ answers flagged for review, docs/quality.md), and approving or rejecting one."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from ...errors import InvalidInput
+from ...inputs import validate
+from ...inputs.settlement import AssignmentApprove, AssignmentReject
 from ...models import Assignment
 from ...selectors.assignments import requester_assignments
 from ...services import assignments
@@ -51,24 +52,8 @@ class AssignmentsView(RequesterAPIView):
         return paginated_response(request, queryset, lambda assignment: AssignmentSerializer(assignment).data)
 
 
-_feedback_body = inline_serializer("Feedback", {"feedback": serializers.CharField(required=False)})
-
-
-_approve_body = inline_serializer(
-    "ApproveBody",
-    {
-        "feedback": serializers.CharField(required=False),
-        "override_rejection": serializers.BooleanField(
-            required=False,
-            help_text="approve a rejected assignment (within 30 days of the rejection), paid from the "
-            "available balance",
-        ),
-    },
-)
-
-
 class AssignmentApproveView(RequesterAPIView):
-    @extend_schema(examples=examples.APPROVE, request=_approve_body, responses=AssignmentSerializer)
+    @extend_schema(examples=examples.APPROVE, request=AssignmentApprove, responses=AssignmentSerializer)
     def post(self, request, assignment_id):
         """Approve an answer.
 
@@ -77,18 +62,18 @@ class AssignmentApproveView(RequesterAPIView):
         assignment is a 409 `already_settled` unless `override_rejection` is true (within 30 days of the
         rejection, paid from the available balance); one not submitted is a 409 `not_submitted`.
         """
-        body = body_object(request) if request.data else {}
+        body = validate(AssignmentApprove, body_object(request) if request.data else {})
         assignment = assignments.assignment_approve(
             requester=self.requester,
             assignment_id=assignment_id,
-            feedback=body.get("feedback", ""),
-            override_rejection=body.get("override_rejection", False),
+            feedback=body.feedback,
+            override_rejection=body.override_rejection,
         )
         return Response(AssignmentSerializer(assignment).data)
 
 
 class AssignmentRejectView(RequesterAPIView):
-    @extend_schema(examples=examples.REJECT, request=_feedback_body, responses=AssignmentSerializer)
+    @extend_schema(examples=examples.REJECT, request=AssignmentReject, responses=AssignmentSerializer)
     def post(self, request, assignment_id):
         """Reject an answer.
 
@@ -96,8 +81,8 @@ class AssignmentRejectView(RequesterAPIView):
         (add a slot to replace the answer). Rejecting again is a 200 that changes nothing; an approved
         assignment is a 409 `already_settled`, one not submitted a 409 `not_submitted`.
         """
-        feedback = body_object(request).get("feedback", "") if request.data else ""
+        body = validate(AssignmentReject, body_object(request) if request.data else {})
         assignment = assignments.assignment_reject(
-            requester=self.requester, assignment_id=assignment_id, feedback=feedback
+            requester=self.requester, assignment_id=assignment_id, feedback=body.feedback
         )
         return Response(AssignmentSerializer(assignment).data)
