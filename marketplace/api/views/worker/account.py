@@ -7,6 +7,8 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from ....inputs import validate
+from ....inputs.workers import Signup
 from ....models import LedgerAccount
 from ....money import format_micros
 from ....selectors import workers as selectors
@@ -24,13 +26,7 @@ class SignupView(AnonymousAPIView):
     secret_response_fields = ("token",)
 
     @extend_schema(
-        request=inline_serializer(
-            "Signup",
-            {
-                "username": serializers.CharField(),
-                "locale": serializers.CharField(required=False, help_text='ISO 3166-1 alpha-2 country code, e.g. "US"'),
-            },
-        ),
+        request=Signup,
         responses={201: WorkerCredentialsSerializer},
         auth=[],
     )
@@ -40,12 +36,9 @@ class SignupView(AnonymousAPIView):
         Creates a worker in the public workforce and answers its token, shown only here. No credentials
         needed; rate-limited per client address.
         """
-        data = request.data if isinstance(request.data, dict) else {}
-        worker, token = workers.worker_create(
-            username=data.get("username"),  # type: ignore[arg-type]  # worker_create checks it
-            join_public=True,
-            locale=data.get("locale"),
-        )
+        # a body that is not an object names username, as it always has
+        body = validate(Signup, request.data if isinstance(request.data, dict) else {})
+        worker, token = workers.worker_create(username=body.username, join_public=True, locale=body.locale)
         return Response({"worker_id": worker.pk, "token": token}, status=201)
 
 

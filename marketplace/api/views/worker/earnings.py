@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from ....errors import InvalidInput
+from ....inputs import validate
+from ....inputs.workers import PayoutCreate
 from ....selectors import ledger as statements
 from ....selectors.ledger import worker_payouts
 from ....services import payouts
 from ...base import WorkerAPIView
 from ...pagination import paginated_response
 from ...serializers.earnings import PayoutSerializer
-from ...serializers.money import MoneyString
 from ...statement_responses import EARNINGS_STATEMENT_RESPONSES, STATEMENT_PARAMETERS, statement_response
 
 
@@ -40,15 +40,14 @@ class WorkerPayoutsView(WorkerAPIView):
         return paginated_response(request, worker_payouts(self.worker), payouts.payout_as_dict)
 
     @extend_schema(
-        request=inline_serializer("PayoutCreate", {"amount": MoneyString()}),
+        request=PayoutCreate,
         responses={201: PayoutSerializer()},
         description="Ask to be paid out part of your earnings (at least the configured minimum; 402 "
         "beyond your earnings). An operator approves and pays it.",
     )
     def post(self, request):
         """Request a payout."""
-        data = request.data if isinstance(request.data, dict) else {}
-        if "amount" not in data:
-            raise InvalidInput.for_field("amount", "is required")
-        payout = payouts.payout_request(worker=self.worker, amount=data["amount"])
+        # a body that is not an object names amount, as it always has
+        body = validate(PayoutCreate, request.data if isinstance(request.data, dict) else {})
+        payout = payouts.payout_request(worker=self.worker, amount=body.amount)
         return Response(payouts.payout_as_dict(payout), status=201)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from .... import access
-from ....errors import InvalidInput
+from ....inputs import validate
+from ....inputs.workers import QualificationTestAnswers
 from ....models import QualificationType
 from ....selectors.qualifications import available_tests
 from ....services import qualification_tests
 from ...base import WorkerAPIView
 from ...pagination import paginated_response
-from ...request_body import body_object_or_field_error
 from ...serializers.qualification_tests import (
     QualificationTestResultSerializer,
     WorkerQualificationTestDetailSerializer,
@@ -67,12 +66,7 @@ class WorkerQualificationTestView(WorkerAPIView):
 
 class WorkerQualificationTestAnswersView(WorkerAPIView):
     @extend_schema(
-        request=inline_serializer(
-            "QualificationTestAnswers",
-            {
-                "answers": serializers.ListField(child=serializers.JSONField(), help_text="one per question, in order"),
-            },
-        ),
+        request=QualificationTestAnswers,
         responses=QualificationTestResultSerializer,
         description="Submit answers: scored against the key; a passing score grants the qualification with the "
         "score as its value. 409 `qualification_retry_too_soon` within the retry delay.",
@@ -80,11 +74,9 @@ class WorkerQualificationTestAnswersView(WorkerAPIView):
     def post(self, request, qualification_type_id):
         """Answer a qualification test."""
         qualification_type = access.access_qualification_test(self.worker, qualification_type_id)
-        data = body_object_or_field_error(request)
-        if "answers" not in data:
-            raise InvalidInput.for_field("answers", "is required")
+        body = validate(QualificationTestAnswers, request.data)
         attempt, retry_at = qualification_tests.qualification_test_submit(
-            worker=self.worker, qualification_type=qualification_type, answers=data["answers"]
+            worker=self.worker, qualification_type=qualification_type, answers=body.answers
         )
         return Response(
             QualificationTestResultSerializer(
