@@ -15,14 +15,6 @@ def body_object(request) -> dict:
     return data
 
 
-def body_object_or_field_error(request) -> dict:
-    """The JSON object body, or a 400 ``invalid`` worded as a field error (the qualification and
-    worker-block endpoints' wording)."""
-    if not isinstance(request.data, dict):
-        raise InvalidInput.for_field("non_field_errors", "the body must be a JSON object")
-    return request.data
-
-
 def named_worker(worker_id: int) -> Worker:
     """The active worker a body names in ``worker_id`` (validated as an integer by its
     declaration): a 400 naming the field when there is none."""
