@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ...models import Worker
 from .fields import SECRET_REPLAYED, MoneyField
 
 
 class WorkerCredentialsSerializer(serializers.Serializer):
     worker_id = serializers.IntegerField()
     token = serializers.CharField(allow_null=True, help_text=f"the worker token ({SECRET_REPLAYED})")
-
-
-class WorkerSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Worker
-        fields = ["id", "username", "created_at"]
 
 
 class GoldRecordSerializer(serializers.Serializer):
