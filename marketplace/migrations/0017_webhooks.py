@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0015_workteam_descriptions'),
+        ('marketplace', '0016_task_held'),
     ]
 
     operations = [
