@@ -28,6 +28,7 @@ from marketplace.services.reputation import reputation_record_estimates
 
 from ..models import DataObject, LabelingJob
 from ..task_types import ObjectAnswers, get_task_type
+from .job_events import job_status_changed
 from .leases import job_lease
 from .output import OutputFailed, job_refresh_output, job_write_output
 
@@ -263,8 +264,9 @@ def job_advance(*, job_id: int) -> str | None:
             return None
         job = LabelingJob.objects.select_related("batch", "requester").get(pk=job_id)
         progress = batch_progress(job.posted_batch)
-        ending = progress.open_tasks == 0 and progress.live == 0
-        if job.stopping_condition_met and progress.open_tasks:
+        # Held tasks (not offered yet) keep the job going as open ones do (CONTRACTS.md §2).
+        ending = progress.open_tasks == 0 and progress.held_tasks == 0 and progress.live == 0
+        if job.stopping_condition_met and (progress.open_tasks or progress.held_tasks):
             batch_stop(batch=job.posted_batch)  # a stop the pass that met the condition did not finish
         if progress.answers == job.answers_consolidated and not ending:
             job_refresh_output(job)  # one deferred by the refresh interval
@@ -329,6 +331,7 @@ def _end(job: LabelingJob) -> str:
         ).update(updated_at=fields["ended_at"], **fields)
         if ended:
             job_release_batch(job)
+            job_status_changed(job_id=job.pk, requester_id=job.requester_id)
     return fields["status"]
 
 

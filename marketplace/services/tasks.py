@@ -20,12 +20,13 @@ from ..access import access_batch, access_targetable_workteam
 from ..answer_schemas import validation_budget
 from ..answer_validation import validate_answer
 from ..errors import Conflict, InvalidInput, NotFound
+from ..events import emit
 from ..locking import lock_task
 from ..models import Organization, Task
 from ..models.tasks import MAX_SLOTS_PER_TASK
 from ..realtime.hints import hint_work_available
 from ..task_spec import TaskSpec
-from .batches import batch_open, batch_tasks_create
+from .batches import CLOSABLE, batch_open, batch_tasks_create
 from .escrow import escrow_sync
 from .requirements import requirements_resolve
 from .vendors import assignment_price
@@ -156,7 +157,8 @@ def task_add_slots(*, task: Task, add: int) -> Task:
     """Add ``add`` slots (``add`` ≥ 1, as ``inputs.tasks.TaskAddSlots`` declares; to replace
     rejected work, or for dynamic redundancy).
 
-    A full or complete task becomes open again; an expired or stopped one refuses (409). The
+    A full or complete task becomes open again (a held one stays held: it is not offered yet);
+    an expired or stopped one refuses (409). The
     new slots are reserved in escrow, or ``InsufficientBalance`` (402) and nothing changes.
     Takes the task row lock.
     """
@@ -168,7 +170,8 @@ def task_add_slots(*, task: Task, add: int) -> Task:
             raise InvalidInput.for_field(
                 "add", f"a task has at most {MAX_SLOTS_PER_TASK} slots (it has {locked.slots})"
             )
-        Task.objects.filter(pk=task.pk).update(slots=F("slots") + add, status=Task.Status.OPEN, closed_at=None)
+        reopened = Task.Status.HELD if locked.status == Task.Status.HELD else Task.Status.OPEN
+        Task.objects.filter(pk=task.pk).update(slots=F("slots") + add, status=reopened, closed_at=None)
         escrow_sync(task_ids=[task.pk])  # reserves for the new slots, or 402 and nothing changes
         locked.refresh_from_db()
         hint_work_available(workteam_ids=[locked.workteam_id], slots=add)
@@ -178,11 +181,13 @@ def task_add_slots(*, task: Task, add: int) -> Task:
 def _close(task: Task, *, to_status: str, now: datetime) -> Task:
     with transaction.atomic():
         # Closing drops the task's growth headroom too: it will not be filled any further.
-        updated = Task.objects.filter(pk=task.pk, status__in=[Task.Status.OPEN, Task.Status.FULL]).update(
+        updated = Task.objects.filter(pk=task.pk, status__in=CLOSABLE).update(
             status=to_status, closed_at=now, reserve_slots=0
         )
         escrow_sync(task_ids=[task.pk])  # slots that can no longer be filled give their reserve back
         task.refresh_from_db()
+        if updated and to_status == Task.Status.COMPLETE:
+            emit.tasks_changed("task.completed", task_ids=[task.pk], requester_ids=[task.requester_id])
     if not updated and task.status != to_status:
         raise Conflict(f"the task is already {task.status}", code="task_closed")
     return task
