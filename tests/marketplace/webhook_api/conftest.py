@@ -1,0 +1,20 @@
+"""Fixtures of the webhook API tests: receivers on this machine allowed, one running."""
+
+from __future__ import annotations
+
+import pytest
+
+from .helpers import running_receiver
+
+
+@pytest.fixture(autouse=True)
+def local_receivers(settings):
+    """Plain HTTP to 127.0.0.0/8 allowed, as ``./scripts/serve`` allows it (docs/webhooks.md)."""
+    settings.WEBHOOK_ALLOW_HTTP = True
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+
+
+@pytest.fixture
+def receiver():
+    with running_receiver() as running:
+        yield running
