@@ -39,6 +39,8 @@ WORDS: dict[str, str] = {
     "revoked": "Withdrawn",
     "active": "Active",
     "declined": "Declined",
+    # webhook deliveries
+    "succeeded": "Delivered",
     # task types
     "image_classification": "Image classification",
     "text_classification": "Text classification",
@@ -69,6 +71,7 @@ PLURALS: dict[str, str] = {
     "job or batch": "jobs or batches",
     "batch": "batches",
     "entry": "entries",
+    "delivery": "deliveries",
     "query": "queries",
 }
 
