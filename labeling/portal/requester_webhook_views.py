@@ -176,7 +176,9 @@ def _endpoint_page(
             "deliveries": recent_endpoint_deliveries(endpoint, limit=RECENT_DELIVERIES),
             "recent_limit": RECENT_DELIVERIES,
             "new_secret": new_secret,
-            "overlap_ends": overlap_ends if endpoint.previous_secret_encrypted and overlap_ends and overlap_ends > now else None,
+            "overlap_ends": overlap_ends
+            if endpoint.previous_secret_encrypted and overlap_ends and overlap_ends > now
+            else None,
             "rotate_form": RotateForm(),
             "since_form": since_form or RedeliverSinceForm(),
         },

@@ -10,9 +10,11 @@ import pytest
 
 from marketplace.encryption import decrypt_secret
 from marketplace.events.endpoints import endpoint_secrets
+from marketplace.events.outbox import forget_subscriptions
 from marketplace.models import Delivery, Event, WebhookEndpoint
 from marketplace.services.webhook_endpoints import webhook_endpoint_create
-from tests.marketplace.webhook_api.helpers import emit, running_receiver, send_now
+from tests.marketplace.events.receiver import Receiver, Reply
+from tests.marketplace.webhook_api.helpers import emit, send_now
 
 from .requester_factories import HOSTILE, admin_client
 
@@ -26,6 +28,9 @@ URL = "http://127.0.0.1:9/hooks"
 def local_receivers(settings):
     settings.WEBHOOK_ALLOW_HTTP = True
     settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    forget_subscriptions()
+    yield
+    forget_subscriptions()
 
 
 @pytest.fixture
@@ -190,11 +195,11 @@ def test_a_vendor_admin_gets_the_404_page(vendor):
 
 
 def test_the_endpoint_page_lists_deliveries_with_their_attempts_and_redelivers_one(acme):
-    with running_receiver() as receiver:
+    with Receiver() as receiver:
         # given: one event delivered after a failure, one still failing
-        endpoint = endpoint_of(acme, url=receiver.url)
-        receiver.statuses = [500, 200, 503]
-        receiver.answer = b"receiver says hi"
+        endpoint = endpoint_of(acme, url=receiver.url())
+        says = b"receiver says hi"
+        receiver.script("/hook", Reply(500, body=says), Reply(200, body=says), Reply(503, body=says))
         emit(acme.organization.pk, key="task:1", id=1)
         send_now(endpoint.pk)
         Delivery.objects.update(next_attempt_at=Delivery.objects.get().created_at)

@@ -15,7 +15,8 @@ from django.db import connection
 
 from marketplace.events.endpoints import endpoint_secrets
 from marketplace.models import Delivery, Membership, WebhookEndpoint
-from tests.marketplace.webhook_api.helpers import emit, running_receiver, send_now
+from tests.marketplace.events.receiver import Receiver, Reply
+from tests.marketplace.webhook_api.helpers import emit, send_now
 
 from .test_portal_screenshots import WIDTH, look
 
@@ -58,7 +59,7 @@ def test_a_requester_manages_a_webhook_endpoint_in_the_portal(
     page.click("main button[type=submit]")
     page.wait_for_url("**/portal/requester/")
 
-    with running_receiver() as receiver:
+    with Receiver() as receiver:
         # the empty page, reached from the navigation
         page.click("header nav >> text=Webhooks")
         page.wait_for_url("**/portal/requester/webhooks")
@@ -74,7 +75,7 @@ def test_a_requester_manages_a_webhook_endpoint_in_the_portal(
         assert WebhookEndpoint.objects.count() == 0
 
         # when: the admin adds the receiver for completed tasks and approved answers
-        page.fill("#id_url", receiver.url)
+        page.fill("#id_url", receiver.url())
         page.check("#new-endpoint input[value='assignment.approved']")
         page.fill("#id_description", "label pipeline")
         page.click("#new-endpoint button[type=submit]")
@@ -90,8 +91,7 @@ def test_a_requester_manages_a_webhook_endpoint_in_the_portal(
         assert secret not in page.content()
 
         # and events arrive: the first fails once, then both are delivered
-        receiver.statuses = [500]
-        receiver.answer = b'{"ok": false, "reason": "database busy"}'
+        receiver.script("/hook", Reply(500, body=b'{"ok": false, "reason": "database busy"}'))
 
         def deliver() -> None:
             emit(acme.organization.pk, "task.completed", key="task:1", id=1, title="Cat or dog?")

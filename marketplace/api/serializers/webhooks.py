@@ -15,7 +15,6 @@ from ...models.events import ALL_EVENTS
 from .fields import SECRET_REPLAYED
 
 
-
 class WebhookEndpointSerializer(serializers.ModelSerializer):
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=[ALL_EVENTS, *EVENT_TYPES]),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import running_receiver
+from marketplace.events.outbox import forget_subscriptions
+from tests.marketplace.events.receiver import Receiver
 
 
 @pytest.fixture(autouse=True)
@@ -12,9 +13,12 @@ def local_receivers(settings):
     """Plain HTTP to 127.0.0.0/8 allowed, as ``./scripts/serve`` allows it (docs/webhooks.md)."""
     settings.WEBHOOK_ALLOW_HTTP = True
     settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    forget_subscriptions()
+    yield
+    forget_subscriptions()
 
 
 @pytest.fixture
 def receiver():
-    with running_receiver() as running:
+    with Receiver() as running:
         yield running

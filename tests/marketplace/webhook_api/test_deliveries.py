@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 
 from marketplace.models import Delivery, Event, WebhookEndpoint
+from tests.marketplace.events.receiver import Reply
 from tests.support.factories import client_with
 
 from .helpers import ENDPOINTS_URL, EVENTS_URL, emit, register, send_now
@@ -37,9 +38,8 @@ def verifies(body: bytes, header: str, secret: str) -> bool:
 
 def test_the_delivery_log_shows_each_attempt_with_status_duration_and_the_answer(requester_client, requester, receiver):
     # given: a receiver that fails once, then takes the event
-    endpoint = register(requester_client, receiver.url)
-    receiver.statuses = [503]
-    receiver.answer = b"busy " * 400  # 2 KB: the log keeps the first KB
+    endpoint = register(requester_client, receiver.url())
+    receiver.script("/hook", Reply(503, body=b"busy " * 400))  # 2 KB: the log keeps the first KB
     emit(requester.organization.pk, "task.completed", id=7)
     send_now(endpoint["id"])
     # when
@@ -63,19 +63,21 @@ def test_the_delivery_log_shows_each_attempt_with_status_duration_and_the_answer
     # then
     assert (done["status"], done["attempts"], done["delivered_at"] is not None) == ("succeeded", 2, True)
     assert [attempt["status_code"] for attempt in done["attempt_log"]] == [503, 200]
-    assert len(receiver.bodies) == 2 and receiver.bodies[0] == receiver.bodies[1] == event.body.encode()
-    assert verifies(receiver.bodies[1], receiver.signatures[1], endpoint["secret"])
+    first, second = receiver.at("/hook")
+    assert first.body == second.body == event.body.encode()
+    assert verifies(second.body, second.headers["groundwork-signature"], endpoint["secret"])
 
 
 def test_after_a_rotation_each_delivery_carries_both_signatures(requester_client, requester, receiver):
     # given
-    endpoint = register(requester_client, receiver.url)
+    endpoint = register(requester_client, receiver.url())
     rotated = requester_client.post(f"{ENDPOINTS_URL}/{endpoint['id']}/rotate-secret").json()
     emit(requester.organization.pk)
     # when
     send_now(endpoint["id"])
     # then
-    [body], [header] = receiver.bodies, receiver.signatures
+    [received] = receiver.at("/hook")
+    body, header = received.body, received.headers["groundwork-signature"]
     assert header.count("v1=") == 2
     assert verifies(body, header, rotated["secret"]) and verifies(body, header, endpoint["secret"])
     assert not verifies(body, header, "whsec_someone-else")
@@ -83,8 +85,8 @@ def test_after_a_rotation_each_delivery_carries_both_signatures(requester_client
 
 def test_deliveries_filter_by_status_and_event(requester_client, requester, receiver):
     # given: two events; the receiver takes the first and refuses the second
-    endpoint = register(requester_client, receiver.url)
-    receiver.statuses = [200, 500]
+    endpoint = register(requester_client, receiver.url())
+    receiver.script("/hook", Reply(200), Reply(500))
     emit(requester.organization.pk, key="task:1")
     emit(requester.organization.pk, key="task:2")
     send_now(endpoint["id"])
@@ -160,7 +162,7 @@ def test_one_event_is_read_by_its_id_and_another_organizations_is_a_404(requeste
 
 def test_redelivering_an_event_sends_the_same_bytes_again(requester_client, requester, receiver):
     # given: an event delivered once
-    endpoint = register(requester_client, receiver.url)
+    endpoint = register(requester_client, receiver.url())
     emit(requester.organization.pk)
     send_now(endpoint["id"])
     event = Event.objects.get()
@@ -171,20 +173,20 @@ def test_redelivering_an_event_sends_the_same_bytes_again(requester_client, requ
     assert response.status_code == 202 and response.json() == {"redelivered": 1}
     assert Delivery.objects.get().status == Delivery.Status.PENDING
     send_now(endpoint["id"])
-    assert receiver.bodies == [event.body.encode()] * 2
+    assert [received.body for received in receiver.at("/hook")] == [event.body.encode()] * 2
     delivery = requester_client.get(f"{ENDPOINTS_URL}/{endpoint['id']}/deliveries").json()["results"][0]
     assert (delivery["status"], delivery["attempts"]) == ("succeeded", 2)
 
 
 def test_redelivering_an_event_to_one_endpoint(requester_client, requester, receiver, make_requester):
     # given: two endpoints got the event
-    first = register(requester_client, receiver.url)
-    second = register(requester_client, f"{receiver.url}/second")
+    first = register(requester_client, receiver.url())
+    second = register(requester_client, receiver.url("/second"))
     emit(requester.organization.pk)
     send_now(first["id"])
     send_now(second["id"])
     event = Event.objects.get()
-    theirs = register(client_with(make_requester().api_key), receiver.url)
+    theirs = register(client_with(make_requester().api_key), receiver.url())
     path = f"{EVENTS_URL}/{event.public_id}/redeliver"
     # when
     response = requester_client.post(path, {"endpoint_id": second["id"]}, format="json")
@@ -201,7 +203,7 @@ def test_redelivering_an_event_to_one_endpoint(requester_client, requester, rece
 
 def test_redelivering_to_a_disabled_endpoint_is_a_409(requester_client, requester, receiver):
     # given
-    endpoint = register(requester_client, receiver.url)
+    endpoint = register(requester_client, receiver.url())
     emit(requester.organization.pk)
     send_now(endpoint["id"])
     event = Event.objects.get()
@@ -221,7 +223,7 @@ def test_redelivering_to_a_disabled_endpoint_is_a_409(requester_client, requeste
 
 def test_redelivering_everything_since_a_time(requester_client, requester, receiver):
     # given: three events delivered, the first two days old
-    endpoint = register(requester_client, receiver.url)
+    endpoint = register(requester_client, receiver.url())
     for n in range(3):
         emit(requester.organization.pk, key=f"task:{n}", id=n)
     send_now(endpoint["id"])
@@ -233,19 +235,19 @@ def test_redelivering_everything_since_a_time(requester_client, requester, recei
     # then
     assert response.status_code == 202 and response.json() == {"redelivered": 2}
     send_now(endpoint["id"])
-    assert [json.loads(body)["data"]["id"] for body in receiver.bodies] == [0, 1, 2, 1, 2]
+    assert [json.loads(r.body)["data"]["id"] for r in receiver.at("/hook")] == [0, 1, 2, 1, 2]
 
 
 def test_redelivering_since_a_time_sends_only_the_types_the_endpoint_subscribes_to(
     requester_client, requester, receiver
 ):
     # given: an endpoint for completed tasks, another for everything; events of two types
-    tasks_only = register(requester_client, receiver.url, ["task.completed"])
-    register(requester_client, f"{receiver.url}/all")
+    tasks_only = register(requester_client, receiver.url(), ["task.completed"])
+    register(requester_client, receiver.url("/all"))
     emit(requester.organization.pk, "task.completed", key="task:1", id=1)
     emit(requester.organization.pk, "assignment.approved", key="assignment:1", id=2)
     send_now(tasks_only["id"])
-    assert len(receiver.bodies) == 1
+    assert len(receiver.at("/hook")) == 1
     # when
     response = requester_client.post(
         f"{ENDPOINTS_URL}/{tasks_only['id']}/redeliver", {"since": "2026-01-01T00:00:00Z"}, format="json"
@@ -253,7 +255,7 @@ def test_redelivering_since_a_time_sends_only_the_types_the_endpoint_subscribes_
     # then
     assert response.status_code == 202 and response.json() == {"redelivered": 1}
     send_now(tasks_only["id"])
-    assert [json.loads(body)["type"] for body in receiver.bodies] == ["task.completed", "task.completed"]
+    assert [json.loads(r.body)["type"] for r in receiver.at("/hook")] == ["task.completed", "task.completed"]
 
 
 @pytest.mark.parametrize("since", ["2026-13-01T00:00:00Z", "2026-12-01T00:00:00", 1733414400, None])
@@ -266,7 +268,7 @@ def test_a_bad_since_is_a_400_naming_it(requester_client, since):
 
 def test_deleting_an_endpoint_deletes_its_delivery_log_and_keeps_the_events(requester_client, requester, receiver):
     # given
-    endpoint = register(requester_client, receiver.url)
+    endpoint = register(requester_client, receiver.url())
     emit(requester.organization.pk)
     send_now(endpoint["id"])
     # when
