@@ -47,7 +47,7 @@ def requester_job_list(
 ) -> QuerySet[LabelingJob]:
     """The requester's labeling jobs (in ``status``, and with ``name_contains`` in their name,
     case-insensitive, when given), unordered: a paginated list orders them."""
-    queryset = LabelingJob.objects.filter(requester=requester)
+    queryset = LabelingJob.objects.filter(requester=requester).select_related("automation")
     if status:
         queryset = queryset.filter(status=status)
     if name_contains:

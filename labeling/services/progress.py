@@ -28,6 +28,7 @@ from marketplace.services.reputation import reputation_record_estimates
 
 from ..models import DataObject, LabelingJob
 from ..task_types import ObjectAnswers, get_task_type
+from .automation import automation_pass
 from .leases import job_lease
 from .output import OutputFailed, job_refresh_output, job_write_output
 
@@ -54,6 +55,7 @@ class _Object:
     slots_submitted: int
     task_input: dict
     labeled_at: datetime | None
+    is_machine_labeled: bool
 
     @property
     def is_finished(self) -> bool:
@@ -80,6 +82,7 @@ def _load_objects(job: LabelingJob) -> list[_Object]:
             "task__slots_submitted",
             "task__input",
             "labeled_at",
+            "is_machine_labeled",
         )
     )
     return [_Object(*row) for row in rows.iterator(chunk_size=UPDATE_CHUNK)]
@@ -223,7 +226,7 @@ def _save_objects(objects: list[_Object], before: dict[int, tuple]) -> None:
 
 
 def _update_counters(job: LabelingJob, objects: list[_Object]) -> None:
-    regular = [item for item in objects if not item.is_gold]
+    regular = [item for item in objects if not item.is_gold and not item.is_machine_labeled]  # machines: automation's
     labeled = [item for item in regular if item.status == DataObject.Status.LABELED]
     job.human_labeled = len(labeled)
     job.failed_objects = sum(item.status == DataObject.Status.FAILED for item in regular)
@@ -267,6 +270,7 @@ def job_advance(*, job_id: int) -> str | None:
         if job.stopping_condition_met and progress.open_tasks:
             batch_stop(batch=job.posted_batch)  # a stop the pass that met the condition did not finish
         if progress.answers == job.answers_consolidated and not ending:
+            automation_pass(job)  # a switch-off or a retry needs no new answers
             job_refresh_output(job)  # one deferred by the refresh interval
             return job.status
         objects = _load_objects(job)
@@ -303,6 +307,8 @@ def job_advance(*, job_id: int) -> str | None:
             # which must not come after the ledger accounts steering took. Repeated each pass
             # until nothing is open, so a crash in between delays the stop, never loses it.
             batch_stop(batch=job.posted_batch)
+        if automation_pass(job):  # automated labeling's round and audit: it may give humans work
+            ending = False
         if not ending:
             job_refresh_output(job)
             return job.status
