@@ -3,7 +3,8 @@ of the claim, submit, return and expiry paths (DESIGN.md "State machines").
 
 open → full when the claim takes its last free slot; full → open when a slot is released (a
 return or an expiry); open or full → complete when every slot is submitted. Expired, stopped
-and complete tasks are left as they are.
+and complete tasks are left as they are; so are held ones (no assignment reaches a task before
+``services.batches.tasks_release`` opens it).
 """
 
 from __future__ import annotations

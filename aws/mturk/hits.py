@@ -26,6 +26,7 @@ from ..errors import RequestError
 from ..protocol import paginate
 from ..registry import operation
 from .shapes import (
+    TAKING_WORK,
     hit_type_id,
     hit_type_properties,
     hits_out,
@@ -182,7 +183,7 @@ def list_reviewable_hits(call: AwsCall) -> dict[str, Any]:
     under_review = call.params.get("Status", "Reviewable") == "Reviewing"
     candidates = (
         _tasks(call)
-        .exclude(status__in=[Task.Status.OPEN, Task.Status.FULL])
+        .exclude(status__in=TAKING_WORK)
         .filter(is_under_review=under_review)
         .exclude(assignments__status=Assignment.Status.ACCEPTED)
         .order_by("id")

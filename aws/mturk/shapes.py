@@ -61,6 +61,8 @@ ASSIGNMENT_STATUSES: dict[str, str] = {
     Assignment.Status.REJECTED: "Rejected",
 }
 LIVE = (Task.Status.OPEN, Task.Status.FULL)
+# Tasks that take work now or later: a held task (posted, not offered yet) is not reviewable.
+TAKING_WORK = (*LIVE, Task.Status.HELD)
 HIT_TYPE_SALT = "groundwork.aws.mturk.hit-type"
 
 
@@ -186,7 +188,8 @@ def hit_status(task: Task, counts: Counter) -> str:
         return "Disposed"
     if task.status == Task.Status.OPEN:
         return "Assignable"
-    if task.status == Task.Status.FULL or counts[Assignment.Status.ACCEPTED]:
+    # Held (posted, not offered to workers yet) reads as MTurk's Unassignable: live, not takable now.
+    if task.status in (Task.Status.FULL, Task.Status.HELD) or counts[Assignment.Status.ACCEPTED]:
         return "Unassignable"
     return "Reviewing" if task.is_under_review else "Reviewable"
 

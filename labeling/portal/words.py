@@ -26,6 +26,7 @@ WORDS: dict[str, str] = {
     "full": "Full",
     "complete": "Complete",
     "expired": "Expired",
+    "held": "Held",
     # assignment statuses
     "accepted": "Accepted",
     "submitted": "Submitted",

@@ -266,8 +266,9 @@ def job_advance(*, job_id: int) -> str | None:
             return None
         job = LabelingJob.objects.select_related("batch", "requester").get(pk=job_id)
         progress = batch_progress(job.posted_batch)
-        ending = progress.open_tasks == 0 and progress.live == 0
-        if job.stopping_condition_met and progress.open_tasks:
+        # Held tasks (not offered yet) keep the job going as open ones do (CONTRACTS.md §2).
+        ending = progress.open_tasks == 0 and progress.held_tasks == 0 and progress.live == 0
+        if job.stopping_condition_met and (progress.open_tasks or progress.held_tasks):
             batch_stop(batch=job.posted_batch)  # a stop the pass that met the condition did not finish
         if progress.answers == job.answers_consolidated and not ending:
             automation_pass(job)  # a switch-off or a retry needs no new answers

@@ -70,6 +70,10 @@ class Task(models.Model):
         COMPLETE = "complete"
         EXPIRED = "expired"
         STOPPED = "stopped"
+        # Posted and paid for (escrow reserved as for an open task) but not offered yet: never
+        # claimed, never expired, until ``services.batches.tasks_release`` opens it (a streaming
+        # labeling job's objects beyond its concurrency limit; automated labeling's wait).
+        HELD = "held"
 
     class TaskType(models.TextChoices):
         CUSTOM = "custom"

@@ -13,8 +13,9 @@ Answer figures (per batch, over all its tasks, gold ones included):
   more answer);
 - ``answers``: answers submitted (submitted, approved or rejected);
 - ``live``: assignments accepted and not yet submitted, returned or expired;
-- ``backlog``: answers still to come: the free and live slots of open tasks, plus the live
-  assignments on closed tasks (they may still be submitted);
+- ``backlog``: answers still to come: the free and live slots of open tasks (held tasks too:
+  they are offered later), plus the live assignments on closed tasks (they may still be
+  submitted);
 - ``unfillable``: slots that will never be answered because their task closed (completed early
   as confident, expired or stopped) before they were: ``slots - answers - backlog``;
 - ``answers_last_hour`` / ``answers_last_day``: answers submitted in the hour / 24 hours
@@ -32,6 +33,8 @@ from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from ..models import Assignment, Batch, LedgerAccount, Organization, Task
 
 LIVE_TASK_STATUSES = (Task.Status.OPEN, Task.Status.FULL)
+# Tasks whose slots may still be answered: the live ones and those held for a later release.
+PENDING_TASK_STATUSES = (*LIVE_TASK_STATUSES, Task.Status.HELD)
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,11 @@ class BatchProgress:
     def open_tasks(self) -> int:
         """Tasks still taking assignments (open or full)."""
         return sum(self.tasks[status] for status in LIVE_TASK_STATUSES)
+
+    @property
+    def held_tasks(self) -> int:
+        """Tasks posted but not offered yet (``held``): they take work once released."""
+        return self.tasks[Task.Status.HELD]
 
     @property
     def live(self) -> int:
@@ -119,7 +127,7 @@ def batch_answers(batch_ids: Iterable[int], *, now: datetime) -> dict[int, Batch
             slot_total=Sum("slots"),
             answer_total=Sum("slots_submitted"),
             open_tasks=Count("id", filter=Q(status__in=LIVE_TASK_STATUSES)),
-            open_remaining=Sum(F("slots") - F("slots_submitted"), filter=Q(status__in=LIVE_TASK_STATUSES)),
+            open_remaining=Sum(F("slots") - F("slots_submitted"), filter=Q(status__in=PENDING_TASK_STATUSES)),
             next_expiry=Min("expires_at", filter=Q(status__in=LIVE_TASK_STATUSES)),
         )
         .order_by()
@@ -128,7 +136,7 @@ def batch_answers(batch_ids: Iterable[int], *, now: datetime) -> dict[int, Batch
         row["task__batch_id"]: row
         for row in Assignment.objects.filter(task__batch_id__in=ids, status=Assignment.Status.ACCEPTED)
         .values("task__batch_id")
-        .annotate(all=Count("id"), on_closed=Count("id", filter=~Q(task__status__in=LIVE_TASK_STATUSES)))
+        .annotate(all=Count("id"), on_closed=Count("id", filter=~Q(task__status__in=PENDING_TASK_STATUSES)))
         .order_by()
     }
     recent = {

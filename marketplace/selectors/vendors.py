@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q
 
 from ..models import Assignment, Organization, Task, Worker, Workteam, WorkteamMembership
-from .batches import LIVE_TASK_STATUSES, BatchAnswers, batch_answers
+from .batches import PENDING_TASK_STATUSES, BatchAnswers, batch_answers
 from .reputation import worker_reputation_values
 
 
@@ -39,10 +39,10 @@ class BatchWork:
 
 
 def vendor_active_work(vendor: Organization, *, now: datetime) -> list[BatchWork]:
-    """Active batches on the vendor's workteams that still have open tasks or live
+    """Active batches on the vendor's workteams that still have open (or held) tasks or live
     assignments, the soonest to expire first."""
     tasks = Task.objects.filter(workteam__owner=vendor, workteam__kind=Workteam.Kind.VENDOR, batch__is_active=True)
-    with_work = tasks.filter(Q(status__in=LIVE_TASK_STATUSES) | Q(assignments__status=Assignment.Status.ACCEPTED))
+    with_work = tasks.filter(Q(status__in=PENDING_TASK_STATUSES) | Q(assignments__status=Assignment.Status.ACCEPTED))
     names = {
         batch_id: (requester, workteam)
         for batch_id, requester, workteam in with_work.values_list("batch_id", "requester__name", "workteam__name")

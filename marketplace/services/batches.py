@@ -23,7 +23,9 @@ from ..task_spec import TaskSpec
 from .escrow import batch_reserve, escrow_sync, worst_case_micros
 from .ledger import InsufficientBalance, current_fee_terms, escrow_account, fee_for
 
-CLOSABLE = (Task.Status.OPEN, Task.Status.FULL)
+# What closing, stopping and finishing act on: the tasks that may still take work, held ones too
+# (closing a held task releases its whole reserve: it never had an assignment).
+CLOSABLE = (Task.Status.OPEN, Task.Status.FULL, Task.Status.HELD)
 
 
 def batch_open(
@@ -66,9 +68,14 @@ def batch_open(
     return batch
 
 
-def batch_tasks_create(*, batch: Batch, specs: Iterable[TaskSpec], reserve: bool = True) -> list[Task]:
+def batch_tasks_create(
+    *, batch: Batch, specs: Iterable[TaskSpec], reserve: bool = True, held: bool = False
+) -> list[Task]:
     """Insert tasks for validated specs into ``batch`` in order (their ids ascend in that
     order, so they are offered in it) and hint the batch's workteam after commit.
+
+    ``held=True`` creates them ``held``: reserved in escrow like open tasks, but offered to no
+    worker (no hint, no expiry) until ``tasks_release`` opens them.
 
     The specs' ``workteam_id`` and ``auto_approval_delay_seconds`` are ignored: they are the
     batch's. Each task's fee is fixed from the batch's terms, and its worst case (``reserve_slots``
@@ -114,16 +121,47 @@ def batch_tasks_create(*, batch: Batch, specs: Iterable[TaskSpec], reserve: bool
             escrow_slots=max(spec.slots, spec.reserve_slots or 0),
             assignment_duration_seconds=spec.assignment_duration_seconds,
             lifetime_seconds=spec.lifetime_seconds,
+            # A held task's lifetime starts when it is released (``tasks_release`` sets it again).
             expires_at=now + timedelta(seconds=spec.lifetime_seconds),
             priority=spec.priority,
+            status=Task.Status.HELD if held else Task.Status.OPEN,
         )
         for spec in specs
     ]
     created = bulk_insert(tasks)
     if reserve:
         batch_reserve(batch=batch, amount_micros=worst_case_micros(created))
-    hint_work_available(workteam_ids=[batch.workteam_id], slots=sum(task.slots for task in created))
+    if not held:
+        hint_work_available(workteam_ids=[batch.workteam_id], slots=sum(task.slots for task in created))
     return created
+
+
+def tasks_release(*, batch: Batch, task_ids: Iterable[int]) -> list[int]:
+    """Offer held tasks of ``batch`` to workers: ``held`` → ``open``, each task's lifetime
+    starting now, and the workteam hinted after commit (as posting does). Ids of tasks that are
+    not held (already released, closed, another batch's) are ignored, so a repeat is harmless.
+    Returns the ids this call released, ascending. No money moves: a held task's reserve is
+    already what an open task needs.
+
+    Locks the held rows (rank 4, id order; a caller steering the batch holds its job first),
+    then a compare-and-set on the status: a task closed meanwhile stays closed."""
+    ids = sorted(set(task_ids))
+    if not ids:
+        return []
+    now = timezone.now()
+    with transaction.atomic():
+        held = Q(batch=batch, pk__in=ids, status=Task.Status.HELD)
+        released = lock_tasks(Task.objects.filter(held))
+        rows = list(Task.objects.filter(pk__in=released).values_list("lifetime_seconds", "slots"))
+        # One UPDATE per lifetime (a job's tasks share one): the expiry is plain Python
+        # arithmetic, the same on PostgreSQL and SQLite.
+        for lifetime in {lifetime for lifetime, _ in rows}:
+            Task.objects.filter(held, pk__in=released, lifetime_seconds=lifetime).update(
+                status=Task.Status.OPEN, expires_at=now + timedelta(seconds=lifetime)
+            )
+        if released:
+            hint_work_available(workteam_ids=[batch.workteam_id], slots=sum(slots for _, slots in rows))
+    return released
 
 
 def tasks_close_early(*, batch: Batch, task_ids: Iterable[int]) -> int:

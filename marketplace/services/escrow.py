@@ -3,7 +3,7 @@
 Each slot reserve costs the task's price plus its fee. A task holds ``escrow_slots`` reserves,
 and after every change of its state it must hold exactly ``cap - slots_settled``, where ``cap`` is
 
-    open, full:        max(reserve_slots, slots)
+    open, full, held:  max(reserve_slots, slots)
     complete:          max(reserve_slots, slots_used)
     expired, stopped:  slots_used
 
@@ -30,7 +30,8 @@ from ..locking import lock_accounts, lock_task, locked_tasks
 from ..models import Assignment, Batch, LedgerAccount, LedgerTransaction, Task, Workteam
 from .ledger import escrow_account, ledger_post, platform_account, requester_account, vendor_account, worker_account
 
-FILLABLE = (Task.Status.OPEN, Task.Status.FULL)
+# A held task is reserved as an open one: releasing it (services.batches.tasks_release) moves no money.
+FILLABLE = (Task.Status.OPEN, Task.Status.FULL, Task.Status.HELD)
 
 
 def slot_cost_micros(task: Task) -> int:

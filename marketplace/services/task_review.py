@@ -18,7 +18,8 @@ from ..models import Assignment, Task
 from ..task_spec import LIFETIME_RANGE
 from .tasks import task_stop
 
-LIVE_STATUSES = (Task.Status.OPEN, Task.Status.FULL)
+# Tasks that still take work (held ones will, once released).
+LIVE_STATUSES = (Task.Status.OPEN, Task.Status.FULL, Task.Status.HELD)
 
 
 def task_is_reviewable(task: Task, *, pending: int) -> bool:

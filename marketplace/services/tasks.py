@@ -25,7 +25,7 @@ from ..models import Organization, Task
 from ..models.tasks import MAX_SLOTS_PER_TASK
 from ..realtime.hints import hint_work_available
 from ..task_spec import TaskSpec
-from .batches import batch_open, batch_tasks_create
+from .batches import CLOSABLE, batch_open, batch_tasks_create
 from .escrow import escrow_sync
 from .requirements import requirements_resolve
 from .vendors import assignment_price
@@ -156,7 +156,8 @@ def task_add_slots(*, task: Task, add: int) -> Task:
     """Add ``add`` slots (``add`` ≥ 1, as ``inputs.tasks.TaskAddSlots`` declares; to replace
     rejected work, or for dynamic redundancy).
 
-    A full or complete task becomes open again; an expired or stopped one refuses (409). The
+    A full or complete task becomes open again (a held one stays held: it is not offered yet);
+    an expired or stopped one refuses (409). The
     new slots are reserved in escrow, or ``InsufficientBalance`` (402) and nothing changes.
     Takes the task row lock.
     """
@@ -168,7 +169,8 @@ def task_add_slots(*, task: Task, add: int) -> Task:
             raise InvalidInput.for_field(
                 "add", f"a task has at most {MAX_SLOTS_PER_TASK} slots (it has {locked.slots})"
             )
-        Task.objects.filter(pk=task.pk).update(slots=F("slots") + add, status=Task.Status.OPEN, closed_at=None)
+        reopened = Task.Status.HELD if locked.status == Task.Status.HELD else Task.Status.OPEN
+        Task.objects.filter(pk=task.pk).update(slots=F("slots") + add, status=reopened, closed_at=None)
         escrow_sync(task_ids=[task.pk])  # reserves for the new slots, or 402 and nothing changes
         locked.refresh_from_db()
         hint_work_available(workteam_ids=[locked.workteam_id], slots=add)
@@ -178,7 +180,7 @@ def task_add_slots(*, task: Task, add: int) -> Task:
 def _close(task: Task, *, to_status: str, now: datetime) -> Task:
     with transaction.atomic():
         # Closing drops the task's growth headroom too: it will not be filled any further.
-        updated = Task.objects.filter(pk=task.pk, status__in=[Task.Status.OPEN, Task.Status.FULL]).update(
+        updated = Task.objects.filter(pk=task.pk, status__in=CLOSABLE).update(
             status=to_status, closed_at=now, reserve_slots=0
         )
         escrow_sync(task_ids=[task.pk])  # slots that can no longer be filled give their reserve back

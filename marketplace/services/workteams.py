@@ -9,6 +9,9 @@ from ..errors import Conflict, InvalidInput
 from ..locking import locked_alone
 from ..models import EmailInvitation, Invitation, Organization, Task, Worker, Workteam, WorkteamMembership
 
+# Work a retiring team would strand: tasks open, full, or held for later release.
+TASKS_TAKING_WORK = (Task.Status.OPEN, Task.Status.FULL, Task.Status.HELD)
+
 PUBLIC_WORKFORCE_NAME = "Public workforce"
 
 
@@ -54,7 +57,7 @@ def workteam_deactivate(*, workteam: Workteam) -> Workteam:
         locked = locked_alone(Workteam.objects).get(pk=workteam.pk)
         if locked.kind != Workteam.Kind.PRIVATE:
             raise InvalidInput.for_field("workteam_id", "only private workteams can be deleted")
-        if Task.objects.filter(workteam=locked, status__in=(Task.Status.OPEN, Task.Status.FULL)).exists():
+        if Task.objects.filter(workteam=locked, status__in=TASKS_TAKING_WORK).exists():
             raise Conflict("the workteam has work open; stop its jobs and batches first", code="workteam_in_use")
         locked.is_active = False
         locked.save(update_fields=["is_active", "updated_at"])

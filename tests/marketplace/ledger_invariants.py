@@ -15,12 +15,12 @@ from marketplace.models import Assignment, Batch, LedgerAccount, LedgerEntry, Le
 Kind = LedgerAccount.Kind
 TxKind = LedgerTransaction.Kind
 Status = Assignment.Status
-FILLABLE = (Task.Status.OPEN, Task.Status.FULL)
+FILLABLE = (Task.Status.OPEN, Task.Status.FULL, Task.Status.HELD)
 
 
 def expected_escrow_slots(task: dict, holding: Counter) -> int:
     """What a task must hold in escrow, from its assignment rows (services/escrow.py's rule):
-    while it can be filled, one reserve per slot that can still be paid; once complete, also the
+    while it can be filled (held too), one reserve per slot that can still be paid; once complete, also the
     headroom dynamic redundancy may still add (``reserve_slots``); once expired or stopped, one
     per assignment live or submitted and not yet settled."""
     settled = holding[Status.APPROVED] + holding[Status.REJECTED]

@@ -179,7 +179,7 @@ def test_batch_detail_counts_tasks_and_assignments_by_status(requester_client, m
     assert data["workteam_id"] == public_workforce().pk
     assert data["auto_approval_delay_seconds"] == 3 * 86400
     assert data["auto_approval_policy"] == "approve_all"
-    assert data["tasks"] == {"open": 1, "full": 1, "complete": 1, "expired": 0, "stopped": 1, "total": 4}
+    assert data["tasks"] == {"open": 1, "full": 1, "complete": 1, "expired": 0, "stopped": 1, "held": 0, "total": 4}
     assert data["assignments"] == {
         "accepted": 1,
         "submitted": 1,
