@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from typing import cast
 
 from django.db import transaction
 from django.db.models import F
@@ -79,7 +80,8 @@ def audit_by_round(job: LabelingJob) -> dict[int, tuple[int, int, int]]:
         .exclude(audit="")
         .values_list("machine_round", "audit")
     )
-    for number, audit in rows:
+    for round_number, audit in rows:
+        number = cast(int, round_number)  # filtered on machine_round set
         if audit == AUDIT_AGREED:
             counts[number][0] += 1
         if audit in (AUDIT_AGREED, AUDIT_DISAGREED):

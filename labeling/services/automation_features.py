@@ -72,7 +72,7 @@ def object_features(job: LabelingJob, automation: JobAutomation, objects: Sequen
     return _image_rows(job, spec, objects)
 
 
-def _rows(spec: FeatureSpec, items: list[tuple[int, object]]) -> FeatureRows:
+def _rows(spec: FeatureSpec, items: Sequence[tuple[int, object]]) -> FeatureRows:
     if not items:
         return FeatureRows([], np.zeros((0, 0)))
     return FeatureRows([pk for pk, _ in items], build_features(spec, [value for _, value in items]))

@@ -25,6 +25,8 @@ import json
 import logging
 import math
 from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
 
 import numpy as np
 from django.db import connection, transaction
@@ -47,7 +49,7 @@ logger = logging.getLogger(__name__)
 
 Status = JobAutomation.Status
 RETRAIN_SHARE, RETRAIN_MIN = 0.05, 50  # retrain after this many new human labels
-RELEASE_SHARE, RELEASE_MIN = 0.05, 100  # objects a round gives humans (besides the audit)
+RELEASE_SHARE, RELEASE_MIN = 0.05, 50  # objects a round gives humans (besides the audit)
 AUDIT_SHARE, AUDIT_MIN = 0.02, 20
 MIN_TRAINING_LABELS = 30
 PRIORITY_LEVELS = 10
@@ -125,7 +127,7 @@ def _plan(job: LabelingJob, automation: JobAutomation, number: int) -> _Plan | N
         _too_few_features(job, automation, usable=len(train.pks) + len(usable.pks))
         return None
     by_pk = {row[0]: row for row in labeled}
-    labels = np.asarray([int(by_pk[pk][4]["label"]) for pk in train.pks], dtype=np.int64)
+    labels = np.asarray([int(cast(dict, by_pk[pk][4])["label"]) for pk in train.pks], dtype=np.int64)
     weights = np.asarray([float(by_pk[pk][5] or 0.0) for pk in train.pks])
     rng = np.random.default_rng([job.pk, number])
     outcome = None
@@ -276,7 +278,7 @@ def slot_cost_micros(job: LabelingJob) -> int:
 
 
 def _write_objects(
-    number: int, machine: list[tuple[int, int, dict, float]], audit: list[tuple[int, int, dict]], now
+    number: int, machine: list[tuple[int, int, dict, float]], audit: list[tuple[int, int, dict]], now: datetime
 ) -> None:
     """One prepared UPDATE per object (psycopg pipelines them), each only while the object is
     still pending."""

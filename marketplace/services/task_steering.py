@@ -20,7 +20,7 @@ from ..models import Batch, Task
 from ..realtime.hints import hint_work_available
 from .escrow import escrow_sync
 
-PRIORITIZABLE = (Task.Status.OPEN, Task.Status.FULL, "held")
+PRIORITIZABLE = (Task.Status.OPEN, Task.Status.FULL, Task.Status.HELD)
 
 
 def tasks_reopen(*, batch: Batch, task_ids: Iterable[int]) -> list[int]:
