@@ -1,175 +1,187 @@
-"""Automated labeling in a running job, end to end: ingestion holds the work, rounds machine-label
-what the model proves, the audit, the output and the money (docs/automation.md)."""
+"""One automation round on synthetic data with known truth (pure, no database)."""
 
 from __future__ import annotations
 
-import io
-import json
-
 import numpy as np
+import pytest
+from scipy.special import softmax
 
-from labeling.models import DataObject, JobAutomation
-from marketplace.models import LedgerTransaction, Task
-from tests.labeling.automation.helpers import (
-    ATTRIBUTE,
-    LABELS,
-    OBJECTS,
-    drive,
-    get_job,
-    job_body,
-    machine_lines,
-    manifest_lines,
-    objects_of,
-    open_texts,
-    output_lines,
-    predicted,
-    start_job,
-    text,
+from labeling.automation import run_round
+
+
+def _blobs(rng: np.random.Generator, n: int, *, classes: int = 3, dims: int = 10, spread: float = 1.6):
+    """Gaussian classes around fixed centres: most points are easy, those between centres not."""
+    centres = np.random.default_rng(99).normal(size=(classes, dims)) * 1.5
+    truth = rng.integers(0, classes, size=n)
+    return centres[truth] + rng.normal(scale=spread, size=(n, dims)), truth
+
+
+def _noisy(rng: np.random.Generator, truth: np.ndarray, classes: int, error: float) -> np.ndarray:
+    """Human-consolidated labels: wrong (uniformly) on a share ``error`` of the objects."""
+    wrong = rng.random(truth.size) < error
+    return np.where(wrong, (truth + rng.integers(1, classes, size=truth.size)) % classes, truth)
+
+
+def _round(rng, labeled, labels, pool, *, classes, target, kind="embedding", **extra):
+    return run_round(
+        labeled_features=labeled,
+        labels=labels,
+        weights=np.ones(labels.size),
+        unlabeled_features=pool,
+        n_classes=classes,
+        target_accuracy=target,
+        rng=rng,
+        kind=kind,
+        **extra,
+    )
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_model_no_better_than_chance_machine_labels_nothing(seed):
+    # given: features that say nothing about the labels
+    rng = np.random.default_rng(seed)
+    labeled, pool = rng.normal(size=(600, 20)), rng.normal(size=(2000, 20))
+    labels = rng.integers(0, 2, size=600)
+    # when
+    result = _round(rng, labeled, labels, pool, classes=2, target=0.7)
+    # then
+    assert result.threshold is None and result.score_threshold is None
+    assert result.machine_labeled == 0
+    assert result.accuracy_lower_bound < 0.7
+    assert result.probabilities.shape == (2000, 2) and result.uncertainty.shape == (2000,)
+
+
+def test_a_good_model_meets_the_target_on_held_out_truth():
+    # given: 800 human labels (4% wrong), 4000 unlabeled objects whose truth we keep
+    rng = np.random.default_rng(1)
+    labeled, labeled_truth = _blobs(rng, 800, spread=1.3)
+    pool, pool_truth = _blobs(rng, 4000, spread=1.3)
+    labels = _noisy(rng, labeled_truth, 3, 0.04)
+    # when
+    result = _round(rng, labeled, labels, pool, classes=3, target=0.9)
+    # then: a threshold is proven and what it labels is right at least 90% of the time
+    assert result.threshold is not None
+    labeled_now = result.machine_label
+    assert labeled_now.sum() >= 1000
+    assert np.mean(result.predicted[labeled_now] == pool_truth[labeled_now]) >= 0.9
+    assert result.accuracy_lower_bound >= 0.9
+    assert result.validation_size == 400 and result.training_size == 400
+    # the decision is the calibrated-confidence threshold and the score threshold alike
+    assert np.array_equal(labeled_now, result.confidence >= result.threshold - 1e-12)
+    # the most uncertain objects are the ones left to humans
+    assert result.uncertainty[labeled_now].mean() < result.uncertainty[~labeled_now].mean()
+
+
+def test_calibrated_confidence_matches_observed_agreement():
+    rng = np.random.default_rng(2)
+    labeled, labeled_truth = _blobs(rng, 1200, spread=2.2)
+    pool, pool_truth = _blobs(rng, 6000, spread=2.2)
+    result = _round(rng, labeled, labeled_truth, pool, classes=3, target=0.95)
+    right = result.predicted == pool_truth
+    for low, high in [(0.0, 0.7), (0.7, 0.9), (0.9, 1.0)]:
+        band = (result.confidence >= low) & (result.confidence < high)
+        assert band.sum() > 200
+        assert abs(result.confidence[band].mean() - right[band].mean()) < 0.05, (low, high)
+    assert np.allclose(result.probabilities.sum(axis=1), 1.0)
+    assert np.allclose(result.probabilities[np.arange(6000), result.predicted], result.confidence)
+
+
+def _predictor_world(rng: np.random.Generator, n: int, sharpen: float):
+    """Objects whose true class probabilities are softmax(z); the requester's predictor reports
+    softmax(sharpen * z): the right ranking, badly over-confident when sharpen > 1."""
+    z = rng.normal(scale=2.5, size=(n, 3))
+    truth = np.array([rng.choice(3, p=p) for p in softmax(z, axis=1)])
+    return softmax(sharpen * z, axis=1), truth
+
+
+def test_an_over_confident_predictor_is_calibrated_and_still_meets_the_target():
+    # given: a predictor that claims 0.96 on average while it is right 79% of the time
+    rng = np.random.default_rng(3)
+    labeled, labels = _predictor_world(rng, 1000, sharpen=6.0)
+    pool, pool_truth = _predictor_world(rng, 5000, sharpen=6.0)
+    right = pool.argmax(axis=1) == pool_truth
+    assert pool.max(axis=1).mean() - right.mean() > 0.15
+    # when
+    result = _round(rng, labeled, labels, pool, classes=3, target=0.9, kind="prediction")
+    # then: its confidence is brought down to what it achieves, and what it labels meets the target
+    assert abs(result.confidence.mean() - right.mean()) < 0.03
+    assert result.training_size == 0 and result.validation_size == 1000
+    assert np.array_equal(result.predicted, pool.argmax(axis=1))  # calibrated, never retrained
+    assert result.machine_labeled > 0
+    assert np.mean(right[result.machine_label]) >= 0.9
+
+
+def test_a_confident_predictor_that_is_wrong_labels_nothing():
+    # given: the predictor's classes are shifted by one: certain, and always wrong
+    rng = np.random.default_rng(4)
+    labeled, labels = _predictor_world(rng, 600, sharpen=6.0)
+    pool, _ = _predictor_world(rng, 2000, sharpen=6.0)
+    shifted = np.roll(labeled, 1, axis=1)
+    # when
+    result = _round(rng, shifted, labels, np.roll(pool, 1, axis=1), classes=3, target=0.6, kind="prediction")
+    # then
+    assert result.machine_labeled == 0 and result.threshold is None
+    assert result.confidence.max() < 0.5
+
+
+def test_only_objects_sent_at_random_validate():
+    # given: 300 random human labels and 500 chosen by uncertainty (not a sample of the pool)
+    rng = np.random.default_rng(5)
+    labeled, truth = _blobs(rng, 800)
+    pool, _ = _blobs(rng, 1000)
+    eligible = np.zeros(800, dtype=bool)
+    eligible[:300] = True
+    # when
+    result = _round(rng, labeled, truth, pool, classes=3, target=0.9, validation_eligible=eligible)
+    # then: half of the 300 validate, everything else trains
+    assert result.validation_size == 150
+    assert result.training_size == 650
+
+
+def test_a_round_is_reproducible_and_leaves_its_inputs_alone():
+    rng_data = np.random.default_rng(6)
+    labeled, truth = _blobs(rng_data, 500)
+    pool, _ = _blobs(rng_data, 800)
+    labels = truth.copy()
+    before = (labeled.copy(), labels.copy(), pool.copy())
+    first = _round(np.random.default_rng(7), labeled, labels, pool, classes=3, target=0.9)
+    second = _round(np.random.default_rng(7), labeled, labels, pool, classes=3, target=0.9)
+    assert np.array_equal(first.probabilities, second.probabilities)
+    assert np.array_equal(first.machine_label, second.machine_label)
+    assert all(np.array_equal(a, b) for a, b in zip(before, (labeled, labels, pool), strict=True))
+
+
+def test_one_class_among_the_labels_is_a_constant_model_that_validation_judges():
+    rng = np.random.default_rng(8)
+    labeled, pool = rng.normal(size=(400, 5)), rng.normal(size=(300, 5))
+    result = _round(rng, labeled, np.full(400, 2), pool, classes=3, target=0.95)
+    assert set(result.predicted.tolist()) == {2}
+    assert result.machine_labeled == 300  # 200 of 200 validation objects agree: proven
+    assert result.model.card["model"]["form"] == "constant"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"labels": np.array([0, 1, 5])}, "labels must lie"),
+        ({"weights": np.array([1.0, 2.0, 1.0])}, "weights"),
+        ({"target_accuracy": 1.0}, "target_accuracy"),
+        ({"kind": "audio"}, "kind"),
+        ({"n_classes": 1}, "n_classes"),
+        ({"unlabeled_features": np.zeros((4, 2))}, "same columns"),
+        ({"labels": np.array([0, 1])}, "one row per labeled object"),
+    ],
 )
-from tests.marketplace.ledger_invariants import ledger_violations
-
-
-def label_of(i: int) -> str:
-    return LABELS[(i * 7 + i // 3) % 2]
-
-
-TRUTH = {text(i): label_of(i) for i in range(OBJECTS)}
-
-
-def right_prediction(i: int) -> list[float]:
-    return predicted(0.97 if label_of(i) == "cat" else 0.03)
-
-
-def gold_manifest(bucket, n: int = 10) -> str:
-    lines = [json.dumps({"source": f"gold {i}", "p": predicted(0.97), ATTRIBUTE: {"label": "cat"}}) for i in range(n)]
-    bucket.put("gold.jsonl", ("\n".join(lines) + "\n").encode())
-    for i in range(n):
-        TRUTH[f"gold {i}"] = "cat"
-    return bucket.uri("gold.jsonl")
-
-
-def test_a_proven_model_machine_labels_the_held_objects_and_the_output_says_so(requester, bucket, make_worker):
-    # given: the requester's predictions are right and confident; 10 gold objects
-    body = job_body(bucket, manifest_lines(OBJECTS, right_prediction), gold_manifest_uri=gold_manifest(bucket))
-    job = start_job(requester, body)
-    sample = open_texts(job["id"])
-    # then: only a random sample (and gold in proportion) is offered at first
-    regular_sample = {source for source in sample if source.startswith("object")}
-    assert len(regular_sample) == 200
-    assert regular_sample != {text(i) for i in range(200)}
-    assert get_job(requester, job["id"])["automated_labeling"]["status"] == "waiting_for_sample"
-    assert Task.objects.filter(status=Task.Status.HELD).count() == OBJECTS + 10 - len(sample)
-    # when
-    job = drive(requester, job["id"], make_worker(), TRUTH.__getitem__)
-    # then
-    automation = job["automated_labeling"]
-    counters = job["label_counters"]
-    assert job["status"] == "completed"
-    assert automation["status"] == "complete"
-    assert counters["machine_labeled"] == automation["machine_labeled"] > 0
-    assert counters["human_labeled"] + counters["machine_labeled"] == OBJECTS == counters["total_labeled"]
-    assert automation["threshold"] is not None
-    assert automation["accuracy_lower_bound"] >= 0.9
-    assert automation["audit"]["audited"] >= 20
-    assert automation["audit"]["agreed"] == automation["audit"]["audited"]
-    assert automation["audit"]["passed"] is True
-    # every machine label is in the output as Ground Truth writes one, and right
-    lines = output_lines(bucket, job)
-    machine = machine_lines(lines)
-    assert len(machine) == counters["machine_labeled"]
-    for line in machine:
-        metadata = line[f"{ATTRIBUTE}-metadata"]
-        assert metadata["class-name"] == TRUTH[line["source"]] == LABELS[line[ATTRIBUTE]]
-        assert metadata["job-name"] == "labeling-job/auto-1/automated-round-1"
-        assert metadata["type"] == "groundtruth/text-classification"
-        assert automation["threshold"] - 1e-6 <= metadata["confidence"] <= 1.0
-    machine_objects = objects_of(job["id"]).filter(is_machine_labeled=True)
-    assert machine_objects.count() == len(machine)
-    # audited objects are written as human labels
-    audited = objects_of(job["id"]).filter(audit="agreed")
-    assert audited.count() == automation["audit"]["audited"]
-    audited_sources = {json.loads(line)["source"] for line in audited.values_list("source_line", flat=True)}
-    human_lines = {line["source"]: line for line in lines if line not in machine}
-    assert all(human_lines[source][f"{ATTRIBUTE}-metadata"]["human-annotated"] == "yes" for source in audited_sources)
-    # gold is never machine-labeled: every gold object got its human answer
-    gold = objects_of(job["id"]).filter(is_gold=True)
-    assert gold.filter(is_machine_labeled=False, answers=1).count() == 10
-    # machine-labeled tasks closed without an answer and hold no escrow; the ledger balances
-    tasks = Task.objects.filter(data_object__in=machine_objects)
-    assert set(tasks.values_list("status", "slots_used", "escrow_slots").distinct()) == {("complete", 0, 0)}
-    assert ledger_violations() == []
-    payments = LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.ASSIGNMENT_PAYMENT).count()
-    assert payments == 0  # nothing approved yet: what humans answered is still reserved, not paid twice
-    assert automation["money_saved"] == _dollars(len(machine) * 1 * (50_000 + _fee(job)))
-    # the final model's arrays and card beside the output, readable without pickle
-    card = json.loads(bucket.get("out/auto-1/models/model-card.json"))
-    assert (card["classes"], card["round"], card["features"]) == (LABELS, 1, "prediction")
-    arrays = np.load(io.BytesIO(bucket.get("out/auto-1/models/model.npz")), allow_pickle=False)
-    assert sorted(arrays.files) == card["arrays"]
-
-
-def _fee(job: dict) -> int:
-    return Task.objects.filter(batch_id=job["batch_id"]).values_list("fee_micros", flat=True).first()
-
-
-def _dollars(micros: int) -> str:
-    from marketplace.money import format_micros
-
-    return format_micros(micros)
-
-
-def test_a_model_no_better_than_chance_machine_labels_nothing(requester, bucket, make_worker):
-    # given: the predictions are noise, unrelated to the truth
-    rng = np.random.default_rng(7)
-    noise = rng.uniform(0.02, 0.98, OBJECTS)
-    job = start_job(requester, job_body(bucket, manifest_lines(OBJECTS, lambda i: predicted(noise[i]))))
-    # when
-    job = drive(requester, job["id"], make_worker(), TRUTH.__getitem__)
-    # then
-    automation = job["automated_labeling"]
-    assert job["status"] == "completed"
-    assert (automation["status"], automation["threshold"], automation["machine_labeled"]) == ("complete", None, 0)
-    assert automation["rounds"] >= 1
-    assert job["label_counters"]["human_labeled"] == OBJECTS
-    assert machine_lines(output_lines(bucket, job)) == []
-    assert not objects_of(job["id"]).filter(is_machine_labeled=True).exists()
-    assert automation["money_saved"] == "0.00"
-    assert ledger_violations() == []
-
-
-def test_the_audit_stops_automation_when_the_predictor_goes_bad_and_its_labels_go_back_to_humans(
-    requester, bucket, make_worker
-):
-    # given: the predictions match what humans say on the initial sample, and are wrong on
-    # every other object (the predictor goes bad after what humans checked first)
-    job = start_job(requester, job_body(bucket, manifest_lines(OBJECTS, right_prediction)))
-    sample = open_texts(job["id"])
-    truth = {source: label if source in sample else LABELS[1 - LABELS.index(label)] for source, label in TRUTH.items()}
-    worker = make_worker()
-    # when: the first round machine-labels, then the audit comes back
-    job = drive(requester, job["id"], worker, truth.__getitem__, until=lambda j: j["label_counters"]["machine_labeled"])
-    machine_before = job["label_counters"]["machine_labeled"]
-    job = drive(requester, job["id"], worker, truth.__getitem__)
-    # then
-    automation = job["automated_labeling"]
-    assert machine_before > 0
-    assert automation["status"] == "stopped_by_audit"
-    assert "went back to human labeling" in automation["reason"]
-    assert automation["audit"]["passed"] is False
-    assert automation["audit"]["agreed"] < automation["audit"]["audited"]
-    assert job["status"] == "completed"
-    assert (job["label_counters"]["machine_labeled"], automation["machine_labeled"]) == (0, 0)
-    assert job["label_counters"]["human_labeled"] == OBJECTS
-    assert automation["money_saved"] == "0.00"
-    lines = output_lines(bucket, job)
-    assert machine_lines(lines) == []
-    assert all(line[f"{ATTRIBUTE}-metadata"]["class-name"] == truth[line["source"]] for line in lines)
-    # the reverted objects' tasks were offered again and answered: reserved again, never lost
-    reverted = objects_of(job["id"]).filter(machine_round__isnull=False, audit="")
-    assert reverted.count() == machine_before
-    assert set(Task.objects.filter(data_object__in=reverted).values_list("status", "slots_used").distinct()) == {
-        ("complete", 1)
+def test_bad_arguments_are_refused_with_a_reason(change, message):
+    arguments = {
+        "labeled_features": np.zeros((3, 4)),
+        "labels": np.array([0, 1, 0]),
+        "weights": np.ones(3),
+        "unlabeled_features": np.zeros((5, 4)),
+        "n_classes": 2,
+        "target_accuracy": 0.9,
+        "rng": np.random.default_rng(0),
+        "kind": "embedding",
     }
-    assert ledger_violations() == []
-    assert JobAutomation.objects.get(job_id=job["id"]).saved_micros == 0
-    assert not DataObject.objects.filter(job_id=job["id"], is_machine_labeled=True).exists()
+    with pytest.raises(ValueError, match=message):
+        run_round(**{**arguments, **change})

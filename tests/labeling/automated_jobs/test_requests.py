@@ -8,7 +8,7 @@ from labeling.automation import MIN_OBJECTS
 from labeling.models import JobAutomation, LabelingJob
 from labeling.services.sweeps import run_labeling_sweeps
 from marketplace.models import Task
-from tests.labeling.automation.helpers import (
+from tests.labeling.automated_jobs.helpers import (
     LABELS,
     OBJECTS,
     drive,
