@@ -130,7 +130,7 @@ def _manifest_key(value: Any) -> str:
 ManifestKey = Annotated[str, Checked(_manifest_key, {"type": "string", "minLength": 1, "maxLength": MAX_KEY_CHARS})]
 
 
-class AutomatedLabeling(Input):
+class AutomatedLabelingRequest(Input):
     """Automated labeling of a classification job (docs/automation.md)."""
 
     unknown_field_message: ClassVar[str] = (
@@ -223,7 +223,7 @@ class JobCreate(Input):
     qualification_requirements: Requirements | None = Field(
         None, description="who may take the job's tasks (docs/qualifications.md)"
     )
-    automated_labeling: AutomatedLabeling | None = Field(
+    automated_labeling: AutomatedLabelingRequest | None = Field(
         None, description="image_classification and text_classification only (docs/automation.md)"
     )
 

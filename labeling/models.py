@@ -185,6 +185,9 @@ class DataObject(models.Model):
     machine_round = models.PositiveIntegerField(null=True, blank=True)
     machine_result = models.JSONField(null=True, blank=True)
     audit = models.CharField(max_length=12, blank=True)
+    # Released to humans for its uncertainty (active learning), not at random: such an object
+    # trains the model but never validates it (validation needs a random sample of the pool).
+    is_uncertainty_pick = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -18,7 +18,6 @@ under the job row's lock.
 
 from __future__ import annotations
 
-import math
 import random
 
 from django.conf import settings
@@ -30,14 +29,12 @@ from marketplace.models import Batch, Task
 from marketplace.selectors.batches import batch_progress
 from marketplace.services.batches import tasks_release
 
-from ..automation import MIN_OBJECTS
+from ..automation import MIN_OBJECTS, initial_sample_size
 from ..models import DataObject, JobAutomation, LabelingJob
 from . import automation_audit, automation_rounds
 from .automation_release import RELEASE_CHUNK, gold_share, release
 
 Status = JobAutomation.Status
-INITIAL_SAMPLE_SHARE = 0.10
-INITIAL_SAMPLE_MIN = 200
 
 
 def automation_at_ingest(job: LabelingJob, *, objects_total: int) -> bool:
@@ -58,7 +55,7 @@ def automation_at_ingest(job: LabelingJob, *, objects_total: int) -> bool:
 
 
 def automation_release_sample(job: LabelingJob, batch: Batch) -> list[int]:
-    """Release the initial random sample of a held job (``initial_sample_size`` objects, drawn
+    """Release the initial random sample of a held job (``schedule.initial_sample_size``, drawn
     with a seed of the server's secret and the job's name, so a re-run draws the same) with its
     share of the gold. Call inside ingestion's transaction, after the tasks were created."""
     regular = list(DataObject.objects.filter(job=job, is_gold=False).order_by("pk").values_list("task_id", flat=True))
@@ -66,11 +63,6 @@ def automation_release_sample(job: LabelingJob, batch: Batch) -> list[int]:
     sample = rng.sample(regular, initial_sample_size(len(regular)))
     gold = gold_share(job, released=len(sample), total=len(regular))
     return release(batch, [*sample, *gold])
-
-
-def initial_sample_size(objects_total: int) -> int:
-    """The objects humans label before the first round: 10%, at least 200 (or all)."""
-    return min(objects_total, max(INITIAL_SAMPLE_MIN, math.ceil(INITIAL_SAMPLE_SHARE * objects_total)))
 
 
 def automation_pass(job: LabelingJob) -> bool:

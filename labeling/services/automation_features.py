@@ -24,7 +24,7 @@ import numpy as np
 
 from marketplace.errors import DomainError
 
-from ..automation import FeatureSpec, build_features
+from ..automation import FeatureError, FeatureSpec, build_features
 from ..models import JobAutomation, LabelingJob
 from ..storage import access_storage
 
@@ -46,6 +46,7 @@ class FeatureRows:
 
     pks: list[int]
     matrix: object  # a 2-D numpy array or scipy sparse matrix
+    spec: FeatureSpec
 
 
 def feature_kind(automation: JobAutomation, job: LabelingJob) -> str:
@@ -56,10 +57,14 @@ def feature_kind(automation: JobAutomation, job: LabelingJob) -> str:
     return "image" if job.task_type == "image_classification" else "text"
 
 
+def feature_spec(job: LabelingJob, automation: JobAutomation) -> FeatureSpec:
+    return FeatureSpec(kind=feature_kind(automation, job), class_names=tuple(job.label_categories))  # type: ignore[arg-type]
+
+
 def object_features(job: LabelingJob, automation: JobAutomation, objects: Sequence[tuple[int, str]]) -> FeatureRows:
     """Features of ``objects`` (``(data object pk, manifest line)`` pairs), in their order."""
-    kind = feature_kind(automation, job)
-    spec = FeatureSpec(kind=kind)  # type: ignore[arg-type]
+    spec = feature_spec(job, automation)
+    kind = spec.kind
     if kind in ("embedding", "prediction"):
         vectors = [(pk, _vector(job, automation, kind, line)) for pk, line in objects]
         usable = [(pk, vector) for pk, vector in vectors if vector is not None]
@@ -73,9 +78,14 @@ def object_features(job: LabelingJob, automation: JobAutomation, objects: Sequen
 
 
 def _rows(spec: FeatureSpec, items: Sequence[tuple[int, object]]) -> FeatureRows:
-    if not items:
-        return FeatureRows([], np.zeros((0, 0)))
-    return FeatureRows([pk for pk, _ in items], build_features(spec, [value for _, value in items]))
+    """``build_features`` of the items; an item it refuses is left out (humans label it)."""
+    kept = list(items)
+    while kept:
+        try:
+            return FeatureRows([pk for pk, _ in kept], build_features(spec, [value for _, value in kept]), spec)
+        except FeatureError as exc:
+            del kept[exc.index]
+    return FeatureRows([], np.zeros((0, 0)), spec)
 
 
 def _vector(job: LabelingJob, automation: JobAutomation, kind: str, line: str) -> list[float] | None:
@@ -88,7 +98,7 @@ def _vector(job: LabelingJob, automation: JobAutomation, kind: str, line: str) -
         return None
     if not all(type(x) in (int, float) and math.isfinite(x) for x in value):
         return None
-    if kind == "prediction" and (len(value) != len(job.label_categories) or min(value) < 0):
+    if kind == "prediction" and (len(value) != len(job.label_categories) or min(value) < 0 or sum(value) <= 0):
         return None
     return [float(x) for x in value]
 
@@ -130,9 +140,9 @@ def _image_rows(job: LabelingJob, spec: FeatureSpec, objects: Sequence[tuple[int
         for pk, raw in readable:
             try:
                 cache[pk] = np.asarray(build_features(spec, [raw]))[0]
-            except Exception:  # noqa: BLE001  not an image Pillow reads: humans label it
-                logger.info("labeling job %s: object %s is not a readable image", job.pk, pk)
+            except FeatureError as exc:  # not an image Pillow reads: humans label it
+                logger.info("labeling job %s: object %s: %s", job.pk, pk, exc.reason)
     usable = [pk for pk, _ in objects if pk in cache]
     if not usable:
-        return FeatureRows([], np.zeros((0, 0)))
-    return FeatureRows(usable, np.vstack([cache[pk] for pk in usable]))
+        return FeatureRows([], np.zeros((0, 0)), spec)
+    return FeatureRows(usable, np.vstack([cache[pk] for pk in usable]), spec)

@@ -20,7 +20,6 @@ the lock, so two never both apply).
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import math
@@ -39,29 +38,27 @@ from marketplace.models import Task
 from marketplace.services.batches import tasks_close_early
 from marketplace.services.task_steering import tasks_prioritize
 
-from ..automation import MIN_OBJECTS, RoundResult, run_round
+from ..automation import MIN_OBJECTS, RoundResult, audit_size, round_release_size, run_round
 from ..models import AutomationRound, DataObject, JobAutomation, LabelingJob
 from ..storage import access_storage
-from .automation_features import feature_kind, object_features
+from .automation_features import feature_spec, object_features
 from .automation_release import gold_share, release
 
 logger = logging.getLogger(__name__)
 
 Status = JobAutomation.Status
-RETRAIN_SHARE, RETRAIN_MIN = 0.05, 50  # retrain after this many new human labels
-RELEASE_SHARE, RELEASE_MIN = 0.05, 50  # objects a round gives humans (besides the audit)
-AUDIT_SHARE, AUDIT_MIN = 0.02, 20
 MIN_TRAINING_LABELS = 30
+# Of the objects a round gives humans, this share is drawn at random (they may validate later
+# rounds); the rest are the most uncertain (they only train: no random sample of the pool).
+RANDOM_RELEASE_SHARE = 0.2
 PRIORITY_LEVELS = 10
 PROBABILITY_DECIMALS = 6
 
 
 def retrain_every(objects_total: int) -> int:
-    return max(RETRAIN_MIN, math.ceil(RETRAIN_SHARE * objects_total))
-
-
-def release_size(objects_total: int) -> int:
-    return max(RELEASE_MIN, math.ceil(RELEASE_SHARE * objects_total))
+    """New human labels between two rounds: half the work a round queues for humans, so the
+    next round comes while humans still have work (``schedule.round_release_size``)."""
+    return max(25, round_release_size(objects_total) // 2)
 
 
 def human_labels(job: LabelingJob) -> int:
@@ -84,6 +81,7 @@ def round_is_due(job: LabelingJob, automation: JobAutomation, *, humans_idle: bo
 @dataclass
 class _Plan:
     machine: list[tuple[int, int, dict, float]]  # (data object pk, task id, result, confidence)
+    uncertain: list[int]  # data object pks released for their uncertainty
     audit: list[tuple[int, int, dict]]  # (pk, task id, the model's result)
     release: list[tuple[int, int]]  # (task id, priority)
     trained_on: int
@@ -115,11 +113,20 @@ def _plan(job: LabelingJob, automation: JobAutomation, number: int) -> _Plan | N
         DataObject.objects.filter(job=job, is_gold=False)
         .order_by("pk")
         .values_list(
-            "pk", "task_id", "task__status", "status", "result", "confidence", "is_machine_labeled", "source_line"
+            "pk",
+            "task_id",
+            "task__status",
+            "status",
+            "result",
+            "confidence",
+            "is_machine_labeled",
+            "source_line",
+            "is_uncertainty_pick",
         )
     )
     labeled = [row for row in rows if row[3] == DataObject.Status.LABELED and not row[6] and row[4] is not None]
     candidates = [row for row in rows if row[2] == Task.Status.HELD and row[3] == DataObject.Status.PENDING]
+    queued = sum(row[2] in (Task.Status.OPEN, Task.Status.FULL) and row[3] == DataObject.Status.PENDING for row in rows)
     task_of = {row[0]: row[1] for row in candidates}
     train = object_features(job, automation, [(row[0], row[7]) for row in labeled])
     usable = object_features(job, automation, [(row[0], row[7]) for row in candidates])
@@ -140,21 +147,17 @@ def _plan(job: LabelingJob, automation: JobAutomation, number: int) -> _Plan | N
             n_classes=len(job.label_categories),
             target_accuracy=automation.target_accuracy,
             rng=rng,
-            kind=feature_kind(automation, job),
+            kind=train.spec.kind,
+            validation_eligible=np.asarray([not by_pk[pk][8] for pk in train.pks], dtype=bool),
+            class_names=job.label_categories,
+            feature_recipe=feature_spec(job, automation).describe(),
         )
     machine: list[tuple[int, int, dict, float]] = []
     audit: list[tuple[int, int, dict]] = []
-    uncertainty = np.ones(len(usable.pks))
+    undecided = np.arange(len(usable.pks))
     if outcome is not None:
-        uncertainty = np.asarray(outcome.uncertainty, dtype=float)
-        qualified = (
-            np.flatnonzero(np.asarray(outcome.confidence) >= outcome.threshold)
-            if outcome.threshold is not None
-            else np.zeros(0, dtype=np.int64)
-        )
-        audits_so_far = DataObject.objects.filter(job=job).exclude(audit="").count()
-        n_audit = min(len(qualified), max(math.ceil(AUDIT_SHARE * len(qualified)), AUDIT_MIN - audits_so_far))
-        audited = set(rng.choice(qualified, size=n_audit, replace=False).tolist()) if n_audit else set()
+        qualified = np.flatnonzero(outcome.machine_label)
+        audited = set(rng.choice(qualified, size=audit_size(len(qualified)), replace=False).tolist())
         for i in qualified.tolist():
             pk = usable.pks[i]
             result = _result(outcome.probabilities[i])
@@ -162,17 +165,31 @@ def _plan(job: LabelingJob, automation: JobAutomation, number: int) -> _Plan | N
                 audit.append((pk, task_of[pk], result))
             else:
                 machine.append((pk, task_of[pk], result, float(outcome.confidence[i])))
-        uncertainty[qualified] = -np.inf  # decided this round: not released by uncertainty
-    order = [i for i in np.argsort(-uncertainty, kind="stable").tolist() if np.isfinite(uncertainty[i])]
-    chosen = order[: release_size(job.objects_total)]
+        undecided = np.flatnonzero(~np.asarray(outcome.machine_label, dtype=bool))
+    # Top the humans' queue up to a round's worth: a share at random, the rest most uncertain.
+    wanted = min(len(undecided), max(0, round_release_size(job.objects_total) - queued))
+    at_random = wanted if outcome is None else math.ceil(RANDOM_RELEASE_SHARE * wanted)
+    random_picks = rng.choice(undecided, size=at_random, replace=False).tolist() if at_random else []
+    uncertain_picks: list[int] = []
+    if outcome is not None:
+        rest = np.setdiff1d(undecided, random_picks)
+        order = rest[np.argsort(-np.asarray(outcome.uncertainty)[rest], kind="stable")]
+        uncertain_picks = order[: wanted - at_random].tolist()
+    chosen = [*uncertain_picks, *random_picks]
     release = [(task_of[usable.pks[i]], _level(rank, len(chosen))) for rank, i in enumerate(chosen)]
     featureless = sorted(set(task_of) - set(usable.pks))
     release += [(task_of[pk], PRIORITY_LEVELS // 2) for pk in featureless]
     release += [(task_id, PRIORITY_LEVELS - 1) for _, task_id, _ in audit]  # the audit's verdict early
-    offered = len(release)
-    gold = gold_share(job, released=offered + len(machine), total=len(rows))
+    gold = gold_share(job, released=len(release) + len(machine), total=len(rows))
     release += [(task_id, int(rng.integers(PRIORITY_LEVELS))) for task_id in gold]  # gold looks like any task
-    return _Plan(machine=machine, audit=audit, release=release, trained_on=len(labeled), outcome=outcome)
+    return _Plan(
+        machine=machine,
+        uncertain=[usable.pks[i] for i in uncertain_picks],
+        audit=audit,
+        release=release,
+        trained_on=len(labeled),
+        outcome=outcome,
+    )
 
 
 def _level(rank: int, count: int) -> int:
@@ -224,6 +241,7 @@ def _apply(job: LabelingJob, automation: JobAutomation, number: int, plan: _Plan
         )
         machine = [item for item in plan.machine if item[1] in closed]
         _write_objects(number, machine, [item for item in plan.audit if item[1] in released], now)
+        DataObject.objects.filter(pk__in=plan.uncertain).update(is_uncertainty_pick=True)
         LabelingJob.objects.filter(pk=job.pk).update(machine_labeled=F("machine_labeled") + len(machine))
         outcome = plan.outcome
         current.rounds = number
@@ -312,33 +330,16 @@ def _write_objects(
 
 
 def _write_model(job: LabelingJob, automation: JobAutomation, number: int, outcome: RoundResult) -> None:
-    """The round's model beside the output (``<output>/<job>/models/``): its arrays as ``.npz``
-    (numbers only, readable without pickle) and its card as JSON. Each round overwrites the
-    last, so the job's end leaves its final model. A storage failure is logged: the labels do
-    not depend on it."""
-    arrays = {name: np.asarray(value) for name, value in outcome.model.arrays.items()}
-    if any(array.dtype == object for array in arrays.values()):
-        raise ValueError("a model array holds Python objects; only numbers are written")
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)  # type: ignore[arg-type]
-    card = {
-        **outcome.model.card,
-        "job": job.name,
-        "round": number,
-        "features": feature_kind(automation, job),
-        "classes": job.label_categories,
-        "target_accuracy": automation.target_accuracy,
-        "threshold": outcome.threshold,
-        "validated_accuracy": outcome.validated_accuracy,
-        "accuracy_lower_bound": outcome.accuracy_lower_bound,
-        "validation_size": outcome.validation_size,
-        "arrays": sorted(arrays),
-    }
+    """The round's model beside the output (``<output>/<job>/models/``): ``model.npz`` (numeric
+    arrays, readable without pickle) and ``model.json`` (its card, with the job and round). Each
+    round overwrites the last, so the job's end leaves its final model. A storage failure is
+    logged: the labels do not depend on it."""
+    card = {**json.loads(outcome.model.card_json()), "job": job.name, "round": number}
     try:
         root = access_storage(job.requester, job.output_uri, field="output_uri").child(f"{job.name}/models")
-        root.child("model.npz").put_bytes(buffer.getvalue(), content_type="application/octet-stream")
-        root.child("model-card.json").put_bytes(
-            json.dumps(card, indent=2, default=float).encode("utf-8"), content_type="application/json"
+        root.child("model.npz").put_bytes(outcome.model.npz_bytes(), content_type="application/octet-stream")
+        root.child("model.json").put_bytes(
+            json.dumps(card, indent=2, sort_keys=True).encode("utf-8"), content_type="application/json"
         )
     except DomainError as exc:
         logger.warning("labeling job %s: the round %d model was not written: %s", job.pk, number, exc.message)

@@ -75,6 +75,10 @@ def start_job(requester, body: dict) -> dict:
     return job
 
 
+def stop_job(requester, job_id: int):
+    return client_with(requester.api_key).post(f"{JOBS_URL}/{job_id}/stop")
+
+
 def switch_off(requester, job_id: int, body: object = None):
     return client_with(requester.api_key).post(
         f"{JOBS_URL}/{job_id}/automated-labeling", {"enabled": False} if body is None else body, format="json"

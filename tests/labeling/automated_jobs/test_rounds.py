@@ -8,7 +8,9 @@ import json
 
 import numpy as np
 
+from labeling.automation import initial_sample_size
 from labeling.models import DataObject, JobAutomation
+from labeling.services.sweeps import run_labeling_sweeps
 from marketplace.models import LedgerTransaction, Task
 from tests.labeling.automated_jobs.helpers import (
     ATTRIBUTE,
@@ -24,6 +26,7 @@ from tests.labeling.automated_jobs.helpers import (
     output_lines,
     predicted,
     start_job,
+    stop_job,
     text,
 )
 from tests.marketplace.ledger_invariants import ledger_violations
@@ -55,7 +58,7 @@ def test_a_proven_model_machine_labels_the_held_objects_and_the_output_says_so(r
     sample = open_texts(job["id"])
     # then: only a random sample (and gold in proportion) is offered at first
     regular_sample = {source for source in sample if source.startswith("object")}
-    assert len(regular_sample) == 200
+    assert len(regular_sample) == initial_sample_size(OBJECTS)
     assert regular_sample != {text(i) for i in range(200)}
     assert get_job(requester, job["id"])["automated_labeling"]["status"] == "waiting_for_sample"
     assert Task.objects.filter(status=Task.Status.HELD).count() == OBJECTS + 10 - len(sample)
@@ -82,7 +85,7 @@ def test_a_proven_model_machine_labels_the_held_objects_and_the_output_says_so(r
         assert metadata["class-name"] == TRUTH[line["source"]] == LABELS[line[ATTRIBUTE]]
         assert metadata["job-name"] == "labeling-job/auto-1/automated-round-1"
         assert metadata["type"] == "groundtruth/text-classification"
-        assert automation["threshold"] - 1e-6 <= metadata["confidence"] <= 1.0
+        assert automation["threshold"] - 1e-4 <= metadata["confidence"] <= 1.0  # written to 4 decimals
     machine_objects = objects_of(job["id"]).filter(is_machine_labeled=True)
     assert machine_objects.count() == len(machine)
     # audited objects are written as human labels
@@ -102,10 +105,15 @@ def test_a_proven_model_machine_labels_the_held_objects_and_the_output_says_so(r
     assert payments == 0  # nothing approved yet: what humans answered is still reserved, not paid twice
     assert automation["money_saved"] == _dollars(len(machine) * 1 * (50_000 + _fee(job)))
     # the final model's arrays and card beside the output, readable without pickle
-    card = json.loads(bucket.get("out/auto-1/models/model-card.json"))
-    assert (card["classes"], card["round"], card["features"]) == (LABELS, 1, "prediction")
+    card = json.loads(bucket.get("out/auto-1/models/model.json"))
+    assert (card["classes"], card["round"], card["job"], card["features"]["kind"]) == (
+        LABELS,
+        1,
+        "auto-1",
+        "prediction",
+    )
     arrays = np.load(io.BytesIO(bucket.get("out/auto-1/models/model.npz")), allow_pickle=False)
-    assert sorted(arrays.files) == card["arrays"]
+    assert sorted(arrays.files) == sorted(card["arrays"])
 
 
 def _fee(job: dict) -> int:
@@ -123,14 +131,20 @@ def test_a_model_no_better_than_chance_machine_labels_nothing(requester, bucket,
     rng = np.random.default_rng(7)
     noise = rng.uniform(0.02, 0.98, OBJECTS)
     job = start_job(requester, job_body(bucket, manifest_lines(OBJECTS, lambda i: predicted(noise[i]))))
-    # when
-    job = drive(requester, job["id"], make_worker(), TRUTH.__getitem__)
+    # when: three rounds have run, then the requester stops the job
+    job = drive(
+        requester, job["id"], make_worker(), TRUTH.__getitem__, until=lambda j: j["automated_labeling"]["rounds"] >= 3
+    )
+    assert stop_job(requester, job["id"]).status_code == 200
+    run_labeling_sweeps()
+    job = get_job(requester, job["id"])
     # then
     automation = job["automated_labeling"]
-    assert job["status"] == "completed"
-    assert (automation["status"], automation["threshold"], automation["machine_labeled"]) == ("complete", None, 0)
-    assert automation["rounds"] >= 1
-    assert job["label_counters"]["human_labeled"] == OBJECTS
+    assert job["status"] == "stopped"
+    assert (automation["status"], automation["threshold"], automation["machine_labeled"]) == ("labeling", None, 0)
+    assert "did not reach 0.9" in automation["reason"]
+    assert automation["accuracy_lower_bound"] < 0.9
+    assert job["label_counters"]["machine_labeled"] == 0
     assert machine_lines(output_lines(bucket, job)) == []
     assert not objects_of(job["id"]).filter(is_machine_labeled=True).exists()
     assert automation["money_saved"] == "0.00"
@@ -149,8 +163,22 @@ def test_the_audit_stops_automation_when_the_predictor_goes_bad_and_its_labels_g
     # when: the first round machine-labels, then the audit comes back
     job = drive(requester, job["id"], worker, truth.__getitem__, until=lambda j: j["label_counters"]["machine_labeled"])
     machine_before = job["label_counters"]["machine_labeled"]
+    job = drive(
+        requester,
+        job["id"],
+        worker,
+        truth.__getitem__,
+        until=lambda j: j["automated_labeling"]["status"] == "stopped_by_audit",
+    )
+    # then: the machine labels went back to humans, their tasks offered again with escrow reserved
+    reverted = objects_of(job["id"]).filter(machine_round__isnull=False, audit="")
+    assert reverted.count() == machine_before
+    assert not reverted.filter(is_machine_labeled=True).exists()
+    assert set(
+        Task.objects.filter(data_object__in=reverted).values_list("status", "slots_used", "escrow_slots").distinct()
+    ) == {("open", 0, 1)}
+    assert ledger_violations() == []
     job = drive(requester, job["id"], worker, truth.__getitem__)
-    # then
     automation = job["automated_labeling"]
     assert machine_before > 0
     assert automation["status"] == "stopped_by_audit"
@@ -164,9 +192,7 @@ def test_the_audit_stops_automation_when_the_predictor_goes_bad_and_its_labels_g
     lines = output_lines(bucket, job)
     assert machine_lines(lines) == []
     assert all(line[f"{ATTRIBUTE}-metadata"]["class-name"] == truth[line["source"]] for line in lines)
-    # the reverted objects' tasks were offered again and answered: reserved again, never lost
-    reverted = objects_of(job["id"]).filter(machine_round__isnull=False, audit="")
-    assert reverted.count() == machine_before
+    # and humans answered them: paid from the reserve taken again, never lost or counted twice
     assert set(Task.objects.filter(data_object__in=reverted).values_list("status", "slots_used").distinct()) == {
         ("complete", 1)
     }
