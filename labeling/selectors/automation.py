@@ -4,11 +4,17 @@ and the rounds over time (the portal's chart). Each figure is computed here once
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from ..automation import audit_verdict
 from ..models import AutomationRound, DataObject, JobAutomation, LabelingJob
+
+# ``DataObject.audit``: picked for the audit and with humans; then what humans said against the
+# model (lapsed: the task ended without a human label).
+AUDIT_PENDING, AUDIT_AGREED, AUDIT_DISAGREED, AUDIT_LAPSED = "pending", "agreed", "disagreed", "lapsed"
 
 
 def job_automation(job: LabelingJob) -> JobAutomation | None:
@@ -75,3 +81,22 @@ def automation_rounds(automation: JobAutomation) -> list[RoundPoint]:
         )
         for row in rows
     ]
+
+
+def audit_by_round(job: LabelingJob) -> dict[int, tuple[int, int, int]]:
+    """``{round: (agreed, audited, still pending)}`` over the job's audited objects."""
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    rows = (
+        DataObject.objects.filter(job=job, machine_round__isnull=False)
+        .exclude(audit="")
+        .values_list("machine_round", "audit")
+    )
+    for round_number, audit in rows:
+        number = cast(int, round_number)  # filtered on machine_round set
+        if audit == AUDIT_AGREED:
+            counts[number][0] += 1
+        if audit in (AUDIT_AGREED, AUDIT_DISAGREED):
+            counts[number][1] += 1
+        if audit == AUDIT_PENDING:
+            counts[number][2] += 1
+    return {number: (a, n, p) for number, (a, n, p) in sorted(counts.items())}

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from typing import cast
 
 from django.db import transaction
 from django.db.models import F
@@ -29,13 +28,13 @@ from marketplace.services.task_steering import tasks_reopen
 
 from ..automation import audit_verdict
 from ..models import DataObject, JobAutomation, LabelingJob
+from ..selectors.automation import AUDIT_AGREED, AUDIT_DISAGREED, AUDIT_LAPSED, AUDIT_PENDING, audit_by_round
 from .automation_rounds import slot_cost_micros
 
 logger = logging.getLogger(__name__)
 
 Status = JobAutomation.Status
 REOPEN_CHUNK = 500
-AUDIT_PENDING, AUDIT_AGREED, AUDIT_DISAGREED, AUDIT_LAPSED = "pending", "agreed", "disagreed", "lapsed"
 
 
 def audit_review(job: LabelingJob, automation: JobAutomation) -> bool:
@@ -70,25 +69,6 @@ def audit_review(job: LabelingJob, automation: JobAutomation) -> bool:
 
 def _passes(agreed: int, audited: int, automation: JobAutomation) -> bool:
     return audited == 0 or audit_verdict(agreed, audited, automation.target_accuracy)
-
-
-def audit_by_round(job: LabelingJob) -> dict[int, tuple[int, int, int]]:
-    """``{round: (agreed, audited, still pending)}`` over the job's audited objects."""
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-    rows = (
-        DataObject.objects.filter(job=job, machine_round__isnull=False)
-        .exclude(audit="")
-        .values_list("machine_round", "audit")
-    )
-    for round_number, audit in rows:
-        number = cast(int, round_number)  # filtered on machine_round set
-        if audit == AUDIT_AGREED:
-            counts[number][0] += 1
-        if audit in (AUDIT_AGREED, AUDIT_DISAGREED):
-            counts[number][1] += 1
-        if audit == AUDIT_PENDING:
-            counts[number][2] += 1
-    return {number: (a, n, p) for number, (a, n, p) in sorted(counts.items())}
 
 
 def _record(job: LabelingJob, automation: JobAutomation) -> None:
