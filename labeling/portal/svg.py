@@ -269,9 +269,9 @@ def lines_svg(
             f'<polyline data-series="{escape(name)}" points="{" ".join(coordinates)}" fill="none" '
             f'stroke="{colour}" stroke-width="2.5"{dash}/>'
         )
-    for moment, anchor, x in ((start, "start", MARGIN_LEFT), (end, "end", WIDTH - MARGIN_RIGHT)):
+    for moment, anchor, label_x in ((start, "start", MARGIN_LEFT), (end, "end", WIDTH - MARGIN_RIGHT)):
         parts.append(
-            f'<text x="{x}" y="{HEIGHT - MARGIN_BOTTOM + 14}" text-anchor="{anchor}">'
+            f'<text x="{label_x}" y="{HEIGHT - MARGIN_BOTTOM + 14}" text-anchor="{anchor}">'
             f"{escape(moment.strftime('%Y-%m-%d %H:%M UTC'))}</text>"
         )
     if y_label:

@@ -39,6 +39,7 @@ from ..storage import ManifestLineNotUTF8, ManifestLineTooLong, access_storage, 
 from ..task_types import TaskType, get_task_type, validate_label_categories
 from ..task_types.categories import MAX_CONFIG_BYTES, parse_label_category_file
 from .automation import automation_at_ingest, automation_release_sample
+from .job_events import job_status_changed
 from .leases import job_lease
 
 MAX_LINE_CHARS = 100_000
@@ -373,10 +374,14 @@ def job_ingest(*, job_id: int) -> str | None:
                     # Another pass got there first (this one outlived its lease): take nothing back.
                     transaction.set_rollback(True)
                     return None
+                job_status_changed(job_id=job_id, requester_id=job.requester_id)
             return status
         except IngestFailed as failure:
             now = timezone.now()
-            LabelingJob.objects.filter(pk=job_id, status=LabelingJob.Status.INITIALIZING).update(
-                status=LabelingJob.Status.FAILED, failure_reason=failure.reason, ended_at=now, updated_at=now
-            )
+            with transaction.atomic():
+                failed = LabelingJob.objects.filter(pk=job_id, status=LabelingJob.Status.INITIALIZING).update(
+                    status=LabelingJob.Status.FAILED, failure_reason=failure.reason, ended_at=now, updated_at=now
+                )
+                if failed:
+                    job_status_changed(job_id=job_id, requester_id=job.requester_id)
             return LabelingJob.Status.FAILED
