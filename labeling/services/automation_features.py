@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from django.db import connection
 
 from marketplace.errors import DomainError
 
@@ -119,6 +120,16 @@ def _read(job: LabelingJob, uri: str) -> bytes | None:
         return None
 
 
+def _read_on_pool_thread(job: LabelingJob, uri: str) -> bytes | None:
+    """``_read`` from a reading thread, whose database connection (``access_storage`` queries)
+    goes back to the pool at once: the thread never ends a request, so nothing else would close
+    it, and each round's threads would keep their connections until the pool ran dry."""
+    try:
+        return _read(job, uri)
+    finally:
+        connection.close()
+
+
 def _text(job: LabelingJob, line: str) -> str | None:
     data = json.loads(line)
     if "source" in data:
@@ -135,7 +146,7 @@ def _image_rows(job: LabelingJob, spec: FeatureSpec, objects: Sequence[tuple[int
     missing = [(pk, json.loads(line)["source-ref"]) for pk, line in objects if pk not in cache]
     if missing:
         with ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="gw-automation") as pool:
-            images = list(pool.map(lambda item: (item[0], _read(job, item[1])), missing))
+            images = list(pool.map(lambda item: (item[0], _read_on_pool_thread(job, item[1])), missing))
         readable = [(pk, raw) for pk, raw in images if raw is not None]
         for pk, raw in readable:
             try:
