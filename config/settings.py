@@ -299,6 +299,8 @@ SPECTACULAR_SETTINGS = {
         "AutoGrantComparatorEnum": "marketplace.services.qualifications.RULE_COMPARATORS",
         "TaskTypeEnum": "marketplace.models.tasks.Task.TaskType",
         "LabelingTaskTypeEnum": "labeling.inputs.TASK_TYPE_NAMES",
+        "EventTypeEnum": "marketplace.events.outbox.EVENT_TYPES",
+        "DeliveryStatusEnum": "marketplace.models.events.Delivery.Status",
     },
 }
 
