@@ -486,10 +486,10 @@ class WebhookSweepReport:
     events_purged: int
 
 
-def webhooks_deliver() -> int:
+def webhooks_deliver(*, endpoint_ids: Iterable[int] = ()) -> int:
     """The nudge after a commit: fan out new events and start senders for the endpoints that
-    got deliveries (returns how many senders started)."""
-    endpoint_ids: set[int] = set()
+    got deliveries, and for ``endpoint_ids`` (returns how many senders started)."""
+    endpoint_ids = set(endpoint_ids)
     while True:
         fan_out = events_fan_out()
         endpoint_ids |= fan_out.endpoint_ids
