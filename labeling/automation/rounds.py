@@ -159,7 +159,12 @@ def run_round(
         model = LinearModel(form="constant", n_classes=n_classes, classes=np.zeros(1, dtype=np.int64))
     else:
         model = fit_linear(
-            _rows(labeled_features, training), labels[training], weights[training], n_classes=n_classes, kind=kind
+            _rows(labeled_features, training),
+            labels[training],
+            weights[training],
+            n_classes=n_classes,
+            kind=kind,
+            rng=rng,
         )
 
     validation_raw = model.probabilities(_rows(labeled_features, validation))
