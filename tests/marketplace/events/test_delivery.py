@@ -128,7 +128,7 @@ def test_a_receiver_that_never_answers_does_not_delay_another(make_requester, re
     fast_done = time.monotonic() - started
 
     # then: the fast receiver had everything well before the slow one's first timeout (2 s here)
-    assert len(receiver.at("/slow")) == 1  # one hanging attempt at a time
+    assert len(receiver.at("/slow")) == 3  # one try per object, then the endpoint rests
     assert fast_done < 2.0, fast_done
 
 
@@ -208,7 +208,7 @@ def test_redelivery_sends_the_same_bytes_again(requester, receiver):
     # then
     bodies = [r.body for r in receiver.at("/hook")]
     assert (scheduled_one, scheduled_all) == (1, 2)
-    assert bodies[2] == bodies[0]
+    assert bodies[2] == Event.objects.get(public_id=first).body.encode()  # the first two went side by side
     assert sorted(bodies[3:]) == sorted(bodies[:2])
     assert set(Delivery.objects.values_list("status", flat=True)) == {"succeeded"}
 
