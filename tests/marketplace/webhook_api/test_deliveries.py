@@ -122,8 +122,10 @@ def test_enabling_an_endpoint_sends_the_deliveries_that_waited(requester_client,
     assert Delivery.objects.get().status == Delivery.Status.SUCCEEDED
 
 
-def test_deliveries_filter_by_status_and_event(requester_client, requester, receiver):
-    # given: two events; the receiver takes the first and refuses the second
+def test_deliveries_filter_by_status_and_event(requester_client, requester, receiver, settings):
+    # given: two events; the receiver takes the first and refuses the second (one request at a
+    # time, so the first to arrive is the first event: objects' events otherwise go side by side)
+    settings.WEBHOOK_ENDPOINT_CONCURRENCY = 1
     endpoint = register(requester_client, receiver.url())
     receiver.script("/hook", Reply(200), Reply(500))
     emit(requester.organization.pk, key="task:1")
@@ -260,8 +262,9 @@ def test_redelivering_to_a_disabled_endpoint_is_a_409(requester_client, requeste
     assert Delivery.objects.get().status == Delivery.Status.SUCCEEDED
 
 
-def test_redelivering_everything_since_a_time(requester_client, requester, receiver):
-    # given: three events delivered, the first two days old
+def test_redelivering_everything_since_a_time(requester_client, requester, receiver, settings):
+    # given: three events delivered one at a time, the first two days old
+    settings.WEBHOOK_ENDPOINT_CONCURRENCY = 1
     endpoint = register(requester_client, receiver.url())
     for n in range(3):
         emit(requester.organization.pk, key=f"task:{n}", id=n)
