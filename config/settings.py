@@ -219,6 +219,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "marketplace.background_jobs.run_sweeps",
         "schedule": float(SWEEP_INTERVAL_SECONDS),
     },
+    "webhook-sweeps": {
+        "task": "marketplace.events.background_jobs.sweep_webhooks",
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
+    },
     "labeling-sweeps": {
         "task": "labeling.background_jobs.run_sweeps",
         "schedule": float(SWEEP_INTERVAL_SECONDS),
@@ -370,3 +374,21 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# --- webhooks (docs/webhooks.md) ----------------------------------------------------------------
+# Receivers must be https:// and on public addresses; an operator opens plain HTTP and chosen
+# networks (comma-separated CIDRs, e.g. 127.0.0.0/8 for a receiver on this machine).
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Retries: the n-th failure waits min(base × 2^(n-1), max delay) scaled by a random 0.5–1.0,
+# until the retry period since the event was written has passed.
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+WEBHOOK_RETRY_MAX_DELAY_SECONDS = float(os.environ.get("WEBHOOK_RETRY_MAX_DELAY_SECONDS", "3600"))
+WEBHOOK_RETRY_PERIOD_SECONDS = float(os.environ.get("WEBHOOK_RETRY_PERIOD_SECONDS", str(3 * 86400)))
+# Threads per process that send (one endpoint per thread at a time).
+WEBHOOK_SENDER_THREADS = env_int("WEBHOOK_SENDER_THREADS", 16)
+# How long a process trusts what it read of an organization's subscriptions (docs/webhooks.md).
+WEBHOOK_SUBSCRIPTION_CACHE_SECONDS = float(os.environ.get("WEBHOOK_SUBSCRIPTION_CACHE_SECONDS", "1"))
+# Events (and their delivery logs) are kept this long, for redelivery.
+WEBHOOK_EVENT_RETENTION_SECONDS = env_int("WEBHOOK_EVENT_RETENTION_SECONDS", 30 * 86400)

@@ -7,6 +7,7 @@ named after it (``CELERY_BEAT_SCHEDULE`` uses the names)."""
 from celery import shared_task
 
 from .background import sweep_report_log
+from .events.background_jobs import deliver_webhooks, sweep_webhooks
 from .services.sweeps import run_sweeps as run_sweeps_service
 
 
@@ -15,3 +16,6 @@ def run_sweeps() -> dict:
     report = run_sweeps_service()
     sweep_report_log("marketplace", report)
     return vars(report)
+
+
+__all__ = ["deliver_webhooks", "run_sweeps", "sweep_webhooks"]

@@ -31,7 +31,8 @@ rank  rows                        taken by
                                   always the last lock of a transaction
 ====  ==========================  ==============================================================
 
-Outside the order: ``locked_alone`` for a row that is the only lock its transaction takes (an
+Outside the order: ``claimed_outbox_rows`` (events being fanned out, SKIP LOCKED: never waits),
+``locked_alone`` for a row that is the only lock its transaction takes (an
 offering edited, a qualification grant, a registered storage location, a workteam retired), and rows the
 transaction itself inserted (no other transaction can see them, so locking them cannot wait).
 """
@@ -141,6 +142,13 @@ def lock_reputations(worker_ids: Iterable[int]) -> None:
     """Rank 10, last: these workers' reputation rows, in worker id order."""
     rows = WorkerReputation.objects.filter(worker_id__in=sorted(set(worker_ids)))
     list(rows.select_for_update(no_key=True).order_by("worker_id").values_list("worker_id"))
+
+
+def claimed_outbox_rows(queryset: QuerySet[M] | Manager[M]) -> QuerySet[M]:
+    """Outside the order: outbox rows (events to fan out, webhook sender leases) taken with
+    SKIP LOCKED by a transaction that takes no other lock, so it never waits and is never part
+    of a cycle; a row another sender holds is simply left to it."""
+    return queryset.select_for_update(no_key=True, skip_locked=True)
 
 
 def locked_alone(queryset: QuerySet[M] | Manager[M]) -> QuerySet[M]:

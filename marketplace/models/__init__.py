@@ -1,3 +1,4 @@
+from .events import Delivery, DeliveryAttempt, Event, WebhookEndpoint, WebhookSenderLease
 from .idempotency import IdempotencyRecord
 from .ledger import LedgerAccount, LedgerEntry, LedgerTransaction, Payout
 from .messages import WorkerMessage
@@ -14,7 +15,10 @@ __all__ = [
     "ApiKey",
     "Assignment",
     "Batch",
+    "Delivery",
+    "DeliveryAttempt",
     "EmailInvitation",
+    "Event",
     "IdempotencyRecord",
     "Invitation",
     "LedgerAccount",
@@ -31,6 +35,8 @@ __all__ = [
     "Task",
     "VendorOffering",
     "VendorSubscription",
+    "WebhookEndpoint",
+    "WebhookSenderLease",
     "WebsocketTicket",
     "Worker",
     "Workteam",
