@@ -27,7 +27,7 @@ from typing import cast
 from django.db.models import Max
 
 from marketplace.errors import DomainError
-from marketplace.events.outbox import record_event
+from marketplace.events.outbox import record_event, wants_event
 
 from ..models import DataObject, LabelingJob
 from ..storage import StorageUnavailable
@@ -78,7 +78,10 @@ def object_lines(job: LabelingJob, data_object_ids: list[int]) -> list[tuple[int
 def objects_labeled(job: LabelingJob, data_object_ids: list[int]) -> int:
     """Record one ``labeling_job.object_labeled`` event per object just labeled, with
     ``{"job_id", "line"}``. Call inside the transaction that marks them labeled, after writing
-    them. Returns how many events were recorded."""
+    them. Returns how many events were recorded (none, and no line built, when no endpoint of
+    the requester subscribes to them: ``record_event`` would write nothing)."""
+    if not data_object_ids or not wants_event(job.requester_id, OBJECT_LABELED):
+        return 0
     lines = object_lines(job, data_object_ids)
     for index, line in lines:
         record_event(

@@ -84,7 +84,9 @@ def test_bad_lines_are_a_400_naming_each_object_and_attribute_and_add_nothing(ma
     error = response.json()["error"]
     assert error["code"] == "invalid"
     assert error["fields"] == {
-        "objects.1.source-ref": ["source-ref 'file://elsewhere/cat.txt' is not in storage registered for this requester"],
+        "objects.1.source-ref": [
+            "source-ref 'file://elsewhere/cat.txt' is not in storage registered for this requester"
+        ],
         "objects.2.source": ["source must be a non-empty string"],
         "objects.3": ["must be a JSON object"],
         "objects.4.species": ["already has the label attribute 'species'"],

@@ -22,7 +22,7 @@ from tests.marketplace.events.receiver import Receiver
 from tests.marketplace.ledger_invariants import ledger_violations
 from tests.support.factories import client_with
 
-from .helpers import JOBS_URL, add_ok, answer_one, final_manifest, get_job, part_lines, register, start
+from .helpers import JOBS_URL, add_ok, answer_all, answer_one, final_manifest, get_job, part_lines, register, start
 
 OBJECTS = 1000
 PER_CALL = 20
@@ -61,7 +61,9 @@ def test_a_streaming_job_fed_1000_objects_while_workers_answer(make_requester, m
     )
     job = start(requester, max_concurrent_task_count=CONCURRENT)
     workers = [make_worker() for _ in range(4)]
-    objects = [{"source": f"object {i}: {['cat', 'dog'][i % 2]}", "dataset_object_id": f"obj-{i}"} for i in range(OBJECTS)]
+    objects = [
+        {"source": f"object {i}: {['cat', 'dog'][i % 2]}", "dataset_object_id": f"obj-{i}"} for i in range(OBJECTS)
+    ]
 
     # when: objects come in calls of 20 (every fifth call sent twice, as a client retrying would),
     # workers answer a few between calls, the background pass runs
@@ -75,10 +77,9 @@ def test_a_streaming_job_fed_1000_objects_while_workers_answer(make_requester, m
             answer_one(worker)
         most_out = max(most_out, objects_out(job["batch_id"]))
         run_labeling_sweeps()
-    while any(answer_one(worker) is not None for worker in workers):
-        most_out = max(most_out, objects_out(job["batch_id"]))
+    while answer_all(workers):  # what is out, then the pass lets the next ones out
         run_labeling_sweeps()
-    run_labeling_sweeps()
+        most_out = max(most_out, objects_out(job["batch_id"]))
     labeled = get_job(requester, job["id"])["label_counters"]
     assert client_with(requester.api_key).post(f"{JOBS_URL}/{job['id']}/stop").status_code == 200
     run_labeling_sweeps()
