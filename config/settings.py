@@ -212,6 +212,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# The Redis list Celery's messages wait in: deployments (or test runs) sharing one Redis each
+# take their own.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 # Beat keeps when each schedule last ran in a file: under the data dir, not the working directory.
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
@@ -296,6 +299,8 @@ SPECTACULAR_SETTINGS = {
         "AutoGrantComparatorEnum": "marketplace.services.qualifications.RULE_COMPARATORS",
         "TaskTypeEnum": "marketplace.models.tasks.Task.TaskType",
         "LabelingTaskTypeEnum": "labeling.inputs.TASK_TYPE_NAMES",
+        "EventTypeEnum": "marketplace.events.outbox.EVENT_TYPES",
+        "DeliveryStatusEnum": "marketplace.models.events.Delivery.Status",
     },
 }
 

@@ -51,15 +51,7 @@ def widen(
     posteriors give the gold labels the highest likelihood: a handful of tasks cannot fit a
     temperature, but they can tell a plausible widening from an absurd one.
     """
-    rho, n_bar = error_correlation(
-        answers.task,
-        answers.worker,
-        answers.label,
-        labels=labels,
-        confusion=confusion,
-        n_tasks=answers.n_tasks,
-    )
-    widest = max(narrowest, design_effect(DEPENDENCE_WEIGHT * rho, n_bar))
+    widest = max(narrowest, dependence_widening(answers, labels=labels, confusion=confusion)[0])
     factor = widest
     if gold is not None and widest > narrowest:
         gold_posteriors, gold_labels = gold
@@ -80,6 +72,22 @@ def widen(
         temperature=min(calibration.temperature * factor, MAX_TEMPERATURE),
         floor=calibration.floor,
     )
+
+
+def dependence_widening(
+    answers: Answers, *, labels: NDArray[np.int64], confusion: NDArray[np.float64]
+) -> tuple[float, float]:
+    """``(factor, n_bar)``: the design effect of the workers' correlated errors (weighted by
+    ``DEPENDENCE_WEIGHT``) and the size-weighted mean answers per task."""
+    rho, n_bar = error_correlation(
+        answers.task,
+        answers.worker,
+        answers.label,
+        labels=labels,
+        confusion=confusion,
+        n_tasks=answers.n_tasks,
+    )
+    return design_effect(DEPENDENCE_WEIGHT * rho, n_bar), n_bar
 
 
 def choose(fitted: list[tuple[float, Candidate, Calibration]], n_gold: int) -> tuple[Candidate, Calibration]:

@@ -56,15 +56,17 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from consolidation import _validate
+from consolidation._bootstrap import bootstrap_check, misfit_widening
 from consolidation._candidates import (
     EQUAL_WORKERS,
     PRIOR_SCALES,
+    Candidate,
     FitOptions,
     candidates_for,
     final_fit,
     out_of_fold_posteriors,
 )
-from consolidation._choice import NO_GOLD_WIDENING, choose, log_loss, one_hot, widen
+from consolidation._choice import NO_GOLD_WIDENING, choose, dependence_widening, log_loss, one_hot, widen
 from consolidation._held_out import held_out_observations
 from consolidation._layout import Layout, build
 from consolidation._rows import row_argmax
@@ -81,6 +83,10 @@ MIN_GOLD_TO_CHOOSE = 30
 TEMPERATURE_PRIOR_SD = 0.35
 # Median answers per worker below which the vote picks the labels (see the module doc).
 MIN_ANSWERS_PER_WORKER_FOR_MODEL = 75
+# Dispersion of agreement (see ``consolidation._bootstrap``) above which tasks are taken to
+# differ in difficulty and the held-out calibration is used (simulated crowds that follow the
+# model: up to 1.1; the shared real datasets: 1.23-1.38, but sentiment_tweet and product, ~1).
+OVERDISPERSED = 1.15
 
 
 def consolidate(
@@ -236,6 +242,10 @@ def consolidate(
             gold=gold,
             narrowest=1.0 if records else NO_GOLD_WIDENING,
         )
+        if gold is None and posteriors.shape[0] > 0:
+            calibration, source = _without_gold(
+                answers, chosen, final, held_out=calibration, records=records, rng=rng, fit_kwargs=fit_kwargs
+            )
         if records:
             source += " and records"
     method = f"{chosen.name}+calibration({calibration.describe()}; {source})"
@@ -257,6 +267,34 @@ def consolidate(
         # The uncalibrated winners: calibration must never change a label.
         labels=_labels(final, default_fit, layout, equal_workers=chosen is EQUAL_WORKERS, records=records),
     )
+
+
+def _without_gold(
+    answers: Answers,
+    chosen: Candidate,
+    final: ClassificationResult,
+    *,
+    held_out: Calibration,
+    records: bool,
+    rng: np.random.Generator,
+    fit_kwargs: FitOptions,
+) -> tuple[Calibration, str]:
+    """The calibration of a job without gold and with several answers per task: the
+    bootstrap's (``consolidation._bootstrap``), its temperature widened by the larger of the
+    design effect and the misfit of agreement. The widened held-out calibration (``held_out``)
+    is used where it was tuned: on crowds whose tasks differ in difficulty (``OVERDISPERSED``:
+    four of the six shared real datasets), whose shared errors the bootstrap does not see; with
+    workers' records it stays a lower bound (it was their calibration at 3+ answers)."""
+    check = bootstrap_check(answers, chosen, final, rng=rng, **fit_kwargs)
+    dependence, n_bar = dependence_widening(answers, labels=final.labels, confusion=final.confusion)
+    factor = max(dependence, misfit_widening(check.dispersion, n_bar))
+    simulated = Calibration(
+        temperature=min(check.calibration.temperature * factor, MAX_TEMPERATURE),
+        floor=check.calibration.floor,
+    )
+    if check.dispersion > OVERDISPERSED or (records and held_out.temperature > simulated.temperature):
+        return held_out, "held-out answers"
+    return simulated, f"bootstrap, dispersion {check.dispersion:.2f}"
 
 
 def _labels(

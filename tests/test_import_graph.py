@@ -69,6 +69,23 @@ def test_consolidation_is_pure(graph):
         assert not outside, (module, outside)
 
 
+def test_automation_learning_code_is_pure(graph):
+    # labeling/automation/ is the learning code of automated labeling (issue 17): like
+    # consolidation it runs on arrays, so it imports no Django and nothing of ours outside itself.
+    modules = [m for m in graph.modules if m == "labeling.automation" or m.startswith("labeling.automation.")]
+    assert "labeling.automation.rounds" in modules
+    for module in modules:
+        assert not graph.external.get(module, set()) & DJANGO_WORLD, module
+        outside = {t for t in graph.edges.get(module, ()) if not t.startswith("labeling.automation")}
+        assert not outside, (module, outside)
+
+
+def test_scikit_learn_stays_out_of_consolidation(graph):
+    # consolidation/ is numpy and scipy only; scikit-learn is for labeling/automation/.
+    for module in (m for m in graph.modules if m.split(".")[0] == "consolidation"):
+        assert "sklearn" not in graph.external.get(module, set()), module
+
+
 def test_the_marketplace_never_imports_labeling(graph):
     for module in (m for m in graph.modules if m.split(".")[0] == "marketplace"):
         into_labeling = {t for t in graph.edges.get(module, ()) if t.split(".")[0] == "labeling"}

@@ -45,18 +45,26 @@ class BoxesResult:
 
 
 def _corners(boxes: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.concatenate([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]], axis=1)
+    corners = boxes.copy()
+    corners[:, 2:] += boxes[:, :2]
+    return corners
 
 
 def iou_matrix(a: ArrayLike, b: ArrayLike) -> NDArray[np.float64]:
     """Pairwise intersection over union of boxes given as ``(left, top, width, height)``."""
     first = _corners(np.asarray(a, dtype=np.float64).reshape(-1, 4))
     second = _corners(np.asarray(b, dtype=np.float64).reshape(-1, 4))
+    return _corner_iou(first, second)
+
+
+def _corner_iou(first: NDArray[np.float64], second: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``iou_matrix`` of boxes given as corners ``(left, top, right, bottom)``."""
     low = np.maximum(first[:, None, :2], second[None, :, :2])
     high = np.minimum(first[:, None, 2:], second[None, :, 2:])
-    intersection = np.clip(high - low, 0.0, None).prod(axis=2)
-    area_first = (first[:, 2:] - first[:, :2]).prod(axis=1)
-    area_second = (second[:, 2:] - second[:, :2]).prod(axis=1)
+    extent = np.maximum(high - low, 0.0)
+    intersection = extent[:, :, 0] * extent[:, :, 1]
+    area_first = (first[:, 2] - first[:, 0]) * (first[:, 3] - first[:, 1])
+    area_second = (second[:, 2] - second[:, 0]) * (second[:, 3] - second[:, 1])
     union = area_first[:, None] + area_second[None, :] - intersection
     return np.divide(intersection, union, out=np.zeros_like(union), where=union > 0)
 
@@ -87,9 +95,7 @@ def _cluster(
         mine = np.flatnonzero(worker == current)
         matched = np.zeros(mine.shape[0], dtype=bool)
         if totals.size:
-            means = sums / totals[:, None]
-            reference = np.concatenate([means[:, :2], means[:, 2:] - means[:, :2]], axis=1)
-            overlap = iou_matrix(boxes[mine], reference)
+            overlap = _corner_iou(corners[mine], sums / totals[:, None])
             rows, cols = linear_sum_assignment(-overlap)
             good = overlap[rows, cols] >= iou_threshold
             for row, col in zip(rows[good], cols[good], strict=True):

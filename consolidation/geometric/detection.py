@@ -39,7 +39,15 @@ from consolidation.results import frozen
 
 # Pseudo-counts when nothing else is known: recall Beta(2, 1), join Beta(1, 4), and a false
 # rate of 0.1 per item over one item.
-PRIOR = {"recall": (2.0, 1.0), "join": (1.0, 4.0), "false_rate": (0.1, 1.0)}
+PRIOR = {
+    "recall": (2.0, 1.0),
+    "join": (1.0, 4.0),
+    "false_rate": (0.1, 1.0),
+    "hard_share": (1.0, 9.0),
+    "hard_scale": (2.0, 3.0),
+}
+# Hard objects: a tenth of them at first, seen at 0.4 of a worker's recall.
+HARD_START = (0.1, 0.4)
 # A record's answers count at this weight, up to the cap: a worker moves between jobs.
 RECORD_WEIGHT = 0.5
 RECORD_CAP = 200.0
@@ -61,6 +69,8 @@ class DetectionFit:
     join: NDArray[np.float64]
     mu: float
     n_iter: int
+    hard_share: float = 0.0
+    hard_scale: float = 1.0
 
 
 def detection_fit(
@@ -76,6 +86,7 @@ def detection_fit(
     record_precision: ArrayLike | None = None,
     record_recall: ArrayLike | None = None,
     record_answers: ArrayLike | None = None,
+    mixture: bool = True,
     max_iter: int = 200,
     tol: float = 1e-4,
 ) -> DetectionFit:
@@ -110,26 +121,35 @@ def detection_fit(
     # Start: a candidate most annotators drew is true.
     q = np.where(is_known, fixed, np.clip(drawn / asked, 0.05, 0.95))
     model = _Model(
-        recall=np.full(n_workers, 0.8), false_rate=np.full(n_workers, 0.2), join=np.full(n_workers, 0.1), mu=1.0
+        recall=np.full(n_workers, 0.8),
+        false_rate=np.full(n_workers, 0.2),
+        join=np.full(n_workers, 0.1),
+        mu=1.0,
+        hard_share=HARD_START[0] if mixture else 0.0,
+        hard_scale=HARD_START[1],
     )
     origin = _origin(cand, work, drew, model, n_candidates)
+    hard = np.full(n_candidates, model.hard_share)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):  # noqa: B007
-        model = _m_step(q, origin, cand, work, drew, items, answers, precision_rec, recall_rec, mass)
+        model = _m_step(q, hard, origin, cand, work, drew, items, answers, precision_rec, recall_rec, mass, mixture)
         origin = _origin(cand, work, drew, model, n_candidates)
-        new_q = np.where(is_known, fixed, _posterior(cand, work, drew, model, n_candidates))
+        posterior, hard = _posterior(cand, work, drew, model, n_candidates)
+        new_q = np.where(is_known, fixed, posterior)
         change = float(np.abs(new_q - q).max(initial=0.0))
         q = new_q
         if change < tol:
             break
     return DetectionFit(
         posterior=frozen(np.clip(q, 0.0, 1.0)),
-        model_posterior=frozen(_posterior(cand, work, drew, model, n_candidates)),
+        model_posterior=frozen(_posterior(cand, work, drew, model, n_candidates)[0]),
         recall=frozen(model.recall),
         false_rate=frozen(model.false_rate),
         join=frozen(model.join),
         mu=model.mu,
         n_iter=n_iter,
+        hard_share=model.hard_share,
+        hard_scale=model.hard_scale,
     )
 
 
@@ -139,6 +159,8 @@ class _Model:
     false_rate: NDArray[np.float64]
     join: NDArray[np.float64]
     mu: float
+    hard_share: float
+    hard_scale: float
 
 
 _Floats = NDArray[np.float64]
@@ -150,8 +172,9 @@ def _records(
     precision: ArrayLike | None, recall: ArrayLike | None, answers: ArrayLike | None, n_workers: int
 ) -> tuple[_Floats, _Floats, _Floats]:
     if answers is None:
-        nan = np.full(n_workers, np.nan)
-        return nan, nan, np.zeros(n_workers)
+        # No records: zero mass (any finite value would do; NaN would poison the sums).
+        half = np.full(n_workers, 0.5)
+        return half, half, np.zeros(n_workers)
     answer_counts = np.asarray(answers, dtype=np.float64)
     precision_in = np.asarray(precision, dtype=np.float64)
     recall_in = np.asarray(recall, dtype=np.float64)
@@ -175,6 +198,7 @@ def _origin(cand: _Ints, work: _Ints, drew: _Bools, model: _Model, n_candidates:
 
 def _m_step(
     q: _Floats,
+    hard: _Floats,
     origin: _Floats,
     cand: _Ints,
     work: _Ints,
@@ -184,47 +208,103 @@ def _m_step(
     precision_rec: _Floats,
     recall_rec: _Floats,
     mass: _Floats,
+    mixture: bool,
 ) -> _Model:
     n_workers = items.shape[0]
     true_weight = q[cand]
     false_weight = 1.0 - true_weight
+    easy_weight = true_weight * (1.0 - hard[cand])
     a_r, b_r = PRIOR["recall"]
     a_j, b_j = PRIOR["join"]
     a_f, b_f = PRIOR["false_rate"]
-    hits = np.bincount(work, weights=true_weight * drew, minlength=n_workers)
-    trials = np.bincount(work, weights=true_weight, minlength=n_workers)
+    # Recall from the easy objects (a hard one is seen at ``hard_scale`` times it).
+    hits = np.bincount(work, weights=easy_weight * drew, minlength=n_workers)
+    trials = np.bincount(work, weights=easy_weight, minlength=n_workers)
     recall = (hits + a_r + mass * recall_rec) / (trials + a_r + b_r + mass)
     recall = np.clip(recall, _CLIP, 1 - _CLIP)
     joined = np.bincount(work, weights=false_weight * drew * (1 - origin), minlength=n_workers)
     join_trials = np.bincount(work, weights=false_weight * (1 - drew * origin), minlength=n_workers)
     join = np.clip((joined + a_j) / (join_trials + a_j + b_j), _CLIP, 1 - _CLIP)
-    # Rate of true objects per item, undrawn ones included: the drawn true candidates over the
-    # items' chances that someone draws an object.
+    # Rate of true objects per item, undrawn ones included: the drawn true candidates plus the
+    # expected undrawn ones (EM for a Poisson count seen through the annotators' recalls).
     answer_item, answer_worker = answers
-    log_missed = np.bincount(answer_item, weights=np.log1p(-recall[answer_worker]))
-    mu = float(q.sum() / max(float((1.0 - np.exp(log_missed)).sum()), 1e-9))
+    n_items = float(answer_item.max(initial=-1) + 1)
+    previous_share = float(np.sum(q * hard) / max(float(q.sum()), 1e-9)) if mixture else 0.0
+    scale = 1.0
+    share = 0.0
+    if mixture:
+        # A hard object's recall is ``scale`` times the worker's: matched in expectation.
+        hard_weight = true_weight * hard[cand]
+        seen = float(np.sum(hard_weight * drew))
+        expected = float(np.sum(hard_weight * recall[work]))
+        a_h, b_h = PRIOR["hard_scale"]
+        scale = float(np.clip((seen + a_h) / (expected + a_h + b_h), 0.02, 0.95))
+    log_easy = np.bincount(answer_item, weights=np.log1p(-recall[answer_worker]))
+    log_hard = np.bincount(answer_item, weights=np.log1p(-scale * recall[answer_worker]))
+    if mixture:
+        share = previous_share
+        undrawn_easy = (1.0 - share) * np.exp(log_easy)
+        undrawn_hard = share * np.exp(log_hard)
+        # Share of hard objects among all true ones: drawn (posterior-weighted) and undrawn.
+        seen_true = max(float(q.sum()), 1e-9)
+        a_s, b_s = PRIOR["hard_share"]
+        undrawn_rate = float(np.sum(undrawn_easy + undrawn_hard))
+        drawn_rate = float(np.sum((1.0 - share) * (1 - np.exp(log_easy)) + share * (1 - np.exp(log_hard))))
+        mu_guess = seen_true / max(drawn_rate, 1e-9)
+        share = float(
+            np.clip(
+                (float(np.sum(q * hard)) + mu_guess * float(np.sum(undrawn_hard)) + a_s)
+                / (seen_true + mu_guess * undrawn_rate + a_s + b_s),
+                _CLIP,
+                0.9,
+            )
+        )
+    missed = (1.0 - share) * np.exp(log_easy) + share * np.exp(log_hard)
+    mu = float(q.sum() / max(float((1.0 - missed).sum()), 1e-9))
+    del n_items
     started = np.bincount(work, weights=false_weight * drew * origin, minlength=n_workers)
     implied = mu * recall_rec * (1 - precision_rec) / precision_rec
     false_rate = (started + a_f + mass * implied) / (items + b_f + mass)
-    return _Model(recall=recall, false_rate=np.maximum(false_rate, _CLIP), join=join, mu=max(mu, _CLIP))
+    return _Model(
+        recall=recall,
+        false_rate=np.maximum(false_rate, _CLIP),
+        join=join,
+        mu=max(mu, _CLIP),
+        hard_share=share,
+        hard_scale=scale,
+    )
 
 
-def _posterior(cand: _Ints, work: _Ints, drew: _Bools, model: _Model, n_candidates: int) -> _Floats:
+def _posterior(cand: _Ints, work: _Ints, drew: _Bools, model: _Model, n_candidates: int) -> tuple[_Floats, _Floats]:
+    """Per candidate: the probability that it is true, and that it is a hard object were it true."""
     r, j = model.recall[work], model.join[work]
-    true_terms = np.where(drew, np.log(r), np.log1p(-r))
+    easy_terms = np.where(drew, np.log(r), np.log1p(-r))
+    log_easy = np.bincount(cand, weights=easy_terms, minlength=n_candidates)
+    if model.hard_share > 0:
+        hard_r = model.hard_scale * r
+        log_hard = np.bincount(cand, weights=np.where(drew, np.log(hard_r), np.log1p(-hard_r)), minlength=n_candidates)
+        a = np.log1p(-model.hard_share) + log_easy
+        b = np.log(model.hard_share) + log_hard
+        top = np.maximum(a, b)
+        log_pattern = top + np.log(np.exp(a - top) + np.exp(b - top))
+        hard = np.exp(b - log_pattern)
+    else:
+        log_pattern, hard = log_easy, np.zeros(n_candidates)
     join_terms = np.where(drew, np.log(j), np.log1p(-j))
-    log_true = np.log(model.mu) + np.bincount(cand, weights=true_terms, minlength=n_candidates)
+    log_true = np.log(model.mu) + log_pattern
     # false: sum over origins o of false_rate[o] / join[o] * prod_w join-terms
     starts = np.bincount(cand, weights=np.where(drew, model.false_rate[work] / j, 0.0), minlength=n_candidates)
     log_false = np.log(np.maximum(starts, 1e-300)) + np.bincount(cand, weights=join_terms, minlength=n_candidates)
-    return 1.0 / (1.0 + np.exp(np.clip(log_false - log_true, -700, 700)))
+    return 1.0 / (1.0 + np.exp(np.clip(log_false - log_true, -700, 700))), hard
 
 
 def missed_by_all(fit: DetectionFit, workers: ArrayLike, unseen_rate: float = 0.0) -> float:
     """Probability that no true object of an item went undrawn by all of ``workers``: the
     larger of the model's rate of such objects and ``unseen_rate`` (``unseen_rates``)."""
     workers = np.asarray(workers, dtype=np.int64)
-    rate = max(fit.mu * float(np.prod(1.0 - fit.recall[workers])), unseen_rate)
+    easy = float(np.prod(1.0 - fit.recall[workers]))
+    hard = float(np.prod(1.0 - fit.hard_scale * fit.recall[workers]))
+    rate = max(fit.mu * ((1.0 - fit.hard_share) * easy + fit.hard_share * hard), unseen_rate)
     return float(np.exp(-rate))
 
 

@@ -33,6 +33,7 @@ from ..models import DataObject, LabelingJob
 from ..storage import ManifestLineNotUTF8, ManifestLineTooLong, access_storage, storage_checker
 from ..task_types import TaskType, get_task_type, validate_label_categories
 from ..task_types.categories import MAX_CONFIG_BYTES, parse_label_category_file
+from .job_events import job_status_changed
 from .leases import job_lease
 from .manifest_lines import MAX_LINE_CHARS, IngestFailed, LineChecker, ManifestObject
 from .object_tasks import object_task_spec, release_held
@@ -265,10 +266,14 @@ def job_ingest(*, job_id: int) -> str | None:
                 if job.is_streaming and not stop_requested:
                     job.batch = batch
                     release_held(job)  # the first objects go out at once, up to the limit
+                job_status_changed(job_id=job_id, requester_id=job.requester_id)
             return status
         except IngestFailed as failure:
             now = timezone.now()
-            LabelingJob.objects.filter(pk=job_id, status=LabelingJob.Status.INITIALIZING).update(
-                status=LabelingJob.Status.FAILED, failure_reason=failure.reason, ended_at=now, updated_at=now
-            )
+            with transaction.atomic():
+                failed = LabelingJob.objects.filter(pk=job_id, status=LabelingJob.Status.INITIALIZING).update(
+                    status=LabelingJob.Status.FAILED, failure_reason=failure.reason, ended_at=now, updated_at=now
+                )
+                if failed:
+                    job_status_changed(job_id=job_id, requester_id=job.requester_id)
             return LabelingJob.Status.FAILED

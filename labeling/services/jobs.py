@@ -20,6 +20,7 @@ from marketplace.services.workteams import public_workforce
 from ..background_jobs import advance_job, ingest_job
 from ..models import LabelingJob
 from ..storage import access_storage, parse_storage_uri
+from .job_events import job_status_changed
 
 MAX_UI_TEMPLATE_BYTES = 1024 * 1024
 
@@ -115,5 +116,7 @@ def job_stop(*, job: LabelingJob) -> LabelingJob:
             locked.status = LabelingJob.Status.STOPPING
             batch_stop(batch=locked.posted_batch)
         locked.save(update_fields=["status", "stop_requested", "updated_at"])
+        if locked.status == LabelingJob.Status.STOPPING:
+            job_status_changed(job_id=locked.pk, requester_id=locked.requester_id)
         run_in_background(advance_job, locked.pk)
     return locked

@@ -29,6 +29,7 @@ from marketplace.services.reputation import reputation_record_estimates
 from ..models import DataObject, LabelingJob
 from ..task_types import ObjectAnswers, get_task_type
 from . import streaming, streaming_output
+from .job_events import job_status_changed
 from .leases import job_lease
 from .output import OutputFailed, job_refresh_output, job_write_output
 
@@ -349,6 +350,7 @@ def _end(job: LabelingJob) -> str:
         ).update(updated_at=fields["ended_at"], **fields)
         if ended:
             job_release_batch(job)
+            job_status_changed(job_id=job.pk, requester_id=job.requester_id)
     return fields["status"]
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from ..models import LabelingJob
 from .ingest import job_ingest
+from .job_events import job_status_changed
 from .output import OutputFailed
 from .progress import job_advance, job_release_batch
 
@@ -78,5 +79,7 @@ def _count_error(job_id: int, reason: str) -> bool:
             pk=job_id, status__in=LabelingJob.ACTIVE_STATUSES, background_errors__gte=MAX_BACKGROUND_ERRORS
         ).update(status=LabelingJob.Status.FAILED, ended_at=now, updated_at=now, failure_reason=reason)
         if failed:
-            job_release_batch(LabelingJob.objects.select_related("batch").get(pk=job_id))
+            job = LabelingJob.objects.select_related("batch").get(pk=job_id)
+            job_release_batch(job)
+            job_status_changed(job_id=job_id, requester_id=job.requester_id)
     return bool(failed)

@@ -31,7 +31,7 @@ import numpy as np
 
 from consolidation.geometric import consolidate_boxes, iou_matrix
 from labeling.task_types.base import base_schema, label_index, rounded
-from labeling.task_types.drawn import Candidates, DrawnObjectsTaskType
+from labeling.task_types.drawn import Candidates, DrawnObjectsTaskType, TruthMatch
 from marketplace.errors import InvalidInput
 
 MAX_BOXES = 1000
@@ -146,13 +146,15 @@ class BoundingBoxes(DrawnObjectsTaskType[_Boxes, _Boxes, _Boxes]):
         )
         every = _pixel_boxes(fitted.boxes, fitted.labels, size)
         # Who drew each cluster with its voted class.
-        found: list[set[int]] = [set() for _ in range(len(fitted.labels))]
+        # Who drew each cluster with each class, the voted class first.
         cluster_labels = fitted.labels.tolist()
+        by_class: list[dict[int, set[int]]] = [{klass: set()} for klass in cluster_labels]
         for cluster, klass, worker in zip(fitted.members.tolist(), classes.tolist(), drawer.tolist(), strict=True):
-            if cluster >= 0 and cluster_labels[cluster] == klass:
-                found[cluster].add(worker)
-        drawers = tuple(frozenset(workers_of) for workers_of in found)
-        candidates = Candidates(every, tuple(sorted(set(workers))), drawers, np.asarray(fitted.support))
+            if cluster >= 0:
+                by_class[cluster].setdefault(klass, set()).add(worker)
+        readings = tuple(tuple(frozenset(group) for group in groups.values()) for groups in by_class)
+        drawers = tuple(groups[0] for groups in readings)
+        candidates = Candidates(every, tuple(sorted(set(workers))), drawers, np.asarray(fitted.support), readings)
         # Provisional (the first pass's worker weights, replaced job-wide by ``drawn``): the
         # clusters most of the annotators' weight drew, with that share as confidence.
         keep = fitted.support >= MIN_SUPPORT
@@ -170,10 +172,15 @@ class BoundingBoxes(DrawnObjectsTaskType[_Boxes, _Boxes, _Boxes]):
         consolidated = _Boxes(every.corners[keep], every.classes[keep], every.size, candidates)
         return consolidated, _result(consolidated, confidences)
 
-    def _truth_matches(self, candidates: Candidates[_Boxes], truth: _Boxes) -> tuple[np.ndarray, int]:
+    def _truth_matches(self, candidates: Candidates[_Boxes], truth: _Boxes) -> TruthMatch:
         every: _Boxes = candidates.objects
-        matched = _matches(every.scaled_to(truth.size), every.classes, truth)
-        return matched, int(truth.corners.shape[0] - matched.sum())
+        corners = every.scaled_to(truth.size)
+        matched = _matches(corners, every.classes, truth)
+        # Real: a true object at IoU >= 0.5 whatever the class (one to one).
+        anywhere = _Boxes(truth.corners, np.zeros_like(truth.classes), truth.size)
+        real = _matches(corners, np.zeros_like(every.classes), anywhere) | matched
+        n_true = int(truth.corners.shape[0])
+        return TruthMatch(matched, n_true - int(matched.sum()), real, n_true - int(real.sum()))
 
     def _from_truth(self, truth: _Boxes, answers: list[_Boxes], labels: list[str]) -> tuple[_Boxes, dict]:
         consolidated = _pixel_boxes(truth.corners, truth.classes, truth.size)
@@ -181,6 +188,10 @@ class BoundingBoxes(DrawnObjectsTaskType[_Boxes, _Boxes, _Boxes]):
 
     def _score(self, answer: _Boxes, consolidated: _Boxes) -> float:
         return _match_score(answer.scaled_to(consolidated.size), answer.classes, consolidated)[0]
+
+    def _reading_alternatives(self, labels: list[str]) -> float | None:
+        # A box's reading is its class: the other classes are the alternatives.
+        return float(len(labels) - 1)
 
     def _record_f1(self, accuracy: float) -> float:
         return min(accuracy / RECORD_MATCH_IOU, 1.0)

@@ -28,7 +28,14 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
-from consolidation.geometric.detection import detection_fit, item_all_right, missed_by_all, unseen_rates
+from consolidation.geometric.detection import (
+    DetectionFit,
+    detection_fit,
+    item_all_right,
+    missed_by_all,
+    unseen_rates,
+)
+from consolidation.geometric.reading import reading_fit
 from consolidation.geometric.recalibration import platt_apply, platt_fit
 from labeling.task_types.base import Consolidated, GeometricTaskType, ObjectAnswers, Parsed
 
@@ -38,6 +45,11 @@ MIN_SUPPORT = 0.5 + 1e-9
 # A kept object's confidence is at least this: the model can put a majority-drawn object near
 # zero (its drawers' records are very poor), but an output object at confidence 0 says nothing.
 MIN_CONFIDENCE = 1e-3
+# From this many annotators per item (median), an object's existence and its exact reading are
+# modelled apart (``reading``): a near miss then counts as seeing the object. With fewer, there is
+# too little agreement to tell a worker's exactness from their recall, and a candidate is exactly
+# one reading.
+READINGS_FROM_ANNOTATORS = 3
 
 
 # A drawn type's every candidate of one item, in its own form (boxes: one _Boxes; spans: a list).
@@ -53,6 +65,21 @@ class Candidates(Generic[Objects]):
     annotators: tuple[int, ...]
     drawers: tuple[frozenset[int], ...]
     support: np.ndarray  # per candidate, the weighted share of the annotators that drew it
+    # Per candidate, who gave each reading drawn in its cluster, the chosen one (``drawers``) first.
+    readings: tuple[tuple[frozenset[int], ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class TruthMatch:
+    """One gold item's candidates against its truth: per candidate whether it is right
+    (``matched``) and whether a true object is there at all (``real``: a box at IoU >= 0.5 of any
+    class, a span overlapping a true one), one to one; and how many true objects no candidate
+    matched (``missed``) or stood for (``missed_real``)."""
+
+    matched: np.ndarray
+    missed: int
+    real: np.ndarray
+    missed_real: int
 
 
 class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Parsed, Consolidated, Objects]):
@@ -70,13 +97,17 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
         confidences."""
 
     @abc.abstractmethod
-    def _truth_matches(self, candidates: Candidates[Objects], truth: Parsed) -> tuple[np.ndarray, int]:
-        """Per candidate whether it is right against a parsed gold answer (one to one), and how
-        many gold objects no candidate matched."""
+    def _truth_matches(self, candidates: Candidates[Objects], truth: Parsed) -> TruthMatch:
+        """The candidates against a parsed gold answer."""
 
     def _record_f1(self, accuracy: float) -> float:
         """The F1 a worker's record of scores (``_score``) stands for; by default the score."""
         return accuracy
+
+    def _reading_alternatives(self, labels: list[str]) -> float | None:
+        """The number of other readings (``reading.reading_fit``'s ``L``); ``None``: estimated
+        from the job; 0: a reading is always right (a box of a one-class job)."""
+        return None
 
     def _calibrate(
         self,
@@ -89,93 +120,203 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
         worker_records: Mapping[int, tuple[float, int]],
     ) -> dict[int, tuple]:
         n_workers = weights.shape[0]
-        pair_candidate: list[np.ndarray] = []
-        pair_worker: list[np.ndarray] = []
-        pair_drew: list[np.ndarray] = []
-        known: list[np.ndarray] = []
-        spans: dict[int, tuple[int, Candidates[Objects]]] = {}
-        gold_spans: list[tuple[int, Candidates[Objects], np.ndarray, int]] = []
+        sizes = [len(set(item.workers)) for item in answered]
+        by_readings = bool(sizes) and float(np.median(sizes)) >= READINGS_FROM_ANNOTATORS
+        items: list[_Item] = []
         offset = 0
         for item in answered:
+            match = None
             if item.index in gold:
                 answers = [self._parse(answer, labels) for answer in item.answers]
                 candidates = self._candidates(self._fit(answers, item.workers, labels, weights)[0])
-                matched, missed = self._truth_matches(candidates, self._parse(gold[item.index], labels))
-                truth = np.concatenate([matched.astype(np.float64), np.ones(missed)])
-                drawers = [*candidates.drawers, *([frozenset()] * missed)]
-                gold_spans.append((offset, candidates, matched, missed))
+                match = self._truth_matches(candidates, self._parse(gold[item.index], labels))
             else:
                 candidates = self._candidates(settled[item.index][3])
-                drawers = list(candidates.drawers)
-                truth = np.full(len(drawers), np.nan)
-                spans[item.index] = (offset, candidates)
-            annotators = candidates.annotators
-            if drawers:
-                pair_candidate.append(np.repeat(np.arange(offset, offset + len(drawers)), len(annotators)))
-                pair_worker.append(np.tile(np.asarray(annotators, dtype=np.int64), len(drawers)))
-                pair_drew.append(np.array([worker in drew for drew in drawers for worker in annotators], dtype=bool))
-            known.append(truth)
-            offset += len(drawers)
+            items.append(_Item(item.index, offset, candidates, match))
+            offset += len(candidates.drawers) + _missed(match, by_readings)
+        layout = _layout(items, by_readings, offset)
         record_accuracy = np.full(n_workers, np.nan)
         record_answers = np.zeros(n_workers)
         for worker, (accuracy, count) in worker_records.items():
             if 0 <= worker < n_workers:
                 record_accuracy[worker], record_answers[worker] = self._record_f1(accuracy), count
         fit = detection_fit(
-            _joined(pair_candidate, np.int64),
-            _joined(pair_worker, np.int64),
-            _joined(pair_drew, bool),
+            layout.pair_candidate,
+            layout.pair_worker,
+            layout.pair_drew,
             n_candidates=offset,
             answer_item=np.repeat(np.arange(len(answered)), [len(item.workers) for item in answered]),
             answer_worker=np.asarray([worker for item in answered for worker in item.workers], dtype=np.int64),
             n_workers=n_workers,
-            known=_joined(known, np.float64),
+            known=layout.known,
             # One figure per worker: their F1 (``_record_f1``), read as precision and recall.
             record_precision=record_accuracy,
             record_recall=record_accuracy,
             record_answers=record_answers,
         )
-        drawn_by = np.bincount(_joined(pair_candidate, np.int64), weights=_joined(pair_drew, bool), minlength=offset)
-        asked = np.bincount(_joined(pair_candidate, np.int64), minlength=offset)
-        sizes = [len(set(item.workers)) for item in answered]
+        exact, model_exact = np.ones(offset), np.ones(offset)
+        alternatives = self._reading_alternatives(labels)
+        if by_readings and layout.reading_cluster.size and alternatives != 0:
+            readings = reading_fit(
+                layout.reading_pair_reading,
+                layout.reading_pair_worker,
+                layout.reading_cluster,
+                layout.chosen,
+                n_workers=n_workers,
+                real=fit.posterior[layout.drawn],
+                known=layout.known_exact,
+                alternatives=alternatives,
+            )
+            exact[layout.drawn], model_exact[layout.drawn] = readings.exact, readings.model_exact
+        probability = _Probabilities(
+            real=fit.posterior,
+            model_real=fit.model_posterior,
+            right=fit.posterior * exact,
+            model_right=fit.model_posterior * model_exact,
+        )
+        drawn_by = np.bincount(layout.pair_candidate, weights=layout.pair_drew, minlength=offset)
+        asked = np.bincount(layout.pair_candidate, minlength=offset)
         unseen = unseen_rates(
             np.where(drawn_by > 0, fit.model_posterior, 0.0), drawn_by, asked, {n: sizes.count(n) for n in set(sizes)}
         )
-        object_map, item_map = _gold_maps(fit, gold_spans, unseen)
+        object_map, item_map = _gold_maps(fit, items, probability, unseen)
         calibrated = dict(settled)
-        for index, (start, candidates) in spans.items():
-            posterior = fit.posterior[start : start + len(candidates.drawers)]
+        for entry in items:
+            if entry.match is not None:
+                continue
+            candidates = entry.candidates
+            span = slice(entry.offset, entry.offset + len(candidates.drawers))
             keep = candidates.support >= MIN_SUPPORT
             annotator_ids = np.asarray(candidates.annotators, dtype=np.int64)
             nobody_missed = missed_by_all(fit, annotator_ids, unseen.get(annotator_ids.size, 0.0))
-            written = np.maximum(platt_apply(posterior[keep], object_map), MIN_CONFIDENCE)
-            confidence = float(platt_apply(item_all_right(posterior[keep], posterior[~keep], nobody_missed), item_map))
+            right, real = probability.right[span], probability.real[span]
+            written = np.maximum(platt_apply(right[keep], object_map), MIN_CONFIDENCE)
+            confidence = float(platt_apply(item_all_right(right[keep], real[~keep], nobody_missed), item_map))
             consolidated, result = self._render(candidates, keep, written.tolist())
             # The same objects as the second pass kept (same rule), so its worker scores stand.
-            calibrated[index] = (result, confidence, settled[index][2], consolidated)
+            calibrated[entry.index] = (result, confidence, settled[entry.index][2], consolidated)
         return calibrated
 
 
-def _gold_maps(fit, gold_spans, unseen) -> tuple[tuple[float, float], tuple[float, float]]:
+@dataclass(frozen=True)
+class _Item:
+    """One answered item in the job-wide fit: its candidates start at ``offset``; gold items
+    carry their ``match`` against the truth (and their missed true objects follow their
+    candidates, as candidates nobody drew)."""
+
+    index: int
+    offset: int
+    candidates: Candidates
+    match: TruthMatch | None
+
+
+@dataclass(frozen=True)
+class _Probabilities:
+    """Per candidate: real (an object is there), right (real and its chosen reading exact), each
+    as written (gold at its truth) and as the model sees it."""
+
+    real: np.ndarray
+    model_real: np.ndarray
+    right: np.ndarray
+    model_right: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Layout:
+    pair_candidate: np.ndarray
+    pair_worker: np.ndarray
+    pair_drew: np.ndarray
+    known: np.ndarray
+    drawn: np.ndarray  # candidate index of each drawn candidate (reading-model cluster)
+    reading_cluster: np.ndarray
+    reading_pair_reading: np.ndarray
+    reading_pair_worker: np.ndarray
+    chosen: np.ndarray
+    known_exact: np.ndarray
+
+
+def _missed(match: TruthMatch | None, by_readings: bool) -> int:
+    if match is None:
+        return 0
+    return match.missed_real if by_readings else match.missed
+
+
+def _layout(items: list[_Item], by_readings: bool, n_candidates: int) -> _Layout:
+    """The pairs of the detection model (who answered each candidate's item and whether they
+    drew it: any reading of its cluster when ``by_readings``, else exactly it) and of the
+    reading model."""
+    pair_candidate, pair_worker, pair_drew = [], [], []
+    known = np.full(n_candidates, np.nan)
+    drawn, reading_cluster, reading_pair_reading, reading_pair_worker, chosen, known_exact = [], [], [], [], [], []
+    n_readings = 0
+    for entry in items:
+        candidates, match = entry.candidates, entry.match
+        annotators = candidates.annotators
+        patterns = [frozenset().union(*groups) for groups in candidates.readings] if by_readings else []
+        drew = patterns or list(candidates.drawers)
+        drew = drew + [frozenset()] * _missed(match, by_readings)
+        for position, who in enumerate(drew):
+            for worker in annotators:
+                pair_candidate.append(entry.offset + position)
+                pair_worker.append(worker)
+                pair_drew.append(worker in who)
+        if match is not None:
+            truth = match.real if by_readings else match.matched
+            known[entry.offset : entry.offset + len(drew)] = np.concatenate(
+                [truth.astype(np.float64), np.ones(len(drew) - len(truth))]
+            )
+        if not by_readings:
+            continue
+        for position, groups in enumerate(candidates.readings):
+            drawn.append(entry.offset + position)
+            chosen.append(n_readings)
+            for group in groups:
+                for worker in sorted(group):
+                    reading_pair_reading.append(n_readings)
+                    reading_pair_worker.append(worker)
+                reading_cluster.append(len(drawn) - 1)
+                n_readings += 1
+            is_right = np.nan
+            if match is not None and match.real[position]:
+                is_right = float(match.matched[position])
+            known_exact.append(is_right)
+    ints = lambda values: np.asarray(values, dtype=np.int64)  # noqa: E731
+    return _Layout(
+        pair_candidate=ints(pair_candidate),
+        pair_worker=ints(pair_worker),
+        pair_drew=np.asarray(pair_drew, dtype=bool),
+        known=known,
+        drawn=ints(drawn),
+        reading_cluster=ints(reading_cluster),
+        reading_pair_reading=ints(reading_pair_reading),
+        reading_pair_worker=ints(reading_pair_worker),
+        chosen=ints(chosen),
+        known_exact=np.asarray(known_exact, dtype=np.float64),
+    )
+
+
+def _gold_maps(
+    fit: DetectionFit, items: list[_Item], probability: _Probabilities, unseen: dict[int, float]
+) -> tuple[tuple[float, float], tuple[float, float]]:
     """Platt maps for object and item confidences, fitted on the gold items consolidated as if
     their truth were unknown (the identity without enough gold)."""
     object_confidence, object_right, item_confidence, item_right = [], [], [], []
-    for start, candidates, matched, missed in gold_spans:
-        posterior = fit.model_posterior[start : start + len(candidates.drawers)]
+    for entry in items:
+        if entry.match is None:
+            continue
+        candidates, match = entry.candidates, entry.match
+        span = slice(entry.offset, entry.offset + len(candidates.drawers))
+        right, real = probability.model_right[span], probability.model_real[span]
         keep = candidates.support >= MIN_SUPPORT
-        object_confidence.append(posterior[keep])
-        object_right.append(matched[keep])
+        object_confidence.append(right[keep])
+        object_right.append(match.matched[keep])
         annotators = np.asarray(candidates.annotators, dtype=np.int64)
         nobody_missed = missed_by_all(fit, annotators, unseen.get(annotators.size, 0.0))
-        item_confidence.append(item_all_right(posterior[keep], posterior[~keep], nobody_missed))
-        item_right.append(bool(np.array_equal(keep, matched)) and missed == 0)
-    if not gold_spans:
+        item_confidence.append(item_all_right(right[keep], real[~keep], nobody_missed))
+        item_right.append(bool(np.array_equal(keep, match.matched)) and match.missed == 0)
+    if not item_confidence:
         return (1.0, 0.0), (1.0, 0.0)
     return (
         platt_fit(np.concatenate(object_confidence), np.concatenate(object_right).astype(np.float64)),
         platt_fit(np.asarray(item_confidence), np.asarray(item_right, dtype=np.float64)),
     )
-
-
-def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
-    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)

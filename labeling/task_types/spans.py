@@ -26,7 +26,7 @@ import numpy as np
 
 from consolidation.geometric import consolidate_spans
 from labeling.task_types.base import base_schema, label_index, rounded
-from labeling.task_types.drawn import Candidates, DrawnObjectsTaskType
+from labeling.task_types.drawn import Candidates, DrawnObjectsTaskType, TruthMatch
 from marketplace.errors import InvalidInput
 
 MAX_ENTITIES = 1000
@@ -107,11 +107,16 @@ class NamedEntityRecognition(DrawnObjectsTaskType[list[_Span], _Spans, list[_Spa
             return_all=True,
         )
         every = list(zip(fitted.start.tolist(), fitted.end.tolist(), fitted.labels.tolist(), strict=True))
-        drawers = tuple(
-            frozenset(marker[(fitted.members == position) & (rows == np.array(span)).all(axis=1)].tolist())
-            for position, span in enumerate(every)
-        )
-        candidates = Candidates(every, tuple(sorted(set(workers))), drawers, np.asarray(fitted.support))
+        # Who gave each reading of each cluster, the chosen one first.
+        groups: list[dict[_Span, set[int]]] = [{span: set()} for span in every]
+        for cluster, span, worker in zip(
+            fitted.members.tolist(), map(tuple, rows.tolist()), marker.tolist(), strict=True
+        ):
+            if cluster >= 0:
+                groups[cluster].setdefault(span, set()).add(worker)
+        readings = tuple(tuple(frozenset(group) for group in by_span.values()) for by_span in groups)
+        drawers = tuple(reading[0] for reading in readings)
+        candidates = Candidates(every, tuple(sorted(set(workers))), drawers, np.asarray(fitted.support), readings)
         # Provisional (the first pass's worker weights, replaced job-wide by ``drawn``): the
         # clusters most of the annotators' weight drew, with that share as confidence.
         keep = fitted.support >= 0.5
@@ -128,10 +133,19 @@ class NamedEntityRecognition(DrawnObjectsTaskType[list[_Span], _Spans, list[_Spa
         chosen = [span for span, kept in zip(candidates.objects, keep.tolist(), strict=True) if kept]
         return _Spans(chosen, candidates), _result(chosen, confidences)
 
-    def _truth_matches(self, candidates: Candidates[list[_Span]], truth: list[_Span]) -> tuple[np.ndarray, int]:
+    def _truth_matches(self, candidates: Candidates[list[_Span]], truth: list[_Span]) -> TruthMatch:
         expected = set(truth)
         matched = np.array([span in expected for span in candidates.objects], dtype=bool)
-        return matched, len(expected - set(candidates.objects))
+        # Real: the chosen reading overlaps a true span no earlier candidate claimed.
+        unclaimed = sorted(expected - set(candidates.objects))
+        real = matched.copy()
+        for position, (start, end, _) in enumerate(candidates.objects):
+            for other in unclaimed if not real[position] else ():
+                if other[0] < end and start < other[1]:
+                    real[position] = True
+                    unclaimed.remove(other)
+                    break
+        return TruthMatch(matched, len(expected - set(candidates.objects)), real, len(unclaimed))
 
     def _from_truth(self, truth: list[_Span], answers: list[list[_Span]], labels: list[str]) -> tuple[_Spans, dict]:
         return _Spans(truth), _result(truth, [1.0] * len(truth))

@@ -19,6 +19,7 @@ from django.utils import timezone
 from ..access import access_assignment_as_requester, access_assignment_as_worker, access_assignments_as_worker
 from ..answer_validation import validate_answer
 from ..errors import Conflict, DomainError, InvalidInput
+from ..events import emit
 from ..locking import lock_tasks, locked_assignments
 from ..models import Assignment, Organization, Task, Worker, Workteam
 from ..realtime.hints import hint_work_available
@@ -160,6 +161,8 @@ def _record_submissions(submitted: list[Assignment], now: datetime) -> None:
             slots_submitted=F("slots_submitted") + count, status=status_after_submit(count)
         )
     submissions_record(assignments=submitted, now=now)
+    emit.assignments_changed("assignment.submitted", submitted)
+    emit.tasks_completed_by_submission(task_ids=per_task, requester_ids={a.task.requester_id for a in submitted})
     # An answer frees a place on a vendor team held at its offering's capacity: wake its waiting
     # sockets now rather than at their next re-check.
     vendor_teams = Counter(a.task.workteam_id for a in submitted if a.task.workteam.kind == Workteam.Kind.VENDOR)
@@ -182,6 +185,7 @@ def assignment_return(*, worker: Worker, assignment_id: object) -> Assignment:
         assignment.save(update_fields=["status", "returned_at"])
         release_slot(assignment.task_id)
         reputation_count(worker_id=assignment.worker_id, returned=1)
+        emit.assignments_changed("assignment.returned", [assignment])
         hint_work_available(workteam_ids=[assignment.task.workteam_id], slots=1)
     return assignment
 
@@ -206,6 +210,7 @@ def _settle(assignment: Assignment, *, to_status: str, feedback: str) -> Assignm
     else:
         assignment_release(assignment=assignment)
     reputation_count(worker_id=assignment.worker_id, **{to_status: 1})  # approved=1 or rejected=1
+    emit.assignments_changed(f"assignment.{to_status}", [assignment])
     return assignment
 
 

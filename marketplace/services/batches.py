@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from ..bulk import bulk_insert
+from ..events import emit
 from ..locking import lock_tasks
 from ..models import Batch, Organization, RequesterDispatchState, Task, Workteam
 from ..models.tasks import MAX_SLOTS_PER_TASK
@@ -205,6 +206,7 @@ def tasks_steer(
             status=Task.Status.COMPLETE, closed_at=timezone.now(), reserve_slots=0
         )
         escrow_sync(task_ids=closing)
+        emit.tasks_changed("task.completed", task_ids=closing, requester_ids=[batch.requester_id])
         if not grow:
             return closed, []
         try:

@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F
 
+from ..events import emit
 from ..locking import locked_assignments
 from ..models import Assignment, Task
 from ..realtime.hints import hint_assignments_expired, hint_work_available
@@ -37,14 +38,15 @@ def assignments_expire(*, assignment_ids: Iterable[int], now: datetime) -> list[
             rows = list(
                 locked_assignments(
                     Assignment.objects.filter(pk=assignment_id, status=Assignment.Status.ACCEPTED, deadline__lte=now)
-                ).values_list("task_id", "worker_id", "task__workteam_id")
+                ).values_list("task_id", "worker_id", "task__workteam_id", "task__requester_id")
             )
             if not rows:
                 continue
-            task_id, worker_id, workteam_id = rows[0]
+            task_id, worker_id, workteam_id, requester_id = rows[0]
             Assignment.objects.filter(pk=assignment_id).update(status=Assignment.Status.EXPIRED, expired_at=now)
             release_slot(task_id)
             reputation_count(worker_id=worker_id, expired=1)
+            emit.assignment_changed_by_id("assignment.expired", assignment_id=assignment_id, requester_id=requester_id)
             expired.append((assignment_id, worker_id, workteam_id))
     if expired:
         hint_assignments_expired(expired=[(worker_id, assignment_id) for assignment_id, worker_id, _ in expired])

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from ..errors import Conflict
+from ..events import emit
 from ..locking import lock_task
 from ..models import Assignment, LedgerAccount, LedgerTransaction
 from .escrow import payee_account, slot_cost_micros
@@ -68,4 +69,5 @@ def rejection_override(*, assignment: Assignment, feedback: str, now: datetime) 
             assignment.feedback = feedback
         assignment.save(update_fields=["status", "approved_at", "feedback"])
         reputation_count(worker_id=assignment.worker_id, rejected=-1, approved=1)
+        emit.assignments_changed("assignment.approved", [assignment])
     return assignment

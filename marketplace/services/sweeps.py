@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ..events import emit
 from ..locking import locked_tasks
 from ..models import Assignment, IdempotencyRecord, Task
 from .assignments import assignment_auto_approve
@@ -61,6 +62,7 @@ def sweep_ended_tasks(now: datetime) -> int:
             )
             total += Task.objects.filter(live, pk__in=ids).update(status=Task.Status.EXPIRED, closed_at=now)
             escrow_sync(task_ids=ids)
+            emit.tasks_changed("task.expired", task_ids=ids)
         if len(ids) < SWEEP_CHUNK:
             return total
 

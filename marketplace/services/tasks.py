@@ -20,6 +20,7 @@ from ..access import access_batch, access_targetable_workteam
 from ..answer_schemas import validation_budget
 from ..answer_validation import validate_answer
 from ..errors import Conflict, InvalidInput, NotFound
+from ..events import emit
 from ..locking import lock_task
 from ..models import Organization, Task
 from ..models.tasks import MAX_SLOTS_PER_TASK
@@ -185,6 +186,8 @@ def _close(task: Task, *, to_status: str, now: datetime) -> Task:
         )
         escrow_sync(task_ids=[task.pk])  # slots that can no longer be filled give their reserve back
         task.refresh_from_db()
+        if updated and to_status == Task.Status.COMPLETE:
+            emit.tasks_changed("task.completed", task_ids=[task.pk], requester_ids=[task.requester_id])
     if not updated and task.status != to_status:
         raise Conflict(f"the task is already {task.status}", code="task_closed")
     return task

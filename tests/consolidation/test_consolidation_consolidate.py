@@ -32,12 +32,12 @@ def test_without_gold_confidences_are_honest():
     crowd = _crowd(seed=9)
     # when
     result = consolidate(crowd.task, crowd.worker, crowd.label, n_classes=3)
-    # then: honest but wider: not over-confident on average, within 0.1 ECE
-    # (measured: mean confidence 0.76 against accuracy 0.83, ECE 0.07)
+    # then: calibrated by the bootstrap (issue 23; measured: mean confidence 0.843 against
+    # accuracy 0.830, ECE 0.018; held-out answers widened by 1.25 gave 0.76 and ECE 0.07)
     correct = result.labels == crowd.truth
-    assert "held-out answers" in result.method
-    assert expected_calibration_error(result.confidence, correct) < 0.1
-    assert result.confidence.mean() <= correct.mean()
+    assert "bootstrap" in result.method
+    assert expected_calibration_error(result.confidence, correct) < 0.05
+    assert abs(result.confidence.mean() - correct.mean()) < 0.03
 
 
 def test_same_rng_same_result_and_unanswered_stay_uniform():

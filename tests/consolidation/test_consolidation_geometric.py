@@ -110,3 +110,107 @@ def test_masks_validation():
         consolidate_masks(np.zeros((0, 2, 2), dtype=int))
     with pytest.raises(ValueError, match="below n_classes=2"):
         consolidate_masks(np.array([[[0, 3]]]), n_classes=2)
+
+
+def test_reading_fit_the_more_members_behind_the_chosen_reading_the_likelier_it_is_exact():
+    # given: 60 real clusters of three members each; in 20 all three give the chosen reading,
+    # in 20 two do and one gives another, in 20 one does and two give two other readings
+    from consolidation.geometric.reading import reading_fit
+
+    pair_reading, pair_worker, reading_cluster, chosen = [], [], [], []
+    for cluster in range(60):
+        groups = [[0, 1, 2]] if cluster < 20 else [[0, 1], [2]] if cluster < 40 else [[0], [1], [2]]
+        chosen.append(len(reading_cluster))
+        for group in groups:
+            for worker in group:
+                pair_reading.append(len(reading_cluster))
+                pair_worker.append(worker)
+            reading_cluster.append(cluster)
+
+    # when
+    fit = reading_fit(pair_reading, pair_worker, reading_cluster, chosen, n_workers=3, real=np.ones(60), alternatives=4)
+
+    # then
+    unanimous, majority, alone = fit.exact[0], fit.exact[20], fit.exact[40]
+    assert 1.0 > unanimous > majority > 0.5 > alone > 0.0
+    assert fit.alternatives == 4.0
+    # worker 2 is the one outvoted: the least exact
+    assert fit.exactness[2] < min(fit.exactness[0], fit.exactness[1]) < 1.0
+
+
+def test_reading_fit_known_clusters_keep_their_truth():
+    from consolidation.geometric.reading import reading_fit
+
+    # given: two one-reading clusters, the first known right, the second known wrong
+    fit = reading_fit([0, 1], [0, 1], [0, 1], [0, 1], n_workers=2, real=[1.0, 1.0], known=[1.0, 0.0], alternatives=2)
+
+    # then: written at their truth, the model's own view kept apart
+    assert fit.exact.tolist() == [1.0, 0.0]
+    assert 0.0 < fit.model_exact[1] < 1.0
+
+
+def test_detection_fit_finds_hard_objects_and_counts_them_among_the_missed():
+    from consolidation.geometric.detection import detection_fit, missed_by_all
+
+    # given: 400 items of four annotators; each holds an easy object all four draw and, in half of
+    # them, a hard one only one of the four draws (who is drawn in turn); the first 100 items are
+    # gold, so those lone objects are known to be true
+    pair_candidate, pair_worker, pair_drew, known = [], [], [], []
+    candidate = 0
+    for item in range(400):
+        for pattern in ([1, 1, 1, 1], [int(w == item % 4) for w in range(4)]) if item % 2 else ([1, 1, 1, 1],):
+            for worker, drew in enumerate(pattern):
+                pair_candidate.append(candidate)
+                pair_worker.append(worker)
+                pair_drew.append(bool(drew))
+            known.append(1.0 if item < 100 else np.nan)
+            candidate += 1
+    answer_item = np.repeat(np.arange(400), 4)
+    answer_worker = np.tile(np.arange(4), 400)
+
+    # when
+    mixed = detection_fit(
+        pair_candidate,
+        pair_worker,
+        pair_drew,
+        n_candidates=candidate,
+        answer_item=answer_item,
+        answer_worker=answer_worker,
+        n_workers=4,
+        known=known,
+    )
+    single = detection_fit(
+        pair_candidate,
+        pair_worker,
+        pair_drew,
+        n_candidates=candidate,
+        answer_item=answer_item,
+        answer_worker=answer_worker,
+        n_workers=4,
+        known=known,
+        mixture=False,
+    )
+
+    # then: the mixture sees a share of objects that are hard to see, so it expects more objects
+    # to go undrawn by all four than a model where every object is alike
+    assert mixed.hard_share > 0.1 and mixed.hard_scale < 0.6
+    assert missed_by_all(mixed, np.arange(4)) < missed_by_all(single, np.arange(4))
+
+
+def test_boundary_expected_iou_by_hand():
+    from consolidation.geometric.masks import boundary_expected_iou
+
+    # given: a 10x10 mask, background with a 4x4 square of class 1 in a corner: 7 of the
+    # square's pixels and 8 background ones touch the other class (15 boundary pixels)
+    mask = np.zeros((10, 10), dtype=np.int64)
+    mask[:4, :4] = 1
+
+    # when: a worker who gets 95 pixels in 100 right (5 wrong, along the boundary)
+    iou = boundary_expected_iou(mask, n_classes=3, pixel_accuracy=0.95)
+
+    # then: the square gets 5 x 7/15 wrong pixels each way, the background 5 x 8/15
+    assert iou[1] == pytest.approx((16 - 5 * 7 / 15) / (16 + 5 * 7 / 15))
+    assert iou[0] == pytest.approx((84 - 5 * 8 / 15) / (84 + 5 * 8 / 15))
+    assert np.isnan(iou[2])
+    # the small region loses more of its IoU than the large one
+    assert iou[1] < iou[0] < 1.0

@@ -141,3 +141,45 @@ def test_more_agreeing_workers_raise_the_confidence_that_dynamic_redundancy_read
     three, five, split = outcome.objects[0].confidence, outcome.objects[1].confidence, outcome.objects[10].confidence
     assert split < three < five
     assert outcome.objects[1].result["boxes"][0]["confidence"] >= outcome.objects[0].result["boxes"][0]["confidence"]
+
+
+def test_a_near_miss_counts_as_seeing_the_entity():
+    # given: a job of texts where three workers mark the same two entities; in one text the
+    # third worker marks the first entity one character short, in another they leave it out
+    people = [{"label": "person", "start": 0, "end": 5}, {"label": "person", "start": 20, "end": 26}]
+    short = [{"label": "person", "start": 0, "end": 4}, people[1]]
+    objects = [ObjectAnswers(i, (i % 5, (i + 1) % 5, (i + 2) % 5), ({"entities": people},) * 3, {}) for i in range(12)]
+    objects.append(ObjectAnswers(12, (0, 1, 2), ({"entities": people},) * 2 + ({"entities": short},), {}))
+    objects.append(ObjectAnswers(13, (0, 1, 2), ({"entities": people},) * 2 + ({"entities": people[1:]},), {}))
+
+    # when
+    outcome = get_task_type("named_entity_recognition").consolidate(objects, n_workers=5, labels=["person"], gold={})
+
+    # then: both output the span two workers marked exactly; the near miss says an entity is
+    # there (only its boundary is in doubt), so that span is at least as likely as when the
+    # third worker saw nothing
+    near, left_out = outcome.objects[12].result["entities"][0], outcome.objects[13].result["entities"][0]
+    assert (near["start"], near["end"]) == (left_out["start"], left_out["end"]) == (0, 5)
+    assert near["confidence"] >= left_out["confidence"]
+    assert 0 < outcome.objects[12].confidence < outcome.objects[0].confidence
+
+
+def test_a_lone_mask_is_as_good_as_its_workers_record():
+    # given: the same lone mask (a small square on background) from a worker with a long record
+    # of 99% of pixels right, and from one whose record is 90%
+    from labeling.task_types.masks_png import encode_mask_base64
+
+    mask = np.zeros((20, 20), dtype=np.uint8)
+    mask[5:9, 5:9] = 1
+    answer = {"mask": encode_mask_base64(mask)}
+    objects = [ObjectAnswers(i, (i % 2,), (answer,), {}) for i in range(4)]
+
+    # when
+    outcome = get_task_type("semantic_segmentation").consolidate(
+        objects, n_workers=2, labels=["BACKGROUND", "square"], gold={}, worker_records={0: (0.99, 300), 1: (0.9, 300)}
+    )
+
+    # then: both below a certain 1, the careful worker's higher, the small square below background
+    careful, careless = outcome.objects[0].result, outcome.objects[1].result
+    assert 0 < careless["confidence"] < careful["confidence"] < 1
+    assert careful["class_confidence"][1] < careful["class_confidence"][0]
