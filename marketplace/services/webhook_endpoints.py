@@ -17,11 +17,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..errors import Conflict, InvalidInput
+from ..events.background_jobs import deliver_webhooks
 from ..events.endpoints import endpoint_set_new_secret
+from ..events.kick import kick_after_commit
 from ..events.redelivery import event_redeliver, events_redeliver_since
 from ..events.safe_url import WebhookUrlError, check_webhook_url
 from ..locking import locked_alone
-from ..models import Event, Organization, WebhookEndpoint
+from ..models import Delivery, Event, Organization, WebhookEndpoint, WebhookSenderLease
 
 # Stripe allows 16: enough for every receiver a team runs, few enough that a fan-out stays cheap.
 MAX_ENDPOINTS_PER_ORGANIZATION = 20
@@ -82,10 +84,14 @@ def webhook_endpoint_update(
     naming ``url``, nothing changed).
 
     ``is_active=False`` disables the endpoint (``disabled_reason`` ``requester``): nothing is
-    sent to it, and its pending deliveries wait. ``is_active=True`` enables it, whoever disabled
-    it (the requester, a 410, or failures for the whole retry period), and forgets its failing
-    streak; deliveries that gave up while it was off are not resent (redeliver them). Enabling an
-    active endpoint or disabling a disabled one changes nothing. Takes the endpoint's row lock.
+    sent to it, its pending deliveries wait, and events that happen meanwhile are not sent to it
+    (no delivery is made for a disabled endpoint). ``is_active=True`` enables it, whoever
+    disabled it (the requester, a 410, or failures for the whole retry period), and forgets its
+    failing streak; deliveries cancelled or given up while it was off are not resent (redeliver
+    them). Enabling it or giving it a new URL makes its waiting deliveries due at once, forgets
+    its failing streak and ends the sender's rest after failures (the sender is nudged after
+    commit). Enabling an active
+    endpoint or disabling a disabled one changes nothing. Takes the endpoint's row lock.
     """
     if url is not None:
         _checked_url(url)
@@ -96,6 +102,9 @@ def webhook_endpoint_update(
             if value is not None and getattr(locked, name) != value:
                 setattr(locked, name, value)
                 changed.append(name)
+        if "url" in changed and locked.failing_since is not None:
+            locked.failing_since = None  # a new receiver: the old one's failures are not its own
+            changed.append("failing_since")
         if is_active is False and locked.is_active:
             locked.is_active = False
             locked.disabled_reason = WebhookEndpoint.DisabledReason.REQUESTER
@@ -106,10 +115,30 @@ def webhook_endpoint_update(
             locked.disabled_reason = ""
             locked.disabled_at = None
             locked.failing_since = None
-            changed += ["is_active", "disabled_reason", "disabled_at", "failing_since"]
+            changed += ["is_active", "disabled_reason", "disabled_at"]
+            if "failing_since" not in changed:
+                changed.append("failing_since")
         if changed:
             locked.save(update_fields=[*changed, "updated_at"])
+    if locked.is_active and ("url" in changed or "is_active" in changed):
+        _resume_sending(locked)
     return locked
+
+
+def _resume_sending(endpoint: WebhookEndpoint) -> None:
+    """The receiver was fixed (enabled again, or moved to a new URL): its waiting deliveries
+    are due now, the sender's rest after failures ends, and the sender is nudged after commit,
+    rather than leaving them to backoffs of up to an hour that were earned elsewhere.
+
+    Run after the endpoint's lock is released, each UPDATE on its own: a sender records an
+    attempt by updating a delivery and then its endpoint, so taking these rows while holding the
+    endpoint would be the opposite order (a deadlock)."""
+    now = timezone.now()
+    Delivery.objects.filter(endpoint=endpoint, status=Delivery.Status.PENDING, next_attempt_at__gt=now).update(
+        next_attempt_at=now
+    )
+    WebhookSenderLease.objects.filter(endpoint=endpoint).update(paused_until=None, consecutive_failures=0)
+    kick_after_commit(deliver_webhooks)
 
 
 def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint, overlap_seconds: int) -> EndpointWithSecret:

@@ -80,9 +80,10 @@ class WebhookEndpointDetailView(RequesterAPIView):
         """Change a webhook endpoint.
 
         Only the fields sent change. `"is_active": false` disables the endpoint (nothing is sent; its pending
-        deliveries wait); `true` enables it again, also after the receiver answered 410 or failed for the whole
-        retry period (deliveries that gave up meanwhile are not resent: redeliver them). A new `url` is checked
-        as at registration (a 400 naming `url`, nothing changed).
+        deliveries wait; events meanwhile are not sent to it); `true` enables it again, also after the receiver
+        answered 410 or failed for the whole retry period. Enabling it or a new `url` sends its waiting deliveries
+        at once; what it missed while disabled is not resent by itself (redeliver it). A new `url` is checked as at
+        registration (a 400 naming `url`, nothing changed).
         """
         endpoint = access.access_webhook_endpoint(self.requester, endpoint_id)
         change = validate(WebhookEndpointUpdate, body_object(request))

@@ -83,6 +83,45 @@ def test_after_a_rotation_each_delivery_carries_both_signatures(requester_client
     assert not verifies(body, header, "whsec_someone-else")
 
 
+def test_moving_a_failing_endpoint_to_a_new_url_sends_its_waiting_deliveries_at_once(
+    requester_client, requester, receiver
+):
+    # given: the old URL failed, so the delivery waits for its retry
+    endpoint = register(requester_client, receiver.url("/old"))
+    receiver.script("/old", Reply(500))
+    emit(requester.organization.pk)
+    send_now(endpoint["id"])
+    delivery = Delivery.objects.get()
+    assert delivery.next_attempt_at > timezone.now()
+    assert WebhookEndpoint.objects.get().failing_since is not None
+    # when
+    response = requester_client.patch(f"{ENDPOINTS_URL}/{endpoint['id']}", {"url": receiver.url("/new")}, format="json")
+    # then: due now, the streak forgotten, and the next pass delivers to the new URL
+    assert response.status_code == 200 and response.json()["failing_since"] is None
+    delivery.refresh_from_db()
+    assert delivery.next_attempt_at <= timezone.now()
+    send_now(endpoint["id"])
+    assert [received.path for received in receiver.at("/new")] == ["/new"]
+    assert Delivery.objects.get().status == Delivery.Status.SUCCEEDED
+
+
+def test_enabling_an_endpoint_sends_the_deliveries_that_waited(requester_client, requester, receiver):
+    # given: a delivery failed once, then the requester disabled the endpoint
+    endpoint = register(requester_client, receiver.url())
+    receiver.script("/hook", Reply(503))
+    emit(requester.organization.pk)
+    send_now(endpoint["id"])
+    path = f"{ENDPOINTS_URL}/{endpoint['id']}"
+    requester_client.patch(path, {"is_active": False}, format="json")
+    assert send_now(endpoint["id"]) == 0 and len(receiver.at("/hook")) == 1
+    # when
+    requester_client.patch(path, {"is_active": True}, format="json")
+    send_now(endpoint["id"])
+    # then
+    assert len(receiver.at("/hook")) == 2
+    assert Delivery.objects.get().status == Delivery.Status.SUCCEEDED
+
+
 def test_deliveries_filter_by_status_and_event(requester_client, requester, receiver):
     # given: two events; the receiver takes the first and refuses the second
     endpoint = register(requester_client, receiver.url())
