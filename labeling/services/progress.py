@@ -29,6 +29,7 @@ from marketplace.services.reputation import reputation_record_estimates
 from ..models import DataObject, LabelingJob
 from ..task_types import ObjectAnswers, get_task_type
 from . import streaming, streaming_output
+from .automation import automation_pass
 from .job_events import job_status_changed
 from .leases import job_lease
 from .output import OutputFailed, job_refresh_output, job_write_output
@@ -56,6 +57,7 @@ class _Object:
     slots_submitted: int
     task_input: dict
     labeled_at: datetime | None
+    is_machine_labeled: bool
 
     @property
     def is_finished(self) -> bool:
@@ -82,6 +84,7 @@ def _load_objects(job: LabelingJob) -> list[_Object]:
             "task__slots_submitted",
             "task__input",
             "labeled_at",
+            "is_machine_labeled",
         )
     )
     return [_Object(*row) for row in rows.iterator(chunk_size=UPDATE_CHUNK)]
@@ -225,7 +228,7 @@ def _save_objects(objects: list[_Object], before: dict[int, tuple]) -> None:
 
 
 def _update_counters(job: LabelingJob, objects: list[_Object]) -> None:
-    regular = [item for item in objects if not item.is_gold]
+    regular = [item for item in objects if not item.is_gold and not item.is_machine_labeled]  # machines: automation's
     labeled = [item for item in regular if item.status == DataObject.Status.LABELED]
     job.human_labeled = len(labeled)
     job.failed_objects = sum(item.status == DataObject.Status.FAILED for item in regular)
@@ -277,6 +280,7 @@ def job_advance(*, job_id: int) -> str | None:
         if progress.answers == job.answers_consolidated and not ending:
             if job.is_streaming:
                 streaming_output.job_parts_pass(job, final=False)  # one a failed write left to do
+            automation_pass(job)  # a switch-off or a retry needs no new answers
             job_refresh_output(job)  # one deferred by the refresh interval
             return job.status
         objects = _load_objects(job)
@@ -322,6 +326,8 @@ def job_advance(*, job_id: int) -> str | None:
             # which must not come after the ledger accounts steering took. Repeated each pass
             # until nothing is open, so a crash in between delays the stop, never loses it.
             batch_stop(batch=job.posted_batch)
+        if automation_pass(job):  # automated labeling's round and audit: it may give humans work
+            ending = False
         if job.is_streaming:
             streaming_output.job_parts_pass(job, final=ending)  # every part written before the manifest
         if not ending:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('labeling', '0004_ground_truth_requests'),
+        ('labeling', '0005_automated_labeling'),
         ('marketplace', '0016_task_held'),
     ]
 
