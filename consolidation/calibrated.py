@@ -9,8 +9,13 @@ the default model refitted without them, and a temperature and floor (see
 answers through each worker's confusion matrix. That measures how far the model over-counts
 agreeing answers, but it cannot see errors the whole crowd shares, so the temperature is then
 widened by the larger of ``NO_GOLD_WIDENING`` and the design effect of the workers' correlated
-errors (``consolidation.dependence``). Without gold, this is the calibration: honest
-confidences, wider than with gold.
+errors (``consolidation.dependence``). Without gold, this is the calibration of small jobs
+(under ``MIN_TASKS_FOR_BOOTSTRAP`` tasks with several answers) and of crowds whose tasks differ
+in difficulty (``OVERDISPERSED``): honest confidences, wider than with gold.
+
+**Without gold, on larger jobs** (issue 23): a parametric bootstrap (``consolidation._bootstrap``)
+gives the temperature, widened by the larger of the design effect and the misfit of the crowd's
+agreement to the model; with workers' records the widened held-out temperature is a lower bound.
 
 **With at least ``MIN_GOLD_TO_CHOOSE`` answered gold tasks:**
 
@@ -33,7 +38,7 @@ the widening factor between ``NO_GOLD_WIDENING`` and the design effect.
 **Workers' records** (``worker_prior_counts``, e.g. from ``consolidation.records``): EM starts
 from the posteriors they imply, the crowd is never treated as equal workers, one answer per task
 is taken at the records' word (class prior estimated under them and held, no temperature), and
-the no-gold widening is the design effect alone; see ``consolidation.records`` and
+the held-out widening is the design effect alone; see ``consolidation.records`` and
 docs/consolidation.md, "Workers' records".
 
 **Sparse workers, without enough gold to choose:** Dawid-Skene weighs each worker by a

@@ -118,7 +118,9 @@ def test_labeling_job_statuses_arrive_in_order(requester, receiver, storage_root
     endpoint, secret = make_endpoint(requester.organization, receiver.url(), events=["labeling_job.status_changed"])
     inbox = Inbox(receiver, secret)
     (storage_root / "acme").mkdir()
-    (storage_root / "acme" / "in.jsonl").write_text("".join(json.dumps({"source": f"text {i}"}) + "\n" for i in range(3)))
+    (storage_root / "acme" / "in.jsonl").write_text(
+        "".join(json.dumps({"source": f"text {i}"}) + "\n" for i in range(3))
+    )
     storage_register(organization=requester.organization, uri_prefix="file://acme/")
     api = client_with(requester.api_key)
     created = api.post(
