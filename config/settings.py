@@ -212,6 +212,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# The Redis list Celery's messages wait in: deployments (or test runs) sharing one Redis each
+# take their own.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 # Beat keeps when each schedule last ran in a file: under the data dir, not the working directory.
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
@@ -296,6 +299,8 @@ SPECTACULAR_SETTINGS = {
         "AutoGrantComparatorEnum": "marketplace.services.qualifications.RULE_COMPARATORS",
         "TaskTypeEnum": "marketplace.models.tasks.Task.TaskType",
         "LabelingTaskTypeEnum": "labeling.inputs.TASK_TYPE_NAMES",
+        "EventTypeEnum": "marketplace.events.outbox.EVENT_TYPES",
+        "DeliveryStatusEnum": "marketplace.models.events.Delivery.Status",
     },
 }
 
@@ -386,8 +391,10 @@ WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
 WEBHOOK_RETRY_MAX_DELAY_SECONDS = float(os.environ.get("WEBHOOK_RETRY_MAX_DELAY_SECONDS", "3600"))
 WEBHOOK_RETRY_PERIOD_SECONDS = float(os.environ.get("WEBHOOK_RETRY_PERIOD_SECONDS", str(3 * 86400)))
-# Threads per process that send (one endpoint per thread at a time).
+# Threads per process that send (one endpoint per thread at a time), and requests in flight to
+# one endpoint at a time (each for another object: one object's events go one at a time).
 WEBHOOK_SENDER_THREADS = env_int("WEBHOOK_SENDER_THREADS", 16)
+WEBHOOK_ENDPOINT_CONCURRENCY = env_int("WEBHOOK_ENDPOINT_CONCURRENCY", 8)
 # How long a process trusts what it read of an organization's subscriptions (docs/webhooks.md).
 WEBHOOK_SUBSCRIPTION_CACHE_SECONDS = float(os.environ.get("WEBHOOK_SUBSCRIPTION_CACHE_SECONDS", "1"))
 # Events (and their delivery logs) are kept this long, for redelivery.

@@ -20,6 +20,7 @@ from marketplace.inputs import Input, validate
 from marketplace.inputs.fields import (
     INT32_MAX,
     Checked,
+    Flag,
     Id,
     Json,
     Money,
@@ -36,7 +37,7 @@ from marketplace.inputs.requirements import Requirements, requirement_dicts
 from marketplace.models.tasks import MAX_SLOTS_PER_TASK
 from marketplace.task_spec import ASSIGNMENT_DURATION_RANGE, AUTO_APPROVAL_DELAY_RANGE, LIFETIME_RANGE, PRIORITY_RANGE
 
-from .services.jobs import JobSpec
+from .services.jobs import AutomationSpec, JobSpec
 from .storage import parse_storage_uri
 from .task_types import TASK_TYPES, validate_label_categories
 
@@ -110,6 +111,63 @@ class StoppingConditions(Input):
     max_percentage_labeled: Annotated[int | None, StrictInt(1, 100, null_is_absent=True)] = None
 
 
+AUTOMATED_TASK_TYPES = ("image_classification", "text_classification")
+DEFAULT_TARGET_ACCURACY = 0.95
+TARGET_ACCURACY_RANGE = (0.5, 0.999)
+MAX_KEY_CHARS = 255
+
+
+def _manifest_key(value: Any) -> str:
+    if type(value) is not str or not value:
+        raise refuse("must be a non-empty string (an attribute of the manifest lines)")
+    if len(value) > MAX_KEY_CHARS:
+        raise refuse(f"must be at most {MAX_KEY_CHARS} characters")
+    if value in RESERVED_KEYS or value.startswith("$"):
+        raise refuse("must not be source, source-ref or start with $")
+    return value
+
+
+ManifestKey = Annotated[str, Checked(_manifest_key, {"type": "string", "minLength": 1, "maxLength": MAX_KEY_CHARS})]
+
+
+class AutomatedLabelingRequest(Input):
+    """Automated labeling of a classification job (docs/automation.md)."""
+
+    unknown_field_message: ClassVar[str] = (
+        "is not a known automated labeling setting (known: target_accuracy, embedding_key, prediction_key, enabled)"
+    )
+    not_an_object_message: ClassVar[str] = "must be an object"
+
+    target_accuracy: Annotated[
+        float | None,
+        Number(
+            *TARGET_ACCURACY_RANGE, f"must be a number from {TARGET_ACCURACY_RANGE[0]} to {TARGET_ACCURACY_RANGE[1]}"
+        ),
+    ] = Field(
+        None,
+        description="the accuracy machine labels must be proven (95% lower bound) to reach",
+        json_schema_extra={"default": DEFAULT_TARGET_ACCURACY},
+    )
+    embedding_key: ManifestKey | None = Field(
+        None, description="a manifest attribute holding a numeric vector per object: the model's features"
+    )
+    prediction_key: ManifestKey | None = Field(
+        None,
+        description="a manifest attribute holding your model's class probabilities (a list in label order, "
+        "or an object by label), which Groundwork calibrates",
+    )
+    enabled: Annotated[bool | None, Flag()] = Field(None, json_schema_extra={"default": True})
+
+    def automation(self) -> AutomationSpec | None:
+        """What the job keeps, or ``None`` when ``enabled`` is false."""
+        if self.enabled is False:
+            return None
+        target = DEFAULT_TARGET_ACCURACY if self.target_accuracy is None else float(self.target_accuracy)
+        return AutomationSpec(
+            target_accuracy=target, embedding_key=self.embedding_key or "", prediction_key=self.prediction_key or ""
+        )
+
+
 class JobCreate(Input):
     """``POST /api/v1/labeling-jobs`` (docs/labeling.md)."""
 
@@ -165,6 +223,9 @@ class JobCreate(Input):
     qualification_requirements: Requirements | None = Field(
         None, description="who may take the job's tasks (docs/qualifications.md)"
     )
+    automated_labeling: AutomatedLabelingRequest | None = Field(
+        None, description="image_classification and text_classification only (docs/automation.md)"
+    )
 
     @classmethod
     def cross_field_errors(cls, data: dict) -> list[tuple[str, str]]:
@@ -177,6 +238,7 @@ class JobCreate(Input):
             *_category_errors(data, task_type),
             *_redundancy_errors(data),
             *_visible_key_errors(data, attribute),
+            *_automation_errors(data, task_type, attribute),
             *([("reward", "is required")] if "reward" not in data and data.get("workteam_id") is None else []),
         ]
 
@@ -221,6 +283,7 @@ class JobCreate(Input):
             label_category_config_uri=self.label_category_config_uri or "",
             priority=_or(self.priority, 0),
             auto_approval_delay_seconds=_or(self.auto_approval_delay_seconds, defaults["AUTO_APPROVAL_DELAY_SECONDS"]),
+            automation=None if self.automated_labeling is None else self.automated_labeling.automation(),
         )
 
 
@@ -308,3 +371,35 @@ def _visible_key_errors(data: dict, attribute: str) -> list[tuple[str, str]]:
         for index, key in enumerate(keys)
         if key in RESERVED_KEYS or key.startswith("$") or key in own
     ]
+
+
+def _automation_errors(data: dict, task_type: str, attribute: str) -> list[tuple[str, str]]:
+    settings_given = data.get("automated_labeling")
+    if not isinstance(settings_given, dict):
+        return []  # absent, or the field's own error says why
+    if task_type and task_type not in AUTOMATED_TASK_TYPES:
+        return [("automated_labeling", f"is only for {' and '.join(AUTOMATED_TASK_TYPES)} jobs")]
+    errors = []
+    if settings_given.get("embedding_key") is not None and settings_given.get("prediction_key") is not None:
+        errors.append(("automated_labeling.prediction_key", "give either embedding_key or prediction_key, not both"))
+    own = (attribute, f"{attribute}-metadata")
+    for key in ("embedding_key", "prediction_key"):
+        if attribute and settings_given.get(key) in own:
+            errors.append((f"automated_labeling.{key}", "must not be the label attribute"))
+    return errors
+
+
+class AutomationSwitch(Input):
+    """``POST /api/v1/labeling-jobs/{id}/automated-labeling`` (docs/automation.md)."""
+
+    model_config = ConfigDict(title="AutomatedLabelingSwitch")
+
+    enabled: Annotated[bool, Checked(lambda value: _switch_off(value), {"type": "boolean", "enum": [False]})]
+
+
+def _switch_off(value: Any) -> bool:
+    if value is None:
+        raise refuse("is required")
+    if value is not False:
+        raise refuse("must be false: automated labeling can be switched off while a job runs, not back on")
+    return value

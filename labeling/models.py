@@ -98,6 +98,9 @@ class LabelingJob(models.Model):
     # when, and how many answers the job's consolidation had seen then.
     output_refreshed_at = models.DateTimeField(null=True, blank=True)
     output_answers = models.PositiveIntegerField(default=0)
+    # Objects labeled by automated labeling (``JobAutomation``): exactly the output lines with
+    # ``"human-annotated": "no"``; an audited object counts as human-labeled.
+    machine_labeled = models.PositiveIntegerField(default=0)
     # A job created through the AWS endpoint (CreateLabelingJob, aws/sagemaker/): the worker UI
     # template read from UiTemplateS3Uri, and the request's parameters Groundwork keeps no field
     # for (RoleArn, Lambda ARNs, Tags, ...), which DescribeLabelingJob answers back.
@@ -132,13 +135,14 @@ class LabelingJob(models.Model):
     @property
     def label_counters(self) -> dict[str, int]:
         """Data objects by outcome, as Ground Truth's ``LabelCounters`` count them (REST and the
-        AWS endpoint both report these): every label is a human's, none a machine's."""
+        AWS endpoint both report these); ``machine_labeled`` are automated labeling's."""
+        labeled = self.human_labeled + self.machine_labeled
         return {
-            "total_labeled": self.human_labeled,
+            "total_labeled": labeled,
             "human_labeled": self.human_labeled,
-            "machine_labeled": 0,
+            "machine_labeled": self.machine_labeled,
             "failed": self.failed_objects,
-            "unlabeled": max(0, self.objects_total - self.human_labeled - self.failed_objects),
+            "unlabeled": max(0, self.objects_total - labeled - self.failed_objects),
         }
 
 
@@ -173,9 +177,87 @@ class DataObject(models.Model):
     # worker-response file holds.
     labeled_at = models.DateTimeField(null=True, blank=True)
     answers_written = models.PositiveSmallIntegerField(default=0)
+    # Automated labeling (``JobAutomation``): ``machine_round`` is the round whose model labeled
+    # the object (``result`` is then the model's, ``is_machine_labeled``), or the round that
+    # picked it for the audit (``audit`` pending until humans labeled it, then agreed or
+    # disagreed). ``machine_result`` keeps the model's label either way, for the audit and the record.
+    is_machine_labeled = models.BooleanField(default=False)
+    machine_round = models.PositiveIntegerField(null=True, blank=True)
+    machine_result = models.JSONField(null=True, blank=True)
+    audit = models.CharField(max_length=12, blank=True)
+    # Released to humans for its uncertainty (active learning), not at random: such an object
+    # trains the model but never validates it (validation needs a random sample of the pool).
+    is_uncertainty_pick = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
             # Also the index the output walks, in input order.
             models.UniqueConstraint(fields=["job", "is_gold", "line_number"], name="one_object_per_line"),
         ]
+
+
+class JobAutomation(models.Model):
+    """A job's automated labeling (docs/automation.md): what the requester asked for, where the
+    rounds are, and the last round's figures. One row per job that asked for it.
+
+    ``status``: ``waiting_for_sample`` (humans label the initial random sample), ``training``
+    (a round is running), ``labeling`` (rounds machine-label what their model proves it can and
+    release the rest to humans), ``complete`` (every object was machine-labeled or released),
+    ``stopped_by_audit``, ``switched_off``, ``too_small`` (below the documented minimum: the job
+    runs without automation); ``reason`` says why in words."""
+
+    class Status(models.TextChoices):
+        WAITING_FOR_SAMPLE = "waiting_for_sample"
+        TRAINING = "training"
+        LABELING = "labeling"
+        COMPLETE = "complete"
+        STOPPED_BY_AUDIT = "stopped_by_audit"
+        SWITCHED_OFF = "switched_off"
+        TOO_SMALL = "too_small"
+
+    ACTIVE_STATUSES = (Status.WAITING_FOR_SAMPLE, Status.TRAINING, Status.LABELING)
+
+    job = models.OneToOneField(LabelingJob, on_delete=models.PROTECT, related_name="automation")
+    target_accuracy = models.FloatField()
+    embedding_key = models.CharField(max_length=255, blank=True)
+    prediction_key = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.WAITING_FOR_SAMPLE)
+    reason = models.TextField(blank=True)
+    rounds = models.PositiveIntegerField(default=0)
+    # Human labels (non-gold objects) when the last round trained: the next trains after more.
+    trained_on = models.PositiveIntegerField(default=0)
+    threshold = models.FloatField(null=True, blank=True)
+    validated_accuracy = models.FloatField(null=True, blank=True)
+    accuracy_lower_bound = models.FloatField(null=True, blank=True)
+    validation_size = models.PositiveIntegerField(default=0)
+    audited = models.PositiveIntegerField(default=0)
+    audit_agreed = models.PositiveIntegerField(default=0)
+    # What the machine-labeled objects would have cost at workers_per_object (price plus fee).
+    saved_micros = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"automation of job {self.job_id}: {self.status}"
+
+
+class AutomationRound(models.Model):
+    """One round of a job's automated labeling, kept for the record and the portal's chart:
+    the labels each side had when it ran, what its model proved, and what it did."""
+
+    automation = models.ForeignKey(JobAutomation, on_delete=models.PROTECT, related_name="round_rows")
+    number = models.PositiveIntegerField()
+    ran_at = models.DateTimeField()
+    trained_on = models.PositiveIntegerField()
+    threshold = models.FloatField(null=True, blank=True)
+    validated_accuracy = models.FloatField()
+    accuracy_lower_bound = models.FloatField()
+    validation_size = models.PositiveIntegerField()
+    machine_labeled = models.PositiveIntegerField()  # by this round
+    audit_picked = models.PositiveIntegerField()
+    released = models.PositiveIntegerField()
+    # The job's totals just after the round (the chart's points).
+    human_labeled_total = models.PositiveIntegerField()
+    machine_labeled_total = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["automation", "number"], name="one_row_per_round")]

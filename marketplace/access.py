@@ -23,12 +23,14 @@ from .models import (
     Assignment,
     Batch,
     EmailInvitation,
+    Event,
     Invitation,
     Organization,
     QualificationType,
     Task,
     VendorOffering,
     VendorSubscription,
+    WebhookEndpoint,
     Worker,
     WorkerBlock,
     Workteam,
@@ -221,3 +223,17 @@ def access_workteam_of_vendor(vendor: Organization, workteam_id: object, *, lock
     """One of the vendor's active workteams (its offerings' teams)."""
     queryset = Workteam.objects.filter(owner=vendor, kind=Workteam.Kind.VENDOR, is_active=True)
     return get_or_not_found(queryset, workteam_id, "workteam", lock=lock)
+
+
+def access_webhook_endpoint(requester: Organization, endpoint_id: object, *, lock: bool = False) -> WebhookEndpoint:
+    """One of the requester's webhook endpoints, active or disabled."""
+    queryset = WebhookEndpoint.objects.filter(organization=requester)
+    return get_or_not_found(queryset, endpoint_id, "webhook endpoint", lock=lock)
+
+
+def access_event(requester: Organization, public_id: str) -> Event:
+    """One of the requester's events, by the ``id`` its body carries (``evt_…``)."""
+    try:
+        return Event.objects.get(organization=requester, public_id=public_id)
+    except Event.DoesNotExist:
+        raise NotFound(f"event {public_id} not found") from None

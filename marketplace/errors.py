@@ -90,6 +90,9 @@ ERROR_CODES = {
     "the message says when you may retry (409).",
     "offering_withdrawn": "The vendor offering has been withdrawn: it takes no new subscriptions (409).",
     "subscription_not_pending": "The vendor subscription was already decided or cancelled otherwise (409).",
+    "webhook_endpoint_disabled": 'The webhook endpoint is disabled: enable it (`PATCH` with `"is_active": true`) '
+    "before redelivering to it (409).",
+    "webhook_endpoint_limit": "The organization already has the most webhook endpoints allowed (20) (409).",
     "idempotency_key_reused": "The Idempotency-Key was used before with a different body (422).",
     "rate_limited": "Too many requests; retry after `Retry-After` seconds (429).",
     "too_large": "The request body is larger than the limit (413).",

@@ -14,8 +14,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.db import transaction
+from django.test import override_settings
+
 from labeling.services.storage_registration import storage_register
 from labeling.services.sweeps import run_labeling_sweeps
+from marketplace.events.outbox import record_event
 from marketplace.models import Worker
 from marketplace.services.organizations import CreatedOrganization, vendor_create
 from marketplace.services.vendors import offering_publish, subscription_request
@@ -36,10 +40,10 @@ class World:
     worker: Worker  # public workforce, with earnings, a live assignment and a pending invitation
     member: Worker  # a member of the requester's private team, who did work for it
     requester_key_id: int = 0  # the key ``requester.api_key`` is (never revoke it mid-walk)
-    requester_ids: dict[str, int] = field(default_factory=dict)
+    requester_ids: dict[str, int | str] = field(default_factory=dict)
     worker_ids: dict[str, int] = field(default_factory=dict)
 
-    def ids(self, kind: str) -> dict[str, int]:
+    def ids(self, kind: str) -> dict[str, int | str]:
         return self.requester_ids if kind == "requester" else self.worker_ids
 
 
@@ -126,6 +130,7 @@ def build_world(storage_root: Path) -> World:
     )
     subscription, _ = subscription_request(requester=requester.organization, offering=offering)
     job_id = _labeling_job(requester, api, storage_root, n)
+    endpoint_id, event_id = _webhooks(requester, api)
 
     task_id = posted[-1]["id"]
     requester_ids = {
@@ -140,6 +145,8 @@ def build_world(storage_root: Path) -> World:
         "offering_id": offering.pk,
         "subscription_id": subscription.pk,
         "job_id": job_id,
+        "endpoint_id": endpoint_id,
+        "event_id": event_id,
     }
     worker_ids = {"assignment_id": live, "invitation_id": pending["id"], "qualification_type_id": qualification["id"]}
     return World(
@@ -179,3 +186,22 @@ def _labeling_job(requester: CreatedOrganization, api, storage_root: Path, n: in
     )
     run_labeling_sweeps()
     return job["id"]
+
+
+def _webhooks(requester: CreatedOrganization, api) -> tuple[int, str]:
+    """A webhook endpoint (on this machine, where nothing listens: its deliveries fail and are
+    retried) and one event of the requester's; their ids."""
+    with override_settings(WEBHOOK_ALLOW_HTTP=True, WEBHOOK_ALLOWED_NETWORKS=["127.0.0.0/8"]):
+        endpoint = _ok(
+            api.post("/api/v1/webhook-endpoints", {"url": "http://127.0.0.1:9/world", "events": ["*"]}, format="json"),
+            201,
+        )
+    with transaction.atomic():
+        record_event(
+            organization_id=requester.organization.pk,
+            event_type="task.completed",
+            data={"id": 0, "title": "a world task"},
+            ordering_key="task:0",
+        )
+    event = _ok(api.get("/api/v1/events"))["results"][-1]
+    return endpoint["id"], event["id"]

@@ -130,3 +130,38 @@ def consolidate_masks(
         class_confidence=frozen(class_confidence),
         worker_weight=frozen(weight),
     )
+
+
+def boundary_expected_iou(mask: ArrayLike, *, n_classes: int, pixel_accuracy: float) -> NDArray[np.float64]:
+    """Each class's expected IoU in one worker's ``mask`` (H, W) given their pixel accuracy
+    (for example from their record): NaN for classes the mask does not hold.
+
+    With a single mask there is no agreement to read, so errors are placed where one worker's
+    errors fall: along the boundaries between regions (a shift, a dilation, a careless edge).
+    The ``E = (1 - accuracy) H W`` wrong pixels lie along the boundaries: a boundary shifted by
+    ``d`` pixels puts ``d`` wrong pixels per unit of its length, so with ``L_k`` the class's
+    boundary pixels (those with a 4-neighbour of another class; each boundary is counted from both
+    sides, ``sum L`` twice its length) class ``k`` has ``2 E L_k / sum L`` wrong pixels along its
+    edges, in expectation half drawn outside its true region and half missing from it:
+    ``e_k = E L_k / sum L`` each way and ``IoU_k = (m_k - e_k) / (m_k + e_k)`` for a region of
+    ``m_k`` pixels. A small object (a long boundary for its area) gets a low
+    expected IoU, a large one a high one.
+    """
+    grid = np.asarray(mask)
+    if grid.ndim != 2:
+        raise ValueError("mask must be two-dimensional")
+    if not 0.0 < pixel_accuracy <= 1.0:
+        raise ValueError("pixel_accuracy must be in (0, 1]")
+    edge = np.zeros(grid.shape, dtype=bool)
+    edge[1:, :] |= grid[1:, :] != grid[:-1, :]
+    edge[:-1, :] |= grid[:-1, :] != grid[1:, :]
+    edge[:, 1:] |= grid[:, 1:] != grid[:, :-1]
+    edge[:, :-1] |= grid[:, :-1] != grid[:, 1:]
+    area = np.bincount(grid.ravel(), minlength=n_classes).astype(np.float64)[:n_classes]
+    boundary = np.bincount(grid[edge].ravel(), minlength=n_classes).astype(np.float64)[:n_classes]
+    wrong = (1.0 - pixel_accuracy) * grid.size
+    share = np.divide(boundary, boundary.sum(), out=np.zeros(n_classes), where=boundary.sum() > 0)
+    # With no boundary at all (one class everywhere) the errors are scattered pixels.
+    side = np.where(boundary.sum() > 0, wrong * share, wrong * area / max(grid.size, 1))
+    side = np.minimum(side, area)
+    return np.divide(area - side, area + side, out=np.full(n_classes, np.nan), where=area > 0)

@@ -69,6 +69,7 @@ LABELING_JOB_CREATE = [
             "quality_rules": {},
             "auto_approval_policy": "approve_all",
             "qualification_requirements": [],
+            "automated_labeling": None,
             "created_at": "2026-03-02T09:00:00Z",
             "ended_at": None,
         },

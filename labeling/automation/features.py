@@ -4,7 +4,7 @@ Every builder is a pure function of the objects it is given (no vocabulary, no f
 round can featurize any subset of a job's objects at any time and get the same rows, and the
 exported model card can say exactly how to rebuild them.
 
-- ``text``: hashed word 1-2-grams and hashed character 2-4-grams within word boundaries
+- ``text``: hashed word 1-2-grams and hashed character 3-4-grams within word boundaries
   (scikit-learn's ``HashingVectorizer``, non-negative counts, each block L2-normalised), stacked
   side by side: 2**18 + 2**18 sparse columns. Hash collisions are rare at that width; words never
   seen in the labeled objects simply carry no weight.
@@ -37,7 +37,7 @@ FeatureKind = Literal["text", "image", "embedding", "prediction"]
 Features: TypeAlias = NDArray[np.float64] | sp.csr_matrix
 
 TEXT_WORD_NGRAMS = (1, 2)
-TEXT_CHAR_NGRAMS = (2, 4)
+TEXT_CHAR_NGRAMS = (3, 4)
 TEXT_HASH_FEATURES = 2**18  # per block (words, characters)
 IMAGE_SIDE = 16
 IMAGE_GRID = 4

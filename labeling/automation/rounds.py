@@ -16,10 +16,12 @@ from labeling.automation.features import Features
 from labeling.automation.model import LinearModel, fit_linear
 from labeling.automation.threshold import choose_threshold
 
-# Share of the validation-eligible human-labeled objects held out to validate (the rest, and every
-# object not eligible, trains), at most MAX_VALIDATION of them: past a few thousand the bound
-# gains little and the model gains more from the labels.
-VALIDATION_SHARE = 0.5
+# How many labeled objects validate: half of all the labeled objects, drawn from the
+# validation-eligible ones (at most VALIDATION_MAX_SHARE of those, so some random objects always
+# train), and at most MAX_VALIDATION: past a few thousand the bound gains little and the model
+# more. Objects released for their uncertainty only train, so the more of them there are, the
+# larger the share of the random ones that can validate while training stays as large.
+VALIDATION_MAX_SHARE = 0.8
 MAX_VALIDATION = 3000
 KINDS = ("text", "image", "embedding", "prediction")
 
@@ -100,7 +102,7 @@ def _split(
     eligible_rows = np.flatnonzero(eligible)
     if kind == "prediction":
         return np.zeros(0, dtype=np.int64), eligible_rows.astype(np.int64)
-    size = min(int(round(VALIDATION_SHARE * eligible_rows.size)), MAX_VALIDATION)
+    size = min(eligible.size // 2, int(VALIDATION_MAX_SHARE * eligible_rows.size), MAX_VALIDATION)
     validation = np.sort(rng.choice(eligible_rows, size=size, replace=False)).astype(np.int64)
     training = np.setdiff1d(np.arange(eligible.size), validation).astype(np.int64)
     return training, validation
@@ -159,7 +161,12 @@ def run_round(
         model = LinearModel(form="constant", n_classes=n_classes, classes=np.zeros(1, dtype=np.int64))
     else:
         model = fit_linear(
-            _rows(labeled_features, training), labels[training], weights[training], n_classes=n_classes, kind=kind
+            _rows(labeled_features, training),
+            labels[training],
+            weights[training],
+            n_classes=n_classes,
+            kind=kind,
+            rng=rng,
         )
 
     validation_raw = model.probabilities(_rows(labeled_features, validation))

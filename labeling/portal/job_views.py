@@ -6,12 +6,13 @@ and ``labeling.selectors.objects``); what differs is the access function that fe
 and what the page leaves out for a vendor: anything
 that tells gold objects apart (their data is listed with the rest, without line numbers,
 labels or per-worker gold scores), the requester's storage URIs, and anything about the
-requester beyond its name.
+requester beyond its name (its automated labeling included: docs/automation.md, "Portal").
 """
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -22,6 +23,7 @@ from marketplace.money import format_micros
 
 from ..access import access_job_as_vendor, access_labeling_job
 from ..models import LabelingJob
+from ..selectors.automation import audit_by_round, audit_figures, automation_rounds, job_automation
 from ..selectors.objects import MAX_PAGE, confidence_histogram, job_objects, label_counts, result_summary
 from ..selectors.progress import JobProgress, WorkerContribution, answers_over_time, job_progress, worker_contributions
 from . import svg
@@ -155,7 +157,42 @@ def _render_job(request: HttpRequest, job: LabelingJob, *, side: str) -> HttpRes
         "page": page,
         "has_next": has_next,
     }
+    if not is_vendor:
+        context["automation"] = _automation_context(job, now=now)
     return render(request, "portal/job_detail.html", context)
+
+
+def _automation_context(job: LabelingJob, *, now: datetime) -> dict | None:
+    """The requester's view of the job's automated labeling: figures, the audit per round and
+    the chart of human against machine labels after each round (``None`` when not asked for)."""
+    automation = job_automation(job)
+    if automation is None:
+        return None
+    rounds = automation_rounds(automation)
+    human = [(job.created_at, 0.0), *((point.ran_at, float(point.human_labeled)) for point in rounds)]
+    machine = [(job.created_at, 0.0), *((point.ran_at, float(point.machine_labeled)) for point in rounds)]
+    if job.status in LabelingJob.ACTIVE_STATUSES or job.ended_at is None:
+        human.append((now, float(job.human_labeled)))
+        machine.append((now, float(job.machine_labeled)))
+    else:
+        human.append((job.ended_at, float(job.human_labeled)))
+        machine.append((job.ended_at, float(job.machine_labeled)))
+    audit = audit_figures(job, automation)
+    by_round = audit_by_round(job)
+    return {
+        "row": automation,
+        "audit": audit,
+        "agreement": percent(audit.agreement, share=True),
+        "money_saved": format_micros(automation.saved_micros),
+        "rounds": [{"point": point, "audit": by_round.get(point.number, (0, 0, 0))} for point in rounds],
+        "chart": svg.lines_svg(
+            [("labeled by humans", svg.ACCENT, human), ("labeled by machine", svg.SECOND, machine)],
+            title="Human and machine labels over time",
+            y_label="objects labeled (cumulative)",
+            y_max=job.objects_total,
+            empty_message="No round yet",
+        ),
+    }
 
 
 @portal_page(Organization.Kind.VENDOR)

@@ -3,6 +3,7 @@ from django.urls import path
 import marketplace.api.urls  # noqa: F401  registers the <id:> converter
 
 from . import requester_views as v
+from . import requester_webhook_views as h
 from . import requester_work_views as w
 
 urlpatterns = [
@@ -10,6 +11,17 @@ urlpatterns = [
     path("jobs/new", w.job_new, name="requester_job_new"),
     path("jobs/<id:job_id>/output.manifest", w.job_output, name="requester_job_output"),
     path("balance", w.balance, name="requester_balance"),
+    path("webhooks", h.webhooks, name="requester_webhooks"),
+    path("webhooks/<id:endpoint_id>", h.webhook, name="requester_webhook"),
+    path("webhooks/<id:endpoint_id>/active", h.webhook_active, name="requester_webhook_active"),
+    path("webhooks/<id:endpoint_id>/delete", h.webhook_delete, name="requester_webhook_delete"),
+    path("webhooks/<id:endpoint_id>/rotate-secret", h.webhook_rotate, name="requester_webhook_rotate"),
+    path("webhooks/<id:endpoint_id>/redeliver", h.webhook_redeliver_since, name="requester_webhook_redeliver"),
+    path(
+        "webhooks/<id:endpoint_id>/events/<str:event_id>/redeliver",
+        h.webhook_redeliver_event,
+        name="requester_webhook_redeliver_event",
+    ),
     path("teams", v.teams, name="requester_teams"),
     path("teams/<int:workteam_id>", v.team, name="requester_team"),
     path("teams/<int:workteam_id>/invite", v.team_invite, name="requester_team_invite"),

@@ -25,6 +25,9 @@ MARGIN_TOP = 14
 MARGIN_BOTTOM = 34
 ACCENT = "#2357c6"
 ACCENT_FILL = "#2357c633"
+SECOND = (
+    "#c45a00"  # a second series (machine labels against human ones), apart from ACCENT for colour-blind readers too
+)
 GRID = "#d9dee6"
 BAR_ROW_HEIGHT = 22
 BAR_LABEL_WIDTH = 180
@@ -211,5 +214,69 @@ def bar_svg(
             f"</rect>"
         )
         parts.append(f'<text x="{_number(BAR_LABEL_WIDTH + max(length, 1) + 6)}" y="{y + 15}">{escape(shown)}</text>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))
+
+
+def lines_svg(
+    series: Sequence[tuple[str, str, Sequence[tuple[datetime, float]]]],
+    *,
+    title: str,
+    y_label: str = "",
+    y_max: float | None = None,
+    empty_message: str = "Not enough data yet",
+) -> SafeString:
+    """Several lines over one time axis: ``series`` are (name, colour, points in time order),
+    drawn as step lines (a count holds until the next point) with a legend naming each; the
+    second series is dashed, so the lines differ without colour. Fewer than two points in all
+    give a one-line ``empty_message`` chart."""
+    moments = sorted(moment for _, _, points in series for moment, _ in points)
+    if len(moments) < 2:
+        return _empty(title, empty_message)
+    plot_width = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    plot_height = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM - 16  # room for the legend
+    top_y = MARGIN_TOP + 16
+    start, end = moments[0], moments[-1]
+    span = (end - start).total_seconds() or 1.0
+    highest = max((value for _, _, points in series for _, value in points), default=0)
+    top, ticks = count_scale(max(y_max or 0, highest, 1))
+    parts = _open(title, WIDTH, HEIGHT)
+    for tick in ticks:
+        y = _number(top_y + plot_height * (1 - tick / top))
+        parts.append(f'<line x1="{MARGIN_LEFT}" y1="{y}" x2="{WIDTH - MARGIN_RIGHT}" y2="{y}" stroke="{GRID}"/>')
+        parts.append(f'<text x="{MARGIN_LEFT - 6}" y="{y}" text-anchor="end" dy="4">{_tick(tick)}</text>')
+    for index, (name, colour, points) in enumerate(series):
+        legend_x = MARGIN_LEFT + index * 260
+        dash = ' stroke-dasharray="8 4"' if index % 2 else ""
+        parts.append(
+            f'<line x1="{legend_x}" y1="{MARGIN_TOP}" x2="{legend_x + 28}" y2="{MARGIN_TOP}" stroke="{colour}" '
+            f'stroke-width="3"{dash}/>'
+        )
+        parts.append(f'<text x="{legend_x + 34}" y="{MARGIN_TOP + 4}">{escape(name)}</text>')
+        if not points:
+            continue
+        coordinates: list[str] = []
+        previous_y = None
+        for moment, value in points:
+            x = _number(MARGIN_LEFT + plot_width * (moment - start).total_seconds() / span)
+            y = _number(top_y + plot_height * (1 - value / top))
+            if previous_y is not None:
+                coordinates.append(f"{x},{previous_y}")
+            coordinates.append(f"{x},{y}")
+            previous_y = y
+        coordinates.append(f"{WIDTH - MARGIN_RIGHT},{previous_y}")
+        parts.append(
+            f'<polyline data-series="{escape(name)}" points="{" ".join(coordinates)}" fill="none" '
+            f'stroke="{colour}" stroke-width="2.5"{dash}/>'
+        )
+    for moment, anchor, label_x in ((start, "start", MARGIN_LEFT), (end, "end", WIDTH - MARGIN_RIGHT)):
+        parts.append(
+            f'<text x="{label_x}" y="{HEIGHT - MARGIN_BOTTOM + 14}" text-anchor="{anchor}">'
+            f"{escape(moment.strftime('%Y-%m-%d %H:%M UTC'))}</text>"
+        )
+    if y_label:
+        parts.append(
+            f'<text x="{MARGIN_LEFT + plot_width // 2}" y="{HEIGHT - 4}" text-anchor="middle">{escape(y_label)}</text>'
+        )
     parts.append("</svg>")
     return mark_safe("".join(parts))

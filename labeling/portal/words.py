@@ -40,6 +40,8 @@ WORDS: dict[str, str] = {
     "revoked": "Withdrawn",
     "active": "Active",
     "declined": "Declined",
+    # webhook deliveries
+    "succeeded": "Delivered",
     # task types
     "image_classification": "Image classification",
     "text_classification": "Text classification",
@@ -70,6 +72,7 @@ PLURALS: dict[str, str] = {
     "job or batch": "jobs or batches",
     "batch": "batches",
     "entry": "entries",
+    "delivery": "deliveries",
     "query": "queries",
 }
 

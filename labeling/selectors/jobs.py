@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
 from marketplace.models import Batch, Organization
@@ -47,7 +47,7 @@ def requester_job_list(
 ) -> QuerySet[LabelingJob]:
     """The requester's labeling jobs (in ``status``, and with ``name_contains`` in their name,
     case-insensitive, when given), unordered: a paginated list orders them."""
-    queryset = LabelingJob.objects.filter(requester=requester)
+    queryset = LabelingJob.objects.filter(requester=requester).select_related("automation")
     if status:
         queryset = queryset.filter(status=status)
     if name_contains:
@@ -67,6 +67,7 @@ def requester_jobs(requester: Organization, *, limit: int = JOBS_SHOWN) -> list[
     rows = (
         LabelingJob.objects.filter(requester=requester)
         .order_by("-pk")
+        .annotate(labeled=F("human_labeled") + F("machine_labeled"))  # by humans or automated labeling
         .values_list(
             "pk",
             "name",
@@ -74,7 +75,7 @@ def requester_jobs(requester: Organization, *, limit: int = JOBS_SHOWN) -> list[
             "task_type",
             "workteam__name",
             "objects_total",
-            "human_labeled",
+            "labeled",
             "failed_objects",
             "created_at",
         )[:limit]

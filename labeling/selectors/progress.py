@@ -117,7 +117,7 @@ def job_progress(job: LabelingJob, *, now: datetime | None = None) -> JobProgres
     gold_tasks = DataObject.objects.filter(job=job, is_gold=True).count() if job.batch_id else 0
     return JobProgress(
         objects_total=job.objects_total,
-        labeled=job.human_labeled,
+        labeled=job.human_labeled + job.machine_labeled,  # automated labeling's count too
         failed=job.failed_objects,
         gold_tasks=gold_tasks,
         workers_per_object=job.workers_per_object,

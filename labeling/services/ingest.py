@@ -38,6 +38,7 @@ from ..models import DataObject, LabelingJob
 from ..storage import ManifestLineNotUTF8, ManifestLineTooLong, access_storage, storage_checker
 from ..task_types import TaskType, get_task_type, validate_label_categories
 from ..task_types.categories import MAX_CONFIG_BYTES, parse_label_category_file
+from .automation import automation_at_ingest, automation_release_sample
 from .job_events import job_status_changed
 from .leases import job_lease
 
@@ -218,11 +219,19 @@ def _interleaved(
 
 
 def _create_work(
-    job: LabelingJob, task_type: TaskType, checker: _LineChecker, gold: list[ManifestObject], expected: int
+    job: LabelingJob,
+    task_type: TaskType,
+    checker: _LineChecker,
+    gold: list[ManifestObject],
+    expected: int,
+    *,
+    held: bool = False,
 ) -> tuple[Batch, int]:
     """The job's sealed batch, one task and data object per manifest line; call in a
     transaction. Returns the batch and its worst case, which the caller reserves in escrow
-    (once, at the end: the requester's balance row stays unlocked while the manifest is read)."""
+    (once, at the end: the requester's balance row stays unlocked while the manifest is read).
+    ``held``: the tasks are created held (automated labeling releases them round by round).
+    """
     schema = task_type.answer_schema(job.label_categories)
     batch = batch_open(
         requester=job.requester,
@@ -248,6 +257,7 @@ def _create_work(
             batch=batch,
             specs=[_task_spec(job, task_type, schema, o.task_input, o.gold_answer) for o, _ in chunk],
             reserve=False,
+            held=held,
         )
         reserve_micros += worst_case_micros(tasks)
         bulk_insert(
@@ -336,7 +346,10 @@ def job_ingest(*, job_id: int) -> str | None:
             _check_still_targetable(job)
             _check_balance(job, objects=total + len(gold))
             with transaction.atomic():
-                batch, reserve_micros = _create_work(job, task_type, checker, gold, total)
+                held = automation_at_ingest(job, objects_total=total)
+                batch, reserve_micros = _create_work(job, task_type, checker, gold, total, held=held)
+                if held:  # automated labeling: humans start on a random sample (docs/automation.md)
+                    automation_release_sample(job, batch)
                 # The job row before the requester's account (``marketplace.locking``: a steering
                 # job first); the batch's new rows are this transaction's own, invisible to others.
                 stop_requested = (

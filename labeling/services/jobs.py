@@ -18,11 +18,20 @@ from marketplace.services.vendors import assignment_price
 from marketplace.services.workteams import public_workforce
 
 from ..background_jobs import advance_job, ingest_job
-from ..models import LabelingJob
+from ..models import JobAutomation, LabelingJob
 from ..storage import access_storage, parse_storage_uri
 from .job_events import job_status_changed
 
 MAX_UI_TEMPLATE_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class AutomationSpec:
+    """Automated labeling asked for at creation (``labeling.inputs.AutomatedLabeling``)."""
+
+    target_accuracy: float
+    embedding_key: str = ""
+    prediction_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,7 @@ class JobSpec:
     label_category_config_uri: str
     priority: int
     auto_approval_delay_seconds: int
+    automation: AutomationSpec | None = None
 
 
 def job_create(
@@ -79,6 +89,13 @@ def job_create(
                 ground_truth_request=ground_truth_request or {},
                 **fields,
             )
+            if spec.automation is not None:
+                JobAutomation.objects.create(
+                    job=job,
+                    target_accuracy=spec.automation.target_accuracy,
+                    embedding_key=spec.automation.embedding_key,
+                    prediction_key=spec.automation.prediction_key,
+                )
             run_in_background(ingest_job, job.pk)
     except IntegrityError:
         raise Conflict(f"a labeling job named {fields['name']!r} already exists", code="name_taken") from None

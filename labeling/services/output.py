@@ -49,7 +49,7 @@ from .output_records import WorkerAnswer
 logger = logging.getLogger(__name__)
 
 CHUNK = 1000
-ITERATION = 1  # Groundwork has no automated-labeling rounds: every answer is iteration 1's
+ITERATION = 1  # every human answer is iteration 1's (a machine label names its round in job-name)
 PUT_THREADS = 32  # the per-object files go up this many at a time (latency-bound, not CPU)
 ANSWERED = (Assignment.Status.SUBMITTED, Assignment.Status.APPROVED, Assignment.Status.REJECTED)
 JSON = "application/json"
@@ -86,6 +86,8 @@ def _chunks(job: LabelingJob) -> Iterator[list[tuple]]:
             "labeled_at",
             "answers_written",
             "task__slots_submitted",
+            "machine_round",  # set (with is_machine_labeled) when automated labeling labeled it
+            "is_machine_labeled",
         )
     )
     chunk: list[tuple] = []
@@ -195,7 +197,7 @@ class _Writer:
             or (row[4] == DataObject.Status.LABELED and (self._is_new(row[6]) or self.task_type.uses_answers_in_output))
         ]
         answers = _answers_by_task(needed)
-        for pk, index, task_id, source_line, status, result, labeled_at, written, submitted in chunk:
+        for pk, index, task_id, source_line, status, result, labeled_at, written, submitted, round_, machine in chunk:
             given = answers.get(task_id, [])
             if submitted != written and given:
                 body = records.worker_response(given, task_type=self.task_type, labels=self.labels)
@@ -204,7 +206,9 @@ class _Writer:
                 puts.append(pool.submit(self.root.child(key).put_bytes, _dump(body), content_type=JSON))
                 self.written.append((submitted, pk))
             data = json.loads(source_line)
-            if status == DataObject.Status.LABELED and result is not None:
+            if status == DataObject.Status.LABELED and result is not None and machine:
+                yield self._machine_labeled(data, result, labeled_at, round_), True
+            elif status == DataObject.Status.LABELED and result is not None:
                 yield self._labeled(data, index, result, labeled_at, given, pool, puts), True
             elif self.final:
                 data[f"{self.attribute}-metadata"] = self.task_type.failure_metadata(
@@ -253,6 +257,21 @@ class _Writer:
         data[f"{self.attribute}-metadata"] = metadata
         return _dump(data) + b"\n"
 
+    def _machine_labeled(self, data: dict, result: dict, labeled_at: datetime | None, round_: int) -> bytes:
+        """A machine label (docs/automation.md, "Output"): as Ground Truth writes one, with
+        ``"human-annotated": "no"``, the model's calibrated confidence and a ``job-name`` naming
+        the automation round. No worker answered it, so it has no consolidation files."""
+        value, metadata = self.task_type.output_value(
+            result,
+            labels=self.labels,
+            job_name=automation_job_name(self.job.name, round_),
+            creation_date=records.creation_date(labeled_at or self.now),
+            human_annotated=False,
+        )
+        data[self.attribute] = value
+        data[f"{self.attribute}-metadata"] = metadata
+        return _dump(data) + b"\n"
+
     def _save_marks(self) -> None:
         """Record, per object, how many answers its worker-response file now holds (once the
         chunk's files are up)."""
@@ -262,6 +281,12 @@ class _Writer:
         with connection.cursor() as cursor:
             cursor.executemany(f'UPDATE {table} SET "answers_written" = %s WHERE "id" = %s', self.written)
         self.written = []
+
+
+def automation_job_name(job_name: str, round_number: int) -> str:
+    """The ``job-name`` of a machine label (``labeling-job/<job>/automated-round-<n>``, with
+    Ground Truth's prefix added by the task type): which round's model labeled it."""
+    return f"{job_name}/automated-round-{round_number}"
 
 
 def _write(job: LabelingJob, *, final: bool) -> str:

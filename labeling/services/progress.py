@@ -28,6 +28,7 @@ from marketplace.services.reputation import reputation_record_estimates
 
 from ..models import DataObject, LabelingJob
 from ..task_types import ObjectAnswers, get_task_type
+from .automation import automation_pass
 from .job_events import job_status_changed
 from .leases import job_lease
 from .output import OutputFailed, job_refresh_output, job_write_output
@@ -55,6 +56,7 @@ class _Object:
     slots_submitted: int
     task_input: dict
     labeled_at: datetime | None
+    is_machine_labeled: bool
 
     @property
     def is_finished(self) -> bool:
@@ -81,6 +83,7 @@ def _load_objects(job: LabelingJob) -> list[_Object]:
             "task__slots_submitted",
             "task__input",
             "labeled_at",
+            "is_machine_labeled",
         )
     )
     return [_Object(*row) for row in rows.iterator(chunk_size=UPDATE_CHUNK)]
@@ -224,7 +227,7 @@ def _save_objects(objects: list[_Object], before: dict[int, tuple]) -> None:
 
 
 def _update_counters(job: LabelingJob, objects: list[_Object]) -> None:
-    regular = [item for item in objects if not item.is_gold]
+    regular = [item for item in objects if not item.is_gold and not item.is_machine_labeled]  # machines: automation's
     labeled = [item for item in regular if item.status == DataObject.Status.LABELED]
     job.human_labeled = len(labeled)
     job.failed_objects = sum(item.status == DataObject.Status.FAILED for item in regular)
@@ -269,6 +272,7 @@ def job_advance(*, job_id: int) -> str | None:
         if job.stopping_condition_met and (progress.open_tasks or progress.held_tasks):
             batch_stop(batch=job.posted_batch)  # a stop the pass that met the condition did not finish
         if progress.answers == job.answers_consolidated and not ending:
+            automation_pass(job)  # a switch-off or a retry needs no new answers
             job_refresh_output(job)  # one deferred by the refresh interval
             return job.status
         objects = _load_objects(job)
@@ -305,6 +309,8 @@ def job_advance(*, job_id: int) -> str | None:
             # which must not come after the ledger accounts steering took. Repeated each pass
             # until nothing is open, so a crash in between delays the stop, never loses it.
             batch_stop(batch=job.posted_batch)
+        if automation_pass(job):  # automated labeling's round and audit: it may give humans work
+            ending = False
         if not ending:
             job_refresh_output(job)
             return job.status

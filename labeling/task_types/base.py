@@ -134,7 +134,8 @@ class TaskType(abc.ABC):
         ``worker_records`` maps a worker index to its record from earlier work, ``(accuracy,
         answers)`` (``marketplace.selectors.workers.worker_batch_records``); the classification types
         turn it into priors on each worker's reliability (``consolidation.records``), boxes and
-        spans into priors on each worker's recall and precision (``drawn``), masks ignore it.
+        spans into priors on each worker's recall and precision (``drawn``), masks into the expected
+        IoU of an image with a single mask (``segmentation``).
         Objects
         without answers get ``ObjectResult(index, None, None)``. Raises ``ValueError`` when an
         index, a worker or a gold answer is out of range.

@@ -32,6 +32,7 @@ import numpy as np
 from PIL import Image
 
 from consolidation.geometric import consolidate_masks
+from consolidation.geometric.masks import boundary_expected_iou
 from consolidation.geometric.recalibration import platt_apply, platt_fit
 from labeling.task_types.base import GeometricTaskType, base_schema, rounded
 from labeling.task_types.masks_png import MAX_MASK_BASE64_CHARS, decode_mask, encode_mask, encode_mask_base64
@@ -99,10 +100,24 @@ class SemanticSegmentation(GeometricTaskType[np.ndarray, np.ndarray]):
         return mask, _result(mask, confidence, class_confidence), confidence
 
     def _calibrate(self, answered, settled, *, labels, gold, weights, worker_records):
-        """With gold: each gold image is consolidated as if unknown, and a Platt map from its
+        """Class confidences job-wide. An image with a single mask has no agreement to read: its
+        classes' expected IoU comes from its worker's record (``boundary_expected_iou``: the
+        record's pixel accuracy, errors along the boundaries; a worker without a record counts
+        as the mean of the records given, and with no record at all the pixel model stands).
+        With gold, each gold image is consolidated as if unknown, and a Platt map from its
         classes' expected IoU to their realised IoU (soft outcomes) is fitted and applied to the
-        other images' class confidences (their image confidence the mean again)."""
-        expected, realised = [], []
+        other images' class confidences. An image's confidence is the mean over its classes."""
+        records = {worker: accuracy for worker, (accuracy, count) in worker_records.items() if count > 0}
+        typical = float(np.mean(list(records.values()))) if records else None
+
+        def expected(item, mask: np.ndarray, result: dict) -> list[float | None]:
+            accuracy = records.get(item.workers[0], typical) if len(item.answers) == 1 else None
+            if accuracy is None:
+                return result["class_confidence"]
+            values = boundary_expected_iou(mask, n_classes=len(labels), pixel_accuracy=min(max(accuracy, 0.01), 1.0))
+            return [None if math.isnan(value) else float(value) for value in values.tolist()]
+
+        guessed, realised = [], []
         for item in answered:
             if item.index not in gold:
                 continue
@@ -111,29 +126,27 @@ class SemanticSegmentation(GeometricTaskType[np.ndarray, np.ndarray]):
             truth = self._parse(gold[item.index], labels)
             if truth.shape != mask.shape:
                 continue
-            for klass, value in enumerate(result["class_confidence"]):
+            for klass, value in enumerate(expected(item, mask, result)):
                 if value is not None:
                     union = np.logical_or(mask == klass, truth == klass).sum()
-                    expected.append(value)
+                    guessed.append(value)
                     realised.append(float(np.logical_and(mask == klass, truth == klass).sum() / union))
-        params = platt_fit(expected, realised) if expected else (1.0, 0.0)
-        if params == (1.0, 0.0):
-            return settled
+        params = platt_fit(guessed, realised) if guessed else (1.0, 0.0)
         calibrated = dict(settled)
         for item in answered:
             if item.index in gold:
                 continue
-            result, _, scores, consolidated = settled[item.index]
-            classes = [
-                None if value is None else round(float(platt_apply([value], params)[0]), 6)
-                for value in result["class_confidence"]
-            ]
+            result, confidence, scores, mask = settled[item.index]
+            raw = expected(item, mask, result)
+            if params == (1.0, 0.0) and raw is result["class_confidence"]:
+                continue
+            classes = [None if value is None else round(float(platt_apply([value], params)[0]), 6) for value in raw]
             confidence = float(np.mean([value for value in classes if value is not None]))
             calibrated[item.index] = (
                 {**result, "class_confidence": classes, "confidence": round(confidence, 6)},
                 confidence,
                 scores,
-                consolidated,
+                mask,
             )
         return calibrated
 

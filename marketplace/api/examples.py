@@ -185,3 +185,35 @@ REJECT = [
         status_codes=["200"],
     ),
 ]
+
+WEBHOOK_ENDPOINT_CREATE = [
+    OpenApiExample(
+        "Completed work",
+        summary="Completed tasks and approved answers, to a receiver of yours",
+        value={
+            "url": "https://hooks.example.com/groundwork",
+            "events": ["task.completed", "assignment.approved"],
+            "description": "label pipeline",
+        },
+        request_only=True,
+    ),
+    OpenApiExample(
+        "Registered",
+        value={
+            "id": 3,
+            "url": "https://hooks.example.com/groundwork",
+            "events": ["task.completed", "assignment.approved"],
+            "description": "label pipeline",
+            "is_active": True,
+            "disabled_reason": None,
+            "disabled_at": None,
+            "failing_since": None,
+            "previous_secret_expires_at": None,
+            "created_at": "2026-03-02T09:00:00Z",
+            "updated_at": "2026-03-02T09:00:00Z",
+            "secret": "whsec_3q2-7wE9x0oQmB1yH4kZpV6tLr8sNdUaJcFgXiYe5Tw",
+        },
+        response_only=True,
+        status_codes=["201"],
+    ),
+]

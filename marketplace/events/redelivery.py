@@ -53,7 +53,8 @@ def _schedule(events: list[Event], endpoints: list[WebhookEndpoint], now: dateti
         reopened += Delivery.objects.filter(endpoint=endpoint, event_id__in=[event.pk for event in events]).update(
             status=Delivery.Status.PENDING, next_attempt_at=now, give_up_at=give_up_at, last_error=""
         )
-    kick_after_commit(deliver_webhooks)
+    for endpoint in endpoints:
+        kick_after_commit(deliver_webhooks, endpoint.pk)
     return reopened
 
 
@@ -74,8 +75,9 @@ def events_redeliver_since(
     *, organization: Organization, since: datetime, endpoint: WebhookEndpoint | None = None
 ) -> int:
     """Send again every event of ``organization`` created at or after ``since`` (as far back as
-    events are kept) to ``endpoint``, or to every active endpoint subscribed to each type.
-    Returns the deliveries scheduled."""
+    events are kept) to ``endpoint``, or to every active endpoint, each getting the types it
+    subscribes to (a bulk replay never sends a receiver a type it did not ask for; one event is
+    sent anywhere by ``event_redeliver``). Returns the deliveries scheduled."""
     total = 0
     last_id = 0
     while True:
@@ -91,5 +93,5 @@ def events_redeliver_since(
             now = timezone.now()
             targets = _targets(organization.pk, endpoint)
             for target in targets:
-                wanted = events if endpoint is not None else [e for e in events if target.is_subscribed_to(e.type)]
+                wanted = [event for event in events if target.is_subscribed_to(event.type)]
                 total += _schedule(wanted, [target], now)

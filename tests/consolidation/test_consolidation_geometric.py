@@ -195,3 +195,22 @@ def test_detection_fit_finds_hard_objects_and_counts_them_among_the_missed():
     # to go undrawn by all four than a model where every object is alike
     assert mixed.hard_share > 0.1 and mixed.hard_scale < 0.6
     assert missed_by_all(mixed, np.arange(4)) < missed_by_all(single, np.arange(4))
+
+
+def test_boundary_expected_iou_by_hand():
+    from consolidation.geometric.masks import boundary_expected_iou
+
+    # given: a 10x10 mask, background with a 4x4 square of class 1 in a corner: 7 of the
+    # square's pixels and 8 background ones touch the other class (15 boundary pixels)
+    mask = np.zeros((10, 10), dtype=np.int64)
+    mask[:4, :4] = 1
+
+    # when: a worker who gets 95 pixels in 100 right (5 wrong, along the boundary)
+    iou = boundary_expected_iou(mask, n_classes=3, pixel_accuracy=0.95)
+
+    # then: the square gets 5 x 7/15 wrong pixels each way, the background 5 x 8/15
+    assert iou[1] == pytest.approx((16 - 5 * 7 / 15) / (16 + 5 * 7 / 15))
+    assert iou[0] == pytest.approx((84 - 5 * 8 / 15) / (84 + 5 * 8 / 15))
+    assert np.isnan(iou[2])
+    # the small region loses more of its IoU than the large one
+    assert iou[1] < iou[0] < 1.0

@@ -162,3 +162,24 @@ def test_a_near_miss_counts_as_seeing_the_entity():
     assert (near["start"], near["end"]) == (left_out["start"], left_out["end"]) == (0, 5)
     assert near["confidence"] >= left_out["confidence"]
     assert 0 < outcome.objects[12].confidence < outcome.objects[0].confidence
+
+
+def test_a_lone_mask_is_as_good_as_its_workers_record():
+    # given: the same lone mask (a small square on background) from a worker with a long record
+    # of 99% of pixels right, and from one whose record is 90%
+    from labeling.task_types.masks_png import encode_mask_base64
+
+    mask = np.zeros((20, 20), dtype=np.uint8)
+    mask[5:9, 5:9] = 1
+    answer = {"mask": encode_mask_base64(mask)}
+    objects = [ObjectAnswers(i, (i % 2,), (answer,), {}) for i in range(4)]
+
+    # when
+    outcome = get_task_type("semantic_segmentation").consolidate(
+        objects, n_workers=2, labels=["BACKGROUND", "square"], gold={}, worker_records={0: (0.99, 300), 1: (0.9, 300)}
+    )
+
+    # then: both below a certain 1, the careful worker's higher, the small square below background
+    careful, careless = outcome.objects[0].result, outcome.objects[1].result
+    assert 0 < careless["confidence"] < careful["confidence"] < 1
+    assert careful["class_confidence"][1] < careful["class_confidence"][0]

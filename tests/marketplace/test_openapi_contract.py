@@ -15,6 +15,7 @@ from datetime import timedelta
 import httpx
 import pytest
 import schemathesis
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from marketplace.services.workers import worker_create
@@ -117,12 +118,14 @@ def test_every_operation_answers_what_the_document_says(contract):
         "/api/v1/assignments",
         "/api/v1/balance",
         "/api/v1/batches",
+        "/api/v1/events",
         "/api/v1/labeling-jobs",
         "/api/v1/qualification-types",
         "/api/v1/statement",
         "/api/v1/tasks",
         "/api/v1/vendor-offerings",
         "/api/v1/vendor-subscriptions",
+        "/api/v1/webhook-endpoints",
         "/api/v1/worker-blocks",
         "/api/v1/workteams",
     ]:
@@ -145,8 +148,16 @@ def test_every_operation_answers_what_the_document_says(contract):
         "/api/v1/workteams/{workteam_id}/members",
         "/api/v1/workteams/{workteam_id}/invitations",
         "/api/v1/workers/{worker_id}/reputation",
+        "/api/v1/webhook-endpoints/{endpoint_id}",
+        "/api/v1/webhook-endpoints/{endpoint_id}/deliveries",
+        "/api/v1/events/{event_id}",
     ]:
         c.call("requester", "GET", template, 200, **r)
+    c.call("requester", "GET", "/api/v1/events", 200, query={"type": "task.completed", "since": "2026-01-01T00:00:00Z"})
+    c.call("requester", "GET", "/api/v1/events", 400, query={"since": "today"})
+    c.call(
+        "requester", "GET", "/api/v1/webhook-endpoints/{endpoint_id}/deliveries", 200, query={"status": "pending"}, **r
+    )
 
     # --- requester: writes
     one = c.call("requester", "POST", "/api/v1/tasks", 201, {"title": "one more", "reward": "0.05"})
@@ -269,6 +280,7 @@ def test_every_operation_answers_what_the_document_says(contract):
         | {"name": "contract-job-2"},
     )
     c.call("requester", "POST", "/api/v1/labeling-jobs/{job_id}/stop", 200, **r)
+    _walk_webhooks(c, r)
 
     # --- worker
     for template in [
@@ -367,6 +379,40 @@ def test_every_operation_answers_what_the_document_says(contract):
             assert {401, 403} <= statuses, f"{method} {template}: {sorted(statuses)}"
 
 
+def _walk_webhooks(c: Contract, r: dict) -> None:
+    """Webhook endpoints and events: each write, its success and a refusal."""
+    hooks = "/api/v1/webhook-endpoints"
+    with override_settings(WEBHOOK_ALLOW_HTTP=True, WEBHOOK_ALLOWED_NETWORKS=["127.0.0.0/8"]):
+        made = c.call("requester", "POST", hooks, 201, {"url": "http://127.0.0.1:9/contract", "events": ["*"]})
+        c.call("requester", "POST", hooks, 400, {"url": "http://10.0.0.1/", "events": ["*"]})
+        c.call(
+            "requester",
+            "PATCH",
+            hooks + "/{endpoint_id}",
+            200,
+            {"events": ["task.completed"], "description": "contract"},
+            endpoint_id=made["id"],
+        )
+        c.call("requester", "PATCH", hooks + "/{endpoint_id}", 400, {"url": "ftp://x"}, endpoint_id=made["id"])
+    rotated = c.call("requester", "POST", hooks + "/{endpoint_id}/rotate-secret", 200, {"overlap_seconds": 60}, **r)
+    assert rotated["secret"].startswith("whsec_")
+    c.call("requester", "POST", hooks + "/{endpoint_id}/rotate-secret", 400, {"overlap_seconds": -1}, **r)
+    c.call("requester", "POST", hooks + "/{endpoint_id}/redeliver", 202, {"since": "2026-01-01T00:00:00Z"}, **r)
+    c.call("requester", "POST", hooks + "/{endpoint_id}/redeliver", 400, {"since": "soon"}, **r)
+    c.call("requester", "POST", "/api/v1/events/{event_id}/redeliver", 202, **r)
+    c.call("requester", "POST", "/api/v1/events/{event_id}/redeliver", 202, {"endpoint_id": r["endpoint_id"]}, **r)
+    c.call("requester", "PATCH", hooks + "/{endpoint_id}", 200, {"is_active": False}, endpoint_id=made["id"])
+    c.call(
+        "requester",
+        "POST",
+        "/api/v1/events/{event_id}/redeliver",
+        409,
+        {"endpoint_id": made["id"]},
+        event_id=r["event_id"],
+    )
+    c.call("requester", "DELETE", hooks + "/{endpoint_id}", 204, endpoint_id=made["id"])
+
+
 def _names(template: str) -> list[str]:
     return [part[1:-1] for part in template.split("/") if part.startswith("{")]
 
@@ -378,7 +424,7 @@ def test_the_document_describes_every_list_as_a_page(contract):
         for method, template, operation in contract.operations()
         if method == "GET" and "Paginated" in str(operation["responses"]["200"])
     }
-    assert len(pages) == 20
+    assert len(pages) == 23
     for template in pages:
         page = contract.document["components"]["schemas"][
             contract.document["paths"][template]["get"]["responses"]["200"]["content"]["application/json"]["schema"][

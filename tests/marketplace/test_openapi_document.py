@@ -34,6 +34,7 @@ EXAMPLES = {
     ("post", "/api/v1/assignments/{assignment_id}/approve"): {"request", "200"},
     ("post", "/api/v1/assignments/{assignment_id}/reject"): {"request", "200"},
     ("post", "/api/v1/labeling-jobs"): {"request", "201"},
+    ("post", "/api/v1/webhook-endpoints"): {"request", "201"},
 }
 
 
@@ -82,6 +83,8 @@ def test_every_query_parameter_is_declared_and_described(document):
         "/api/v1/worker/statement": {"format", "from", "to"},
         "/api/v1/worker/assignments": {"status"},
         "/api/v1/labeling-jobs": {"status", "name_contains"},
+        "/api/v1/events": {"type", "since"},
+        "/api/v1/webhook-endpoints/{endpoint_id}/deliveries": {"status", "event_id"},
     }
     for path, names in expected.items():
         declared = {p["name"] for p in document["paths"][path]["get"]["parameters"] if p["in"] == "query"}

@@ -105,6 +105,7 @@ def test_every_requester_page_on_the_demo(browser, live_server, screenshot_dir, 
     text = look(page, screenshot_dir, "requester-balance", "/portal/requester/balance")
     assert "Reserved for posted work" in text and "Payment for an approved answer" in text
     look(page, screenshot_dir, "requester-teams", "/portal/requester/teams")
+    look(page, screenshot_dir, "requester-webhooks", "/portal/requester/webhooks")
     text = look(page, screenshot_dir, "requester-team", f"/portal/requester/teams/{answered['workteam_id']}")
     assert "Quality score" in text and "Approval rate" in text and "demo-sim-careful" in text
     look(page, screenshot_dir, "requester-account", "/portal/account")

@@ -7,8 +7,10 @@ from rest_framework import serializers
 
 from marketplace.api.serializers.fields import MoneyField
 from marketplace.api.serializers.qualification_types import QualificationRequirementSerializer
+from marketplace.money import format_micros
 
-from ...models import LabelingJob
+from ...models import JobAutomation, LabelingJob
+from ...selectors.automation import audit_figures, job_automation
 
 
 class LabelCountersSerializer(serializers.Serializer):
@@ -19,6 +21,61 @@ class LabelCountersSerializer(serializers.Serializer):
     unlabeled = serializers.IntegerField()
 
 
+class AutomationAuditSerializer(serializers.Serializer):
+    audited = serializers.IntegerField(help_text="machine-label candidates humans labeled")
+    agreed = serializers.IntegerField(help_text="of those, how many humans labeled as the model did")
+    pending = serializers.IntegerField(help_text="picked for the audit, not labeled by humans yet")
+    agreement = serializers.FloatField(allow_null=True)
+    passed = serializers.BooleanField(allow_null=True, help_text="the audit's verdict; null before any answer")
+
+
+class AutomatedLabelingSerializer(serializers.Serializer):
+    """A job's automated labeling (docs/automation.md)."""
+
+    status = serializers.ChoiceField(choices=JobAutomation.Status.choices)
+    reason = serializers.CharField()
+    target_accuracy = serializers.FloatField()
+    embedding_key = serializers.CharField(allow_null=True)
+    prediction_key = serializers.CharField(allow_null=True)
+    rounds = serializers.IntegerField()
+    threshold = serializers.FloatField(allow_null=True, help_text="the last round's confidence threshold")
+    validated_accuracy = serializers.FloatField(allow_null=True)
+    accuracy_lower_bound = serializers.FloatField(allow_null=True, help_text="95% Clopper-Pearson lower bound")
+    validation_size = serializers.IntegerField()
+    audit = AutomationAuditSerializer()
+    machine_labeled = serializers.IntegerField()
+    money_saved = serializers.CharField(help_text="USD: what the machine-labeled objects would have cost humans")
+
+
+def automated_labeling(job: LabelingJob) -> dict | None:
+    """The ``automated_labeling`` object of a job, or ``None`` when it did not ask for it."""
+    automation = job_automation(job)
+    if automation is None:
+        return None
+    audit = audit_figures(job, automation)
+    return {
+        "status": automation.status,
+        "reason": automation.reason,
+        "target_accuracy": automation.target_accuracy,
+        "embedding_key": automation.embedding_key or None,
+        "prediction_key": automation.prediction_key or None,
+        "rounds": automation.rounds,
+        "threshold": automation.threshold,
+        "validated_accuracy": automation.validated_accuracy,
+        "accuracy_lower_bound": automation.accuracy_lower_bound,
+        "validation_size": automation.validation_size,
+        "audit": {
+            "audited": audit.audited,
+            "agreed": audit.agreed,
+            "pending": audit.pending,
+            "agreement": audit.agreement,
+            "passed": audit.passed,
+        },
+        "machine_labeled": job.machine_labeled,
+        "money_saved": format_micros(automation.saved_micros),
+    }
+
+
 class LabelingJobSerializer(serializers.ModelSerializer):
     workteam_id = serializers.IntegerField()
     batch_id = serializers.IntegerField(allow_null=True)
@@ -26,6 +83,7 @@ class LabelingJobSerializer(serializers.ModelSerializer):
     label_counters = serializers.SerializerMethodField()
     stopping_conditions = serializers.SerializerMethodField()
     qualification_requirements = QualificationRequirementSerializer(many=True)
+    automated_labeling = serializers.SerializerMethodField()
 
     class Meta:
         model = LabelingJob
@@ -63,6 +121,7 @@ class LabelingJobSerializer(serializers.ModelSerializer):
             "quality_rules",
             "auto_approval_policy",
             "qualification_requirements",
+            "automated_labeling",
             "created_at",
             "ended_at",
         ]
@@ -71,6 +130,11 @@ class LabelingJobSerializer(serializers.ModelSerializer):
     @extend_schema_field(LabelCountersSerializer)
     def get_label_counters(job: LabelingJob) -> dict:
         return job.label_counters
+
+    @staticmethod
+    @extend_schema_field(AutomatedLabelingSerializer(allow_null=True))
+    def get_automated_labeling(job: LabelingJob) -> dict | None:
+        return automated_labeling(job)
 
     @staticmethod
     @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))

@@ -7,12 +7,14 @@ from rest_framework.response import Response
 
 from marketplace.api.base import RequesterAPIView
 from marketplace.api.pagination import paginated_response, query_choice
+from marketplace.inputs import validate
 
 from ...access import access_labeling_job
-from ...inputs import JobCreate, job_spec
+from ...inputs import AutomationSwitch, JobCreate, job_spec
 from ...models import LabelingJob
 from ...selectors.jobs import requester_job_list
 from ...services import jobs
+from ...services.automation_switch import automation_switch_off
 from ..examples import LABELING_JOB_CREATE
 from ..serializers.labeling_jobs import LabelingJobSerializer
 
@@ -70,3 +72,19 @@ class LabelingJobStopView(RequesterAPIView):
         """
         job = jobs.job_stop(job=access_labeling_job(self.requester, job_id))
         return Response(LabelingJobSerializer(job).data)
+
+
+class LabelingJobAutomationView(RequesterAPIView):
+    @extend_schema(request=AutomationSwitch, responses=LabelingJobSerializer)
+    def post(self, request, job_id):
+        """Switch a job's automated labeling off.
+
+        Body `{"enabled": false}`. No more rounds run; the objects automation still held go to human
+        workers in the job's next background pass, and what was machine-labeled stays. Switching off again is
+        a 200 that changes nothing; a job that did not ask for automated labeling is a 409
+        `automation_not_requested`, one that ended a 409 `job_ended`.
+        """
+        job = access_labeling_job(self.requester, job_id)
+        validate(AutomationSwitch, request.data)
+        automation_switch_off(job=job)
+        return Response(LabelingJobSerializer(access_labeling_job(self.requester, job_id)).data)
