@@ -122,14 +122,13 @@ def test_enabling_an_endpoint_sends_the_deliveries_that_waited(requester_client,
     assert Delivery.objects.get().status == Delivery.Status.SUCCEEDED
 
 
-def test_deliveries_filter_by_status_and_event(requester_client, requester, receiver, settings):
-    # given: two events; the receiver takes the first and refuses the second (one request at a
-    # time, so the first to arrive is the first event: objects' events otherwise go side by side)
-    settings.WEBHOOK_ENDPOINT_CONCURRENCY = 1
+def test_deliveries_filter_by_status_and_event(requester_client, requester, receiver):
+    # given: two events of one object (so sent in order); the receiver takes the first and
+    # refuses the second
     endpoint = register(requester_client, receiver.url())
     receiver.script("/hook", Reply(200), Reply(500))
     emit(requester.organization.pk, key="task:1")
-    emit(requester.organization.pk, key="task:2")
+    emit(requester.organization.pk, key="task:1")
     send_now(endpoint["id"])
     first, second = Event.objects.order_by("pk")
     path = f"{ENDPOINTS_URL}/{endpoint['id']}/deliveries"
@@ -262,9 +261,8 @@ def test_redelivering_to_a_disabled_endpoint_is_a_409(requester_client, requeste
     assert Delivery.objects.get().status == Delivery.Status.SUCCEEDED
 
 
-def test_redelivering_everything_since_a_time(requester_client, requester, receiver, settings):
-    # given: three events delivered one at a time, the first two days old
-    settings.WEBHOOK_ENDPOINT_CONCURRENCY = 1
+def test_redelivering_everything_since_a_time(requester_client, requester, receiver):
+    # given: three events delivered, the first two days old
     endpoint = register(requester_client, receiver.url())
     for n in range(3):
         emit(requester.organization.pk, key=f"task:{n}", id=n)
@@ -277,7 +275,9 @@ def test_redelivering_everything_since_a_time(requester_client, requester, recei
     # then
     assert response.status_code == 202 and response.json() == {"redelivered": 2}
     send_now(endpoint["id"])
-    assert [json.loads(r.body)["data"]["id"] for r in receiver.at("/hook")] == [0, 1, 2, 1, 2]
+    sent = [json.loads(r.body)["data"]["id"] for r in receiver.at("/hook")]
+    # (different objects' events may be in flight together, so each round in any order)
+    assert (sorted(sent[:3]), sorted(sent[3:])) == ([0, 1, 2], [1, 2])
 
 
 def test_redelivering_since_a_time_sends_only_the_types_the_endpoint_subscribes_to(
