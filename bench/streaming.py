@@ -153,7 +153,8 @@ def main() -> None:
         durations.sort()
         print(
             f"  {label}: {args.objects / seconds:,.0f} objects/s over {len(calls)} calls of {args.per_call}; "
-            f"per call p50 {statistics.median(durations):.0f} ms, p99 {durations[int(0.99 * (len(durations) - 1))]:.0f} ms"
+            f"per call p50 {statistics.median(durations):.0f} ms, "
+            f"p99 {durations[int(0.99 * (len(durations) - 1))]:.0f} ms"
         )
 
     worker = worker_create(username="bench-streaming-worker")[0]
