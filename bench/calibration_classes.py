@@ -30,7 +30,7 @@ gives the mean per-split ECE (what ``bench/consolidation.py`` prints) beside the
 calibrated model with the same confidences would show on so few tasks (outcomes drawn from the
 confidences): on bluebird's ~97 scored tasks a split that sampling floor is itself ~0.055.
 
-Rows ``..., newcomers``: the same crowds with no worker records at all, 3 and 5 answers.
+Rows ``..., newcomers``: the same crowds with no worker records at all, 1, 2, 3 and 5 answers.
 """
 
 from __future__ import annotations
@@ -117,11 +117,12 @@ def _single_rows(before: bool, seeds: list[int]) -> list[Row]:
         for w in WORKERS
         for gold in (False, True)
     ]
-    # Newcomers only (no records anywhere): what a job of unknown workers gets, 3+ answers.
+    # Newcomers only (no records anywhere): what a job of unknown workers gets. At 1 and 2
+    # answers no target (nothing says how good an unknown worker is), but honest and no worse.
     settings += [
         (crowd + ", newcomers", k, hard, w, False, False)
         for crowd, k, hard in (("synthetic K=2", 2, False), ("synthetic K=4", 4, False), ("hard K=4", 4, True))
-        for w in (3, 5)
+        for w in WORKERS
     ]
     for crowd, k, hard, w, gold, use_records in settings:
         confidence, correct = [], []

@@ -391,8 +391,10 @@ WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
 WEBHOOK_RETRY_MAX_DELAY_SECONDS = float(os.environ.get("WEBHOOK_RETRY_MAX_DELAY_SECONDS", "3600"))
 WEBHOOK_RETRY_PERIOD_SECONDS = float(os.environ.get("WEBHOOK_RETRY_PERIOD_SECONDS", str(3 * 86400)))
-# Threads per process that send (one endpoint per thread at a time).
+# Threads per process that send (one endpoint per thread at a time), and requests in flight to
+# one endpoint at a time (each for another object: one object's events go one at a time).
 WEBHOOK_SENDER_THREADS = env_int("WEBHOOK_SENDER_THREADS", 16)
+WEBHOOK_ENDPOINT_CONCURRENCY = env_int("WEBHOOK_ENDPOINT_CONCURRENCY", 8)
 # How long a process trusts what it read of an organization's subscriptions (docs/webhooks.md).
 WEBHOOK_SUBSCRIPTION_CACHE_SECONDS = float(os.environ.get("WEBHOOK_SUBSCRIPTION_CACHE_SECONDS", "1"))
 # Events (and their delivery logs) are kept this long, for redelivery.

@@ -35,10 +35,21 @@ from consolidation._validate import Answers
 from consolidation.calibration import Calibration, fit_calibration
 from consolidation.results import ClassificationResult
 
-BOOTSTRAP_ROUNDS = 2
+# Simulated jobs per bootstrap: enough for about ``BOOTSTRAP_ANSWERS`` simulated answers in all
+# (a job of 24 tasks cannot show its own estimation noise in two simulations), within these
+# bounds.
+MIN_ROUNDS, MAX_ROUNDS = 2, 20
+BOOTSTRAP_ANSWERS = 5000
 # Departures of the dispersion from 1 smaller than this are sampling noise (simulated crowds
-# that follow the model: 0.95-1.06 over two rounds).
+# that follow the model: 0.95-1.06 a job of 800 tasks).
 DISPERSION_TOLERANCE = 0.03
+# Tasks with several answers a job needs for the bootstrap (see ``consolidation.calibrated``): on
+# fewer the dispersion is mostly noise (24 tasks two always-right workers agree on show no spread
+# at all where the model expects one disagreement: a "dispersion" of 0), and the simulations,
+# drawn from workers whose accuracy EM over-estimated on so few tasks, under-state its noise
+# (24 tasks, four answers from workers right 60% of the time: temperature 1.1, confidences 0.11
+# above accuracy).
+MIN_TASKS_FOR_BOOTSTRAP = 200
 # Share of the tasks with several answers that must have the commonest number of answers for the
 # dispersion to be measured (the shared real datasets: 0.89-1).
 FIXED_DESIGN_SHARE = 0.8
@@ -63,14 +74,16 @@ def bootstrap_check(
     tol: float,
     max_iter: int,
 ) -> BootstrapCheck:
-    """Simulate ``BOOTSTRAP_ROUNDS`` jobs from ``fit`` (``candidate`` fitted on ``answers``
-    without gold) and refit ``candidate`` on each."""
+    """Simulate jobs from ``fit`` (``candidate`` fitted on ``answers`` without gold) and refit
+    ``candidate`` on each. The calibration is a temperature alone: simulated answers follow the
+    model, so nothing is wrong whatever the crowd says, which is what a floor is for."""
     k = answers.n_classes
     task = answers.task.astype(np.int64)
     observed = agreement_spread(answers, fit.labels)
     none = np.zeros(0, dtype=np.int64)
     posteriors, truths, spreads = [], [], []
-    for _ in range(BOOTSTRAP_ROUNDS):
+    rounds = int(np.clip(np.ceil(BOOTSTRAP_ANSWERS / max(answers.n_answers, 1)), MIN_ROUNDS, MAX_ROUNDS))
+    for _ in range(rounds):
         truth = _draw(fit.posteriors, rng)
         label = _draw(fit.confusion[answers.worker, truth[task]], rng)
         simulated = Answers(
@@ -86,13 +99,18 @@ def bootstrap_check(
         posteriors.append(refit.posteriors[layout.answered_ids])
         truths.append(truth[layout.answered_ids])
         spreads.append(agreement_spread(simulated, refit.labels))
-    fitted = fit_calibration(np.concatenate(posteriors), one_hot(np.concatenate(truths), k))
+    fitted = fit_calibration(np.concatenate(posteriors), one_hot(np.concatenate(truths), k), use_floor=False)
     simulated_spread = float(np.mean(spreads))
     measurable = simulated_spread > 0 and _fixed_design(answers)
     return BootstrapCheck(
         calibration=Calibration(temperature=max(fitted.temperature, 1.0), floor=fitted.floor),
         dispersion=observed / simulated_spread if measurable else 1.0,
     )
+
+
+def tasks_with_several_answers(answers: Answers) -> int:
+    size = np.bincount(answers.task.astype(np.int64), minlength=answers.n_tasks)
+    return int((size >= 2).sum())
 
 
 def _fixed_design(answers: Answers) -> bool:

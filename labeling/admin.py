@@ -9,7 +9,7 @@ from django.db import transaction
 from marketplace.encryption import SecretDecryptionError, decrypt_secret, encrypt_secret
 from marketplace.errors import InvalidInput
 
-from .models import StorageLocation
+from .models import StorageLocation, WatchedInputFile
 from .services.storage_registration import (
     MAX_SECRET_ACCESS_KEY_CHARS,
     normalise_storage_prefix,
@@ -119,3 +119,22 @@ class StorageLocationAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="own credentials")
     def has_own_credentials(self, obj: StorageLocation) -> bool:
         return bool(obj.access_key_id and obj.secret_access_key_encrypted)
+
+
+@admin.register(WatchedInputFile)
+class WatchedInputFileAdmin(admin.ModelAdmin):
+    """The manifest files streaming jobs read from their watched prefixes (``error``: why one
+    added nothing). Read-only: the row is what makes a file read once."""
+
+    list_display = ["id", "job", "key", "objects_added", "objects_repeated", "error", "read_at"]
+    list_select_related = ["job"]
+    search_fields = ["key", "job__name"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -6,6 +6,8 @@ from marketplace.errors import ERROR_CODES
 ERROR_CODES_OF_LABELING = {
     "name_taken": "A labeling job of this requester already has that name (409).",
     "job_ended": "The labeling job has already completed or failed (409).",
+    "not_streaming": "The labeling job does not take objects while it runs: it was not created streaming (409).",
+    "job_not_started": "The labeling job is still initializing; it takes objects once it is in_progress (409).",
 }
 
 

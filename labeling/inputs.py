@@ -20,6 +20,7 @@ from marketplace.inputs import Input, validate
 from marketplace.inputs.fields import (
     INT32_MAX,
     Checked,
+    Choice,
     Flag,
     Id,
     Json,
@@ -38,6 +39,13 @@ from marketplace.models.tasks import MAX_SLOTS_PER_TASK
 from marketplace.task_spec import ASSIGNMENT_DURATION_RANGE, AUTO_APPROVAL_DELAY_RANGE, LIFETIME_RANGE, PRIORITY_RANGE
 
 from .services.jobs import AutomationSpec, JobSpec
+from .services.streaming import (
+    DEFAULT_IDLE_SECONDS,
+    DEFAULT_MAX_CONCURRENT_TASK_COUNT,
+    IDLE_SECONDS_RANGE,
+    MAX_CONCURRENT_TASK_COUNT_RANGE,
+    MAX_OBJECTS_PER_CALL,
+)
 from .storage import parse_storage_uri
 from .task_types import TASK_TYPES, validate_label_categories
 
@@ -50,6 +58,8 @@ DEFAULT_WORKERS_PER_OBJECT = 3
 DEFAULT_TASK_TIME_LIMIT_SECONDS = 300
 WORKERS_RANGE = (1, MAX_SLOTS_PER_TASK)
 TASK_TYPE_NAMES = tuple(sorted(TASK_TYPES))
+INPUT_MODES = ("manifest", "streaming")
+STREAMING_FIELDS = ("max_concurrent_task_count", "streaming_idle_seconds", "input_watch_uri")
 REWARD_HELP = (
     'USD decimal string, e.g. "0.036"; required, except on a vendor workteam, where it is the '
     "offering's price (left out, or equal to it)"
@@ -180,8 +190,31 @@ class JobCreate(Input):
         str, Checked(lambda value: _task_type(value), {"type": "string", "enum": list(TASK_TYPE_NAMES)})
     ]
     label_attribute_name: Annotated[str, _named(ATTRIBUTE_PATTERN, 127)]
-    input_manifest_uri: Annotated[str, _uri("input_manifest_uri")]
+    input_mode: Annotated[str, Choice(INPUT_MODES)] = Field(
+        "manifest", description="streaming: the job takes objects while it runs (docs/labeling.md)"
+    )
+    input_manifest_uri: Annotated[str, _uri("input_manifest_uri")] | None = Field(
+        None, description="required, except for a streaming job (then the first objects, if given)"
+    )
     output_uri: Annotated[str, _uri("output_uri")]
+    max_concurrent_task_count: Annotated[
+        int | None, StrictInt(*MAX_CONCURRENT_TASK_COUNT_RANGE, null_is_absent=True)
+    ] = Field(
+        None,
+        description="streaming: how many objects may be out with workers at once",
+        json_schema_extra={"default": DEFAULT_MAX_CONCURRENT_TASK_COUNT},
+    )
+    streaming_idle_seconds: Annotated[int | None, _seconds(IDLE_SECONDS_RANGE)] = Field(
+        None,
+        description="streaming: the job ends once no object came for this long and every object is done",
+        json_schema_extra={"default": DEFAULT_IDLE_SECONDS},
+    )
+    input_watch_uri: (
+        Annotated[
+            str, _uri("input_watch_uri", "streaming: an s3:// or file:// prefix whose new manifest files the job reads")
+        ]
+        | None
+    ) = None
     gold_manifest_uri: Annotated[str, _uri("gold_manifest_uri")] | None = None
     label_category_config_uri: Annotated[str, _uri("label_category_config_uri")] | None = None
     label_categories: Annotated[Any, Json(description="the category names; or give label_category_config_uri")] = None
@@ -234,6 +267,7 @@ class JobCreate(Input):
         attribute = data.get("label_attribute_name")
         attribute = attribute if type(attribute) is str and ATTRIBUTE_PATTERN.match(attribute) else ""
         return [
+            *_streaming_errors(data),
             *_attribute_errors(attribute, task_type),
             *_category_errors(data, task_type),
             *_redundancy_errors(data),
@@ -253,7 +287,8 @@ class JobCreate(Input):
             "name": self.name,
             "label_attribute_name": self.label_attribute_name,
             "task_type": self.task_type,
-            "input_manifest_uri": self.input_manifest_uri,
+            "input_manifest_uri": self.input_manifest_uri or "",
+            "input_mode": self.input_mode,
             "output_uri": self.output_uri,
             "gold_manifest_uri": self.gold_manifest_uri or "",
             "label_categories": labels,
@@ -276,6 +311,7 @@ class JobCreate(Input):
             "quality_rules": {} if self.quality_rules is None else self.quality_rules.rules(),
             "auto_approval_policy": self.auto_approval_policy or "approve_all",
             "qualification_requirements": requirement_dicts(self.qualification_requirements) or [],
+            **self._streaming_fields(),
         }
         return JobSpec(
             fields=fields,
@@ -285,6 +321,16 @@ class JobCreate(Input):
             auto_approval_delay_seconds=_or(self.auto_approval_delay_seconds, defaults["AUTO_APPROVAL_DELAY_SECONDS"]),
             automation=None if self.automated_labeling is None else self.automated_labeling.automation(),
         )
+
+    def _streaming_fields(self) -> dict:
+        streaming = self.input_mode == "streaming"
+        return {
+            "max_concurrent_task_count": _or(self.max_concurrent_task_count, DEFAULT_MAX_CONCURRENT_TASK_COUNT)
+            if streaming
+            else None,
+            "streaming_idle_seconds": _or(self.streaming_idle_seconds, DEFAULT_IDLE_SECONDS) if streaming else None,
+            "input_watch_uri": self.input_watch_uri or "",
+        }
 
 
 def job_spec(data: object) -> JobSpec:
@@ -300,6 +346,33 @@ def _task_type(value: Any) -> str:
     if type(value) is not str or value not in TASK_TYPES:
         raise refuse(f"must be one of {', '.join(TASK_TYPE_NAMES)}")
     return value
+
+
+def _streaming_errors(data: dict) -> list[tuple[str, str]]:
+    """A manifest job needs its manifest and takes no streaming field; a streaming job's watched
+    prefix must not hold its own output (it would read its output parts as new objects)."""
+    if data.get("input_mode", "manifest") != "streaming":
+        errors = [
+            (field, "only applies to a streaming job (input_mode streaming)")
+            for field in STREAMING_FIELDS
+            if data.get(field) is not None
+        ]
+        if data.get("input_manifest_uri") is None:
+            errors.append(("input_manifest_uri", "is required"))
+        return errors
+    if data.get("automated_labeling") is not None:
+        return [("automated_labeling", "is not available for a streaming job")]
+    watched, output = data.get("input_watch_uri"), data.get("output_uri")
+    try:
+        watched_at = parse_storage_uri(watched, field="input_watch_uri").as_folder() if watched else None
+        output_at = parse_storage_uri(output, field="output_uri").as_folder() if output else None
+    except InvalidInput:
+        return []  # the field's own error says why
+    if watched_at is not None and output_at is not None and watched_at.scheme == output_at.scheme:
+        same_bucket = watched_at.bucket == output_at.bucket
+        if same_bucket and (watched_at.key.startswith(output_at.key) or output_at.key.startswith(watched_at.key)):
+            return [("input_watch_uri", "must not overlap output_uri (the job would read its own output)")]
+    return []
 
 
 def _attribute_errors(attribute: str, task_type: str) -> list[tuple[str, str]]:
@@ -371,6 +444,40 @@ def _visible_key_errors(data: dict, attribute: str) -> list[tuple[str, str]]:
         for index, key in enumerate(keys)
         if key in RESERVED_KEYS or key.startswith("$") or key in own
     ]
+
+
+def _objects(value: Any) -> list:
+    if type(value) is not list or not value:
+        raise refuse("must be a non-empty list of manifest lines (JSON objects)")
+    if len(value) > MAX_OBJECTS_PER_CALL:
+        raise refuse(f"must hold at most {MAX_OBJECTS_PER_CALL} objects per call")
+    return value
+
+
+class ObjectsAdd(Input):
+    """``POST /api/v1/labeling-jobs/{id}/objects``: objects for a streaming job. Each object is
+    a manifest line (``source`` or ``source-ref``, the job's visible keys, an optional
+    ``dataset_object_id``), checked by the service as an input manifest's line is."""
+
+    model_config = ConfigDict(title="LabelingJobObjectsAdd")
+
+    objects: Annotated[
+        list,
+        Checked(
+            _objects,
+            {
+                "type": "array",
+                "items": {"type": "object", "description": "one manifest line"},
+                "minItems": 1,
+                "maxItems": MAX_OBJECTS_PER_CALL,
+            },
+        ),
+    ]
+
+
+def objects_to_add(data: object) -> list:
+    """The objects of a ``POST .../objects`` body; ``InvalidInput`` naming ``objects``."""
+    return validate(ObjectsAdd, data).objects
 
 
 def _automation_errors(data: dict, task_type: str, attribute: str) -> list[tuple[str, str]]:

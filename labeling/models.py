@@ -34,6 +34,13 @@ class StorageLocation(models.Model):
 class LabelingJob(models.Model):
     """A requester's request to label a dataset; it posts one batch and owns its data objects."""
 
+    class InputMode(models.TextChoices):
+        # Every object is in the input manifest, read when the job starts.
+        MANIFEST = "manifest"
+        # Objects keep coming while the job runs (labeling.services.streaming): through
+        # ``POST /labeling-jobs/{id}/objects`` and manifest files dropped under ``input_watch_uri``.
+        STREAMING = "streaming"
+
     class Status(models.TextChoices):
         INITIALIZING = "initializing"
         IN_PROGRESS = "in_progress"
@@ -46,7 +53,16 @@ class LabelingJob(models.Model):
     name = models.CharField(max_length=63)
     label_attribute_name = models.CharField(max_length=127)
     task_type = models.CharField(max_length=40)
-    input_manifest_uri = models.CharField(max_length=1024)
+    # Blank only for a streaming job started without a first manifest.
+    input_manifest_uri = models.CharField(max_length=1024, blank=True)
+    input_mode = models.CharField(max_length=16, choices=InputMode.choices, default=InputMode.MANIFEST)
+    # Streaming: how many of the job's objects may be out with workers at once (the rest wait
+    # ``held``); how long without a new object before the job ends by itself; the storage
+    # prefix watched for new manifest files (blank: none); when the last object came in.
+    max_concurrent_task_count = models.PositiveIntegerField(null=True, blank=True)
+    streaming_idle_seconds = models.PositiveIntegerField(null=True, blank=True)
+    input_watch_uri = models.CharField(max_length=1024, blank=True)
+    last_object_at = models.DateTimeField(null=True, blank=True)
     output_uri = models.CharField(max_length=1024)
     gold_manifest_uri = models.CharField(max_length=1024, blank=True)
     label_category_config_uri = models.CharField(max_length=1024, blank=True)
@@ -125,6 +141,10 @@ class LabelingJob(models.Model):
     ENDED_STATUSES = (Status.COMPLETED, Status.STOPPED, Status.FAILED)
 
     @property
+    def is_streaming(self) -> bool:
+        return self.input_mode == self.InputMode.STREAMING
+
+    @property
     def posted_batch(self) -> Batch:
         """The job's batch, for code that runs only once ingestion posted it (a job in progress,
         stopping or ended after posting); a job without one there is a bug, not a state."""
@@ -177,6 +197,10 @@ class DataObject(models.Model):
     # worker-response file holds.
     labeled_at = models.DateTimeField(null=True, blank=True)
     answers_written = models.PositiveSmallIntegerField(default=0)
+    # Streaming jobs: the requester's own id for the object (repeats of it add nothing), and the
+    # output part its labeled line went to (``labeling.services.streaming``; null: not yet).
+    dataset_object_id = models.CharField(max_length=256, null=True, blank=True)
+    output_part = models.PositiveIntegerField(null=True, blank=True)
     # Automated labeling (``JobAutomation``): ``machine_round`` is the round whose model labeled
     # the object (``result`` is then the model's, ``is_machine_labeled``), or the round that
     # picked it for the audit (``audit`` pending until humans labeled it, then agreed or
@@ -193,7 +217,36 @@ class DataObject(models.Model):
         constraints = [
             # Also the index the output walks, in input order.
             models.UniqueConstraint(fields=["job", "is_gold", "line_number"], name="one_object_per_line"),
+            models.UniqueConstraint(
+                fields=["job", "dataset_object_id"],
+                condition=Q(dataset_object_id__isnull=False),
+                name="one_object_per_dataset_object_id",
+            ),
         ]
+        indexes = [
+            # A streaming job's labeled objects not yet in an output part.
+            models.Index(
+                fields=["job", "object_index"],
+                condition=Q(status="labeled", output_part__isnull=True, is_gold=False),
+                name="object_awaiting_part",
+            ),
+        ]
+
+
+class WatchedInputFile(models.Model):
+    """A manifest file a streaming job found under its ``input_watch_uri`` and read, once:
+    the row is written in the transaction that adds the file's objects (or records why it was
+    refused), so a file is never read twice and never half read."""
+
+    job = models.ForeignKey(LabelingJob, on_delete=models.PROTECT, related_name="watched_files")
+    key = models.CharField(max_length=1024)  # relative to the watched prefix
+    objects_added = models.PositiveIntegerField(default=0)
+    objects_repeated = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)  # why the file added nothing ("" when read)
+    read_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "key"], name="one_read_per_watched_file")]
 
 
 class JobAutomation(models.Model):

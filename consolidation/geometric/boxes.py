@@ -87,26 +87,28 @@ def _cluster(
 ) -> NDArray[np.int64]:
     """Cluster id per box; one box per worker per cluster."""
     cluster_of = np.full(boxes.shape[0], -1, dtype=np.int64)
-    sums = np.zeros((0, 4))  # weighted corner sums per cluster
-    totals = np.zeros(0)
+    # Weighted corner sums and weights per cluster, room for every box (no regrowing).
+    sums = np.zeros((boxes.shape[0], 4))
+    totals = np.zeros(boxes.shape[0])
+    n_clusters = 0
     corners = _corners(boxes)
-    order = sorted(np.unique(worker).tolist(), key=lambda w: (-weight[w], w))
+    order = sorted(set(worker.tolist()), key=lambda w: (-weight[w], w))
     for current in order:
         mine = np.flatnonzero(worker == current)
-        matched = np.zeros(mine.shape[0], dtype=bool)
-        if totals.size:
-            overlap = _corner_iou(corners[mine], sums / totals[:, None])
+        share = weight[current]
+        if n_clusters:
+            overlap = _corner_iou(corners[mine], sums[:n_clusters] / totals[:n_clusters, None])
             rows, cols = linear_sum_assignment(-overlap)
             good = overlap[rows, cols] >= iou_threshold
-            for row, col in zip(rows[good], cols[good], strict=True):
-                cluster_of[mine[row]] = col
-                sums[col] += weight[current] * corners[mine[row]]
-                totals[col] += weight[current]
-                matched[row] = True
-        fresh = mine[~matched]
-        cluster_of[fresh] = totals.shape[0] + np.arange(fresh.shape[0])
-        sums = np.concatenate([sums, weight[current] * corners[fresh]])
-        totals = np.concatenate([totals, np.full(fresh.shape[0], weight[current])])
+            rows, cols = rows[good], cols[good]
+            cluster_of[mine[rows]] = cols
+            sums[cols] += share * corners[mine[rows]]
+            totals[cols] += share
+        fresh = mine[cluster_of[mine] < 0]
+        cluster_of[fresh] = n_clusters + np.arange(fresh.shape[0])
+        sums[n_clusters : n_clusters + fresh.shape[0]] = share * corners[fresh]
+        totals[n_clusters : n_clusters + fresh.shape[0]] = share
+        n_clusters += fresh.shape[0]
     return cluster_of
 
 

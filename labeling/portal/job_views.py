@@ -23,7 +23,13 @@ from marketplace.money import format_micros
 
 from ..access import access_job_as_vendor, access_labeling_job
 from ..models import LabelingJob
-from ..selectors.automation import audit_by_round, audit_figures, automation_rounds, job_automation
+from ..selectors.automation import (
+    audit_by_round,
+    audit_figures,
+    automation_rounds,
+    job_automation,
+    labels_over_time,
+)
 from ..selectors.objects import MAX_PAGE, confidence_histogram, job_objects, label_counts, result_summary
 from ..selectors.progress import JobProgress, WorkerContribution, answers_over_time, job_progress, worker_contributions
 from . import svg
@@ -164,25 +170,20 @@ def _render_job(request: HttpRequest, job: LabelingJob, *, side: str) -> HttpRes
 
 def _automation_context(job: LabelingJob, *, now: datetime) -> dict | None:
     """The requester's view of the job's automated labeling: figures, the audit per round and
-    the chart of human against machine labels after each round (``None`` when not asked for)."""
+    the chart of human against machine labels over time (``None`` when not asked for)."""
     automation = job_automation(job)
     if automation is None:
         return None
     rounds = automation_rounds(automation)
-    human = [(job.created_at, 0.0), *((point.ran_at, float(point.human_labeled)) for point in rounds)]
-    machine = [(job.created_at, 0.0), *((point.ran_at, float(point.machine_labeled)) for point in rounds)]
-    if job.status in LabelingJob.ACTIVE_STATUSES or job.ended_at is None:
-        human.append((now, float(job.human_labeled)))
-        machine.append((now, float(job.machine_labeled)))
-    else:
-        human.append((job.ended_at, float(job.human_labeled)))
-        machine.append((job.ended_at, float(job.machine_labeled)))
+    human, machine = labels_over_time(job)
+    end = now if job.ended_at is None else job.ended_at
+    human.append((end, human[-1][1]))  # the counts hold until now (or the job's end)
+    machine.append((end, machine[-1][1]))
     audit = audit_figures(job, automation)
     by_round = audit_by_round(job)
     return {
         "row": automation,
         "audit": audit,
-        "agreement": percent(audit.agreement, share=True),
         "money_saved": format_micros(automation.saved_micros),
         "rounds": [{"point": point, "audit": by_round.get(point.number, (0, 0, 0))} for point in rounds],
         "chart": svg.lines_svg(

@@ -100,3 +100,31 @@ def audit_by_round(job: LabelingJob) -> dict[int, tuple[int, int, int]]:
         if audit == AUDIT_PENDING:
             counts[number][2] += 1
     return {number: (a, n, p) for number, (a, n, p) in sorted(counts.items())}
+
+
+MAX_CHART_POINTS = 300
+
+
+def labels_over_time(job: LabelingJob) -> tuple[list[tuple[datetime, float]], list[tuple[datetime, float]]]:
+    """The job's labeled objects over time, cumulative, by humans and by machine (gold objects
+    left out; an audited object is a human's): one point per change, thinned to at most
+    ``MAX_CHART_POINTS`` per series. A machine label sent back by its audit is no longer one."""
+    rows = (
+        DataObject.objects.filter(job=job, is_gold=False, status=DataObject.Status.LABELED, labeled_at__isnull=False)
+        .order_by("labeled_at")
+        .values_list("labeled_at", "is_machine_labeled")
+    )
+    human: list[tuple[datetime, float]] = [(job.created_at, 0.0)]
+    machine: list[tuple[datetime, float]] = [(job.created_at, 0.0)]
+    for labeled_at, is_machine in rows.iterator(chunk_size=5000):
+        series = machine if is_machine else human
+        series.append((cast(datetime, labeled_at), series[-1][1] + 1))
+    return _thinned(human), _thinned(machine)
+
+
+def _thinned(points: list[tuple[datetime, float]]) -> list[tuple[datetime, float]]:
+    if len(points) <= MAX_CHART_POINTS:
+        return points
+    step = len(points) / (MAX_CHART_POINTS - 1)
+    kept = [points[round(i * step)] for i in range(MAX_CHART_POINTS - 1)]
+    return [*kept, points[-1]]

@@ -11,20 +11,16 @@ the status compare-and-set makes one that comes after a no-op.
 
 from __future__ import annotations
 
-import json
 import random
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from marketplace.access import access_targetable_workteam
-from marketplace.answer_schemas import ValidationBudgetExceeded, answer_errors
 from marketplace.bulk import bulk_insert
-from marketplace.errors import DomainError, InvalidInput, NotFound
-from marketplace.jsonbody import parse_json
+from marketplace.errors import DomainError, NotFound
 from marketplace.locking import locked_steering_job
 from marketplace.models import Batch
 from marketplace.money import format_micros
@@ -32,7 +28,6 @@ from marketplace.selectors.ledger import requester_balance
 from marketplace.services.batches import batch_open, batch_stop, batch_tasks_create
 from marketplace.services.escrow import batch_reserve, worst_case_micros
 from marketplace.services.ledger import InsufficientBalance, current_fee_terms, fee_for
-from marketplace.task_spec import TaskSpec
 
 from ..models import DataObject, LabelingJob
 from ..storage import ManifestLineNotUTF8, ManifestLineTooLong, access_storage, storage_checker
@@ -41,97 +36,13 @@ from ..task_types.categories import MAX_CONFIG_BYTES, parse_label_category_file
 from .automation import automation_at_ingest, automation_release_sample
 from .job_events import job_status_changed
 from .leases import job_lease
+from .manifest_lines import MAX_LINE_CHARS, IngestFailed, LineChecker, ManifestObject
+from .object_tasks import object_task_spec, release_held
 
-MAX_LINE_CHARS = 100_000
-MAX_ATTRIBUTE_CHARS = 20_000
 MAX_GOLD_OBJECTS = 10_000
 MAX_GOLD_CHARS = 50_000_000  # gold is held in memory to be spread through the work
 CHUNK = 2000
 MANIFESTS = {"input_manifest_uri": "input manifest", "gold_manifest_uri": "gold manifest"}
-
-
-class IngestFailed(Exception):
-    """The job cannot start; ``reason`` is shown to the requester as ``failure_reason``."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class ManifestObject:
-    line_number: int  # 1-based, counting every line of the file
-    line: str
-    task_input: dict
-    gold_answer: dict | None
-
-
-class _LineChecker:
-    """Validates manifest lines for one job; ``gold`` lines must carry a valid answer."""
-
-    def __init__(self, job: LabelingJob, task_type: TaskType, covers: Callable[[str], bool]) -> None:
-        self.job = job
-        self.task_type = task_type
-        self.covers = covers
-        self.answer_schema = task_type.answer_schema(job.label_categories)
-
-    def check(self, line_number: int, line: str, *, gold: bool, what: str) -> ManifestObject:
-        where = f"{what} line {line_number}"
-        try:
-            data = parse_json(line)
-        except InvalidInput as exc:
-            raise IngestFailed(f"{where}: {exc.message}") from None
-        if not isinstance(data, dict):
-            raise IngestFailed(f"{where}: must be a JSON object")
-        for key, value in data.items():
-            if key.startswith("$"):
-                raise IngestFailed(f"{where}: attribute names must not start with $ ({key!r})")
-            size = len(value) if isinstance(value, str) else len(json.dumps(value))
-            if size > MAX_ATTRIBUTE_CHARS:
-                raise IngestFailed(f"{where}: attribute {key!r} is longer than {MAX_ATTRIBUTE_CHARS} characters")
-        attribute = self.job.label_attribute_name
-        if not gold and (attribute in data or f"{attribute}-metadata" in data):
-            raise IngestFailed(f"{where}: already has the label attribute {attribute!r}")
-        present = [key for key in ("source", "source-ref") if key in data]
-        if len(present) != 1:
-            raise IngestFailed(f"{where}: needs exactly one of source-ref and source")
-        key = present[0]
-        if key not in self.task_type.source_keys:
-            raise IngestFailed(f"{where}: {self.task_type.name} needs {' or '.join(self.task_type.source_keys)}")
-        value = data[key]
-        if not isinstance(value, str) or not value:
-            raise IngestFailed(f"{where}: {key} must be a non-empty string")
-        if key == "source-ref" and not self.covers(value):
-            raise IngestFailed(f"{where}: source-ref {value!r} is not in storage registered for this requester")
-        task_input = {key: value}
-        for visible in self.job.worker_visible_keys:
-            if visible in data:
-                task_input[visible] = data[visible]
-        gold_answer = None
-        if gold:
-            gold_answer = self._gold_answer(where, data, task_input)
-            del data[attribute]
-            line = json.dumps(data, ensure_ascii=False)
-        return ManifestObject(line_number=line_number, line=line, task_input=task_input, gold_answer=gold_answer)
-
-    def _gold_answer(self, where: str, data: dict, task_input: dict) -> dict:
-        answer = data.get(self.job.label_attribute_name)
-        if not isinstance(answer, dict):
-            raise IngestFailed(
-                f"{where}: needs the known answer under {self.job.label_attribute_name!r}, "
-                "in the task type's answer format"
-            )
-        try:
-            problems = answer_errors(self.answer_schema, answer)
-        except ValidationBudgetExceeded as exc:
-            raise IngestFailed(f"{where}: the known answer is too costly to check ({exc})") from None
-        if problems:
-            raise IngestFailed(f"{where}: the known answer is invalid: {problems[0].message[:300]}")
-        try:
-            self.task_type.check_answer(answer, labels=self.job.label_categories, task_input=task_input)
-        except InvalidInput as exc:
-            raise IngestFailed(f"{where}: the known answer is invalid: {exc.message}") from None
-        return answer
 
 
 def _lines(job: LabelingJob, uri: str, field: str) -> Iterator[tuple[int, str]]:
@@ -167,7 +78,7 @@ def _label_categories(job: LabelingJob, task_type: TaskType) -> tuple[list[str],
         raise IngestFailed(f"{job.label_category_config_uri}: {exc}") from None
 
 
-def _read_gold(job: LabelingJob, checker: _LineChecker) -> list[ManifestObject]:
+def _read_gold(job: LabelingJob, checker: LineChecker) -> list[ManifestObject]:
     if not job.gold_manifest_uri:
         return []
     gold, size = [], 0
@@ -179,29 +90,6 @@ def _read_gold(job: LabelingJob, checker: _LineChecker) -> list[ManifestObject]:
                 f"the gold manifest is larger than {MAX_GOLD_OBJECTS} objects or {MAX_GOLD_CHARS} characters"
             )
     return gold
-
-
-def _task_spec(
-    job: LabelingJob, task_type: TaskType, schema: dict, task_input: dict, gold_answer: dict | None = None
-) -> TaskSpec:
-    return TaskSpec(
-        title=job.title,
-        description=job.description,
-        task_type=task_type.name,
-        input=task_input,
-        answer_schema=schema,
-        labels=job.label_categories,
-        instructions=job.instructions,
-        slots=job.workers_per_object,
-        reward_micros=job.reward_micros,
-        assignment_duration_seconds=job.task_time_limit_seconds,
-        lifetime_seconds=job.task_availability_lifetime_seconds,
-        priority=job.priority,
-        workteam_id=None,
-        auto_approval_delay_seconds=None,
-        gold_answer=gold_answer,
-        reserve_slots=job.max_workers_per_object,
-    )
 
 
 def _interleaved(
@@ -221,7 +109,7 @@ def _interleaved(
 def _create_work(
     job: LabelingJob,
     task_type: TaskType,
-    checker: _LineChecker,
+    checker: LineChecker,
     gold: list[ManifestObject],
     expected: int,
     *,
@@ -243,10 +131,7 @@ def _create_work(
         qualification_requirements=job.qualification_requirements,
         vendor_price_micros=job.reward_micros,
     )
-    objects = (
-        checker.check(n, line, gold=False, what="input manifest")
-        for n, line in _lines(job, job.input_manifest_uri, "input_manifest_uri")
-    )
+    objects = _input_objects(job, checker)
     created = 0
     reserve_micros = 0
     chunk: list[tuple[ManifestObject, int | None]] = []  # with its 0-based index among the input objects
@@ -255,9 +140,10 @@ def _create_work(
         nonlocal reserve_micros
         tasks = batch_tasks_create(
             batch=batch,
-            specs=[_task_spec(job, task_type, schema, o.task_input, o.gold_answer) for o, _ in chunk],
+            specs=[object_task_spec(job, task_type, schema, o.task_input, o.gold_answer) for o, _ in chunk],
             reserve=False,
-            held=held,
+            # Streaming: released up to max_concurrent_task_count; automation: round by round.
+            held=held or job.is_streaming,
         )
         reserve_micros += worst_case_micros(tasks)
         bulk_insert(
@@ -270,6 +156,7 @@ def _create_work(
                     gold_answer=o.gold_answer,
                     task=task,
                     object_index=index,
+                    dataset_object_id=o.dataset_object_id if o.gold_answer is None else None,
                 )
                 for (o, index), task in zip(chunk, tasks, strict=True)
             ]
@@ -288,6 +175,22 @@ def _create_work(
     if created != expected:
         raise IngestFailed(f"the input manifest changed while it was read ({expected} objects, then {created})")
     return batch, reserve_micros
+
+
+def _input_objects(job: LabelingJob, checker: LineChecker) -> Iterator[ManifestObject]:
+    """The input manifest's objects, checked; none for a streaming job started without one. A
+    streaming object repeating an earlier line's ``dataset_object_id`` is left out, as a
+    repeat given over the API would be."""
+    if not job.input_manifest_uri:
+        return
+    seen: set[str] = set()
+    for n, line in _lines(job, job.input_manifest_uri, "input_manifest_uri"):
+        item = checker.check(n, line, gold=False, what="input manifest")
+        if item.dataset_object_id is not None:
+            if item.dataset_object_id in seen:
+                continue
+            seen.add(item.dataset_object_id)
+        yield item
 
 
 def _check_still_targetable(job: LabelingJob) -> None:
@@ -335,13 +238,10 @@ def job_ingest(*, job_id: int) -> str | None:
         task_type = get_task_type(job.task_type)
         try:
             job.label_categories, job.label_short_names = _label_categories(job, task_type)
-            checker = _LineChecker(job, task_type, storage_checker(job.requester))
+            checker = LineChecker(job, task_type, storage_checker(job.requester))
             gold = _read_gold(job, checker)
-            total = 0
-            for n, line in _lines(job, job.input_manifest_uri, "input_manifest_uri"):
-                if checker.check(n, line, gold=False, what="input manifest"):
-                    total += 1
-            if total == 0:
+            total = sum(1 for _ in _input_objects(job, checker))
+            if total == 0 and not job.is_streaming:  # a streaming job may start empty
                 raise IngestFailed("the input manifest holds no data objects")
             _check_still_targetable(job)
             _check_balance(job, objects=total + len(gold))
@@ -362,18 +262,23 @@ def job_ingest(*, job_id: int) -> str | None:
                 status = LabelingJob.Status.STOPPING if stop_requested else LabelingJob.Status.IN_PROGRESS
                 if stop_requested:
                     batch_stop(batch=batch)
+                now = timezone.now()
                 flipped = LabelingJob.objects.filter(pk=job_id, status=LabelingJob.Status.INITIALIZING).update(
                     status=status,
                     batch=batch,
                     objects_total=total,
                     label_categories=job.label_categories,
                     label_short_names=job.label_short_names,
-                    updated_at=timezone.now(),
+                    last_object_at=now if job.is_streaming else None,
+                    updated_at=now,
                 )
                 if not flipped:
                     # Another pass got there first (this one outlived its lease): take nothing back.
                     transaction.set_rollback(True)
                     return None
+                if job.is_streaming and not stop_requested:
+                    job.batch = batch
+                    release_held(job)  # the first objects go out at once, up to the limit
                 job_status_changed(job_id=job_id, requester_id=job.requester_id)
             return status
         except IngestFailed as failure:

@@ -58,7 +58,7 @@ def job_create(
     with a job created through the AWS endpoint (``LabelingJob`` says what they are).
     """
     fields = spec.fields
-    for field in ("input_manifest_uri", "output_uri", "gold_manifest_uri"):
+    for field in ("input_manifest_uri", "output_uri", "gold_manifest_uri", "input_watch_uri"):
         if fields[field]:
             access_storage(requester, fields[field], field=field)
     if spec.label_category_config_uri:

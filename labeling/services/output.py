@@ -100,7 +100,7 @@ def _chunks(job: LabelingJob) -> Iterator[list[tuple]]:
         yield chunk
 
 
-def _answers_by_task(task_ids: list[int]) -> dict[int, list[WorkerAnswer]]:
+def answers_by_task(task_ids: list[int]) -> dict[int, list[WorkerAnswer]]:
     answers: dict[int, list[WorkerAnswer]] = {}
     if not task_ids:
         return answers
@@ -124,6 +124,50 @@ def _unlabeled_reason(job: LabelingJob, status: str) -> str:
     if job.stop_requested:
         return "the job was stopped before this object was labeled"
     return "no worker answered before the task ended"
+
+
+def labeled_line(
+    job: LabelingJob,
+    task_type: TaskType,
+    data: dict,
+    result: dict,
+    *,
+    labeled_at: datetime,
+    answers: list[dict],
+    mask_uri: str | None,
+) -> dict:
+    """A labeled object's output-manifest line as a JSON object: its input line ``data`` plus
+    ``<label attribute>`` and ``<label attribute>-metadata``. The one place a labeled line is
+    made: the manifest, a streaming job's output parts and its ``labeling_job.object_labeled``
+    events all carry what this returns (``answers``: the object's answered assignments' answers
+    in submission order; ``mask_uri``: ``mask_handle``'s, for a task type that writes masks)."""
+    value, metadata = task_type.output_value(
+        result,
+        labels=job.label_categories,
+        job_name=job.name,
+        creation_date=records.creation_date(labeled_at),
+        mask_uri=mask_uri,
+        answers=answers,
+        short_names=job.label_short_names,
+    )
+    return {**data, job.label_attribute_name: value, f"{job.label_attribute_name}-metadata": metadata}
+
+
+def mask_handle(root: StorageLocationHandle, object_index: int) -> StorageLocationHandle:
+    """Where an object's consolidated mask goes (segmentation), under the job's output folder."""
+    return root.child(f"annotations/consolidated-annotation/output/{object_index}.png")
+
+
+def put_mask(task_type: TaskType, handle: StorageLocationHandle, result: dict) -> None:
+    mask = task_type.mask_png(result)
+    assert mask is not None  # a task type that writes masks makes one of every result
+    handle.put_bytes(mask, content_type="image/png")
+
+
+def output_root(job: LabelingJob) -> StorageLocationHandle:
+    """The job's output folder, ``<output_uri>/<job name>/`` (``DomainError`` when the location
+    is no longer registered for the requester)."""
+    return access_storage(job.requester, job.output_uri, field="output_uri").child(job.name)
 
 
 def _dump(data: object) -> bytes:
@@ -196,7 +240,7 @@ class _Writer:
             if row[8] != row[7]  # answers to write
             or (row[4] == DataObject.Status.LABELED and (self._is_new(row[6]) or self.task_type.uses_answers_in_output))
         ]
-        answers = _answers_by_task(needed)
+        answers = answers_by_task(needed)
         for pk, index, task_id, source_line, status, result, labeled_at, written, submitted, round_, machine in chunk:
             given = answers.get(task_id, [])
             if submitted != written and given:
@@ -231,31 +275,26 @@ class _Writer:
         puts: list[Future],
     ) -> bytes:
         is_new = self._is_new(labeled_at)
-        mask_uri = None
-        if self.task_type.writes_masks:
-            handle = self.root.child(f"annotations/consolidated-annotation/output/{index}.png")
-            mask_uri = handle.uri
-            if is_new or self.final:  # re-consolidation may still refine a mask: all again at the end
-                mask = self.task_type.mask_png(result)
-                assert mask is not None  # a task type that writes masks makes one of every result
-                puts.append(pool.submit(handle.put_bytes, mask, content_type="image/png"))
-        value, metadata = self.task_type.output_value(
+        mask = mask_handle(self.root, index) if self.task_type.writes_masks else None
+        if mask is not None and (is_new or self.final):  # re-consolidation may refine a mask: all again at the end
+            puts.append(pool.submit(put_mask, self.task_type, mask, result))
+        line = labeled_line(
+            self.job,
+            self.task_type,
+            data,
             result,
-            labels=self.labels,
-            job_name=self.job.name,
-            creation_date=records.creation_date(labeled_at or self.job.consolidated_at or self.now),
-            mask_uri=mask_uri,
+            labeled_at=labeled_at or self.job.consolidated_at or self.now,
             answers=[item.answer for item in given],
-            short_names=self.job.label_short_names,
+            mask_uri=None if mask is None else mask.uri,
         )
         if is_new:
             self._consolidated(
                 records.consolidation_request(index, data, given, task_type=self.task_type, labels=self.labels),
-                records.consolidation_response(index, self.attribute, value, metadata),
+                records.consolidation_response(
+                    index, self.attribute, line[self.attribute], line[f"{self.attribute}-metadata"]
+                ),
             )
-        data[self.attribute] = value
-        data[f"{self.attribute}-metadata"] = metadata
-        return _dump(data) + b"\n"
+        return _dump(line) + b"\n"
 
     def _machine_labeled(self, data: dict, result: dict, labeled_at: datetime | None, round_: int) -> bytes:
         """A machine label (docs/automation.md, "Output"): as Ground Truth writes one, with
@@ -292,7 +331,7 @@ def automation_job_name(job_name: str, round_number: int) -> str:
 def _write(job: LabelingJob, *, final: bool) -> str:
     now = timezone.now()
     try:
-        root = access_storage(job.requester, job.output_uri, field="output_uri").child(job.name)
+        root = output_root(job)
         writer = _Writer(job, root, final=final, now=now)
         with ThreadPoolExecutor(max_workers=PUT_THREADS, thread_name_prefix="gw-output") as pool:
             uri = writer.run(pool)

@@ -28,6 +28,7 @@ from marketplace.services.reputation import reputation_record_estimates
 
 from ..models import DataObject, LabelingJob
 from ..task_types import ObjectAnswers, get_task_type
+from . import streaming, streaming_output
 from .automation import automation_pass
 from .job_events import job_status_changed
 from .leases import job_lease
@@ -266,29 +267,45 @@ def job_advance(*, job_id: int) -> str | None:
         if not held:
             return None
         job = LabelingJob.objects.select_related("batch", "requester").get(pk=job_id)
+        if job.is_streaming:
+            streaming.job_read_watched_files(job)
+            streaming.job_release_pass(job)
         progress = batch_progress(job.posted_batch)
         # Held tasks (not offered yet) keep the job going as open ones do (CONTRACTS.md §2).
         ending = progress.open_tasks == 0 and progress.held_tasks == 0 and progress.live == 0
+        if ending and job.is_streaming:
+            ending = bool(job.stop_requested or job.stopping_condition_met or streaming.job_is_idle(job))
         if job.stopping_condition_met and (progress.open_tasks or progress.held_tasks):
             batch_stop(batch=job.posted_batch)  # a stop the pass that met the condition did not finish
         if progress.answers == job.answers_consolidated and not ending:
+            if job.is_streaming:
+                streaming_output.job_parts_pass(job, final=False)  # one a failed write left to do
             automation_pass(job)  # a switch-off or a retry needs no new answers
             job_refresh_output(job)  # one deferred by the refresh interval
             return job.status
         objects = _load_objects(job)
         before = {item.pk: (item.status, item.result, item.confidence, item.answers) for item in objects}
         results = _consolidate(job, objects)
-        for item in objects:
+        # A streaming job's labeled objects are final: their label went out (streaming_output).
+        steerable = [item for item in objects if not (job.is_streaming and item.status != DataObject.Status.PENDING)]
+        for item in steerable:
             if item.pk in results:
                 item.result, item.confidence = results[item.pk]
         with transaction.atomic():
             job.stop_requested = (
                 locked_steering_job(LabelingJob.objects).values_list("stop_requested", flat=True).get(pk=job_id)
             )
-            if _steer_redundancy(job, objects):
+            if ending and job.is_streaming:
+                ending = streaming.job_input_closes(job)  # holding the job row: no addition slips past
+            if _steer_redundancy(job, steerable):
                 ending = False
             _settle_statuses(job, objects, final=ending)
             _save_objects(objects, before)
+            if job.is_streaming:
+                labeled = DataObject.Status.LABELED
+                streaming_output.objects_labeled(
+                    job, [item.pk for item in objects if item.status == labeled and before[item.pk][0] != labeled]
+                )
             _update_counters(job, objects)
             _check_stopping_conditions(job)
             job.answers_consolidated = progress.answers
@@ -311,6 +328,8 @@ def job_advance(*, job_id: int) -> str | None:
             batch_stop(batch=job.posted_batch)
         if automation_pass(job):  # automated labeling's round and audit: it may give humans work
             ending = False
+        if job.is_streaming:
+            streaming_output.job_parts_pass(job, final=ending)  # every part written before the manifest
         if not ending:
             job_refresh_output(job)
             return job.status

@@ -18,7 +18,7 @@ from marketplace.encryption import SecretDecryptionError, decrypt_secret, encryp
 from marketplace.errors import NotFound
 
 from .errors import StorageUnavailable, _not_allowed
-from .handles import READ_CHUNK_BYTES, StorageLocationHandle, _Writer
+from .handles import READ_CHUNK_BYTES, StorageLocationHandle, _Writer, is_hidden
 from .uris import storage_root
 
 _FILE_TOKEN_SALT = "groundwork.labeling.storage.file-object"
@@ -80,6 +80,21 @@ class _FileHandle(StorageLocationHandle):
 
     def _new_writer(self, *, content_type: str, part_size_bytes: int) -> _Writer:
         return _FileWriter(self._path(), self.uri)
+
+    def _list_folder(self, folder_key: str, limit: int) -> list[str]:
+        root = storage_root()
+        folder = root / folder_key
+        if not folder.resolve().is_relative_to((root / self.registered.key).resolve()):
+            raise _not_allowed(self.uri, self.field)
+        if not folder.is_dir():
+            return []
+        with _file_errors(self.uri):
+            found = sorted(
+                path.relative_to(folder).as_posix()
+                for path in folder.rglob("*")
+                if path.is_file() and not is_hidden(path.relative_to(folder).as_posix())
+            )
+        return found[:limit]
 
     def _presigned_get_url(self, expires_seconds: int) -> str:
         self._path()

@@ -162,6 +162,14 @@ class StorageLocationHandle(ABC):
             raise
         writer.close()
 
+    def list_folder(self, *, limit: int) -> list[str]:
+        """The objects under this URI read as a folder, as keys relative to it (``a.jsonl``,
+        ``day/b.jsonl``), sorted, at most ``limit`` of them; names starting with a dot (a
+        writer's temporary file, hidden files) are left out. Raises ``StorageUnavailable``."""
+        if limit < 1:
+            raise ValueError("limit must be positive")
+        return self._list_folder(self.target.as_folder().key, limit)
+
     def presigned_get_url(self, *, expires_seconds: int) -> str:
         """A URL anyone holding it can GET the object with, for ``expires_seconds`` (1 s to 7 days)."""
         self._require_object()
@@ -185,7 +193,14 @@ class StorageLocationHandle(ABC):
     def _new_writer(self, *, content_type: str, part_size_bytes: int) -> _Writer: ...
 
     @abstractmethod
+    def _list_folder(self, folder_key: str, limit: int) -> list[str]: ...
+
+    @abstractmethod
     def _presigned_get_url(self, expires_seconds: int) -> str: ...
+
+
+def is_hidden(relative_key: str) -> bool:
+    return any(segment.startswith(".") for segment in relative_key.split("/"))
 
 
 class _Writer(MultipartWriter):

@@ -26,7 +26,7 @@ from django.conf import settings
 from marketplace.encryption import SecretDecryptionError, decrypt_secret
 
 from .errors import StorageUnavailable
-from .handles import READ_CHUNK_BYTES, StorageLocationHandle, _Writer
+from .handles import READ_CHUNK_BYTES, StorageLocationHandle, _Writer, is_hidden
 
 CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 30
@@ -181,6 +181,20 @@ class _S3Handle(StorageLocationHandle):
 
     def _new_writer(self, *, content_type: str, part_size_bytes: int) -> _Writer:
         return _S3MultipartWriter(self, self._client(), content_type=content_type, part_size_bytes=part_size_bytes)
+
+    def _list_folder(self, folder_key: str, limit: int) -> list[str]:
+        client = self._client()
+        found: list[str] = []
+        with _storage_errors(self.uri):
+            pages = client.get_paginator("list_objects_v2").paginate(Bucket=self.target.bucket, Prefix=folder_key)
+            for page in pages:  # S3 lists keys in ascending (UTF-8 binary) order
+                for item in page.get("Contents", []):
+                    relative = item["Key"][len(folder_key) :]
+                    if relative and not relative.endswith("/") and not is_hidden(relative):
+                        found.append(relative)
+                        if len(found) == limit:
+                            return found
+        return found
 
     def _presigned_get_url(self, expires_seconds: int) -> str:
         client = self._client(public=True)

@@ -152,8 +152,9 @@ class BoundingBoxes(DrawnObjectsTaskType[_Boxes, _Boxes, _Boxes]):
         for cluster, klass, worker in zip(fitted.members.tolist(), classes.tolist(), drawer.tolist(), strict=True):
             if cluster >= 0:
                 by_class[cluster].setdefault(klass, set()).add(worker)
-        readings = tuple(tuple(frozenset(group) for group in groups.values()) for groups in by_class)
-        drawers = tuple(groups[0] for groups in readings)
+        # One part to a box's reading: its class.
+        readings = tuple((tuple(frozenset(group) for group in groups.values()),) for groups in by_class)
+        drawers = tuple(parts[0][0] for parts in readings)
         candidates = Candidates(every, tuple(sorted(set(workers))), drawers, np.asarray(fitted.support), readings)
         # Provisional (the first pass's worker weights, replaced job-wide by ``drawn``): the
         # clusters most of the annotators' weight drew, with that share as confidence.
@@ -180,7 +181,8 @@ class BoundingBoxes(DrawnObjectsTaskType[_Boxes, _Boxes, _Boxes]):
         anywhere = _Boxes(truth.corners, np.zeros_like(truth.classes), truth.size)
         real = _matches(corners, np.zeros_like(every.classes), anywhere) | matched
         n_true = int(truth.corners.shape[0])
-        return TruthMatch(matched, n_true - int(matched.sum()), real, n_true - int(real.sum()))
+        class_right = np.where(real, matched, np.nan).astype(np.float64)[:, None]
+        return TruthMatch(matched, n_true - int(matched.sum()), real, n_true - int(real.sum()), class_right)
 
     def _from_truth(self, truth: _Boxes, answers: list[_Boxes], labels: list[str]) -> tuple[_Boxes, dict]:
         consolidated = _pixel_boxes(truth.corners, truth.classes, truth.size)
@@ -189,9 +191,9 @@ class BoundingBoxes(DrawnObjectsTaskType[_Boxes, _Boxes, _Boxes]):
     def _score(self, answer: _Boxes, consolidated: _Boxes) -> float:
         return _match_score(answer.scaled_to(consolidated.size), answer.classes, consolidated)[0]
 
-    def _reading_alternatives(self, labels: list[str]) -> float | None:
+    def _reading_alternatives(self, labels: list[str]) -> tuple[float | None, ...]:
         # A box's reading is its class: the other classes are the alternatives.
-        return float(len(labels) - 1)
+        return (float(len(labels) - 1),)
 
     def _record_f1(self, accuracy: float) -> float:
         return min(accuracy / RECORD_MATCH_IOU, 1.0)

@@ -2,12 +2,15 @@
 
 Each item is first consolidated on its own (``GeometricTaskType``: clusters of matching boxes or
 spans, job-wide worker weights). Every cluster is then a *candidate*: the box or span the item
-would output, with the workers who drew exactly it (a box: in the cluster with the chosen class;
-a span: the same start, end and label). ``consolidation.geometric.detection`` fits, over all the
-job's candidates at once, how often each worker draws a true object (recall) and a false one,
-anchored by the job's gold (candidates of gold items are known to be true or false, and a gold
-object nobody drew counts as missed by all), by workers' records from earlier work, and
-otherwise by the job's agreement structure. Then:
+would output. ``consolidation.geometric.detection`` fits, over all the job's candidates at once,
+how often each worker draws a true object (recall, with a share of hard-to-see objects) and a
+false one, anchored by the job's gold (candidates of gold items are known to be true or false,
+and a gold object nobody drew counts as missed by all), by workers' records from earlier work,
+and otherwise by the job's agreement structure. With 3 or more annotators per item (median) a
+candidate's pattern is who drew anything in its cluster, and ``consolidation.geometric.reading``
+fits apart whether its chosen reading is exact, part by part (a box: its class; a span: start,
+end, label); with fewer, a candidate is exactly one reading (a box in the cluster with the chosen
+class; a span with the same start, end and label) and its pattern who drew exactly it. Then:
 
 * an object's confidence is the probability that it is a true object: for a box, that it
   matches a true object at IoU >= 0.5 with the right class; for a span, that its start, end and
@@ -16,7 +19,8 @@ otherwise by the job's agreement structure. Then:
   keeping by probability lost F1 on simulated crowds), so every output object was drawn by
   some worker; its confidence is its probability, at least ``MIN_CONFIDENCE``;
 * the item's confidence is the probability that its output is exactly right: every output object
-  true, every candidate left out false, and no true object missed by every annotator.
+  right, every candidate left out not a real object, and no true object missed by every
+  annotator.
 """
 
 from __future__ import annotations
@@ -65,8 +69,9 @@ class Candidates(Generic[Objects]):
     annotators: tuple[int, ...]
     drawers: tuple[frozenset[int], ...]
     support: np.ndarray  # per candidate, the weighted share of the annotators that drew it
-    # Per candidate, who gave each reading drawn in its cluster, the chosen one (``drawers``) first.
-    readings: tuple[tuple[frozenset[int], ...], ...] = ()
+    # Per candidate, per part of a reading (a box: its class; a span: start, end, label), who
+    # gave each value of that part in its cluster, the chosen value first.
+    readings: tuple[tuple[tuple[frozenset[int], ...], ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,9 @@ class TruthMatch:
     missed: int
     real: np.ndarray
     missed_real: int
+    # (n_candidates, n_parts): whether each part of a real candidate's chosen reading is right
+    # (NaN where the candidate is not real).
+    parts_right: np.ndarray
 
 
 class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Parsed, Consolidated, Objects]):
@@ -104,10 +112,10 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
         """The F1 a worker's record of scores (``_score``) stands for; by default the score."""
         return accuracy
 
-    def _reading_alternatives(self, labels: list[str]) -> float | None:
-        """The number of other readings (``reading.reading_fit``'s ``L``); ``None``: estimated
-        from the job; 0: a reading is always right (a box of a one-class job)."""
-        return None
+    @abc.abstractmethod
+    def _reading_alternatives(self, labels: list[str]) -> tuple[float | None, ...]:
+        """Per part of a reading, the number of other values (``reading.reading_fit``'s ``L``);
+        ``None``: estimated from the job; 0: the part is always right (a one-class job)."""
 
     def _calibrate(
         self,
@@ -155,19 +163,23 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
             record_answers=record_answers,
         )
         exact, model_exact = np.ones(offset), np.ones(offset)
-        alternatives = self._reading_alternatives(labels)
-        if by_readings and layout.reading_cluster.size and alternatives != 0:
-            readings = reading_fit(
-                layout.reading_pair_reading,
-                layout.reading_pair_worker,
-                layout.reading_cluster,
-                layout.chosen,
-                n_workers=n_workers,
-                real=fit.posterior[layout.drawn],
-                known=layout.known_exact,
-                alternatives=alternatives,
-            )
-            exact[layout.drawn], model_exact[layout.drawn] = readings.exact, readings.model_exact
+        if by_readings and layout.drawn.size:
+            # A reading is exact when each of its parts is (independent given the worker).
+            for part, alternatives in enumerate(self._reading_alternatives(labels)):
+                if alternatives == 0:
+                    continue
+                readings = reading_fit(
+                    layout.parts[part].pair_reading,
+                    layout.parts[part].pair_worker,
+                    layout.parts[part].reading_cluster,
+                    layout.parts[part].chosen,
+                    n_workers=n_workers,
+                    real=fit.posterior[layout.drawn],
+                    known=layout.parts[part].known,
+                    alternatives=alternatives,
+                )
+                exact[layout.drawn] *= readings.exact
+                model_exact[layout.drawn] *= readings.model_exact
         probability = _Probabilities(
             real=fit.posterior,
             model_real=fit.model_posterior,
@@ -222,17 +234,25 @@ class _Probabilities:
 
 
 @dataclass(frozen=True)
+class _PartLayout:
+    """The reading model's arrays for one part: readings (values of the part) per cluster, who
+    gave each, each cluster's chosen value and, on gold, whether it is right."""
+
+    reading_cluster: np.ndarray
+    pair_reading: np.ndarray
+    pair_worker: np.ndarray
+    chosen: np.ndarray
+    known: np.ndarray
+
+
+@dataclass(frozen=True)
 class _Layout:
     pair_candidate: np.ndarray
     pair_worker: np.ndarray
     pair_drew: np.ndarray
     known: np.ndarray
     drawn: np.ndarray  # candidate index of each drawn candidate (reading-model cluster)
-    reading_cluster: np.ndarray
-    reading_pair_reading: np.ndarray
-    reading_pair_worker: np.ndarray
-    chosen: np.ndarray
-    known_exact: np.ndarray
+    parts: tuple[_PartLayout, ...]
 
 
 def _missed(match: TruthMatch | None, by_readings: bool) -> int:
@@ -244,15 +264,19 @@ def _missed(match: TruthMatch | None, by_readings: bool) -> int:
 def _layout(items: list[_Item], by_readings: bool, n_candidates: int) -> _Layout:
     """The pairs of the detection model (who answered each candidate's item and whether they
     drew it: any reading of its cluster when ``by_readings``, else exactly it) and of the
-    reading model."""
+    reading model, per part."""
     pair_candidate, pair_worker, pair_drew = [], [], []
     known = np.full(n_candidates, np.nan)
-    drawn, reading_cluster, reading_pair_reading, reading_pair_worker, chosen, known_exact = [], [], [], [], [], []
-    n_readings = 0
+    drawn: list[int] = []
+    n_parts = max((len(parts) for entry in items for parts in entry.candidates.readings), default=0)
+    parts: list[dict[str, list]] = [
+        {"reading_cluster": [], "pair_reading": [], "pair_worker": [], "chosen": [], "known": []}
+        for _ in range(n_parts if by_readings else 0)
+    ]
     for entry in items:
         candidates, match = entry.candidates, entry.match
         annotators = candidates.annotators
-        patterns = [frozenset().union(*groups) for groups in candidates.readings] if by_readings else []
+        patterns = [frozenset().union(*groups[0]) for groups in candidates.readings] if by_readings else []
         drew = patterns or list(candidates.drawers)
         drew = drew + [frozenset()] * _missed(match, by_readings)
         for position, who in enumerate(drew):
@@ -267,19 +291,18 @@ def _layout(items: list[_Item], by_readings: bool, n_candidates: int) -> _Layout
             )
         if not by_readings:
             continue
-        for position, groups in enumerate(candidates.readings):
+        for position, by_part in enumerate(candidates.readings):
+            cluster = len(drawn)
             drawn.append(entry.offset + position)
-            chosen.append(n_readings)
-            for group in groups:
-                for worker in sorted(group):
-                    reading_pair_reading.append(n_readings)
-                    reading_pair_worker.append(worker)
-                reading_cluster.append(len(drawn) - 1)
-                n_readings += 1
-            is_right = np.nan
-            if match is not None and match.real[position]:
-                is_right = float(match.matched[position])
-            known_exact.append(is_right)
+            for part, groups in enumerate(by_part):
+                arrays = parts[part]
+                arrays["chosen"].append(len(arrays["reading_cluster"]))
+                for group in groups:
+                    reading = len(arrays["reading_cluster"])
+                    arrays["pair_reading"].extend([reading] * len(group))
+                    arrays["pair_worker"].extend(sorted(group))
+                    arrays["reading_cluster"].append(cluster)
+                arrays["known"].append(np.nan if match is None else float(match.parts_right[position, part]))
     ints = lambda values: np.asarray(values, dtype=np.int64)  # noqa: E731
     return _Layout(
         pair_candidate=ints(pair_candidate),
@@ -287,11 +310,16 @@ def _layout(items: list[_Item], by_readings: bool, n_candidates: int) -> _Layout
         pair_drew=np.asarray(pair_drew, dtype=bool),
         known=known,
         drawn=ints(drawn),
-        reading_cluster=ints(reading_cluster),
-        reading_pair_reading=ints(reading_pair_reading),
-        reading_pair_worker=ints(reading_pair_worker),
-        chosen=ints(chosen),
-        known_exact=np.asarray(known_exact, dtype=np.float64),
+        parts=tuple(
+            _PartLayout(
+                reading_cluster=ints(arrays["reading_cluster"]),
+                pair_reading=ints(arrays["pair_reading"]),
+                pair_worker=ints(arrays["pair_worker"]),
+                chosen=ints(arrays["chosen"]),
+                known=np.asarray(arrays["known"], dtype=np.float64),
+            )
+            for arrays in parts
+        ),
     )
 
 

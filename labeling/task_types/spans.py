@@ -107,15 +107,21 @@ class NamedEntityRecognition(DrawnObjectsTaskType[list[_Span], _Spans, list[_Spa
             return_all=True,
         )
         every = list(zip(fitted.start.tolist(), fitted.end.tolist(), fitted.labels.tolist(), strict=True))
-        # Who gave each reading of each cluster, the chosen one first.
-        groups: list[dict[_Span, set[int]]] = [{span: set()} for span in every]
+        # Who gave each reading of each cluster (exactly, and per part: start, end, label), the
+        # chosen one first.
+        exact: list[dict[_Span, set[int]]] = [{span: set()} for span in every]
+        parts: list[list[dict[int, set[int]]]] = [[{value: set()} for value in span] for span in every]
         for cluster, span, worker in zip(
             fitted.members.tolist(), map(tuple, rows.tolist()), marker.tolist(), strict=True
         ):
             if cluster >= 0:
-                groups[cluster].setdefault(span, set()).add(worker)
-        readings = tuple(tuple(frozenset(group) for group in by_span.values()) for by_span in groups)
-        drawers = tuple(reading[0] for reading in readings)
+                exact[cluster].setdefault(span, set()).add(worker)
+                for part, value in enumerate(span):
+                    parts[cluster][part].setdefault(value, set()).add(worker)
+        readings = tuple(
+            tuple(tuple(frozenset(group) for group in by_value.values()) for by_value in by_part) for by_part in parts
+        )
+        drawers = tuple(frozenset(next(iter(by_span.values()))) for by_span in exact)
         candidates = Candidates(every, tuple(sorted(set(workers))), drawers, np.asarray(fitted.support), readings)
         # Provisional (the first pass's worker weights, replaced job-wide by ``drawn``): the
         # clusters most of the annotators' weight drew, with that share as confidence.
@@ -139,13 +145,22 @@ class NamedEntityRecognition(DrawnObjectsTaskType[list[_Span], _Spans, list[_Spa
         # Real: the chosen reading overlaps a true span no earlier candidate claimed.
         unclaimed = sorted(expected - set(candidates.objects))
         real = matched.copy()
-        for position, (start, end, _) in enumerate(candidates.objects):
-            for other in unclaimed if not real[position] else ():
-                if other[0] < end and start < other[1]:
+        parts_right = np.full((len(candidates.objects), 3), np.nan)
+        for position, span in enumerate(candidates.objects):
+            if real[position]:
+                parts_right[position] = 1.0
+                continue
+            for other in unclaimed:
+                if other[0] < span[1] and span[0] < other[1]:
                     real[position] = True
+                    parts_right[position] = [float(mine == theirs) for mine, theirs in zip(span, other, strict=True)]
                     unclaimed.remove(other)
                     break
-        return TruthMatch(matched, len(expected - set(candidates.objects)), real, len(unclaimed))
+        return TruthMatch(matched, len(expected - set(candidates.objects)), real, len(unclaimed), parts_right)
+
+    def _reading_alternatives(self, labels: list[str]) -> tuple[float | None, ...]:
+        # Start and end: how many other offsets workers land on, estimated; label: the others.
+        return (None, None, float(len(labels) - 1))
 
     def _from_truth(self, truth: list[_Span], answers: list[list[_Span]], labels: list[str]) -> tuple[_Spans, dict]:
         return _Spans(truth), _result(truth, [1.0] * len(truth))

@@ -37,6 +37,7 @@ from django.db import close_old_connections, connections, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from ..encryption import SecretDecryptionError
 from ..locking import claimed_outbox_rows
 from ..models import Delivery, DeliveryAttempt, Event, Membership, WebhookEndpoint, WebhookSenderLease
 from ..models.events import ENDPOINT_CHANGE_LISTENERS
@@ -200,10 +201,12 @@ class _Sender:
         if self.endpoint is None:
             return False
         try:
+            self.secrets = tuple(endpoint_secrets(self.endpoint))
             self.target, self.refusal = webhook_target(self.endpoint.url), ""
         except WebhookUrlError as error:
             self.target, self.refusal = None, f"the URL is refused: it {error}"
-        self.secrets = tuple(endpoint_secrets(self.endpoint))
+        except SecretDecryptionError as error:  # an operator changed the key: say so in the log
+            self.target, self.refusal = None, f"not signed: {error}"
         self.is_failing = self.endpoint.failing_since is not None
         self.loaded_at = time.monotonic()
         return True
@@ -222,27 +225,29 @@ class _Sender:
 
     def run(self) -> int:
         """Send every due head until none is left (or the endpoint goes away, answers 410, or
-        times out). Returns the number of attempts made."""
+        times out). Up to ``WEBHOOK_ENDPOINT_CONCURRENCY`` requests are in flight at once, each
+        for another object (heads have distinct ordering keys). Returns the attempts made."""
         attempts = 0
         pause = False
         try:
             if not self.reload():
                 return 0
+            width = max(1, settings.WEBHOOK_ENDPOINT_CONCURRENCY)
             while True:
                 heads = _due_heads(self.endpoint_id, timezone.now())
                 if not heads:
                     return attempts
-                for delivery in heads:
+                for chunk in (heads[i : i + width] for i in range(0, len(heads), width)):
                     if time.monotonic() - self.loaded_at > ENDPOINT_RELOAD_SECONDS and not self.reload():
                         return attempts
                     if not _lease_renew(self.endpoint_id, self.holder):
                         return attempts  # lost (we were too slow): another sender has it now
                     started = timezone.now()
-                    outcome = self.attempt(delivery)
-                    attempts += 1
-                    if not _record(self, delivery, outcome, started):
+                    outcomes = list(_requests().map(self.attempt, chunk))
+                    attempts += len(chunk)
+                    if not _record(self, list(zip(chunk, outcomes, strict=True)), started):
                         return attempts  # the endpoint was disabled
-                    if outcome.status_code is None and self.target is not None:
+                    if self.target is not None and any(outcome.status_code is None for outcome in outcomes):
                         pause = True  # unreachable or too slow: rest before the next try
                         return attempts
         finally:
@@ -250,7 +255,7 @@ class _Sender:
 
 
 def endpoint_deliver_due(*, endpoint_id: int) -> int:
-    """Send an endpoint's due deliveries now, on this thread, if no other sender holds it.
+    """Send an endpoint's due deliveries now, from this thread, if no other sender holds it.
     Returns the attempts made (0 when another sender has it, or it rests after failures)."""
     holder = uuid.uuid4().hex
     if not _lease_acquire(endpoint_id, holder):
@@ -258,48 +263,82 @@ def endpoint_deliver_due(*, endpoint_id: int) -> int:
     return _Sender(endpoint_id=endpoint_id, holder=holder).run()
 
 
-def _record(sender: _Sender, delivery: Delivery, outcome: Outcome, started: datetime) -> bool:
-    """Log an attempt and move the delivery on. Returns whether the endpoint is still active."""
+def _record(sender: _Sender, sent: list[tuple[Delivery, Outcome]], started: datetime) -> bool:
+    """Log a chunk's attempts and move each delivery on, in one transaction. Returns whether
+    the endpoint is still active."""
     now = timezone.now()
-    code = outcome.status_code
-    succeeded = code is not None and 200 <= code < 300
-    error = outcome.error or ("" if succeeded else f"HTTP {code}")
     still_active = True
     with transaction.atomic():
-        DeliveryAttempt.objects.create(
-            delivery_id=delivery.pk,
-            started_at=started,
-            status_code=code,
-            duration_ms=outcome.duration_ms,
-            response_excerpt=outcome.response_excerpt,
-            error=outcome.error,
-        )
-        pending = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PENDING)
-        common = {"attempts": F("attempts") + 1, "last_status_code": code, "last_error": error[:500]}
-        if succeeded:
-            pending.update(status=Delivery.Status.SUCCEEDED, delivered_at=now, **common)
-            if sender.is_failing:
-                WebhookEndpoint.objects.filter(pk=sender.endpoint_id).update(failing_since=None)
-                WebhookSenderLease.objects.filter(endpoint_id=sender.endpoint_id).update(consecutive_failures=0)
-                sender.is_failing = False
-        elif code == 410:
-            pending.update(status=Delivery.Status.FAILED, **common)
-            endpoint_disable(endpoint_id=sender.endpoint_id, reason=WebhookEndpoint.DisabledReason.GONE)
-            still_active = False
-        else:
-            if not sender.is_failing:
-                WebhookEndpoint.objects.filter(pk=sender.endpoint_id, failing_since__isnull=True).update(
-                    failing_since=now
+        DeliveryAttempt.objects.bulk_create(
+            [
+                DeliveryAttempt(
+                    delivery_id=delivery.pk,
+                    started_at=started,
+                    status_code=outcome.status_code,
+                    duration_ms=outcome.duration_ms,
+                    response_excerpt=outcome.response_excerpt,
+                    error=outcome.error,
                 )
-                sender.is_failing = True
-            if now >= delivery.give_up_at:
-                pending.update(status=Delivery.Status.FAILED, **common)
-                window_start = delivery.give_up_at - _retry_period()
-                still_active = not _disable_if_failing_too_long(sender.endpoint_id, window_start)
+                for delivery, outcome in sent
+            ]
+        )
+        # Each UPDATE names the delivery as it was sent (its ``next_attempt_at``): one that a
+        # redelivery opened again meanwhile is left pending, to be sent again.
+        succeeded: dict[int, list[Delivery]] = {}  # status code -> deliveries
+        failed: list[tuple[Delivery, Outcome]] = []
+        for delivery, outcome in sent:
+            code = outcome.status_code
+            if code is not None and 200 <= code < 300:
+                succeeded.setdefault(code, []).append(delivery)
             else:
-                delay = timedelta(seconds=retry_delay_seconds(delivery.attempts + 1))
-                pending.update(next_attempt_at=now + delay, **common)
+                failed.append((delivery, outcome))
+        for code, deliveries in succeeded.items():
+            Delivery.objects.filter(_as_sent(deliveries)).update(
+                status=Delivery.Status.SUCCEEDED,
+                delivered_at=now,
+                attempts=F("attempts") + 1,
+                last_status_code=code,
+                last_error="",
+            )
+        if succeeded and sender.is_failing:
+            WebhookEndpoint.objects.filter(pk=sender.endpoint_id).update(failing_since=None)
+            WebhookSenderLease.objects.filter(endpoint_id=sender.endpoint_id).update(consecutive_failures=0)
+            sender.is_failing = False
+        for delivery, outcome in failed:
+            still_active = _record_failure(sender, delivery, outcome, now) and still_active
     return still_active
+
+
+def _as_sent(deliveries: list[Delivery]) -> Q:
+    """These deliveries, still pending and not opened again since they were read."""
+    same = Q()
+    for delivery in deliveries:
+        same |= Q(pk=delivery.pk, next_attempt_at=delivery.next_attempt_at)
+    return same & Q(status=Delivery.Status.PENDING)
+
+
+def _record_failure(sender: _Sender, delivery: Delivery, outcome: Outcome, now: datetime) -> bool:
+    code = outcome.status_code
+    pending = Delivery.objects.filter(_as_sent([delivery]))
+    common = {
+        "attempts": F("attempts") + 1,
+        "last_status_code": code,
+        "last_error": (outcome.error or f"HTTP {code}")[:500],
+    }
+    if code == 410:
+        pending.update(status=Delivery.Status.FAILED, **common)
+        endpoint_disable(endpoint_id=sender.endpoint_id, reason=WebhookEndpoint.DisabledReason.GONE)
+        return False
+    if not sender.is_failing:
+        WebhookEndpoint.objects.filter(pk=sender.endpoint_id, failing_since__isnull=True).update(failing_since=now)
+        sender.is_failing = True
+    if now >= delivery.give_up_at:
+        pending.update(status=Delivery.Status.FAILED, **common)
+        window_start = delivery.give_up_at - _retry_period()
+        return not _disable_if_failing_too_long(sender.endpoint_id, window_start)
+    delay = timedelta(seconds=retry_delay_seconds(delivery.attempts + 1))
+    pending.update(next_attempt_at=now + delay, **common)
+    return True
 
 
 # --- disabling ---------------------------------------------------------------------------------
@@ -371,7 +410,7 @@ def _email_admins(endpoint: WebhookEndpoint) -> None:
         logger.exception("emailing the admins of organization %s failed", endpoint.organization_id)
 
 
-# --- the per-process pool ------------------------------------------------------------------------
+# --- the per-process pools ------------------------------------------------------------------------
 
 
 class _SenderPool:
@@ -431,6 +470,23 @@ class _SenderPool:
 
 
 senders = _SenderPool()
+_request_pool: tuple[int, ThreadPoolExecutor] | None = None
+_request_pool_lock = threading.Lock()
+
+
+def _requests() -> ThreadPoolExecutor:
+    """The threads that make the HTTP requests (network waits only; no database): one pass
+    waits for its chunk, so an endpoint never holds more than its concurrency of them and the
+    pool (senders × concurrency) is never short."""
+    global _request_pool
+    with _request_pool_lock:
+        if _request_pool is None or _request_pool[0] != os.getpid():
+            size = settings.WEBHOOK_SENDER_THREADS * max(1, settings.WEBHOOK_ENDPOINT_CONCURRENCY)
+            _request_pool = (
+                os.getpid(),
+                ThreadPoolExecutor(max_workers=size, thread_name_prefix="groundwork-hook-http"),
+            )
+        return _request_pool[1]
 
 
 @dataclass(frozen=True)
@@ -440,10 +496,10 @@ class WebhookSweepReport:
     events_purged: int
 
 
-def webhooks_deliver() -> int:
+def webhooks_deliver(*, endpoint_ids: Iterable[int] = ()) -> int:
     """The nudge after a commit: fan out new events and start senders for the endpoints that
-    got deliveries (returns how many senders started)."""
-    endpoint_ids: set[int] = set()
+    got deliveries, and for ``endpoint_ids`` (returns how many senders started)."""
+    endpoint_ids = set(endpoint_ids)
     while True:
         fan_out = events_fan_out()
         endpoint_ids |= fan_out.endpoint_ids

@@ -53,7 +53,8 @@ def _schedule(events: list[Event], endpoints: list[WebhookEndpoint], now: dateti
         reopened += Delivery.objects.filter(endpoint=endpoint, event_id__in=[event.pk for event in events]).update(
             status=Delivery.Status.PENDING, next_attempt_at=now, give_up_at=give_up_at, last_error=""
         )
-    kick_after_commit(deliver_webhooks)
+    for endpoint in endpoints:
+        kick_after_commit(deliver_webhooks, endpoint.pk)
     return reopened
 
 

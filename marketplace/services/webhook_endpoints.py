@@ -138,7 +138,7 @@ def _resume_sending(endpoint: WebhookEndpoint) -> None:
         next_attempt_at=now
     )
     WebhookSenderLease.objects.filter(endpoint=endpoint).update(paused_until=None, consecutive_failures=0)
-    kick_after_commit(deliver_webhooks)
+    kick_after_commit(deliver_webhooks, endpoint.pk)
 
 
 def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint, overlap_seconds: int) -> EndpointWithSecret:

@@ -18,6 +18,7 @@ import schemathesis
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from labeling.services.sweeps import run_labeling_sweeps
 from marketplace.services.workers import worker_create
 from tests.api_world import World, build_world
 from tests.support.factories import client_with
@@ -279,6 +280,20 @@ def test_every_operation_answers_what_the_document_says(contract):
         }
         | {"name": "contract-job-2"},
     )
+    streaming = c.call(
+        "requester",
+        "POST",
+        "/api/v1/labeling-jobs",
+        201,
+        {key: job[key] for key in ("label_attribute_name", "task_type", "output_uri", "label_categories", "title")}
+        | {"name": "contract-stream", "input_mode": "streaming", "max_concurrent_task_count": 2, "reward": "0.05"},
+    )
+    run_labeling_sweeps()  # the job starts in_progress
+    stream = {"job_id": streaming["id"]}
+    line = {"source": "a sentence", "dataset_object_id": "s-1"}
+    c.call("requester", "POST", "/api/v1/labeling-jobs/{job_id}/objects", 201, {"objects": [line]}, **stream)
+    c.call("requester", "POST", "/api/v1/labeling-jobs/{job_id}/objects", 400, {"objects": [{"x": 1}]}, **stream)
+    c.call("requester", "POST", "/api/v1/labeling-jobs/{job_id}/objects", 409, {"objects": [line]}, **r)
     c.call("requester", "POST", "/api/v1/labeling-jobs/{job_id}/stop", 200, **r)
     _walk_webhooks(c, r)
 

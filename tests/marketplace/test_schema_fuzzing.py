@@ -26,6 +26,7 @@ import httpx
 import pytest
 import requests
 import schemathesis
+from django.conf import settings as django_settings
 from django.db import connection
 from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis import strategies as st
@@ -72,6 +73,9 @@ def uvicorn_server(django_db_setup, django_db_blocker, tmp_path_factory):
         "DEBUG": "0",
         "LOG_LEVEL": "WARNING",
         "SECRET_KEY": "schema-fuzzing-not-a-secret",
+        # the world's encrypted secrets (webhook signing secrets, AWS-style keys) are written by
+        # this process: the server must read them back with the same key
+        "FIELD_ENCRYPTION_KEY": django_settings.FIELD_ENCRYPTION_KEY,
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "GROUNDWORK_STORAGE_ROOT": str(storage_root),

@@ -98,7 +98,11 @@ class LabelingJobSerializer(serializers.ModelSerializer):
             "output_manifest_uri",
             "label_attribute_name",
             "task_type",
+            "input_mode",
             "input_manifest_uri",
+            "max_concurrent_task_count",
+            "streaming_idle_seconds",
+            "input_watch_uri",
             "output_uri",
             "gold_manifest_uri",
             "label_category_config_uri",
@@ -144,3 +148,18 @@ class LabelingJobSerializer(serializers.ModelSerializer):
             "max_percentage_labeled": job.max_percentage_labeled,
         }
         return {key: value for key, value in conditions.items() if value is not None}
+
+
+class ObjectOutcomeSerializer(serializers.Serializer):
+    object_index = serializers.IntegerField(
+        help_text="the object's 0-based index (Ground Truth's datasetObjectId); for a repeat, the first one's"
+    )
+    dataset_object_id = serializers.CharField(allow_null=True, help_text="the id the object was given, if any")
+    added = serializers.BooleanField(help_text="false for a repeat of a dataset_object_id the job already has")
+
+
+class ObjectsAddedSerializer(serializers.Serializer):
+    job_id = serializers.IntegerField()
+    added = serializers.IntegerField(help_text="objects added by this call")
+    repeated = serializers.IntegerField(help_text="objects that repeated a dataset_object_id and added nothing")
+    objects = ObjectOutcomeSerializer(many=True, help_text="one per object given, in order")

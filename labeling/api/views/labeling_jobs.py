@@ -1,4 +1,5 @@
-"""``/api/v1/labeling-jobs``: create, list, read and stop a requester's labeling jobs."""
+"""``/api/v1/labeling-jobs``: create, list, read and stop a requester's labeling jobs, and feed a
+streaming one objects."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ from marketplace.api.pagination import paginated_response, query_choice
 from marketplace.inputs import validate
 
 from ...access import access_labeling_job
-from ...inputs import AutomationSwitch, JobCreate, job_spec
+from ...inputs import AutomationSwitch, JobCreate, ObjectsAdd, job_spec, objects_to_add
 from ...models import LabelingJob
 from ...selectors.jobs import requester_job_list
-from ...services import jobs
+from ...services import jobs, streaming
 from ...services.automation_switch import automation_switch_off
 from ..examples import LABELING_JOB_CREATE
-from ..serializers.labeling_jobs import LabelingJobSerializer
+from ..serializers.labeling_jobs import LabelingJobSerializer, ObjectsAddedSerializer
 
 
 class LabelingJobsView(RequesterAPIView):
@@ -72,6 +73,23 @@ class LabelingJobStopView(RequesterAPIView):
         """
         job = jobs.job_stop(job=access_labeling_job(self.requester, job_id))
         return Response(LabelingJobSerializer(job).data)
+
+
+class LabelingJobObjectsView(RequesterAPIView):
+    @extend_schema(request=ObjectsAdd, responses={201: ObjectsAddedSerializer})
+    def post(self, request, job_id):
+        """Add objects to a streaming labeling job.
+
+        Up to 1,000 manifest lines (JSON objects) per call, checked as input manifest lines are (a bad one is a
+        400 naming `objects.<i>.<attribute>`, and nothing is added). An object whose `dataset_object_id` the job
+        already has adds nothing and is reported (`added: false`). The added objects' worst case is reserved at
+        once (402 `insufficient_balance`, nothing added); they go out to workers as `max_concurrent_task_count`
+        leaves room. A job not created streaming is a 409 `not_streaming`, one still initializing a 409
+        `job_not_started`, one stopped, idle or ended a 409 `job_ended`.
+        """
+        job = access_labeling_job(self.requester, job_id)
+        added = streaming.job_objects_add(job=job, objects=objects_to_add(request.data))
+        return Response(ObjectsAddedSerializer(added).data, status=201)
 
 
 class LabelingJobAutomationView(RequesterAPIView):

@@ -5,11 +5,13 @@ transactional databases."""
 
 from __future__ import annotations
 
+import queue
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
 
+from marketplace import background
 from marketplace.encryption import encrypt_secret
 from marketplace.events.delivery import senders, webhooks_sweep
 from marketplace.events.outbox import forget_subscriptions
@@ -62,3 +64,17 @@ def deliver_until(done: Callable[[], bool], *, timeout: float = 15.0) -> bool:
             return True
         time.sleep(0.05)
     return done()
+
+
+def run_nudges() -> int:
+    """Run the webhook jobs that commits queued for the in-process worker (which tests do not
+    start), as that worker would; other queued work is left out. Returns how many ran."""
+    ran = 0
+    while True:
+        try:
+            job, args = background._queue.get_nowait()
+        except queue.Empty:
+            return ran
+        if job.name.startswith("marketplace.events."):
+            job(*args)
+            ran += 1
