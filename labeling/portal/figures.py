@@ -15,7 +15,9 @@ A figure is computed by exactly one selector and every page that shows it calls 
 - a vendor team's answers per hour, in the last hour and the last day:
   ``marketplace.selectors.vendors.vendor_throughput`` (the card and the chart);
 - a requester's balance: ``marketplace.selectors.ledger.requester_balance`` (as
-  ``GET /api/v1/balance``).
+  ``GET /api/v1/balance``);
+- a job's automated labeling (status, proof, audit, money saved, labels over time, rounds):
+  ``labeling.selectors.automation`` (as the API's ``automated_labeling``).
 
 ``DEFINITIONS`` holds what each measures, as the pages print it (``{% definition "name" %}``):
 a reader never has to guess whether two numbers with the same name are the same thing.

@@ -34,6 +34,11 @@ from tests.marketplace.ledger_invariants import ledger_violations
             "automated_labeling",
             "is only for image_classification and text_classification jobs",
         ),
+        (
+            {"input_mode": "streaming"},
+            "automated_labeling",
+            "is not available for a streaming job",
+        ),
         ({"automated_labeling": {"target_accuracy": 0.3}}, "automated_labeling.target_accuracy", None),
         ({"automated_labeling": {"target_accuracy": 1}}, "automated_labeling.target_accuracy", None),
         ({"automated_labeling": {"target_accuracy": "high"}}, "automated_labeling.target_accuracy", None),

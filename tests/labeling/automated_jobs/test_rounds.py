@@ -9,13 +9,15 @@ import json
 import numpy as np
 
 from labeling.automation import initial_sample_size
-from labeling.models import DataObject, JobAutomation
+from labeling.models import AutomationRound, DataObject, JobAutomation
+from labeling.services import automation_rounds
 from labeling.services.sweeps import run_labeling_sweeps
-from marketplace.models import LedgerTransaction, Task
+from marketplace.models import LedgerAccount, LedgerTransaction, Task
 from tests.labeling.automated_jobs.helpers import (
     ATTRIBUTE,
     LABELS,
     OBJECTS,
+    answer_everything,
     drive,
     get_job,
     job_body,
@@ -199,3 +201,45 @@ def test_the_audit_stops_automation_when_the_predictor_goes_bad_and_its_labels_g
     assert ledger_violations() == []
     assert JobAutomation.objects.get(job_id=job["id"]).saved_micros == 0
     assert not DataObject.objects.filter(job_id=job["id"], is_machine_labeled=True).exists()
+
+
+def test_a_round_that_dies_before_its_commit_leaves_nothing_and_runs_once_on_the_next_pass(
+    requester, bucket, make_worker, monkeypatch
+):
+    # given: the sample is labeled; the round's last write fails (a process dying half way)
+    job = start_job(requester, job_body(bucket, manifest_lines(OBJECTS, right_prediction)))
+    worker = make_worker()
+    answer_everything(worker, TRUTH.__getitem__)
+    held_before = Task.objects.filter(status=Task.Status.HELD).count()
+    escrow_before = _escrow_micros(job)
+
+    def dies(*args, **kwargs):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(automation_rounds, "_write_objects", dies)
+    # when
+    run_labeling_sweeps()
+    # then: nothing of the round stayed, but its status
+    after_crash = get_job(requester, job["id"])
+    assert after_crash["automated_labeling"]["status"] == "training"
+    assert (after_crash["automated_labeling"]["rounds"], after_crash["label_counters"]["machine_labeled"]) == (0, 0)
+    assert Task.objects.filter(status=Task.Status.HELD).count() == held_before
+    assert _escrow_micros(job) == escrow_before
+    assert not AutomationRound.objects.exists()
+    assert ledger_violations() == []
+    # when: the next pass runs without the failure
+    monkeypatch.undo()
+    run_labeling_sweeps()
+    run_labeling_sweeps()
+    # then: the round ran once
+    job = get_job(requester, job["id"])
+    assert job["automated_labeling"]["rounds"] == 1
+    assert AutomationRound.objects.count() == 1
+    machine = objects_of(job["id"]).filter(is_machine_labeled=True).count()
+    assert job["label_counters"]["machine_labeled"] == machine > 0
+    assert _escrow_micros(job) < escrow_before  # the machine-labeled objects' escrow went back
+    assert ledger_violations() == []
+
+
+def _escrow_micros(job: dict) -> int:
+    return LedgerAccount.objects.get(kind=LedgerAccount.Kind.BATCH_ESCROW, batch_id=job["batch_id"]).balance_micros
