@@ -2,12 +2,15 @@
 
 Each item is first consolidated on its own (``GeometricTaskType``: clusters of matching boxes or
 spans, job-wide worker weights). Every cluster is then a *candidate*: the box or span the item
-would output, with the workers who drew exactly it (a box: in the cluster with the chosen class;
-a span: the same start, end and label). ``consolidation.geometric.detection`` fits, over all the
-job's candidates at once, how often each worker draws a true object (recall) and a false one,
-anchored by the job's gold (candidates of gold items are known to be true or false, and a gold
-object nobody drew counts as missed by all), by workers' records from earlier work, and
-otherwise by the job's agreement structure. Then:
+would output. ``consolidation.geometric.detection`` fits, over all the job's candidates at once,
+how often each worker draws a true object (recall, with a share of hard-to-see objects) and a
+false one, anchored by the job's gold (candidates of gold items are known to be true or false,
+and a gold object nobody drew counts as missed by all), by workers' records from earlier work,
+and otherwise by the job's agreement structure. With 3 or more annotators per item (median) a
+candidate's pattern is who drew anything in its cluster, and ``consolidation.geometric.reading``
+fits apart whether its chosen reading is exact, part by part (a box: its class; a span: start,
+end, label); with fewer, a candidate is exactly one reading (a box in the cluster with the chosen
+class; a span with the same start, end and label) and its pattern who drew exactly it. Then:
 
 * an object's confidence is the probability that it is a true object: for a box, that it
   matches a true object at IoU >= 0.5 with the right class; for a span, that its start, end and
@@ -16,7 +19,8 @@ otherwise by the job's agreement structure. Then:
   keeping by probability lost F1 on simulated crowds), so every output object was drawn by
   some worker; its confidence is its probability, at least ``MIN_CONFIDENCE``;
 * the item's confidence is the probability that its output is exactly right: every output object
-  true, every candidate left out false, and no true object missed by every annotator.
+  right, every candidate left out not a real object, and no true object missed by every
+  annotator.
 """
 
 from __future__ import annotations

@@ -282,16 +282,18 @@ def _record(sender: _Sender, sent: list[tuple[Delivery, Outcome]], started: date
                 for delivery, outcome in sent
             ]
         )
-        succeeded: dict[int, list[int]] = {}  # status code -> delivery ids
+        # Each UPDATE names the delivery as it was sent (its ``next_attempt_at``): one that a
+        # redelivery opened again meanwhile is left pending, to be sent again.
+        succeeded: dict[int, list[Delivery]] = {}  # status code -> deliveries
         failed: list[tuple[Delivery, Outcome]] = []
         for delivery, outcome in sent:
             code = outcome.status_code
             if code is not None and 200 <= code < 300:
-                succeeded.setdefault(code, []).append(delivery.pk)
+                succeeded.setdefault(code, []).append(delivery)
             else:
                 failed.append((delivery, outcome))
-        for code, ids in succeeded.items():
-            Delivery.objects.filter(pk__in=ids, status=Delivery.Status.PENDING).update(
+        for code, deliveries in succeeded.items():
+            Delivery.objects.filter(_as_sent(deliveries)).update(
                 status=Delivery.Status.SUCCEEDED,
                 delivered_at=now,
                 attempts=F("attempts") + 1,
@@ -307,9 +309,17 @@ def _record(sender: _Sender, sent: list[tuple[Delivery, Outcome]], started: date
     return still_active
 
 
+def _as_sent(deliveries: list[Delivery]) -> Q:
+    """These deliveries, still pending and not opened again since they were read."""
+    same = Q()
+    for delivery in deliveries:
+        same |= Q(pk=delivery.pk, next_attempt_at=delivery.next_attempt_at)
+    return same & Q(status=Delivery.Status.PENDING)
+
+
 def _record_failure(sender: _Sender, delivery: Delivery, outcome: Outcome, now: datetime) -> bool:
     code = outcome.status_code
-    pending = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PENDING)
+    pending = Delivery.objects.filter(_as_sent([delivery]))
     common = {
         "attempts": F("attempts") + 1,
         "last_status_code": code,

@@ -123,11 +123,12 @@ def test_enabling_an_endpoint_sends_the_deliveries_that_waited(requester_client,
 
 
 def test_deliveries_filter_by_status_and_event(requester_client, requester, receiver):
-    # given: two events; the receiver takes the first and refuses the second
+    # given: two events of one object (so sent in order); the receiver takes the first and
+    # refuses the second
     endpoint = register(requester_client, receiver.url())
     receiver.script("/hook", Reply(200), Reply(500))
     emit(requester.organization.pk, key="task:1")
-    emit(requester.organization.pk, key="task:2")
+    emit(requester.organization.pk, key="task:1")
     send_now(endpoint["id"])
     first, second = Event.objects.order_by("pk")
     path = f"{ENDPOINTS_URL}/{endpoint['id']}/deliveries"
@@ -274,7 +275,9 @@ def test_redelivering_everything_since_a_time(requester_client, requester, recei
     # then
     assert response.status_code == 202 and response.json() == {"redelivered": 2}
     send_now(endpoint["id"])
-    assert [json.loads(r.body)["data"]["id"] for r in receiver.at("/hook")] == [0, 1, 2, 1, 2]
+    sent = [json.loads(r.body)["data"]["id"] for r in receiver.at("/hook")]
+    # (different objects' events may be in flight together, so each round in any order)
+    assert (sorted(sent[:3]), sorted(sent[3:])) == ([0, 1, 2], [1, 2])
 
 
 def test_redelivering_since_a_time_sends_only_the_types_the_endpoint_subscribes_to(
