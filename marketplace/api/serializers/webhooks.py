@@ -111,7 +111,8 @@ class DeliverySerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "status": {
                 "help_text": "`pending` (to be sent or retried at `next_attempt_at`), `succeeded` (a 2xx came), "
-                "`failed` (retries ended at `give_up_at`, or the receiver answered 410) or `cancelled`"
+                "`failed` (retries ended at `give_up_at`, or the receiver answered 410) or `cancelled` (the "
+                "sender disabled the endpoint, after a 410 or three days of failures)"
             },
             "attempts": {"help_text": "attempts made so far"},
             "give_up_at": {"help_text": "when retries end; a redelivery starts a new period"},

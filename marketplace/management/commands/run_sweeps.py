@@ -7,8 +7,8 @@ from ._output import print_json
 
 class Command(BaseCommand):
     help = (
-        "Run every registered sweep once (expiries, auto-approvals, idempotency purge, labeling jobs) "
-        "and print what each changed."
+        "Run every registered sweep once (expiries, auto-approvals, idempotency purge, webhook deliveries, "
+        "labeling jobs) and print what each changed."
     )
 
     def handle(self, *args, **options):

@@ -79,7 +79,7 @@ def test_real_deliveries_verify_with_the_documented_snippet_during_a_rotation(re
             data={"id": 1, "title": "naïve ☃"},
             ordering_key="task:1",
         )
-    assert deliver_until(lambda: len(receiver.at("/hook")) == 1)
+    assert deliver_until(lambda: Delivery.objects.filter(endpoint=endpoint, status="succeeded").exists())
 
     # then: the raw bytes verify under both secrets, and under nothing else
     (request,) = receiver.at("/hook")
@@ -88,4 +88,3 @@ def test_real_deliveries_verify_with_the_documented_snippet_during_a_rotation(re
     assert verify(request.body, header, new)
     assert verify(request.body, header, old_secret)
     assert not verify(request.body, header, new_secret())
-    assert Delivery.objects.get(endpoint=endpoint).status == "succeeded"
