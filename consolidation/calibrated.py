@@ -265,7 +265,8 @@ def consolidate(
     method = f"{chosen.name}+calibration({calibration.describe()}; {source})"
     calibrated = calibration.apply(final.posteriors)
     if chosen is EQUAL_WORKERS and tasks_with_several_answers(answers) >= MIN_TASKS_FOR_BOOTSTRAP:
-        calibrated = _split_ties(calibrated, final.posteriors, default_fit.posteriors, answered=layout.answered)
+        three_or_more = np.bincount(answers.task, minlength=answers.n_tasks) >= 3
+        calibrated = _split_ties(calibrated, final.posteriors, default_fit.posteriors, answered=three_or_more)
     # Calibration leaves unanswered tasks uniform and gold one-hot (up to the log floor): re-pin
     # the gold exactly, since its truth is known.
     calibrated[gold_ids] = 0.0
@@ -359,7 +360,10 @@ def _split_ties(
     Dawid-Skene finds likelier (``_break_ties``), and it is right more often than an even share
     says (K=4, three answers all different: 0.48 of the time, against 0.31 written). Only on
     jobs of ``MIN_TASKS_FOR_BOOTSTRAP`` tasks or more: on 24 tasks of four answers each,
-    Dawid-Skene's say is noise and would close a 2-2 split at 0.9."""
+    Dawid-Skene's say is noise and would close a 2-2 split at 0.9. Only on tasks with three or
+    more answers (``answered`` marks them): a 1-1 split asks which of two workers Dawid-Skene
+    trusts more, and on 40 answers each that is noise too (K=4, two answers: ECE 0.013 without,
+    0.098 with)."""
     tied = (equal >= equal.max(axis=1, keepdims=True) - 1e-9) & answered[:, None]
     split = tied.sum(axis=1) > 1
     if not split.any():
