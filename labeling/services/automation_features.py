@@ -26,7 +26,7 @@ from marketplace.errors import DomainError
 
 from ..automation import FeatureError, FeatureSpec, build_features
 from ..models import JobAutomation, LabelingJob
-from ..storage import access_storage
+from ..storage import StorageLocationHandle, access_storage, storage_reader
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +119,16 @@ def _read(job: LabelingJob, uri: str) -> bytes | None:
         return None
 
 
+def _read_handle(job: LabelingJob, handle: StorageLocationHandle | None) -> bytes | None:
+    if handle is None:
+        return None
+    try:
+        return handle.read_bytes(max_bytes=MAX_OBJECT_BYTES)
+    except DomainError as exc:  # unreadable now: humans label the object
+        logger.info("labeling job %s: automated labeling cannot read %s: %s", job.pk, handle.uri, exc.message)
+        return None
+
+
 def _text(job: LabelingJob, line: str) -> str | None:
     data = json.loads(line)
     if "source" in data:
@@ -134,8 +144,17 @@ def _image_rows(job: LabelingJob, spec: FeatureSpec, objects: Sequence[tuple[int
         _image_cache.popitem(last=False)
     missing = [(pk, json.loads(line)["source-ref"]) for pk, line in objects if pk not in cache]
     if missing:
+        # Handles resolved here, on this thread (one read of the registrations); the threads
+        # only read storage, so they never open a database connection of their own.
+        resolve = storage_reader(job.requester, field="source-ref")
+        handles: list[tuple[int, StorageLocationHandle | None]] = []
+        for pk, uri in missing:
+            try:
+                handles.append((pk, resolve(uri)))
+            except DomainError as exc:
+                logger.info("labeling job %s: automated labeling cannot read %s: %s", job.pk, uri, exc.message)
         with ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="gw-automation") as pool:
-            images = list(pool.map(lambda item: (item[0], _read(job, item[1])), missing))
+            images = list(pool.map(lambda item: (item[0], _read_handle(job, item[1])), handles))
         readable = [(pk, raw) for pk, raw in images if raw is not None]
         for pk, raw in readable:
             try:

@@ -31,12 +31,13 @@ Where each part lives (import from ``labeling.storage``, not from the modules):
   boto3/botocore.
 - ``files``: the ``file://`` handle and writer, signed links (:func:`open_signed_file`).
 - ``access``: registrations and matching, :func:`access_storage`, :func:`storage_checker`,
+  :func:`storage_reader`,
   :func:`prepare_registered_folder`; it builds the backend handles.
 
 Imports go one way: ``errors`` ← ``uris`` ← ``handles`` ← ``s3``/``files`` ← ``access``.
 """
 
-from .access import access_storage, prepare_registered_folder, storage_checker
+from .access import access_storage, prepare_registered_folder, storage_checker, storage_reader
 from .errors import ManifestLineNotUTF8, ManifestLineTooLong, StorageObjectTooLarge, StorageUnavailable
 from .files import open_signed_file
 from .handles import (
@@ -72,5 +73,6 @@ __all__ = [
     "parse_storage_uri",
     "prepare_registered_folder",
     "storage_checker",
+    "storage_reader",
     "storage_root",
 ]

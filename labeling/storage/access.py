@@ -91,6 +91,23 @@ def storage_checker(organization) -> Callable[[str], bool]:
     return covers
 
 
+def storage_reader(organization, *, field: str) -> Callable[[str], StorageLocationHandle]:
+    """``access_storage`` for many URIs of one organization, reading its registrations once (the
+    same errors, per URI). The handles it returns touch no database, so they may be used from
+    worker threads: resolve them first, on the caller's thread."""
+    registrations = _registrations(organization)
+
+    def handle(uri: str) -> StorageLocationHandle:
+        target = parse_storage_uri(uri, field=field)
+        match = _match(target, registrations)
+        if match is None:
+            raise _not_allowed(uri, field)
+        location, prefix, folder_only = match
+        return _make_handle(location=location, target=target, registered=prefix, field=field, folder_only=folder_only)
+
+    return handle
+
+
 def prepare_registered_folder(prefix: StorageURI) -> None:
     """Create a ``file://`` folder being registered (nothing to do for S3: buckets are the
     operator's)."""

@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import close_old_connections, connections, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from ..encryption import SecretDecryptionError
@@ -162,12 +162,14 @@ def _lease_release(endpoint_id: int, holder: str, *, pause_failures: bool) -> No
 
 def _due_heads(endpoint_id: int, now: datetime) -> list[Delivery]:
     """Due pending deliveries of an active endpoint that are each the first pending one of
-    their ordering key, oldest event first."""
-    earlier = Delivery.objects.filter(
-        endpoint_id=endpoint_id,
-        status=Delivery.Status.PENDING,
-        ordering_key=OuterRef("ordering_key"),
-        event_id__lt=OuterRef("event_id"),
+    their ordering key, oldest event first. The first of each key is a GROUP BY over the index
+    ``delivery_pending_order`` (one pass over the endpoint's pending rows, whatever the plan's
+    estimates), not a per-row anti-join."""
+    firsts = (
+        Delivery.objects.filter(endpoint_id=endpoint_id, status=Delivery.Status.PENDING)
+        .values("ordering_key")
+        .annotate(first=Min("event_id"))
+        .values("first")
     )
     return list(
         Delivery.objects.filter(
@@ -175,8 +177,8 @@ def _due_heads(endpoint_id: int, now: datetime) -> list[Delivery]:
             endpoint__is_active=True,
             status=Delivery.Status.PENDING,
             next_attempt_at__lte=now,
+            event_id__in=Subquery(firsts),
         )
-        .exclude(Exists(earlier))
         .select_related("event")
         .order_by("event_id")[:HEADS_PER_QUERY]
     )
