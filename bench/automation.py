@@ -363,6 +363,22 @@ def _print(results: list[dict]) -> None:
         )
 
 
+def _print_automation(results: list[dict]) -> None:
+    for r in results:
+        a = r["automation"]
+        if not a:
+            continue
+        audit = a.get("audit") or {}
+        bound = a.get("accuracy_lower_bound")
+        print(
+            f"  {r['dataset']} {r['run']}: {a['status']}, {a['rounds']} rounds, last threshold "
+            f"{'-' if a.get('threshold') is None else round(a['threshold'], 3)}, validated "
+            f"{a.get('validated_accuracy') or 0:.3f} (bound {'-' if bound is None else round(bound, 3)}) on "
+            f"{a.get('validation_size')} objects; audit {audit.get('agreed')}/{audit.get('audited')}; "
+            f"saved ${a.get('money_saved')}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=["digits", "sentiment"], choices=["digits", "sentiment"])
@@ -370,7 +386,17 @@ def main() -> None:
     parser.add_argument("--objects", type=int, default=None, help="only the first N objects of each dataset")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--report", nargs="+", type=Path, help="print one table from the --json files of earlier runs (nothing runs)"
+    )
     args = parser.parse_args()
+    if args.report:
+        results = [r for path in args.report for r in json.loads(path.read_text())]
+        order = {name: i for i, name in enumerate(("digits", "sentiment"))}
+        results.sort(key=lambda r: (order[r["dataset"]], RUNS.index(r["run"])))
+        _print(results)
+        _print_automation(results)
+        return
 
     from dispatch import ensure_database
 
@@ -390,9 +416,7 @@ def main() -> None:
             results.append(result)
             print(f"  done: {name} {run} in {result['seconds']:.0f} s", file=sys.stderr, flush=True)
     _print(results)
-    for r in results:
-        if r["automation"]:
-            print(f"{r['dataset']} {r['run']}: {json.dumps(r['automation'])[:600]}")
+    _print_automation(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str))
 

@@ -9,7 +9,8 @@ sentence's, flipped for 10% of the objects (a crowd's mistakes), with confidence
 1. Phases, each timed: hashing the labeled texts into features, hashing the pool's, and the round
 (train on the labeled objects, validate, calibrate, choose the threshold, score the pool, export),
 in wall seconds and in the process's CPU seconds (on a shared machine the wall time also counts
-other programs' turns; CPU seconds over the cores used bound the wall time on an idle one). The process is pinned to ``--cores`` CPUs and its BLAS/OpenMP pools sized to match. Memory is the
+other programs' turns; CPU seconds over the cores used bound the wall time on an idle one).
+The process is pinned to ``--cores`` CPUs and its BLAS/OpenMP pools sized to match. Memory is the
 process's peak resident set (``ru_maxrss``) against its resident set once everything is imported
 and the texts are built, so the figure is what featurizing and learning added.
 """
@@ -110,11 +111,12 @@ def main() -> None:
         f"{baseline_mib:,.0f} MiB held before featurizing (texts and libraries)"
     )
     machine = result.machine_label
+    right = np.mean(result.predicted[machine] == truth[args.objects :][machine]) if machine.any() else float("nan")
     print(
         f"  round: trained on {result.training_size:,}, validated on {result.validation_size:,}; "
         f"threshold {result.threshold if result.threshold is None else round(result.threshold, 3)}, "
         f"machine-labels {int(machine.sum()):,} of {args.pool:,} "
-        f"({np.mean(result.predicted[machine] == truth[args.objects :][machine]) if machine.any() else float('nan'):.3f} "
+        f"({right:.3f} "
         f"right against the truth); model export {len(archive) / 2**20:.1f} MiB"
     )
 

@@ -8,6 +8,8 @@ ERROR_CODES_OF_LABELING = {
     "job_ended": "The labeling job has already completed or failed (409).",
     "not_streaming": "The labeling job does not take objects while it runs: it was not created streaming (409).",
     "job_not_started": "The labeling job is still initializing; it takes objects once it is in_progress (409).",
+    "automation_not_requested": "The labeling job did not ask for automated labeling, so there is none to switch "
+    "(409).",
 }
 
 

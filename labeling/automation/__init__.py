@@ -20,8 +20,9 @@ The method, per round:
 
 1. Some of the human-labeled objects that were sent to humans at random (``validation_eligible``)
    are drawn at random to validate: half as many as there are labeled objects, at most 80% of the
-   eligible ones and at most 3000; the rest, and every object chosen for its uncertainty, train. The requester's predictor (``prediction``) trains on nothing,
-   so every eligible object validates it.
+   eligible ones and at most 3000; the rest, and every object chosen for its uncertainty, train.
+   The requester's predictor (``prediction``) trains on nothing, so every eligible object
+   validates it.
 2. A multinomial logistic regression (scikit-learn) learns from the training objects, weighted
    by the confidence of their consolidated label (``model.py``).
 3. Candidate score thresholds are fixed from the POOL alone (the score above which 100%, 90%, ...

@@ -71,9 +71,9 @@ def test_the_labeling_sweep_is_registered_for_the_in_process_loop_and_run_sweeps
     # when
     call_command("run_sweeps", stdout=out)
     # then: the command ran every registered sweep, the labeling one included
-    assert set(registered_sweeps()) == {"marketplace", "labeling"}
+    assert set(registered_sweeps()) == {"marketplace", "labeling", "webhooks"}
     report = json.loads(out.getvalue())
-    assert set(report) == {"marketplace", "labeling"}
+    assert set(report) == {"marketplace", "labeling", "webhooks"}
     assert report["labeling"] == {"jobs_ingested": 1, "jobs_advanced": 0, "jobs_ended": 0}
     assert LabelingJob.objects.get(pk=job["id"]).status == "in_progress"
 

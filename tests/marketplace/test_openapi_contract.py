@@ -288,6 +288,19 @@ def test_every_operation_answers_what_the_document_says(contract):
         {key: job[key] for key in ("label_attribute_name", "task_type", "output_uri", "label_categories", "title")}
         | {"name": "contract-stream", "input_mode": "streaming", "max_concurrent_task_count": 2, "reward": "0.05"},
     )
+    automated = c.call(
+        "requester",
+        "POST",
+        "/api/v1/labeling-jobs",
+        201,
+        {key: job[key] for key in ("label_attribute_name", "task_type", "input_manifest_uri", "output_uri")}
+        | {key: job[key] for key in ("label_categories", "title", "workers_per_object", "reward")}
+        | {"name": "contract-automated", "automated_labeling": {"target_accuracy": 0.9}},
+    )
+    switch = "/api/v1/labeling-jobs/{job_id}/automated-labeling"
+    c.call("requester", "POST", switch, 200, {"enabled": False}, job_id=automated["id"])
+    c.call("requester", "POST", switch, 409, {"enabled": False}, **r)
+    c.call("requester", "POST", switch, 400, {"enabled": "no"}, **r)
     run_labeling_sweeps()  # the job starts in_progress
     stream = {"job_id": streaming["id"]}
     line = {"source": "a sentence", "dataset_object_id": "s-1"}
