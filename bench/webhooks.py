@@ -122,9 +122,9 @@ def throughput(events: int, endpoints: int) -> tuple[float, int]:
     from django.db import transaction
 
     from marketplace.encryption import encrypt_secret
-    from marketplace.events.delivery import senders, webhooks_deliver, webhooks_sweep
     from marketplace.events.outbox import record_event
     from marketplace.events.signing import new_secret
+    from marketplace.events.sweep import senders, webhooks_deliver, webhooks_sweep
     from marketplace.models import WebhookEndpoint
     from marketplace.services.organizations import requester_create
 

@@ -11,7 +11,7 @@ class MarketplaceConfig(AppConfig):
         # Imported here, not at the top: both import models, which Django allows only once
         # every app is loaded (AppConfig.ready).
         from .api import openapi  # noqa: F401  registers the OpenAPI auth extension
-        from .events.delivery import webhooks_sweep
+        from .events.sweep import webhooks_sweep
         from .services.sweeps import run_sweeps
 
         background.register_sweep("marketplace", run_sweeps)

@@ -5,7 +5,7 @@ Celery's discovery finds them; ``CELERY_BEAT_SCHEDULE`` names the sweep)."""
 from celery import shared_task
 
 from ..background import sweep_report_log
-from .delivery import webhooks_deliver, webhooks_sweep
+from .sweep import webhooks_deliver, webhooks_sweep
 
 
 @shared_task(name="marketplace.events.background_jobs.deliver_webhooks", ignore_result=True)

@@ -1,4 +1,5 @@
-"""Sending events to webhook endpoints: fan-out, in-order sending, retries, disabling.
+"""Sending events to webhook endpoints: in-order sending and retries (fan-out in ``fan_out``,
+disabling in ``disabling``, the per-process pools and the sweep in ``sweep``).
 
 At least once, in order per object: each event becomes one ``Delivery`` per subscribed active
 endpoint of its organization (``events_fan_out``); an endpoint's sender sends, oldest first,
@@ -26,29 +27,26 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import close_old_connections, connections, transaction
-from django.db.models import Exists, F, Min, OuterRef, Q, Subquery
+from django.db import transaction
+from django.db.models import F, Min, Q, Subquery
 from django.utils import timezone
 
 from ..encryption import SecretDecryptionError
-from ..locking import claimed_outbox_rows
-from ..models import Delivery, DeliveryAttempt, Event, Membership, WebhookEndpoint, WebhookSenderLease
-from ..models.events import ENDPOINT_CHANGE_LISTENERS
+from ..models import Delivery, DeliveryAttempt, WebhookEndpoint, WebhookSenderLease
+from .disabling import endpoint_disable, endpoint_disable_if_failing_too_long
 from .endpoints import endpoint_secrets
+from .fan_out import retry_period
 from .outbound import Outcome, post
 from .safe_url import WebhookTarget, WebhookUrlError, webhook_target
 from .signing import SIGNATURE_HEADER, signature_header
 
 logger = logging.getLogger(__name__)
 
-FAN_OUT_CHUNK = 1000
 HEADS_PER_QUERY = 50
 ENDPOINT_RELOAD_SECONDS = 30.0
 
@@ -62,65 +60,8 @@ def retry_delay_seconds(failures: int, *, rng: random.Random | None = None) -> f
     return min(exponential, settings.WEBHOOK_RETRY_MAX_DELAY_SECONDS) * (rng or random).uniform(0.5, 1.0)
 
 
-def _retry_period() -> timedelta:
-    return timedelta(seconds=settings.WEBHOOK_RETRY_PERIOD_SECONDS)
-
-
 def _lease_seconds() -> float:
     return 2 * settings.WEBHOOK_TIMEOUT_SECONDS + 10
-
-
-# --- fan-out -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FanOut:
-    events: int  # fanned out by this call
-    endpoint_ids: frozenset[int]  # that got deliveries
-
-
-def events_fan_out(*, limit: int = FAN_OUT_CHUNK) -> FanOut:
-    """Turn up to ``limit`` events not yet fanned out into their deliveries: one per active
-    endpoint of the organization subscribed to the type and created no later than the event.
-    Rows another process is fanning out are skipped (never waited on)."""
-    with transaction.atomic():
-        events = list(
-            claimed_outbox_rows(Event.objects.filter(is_fanned_out=False).order_by("id")).only(
-                "id", "organization_id", "type", "ordering_key", "created_at"
-            )[:limit]
-        )
-        if not events:
-            return FanOut(events=0, endpoint_ids=frozenset())
-        endpoints: dict[int, list[WebhookEndpoint]] = {}
-        for endpoint in WebhookEndpoint.objects.filter(
-            organization_id__in={event.organization_id for event in events}, is_active=True
-        ).only("id", "organization_id", "events", "created_at"):
-            endpoints.setdefault(endpoint.organization_id, []).append(endpoint)
-        now = timezone.now()
-        deliveries = [
-            Delivery(
-                event_id=event.pk,
-                endpoint_id=endpoint.pk,
-                ordering_key=event.ordering_key,
-                next_attempt_at=now,
-                give_up_at=now + _retry_period(),
-            )
-            for event in events
-            for endpoint in endpoints.get(event.organization_id, [])
-            if endpoint.is_subscribed_to(event.type) and endpoint.created_at <= event.created_at
-        ]
-        Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
-        Event.objects.filter(pk__in=[event.pk for event in events]).update(is_fanned_out=True)
-    return FanOut(events=len(events), endpoint_ids=frozenset(delivery.endpoint_id for delivery in deliveries))
-
-
-def endpoints_with_due_deliveries(now: datetime) -> list[int]:
-    """Active endpoints with a pending delivery whose time has come."""
-    return list(
-        Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now, endpoint__is_active=True)
-        .values_list("endpoint_id", flat=True)
-        .distinct()
-    )
 
 
 # --- the lease: one sender per endpoint -------------------------------------------------------
@@ -336,142 +277,13 @@ def _record_failure(sender: _Sender, delivery: Delivery, outcome: Outcome, now: 
         sender.is_failing = True
     if now >= delivery.give_up_at:
         pending.update(status=Delivery.Status.FAILED, **common)
-        window_start = delivery.give_up_at - _retry_period()
-        return not _disable_if_failing_too_long(sender.endpoint_id, window_start)
+        window_start = delivery.give_up_at - retry_period()
+        return not endpoint_disable_if_failing_too_long(sender.endpoint_id, window_start)
     delay = timedelta(seconds=retry_delay_seconds(delivery.attempts + 1))
     pending.update(next_attempt_at=now + delay, **common)
     return True
 
 
-# --- disabling ---------------------------------------------------------------------------------
-
-
-def endpoint_disable(*, endpoint_id: int, reason: str) -> bool:
-    """Disable an active endpoint (compare-and-set) and cancel its pending deliveries; for
-    ``failing``, its organization's admins are emailed after commit. Returns whether this call
-    disabled it. Call inside or outside a transaction."""
-    with transaction.atomic():
-        now = timezone.now()
-        changed = WebhookEndpoint.objects.filter(pk=endpoint_id, is_active=True).update(
-            is_active=False, disabled_reason=reason, disabled_at=now, updated_at=now
-        )
-        if not changed:
-            return False
-        Delivery.objects.filter(endpoint_id=endpoint_id, status=Delivery.Status.PENDING).update(
-            status=Delivery.Status.CANCELLED, last_error=f"endpoint disabled ({reason})"
-        )
-        endpoint = WebhookEndpoint.objects.get(pk=endpoint_id)
-        transaction.on_commit(lambda: _forget(endpoint.organization_id))
-        if reason in (WebhookEndpoint.DisabledReason.FAILING, WebhookEndpoint.DisabledReason.GONE):
-            transaction.on_commit(lambda: _email_admins(endpoint))
-    logger.warning("webhook endpoint %s disabled: %s", endpoint_id, reason)
-    return True
-
-
-def _forget(organization_id: int) -> None:
-    for listener in ENDPOINT_CHANGE_LISTENERS:
-        listener(organization_id)
-
-
-def _disable_if_failing_too_long(endpoint_id: int, window_start: datetime) -> bool:
-    """Disable the endpoint when nothing sent to it has succeeded since ``window_start`` (the
-    start of the retry period of a delivery that just ran out of retries)."""
-    succeeded_since = Delivery.objects.filter(
-        endpoint_id=endpoint_id, status=Delivery.Status.SUCCEEDED, delivered_at__gte=window_start
-    )
-    if succeeded_since.exists():
-        return False
-    return endpoint_disable(endpoint_id=endpoint_id, reason=WebhookEndpoint.DisabledReason.FAILING)
-
-
-def _email_admins(endpoint: WebhookEndpoint) -> None:
-    recipients = sorted(
-        {
-            email
-            for email in Membership.objects.filter(
-                organization_id=endpoint.organization_id, role=Membership.Role.ADMIN, user__is_active=True
-            ).values_list("user__email", flat=True)
-            if email
-        }
-    )
-    if not recipients:
-        return
-    why = WebhookEndpoint.DisabledReason(endpoint.disabled_reason).label
-    try:
-        send_mail(
-            subject=f"Groundwork: webhook endpoint {endpoint.pk} was disabled",
-            message=(
-                f"Your webhook endpoint {endpoint.pk} ({endpoint.url}) was disabled: {why}.\n\n"
-                "Events are no longer sent to it. Once the receiver works again, enable the endpoint "
-                'and redeliver what it missed (docs/webhooks.md, "Redelivery").\n'
-            ),
-            from_email=None,
-            recipient_list=recipients,
-        )
-    except Exception:  # the endpoint is disabled either way; the log keeps the failure
-        logger.exception("emailing the admins of organization %s failed", endpoint.organization_id)
-
-
-# --- the per-process pools ------------------------------------------------------------------------
-
-
-class _SenderPool:
-    """This process's sender threads: at most one pass per endpoint at a time; a nudge for an
-    endpoint already being served makes its pass look once more before it ends."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pid = 0
-        self._executor: ThreadPoolExecutor | None = None
-        self._in_flight: set[int] = set()
-        self._again: set[int] = set()
-
-    def _pool(self) -> ThreadPoolExecutor:
-        if self._executor is None or self._pid != os.getpid():  # a forked Celery child starts its own
-            self._executor = ThreadPoolExecutor(
-                max_workers=settings.WEBHOOK_SENDER_THREADS, thread_name_prefix="groundwork-webhooks"
-            )
-            self._pid = os.getpid()
-            self._in_flight, self._again = set(), set()
-        return self._executor
-
-    def start(self, endpoint_ids: Iterable[int]) -> int:
-        started = 0
-        with self._lock:
-            pool = self._pool()
-            for endpoint_id in endpoint_ids:
-                if endpoint_id in self._in_flight:
-                    self._again.add(endpoint_id)
-                    continue
-                self._in_flight.add(endpoint_id)
-                pool.submit(self._serve, endpoint_id)
-                started += 1
-        return started
-
-    def _serve(self, endpoint_id: int) -> None:
-        try:
-            while True:
-                try:
-                    close_old_connections()
-                    endpoint_deliver_due(endpoint_id=endpoint_id)
-                except Exception:  # the sweep tries again; the log says why
-                    logger.exception("sending to webhook endpoint %s failed", endpoint_id)
-                with self._lock:
-                    if endpoint_id not in self._again:
-                        self._in_flight.discard(endpoint_id)
-                        return
-                    self._again.discard(endpoint_id)
-        finally:
-            with self._lock:
-                self._in_flight.discard(endpoint_id)
-            connections.close_all()
-
-    def idle(self) -> bool:
-        with self._lock:
-            return not self._in_flight
-
-
-senders = _SenderPool()
 _request_pool: tuple[int, ThreadPoolExecutor] | None = None
 _request_pool_lock = threading.Lock()
 
@@ -489,53 +301,3 @@ def _requests() -> ThreadPoolExecutor:
                 ThreadPoolExecutor(max_workers=size, thread_name_prefix="groundwork-hook-http"),
             )
         return _request_pool[1]
-
-
-@dataclass(frozen=True)
-class WebhookSweepReport:
-    events_fanned_out: int
-    endpoints_started: int
-    events_purged: int
-
-
-def webhooks_deliver(*, endpoint_ids: Iterable[int] = ()) -> int:
-    """The nudge after a commit: fan out new events and start senders for the endpoints that
-    got deliveries, and for ``endpoint_ids`` (returns how many senders started)."""
-    endpoint_ids = set(endpoint_ids)
-    while True:
-        fan_out = events_fan_out()
-        endpoint_ids |= fan_out.endpoint_ids
-        if fan_out.events < FAN_OUT_CHUNK:
-            return senders.start(sorted(endpoint_ids))
-
-
-def events_purge(now: datetime, *, limit: int = FAN_OUT_CHUNK) -> int:
-    """Delete events older than ``WEBHOOK_EVENT_RETENTION_SECONDS`` with nothing pending
-    (their deliveries and attempt logs go with them)."""
-    cutoff = now - timedelta(seconds=settings.WEBHOOK_EVENT_RETENTION_SECONDS)
-    pending = Delivery.objects.filter(event_id=OuterRef("pk"), status=Delivery.Status.PENDING)
-    ids = list(
-        Event.objects.filter(created_at__lt=cutoff, is_fanned_out=True)
-        .exclude(Exists(pending))
-        .values_list("pk", flat=True)[:limit]
-    )
-    if not ids:
-        return 0
-    DeliveryAttempt.objects.filter(delivery__event_id__in=ids).delete()
-    Delivery.objects.filter(event_id__in=ids).delete()
-    deleted, _ = Event.objects.filter(pk__in=ids).delete()
-    return deleted
-
-
-def webhooks_sweep() -> WebhookSweepReport:
-    """The periodic reconciler: fan out what no nudge did, start a sender for every endpoint
-    with due deliveries (retries included), purge old events."""
-    fanned = 0
-    while True:
-        fan_out = events_fan_out()
-        fanned += fan_out.events
-        if fan_out.events < FAN_OUT_CHUNK:
-            break
-    now = timezone.now()
-    started = senders.start(endpoints_with_due_deliveries(now))
-    return WebhookSweepReport(events_fanned_out=fanned, endpoints_started=started, events_purged=events_purge(now))

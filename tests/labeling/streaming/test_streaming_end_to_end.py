@@ -15,9 +15,9 @@ import pytest
 from labeling.models import DataObject
 from labeling.services.sweeps import run_labeling_sweeps
 from marketplace.encryption import encrypt_secret
-from marketplace.events.delivery import senders, webhooks_sweep
 from marketplace.events.outbox import forget_subscriptions
 from marketplace.events.signing import new_secret
+from marketplace.events.sweep import senders, webhooks_sweep
 from marketplace.models import Event, Task, WebhookEndpoint
 from tests.marketplace.events.receiver import Receiver
 from tests.marketplace.ledger_invariants import ledger_violations

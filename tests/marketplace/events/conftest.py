@@ -13,9 +13,9 @@ import pytest
 
 from marketplace import background
 from marketplace.encryption import encrypt_secret
-from marketplace.events.delivery import senders, webhooks_sweep
 from marketplace.events.outbox import forget_subscriptions
 from marketplace.events.signing import new_secret
+from marketplace.events.sweep import senders, webhooks_sweep
 from marketplace.models import Organization, WebhookEndpoint
 
 from .receiver import Receiver

@@ -50,6 +50,8 @@ def _environment(tmp_path: Path, queue: str) -> dict[str, str]:
         "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
         # a killed sender's lease runs out after 2 × timeout + 10 s
         "WEBHOOK_TIMEOUT_SECONDS": "2",
+        # two requests at a time to a slow receiver: the kill below lands mid-way
+        "WEBHOOK_ENDPOINT_CONCURRENCY": "2",
     }
 
 
@@ -115,8 +117,8 @@ def _unique_ids(receiver) -> set[str]:
 def test_killed_server_lost_nudges_and_a_killed_worker_lose_no_event(
     requester, make_worker, make_tasks, receiver, tmp_path
 ):
-    # given: an endpoint (a receiver taking 50 ms per event), 12 one-slot tasks, 12 workers
-    receiver.default = Reply(200, delay_seconds=0.05)
+    # given: an endpoint (a receiver taking 300 ms per event), 12 one-slot tasks, 12 workers
+    receiver.default = Reply(200, delay_seconds=0.3)
     make_endpoint(requester.organization, receiver.url(), events=["assignment.submitted"])
     make_tasks(requester.organization, 12, slots=1)
     workers = [make_worker() for _ in range(12)]
@@ -158,7 +160,9 @@ def test_killed_server_lost_nudges_and_a_killed_worker_lose_no_event(
     worker_process = _celery(env, queue, tmp_path)
     try:
         end = time.monotonic() + 90
-        while len(_unique_ids(receiver)) < 12 and time.monotonic() < end:
+        while time.monotonic() < end and (
+            len(_unique_ids(receiver)) < 12 or Delivery.objects.filter(status="succeeded").count() < 12
+        ):
             time.sleep(0.2)
     finally:
         _kill(worker_process)

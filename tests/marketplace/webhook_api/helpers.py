@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from marketplace.events.delivery import endpoint_deliver_due, events_fan_out
+from marketplace.events.delivery import endpoint_deliver_due
+from marketplace.events.fan_out import events_fan_out
 from marketplace.events.outbox import record_event
 
 ENDPOINTS_URL = "/api/v1/webhook-endpoints"
