@@ -319,7 +319,8 @@ def run_job(dataset: Dataset, run: str, *, seed: int, storage_root: Path, target
         raise RuntimeError(f"{tag}: ended {job['status']}: {job.get('failure_reason')}")
 
     output = storage_root / job["output_manifest_uri"].removeprefix("file://")
-    written_lines = [json.loads(text) for text in output.read_text().splitlines() if text.strip()]
+    # split on newlines only: str.splitlines also breaks at U+2028, \x85 and friends inside a text
+    written_lines = [json.loads(text) for text in output.read_text().split("\n") if text.strip()]
     right = machine = machine_right = 0
     for line in written_lines:
         meta = line["label-metadata"]
