@@ -122,6 +122,7 @@ def _plan(job: LabelingJob, automation: JobAutomation, number: int) -> _Plan | N
             "is_machine_labeled",
             "source_line",
             "is_uncertainty_pick",
+            "audit",
         )
     )
     labeled = [row for row in rows if row[3] == DataObject.Status.LABELED and not row[6] and row[4] is not None]
@@ -148,7 +149,9 @@ def _plan(job: LabelingJob, automation: JobAutomation, number: int) -> _Plan | N
             target_accuracy=automation.target_accuracy,
             rng=rng,
             kind=train.spec.kind,
-            validation_eligible=np.asarray([not by_pk[pk][8] for pk in train.pks], dtype=bool),
+            # Validation needs a random sample of the pool: objects picked for their uncertainty,
+            # and audited ones (machine-qualified, so easy), train but never validate.
+            validation_eligible=np.asarray([not by_pk[pk][8] and not by_pk[pk][9] for pk in train.pks], dtype=bool),
             class_names=job.label_categories,
             feature_recipe=feature_spec(job, automation).describe(),
         )
