@@ -17,7 +17,7 @@ BUCKET = "gw-api-tests"
 NAME_RULE = "must be 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit"
 ATTRIBUTE_RULE = "must be 1 to 127 letters, digits and hyphens, starting and ending with a letter or digit"
 TASK_TYPES = (
-    "bounding_box, image_classification, image_multilabel, named_entity_recognition, "
+    "bounding_box, custom, image_classification, image_multilabel, named_entity_recognition, "
     "semantic_segmentation, text_classification, text_multilabel"
 )
 
@@ -161,7 +161,7 @@ BAD_FIELDS = [
         {"task_type": ["image_classification"]},
         {
             "task_type": [
-                "must be one of bounding_box, image_classification, image_multilabel, "
+                "must be one of bounding_box, custom, image_classification, image_multilabel, "
                 "named_entity_recognition, semantic_segmentation, text_classification, "
                 "text_multilabel"
             ]
