@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0017_webhooks'),
+        ('marketplace', '0018_appeals'),
     ]
 
     operations = [
