@@ -3,8 +3,9 @@
 ``TASK_TYPES`` maps a task type's name to its ``TaskType`` (see ``base`` for the contract);
 ``get_task_type`` looks one up. Modules by family: ``classification`` (single label),
 ``multilabel``, ``boxes``, ``spans`` (named entities), ``segmentation`` (with ``masks_png``),
-``adjustment`` (review types correcting an existing box, span or mask annotation),
-and ``categories`` for label category lists and Ground Truth's configuration file.
+``verification`` (a review type: judging an existing label), ``adjustment`` (review types
+correcting an existing box, span or mask annotation), and ``categories`` for label category
+lists and Ground Truth's configuration file.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from labeling.task_types.masks_png import decode_mask, encode_mask
 from labeling.task_types.multilabel import MultiLabelClassification
 from labeling.task_types.segmentation import SemanticSegmentation
 from labeling.task_types.spans import NamedEntityRecognition
+from labeling.task_types.verification import LabelVerification
 
 TASK_TYPES: dict[str, TaskType] = {
     task_type.name: task_type
@@ -55,6 +57,7 @@ TASK_TYPES: dict[str, TaskType] = {
         BoundingBoxes(),
         NamedEntityRecognition(),
         SemanticSegmentation(),
+        LabelVerification(),
         BoundingBoxAdjustment(),
         NamedEntityRecognitionAdjustment(),
         SemanticSegmentationAdjustment(),

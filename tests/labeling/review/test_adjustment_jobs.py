@@ -119,7 +119,7 @@ def test_a_box_adjustment_job_writes_adjusted_and_unadjusted_records(requester, 
             {"boxes": [{"label": "dog", "left": 480, "top": 1, "width": 50, "height": 5}], "image_size": IMAGE_SIZE},
             ["answer.boxes.0.width"],
         ),
-        ({"boxes": []}, ["answer.image_size"]),
+        ({"boxes": []}, ["answer"]),  # a missing key is named on its parent, the message names it
         ({"label": "dog"}, None),
     ],
     ids=["unknown-label", "outside-the-image", "no-image-size", "another-types-answer"],
@@ -143,6 +143,8 @@ def test_a_bad_adjustment_is_a_400_naming_the_field_and_leaves_the_assignment_op
     assert error["code"] == "invalid"
     if fields is not None:
         assert list(error["fields"]) == fields
+        if fields == ["answer"]:
+            assert "image_size" in error["fields"]["answer"][0]
     else:
         assert all(path.startswith("answer") for path in error["fields"])
     assignment = Assignment.objects.get(pk=offer["assignment_id"])

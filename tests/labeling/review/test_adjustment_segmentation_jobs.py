@@ -107,7 +107,11 @@ def test_a_segmentation_adjustment_job_reads_the_source_masks_and_writes_the_adj
     for number, line in enumerate(written):
         metadata = line["fixed-city-ref-metadata"]
         assert metadata["type"] == "groundtruth/semantic-segmentation"
-        assert [entry["class-name"] for entry in metadata["internal-color-map"].values()] == ["BACKGROUND", "car", "road"]
+        assert [entry["class-name"] for entry in metadata["internal-color-map"].values()] == [
+            "BACKGROUND",
+            "car",
+            "road",
+        ]
         assert line["city-ref"] == lines[number]["city-ref"]
         png = bucket.get(line["fixed-city-ref"].removeprefix(bucket.uri()))
         mask = decode_mask(base64.b64encode(png).decode(), n_classes=3)
