@@ -1,3 +1,4 @@
+from .appeals import Appeal
 from .events import Delivery, DeliveryAttempt, Event, WebhookEndpoint, WebhookSenderLease
 from .idempotency import IdempotencyRecord
 from .ledger import LedgerAccount, LedgerEntry, LedgerTransaction, Payout
@@ -13,6 +14,7 @@ from .workteams import EmailInvitation, Invitation, Workteam, WorkteamMembership
 
 __all__ = [
     "ApiKey",
+    "Appeal",
     "Assignment",
     "Batch",
     "Delivery",
