@@ -53,6 +53,9 @@ class LabelingJob(models.Model):
     name = models.CharField(max_length=63)
     label_attribute_name = models.CharField(max_length=127)
     task_type = models.CharField(max_length=40)
+    # Review types (verification, adjustment): the input lines' attribute holding the existing
+    # annotation (``labeling.services.source_annotations``); blank for the other types.
+    source_label_attribute_name = models.CharField(max_length=127, blank=True)
     # A chained job (``labeling.services.chaining``): the job whose output manifest, filtered by
     # ``chain_select`` (``{}``: no filter), is written as this job's input manifest at ingestion.
     chained_from = models.ForeignKey(

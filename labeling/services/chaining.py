@@ -23,6 +23,12 @@ kept lines written to that URI; then the job is ingested like any other. Rules o
 - A job reusing the source's label attribute gets the lines without the source's label (its own
   replaces it); any other job gets them whole, the source's label beside the new one.
 
+A review job (verification, adjustment) chained on a job reviews that job's annotation:
+``source_label_attribute_name`` defaults to the source's label attribute, or for a source that
+is itself a review job (a verification) to the attribute it reviewed; only the lines holding
+that annotation are taken (an object the source did not label has nothing to review). An
+adjustment naming no label categories takes those of the job whose labels it adjusts.
+
 When the source used automated labeling and the chained job asks for it too,
 ``chain_starting_model`` copies the source's last model beside the new job's output; the new
 job's first round scores with it instead of training one (``automation_rounds``).
@@ -40,7 +46,7 @@ from marketplace.models import Organization
 from ..access import access_labeling_job
 from ..models import DataObject, JobAutomation, LabelingJob
 from ..storage import access_storage, parse_storage_uri
-from ..task_types import get_task_type
+from ..task_types import TaskType, get_task_type
 from .manifest_lines import MAX_LINE_CHARS, IngestFailed
 from .output import JSONL, output_root
 
@@ -141,16 +147,59 @@ def chained_job_fields(
         "chained_from": source,
         "chain_select": select.as_dict(),
     }
+    if task_type.reviewed_types:
+        completed["source_label_attribute_name"] = _reviewed_attribute(fields, task_type, source)
     if not fields["label_categories"] and not has_category_file:
-        if task_type.name != source_type.name:
+        categories_from = _categories_source(task_type, source)
+        if categories_from is None:
             raise InvalidInput.for_field(
                 "label_categories",
-                "give either label_categories or label_category_config_uri (only a chain of the same task type "
-                "takes the chained job's)",
+                "give either label_categories or label_category_config_uri (only a chain of the same task type, "
+                "or an adjustment of the job's labels, takes the chained job's)",
             )
-        completed["label_categories"] = list(source.label_categories)
-        completed["label_short_names"] = dict(source.label_short_names)
+        completed["label_categories"] = list(categories_from.label_categories)
+        completed["label_short_names"] = dict(categories_from.label_short_names)
     return completed
+
+
+def _reviewed_attribute(fields: dict, task_type: TaskType, source: LabelingJob) -> str:
+    """A review job's ``source_label_attribute_name``: as given, or by default the attribute of
+    the annotation the source holds (CONTRACTS.md): a base job's own label attribute, or, for a
+    review job (a verification), the attribute it reviewed (the boxes it verified)."""
+    given = fields.get("source_label_attribute_name") or ""
+    source_type = get_task_type(source.task_type)
+    if source_type.reviewed_types:
+        reviewed = given or source.source_label_attribute_name
+    else:
+        if source.task_type not in task_type.reviewed_types:
+            raise InvalidInput.for_field(
+                "task_type",
+                f"{task_type.name} reviews {', '.join(task_type.reviewed_types)} labels; labeling job {source.pk} is "
+                f"a {source.task_type} job",
+            )
+        reviewed = given or source.label_attribute_name
+    if reviewed == fields["label_attribute_name"]:
+        raise InvalidInput.for_field(
+            "label_attribute_name",
+            f"must differ from the attribute it reviews ({reviewed!r}): the job writes its own beside it",
+        )
+    return reviewed
+
+
+def _categories_source(task_type: TaskType, source: LabelingJob) -> LabelingJob | None:
+    """The job whose label categories a chained job takes when it names none: the source, for
+    a job of its type; for an adjustment, the job whose labels it adjusts (up the chain past a
+    verification of them); ``None`` when there is none to take."""
+    if task_type.name == source.task_type:
+        return source
+    if not task_type.reviewed_types:
+        return None
+    reviewed: LabelingJob | None = source
+    for _ in range(MAX_ANCESTORS):
+        if reviewed is None or not get_task_type(reviewed.task_type).reviewed_types:
+            break
+        reviewed = reviewed.chained_from
+    return reviewed if reviewed is not None and reviewed.task_type in task_type.reviewed_types else None
 
 
 def _ancestor_attributes(source: LabelingJob) -> dict[str, int]:
@@ -180,11 +229,15 @@ class _Selection:
 
     def __init__(self, job: LabelingJob, source: LabelingJob) -> None:
         self.select = ChainSelect.of(job.chain_select)
+        # A review job takes only the lines holding an annotation to review.
+        self.reviewed_attribute = job.source_label_attribute_name if get_task_type(job.task_type).reviewed_types else ""
         self.source_attribute = source.label_attribute_name
         self.relabels = job.label_attribute_name == source.label_attribute_name
         self.confidences = _confidences(source) if self.select.below_confidence is not None else None
 
     def keep(self, index: int, line: dict) -> bool:
+        if self.reviewed_attribute and self.reviewed_attribute not in line:
+            return False
         is_labeled = self.source_attribute in line
         below, verdict = self.select.below_confidence, self.select.verdict
         if below is not None:

@@ -38,7 +38,7 @@ from .chaining import chain_input_write, chain_starting_model
 from .job_events import job_status_changed
 from .leases import job_lease
 from .manifest_lines import MAX_LINE_CHARS, IngestFailed, LineChecker, ManifestObject
-from .object_tasks import object_task_spec, release_held
+from .object_tasks import object_task_spec, release_held, tasks_exclude_workers
 
 MAX_GOLD_OBJECTS = 10_000
 MAX_GOLD_CHARS = 50_000_000  # gold is held in memory to be spread through the work
@@ -147,6 +147,7 @@ def _create_work(
             held=held or job.is_streaming,
         )
         reserve_micros += worst_case_micros(tasks)
+        tasks_exclude_workers(tasks, [o.excluded_worker_ids for o, _ in chunk])
         bulk_insert(
             [
                 DataObject(

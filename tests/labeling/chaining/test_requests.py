@@ -231,8 +231,8 @@ def test_another_type_must_give_its_label_categories(registered, source):
     # then
     assert error["fields"] == {
         "label_categories": [
-            "give either label_categories or label_category_config_uri (only a chain of the same task type takes "
-            "the chained job's)"
+            "give either label_categories or label_category_config_uri (only a chain of the same task type, or an "
+            "adjustment of the job's labels, takes the chained job's)"
         ]
     }
 
@@ -268,3 +268,98 @@ def test_a_chained_job_shows_its_source_and_selection(registered, source):
     assert job["label_categories"] == ["cat", "dog"]
     assert job["input_manifest_uri"] == f"s3://{BUCKET}/out/chained-1/manifests/input/input.manifest"
     assert job["status"] == "initializing"
+
+
+@pytest.fixture
+def box_source(registered):
+    return ended_job(
+        registered,
+        name="boxes-1",
+        task_type="bounding_box",
+        label_attribute_name="boxes",
+        label_categories=["cat", "dog"],
+        output_manifest_uri=f"s3://{BUCKET}/out/boxes-1/o.manifest",
+    )
+
+
+def test_a_verification_chained_on_a_box_job_reviews_its_label_attribute(registered, box_source):
+    # when: no source_label_attribute_name, no label categories
+    body = chain_body(
+        box_source.pk, task_type="label_verification", label_attribute_name="verify-boxes", label_categories=...
+    )
+    response = post_job(registered, body)
+    # then: it reviews the box job's attribute, with the default verdicts
+    assert response.status_code == 201, response.content
+    job = response.json()
+    assert job["source_label_attribute_name"] == "boxes"
+    assert job["label_categories"] == ["correct", "incorrect"]
+
+
+def test_a_review_job_chained_on_a_verification_reviews_what_it_verified(registered, box_source):
+    # given: a verification of the boxes, chained on the box job
+    verification = ended_job(
+        registered,
+        name="verify-1",
+        task_type="label_verification",
+        label_attribute_name="verify-boxes",
+        source_label_attribute_name="boxes",
+        label_categories=["correct", "incorrect"],
+        chained_from=box_source,
+        output_manifest_uri=f"s3://{BUCKET}/out/verify-1/o.manifest",
+    )
+    # when: a second verification of the incorrect ones, no source attribute given
+    body = chain_body(
+        verification.pk,
+        task_type="label_verification",
+        label_attribute_name="verify-again",
+        label_categories=...,
+        chain_select={"verdict": "incorrect"},
+    )
+    response = post_job(registered, body)
+    # then
+    assert response.status_code == 201, response.content
+    assert response.json()["source_label_attribute_name"] == "boxes"
+    assert response.json()["chain_select"] == {"verdict": "incorrect"}
+
+
+def test_a_review_type_must_review_the_sources_type(registered):
+    # given: a multi-label job (verification reviews single labels and boxes)
+    multilabel = ended_job(
+        registered,
+        name="tags-1",
+        task_type="text_multilabel",
+        label_attribute_name="tags",
+        output_manifest_uri=f"s3://{BUCKET}/out/tags-1/o.manifest",
+    )
+    # when
+    body = chain_body(multilabel.pk, task_type="label_verification", label_attribute_name="verify-tags")
+    error = refused(registered, {**body, "label_categories": ["correct", "incorrect"]}, 400)
+    # then
+    assert error["fields"] == {
+        "task_type": [
+            "label_verification reviews image_classification, text_classification, bounding_box labels; labeling "
+            f"job {multilabel.pk} is a text_multilabel job"
+        ]
+    }
+
+
+def test_a_review_job_must_not_write_over_the_attribute_it_reviews(registered):
+    # given: a verification (not chained) of "boxes"
+    verification = ended_job(
+        registered,
+        name="verify-1",
+        task_type="label_verification",
+        label_attribute_name="verify-boxes",
+        source_label_attribute_name="boxes",
+        label_categories=["correct", "incorrect"],
+        output_manifest_uri=f"s3://{BUCKET}/out/verify-1/o.manifest",
+    )
+    # when: another verification chained on it would write "boxes"
+    body = chain_body(verification.pk, task_type="label_verification", label_attribute_name="boxes")
+    error = refused(registered, {**body, "label_categories": ["correct", "incorrect"]}, 400)
+    # then
+    assert error["fields"] == {
+        "label_attribute_name": [
+            "must differ from the attribute it reviews ('boxes'): the job writes its own beside it"
+        ]
+    }

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('labeling', '0006_streaming_jobs'),
+        ('labeling', '0007_source_label_attribute'),
     ]
 
     operations = [
