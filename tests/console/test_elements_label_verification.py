@@ -117,8 +117,11 @@ def test_a_classification_label_is_shown_and_enter_needs_a_verdict(element_page)
 
 def test_a_draft_is_restored_and_an_image_without_boxes_asks_about_it(phone_page):
     # given a draft answer and an image on which nobody drew a box
-    mount(phone_page, box_task({"boxes": [], "image_size": {"width": 480, "height": 320}}),
-          value={"verdict": "incorrect", "comment": "a dog is missing"})
+    mount(
+        phone_page,
+        box_task({"boxes": [], "image_size": {"width": 480, "height": 320}}),
+        value={"verdict": "incorrect", "comment": "a dog is missing"},
+    )
 
     # then
     assert element_value(phone_page) == {"verdict": "incorrect", "comment": "a dog is missing"}

@@ -9,9 +9,8 @@ import pytest
 
 from labeling.task_types import ObjectAnswers, get_task_type
 from marketplace.models import Assignment
-from tests.labeling.jobs_lifecycle.helpers import manifest, output_lines
+from tests.labeling.jobs_lifecycle.helpers import manifest, output_lines, start_job
 from tests.labeling.review.helpers import answer_every_offer, box_job, finished, verification_body
-from tests.labeling.jobs_lifecycle.helpers import start_job
 
 VERDICTS = ["correct", "incorrect"]
 VERIFY = get_task_type("label_verification")
@@ -47,7 +46,10 @@ def test_the_record_is_ground_truths_with_feedback_only_when_workers_commented()
         answers=[{"verdict": "bad", "comment": "The box is too wide on the right."}, {"verdict": "bad"}],
     )
     silent_value, silent = VERIFY.output_value(
-        result, labels=["good", "bad"], job_name="verify-boxes", creation_date="2018-10-18T22:18:13.527256",
+        result,
+        labels=["good", "bad"],
+        job_name="verify-boxes",
+        creation_date="2018-10-18T22:18:13.527256",
         answers=[{"verdict": "bad"}],
     )
 
@@ -95,7 +97,10 @@ def test_gold_verdicts_are_known_truth_and_not_written_out(requester, bucket, ma
     bucket.put("gold.jsonl", manifest([{**boxed[1], "verify-boxes": {"verdict": "incorrect"}}]))
     bucket.put("one.jsonl", manifest([boxed[0]]))
     body = verification_body(
-        bucket, name="verify-gold", input_uri=bucket.uri("one.jsonl"), gold_manifest_uri=bucket.uri("gold.jsonl"),
+        bucket,
+        name="verify-gold",
+        input_uri=bucket.uri("one.jsonl"),
+        gold_manifest_uri=bucket.uri("gold.jsonl"),
         workers_per_object=1,
     )
     verify = start_job(requester, body)
@@ -112,8 +117,9 @@ def test_gold_verdicts_are_known_truth_and_not_written_out(requester, bucket, ma
     assert {frozenset(offer["input"]) for offer in seen} == {
         frozenset({"source-url", "existing_type", "existing_annotation", "existing_labels"})
     }
-    assert sorted(Assignment.objects.filter(task__batch_id=verify["batch_id"]).values_list("gold_correct", flat=True),
-                  key=str) == [None, True]
+    assert sorted(
+        Assignment.objects.filter(task__batch_id=verify["batch_id"]).values_list("gold_correct", flat=True), key=str
+    ) == [None, True]
     (line,) = output_lines(bucket, verify)
     assert line["verify-boxes"] == "0"
     assert line["verify-boxes-metadata"]["class-name"] == "correct"
