@@ -3,6 +3,7 @@
 import "./gw-bounding-box.js";
 import "./gw-classifier.js";
 import "./gw-entity-annotation.js";
+import "./gw-label-verification.js";
 import "./gw-multi-classifier.js";
 import "./gw-mturk-question.js";
 import "./gw-schema-form.js";
@@ -17,6 +18,7 @@ const BY_TYPE = {
   bounding_box: "gw-bounding-box",
   semantic_segmentation: "gw-semantic-segmentation",
   mturk_question: "gw-mturk-question",
+  label_verification: "gw-label-verification",
 };
 
 /** The tag of the element that answers `task`. */
