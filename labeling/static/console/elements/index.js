@@ -3,6 +3,7 @@
 import "./gw-bounding-box.js";
 import "./gw-classifier.js";
 import "./gw-entity-annotation.js";
+import "./gw-label-verification.js";
 import "./gw-multi-classifier.js";
 import "./gw-mturk-question.js";
 import "./gw-schema-form.js";
@@ -21,6 +22,7 @@ const BY_TYPE = {
   named_entity_recognition_adjustment: "gw-entity-annotation",
   semantic_segmentation_adjustment: "gw-semantic-segmentation",
   mturk_question: "gw-mturk-question",
+  label_verification: "gw-label-verification",
 };
 
 /** The tag of the element that answers `task`. */
