@@ -34,11 +34,12 @@ from ..storage import ManifestLineNotUTF8, ManifestLineTooLong, access_storage, 
 from ..task_types import TaskType, get_task_type, validate_label_categories
 from ..task_types.categories import MAX_CONFIG_BYTES, parse_label_category_file
 from .automation import automation_at_ingest, automation_release_sample
+from .chaining import chain_input_write, chain_starting_model
 from .hooks_objects import PreparedInput, pre_task_inputs
 from .job_events import job_status_changed
 from .leases import job_lease
 from .manifest_lines import MAX_LINE_CHARS, IngestFailed, LineChecker, ManifestObject
-from .object_tasks import object_task_spec, release_held
+from .object_tasks import object_task_spec, release_held, tasks_exclude_workers
 
 MAX_GOLD_OBJECTS = 10_000
 MAX_GOLD_CHARS = 50_000_000  # gold is held in memory to be spread through the work
@@ -159,6 +160,7 @@ def _create_work(
             held=held or job.is_streaming,
         )
         reserve_micros += worst_case_micros(tasks)
+        tasks_exclude_workers(tasks, [o.excluded_worker_ids for o, _ in chunk])
         bulk_insert(
             [
                 DataObject(
@@ -259,6 +261,9 @@ def job_ingest(*, job_id: int) -> str | None:
         job = LabelingJob.objects.select_related("requester", "workteam").get(pk=job_id)
         task_type = get_task_type(job.task_type)
         try:
+            if job.chained_from_id is not None:  # its input manifest is written from the chained job's output
+                chain_input_write(job)
+                chain_starting_model(job)
             job.label_categories, job.label_short_names = _label_categories(job, task_type)
             checker = LineChecker(job, task_type, storage_checker(job.requester))
             gold = _read_gold(job, checker)

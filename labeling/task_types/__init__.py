@@ -4,11 +4,18 @@
 ``get_task_type`` looks one up. Modules by family: ``classification`` (single label),
 ``multilabel``, ``boxes``, ``spans`` (named entities), ``segmentation`` (with ``masks_png``),
 ``free_form`` (``custom``: a custom template's free-form answers),
-and ``categories`` for label category lists and Ground Truth's configuration file.
+``verification`` (a review type: judging an existing label), ``adjustment`` (review types
+correcting an existing box, span or mask annotation), and ``categories`` for label category
+lists and Ground Truth's configuration file.
 """
 
 from __future__ import annotations
 
+from labeling.task_types.adjustment import (
+    BoundingBoxAdjustment,
+    NamedEntityRecognitionAdjustment,
+    SemanticSegmentationAdjustment,
+)
 from labeling.task_types.base import (
     CONFIDENCE_DECIMALS,
     Consolidation,
@@ -24,6 +31,7 @@ from labeling.task_types.masks_png import decode_mask, encode_mask
 from labeling.task_types.multilabel import MultiLabelClassification
 from labeling.task_types.segmentation import SemanticSegmentation
 from labeling.task_types.spans import NamedEntityRecognition
+from labeling.task_types.verification import LabelVerification
 
 TASK_TYPES: dict[str, TaskType] = {
     task_type.name: task_type
@@ -52,6 +60,10 @@ TASK_TYPES: dict[str, TaskType] = {
         NamedEntityRecognition(),
         SemanticSegmentation(),
         FreeForm(),
+        LabelVerification(),
+        BoundingBoxAdjustment(),
+        NamedEntityRecognitionAdjustment(),
+        SemanticSegmentationAdjustment(),
     )
 }
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('labeling', '0006_streaming_jobs'),
+        ('labeling', '0008_job_chaining'),
     ]
 
     operations = [
