@@ -20,9 +20,7 @@ def test_every_annotator_of_an_object_is_excluded_from_its_verification(requeste
     # given: two images, each boxed by the same two annotators
     first, second = make_worker(), make_worker()
     boxes, _ = box_job(requester, bucket, first, more_annotators=(second,))
-    verify = start_job(
-        requester, verification_body(bucket, name="verify-both", input_uri=boxes["output_manifest_uri"])
-    )
+    verify = start_job(requester, verification_body(bucket, name="verify-both", input_uri=boxes["output_manifest_uri"]))
 
     # when
     refused = [claim(first).status_code, claim(second).status_code]
