@@ -7,7 +7,7 @@ from .organizations import ApiKey, Membership, Organization
 from .qualifications import QualificationGrant, QualificationTestAttempt, QualificationType, WorkerBlock
 from .reputation import WorkerBatchEstimate, WorkerBatchQuality, WorkerReputation
 from .signin import SignInThrottle
-from .tasks import Assignment, Batch, RequesterDispatchState, Task
+from .tasks import Assignment, Batch, RequesterDispatchState, Task, TaskWorkerExclusion
 from .vendors import VendorOffering, VendorSubscription
 from .workers import WebsocketTicket, Worker
 from .workteams import EmailInvitation, Invitation, Workteam, WorkteamMembership
@@ -35,6 +35,7 @@ __all__ = [
     "RequesterDispatchState",
     "SignInThrottle",
     "Task",
+    "TaskWorkerExclusion",
     "VendorOffering",
     "VendorSubscription",
     "WebhookEndpoint",
