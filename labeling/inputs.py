@@ -38,6 +38,14 @@ from marketplace.inputs.requirements import Requirements, requirement_dicts
 from marketplace.models.tasks import MAX_SLOTS_PER_TASK
 from marketplace.task_spec import ASSIGNMENT_DURATION_RANGE, AUTO_APPROVAL_DELAY_RANGE, LIFETIME_RANGE, PRIORITY_RANGE
 
+from .custom_templates.job_fields import (
+    HOOK_URL_SHAPE,
+    TEMPLATE_SHAPE,
+    checked_hook_url,
+    checked_template,
+    custom_template_errors,
+)
+from .services.chaining import ChainSelect
 from .services.jobs import AutomationSpec, JobSpec
 from .services.streaming import (
     DEFAULT_IDLE_SECONDS,
@@ -58,6 +66,7 @@ DEFAULT_WORKERS_PER_OBJECT = 3
 DEFAULT_TASK_TIME_LIMIT_SECONDS = 300
 WORKERS_RANGE = (1, MAX_SLOTS_PER_TASK)
 TASK_TYPE_NAMES = tuple(sorted(TASK_TYPES))
+REVIEW_TASK_TYPE_NAMES = tuple(name for name in TASK_TYPE_NAMES if TASK_TYPES[name].reviewed_types)
 INPUT_MODES = ("manifest", "streaming")
 STREAMING_FIELDS = ("max_concurrent_task_count", "streaming_idle_seconds", "input_watch_uri")
 REWARD_HELP = (
@@ -178,6 +187,33 @@ class AutomatedLabelingRequest(Input):
         )
 
 
+def _verdict(value: Any) -> str:
+    if type(value) is not str or not value:
+        raise refuse("must be a non-empty string: one of the verification job's verdict categories")
+    return value
+
+
+class ChainSelectRequest(Input):
+    """Which objects of the chained job a chained job takes (docs/labeling.md, "Chaining")."""
+
+    model_config = ConfigDict(title="ChainSelect")
+    unknown_field_message: ClassVar[str] = "is not a known selection (known: below_confidence, verdict)"
+    not_an_object_message: ClassVar[str] = (
+        'must be an object: {"below_confidence": <number>} or {"verdict": "<category>"}'
+    )
+
+    below_confidence: Annotated[float | None, Number(0, 1, "must be a number from 0 to 1")] = Field(
+        None, description="only the objects whose confidence is below this (and those the chained job did not label)"
+    )
+    verdict: Annotated[str | None, Checked(_verdict, {"type": "string", "minLength": 1})] = Field(
+        None, description="label_verification source only: the objects judged with this verdict category"
+    )
+
+    def selection(self) -> ChainSelect:
+        below = None if self.below_confidence is None else float(self.below_confidence)
+        return ChainSelect(below_confidence=below, verdict=self.verdict)
+
+
 class JobCreate(Input):
     """``POST /api/v1/labeling-jobs`` (docs/labeling.md)."""
 
@@ -190,11 +226,25 @@ class JobCreate(Input):
         str, Checked(lambda value: _task_type(value), {"type": "string", "enum": list(TASK_TYPE_NAMES)})
     ]
     label_attribute_name: Annotated[str, _named(ATTRIBUTE_PATTERN, 127)]
+    source_label_attribute_name: Annotated[str, _named(ATTRIBUTE_PATTERN, 127)] | None = Field(
+        None,
+        description="review types (label_verification, the adjustments): the input manifest attribute "
+        "holding the existing annotation, a Ground Truth output record (docs/labeling.md)",
+    )
     input_mode: Annotated[str, Choice(INPUT_MODES)] = Field(
         "manifest", description="streaming: the job takes objects while it runs (docs/labeling.md)"
     )
     input_manifest_uri: Annotated[str, _uri("input_manifest_uri")] | None = Field(
-        None, description="required, except for a streaming job (then the first objects, if given)"
+        None,
+        description="required, except for a streaming job (then the first objects, if given) and a chained job "
+        "(then it is the chained job's output manifest)",
+    )
+    chain_from_job_id: Id | None = Field(
+        None,
+        description="chain: the input is this completed or stopped job's output manifest (docs/labeling.md, Chaining)",
+    )
+    chain_select: ChainSelectRequest | None = Field(
+        None, description="chain: take only some of the chained job's objects (one of below_confidence, verdict)"
     )
     output_uri: Annotated[str, _uri("output_uri")]
     max_concurrent_task_count: Annotated[
@@ -217,7 +267,13 @@ class JobCreate(Input):
     ) = None
     gold_manifest_uri: Annotated[str, _uri("gold_manifest_uri")] | None = None
     label_category_config_uri: Annotated[str, _uri("label_category_config_uri")] | None = None
-    label_categories: Annotated[Any, Json(description="the category names; or give label_category_config_uri")] = None
+    label_categories: Annotated[
+        Any,
+        Json(
+            description="the category names; or give label_category_config_uri "
+            "(label_verification: its verdicts, by default correct and incorrect)"
+        ),
+    ] = None
     workers_per_object: Annotated[int | None, StrictInt(*WORKERS_RANGE, null_is_absent=True)] = Field(
         None, json_schema_extra={"default": DEFAULT_WORKERS_PER_OBJECT}
     )
@@ -259,6 +315,16 @@ class JobCreate(Input):
     automated_labeling: AutomatedLabelingRequest | None = Field(
         None, description="image_classification and text_classification only (docs/automation.md)"
     )
+    template: Annotated[str, Checked(checked_template, TEMPLATE_SHAPE)] | None = Field(
+        None, description="a custom template workers see instead of the task type's element (docs/templates.md)"
+    )
+    answer_schema: Annotated[Any, Json(description="task type custom: a JSON Schema every answer must match")] = None
+    pre_task_hook_url: Annotated[str, Checked(checked_hook_url, HOOK_URL_SHAPE)] | None = Field(
+        None, description="your https endpoint turning a manifest line into the task input (docs/templates.md)"
+    )
+    consolidation_hook_url: Annotated[str, Checked(checked_hook_url, HOOK_URL_SHAPE)] | None = Field(
+        None, description="your https endpoint turning an object's answers into its label (docs/templates.md)"
+    )
 
     @classmethod
     def cross_field_errors(cls, data: dict) -> list[tuple[str, str]]:
@@ -268,11 +334,14 @@ class JobCreate(Input):
         attribute = attribute if type(attribute) is str and ATTRIBUTE_PATTERN.match(attribute) else ""
         return [
             *_streaming_errors(data),
+            *_chain_errors(data),
             *_attribute_errors(attribute, task_type),
+            *_source_attribute_errors(data, attribute, task_type),
             *_category_errors(data, task_type),
             *_redundancy_errors(data),
             *_visible_key_errors(data, attribute),
             *_automation_errors(data, task_type, attribute),
+            *custom_template_errors(data, task_type),
             *([("reward", "is required")] if "reward" not in data and data.get("workteam_id") is None else []),
         ]
 
@@ -280,12 +349,16 @@ class JobCreate(Input):
         """The job to create, with the defaults (the settings' as they are now) filled in."""
         defaults = settings.GROUNDWORK
         workers = _or(self.workers_per_object, DEFAULT_WORKERS_PER_OBJECT)
+        task_type = TASK_TYPES[self.task_type]
         labels: list[str] = []
         if self.label_categories is not None:
-            labels = validate_label_categories(self.label_categories, TASK_TYPES[self.task_type])
+            labels = validate_label_categories(self.label_categories, task_type)
+        elif not self.label_category_config_uri:  # a type with default categories (verdicts)
+            labels = list(task_type.default_labels)
         fields = {
             "name": self.name,
             "label_attribute_name": self.label_attribute_name,
+            "source_label_attribute_name": self.source_label_attribute_name or "",
             "task_type": self.task_type,
             "input_manifest_uri": self.input_manifest_uri or "",
             "input_mode": self.input_mode,
@@ -312,6 +385,10 @@ class JobCreate(Input):
             "auto_approval_policy": self.auto_approval_policy or "approve_all",
             "qualification_requirements": requirement_dicts(self.qualification_requirements) or [],
             **self._streaming_fields(),
+            "template": self.template or "",
+            "answer_schema": self.answer_schema,
+            "pre_task_hook_url": self.pre_task_hook_url or "",
+            "consolidation_hook_url": self.consolidation_hook_url or "",
         }
         return JobSpec(
             fields=fields,
@@ -320,6 +397,8 @@ class JobCreate(Input):
             priority=_or(self.priority, 0),
             auto_approval_delay_seconds=_or(self.auto_approval_delay_seconds, defaults["AUTO_APPROVAL_DELAY_SECONDS"]),
             automation=None if self.automated_labeling is None else self.automated_labeling.automation(),
+            chain_from_job_id=self.chain_from_job_id,
+            chain_select=ChainSelect() if self.chain_select is None else self.chain_select.selection(),
         )
 
     def _streaming_fields(self) -> dict:
@@ -357,7 +436,7 @@ def _streaming_errors(data: dict) -> list[tuple[str, str]]:
             for field in STREAMING_FIELDS
             if data.get(field) is not None
         ]
-        if data.get("input_manifest_uri") is None:
+        if data.get("input_manifest_uri") is None and data.get("chain_from_job_id") is None:
             errors.append(("input_manifest_uri", "is required"))
         return errors
     if data.get("automated_labeling") is not None:
@@ -375,6 +454,29 @@ def _streaming_errors(data: dict) -> list[tuple[str, str]]:
     return []
 
 
+def _chain_errors(data: dict) -> list[tuple[str, str]]:
+    """A chained job's input is the chained job's output: no manifest of its own, no streaming;
+    a selection only with a chain, and exactly one rule in it."""
+    select = data.get("chain_select")
+    if data.get("chain_from_job_id") is None:
+        return [("chain_select", "only applies with chain_from_job_id")] if select is not None else []
+    errors = []
+    if data.get("input_manifest_uri") is not None:
+        errors.append(
+            ("input_manifest_uri", "must be left out with chain_from_job_id (the chained job's output is the input)")
+        )
+    if data.get("input_mode") == "streaming":
+        errors.append(("chain_from_job_id", "is not available for a streaming job"))
+    known = ("below_confidence", "verdict")
+    if (
+        isinstance(select, dict)
+        and set(select) <= set(known)
+        and sum(select.get(key) is not None for key in known) != 1
+    ):
+        errors.append(("chain_select", "give exactly one of below_confidence and verdict"))
+    return errors
+
+
 def _attribute_errors(attribute: str, task_type: str) -> list[tuple[str, str]]:
     field = "label_attribute_name"
     if not attribute:
@@ -383,10 +485,34 @@ def _attribute_errors(attribute: str, task_type: str) -> list[tuple[str, str]]:
         return [(field, "must not end in -metadata")]
     if attribute in RESERVED_KEYS:
         return [(field, "must not be source or source-ref")]
-    if task_type == "semantic_segmentation" and not attribute.endswith("-ref"):
-        return [(field, "must end in -ref for semantic_segmentation (its value is a mask URI)")]
-    if task_type != "semantic_segmentation" and attribute.endswith("-ref"):
+    # A type that writes masks (segmentation and its adjustment) writes a mask URI there.
+    writes_masks = bool(task_type) and TASK_TYPES[task_type].writes_masks
+    if writes_masks and not attribute.endswith("-ref"):
+        return [(field, f"must end in -ref for {task_type} (its value is a mask URI)")]
+    if not writes_masks and attribute.endswith("-ref"):
         return [(field, "must not end in -ref except for semantic_segmentation")]
+    return []
+
+
+def _source_attribute_errors(data: dict, attribute: str, task_type: str) -> list[tuple[str, str]]:
+    """A review type reads the annotation it reviews from ``source_label_attribute_name`` (with
+    ``chain_from_job_id`` it defaults to the chained job's); its own label attribute must
+    differ, as in Ground Truth. Other types take no source attribute."""
+    field = "source_label_attribute_name"
+    source = data.get(field)
+    if not task_type:
+        return []
+    reviews = TASK_TYPES[task_type].reviewed_types
+    if not reviews:
+        return [(field, f"only applies to a review task type ({', '.join(REVIEW_TASK_TYPE_NAMES)})")] if source else []
+    if source is None:
+        return [] if data.get("chain_from_job_id") is not None else [(field, f"is required for {task_type}")]
+    if type(source) is not str or not ATTRIBUTE_PATTERN.match(source):
+        return []  # the field's own error says why
+    if source.endswith("-metadata") or source in RESERVED_KEYS:
+        return [(field, "must name a label attribute, not source, source-ref or a -metadata key")]
+    if source == attribute:
+        return [(field, "must differ from label_attribute_name (the job writes its own attribute beside it)")]
     return []
 
 
@@ -397,7 +523,11 @@ def _category_errors(data: dict, task_type: str) -> list[tuple[str, str]]:
             parse_storage_uri(config_uri, field="label_category_config_uri")
         except InvalidInput:
             return []  # the field's own error says why
-    if ("label_categories" in data) == bool(config_uri):
+    chained = data.get("chain_from_job_id") is not None  # may take the chained job's (chaining checks)
+    has_default = bool(task_type) and bool(TASK_TYPES[task_type].default_labels)
+    if ("label_categories" in data) == bool(config_uri) and not (
+        (has_default or chained or task_type == "custom") and not config_uri
+    ):
         return [("label_categories", "give either label_categories or label_category_config_uri")]
     if "label_categories" in data and task_type:
         try:

@@ -53,6 +53,15 @@ class LabelingJob(models.Model):
     name = models.CharField(max_length=63)
     label_attribute_name = models.CharField(max_length=127)
     task_type = models.CharField(max_length=40)
+    # Review types (verification, adjustment): the input lines' attribute holding the existing
+    # annotation (``labeling.services.source_annotations``); blank for the other types.
+    source_label_attribute_name = models.CharField(max_length=127, blank=True)
+    # A chained job (``labeling.services.chaining``): the job whose output manifest, filtered by
+    # ``chain_select`` (``{}``: no filter), is written as this job's input manifest at ingestion.
+    chained_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="chained_jobs"
+    )
+    chain_select = models.JSONField(default=dict, blank=True)
     # Blank only for a streaming job started without a first manifest.
     input_manifest_uri = models.CharField(max_length=1024, blank=True)
     input_mode = models.CharField(max_length=16, choices=InputMode.choices, default=InputMode.MANIFEST)
@@ -122,6 +131,15 @@ class LabelingJob(models.Model):
     # for (RoleArn, Lambda ARNs, Tags, ...), which DescribeLabelingJob answers back.
     ui_template = models.TextField(blank=True)
     ground_truth_request = models.JSONField(default=dict, blank=True)
+    # A custom template (labeling.custom_templates, docs/templates.md): the HTML workers see in a
+    # sandboxed frame instead of the task type's element ("" for none); for task type ``custom``
+    # the requester's JSON Schema of an answer (null: any JSON object). The hooks are the
+    # requester's HTTPS endpoints (labeling.services.hooks), signed with ``hook_secret_encrypted``.
+    template = models.TextField(blank=True)
+    answer_schema = models.JSONField(null=True, blank=True)
+    pre_task_hook_url = models.CharField(max_length=2048, blank=True)
+    consolidation_hook_url = models.CharField(max_length=2048, blank=True)
+    hook_secret_encrypted = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -212,6 +230,9 @@ class DataObject(models.Model):
     # Released to humans for its uncertainty (active learning), not at random: such an object
     # trains the model but never validates it (validation needs a random sample of the pool).
     is_uncertainty_pick = models.BooleanField(default=False)
+    # Why a failed object has no label when something else than its task said so (a hook that
+    # kept failing: labeling.services.hooks); written in its output line's ``failure-reason``.
+    failure_reason = models.TextField(blank=True)
 
     class Meta:
         constraints = [
@@ -276,6 +297,10 @@ class JobAutomation(models.Model):
     prediction_key = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.WAITING_FOR_SAMPLE)
     reason = models.TextField(blank=True)
+    # A chained job's copy of its source job's last model (``model.npz``; the card beside it as
+    # ``.json``): the job's first round scores with it instead of training (docs/labeling.md,
+    # "Chaining"). Blank: the job trains its own from the start.
+    starting_model_uri = models.CharField(max_length=1024, blank=True)
     rounds = models.PositiveIntegerField(default=0)
     # Human labels (non-gold objects) when the last round trained: the next trains after more.
     trained_on = models.PositiveIntegerField(default=0)

@@ -4,14 +4,18 @@ others wait ``held``, CONTRACTS.md §2, and are released in object order)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.models import F, Q
 
-from marketplace.models import Task
+from marketplace.bulk import bulk_insert
+from marketplace.models import Task, TaskWorkerExclusion
 from marketplace.services.batches import tasks_release
 from marketplace.task_spec import TaskSpec
 
 from ..models import LabelingJob
 from ..task_types import TaskType
+from ..task_types.registration import TEMPLATE_MARKER
 
 
 def object_task_spec(
@@ -19,12 +23,15 @@ def object_task_spec(
 ) -> TaskSpec:
     """The task one data object of ``job`` is posted as (``schema``: the task type's answer
     schema for the job's labels, computed once by the caller)."""
+    if job.template:  # shown in the console through the job's template (docs/templates.md)
+        task_input = {**task_input, TEMPLATE_MARKER: True}
     return TaskSpec(
         title=job.title,
         description=job.description,
         task_type=task_type.name,
         input=task_input,
-        answer_schema=schema,
+        # Task type custom: the requester's schema of an answer, if the job gave one.
+        answer_schema=schema if job.answer_schema is None else job.answer_schema,
         labels=job.label_categories,
         instructions=job.instructions,
         slots=job.workers_per_object,
@@ -59,3 +66,16 @@ def release_held(job: LabelingJob) -> list[int]:
         return []
     held = Task.objects.filter(batch=job.posted_batch, status=Task.Status.HELD).order_by("id")
     return tasks_release(batch=job.posted_batch, task_ids=list(held.values_list("pk", flat=True)[:room]))
+
+
+def tasks_exclude_workers(tasks: Sequence[Task], worker_ids: Sequence[frozenset[int]]) -> None:
+    """Bar ``worker_ids[i]`` from ``tasks[i]`` for good (a review task never goes to the
+    workers whose annotation it reviews: ``TaskWorkerExclusion``). Call in the transaction that
+    creates the tasks, so no claim sees a task before its exclusions."""
+    bulk_insert(
+        [
+            TaskWorkerExclusion(task=task, worker_id=worker_id)
+            for task, excluded in zip(tasks, worker_ids, strict=True)
+            for worker_id in sorted(excluded)
+        ]
+    )

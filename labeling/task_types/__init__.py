@@ -3,11 +3,19 @@
 ``TASK_TYPES`` maps a task type's name to its ``TaskType`` (see ``base`` for the contract);
 ``get_task_type`` looks one up. Modules by family: ``classification`` (single label),
 ``multilabel``, ``boxes``, ``spans`` (named entities), ``segmentation`` (with ``masks_png``),
-and ``categories`` for label category lists and Ground Truth's configuration file.
+``free_form`` (``custom``: a custom template's free-form answers),
+``verification`` (a review type: judging an existing label), ``adjustment`` (review types
+correcting an existing box, span or mask annotation), and ``categories`` for label category
+lists and Ground Truth's configuration file.
 """
 
 from __future__ import annotations
 
+from labeling.task_types.adjustment import (
+    BoundingBoxAdjustment,
+    NamedEntityRecognitionAdjustment,
+    SemanticSegmentationAdjustment,
+)
 from labeling.task_types.base import (
     CONFIDENCE_DECIMALS,
     Consolidation,
@@ -18,10 +26,12 @@ from labeling.task_types.base import (
 from labeling.task_types.boxes import BoundingBoxes
 from labeling.task_types.categories import parse_label_category_config, validate_label_categories
 from labeling.task_types.classification import SingleLabelClassification
+from labeling.task_types.free_form import FreeForm
 from labeling.task_types.masks_png import decode_mask, encode_mask
 from labeling.task_types.multilabel import MultiLabelClassification
 from labeling.task_types.segmentation import SemanticSegmentation
 from labeling.task_types.spans import NamedEntityRecognition
+from labeling.task_types.verification import LabelVerification
 
 TASK_TYPES: dict[str, TaskType] = {
     task_type.name: task_type
@@ -49,6 +59,11 @@ TASK_TYPES: dict[str, TaskType] = {
         BoundingBoxes(),
         NamedEntityRecognition(),
         SemanticSegmentation(),
+        FreeForm(),
+        LabelVerification(),
+        BoundingBoxAdjustment(),
+        NamedEntityRecognitionAdjustment(),
+        SemanticSegmentationAdjustment(),
     )
 }
 

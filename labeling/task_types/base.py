@@ -103,6 +103,11 @@ class TaskType(abc.ABC):
     # Output: whether ``output_value`` reads the workers' answers, and ``mask_png`` gives a file.
     uses_answers_in_output: bool = False
     writes_masks: bool = False
+    # A review type (verification, adjustment): the base task types whose existing annotations
+    # it works on (``labeling.services.source_annotations``); empty for the other types.
+    reviewed_types: tuple[str, ...] = ()
+    # The label categories a job gets when the requester names none (empty: they are required).
+    default_labels: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return f"<TaskType {self.name}>"
@@ -110,6 +115,12 @@ class TaskType(abc.ABC):
     @abc.abstractmethod
     def answer_schema(self, labels: list[str]) -> dict:
         """A JSON Schema (draft 2020-12) for one answer, naming the label categories in enums."""
+
+    def review_input_problem(self, task_input: dict, *, labels: list[str]) -> str | None:
+        """A review type: why a task input (the base object and the existing annotation,
+        ``labeling.services.source_annotations``) cannot be worked on with the job's ``labels``,
+        or ``None`` when it can. The default (every other type): ``None``."""
+        return None
 
     def check_answer(self, answer: dict, *, labels: list[str], task_input: dict) -> None:
         """What the JSON Schema cannot say; raises ``InvalidInput`` naming ``answer.<path>``.
