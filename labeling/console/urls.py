@@ -10,6 +10,7 @@ urlpatterns = [
     path("history", pages.history, name="history"),
     path("tests", pages.tests, name="tests"),
     path("messages", pages.messages, name="messages"),
+    path("requesters/<int:requester_id>", pages.requester, name="requester"),
     path("mturk/assignments/<int:assignment_id>/frame", mturk_frames.question_frame, name="mturk_frame"),
     path("mturk/submit/<str:token>/", mturk_frames.submit_base, name="mturk_submit_base"),
     path("mturk/submit/<str:token>/mturk/externalSubmit", mturk_frames.external_submit, name="mturk_submit"),
