@@ -463,9 +463,11 @@ def _attribute_errors(attribute: str, task_type: str) -> list[tuple[str, str]]:
         return [(field, "must not end in -metadata")]
     if attribute in RESERVED_KEYS:
         return [(field, "must not be source or source-ref")]
-    if task_type == "semantic_segmentation" and not attribute.endswith("-ref"):
-        return [(field, "must end in -ref for semantic_segmentation (its value is a mask URI)")]
-    if task_type != "semantic_segmentation" and attribute.endswith("-ref"):
+    # A type that writes masks (segmentation and its adjustment) writes a mask URI there.
+    writes_masks = bool(task_type) and TASK_TYPES[task_type].writes_masks
+    if writes_masks and not attribute.endswith("-ref"):
+        return [(field, f"must end in -ref for {task_type} (its value is a mask URI)")]
+    if not writes_masks and attribute.endswith("-ref"):
         return [(field, "must not end in -ref except for semantic_segmentation")]
     return []
 
