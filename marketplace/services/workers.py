@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ..selectors.credentials import forget_worker_credentials
 from ..credentials import WORKER_TOKEN_PREFIX, WS_TICKET_PREFIX, display_prefix, hash_secret, new_secret
 from ..errors import InvalidInput
 from ..locales import parse_locale
@@ -102,6 +103,8 @@ def worker_token_revoke(*, worker: Worker) -> None:
 
 
 def _tickets_spend(worker: Worker, now: datetime) -> None:
+    # This process forgets the old token at once (others within WORKER_CREDENTIAL_CACHE_SECONDS).
+    transaction.on_commit(forget_worker_credentials)
     WebsocketTicket.objects.filter(worker=worker, used_at__isnull=True).update(used_at=now)
 
 
