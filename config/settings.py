@@ -301,6 +301,7 @@ SPECTACULAR_SETTINGS = {
         "LabelingTaskTypeEnum": "labeling.inputs.TASK_TYPE_NAMES",
         "EventTypeEnum": "marketplace.events.outbox.EVENT_TYPES",
         "DeliveryStatusEnum": "marketplace.models.events.Delivery.Status",
+        "AppealStatusEnum": "marketplace.models.appeals.Appeal.Status",
     },
 }
 

@@ -58,6 +58,7 @@ DEFAULT_WORKERS_PER_OBJECT = 3
 DEFAULT_TASK_TIME_LIMIT_SECONDS = 300
 WORKERS_RANGE = (1, MAX_SLOTS_PER_TASK)
 TASK_TYPE_NAMES = tuple(sorted(TASK_TYPES))
+REVIEW_TASK_TYPE_NAMES = tuple(name for name in TASK_TYPE_NAMES if TASK_TYPES[name].reviewed_types)
 INPUT_MODES = ("manifest", "streaming")
 STREAMING_FIELDS = ("max_concurrent_task_count", "streaming_idle_seconds", "input_watch_uri")
 REWARD_HELP = (
@@ -190,6 +191,11 @@ class JobCreate(Input):
         str, Checked(lambda value: _task_type(value), {"type": "string", "enum": list(TASK_TYPE_NAMES)})
     ]
     label_attribute_name: Annotated[str, _named(ATTRIBUTE_PATTERN, 127)]
+    source_label_attribute_name: Annotated[str, _named(ATTRIBUTE_PATTERN, 127)] | None = Field(
+        None,
+        description="review types (label_verification, the adjustments): the input manifest attribute "
+        "holding the existing annotation, a Ground Truth output record (docs/labeling.md)",
+    )
     input_mode: Annotated[str, Choice(INPUT_MODES)] = Field(
         "manifest", description="streaming: the job takes objects while it runs (docs/labeling.md)"
     )
@@ -217,7 +223,13 @@ class JobCreate(Input):
     ) = None
     gold_manifest_uri: Annotated[str, _uri("gold_manifest_uri")] | None = None
     label_category_config_uri: Annotated[str, _uri("label_category_config_uri")] | None = None
-    label_categories: Annotated[Any, Json(description="the category names; or give label_category_config_uri")] = None
+    label_categories: Annotated[
+        Any,
+        Json(
+            description="the category names; or give label_category_config_uri "
+            "(label_verification: its verdicts, by default correct and incorrect)"
+        ),
+    ] = None
     workers_per_object: Annotated[int | None, StrictInt(*WORKERS_RANGE, null_is_absent=True)] = Field(
         None, json_schema_extra={"default": DEFAULT_WORKERS_PER_OBJECT}
     )
@@ -269,6 +281,7 @@ class JobCreate(Input):
         return [
             *_streaming_errors(data),
             *_attribute_errors(attribute, task_type),
+            *_source_attribute_errors(data, attribute, task_type),
             *_category_errors(data, task_type),
             *_redundancy_errors(data),
             *_visible_key_errors(data, attribute),
@@ -280,12 +293,16 @@ class JobCreate(Input):
         """The job to create, with the defaults (the settings' as they are now) filled in."""
         defaults = settings.GROUNDWORK
         workers = _or(self.workers_per_object, DEFAULT_WORKERS_PER_OBJECT)
+        task_type = TASK_TYPES[self.task_type]
         labels: list[str] = []
         if self.label_categories is not None:
-            labels = validate_label_categories(self.label_categories, TASK_TYPES[self.task_type])
+            labels = validate_label_categories(self.label_categories, task_type)
+        elif not self.label_category_config_uri:  # a type with default categories (verdicts)
+            labels = list(task_type.default_labels)
         fields = {
             "name": self.name,
             "label_attribute_name": self.label_attribute_name,
+            "source_label_attribute_name": self.source_label_attribute_name or "",
             "task_type": self.task_type,
             "input_manifest_uri": self.input_manifest_uri or "",
             "input_mode": self.input_mode,
@@ -390,6 +407,28 @@ def _attribute_errors(attribute: str, task_type: str) -> list[tuple[str, str]]:
     return []
 
 
+def _source_attribute_errors(data: dict, attribute: str, task_type: str) -> list[tuple[str, str]]:
+    """A review type reads the annotation it reviews from ``source_label_attribute_name`` (with
+    ``chain_from_job_id`` it defaults to the chained job's); its own label attribute must
+    differ, as in Ground Truth. Other types take no source attribute."""
+    field = "source_label_attribute_name"
+    source = data.get(field)
+    if not task_type:
+        return []
+    reviews = TASK_TYPES[task_type].reviewed_types
+    if not reviews:
+        return [(field, f"only applies to a review task type ({', '.join(REVIEW_TASK_TYPE_NAMES)})")] if source else []
+    if source is None:
+        return [] if data.get("chain_from_job_id") is not None else [(field, f"is required for {task_type}")]
+    if type(source) is not str or not ATTRIBUTE_PATTERN.match(source):
+        return []  # the field's own error says why
+    if source.endswith("-metadata") or source in RESERVED_KEYS:
+        return [(field, "must name a label attribute, not source, source-ref or a -metadata key")]
+    if source == attribute:
+        return [(field, "must differ from label_attribute_name (the job writes its own attribute beside it)")]
+    return []
+
+
 def _category_errors(data: dict, task_type: str) -> list[tuple[str, str]]:
     config_uri = data.get("label_category_config_uri")
     if config_uri is not None:
@@ -397,7 +436,8 @@ def _category_errors(data: dict, task_type: str) -> list[tuple[str, str]]:
             parse_storage_uri(config_uri, field="label_category_config_uri")
         except InvalidInput:
             return []  # the field's own error says why
-    if ("label_categories" in data) == bool(config_uri):
+    has_default = bool(task_type) and bool(TASK_TYPES[task_type].default_labels)
+    if ("label_categories" in data) == bool(config_uri) and not (has_default and not config_uri):
         return [("label_categories", "give either label_categories or label_category_config_uri")]
     if "label_categories" in data and task_type:
         try:

@@ -53,6 +53,9 @@ class LabelingJob(models.Model):
     name = models.CharField(max_length=63)
     label_attribute_name = models.CharField(max_length=127)
     task_type = models.CharField(max_length=40)
+    # Review types (verification, adjustment): the input lines' attribute holding the existing
+    # annotation (``labeling.services.source_annotations``); blank for the other types.
+    source_label_attribute_name = models.CharField(max_length=127, blank=True)
     # Blank only for a streaming job started without a first manifest.
     input_manifest_uri = models.CharField(max_length=1024, blank=True)
     input_mode = models.CharField(max_length=16, choices=InputMode.choices, default=InputMode.MANIFEST)

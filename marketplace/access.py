@@ -20,6 +20,7 @@ from .errors import NotFound
 from .locking import locked_alone, locked_assignments
 from .models import (
     ApiKey,
+    Appeal,
     Assignment,
     Batch,
     EmailInvitation,
@@ -34,6 +35,7 @@ from .models import (
     Worker,
     WorkerBlock,
     Workteam,
+    WorkteamMembership,
 )
 from .selectors.qualifications import available_tests
 from .selectors.workteams import targetable_workteams
@@ -237,3 +239,23 @@ def access_event(requester: Organization, public_id: str) -> Event:
         return Event.objects.get(organization=requester, public_id=public_id)
     except Event.DoesNotExist:
         raise NotFound(f"event {public_id} not found") from None
+
+
+def access_appeal_as_requester(requester: Organization, appeal_id: object) -> Appeal:
+    """An appeal of one of the requester's rejections (with its assignment and task). Not
+    locked: an appeal changes only under its assignment's row lock (``services.appeals``)."""
+    queryset = Appeal.objects.select_related("assignment", "assignment__task").filter(requester=requester)
+    return get_or_not_found(queryset, appeal_id, "appeal", lock=False)
+
+
+def access_requester_as_worker(worker: Worker, requester_id: object) -> Organization:
+    """A requester whose public profile ``worker`` may read: one that posted work to a workteam
+    the worker belongs to, or one the worker has worked for. Others (and vendors) are 404, so a
+    worker cannot list every organization by id."""
+    member_of = WorkteamMembership.objects.filter(worker=worker).values("workteam_id")
+    posted_to_me = Task.objects.filter(requester=OuterRef("pk"), workteam_id__in=member_of)
+    worked_for = Assignment.objects.filter(worker=worker, task__requester=OuterRef("pk"))
+    queryset = Organization.objects.filter(kind=Organization.Kind.REQUESTER, is_active=True).filter(
+        Exists(posted_to_me) | Exists(worked_for)
+    )
+    return get_or_not_found(queryset, requester_id, "requester", lock=False)

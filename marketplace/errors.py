@@ -73,6 +73,10 @@ ERROR_CODES = {
     "already_settled": "The assignment was settled the other way (approved vs rejected) (409).",
     "rejection_override_expired": "The assignment was rejected more than 30 days ago; its rejection can no longer be "
     "overridden (409).",
+    "not_rejected": "Only a rejected assignment can be appealed (409).",
+    "already_appealed": "The assignment's rejection was already appealed: a rejection is appealed once (409).",
+    "appeal_window_closed": "The assignment was rejected more than 14 days ago; it can no longer be appealed (409).",
+    "appeal_already_decided": "The appeal was already accepted or declined: an appeal is decided once (409).",
     "task_not_reviewable": "The task still takes work or has assignments in progress, so it cannot be marked under "
     "review (409).",
     "task_not_disposable": "The task has assignments in progress or waiting for approval, so it cannot be disposed "

@@ -18,7 +18,8 @@ rank  rows                        taken by
 2     workers                     ``lock_workers``: the claim (serializes a worker's claims, so
                                   the live-assignment cap is a plain count), qualification tests
 3     assignments                 ``locked_assignments``: submit, return, approve, reject,
-                                  expire, override a rejection
+                                  expire, override a rejection, appeal one and decide the
+                                  appeal (an appeal row is written only under this lock)
 4     tasks                       ``lock_tasks`` / ``locked_tasks`` / ``lock_task``; the claim's
                                   candidates with ``claim_candidates`` (SKIP LOCKED: claimers
                                   never wait on each other's tasks)

@@ -37,7 +37,7 @@ from .automation import automation_at_ingest, automation_release_sample
 from .job_events import job_status_changed
 from .leases import job_lease
 from .manifest_lines import MAX_LINE_CHARS, IngestFailed, LineChecker, ManifestObject
-from .object_tasks import object_task_spec, release_held
+from .object_tasks import object_task_spec, release_held, tasks_exclude_workers
 
 MAX_GOLD_OBJECTS = 10_000
 MAX_GOLD_CHARS = 50_000_000  # gold is held in memory to be spread through the work
@@ -146,6 +146,7 @@ def _create_work(
             held=held or job.is_streaming,
         )
         reserve_micros += worst_case_micros(tasks)
+        tasks_exclude_workers(tasks, [o.excluded_worker_ids for o, _ in chunk])
         bulk_insert(
             [
                 DataObject(

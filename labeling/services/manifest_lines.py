@@ -19,6 +19,7 @@ from marketplace.jsonbody import parse_json
 
 from ..models import LabelingJob
 from ..task_types import TaskType
+from .source_annotations import SourceAnnotationProblem, SourceAnnotations
 
 MAX_LINE_CHARS = 100_000
 MAX_ATTRIBUTE_CHARS = 20_000
@@ -51,6 +52,8 @@ class ManifestObject:
     task_input: dict
     gold_answer: dict | None
     dataset_object_id: str | None = None
+    # Review types: the workers who made the existing annotation, never offered the task.
+    excluded_worker_ids: frozenset[int] = frozenset()
 
 
 class LineChecker:
@@ -62,6 +65,15 @@ class LineChecker:
         self.task_type = task_type
         self.covers = covers
         self.answer_schema = task_type.answer_schema(job.label_categories)
+        self.sources = (
+            SourceAnnotations(
+                requester_id=job.requester_id,
+                attribute=job.source_label_attribute_name,
+                reviewed_types=task_type.reviewed_types,
+            )
+            if task_type.reviewed_types
+            else None
+        )
 
     def check(self, line_number: int, line: str, *, gold: bool, what: str) -> ManifestObject:
         """One line of a manifest file (``what`` names the file in the reason of a failure)."""
@@ -103,9 +115,17 @@ class LineChecker:
             raise LineProblem(f"source-ref {value!r} is not in storage registered for this requester", key=key)
         dataset_object_id = self._dataset_object_id(data)
         task_input = {key: value}
+        existing = None
+        if self.sources is not None:  # a review type: the annotation to review comes along
+            try:
+                existing = self.sources.read(data, task_input=task_input)
+            except SourceAnnotationProblem as problem:
+                raise LineProblem(problem.message, key=problem.key) from None
         for visible in self.job.worker_visible_keys:
             if visible in data:
                 task_input[visible] = data[visible]
+        if existing is not None:
+            task_input.update(existing.task_input())
         gold_answer = None
         if gold:
             gold_answer = self._gold_answer(data, task_input)
@@ -121,6 +141,7 @@ class LineChecker:
             task_input=task_input,
             gold_answer=gold_answer,
             dataset_object_id=dataset_object_id,
+            excluded_worker_ids=frozenset() if existing is None else existing.annotator_ids,
         )
 
     def _dataset_object_id(self, data: dict) -> str | None:

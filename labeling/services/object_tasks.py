@@ -4,9 +4,12 @@ others wait ``held``, CONTRACTS.md §2, and are released in object order)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.models import F, Q
 
-from marketplace.models import Task
+from marketplace.bulk import bulk_insert
+from marketplace.models import Task, TaskWorkerExclusion
 from marketplace.services.batches import tasks_release
 from marketplace.task_spec import TaskSpec
 
@@ -59,3 +62,16 @@ def release_held(job: LabelingJob) -> list[int]:
         return []
     held = Task.objects.filter(batch=job.posted_batch, status=Task.Status.HELD).order_by("id")
     return tasks_release(batch=job.posted_batch, task_ids=list(held.values_list("pk", flat=True)[:room]))
+
+
+def tasks_exclude_workers(tasks: Sequence[Task], worker_ids: Sequence[frozenset[int]]) -> None:
+    """Bar ``worker_ids[i]`` from ``tasks[i]`` for good (a review task never goes to the
+    workers whose annotation it reviews: ``TaskWorkerExclusion``). Call in the transaction that
+    creates the tasks, so no claim sees a task before its exclusions."""
+    bulk_insert(
+        [
+            TaskWorkerExclusion(task=task, worker_id=worker_id)
+            for task, excluded in zip(tasks, worker_ids, strict=True)
+            for worker_id in sorted(excluded)
+        ]
+    )

@@ -41,7 +41,7 @@ from ..storage import (
 )
 from ..task_types import get_task_type
 from .manifest_lines import MAX_LINE_CHARS, IngestFailed, LineChecker, LineProblem, ManifestObject
-from .object_tasks import object_task_spec, release_held
+from .object_tasks import object_task_spec, release_held, tasks_exclude_workers
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +156,7 @@ def _create_objects(job: LabelingJob, new: list[ManifestObject]) -> None:
         specs=[object_task_spec(job, task_type, schema, item.task_input) for item in new],
         held=True,
     )
+    tasks_exclude_workers(tasks, [item.excluded_worker_ids for item in new])
     last_line = DataObject.objects.filter(job=job, is_gold=False).aggregate(last=Max("line_number"))["last"] or 0
     bulk_insert(
         [

@@ -3,7 +3,8 @@
 ``TASK_TYPES`` maps a task type's name to its ``TaskType`` (see ``base`` for the contract);
 ``get_task_type`` looks one up. Modules by family: ``classification`` (single label),
 ``multilabel``, ``boxes``, ``spans`` (named entities), ``segmentation`` (with ``masks_png``),
-and ``categories`` for label category lists and Ground Truth's configuration file.
+``verification`` (a review type: judging an existing label), and ``categories`` for label
+category lists and Ground Truth's configuration file.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from labeling.task_types.masks_png import decode_mask, encode_mask
 from labeling.task_types.multilabel import MultiLabelClassification
 from labeling.task_types.segmentation import SemanticSegmentation
 from labeling.task_types.spans import NamedEntityRecognition
+from labeling.task_types.verification import LabelVerification
 
 TASK_TYPES: dict[str, TaskType] = {
     task_type.name: task_type
@@ -49,6 +51,7 @@ TASK_TYPES: dict[str, TaskType] = {
         BoundingBoxes(),
         NamedEntityRecognition(),
         SemanticSegmentation(),
+        LabelVerification(),
     )
 }
 

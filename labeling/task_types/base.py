@@ -103,6 +103,11 @@ class TaskType(abc.ABC):
     # Output: whether ``output_value`` reads the workers' answers, and ``mask_png`` gives a file.
     uses_answers_in_output: bool = False
     writes_masks: bool = False
+    # A review type (verification, adjustment): the base task types whose existing annotations
+    # it works on (``labeling.services.source_annotations``); empty for the other types.
+    reviewed_types: tuple[str, ...] = ()
+    # The label categories a job gets when the requester names none (empty: they are required).
+    default_labels: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return f"<TaskType {self.name}>"

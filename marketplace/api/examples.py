@@ -217,3 +217,60 @@ WEBHOOK_ENDPOINT_CREATE = [
         status_codes=["201"],
     ),
 ]
+
+_APPEAL = {
+    "id": 3,
+    "assignment_id": 7,
+    "task_id": 19,
+    "status": "open",
+    "message": "The animal in the picture is a cat: see its ears.",
+    "rejection_feedback": "The picture shows a dog.",
+    "reply": "",
+    "created_at": "2026-03-03T09:00:00Z",
+    "decided_at": None,
+}
+APPEAL = [
+    OpenApiExample("Appeal", value={"message": "The animal in the picture is a cat: see its ears."}, request_only=True),
+    OpenApiExample(
+        "Appealed",
+        value={**_APPEAL, "title": "Cat or dog?", "requester_id": 2, "requester_name": "Acme ML", "reward": "0.05"},
+        response_only=True,
+        status_codes=["201"],
+    ),
+]
+_REQUESTER_APPEAL = {
+    **_APPEAL,
+    "task_title": "Cat or dog?",
+    "worker_id": 12,
+    "answer": {"label": "cat"},
+    "rejected_at": "2026-03-02T11:00:00Z",
+    "reward": "0.05",
+}
+APPEAL_ACCEPT = [
+    OpenApiExample("With a reply", value={"reply": "You are right, sorry."}, request_only=True),
+    OpenApiExample(
+        "Accepted",
+        value={
+            **_REQUESTER_APPEAL,
+            "status": "accepted",
+            "reply": "You are right, sorry.",
+            "decided_at": "2026-03-03T12:00:00Z",
+        },
+        response_only=True,
+        status_codes=["200"],
+    ),
+]
+APPEAL_DECLINE = [
+    OpenApiExample("With a reply", value={"reply": "The ears are a dog's: see the snout."}, request_only=True),
+    OpenApiExample(
+        "Declined",
+        value={
+            **_REQUESTER_APPEAL,
+            "status": "declined",
+            "reply": "The ears are a dog's: see the snout.",
+            "decided_at": "2026-03-03T12:00:00Z",
+        },
+        response_only=True,
+        status_codes=["200"],
+    ),
+]

@@ -5,6 +5,7 @@ from django.urls import path, register_converter
 
 from .views import (
     api_keys,
+    appeals,
     assignments,
     batches,
     events,
@@ -20,6 +21,7 @@ from .views import (
     workteams,
 )
 from .views.worker import account as worker_account
+from .views.worker import appeals as worker_appeals
 from .views.worker import assignments as worker_assignments
 from .views.worker import available_work as worker_available_work
 from .views.worker import earnings as worker_earnings
@@ -54,6 +56,10 @@ urlpatterns = [
     path("workers/<id:worker_id>/reputation", workers.WorkerReputationView.as_view()),
     path("assignments/<id:assignment_id>/approve", assignments.AssignmentApproveView.as_view()),
     path("assignments/<id:assignment_id>/reject", assignments.AssignmentRejectView.as_view()),
+    path("appeals", appeals.AppealsView.as_view()),
+    path("appeals/<id:appeal_id>", appeals.AppealDetailView.as_view()),
+    path("appeals/<id:appeal_id>/accept", appeals.AppealAcceptView.as_view()),
+    path("appeals/<id:appeal_id>/decline", appeals.AppealDeclineView.as_view()),
     path("workteams", workteams.WorkteamsView.as_view()),
     path("workteams/<id:workteam_id>", workteams.WorkteamDetailView.as_view()),
     path("workteams/<id:workteam_id>/members", workteams.WorkteamMembersView.as_view()),
@@ -106,6 +112,9 @@ urlpatterns = [
     path("worker/assignments", worker_assignments.WorkerAssignmentsView.as_view()),
     path("worker/assignments/<id:assignment_id>/submit", worker_assignments.SubmitView.as_view()),
     path("worker/assignments/<id:assignment_id>/return", worker_assignments.ReturnView.as_view()),
+    path("worker/assignments/<id:assignment_id>/appeal", worker_appeals.AppealCreateView.as_view()),
+    path("worker/appeals", worker_appeals.WorkerAppealsView.as_view()),
+    path("worker/requesters/<id:requester_id>", worker_appeals.RequesterProfileView.as_view()),
     path("worker/me", worker_account.MeView.as_view()),
     path("worker/messages", worker_inbox.WorkerInboxView.as_view()),
     path("worker/available-work", worker_available_work.AvailableWorkView.as_view()),

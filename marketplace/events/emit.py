@@ -12,9 +12,10 @@ from collections.abc import Iterable, Sequence
 
 from django.db.models import F
 
+from ..api.serializers.appeals import AppealSerializer
 from ..api.serializers.assignments import AssignmentSerializer
 from ..api.serializers.tasks import TaskDetailSerializer
-from ..models import Assignment, Task
+from ..models import Appeal, Assignment, Task
 from .outbox import record_event, wants_event
 
 
@@ -53,6 +54,17 @@ def assignment_changed_by_id(event_type: str, *, assignment_id: int, requester_i
             data=assignment_representation(assignment),
             ordering_key=f"assignment:{assignment.pk}",
         )
+
+
+def appeal_changed(event_type: str, appeal: Appeal) -> None:
+    """Record ``appeal.created`` or ``appeal.decided``: the appeal as ``GET /api/v1/appeals/{id}``
+    returns it (its ``assignment`` and task loaded, its new state set on the instance)."""
+    record_event(
+        organization_id=appeal.requester_id,
+        event_type=event_type,
+        data=lambda: AppealSerializer(appeal).data,
+        ordering_key=f"appeal:{appeal.pk}",
+    )
 
 
 def tasks_changed(event_type: str, *, task_ids: Iterable[int], requester_ids: Iterable[int] | None = None) -> None:

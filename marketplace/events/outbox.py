@@ -42,6 +42,8 @@ EVENT_TYPES = (
     "assignment.rejected",
     "labeling_job.status_changed",
     "labeling_job.object_labeled",
+    "appeal.created",
+    "appeal.decided",
 )
 
 _subscriptions: dict[int, tuple[float, frozenset[str]]] = {}

@@ -1,3 +1,4 @@
+from .appeals import Appeal
 from .events import Delivery, DeliveryAttempt, Event, WebhookEndpoint, WebhookSenderLease
 from .idempotency import IdempotencyRecord
 from .ledger import LedgerAccount, LedgerEntry, LedgerTransaction, Payout
@@ -6,13 +7,14 @@ from .organizations import ApiKey, Membership, Organization
 from .qualifications import QualificationGrant, QualificationTestAttempt, QualificationType, WorkerBlock
 from .reputation import WorkerBatchEstimate, WorkerBatchQuality, WorkerReputation
 from .signin import SignInThrottle
-from .tasks import Assignment, Batch, RequesterDispatchState, Task
+from .tasks import Assignment, Batch, RequesterDispatchState, Task, TaskWorkerExclusion
 from .vendors import VendorOffering, VendorSubscription
 from .workers import WebsocketTicket, Worker
 from .workteams import EmailInvitation, Invitation, Workteam, WorkteamMembership
 
 __all__ = [
     "ApiKey",
+    "Appeal",
     "Assignment",
     "Batch",
     "Delivery",
@@ -33,6 +35,7 @@ __all__ = [
     "RequesterDispatchState",
     "SignInThrottle",
     "Task",
+    "TaskWorkerExclusion",
     "VendorOffering",
     "VendorSubscription",
     "WebhookEndpoint",

@@ -199,3 +199,16 @@ class Assignment(models.Model):
 
     LIVE_STATUSES = (Status.ACCEPTED,)
     SLOT_HOLDING_STATUSES = (Status.ACCEPTED, Status.SUBMITTED, Status.APPROVED, Status.REJECTED)
+
+
+class TaskWorkerExclusion(models.Model):
+    """A worker who may never be offered this task (a review task over an annotation the
+    worker made: a worker never verifies or adjusts its own work). Written with the tasks, read
+    by dispatch's eligibility rule as one anti-join; the unique pair's index (task first)
+    serves it."""
+
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="worker_exclusions")
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="task_exclusions")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["task", "worker"], name="one_exclusion_per_task_worker")]

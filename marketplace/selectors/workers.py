@@ -13,7 +13,7 @@ from django.db.models import Count, Exists, F, FloatField, Max, Min, OuterRef, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from ..models import Assignment, Task, Worker, WorkerMessage, Workteam
+from ..models import Assignment, Task, TaskWorkerExclusion, Worker, WorkerMessage, Workteam
 from ..models.reputation import WorkerBatchEstimate
 from .eligibility import Eligibility
 
@@ -125,12 +125,14 @@ def worker_available_work(
     """Work available to ``worker`` at ``now``, per workteam and requester, by the dispatch's
     own eligibility rule (``eligibility``: the worker's, from ``dispatch.worker_eligibility``
     at the same ``now``: memberships, blocks, qualification requirements, quality stops); tasks
-    it held before left out. The groups with the most open tasks first, at most ``limit``. A
-    vendor team's capacity is not counted here: it is checked when a task is claimed."""
+    it held before, and those excluding it, left out. The groups with the most open tasks first,
+    at most ``limit``. A vendor team's capacity is not counted here: it is checked when a task is claimed."""
     if not eligibility.workteam_ids:
         return []
-    eligible = eligibility.open_tasks(now).exclude(
-        Exists(Assignment.objects.filter(task=OuterRef("pk"), worker=worker))
+    eligible = (
+        eligibility.open_tasks(now)
+        .exclude(Exists(Assignment.objects.filter(task=OuterRef("pk"), worker=worker)))
+        .exclude(Exists(TaskWorkerExclusion.objects.filter(task=OuterRef("pk"), worker=worker)))
     )
     first = eligible.filter(workteam_id=OuterRef("workteam_id"), requester_id=OuterRef("requester_id")).order_by(
         "-priority", "id"

@@ -24,6 +24,7 @@ from ..locking import lock_tasks, locked_assignments
 from ..models import Assignment, Organization, Task, Worker, Workteam
 from ..realtime.hints import hint_work_available
 from ..task_status import status_after_submit
+from .appeals import appeal_settle_by_override
 from .escrow import assignment_pay, assignment_release
 from .expiry import release_slot
 from .quality import QUALITY_FIELDS, auto_approval_outcome, submission_assess, submissions_record
@@ -236,7 +237,10 @@ def assignment_approve(
     with transaction.atomic():
         assignment = access_assignment_as_requester(requester, assignment_id, lock=True)
         if override_rejection and assignment.status == Assignment.Status.REJECTED:
-            return rejection_override(assignment=assignment, feedback=feedback, now=timezone.now())
+            now = timezone.now()
+            rejection_override(assignment=assignment, feedback=feedback, now=now)
+            appeal_settle_by_override(assignment=assignment, feedback=feedback, now=now)
+            return assignment
         return _settle(assignment, to_status=Assignment.Status.APPROVED, feedback=feedback)
 
 

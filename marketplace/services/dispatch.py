@@ -33,6 +33,7 @@ from ..models import (
     Assignment,
     RequesterDispatchState,
     Task,
+    TaskWorkerExclusion,
     Worker,
     WorkerBatchQuality,
     WorkerBlock,
@@ -120,15 +121,21 @@ def _held_by(worker: Worker) -> Exists:
     return Exists(Assignment.objects.filter(task=OuterRef("pk"), worker=worker))
 
 
+def _excluding(worker: Worker) -> Exists:
+    """Tasks that must never go to ``worker`` (a review of its own annotation)."""
+    return Exists(TaskWorkerExclusion.objects.filter(task=OuterRef("pk"), worker=worker))
+
+
 def eligible_tasks(*, worker: Worker, workteam_ids: list[int], now: datetime) -> QuerySet[Task]:
     """The one eligibility rule: open, unexpired tasks of the worker's workteams that it has
-    never held, of requesters not blocking it, in batches whose qualification requirements it
-    meets and whose quality rules have not stopped it (``Eligibility``, read by
-    ``eligibilities``; the claim for several workers applies the same rule, with "never held"
-    checked per worker on the candidates). A vendor team's capacity is the claim's own check
+    never held and that do not exclude it (``TaskWorkerExclusion``), of requesters not blocking
+    it, in batches whose qualification requirements it meets and whose quality rules have not
+    stopped it (``Eligibility``, read by ``eligibilities``; the claim for several workers
+    applies the same rule, with "never held" and the exclusions checked per worker on the
+    candidates). A vendor team's capacity is the claim's own check
     (``services.vendor_capacity``), made on the task it is about to hand out."""
     eligibility = eligibilities(workers=[worker], workteam_ids={worker.pk: workteam_ids}, now=now)[worker.pk]
-    return eligibility.open_tasks(now).exclude(_held_by(worker))
+    return eligibility.open_tasks(now).exclude(_held_by(worker)).exclude(_excluding(worker))
 
 
 def _requesters_in_fair_order(eligible: QuerySet[Task]) -> list[int]:
@@ -189,7 +196,9 @@ class _ClaimRound:
         # Alone, the held-before check is in the query (the plan pinned by a test); together,
         # the query is the workers' common part and each is checked below.
         self.eligible = (
-            eligibility.open_tasks(now).exclude(_held_by(workers[0])) if is_alone else eligibility.open_tasks(now)
+            eligibility.open_tasks(now).exclude(_held_by(workers[0])).exclude(_excluding(workers[0]))
+            if is_alone
+            else eligibility.open_tasks(now)
         )
         self.requesters = _requesters_in_fair_order(self.eligible)
         self.is_every_requester = len(self.requesters) < CANDIDATE_REQUESTERS_PER_CLAIM
@@ -205,12 +214,13 @@ class _ClaimRound:
             self.candidates[requester_id] = tasks
             self.has_every_candidate[requester_id] = len(tasks) < limit
             if len(self.workers) > 1 and tasks:
-                self.held.update(
-                    Assignment.objects.filter(
-                        task_id__in=[task.pk for task in tasks],
-                        worker_id__in=[worker.pk for worker in self.workers],
-                    ).values_list("task_id", "worker_id")
-                )
+                for barred in (Assignment, TaskWorkerExclusion):  # held before, or excluded
+                    self.held.update(
+                        barred.objects.filter(
+                            task_id__in=[task.pk for task in tasks],
+                            worker_id__in=[worker.pk for worker in self.workers],
+                        ).values_list("task_id", "worker_id")
+                    )
         return self.candidates[requester_id]
 
     def _offers(self, task: Task, worker: Worker) -> bool:

@@ -90,6 +90,21 @@ def worker_messages_send(
     return MessagesSent(sent_to=sent_to, refused=refused, messages=messages)
 
 
+def worker_message_write(*, requester_id: int, worker_id: int, subject: str, message: str) -> WorkerMessage:
+    """One message to one worker written by Groundwork on the requester's behalf, about
+    something between them (an appeal's outcome, ``services.appeals``): no eligibility check
+    and no rate limit, since the caller's reason to write is the eligibility. Call it inside the
+    transaction of the change it reports, so both commit or neither does. ``subject`` is cut to
+    ``MAX_SUBJECT_LENGTH``."""
+    return WorkerMessage.objects.create(
+        requester_id=requester_id,
+        worker_id=worker_id,
+        subject=subject[:MAX_SUBJECT_LENGTH],
+        message=message,
+        sent_together=uuid.uuid4(),
+    )
+
+
 def _take_message_token(requester: Organization) -> None:
     config = settings.GROUNDWORK
     wait = take_token(

@@ -17,7 +17,7 @@ BUCKET = "gw-api-tests"
 NAME_RULE = "must be 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit"
 ATTRIBUTE_RULE = "must be 1 to 127 letters, digits and hyphens, starting and ending with a letter or digit"
 TASK_TYPES = (
-    "bounding_box, image_classification, image_multilabel, named_entity_recognition, "
+    "bounding_box, image_classification, image_multilabel, label_verification, named_entity_recognition, "
     "semantic_segmentation, text_classification, text_multilabel"
 )
 
@@ -159,13 +159,7 @@ BAD_FIELDS = [
     ),
     pytest.param(
         {"task_type": ["image_classification"]},
-        {
-            "task_type": [
-                "must be one of bounding_box, image_classification, image_multilabel, "
-                "named_entity_recognition, semantic_segmentation, text_classification, "
-                "text_multilabel"
-            ]
-        },
+        {"task_type": [f"must be one of {TASK_TYPES}"]},
         id="task-type-list",
     ),
     pytest.param(

@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 from labeling.services.sweeps import run_labeling_sweeps
 from marketplace.services.workers import worker_create
 from tests.api_world import World, build_world
-from tests.support.factories import client_with
+from tests.support.factories import client_with, post_tasks
 
 UNKNOWN_ID = 987_654_321
 
@@ -372,6 +372,7 @@ def test_every_operation_answers_what_the_document_says(contract):
     c.call("member", "POST", "/api/v1/worker/token/rotate", 200)
     c.call("requester", "DELETE", "/api/v1/workteams/{workteam_id}/members/{worker_id}", 204, **r)
     c.call("requester", "POST", "/api/v1/assignments/{assignment_id}/reject", 200, {"feedback": "no"}, **w)
+    _walk_appeals(c, w)
 
     # --- errors, for every operation: no credentials, the wrong kind of caller, unknown ids, bad bodies
     for method, template, operation in c.operations():
@@ -441,6 +442,36 @@ def _walk_webhooks(c: Contract, r: dict) -> None:
     c.call("requester", "DELETE", hooks + "/{endpoint_id}", 204, endpoint_id=made["id"])
 
 
+def _walk_appeals(c: Contract, w: dict) -> None:
+    """Appeals: the worker's appeal of the assignment just rejected (declined), and another
+    worker's (accepted); each operation's success and a refusal."""
+    appeal = "/api/v1/worker/assignments/{assignment_id}/appeal"
+    declined = c.call("worker", "POST", appeal, 201, {"message": "please look again"}, **w)
+    c.call("worker", "POST", appeal, 409, {"message": "again"}, **w)
+    c.call("worker", "POST", appeal, 400, {"message": ""}, **w)
+    c.call("worker", "GET", "/api/v1/worker/appeals", 200, query={"status": "open"})
+    requester_id = {"requester_id": c.world.requester.organization.pk}
+    c.call("worker", "GET", "/api/v1/worker/requesters/{requester_id}", 200, **requester_id)
+    c.call("requester", "GET", "/api/v1/appeals", 200, query={"status": "open", "limit": 1})
+    c.call("requester", "GET", "/api/v1/appeals/{appeal_id}", 200, appeal_id=declined["id"])
+    decline = "/api/v1/appeals/{appeal_id}/decline"
+    c.call("requester", "POST", decline, 400, {"reply": ""}, appeal_id=declined["id"])
+    c.call("requester", "POST", decline, 200, {"reply": "the label is wrong"}, appeal_id=declined["id"])
+    c.call("requester", "POST", decline, 409, {"reply": "twice"}, appeal_id=declined["id"])
+    appellant, token = worker_create(username="contract-appellant")
+    post_tasks(c.world.requester.organization, 1, slots=1, priority=100)
+    client = client_with(token)
+    offered = c.call(client, "POST", "/api/v1/worker/tasks/next", 200)
+    ids = {"assignment_id": offered["assignment_id"]}
+    c.call(client, "POST", "/api/v1/worker/assignments/{assignment_id}/submit", 200, {"answer": {"label": "x"}}, **ids)
+    c.call("requester", "POST", "/api/v1/assignments/{assignment_id}/reject", 200, {"feedback": "no"}, **ids)
+    accepted = c.call(client, "POST", appeal, 201, {"message": "it is right"}, **ids)
+    accept = "/api/v1/appeals/{appeal_id}/accept"
+    c.call("requester", "POST", accept, 400, {"reply": 3}, appeal_id=accepted["id"])
+    c.call("requester", "POST", accept, 200, {"reply": "sorry"}, appeal_id=accepted["id"])
+    c.call("requester", "POST", accept, 409, appeal_id=accepted["id"])
+
+
 def _names(template: str) -> list[str]:
     return [part[1:-1] for part in template.split("/") if part.startswith("{")]
 
@@ -452,7 +483,7 @@ def test_the_document_describes_every_list_as_a_page(contract):
         for method, template, operation in contract.operations()
         if method == "GET" and "Paginated" in str(operation["responses"]["200"])
     }
-    assert len(pages) == 23
+    assert len(pages) == 25
     for template in pages:
         page = contract.document["components"]["schemas"][
             contract.document["paths"][template]["get"]["responses"]["200"]["content"]["application/json"]["schema"][

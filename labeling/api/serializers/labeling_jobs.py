@@ -97,6 +97,7 @@ class LabelingJobSerializer(serializers.ModelSerializer):
             "answers_saved",
             "output_manifest_uri",
             "label_attribute_name",
+            "source_label_attribute_name",
             "task_type",
             "input_mode",
             "input_manifest_uri",
