@@ -14,15 +14,16 @@ integer; ``PLACEHOLDER_TIME`` a datetime in 1901). A placeholder may also stand 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 _BASE = -7_300_000_000_000
 PLACEHOLDER_TIME = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
 
@@ -89,3 +90,15 @@ class TemplateCache:
                     self._templates.clear()
                 self._templates[key] = found
         return found  # type: ignore[return-value]
+
+
+def from_db_row(model: type[M], values: Sequence[object]) -> M:
+    """An instance of ``model`` from a raw row of its concrete columns, in field order, with the
+    values as the ORM gives them (JSON decoded, and so on)."""
+    fields = model._meta.concrete_fields
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        for converter in field.get_db_converters(connection):
+            value = converter(value, field, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)

@@ -7,10 +7,10 @@ from django.middleware.csrf import CsrfViewMiddleware
 from rest_framework import authentication, exceptions, permissions
 
 from ..credentials import REQUESTER_KEY_PREFIX, WORKER_TOKEN_PREFIX, hash_secret
-from ..models import ApiKey, Worker
+from ..models import ApiKey
 from ..principals import RequesterPrincipal, WorkerPrincipal
-from ..services.organizations import api_key_mark_used
 from ..selectors.credentials import worker_by_token_hash
+from ..services.organizations import api_key_mark_used
 from ..services.worker_accounts import worker_from_session
 
 

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..selectors.credentials import forget_worker_credentials
 from ..credentials import WORKER_TOKEN_PREFIX, WS_TICKET_PREFIX, display_prefix, hash_secret, new_secret
 from ..errors import InvalidInput
 from ..locales import parse_locale
 from ..models import Organization, WebsocketTicket, Worker, Workteam
+from ..selectors.credentials import forget_worker_credentials
 from .workteams import public_workforce, workteam_add_member
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@+-]{3,150}$")
