@@ -103,7 +103,10 @@ def worker_token_revoke(*, worker: Worker) -> None:
 
 
 def _tickets_spend(worker: Worker, now: datetime) -> None:
-    # This process forgets the old token at once (others within WORKER_CREDENTIAL_CACHE_SECONDS).
+    # This process forgets the old token at once, and again once the change is committed (a
+    # request between the two may have trusted it again); others within
+    # WORKER_CREDENTIAL_CACHE_SECONDS.
+    forget_worker_credentials()
     transaction.on_commit(forget_worker_credentials)
     WebsocketTicket.objects.filter(worker=worker, used_at__isnull=True).update(used_at=now)
 
