@@ -10,6 +10,8 @@ ERROR_CODES_OF_LABELING = {
     "job_not_started": "The labeling job is still initializing; it takes objects once it is in_progress (409).",
     "automation_not_requested": "The labeling job did not ask for automated labeling, so there is none to switch "
     "(409).",
+    "chain_source_not_ended": "The labeling job named by chain_from_job_id has not completed or stopped, so it has "
+    "no final output to chain from (409).",
 }
 
 

@@ -38,6 +38,7 @@ from marketplace.inputs.requirements import Requirements, requirement_dicts
 from marketplace.models.tasks import MAX_SLOTS_PER_TASK
 from marketplace.task_spec import ASSIGNMENT_DURATION_RANGE, AUTO_APPROVAL_DELAY_RANGE, LIFETIME_RANGE, PRIORITY_RANGE
 
+from .services.chaining import ChainSelect
 from .services.jobs import AutomationSpec, JobSpec
 from .services.streaming import (
     DEFAULT_IDLE_SECONDS,
@@ -179,6 +180,33 @@ class AutomatedLabelingRequest(Input):
         )
 
 
+def _verdict(value: Any) -> str:
+    if type(value) is not str or not value:
+        raise refuse("must be a non-empty string: one of the verification job's verdict categories")
+    return value
+
+
+class ChainSelectRequest(Input):
+    """Which objects of the chained job a chained job takes (docs/labeling.md, "Chaining")."""
+
+    model_config = ConfigDict(title="ChainSelect")
+    unknown_field_message: ClassVar[str] = "is not a known selection (known: below_confidence, verdict)"
+    not_an_object_message: ClassVar[str] = (
+        'must be an object: {"below_confidence": <number>} or {"verdict": "<category>"}'
+    )
+
+    below_confidence: Annotated[float | None, Number(0, 1, "must be a number from 0 to 1")] = Field(
+        None, description="only the objects whose confidence is below this (and those the chained job did not label)"
+    )
+    verdict: Annotated[str | None, Checked(_verdict, {"type": "string", "minLength": 1})] = Field(
+        None, description="label_verification source only: the objects judged with this verdict category"
+    )
+
+    def selection(self) -> ChainSelect:
+        below = None if self.below_confidence is None else float(self.below_confidence)
+        return ChainSelect(below_confidence=below, verdict=self.verdict)
+
+
 class JobCreate(Input):
     """``POST /api/v1/labeling-jobs`` (docs/labeling.md)."""
 
@@ -200,7 +228,16 @@ class JobCreate(Input):
         "manifest", description="streaming: the job takes objects while it runs (docs/labeling.md)"
     )
     input_manifest_uri: Annotated[str, _uri("input_manifest_uri")] | None = Field(
-        None, description="required, except for a streaming job (then the first objects, if given)"
+        None,
+        description="required, except for a streaming job (then the first objects, if given) and a chained job "
+        "(then it is the chained job's output manifest)",
+    )
+    chain_from_job_id: Id | None = Field(
+        None,
+        description="chain: the input is this completed or stopped job's output manifest (docs/labeling.md, Chaining)",
+    )
+    chain_select: ChainSelectRequest | None = Field(
+        None, description="chain: take only some of the chained job's objects (one of below_confidence, verdict)"
     )
     output_uri: Annotated[str, _uri("output_uri")]
     max_concurrent_task_count: Annotated[
@@ -280,6 +317,7 @@ class JobCreate(Input):
         attribute = attribute if type(attribute) is str and ATTRIBUTE_PATTERN.match(attribute) else ""
         return [
             *_streaming_errors(data),
+            *_chain_errors(data),
             *_attribute_errors(attribute, task_type),
             *_source_attribute_errors(data, attribute, task_type),
             *_category_errors(data, task_type),
@@ -337,6 +375,8 @@ class JobCreate(Input):
             priority=_or(self.priority, 0),
             auto_approval_delay_seconds=_or(self.auto_approval_delay_seconds, defaults["AUTO_APPROVAL_DELAY_SECONDS"]),
             automation=None if self.automated_labeling is None else self.automated_labeling.automation(),
+            chain_from_job_id=self.chain_from_job_id,
+            chain_select=ChainSelect() if self.chain_select is None else self.chain_select.selection(),
         )
 
     def _streaming_fields(self) -> dict:
@@ -374,7 +414,7 @@ def _streaming_errors(data: dict) -> list[tuple[str, str]]:
             for field in STREAMING_FIELDS
             if data.get(field) is not None
         ]
-        if data.get("input_manifest_uri") is None:
+        if data.get("input_manifest_uri") is None and data.get("chain_from_job_id") is None:
             errors.append(("input_manifest_uri", "is required"))
         return errors
     if data.get("automated_labeling") is not None:
@@ -392,6 +432,29 @@ def _streaming_errors(data: dict) -> list[tuple[str, str]]:
     return []
 
 
+def _chain_errors(data: dict) -> list[tuple[str, str]]:
+    """A chained job's input is the chained job's output: no manifest of its own, no streaming;
+    a selection only with a chain, and exactly one rule in it."""
+    select = data.get("chain_select")
+    if data.get("chain_from_job_id") is None:
+        return [("chain_select", "only applies with chain_from_job_id")] if select is not None else []
+    errors = []
+    if data.get("input_manifest_uri") is not None:
+        errors.append(
+            ("input_manifest_uri", "must be left out with chain_from_job_id (the chained job's output is the input)")
+        )
+    if data.get("input_mode") == "streaming":
+        errors.append(("chain_from_job_id", "is not available for a streaming job"))
+    known = ("below_confidence", "verdict")
+    if (
+        isinstance(select, dict)
+        and set(select) <= set(known)
+        and sum(select.get(key) is not None for key in known) != 1
+    ):
+        errors.append(("chain_select", "give exactly one of below_confidence and verdict"))
+    return errors
+
+
 def _attribute_errors(attribute: str, task_type: str) -> list[tuple[str, str]]:
     field = "label_attribute_name"
     if not attribute:
@@ -400,9 +463,11 @@ def _attribute_errors(attribute: str, task_type: str) -> list[tuple[str, str]]:
         return [(field, "must not end in -metadata")]
     if attribute in RESERVED_KEYS:
         return [(field, "must not be source or source-ref")]
-    if task_type == "semantic_segmentation" and not attribute.endswith("-ref"):
-        return [(field, "must end in -ref for semantic_segmentation (its value is a mask URI)")]
-    if task_type != "semantic_segmentation" and attribute.endswith("-ref"):
+    # A type that writes masks (segmentation and its adjustment) writes a mask URI there.
+    writes_masks = bool(task_type) and TASK_TYPES[task_type].writes_masks
+    if writes_masks and not attribute.endswith("-ref"):
+        return [(field, f"must end in -ref for {task_type} (its value is a mask URI)")]
+    if not writes_masks and attribute.endswith("-ref"):
         return [(field, "must not end in -ref except for semantic_segmentation")]
     return []
 
@@ -436,8 +501,9 @@ def _category_errors(data: dict, task_type: str) -> list[tuple[str, str]]:
             parse_storage_uri(config_uri, field="label_category_config_uri")
         except InvalidInput:
             return []  # the field's own error says why
+    chained = data.get("chain_from_job_id") is not None  # may take the chained job's (chaining checks)
     has_default = bool(task_type) and bool(TASK_TYPES[task_type].default_labels)
-    if ("label_categories" in data) == bool(config_uri) and not (has_default and not config_uri):
+    if ("label_categories" in data) == bool(config_uri) and not ((has_default or chained) and not config_uri):
         return [("label_categories", "give either label_categories or label_category_config_uri")]
     if "label_categories" in data and task_type:
         try:

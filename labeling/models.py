@@ -56,6 +56,12 @@ class LabelingJob(models.Model):
     # Review types (verification, adjustment): the input lines' attribute holding the existing
     # annotation (``labeling.services.source_annotations``); blank for the other types.
     source_label_attribute_name = models.CharField(max_length=127, blank=True)
+    # A chained job (``labeling.services.chaining``): the job whose output manifest, filtered by
+    # ``chain_select`` (``{}``: no filter), is written as this job's input manifest at ingestion.
+    chained_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="chained_jobs"
+    )
+    chain_select = models.JSONField(default=dict, blank=True)
     # Blank only for a streaming job started without a first manifest.
     input_manifest_uri = models.CharField(max_length=1024, blank=True)
     input_mode = models.CharField(max_length=16, choices=InputMode.choices, default=InputMode.MANIFEST)
@@ -279,6 +285,10 @@ class JobAutomation(models.Model):
     prediction_key = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.WAITING_FOR_SAMPLE)
     reason = models.TextField(blank=True)
+    # A chained job's copy of its source job's last model (``model.npz``; the card beside it as
+    # ``.json``): the job's first round scores with it instead of training (docs/labeling.md,
+    # "Chaining"). Blank: the job trains its own from the start.
+    starting_model_uri = models.CharField(max_length=1024, blank=True)
     rounds = models.PositiveIntegerField(default=0)
     # Human labels (non-gold objects) when the last round trained: the next trains after more.
     trained_on = models.PositiveIntegerField(default=0)

@@ -28,6 +28,22 @@ LABELING_JOB_CREATE = [
         request_only=True,
     ),
     OpenApiExample(
+        "A job chained on another",
+        summary="Check again the objects an ended job labeled with a confidence below 0.8 (docs/labeling.md)",
+        value={
+            "name": "animals-1-check",
+            "label_attribute_name": "species-check",
+            "task_type": "image_classification",
+            "chain_from_job_id": 5,
+            "chain_select": {"below_confidence": 0.8},
+            "output_uri": "s3://bucket/out/",
+            "title": "Cat or dog?",
+            "workers_per_object": 5,
+            "reward": "0.036",
+        },
+        request_only=True,
+    ),
+    OpenApiExample(
         "The job created",
         value={
             "id": 5,
@@ -47,6 +63,8 @@ LABELING_JOB_CREATE = [
             "label_attribute_name": "species",
             "task_type": "image_classification",
             "input_manifest_uri": "s3://bucket/in/manifest.jsonl",
+            "chain_from_job_id": None,
+            "chain_select": {},
             "output_uri": "s3://bucket/out/",
             "gold_manifest_uri": "",
             "label_category_config_uri": "",

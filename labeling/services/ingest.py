@@ -34,6 +34,7 @@ from ..storage import ManifestLineNotUTF8, ManifestLineTooLong, access_storage, 
 from ..task_types import TaskType, get_task_type, validate_label_categories
 from ..task_types.categories import MAX_CONFIG_BYTES, parse_label_category_file
 from .automation import automation_at_ingest, automation_release_sample
+from .chaining import chain_input_write, chain_starting_model
 from .job_events import job_status_changed
 from .leases import job_lease
 from .manifest_lines import MAX_LINE_CHARS, IngestFailed, LineChecker, ManifestObject
@@ -238,6 +239,9 @@ def job_ingest(*, job_id: int) -> str | None:
         job = LabelingJob.objects.select_related("requester", "workteam").get(pk=job_id)
         task_type = get_task_type(job.task_type)
         try:
+            if job.chained_from_id is not None:  # its input manifest is written from the chained job's output
+                chain_input_write(job)
+                chain_starting_model(job)
             job.label_categories, job.label_short_names = _label_categories(job, task_type)
             checker = LineChecker(job, task_type, storage_checker(job.requester))
             gold = _read_gold(job, checker)

@@ -3,6 +3,7 @@ path (``labeling.services.ingest``); the job is ``initializing`` until then."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -20,6 +21,7 @@ from marketplace.services.workteams import public_workforce
 from ..background_jobs import advance_job, ingest_job
 from ..models import JobAutomation, LabelingJob
 from ..storage import access_storage, parse_storage_uri
+from .chaining import ChainSelect, chained_job_fields
 from .job_events import job_status_changed
 
 MAX_UI_TEMPLATE_BYTES = 1024 * 1024
@@ -45,6 +47,9 @@ class JobSpec:
     priority: int
     auto_approval_delay_seconds: int
     automation: AutomationSpec | None = None
+    # A chained job (``labeling.services.chaining``): its source and which of its objects it takes.
+    chain_from_job_id: int | None = None
+    chain_select: ChainSelect = dataclasses.field(default_factory=ChainSelect)
 
 
 def job_create(
@@ -55,9 +60,19 @@ def job_create(
     Every URI must lie in storage registered for the requester (``Forbidden`` with code
     ``storage_not_allowed`` before anything is read or written); a name already used by this
     requester is ``Conflict(name_taken)``. ``ui_template`` and ``ground_truth_request`` are kept
-    with a job created through the AWS endpoint (``LabelingJob`` says what they are).
+    with a job created through the AWS endpoint (``LabelingJob`` says what they are). A chained
+    job's source is checked first (``chaining.chained_job_fields``: 404 or 409 naming
+    ``chain_from_job_id``, 400 for a body that does not fit it).
     """
     fields = spec.fields
+    if spec.chain_from_job_id is not None:
+        fields = chained_job_fields(
+            requester=requester,
+            fields=fields,
+            chain_from_job_id=spec.chain_from_job_id,
+            select=spec.chain_select,
+            has_category_file=bool(spec.label_category_config_uri),
+        )
     for field in ("input_manifest_uri", "output_uri", "gold_manifest_uri", "input_watch_uri"):
         if fields[field]:
             access_storage(requester, fields[field], field=field)

@@ -126,6 +126,9 @@ class LineChecker:
                 task_input[visible] = data[visible]
         if existing is not None:
             task_input.update(existing.task_input())
+            unfit = self.task_type.review_input_problem(task_input, labels=self.job.label_categories)
+            if unfit is not None:
+                raise LineProblem(unfit, key=self.job.source_label_attribute_name)
         gold_answer = None
         if gold:
             gold_answer = self._gold_answer(data, task_input)

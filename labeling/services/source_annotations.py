@@ -19,8 +19,8 @@ that type would be, and finds who made it, so that nobody reviews their own work
   when the source job is not a Groundwork job of this requester. They become the task's
   ``TaskWorkerExclusion`` rows.
 
-Semantic segmentation records (a mask URI) are not read here yet: a job over them is refused
-with a clear reason until the adjustment work adds a reader (``READERS``).
+Semantic segmentation records (a mask URI) are read by ``source_masks.read_mask_record``, which
+fetches the mask from the requester's registered storage.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from marketplace.models import Assignment
 from ..models import DataObject, LabelingJob
 from ..task_types import get_task_type
 from ..task_types.base import job_name_value
+from .source_masks import MaskRecordProblem, read_mask_record
 
 # Ground Truth's record type (``<attr>-metadata.type``) → the base task type it is an output of.
 GROUND_TRUTH_TYPES = {
@@ -221,15 +222,26 @@ class SourceAnnotations:
             raise _problem(
                 record, f"is a {base_type} record; earlier lines hold {self.base_type} records", metadata=True
             )
-        reader = READERS.get(base_type)
-        if reader is None:
-            raise _problem(record, f"{base_type} annotations cannot be read yet", metadata=True)
-        answer, record_labels = reader(record)
+        if base_type == "semantic_segmentation":  # a mask URI: the mask is read from storage
+            answer, record_labels = self._read_mask(record)
+        else:
+            reader = READERS.get(base_type)
+            if reader is None:
+                raise _problem(record, f"{base_type} annotations cannot be read yet", metadata=True)
+            answer, record_labels = reader(record)
         source = self._source_job(metadata.get("job-name"), base_type)
         labels = record_labels if source is None else source[0]
         self._check(record, base_type, answer, labels, task_input)
         annotators = frozenset() if source is None else source[1].get(_object_key(task_input), frozenset())
         return ExistingAnnotation(task_type=base_type, answer=answer, labels=labels, annotator_ids=annotators)
+
+    def _read_mask(self, record: _Record) -> tuple[dict, list[str]]:
+        try:
+            return read_mask_record(
+                record.value, record.metadata, requester_id=self.requester_id, attribute=record.attribute
+            )
+        except MaskRecordProblem as problem:
+            raise SourceAnnotationProblem(problem.message, key=problem.key) from None
 
     def _check(self, record: _Record, base_type: str, answer: dict, labels: list[str], task_input: dict) -> None:
         task_type = get_task_type(base_type)

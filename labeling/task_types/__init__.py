@@ -3,12 +3,18 @@
 ``TASK_TYPES`` maps a task type's name to its ``TaskType`` (see ``base`` for the contract);
 ``get_task_type`` looks one up. Modules by family: ``classification`` (single label),
 ``multilabel``, ``boxes``, ``spans`` (named entities), ``segmentation`` (with ``masks_png``),
-``verification`` (a review type: judging an existing label), and ``categories`` for label
-category lists and Ground Truth's configuration file.
+``verification`` (a review type: judging an existing label), ``adjustment`` (review types
+correcting an existing box, span or mask annotation), and ``categories`` for label category
+lists and Ground Truth's configuration file.
 """
 
 from __future__ import annotations
 
+from labeling.task_types.adjustment import (
+    BoundingBoxAdjustment,
+    NamedEntityRecognitionAdjustment,
+    SemanticSegmentationAdjustment,
+)
 from labeling.task_types.base import (
     CONFIDENCE_DECIMALS,
     Consolidation,
@@ -52,6 +58,9 @@ TASK_TYPES: dict[str, TaskType] = {
         NamedEntityRecognition(),
         SemanticSegmentation(),
         LabelVerification(),
+        BoundingBoxAdjustment(),
+        NamedEntityRecognitionAdjustment(),
+        SemanticSegmentationAdjustment(),
     )
 }
 

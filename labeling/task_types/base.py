@@ -116,6 +116,12 @@ class TaskType(abc.ABC):
     def answer_schema(self, labels: list[str]) -> dict:
         """A JSON Schema (draft 2020-12) for one answer, naming the label categories in enums."""
 
+    def review_input_problem(self, task_input: dict, *, labels: list[str]) -> str | None:
+        """A review type: why a task input (the base object and the existing annotation,
+        ``labeling.services.source_annotations``) cannot be worked on with the job's ``labels``,
+        or ``None`` when it can. The default (every other type): ``None``."""
+        return None
+
     def check_answer(self, answer: dict, *, labels: list[str], task_input: dict) -> None:
         """What the JSON Schema cannot say; raises ``InvalidInput`` naming ``answer.<path>``.
 

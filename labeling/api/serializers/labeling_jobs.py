@@ -44,6 +44,9 @@ class AutomatedLabelingSerializer(serializers.Serializer):
     validation_size = serializers.IntegerField()
     audit = AutomationAuditSerializer()
     machine_labeled = serializers.IntegerField()
+    starting_model_uri = serializers.CharField(
+        allow_null=True, help_text="a chained job's copy of the chained job's model, its first round's scorer"
+    )
     money_saved = serializers.CharField(help_text="USD: what the machine-labeled objects would have cost humans")
 
 
@@ -72,6 +75,7 @@ def automated_labeling(job: LabelingJob) -> dict | None:
             "passed": audit.passed,
         },
         "machine_labeled": job.machine_labeled,
+        "starting_model_uri": automation.starting_model_uri or None,
         "money_saved": format_micros(automation.saved_micros),
     }
 
@@ -79,6 +83,10 @@ def automated_labeling(job: LabelingJob) -> dict | None:
 class LabelingJobSerializer(serializers.ModelSerializer):
     workteam_id = serializers.IntegerField()
     batch_id = serializers.IntegerField(allow_null=True)
+    chain_from_job_id = serializers.IntegerField(
+        source="chained_from_id", allow_null=True, help_text="the job this one chains from (docs/labeling.md)"
+    )
+    chain_select = serializers.DictField(help_text="which of its objects the chain took; {} for all")
     reward = MoneyField(source="reward_micros")
     label_counters = serializers.SerializerMethodField()
     stopping_conditions = serializers.SerializerMethodField()
@@ -101,6 +109,8 @@ class LabelingJobSerializer(serializers.ModelSerializer):
             "task_type",
             "input_mode",
             "input_manifest_uri",
+            "chain_from_job_id",
+            "chain_select",
             "max_concurrent_task_count",
             "streaming_idle_seconds",
             "input_watch_uri",

@@ -89,6 +89,7 @@ def test_the_job_reports_its_automated_labeling_and_defaults(requester, bucket):
         "validation_size": 0,
         "audit": {"audited": 0, "agreed": 0, "pending": 0, "agreement": None, "passed": None},
         "machine_labeled": 0,
+        "starting_model_uri": None,
         "money_saved": "0.00",
     }
 

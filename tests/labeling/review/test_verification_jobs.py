@@ -278,7 +278,12 @@ def test_a_bad_existing_annotation_fails_the_job_with_the_reason(requester, buck
         ),
         (
             {"task_type": "bounding_box", "label_categories": ["dog"]},
-            {"source_label_attribute_name": ["only applies to a review task type (label_verification)"]},
+            {
+                "source_label_attribute_name": [
+                    "only applies to a review task type (bounding_box_adjustment, label_verification, "
+                    "named_entity_recognition_adjustment, semantic_segmentation_adjustment)"
+                ]
+            },
         ),
         (
             {"label_categories": ["correct"]},

@@ -37,6 +37,9 @@ def test_registry_names_every_task_type_with_its_ground_truth_type():
         "named_entity_recognition": ("groundtruth/text-span", ("source",)),
         "semantic_segmentation": ("groundtruth/semantic-segmentation", ("source-ref",)),
         "label_verification": ("groundtruth/label-verification", ("source-ref", "source")),
+        "bounding_box_adjustment": ("groundtruth/object-detection", ("source-ref",)),
+        "named_entity_recognition_adjustment": ("groundtruth/text-span", ("source",)),
+        "semantic_segmentation_adjustment": ("groundtruth/semantic-segmentation", ("source-ref",)),
     }
     assert all(get_task_type(name).name == name for name in TASK_TYPES)
 

@@ -1,5 +1,5 @@
 /* <gw-bounding-box>: labelled boxes drawn on an image.
-In: `labels`, `src`, `value`. Out: `value` = {"boxes": [{"label", "left", "top", "width",
+In: `labels`, `src`, `value`, `initialValue` (boxes to start from: an adjustment). Out: `value` = {"boxes": [{"label", "left", "top", "width",
 "height"}], "image_size": {"width", "height"}} in whole image pixels whatever the zoom (null
 until loaded); `gw-change` after each edit; `gw-submit` on Enter. The surface
 (`data-annotation-surface`) is exactly the displayed image: screen point (x, y) is image pixel
@@ -39,7 +39,25 @@ class GwBoundingBox extends DrawingElement {
   }
   set value(value) {
     this._pending = value?.boxes || [];
+    this._pendingSize = value?.image_size ?? null;
     if (this._measured) this._setUp();
+  }
+
+  /** The annotation to start from (an adjustment task's existing boxes), in the answer format;
+   * its boxes are scaled from its `image_size` to the image's and edited like drawn ones. Also
+   * the `initial-value` attribute (JSON). A draft `value` set after it wins. */
+  get initialValue() { return this._initial ?? null; }
+  set initialValue(value) {
+    this._initial = value && typeof value === "object" ? value : null;
+    this.value = this._initial;
+  }
+  static get observedAttributes() { return ["initial-value"]; }
+  attributeChangedCallback(name, old, text) {
+    try {
+      this.initialValue = JSON.parse(text);
+    } catch {
+      this._status.textContent = "The boxes to start from could not be read.";
+    }
   }
 
   _build() {
@@ -54,12 +72,15 @@ class GwBoundingBox extends DrawingElement {
     if (this._picker) labelButtons(this._picker, this._labels, (i) => this._setLabel(i));
   }
 
-  /** Restores the pending boxes, clamped to the image, dropping those without area. */
+  /** Restores the pending boxes, scaled from the size they were drawn on, clamped to the
+   * image, dropping those without area or with a label this task does not have. */
   _setUp() {
     if (!this._pending) return;
     const { width, height } = this._view;
-    const x = (v) => clamp(Math.round(v), 0, width);
-    const y = (v) => clamp(Math.round(v), 0, height);
+    const size = this._pendingSize;
+    const [sx, sy] = size?.width > 0 && size?.height > 0 ? [width / size.width, height / size.height] : [1, 1];
+    const x = (v) => clamp(Math.round(v * sx), 0, width);
+    const y = (v) => clamp(Math.round(v * sy), 0, height);
     this._boxes = this._pending
       .map((b) => ({ label: this._labels.indexOf(b.label), l: x(+b.left), t: y(+b.top), r: x(+b.left + +b.width), b: y(+b.top + +b.height) }))
       .filter((b) => b.label >= 0 && b.r > b.l && b.b > b.t);

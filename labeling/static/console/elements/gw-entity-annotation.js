@@ -327,6 +327,30 @@ export class GwEntityAnnotation extends TaskElement {
     this._render();
   }
 
+  /** The entities to start from (an adjustment task's existing annotation), in the answer
+   * format; edited like marked ones. Also the `initial-value` attribute (JSON). A draft `value`
+   * set after it wins. */
+  get initialValue() {
+    return this._initial ?? null;
+  }
+
+  set initialValue(answer) {
+    this._initial = answer && typeof answer === "object" ? answer : null;
+    this.value = this._initial;
+  }
+
+  static get observedAttributes() {
+    return ["initial-value"];
+  }
+
+  attributeChangedCallback(name, old, text) {
+    try {
+      this.initialValue = JSON.parse(text);
+    } catch {
+      this._status && (this._status.textContent = "The entities to start from could not be read.");
+    }
+  }
+
   focus(options) {
     this._surface?.focus(options);
   }

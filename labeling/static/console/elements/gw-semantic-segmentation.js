@@ -1,5 +1,6 @@
 /* <gw-semantic-segmentation>: a class mask painted over an image.
-In: `labels` (unpainted and erased pixels are 0, labels[0]), `src`, `value`. Out: `value` =
+In: `labels` (unpainted and erased pixels are 0, labels[0]), `src`, `value`, `initialValue` (a
+mask to start from: an adjustment). Out: `value` =
 {"mask": "<base64 8-bit greyscale PNG of the image's size, a label index per pixel>"} (null
 until loaded); `gw-change` after each stroke, fill, undo and redo; `gw-submit` on Enter.
 The truth is a Uint8Array, a class per image pixel; the canvas (image's natural size,
@@ -17,6 +18,17 @@ import { decodeMaskPng, encodeMaskPng } from "./mask-png.js";
 
 const CLOSE_REACH = 8; // CSS px from the first corner that closes the polygon
 const UNDO_BYTES = 64 << 20;
+
+/** A decoded mask's pixels at `width` x `height`: as they are, or the nearest pixel's. */
+function scaledMask({ width: w, height: h, pixels }, width, height) {
+  if (w === width && h === height) return pixels;
+  const out = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const row = Math.min(h - 1, Math.floor(((y + 0.5) * h) / height)) * w;
+    for (let x = 0; x < width; x++) out[y * width + x] = pixels[row + Math.min(w - 1, Math.floor(((x + 0.5) * w) / width))];
+  }
+  return out;
+}
 
 function svg(tag, attributes) {
   const element = document.createElementNS("http://www.w3.org/2000/svg", tag);
@@ -41,7 +53,27 @@ class GwSemanticSegmentation extends DrawingElement {
   }
   set value(value) {
     this._pending = typeof value?.mask === "string" ? value.mask : null;
+    this._pendingLabels = Array.isArray(value?.labels) ? value.labels.map(String) : null;
     if (this._measured) this._restore();
+  }
+
+  /** The mask to start from (an adjustment task's existing mask): `{"mask", "labels"?}`, where
+   * `labels` names the class of each pixel value when it differs from the task's (they are
+   * matched by name; unknown classes become labels[0]); a mask of another size is scaled to the
+   * image's (nearest pixel). Also the `initial-value` attribute (JSON). A draft `value` set
+   * after it wins. Undo starts from it. */
+  get initialValue() { return this._initial ?? null; }
+  set initialValue(value) {
+    this._initial = value && typeof value === "object" ? value : null;
+    this.value = this._initial;
+  }
+  static get observedAttributes() { return ["initial-value"]; }
+  attributeChangedCallback(name, old, text) {
+    try {
+      this.initialValue = JSON.parse(text);
+    } catch {
+      this._status.textContent = "The mask to start from could not be read.";
+    }
   }
 
   _labelsChanged() {
@@ -103,11 +135,17 @@ class GwSemanticSegmentation extends DrawingElement {
 
   async _restore() {
     const pending = this._pending;
-    this._pending = null;
+    const named = this._pendingLabels;
+    this._pending = this._pendingLabels = null;
     try {
-      const { width, height, pixels } = await decodeMaskPng(pending);
-      if (width !== this._view.width || height !== this._view.height) throw new Error("its size is not the image's");
-      this._mask.set(pixels.map((p) => (p < this._labels.length ? p : 0)));
+      const decoded = await decodeMaskPng(pending);
+      const { width, height } = this._view;
+      const lookup = Uint8Array.from({ length: 256 }, (_, p) => {
+        const index = named ? this._labels.indexOf(named[p]) : p;
+        return index >= 0 && index < this._labels.length ? index : 0;
+      });
+      const pixels = scaledMask(decoded, width, height);
+      this._mask.set(pixels.map((p) => lookup[p]));
       this._shadow.set(this._mask);
       this._undo = [];
       this._redo = [];

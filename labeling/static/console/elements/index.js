@@ -3,6 +3,7 @@
 import "./gw-bounding-box.js";
 import "./gw-classifier.js";
 import "./gw-entity-annotation.js";
+import "./gw-label-verification.js";
 import "./gw-multi-classifier.js";
 import "./gw-mturk-question.js";
 import "./gw-schema-form.js";
@@ -16,7 +17,12 @@ const BY_TYPE = {
   named_entity_recognition: "gw-entity-annotation",
   bounding_box: "gw-bounding-box",
   semantic_segmentation: "gw-semantic-segmentation",
+  // Adjustments: the base type's element, started from the existing annotation.
+  bounding_box_adjustment: "gw-bounding-box",
+  named_entity_recognition_adjustment: "gw-entity-annotation",
+  semantic_segmentation_adjustment: "gw-semantic-segmentation",
   mturk_question: "gw-mturk-question",
+  label_verification: "gw-label-verification",
 };
 
 /** The tag of the element that answers `task`. */
@@ -49,5 +55,15 @@ export function createTaskElement(task) {
       element.src = input["source-url"] ?? null;
     }
   }
+  if (task.task_type.endsWith("_adjustment")) element.initialValue = initialAnnotation(task);
   return element;
+}
+
+/** What an adjustment task's element starts from: the input's `existing_annotation` (a mask with
+ * `existing_labels`, which name its pixel values), or null. */
+function initialAnnotation(task) {
+  const existing = task.input?.existing_annotation;
+  if (!existing || typeof existing !== "object") return null;
+  const names = task.input.existing_labels;
+  return typeof existing.mask === "string" && Array.isArray(names) ? { ...existing, labels: names } : existing;
 }
