@@ -134,8 +134,8 @@ def access_assignments_as_worker(
     found: dict[int, Assignment] = {}
     if len(mine) == 1 and len(requests) == 1 and lock and connection.vendor == "postgresql":  # the submit's path
         ((worker, _),) = requests
-        pk = cast(int, wanted[0])
-        assignment = _locked_assignment_of(worker_id=worker.pk, assignment_id=pk) if 0 < pk < 2**63 else None
+        only = cast(int, wanted[0])
+        assignment = _locked_assignment_of(worker_id=worker.pk, assignment_id=only) if 0 < only < 2**63 else None
         found = {assignment.pk: assignment} if assignment is not None else {}
     elif mine:
         queryset = Assignment.objects.select_related("task", "task__batch", "task__workteam").filter(

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.db.models import Model, QuerySet
@@ -65,7 +65,7 @@ class SqlTemplate:
             text.append(piece)
         return cls("".join(text), tuple(kept))
 
-    def fill(self, values: Mapping[object, object]) -> list[object]:
+    def fill(self, values: Mapping[object, object]) -> list[Any]:
         """The parameters, each placeholder replaced by its value in ``values``."""
         return [values.get(p, p) if isinstance(p, Hashable) else p for p in self.params]
 
@@ -95,7 +95,7 @@ class TemplateCache:
 def from_db_row(model: type[M], values: Sequence[object]) -> M:
     """An instance of ``model`` from a raw row of its concrete columns, in field order, with the
     values as the ORM gives them (JSON decoded, and so on)."""
-    fields = model._meta.concrete_fields
+    fields: Sequence[Any] = model._meta.concrete_fields
     converted = []
     for field, value in zip(fields, values, strict=True):
         for converter in field.get_db_converters(connection):

@@ -91,8 +91,7 @@ def _claim_template(shape: tuple[int, int, int]) -> SqlTemplate:
         eligibility.open_tasks_for(_WORKER, PLACEHOLDER_TIME)
         .filter(requester_id=_REQUESTER)
         .order_by("-priority", "id")
-        .values("id", "requester_id", "assignment_duration_seconds")[:1]
-    )
+    ).values("id", "requester_id", "assignment_duration_seconds")[:1]
     candidate = SqlTemplate.of(best, as_sql={_REQUESTER: "fair.requester_id"})
     task_columns = ", ".join(f'"{f.column}"' for f in Task._meta.concrete_fields)
     defaults = [f for f in Assignment._meta.concrete_fields if f.name not in _ASSIGNMENT_SET_BY_CLAIM]

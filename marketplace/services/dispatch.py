@@ -99,7 +99,13 @@ def eligibilities(
 
 
 def _eligibility(
-    worker: Worker, teams: Sequence[int], is_blocked: bool, is_stopped: bool, meets_restricted_work: bool, *, now
+    worker: Worker,
+    teams: Sequence[int],
+    is_blocked: bool,
+    is_stopped: bool,
+    meets_restricted_work: bool,
+    *,
+    now: datetime,
 ) -> Eligibility:
     """The worker's ``Eligibility`` from its probes: the blocks, quality stops and requirements
     are read only when a probe says they concern it."""

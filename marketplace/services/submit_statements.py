@@ -18,8 +18,10 @@ The statement is compiled once (``marketplace.sql_templates``).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from django.db import connection
+from django.db.models import Field
 
 from ..models import Assignment, Task
 from ..models.reputation import WorkerReputation
@@ -29,12 +31,16 @@ _ASSIGNMENT = placeholder(0)
 _templates = TemplateCache()
 
 
+def _field(name: str) -> Field:
+    return cast(Field, Assignment._meta.get_field(name))
+
+
 _SET_BY_SUBMIT = ("status", "answer", "submitted_at", "auto_approve_at", "gold_correct", "flagged_reason")
 
 
 def _submission_template() -> SqlTemplate:
     rest = [f for f in WorkerReputation._meta.concrete_fields if f.name not in ("worker", "submitted", "updated_at")]
-    sets = ", ".join(f'"{Assignment._meta.get_field(name).column}" = %s' for name in _SET_BY_SUBMIT)
+    sets = ", ".join(f'"{_field(name).column}" = %s' for name in _SET_BY_SUBMIT)
     sql = f"""
 WITH answered AS (
     UPDATE marketplace_assignment SET {sets} WHERE id = %s RETURNING task_id, worker_id
@@ -70,7 +76,7 @@ def submission_statement(*, assignment: Assignment, now: datetime) -> None:
     template = _templates.get("submission", _submission_template)
     values: dict[object, object] = {_ASSIGNMENT: assignment.pk, placeholder(9): now}
     for i, name in enumerate(_SET_BY_SUBMIT):
-        field = Assignment._meta.get_field(name)
+        field = _field(name)
         values[placeholder(10 + i)] = field.get_db_prep_save(getattr(assignment, field.attname), connection)
     with connection.cursor() as cursor:
         cursor.execute(template.sql, template.fill(values))

@@ -92,9 +92,7 @@ def test_a_listened_submit_adds_only_its_event_insert(trusted_tokens, make_reque
     assert len(claimed) == 2 and len(submitted) == 3
 
 
-def test_the_claim_statement_honours_the_self_review_exclusion(
-    trusted_tokens, make_requester, make_worker, make_tasks
-):
+def test_the_claim_statement_honours_the_self_review_exclusion(trusted_tokens, make_requester, make_worker, make_tasks):
     # given: two tasks, the better (older) one excluding this worker
     requester = make_requester()
     excluded, other = make_tasks(requester.organization, 2, slots=3)
