@@ -403,3 +403,12 @@ WEBHOOK_ENDPOINT_CONCURRENCY = env_int("WEBHOOK_ENDPOINT_CONCURRENCY", 8)
 WEBHOOK_SUBSCRIPTION_CACHE_SECONDS = float(os.environ.get("WEBHOOK_SUBSCRIPTION_CACHE_SECONDS", "1"))
 # Events (and their delivery logs) are kept this long, for redelivery.
 WEBHOOK_EVENT_RETENTION_SECONDS = env_int("WEBHOOK_EVENT_RETENTION_SECONDS", 30 * 86400)
+
+# --- labeling hooks (docs/templates.md) ---------------------------------------------------------
+# A job's pre-task and consolidation hooks go where webhooks may (the settings above), each call
+# given up after the timeout, tried this many times in all (the n-th retry after base × 2^(n-1)
+# seconds), this many objects' calls at once, before the object fails with the reason.
+LABELING_HOOK_TIMEOUT_SECONDS = float(os.environ.get("LABELING_HOOK_TIMEOUT_SECONDS", "10"))
+LABELING_HOOK_ATTEMPTS = env_int("LABELING_HOOK_ATTEMPTS", 3)
+LABELING_HOOK_RETRY_BASE_SECONDS = float(os.environ.get("LABELING_HOOK_RETRY_BASE_SECONDS", "1"))
+LABELING_HOOK_THREADS = env_int("LABELING_HOOK_THREADS", 8)

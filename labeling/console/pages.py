@@ -54,3 +54,12 @@ def tests(request: ConsoleRequest) -> HttpResponse:
 def messages(request: ConsoleRequest) -> HttpResponse:
     """``/console/messages``: what requesters the worker worked for wrote to it."""
     return _page(request, "console/messages.html", "messages")
+
+
+@console_page
+def requester(request: ConsoleRequest, requester_id: int) -> HttpResponse:
+    """``/console/requesters/<id>``: a requester's public profile (its appeal figures), filled
+    from ``GET /api/v1/worker/requesters/{id}``, which decides who may see it."""
+    return render(
+        request, "console/requester.html", {"worker": request.worker, "active": "", "requester_id": requester_id}
+    )

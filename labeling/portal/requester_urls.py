@@ -2,6 +2,7 @@ from django.urls import path
 
 import marketplace.api.urls  # noqa: F401  registers the <id:> converter
 
+from . import requester_appeal_views as a
 from . import requester_views as v
 from . import requester_webhook_views as h
 from . import requester_work_views as w
@@ -22,6 +23,9 @@ urlpatterns = [
         h.webhook_redeliver_event,
         name="requester_webhook_redeliver_event",
     ),
+    path("appeals", a.appeals, name="requester_appeals"),
+    path("appeals/<id:appeal_id>/accept", a.appeal_decide, {"decision": "accept"}, name="requester_appeal_accept"),
+    path("appeals/<id:appeal_id>/decline", a.appeal_decide, {"decision": "decline"}, name="requester_appeal_decline"),
     path("teams", v.teams, name="requester_teams"),
     path("teams/<int:workteam_id>", v.team, name="requester_team"),
     path("teams/<int:workteam_id>/invite", v.team_invite, name="requester_team_invite"),

@@ -42,13 +42,23 @@ class JobForm(forms.Form):
 
     name = forms.CharField(required=False, help_text="Letters, digits and hyphens; unique among your jobs.")
     task_type = forms.ChoiceField(
-        required=False, choices=[("", "Choose a task type")] + [(name, word(name)) for name in TASK_TYPES]
+        required=False,
+        # ``custom`` needs a template, which this form does not take (docs/templates.md: the API does).
+        choices=[("", "Choose a task type")] + [(name, word(name)) for name in TASK_TYPES if name != "custom"],
     )
     label_attribute_name = forms.CharField(
         required=False, label="Label attribute name", help_text="The key the output manifest puts each label under."
     )
+    source_label_attribute_name = forms.CharField(
+        required=False,
+        label="Source label attribute (verification jobs)",
+        help_text="For a label verification job: the input lines' attribute holding the labels to check.",
+    )
     label_categories = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Label categories", help_text="One per line."
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Label categories",
+        help_text="One per line (a verification job's verdicts: correct and incorrect when left empty).",
     )
     input_manifest_uri = forms.CharField(required=False, label="Input manifest URI")
     output_uri = forms.CharField(required=False, label="Output URI", help_text="A folder: the job writes under it.")
@@ -84,6 +94,7 @@ class JobForm(forms.Form):
                 "name",
                 "task_type",
                 "label_attribute_name",
+                "source_label_attribute_name",
                 "input_manifest_uri",
                 "output_uri",
                 "title",

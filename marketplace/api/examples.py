@@ -112,6 +112,7 @@ CLAIM = [
 _WORKER_ASSIGNMENT = {
     "id": 31,
     "task_id": 19,
+    "requester_id": 2,
     "title": "Cat or dog?",
     "task_type": "custom",
     "reward": "0.05",

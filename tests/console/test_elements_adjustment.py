@@ -76,6 +76,21 @@ def test_preloaded_boxes_are_scaled_to_the_image_then_moved_and_deleted(element_
     assert violations(page) == []
     screenshot(page, "element-bounding-box-adjustment-edited")
 
+    # when: Reset
+    page.click("button[aria-label='Reset to the starting boxes']")
+
+    # then: back to the existing boxes
+    assert len(element_value(page)["boxes"]) == 2
+    assert element_value(page)["boxes"][0] == {"label": "car", "left": 40, "top": 60, "width": 120, "height": 80}
+    assert events(page, "gw-change")[-1] == element_value(page)
+
+
+def test_a_plain_box_task_has_no_reset(element_page):
+    mount(element_page, {"task_type": "bounding_box", "labels": BOX_LABELS, "input": {"source-url": "/__image__.png"}})
+
+    assert element_page.locator("button[aria-label='Reset to the starting boxes']").is_hidden()
+    assert element_value(element_page)["boxes"] == []
+
 
 def test_a_draft_wins_over_the_existing_boxes(element_page):
     # given: a draft saved before a reload (the console restores it after creating the element)
@@ -111,6 +126,10 @@ def test_preloaded_entities_are_marked_and_can_be_removed(element_page):
     assert element_value(page) == {"entities": [{"label": "ORG", "start": 0, "end": 16}]}
     assert events(page, "gw-change")[-1] == element_value(page)
 
+    page.click("button[aria-label='Reset to the starting entities']")
+
+    assert element_value(page) == existing
+
 
 def test_a_preloaded_mask_is_read_by_class_name_and_scaled_to_the_image(element_page):
     page = element_page
@@ -140,3 +159,15 @@ def test_a_preloaded_mask_is_read_by_class_name_and_scaled_to_the_image(element_
     assert int((mask > 0).sum()) == 80 * 160 + 120 * 160
     assert events(page) == []
     screenshot(page, "element-segmentation-adjustment-preloaded")
+
+    # when: a car stroke over the road, then Reset
+    box = surface_box(page)
+    page.keyboard.press("2")
+    drag(page, to_screen(box, 60, 80), to_screen(box, 180, 80))
+    painted = decode_mask(element_value(page)["mask"], n_classes=3)
+    assert (painted[75:85, 70:170] == 1).all()
+    page.click("button[aria-label='Reset to the starting mask']")
+    page.wait_for_function("() => window.__events.length >= 2")
+
+    # then: the starting mask again
+    assert decode_mask(element_value(page)["mask"], n_classes=3).tolist() == mask.tolist()

@@ -35,7 +35,8 @@ async function loadMe() {
 async function loadAvailable() {
   const groups = (await api("GET", "available-work")).results;
   const rows = groups.map((group) => h("tr", {},
-    h("td", {}, h("strong", {}, group.title), h("div", { class: "hint" }, `${group.requester_name} · ${group.workteam_name}`)),
+    h("td", {}, h("strong", {}, group.title), h("div", { class: "hint" },
+      h("a", { href: `/console/requesters/${group.requester_id}` }, group.requester_name), ` · ${group.workteam_name}`)),
     h("td", { class: "num" }, money(group.reward)),
     h("td", { class: "num" }, String(group.open_tasks)),
     h("td", {}, duration(group.assignment_duration_seconds))));

@@ -9,7 +9,8 @@ async function load() {
     if (!rows.length) return fill(target, h("p", { class: "muted" }, "No messages yet."));
     fill(target, h("ol", { class: "messages" }, rows.map((row) => h("li", { class: "card message" },
       h("h2", {}, row.subject),
-      h("p", { class: "muted" }, `From ${row.requester_name} · ${when(row.created_at)}`),
+      h("p", { class: "muted" }, "From ", h("a", { href: `/console/requesters/${row.requester_id}` }, row.requester_name),
+        ` · ${when(row.created_at)}`),
       h("p", { class: "message-body" }, row.message)))));
   } catch (error) {
     fill(target, h("p", { class: "bad" }, refusalText(error.code, error.message)));

@@ -63,6 +63,7 @@ class WorkerTaskSerializer(serializers.Serializer):
 
 class WorkerAssignmentSerializer(serializers.ModelSerializer):
     task_id = serializers.IntegerField()
+    requester_id = serializers.IntegerField(source="task.requester_id", help_text="whose task: its public profile")
     title = serializers.CharField(source="task.title")
     task_type = serializers.CharField(source="task.task_type")
     reward = MoneyField(source="task.reward_micros")
@@ -72,6 +73,7 @@ class WorkerAssignmentSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "task_id",
+            "requester_id",
             "title",
             "task_type",
             "reward",

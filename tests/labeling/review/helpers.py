@@ -32,9 +32,11 @@ def finished(requester, job_id: int) -> dict:
     return job
 
 
-def box_job(requester, bucket, annotator, *, images: int = 2, name: str = "dogs") -> tuple[dict, list[dict]]:
-    """A finished bounding-box job over ``images`` images, boxed by ``annotator`` alone; the
-    job and its output manifest's lines."""
+def box_job(
+    requester, bucket, annotator, *, images: int = 2, name: str = "dogs", more_annotators: tuple = ()
+) -> tuple[dict, list[dict]]:
+    """A finished bounding-box job over ``images`` images, boxed by ``annotator`` (and each of
+    ``more_annotators``: every image by all of them); the job and its output manifest's lines."""
     bucket.put(f"{name}/in.jsonl", manifest([{"source-ref": bucket.uri(f"images/{i}.jpg")} for i in range(images)]))
     job = start_job(
         requester,
@@ -47,13 +49,14 @@ def box_job(requester, bucket, annotator, *, images: int = 2, name: str = "dogs"
             "label_categories": BOX_LABELS,
             "title": "Box the dogs",
             "reward": "0.05",
-            "workers_per_object": 1,
+            "workers_per_object": 1 + len(more_annotators),
         },
     )
-    answered = answer_every_offer(
-        annotator, lambda task_input: {"boxes": [box_for(task_input["source-url"])], "image_size": IMAGE_SIZE}
-    )
-    assert len(answered) == images
+    for worker in (annotator, *more_annotators):
+        answered = answer_every_offer(
+            worker, lambda task_input: {"boxes": [box_for(task_input["source-url"])], "image_size": IMAGE_SIZE}
+        )
+        assert len(answered) == images
     job = finished(requester, job["id"])
     return job, output_lines(bucket, job)
 

@@ -12,6 +12,7 @@ until loaded); `gw-change` after each edit; `gw-submit` on Enter. The surface
   The list under the image names every box and selects it.
 - Zoom and pan: drawing-view.js (+ - 0, Ctrl + wheel, Space + drag, middle drag, H).
 - Enter submits. Boxes are clamped to the image; boxes without area are dropped.
+- With an `initialValue`, Reset goes back to those boxes.
 */
 
 import { DrawingElement, button, clamp, dispatch, h, isControl, labelButtons, labelColor, pressed } from "./drawing-view.js";
@@ -50,6 +51,7 @@ class GwBoundingBox extends DrawingElement {
   set initialValue(value) {
     this._initial = value && typeof value === "object" ? value : null;
     this.value = this._initial;
+    if (this._reset) this._reset.hidden = !this._initial;
   }
   static get observedAttributes() { return ["initial-value"]; }
   attributeChangedCallback(name, old, text) {
@@ -63,8 +65,11 @@ class GwBoundingBox extends DrawingElement {
   _build() {
     this._picker = h("div", { class: "gwd-labels", role: "group", "aria-label": "Label" });
     this._delete = button("Delete box", "Delete the selected box (Delete)", () => this._remove());
+    // Back to the boxes an adjustment started from (shown only when there are some).
+    this._reset = button("Reset", "Back to the boxes the task started with", () => this._resetToInitial(), "Reset to the starting boxes");
+    this._reset.hidden = !this._initial;
     this._list = h("ol", { class: "gwd-list", "aria-label": "Boxes" });
-    const tools = h("div", { class: "gwd-toolbar", role: "toolbar", "aria-label": "Box tools" }, this._picker, h("span", { class: "gwd-group" }, ...this._view.controls, this._delete));
+    const tools = h("div", { class: "gwd-toolbar", role: "toolbar", "aria-label": "Box tools" }, this._picker, h("span", { class: "gwd-group" }, ...this._view.controls, this._delete, this._reset));
     this.append(tools, this._view.viewport, this._status, this._list);
   }
 
@@ -86,6 +91,12 @@ class GwBoundingBox extends DrawingElement {
       .filter((b) => b.label >= 0 && b.r > b.l && b.b > b.t);
     this._pending = null;
     this._select(-1);
+  }
+
+  _resetToInitial() {
+    if (!this._initial || !this._measured) return;
+    this.value = this._initial;
+    this._changed();
   }
 
   _setLabel(index) {

@@ -48,6 +48,16 @@ export class GwEntityAnnotation extends TaskElement {
         "1–9 label it, Delete removes the entity at the caret, Esc clears, Enter submits."),
       group, this._status, this._list,
     );
+    // Back to the entities an adjustment started from (shown only when there are some).
+    this._reset = h("button", { type: "button", class: "gw-button", "aria-label": "Reset to the starting entities" }, "Reset");
+    this._reset.hidden = !this._initial;
+    this._reset.addEventListener("click", () => {
+      this.restore(this._initial);
+      this._say("Back to the entities the task started with.");
+      this.emit("gw-change");
+      this._surface.focus();
+    });
+    this.append(this._reset);
     // Focus changes redraw only the caret: redrawing the list under a pressed button would
     // swallow its click.
     this._surface.addEventListener("focus", () => { this._focused = true; this._renderText(); });
@@ -337,6 +347,7 @@ export class GwEntityAnnotation extends TaskElement {
   set initialValue(answer) {
     this._initial = answer && typeof answer === "object" ? answer : null;
     this.value = this._initial;
+    if (this._reset) this._reset.hidden = !this._initial;
   }
 
   static get observedAttributes() {

@@ -11,6 +11,7 @@ or polygon: no antialiasing. The image's own pixels are never read.
 - [ and ] brush size; 1–9 or the legend: the label painted (leaving the eraser for the brush).
 - Ctrl/⌘+Z undo, Ctrl/⌘+Shift+Z or Ctrl/⌘+Y redo; the opacity slider shows the image through.
 - Zoom and pan: drawing-view.js. Enter submits (when no polygon is open).
+- With an `initialValue`, Reset goes back to that mask (clearing undo).
 */
 
 import { DrawingElement, button, clamp, dispatch, h, isControl, labelButtons, labelColor, pressed, rgbOf } from "./drawing-view.js";
@@ -66,6 +67,7 @@ class GwSemanticSegmentation extends DrawingElement {
   set initialValue(value) {
     this._initial = value && typeof value === "object" ? value : null;
     this.value = this._initial;
+    if (this._reset) this._reset.hidden = !this._initial;
   }
   static get observedAttributes() { return ["initial-value"]; }
   attributeChangedCallback(name, old, text) {
@@ -99,13 +101,16 @@ class GwSemanticSegmentation extends DrawingElement {
     this._canvas.style.opacity = "0.6";
     this._undoButton = button("Undo", "Undo (Ctrl+Z)", () => this._history());
     this._redoButton = button("Redo", "Redo (Ctrl+Shift+Z)", () => this._history(true));
+    // Back to the mask an adjustment started from (shown only when there is one).
+    this._reset = button("Reset", "Back to the mask the task started with", () => this._resetToInitial(), "Reset to the starting mask");
+    this._reset.hidden = !this._initial;
     this._legend = h("div", { class: "gwd-labels", role: "group", "aria-label": "Label to paint" });
     const group = (...children) => h("span", { class: "gwd-group" }, ...children);
     this.append(
       h("div", { class: "gwd-toolbar", role: "toolbar", "aria-label": "Mask tools" },
         group(...this._tools),
         group(h("label", {}, "Brush size", this._sizeInput, this._sizeText), h("label", {}, "Opacity", opacity)),
-        group(this._undoButton, this._redoButton),
+        group(this._undoButton, this._redoButton, this._reset),
         group(...v.controls)),
       this._legend, v.viewport, this._status,
     );
@@ -154,6 +159,14 @@ class GwSemanticSegmentation extends DrawingElement {
     } catch (error) {
       this._status.textContent = `The saved mask could not be restored (${error.message}).`;
     }
+  }
+
+  async _resetToInitial() {
+    if (!this._initial || !this._measured) return;
+    this._pending = this._initial.mask;
+    this._pendingLabels = Array.isArray(this._initial.labels) ? this._initial.labels.map(String) : null;
+    await this._restore();
+    this._changed();
   }
 
   _setLabel(index) {
