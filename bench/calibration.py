@@ -1,7 +1,8 @@
 """Calibration benchmark (issue 23): is each written confidence the probability it says?
 
 Run from the project root:  python bench/calibration.py  [--seeds N] [--only classes|geometric]
-[--tables]
+[--tables] [--no-before] [--kind K] [--crowd C] [--workers N] [--gold yes|no]  (the last four
+narrow the geometric rows to one setting, for iterating on it)
 
 For every task type, simulated crowd, number of workers per object (1, 2, 3, 5) and with or
 without gold, the ECE (10 equal-width bins) of the confidences Groundwork writes, before (the
@@ -30,13 +31,15 @@ from calibration_common import Row, reliability_compact, reliability_text  # noq
 MODULES = {"classes": "calibration_classes", "geometric": "calibration_geometric"}
 
 
-def _rows(module_name: str, *, before: bool, seeds: list[int]) -> list[Row] | None:
+def _rows(module_name: str, *, before: bool, seeds: list[int], filters: dict | None = None) -> list[Row] | None:
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as error:
         if error.name != module_name:
             raise
         return None
+    if filters:
+        return module.rows(before=before, seeds=seeds, **filters)
     return module.rows(before=before, seeds=seeds)
 
 
@@ -73,7 +76,19 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=2, help="seeds per setting (default 2)")
     parser.add_argument("--only", choices=sorted(MODULES), help="one module's rows only")
     parser.add_argument("--tables", action="store_true", help="full reliability tables, one line per bin")
+    parser.add_argument("--kind", action="append", help="geometric only: a task type (bounding_box, ...); repeatable")
+    parser.add_argument("--crowd", action="append", help="geometric only: project or hard; repeatable")
+    parser.add_argument("--workers", type=int, action="append", help="geometric only: workers per item; repeatable")
+    parser.add_argument("--gold", choices=["yes", "no"], help="geometric only: jobs with gold or without")
+    parser.add_argument("--no-before", action="store_true", help="skip the code before issue 23 (faster)")
     args = parser.parse_args()
+    filters = {
+        key: tuple(value)
+        for key, value in (("kinds", args.kind), ("crowds", args.crowd), ("workers", args.workers))
+        if value
+    }
+    if args.gold:
+        filters["golds"] = (args.gold == "yes",)
     seeds = list(range(args.seeds))
     started = time.perf_counter()
     print("Calibration (issue 23): ECE over 10 bins of the written confidences, before -> after")
@@ -82,11 +97,15 @@ def main() -> None:
         if args.only and args.only != key:
             continue
         t0 = time.perf_counter()
-        after = _rows(module_name, before=False, seeds=seeds)
+        narrowed = filters if key == "geometric" else None
+        if filters and key != "geometric":
+            print(f"\n== {key}: skipped (--kind/--crowd/--workers/--gold narrow the geometric rows)")
+            continue
+        after = _rows(module_name, before=False, seeds=seeds, filters=narrowed)
         if after is None:
             print(f"\n== {key}: bench/{module_name}.py not present yet, skipped")
             continue
-        before = _rows(module_name, before=True, seeds=seeds) or []
+        before = [] if args.no_before else _rows(module_name, before=True, seeds=seeds, filters=narrowed) or []
         print(f"\n== {key} ({len(seeds)} seeds, {time.perf_counter() - t0:.0f} s)")
         _print(before, after, tables=args.tables)
     print(f"\ntotal {time.perf_counter() - started:.0f} s")

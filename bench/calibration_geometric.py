@@ -466,14 +466,22 @@ def _redundancy_rows(before: bool, seeds: list[int]) -> list[Row]:
     return out
 
 
-def rows(before: bool, seeds: list[int], kinds=tuple(KINDS), crowds=("project", "hard"), workers=WORKERS) -> list[Row]:
-    """Every geometric setting's rows (see the module doc), then dynamic redundancy's."""
+def rows(
+    before: bool,
+    seeds: list[int],
+    kinds=tuple(KINDS),
+    crowds=("project", "hard"),
+    workers=WORKERS,
+    golds=(False, True),
+) -> list[Row]:
+    """Every geometric setting's rows (see the module doc), then dynamic redundancy's (only
+    when every setting is asked for)."""
     out = []
     for kind in kinds:
         for crowd in crowds:
             for count in workers:
-                for gold in (False, True):
+                for gold in golds:
                     out += _row_pair(kind, crowd=crowd, workers=count, gold=gold, before=before, seeds=seeds)
-    if kinds == tuple(KINDS):
+    if kinds == tuple(KINDS) and crowds == ("project", "hard") and workers == WORKERS and golds == (False, True):
         out += _redundancy_rows(before, seeds)
     return out

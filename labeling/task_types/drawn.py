@@ -21,6 +21,12 @@ class; a span with the same start, end and label) and its pattern who drew exact
 * the item's confidence is the probability that its output is exactly right: every output object
   right, every candidate left out not a real object, and no true object missed by every
   annotator.
+
+With gold, each factor is checked against the gold items (consolidated as if their truth were
+unknown): a Platt map each for output objects' confidences, for left-out candidates' probability
+of being real and for the items' confidences; and the rate of objects missed by every annotator
+is scaled by how many the gold items show against how many the model expects there
+(``_gold_missed_scale``), since objects nobody draws are what agreement cannot reveal.
 """
 
 from __future__ import annotations
@@ -54,6 +60,9 @@ MIN_CONFIDENCE = 1e-3
 # too little agreement to tell a worker's exactness from their recall, and a candidate is exactly
 # one reading.
 READINGS_FROM_ANNOTATORS = 3
+# Gold's count of objects missed by every annotator scales the model's rate of them, with the
+# model's expectation worth this many objects (``_gold_missed_scale``).
+GOLD_MISSED_PRIOR = 1.0
 
 
 # A drawn type's every candidate of one item, in its own form (boxes: one _Boxes; spans: a list).
@@ -191,7 +200,8 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
         unseen = unseen_rates(
             np.where(drawn_by > 0, fit.model_posterior, 0.0), drawn_by, asked, {n: sizes.count(n) for n in set(sizes)}
         )
-        object_map, item_map = _gold_maps(fit, items, probability, unseen)
+        missed_scale = _gold_missed_scale(fit, items, unseen, by_readings)
+        object_map, item_map, left_map = _gold_maps(fit, items, probability, unseen, by_readings, missed_scale)
         calibrated = dict(settled)
         for entry in items:
             if entry.match is not None:
@@ -200,10 +210,11 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
             span = slice(entry.offset, entry.offset + len(candidates.drawers))
             keep = candidates.support >= MIN_SUPPORT
             annotator_ids = np.asarray(candidates.annotators, dtype=np.int64)
-            nobody_missed = missed_by_all(fit, annotator_ids, unseen.get(annotator_ids.size, 0.0))
+            nobody_missed = missed_by_all(fit, annotator_ids, unseen.get(annotator_ids.size, 0.0)) ** missed_scale
             right, real = probability.right[span], probability.real[span]
             written = np.maximum(platt_apply(right[keep], object_map), MIN_CONFIDENCE)
-            confidence = float(platt_apply(item_all_right(right[keep], real[~keep], nobody_missed), item_map))
+            left_out = platt_apply(real[~keep], left_map)
+            confidence = float(platt_apply(item_all_right(right[keep], left_out, nobody_missed), item_map))
             consolidated, result = self._render(candidates, keep, written.tolist())
             # The same objects as the second pass kept (same rule), so its worker scores stand.
             calibrated[entry.index] = (result, confidence, settled[entry.index][2], consolidated)
@@ -323,28 +334,61 @@ def _layout(items: list[_Item], by_readings: bool, n_candidates: int) -> _Layout
     )
 
 
-def _gold_maps(
-    fit: DetectionFit, items: list[_Item], probability: _Probabilities, unseen: dict[int, float]
-) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Platt maps for object and item confidences, fitted on the gold items consolidated as if
-    their truth were unknown (the identity without enough gold)."""
-    object_confidence, object_right, item_confidence, item_right = [], [], [], []
+def _gold_missed_scale(fit: DetectionFit, items: list[_Item], unseen: dict[int, float], by_readings: bool) -> float:
+    """How many more (or fewer) true objects the gold items show missed by all their annotators
+    than the model expects there: ``(observed + 1) / (expected + 1)`` (a Gamma-Poisson
+    posterior mean with one object's weight on the model), 1 without gold."""
+    observed = expected = 0.0
     for entry in items:
         if entry.match is None:
             continue
+        annotators = np.asarray(entry.candidates.annotators, dtype=np.int64)
+        expected -= float(np.log(missed_by_all(fit, annotators, unseen.get(annotators.size, 0.0))))
+        observed += _missed(entry.match, by_readings)
+    if expected == 0.0 and observed == 0.0:
+        return 1.0
+    return (observed + GOLD_MISSED_PRIOR) / (expected + GOLD_MISSED_PRIOR)
+
+
+def _gold_maps(
+    fit: DetectionFit,
+    items: list[_Item],
+    probability: _Probabilities,
+    unseen: dict[int, float],
+    by_readings: bool,
+    missed_scale: float,
+) -> tuple[tuple[float, float], tuple[float, float], tuple[float, float]]:
+    """Platt maps fitted on the gold items consolidated as if their truth were unknown (each the
+    identity without enough gold): for output objects' confidences (right or not), for left-out
+    candidates' probability of being a real object (one is when a true object is there), and
+    for items' confidences (exactly right or not) computed with the left-out map applied."""
+    gold = [entry for entry in items if entry.match is not None]
+    if not gold:
+        return (1.0, 0.0), (1.0, 0.0), (1.0, 0.0)
+    kept_right: list[np.ndarray] = []
+    left_real: list[np.ndarray] = []
+    nobody_missed: list[float] = []
+    object_right: list[np.ndarray] = []
+    left_truth: list[np.ndarray] = []
+    item_right: list[bool] = []
+    for entry in gold:
         candidates, match = entry.candidates, entry.match
+        assert match is not None
         span = slice(entry.offset, entry.offset + len(candidates.drawers))
         right, real = probability.model_right[span], probability.model_real[span]
         keep = candidates.support >= MIN_SUPPORT
-        object_confidence.append(right[keep])
+        kept_right.append(right[keep])
         object_right.append(match.matched[keep])
+        left_real.append(real[~keep])
+        left_truth.append((match.real if by_readings else match.matched)[~keep])
         annotators = np.asarray(candidates.annotators, dtype=np.int64)
-        nobody_missed = missed_by_all(fit, annotators, unseen.get(annotators.size, 0.0))
-        item_confidence.append(item_all_right(right[keep], real[~keep], nobody_missed))
+        nobody_missed.append(missed_by_all(fit, annotators, unseen.get(annotators.size, 0.0)) ** missed_scale)
         item_right.append(bool(np.array_equal(keep, match.matched)) and match.missed == 0)
-    if not item_confidence:
-        return (1.0, 0.0), (1.0, 0.0)
-    return (
-        platt_fit(np.concatenate(object_confidence), np.concatenate(object_right).astype(np.float64)),
-        platt_fit(np.asarray(item_confidence), np.asarray(item_right, dtype=np.float64)),
-    )
+    object_map = platt_fit(np.concatenate(kept_right), np.concatenate(object_right).astype(np.float64))
+    left_map = platt_fit(np.concatenate(left_real), np.concatenate(left_truth).astype(np.float64))
+    item_confidence = [
+        item_all_right(right, platt_apply(left, left_map), missed)
+        for right, left, missed in zip(kept_right, left_real, nobody_missed, strict=True)
+    ]
+    item_map = platt_fit(np.asarray(item_confidence), np.asarray(item_right, dtype=np.float64))
+    return object_map, item_map, left_map

@@ -183,3 +183,23 @@ def test_a_lone_mask_is_as_good_as_its_workers_record():
     careful, careless = outcome.objects[0].result, outcome.objects[1].result
     assert 0 < careless["confidence"] < careful["confidence"] < 1
     assert careful["class_confidence"][1] < careful["class_confidence"][0]
+
+
+def test_gold_that_shows_objects_everyone_missed_lowers_the_other_images_confidence():
+    # given: two jobs of images where all three workers draw the same one dog; the six gold
+    # images show that dog alone in the first job, and in the second a second dog nobody drew
+    dog = [_box("dog", 10, 10)]
+    objects = [ObjectAnswers(i, (i % 5, (i + 1) % 5, (i + 2) % 5), _image(dog, dog, dog), {}) for i in range(20)]
+    alone = {i: {"boxes": dog, "image_size": SIZE} for i in range(6)}
+    with_missed = {i: {"boxes": [*dog, _box("dog", 150, 150)], "image_size": SIZE} for i in range(6)}
+    boxes = get_task_type("bounding_box")
+
+    # when
+    seen_all = boxes.consolidate(objects, n_workers=5, labels=["dog"], gold=alone)
+    missed_some = boxes.consolidate(objects, n_workers=5, labels=["dog"], gold=with_missed)
+
+    # then: the same answers, but where every gold image had a dog nobody drew, the others are
+    # unlikely to be all right (a Poisson rate of such dogs near one an image: e^-1 = 0.37)
+    for index in range(6, 20):
+        assert seen_all.objects[index].confidence > 0.9
+        assert missed_some.objects[index].confidence < 0.7
