@@ -361,6 +361,9 @@ GROUNDWORK: dict[str, Any] = {
     # every message on one socket (ping included), before any database work
     "WEBSOCKET_MESSAGE_RATE_PER_SECOND": float(os.environ.get("WEBSOCKET_MESSAGE_RATE_PER_SECOND", "50")),
     "WEBSOCKET_MESSAGE_BURST": env_int("WEBSOCKET_MESSAGE_BURST", 200),
+    # A worker token read from the database is trusted this long in each process: a revoked or
+    # rotated token stops working within it everywhere (at once in the process that revoked it).
+    "WORKER_CREDENTIAL_CACHE_SECONDS": float(os.environ.get("WORKER_CREDENTIAL_CACHE_SECONDS", "1")),
     "REALTIME_DATABASE_THREADS": env_int("REALTIME_DATABASE_THREADS", 8),
     # Websocket claims (and submits) of one process go to the claim (submit) service together
     # (marketplace/realtime/batching.py): at most this many per call, this many calls at a time.
