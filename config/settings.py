@@ -357,6 +357,9 @@ GROUNDWORK: dict[str, Any] = {
     # every message on one socket (ping included), before any database work
     "WEBSOCKET_MESSAGE_RATE_PER_SECOND": float(os.environ.get("WEBSOCKET_MESSAGE_RATE_PER_SECOND", "50")),
     "WEBSOCKET_MESSAGE_BURST": env_int("WEBSOCKET_MESSAGE_BURST", 200),
+    # A worker token read from the database is trusted this long in each process: a revoked or
+    # rotated token stops working within it everywhere (at once in the process that revoked it).
+    "WORKER_CREDENTIAL_CACHE_SECONDS": float(os.environ.get("WORKER_CREDENTIAL_CACHE_SECONDS", "1")),
     "REALTIME_DATABASE_THREADS": env_int("REALTIME_DATABASE_THREADS", 8),
     # Websocket claims (and submits) of one process go to the claim (submit) service together
     # (marketplace/realtime/batching.py): at most this many per call, this many calls at a time.
@@ -400,3 +403,12 @@ WEBHOOK_ENDPOINT_CONCURRENCY = env_int("WEBHOOK_ENDPOINT_CONCURRENCY", 8)
 WEBHOOK_SUBSCRIPTION_CACHE_SECONDS = float(os.environ.get("WEBHOOK_SUBSCRIPTION_CACHE_SECONDS", "1"))
 # Events (and their delivery logs) are kept this long, for redelivery.
 WEBHOOK_EVENT_RETENTION_SECONDS = env_int("WEBHOOK_EVENT_RETENTION_SECONDS", 30 * 86400)
+
+# --- labeling hooks (docs/templates.md) ---------------------------------------------------------
+# A job's pre-task and consolidation hooks go where webhooks may (the settings above), each call
+# given up after the timeout, tried this many times in all (the n-th retry after base × 2^(n-1)
+# seconds), this many objects' calls at once, before the object fails with the reason.
+LABELING_HOOK_TIMEOUT_SECONDS = float(os.environ.get("LABELING_HOOK_TIMEOUT_SECONDS", "10"))
+LABELING_HOOK_ATTEMPTS = env_int("LABELING_HOOK_ATTEMPTS", 3)
+LABELING_HOOK_RETRY_BASE_SECONDS = float(os.environ.get("LABELING_HOOK_RETRY_BASE_SECONDS", "1"))
+LABELING_HOOK_THREADS = env_int("LABELING_HOOK_THREADS", 8)

@@ -38,6 +38,13 @@ from marketplace.inputs.requirements import Requirements, requirement_dicts
 from marketplace.models.tasks import MAX_SLOTS_PER_TASK
 from marketplace.task_spec import ASSIGNMENT_DURATION_RANGE, AUTO_APPROVAL_DELAY_RANGE, LIFETIME_RANGE, PRIORITY_RANGE
 
+from .custom_templates.job_fields import (
+    HOOK_URL_SHAPE,
+    TEMPLATE_SHAPE,
+    checked_hook_url,
+    checked_template,
+    custom_template_errors,
+)
 from .services.chaining import ChainSelect
 from .services.jobs import AutomationSpec, JobSpec
 from .services.streaming import (
@@ -308,6 +315,16 @@ class JobCreate(Input):
     automated_labeling: AutomatedLabelingRequest | None = Field(
         None, description="image_classification and text_classification only (docs/automation.md)"
     )
+    template: Annotated[str, Checked(checked_template, TEMPLATE_SHAPE)] | None = Field(
+        None, description="a custom template workers see instead of the task type's element (docs/templates.md)"
+    )
+    answer_schema: Annotated[Any, Json(description="task type custom: a JSON Schema every answer must match")] = None
+    pre_task_hook_url: Annotated[str, Checked(checked_hook_url, HOOK_URL_SHAPE)] | None = Field(
+        None, description="your https endpoint turning a manifest line into the task input (docs/templates.md)"
+    )
+    consolidation_hook_url: Annotated[str, Checked(checked_hook_url, HOOK_URL_SHAPE)] | None = Field(
+        None, description="your https endpoint turning an object's answers into its label (docs/templates.md)"
+    )
 
     @classmethod
     def cross_field_errors(cls, data: dict) -> list[tuple[str, str]]:
@@ -324,6 +341,7 @@ class JobCreate(Input):
             *_redundancy_errors(data),
             *_visible_key_errors(data, attribute),
             *_automation_errors(data, task_type, attribute),
+            *custom_template_errors(data, task_type),
             *([("reward", "is required")] if "reward" not in data and data.get("workteam_id") is None else []),
         ]
 
@@ -367,6 +385,10 @@ class JobCreate(Input):
             "auto_approval_policy": self.auto_approval_policy or "approve_all",
             "qualification_requirements": requirement_dicts(self.qualification_requirements) or [],
             **self._streaming_fields(),
+            "template": self.template or "",
+            "answer_schema": self.answer_schema,
+            "pre_task_hook_url": self.pre_task_hook_url or "",
+            "consolidation_hook_url": self.consolidation_hook_url or "",
         }
         return JobSpec(
             fields=fields,
@@ -503,7 +525,9 @@ def _category_errors(data: dict, task_type: str) -> list[tuple[str, str]]:
             return []  # the field's own error says why
     chained = data.get("chain_from_job_id") is not None  # may take the chained job's (chaining checks)
     has_default = bool(task_type) and bool(TASK_TYPES[task_type].default_labels)
-    if ("label_categories" in data) == bool(config_uri) and not ((has_default or chained) and not config_uri):
+    if ("label_categories" in data) == bool(config_uri) and not (
+        (has_default or chained or task_type == "custom") and not config_uri
+    ):
         return [("label_categories", "give either label_categories or label_category_config_uri")]
     if "label_categories" in data and task_type:
         try:

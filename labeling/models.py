@@ -131,6 +131,15 @@ class LabelingJob(models.Model):
     # for (RoleArn, Lambda ARNs, Tags, ...), which DescribeLabelingJob answers back.
     ui_template = models.TextField(blank=True)
     ground_truth_request = models.JSONField(default=dict, blank=True)
+    # A custom template (labeling.custom_templates, docs/templates.md): the HTML workers see in a
+    # sandboxed frame instead of the task type's element ("" for none); for task type ``custom``
+    # the requester's JSON Schema of an answer (null: any JSON object). The hooks are the
+    # requester's HTTPS endpoints (labeling.services.hooks), signed with ``hook_secret_encrypted``.
+    template = models.TextField(blank=True)
+    answer_schema = models.JSONField(null=True, blank=True)
+    pre_task_hook_url = models.CharField(max_length=2048, blank=True)
+    consolidation_hook_url = models.CharField(max_length=2048, blank=True)
+    hook_secret_encrypted = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -221,6 +230,9 @@ class DataObject(models.Model):
     # Released to humans for its uncertainty (active learning), not at random: such an object
     # trains the model but never validates it (validation needs a random sample of the pool).
     is_uncertainty_pick = models.BooleanField(default=False)
+    # Why a failed object has no label when something else than its task said so (a hook that
+    # kept failing: labeling.services.hooks); written in its output line's ``failure-reason``.
+    failure_reason = models.TextField(blank=True)
 
     class Meta:
         constraints = [

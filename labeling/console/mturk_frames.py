@@ -93,7 +93,9 @@ def _result_policy(request: HttpRequest) -> str:
     )
 
 
-def _message(request: HttpRequest, heading: str, text: str, *, status: int, result: dict | None = None) -> HttpResponse:
+def result_page(
+    request: HttpRequest, heading: str, text: str, *, status: int, result: dict | None = None
+) -> HttpResponse:
     response = render(
         request,
         "console/mturk_result.html",
@@ -110,15 +112,15 @@ def question_frame(request: HttpRequest, assignment_id: int) -> HttpResponse:
     """The frame of an HTMLQuestion or ExternalQuestion task (the module docstring)."""
     worker = worker_from_session(request.session)
     if worker is None:
-        return _message(request, "Signed out", "Sign in to the console again to see this task.", status=403)
+        return result_page(request, "Signed out", "Sign in to the console again to see this task.", status=403)
     try:
         assignment = access_assignment_as_worker(worker, assignment_id)
     except DomainError:
-        return _message(request, "Not found", "No such assignment of yours.", status=404)
+        return result_page(request, "Not found", "No such assignment of yours.", status=404)
     shown = assignment.task.input if assignment.task.task_type == Task.TaskType.MTURK_QUESTION else {}
     kind = shown.get("question_type") if isinstance(shown, dict) else None
     if kind not in FRAMED_TYPES:
-        return _message(request, "Not found", "This task is not shown in a frame.", status=404)
+        return result_page(request, "Not found", "This task is not shown in a frame.", status=404)
     params = turk_params(request, assignment)
     if kind == "ExternalQuestion":
         url = shown["external_url"]
@@ -147,23 +149,23 @@ def external_submit(request: HttpRequest, token: str) -> HttpResponse:
     try:
         assignment_id, worker_id = signing.loads(token, salt=SUBMIT_SALT, max_age=SUBMIT_TOKEN_MAX_AGE_SECONDS)
     except (signing.BadSignature, ValueError, TypeError):
-        return _message(request, "Not accepted", "This submission link is not valid.", status=404)
+        return result_page(request, "Not accepted", "This submission link is not valid.", status=404)
     worker = active_worker(worker_id)
     posted = request.POST
     # The template's own hidden field may be left empty (its script did not run): the token says which.
     if worker is None or (posted.get("assignmentId") or str(assignment_id)) != str(assignment_id):
-        return _message(request, "Not accepted", "This form belongs to another assignment.", status=400)
+        return result_page(request, "Not accepted", "This form belongs to another assignment.", status=400)
     answer = {name: "|".join(posted.getlist(name)) for name in posted if name != "assignmentId"}
     try:
         worker_action_take(worker.pk)
         assignment_submit(worker=worker, assignment_id=assignment_id, answer=answer)
     except DomainError as error:
         result: dict[str, object] = {"type": "gw-mturk-refused", "assignmentId": str(assignment_id), "code": error.code}
-        return _message(request, "Not accepted", error.message, status=error.status, result=result)
+        return result_page(request, "Not accepted", error.message, status=error.status, result=result)
     result = {"type": "gw-mturk-submitted", "assignmentId": str(assignment_id), "answer": answer}
-    return _message(request, "Submitted", "Your answer was recorded. Thank you!", status=200, result=result)
+    return result_page(request, "Submitted", "Your answer was recorded. Thank you!", status=200, result=result)
 
 
 def submit_base(request: HttpRequest, token: str) -> HttpResponse:
     """``turkSubmitTo`` itself: only its ``/mturk/externalSubmit`` takes anything."""
-    return _message(request, "Not found", "Post the form to /mturk/externalSubmit under this address.", status=404)
+    return result_page(request, "Not found", "Post the form to /mturk/externalSubmit under this address.", status=404)

@@ -42,15 +42,18 @@ class JobForm(forms.Form):
 
     name = forms.CharField(required=False, help_text="Letters, digits and hyphens; unique among your jobs.")
     task_type = forms.ChoiceField(
-        required=False, choices=[("", "Choose a task type")] + [(name, word(name)) for name in TASK_TYPES]
+        required=False,
+        # ``custom`` needs a template, which this form does not take (docs/templates.md: the API does).
+        choices=[("", "Choose a task type")] + [(name, word(name)) for name in TASK_TYPES if name != "custom"],
     )
     label_attribute_name = forms.CharField(
         required=False, label="Label attribute name", help_text="The key the output manifest puts each label under."
     )
     source_label_attribute_name = forms.CharField(
         required=False,
-        label="Source label attribute (verification jobs)",
-        help_text="For a label verification job: the input lines' attribute holding the labels to check.",
+        label="Source label attribute (verification and adjustment jobs)",
+        help_text="For a verification or adjustment job: the input lines' attribute holding the labels to check "
+        "or correct.",
     )
     label_categories = forms.CharField(
         required=False,

@@ -25,7 +25,7 @@ from marketplace.locking import locked_steering_job
 from marketplace.models import Batch
 from marketplace.money import format_micros
 from marketplace.selectors.ledger import requester_balance
-from marketplace.services.batches import batch_open, batch_stop, batch_tasks_create
+from marketplace.services.batches import batch_open, batch_stop, batch_tasks_create, tasks_close_early
 from marketplace.services.escrow import batch_reserve, worst_case_micros
 from marketplace.services.ledger import InsufficientBalance, current_fee_terms, fee_for
 
@@ -35,6 +35,7 @@ from ..task_types import TaskType, get_task_type, validate_label_categories
 from ..task_types.categories import MAX_CONFIG_BYTES, parse_label_category_file
 from .automation import automation_at_ingest, automation_release_sample
 from .chaining import chain_input_write, chain_starting_model
+from .hooks_objects import PreparedInput, pre_task_inputs
 from .job_events import job_status_changed
 from .leases import job_lease
 from .manifest_lines import MAX_LINE_CHARS, IngestFailed, LineChecker, ManifestObject
@@ -115,11 +116,14 @@ def _create_work(
     expected: int,
     *,
     held: bool = False,
-) -> tuple[Batch, int]:
+    prepared: dict[int, PreparedInput] | None = None,
+) -> tuple[Batch, int, list[int]]:
     """The job's sealed batch, one task and data object per manifest line; call in a
     transaction. Returns the batch and its worst case, which the caller reserves in escrow
     (once, at the end: the requester's balance row stays unlocked while the manifest is read).
     ``held``: the tasks are created held (automated labeling releases them round by round).
+    ``prepared``: the pre-task hook's input per input line number (docs/templates.md); an object
+    the hook failed on is created failed, and its task's id returned for the caller to close.
     """
     schema = task_type.answer_schema(job.label_categories)
     batch = batch_open(
@@ -137,11 +141,20 @@ def _create_work(
     reserve_micros = 0
     chunk: list[tuple[ManifestObject, int | None]] = []  # with its 0-based index among the input objects
 
+    failed_tasks: list[int] = []
+
+    def hooked(item: ManifestObject) -> PreparedInput | None:
+        return None if prepared is None or item.gold_answer is not None else prepared.get(item.line_number)
+
+    def task_input(item: ManifestObject) -> dict:
+        outcome = hooked(item)
+        return item.task_input if outcome is None or outcome.task_input is None else outcome.task_input
+
     def flush() -> None:
         nonlocal reserve_micros
         tasks = batch_tasks_create(
             batch=batch,
-            specs=[object_task_spec(job, task_type, schema, o.task_input, o.gold_answer) for o, _ in chunk],
+            specs=[object_task_spec(job, task_type, schema, task_input(o), o.gold_answer) for o, _ in chunk],
             reserve=False,
             # Streaming: released up to max_concurrent_task_count; automation: round by round.
             held=held or job.is_streaming,
@@ -159,10 +172,12 @@ def _create_work(
                     task=task,
                     object_index=index,
                     dataset_object_id=o.dataset_object_id if o.gold_answer is None else None,
+                    **_failed_by_hook(hooked(o)),
                 )
                 for (o, index), task in zip(chunk, tasks, strict=True)
             ]
         )
+        failed_tasks.extend(task.pk for (o, _), task in zip(chunk, tasks, strict=True) if _failed_by_hook(hooked(o)))
         chunk.clear()
 
     # Seeded by the server's secret and the job's name: a re-run after a crash places the gold
@@ -176,7 +191,14 @@ def _create_work(
         flush()
     if created != expected:
         raise IngestFailed(f"the input manifest changed while it was read ({expected} objects, then {created})")
-    return batch, reserve_micros
+    return batch, reserve_micros, failed_tasks
+
+
+def _failed_by_hook(outcome: PreparedInput | None) -> dict:
+    """A ``DataObject``'s fields when the pre-task hook failed on it (none otherwise)."""
+    if outcome is None or outcome.task_input is not None:
+        return {}
+    return {"status": DataObject.Status.FAILED, "failure_reason": outcome.failure_reason}
 
 
 def _input_objects(job: LabelingJob, checker: LineChecker) -> Iterator[ManifestObject]:
@@ -250,9 +272,15 @@ def job_ingest(*, job_id: int) -> str | None:
                 raise IngestFailed("the input manifest holds no data objects")
             _check_still_targetable(job)
             _check_balance(job, objects=total + len(gold))
+            # The pre-task hook, off any transaction: a third read of the manifest (docs/templates.md).
+            prepared = (
+                pre_task_inputs(job, _input_objects(job, checker), checker.covers) if job.pre_task_hook_url else None
+            )
             with transaction.atomic():
                 held = automation_at_ingest(job, objects_total=total)
-                batch, reserve_micros = _create_work(job, task_type, checker, gold, total, held=held)
+                batch, reserve_micros, failed_tasks = _create_work(
+                    job, task_type, checker, gold, total, held=held, prepared=prepared
+                )
                 if held:  # automated labeling: humans start on a random sample (docs/automation.md)
                     automation_release_sample(job, batch)
                 # The job row before the requester's account (``marketplace.locking``: a steering
@@ -264,6 +292,8 @@ def job_ingest(*, job_id: int) -> str | None:
                     batch_reserve(batch=batch, amount_micros=reserve_micros)
                 except InsufficientBalance as short:  # the balance fell since the check above
                     raise IngestFailed(f"insufficient_balance: {short.message}") from None
+                if failed_tasks:  # objects the pre-task hook failed on: never offered, reserve back
+                    tasks_close_early(batch=batch, task_ids=failed_tasks)
                 status = LabelingJob.Status.STOPPING if stop_requested else LabelingJob.Status.IN_PROGRESS
                 if stop_requested:
                     batch_stop(batch=batch)

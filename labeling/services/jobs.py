@@ -22,6 +22,7 @@ from ..background_jobs import advance_job, ingest_job
 from ..models import JobAutomation, LabelingJob
 from ..storage import access_storage, parse_storage_uri
 from .chaining import ChainSelect, chained_job_fields
+from .hooks import hook_secret_new
 from .job_events import job_status_changed
 
 MAX_UI_TEMPLATE_BYTES = 1024 * 1024
@@ -91,6 +92,10 @@ def job_create(
         ),
         # On a vendor workteam the offering's price, fixed now for the whole job.
         "reward_micros": assignment_price(fields["reward_micros"], vendor_price_micros),
+        # The hooks' signing secret (docs/templates.md), shown once in the creation's response.
+        "hook_secret_encrypted": hook_secret_new()[1]
+        if fields.get("pre_task_hook_url") or fields.get("consolidation_hook_url")
+        else "",
     }
     try:
         with transaction.atomic():

@@ -15,6 +15,7 @@ from marketplace.task_spec import TaskSpec
 
 from ..models import LabelingJob
 from ..task_types import TaskType
+from ..task_types.registration import TEMPLATE_MARKER
 
 
 def object_task_spec(
@@ -22,12 +23,15 @@ def object_task_spec(
 ) -> TaskSpec:
     """The task one data object of ``job`` is posted as (``schema``: the task type's answer
     schema for the job's labels, computed once by the caller)."""
+    if job.template:  # shown in the console through the job's template (docs/templates.md)
+        task_input = {**task_input, TEMPLATE_MARKER: True}
     return TaskSpec(
         title=job.title,
         description=job.description,
         task_type=task_type.name,
         input=task_input,
-        answer_schema=schema,
+        # Task type custom: the requester's schema of an answer, if the job gave one.
+        answer_schema=schema if job.answer_schema is None else job.answer_schema,
         labels=job.label_categories,
         instructions=job.instructions,
         slots=job.workers_per_object,

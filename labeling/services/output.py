@@ -44,6 +44,7 @@ from ..models import DataObject, LabelingJob
 from ..storage import MultipartWriter, StorageLocationHandle, StorageUnavailable, access_storage
 from ..task_types import TaskType, get_task_type
 from . import output_records as records
+from .hooks_objects import hook_output_value, is_hook_result
 from .output_records import WorkerAnswer
 
 logger = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ def _chunks(job: LabelingJob) -> Iterator[list[tuple]]:
             "task__slots_submitted",
             "machine_round",  # set (with is_machine_labeled) when automated labeling labeled it
             "is_machine_labeled",
+            "failure_reason",  # set when a hook failed on the object
         )
     )
     chunk: list[tuple] = []
@@ -141,15 +143,18 @@ def labeled_line(
     made: the manifest, a streaming job's output parts and its ``labeling_job.object_labeled``
     events all carry what this returns (``answers``: the object's answered assignments' answers
     in submission order; ``mask_uri``: ``mask_handle``'s, for a task type that writes masks)."""
-    value, metadata = task_type.output_value(
-        result,
-        labels=job.label_categories,
-        job_name=job.name,
-        creation_date=records.creation_date(labeled_at),
-        mask_uri=mask_uri,
-        answers=answers,
-        short_names=job.label_short_names,
-    )
+    if is_hook_result(result):  # the consolidation hook's label (docs/templates.md)
+        value, metadata = hook_output_value(result, job_name=job.name, creation_date=records.creation_date(labeled_at))
+    else:
+        value, metadata = task_type.output_value(
+            result,
+            labels=job.label_categories,
+            job_name=job.name,
+            creation_date=records.creation_date(labeled_at),
+            mask_uri=mask_uri,
+            answers=answers,
+            short_names=job.label_short_names,
+        )
     return {**data, job.label_attribute_name: value, f"{job.label_attribute_name}-metadata": metadata}
 
 
@@ -241,7 +246,20 @@ class _Writer:
             or (row[4] == DataObject.Status.LABELED and (self._is_new(row[6]) or self.task_type.uses_answers_in_output))
         ]
         answers = answers_by_task(needed)
-        for pk, index, task_id, source_line, status, result, labeled_at, written, submitted, round_, machine in chunk:
+        for (
+            pk,
+            index,
+            task_id,
+            source_line,
+            status,
+            result,
+            labeled_at,
+            written,
+            submitted,
+            round_,
+            machine,
+            why,
+        ) in chunk:
             given = answers.get(task_id, [])
             if submitted != written and given:
                 body = records.worker_response(given, task_type=self.task_type, labels=self.labels)
@@ -256,7 +274,7 @@ class _Writer:
                 yield self._labeled(data, index, result, labeled_at, given, pool, puts), True
             elif self.final:
                 data[f"{self.attribute}-metadata"] = self.task_type.failure_metadata(
-                    reason=_unlabeled_reason(self.job, status),
+                    reason=why or _unlabeled_reason(self.job, status),
                     job_name=self.job.name,
                     creation_date=records.creation_date(self.now),
                 )

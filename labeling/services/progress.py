@@ -30,6 +30,7 @@ from ..models import DataObject, LabelingJob
 from ..task_types import ObjectAnswers, get_task_type
 from . import streaming, streaming_output
 from .automation import automation_pass
+from .hooks_objects import hook_consolidate
 from .job_events import job_status_changed
 from .leases import job_lease
 from .output import OutputFailed, job_refresh_output, job_write_output
@@ -285,7 +286,8 @@ def job_advance(*, job_id: int) -> str | None:
             return job.status
         objects = _load_objects(job)
         before = {item.pk: (item.status, item.result, item.confidence, item.answers) for item in objects}
-        results = _consolidate(job, objects)
+        # A consolidation hook labels each object as it finishes (docs/templates.md), instead.
+        results = hook_consolidate(job, objects) if job.consolidation_hook_url else _consolidate(job, objects)
         # A streaming job's labeled objects are final: their label went out (streaming_output).
         steerable = [item for item in objects if not (job.is_streaming and item.status != DataObject.Status.PENDING)]
         for item in steerable:

@@ -3,6 +3,7 @@
 ``TASK_TYPES`` maps a task type's name to its ``TaskType`` (see ``base`` for the contract);
 ``get_task_type`` looks one up. Modules by family: ``classification`` (single label),
 ``multilabel``, ``boxes``, ``spans`` (named entities), ``segmentation`` (with ``masks_png``),
+``free_form`` (``custom``: a custom template's free-form answers),
 ``verification`` (a review type: judging an existing label), ``adjustment`` (review types
 correcting an existing box, span or mask annotation), and ``categories`` for label category
 lists and Ground Truth's configuration file.
@@ -25,6 +26,7 @@ from labeling.task_types.base import (
 from labeling.task_types.boxes import BoundingBoxes
 from labeling.task_types.categories import parse_label_category_config, validate_label_categories
 from labeling.task_types.classification import SingleLabelClassification
+from labeling.task_types.free_form import FreeForm
 from labeling.task_types.masks_png import decode_mask, encode_mask
 from labeling.task_types.multilabel import MultiLabelClassification
 from labeling.task_types.segmentation import SemanticSegmentation
@@ -57,6 +59,7 @@ TASK_TYPES: dict[str, TaskType] = {
         BoundingBoxes(),
         NamedEntityRecognition(),
         SemanticSegmentation(),
+        FreeForm(),
         LabelVerification(),
         BoundingBoxAdjustment(),
         NamedEntityRecognitionAdjustment(),

@@ -10,6 +10,9 @@ from ..storage import access_storage
 from . import TASK_TYPES, get_task_type
 from .base import ObjectAnswers
 
+# In the stored input of a job's task when the job has a custom template (docs/templates.md).
+TEMPLATE_MARKER = "$template"
+
 
 def _check_answer(task: Task, answer: dict) -> None:
     get_task_type(task.task_type).check_answer(answer, labels=task.labels, task_input=task.input)
@@ -39,8 +42,22 @@ def _present_input(task: Task) -> dict:
     return shown
 
 
+def _present_custom_input(task: Task) -> dict:
+    """A ``custom`` task of a labeling job with a template (marked ``$template`` in its input,
+    a key no manifest line may have) shows its ``source-ref`` as labeling tasks do; any other
+    ``custom`` task (the tasks API's) is shown as it is."""
+    if isinstance(task.input, dict) and TEMPLATE_MARKER in task.input:
+        return _present_input(task)
+    return task.input
+
+
 def register_with_marketplace() -> None:
+    # ``custom`` is the marketplace's own type (free-form tasks): a job's custom tasks only add
+    # how their input is shown; answers are checked against the task's schema alone.
+    register_task_type("custom", TaskTypeHooks(present_input=_present_custom_input))
     for name in TASK_TYPES:
+        if name == "custom":
+            continue
         register_task_type(
             name,
             TaskTypeHooks(

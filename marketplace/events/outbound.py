@@ -54,8 +54,18 @@ def _host_header(target: WebhookTarget) -> str:
     return host if target.port == default else f"{host}:{target.port}"
 
 
-def post(target: WebhookTarget, body: bytes, headers: dict[str, str], *, timeout_seconds: float) -> Outcome:
-    """POST ``body`` to ``target``; never raises for anything the network or receiver does."""
+def post(
+    target: WebhookTarget,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    timeout_seconds: float,
+    response_cap_bytes: int = RESPONSE_CAP_BYTES,
+    user_agent: str = USER_AGENT,
+) -> Outcome:
+    """POST ``body`` to ``target``; never raises for anything the network or receiver does.
+    At most ``response_cap_bytes`` of the response are read (a labeling hook's answer is its
+    body, so it reads more than a webhook's excerpt)."""
     started = time.monotonic()
     deadline = started + timeout_seconds
 
@@ -74,7 +84,7 @@ def post(target: WebhookTarget, body: bytes, headers: dict[str, str], *, timeout
         connection.putrequest("POST", target.path, skip_host=True, skip_accept_encoding=True)
         for name, value in {
             "Host": _host_header(target),
-            "User-Agent": USER_AGENT,
+            "User-Agent": user_agent,
             "Content-Type": "application/json",
             "Content-Length": str(len(body)),
             "Connection": "close",
@@ -86,9 +96,9 @@ def post(target: WebhookTarget, body: bytes, headers: dict[str, str], *, timeout
         connection.sock.settimeout(remaining())
         response = connection.getresponse()
         excerpt = b""
-        while len(excerpt) < RESPONSE_CAP_BYTES:
+        while len(excerpt) < response_cap_bytes:
             remaining()  # a body that trickles in ends at the deadline too
-            chunk = response.read1(RESPONSE_CAP_BYTES - len(excerpt))
+            chunk = response.read1(response_cap_bytes - len(excerpt))
             if not chunk:
                 break
             excerpt += chunk

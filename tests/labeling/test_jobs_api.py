@@ -17,7 +17,7 @@ BUCKET = "gw-api-tests"
 NAME_RULE = "must be 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit"
 ATTRIBUTE_RULE = "must be 1 to 127 letters, digits and hyphens, starting and ending with a letter or digit"
 TASK_TYPES = (
-    "bounding_box, bounding_box_adjustment, image_classification, image_multilabel, label_verification, "
+    "bounding_box, bounding_box_adjustment, custom, image_classification, image_multilabel, label_verification, "
     "named_entity_recognition, named_entity_recognition_adjustment, semantic_segmentation, "
     "semantic_segmentation_adjustment, text_classification, text_multilabel"
 )

@@ -137,6 +137,10 @@ class LabelingJobSerializer(serializers.ModelSerializer):
             "auto_approval_policy",
             "qualification_requirements",
             "automated_labeling",
+            "template",
+            "answer_schema",
+            "pre_task_hook_url",
+            "consolidation_hook_url",
             "created_at",
             "ended_at",
         ]

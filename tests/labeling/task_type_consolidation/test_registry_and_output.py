@@ -36,6 +36,7 @@ def test_registry_names_every_task_type_with_its_ground_truth_type():
         "bounding_box": ("groundtruth/object-detection", ("source-ref",)),
         "named_entity_recognition": ("groundtruth/text-span", ("source",)),
         "semantic_segmentation": ("groundtruth/semantic-segmentation", ("source-ref",)),
+        "custom": ("groundtruth/custom", ("source", "source-ref")),  # a custom template's (docs/templates.md)
         "label_verification": ("groundtruth/label-verification", ("source-ref", "source")),
         "bounding_box_adjustment": ("groundtruth/object-detection", ("source-ref",)),
         "named_entity_recognition_adjustment": ("groundtruth/text-span", ("source",)),

@@ -8,6 +8,7 @@ import "./gw-multi-classifier.js";
 import "./gw-mturk-question.js";
 import "./gw-schema-form.js";
 import "./gw-semantic-segmentation.js";
+import "./gw-template-frame.js";
 
 const BY_TYPE = {
   image_classification: "gw-classifier",
@@ -27,6 +28,8 @@ const BY_TYPE = {
 
 /** The tag of the element that answers `task`. */
 export function elementTagFor(task) {
+  // A job's custom template (docs/templates.md): its tasks carry the marker in their input.
+  if (task.input && typeof task.input === "object" && task.input["$template"] === true) return "gw-template-frame";
   if (task.task_type === "custom") {
     const hasLabels = Array.isArray(task.labels) && task.labels.length > 0;
     return hasLabels && task.answer_schema == null ? "gw-classifier" : "gw-schema-form";
@@ -43,7 +46,7 @@ export function createTaskElement(task) {
   element.labels = Array.isArray(task.labels) ? task.labels.map(String) : [];
   element.input = input;
   element.schema = task.answer_schema ?? null;
-  if (tag === "gw-mturk-question") {
+  if (tag === "gw-mturk-question" || tag === "gw-template-frame") {
     element.assignmentId = task.assignment_id ?? null;
     return element;
   }
