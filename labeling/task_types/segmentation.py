@@ -15,10 +15,11 @@ are resized to it (nearest neighbour). ``result`` is ``{"mask": <base64 PNG, mod
 "height", "confidence", "class_confidence": [<the class's expected IoU, null when no pixel has
 it>]}``: ``consolidate_masks`` gives each class's expected IoU with the true region under its
 pixel model; the image's confidence (Ground Truth gives one per image) is their mean over the
-classes in the mask, the expected mean IoU over them. An image only one worker masked gets its classes'
-expected IoU from that worker's record instead, and one two workers masked the even mean of that
-and the pixel model's (``_calibrate``); with gold, all are recalibrated on the gold images. A worker's score on an image is the share of their pixels that
-agree with the consolidated mask.
+classes in the mask, the expected mean IoU over them. An image only one worker masked gets its
+classes' expected IoU from that worker's record instead, and one two workers masked the even mean
+of that and the pixel model's (``_calibrate``); with gold, all are recalibrated on the gold
+images. A worker's score on an image is the share of their pixels that agree with the
+consolidated mask.
 """
 
 from __future__ import annotations
