@@ -1,6 +1,6 @@
 """Claim+submit cycles per second through the REST API, next to the raw database ceiling.
 
-Run:  python bench/dispatch.py [--seconds 10] [--processes 4] [--concurrency 1 8 32]
+Run:  python bench/dispatch.py [--seconds 10] [--processes 4] [--concurrency 1 8 32] [--compare [COMMIT]]
 
 Needs PostgreSQL (``BENCH_DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/groundwork_bench``,
 created if missing and wiped on every run). It starts ``uvicorn config.asgi:application`` with
@@ -10,6 +10,14 @@ asyncio HTTP/1.1 keep-alive clients in a separate load process, each looping
 measures the raw rate of a bare ``UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED LIMIT 1)``
 loop from as many psycopg sessions, so the ratio shows what the web stack costs. Rate limits
 are lifted for the server under test (they would otherwise cap each worker at 20 requests/s).
+
+``--compare`` (default commit ``4e1711b``, the code before issue 20) measures that commit and this
+tree in one run, one after the other on the same machine, and prints them side by side: the commit
+is checked out with ``git worktree add`` into a temporary directory (removed after), and each side
+runs this script with ``--root`` (the tree whose server and seeding are used) on its own database
+(``BENCH_DATABASE_URL`` with ``_before`` / ``_after`` appended). ``--rounds N`` alternates the two
+sides N times and reports each side's best round, so a burst of load from elsewhere on a shared
+machine does not decide the comparison.
 """
 
 from __future__ import annotations
@@ -28,8 +36,19 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent.parent
+
+
+def _root_from_argv() -> Path:
+    """The code tree under test: ``--root DIR`` (set by ``--compare``), else this checkout."""
+    if "--root" in sys.argv:
+        return Path(sys.argv[sys.argv.index("--root") + 1]).resolve()
+    return HERE
+
+
+ROOT = _root_from_argv()
 sys.path.insert(0, str(ROOT))
+BEFORE_COMMIT = "4e1711b"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/groundwork_bench"
 
 
@@ -59,7 +78,10 @@ def setup_django(url: str) -> None:
 
 
 def seed(workers: int, tasks: int) -> tuple[list[str], str]:
-    from marketplace.inputs.tasks import task_spec
+    try:
+        from marketplace.inputs.tasks import task_spec
+    except ImportError:  # an older tree (``--compare``'s "before")
+        from marketplace.services.tasks import parse_task_spec as task_spec  # type: ignore[attr-defined,no-redef]
     from marketplace.services.ledger import deposit
     from marketplace.services.organizations import requester_create
     from marketplace.services.tasks import tasks_post
@@ -238,37 +260,117 @@ def raw_rate(url: str, sessions: int, seconds: float) -> float:
     return sum(counts) / seconds
 
 
+def measure(args: argparse.Namespace, url: str) -> list[dict[str, float]]:
+    """Seed ``url`` with this tree's code, start its server and measure each concurrency."""
+    ensure_database(url)
+    setup_django(url)
+    tokens, _ = seed(max(args.concurrency), tasks=args.tasks)
+    port = free_port()
+    server = start_server(url, args.processes, port)
+    rows = []
+    try:
+        for concurrency in args.concurrency:
+            rest, misses, cpu = rest_rate([port], tokens[:concurrency], args.seconds)
+            raw = raw_rate(url, concurrency, args.seconds) if not args.no_raw else float("nan")
+            rows.append({"concurrency": concurrency, "rest": rest, "raw": raw, "misses": misses, "cpu": cpu})
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return rows
+
+
+def print_table(rows: list[dict[str, float]]) -> None:
+    print(
+        f"{'concurrency':>11} | {'REST claim+submit/s':>19} | {'raw skip-locked claims/s':>24} | "
+        f"{'REST/raw':>8} | {'misses':>6} | {'load CPU':>8}"
+    )
+    for row in rows:
+        print(
+            f"{row['concurrency']:>11} | {row['rest']:>19.1f} | {row['raw']:>24.1f} | "
+            f"{row['rest'] / row['raw']:>8.3f} | {row['misses']:>6} | {row['cpu']:>7.0%}"
+        )
+
+
+def side_rows(args: argparse.Namespace, root: Path, url: str) -> list[dict[str, float]]:
+    """One side of ``--compare``: this script run on ``root``'s tree in a fresh process."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--root", str(root), "--json"]
+    command += ["--seconds", str(args.seconds), "--processes", str(args.processes), "--tasks", str(args.tasks)]
+    command += ["--concurrency", *map(str, args.concurrency)] + (["--no-raw"] if args.no_raw else [])
+    env = {**os.environ, "BENCH_DATABASE_URL": url}
+    output = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def compare(args: argparse.Namespace, url: str) -> None:
+    """Measure ``args.compare`` (a commit) and this tree, ``args.rounds`` times each, alternating."""
+    import tempfile
+
+    commit = subprocess.run(
+        ["git", "-C", str(HERE), "rev-parse", "--short", args.compare], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    tree = Path(tempfile.mkdtemp(prefix="gw-before-")) / "tree"
+    subprocess.run(["git", "-C", str(HERE), "worktree", "add", "-q", "--detach", str(tree), commit], check=True)
+    best: dict[str, dict[int, dict[str, float]]] = {"before": {}, "after": {}}
+    try:
+        for _ in range(args.rounds):
+            for side, root in (("before", tree), ("after", HERE)):
+                for row in side_rows(args, root, f"{url}_{side}"):
+                    kept = best[side].get(row["concurrency"])
+                    if kept is None or row["rest"] > kept["rest"]:
+                        best[side][row["concurrency"]] = row
+    finally:
+        subprocess.run(["git", "-C", str(HERE), "worktree", "remove", "--force", str(tree)], check=False)
+    print(
+        f"dispatch bench, before ({commit}) and after (this tree) in one run: uvicorn x{args.processes} processes, "
+        f"{os.cpu_count()} cores, {args.seconds:.0f} s per measurement, best of {args.rounds} round(s) each"
+    )
+    print(
+        f"{'concurrency':>11} | {'before cycles/s':>15} | {'after cycles/s':>14} | {'after/before':>12} | "
+        f"{'raw claims/s':>12} | {'misses b/a':>10}"
+    )
+    for concurrency in args.concurrency:
+        before, after = best["before"][concurrency], best["after"][concurrency]
+        print(
+            f"{concurrency:>11} | {before['rest']:>15.1f} | {after['rest']:>14.1f} | "
+            f"{after['rest'] / before['rest']:>11.2f}x | {after['raw']:>12.1f} | "
+            f"{before['misses']:>4}/{after['misses']:<5}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--processes", type=int, default=4, help="uvicorn worker processes")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument("--tasks", type=int, default=20000, help="tasks posted (3 slots each)")
+    parser.add_argument(
+        "--compare",
+        nargs="?",
+        const=BEFORE_COMMIT,
+        metavar="COMMIT",
+        help=f"measure COMMIT (default {BEFORE_COMMIT}) and this tree in one run, side by side",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="with --compare: alternate the sides this many times")
+    parser.add_argument("--no-raw", action="store_true", help="skip the raw skip-locked ceiling")
+    parser.add_argument("--root", help="the code tree to measure (set by --compare)")
+    parser.add_argument("--json", action="store_true", help="print the rows as one JSON line (for --compare)")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    ensure_database(url)
-    setup_django(url)
-    tokens, _ = seed(max(args.concurrency), tasks=20000)
-    port = free_port()
-    server = start_server(url, args.processes, port)
+    if args.compare:
+        compare(args, url)
+        return
+    rows = measure(args, url)
+    if args.json:
+        print(json.dumps(rows))
+        return
     print(
         f"dispatch bench: PostgreSQL {urlparse(url).path.lstrip('/')}, uvicorn x{args.processes} processes, "
         f"{os.cpu_count()} cores, {args.seconds:.0f} s per run"
     )
-    print(
-        f"{'concurrency':>11} | {'REST claim+submit/s':>19} | {'raw skip-locked claims/s':>24} | "
-        f"{'REST/raw':>8} | {'misses':>6} | {'load CPU':>8}"
-    )
-    try:
-        for concurrency in args.concurrency:
-            rest, misses, cpu = rest_rate([port], tokens[:concurrency], args.seconds)
-            raw = raw_rate(url, concurrency, args.seconds)
-            print(f"{concurrency:>11} | {rest:>19.1f} | {raw:>24.1f} | {rest / raw:>8.3f} | {misses:>6} | {cpu:>7.0%}")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    print_table(rows)
 
 
 if __name__ == "__main__":

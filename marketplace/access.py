@@ -10,10 +10,10 @@ from __future__ import annotations
 import operator
 from collections.abc import Sequence
 from functools import reduce
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import models
+from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .errors import NotFound
@@ -39,6 +39,7 @@ from .models import (
 )
 from .selectors.qualifications import available_tests
 from .selectors.workteams import targetable_workteams
+from .sql_templates import SqlTemplate, TemplateCache, from_db_row, placeholder
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 
@@ -86,6 +87,37 @@ def access_assignment_as_worker(worker: Worker, assignment_id: object, *, lock: 
     return get_or_not_found(queryset, assignment_id, "assignment", lock=False)
 
 
+_ASSIGNMENT, _WORKER = placeholder(0), placeholder(1)
+_templates = TemplateCache()
+
+
+def _locked_template() -> SqlTemplate:
+    queryset = Assignment.objects.select_related("task", "task__batch", "task__workteam").filter(
+        pk=_ASSIGNMENT, worker_id=_WORKER
+    )
+    return SqlTemplate.of(locked_assignments(queryset))
+
+
+def _locked_assignment_of(*, worker_id: int, assignment_id: int) -> Assignment | None:
+    """The worker's assignment (``task``, ``task.batch`` and ``task.workteam`` loaded), its row
+    locked; ``None`` when the worker has no assignment of that id."""
+    template = _templates.get("locked", _locked_template)
+    with connection.cursor() as cursor:
+        cursor.execute(template.sql, template.fill({_ASSIGNMENT: assignment_id, _WORKER: worker_id}))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    instances: list[models.Model] = []
+    for model in (Assignment, Task, Batch, Workteam):
+        fields = model._meta.concrete_fields
+        instances.append(from_db_row(model, row[: len(fields)]))
+        row = row[len(fields) :]
+    assignment, task, batch, workteam = instances
+    task.batch, task.workteam = batch, workteam  # type: ignore[attr-defined]
+    assignment.task = task  # type: ignore[attr-defined]
+    return assignment  # type: ignore[return-value]
+
+
 def access_assignments_as_worker(
     requests: Sequence[tuple[Worker, object]], *, lock: bool = False
 ) -> list[Assignment | NotFound]:
@@ -100,7 +132,12 @@ def access_assignments_as_worker(
             wanted.append(None)
     mine = [Q(pk=pk, worker=worker) for (worker, _), pk in zip(requests, wanted, strict=True) if pk is not None]
     found: dict[int, Assignment] = {}
-    if mine:
+    if len(mine) == 1 and len(requests) == 1 and lock and connection.vendor == "postgresql":  # the submit's path
+        ((worker, _),) = requests
+        only = cast(int, wanted[0])
+        assignment = _locked_assignment_of(worker_id=worker.pk, assignment_id=only) if 0 < only < 2**63 else None
+        found = {assignment.pk: assignment} if assignment is not None else {}
+    elif mine:
         queryset = Assignment.objects.select_related("task", "task__batch", "task__workteam").filter(
             reduce(operator.or_, mine)
         )

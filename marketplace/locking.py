@@ -68,6 +68,12 @@ def lock_workers(worker_ids: Iterable[int]) -> None:
     )
 
 
+def locked_workers(queryset: QuerySet[Worker]) -> QuerySet[Worker]:
+    """Rank 2: the workers of ``queryset`` (only their rows; one worker, or in id order), locked
+    as it is evaluated: the claim's first statement, which reads the worker's state with it."""
+    return queryset.select_for_update(no_key=True, of=("self",)).order_by("pk")
+
+
 def locked_assignments(queryset: QuerySet[Assignment]) -> QuerySet[Assignment]:
     """Rank 3: the assignments of ``queryset`` (only their rows, not the tasks or batches it
     may join for reading), in id order. Evaluate it inside the transaction."""

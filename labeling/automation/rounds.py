@@ -138,6 +138,7 @@ def run_round(
     class_names: Sequence[str] | None = None,
     feature_recipe: dict[str, Any] | None = None,
     confidence: float = 0.95,
+    starting_model: LinearModel | None = None,
 ) -> RoundResult:
     """Train on human labels, prove a threshold on held-out ones, and score the pool.
 
@@ -146,16 +147,22 @@ def run_round(
     that were sent to humans at random (the initial sample, random shares, audits): only they may
     validate, since objects chosen for their uncertainty are no sample of the pool; the rest only
     train. ``kind="prediction"``: ``*_features`` are the requester's probabilities (one column
-    per class), calibrated and thresholded but not trained on. Inputs are not modified; the
-    random split comes from ``rng`` alone. See ``RoundResult`` and the package docstring.
+    per class), calibrated and thresholded but not trained on. ``starting_model`` (an earlier
+    job's, ``ExportedModel.linear_model()``, for the same features and classes) is used as the
+    requester's predictor is: nothing trains, every eligible object validates it. Inputs are not
+    modified; the random split comes from ``rng`` alone. See ``RoundResult`` and the package
+    docstring.
     """
     labels = np.asarray(labels, dtype=np.int64)
     weights = np.asarray(weights, dtype=np.float64)
     eligible = np.ones(labels.shape[0], dtype=bool) if validation_eligible is None else np.asarray(validation_eligible)
     _check(labeled_features, labels, weights, unlabeled_features, eligible, n_classes, target_accuracy, kind)
 
-    training, validation = _split(eligible.astype(bool), kind, rng)
-    if kind == "prediction":
+    fixed = kind == "prediction" or starting_model is not None
+    training, validation = _split(eligible.astype(bool), "prediction" if fixed else kind, rng)
+    if starting_model is not None:
+        model = starting_model
+    elif kind == "prediction":
         model = LinearModel(form="identity", n_classes=n_classes)
     elif training.size == 0:
         model = LinearModel(form="constant", n_classes=n_classes, classes=np.zeros(1, dtype=np.int64))

@@ -51,8 +51,9 @@ class JobForm(forms.Form):
     )
     source_label_attribute_name = forms.CharField(
         required=False,
-        label="Source label attribute (verification jobs)",
-        help_text="For a label verification job: the input lines' attribute holding the labels to check.",
+        label="Source label attribute (verification and adjustment jobs)",
+        help_text="For a verification or adjustment job: the input lines' attribute holding the labels to check "
+        "or correct.",
     )
     label_categories = forms.CharField(
         required=False,

@@ -43,6 +43,7 @@ from ..models import AutomationRound, DataObject, JobAutomation, LabelingJob
 from ..storage import access_storage
 from .automation_features import feature_spec, object_features
 from .automation_release import gold_share, release
+from .chaining import chain_starting_model_load
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +141,9 @@ def _plan(job: LabelingJob, automation: JobAutomation, number: int) -> _Plan | N
     rng = np.random.default_rng([job.pk, number])
     outcome = None
     if len(train.pks) >= MIN_TRAINING_LABELS and len(np.unique(labels)) >= 2 and usable.pks:
+        # A chained job's first round scores with its source's model (docs/labeling.md, "Chaining").
+        columns = int(train.matrix.shape[1])  # type: ignore[attr-defined]
+        starting = chain_starting_model_load(job, automation, n_columns=columns) if number == 1 else None
         outcome = run_round(
             labeled_features=train.matrix,
             labels=labels,
@@ -154,6 +158,7 @@ def _plan(job: LabelingJob, automation: JobAutomation, number: int) -> _Plan | N
             validation_eligible=np.asarray([not by_pk[pk][8] and not by_pk[pk][9] for pk in train.pks], dtype=bool),
             class_names=job.label_categories,
             feature_recipe=feature_spec(job, automation).describe(),
+            starting_model=starting,
         )
     machine: list[tuple[int, int, dict, float]] = []
     audit: list[tuple[int, int, dict]] = []

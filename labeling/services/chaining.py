@@ -44,9 +44,12 @@ from marketplace.errors import Conflict, DomainError, InvalidInput, NotFound
 from marketplace.models import Organization
 
 from ..access import access_labeling_job
+from ..automation import ExportedModel
+from ..automation.model import LinearModel
 from ..models import DataObject, JobAutomation, LabelingJob
 from ..storage import access_storage, parse_storage_uri
 from ..task_types import TaskType, get_task_type
+from .automation_features import feature_spec
 from .manifest_lines import MAX_LINE_CHARS, IngestFailed
 from .output import JSONL, output_root
 
@@ -323,3 +326,33 @@ def chain_starting_model(job: LabelingJob) -> str:
     uri = copy.child("model.npz").uri
     JobAutomation.objects.filter(pk=automation.pk).update(starting_model_uri=uri)
     return uri
+
+
+def chain_starting_model_load(job: LabelingJob, automation: JobAutomation, *, n_columns: int) -> LinearModel | None:
+    """The starting model ``chain_starting_model`` copied, for the job's first round, when it fits
+    the job: the same classes, the same feature recipe (``automation_features.feature_spec``) and
+    ``n_columns`` feature columns; ``None`` otherwise (logged): the round trains its own."""
+    if not automation.starting_model_uri:
+        return None
+    try:
+        npz = access_storage(job.requester, automation.starting_model_uri, field="starting_model_uri")
+        folder = automation.starting_model_uri.rsplit("/", 1)[0]
+        card_handle = access_storage(job.requester, f"{folder}/model.json", field="starting_model_uri")
+        model = ExportedModel.load(
+            npz.read_bytes(max_bytes=MAX_MODEL_BYTES), card_handle.read_bytes(max_bytes=MAX_MODEL_BYTES).decode()
+        )
+    except (DomainError, ValueError, KeyError, OSError) as exc:
+        logger.warning("labeling job %s: the starting model cannot be read: %s", job.pk, exc)
+        return None
+    linear = model.linear_model()
+    fits = (
+        model.card.get("classes") == list(job.label_categories)
+        and model.card.get("features") == feature_spec(job, automation).describe()
+        and linear.form in ("linear", "constant")
+        and (linear.columns.size == 0 or int(linear.columns.max()) < n_columns)
+        and linear.mean.size in (0, n_columns)
+    )
+    if not fits:
+        logger.warning("labeling job %s: the starting model does not fit its classes or features; not used", job.pk)
+        return None
+    return linear

@@ -7,8 +7,9 @@ from django.middleware.csrf import CsrfViewMiddleware
 from rest_framework import authentication, exceptions, permissions
 
 from ..credentials import REQUESTER_KEY_PREFIX, WORKER_TOKEN_PREFIX, hash_secret
-from ..models import ApiKey, Worker
+from ..models import ApiKey
 from ..principals import RequesterPrincipal, WorkerPrincipal
+from ..selectors.credentials import worker_by_token_hash
 from ..services.organizations import api_key_mark_used
 from ..services.worker_accounts import worker_from_session
 
@@ -71,7 +72,7 @@ def resolve_bearer(secret: str) -> RequesterPrincipal | WorkerPrincipal | None:
         api_key_mark_used(api_key=api_key)
         return RequesterPrincipal(organization=api_key.organization, api_key=api_key)
     if secret.startswith(WORKER_TOKEN_PREFIX):
-        worker = Worker.objects.filter(token_hash=digest, is_active=True).first()
+        worker = worker_by_token_hash(digest)
         return None if worker is None else WorkerPrincipal(worker=worker)
     return None
 

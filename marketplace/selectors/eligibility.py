@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
-from ..models import Task
+from ..models import Assignment, Task, TaskWorkerExclusion, Worker
 
 
 @dataclass(frozen=True)
@@ -35,3 +35,11 @@ class Eligibility:
         if self.excluded_batch_ids:
             tasks = tasks.exclude(batch_id__in=self.excluded_batch_ids)
         return tasks
+
+    def open_tasks_for(self, worker: Worker | int, now: datetime) -> QuerySet[Task]:
+        """``open_tasks`` this worker may take: less the ones it held before and the ones that
+        exclude it (``TaskWorkerExclusion``: a review of its own annotation). The claim's query
+        for one worker (its plan over ``task_open_queue`` pinned by a test on PostgreSQL)."""
+        held = Assignment.objects.filter(task=OuterRef("pk"), worker=worker)
+        excluding = TaskWorkerExclusion.objects.filter(task=OuterRef("pk"), worker=worker)
+        return self.open_tasks(now).exclude(Exists(held)).exclude(Exists(excluding))

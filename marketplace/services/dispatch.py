@@ -23,7 +23,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
@@ -43,6 +43,7 @@ from ..models import (
 from ..selectors.eligibility import Eligibility
 from ..task_status import status_after_claim
 from .blocks import requesters_blocking
+from .claim_statements import claim_statement, claimant_state
 from .expiry import assignments_expire
 from .quality import batches_excluding
 from .requirements import batches_failing_requirements, restricted_batches
@@ -94,36 +95,36 @@ def eligibilities(
         .values_list("pk", "is_blocked", "is_stopped", "meets_restricted_work")
     )
     flags = {pk: rest for pk, *rest in probes}
-    result = {}
-    for worker in workers:
-        is_blocked, is_stopped, meets_restricted_work = flags[worker.pk]
-        teams = workteam_ids[worker.pk]
-        excluded: set[int] = set()
-        if is_stopped:
-            excluded.update(batches_excluding(worker))  # quality rules (services.quality)
-        if meets_restricted_work:
-            excluded.update(batches_failing_requirements(worker=worker, workteam_ids=teams, now=now))
-        result[worker.pk] = Eligibility(
-            workteam_ids=tuple(sorted(teams)),
-            blocking_requester_ids=tuple(sorted(requesters_blocking(worker))) if is_blocked else (),
-            excluded_batch_ids=tuple(sorted(excluded)),
-        )
-    return result
+    return {worker.pk: _eligibility(worker, workteam_ids[worker.pk], *flags[worker.pk], now=now) for worker in workers}
+
+
+def _eligibility(
+    worker: Worker,
+    teams: Sequence[int],
+    is_blocked: bool,
+    is_stopped: bool,
+    meets_restricted_work: bool,
+    *,
+    now: datetime,
+) -> Eligibility:
+    """The worker's ``Eligibility`` from its probes: the blocks, quality stops and requirements
+    are read only when a probe says they concern it."""
+    excluded: set[int] = set()
+    if is_stopped:
+        excluded.update(batches_excluding(worker))  # quality rules (services.quality)
+    if meets_restricted_work:
+        excluded.update(batches_failing_requirements(worker=worker, workteam_ids=list(teams), now=now))
+    return Eligibility(
+        workteam_ids=tuple(sorted(teams)),
+        blocking_requester_ids=tuple(sorted(requesters_blocking(worker))) if is_blocked else (),
+        excluded_batch_ids=tuple(sorted(excluded)),
+    )
 
 
 def worker_eligibility(worker: Worker, *, now: datetime) -> Eligibility:
     """One worker's ``Eligibility`` now, over every active workteam it is a member of (what the
     worker's list of available work is read with)."""
     return eligibilities(workers=[worker], workteam_ids=workteam_ids_of([worker.pk]), now=now)[worker.pk]
-
-
-def _held_by(worker: Worker) -> Exists:
-    return Exists(Assignment.objects.filter(task=OuterRef("pk"), worker=worker))
-
-
-def _excluding(worker: Worker) -> Exists:
-    """Tasks that must never go to ``worker`` (a review of its own annotation)."""
-    return Exists(TaskWorkerExclusion.objects.filter(task=OuterRef("pk"), worker=worker))
 
 
 def eligible_tasks(*, worker: Worker, workteam_ids: list[int], now: datetime) -> QuerySet[Task]:
@@ -135,7 +136,7 @@ def eligible_tasks(*, worker: Worker, workteam_ids: list[int], now: datetime) ->
     candidates). A vendor team's capacity is the claim's own check
     (``services.vendor_capacity``), made on the task it is about to hand out."""
     eligibility = eligibilities(workers=[worker], workteam_ids={worker.pk: workteam_ids}, now=now)[worker.pk]
-    return eligibility.open_tasks(now).exclude(_held_by(worker)).exclude(_excluding(worker))
+    return eligibility.open_tasks_for(worker, now)
 
 
 def _requesters_in_fair_order(eligible: QuerySet[Task]) -> list[int]:
@@ -195,11 +196,7 @@ class _ClaimRound:
         is_alone = len(workers) == 1
         # Alone, the held-before check is in the query (the plan pinned by a test); together,
         # the query is the workers' common part and each is checked below.
-        self.eligible = (
-            eligibility.open_tasks(now).exclude(_held_by(workers[0])).exclude(_excluding(workers[0]))
-            if is_alone
-            else eligibility.open_tasks(now)
-        )
+        self.eligible = eligibility.open_tasks_for(workers[0], now) if is_alone else eligibility.open_tasks(now)
         self.requesters = _requesters_in_fair_order(self.eligible)
         self.is_every_requester = len(self.requesters) < CANDIDATE_REQUESTERS_PER_CLAIM
         self.candidates: dict[int, list[Task]] = {}
@@ -305,6 +302,10 @@ def assignments_claim(*, workers: Sequence[Worker]) -> dict[int, Assignment | No
     by_id = {worker.pk: worker for worker in workers}
     if len(by_id) != len(workers):
         raise ValueError("a worker may claim only once per call")
+    if len(workers) == 1 and connection.vendor == "postgresql":
+        outcome = _claim_alone(workers[0])
+        if outcome is not _NOT_DECIDED:
+            return {workers[0].pk: outcome}  # type: ignore[dict-item]
     accepted = Assignment.objects.filter(worker_id__in=sorted(by_id), status=Assignment.Status.ACCEPTED)
     overdue = list(accepted.filter(deadline__lte=timezone.now()).values_list("pk", flat=True))
     if overdue:
@@ -331,6 +332,39 @@ def assignments_claim(*, workers: Sequence[Worker]) -> dict[int, Assignment | No
             logger.exception("a claim for worker %s failed", worker.pk)
             results[worker.pk] = error
     return results
+
+
+_NOT_DECIDED = object()
+
+
+class _TakeTheLongWay(Exception):
+    """Rolls back the claim in two statements (nothing but the worker's lock was taken)."""
+
+
+def _claim_alone(worker: Worker) -> Assignment | None | Conflict | object:
+    """The claim for one worker in two statements (``claim_statements``): the same rule, locks
+    and result as ``_claim_together([worker])``, which it leaves (``_NOT_DECIDED``) the rare
+    claims it does not make: a worker with overdue assignments to expire first (in their own
+    transactions) or with a vendor team (whose capacity is checked under its offering's lock)."""
+    cap = settings.GROUNDWORK["MAX_LIVE_ASSIGNMENTS_PER_WORKER"]
+    try:
+        with transaction.atomic():
+            state = claimant_state(worker.pk, timezone.now())
+            if state.has_overdue or state.vendor_workteam_ids:
+                raise _TakeTheLongWay
+            if state.live >= cap:
+                return Conflict(
+                    f"you already hold {cap} live assignments; submit or return one first",
+                    code="too_many_live_assignments",
+                )
+            if not state.workteam_ids:
+                return None
+            now = timezone.now()  # after the worker's lock, as the claim together takes it
+            flags = (state.is_blocked, state.is_stopped, state.meets_restricted_work)
+            eligibility = _eligibility(worker, state.workteam_ids, *flags, now=now)
+            return claim_statement(worker_id=worker.pk, eligibility=eligibility, now=now)
+    except _TakeTheLongWay:
+        return _NOT_DECIDED
 
 
 def _claim_together(workers: Sequence[Worker]) -> dict[int, Assignment | None | Exception]:

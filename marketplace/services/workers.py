@@ -13,6 +13,7 @@ from ..credentials import WORKER_TOKEN_PREFIX, WS_TICKET_PREFIX, display_prefix,
 from ..errors import InvalidInput
 from ..locales import parse_locale
 from ..models import Organization, WebsocketTicket, Worker, Workteam
+from ..selectors.credentials import forget_worker_credentials
 from .workteams import public_workforce, workteam_add_member
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@+-]{3,150}$")
@@ -102,6 +103,11 @@ def worker_token_revoke(*, worker: Worker) -> None:
 
 
 def _tickets_spend(worker: Worker, now: datetime) -> None:
+    # This process forgets the old token at once, and again once the change is committed (a
+    # request between the two may have trusted it again); others within
+    # WORKER_CREDENTIAL_CACHE_SECONDS.
+    forget_worker_credentials()
+    transaction.on_commit(forget_worker_credentials)
     WebsocketTicket.objects.filter(worker=worker, used_at__isnull=True).update(used_at=now)
 
 
