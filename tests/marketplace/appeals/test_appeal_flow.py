@@ -196,3 +196,23 @@ def test_appeal_events_are_recorded_for_a_subscribed_requester(world):
     assert json.loads(events[1].body)["data"] == read
     assert json.loads(events[0].body)["data"]["status"] == "open"
     forget_subscriptions()
+
+
+def test_an_appeal_and_a_decision_sent_twice_with_one_idempotency_key_happen_once(world):
+    requester, worker, assignment_id = world
+    first = appeal(worker, assignment_id, HTTP_IDEMPOTENCY_KEY="appeal-1")
+    again = appeal(worker, assignment_id, HTTP_IDEMPOTENCY_KEY="appeal-1")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+
+    client = client_with(requester.api_key)
+    path = f"/api/v1/appeals/{first.json()['id']}/accept"
+    accepted = client.post(path, {"reply": "ok"}, format="json", HTTP_IDEMPOTENCY_KEY="decide-1")
+    replayed = client.post(path, {"reply": "ok"}, format="json", HTTP_IDEMPOTENCY_KEY="decide-1")
+
+    assert (accepted.status_code, replayed.status_code) == (200, 200)
+    assert replayed.json() == accepted.json()
+    assert Appeal.objects.count() == 1
+    assert LedgerTransaction.objects.filter(assignment_id=assignment_id, kind__endswith="payment").count() == 1
+    assert len(messages_to(worker)) == 1
+    assert ledger_violations() == []
