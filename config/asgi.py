@@ -20,6 +20,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from marketplace import background  # noqa: E402
 from marketplace.api.body_limit import BodySizeLimit  # noqa: E402
+from marketplace.api.views.worker.hot import HotWorkerRoutes  # noqa: E402
 from marketplace.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 background.start_in_process_worker_if_configured()
@@ -40,6 +41,11 @@ async def lifespan(scope, receive, send) -> None:
 # No origin check: workers authenticate with a bearer token or a single-use ticket, never with
 # cookies, so a foreign page gains nothing by opening a socket.
 # HTTP bodies are measured while they are read, before Django spools them (api/body_limit.py).
+# The hot worker routes (claim, submit) are answered before Django's handler (views/worker/hot.py).
 application = ProtocolTypeRouter(
-    {"http": BodySizeLimit(django_asgi_app), "websocket": URLRouter(websocket_urlpatterns), "lifespan": lifespan}
+    {
+        "http": BodySizeLimit(HotWorkerRoutes(django_asgi_app)),
+        "websocket": URLRouter(websocket_urlpatterns),
+        "lifespan": lifespan,
+    }
 )
