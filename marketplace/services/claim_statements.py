@@ -70,9 +70,8 @@ def _claimant_template() -> SqlTemplate:
 def claimant_state(worker_id: int, now: datetime) -> ClaimantState:
     """Lock the worker's row and read its ``ClaimantState`` (one statement)."""
     template = _templates.get("claimant", _claimant_template)
-    with connection.cursor() as cursor:
-        cursor.execute(template.sql, template.fill({_WORKER: worker_id, PLACEHOLDER_TIME: now}))
-        row = cursor.fetchone()
+    row = template.run({_WORKER: worker_id, PLACEHOLDER_TIME: now})
+    assert row is not None  # the worker's row: it claims, so it exists
     return ClaimantState(*row)
 
 
@@ -164,9 +163,7 @@ def claim_statement(*, worker_id: int, eligibility: Eligibility, now: datetime) 
     for ids in (eligibility.workteam_ids, eligibility.blocking_requester_ids, eligibility.excluded_batch_ids):
         values.update(zip(placeholders(start, len(ids)), ids, strict=True))
         start += len(ids)
-    with connection.cursor() as cursor:
-        cursor.execute(template.sql, template.fill(values))
-        row = cursor.fetchone()
+    row = template.run(values)
     if row is None:
         return None
     split = len(Assignment._meta.concrete_fields)
