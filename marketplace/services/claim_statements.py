@@ -1,5 +1,5 @@
 """The claim for one worker in two statements on PostgreSQL (``dispatch.assignments_claim``
-uses them for a claim alone; docs/concurrency.md, "The claim in two statements").
+uses them for a claim alone; docs/concurrency.md, "The claim and the submit in two statements each").
 
 1. ``claimant_state`` locks the worker's row (rank 2, as ``lock_workers``) and reads, in the same
    statement, what the claim needs to know of it: its live and overdue assignments, its active

@@ -1,5 +1,5 @@
 """The submit of one answer in two statements on PostgreSQL (``assignments.assignment_submit``
-uses them; docs/concurrency.md, "The submit in two statements").
+uses them; docs/concurrency.md, "The claim and the submit in two statements each").
 
 1. ``access.access_assignments_as_worker`` locks the worker's assignment (rank 3, only its row)
    and reads it with its task, batch and workteam: what the checks of the answer need (one
