@@ -7,7 +7,12 @@ In ``inprocess`` background mode this process also runs the sweeps on a worker t
 
 import os
 
-from django.core.asgi import get_asgi_application
+# Before prometheus-client is imported: the directory the workers of this server share.
+from marketplace.observability.multiprocess import ensure_metrics_directory
+
+ensure_metrics_directory()
+
+from django.core.asgi import get_asgi_application  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -21,6 +26,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from marketplace import background  # noqa: E402
 from marketplace.api.body_limit import BodySizeLimit  # noqa: E402
 from marketplace.api.views.worker.hot import HotWorkerRoutes  # noqa: E402
+from marketplace.observability.asgi import ObservedHTTP, ObservedWebsocket  # noqa: E402
 from marketplace.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 background.start_in_process_worker_if_configured()
@@ -40,12 +46,14 @@ async def lifespan(scope, receive, send) -> None:
 
 # No origin check: workers authenticate with a bearer token or a single-use ticket, never with
 # cookies, so a foreign page gains nothing by opening a socket.
-# HTTP bodies are measured while they are read, before Django spools them (api/body_limit.py).
-# The hot worker routes (claim, submit) are answered before Django's handler (views/worker/hot.py).
+# HTTP bodies are measured while they are read, before Django spools them (api/body_limit.py);
+# the hot worker routes (claim, submit) are answered before Django's handler (views/worker/hot.py);
+# outside that, every request and websocket message is timed, counted and logged with its
+# request id (observability/asgi.py).
 application = ProtocolTypeRouter(
     {
-        "http": BodySizeLimit(HotWorkerRoutes(django_asgi_app)),
-        "websocket": URLRouter(websocket_urlpatterns),
+        "http": ObservedHTTP(BodySizeLimit(HotWorkerRoutes(django_asgi_app))),
+        "websocket": ObservedWebsocket(URLRouter(websocket_urlpatterns)),
         "lifespan": lifespan,
     }
 )

@@ -4,6 +4,9 @@ import os
 
 from celery import Celery
 
+# The request id in every job's headers, bound while the job runs (its signals connect here).
+from marketplace.observability import jobs  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("groundwork")

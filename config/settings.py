@@ -14,6 +14,8 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from marketplace.observability.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -86,6 +88,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # hands the URL pattern's template to the metrics and the request line (observability/asgi.py)
+    "marketplace.observability.asgi.RouteLabelMiddleware",
     "marketplace.api.middleware.RequestSizeLimitMiddleware",
     "marketplace.api.middleware.QueryTextMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -377,14 +381,24 @@ GROUNDWORK: dict[str, Any] = {
     "BONUS_MAXIMUM_MICROS": decimal_env_scaled("BONUS_MAXIMUM", "1000", 1_000_000),
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
-}
+# One line per record, each with the request id of the work in hand (docs/operations.md
+# "Logs"): JSON for machines in production, text for a developer's terminal (DEBUG on, as
+# ./scripts/serve runs).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "") or ("text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'text', got {LOG_FORMAT!r}")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
+
+# --- metrics (docs/operations.md "Metrics") -------------------------------------------------
+# /metrics answers clients in these networks (comma-separated CIDRs; "none" for none), and any
+# client with "Authorization: Bearer <METRICS_BEARER_TOKEN>" when that is set.
+_metrics_networks = env_list("METRICS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"])
+METRICS_ALLOWED_NETWORKS = [] if _metrics_networks == ["none"] else _metrics_networks
+METRICS_BEARER_TOKEN = os.environ.get("METRICS_BEARER_TOKEN", "")
+# Gauges read from the database and Redis at scrape time are kept this long per process.
+METRICS_CACHE_SECONDS = float(os.environ.get("METRICS_CACHE_SECONDS", "5"))
+# Per-workteam gauges name at most this many workteams (the busiest); the rest are "other".
+METRICS_MAX_WORKTEAMS = env_int("METRICS_MAX_WORKTEAMS", 50)
 
 # --- webhooks (docs/webhooks.md) ----------------------------------------------------------------
 # Receivers must be https:// and on public addresses; an operator opens plain HTTP and chosen

@@ -5,11 +5,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from labeling.landing import landing_page
 from marketplace.api.errors import json_bad_request, json_not_found, json_permission_denied, json_server_error
 from marketplace.health import healthz, readyz
+from marketplace.observability.views import metrics_view
 
 urlpatterns = [
     path("", landing_page, name="landing"),
     path("healthz", healthz),
     path("readyz", readyz),
+    path("metrics", metrics_view),  # Prometheus, for loopback by default (docs/operations.md)
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

@@ -2,6 +2,7 @@ from django.apps import AppConfig
 
 from marketplace import background
 from marketplace.errors import ERROR_CODES
+from marketplace.observability.sources import register_gauges
 
 ERROR_CODES_OF_LABELING = {
     "name_taken": "A labeling job of this requester already has that name (409).",
@@ -24,6 +25,7 @@ class LabelingConfig(AppConfig):
         # marketplace, which knows nothing of jobs (DESIGN.md "Parts").
         # Imported here, not at the top: both import models, which Django allows only once
         # every app is loaded (AppConfig.ready).
+        from .observability import labeling_gauges
         from .services.sweeps import run_labeling_sweeps
         from .task_types.registration import register_with_marketplace
 
@@ -31,3 +33,4 @@ class LabelingConfig(AppConfig):
         ERROR_CODES.update(ERROR_CODES_OF_LABELING)
         # The reconciler that ingests, consolidates and ends jobs (Celery beat runs it too).
         background.register_sweep("labeling", run_labeling_sweeps)
+        register_gauges("labeling", labeling_gauges)  # labeling jobs by status, at /metrics

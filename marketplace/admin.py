@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from .errors import DomainError
 from .models import (
     ApiKey,
+    Appeal,
     Assignment,
     Batch,
     EmailInvitation,
@@ -177,6 +178,12 @@ class TaskAdmin(ReadOnlyAdmin):
 @admin.register(Assignment)
 class AssignmentAdmin(ReadOnlyAdmin):
     list_display = ["id", "task", "worker", "status", "accepted_at", "deadline", "submitted_at"]
+    list_filter = ["status"]
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyAdmin):
+    list_display = ["id", "assignment", "requester", "worker", "status", "created_at", "decided_at"]
     list_filter = ["status"]
 
 

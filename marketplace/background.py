@@ -23,6 +23,8 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.db import close_old_connections, transaction
 
+from .observability.local_jobs import observed_job
+
 logger = logging.getLogger(__name__)
 _started = threading.Event()
 _stop = threading.Event()  # ends the loop (tests)
@@ -75,7 +77,7 @@ def run_in_background(task: BackgroundJob, *args: object) -> None:
 def _run(name: str, function: Callable, *args) -> object:
     close_old_connections()
     try:
-        return function(*args)
+        return observed_job(name, function, *args)
     except Exception:  # keep the loop alive: the next sweep retries what failed
         logger.exception("background work %s failed", name)
         return None

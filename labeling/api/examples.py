@@ -44,6 +44,23 @@ LABELING_JOB_CREATE = [
         request_only=True,
     ),
     OpenApiExample(
+        "A verification of an earlier job's boxes",
+        summary="Workers judge each image's boxes: correct or incorrect, with an optional comment "
+        "(docs/labeling.md, Verification)",
+        value={
+            "name": "verify-dogs",
+            "label_attribute_name": "verify-boxes",
+            "source_label_attribute_name": "boxes",
+            "task_type": "label_verification",
+            "input_manifest_uri": "s3://bucket/out/dogs/manifests/output/output.manifest",
+            "output_uri": "s3://bucket/out/",
+            "title": "Are the boxes right?",
+            "workers_per_object": 3,
+            "reward": "0.02",
+        },
+        request_only=True,
+    ),
+    OpenApiExample(
         "The job created",
         value={
             "id": 5,
@@ -61,6 +78,7 @@ LABELING_JOB_CREATE = [
             "answers_saved": 0,
             "output_manifest_uri": "",
             "label_attribute_name": "species",
+            "source_label_attribute_name": "",
             "task_type": "image_classification",
             "input_manifest_uri": "s3://bucket/in/manifest.jsonl",
             "chain_from_job_id": None,
@@ -88,6 +106,11 @@ LABELING_JOB_CREATE = [
             "auto_approval_policy": "approve_all",
             "qualification_requirements": [],
             "automated_labeling": None,
+            "template": "",
+            "answer_schema": None,
+            "pre_task_hook_url": "",
+            "consolidation_hook_url": "",
+            "hook_secret": None,
             "created_at": "2026-03-02T09:00:00Z",
             "ended_at": None,
         },

@@ -51,6 +51,9 @@ WORDS: dict[str, str] = {
     "named_entity_recognition": "Named entity recognition",
     "semantic_segmentation": "Semantic segmentation",
     "label_verification": "Label verification",
+    "bounding_box_adjustment": "Bounding box adjustment",
+    "named_entity_recognition_adjustment": "Named entity adjustment",
+    "semantic_segmentation_adjustment": "Semantic segmentation adjustment",
     "custom": "Custom (free-form tasks)",
     # ledger transaction kinds
     "deposit": "Deposit",

@@ -32,6 +32,7 @@ from typing import Generic, Protocol, TypeVar, cast
 
 from django.conf import settings
 
+from ..observability.metrics import observed_claim, observed_submit
 from .actions import ClaimRequest, SubmitRequest, claim_many, submit_many
 from .threads import answer_threads, on_database_thread
 
@@ -141,9 +142,9 @@ def _batchers_of_this_loop() -> tuple[Batcher[ClaimRequest], Batcher[SubmitReque
 
 def claim(request: ClaimRequest) -> Awaitable[dict | None]:
     """The ``task`` payload, ``None`` (nothing open); raises the ``DomainError`` to answer with."""
-    return cast("Awaitable[dict | None]", _batchers_of_this_loop()[0](request))
+    return observed_claim(cast("Awaitable[dict | None]", _batchers_of_this_loop()[0](request)))
 
 
 def submit(request: SubmitRequest) -> Awaitable[object]:
     """``None`` once the answer is stored (or was already); raises the ``DomainError`` to answer with."""
-    return _batchers_of_this_loop()[1](request)
+    return observed_submit(_batchers_of_this_loop()[1](request))

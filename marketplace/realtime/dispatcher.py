@@ -31,6 +31,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from ..models import Assignment, Worker
+from ..observability.metrics import hint_received
 from ..selectors.assignments import ended_assignments
 from ..selectors.tasks import workteams_with_open_work
 from ..selectors.workers import current_token_hashes
@@ -119,6 +120,7 @@ class ProcessDispatcher:
 
     # --- hints -----------------------------------------------------------------------------
     def handle_hint(self, message: dict) -> None:
+        hint_received()
         kind = message.get("type")
         if kind == "work.available":
             self.wake(message.get("workteam_ids", []), int(message.get("slots", 1)))

@@ -15,6 +15,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from ..observability.metrics import hint_sent
+
 logger = logging.getLogger(__name__)
 
 HINTS_GROUP = "gw.hints"
@@ -26,6 +28,7 @@ def _send(message: dict) -> None:
         return
     try:
         async_to_sync(layer.group_send)(HINTS_GROUP, message)
+        hint_sent()
     except Exception:  # a lost hint delays work, never loses it: never fail the caller for one
         logger.warning("could not send hint %s", message.get("type"), exc_info=True)
 

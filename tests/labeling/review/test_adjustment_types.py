@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from labeling.portal.words import word
 from labeling.task_types import ObjectAnswers, get_task_type
 from labeling.task_types.masks_png import decode_mask, encode_mask_base64
 from marketplace.errors import InvalidInput
@@ -219,3 +220,11 @@ def test_an_input_without_an_existing_annotation_counts_anything_drawn_as_an_adj
 
     assert drawn["adjustment_status"] == "adjusted"
     assert empty["adjustment_status"] == "unadjusted"
+
+
+def test_the_portal_names_the_adjustment_types_in_words():
+    assert [word(name) for name in ("bounding_box_adjustment", "semantic_segmentation_adjustment")] == [
+        "Bounding box adjustment",
+        "Semantic segmentation adjustment",
+    ]
+    assert word("named_entity_recognition_adjustment") == "Named entity adjustment"
