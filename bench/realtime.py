@@ -1,6 +1,6 @@
 """Realtime dispatch at scale: workers as real websocket clients, tasks posted over REST.
 
-Run:  python bench/realtime.py [--workers 100 1000] [--load-processes 2] [--skip-chaos]
+Run:  python bench/realtime.py [--workers 100 1000] [--load-processes 2] [--skip-chaos] [--compare [COMMIT]]
 
 Starts, on PostgreSQL (``BENCH_DATABASE_URL``, default ``…/groundwork_bench_rt``, wiped) and a
 Redis server of its own on a free port (never the shared one): two ASGI processes (uvicorn, one
@@ -20,6 +20,12 @@ For each worker count it reports:
   distinct workers; every acknowledged answer stored; no live assignment left behind).
 Then a chaos run (100 workers): mid-run one ASGI process is killed (SIGKILL) and Redis is
 restarted; the survivors carry on and the same invariants are checked once all work is done.
+
+``--compare`` (default commit ``4e1711b``, before issue 20) runs the whole bench on that commit and
+then on this tree, in one run on the same machine, and prints both side by side: as in
+``bench/dispatch.py --compare``, the commit is checked out with ``git worktree add`` into a
+temporary directory (removed after) and each side runs this script with ``--root`` on its own
+database (``BENCH_DATABASE_URL`` with ``_before`` / ``_after`` appended).
 """
 
 from __future__ import annotations
@@ -37,11 +43,12 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+HERE = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(HERE / "bench"))
 
-import dispatch as rest_bench  # noqa: E402
+import dispatch as rest_bench  # noqa: E402  (it puts the tree under test, ``--root``, on the path)
+
+ROOT = rest_bench.ROOT
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/groundwork_bench_rt"
 
@@ -364,18 +371,9 @@ def chaos_run(url, redis_port, servers, ports, tokens, api_key, processes, rate)
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workers", type=int, nargs="+", default=[100, 1000])
-    parser.add_argument("--load-processes", type=int, default=2)
-    parser.add_argument("--backlog-tasks", type=int, default=1000, help="3-slot tasks per throughput run")
-    parser.add_argument("--latency-seconds", type=float, default=15)
-    parser.add_argument("--skip-chaos", action="store_true")
-    args = parser.parse_args()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+def measure(args: argparse.Namespace, url: str) -> dict:
+    """The whole bench on this tree's code: the REST figure, each worker count, the chaos run."""
+    results: dict = {"rows": {}}
     rest_bench.ensure_database(url)
     rest_bench.setup_django(url)
     tokens, api_key = rest_bench.seed(max(args.workers) + 32, tasks=0)
@@ -386,35 +384,23 @@ def main() -> None:
     ports = [rest_bench.free_port(), rest_bench.free_port()]
     servers = [rest_bench.start_server(url, 1, port, server_env(redis_url)) for port in ports]
     celery = start_celery(url, redis_url)
-    print(
-        f"realtime bench: 2 ASGI processes + Celery worker/beat, PostgreSQL, own Redis :{redis_port}, "
-        f"{os.cpu_count()} cores, {args.load_processes} load processes"
-    )
+    results["redis_port"] = redis_port
     try:
         # the REST figure, same servers, same run (a backlog the 32 REST workers can't exhaust)
         asyncio.run(post_tasks(ports[0], api_key, count=5000, per_request=1000, rate=None, slots=3))
-        rest, _, _ = rest_bench.rest_rate(ports, rest_tokens, 10)
+        results["rest"], _, _ = rest_bench.rest_rate(ports, rest_tokens, 10)
         from marketplace.models import Task
 
         Task.objects.filter(status__in=["open", "full"]).update(status="stopped")  # not for the sockets
-        print(f"REST claim+submit (bench/dispatch.py client, 32 workers over both ASGI processes): {rest:.1f}/s")
-        print(
-            f"{'workers':>7} | {'completed/s':>11} | {'vs REST':>7} | {'post rate':>9} "
-            f"| {'post→task p50/p99 ms':>20} "
-            f"| {'submit→ack p50/p99 ms':>21} | {'load CPU':>8} | {'errors':>6} | invariants"
-        )
         throughput_100 = None
         for count in args.workers:
             result = run_worker_count(
                 ports, tokens[:count], api_key, args.load_processes, args.backlog_tasks, args.latency_seconds
             )
             throughput_100 = throughput_100 or result["throughput"]
-            print(
-                f"{count:>7} | {result['throughput']:>11.1f} | {result['throughput'] / rest:>6.1f}x | "
-                f"{result['rate']:>8.1f}/s | {result['p50_task'] * 1e3:>9.0f} / {result['p99_task'] * 1e3:<8.0f} | "
-                f"{result['p50_ack'] * 1e3:>10.0f} / {result['p99_ack'] * 1e3:<8.0f} | {result['cpu_share']:>7.0%} "
-                f"| {result['errors']:>6} | {result['invariants']}"
-            )
+            results["rows"][count] = result
+            if not args.json:
+                print_row(count, result, results["rest"])
         if not args.skip_chaos:
             result = chaos_run(
                 url,
@@ -427,12 +413,7 @@ def main() -> None:
                 rate=0.3 * (throughput_100 or 30) / 3,
             )
             redis = result.pop("redis")
-            print(
-                f"chaos (100 workers; one ASGI process SIGKILLed at 8 s, Redis restarted at 12 s): "
-                f"{result['tasks']} tasks × 3 slots, all done {result['drain_seconds']:.1f} s after posting "
-                f"ended, {result['reconnects']} reconnects, {result['errors']} errors; invariants "
-                f"{result['invariants']}"
-            )
+            results["chaos"] = result
     finally:
         for process in [*servers, celery]:
             if process.poll() is None:
@@ -444,6 +425,109 @@ def main() -> None:
                 process.kill()
         redis.terminate()
         subprocess.run(["redis-cli", "-p", str(redis_port), "shutdown", "nosave"], capture_output=True)
+    return results
+
+
+HEADER = (
+    f"{'workers':>7} | {'completed/s':>11} | {'vs REST':>7} | {'post rate':>9} "
+    f"| {'post→task p50/p99 ms':>20} "
+    f"| {'submit→ack p50/p99 ms':>21} | {'load CPU':>8} | {'errors':>6} | invariants"
+)
+
+
+def print_row(count: int, result: dict, rest: float, label: str = "") -> None:
+    print(
+        f"{label}{count:>7} | {result['throughput']:>11.1f} | {result['throughput'] / rest:>6.1f}x | "
+        f"{result['rate']:>8.1f}/s | {result['p50_task'] * 1e3:>9.0f} / {result['p99_task'] * 1e3:<8.0f} | "
+        f"{result['p50_ack'] * 1e3:>10.0f} / {result['p99_ack'] * 1e3:<8.0f} | {result['cpu_share']:>7.0%} "
+        f"| {result['errors']:>6} | {result['invariants']}"
+    )
+
+
+def print_chaos(result: dict, label: str = "") -> None:
+    print(
+        f"{label}chaos (100 workers; one ASGI process SIGKILLed at 8 s, Redis restarted at 12 s): "
+        f"{result['tasks']} tasks × 3 slots, all done {result['drain_seconds']:.1f} s after posting "
+        f"ended, {result['reconnects']} reconnects, {result['errors']} errors; invariants "
+        f"{result['invariants']}"
+    )
+
+
+def compare(args: argparse.Namespace, url: str) -> None:
+    """The bench on ``args.compare`` (a commit), then on this tree; both printed side by side."""
+    import tempfile
+
+    commit = subprocess.run(
+        ["git", "-C", str(HERE), "rev-parse", "--short", args.compare], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    tree = Path(tempfile.mkdtemp(prefix="gw-before-")) / "tree"
+    subprocess.run(["git", "-C", str(HERE), "worktree", "add", "-q", "--detach", str(tree), commit], check=True)
+    sides = {}
+    try:
+        for side, root in (("before", tree), ("after", HERE)):
+            command = [sys.executable, str(Path(__file__).resolve()), "--root", str(root), "--json"]
+            command += ["--workers", *map(str, args.workers), "--load-processes", str(args.load_processes)]
+            command += ["--backlog-tasks", str(args.backlog_tasks), "--latency-seconds", str(args.latency_seconds)]
+            command += ["--skip-chaos"] if args.skip_chaos else []
+            env = {**os.environ, "BENCH_DATABASE_URL": f"{url}_{side}"}
+            output = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
+            sides[side] = json.loads(output.strip().splitlines()[-1])
+    finally:
+        subprocess.run(["git", "-C", str(HERE), "worktree", "remove", "--force", str(tree)], check=False)
+    print(
+        f"realtime bench, before ({commit}) and after (this tree) in one run: 2 ASGI processes + Celery "
+        f"worker/beat, PostgreSQL, own Redis, {os.cpu_count()} cores, {args.load_processes} load processes"
+    )
+    for side in ("before", "after"):
+        print(f"{side:>6}: REST claim+submit (32 workers over both ASGI processes): {sides[side]['rest']:.1f}/s")
+    print(f"{'':8}{HEADER}")
+    for count in args.workers:
+        for side in ("before", "after"):
+            print_row(count, sides[side]["rows"][str(count)], sides[side]["rest"], label=f"{side:>6}: ")
+        ratio = sides["after"]["rows"][str(count)]["throughput"] / sides["before"]["rows"][str(count)]["throughput"]
+        print(f"{'':8}{count:>7} workers: completed/s after/before {ratio:.2f}x")
+    if not args.skip_chaos:
+        for side in ("before", "after"):
+            print_chaos(sides[side]["chaos"], label=f"{side:>6}: ")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--load-processes", type=int, default=2)
+    parser.add_argument("--backlog-tasks", type=int, default=1000, help="3-slot tasks per throughput run")
+    parser.add_argument("--latency-seconds", type=float, default=15)
+    parser.add_argument("--skip-chaos", action="store_true")
+    parser.add_argument(
+        "--compare",
+        nargs="?",
+        const=rest_bench.BEFORE_COMMIT,
+        metavar="COMMIT",
+        help=f"run on COMMIT (default {rest_bench.BEFORE_COMMIT}) and on this tree in one run, side by side",
+    )
+    parser.add_argument("--root", help="the code tree to measure (set by --compare)")
+    parser.add_argument("--json", action="store_true", help="print the results as one JSON line (for --compare)")
+    args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    if args.compare:
+        compare(args, url)
+        return
+    if not args.json:
+        print(
+            "realtime bench: 2 ASGI processes + Celery worker/beat, PostgreSQL, own Redis, "
+            f"{os.cpu_count()} cores, {args.load_processes} load processes"
+        )
+        print(HEADER)
+    results = measure(args, url)
+    if args.json:
+        print(json.dumps(results))
+        return
+    print(f"REST claim+submit (bench/dispatch.py client, 32 workers over both ASGI processes): {results['rest']:.1f}/s")
+    if "chaos" in results:
+        print_chaos(results["chaos"])
 
 
 if __name__ == "__main__":

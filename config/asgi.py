@@ -25,6 +25,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from marketplace import background  # noqa: E402
 from marketplace.api.body_limit import BodySizeLimit  # noqa: E402
+from marketplace.api.views.worker.hot import HotWorkerRoutes  # noqa: E402
 from marketplace.observability.asgi import ObservedHTTP, ObservedWebsocket  # noqa: E402
 from marketplace.realtime.routing import websocket_urlpatterns  # noqa: E402
 
@@ -46,11 +47,12 @@ async def lifespan(scope, receive, send) -> None:
 # No origin check: workers authenticate with a bearer token or a single-use ticket, never with
 # cookies, so a foreign page gains nothing by opening a socket.
 # HTTP bodies are measured while they are read, before Django spools them (api/body_limit.py);
+# the hot worker routes (claim, submit) are answered before Django's handler (views/worker/hot.py);
 # outside that, every request and websocket message is timed, counted and logged with its
 # request id (observability/asgi.py).
 application = ProtocolTypeRouter(
     {
-        "http": ObservedHTTP(BodySizeLimit(django_asgi_app)),
+        "http": ObservedHTTP(BodySizeLimit(HotWorkerRoutes(django_asgi_app))),
         "websocket": ObservedWebsocket(URLRouter(websocket_urlpatterns)),
         "lifespan": lifespan,
     }

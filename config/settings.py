@@ -364,6 +364,8 @@ GROUNDWORK: dict[str, Any] = {
     # A worker token read from the database is trusted this long in each process: a revoked or
     # rotated token stops working within it everywhere (at once in the process that revoked it).
     "WORKER_CREDENTIAL_CACHE_SECONDS": float(os.environ.get("WORKER_CREDENTIAL_CACHE_SECONDS", "1")),
+    # Threads of each ASGI process that run the hot worker routes (api/views/worker/hot.py).
+    "HOT_PATH_THREADS": env_int("HOT_PATH_THREADS", 8),
     "REALTIME_DATABASE_THREADS": env_int("REALTIME_DATABASE_THREADS", 8),
     # Websocket claims (and submits) of one process go to the claim (submit) service together
     # (marketplace/realtime/batching.py): at most this many per call, this many calls at a time.

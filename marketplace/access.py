@@ -102,9 +102,7 @@ def _locked_assignment_of(*, worker_id: int, assignment_id: int) -> Assignment |
     """The worker's assignment (``task``, ``task.batch`` and ``task.workteam`` loaded), its row
     locked; ``None`` when the worker has no assignment of that id."""
     template = _templates.get("locked", _locked_template)
-    with connection.cursor() as cursor:
-        cursor.execute(template.sql, template.fill({_ASSIGNMENT: assignment_id, _WORKER: worker_id}))
-        row = cursor.fetchone()
+    row = template.run({_ASSIGNMENT: assignment_id, _WORKER: worker_id})
     if row is None:
         return None
     instances: list[models.Model] = []

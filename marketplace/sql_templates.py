@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import psycopg
 from django.db import connection
 from django.db.models import Model, QuerySet
 
@@ -69,6 +70,24 @@ class SqlTemplate:
         """The parameters, each placeholder replaced by its value in ``values``."""
         return [values.get(p, p) if isinstance(p, Hashable) else p for p in self.params]
 
+    def run(self, values: Mapping[object, object]) -> tuple[Any, ...] | None:
+        """Run the statement with ``values`` in the placeholders' places; its first row.
+
+        On PostgreSQL the statement is bound on the server (psycopg's default cursor, not the
+        client-side binding Django uses), so psycopg prepares it once it has run a few times
+        on a connection: the statement is then neither parsed nor planned again. The cursor is
+        Django's wrapper all the same (its query log, its execute wrappers, its errors)."""
+        connection.ensure_connection()
+        if connection.vendor == "postgresql":
+            raw = psycopg.Cursor(connection.connection)
+            wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+            cursor = wrap(raw)  # type: ignore[arg-type]  # Django wraps a database cursor (its stubs say otherwise)
+        else:
+            cursor = connection.cursor()
+        with cursor:
+            cursor.execute(self.sql, self.fill(values))
+            return cursor.fetchone() if cursor.description else None
+
 
 class TemplateCache:
     """Templates by shape: ``get(shape, build)`` compiles ``build()`` the first time a shape is
@@ -95,10 +114,23 @@ class TemplateCache:
 def from_db_row(model: type[M], values: Sequence[object]) -> M:
     """An instance of ``model`` from a raw row of its concrete columns, in field order, with the
     values as the ORM gives them (JSON decoded, and so on)."""
-    fields: Sequence[Any] = model._meta.concrete_fields
-    converted = []
-    for field, value in zip(fields, values, strict=True):
-        for converter in field.get_db_converters(connection):
+    names, converters = _row_readers(model)
+    converted = list(values)
+    for index, field, field_converters in converters:
+        value = converted[index]
+        for converter in field_converters:
             value = converter(value, field, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+        converted[index] = value
+    return model.from_db(connection.alias, names, converted)
+
+
+_readers: dict[tuple[str, type[Model]], tuple[list[str], list[tuple[int, Any, list[Any]]]]] = {}
+
+
+def _row_readers(model: type[Model]) -> tuple[list[str], list[tuple[int, Any, list[Any]]]]:
+    key = (connection.vendor, model)
+    if key not in _readers:
+        fields: Sequence[Any] = model._meta.concrete_fields
+        converters = [(i, f, f.get_db_converters(connection)) for i, f in enumerate(fields)]
+        _readers[key] = ([f.attname for f in fields], [c for c in converters if c[2]])
+    return _readers[key]

@@ -68,8 +68,10 @@ def custom_template_errors(data: dict, task_type: str) -> list[tuple[str, str]]:
                 ("consolidation_hook_url", "is not available for semantic_segmentation (its label is a mask)")
             )
     if task_type == CUSTOM:
-        if data.get("gold_manifest_uri") is not None:
+        if data.get("gold_manifest_uri") is not None and "consolidation_hook_url" not in given:
             errors.append(("gold_manifest_uri", "is not available for task type custom (answers have no known shape)"))
         if data.get("target_confidence") is not None and "consolidation_hook_url" not in given:
-            errors.append(("target_confidence", "needs consolidation_hook_url for task type custom (no confidence)"))
+            errors.append(
+                ("target_confidence", "is not available for task type custom (its answers have no confidence)")
+            )
     return errors

@@ -23,6 +23,7 @@ from marketplace.selectors.workteams import targetable_workteams
 
 from ..access import access_labeling_job
 from ..inputs import job_spec
+from ..selectors.jobs import chainable_jobs
 from ..selectors.storage import storage_prefixes
 from ..services.jobs import job_create
 from ..storage.access import access_storage
@@ -61,7 +62,26 @@ class JobForm(forms.Form):
         label="Label categories",
         help_text="One per line (a verification job's verdicts: correct and incorrect when left empty).",
     )
-    input_manifest_uri = forms.CharField(required=False, label="Input manifest URI")
+    input_manifest_uri = forms.CharField(
+        required=False, label="Input manifest URI", help_text="Left empty when the job chains from an ended job."
+    )
+    chain_from_job_id = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label="Chain from an ended job (optional)",
+        help_text="Its output manifest, each line with its labels, becomes this job's input.",
+    )
+    chain_below_confidence = forms.CharField(
+        required=False,
+        label="Only the objects below this confidence (chain, optional)",
+        help_text="Between 0 and 1: the objects the ended job was less sure of, and those it did not label.",
+    )
+    chain_verdict = forms.CharField(
+        required=False,
+        label="Only the objects with this verdict (chain from a verification, optional)",
+        help_text="Such as incorrect: the objects the verification judged so.",
+    )
     output_uri = forms.CharField(required=False, label="Output URI", help_text="A folder: the job writes under it.")
     title = forms.CharField(required=False, help_text="What workers see first.")
     instructions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -83,6 +103,11 @@ class JobForm(forms.Form):
         teams = targetable_workteams(requester).order_by("kind", "name", "pk")
         field = cast(forms.TypedChoiceField, self.fields["workteam_id"])
         field.choices = [(team.pk, f"{team.name} ({word(team.kind)})") for team in teams]
+        chain = cast(forms.TypedChoiceField, self.fields["chain_from_job_id"])
+        chain.choices = [("", "No: read the input manifest")] + [
+            (job.pk, f"{job.name} ({word(job.task_type)}, {word(job.status).lower()})")
+            for job in chainable_jobs(requester)
+        ]
 
     def job_body(self) -> dict:
         """The API body this form stands for: blank fields left out (so the service applies its
@@ -112,6 +137,19 @@ class JobForm(forms.Form):
         workers = data.get("workers_per_object", "").strip()
         if workers:
             body["workers_per_object"] = int(workers) if re.fullmatch(r"\d{1,6}", workers) else workers
+        if data.get("chain_from_job_id") is not None:
+            body["chain_from_job_id"] = data["chain_from_job_id"]
+        select: dict = {}
+        below = data.get("chain_below_confidence", "").strip()
+        if below:
+            try:
+                select["below_confidence"] = float(below)
+            except ValueError:
+                select["below_confidence"] = below
+        if data.get("chain_verdict", "").strip():
+            select["verdict"] = data["chain_verdict"].strip()
+        if select:
+            body["chain_select"] = select
         target = data.get("target_confidence", "").strip()
         if target:
             try:
@@ -126,6 +164,8 @@ FORM_MESSAGES = {
     "task_type": "Choose one of the task types listed.",
     "give either label_categories or label_category_config_uri": "Give the label categories, one per line.",
 }
+# API paths whose errors land on a form field of another name.
+FORM_FIELDS = {"chain_select.below_confidence": "chain_below_confidence", "chain_select.verdict": "chain_verdict"}
 
 
 def show_field_errors(form: forms.Form, error: DomainError) -> None:
@@ -135,7 +175,7 @@ def show_field_errors(form: forms.Form, error: DomainError) -> None:
     if not error.fields:
         form.add_error("name" if error.code == "name_taken" else None, error.message)
     for path, problems in error.fields.items():
-        field = path.split(".", 1)[0]
+        field = FORM_FIELDS.get(path, path.split(".", 1)[0])
         for problem in problems:
             if field in form.fields:
                 form.add_error(field, FORM_MESSAGES.get(field, FORM_MESSAGES.get(problem, problem)))
@@ -147,7 +187,10 @@ def show_field_errors(form: forms.Form, error: DomainError) -> None:
 def job_new(request: PortalRequest) -> HttpResponse:
     """The job form; a valid POST creates the job (as the API would) and opens its page."""
     requester = request.organization
-    form = JobForm(request.POST or None, requester=requester)
+    # "Chain a job on its output" on an ended job's page opens the form with it chosen.
+    chain_from = request.GET.get("chain_from", "")
+    initial = {"chain_from_job_id": chain_from} if chain_from.isdigit() else {}
+    form = JobForm(request.POST or None, requester=requester, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             job = job_create(requester=requester, spec=job_spec(form.job_body()))

@@ -120,3 +120,15 @@ def requester_api_batches(
     return [
         BatchRow(id=pk, workteam_name=team, created_at=created, figures=figures[pk]) for pk, team, created in batches
     ]
+
+
+CHAINABLE_SHOWN = 200
+
+
+def chainable_jobs(requester: Organization, *, limit: int = CHAINABLE_SHOWN) -> list[LabelingJob]:
+    """The requester's jobs a new job may chain from (``services.chaining``: completed or
+    stopped, with their output written), newest first, at most ``limit``."""
+    jobs = LabelingJob.objects.filter(
+        requester=requester, status__in=(LabelingJob.Status.COMPLETED, LabelingJob.Status.STOPPED)
+    ).exclude(output_manifest_uri="")
+    return list(jobs.only("pk", "name", "task_type", "status").order_by("-pk")[:limit])

@@ -50,7 +50,7 @@ from ..models import DataObject, JobAutomation, LabelingJob
 from ..storage import access_storage, parse_storage_uri
 from ..task_types import TaskType, get_task_type
 from .automation_features import feature_spec
-from .manifest_lines import MAX_LINE_CHARS, IngestFailed
+from .manifest_lines import IngestFailed
 from .output import JSONL, output_root
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,9 @@ VERIFICATION_TASK_TYPE = "label_verification"
 CHAINABLE_STATUSES = (LabelingJob.Status.COMPLETED, LabelingJob.Status.STOPPED)
 MAX_ANCESTORS = 100  # how far up a chain the label attributes already in its lines are looked for
 MAX_MODEL_BYTES = 200 * 1024 * 1024
+# An output line is its input line (at most MAX_LINE_CHARS) plus labels: read it whole, and let
+# the chained job's ingestion refuse, naming it, a line too long to be an input line.
+MAX_OUTPUT_LINE_CHARS = 10_000_000
 STARTING_MODEL_NAME = "models/starting-model"
 
 
@@ -273,10 +276,12 @@ def chain_input_write(job: LabelingJob) -> int:
         reader = access_storage(source.requester, source.output_manifest_uri, field="output_manifest_uri")
         target = access_storage(job.requester, job.input_manifest_uri, field="input_manifest_uri")
         with target.open_multipart_writer(content_type=JSONL) as out:
-            for text in reader.iter_lines(max_line_chars=MAX_LINE_CHARS):
+            for text in reader.iter_lines(max_line_chars=MAX_OUTPUT_LINE_CHARS):
                 if not text.strip():
                     continue
                 line = json.loads(text)
+                if not isinstance(line, dict):
+                    raise ValueError("a line is not a JSON object")
                 if selection.keep(total, line):
                     out.write(json.dumps(selection.reshape(line), ensure_ascii=False).encode("utf-8") + b"\n")
                     kept += 1

@@ -134,15 +134,16 @@ def _palette_ids(indexes: np.ndarray, palette: np.ndarray, colors: dict[tuple[in
 
 
 def _color_ids(rgb: np.ndarray, colors: dict[tuple[int, int, int], int]) -> np.ndarray:
+    """Each pixel's class by its colour: a binary search among the map's few colours (sorting the
+    image's pixels instead would cost a sort of the whole image)."""
     packed = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
-    known = {(red << 16) | (green << 8) | blue: class_id for (red, green, blue), class_id in colors.items()}
-    values, inverse = np.unique(packed, return_inverse=True)
-    ids = np.zeros(values.shape[0], dtype=np.uint8)
-    for position, value in enumerate(values.tolist()):
-        if value not in known:
-            row, column = np.argwhere(packed == value)[0].tolist()
-            raise ValueError(
-                f"has colour #{value:06x} at ({column}, {row}), which the internal-color-map does not name"
-            )
-        ids[position] = known[value]
-    return ids[inverse].reshape(packed.shape)
+    by_color = sorted(((red << 16) | (green << 8) | blue, class_id) for (red, green, blue), class_id in colors.items())
+    keys = np.array([key for key, _ in by_color], dtype=np.int64)
+    ids = np.array([class_id for _, class_id in by_color], dtype=np.uint8)
+    position = np.minimum(np.searchsorted(keys, packed), keys.size - 1)
+    unknown = keys[position] != packed
+    if unknown.any():
+        row, column = np.argwhere(unknown)[0].tolist()
+        color = int(packed[row, column])
+        raise ValueError(f"has colour #{color:06x} at ({column}, {row}), which the internal-color-map does not name")
+    return ids[position]

@@ -15,10 +15,11 @@ are resized to it (nearest neighbour). ``result`` is ``{"mask": <base64 PNG, mod
 "height", "confidence", "class_confidence": [<the class's expected IoU, null when no pixel has
 it>]}``: ``consolidate_masks`` gives each class's expected IoU with the true region under its
 pixel model; the image's confidence (Ground Truth gives one per image) is their mean over the
-classes in the mask, the expected mean IoU over them. An image only one worker masked gets its classes'
-expected IoU from that worker's record instead (``_calibrate``); with gold, both are recalibrated
-on the gold images. A worker's score on an image is the share of their pixels that
-agree with the consolidated mask.
+classes in the mask, the expected mean IoU over them. An image only one worker masked gets its
+classes' expected IoU from that worker's record instead, and one two workers masked the even mean
+of that and the pixel model's (``_calibrate``); with gold, all are recalibrated on the gold
+images. A worker's score on an image is the share of their pixels that agree with the
+consolidated mask.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ BACKGROUND = "BACKGROUND"
 BACKGROUND_COLOR = "#ffffff"
 # ``is_correct``: the share of pixels that must agree with the truth.
 CORRECT_PIXEL_SHARE = 0.9
+# Images with at most this many masks use the workers' records (``_calibrate``).
+RECORDS_UP_TO_MASKS = 2
 
 
 class SemanticSegmentation(GeometricTaskType[np.ndarray, np.ndarray]):
@@ -105,6 +108,9 @@ class SemanticSegmentation(GeometricTaskType[np.ndarray, np.ndarray]):
         classes' expected IoU comes from its worker's record (``boundary_expected_iou``: the
         record's pixel accuracy, errors along the boundaries; a worker without a record counts
         as the mean of the records given, and with no record at all the pixel model stands).
+        An image with two masks gets the even mean of the pixel model's expected IoU and the
+        same record-based one, at the mean of the two workers' records: two masks agreeing
+        along a boundary both drew off look certain to the pixel model alone.
         With gold, each gold image is consolidated as if unknown, and a Platt map from its
         classes' expected IoU to their realised IoU (soft outcomes) is fitted and applied to the
         other images' class confidences. An image's confidence is the mean over its classes."""
@@ -112,11 +118,19 @@ class SemanticSegmentation(GeometricTaskType[np.ndarray, np.ndarray]):
         typical = float(np.mean(list(records.values()))) if records else None
 
         def expected(item, mask: np.ndarray, result: dict) -> list[float | None]:
-            accuracy = records.get(item.workers[0], typical) if len(item.answers) == 1 else None
-            if accuracy is None:
+            if typical is None or len(item.answers) > RECORDS_UP_TO_MASKS:
                 return result["class_confidence"]
+            # One mask: its worker's record. Two: the mean of their records, mixed evenly with the
+            # pixel model (the records see errors both workers share, the pixel model this
+            # image's disagreement).
+            accuracy = float(np.mean([records.get(worker, typical) for worker in item.workers]))
             values = boundary_expected_iou(mask, n_classes=len(labels), pixel_accuracy=min(max(accuracy, 0.01), 1.0))
-            return [None if math.isnan(value) else float(value) for value in values.tolist()]
+            if len(item.answers) == 1:
+                return [None if math.isnan(value) else float(value) for value in values.tolist()]
+            return [
+                None if math.isnan(value) or model is None else 0.5 * float(value) + 0.5 * model
+                for value, model in zip(values.tolist(), result["class_confidence"], strict=True)
+            ]
 
         guessed, realised = [], []
         for item in answered:

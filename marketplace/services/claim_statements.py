@@ -1,5 +1,5 @@
 """The claim for one worker in two statements on PostgreSQL (``dispatch.assignments_claim``
-uses them for a claim alone; docs/concurrency.md, "The claim in two statements").
+uses them for a claim alone; docs/concurrency.md, "The claim and the submit in two statements each").
 
 1. ``claimant_state`` locks the worker's row (rank 2, as ``lock_workers``) and reads, in the same
    statement, what the claim needs to know of it: its live and overdue assignments, its active
@@ -70,9 +70,8 @@ def _claimant_template() -> SqlTemplate:
 def claimant_state(worker_id: int, now: datetime) -> ClaimantState:
     """Lock the worker's row and read its ``ClaimantState`` (one statement)."""
     template = _templates.get("claimant", _claimant_template)
-    with connection.cursor() as cursor:
-        cursor.execute(template.sql, template.fill({_WORKER: worker_id, PLACEHOLDER_TIME: now}))
-        row = cursor.fetchone()
+    row = template.run({_WORKER: worker_id, PLACEHOLDER_TIME: now})
+    assert row is not None  # the worker's row: it claims, so it exists
     return ClaimantState(*row)
 
 
@@ -164,9 +163,7 @@ def claim_statement(*, worker_id: int, eligibility: Eligibility, now: datetime) 
     for ids in (eligibility.workteam_ids, eligibility.blocking_requester_ids, eligibility.excluded_batch_ids):
         values.update(zip(placeholders(start, len(ids)), ids, strict=True))
         start += len(ids)
-    with connection.cursor() as cursor:
-        cursor.execute(template.sql, template.fill(values))
-        row = cursor.fetchone()
+    row = template.run(values)
     if row is None:
         return None
     split = len(Assignment._meta.concrete_fields)

@@ -1,5 +1,5 @@
 """The submit of one answer in two statements on PostgreSQL (``assignments.assignment_submit``
-uses them; docs/concurrency.md, "The submit in two statements").
+uses them; docs/concurrency.md, "The claim and the submit in two statements each").
 
 1. ``access.access_assignments_as_worker`` locks the worker's assignment (rank 3, only its row)
    and reads it with its task, batch and workteam: what the checks of the answer need (one
@@ -78,5 +78,4 @@ def submission_statement(*, assignment: Assignment, now: datetime) -> None:
     for i, name in enumerate(_SET_BY_SUBMIT):
         field = _field(name)
         values[placeholder(10 + i)] = field.get_db_prep_save(getattr(assignment, field.attname), connection)
-    with connection.cursor() as cursor:
-        cursor.execute(template.sql, template.fill(values))
+    template.run(values)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from labeling.services.storage_registration import storage_register
 
@@ -128,8 +129,12 @@ def template_page(browser, template_world):
     page.console_errors = []
     page.on("console", lambda message: page.console_errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: page.console_errors.append(str(error)))
-    # (whether the template's frame asked for it, the URL)
-    page.on("request", lambda r: page.frame_requests.append((r.frame.parent_frame is not None, r.url)))
+    page.frame_failures = []
+    page.frame_navigations = []  # a frame loaded again would show here (a failure's message says)
+    page.on("framenavigated", lambda frame: page.frame_navigations.append(frame.url))
+    # What the template's frame (a child frame) got answered, and what was refused it and why.
+    page.on("requestfinished", lambda r: r.frame.parent_frame and page.frame_requests.append(r.url))
+    page.on("requestfailed", lambda r: r.frame.parent_frame and page.frame_failures.append((r.url, r.failure)))
     yield page
     context.close()
 
@@ -157,7 +162,11 @@ def test_a_template_answers_and_the_answer_reaches_the_assignment(template_world
 
     # when: it picks a label and writes a note inside the template, and sends the template's form
     frame.get_by_role("button", name="street", exact=True).click()
-    frame.locator(".gw-chosen:text('Chosen: street')").wait_for()
+    chosen = frame.locator(".gw-chosen")
+    try:
+        chosen.filter(has_text="Chosen: street").wait_for()
+    except PlaywrightTimeoutError:
+        raise AssertionError(f"not chosen: {chosen.inner_text()!r}; frame loads: {page.frame_navigations}") from None
     frame.locator("textarea[name=note]").fill("a bus stop")
     screenshot(page, "template-frame")
     frame.get_by_role("button", name="Send answer").click()
@@ -188,8 +197,8 @@ def test_a_hostile_template_cannot_read_cookies_call_the_api_or_reach_outside(
     assert frame.locator("#api").inner_text() == "refused: TypeError"
     assert frame.locator("#outside").evaluate("img => img.naturalWidth") == 0
     assert outside.paths == []
-    from_frame = [url for framed, url in page.frame_requests if framed]
-    assert from_frame and not [url for url in from_frame if "/api/" in url or url.startswith(outside.url)]
+    assert page.frame_requests and not [url for url in page.frame_requests if "/api/" in url or outside.url in url]
+    assert (f"{outside.url}/pixel.png", "csp") in page.frame_failures  # refused by the policy
     assert page.frames[1].evaluate("origin") == "null"
 
     # and its answer still goes only through the console, for this assignment

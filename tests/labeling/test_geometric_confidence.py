@@ -185,6 +185,34 @@ def test_a_lone_mask_is_as_good_as_its_workers_record():
     assert careful["class_confidence"][1] < careful["class_confidence"][0]
 
 
+def test_two_agreeing_masks_are_only_as_sure_as_their_workers_records():
+    # given: two workers draw the same small square; in one job both have long records of 99%
+    # of pixels right, in the other of 85% (they may well share an outline drawn off)
+    from labeling.task_types.masks_png import encode_mask_base64
+
+    mask = np.zeros((20, 20), dtype=np.uint8)
+    mask[5:9, 5:9] = 1
+    answer = {"mask": encode_mask_base64(mask)}
+    objects = [ObjectAnswers(i, (0, 1), (answer, answer), {}) for i in range(4)]
+    segmentation = get_task_type("semantic_segmentation")
+
+    # when
+    def square_confidence(record: float) -> float:
+        outcome = segmentation.consolidate(
+            objects,
+            n_workers=2,
+            labels=["BACKGROUND", "square"],
+            gold={},
+            worker_records={0: (record, 300), 1: (record, 300)},
+        )
+        return outcome.objects[0].result["class_confidence"][1]
+
+    # then: agreement alone would say near 1; the poor records pull the square well below
+    careful, careless = square_confidence(0.99), square_confidence(0.85)
+    assert careless < careful < 1
+    assert careless < 0.8
+
+
 def test_gold_that_shows_objects_everyone_missed_lowers_the_other_images_confidence():
     # given: two jobs of images where all three workers draw the same one dog; the six gold
     # images show that dog alone in the first job, and in the second a second dog nobody drew

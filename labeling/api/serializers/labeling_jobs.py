@@ -11,6 +11,7 @@ from marketplace.money import format_micros
 
 from ...models import JobAutomation, LabelingJob
 from ...selectors.automation import audit_figures, job_automation
+from ...services.hooks import job_hook_secret
 
 
 class LabelCountersSerializer(serializers.Serializer):
@@ -92,6 +93,7 @@ class LabelingJobSerializer(serializers.ModelSerializer):
     stopping_conditions = serializers.SerializerMethodField()
     qualification_requirements = QualificationRequirementSerializer(many=True)
     automated_labeling = serializers.SerializerMethodField()
+    hook_secret = serializers.SerializerMethodField()
 
     class Meta:
         model = LabelingJob
@@ -141,6 +143,7 @@ class LabelingJobSerializer(serializers.ModelSerializer):
             "answer_schema",
             "pre_task_hook_url",
             "consolidation_hook_url",
+            "hook_secret",
             "created_at",
             "ended_at",
         ]
@@ -154,6 +157,17 @@ class LabelingJobSerializer(serializers.ModelSerializer):
     @extend_schema_field(AutomatedLabelingSerializer(allow_null=True))
     def get_automated_labeling(job: LabelingJob) -> dict | None:
         return automated_labeling(job)
+
+    @extend_schema_field(
+        serializers.CharField(
+            allow_null=True,
+            help_text="with a hook: the secret its calls are signed with (`whsec_…`), in the creation's "
+            "response only (docs/templates.md); null otherwise",
+        )
+    )
+    def get_hook_secret(self, job: LabelingJob) -> str | None:
+        shown = self.context.get("show_hook_secret") and job.hook_secret_encrypted
+        return job_hook_secret(job) if shown else None
 
     @staticmethod
     @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))

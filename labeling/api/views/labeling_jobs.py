@@ -16,7 +16,6 @@ from ...models import LabelingJob
 from ...selectors.jobs import requester_job_list
 from ...services import jobs, streaming
 from ...services.automation_switch import automation_switch_off
-from ...services.hooks import job_hook_secret
 from ..examples import LABELING_JOB_CREATE
 from ..serializers.labeling_jobs import LabelingJobSerializer, ObjectsAddedSerializer
 
@@ -32,10 +31,8 @@ class LabelingJobsView(RequesterAPIView):
         used is a 409 `name_taken`.
         """
         job = jobs.job_create(requester=self.requester, spec=job_spec(request.data))
-        created = dict(LabelingJobSerializer(job).data)
-        if job.hook_secret_encrypted:  # the hooks' signing secret, shown this once (docs/templates.md)
-            created["hook_secret"] = job_hook_secret(job)
-        return Response(created, status=201)
+        # The hooks' signing secret is shown in this response only (docs/templates.md).
+        return Response(LabelingJobSerializer(job, context={"show_hook_secret": True}).data, status=201)
 
     @extend_schema(
         responses=LabelingJobSerializer(many=True),

@@ -14,6 +14,7 @@ from tests.labeling.chaining.helpers import (
     box,
     boxes_answer,
     confidences,
+    ended_job,
     finish_job,
     get_job,
     jsonl,
@@ -248,3 +249,29 @@ def test_a_same_attribute_chain_of_a_fully_labeled_job_has_nothing_to_continue(r
     assert job["failure_reason"] == (
         f"labeling job {source['id']} labeled all its 1 objects: a job reusing its label attribute has none left"
     )
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (None, "chained input: {uri}: "),
+        (b'{"source": "text 0 cat"}\n[1, 2]\n', "the output manifest of labeling job {id} is not JSON Lines"),
+    ],
+    ids=["missing", "not-objects"],
+)
+def test_a_source_output_that_cannot_be_read_fails_the_job_with_the_reason(requester, bucket, content, reason):
+    # given: an ended job whose output manifest is gone, or was overwritten with something else
+    uri = bucket.uri("out/source-1/manifests/output/output.manifest")
+    source = ended_job(requester, name="source-1", output_uri=bucket.uri("out/"), output_manifest_uri=uri)
+    if content is not None:
+        bucket.put("out/source-1/manifests/output/output.manifest", content)
+    # when
+    response = post_job(requester, chained_body(bucket, "chained-1", source.pk, label_attribute_name="species-check"))
+    assert response.status_code == 201, response.content
+    run_labeling_sweeps()
+    # then
+    job = get_job(requester, response.json()["id"])
+    assert job["status"] == "failed"
+    assert job["failure_reason"].startswith(reason.format(uri=uri, id=source.pk))
+    assert DataObject.objects.filter(job_id=job["id"]).count() == 0
+    assert bucket.list("out/chained-1/") == []

@@ -94,6 +94,12 @@ BASE = {
             id="hook-and-dynamic-redundancy",
         ),
         pytest.param(
+            {"target_confidence": 0.9},
+            "target_confidence",
+            "is not available for task type custom (its answers have no confidence)",
+            id="confidence-on-custom",
+        ),
+        pytest.param(
             {"gold_manifest_uri": "s3://bucket/gold.jsonl"},
             "gold_manifest_uri",
             "is not available for task type custom (answers have no known shape)",

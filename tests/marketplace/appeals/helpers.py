@@ -6,7 +6,7 @@ Defaults: fee 20 % with a $0.01 minimum, so a $0.05 task costs $0.06 a slot.
 from __future__ import annotations
 
 from marketplace.models import Appeal, WorkerMessage
-from tests.marketplace.ledger_api.helpers import post_task, reject
+from tests.marketplace.ledger_api.helpers import post_task
 from tests.support.factories import client_with
 from tests.support.worker_api import claim_and_submit
 
@@ -49,6 +49,3 @@ def appeal_rows() -> list[tuple]:
 
 def messages_to(worker) -> list[tuple[str, str]]:
     return list(WorkerMessage.objects.filter(worker=worker).order_by("pk").values_list("subject", "message"))
-
-
-__all__ = ["reject"]

@@ -216,3 +216,43 @@ def test_an_appeal_and_a_decision_sent_twice_with_one_idempotency_key_happen_onc
     assert LedgerTransaction.objects.filter(assignment_id=assignment_id, kind__endswith="payment").count() == 1
     assert len(messages_to(worker)) == 1
     assert ledger_violations() == []
+
+
+def test_reject_appeal_decline_then_override_checks_the_ledger_after_every_step(make_requester, make_worker):
+    # given: a requester with $1.00 and a $0.05 task ($0.06 a slot with the fee)
+    requester = make_requester(balance_micros=1_000_000)
+    worker = make_worker()
+    steps: list[tuple[str, str, str]] = []
+
+    def step(name: str) -> None:
+        assert ledger_violations() == [], name
+        steps.append((name, balance(requester)["available"], me(worker)["earnings"]))
+
+    # when: each step of the flow, the ledger checked after each
+    assignment_id = rejected_assignment(requester, worker)
+    step("rejected")
+    appeal_id = appeal(worker, assignment_id).json()["id"]
+    step("appealed")
+    assert decline(requester, appeal_id).status_code == 200
+    step("declined")
+    overridden = client_with(requester.api_key).post(
+        f"/api/v1/assignments/{assignment_id}/approve", {"override_rejection": True}, format="json"
+    )
+    assert overridden.status_code == 200
+    step("overridden")
+    again = client_with(requester.api_key).post(
+        f"/api/v1/assignments/{assignment_id}/approve", {"override_rejection": True}, format="json"
+    )
+    assert again.status_code == 200
+    step("overridden again")
+
+    # then: money moves once, at the override; the declined appeal keeps its decision
+    assert steps == [
+        ("rejected", "1.00", "0.00"),
+        ("appealed", "1.00", "0.00"),
+        ("declined", "1.00", "0.00"),
+        ("overridden", "0.94", "0.05"),
+        ("overridden again", "0.94", "0.05"),
+    ]
+    assert Appeal.objects.get(pk=appeal_id).status == "declined"
+    assert [subject for subject, _ in messages_to(worker)] == ["Your appeal was declined"]
