@@ -40,6 +40,7 @@ from ....errors import DomainError
 from ....inputs import validate
 from ....inputs.assignments import AssignmentSubmit
 from ....jsonbody import parse_json
+from ....observability.asgi import mark_operation
 from ....principals import WorkerPrincipal
 from ....ratelimit import worker_action_wait
 from ....services import assignments, dispatch
@@ -85,6 +86,7 @@ class HotWorkerRoutes:
             status, payload = await self._run(route, headers, body)
         except _HandToDjango:
             return await self.app(scope, replay, send)
+        mark_operation(scope, route[0])  # its route template, for the metrics and the request line
         await _respond(send, status, payload, _is_secure(scope, headers))
 
     async def _run(self, route: tuple[str, int | None], headers: dict[bytes, bytes], body: bytes):
