@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from labeling.services.storage_registration import storage_register
 
@@ -129,6 +130,8 @@ def template_page(browser, template_world):
     page.on("console", lambda message: page.console_errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: page.console_errors.append(str(error)))
     page.frame_failures = []
+    page.frame_navigations = []  # a frame loaded again would show here (a failure's message says)
+    page.on("framenavigated", lambda frame: page.frame_navigations.append(frame.url))
     # What the template's frame (a child frame) got answered, and what was refused it and why.
     page.on("requestfinished", lambda r: r.frame.parent_frame and page.frame_requests.append(r.url))
     page.on("requestfailed", lambda r: r.frame.parent_frame and page.frame_failures.append((r.url, r.failure)))
@@ -159,7 +162,11 @@ def test_a_template_answers_and_the_answer_reaches_the_assignment(template_world
 
     # when: it picks a label and writes a note inside the template, and sends the template's form
     frame.get_by_role("button", name="street", exact=True).click()
-    frame.locator(".gw-chosen:text('Chosen: street')").wait_for()
+    chosen = frame.locator(".gw-chosen")
+    try:
+        chosen.filter(has_text="Chosen: street").wait_for()
+    except PlaywrightTimeoutError:
+        raise AssertionError(f"not chosen: {chosen.inner_text()!r}; frame loads: {page.frame_navigations}") from None
     frame.locator("textarea[name=note]").fill("a bus stop")
     screenshot(page, "template-frame")
     frame.get_by_role("button", name="Send answer").click()
