@@ -34,14 +34,13 @@ import orjson
 from django.conf import settings
 from django.db import close_old_connections
 from django.http.request import split_domain_port, validate_host
-from django.urls import resolve
 
 from ....credentials import WORKER_TOKEN_PREFIX
 from ....errors import DomainError
 from ....inputs import validate
 from ....inputs.assignments import AssignmentSubmit
 from ....jsonbody import parse_json
-from ....observability.asgi import EXCHANGE_KEY, route_label
+from ....observability.asgi import mark_operation
 from ....principals import WorkerPrincipal
 from ....ratelimit import worker_action_wait
 from ....services import assignments, dispatch
@@ -76,11 +75,6 @@ class HotWorkerRoutes:
         self.executor = ThreadPoolExecutor(
             max_workers=settings.GROUNDWORK["HOT_PATH_THREADS"], thread_name_prefix="hot-path"
         )
-        # The URL patterns' templates, for the request's metrics and log line (as Django names them).
-        self.route_labels = {
-            "claim": route_label(resolve(CLAIM_PATH).route),
-            "submit": route_label(resolve("/api/v1/worker/assignments/1/submit").route),
-        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         route = _route(scope)
@@ -92,9 +86,7 @@ class HotWorkerRoutes:
             status, payload = await self._run(route, headers, body)
         except _HandToDjango:
             return await self.app(scope, replay, send)
-        exchange = scope.get(EXCHANGE_KEY)
-        if exchange is not None:  # observability.asgi would otherwise resolve the path again
-            exchange.route = self.route_labels[route[0]]
+        mark_operation(scope, route[0])  # its route template, for the metrics and the request line
         await _respond(send, status, payload, _is_secure(scope, headers))
 
     async def _run(self, route: tuple[str, int | None], headers: dict[bytes, bytes], body: bytes):
