@@ -74,9 +74,11 @@ class SqlTemplate:
         """Run the statement with ``values`` in the placeholders' places; its first row.
 
         On PostgreSQL the statement is bound on the server (psycopg's default cursor, not the
-        client-side binding Django uses), so psycopg prepares it once it has run a few times
-        on a connection: the statement is then neither parsed nor planned again. The cursor is
-        Django's wrapper all the same (its query log, its execute wrappers, its errors)."""
+        client-side binding Django uses): the values travel apart from the text, which psycopg
+        then neither rewrites nor quotes, and which it prepares after a few runs on a
+        connection where ``prepare_threshold`` allows (Django's default does not: poolers). The
+        cursor is Django's wrapper all the same (its query log, its execute wrappers, its
+        errors)."""
         connection.ensure_connection()
         if connection.vendor == "postgresql":
             raw = psycopg.Cursor(connection.connection)
