@@ -70,8 +70,9 @@ class SqlTemplate:
         """The parameters, each placeholder replaced by its value in ``values``."""
         return [values.get(p, p) if isinstance(p, Hashable) else p for p in self.params]
 
-    def run(self, values: Mapping[object, object]) -> tuple[Any, ...] | None:
-        """Run the statement with ``values`` in the placeholders' places; its first row.
+    def run(self, values: Mapping[object, object], *, fetch: bool = True) -> tuple[Any, ...] | None:
+        """Run the statement with ``values`` in the placeholders' places; its first row (with
+        ``fetch``; a statement that returns no rows is run with ``fetch=False``).
 
         On PostgreSQL the statement is bound on the server (psycopg's default cursor, not the
         client-side binding Django uses): the values travel apart from the text, which psycopg
@@ -88,7 +89,7 @@ class SqlTemplate:
             cursor = connection.cursor()
         with cursor:
             cursor.execute(self.sql, self.fill(values))
-            return cursor.fetchone() if cursor.description else None
+            return cursor.fetchone() if fetch else None
 
 
 class TemplateCache:
