@@ -428,3 +428,6 @@ LABELING_HOOK_TIMEOUT_SECONDS = float(os.environ.get("LABELING_HOOK_TIMEOUT_SECO
 LABELING_HOOK_ATTEMPTS = env_int("LABELING_HOOK_ATTEMPTS", 3)
 LABELING_HOOK_RETRY_BASE_SECONDS = float(os.environ.get("LABELING_HOOK_RETRY_BASE_SECONDS", "1"))
 LABELING_HOOK_THREADS = env_int("LABELING_HOOK_THREADS", 8)
+# A consolidation pass starts no hook call after this many seconds (the rest wait for the next
+# pass): well under the job lease (labeling/services/leases.py, 900 s), calls in flight included.
+LABELING_HOOK_PASS_SECONDS = float(os.environ.get("LABELING_HOOK_PASS_SECONDS", "300"))

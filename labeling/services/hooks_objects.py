@@ -10,6 +10,7 @@ read and write stays on the calling (background) thread.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -53,11 +54,18 @@ class PreparedInput:
     failure_reason: str = ""
 
 
-def _pool_map(function: Callable, items: Sequence) -> list:
+def _pool_map(function: Callable, items: Sequence, *, deadline: float | None = None) -> list:
+    """``function`` of each item on the hook threads; with a ``deadline`` (``time.monotonic``),
+    an item not started by then is ``None`` (a call in flight finishes: its attempts and
+    timeouts bound it)."""
     if not items:
         return []
+
+    def call(item: object) -> object:
+        return None if deadline is not None and time.monotonic() >= deadline else function(item)
+
     with ThreadPoolExecutor(max_workers=max(1, settings.LABELING_HOOK_THREADS)) as pool:
-        return list(pool.map(function, items))
+        return list(pool.map(call, items))
 
 
 def pre_task_inputs(
@@ -110,11 +118,16 @@ def _finished(item: ObjectState) -> bool:
     return item.task_status in CLOSED and item.slots_used == item.slots_submitted
 
 
-def hook_consolidate(job: LabelingJob, objects: Sequence[ObjectState]) -> dict[int, tuple[dict | None, float | None]]:
+def hook_consolidate(
+    job: LabelingJob, objects: Sequence[ObjectState]
+) -> tuple[dict[int, tuple[dict | None, float | None]], bool]:
     """Labels from the consolidation hook for the objects that can take no more answers and
-    have none yet: ``{data object pk: (result, confidence)}``. Sets every object's ``answers``;
+    have none yet: ``({data object pk: (result, confidence)}, whether some were left for the
+    next pass)``. Sets every object's ``answers``;
     an object the hook kept failing on is set ``failed`` (its reason saved at once, its status
-    by the caller with the others)."""
+    by the caller with the others). No call starts after ``LABELING_HOOK_PASS_SECONDS``: the
+    objects left stay pending for the next pass, so a pass never outlives the job's lease."""
+    deadline = time.monotonic() + settings.LABELING_HOOK_PASS_SECONDS
     answers: dict[int, list[tuple[int, dict]]] = {}
     rows = Assignment.objects.filter(task__batch=job.posted_batch, status__in=ANSWERED).order_by("pk")
     for task_id, worker_id, answer in rows.values_list("task_id", "worker_id", "answer").iterator(chunk_size=2000):
@@ -125,9 +138,11 @@ def hook_consolidate(job: LabelingJob, objects: Sequence[ObjectState]) -> dict[i
         item
         for item in objects
         if item.status == DataObject.Status.PENDING and item.result is None and item.answers and _finished(item)
-    ][:MAX_CONSOLIDATIONS_PER_PASS]
+    ]
+    left = len(due) > MAX_CONSOLIDATIONS_PER_PASS
+    due = due[:MAX_CONSOLIDATIONS_PER_PASS]
     if not due:
-        return {}
+        return {}, False
     stored = {
         pk: (line, index)
         for pk, line, index in DataObject.objects.filter(pk__in=[item.pk for item in due]).values_list(
@@ -154,13 +169,17 @@ def hook_consolidate(job: LabelingJob, objects: Sequence[ObjectState]) -> dict[i
 
     results: dict[int, tuple[dict | None, float | None]] = {}
     by_pk = {item.pk: item for item in due}
-    for pk, label, confidence, reason in _pool_map(consolidate, due):
+    for outcome in _pool_map(consolidate, due, deadline=deadline):
+        if outcome is None:  # not started before the deadline: the next pass sends it
+            left = True
+            continue
+        pk, label, confidence, reason = outcome
         if reason:
             DataObject.objects.filter(pk=pk, status=DataObject.Status.PENDING).update(failure_reason=reason)
             by_pk[pk].status = DataObject.Status.FAILED
         else:
             results[pk] = ({HOOK_RESULT_KEY: {"label": label, "confidence": confidence}}, confidence)
-    return results
+    return results, left
 
 
 def is_hook_result(result: dict) -> bool:

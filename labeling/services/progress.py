@@ -287,7 +287,11 @@ def job_advance(*, job_id: int) -> str | None:
         objects = _load_objects(job)
         before = {item.pk: (item.status, item.result, item.confidence, item.answers) for item in objects}
         # A consolidation hook labels each object as it finishes (docs/templates.md), instead.
-        results = hook_consolidate(job, objects) if job.consolidation_hook_url else _consolidate(job, objects)
+        left_for_next_pass = False  # the hook's objects a pass left (its deadline, its cap)
+        if job.consolidation_hook_url:
+            results, left_for_next_pass = hook_consolidate(job, objects)
+        else:
+            results = _consolidate(job, objects)
         # A streaming job's labeled objects are final: their label went out (streaming_output).
         steerable = [item for item in objects if not (job.is_streaming and item.status != DataObject.Status.PENDING)]
         for item in steerable:
@@ -299,7 +303,7 @@ def job_advance(*, job_id: int) -> str | None:
             )
             if ending and job.is_streaming:
                 ending = streaming.job_input_closes(job)  # holding the job row: no addition slips past
-            if _steer_redundancy(job, steerable):
+            if _steer_redundancy(job, steerable) or left_for_next_pass:
                 ending = False
             _settle_statuses(job, objects, final=ending)
             _save_objects(objects, before)
@@ -310,7 +314,8 @@ def job_advance(*, job_id: int) -> str | None:
                 )
             _update_counters(job, objects)
             _check_stopping_conditions(job)
-            job.answers_consolidated = progress.answers
+            if not left_for_next_pass:  # else the next pass runs even with no new answer
+                job.answers_consolidated = progress.answers
             job.consolidated_at = timezone.now()
             job.save(
                 update_fields=[

@@ -197,3 +197,33 @@ def test_an_answer_nested_too_deep_fails_that_object_only(bucket, hooks, request
     assert job.status == "in_progress", job.failure_reason
     reasons = dict(DataObject.objects.filter(job=job).values_list("object_index", "failure_reason"))
     assert sorted(reasons.values()) == ["", "", "", "the pre_task hook failed 3 times: its answer is not JSON"]
+
+
+def test_a_consolidation_pass_starts_no_call_after_its_deadline_and_the_next_pass_goes_on(
+    bucket, hooks, requester, make_worker, settings
+):
+    # given: one hook thread, a consolidation hook taking 0.3 s a call, passes of 0.1 s
+    settings.LABELING_HOOK_THREADS = 1
+    settings.LABELING_HOOK_PASS_SECONDS = 0.1
+    body = job_body(bucket, hooks, workers_per_object=1)
+    created = client_with(requester.api_key).post("/api/v1/labeling-jobs", body, format="json")
+    assert created.status_code == 201, created.content
+    hooks.secret = created.json()["hook_secret"]
+    hooks.handlers["/consolidate"] = lambda payload: (*consolidation(payload)[:2], 0.3)
+    run_labeling_sweeps()
+    assert len(answer_all([make_worker()])) == 3  # "b" failed at the pre-task hook
+
+    # when: one pass, then as many as it takes
+    run_labeling_sweeps()
+    after_one = len(hooks.calls_to("/consolidate"))
+    for _ in range(6):
+        run_labeling_sweeps()
+
+    # then: the first pass called the hook once (the second call was due after its deadline);
+    # the later passes labeled the rest, each object sent once (3 attempts for the stubborn one)
+    assert after_one == 1
+    job = LabelingJob.objects.get(pk=created.json()["id"])
+    assert job.status == "completed", job.failure_reason
+    calls = Counter(call.payload["dataObject"]["id"] for call in hooks.calls_to("/consolidate"))
+    assert calls == {"a": 1, "c": 1, "d": 3}
+    assert job.label_counters["total_labeled"] == 2 and job.label_counters["failed"] == 2
