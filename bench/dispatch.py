@@ -48,6 +48,7 @@ def _root_from_argv() -> Path:
 
 ROOT = _root_from_argv()
 sys.path.insert(0, str(ROOT))
+os.chdir(ROOT)  # Celery's app puts the working directory first on sys.path: it must be ROOT too
 BEFORE_COMMIT = "4e1711b"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/groundwork_bench"
 
@@ -297,8 +298,11 @@ def side_rows(args: argparse.Namespace, root: Path, url: str) -> list[dict[str, 
     command += ["--seconds", str(args.seconds), "--processes", str(args.processes), "--tasks", str(args.tasks)]
     command += ["--concurrency", *map(str, args.concurrency)] + (["--no-raw"] if args.no_raw else [])
     env = {**os.environ, "BENCH_DATABASE_URL": url}
-    output = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode:
+        sys.stderr.write(done.stderr[-4000:])
+        raise SystemExit(f"the {root} side failed")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def compare(args: argparse.Namespace, url: str) -> None:

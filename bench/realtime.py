@@ -470,8 +470,11 @@ def compare(args: argparse.Namespace, url: str) -> None:
             command += ["--backlog-tasks", str(args.backlog_tasks), "--latency-seconds", str(args.latency_seconds)]
             command += ["--skip-chaos"] if args.skip_chaos else []
             env = {**os.environ, "BENCH_DATABASE_URL": f"{url}_{side}"}
-            output = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
-            sides[side] = json.loads(output.strip().splitlines()[-1])
+            done = subprocess.run(command, env=env, capture_output=True, text=True)
+            if done.returncode:
+                sys.stderr.write(done.stderr[-4000:])
+                raise SystemExit(f"the {side} side failed")
+            sides[side] = json.loads(done.stdout.strip().splitlines()[-1])
     finally:
         subprocess.run(["git", "-C", str(HERE), "worktree", "remove", "--force", str(tree)], check=False)
     print(

@@ -52,6 +52,7 @@ from ..task_types import TaskType, get_task_type
 from .automation_features import feature_spec
 from .manifest_lines import IngestFailed
 from .output import JSONL, output_root
+from .source_annotations import annotation_type
 
 logger = logging.getLogger(__name__)
 
@@ -170,14 +171,14 @@ def chained_job_fields(
 
 def _reviewed_attribute(fields: dict, task_type: TaskType, source: LabelingJob) -> str:
     """A review job's ``source_label_attribute_name``: as given, or by default the attribute of
-    the annotation the source holds (CONTRACTS.md): a base job's own label attribute, or, for a
-    review job (a verification), the attribute it reviewed (the boxes it verified)."""
+    the annotation the source holds (CONTRACTS.md): a verification's is the attribute it verified
+    (the boxes it judged); any other job's, its own label attribute (an adjustment's: the
+    corrected annotation it wrote)."""
     given = fields.get("source_label_attribute_name") or ""
-    source_type = get_task_type(source.task_type)
-    if source_type.reviewed_types:
+    if source.task_type == VERIFICATION_TASK_TYPE:
         reviewed = given or source.source_label_attribute_name
     else:
-        if source.task_type not in task_type.reviewed_types:
+        if annotation_type(source.task_type) not in task_type.reviewed_types:
             raise InvalidInput.for_field(
                 "task_type",
                 f"{task_type.name} reviews {', '.join(task_type.reviewed_types)} labels; labeling job {source.pk} is "
@@ -185,27 +186,32 @@ def _reviewed_attribute(fields: dict, task_type: TaskType, source: LabelingJob) 
             )
         reviewed = given or source.label_attribute_name
     if reviewed == fields["label_attribute_name"]:
+        # The same field as the unchained refusal (labeling/inputs.py) names, given or defaulted.
         raise InvalidInput.for_field(
-            "label_attribute_name",
-            f"must differ from the attribute it reviews ({reviewed!r}): the job writes its own beside it",
+            "source_label_attribute_name",
+            f"must differ from label_attribute_name (the job writes its own attribute beside it); it is {reviewed!r}"
+            + ("" if given else f", by default from labeling job {source.pk}"),
         )
     return reviewed
 
 
 def _categories_source(task_type: TaskType, source: LabelingJob) -> LabelingJob | None:
     """The job whose label categories a chained job takes when it names none: the source, for
-    a job of its type; for an adjustment, the job whose labels it adjusts (up the chain past a
-    verification of them); ``None`` when there is none to take."""
+    a job of its type; for an adjustment, the job whose labels it adjusts (up the chain past
+    a verification of them; an adjustment job's own categories are its labels'); ``None`` when
+    there is none to take."""
     if task_type.name == source.task_type:
         return source
     if not task_type.reviewed_types:
         return None
     reviewed: LabelingJob | None = source
     for _ in range(MAX_ANCESTORS):
-        if reviewed is None or not get_task_type(reviewed.task_type).reviewed_types:
+        if reviewed is None or reviewed.task_type != VERIFICATION_TASK_TYPE:
             break
         reviewed = reviewed.chained_from
-    return reviewed if reviewed is not None and reviewed.task_type in task_type.reviewed_types else None
+    return (
+        reviewed if reviewed is not None and annotation_type(reviewed.task_type) in task_type.reviewed_types else None
+    )
 
 
 def _ancestor_attributes(source: LabelingJob) -> dict[str, int]:

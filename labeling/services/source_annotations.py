@@ -11,9 +11,9 @@ that type would be, and finds who made it, so that nobody reviews their own work
   (naming the attribute at fault); every line of one job must hold the same base type.
 - The base type comes from the record's ``<attr>-metadata.type`` (``GROUND_TRUTH_TYPES``).
 - The label categories (``ExistingAnnotation.labels``) are the source job's when the record's
-  ``job-name`` names a Groundwork job of the same requester with that task type and label
-  attribute (always the case for a chained job); otherwise the names the record itself gives,
-  in class-id order.
+  ``job-name`` names a Groundwork job of the same requester writing that type's records (the
+  type itself or its adjustment) under that label attribute (always the case for a chained
+  job); otherwise the names the record itself gives, in class-id order.
 - ``ExistingAnnotation.annotator_ids``: the workers whose answers that source job has for an
   object with the same ``source-ref`` (or ``source``) as the line, submitted or settled; empty
   when the source job is not a Groundwork job of this requester. They become the task's
@@ -34,9 +34,9 @@ from marketplace.errors import InvalidInput
 from marketplace.models import Assignment
 
 from ..models import DataObject, LabelingJob
-from ..task_types import get_task_type
+from ..task_types import TASK_TYPES, get_task_type
 from ..task_types.base import job_name_value
-from .source_masks import MaskRecordProblem, read_mask_record
+from .source_masks import MASK_RECORD_TYPE, MaskRecordProblem, read_mask_record
 
 # Ground Truth's record type (``<attr>-metadata.type``) → the base task type it is an output of.
 GROUND_TRUTH_TYPES = {
@@ -44,11 +44,24 @@ GROUND_TRUTH_TYPES = {
     "groundtruth/text-classification": "text_classification",
     "groundtruth/object-detection": "bounding_box",
     "groundtruth/text-span": "named_entity_recognition",
-    "groundtruth/semantic-segmentation": "semantic_segmentation",
+    MASK_RECORD_TYPE: "semantic_segmentation",
 }
 # Assignments whose answer the source job has (a returned or expired one made nothing).
 ANSWERED_STATUSES = (Assignment.Status.SUBMITTED, Assignment.Status.APPROVED, Assignment.Status.REJECTED)
 JOB_NAME_PREFIX = job_name_value("")
+
+
+def annotation_type(task_type: str) -> str | None:
+    """The base task type whose annotation a job of ``task_type`` writes, as a review reads it:
+    the type itself, or for an adjustment the type it corrects (it writes the corrected
+    annotation in that type's record); ``None`` when no review reads its records (a
+    verification's verdicts, multi-label, free form)."""
+    return GROUND_TRUTH_TYPES.get(get_task_type(task_type).ground_truth_type)
+
+
+def annotating_types(base_type: str) -> list[str]:
+    """The task types whose jobs write ``base_type``'s records: it and its adjustment."""
+    return [name for name in TASK_TYPES if annotation_type(name) == base_type]
 
 
 class SourceAnnotationProblem(ValueError):
@@ -268,14 +281,17 @@ class SourceAnnotations:
         self, job_name: object, base_type: str
     ) -> tuple[list[str], dict[tuple[str, str], frozenset[int]]] | None:
         """The source job's label categories and who answered each of its objects, or ``None``
-        when ``job-name`` names no Groundwork job of this requester with that task type and
-        label attribute."""
+        when ``job-name`` names no Groundwork job of this requester writing that base type's
+        records (the type or its adjustment) under that label attribute."""
         if not isinstance(job_name, str) or not job_name.startswith(JOB_NAME_PREFIX):
             return None
         name = job_name[len(JOB_NAME_PREFIX) :]
         if name not in self._jobs:
             job = LabelingJob.objects.filter(
-                requester_id=self.requester_id, name=name, task_type=base_type, label_attribute_name=self.attribute
+                requester_id=self.requester_id,
+                name=name,
+                task_type__in=annotating_types(base_type),
+                label_attribute_name=self.attribute,
             ).first()
             self._jobs[name] = None if job is None else (list(job.label_categories), source_annotators(job))
         return self._jobs[name]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from labeling.task_types.base import Consolidation, ObjectAnswers, base_schema, rounded
+from labeling.task_types.base import Consolidation, ObjectAnswers, base_schema
 from labeling.task_types.classification import SingleLabelClassification
 from marketplace.errors import InvalidInput
 
@@ -95,12 +95,11 @@ class LabelVerification(SingleLabelClassification):
         answers: Sequence[dict] = (),
         short_names: Mapping[str, str] | None = None,
     ) -> tuple[object, dict]:
-        chosen = int(result["label"])
-        metadata = {
-            "class-name": labels[chosen],
-            "confidence": rounded(result["probabilities"][chosen]),
-            **self.common_metadata(job_name=job_name, creation_date=creation_date, human_annotated=human_annotated),
-        }
+        """A classification's record with the class id as a string (``label-verification``
+        writes it so) and the workers' comments as ``worker-feedback``."""
+        chosen, metadata = super().output_value(
+            result, labels=labels, job_name=job_name, creation_date=creation_date, human_annotated=human_annotated
+        )
         comments = [answer["comment"] for answer in answers if answer.get("comment")]
         if comments:
             metadata["worker-feedback"] = [{"comment": comment} for comment in comments]

@@ -16,10 +16,13 @@ from ..ratelimit import RateLimited, worker_action_take
 from ..selectors.workers import worker_live_assignments
 from ..services import assignments, dispatch
 
+# One serializer, reused: building its fields is most of its cost; ``to_representation`` only reads them.
+_TASK = WorkerTaskSerializer()
+
 
 def task_payload(assignment: Assignment) -> dict:
     """The ``task`` message for an assignment (the fields of ``POST tasks/next``)."""
-    return {"type": "task", **WorkerTaskSerializer(assignment).data}
+    return {"type": "task", **_TASK.to_representation(assignment)}
 
 
 @dataclass(frozen=True)

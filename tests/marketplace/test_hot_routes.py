@@ -14,6 +14,7 @@ from django.core.asgi import get_asgi_application
 
 from marketplace.api.views.worker.hot import HotWorkerRoutes
 from marketplace.models import Assignment
+from marketplace.observability.asgi import EXCHANGE_KEY, Exchange
 from tests.conftest import needs_postgres
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_postgres]
@@ -143,3 +144,26 @@ def test_what_is_not_the_plain_case_is_djangos_answer(apps, make_requester, make
     assert first.status_code == again.status_code == 200
     assert again.headers["idempotent-replayed"] == "true" and again.json() == first.json()
     assert Assignment.objects.filter(worker=worker).count() == 1
+
+
+def test_the_hot_routes_name_their_url_pattern_for_the_metrics(apps, make_requester, make_worker, make_tasks):
+    # given: the request's exchange, as observability.asgi hands it down
+    requester = make_requester()
+    make_tasks(requester.organization, 1, slots=1)
+    worker = make_worker()
+    exchanges: list[Exchange] = []
+
+    async def observed(scope, receive, send):
+        exchange = scope[EXCHANGE_KEY] = Exchange()
+        exchanges.append(exchange)
+        await apps["hot"](scope, receive, send)
+
+    # when
+    assignment_id = _post(observed, NEXT, worker.token).json()["assignment_id"]
+    _post(observed, _submit_url(assignment_id), worker.token, {"answer": {"label": "cat"}})
+
+    # then: the templates Django's resolver gives (the metrics count claims and submits by them)
+    assert [exchange.route for exchange in exchanges] == [
+        "api/v1/worker/tasks/next",
+        "api/v1/worker/assignments/<id:assignment_id>/submit",
+    ]

@@ -357,9 +357,10 @@ def test_a_review_job_must_not_write_over_the_attribute_it_reviews(registered):
     # when: another verification chained on it would write "boxes"
     body = chain_body(verification.pk, task_type="label_verification", label_attribute_name="boxes")
     error = refused(registered, {**body, "label_categories": ["correct", "incorrect"]}, 400)
-    # then
+    # then: the field the unchained refusal names too (labeling/inputs.py), saying where the value came from
     assert error["fields"] == {
-        "label_attribute_name": [
-            "must differ from the attribute it reviews ('boxes'): the job writes its own beside it"
+        "source_label_attribute_name": [
+            "must differ from label_attribute_name (the job writes its own attribute beside it); it is 'boxes', "
+            f"by default from labeling job {verification.pk}"
         ]
     }

@@ -186,3 +186,31 @@ def test_boxes_then_a_chained_verification_then_an_adjustment_of_the_incorrect_o
     for job in (boxes, verification, adjustment):
         assert job["status"] == "completed"
         assert job["label_counters"]["failed"] == job["label_counters"]["unlabeled"] == 0
+
+    # when: a verification chained on the adjustment (review finding 1.1, 1.2)
+    second_look = start_job(
+        requester,
+        {
+            **common,
+            "name": "verify-adjusted",
+            "task_type": "label_verification",
+            "label_attribute_name": "animals-checked",
+            "chain_from_job_id": adjustment["id"],
+            "title": "Are the corrected boxes right?",
+        },
+    )
+    # then: it judges the corrected boxes, not the ones they correct, with the adjustment's labels,
+    # and the adjuster is offered none of it
+    assert second_look["source_label_attribute_name"] == "animals-adjusted"
+    assert worker_api.claim(adjuster).status_code == 204
+    checked: dict[str, tuple[list, list]] = {}
+
+    def check(task_input: dict) -> dict:
+        checked[image_of(task_input)] = (task_input["existing_annotation"]["boxes"], task_input["existing_labels"])
+        return {"verdict": "correct"}
+
+    assert answer_all(make_worker(), check) == 2
+    assert checked == {
+        "c.png": (boxes_answer(box("cat", 20))["boxes"], LABELS),
+        "d.png": (drawn("d.png")["boxes"], LABELS),
+    }
