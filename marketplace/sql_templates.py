@@ -70,13 +70,16 @@ class SqlTemplate:
         """The parameters, each placeholder replaced by its value in ``values``."""
         return [values.get(p, p) if isinstance(p, Hashable) else p for p in self.params]
 
-    def run(self, values: Mapping[object, object]) -> tuple[Any, ...] | None:
-        """Run the statement with ``values`` in the placeholders' places; its first row.
+    def run(self, values: Mapping[object, object], *, fetch: bool = True) -> tuple[Any, ...] | None:
+        """Run the statement with ``values`` in the placeholders' places; its first row (with
+        ``fetch``; a statement that returns no rows is run with ``fetch=False``).
 
         On PostgreSQL the statement is bound on the server (psycopg's default cursor, not the
-        client-side binding Django uses), so psycopg prepares it once it has run a few times
-        on a connection: the statement is then neither parsed nor planned again. The cursor is
-        Django's wrapper all the same (its query log, its execute wrappers, its errors)."""
+        client-side binding Django uses): the values travel apart from the text, which psycopg
+        then neither rewrites nor quotes, and which it prepares after a few runs on a
+        connection where ``prepare_threshold`` allows (Django's default does not: poolers). The
+        cursor is Django's wrapper all the same (its query log, its execute wrappers, its
+        errors)."""
         connection.ensure_connection()
         if connection.vendor == "postgresql":
             raw = psycopg.Cursor(connection.connection)
@@ -86,7 +89,7 @@ class SqlTemplate:
             cursor = connection.cursor()
         with cursor:
             cursor.execute(self.sql, self.fill(values))
-            return cursor.fetchone() if cursor.description else None
+            return cursor.fetchone() if fetch else None
 
 
 class TemplateCache:

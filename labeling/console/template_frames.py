@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.http import HttpRequest, HttpResponse
 from django.templatetags.static import static
@@ -44,22 +44,27 @@ from .mturk_frames import result_page
 
 _HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
 OBJECT_URL_KEYS = ("source-url",)
+_CSP_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]+)?|\[[0-9A-Fa-f:.]+\](:[0-9]+)?")
+_CSP_PATH_SAFE = "/%-._~!$&'()*+=:@"  # RFC 3986 path characters but ; and , (CSP separators)
 
 
 def _origin(request: HttpRequest) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
-def task_object_urls(request: HttpRequest, shown: dict) -> list[str]:
+def task_object_urls(request: HttpRequest, shown: dict, *, signed: bool) -> list[str]:
     """The task's own signed object URLs, absolute and without their query (a CSP source
-    matches a URL's path exactly when it names one)."""
+    matches a URL's path exactly when it names one). Only when ``signed`` (the stored input had
+    a ``source-ref``, so Groundwork made ``source-url`` now): a ``source-url`` a hook or a line
+    gave is just data. Characters the CSP grammar reads (``;``, ``,``, whitespace) are
+    percent-encoded in the path, and a host with any is no source at all."""
     urls = []
-    for key in OBJECT_URL_KEYS:
+    for key in OBJECT_URL_KEYS if signed else ():
         value = shown.get(key)
         if isinstance(value, str) and value:
             parts = urlsplit(request.build_absolute_uri(value))
-            if parts.scheme in ("http", "https") and parts.netloc:
-                urls.append(f"{parts.scheme}://{parts.netloc}{parts.path}")
+            if parts.scheme in ("http", "https") and _CSP_HOST.fullmatch(parts.netloc):
+                urls.append(f"{parts.scheme}://{parts.netloc}{quote(parts.path, safe=_CSP_PATH_SAFE)}")
     return urls
 
 
@@ -123,7 +128,9 @@ def template_frame(request: HttpRequest, assignment_id: int) -> HttpResponse:
         request,
         nonce=nonce,
         script_hashes=inline_script_hashes(job.template),
-        object_urls=task_object_urls(request, shown),
+        object_urls=task_object_urls(
+            request, shown, signed=isinstance(task.input, dict) and task.input.get("source-ref") is not None
+        ),
     )
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"

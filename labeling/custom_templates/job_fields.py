@@ -11,6 +11,7 @@ from marketplace.answer_schemas import answer_schema_problems
 from marketplace.events.safe_url import WebhookUrlError, check_webhook_url
 from marketplace.inputs.fields import refuse
 
+from ..task_types import TASK_TYPES
 from .templates import MAX_TEMPLATE_CHARS, TemplateError, check_template
 
 CUSTOM = "custom"
@@ -54,6 +55,7 @@ def custom_template_errors(data: dict, task_type: str) -> list[tuple[str, str]]:
         else:
             errors += list(answer_schema_problems(data["answer_schema"], field="answer_schema").items())
     hooks = given & set(HOOK_FIELDS)
+    known = TASK_TYPES.get(task_type)
     if data.get("input_mode") == "streaming":
         errors += [(field, "is not available for a streaming job") for field in sorted(hooks)]
     if hooks and data.get("automated_labeling") is not None:
@@ -63,10 +65,12 @@ def custom_template_errors(data: dict, task_type: str) -> list[tuple[str, str]]:
             errors.append(("target_confidence", "does not go with consolidation_hook_url (the hook decides the label)"))
         if data.get("gold_manifest_uri") is not None:
             errors.append(("gold_manifest_uri", "does not go with consolidation_hook_url"))
-        if task_type == "semantic_segmentation":
-            errors.append(
-                ("consolidation_hook_url", "is not available for semantic_segmentation (its label is a mask)")
-            )
+        if known is not None and known.writes_masks and not known.reviewed_types:
+            errors.append(("consolidation_hook_url", f"is not available for {task_type} (its label is a mask)"))
+    if known is not None and known.reviewed_types:
+        # a review type's output carries its review records (adjustment-status, verification
+        # feedback), which a hook's label would lose; an adjustment of masks also writes a mask
+        errors += [(field, f"is not available for the review type {task_type}") for field in sorted(hooks)]
     if task_type == CUSTOM:
         if data.get("gold_manifest_uri") is not None and "consolidation_hook_url" not in given:
             errors.append(("gold_manifest_uri", "is not available for task type custom (answers have no known shape)"))

@@ -6,6 +6,10 @@ where it lands (text or attribute): there is no raw filter, so nothing in a mani
 pre-task hook's answer ever becomes markup. A string is written as it is, anything else (and
 any value under ``to_json``) as JSON; a key the input does not have renders as nothing.
 
+A variable may stand in text or inside a quoted attribute value only: one in a tag outside a
+value, in an unquoted value (where a space would start another attribute), or in a ``srcdoc``
+or ``on…`` attribute (whose value the browser reads as markup or script) is refused.
+
 Variables are refused inside ``<script>`` elements: the frame's Content-Security-Policy allows
 the template's inline scripts by the hash of their text as written, so a script must not change
 with the data (read values from the page, e.g. a ``data-`` attribute, instead).
@@ -26,6 +30,9 @@ _VARIABLE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _EXPRESSION = re.compile(r"^task\.(input(?:\.[A-Za-z0-9_-]+)*|labels)(?:\s*\|\s*(to_json))?$")
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
 _SRC_ATTRIBUTE = re.compile(r"\bsrc\s*=", re.IGNORECASE)
+_TAG_OPEN = re.compile(r"<(/?)([A-Za-z][^\s/>]*)")
+_ATTRIBUTE = re.compile(r"""\s*([^\s"'<>/=]+)(?:\s*=\s*("[^"]*"?|'[^']*'?|[^\s>]*))?|\s*/""")
+_RAW_TEXT = ("script", "style", "textarea", "title", "xmp", "noscript", "iframe", "noembed", "noframes")
 
 
 class TemplateError(ValueError):
@@ -78,7 +85,62 @@ def parse_variables(template: str) -> list[Variable]:
             raise TemplateError(f"has more than {MAX_VARIABLES} variables")
     if template.find("{{", position) != -1:
         raise TemplateError(f"line {_line_of(template, template.index('{{', position))}: {{{{ is not closed by }}}}")
+    _check_positions(template, variables)
     return variables
+
+
+def _check_positions(template: str, variables: list[Variable]) -> None:
+    """``TemplateError`` for a variable placed where its escaped value could still become an
+    attribute, markup or script (the module docstring)."""
+    if not variables:
+        return
+    allowed: list[tuple[int, int]] = []  # spans where a variable may stand: text, quoted safe values
+    refused: list[tuple[int, int, str]] = []
+    position = 0
+    while True:
+        comment = template.find("<!--", position)
+        opened = _TAG_OPEN.search(template, position)
+        if opened is None and comment == -1:
+            allowed.append((position, len(template)))
+            break
+        if comment != -1 and (opened is None or comment < opened.start()):
+            end = template.find("-->", comment + 4)
+            end = len(template) if end == -1 else end + 3
+            allowed.append((position, end))
+            position = end
+            continue
+        assert opened is not None
+        allowed.append((position, opened.start()))
+        cursor = opened.end()
+        while cursor < len(template) and template[cursor] != ">":
+            attribute = _ATTRIBUTE.match(template, cursor)
+            if attribute is None or attribute.end() == cursor:
+                cursor += 1
+                continue
+            name, value = (attribute.group(1) or "").lower(), attribute.group(2)
+            if value and value[0] in "\"'":
+                inside = (
+                    attribute.start(2) + 1,
+                    attribute.end(2) - (1 if len(value) > 1 and value[-1] == value[0] else 0),
+                )
+                if name == "srcdoc" or name.startswith("on"):
+                    refused.append((*inside, f"variables are not allowed in the {name} attribute"))
+                else:
+                    allowed.append(inside)
+            cursor = attribute.end()
+        end = min(cursor + 1, len(template))
+        tag = opened.group(2).lower()
+        if not opened.group(1) and tag in _RAW_TEXT:
+            closing = re.compile(rf"</{tag}\b", re.IGNORECASE).search(template, end)
+            allowed.append((end, closing.start() if closing else len(template)))
+            end = closing.start() if closing else len(template)
+        position = end
+    for variable in variables:
+        reason = next((why for start, stop, why in refused if start <= variable.start < stop), None)
+        if reason is None and not any(start <= variable.start and variable.end <= stop for start, stop in allowed):
+            reason = 'a variable in a tag must be inside a quoted attribute value (name="{{ … }}")'
+        if reason:
+            raise TemplateError(f"line {_line_of(template, variable.start)}: {reason}")
 
 
 def check_template(template: object) -> str:

@@ -110,7 +110,7 @@ def _post_once(url: str, secret: str, kind: str, body: bytes) -> dict:
         raise BadAnswer(f"its answer is larger than {MAX_ANSWER_BYTES} bytes")
     try:
         answer = json.loads(outcome.response_excerpt)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser's stack
         raise BadAnswer("its answer is not JSON") from None
     if not isinstance(answer, dict):
         raise BadAnswer("its answer must be a JSON object")

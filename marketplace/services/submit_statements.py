@@ -78,4 +78,4 @@ def submission_statement(*, assignment: Assignment, now: datetime) -> None:
     for i, name in enumerate(_SET_BY_SUBMIT):
         field = _field(name)
         values[placeholder(10 + i)] = field.get_db_prep_save(getattr(assignment, field.attname), connection)
-    template.run(values)
+    template.run(values, fetch=False)

@@ -171,3 +171,37 @@ def test_a_preloaded_mask_is_read_by_class_name_and_scaled_to_the_image(element_
 
     # then: the starting mask again
     assert decode_mask(element_value(page)["mask"], n_classes=3).tolist() == mask.tolist()
+
+
+@pytest.mark.parametrize(
+    ("tag", "existing", "unreadable"),
+    [
+        ("gw-bounding-box", EXISTING_BOXES, "The boxes to start from could not be read."),
+        (
+            "gw-semantic-segmentation",
+            {"mask": "bm90IGEgcG5n", "labels": ["sky"]},
+            "The mask to start from could not be read.",
+        ),
+        ("gw-entity-annotation", {"entities": []}, "The entities to start from could not be read."),
+    ],
+)
+def test_the_initial_value_attribute_is_read_as_json(element_page, tag, existing, unreadable):
+    # given: the element, connected, as a page's markup would have it (shared.js withInitialValue)
+    # when: its initial-value attribute holds JSON, then text that is not JSON
+    seen = element_page.evaluate(
+        """async ([tag, existing]) => {
+            await import(`/static/console/elements/${tag}.js`);
+            const element = document.createElement(tag);
+            document.getElementById('stage').replaceChildren(element);
+            element.setAttribute('initial-value', JSON.stringify(existing));
+            const read = element.initialValue;
+            element.setAttribute('initial-value', '{"boxes": [');
+            return { read, kept: element.initialValue, text: element.textContent };
+        }""",
+        [tag, existing],
+    )
+
+    # then: the JSON becomes its initialValue; the unreadable text leaves it and says so
+    assert seen["read"] == existing
+    assert seen["kept"] == existing
+    assert unreadable in seen["text"]

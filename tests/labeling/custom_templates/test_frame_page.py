@@ -78,3 +78,50 @@ def test_only_the_signed_in_holder_of_the_assignment_sees_the_frame(offered, mak
 
     assert console_client().get(path).status_code == 403
     assert console_client(other, "a long enough password").get(path).status_code == 404
+
+
+def test_a_source_url_groundwork_did_not_sign_adds_nothing_to_the_policy(bucket, requester, make_worker):
+    # given: a custom job whose line carries its own "source-url" (no source-ref), crafted to
+    # add a directive to the frame's policy
+    hostile = "https://evil.example/a; connect-src * ,x"
+    bucket.put("c/in.jsonl", manifest([{"source": "t", "source-url": hostile}]))
+    body = {
+        "name": "unsigned",
+        "label_attribute_name": "note",
+        "task_type": "custom",
+        "template": '<p data-u="{{ task.input.source-url }}">{{ task.input.source }}</p><textarea name="n"></textarea>',
+        "input_manifest_uri": bucket.uri("c/in.jsonl"),
+        "output_uri": bucket.uri("out/"),
+        "worker_visible_keys": ["source-url"],
+        "title": "Unsigned",
+        "reward": "0.05",
+    }
+    assert client_with(requester.api_key).post("/api/v1/labeling-jobs", body, format="json").status_code == 201
+    run_labeling_sweeps()
+    worker = make_worker()
+    worker_password_set(worker=worker, password="a long enough password")
+    offer = claim_offer(worker)
+    assert offer["input"]["source-url"] == hostile
+
+    # when
+    response = console_client(worker, "a long enough password").get(
+        f"/console/templates/assignments/{offer['assignment_id']}/frame"
+    )
+
+    # then: the value is only data; the policy has its fixed directives and reaches nothing
+    assert response.status_code == 200
+    directives = [part.split(" ", 1) for part in response["Content-Security-Policy"].split("; ")]
+    names = [name for name, _ in directives]
+    assert len(names) == len(set(names)) == 11
+    policy = dict(directives)
+    assert policy["connect-src"] == "'none'" and policy["img-src"] == "data: blob:"
+    assert "evil.example" not in response["Content-Security-Policy"]
+
+
+def test_a_signed_object_path_cannot_split_the_policy(rf):
+    from labeling.console.template_frames import task_object_urls
+
+    urls = task_object_urls(rf.get("/"), {"source-url": "https://s3.example/b/a;x, y z.png?sig=1"}, signed=True)
+
+    assert urls == ["https://s3.example/b/a%3Bx%2C%20y%20z.png"]
+    assert task_object_urls(rf.get("/"), {"source-url": "https://s3.example/a.png"}, signed=False) == []

@@ -177,3 +177,23 @@ def test_a_request_signed_with_another_secret_fails_the_receivers_check(bucket, 
     assert set(DataObject.objects.filter(job=job).values_list("failure_reason", flat=True)) == {
         "the pre_task hook failed 3 times: it answered HTTP 401"
     }
+
+
+def test_an_answer_nested_too_deep_fails_that_object_only(bucket, hooks, requester):
+    # given: a pre-task hook answering one object with JSON nested past the parser's stack
+    created = client_with(requester.api_key).post("/api/v1/labeling-jobs", job_body(bucket, hooks), format="json")
+    assert created.status_code == 201, created.content
+    hooks.secret = created.json()["hook_secret"]
+    deep = b'{"taskInput":' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+    hooks.handlers["/pre"] = lambda payload: (
+        (200, deep, 0.0) if "poison" in payload["dataObject"]["source"] else pre_task(payload)
+    )
+
+    # when
+    run_labeling_sweeps()
+
+    # then: that object failed with the reason; the others became tasks and the job went on
+    job = LabelingJob.objects.get(pk=created.json()["id"])
+    assert job.status == "in_progress", job.failure_reason
+    reasons = dict(DataObject.objects.filter(job=job).values_list("object_index", "failure_reason"))
+    assert sorted(reasons.values()) == ["", "", "", "the pre_task hook failed 3 times: its answer is not JSON"]

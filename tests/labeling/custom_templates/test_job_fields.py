@@ -106,6 +106,63 @@ BASE = {
             id="gold-on-custom",
         ),
         pytest.param(
+            {"template": '<img alt="x" src={{ task.input.source-url }}>'},
+            "template",
+            'line 1: a variable in a tag must be inside a quoted attribute value (name="{{ … }}")',
+            id="unquoted-attribute",
+        ),
+        pytest.param(
+            {"template": '<p>\n<img src="a.png" {{ task.input.extra }}>'},
+            "template",
+            'line 2: a variable in a tag must be inside a quoted attribute value (name="{{ … }}")',
+            id="attribute-position",
+        ),
+        pytest.param(
+            {"template": '<iframe srcdoc="{{ task.input.page }}"></iframe>'},
+            "template",
+            "line 1: variables are not allowed in the srcdoc attribute",
+            id="srcdoc",
+        ),
+        pytest.param(
+            {"template": "<button ONCLICK='go(\"{{ task.input.id }}\")'>Go</button>"},
+            "template",
+            "line 1: variables are not allowed in the onclick attribute",
+            id="event-handler",
+        ),
+        pytest.param(
+            {
+                "task_type": "semantic_segmentation_adjustment",
+                "template": None,
+                "label_categories": ["a", "b"],
+                "consolidation_hook_url": "https://93.184.215.14/c",
+            },
+            "consolidation_hook_url",
+            "is not available for the review type semantic_segmentation_adjustment",
+            id="hook-on-mask-adjustment",
+        ),
+        pytest.param(
+            {
+                "task_type": "bounding_box_adjustment",
+                "template": None,
+                "label_categories": ["a", "b"],
+                "pre_task_hook_url": "https://93.184.215.14/p",
+            },
+            "pre_task_hook_url",
+            "is not available for the review type bounding_box_adjustment",
+            id="pre-task-hook-on-review-type",
+        ),
+        pytest.param(
+            {
+                "task_type": "semantic_segmentation",
+                "template": None,
+                "label_categories": ["a", "b"],
+                "consolidation_hook_url": "https://93.184.215.14/c",
+            },
+            "consolidation_hook_url",
+            "is not available for semantic_segmentation (its label is a mask)",
+            id="hook-on-masks",
+        ),
+        pytest.param(
             {"input_mode": "streaming", "input_manifest_uri": None, "pre_task_hook_url": "https://93.184.215.14/p"},
             "pre_task_hook_url",
             "is not available for a streaming job",

@@ -16,13 +16,14 @@ until loaded); `gw-change` after each edit; `gw-submit` on Enter. The surface
 */
 
 import { DrawingElement, button, clamp, dispatch, h, isControl, labelButtons, labelColor, pressed } from "./drawing-view.js";
+import { withInitialValue } from "./shared.js";
 
 const HANDLES = ["nw", "n", "ne", "e", "se", "s", "sw", "w"];
 const CURSORS = { nw: "nwse", se: "nwse", ne: "nesw", sw: "nesw", n: "ns", s: "ns", e: "ew", w: "ew" };
 const REACH = 9; // CSS px from a handle's centre that still takes the handle
 const SLOP = 3; // CSS px a press may move and still be a click
 
-class GwBoundingBox extends DrawingElement {
+class GwBoundingBox extends withInitialValue(DrawingElement, "The boxes to start from could not be read.") {
   constructor() {
     super("Image: drag to draw a box, drag a box to move it, its handles to resize it");
     // A box is {label: index, l, t, r, b}: its edges in whole image pixels.
@@ -44,24 +45,10 @@ class GwBoundingBox extends DrawingElement {
     if (this._measured) this._setUp();
   }
 
-  /** The annotation to start from (an adjustment task's existing boxes), in the answer format;
-   * its boxes are scaled from its `image_size` to the image's and edited like drawn ones. Also
-   * the `initial-value` attribute (JSON). A draft `value` set after it wins. */
-  get initialValue() { return this._initial ?? null; }
-  set initialValue(value) {
-    this._initial = value && typeof value === "object" ? value : null;
-    this.value = this._initial;
-    if (this._reset) this._reset.hidden = !this._initial;
-  }
-  static get observedAttributes() { return ["initial-value"]; }
-  attributeChangedCallback(name, old, text) {
-    try {
-      this.initialValue = JSON.parse(text);
-    } catch {
-      this._status.textContent = "The boxes to start from could not be read.";
-    }
-  }
-
+  /* `initialValue` (shared.js withInitialValue): the annotation to start from (an adjustment
+   * task's existing boxes), in the answer format; its boxes are scaled from its `image_size` to
+   * the image's and edited like drawn ones. Also the `initial-value` attribute (JSON). A draft
+   * `value` set after it wins. */
   _build() {
     this._picker = h("div", { class: "gwd-labels", role: "group", "aria-label": "Label" });
     this._delete = button("Delete box", "Delete the selected box (Delete)", () => this._remove());

@@ -2,7 +2,7 @@
 // code point indexes of the text (as Python counts). A DOM point becomes the UTF-16 length of
 // the surface's text before it (the surface holds exactly the text: label names are CSS
 // generated content, the caret an empty element), then a code point; selections snap to graphemes.
-import { TaskElement, digitIndex, h, labelButtons, nextId } from "./shared.js";
+import { TaskElement, digitIndex, h, labelButtons, nextId, withInitialValue } from "./shared.js";
 
 const COLOURS = 10;
 const segmenter = (granularity) =>
@@ -20,7 +20,7 @@ function floorIndex(sorted, x) {
   return low;
 }
 
-export class GwEntityAnnotation extends TaskElement {
+export class GwEntityAnnotation extends withInitialValue(TaskElement, "The entities to start from could not be read.") {
   build() {
     this._labels = (this.labels ?? []).map(String);
     this._index(String(this.text ?? this.input?.source ?? ""));
@@ -337,31 +337,9 @@ export class GwEntityAnnotation extends TaskElement {
     this._render();
   }
 
-  /** The entities to start from (an adjustment task's existing annotation), in the answer
-   * format; edited like marked ones. Also the `initial-value` attribute (JSON). A draft `value`
-   * set after it wins. */
-  get initialValue() {
-    return this._initial ?? null;
-  }
-
-  set initialValue(answer) {
-    this._initial = answer && typeof answer === "object" ? answer : null;
-    this.value = this._initial;
-    if (this._reset) this._reset.hidden = !this._initial;
-  }
-
-  static get observedAttributes() {
-    return ["initial-value"];
-  }
-
-  attributeChangedCallback(name, old, text) {
-    try {
-      this.initialValue = JSON.parse(text);
-    } catch {
-      this._status && (this._status.textContent = "The entities to start from could not be read.");
-    }
-  }
-
+  /* `initialValue` (shared.js withInitialValue): the entities to start from (an adjustment task's
+   * existing annotation), in the answer format; edited like marked ones. Also the `initial-value`
+   * attribute (JSON). A draft `value` set after it wins. */
   focus(options) {
     this._surface?.focus(options);
   }

@@ -16,6 +16,7 @@ or polygon: no antialiasing. The image's own pixels are never read.
 
 import { DrawingElement, button, clamp, dispatch, h, isControl, labelButtons, labelColor, pressed, rgbOf } from "./drawing-view.js";
 import { decodeMaskPng, encodeMaskPng } from "./mask-png.js";
+import { withInitialValue } from "./shared.js";
 
 const CLOSE_REACH = 8; // CSS px from the first corner that closes the polygon
 const UNDO_BYTES = 64 << 20;
@@ -37,7 +38,7 @@ function svg(tag, attributes) {
   return element;
 }
 
-class GwSemanticSegmentation extends DrawingElement {
+class GwSemanticSegmentation extends withInitialValue(DrawingElement, "The mask to start from could not be read.") {
   constructor() {
     super("Image: paint the mask with the current tool");
     Object.assign(this, { _tool: "brush", _size: 20, _points: [], _undo: [], _redo: [] });
@@ -58,26 +59,11 @@ class GwSemanticSegmentation extends DrawingElement {
     if (this._measured) this._restore();
   }
 
-  /** The mask to start from (an adjustment task's existing mask): `{"mask", "labels"?}`, where
-   * `labels` names the class of each pixel value when it differs from the task's (they are
-   * matched by name; unknown classes become labels[0]); a mask of another size is scaled to the
-   * image's (nearest pixel). Also the `initial-value` attribute (JSON). A draft `value` set
-   * after it wins. Undo starts from it. */
-  get initialValue() { return this._initial ?? null; }
-  set initialValue(value) {
-    this._initial = value && typeof value === "object" ? value : null;
-    this.value = this._initial;
-    if (this._reset) this._reset.hidden = !this._initial;
-  }
-  static get observedAttributes() { return ["initial-value"]; }
-  attributeChangedCallback(name, old, text) {
-    try {
-      this.initialValue = JSON.parse(text);
-    } catch {
-      this._status.textContent = "The mask to start from could not be read.";
-    }
-  }
-
+  /* `initialValue` (shared.js withInitialValue): the mask to start from (an adjustment task's
+   * existing mask): `{"mask", "labels"?}`, where `labels` names the class of each pixel value when
+   * it differs from the task's (they are matched by name; unknown classes become labels[0]); a
+   * mask of another size is scaled to the image's (nearest pixel). Also the `initial-value`
+   * attribute (JSON). A draft `value` set after it wins. Undo starts from it. */
   _labelsChanged() {
     this._label = this._labels.length > 1 ? 1 : 0;
     // ImageData bytes are RGBA: as little-endian 32-bit words, ABGR. Class 0 stays clear.

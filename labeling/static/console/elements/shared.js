@@ -120,6 +120,37 @@ for (const name of PROPS) {
   });
 }
 
+/** `class X extends withInitialValue(Base, "The boxes to start from could not be read.")`: the
+ * adjustment elements' `initialValue` (the annotation to start from, in the answer format, or
+ * null) and its `initial-value` attribute (JSON). Setting it sets `value` too (a draft `value`
+ * set after it wins) and shows the element's `_reset` button when there is something to reset
+ * to; JSON that does not parse puts `unreadable` in the element's `_status`. */
+export function withInitialValue(Base, unreadable) {
+  return class extends Base {
+    get initialValue() {
+      return this._initial ?? null;
+    }
+
+    set initialValue(value) {
+      this._initial = value && typeof value === "object" ? value : null;
+      this.value = this._initial;
+      if (this._reset) this._reset.hidden = !this._initial;
+    }
+
+    static get observedAttributes() {
+      return ["initial-value"];
+    }
+
+    attributeChangedCallback(name, old, text) {
+      try {
+        this.initialValue = JSON.parse(text);
+      } catch {
+        if (this._status) this._status.textContent = unreadable;
+      }
+    }
+  };
+}
+
 const IMAGE_PATH = /\.(png|jpe?g|gif|webp|avif|bmp|svg)$/i;
 
 /** An http(s) URL (as a URL object) or null: nothing else becomes a link or an image. */
