@@ -106,17 +106,25 @@ def result_page(
     return response
 
 
-@require_GET
-@xframe_options_sameorigin
-def question_frame(request: HttpRequest, assignment_id: int) -> HttpResponse:
-    """The frame of an HTMLQuestion or ExternalQuestion task (the module docstring)."""
+def own_assignment_or_page(request: HttpRequest, assignment_id: int) -> Assignment | HttpResponse:
+    """The signed-in worker's own assignment ``assignment_id``, or the page a frame shows
+    instead (403 signed out, 404 not theirs): the preamble of every console frame view."""
     worker = worker_from_session(request.session)
     if worker is None:
         return result_page(request, "Signed out", "Sign in to the console again to see this task.", status=403)
     try:
-        assignment = access_assignment_as_worker(worker, assignment_id)
+        return access_assignment_as_worker(worker, assignment_id)
     except DomainError:
         return result_page(request, "Not found", "No such assignment of yours.", status=404)
+
+
+@require_GET
+@xframe_options_sameorigin
+def question_frame(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    """The frame of an HTMLQuestion or ExternalQuestion task (the module docstring)."""
+    assignment = own_assignment_or_page(request, assignment_id)
+    if isinstance(assignment, HttpResponse):
+        return assignment
     shown = assignment.task.input if assignment.task.task_type == Task.TaskType.MTURK_QUESTION else {}
     kind = shown.get("question_type") if isinstance(shown, dict) else None
     if kind not in FRAMED_TYPES:

@@ -1,5 +1,11 @@
 """Custom templates in the console (docs/templates.md "The sandbox").
 
+``<gw-template-frame>`` frames ``GET /console/templates/assignments/<id>/host``, a page of the
+console's own: it holds the template's frame (below) under ``frame-src <that frame's URL>``, so
+the template's frame cannot navigate itself anywhere else (``location = …``, a meta refresh, a
+link), and relays the frame's messages to the console (``static/console/template-host.js``).
+The console's pages keep ``frame-src 'self' https:`` for MTurk ExternalQuestions alone.
+
 ``GET /console/templates/assignments/<id>/frame`` (the signed-in worker's own live assignment of
 a job with a template) serves the job's template rendered with the task's input as the worker
 sees it (a presigned ``source-url`` made now), under a Content-Security-Policy that:
@@ -27,20 +33,18 @@ from urllib.parse import quote, urlsplit
 
 from django.http import HttpRequest, HttpResponse
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.html import escape
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
-from marketplace.access import access_assignment_as_worker
-from marketplace.errors import DomainError
 from marketplace.models import Assignment
-from marketplace.services.worker_accounts import worker_from_session
 from marketplace.task_types import worker_input
 
 from ..custom_templates.templates import inline_script_hashes, render
 from ..models import LabelingJob
 from ..task_types.registration import TEMPLATE_MARKER
-from .mturk_frames import result_page
+from .mturk_frames import own_assignment_or_page, result_page
 
 _HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
 OBJECT_URL_KEYS = ("source-url",)
@@ -99,17 +103,54 @@ def _page(template_html: str, helper: str) -> str:
     )
 
 
+def host_policy(request: HttpRequest, frame_url: str) -> str:
+    """The host page's Content-Security-Policy: its relay script, and one frame, the template's
+    (so every navigation the template's frame attempts elsewhere is refused)."""
+    static_root = f"{_origin(request)}{static('console/')}"
+    return "; ".join(
+        [
+            "default-src 'none'",
+            f"script-src {static_root}",
+            f"style-src {static_root}",
+            f"frame-src {frame_url}",
+            "form-action 'none'",
+            "frame-ancestors 'self'",
+            "base-uri 'none'",
+        ]
+    )
+
+
+@require_GET
+@xframe_options_sameorigin
+def template_host(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    """The page ``<gw-template-frame>`` frames: the template's sandboxed frame and a relay of
+    its messages to the console (the module docstring)."""
+    assignment = own_assignment_or_page(request, assignment_id)
+    if isinstance(assignment, HttpResponse):
+        return assignment
+    frame_path = reverse("console:template_frame", args=[assignment.pk])
+    page = (
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>The task</title>\n'
+        f'<link rel="stylesheet" href="{static("console/template-host.css")}">\n'
+        f'<script type="module" src="{static("console/template-host.js")}"></script>\n</head>\n<body>\n'
+        f'<iframe title="The task" src="{frame_path}" sandbox="allow-scripts allow-forms" '
+        'referrerpolicy="no-referrer"></iframe>\n</body>\n</html>\n'
+    )
+    response = HttpResponse(page, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = host_policy(request, request.build_absolute_uri(frame_path))
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @require_GET
 @xframe_options_sameorigin
 def template_frame(request: HttpRequest, assignment_id: int) -> HttpResponse:
     """The frame of a task of a job with a custom template (the module docstring)."""
-    worker = worker_from_session(request.session)
-    if worker is None:
-        return result_page(request, "Signed out", "Sign in to the console again to see this task.", status=403)
-    try:
-        assignment = access_assignment_as_worker(worker, assignment_id)
-    except DomainError:
-        return result_page(request, "Not found", "No such assignment of yours.", status=404)
+    assignment = own_assignment_or_page(request, assignment_id)
+    if isinstance(assignment, HttpResponse):
+        return assignment
     task = assignment.task
     job = LabelingJob.objects.filter(data_objects__task_id=task.pk).only("template").first()
     if assignment.status != Assignment.Status.ACCEPTED or job is None or not job.template:

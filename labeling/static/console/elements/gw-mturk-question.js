@@ -5,7 +5,7 @@
 // and tells this element (postMessage, checked to come from the frame), which then submits the
 // same answer (the server acknowledges an identical re-submission). A QuestionForm is drawn as
 // a plain form: {QuestionIdentifier: text or the chosen SelectionIdentifier(s) joined by "|"}.
-import { h, nextId, TaskElement } from "./shared.js";
+import { frameMessage, h, nextId, TaskElement } from "./shared.js";
 
 const FRAME_SANDBOX = {
   HTMLQuestion: "allow-forms allow-scripts allow-popups allow-modals",
@@ -84,9 +84,8 @@ export class GwMturkQuestion extends TaskElement {
 
   /** Only the frame's own messages count: the answer externalSubmit recorded, or its refusal. */
   onMessage(event) {
-    if (!this._frame || event.source !== this._frame.contentWindow) return;
-    const data = event.data || {};
-    if (String(data.assignmentId) !== String(this.assignmentId)) return;
+    const data = frameMessage(event, this._frame, this.assignmentId);
+    if (!data) return;
     if (data.type === "gw-mturk-submitted" && data.answer && typeof data.answer === "object") {
       this._answer = data.answer;
       this.emit("gw-change");

@@ -1,11 +1,11 @@
 // <gw-template-frame>: a task of a job with a custom template (docs/templates.md). The template
 // is served by /console/templates/assignments/<id>/frame into a sandboxed frame (opaque origin:
-// none of the console's cookies, no API; a CSP keeping it off the network); the frame posts the
+// none of the console's cookies, no API; a CSP keeping it off the network), held by the
+// console's /host page, whose frame-src lets it go nowhere else; the host relays the frame's
 // answer here, and only messages from this element's own frame count. The element's value is
 // the frame's latest answer; the frame's submit (its form, or a task element's) submits it.
-import { h, TaskElement } from "./shared.js";
+import { frameMessage, h, TaskElement } from "./shared.js";
 
-const FRAME_SANDBOX = "allow-scripts allow-forms";
 const MAX_HEIGHT = 4000;
 
 export class GwTemplateFrame extends TaskElement {
@@ -26,8 +26,7 @@ export class GwTemplateFrame extends TaskElement {
       this._frame = h("iframe", {
         class: "gw-template-frame",
         title: "The task",
-        src: `/console/templates/assignments/${encodeURIComponent(this.assignmentId)}/frame`,
-        sandbox: FRAME_SANDBOX,
+        src: `/console/templates/assignments/${encodeURIComponent(this.assignmentId)}/host`,
         referrerpolicy: "no-referrer",
       });
       this._frame.style.width = "100%";
@@ -47,9 +46,8 @@ export class GwTemplateFrame extends TaskElement {
 
   /** Only this frame's messages about this assignment count (a sandboxed frame's origin is "null"). */
   onMessage(event) {
-    if (!this._frame || event.source !== this._frame.contentWindow) return;
-    const data = event.data || {};
-    if (String(data.assignmentId) !== String(this.assignmentId)) return;
+    const data = frameMessage(event, this._frame, this.assignmentId);
+    if (!data) return;
     if (data.type === "gw-template-size" && Number.isFinite(data.height)) {
       this._frame.style.height = `${Math.min(Math.max(Number(data.height), 120), MAX_HEIGHT)}px`;
       this._frame.dataset.sized = "true";

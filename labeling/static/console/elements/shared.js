@@ -233,3 +233,13 @@ export function labelButtons(labels, groupName, onPick) {
   });
   return { group: h("div", { class: "gw-labels", role: "group", "aria-label": groupName }, buttons), buttons };
 }
+
+/** The data of a message sent by `frame`'s own window, or null for any other sender; given an
+ * `assignmentId`, also null unless the message is about that assignment. (Who sent a message is
+ * its `source`: a sandboxed frame's `origin` is "null", so the origin tells nothing.) */
+export function frameMessage(event, frame, assignmentId) {
+  if (!frame || event.source !== frame.contentWindow) return null;
+  const data = event.data || {};
+  if (assignmentId !== undefined && String(data.assignmentId) !== String(assignmentId)) return null;
+  return data;
+}
