@@ -3,8 +3,9 @@
 ``ObservedHTTP`` wraps the whole HTTP application (outside the body limit, so a refused upload
 is seen too): it takes the request id from a sane ``X-Request-ID`` or makes one, binds it for
 everything the request does (``context``), returns it in the ``X-Request-ID`` response header,
-and when the response is over counts it by route template and status, observes its latency
-and writes the request line. The route template comes from ``RouteLabelMiddleware`` (Django
+and as the response's last byte is sent (before it: a client holding its answer finds it
+counted) counts it by route template and status, observes its latency and writes the request
+line. The route template comes from ``RouteLabelMiddleware`` (Django
 resolved the URL anyway); a response Django did not route (a static file, a refusal before
 Django) is labelled by resolving its path here, ``<static>`` or ``<unmatched>``: never the raw
 path, so the series stay as many as the URL patterns.
@@ -132,45 +133,55 @@ class ObservedHTTP:
         exchange = scope[EXCHANGE_KEY] = Exchange()
         id_header = (REQUEST_ID_HEADER, request_id.encode())
         status = 500  # when the application fails before it answers, the server answers 500
+        observed = False
 
         async def send_with_request_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, observed
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*message.get("headers", ()), id_header]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                # counted before the last byte leaves: a client that has its answer finds it counted
+                observed = True
+                _observe(scope, exchange, status, time.perf_counter() - started)
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_request_id)
         finally:
-            seconds = time.perf_counter() - started
-            path = scope.get("path", "")
-            route = exchange.route or route_of_path(path)
-            method = scope.get("method", "")
-            metrics.http_requests.labels(route, method, status).inc()
-            metrics.http_request_duration.labels(route, method).observe(seconds)
-            metrics.count_rest_operation(route, status, seconds)
-            client = scope.get("client")
-            client_text = f"{client[0]}:{client[1]}" if client else "-"
-            request_logger.log(
-                logging.DEBUG if path in QUIET_PATHS else logging.INFO,
-                '%s - "%s %s HTTP/%s" %d %.1fms',
-                client_text,
-                method,
-                path,
-                scope.get("http_version", "1.1"),
-                status,
-                seconds * 1000,
-                extra={
-                    "method": method,
-                    "path": path,
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(seconds * 1000, 2),
-                    "client": client_text,
-                },
-            )
+            if not observed:
+                _observe(scope, exchange, status, time.perf_counter() - started)
             unbind(token)
+
+
+def _observe(scope: Scope, exchange: Exchange, status: int, seconds: float) -> None:
+    """Count and time one request, and write its line."""
+    path = scope.get("path", "")
+    route = exchange.route or route_of_path(path)
+    method = scope.get("method", "")
+    metrics.http_requests.labels(route, method, status).inc()
+    metrics.http_request_duration.labels(route, method).observe(seconds)
+    metrics.count_rest_operation(route, status, seconds)
+    client = scope.get("client")
+    client_text = f"{client[0]}:{client[1]}" if client else "-"
+    request_logger.log(
+        logging.DEBUG if path in QUIET_PATHS else logging.INFO,
+        '%s - "%s %s HTTP/%s" %d %.1fms',
+        client_text,
+        method,
+        path,
+        scope.get("http_version", "1.1"),
+        status,
+        seconds * 1000,
+        extra={
+            "method": method,
+            "path": path,
+            "route": route,
+            "status": status,
+            "duration_ms": round(seconds * 1000, 2),
+            "client": client_text,
+        },
+    )
 
 
 class ObservedWebsocket:
