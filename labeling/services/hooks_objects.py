@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol, cast
 
 from django.conf import settings
+from django.db.models import Count
 
 from marketplace.models import Assignment, Task
 
@@ -128,12 +129,10 @@ def hook_consolidate(
     by the caller with the others). No call starts after ``LABELING_HOOK_PASS_SECONDS``: the
     objects left stay pending for the next pass, so a pass never outlives the job's lease."""
     deadline = time.monotonic() + settings.LABELING_HOOK_PASS_SECONDS
-    answers: dict[int, list[tuple[int, dict]]] = {}
-    rows = Assignment.objects.filter(task__batch=job.posted_batch, status__in=ANSWERED).order_by("pk")
-    for task_id, worker_id, answer in rows.values_list("task_id", "worker_id", "answer").iterator(chunk_size=2000):
-        answers.setdefault(task_id, []).append((worker_id, cast(dict, answer)))
+    answered = Assignment.objects.filter(task__batch=job.posted_batch, status__in=ANSWERED)
+    counts = dict(answered.order_by().values_list("task_id").annotate(count=Count("pk")))
     for item in objects:
-        item.answers = len(answers.get(item.task_id, ()))
+        item.answers = counts.get(item.task_id, 0)
     due = [
         item
         for item in objects
@@ -143,6 +142,10 @@ def hook_consolidate(
     due = due[:MAX_CONSOLIDATIONS_PER_PASS]
     if not due:
         return {}, False
+    answers: dict[int, list[tuple[int, dict]]] = {}  # the answers of the due objects only
+    rows = answered.filter(task_id__in=[item.task_id for item in due]).order_by("pk")
+    for task_id, worker_id, answer in rows.values_list("task_id", "worker_id", "answer").iterator(chunk_size=2000):
+        answers.setdefault(task_id, []).append((worker_id, cast(dict, answer)))
     stored = {
         pk: (line, index)
         for pk, line, index in DataObject.objects.filter(pk__in=[item.pk for item in due]).values_list(

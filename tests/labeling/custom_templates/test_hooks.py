@@ -227,3 +227,30 @@ def test_a_consolidation_pass_starts_no_call_after_its_deadline_and_the_next_pas
     calls = Counter(call.payload["dataObject"]["id"] for call in hooks.calls_to("/consolidate"))
     assert calls == {"a": 1, "c": 1, "d": 3}
     assert job.label_counters["total_labeled"] == 2 and job.label_counters["failed"] == 2
+
+
+def test_a_consolidation_pass_reads_the_answers_of_due_objects_only(bucket, hooks, requester, make_worker):
+    # given: a hooked job whose objects are answered by one of their two workers (none due yet)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from labeling.services.progress import job_advance
+
+    created = client_with(requester.api_key).post("/api/v1/labeling-jobs", job_body(bucket, hooks), format="json")
+    assert created.status_code == 201, created.content
+    hooks.secret = created.json()["hook_secret"]
+    run_labeling_sweeps()
+    assert len(answer_all([make_worker()])) == 3
+
+    # when: a consolidation pass runs
+    with CaptureQueriesContext(connection) as queries:
+        job_advance(job_id=created.json()["id"])
+
+    # then: no query read the answers of the whole batch (nothing was due); no hook call
+    batch_answers = [
+        query["sql"]
+        for query in queries
+        if '"marketplace_assignment"."answer"' in query["sql"] and '"marketplace_task"."batch_id"' in query["sql"]
+    ]
+    assert batch_answers == []
+    assert hooks.calls_to("/consolidate") == []
