@@ -205,7 +205,12 @@ def test_redelivery_sends_the_same_bytes_again(requester, receiver):
     scheduled_all = events_redeliver_since(
         organization=requester.organization, since=timezone.now() - timedelta(minutes=1), endpoint=endpoint
     )
-    assert deliver_until(lambda: len(receiver.at("/hook")) == 5)
+    # (the receiver sees a request before its sender records the answer: wait for both)
+    assert deliver_until(
+        lambda: (
+            len(receiver.at("/hook")) == 5 and set(Delivery.objects.values_list("status", flat=True)) == {"succeeded"}
+        )
+    )
 
     # then
     bodies = [r.body for r in receiver.at("/hook")]
