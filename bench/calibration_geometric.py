@@ -4,9 +4,12 @@ Imported by ``bench/calibration.py``: ``rows(before, seeds)``. Each setting is o
 labeling job driven through the task type's own ``consolidate`` (answers in the API's format, the
 result and confidences exactly as Groundwork writes them): ``JOB_ITEMS`` items, each answered by
 1, 2, 3 or 5 workers drawn from a pool of ``POOL`` workers, without gold or with ``GOLD_SHARE`` of
-the items as gold (confidences are scored on the other items). Jobs of 1 or 2 workers per item
-pass each worker's record from earlier work (their mean score over ``RECORD_ITEMS`` earlier items
-against the truth, as the reputation record would hold it).
+the items as gold (confidences are scored on the other items). Every job passes each worker's
+records from earlier work, as labeling does whatever the redundancy: their mean score over
+``RECORD_ITEMS`` earlier items against the truth (as the reputation record would hold it) and
+those answers counted against the truth (``GoldTally``: the earlier items are gold of earlier
+jobs, new items of the same crowd, never the job's). Jobs of 3 or more workers draw the records
+from a generator of their own, so that their items are those measured before they got records.
 
 Crowds: ``project`` is ``bench/consolidation.py``'s crowd (30% sloppy workers: jitter, misses,
 stray boxes or spans, wrong labels). ``hard`` adds per-object difficulty (objects most of the
@@ -58,6 +61,9 @@ TEXT_LENGTH = 300
 MASK_SIDE = 48
 # Dynamic redundancy's target: an item closes once its confidence reaches it.
 REDUNDANCY_TARGET = 0.8
+# Jobs with more workers per item than this get no records (``--records-up-to``; production
+# passes them at every redundancy).
+RECORDS_UP_TO = 1000
 
 
 # --------------------------------------------------------------------------- code under test
@@ -104,7 +110,10 @@ def _task_type(name: str, before: bool):
 
 
 def _consolidate(task_type, objects, *, n_workers, gold, records, before):
-    kwargs = {} if before or records is None else {"worker_records": records}
+    kwargs = {}
+    if not before and records is not None:
+        accuracy, tallies = records
+        kwargs = {"worker_records": accuracy, "worker_gold_records": tallies}
     return task_type.consolidate(objects, n_workers=n_workers, labels=LABELS, gold=gold, **kwargs)
 
 
@@ -306,23 +315,29 @@ KINDS = {
 
 
 def _records(kind, pool, rng, hard, task_type):
-    """Each pool worker's record: (mean score over ``RECORD_ITEMS`` earlier items against the
-    truth, ``RECORD_ITEMS``), the score being the task type's own ``_score``."""
+    """Each pool worker's records from ``RECORD_ITEMS`` earlier items of the same crowd (new
+    items, never the job's), whose truth is known (gold of earlier jobs): ``(accuracy, answers)``,
+    the mean of the task type's own ``_score`` against the truth, and the ``GoldTally`` of those
+    answers (``_gold_tally``, what ``Consolidation.worker_gold`` keeps for production's records)."""
+    from labeling.task_types.base import GoldTally
+
     make_truth, answer, truth_answer = KINDS[kind]
-    records = {}
+    records, tallies = {}, {}
     for w in range(POOL):
-        scores = []
+        scores, tally = [], GoldTally()
         for _ in range(RECORD_ITEMS if kind != "semantic_segmentation" else 10):
             truth = make_truth(rng, hard)
             parsed = task_type._parse(answer(truth, pool, w, rng), LABELS)
             reference = task_type._parse(truth_answer(truth), LABELS)
+            tally = tally + (task_type._gold_tally(parsed, reference, LABELS) or GoldTally())
             if kind == "named_entity_recognition":
                 from labeling.task_types.spans import _Spans
 
                 reference = _Spans(reference)
             scores.append(task_type._score(parsed, reference))
         records[w] = (float(np.mean(scores)), RECORD_ITEMS)
-    return records
+        tallies[w] = tally
+    return records, tallies
 
 
 def _job(kind, *, crowd, workers, gold, before, seed):
@@ -333,7 +348,16 @@ def _job(kind, *, crowd, workers, gold, before, seed):
     pool = _pool(rng)
     make_truth, answer, truth_answer = KINDS[kind]
     task_type = _task_type(kind, before)
-    records = _records(kind, pool, rng, hard, _task_type(kind, False)) if workers <= 2 else None
+    # Labeling passes every worker's records whatever the redundancy (``services.progress``).
+    # Jobs of 3 or more workers draw them from their own generator, so that the job's items
+    # are those the rows measured before records were passed there.
+    if workers <= 2:
+        records = _records(kind, pool, rng, hard, _task_type(kind, False))
+    elif workers <= RECORDS_UP_TO:
+        records_rng = np.random.default_rng([seed, workers, int(gold), int(hard), len(kind), 1])
+        records = _records(kind, pool, records_rng, hard, _task_type(kind, False))
+    else:
+        records = None
     truths, objects = [], []
     for index in range(JOB_ITEMS):
         truth = make_truth(rng, hard)

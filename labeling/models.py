@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from marketplace.models import Batch, Organization, Task, Workteam
+from marketplace.models import Batch, Organization, Task, Worker, Workteam
 
 
 class StorageLocation(models.Model):
@@ -339,3 +339,31 @@ class AutomationRound(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["automation", "number"], name="one_row_per_round")]
+
+
+class WorkerGoldTally(models.Model):
+    """One worker's answers on a job's gold objects counted against the truth
+    (``task_types.GoldTally``, from ``Consolidation.worker_gold``), rewritten by each
+    consolidation pass. Summed over a worker's earlier jobs of the same task type and label
+    categories, it is the error pattern their record carries into a new job's consolidation
+    (docs/consolidation.md): recall over every true object and strays per item for boxes and
+    spans, the lean of their outlines for masks."""
+
+    job = models.ForeignKey(LabelingJob, on_delete=models.PROTECT, related_name="worker_gold_tallies")
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="gold_tallies")
+    items = models.PositiveIntegerField()
+    true_objects = models.PositiveIntegerField(default=0)  # GoldTally.objects (``objects`` is the manager)
+    found = models.PositiveIntegerField(default=0)
+    found_exact = models.PositiveIntegerField(default=0)
+    drawn = models.PositiveIntegerField(default=0)
+    drawn_stray = models.PositiveIntegerField(default=0)
+    drawn_inexact = models.PositiveIntegerField(default=0)
+    area_error = models.FloatField(default=0.0)
+    boundary = models.FloatField(default=0.0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "worker"], name="one_gold_tally_per_worker_job")]
+
+    def __str__(self) -> str:
+        return f"gold tally of worker {self.worker_id} in job {self.job_id}"

@@ -21,7 +21,9 @@ Beta/Gamma pseudo-counts (``PRIOR``) so small jobs stay finite:
   anchor the rates (recall below all the drawn ones only shows up there).
 * **Records**: a worker's record from earlier work, a precision and a recall over ``n``
   answers, becomes pseudo-counts (``RECORD_WEIGHT * min(n, RECORD_CAP)``) on their recall and on
-  the false rate that precision implies (``precision = mu r / (mu r + false_rate)``).
+  the false rate that precision implies (``precision = mu r / (mu r + false_rate)``); a gold
+  record gives the false rate itself (strays per item) and a recall over every true object.
+  ``unseen_from_records`` counts the objects nobody drew from gold records.
 
 An item is all right when every output candidate is true, every candidate left out false, and
 no true object was missed by everyone: ``item_all_right`` multiplies those (candidates
@@ -89,6 +91,7 @@ def detection_fit(
     record_precision: ArrayLike | None = None,
     record_recall: ArrayLike | None = None,
     record_answers: ArrayLike | None = None,
+    record_false_rate: ArrayLike | None = None,
     mixture: bool = True,
     max_iter: int = 200,
     tol: float = 1e-4,
@@ -99,7 +102,11 @@ def detection_fit(
     whether that worker drew it. ``answer_item`` and ``answer_worker`` list every answer of the
     job (item, worker), candidates or not (items ``0..max``). ``known`` holds per candidate 1.0
     (true), 0.0 (false) or NaN (unknown; the default). ``record_*`` are per worker (NaN or 0
-    answers: no record).
+    answers: no record). ``record_false_rate`` is the stray objects the worker drew per item
+    in earlier gold (NaN: implied by ``record_precision``); where it is given the record is a
+    gold record and its ``record_recall`` is over every true object, hard ones included (the
+    worker's recall on easy objects is that over ``1 - hard_share (1 - hard_scale)``); an F1
+    record's (against a crowd, which misses what it misses) is read as the recall on easy ones.
     """
     cand = np.asarray(pair_candidate, dtype=np.int64)
     work = np.asarray(pair_worker, dtype=np.int64)
@@ -118,6 +125,9 @@ def detection_fit(
     if fixed.shape != (n_candidates,):
         raise ValueError("known must have one entry per candidate")
     precision_rec, recall_rec, mass = _records(record_precision, record_recall, record_answers, n_workers)
+    stray_rec = np.full(n_workers, np.nan) if record_false_rate is None else np.asarray(record_false_rate, float)
+    if stray_rec.shape != (n_workers,):
+        raise ValueError("record_false_rate needs one entry per worker")
     is_known = np.isfinite(fixed)
     drawn = np.bincount(cand, weights=drew, minlength=n_candidates)
     asked = np.maximum(np.bincount(cand, minlength=n_candidates), 1)
@@ -135,7 +145,8 @@ def detection_fit(
     hard = np.full(n_candidates, model.hard_share)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):  # noqa: B007
-        model = _m_step(q, hard, origin, cand, work, drew, items, answers, precision_rec, recall_rec, mass, mixture)
+        records = (precision_rec, recall_rec, stray_rec, mass)
+        model = _m_step(q, hard, origin, cand, work, drew, items, answers, records, model, mixture)
         origin = _origin(cand, work, drew, model, n_candidates)
         posterior, hard = _posterior(cand, work, drew, model, n_candidates)
         new_q = np.where(is_known, fixed, posterior)
@@ -208,11 +219,11 @@ def _m_step(
     drew: _Bools,
     items: _Floats,
     answers: tuple[_Ints, _Ints],
-    precision_rec: _Floats,
-    recall_rec: _Floats,
-    mass: _Floats,
+    records: tuple[_Floats, _Floats, _Floats, _Floats],
+    previous: _Model,
     mixture: bool,
 ) -> _Model:
+    precision_rec, recall_rec, stray_rec, mass = records
     n_workers = items.shape[0]
     true_weight = q[cand]
     false_weight = 1.0 - true_weight
@@ -223,7 +234,11 @@ def _m_step(
     # Recall from the easy objects (a hard one is seen at ``hard_scale`` times it).
     hits = np.bincount(work, weights=easy_weight * drew, minlength=n_workers)
     trials = np.bincount(work, weights=easy_weight, minlength=n_workers)
-    recall = (hits + a_r + mass * recall_rec) / (trials + a_r + b_r + mass)
+    # A gold record's recall (one with a false rate) is over every true object, hard ones
+    # included; the model's recall is on easy ones.
+    seen_share = 1.0 - previous.hard_share * (1.0 - previous.hard_scale)
+    easy_rec = np.where(np.isfinite(stray_rec), np.clip(recall_rec / max(seen_share, 1e-9), 0.05, 0.999), recall_rec)
+    recall = (hits + a_r + mass * easy_rec) / (trials + a_r + b_r + mass)
     recall = np.clip(recall, _CLIP, 1 - _CLIP)
     joined = np.bincount(work, weights=false_weight * drew * (1 - origin), minlength=n_workers)
     join_trials = np.bincount(work, weights=false_weight * (1 - drew * origin), minlength=n_workers)
@@ -266,7 +281,9 @@ def _m_step(
     mu = float(q.sum() / max(float((1.0 - missed).sum()), 1e-9))
     del n_items
     started = np.bincount(work, weights=false_weight * drew * origin, minlength=n_workers)
-    implied = mu * recall_rec * (1 - precision_rec) / precision_rec
+    implied = np.where(
+        np.isfinite(stray_rec), np.nan_to_num(stray_rec), mu * recall_rec * (1 - precision_rec) / precision_rec
+    )
     false_rate = (started + a_f + mass * implied) / (items + b_f + mass)
     return _Model(
         recall=recall,
@@ -342,3 +359,41 @@ def item_all_right(kept: ArrayLike, left_out: ArrayLike, nobody_missed: float) -
     kept = np.asarray(kept, dtype=np.float64)
     left_out = np.asarray(left_out, dtype=np.float64)
     return float(np.prod(kept) * np.prod(1.0 - left_out) * nobody_missed)
+
+
+def unseen_from_records(
+    posterior: ArrayLike,
+    pair_candidate: ArrayLike,
+    pair_worker: ArrayLike,
+    pair_drew: ArrayLike,
+    candidate_annotators: ArrayLike,
+    *,
+    answer_worker: ArrayLike,
+    answer_annotators: ArrayLike,
+    record_recall: ArrayLike,
+) -> dict[int, float]:
+    """Objects per item nobody drew, by number of annotators ``n``, from the workers' recall
+    over every true object (those a crowd misses too) as their gold records of earlier work
+    hold it (NaN: no such record, the worker is left out). On the items of ``n`` annotators, the
+    recorded workers drew true objects (posterior-weighted) ``mu sum recall`` times over their
+    answers, so true objects per item are ``mu = (true objects they drew) / sum recall`` (a
+    Horvitz-Thompson count with known capture probabilities: Horvitz and Thompson, 1952), and
+    those nobody drew ``mu`` less the true candidates per item (``posterior``)."""
+    posterior = np.asarray(posterior, dtype=np.float64)
+    cand = np.asarray(pair_candidate, dtype=np.int64)
+    work = np.asarray(pair_worker, dtype=np.int64)
+    drew = np.asarray(pair_drew, dtype=bool)
+    size = np.asarray(candidate_annotators, dtype=np.int64)
+    answer_worker = np.asarray(answer_worker, dtype=np.int64)
+    answer_size = np.asarray(answer_annotators, dtype=np.int64)
+    recall = np.asarray(record_recall, dtype=np.float64)
+    recorded = np.isfinite(recall)
+    rates: dict[int, float] = {}
+    for n in np.unique(answer_size).tolist():
+        expected = float(recall[answer_worker[(answer_size == n) & recorded[answer_worker]]].sum())
+        if expected <= 0:
+            continue
+        mu = float(posterior[cand[drew & recorded[work] & (size[cand] == n)]].sum()) / expected
+        items = float((answer_size == n).sum()) / n
+        rates[int(n)] = max(mu - float(posterior[size == n].sum()) / items, 0.0)
+    return rates

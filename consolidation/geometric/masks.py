@@ -132,7 +132,9 @@ def consolidate_masks(
     )
 
 
-def boundary_expected_iou(mask: ArrayLike, *, n_classes: int, pixel_accuracy: float) -> NDArray[np.float64]:
+def boundary_expected_iou(
+    mask: ArrayLike, *, n_classes: int, pixel_accuracy: float, boundary_shift: float = 0.0
+) -> NDArray[np.float64]:
     """Each class's expected IoU in one worker's ``mask`` (H, W) given their pixel accuracy
     (for example from their record): NaN for classes the mask does not hold.
 
@@ -146,6 +148,15 @@ def boundary_expected_iou(mask: ArrayLike, *, n_classes: int, pixel_accuracy: fl
     ``e_k = E L_k / sum L`` each way and ``IoU_k = (m_k - e_k) / (m_k + e_k)`` for a region of
     ``m_k`` pixels. A small object (a long boundary for its area) gets a low
     expected IoU, a large one a high one.
+
+    ``boundary_shift`` is the worker's known lean (from gold of earlier work: their object
+    pixels minus the truth's, per boundary pixel): a worker who draws objects ``s > 0`` pixels
+    too large puts ``s L_k`` of a class's wrong pixels outside its true region (``s < 0``:
+    missing from it), the rest split evenly as above. With ``out`` and ``in`` the pixels drawn
+    outside and missing, ``IoU_k = (m_k - out) / (m_k + in)``: of the same region drawn, a
+    dilating worker's truth is the smaller one, so less of what they drew is right. It moves the
+    classes other than 0 (the background, whose region is the rest of the image, keeps the even
+    split).
     """
     grid = np.asarray(mask)
     if grid.ndim != 2:
@@ -164,4 +175,9 @@ def boundary_expected_iou(mask: ArrayLike, *, n_classes: int, pixel_accuracy: fl
     # With no boundary at all (one class everywhere) the errors are scattered pixels.
     side = np.where(boundary.sum() > 0, wrong * share, wrong * area / max(grid.size, 1))
     side = np.minimum(side, area)
-    return np.divide(area - side, area + side, out=np.full(n_classes, np.nan), where=area > 0)
+    lean = np.minimum(abs(boundary_shift) * boundary, 2.0 * side)
+    lean[0] = 0.0
+    outside = side - lean / 2 + (lean if boundary_shift > 0 else 0.0)
+    missing = side - lean / 2 + (lean if boundary_shift < 0 else 0.0)
+    outside = np.minimum(outside, area)
+    return np.divide(area - outside, area + missing, out=np.full(n_classes, np.nan), where=area > 0)

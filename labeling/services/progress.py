@@ -27,9 +27,11 @@ from marketplace.services.quality import batch_excluded_worker_ids
 from marketplace.services.reputation import reputation_record_estimates
 
 from ..models import DataObject, LabelingJob
+from ..selectors.records import earlier_similar_jobs, worker_gold_records
 from ..task_types import ObjectAnswers, get_task_type
 from . import streaming, streaming_output
 from .automation import automation_pass
+from .gold_tallies import job_gold_tallies_save
 from .hooks_objects import hook_consolidate
 from .job_events import job_status_changed
 from .leases import job_lease
@@ -125,24 +127,25 @@ def _consolidate(job: LabelingJob, objects: list[_Object]) -> dict[int, tuple[di
         for index, item in enumerate(answered)
         if item.is_gold and item.gold_answer is not None  # ingestion stores every gold object's answer
     }
-    # Each worker's record from earlier jobs of the same task type and label set (issue 23):
-    # what makes one answer from a proven worker worth more than one from a newcomer.
-    earlier = (
-        LabelingJob.objects.filter(task_type=job.task_type, label_categories=job.label_categories, batch__isnull=False)
-        .exclude(pk=job.pk)
-        .values("batch_id")
-    )
-    records = worker_batch_records(worker_ids=worker_ids, batch_ids=earlier)
+    # Each worker's record from earlier jobs of the same task type and label set (issue 23),
+    # whatever this job's redundancy: what makes one answer from a proven worker worth more than
+    # one from a newcomer, and (their gold there, counted) the errors they tend to make.
+    records = worker_batch_records(worker_ids=worker_ids, batch_ids=earlier_similar_jobs(job).values("batch_id"))
+    gold_records = worker_gold_records(job=job, worker_ids=worker_ids)
     consolidation = get_task_type(job.task_type).consolidate(
         inputs,
         n_workers=len(worker_ids),
         labels=job.label_categories,
         gold=gold,
         worker_records={worker_index[worker_id]: record for worker_id, record in records.items()},
+        worker_gold_records={worker_index[worker_id]: tally for worker_id, tally in gold_records.items()},
     )
     reputation_record_estimates(
         batch=job.posted_batch,
         estimates={worker_ids[index]: estimate for index, estimate in consolidation.worker_accuracy.items()},
+    )
+    job_gold_tallies_save(
+        job=job, tallies={worker_ids[index]: tally for index, tally in consolidation.worker_gold.items()}
     )
     results = {answered[result.index].pk: (result.result, result.confidence) for result in consolidation.objects}
     for item in answered:

@@ -19,6 +19,7 @@ from labeling.task_types.adjustment import (
 from labeling.task_types.base import (
     CONFIDENCE_DECIMALS,
     Consolidation,
+    GoldTally,
     ObjectAnswers,
     ObjectResult,
     TaskType,
@@ -80,6 +81,7 @@ __all__ = [
     "CONFIDENCE_DECIMALS",
     "TASK_TYPES",
     "Consolidation",
+    "GoldTally",
     "ObjectAnswers",
     "ObjectResult",
     "TaskType",

@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from PIL import Image
 
-from labeling.task_types.base import Consolidation, ObjectAnswers, ObjectResult, TaskType
+from labeling.task_types.base import Consolidation, GoldTally, ObjectAnswers, ObjectResult, TaskType
 from labeling.task_types.boxes import BoundingBoxes
 from labeling.task_types.masks_png import decode_mask, encode_mask_base64
 from labeling.task_types.segmentation import SemanticSegmentation
@@ -66,10 +66,16 @@ class AdjustmentTaskType(TaskType):
         labels: list[str],
         gold: Mapping[int, dict],
         worker_records: Mapping[int, tuple[float, int]] | None = None,
+        worker_gold_records: Mapping[int, GoldTally] | None = None,
     ) -> Consolidation:
         """The base type's consolidation, each result carrying ``ADJUSTMENT_STATUS_KEY``."""
         consolidation = super().consolidate(  # type: ignore[safe-super]
-            objects, n_workers=n_workers, labels=labels, gold=gold, worker_records=worker_records
+            objects,
+            n_workers=n_workers,
+            labels=labels,
+            gold=gold,
+            worker_records=worker_records,
+            worker_gold_records=worker_gold_records,
         )
         inputs = {item.index: item.task_input for item in objects}
         results = tuple(

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, field
 from typing import Generic, TypeVar
 
 import numpy as np
@@ -86,6 +86,38 @@ class Consolidation:
     objects: tuple[ObjectResult, ...]
     worker_accuracy: dict[int, tuple[float, int]]
     method: str
+    # Per worker who answered a gold object: their answers there counted against the truth
+    # (drawn types and masks; empty for the others), what ``GoldTally`` records keep.
+    worker_gold: dict[int, GoldTally] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GoldTally:
+    """One worker's answers on gold objects counted against the truth: the error pattern a
+    record of earlier work carries besides its accuracy (issue 23). Tallies add up over jobs.
+
+    Drawn types (boxes, spans): ``objects`` true objects on ``items`` gold items, of which the
+    worker ``found`` (drew something there: a box at IoU >= 0.5 of any class, a span
+    overlapping it) and ``found_exact`` (exactly right); of the ``drawn`` objects they drew,
+    ``drawn_stray`` stood where no true object is and ``drawn_inexact`` were not exactly right
+    (strays included). Masks: ``area_error``, the worker's pixels of each non-background class
+    minus the truth's (positive: they draw objects too large), and ``boundary``, the truth's
+    boundary length in pixels, summed over the gold images: their ratio is the worker's signed
+    boundary shift in pixels.
+    """
+
+    items: int = 0
+    objects: int = 0
+    found: int = 0
+    found_exact: int = 0
+    drawn: int = 0
+    drawn_stray: int = 0
+    drawn_inexact: int = 0
+    area_error: float = 0.0
+    boundary: float = 0.0
+
+    def __add__(self, other: GoldTally) -> GoldTally:
+        return GoldTally(*(mine + theirs for mine, theirs in zip(astuple(self), astuple(other), strict=True)))
 
 
 class TaskType(abc.ABC):
@@ -138,6 +170,7 @@ class TaskType(abc.ABC):
         labels: list[str],
         gold: Mapping[int, dict],
         worker_records: Mapping[int, tuple[float, int]] | None = None,
+        worker_gold_records: Mapping[int, GoldTally] | None = None,
     ) -> Consolidation:
         """Consolidated labels for ``objects`` and each answering worker's estimated accuracy.
 
@@ -147,6 +180,10 @@ class TaskType(abc.ABC):
         turn it into priors on each worker's reliability (``consolidation.records``), boxes and
         spans into priors on each worker's recall and precision (``drawn``), masks into the expected
         IoU of an image with a single mask (``segmentation``).
+        ``worker_gold_records`` maps a worker index to their answers on earlier jobs' gold
+        counted against the truth (``GoldTally``, summed over ``Consolidation.worker_gold`` of
+        those jobs): boxes and spans read it as the worker's recall and rate of stray objects,
+        masks as the direction of their boundary errors; the other types ignore it.
         Objects
         without answers get ``ObjectResult(index, None, None)``. Raises ``ValueError`` when an
         index, a worker or a gold answer is out of range.
@@ -335,6 +372,7 @@ class GeometricTaskType(TaskType, Generic[Parsed, Consolidated]):
         labels: list[str],
         gold: Mapping[int, dict],
         worker_records: Mapping[int, tuple[float, int]] | None = None,
+        worker_gold_records: Mapping[int, GoldTally] | None = None,
     ) -> Consolidation:
         checked_objects(objects, n_workers=n_workers, gold=gold)
         answered = [item for item in objects if item.answers]
@@ -355,7 +393,13 @@ class GeometricTaskType(TaskType, Generic[Parsed, Consolidated]):
                 if item.index not in gold:
                     settled[item.index] = self._settle(item, labels, None, weights)
             settled = self._calibrate(
-                answered, settled, labels=labels, gold=gold, weights=weights, worker_records=worker_records or {}
+                answered,
+                settled,
+                labels=labels,
+                gold=gold,
+                weights=weights,
+                worker_records=worker_records or {},
+                worker_gold_records=worker_gold_records or {},
             )
         source = "gold and agreement" if any(item.index in gold for item in answered) else "agreement"
         method = f"{self.method_name}(job-wide worker weights from {source})"
@@ -369,7 +413,31 @@ class GeometricTaskType(TaskType, Generic[Parsed, Consolidated]):
             results.append(ObjectResult(item.index, result, confidence))
             for worker, score in worker_scores:
                 scores.add(worker, score)
-        return Consolidation(objects=tuple(results), worker_accuracy=scores.accuracy(), method=method)
+        return Consolidation(
+            objects=tuple(results),
+            worker_accuracy=scores.accuracy(),
+            method=method,
+            worker_gold=self._worker_gold(objects, labels=labels, gold=gold),
+        )
+
+    def _worker_gold(
+        self, objects: Sequence[ObjectAnswers], *, labels: list[str], gold: Mapping[int, dict]
+    ) -> dict[int, GoldTally]:
+        """Each worker's answers on the gold objects counted against the truth (``_gold_tally``)."""
+        tallies: dict[int, GoldTally] = {}
+        for item in objects:
+            if item.index not in gold or not item.answers:
+                continue
+            truth = self._parse(gold[item.index], labels)
+            for worker, answer in zip(item.workers, item.answers, strict=True):
+                tally = self._gold_tally(self._parse(answer, labels), truth, labels)
+                if tally is not None:
+                    tallies[worker] = tallies.get(worker, GoldTally()) + tally
+        return tallies
+
+    def _gold_tally(self, answer: Parsed, truth: Parsed, labels: list[str]) -> GoldTally | None:
+        """One answer on a gold object counted against its truth; ``None``: the type keeps none."""
+        return None
 
     def _calibrate(
         self,
@@ -380,6 +448,7 @@ class GeometricTaskType(TaskType, Generic[Parsed, Consolidated]):
         gold: Mapping[int, dict],
         weights: np.ndarray,
         worker_records: Mapping[int, tuple[float, int]],
+        worker_gold_records: Mapping[int, GoldTally],
     ) -> dict[int, tuple]:
         """The job-wide step after the second pass: ``settled`` maps an object index to
         ``(result, confidence, worker scores, consolidated)``; a subclass whose confidences need

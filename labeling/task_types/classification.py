@@ -18,6 +18,7 @@ from consolidation import consolidate
 from consolidation.records import record_prior_counts
 from labeling.task_types.base import (
     Consolidation,
+    GoldTally,
     ObjectAnswers,
     ObjectResult,
     TaskType,
@@ -54,6 +55,7 @@ class SingleLabelClassification(TaskType):
         labels: list[str],
         gold: Mapping[int, dict],
         worker_records: Mapping[int, tuple[float, int]] | None = None,
+        worker_gold_records: Mapping[int, GoldTally] | None = None,
     ) -> Consolidation:
         n_objects = checked_objects(objects, n_workers=n_workers, gold=gold)
         index_of = label_index(labels)

@@ -22,6 +22,11 @@ class; a span with the same start, end and label) and its pattern who drew exact
   right, every candidate left out not a real object, and no true object missed by every
   annotator.
 
+Workers' gold records (``GoldTally`` from earlier jobs: their recall over every true object,
+those a whole crowd missed included, and the strays they draw per item) anchor the rates with 3
+or more annotators, and count the objects nobody drew (``unseen_from_records``), which agreement
+alone cannot see.
+
 With gold, each factor is checked against the gold items (consolidated as if their truth were
 unknown): a Platt map each for output objects' confidences, for left-out candidates' probability
 of being real and for the items' confidences; and the rate of objects missed by every annotator
@@ -43,11 +48,12 @@ from consolidation.geometric.detection import (
     detection_fit,
     item_all_right,
     missed_by_all,
+    unseen_from_records,
     unseen_rates,
 )
 from consolidation.geometric.reading import reading_fit
 from consolidation.geometric.recalibration import platt_apply, platt_fit
-from labeling.task_types.base import Consolidated, GeometricTaskType, ObjectAnswers, Parsed
+from labeling.task_types.base import Consolidated, GeometricTaskType, GoldTally, ObjectAnswers, Parsed
 
 # An object is output when more than half the annotators' quality weight drew it (strictly: a
 # box one trusted worker drew against two others' silence is that worker's, not the crowd's).
@@ -63,6 +69,8 @@ READINGS_FROM_ANNOTATORS = 3
 # Gold's count of objects missed by every annotator scales the model's rate of them, with the
 # model's expectation worth this many objects (``_gold_missed_scale``).
 GOLD_MISSED_PRIOR = 1.0
+# A worker's gold record (``GoldTally`` from earlier jobs) is read from this many gold items.
+GOLD_RECORD_MIN_ITEMS = 10
 
 
 # A drawn type's every candidate of one item, in its own form (boxes: one _Boxes; spans: a list).
@@ -126,6 +134,22 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
         """Per part of a reading, the number of other values (``reading.reading_fit``'s ``L``);
         ``None``: estimated from the job; 0: the part is always right (a one-class job)."""
 
+    def _gold_tally(self, answer: Parsed, truth: Parsed, labels: list[str]) -> GoldTally:
+        """The answer's objects against the truth's, matched as gold items' candidates are
+        (``_truth_matches``)."""
+        candidates = self._candidates(self._fit([answer], (0,), labels, None)[0])
+        match = self._truth_matches(candidates, truth)
+        objects = int(match.matched.sum()) + match.missed
+        return GoldTally(
+            items=1,
+            objects=objects,
+            found=objects - match.missed_real,
+            found_exact=objects - match.missed,
+            drawn=len(candidates.drawers),
+            drawn_stray=int((~match.real).sum()),
+            drawn_inexact=int((~match.matched).sum()),
+        )
+
     def _calibrate(
         self,
         answered: list[ObjectAnswers],
@@ -135,6 +159,7 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
         gold: Mapping[int, dict],
         weights: np.ndarray,
         worker_records: Mapping[int, tuple[float, int]],
+        worker_gold_records: Mapping[int, GoldTally],
     ) -> dict[int, tuple]:
         n_workers = weights.shape[0]
         sizes = [len(set(item.workers)) for item in answered]
@@ -153,10 +178,26 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
             offset += len(candidates.drawers) + _missed(match, by_readings)
         layout = _layout(items, by_readings, offset)
         record_accuracy = np.full(n_workers, np.nan)
+        record_recall = np.full(n_workers, np.nan)
+        record_stray = np.full(n_workers, np.nan)
         record_answers = np.zeros(n_workers)
         for worker, (accuracy, count) in worker_records.items():
             if 0 <= worker < n_workers:
                 record_accuracy[worker], record_answers[worker] = self._record_f1(accuracy), count
+                record_recall[worker] = record_accuracy[worker]
+        if by_readings:
+            # A gold record (``GoldTally``: earlier gold counted against the truth) says more
+            # than an F1 against the crowd: recall over every true object, those the whole crowd
+            # missed too, and strays drawn per item, both of the existence model's kind (a box at
+            # IoU >= 0.5 of any class, an overlapping span). With 1 or 2 annotators a candidate
+            # is an exact reading and the F1 stays (docs/consolidation.md says what was measured).
+            for worker, tally in worker_gold_records.items():
+                if 0 <= worker < n_workers and tally.items >= GOLD_RECORD_MIN_ITEMS and tally.objects > 0:
+                    record_recall[worker] = tally.found / tally.objects
+                    record_stray[worker] = tally.drawn_stray / tally.items
+                    record_answers[worker] = tally.items
+                    if np.isnan(record_accuracy[worker]):
+                        record_accuracy[worker] = record_recall[worker]
         fit = detection_fit(
             layout.pair_candidate,
             layout.pair_worker,
@@ -166,10 +207,11 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
             answer_worker=np.asarray([worker for item in answered for worker in item.workers], dtype=np.int64),
             n_workers=n_workers,
             known=layout.known,
-            # One figure per worker: their F1 (``_record_f1``), read as precision and recall.
+            # An F1 (``_record_f1``) is read as precision and recall; gold records give both.
             record_precision=record_accuracy,
-            record_recall=record_accuracy,
+            record_recall=record_recall,
             record_answers=record_answers,
+            record_false_rate=record_stray,
         )
         exact, model_exact = np.ones(offset), np.ones(offset)
         if by_readings and layout.drawn.size:
@@ -200,6 +242,20 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
         unseen = unseen_rates(
             np.where(drawn_by > 0, fit.model_posterior, 0.0), drawn_by, asked, {n: sizes.count(n) for n in set(sizes)}
         )
+        if by_readings:
+            # Objects nobody drew, as the gold records count them: the largest estimate stands.
+            recorded = unseen_from_records(
+                fit.posterior,
+                layout.pair_candidate,
+                layout.pair_worker,
+                layout.pair_drew,
+                asked,
+                answer_worker=np.asarray([worker for item in answered for worker in item.workers], dtype=np.int64),
+                answer_annotators=np.repeat(sizes, [len(item.workers) for item in answered]),
+                # Only a gold record's recall is over every true object.
+                record_recall=np.where(np.isfinite(record_stray), record_recall, np.nan),
+            )
+            unseen = {n: max(rate, recorded.get(n, 0.0)) for n, rate in unseen.items()}
         missed_scale = _gold_missed_scale(fit, items, unseen, by_readings)
         object_map, item_map, left_map = _gold_maps(fit, items, probability, unseen, by_readings, missed_scale)
         calibrated = dict(settled)

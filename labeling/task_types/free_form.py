@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from .base import (
     JSON_SCHEMA_DIALECT,
     Consolidation,
+    GoldTally,
     ObjectAnswers,
     ObjectResult,
     TaskType,
@@ -39,6 +40,7 @@ class FreeForm(TaskType):
         labels: list[str],
         gold: Mapping[int, dict],
         worker_records: Mapping[int, tuple[float, int]] | None = None,
+        worker_gold_records: Mapping[int, GoldTally] | None = None,
     ) -> Consolidation:
         checked_objects(objects, n_workers=n_workers, gold=gold)
         results = tuple(

@@ -21,6 +21,7 @@ import numpy as np
 from consolidation.multilabel import multilabel
 from labeling.task_types.base import (
     Consolidation,
+    GoldTally,
     ObjectAnswers,
     ObjectResult,
     TaskType,
@@ -71,6 +72,7 @@ class MultiLabelClassification(TaskType):
         labels: list[str],
         gold: Mapping[int, dict],
         worker_records: Mapping[int, tuple[float, int]] | None = None,
+        worker_gold_records: Mapping[int, GoldTally] | None = None,
     ) -> Consolidation:
         n_objects = checked_objects(objects, n_workers=n_workers, gold=gold)
         index_of = label_index(labels)

@@ -36,7 +36,7 @@ from PIL import Image
 from consolidation.geometric import consolidate_masks
 from consolidation.geometric.masks import boundary_expected_iou
 from consolidation.geometric.recalibration import platt_apply, platt_fit
-from labeling.task_types.base import GeometricTaskType, base_schema, rounded
+from labeling.task_types.base import GeometricTaskType, GoldTally, base_schema, rounded
 from labeling.task_types.masks_png import MAX_MASK_BASE64_CHARS, decode_mask, encode_mask, encode_mask_base64
 from marketplace.errors import InvalidInput
 
@@ -46,6 +46,9 @@ BACKGROUND_COLOR = "#ffffff"
 CORRECT_PIXEL_SHARE = 0.9
 # Images with at most this many masks use the workers' records (``_calibrate``).
 RECORDS_UP_TO_MASKS = 2
+# A worker's lean (objects drawn too large or too small) is read from this many gold images of
+# earlier work (``GoldTally``); with fewer, errors are taken as even both ways.
+LEAN_FROM_GOLD_IMAGES = 5
 
 
 class SemanticSegmentation(GeometricTaskType[np.ndarray, np.ndarray]):
@@ -103,11 +106,13 @@ class SemanticSegmentation(GeometricTaskType[np.ndarray, np.ndarray]):
         ]
         return mask, _result(mask, confidence, class_confidence), confidence
 
-    def _calibrate(self, answered, settled, *, labels, gold, weights, worker_records):
+    def _calibrate(self, answered, settled, *, labels, gold, weights, worker_records, worker_gold_records):
         """Class confidences job-wide. An image with a single mask has no agreement to read: its
         classes' expected IoU comes from its worker's record (``boundary_expected_iou``: the
-        record's pixel accuracy, errors along the boundaries; a worker without a record counts
-        as the mean of the records given, and with no record at all the pixel model stands).
+        record's pixel accuracy, errors along the boundaries, leaning outwards or inwards as the
+        worker's gold of earlier work shows, ``GoldTally.area_error / boundary`` pixels; a worker
+        without a record counts as the mean of the records given, and with no record at all the
+        pixel model stands).
         An image with two masks gets the even mean of the pixel model's expected IoU and the
         same record-based one, at the mean of the two workers' records: two masks agreeing
         along a boundary both drew off look certain to the pixel model alone.
@@ -116,6 +121,11 @@ class SemanticSegmentation(GeometricTaskType[np.ndarray, np.ndarray]):
         other images' class confidences. An image's confidence is the mean over its classes."""
         records = {worker: accuracy for worker, (accuracy, count) in worker_records.items() if count > 0}
         typical = float(np.mean(list(records.values()))) if records else None
+        leans = {
+            worker: tally.area_error / tally.boundary
+            for worker, tally in worker_gold_records.items()
+            if tally.items >= LEAN_FROM_GOLD_IMAGES and tally.boundary > 0
+        }
 
         def expected(item, mask: np.ndarray, result: dict) -> list[float | None]:
             if typical is None or len(item.answers) > RECORDS_UP_TO_MASKS:
@@ -124,7 +134,12 @@ class SemanticSegmentation(GeometricTaskType[np.ndarray, np.ndarray]):
             # pixel model (the records see errors both workers share, the pixel model this
             # image's disagreement).
             accuracy = float(np.mean([records.get(worker, typical) for worker in item.workers]))
-            values = boundary_expected_iou(mask, n_classes=len(labels), pixel_accuracy=min(max(accuracy, 0.01), 1.0))
+            # A lone mask leans the way its worker's outlines do (gold of earlier work); two
+            # masks' errors are taken as even (their leans may cancel).
+            lean = leans.get(item.workers[0], 0.0) if len(item.answers) == 1 else 0.0
+            values = boundary_expected_iou(
+                mask, n_classes=len(labels), pixel_accuracy=min(max(accuracy, 0.01), 1.0), boundary_shift=lean
+            )
             if len(item.answers) == 1:
                 return [None if math.isnan(value) else float(value) for value in values.tolist()]
             return [
@@ -171,6 +186,18 @@ class SemanticSegmentation(GeometricTaskType[np.ndarray, np.ndarray]):
 
     def _score(self, answer: np.ndarray, consolidated: np.ndarray) -> float:
         return float((_resized(answer, consolidated.shape) == consolidated).mean())
+
+    def _gold_tally(self, answer: np.ndarray, truth: np.ndarray, labels: list[str]) -> GoldTally:
+        """The answer's pixels of each class but 0 minus the truth's, and the truth's boundary
+        pixels of those classes (with a 4-neighbour of another class)."""
+        drawn = _resized(answer, truth.shape)
+        edge = np.zeros(truth.shape, dtype=bool)
+        edge[1:, :] |= truth[1:, :] != truth[:-1, :]
+        edge[:-1, :] |= truth[:-1, :] != truth[1:, :]
+        edge[:, 1:] |= truth[:, 1:] != truth[:, :-1]
+        edge[:, :-1] |= truth[:, :-1] != truth[:, 1:]
+        area_error = int((drawn != 0).sum()) - int((truth != 0).sum())
+        return GoldTally(items=1, area_error=float(area_error), boundary=float((edge & (truth != 0)).sum()))
 
     def mask_png(self, result: dict) -> bytes:
         """The mask as a palette PNG: pixel values are class ids, colours the metadata's

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from labeling.task_types.base import Consolidation, ObjectAnswers, base_schema
+from labeling.task_types.base import Consolidation, GoldTally, ObjectAnswers, base_schema
 from labeling.task_types.classification import SingleLabelClassification
 from marketplace.errors import InvalidInput
 
@@ -64,6 +64,7 @@ class LabelVerification(SingleLabelClassification):
         labels: list[str],
         gold: Mapping[int, dict],
         worker_records: Mapping[int, tuple[float, int]] | None = None,
+        worker_gold_records: Mapping[int, GoldTally] | None = None,
     ) -> Consolidation:
         """The verdicts consolidated as single labels (see ``SingleLabelClassification``)."""
         as_labels = [

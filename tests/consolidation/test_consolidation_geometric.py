@@ -214,3 +214,58 @@ def test_boundary_expected_iou_by_hand():
     assert np.isnan(iou[2])
     # the small region loses more of its IoU than the large one
     assert iou[1] < iou[0] < 1.0
+
+
+def test_boundary_expected_iou_with_a_known_lean_by_hand():
+    from consolidation.geometric.masks import boundary_expected_iou
+
+    # given: the same 10x10 mask (a 4x4 square with 7 of the 15 boundary pixels: 5 x 7/15 = 7/3
+    # wrong pixels each way by default), and workers whose gold says they draw objects a third
+    # of a pixel too large (7/3 of the square's wrong pixels one way) or too small
+    mask = np.zeros((10, 10), dtype=np.int64)
+    mask[:4, :4] = 1
+    side = 5 * 7 / 15
+    lean = 7 / 3  # 1/3 pixel x 7 boundary pixels
+
+    # when
+    dilating = boundary_expected_iou(mask, n_classes=2, pixel_accuracy=0.95, boundary_shift=1 / 3)
+    eroding = boundary_expected_iou(mask, n_classes=2, pixel_accuracy=0.95, boundary_shift=-1 / 3)
+    even = boundary_expected_iou(mask, n_classes=2, pixel_accuracy=0.95)
+
+    # then: of the square's 2 x 7/3 wrong pixels, the lean's 7/3 go one way and the rest split
+    # evenly: a dilating worker's drawn square holds 7/3 + 7/6 pixels outside the truth and
+    # misses 7/6; an eroding one's the reverse. Of the same 16 pixels drawn, the dilating
+    # worker's truth is the smaller square, so less of what they drew is right
+    assert dilating[1] == pytest.approx((16 - (side - lean / 2 + lean)) / (16 + side - lean / 2))
+    assert eroding[1] == pytest.approx((16 - (side - lean / 2)) / (16 + side - lean / 2 + lean))
+    assert dilating[1] < even[1] < eroding[1]
+    # the background keeps the even split
+    assert dilating[0] == pytest.approx(even[0]) and eroding[0] == pytest.approx(even[0])
+
+
+def test_unseen_from_records_by_hand():
+    from consolidation.geometric.detection import unseen_from_records
+
+    # given: two items of three annotators (workers 0, 1, 2), each with one object all three
+    # drew (certainly true) and one stray worker 0 drew (certainly false); workers 0 and 1 have
+    # gold records of recall 0.5, worker 2 none
+    pair_candidate = np.repeat(np.arange(4), 3)
+    pair_worker = np.tile([0, 1, 2], 4)
+    pair_drew = np.array([1, 1, 1, 1, 0, 0] * 2, dtype=bool)
+    posterior = np.array([1.0, 0.0, 1.0, 0.0])
+
+    # when
+    rates = unseen_from_records(
+        posterior,
+        pair_candidate,
+        pair_worker,
+        pair_drew,
+        np.full(4, 3),
+        answer_worker=np.tile([0, 1, 2], 2),
+        answer_annotators=np.full(6, 3),
+        record_recall=np.array([0.5, 0.5, np.nan]),
+    )
+
+    # then: workers 0 and 1 drew 4 true objects over 4 answers of recall 0.5: 2 true objects an
+    # item, 1 of which nobody drew
+    assert rates == {3: pytest.approx(1.0)}

@@ -231,3 +231,109 @@ def test_gold_that_shows_objects_everyone_missed_lowers_the_other_images_confide
     for index in range(6, 20):
         assert seen_all.objects[index].confidence > 0.9
         assert missed_some.objects[index].confidence < 0.7
+
+
+def test_a_boxes_gold_tally_counts_found_exact_and_stray_objects():
+    # given: a truth of a dog and a cat; a worker who boxes the dog right, the cat as a dog
+    # (there, wrong class) and a stray box where nothing is
+    boxes = get_task_type("bounding_box")
+    labels = ["dog", "cat"]
+    truth = boxes._parse({"boxes": [_box("dog", 10, 10), _box("cat", 100, 100)], "image_size": SIZE}, labels)
+    answer = boxes._parse(
+        {"boxes": [_box("dog", 11, 10), _box("dog", 100, 101), _box("cat", 160, 20)], "image_size": SIZE}, labels
+    )
+
+    # when
+    tally = boxes._gold_tally(answer, truth, labels)
+
+    # then: both objects found, one exactly; of three boxes drawn one stray, two not exact
+    assert (tally.items, tally.objects, tally.found, tally.found_exact) == (1, 2, 2, 1)
+    assert (tally.drawn, tally.drawn_stray, tally.drawn_inexact) == (3, 1, 2)
+
+
+def test_a_masks_gold_tally_counts_the_lean_of_the_outline():
+    from labeling.task_types.masks_png import encode_mask_base64
+
+    # given: a truth of a 4x4 square (12 boundary pixels) and a worker's 6x6 square around it
+    segmentation = get_task_type("semantic_segmentation")
+    labels = ["BACKGROUND", "square"]
+    truth, drawn = np.zeros((12, 12), dtype=np.uint8), np.zeros((12, 12), dtype=np.uint8)
+    truth[4:8, 4:8], drawn[3:9, 3:9] = 1, 1
+
+    # when
+    tally = segmentation._gold_tally(
+        segmentation._parse({"mask": encode_mask_base64(drawn)}, labels),
+        segmentation._parse({"mask": encode_mask_base64(truth)}, labels),
+        labels,
+    )
+
+    # then: 20 pixels too many over a 12-pixel boundary: a lean of 5/3 pixels outwards
+    assert (tally.items, tally.area_error, tally.boundary) == (1, 20.0, 12.0)
+
+
+def test_a_consolidation_counts_each_workers_answers_on_gold():
+    # given: two gold images of one dog; worker 0 boxes it, worker 1 misses it and boxes a
+    # stray; a third image is not gold
+    dog, stray = [_box("dog", 10, 10)], [_box("dog", 150, 150)]
+    objects = [ObjectAnswers(i, (0, 1), _image(dog, stray), {}) for i in range(3)]
+    gold = {i: {"boxes": dog, "image_size": SIZE} for i in range(2)}
+
+    # when
+    outcome = get_task_type("bounding_box").consolidate(objects, n_workers=2, labels=["dog"], gold=gold)
+
+    # then: per worker, the two gold images counted against their truth
+    assert (outcome.worker_gold[0].items, outcome.worker_gold[0].found, outcome.worker_gold[0].drawn_stray) == (2, 2, 0)
+    assert (outcome.worker_gold[1].items, outcome.worker_gold[1].found, outcome.worker_gold[1].drawn_stray) == (2, 0, 2)
+
+
+def test_gold_records_of_workers_who_miss_objects_lower_an_agreeing_crowds_confidence():
+    # given: images where all three workers draw the same one dog; in one job the workers'
+    # gold records say they find every object and draw no strays, in the other that each
+    # finds half of the objects (so an image holds about two, one of which nobody drew)
+    from labeling.task_types import GoldTally
+
+    dog = [_box("dog", 10, 10)]
+    objects = [ObjectAnswers(i, (i % 5, (i + 1) % 5, (i + 2) % 5), _image(dog, dog, dog), {}) for i in range(20)]
+    boxes = get_task_type("bounding_box")
+
+    def confidences(found: int) -> list[float]:
+        records = {w: GoldTally(items=100, objects=200, found=found, drawn=found) for w in range(5)}
+        outcome = boxes.consolidate(objects, n_workers=5, labels=["dog"], gold={}, worker_gold_records=records)
+        return [result.confidence for result in outcome.objects]
+
+    # when
+    finders, missers = confidences(200), confidences(100)
+
+    # then: the same answers, but the missers' images are unlikely to be all right (about one
+    # dog an image nobody drew: e^-1 = 0.37)
+    assert min(finders) > 0.9
+    assert max(missers) < 0.5
+
+
+def test_a_lone_mask_from_a_worker_whose_gold_shows_them_dilating_gets_a_lower_confidence():
+    # given: two workers with the same 95% record each mask a small square alone; the gold of
+    # one shows outlines drawn a pixel too large, of the other a pixel too small
+    from labeling.task_types import GoldTally
+    from labeling.task_types.masks_png import encode_mask_base64
+
+    mask = np.zeros((20, 20), dtype=np.uint8)
+    mask[5:9, 5:9] = 1
+    answer = {"mask": encode_mask_base64(mask)}
+    objects = [ObjectAnswers(i, (i % 2,), (answer,), {}) for i in range(4)]
+
+    # when
+    outcome = get_task_type("semantic_segmentation").consolidate(
+        objects,
+        n_workers=2,
+        labels=["BACKGROUND", "square"],
+        gold={},
+        worker_records={0: (0.95, 300), 1: (0.95, 300)},
+        worker_gold_records={
+            0: GoldTally(items=10, area_error=120.0, boundary=120.0),
+            1: GoldTally(items=10, area_error=-120.0, boundary=120.0),
+        },
+    )
+
+    # then: the dilating worker's square is the truth and more, so less of it is right
+    dilating, eroding = outcome.objects[0].result, outcome.objects[1].result
+    assert 0 < dilating["class_confidence"][1] < eroding["class_confidence"][1] < 1
