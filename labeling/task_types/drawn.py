@@ -185,16 +185,18 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
             if 0 <= worker < n_workers:
                 record_accuracy[worker], record_answers[worker] = self._record_f1(accuracy), count
                 record_recall[worker] = record_accuracy[worker]
-        if by_readings:
+        if by_readings or gold:
             # A gold record (``GoldTally``: earlier gold counted against the truth) says more
             # than an F1 against the crowd: recall over every true object, those the whole crowd
-            # missed too, and strays drawn per item, both of the existence model's kind (a box at
-            # IoU >= 0.5 of any class, an overlapping span). With 1 or 2 annotators a candidate
-            # is an exact reading and the F1 stays (docs/consolidation.md says what was measured).
+            # missed too, and strays drawn per item: with 3 or more annotators of the existence
+            # model's kind (a box at IoU >= 0.5 of any class, an overlapping span), with fewer of
+            # exact readings. With 1 or 2 annotators and no gold in the job (whose maps check how
+            # a record carries over) the F1 stays: measured, it is the better calibrated there
+            # (docs/consolidation.md, "gold records").
             for worker, tally in worker_gold_records.items():
                 if 0 <= worker < n_workers and tally.items >= GOLD_RECORD_MIN_ITEMS and tally.objects > 0:
-                    record_recall[worker] = tally.found / tally.objects
-                    record_stray[worker] = tally.drawn_stray / tally.items
+                    record_recall[worker] = (tally.found if by_readings else tally.found_exact) / tally.objects
+                    record_stray[worker] = (tally.drawn_stray if by_readings else tally.drawn_inexact) / tally.items
                     record_answers[worker] = tally.items
                     if np.isnan(record_accuracy[worker]):
                         record_accuracy[worker] = record_recall[worker]

@@ -337,3 +337,32 @@ def test_a_lone_mask_from_a_worker_whose_gold_shows_them_dilating_gets_a_lower_c
     # then: the dilating worker's square is the truth and more, so less of it is right
     dilating, eroding = outcome.objects[0].result, outcome.objects[1].result
     assert 0 < dilating["class_confidence"][1] < eroding["class_confidence"][1] < 1
+
+
+def test_with_one_or_two_answers_gold_records_count_only_in_jobs_with_gold():
+    # given: single-answer images of one dog by two workers, and gold records saying each finds
+    # only half of the objects exactly (the F1 records say 0.9)
+    from labeling.task_types import GoldTally
+
+    dog = [_box("dog", 10, 10)]
+    objects = [ObjectAnswers(i, (i % 2,), _image(dog), {}) for i in range(20)]
+    records = {w: (0.9 * 0.85, 300) for w in range(2)}
+    gold_records = {w: GoldTally(items=100, objects=200, found=200, found_exact=100, drawn=100) for w in range(2)}
+    boxes = get_task_type("bounding_box")
+
+    def confidences(gold: dict, with_gold_records: bool) -> list[float]:
+        outcome = boxes.consolidate(
+            objects,
+            n_workers=2,
+            labels=["dog"],
+            gold=gold,
+            worker_records=records,
+            worker_gold_records=gold_records if with_gold_records else None,
+        )
+        return [result.confidence for result in outcome.objects if result.index not in gold]
+
+    # when / then: without gold in the job the F1 records alone speak (the gold records change
+    # nothing); with gold (two images) the gold records' low exact recall lowers the others
+    assert confidences({}, True) == confidences({}, False)
+    gold = {i: {"boxes": dog, "image_size": SIZE} for i in range(2)}
+    assert max(confidences(gold, True)) < min(confidences(gold, False))
