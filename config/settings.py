@@ -138,6 +138,14 @@ if DATABASE_URL:
                 "timeout": 10,
             }
         }
+        # The hot path's statements (marketplace/sql_templates.py) are prepared on each
+        # connection: planning one cost more than running it. Django leaves psycopg's automatic
+        # preparing off (a threshold of None); a threshold no query reaches keeps it off for
+        # every other query and lets those statements ask for it. DATABASE_PREPARED_STATEMENTS=0
+        # for a pooler in transaction mode that cannot carry prepared statements
+        # (docs/operations.md).
+        if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+            DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2**31 - 1
 else:
     DATABASES = {
         "default": {

@@ -14,7 +14,8 @@ from typing import TypeVar, cast
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, models
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from .errors import NotFound
 from .locking import locked_alone, locked_assignments
@@ -87,33 +88,40 @@ def access_assignment_as_worker(worker: Worker, assignment_id: object, *, lock: 
     return get_or_not_found(queryset, assignment_id, "assignment", lock=False)
 
 
-_ASSIGNMENT, _WORKER = placeholder(0), placeholder(1)
+_ASSIGNMENT_IDS, _WORKER_IDS = placeholder(0), placeholder(1)
 _templates = TemplateCache()
 
 
 def _locked_template() -> SqlTemplate:
-    queryset = Assignment.objects.select_related("task", "task__batch", "task__workteam").filter(
-        pk=_ASSIGNMENT, worker_id=_WORKER
+    pairs = RawSQL(
+        "(marketplace_assignment.id, marketplace_assignment.worker_id)"
+        " IN (SELECT * FROM unnest(%s::bigint[], %s::bigint[]))",
+        (_ASSIGNMENT_IDS, _WORKER_IDS),
+        output_field=BooleanField(),
     )
+    queryset = Assignment.objects.select_related("task", "task__batch", "task__workteam").filter(pairs)
     return SqlTemplate.of(locked_assignments(queryset))
 
 
-def _locked_assignment_of(*, worker_id: int, assignment_id: int) -> Assignment | None:
-    """The worker's assignment (``task``, ``task.batch`` and ``task.workteam`` loaded), its row
-    locked; ``None`` when the worker has no assignment of that id."""
-    template = _templates.get("locked", _locked_template)
-    row = template.run({_ASSIGNMENT: assignment_id, _WORKER: worker_id})
-    if row is None:
-        return None
-    instances: list[models.Model] = []
-    for model in (Assignment, Task, Batch, Workteam):
-        fields = model._meta.concrete_fields
-        instances.append(from_db_row(model, row[: len(fields)]))
-        row = row[len(fields) :]
-    assignment, task, batch, workteam = instances
-    task.batch, task.workteam = batch, workteam  # type: ignore[attr-defined]
-    assignment.task = task  # type: ignore[attr-defined]
-    return assignment  # type: ignore[return-value]
+def _locked_assignments_of(pairs: Sequence[tuple[int, int]]) -> dict[int, Assignment]:
+    """The assignments of these ``(worker id, assignment id)`` pairs that exist (``task``,
+    ``task.batch`` and ``task.workteam`` loaded), by id, their rows locked in id order (one
+    statement compiled once, on PostgreSQL)."""
+    found: dict[int, Assignment] = {}
+    rows = _templates.get("locked", _locked_template).run_all(
+        {_ASSIGNMENT_IDS: [pk for _, pk in pairs], _WORKER_IDS: [worker_id for worker_id, _ in pairs]}
+    )
+    for row in rows:
+        instances: list[models.Model] = []
+        for model in (Assignment, Task, Batch, Workteam):
+            fields = model._meta.concrete_fields
+            instances.append(from_db_row(model, row[: len(fields)]))
+            row = row[len(fields) :]
+        assignment, task, batch, workteam = instances
+        task.batch, task.workteam = batch, workteam  # type: ignore[attr-defined]
+        assignment.task = task  # type: ignore[attr-defined]
+        found[assignment.pk] = assignment  # type: ignore[assignment]
+    return found
 
 
 def access_assignments_as_worker(
@@ -125,17 +133,16 @@ def access_assignments_as_worker(
     wanted: list[int | None] = []
     for _, assignment_id in requests:
         try:
-            wanted.append(_as_id(assignment_id))
+            pk = _as_id(assignment_id)
         except (ValueError, TypeError):
-            wanted.append(None)
-    mine = [Q(pk=pk, worker=worker) for (worker, _), pk in zip(requests, wanted, strict=True) if pk is not None]
+            pk = None
+        wanted.append(pk if pk is not None and 0 < pk < 2**63 else None)  # a bigint, or no row has it
+    asked = [(worker.pk, pk) for (worker, _), pk in zip(requests, wanted, strict=True) if pk is not None]
     found: dict[int, Assignment] = {}
-    if len(mine) == 1 and len(requests) == 1 and lock and connection.vendor == "postgresql":  # the submit's path
-        ((worker, _),) = requests
-        only = cast(int, wanted[0])
-        assignment = _locked_assignment_of(worker_id=worker.pk, assignment_id=only) if 0 < only < 2**63 else None
-        found = {assignment.pk: assignment} if assignment is not None else {}
-    elif mine:
+    if asked and lock and connection.vendor == "postgresql":  # the submit's path
+        found = _locked_assignments_of(asked)
+    elif asked:
+        mine = [Q(pk=pk, worker_id=worker_id) for worker_id, pk in asked]
         queryset = Assignment.objects.select_related("task", "task__batch", "task__workteam").filter(
             reduce(operator.or_, mine)
         )

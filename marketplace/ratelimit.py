@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 
 import redis
 from django.conf import settings
@@ -105,6 +106,9 @@ class _MemoryBuckets:
                 bucket.rate, bucket.burst = rate, burst
             return bucket.take(now)
 
+    def take_many(self, keys: Sequence[str], rate: float, burst: int) -> list[float]:
+        return [self.take(key, rate, burst) for key in keys]
+
 
 class _RedisBuckets:
     # While Redis is away every request fails over; one warning (with its traceback) per this
@@ -118,8 +122,17 @@ class _RedisBuckets:
         self._last_logged = float("-inf")
 
     def take(self, key: str, rate: float, burst: int) -> float:
+        return self.take_many([key], rate, burst)[0]
+
+    def take_many(self, keys: Sequence[str], rate: float, burst: int) -> list[float]:
+        """A token from each bucket, in one round trip (a pipeline of the script's calls)."""
         try:
-            return float(self._script(keys=[key], args=[rate, burst, time.time()]))
+            if len(keys) == 1:
+                return [float(self._script(keys=[keys[0]], args=[rate, burst, time.time()]))]
+            pipeline = self._client.pipeline(transaction=False)
+            for key in keys:
+                self._script(keys=[key], args=[rate, burst, time.time()], client=pipeline)
+            return [float(wait) for wait in pipeline.execute()]
         except Exception:
             self._failures_unlogged += 1
             now = time.monotonic()
@@ -130,7 +143,7 @@ class _RedisBuckets:
                     exc_info=True,
                 )
                 self._failures_unlogged, self._last_logged = 0, now
-            return 0.0
+            return [0.0] * len(keys)
 
 
 _buckets: _MemoryBuckets | _RedisBuckets | None = None
@@ -148,8 +161,11 @@ def buckets() -> _MemoryBuckets | _RedisBuckets:
 
 def take_token(bucket_id: str, *, rate: float, burst: int) -> float:
     """Take one token from the shared bucket ``bucket_id``; returns 0 when allowed, else seconds to wait."""
-    namespace = getattr(settings, "RATE_LIMIT_NAMESPACE", "gw")
-    return buckets().take(f"{namespace}:rl:{bucket_id}", rate, burst)
+    return buckets().take(_bucket_key(bucket_id), rate, burst)
+
+
+def _bucket_key(bucket_id: str) -> str:
+    return f"{getattr(settings, 'RATE_LIMIT_NAMESPACE', 'gw')}:rl:{bucket_id}"
 
 
 # --- the limits (keys and settings), one definition each ----------------------------------------
@@ -158,8 +174,14 @@ def worker_action_wait(rate_limit_id: str) -> float:
     the websocket alike. ``rate_limit_id``: the principal's (``worker:<id>``)."""
     config = settings.GROUNDWORK
     return take_token(
-        f"worker-actions:{rate_limit_id}", rate=config["WORKER_RATE_PER_SECOND"], burst=config["WORKER_RATE_BURST"]
+        _worker_actions_bucket(rate_limit_id),
+        rate=config["WORKER_RATE_PER_SECOND"],
+        burst=config["WORKER_RATE_BURST"],
     )
+
+
+def _worker_actions_bucket(rate_limit_id: str) -> str:
+    return f"worker-actions:{rate_limit_id}"
 
 
 def api_key_write_wait(rate_limit_id: str) -> float:
@@ -182,9 +204,21 @@ def anonymous_wait(address: str) -> float:
 
 def worker_action_take(worker_id: int) -> None:
     """``worker_action_wait`` for a worker, raising ``RateLimited`` over the limit (the socket's form)."""
-    wait = worker_action_wait(f"worker:{worker_id}")
-    if wait:
-        raise RateLimited(f"too many requests; retry in {wait:.1f} s")
+    (refusal,) = worker_actions_take([worker_id])
+    if refusal is not None:
+        raise refusal
+
+
+def worker_actions_take(worker_ids: Sequence[int]) -> list[RateLimited | None]:
+    """``worker_action_take`` for several workers' actions at once (a batch of the websocket's,
+    in one round trip to Redis): for each, in order, ``None`` or the ``RateLimited`` refusal."""
+    config = settings.GROUNDWORK
+    waits = buckets().take_many(
+        [_bucket_key(_worker_actions_bucket(f"worker:{worker_id}")) for worker_id in worker_ids],
+        config["WORKER_RATE_PER_SECOND"],
+        config["WORKER_RATE_BURST"],
+    )
+    return [RateLimited(f"too many requests; retry in {wait:.1f} s") if wait else None for wait in waits]
 
 
 def socket_message_bucket() -> TokenBucket:

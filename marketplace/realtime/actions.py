@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..api.serializers.assignments import WorkerTaskSerializer
 from ..models import Assignment, Worker
-from ..ratelimit import RateLimited, worker_action_take
+from ..ratelimit import worker_action_take, worker_actions_take
 from ..selectors.workers import worker_live_assignments
 from ..services import assignments, dispatch
 
@@ -39,13 +39,13 @@ def claim_many(requests: list[ClaimRequest]) -> list[dict | None | Exception]:
     """One claim for each request (of distinct workers) in one call of the claim service: the
     ``task`` payload, ``None`` (nothing open) or the error to send."""
     results: list[dict | None | Exception] = [None] * len(requests)
+    counted = [index for index, request in enumerate(requests) if request.count_against_limit]
+    refusals = dict(zip(counted, worker_actions_take([requests[index].worker.pk for index in counted]), strict=True))
     claimants: list[int] = []
-    for index, request in enumerate(requests):
-        try:
-            if request.count_against_limit:
-                worker_action_take(request.worker.pk)
-        except RateLimited as error:
-            results[index] = error
+    for index in range(len(requests)):
+        refusal = refusals.get(index)
+        if refusal is not None:
+            results[index] = refusal
         else:
             claimants.append(index)
     if claimants:
@@ -73,11 +73,10 @@ def submit_many(requests: list[SubmitRequest]) -> list[None | Exception]:
     else is a bug, sent to that socket alone as ``server_error``)."""
     results: list[None | Exception] = [None] * len(requests)
     submissions: list[tuple[int, assignments.Submission]] = []
-    for index, request in enumerate(requests):
-        try:
-            worker_action_take(request.worker.pk)
-        except RateLimited as error:
-            results[index] = error
+    refusals = worker_actions_take([request.worker.pk for request in requests])
+    for index, (request, refusal) in enumerate(zip(requests, refusals, strict=True)):
+        if refusal is not None:
+            results[index] = refusal
         else:
             submissions.append((index, assignments.Submission(request.worker, request.assignment_id, request.answer)))
     if submissions:

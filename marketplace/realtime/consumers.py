@@ -19,6 +19,7 @@ import logging
 from typing import ClassVar
 
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.consumer import get_handler_name
 from django.conf import settings
 
 from ..errors import DomainError, InvalidInput
@@ -94,6 +95,15 @@ class WorkerConsumer(AsyncWebsocketConsumer):
         self.has_standing_request = False
         if self.dispatcher is not None:
             self.dispatcher.unregister(self)
+
+    async def dispatch(self, message: dict) -> None:
+        """Channels' dispatch without its ``aclose_old_connections`` before every message: that
+        is a hop to Django's sync thread per frame, for connections this consumer never uses
+        (its database work runs on the realtime threads, which release their own: ``threads``)."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"no handler for message type {message['type']}")
+        await handler(message)
 
     async def send_json(self, payload: dict) -> None:
         await self.send(text_data=json.dumps(payload, separators=(",", ":")))

@@ -30,10 +30,11 @@ from .expiry import release_slot
 from .quality import QUALITY_FIELDS, auto_approval_outcome, submission_assess, submissions_record
 from .rejection_overrides import rejection_override
 from .reputation import reputation_count
-from .submit_statements import submission_statement
+from .submit_statements import answers_statement, submissions_statement
 
 SETTLED = (Assignment.Status.APPROVED, Assignment.Status.REJECTED)
 ANSWERED = (Assignment.Status.SUBMITTED, *SETTLED)
+SUBMITTED_FIELDS = ["status", "answer", "submitted_at", "auto_approve_at", *QUALITY_FIELDS]  # what a submit sets
 
 logger = logging.getLogger(__name__)
 
@@ -145,19 +146,20 @@ def _is_new_submission(assignment: Assignment, answer: object, now: datetime) ->
 
 
 def _record_submissions(submitted: list[Assignment], now: datetime) -> None:
-    fields = ["status", "answer", "submitted_at", "auto_approve_at", *QUALITY_FIELDS]
-    if len(submitted) == 1 and submitted[0].gold_correct is None and connection.vendor == "postgresql":
-        # the row, the task's counters and the reputation in one statement (submit_statements)
-        submission_statement(assignment=submitted[0], now=now)
-        _after_submissions(submitted, Counter([submitted[0].task_id]))
-        return
-    if len(submitted) == 1:
-        submitted[0].save(update_fields=fields)
+    per_task = Counter(assignment.task_id for assignment in submitted)
+    if connection.vendor == "postgresql":
+        if all(assignment.gold_correct is None for assignment in submitted):
+            # the rows, the tasks' counters and the reputation in one statement (submit_statements)
+            submissions_statement(assignments=submitted, now=now)
+            _after_submissions(submitted, per_task)
+            return
+        answers_statement(assignments=submitted)
+    elif len(submitted) == 1:
+        submitted[0].save(update_fields=SUBMITTED_FIELDS)
     else:
-        Assignment.objects.bulk_update(submitted, fields)
+        Assignment.objects.bulk_update(submitted, SUBMITTED_FIELDS)
     # No escrow change: a task completes by submission only when every slot is used and
     # submitted, where its reserve (one per unsettled slot) is what it held already.
-    per_task = Counter(assignment.task_id for assignment in submitted)
     if len(per_task) > 1:  # in id order; one task is locked by its UPDATE
         lock_tasks(ids=per_task)
     by_count: dict[int, list[int]] = {}

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -43,7 +43,7 @@ from ..models import (
 from ..selectors.eligibility import Eligibility
 from ..task_status import status_after_claim
 from .blocks import requesters_blocking
-from .claim_statements import claim_statement, claimant_state
+from .claim_statements import claim_statements, claimants_state
 from .expiry import assignments_expire
 from .quality import batches_excluding
 from .requirements import batches_failing_requirements, restricted_batches
@@ -298,73 +298,101 @@ def assignments_claim(*, workers: Sequence[Worker]) -> dict[int, Assignment | No
     transaction (they no longer count as live). Locks: the workers' rows (in id order), then
     the candidate tasks (skip-locked), then a vendor team's offering (``VendorPlaces``), then the
     requesters' dispatch states (skip-locked).
+
+    On PostgreSQL the claims are made in turn (``_claim_in_turn``: a statement for the workers,
+    then one per worker); the workers it leaves, those with overdue assignments to expire first
+    or with a vendor team (whose capacity is checked under its offering's lock), and every
+    claim on SQLite, take the long way (``_claim_the_long_way``).
     """
     by_id = {worker.pk: worker for worker in workers}
     if len(by_id) != len(workers):
         raise ValueError("a worker may claim only once per call")
-    if len(workers) == 1 and connection.vendor == "postgresql":
-        outcome = _claim_alone(workers[0])
-        if outcome is not _NOT_DECIDED:
-            return {workers[0].pk: outcome}  # type: ignore[dict-item]
-    accepted = Assignment.objects.filter(worker_id__in=sorted(by_id), status=Assignment.Status.ACCEPTED)
+    if connection.vendor != "postgresql":
+        return _claim_the_long_way(workers)
+    results, left = _isolated(_claim_in_turn, workers)
+    if left:
+        results.update(_claim_the_long_way(left))
+    return results
+
+
+Claimed = tuple[dict[int, Assignment | None | Exception], list[Worker]]  # by worker id, and the workers left
+
+
+def _isolated(claim: Callable[[Sequence[Worker]], Claimed], workers: Sequence[Worker]) -> Claimed:
+    """``claim(workers)``; when it fails as a whole (rolled back: nothing of it was kept), each
+    worker claims again alone, and only one whose own claim fails gets its error."""
+    try:
+        return claim(workers)
+    except Exception as error:
+        if len(workers) == 1:
+            raise
+        logger.warning(
+            "a batched claim for %d workers failed (%s: %s); each claims alone",
+            len(workers),
+            type(error).__name__,
+            str(error).partition("\n")[0],
+        )
+    results: dict[int, Assignment | None | Exception] = {}
+    left: list[Worker] = []
+    for worker in workers:
+        try:
+            alone, alone_left = claim([worker])
+        except Exception as error:
+            logger.exception("a claim for worker %s failed", worker.pk)
+            alone, alone_left = {worker.pk: error}, []
+        results.update(alone)
+        left.extend(alone_left)
+    return results, left
+
+
+def _claim_in_turn(workers: Sequence[Worker]) -> Claimed:
+    """The claim for each worker in turn, in one transaction, on PostgreSQL: the workers' rows
+    locked and their states read (``claimants_state``), then one statement per worker
+    (``claim_statements``, sent together), each seeing the claims before it. Returns the results and the
+    workers it leaves to the long way: those with overdue assignments to expire first (in
+    their own transactions) or with a vendor team."""
+    cap = settings.GROUNDWORK["MAX_LIVE_ASSIGNMENTS_PER_WORKER"]
+    results: dict[int, Assignment | None | Exception] = {}
+    left: list[Worker] = []
+    with transaction.atomic():
+        states = claimants_state([worker.pk for worker in workers], timezone.now())
+        now = timezone.now()  # after the workers' locks, as the claim together takes it
+        claims: list[tuple[int, Eligibility]] = []
+        for worker in workers:
+            state = states[worker.pk]
+            if state.has_overdue or state.vendor_workteam_ids:
+                left.append(worker)
+            elif state.live >= cap:
+                results[worker.pk] = _at_cap(cap)
+            elif not state.workteam_ids:
+                results[worker.pk] = None
+            else:
+                flags = (state.is_blocked, state.is_stopped, state.meets_restricted_work)
+                claims.append((worker.pk, _eligibility(worker, state.workteam_ids, *flags, now=now)))
+        if claims:
+            claimed = claim_statements(claims=claims, now=now)
+            results.update(zip((worker_id for worker_id, _ in claims), claimed, strict=True))
+    return results, left
+
+
+def _claim_the_long_way(workers: Sequence[Worker]) -> dict[int, Assignment | None | Exception]:
+    """The claim of ``assignments_claim`` in claim rounds (``_claim_together``), after expiring
+    the workers' overdue assignments."""
+    accepted = Assignment.objects.filter(
+        worker_id__in=sorted(worker.pk for worker in workers), status=Assignment.Status.ACCEPTED
+    )
     overdue = list(accepted.filter(deadline__lte=timezone.now()).values_list("pk", flat=True))
     if overdue:
         # In their own short transactions, before the claim's: expiring inside it would hold a
         # task lock while waiting for another assignment's, against the fixed lock order.
         assignments_expire(assignment_ids=overdue, now=timezone.now())
-    if len(workers) > 1:
-        try:
-            return _claim_together(workers)
-        except Exception as error:  # rolled back: nothing of the batch was kept
-            logger.warning(
-                "a batched claim for %d workers failed (%s: %s); each claims alone",
-                len(workers),
-                type(error).__name__,
-                str(error).partition("\n")[0],
-            )
-    results: dict[int, Assignment | None | Exception] = {}
-    for worker in workers:
-        try:
-            results.update(_claim_together([worker]))
-        except Exception as error:
-            if len(workers) == 1:
-                raise
-            logger.exception("a claim for worker %s failed", worker.pk)
-            results[worker.pk] = error
-    return results
+    return _isolated(lambda alike: (_claim_together(alike), []), workers)[0]
 
 
-_NOT_DECIDED = object()
-
-
-class _TakeTheLongWay(Exception):
-    """Rolls back the claim in two statements (nothing but the worker's lock was taken)."""
-
-
-def _claim_alone(worker: Worker) -> Assignment | None | Conflict | object:
-    """The claim for one worker in two statements (``claim_statements``): the same rule, locks
-    and result as ``_claim_together([worker])``, which it leaves (``_NOT_DECIDED``) the rare
-    claims it does not make: a worker with overdue assignments to expire first (in their own
-    transactions) or with a vendor team (whose capacity is checked under its offering's lock)."""
-    cap = settings.GROUNDWORK["MAX_LIVE_ASSIGNMENTS_PER_WORKER"]
-    try:
-        with transaction.atomic():
-            state = claimant_state(worker.pk, timezone.now())
-            if state.has_overdue or state.vendor_workteam_ids:
-                raise _TakeTheLongWay
-            if state.live >= cap:
-                return Conflict(
-                    f"you already hold {cap} live assignments; submit or return one first",
-                    code="too_many_live_assignments",
-                )
-            if not state.workteam_ids:
-                return None
-            now = timezone.now()  # after the worker's lock, as the claim together takes it
-            flags = (state.is_blocked, state.is_stopped, state.meets_restricted_work)
-            eligibility = _eligibility(worker, state.workteam_ids, *flags, now=now)
-            return claim_statement(worker_id=worker.pk, eligibility=eligibility, now=now)
-    except _TakeTheLongWay:
-        return _NOT_DECIDED
+def _at_cap(cap: int) -> Conflict:
+    return Conflict(
+        f"you already hold {cap} live assignments; submit or return one first", code="too_many_live_assignments"
+    )
 
 
 def _claim_together(workers: Sequence[Worker]) -> dict[int, Assignment | None | Exception]:
@@ -385,10 +413,7 @@ def _claim_together(workers: Sequence[Worker]) -> dict[int, Assignment | None | 
         claimants = []
         for worker in workers:
             if live.get(worker.pk, 0) >= cap:
-                results[worker.pk] = Conflict(
-                    f"you already hold {cap} live assignments; submit or return one first",
-                    code="too_many_live_assignments",
-                )
+                results[worker.pk] = _at_cap(cap)
             else:
                 claimants.append(worker)
         workteam_ids, vendor_teams = _memberships_of([worker.pk for worker in claimants])

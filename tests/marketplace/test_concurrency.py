@@ -313,6 +313,36 @@ def test_batched_claims_from_many_threads_keep_slots_cap_and_distinct_workers(ma
     assert sum(task.slots_used for task in tasks) > 120  # the threads really competed for work
 
 
+def test_one_workers_claims_from_many_threads_never_pass_its_cap(make_requester, make_worker, make_tasks):
+    # given: one worker claiming alone from many connections at once (REST calls in parallel),
+    # never submitting, with far more open work than its cap
+    from django.conf import settings
+
+    from marketplace.errors import Conflict
+    from marketplace.services.dispatch import assignment_claim
+
+    requester = make_requester()
+    make_tasks(requester.organization, 60, slots=1)
+    worker = make_worker()
+    cap = settings.GROUNDWORK["MAX_LIVE_ASSIGNMENTS_PER_WORKER"]
+
+    def work(_, log: WorkerLog):
+        for _ in range(4):
+            try:
+                log.claimed.append(assignment_claim(worker=worker).pk)
+            except Conflict as refusal:
+                log.errors.append(refusal.code)
+
+    # when: each claim waits on the worker's row for the one before it
+    logs = _run_threads(work, list(range(12)))
+
+    # then: the claims that waited saw the ones they waited for, so the cap held
+    claimed = [a for log in logs for a in log.claimed]
+    refusals = [e for log in logs for e in log.errors]
+    assert len(claimed) == cap == Assignment.objects.filter(worker=worker, status="accepted").count()
+    assert refusals == ["too_many_live_assignments"] * (12 * 4 - cap)
+
+
 def test_batched_submits_from_many_threads_never_deadlock_and_count_every_answer(
     make_requester, make_worker, make_tasks
 ):

@@ -49,7 +49,7 @@ def _cycle(worker) -> tuple[list[str], list[str]]:
     return _statements(claim_queries), _statements(submit_queries)
 
 
-def test_a_claim_and_a_submit_cost_four_statements(trusted_tokens, make_requester, make_worker, make_tasks):
+def test_a_claim_and_a_submit_cost_five_statements(trusted_tokens, make_requester, make_worker, make_tasks):
     # given: a worker that has worked before (its token trusted, its reputation row made)
     requester = make_requester()
     make_tasks(requester.organization, 5, slots=3)
@@ -59,12 +59,14 @@ def test_a_claim_and_a_submit_cost_four_statements(trusted_tokens, make_requeste
     # when
     claimed, submitted = _cycle(worker)
 
-    # then: the claim is the worker's state (its row locked) and one claim statement; the
-    # submit is the assignment locked and one statement writing it, its task and reputation
+    # then: the claim is the worker's row locked, its state read (after the lock, so it sees
+    # what a claim it waited for committed) and one claim statement; the submit is the
+    # assignment locked and one statement writing it, its task and reputation
     assert len(claimed) + len(submitted) <= MAX_STATEMENTS_PER_CYCLE
-    assert [s.split()[0] for s in claimed] == ["SELECT", "WITH"], claimed
+    assert [s.split()[0] for s in claimed] == ["SELECT", "SELECT", "WITH"], claimed
     assert "FOR NO KEY UPDATE" in claimed[0] and 'FROM "marketplace_worker"' in claimed[0]
-    claim_sql = claimed[1]
+    assert "FOR NO KEY UPDATE" not in claimed[1] and "marketplace_assignment" in claimed[1]
+    claim_sql = claimed[2]
     for part in ("SKIP LOCKED", "INSERT INTO marketplace_assignment", "UPDATE marketplace_task"):
         assert part in claim_sql, part
     assert "marketplace_taskworkerexclusion" in claim_sql  # the self-review exclusion is in the rule
@@ -89,7 +91,7 @@ def test_a_listened_submit_adds_only_its_event_insert(trusted_tokens, make_reque
     events = [s for s in submitted if s.startswith('INSERT INTO "marketplace_event"')]
     assert len(events) == 1
     assert len(claimed) + len(submitted) - len(events) <= MAX_STATEMENTS_PER_CYCLE
-    assert len(claimed) == 2 and len(submitted) == 3
+    assert len(claimed) == 3 and len(submitted) == 3
 
 
 def test_the_claim_statement_honours_the_self_review_exclusion(trusted_tokens, make_requester, make_worker, make_tasks):

@@ -22,3 +22,8 @@ def test_an_unreachable_redis_lets_requests_through_and_warns_once_per_interval(
     assert waits == [0.0] * 20
     warnings = [record for record in caplog.records if "Redis unreachable" in record.getMessage()]
     assert len(warnings) == 1 and warnings[0].exc_info is not None
+
+
+def test_an_unreachable_redis_lets_a_batch_through_too():
+    buckets = _RedisBuckets(f"redis://127.0.0.1:{_closed_port()}/0")
+    assert buckets.take_many(["a", "b", "c"], rate=1.0, burst=1) == [0.0, 0.0, 0.0]
