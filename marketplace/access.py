@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Sequence
 from functools import reduce
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, models

@@ -18,8 +18,8 @@ import json
 import logging
 from typing import ClassVar
 
-from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.consumer import get_handler_name
+from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from ..errors import DomainError, InvalidInput
