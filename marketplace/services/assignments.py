@@ -27,14 +27,13 @@ from ..task_status import status_after_submit
 from .appeals import appeal_settle_by_override
 from .escrow import assignment_pay, assignment_release
 from .expiry import release_slot
-from .quality import QUALITY_FIELDS, auto_approval_outcome, submission_assess, submissions_record
+from .quality import auto_approval_outcome, submission_assess, submissions_record
 from .rejection_overrides import rejection_override
 from .reputation import reputation_count
-from .submit_statements import answers_statement, submissions_statement
+from .submit_statements import SUBMITTED_FIELDS, answers_statement, submissions_statement
 
 SETTLED = (Assignment.Status.APPROVED, Assignment.Status.REJECTED)
 ANSWERED = (Assignment.Status.SUBMITTED, *SETTLED)
-SUBMITTED_FIELDS = ["status", "answer", "submitted_at", "auto_approve_at", *QUALITY_FIELDS]  # what a submit sets
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +154,7 @@ def _record_submissions(submitted: list[Assignment], now: datetime) -> None:
             return
         answers_statement(assignments=submitted)
     elif len(submitted) == 1:
-        submitted[0].save(update_fields=SUBMITTED_FIELDS)
+        submitted[0].save(update_fields=list(SUBMITTED_FIELDS))
     else:
         Assignment.objects.bulk_update(submitted, SUBMITTED_FIELDS)
     # No escrow change: a task completes by submission only when every slot is used and

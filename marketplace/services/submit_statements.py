@@ -30,6 +30,7 @@ from django.db.models import Field
 from ..models import Assignment, Task
 from ..models.reputation import WorkerReputation
 from ..sql_templates import SqlTemplate, TemplateCache, placeholder
+from .quality import QUALITY_FIELDS
 
 _templates = TemplateCache()
 _NOW, _TASK_IDS = placeholder(0), placeholder(1)
@@ -39,25 +40,17 @@ def _field(name: str) -> Field:
     return cast(Field, Assignment._meta.get_field(name))
 
 
-# What the checks set on a submitted assignment, with each column's array type.
-_SET_BY_SUBMIT = {
-    "status": "varchar",
-    "answer": "jsonb",
-    "submitted_at": "timestamptz",
-    "auto_approve_at": "timestamptz",
-    "gold_correct": "boolean",
-    "flagged_reason": "varchar",
-}
-_ANSWER_ARRAYS = {name: placeholder(10 + i) for i, name in enumerate(("id", *_SET_BY_SUBMIT))}
+SUBMITTED_FIELDS = ("status", "answer", "submitted_at", "auto_approve_at", *QUALITY_FIELDS)  # what a submit sets
+_ANSWER_ARRAYS = {name: placeholder(10 + i) for i, name in enumerate(("id", *SUBMITTED_FIELDS))}
 
 
 def _answered_sql() -> tuple[str, tuple[object, ...]]:
     """The CTEs ``answers`` (the arrays as rows) and ``answered`` (the assignments' UPDATE,
     returning each one's task and worker)."""
-    names = ("id", *_SET_BY_SUBMIT)
-    arrays = ", ".join(f"%s::{_SET_BY_SUBMIT.get(name, 'bigint')}[]" for name in names)
-    columns = ", ".join(_field(name).column if name != "id" else "id" for name in names)
-    sets = ", ".join(f'"{_field(name).column}" = answers.{_field(name).column}' for name in _SET_BY_SUBMIT)
+    fields = [_field(name) for name in ("id", *SUBMITTED_FIELDS)]
+    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    columns = ", ".join(field.column for field in fields)
+    sets = ", ".join(f'"{field.column}" = answers.{field.column}' for field in fields[1:])
     sql = f"""
 WITH answers AS (
     SELECT * FROM unnest({arrays}) AS answers({columns})
@@ -113,7 +106,7 @@ ON CONFLICT (worker_id) DO UPDATE SET submitted = marketplace_workerreputation.s
 def _answer_values(assignments: Sequence[Assignment]) -> dict[object, object]:
     """Each column's array, in the assignments' order."""
     values: dict[object, object] = {_ANSWER_ARRAYS["id"]: [a.pk for a in assignments]}
-    for name in _SET_BY_SUBMIT:
+    for name in SUBMITTED_FIELDS:
         field = _field(name)
         values[_ANSWER_ARRAYS[name]] = [
             field.get_db_prep_save(getattr(a, field.attname), connection) for a in assignments
