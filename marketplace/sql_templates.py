@@ -14,6 +14,8 @@ integer; ``PLACEHOLDER_TIME`` a datetime in 1901). A placeholder may also stand 
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +23,8 @@ from typing import Any, TypeVar
 
 import psycopg
 import psycopg.sql
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model, QuerySet
 
 M = TypeVar("M", bound=Model)
@@ -36,6 +39,12 @@ def placeholder(index: int) -> int:
 
 def placeholders(start: int, count: int) -> list[int]:
     return [placeholder(start + i) for i in range(count)]
+
+
+def _database() -> BaseDatabaseWrapper:
+    """This thread's connection wrapper, looked up once: each use of ``django.db.connection``
+    looks it up again (through ``asgiref.local``), which on the hot path added up."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 @dataclass(frozen=True)
@@ -68,49 +77,81 @@ class SqlTemplate:
 
     def fill(self, values: Mapping[object, object]) -> list[Any]:
         """The parameters, each placeholder replaced by its value in ``values``."""
-        return [values.get(p, p) if isinstance(p, Hashable) else p for p in self.params]
+        try:
+            return [values.get(p, p) for p in self.params]
+        except TypeError:  # an unhashable constant (a list, say) among them
+            return [values.get(p, p) if isinstance(p, Hashable) else p for p in self.params]
 
     def run(self, values: Mapping[object, object], *, fetch: bool = True) -> tuple[Any, ...] | None:
         """Run the statement with ``values`` in the placeholders' places; its first row (with
         ``fetch``; a statement that returns no rows is run with ``fetch=False``)."""
-        with self._cursor() as cursor:
+        with self._cursor(_database()) as cursor:
             cursor.execute(self.sql, self.fill(values))
             return cursor.fetchone() if fetch else None
 
     def run_all(self, values: Mapping[object, object]) -> list[tuple[Any, ...]]:
         """``run``, returning every row."""
-        with self._cursor() as cursor:
+        with self._cursor(_database()) as cursor:
             cursor.execute(self.sql, self.fill(values))
             return cursor.fetchall()
 
     @staticmethod
-    def _cursor() -> Any:
+    def _cursor(db: BaseDatabaseWrapper) -> Any:
         """On PostgreSQL the statement is bound on the server (psycopg's default cursor, not the
         client-side binding Django uses): the values travel apart from the text, which psycopg
         then neither rewrites nor quotes (a list travels as an array), and the statement is
         prepared on the connection where its ``prepare_threshold`` allows (``_PreparingCursor``).
         The cursor is Django's wrapper all the same (its query log, its
         execute wrappers, its errors)."""
-        connection.ensure_connection()
-        if connection.vendor != "postgresql":
-            return connection.cursor()
-        if connection.queries_logged:
-            return connection.make_debug_cursor(_LoggedCursor(connection.connection))  # type: ignore[arg-type]
+        db.ensure_connection()
+        if db.vendor != "postgresql":
+            return db.cursor()
+        if db.queries_logged:
+            return db.make_debug_cursor(_LoggedCursor(db.connection))  # type: ignore[arg-type]
         # Django wraps a database cursor (its stubs say otherwise)
-        return connection.make_cursor(_PreparingCursor(connection.connection))  # type: ignore[arg-type]
+        return db.make_cursor(_PreparingCursor(db.connection))  # type: ignore[arg-type]
 
 
 class _PreparingCursor(psycopg.Cursor):
     """Asks psycopg to prepare each statement it runs (done on the connection's first run, reused
     after), where the connection's ``prepare_threshold`` allows preparing at all (settings:
-    ``DATABASE_PREPARED_STATEMENTS``)."""
+    ``DATABASE_PREPARED_STATEMENTS``), and prepares it anew once its plan is
+    ``PLAN_MAX_AGE_SECONDS`` old.
+
+    PostgreSQL keeps a prepared statement's plan until a table it reads is analyzed, and the
+    planner sizes a table by its pages when it plans. A plan made while the assignments were few
+    (a new deployment, a burst of new work, a bench's start) scanned them all for each
+    candidate task, and the claim went from 1 ms to 30 ms as they grew, until autovacuum's next
+    analyze a minute or more later. So each connection's statements carry a comment naming
+    their plan's generation, moved on every few seconds: psycopg then prepares the text anew
+    (planned against the tables as they are now) and deallocates the oldest as its cache
+    fills. A plan per statement per connection every few seconds costs next to nothing."""
 
     prepares = True
 
     def execute(
         self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
     ) -> Any:
-        return super().execute(query, params, prepare=self.prepares if prepare is None else prepare, binary=binary)
+        prepare = self.prepares if prepare is None else prepare
+        if prepare and isinstance(query, str):
+            query += _plan_generation(self.connection)
+        return super().execute(query, params, prepare=prepare, binary=binary)
+
+
+PLAN_MAX_AGE_SECONDS = 5.0
+# per connection: when its current generation began, its number, and the comment naming it
+_generations: weakref.WeakKeyDictionary[psycopg.Connection, tuple[float, int, str]] = weakref.WeakKeyDictionary()
+
+
+def _plan_generation(raw: psycopg.Connection) -> str:
+    """The comment naming this connection's current plan generation (``_PreparingCursor``)."""
+    now = time.monotonic()
+    began, generation, comment = _generations.get(raw, (now, 0, "\n/* plan 0 */"))
+    if now - began >= PLAN_MAX_AGE_SECONDS:
+        began, generation = now, generation + 1
+        comment = f"\n/* plan {generation} */"
+    _generations[raw] = (began, generation, comment)
+    return comment
 
 
 class _LoggedCursor(_PreparingCursor):
@@ -120,7 +161,9 @@ class _LoggedCursor(_PreparingCursor):
     prepares = False
 
 
-def run_together(runs: Sequence[tuple[SqlTemplate, Mapping[object, object]]]) -> list[list[tuple[Any, ...]]]:
+def run_together(
+    runs: Sequence[tuple[SqlTemplate, Mapping[object, object]]], *, commit: bool = False
+) -> list[list[tuple[Any, ...]]]:
     """Run each template with its values, in order, and return each one's rows.
 
     On PostgreSQL the statements travel together (psycopg's pipeline mode): one round trip for
@@ -128,17 +171,29 @@ def run_together(runs: Sequence[tuple[SqlTemplate, Mapping[object, object]]]) ->
     after each. The server still runs them one after another, each seeing what the ones before
     it did, exactly as if they were sent one by one; the first that fails raises (the ones after
     it are not run) and leaves the transaction to be rolled back, as any failed statement does.
-    Each statement must return rows (a ``SELECT``, or a change ``RETURNING`` them)."""
-    if connection.vendor != "postgresql" or connection.queries_logged:  # a pipeline leaves no text to log
+    Each statement must return rows (a ``SELECT``, or a change ``RETURNING`` them).
+
+    With ``commit``, called as the last work of the outermost ``transaction.atomic`` block, the
+    transaction's COMMIT travels in the same round trip, after the statements: the rows they
+    lock are released as soon as the server has run them, not once this process (in a busy
+    process, after waiting for the GIL) has read their results and left the block. The block's
+    own commit then finds nothing left to do; a failure (the COMMIT's deferred checks
+    included) raises here and the block rolls back as usual. Inside a nested block (a
+    savepoint) the statements run without it: only the outermost block may commit."""
+    db = _database()
+    if db.vendor != "postgresql" or db.queries_logged:  # a pipeline leaves no text to log
         return [template.run_all(values) for template, values in runs]
-    connection.ensure_connection()
+    db.ensure_connection()
+    commits_here = commit and len(db.atomic_blocks) == 1
     cursors = []
     try:
-        with connection.connection.pipeline():
+        with db.connection.pipeline():
             for template, values in runs:
-                cursor = SqlTemplate._cursor()
+                cursor = SqlTemplate._cursor(db)
                 cursors.append(cursor)
                 cursor.execute(template.sql, template.fill(values))
+            if commits_here:
+                db.connection.execute("COMMIT")
             return [cursor.fetchall() for cursor in cursors]
     finally:
         for cursor in cursors:
@@ -161,11 +216,12 @@ class TemplateCache:
         self._lock = threading.Lock()
 
     def get(self, shape: Hashable, build: Callable[[], SqlTemplate]) -> SqlTemplate:
-        key = (connection.vendor, shape)
+        vendor = _database().vendor
+        key = (vendor, shape)
         found = self._templates.get(key)
         if found is None:
             found = build()
-            if connection.vendor == "postgresql":
+            if vendor == "postgresql":
                 found = _constants_inlined(found)
             with self._lock:
                 if len(self._templates) >= self.MAX_SHAPES:
@@ -200,23 +256,24 @@ def _constants_inlined(template: SqlTemplate) -> SqlTemplate:
 def from_db_row(model: type[M], values: Sequence[object]) -> M:
     """An instance of ``model`` from a raw row of its concrete columns, in field order, with the
     values as the ORM gives them (JSON decoded, and so on)."""
-    names, converters = _row_readers(model)
+    db = _database()
+    names, converters = _row_readers(model, db)
     converted = list(values)
     for index, field, field_converters in converters:
         value = converted[index]
         for converter in field_converters:
-            value = converter(value, field, connection)
+            value = converter(value, field, db)
         converted[index] = value
-    return model.from_db(connection.alias, names, converted)
+    return model.from_db(db.alias, names, converted)
 
 
 _readers: dict[tuple[str, type[Model]], tuple[list[str], list[tuple[int, Any, list[Any]]]]] = {}
 
 
-def _row_readers(model: type[Model]) -> tuple[list[str], list[tuple[int, Any, list[Any]]]]:
-    key = (connection.vendor, model)
+def _row_readers(model: type[Model], db: BaseDatabaseWrapper) -> tuple[list[str], list[tuple[int, Any, list[Any]]]]:
+    key = (db.vendor, model)
     if key not in _readers:
         fields: Sequence[Any] = model._meta.concrete_fields
-        converters = [(i, f, f.get_db_converters(connection)) for i, f in enumerate(fields)]
+        converters = [(i, f, f.get_db_converters(db)) for i, f in enumerate(fields)]
         _readers[key] = ([f.attname for f in fields], [c for c in converters if c[2]])
     return _readers[key]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -91,8 +91,8 @@ async def observed_claim(claim: Awaitable[T], channel: str = "websocket") -> T:
         outcome = "empty" if result is None else "assigned"
         return result
     finally:
-        claims.labels(channel, outcome).inc()
-        claim_duration.labels(channel).observe(time.perf_counter() - started)
+        _child(claims, channel, outcome).inc()
+        _child(claim_duration, channel).observe(time.perf_counter() - started)
 
 
 async def observed_submit(submit: Awaitable[T], channel: str = "websocket") -> T:
@@ -104,8 +104,23 @@ async def observed_submit(submit: Awaitable[T], channel: str = "websocket") -> T
         outcome = "stored"
         return result
     finally:
-        submits.labels(channel, outcome).inc()
-        submit_duration.labels(channel).observe(time.perf_counter() - started)
+        _child(submits, channel, outcome).inc()
+        _child(submit_duration, channel).observe(time.perf_counter() - started)
+
+
+Labeled = TypeVar("Labeled", Counter, Histogram)
+_children: dict[tuple[object, tuple[str, ...]], Any] = {}
+
+
+def _child(metric: Labeled, *labels: str) -> Labeled:
+    """``metric.labels(*labels)``, looked up once: ``labels`` checks its arguments and takes
+    the metric's lock on every call, and these run for every claim and submit. (Only the
+    bounded labels of ``observed_claim`` and ``observed_submit`` come here.)"""
+    key = (metric, labels)
+    found = _children.get(key)
+    if found is None:
+        found = _children[key] = metric.labels(*labels)
+    return found
 
 
 def hint_sent() -> None:

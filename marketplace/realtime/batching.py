@@ -49,15 +49,26 @@ logger = logging.getLogger(__name__)
 
 class Batcher(Generic[Request]):
     def __init__(
-        self, run_batch: Callable[[list[Request]], Awaitable[list[object]]], *, max_size: int, max_in_flight: int
+        self,
+        run_batch: Callable[[list[Request]], Awaitable[list[object]]],
+        *,
+        max_size: int,
+        max_in_flight: int,
+        gives_way_to: Batcher | None = None,
     ) -> None:
         """``run_batch`` takes requests with distinct keys and returns one result per request,
-        in order: a value to hand back, or an exception to raise in its caller."""
+        in order: a value to hand back, or an exception to raise in its caller. With
+        ``gives_way_to``, no batch of this batcher starts while requests wait in that one for a
+        free place (``_gives_way``)."""
         self.run_batch = run_batch
         self.max_size, self.max_in_flight = max_size, max_in_flight
         self.pending: list[tuple[Request, asyncio.Future]] = []
         self.in_flight = 0
         self.is_flush_scheduled = False
+        self.gives_way_to = gives_way_to
+        self.giving_way: list[Batcher] = []  # the batchers that give way to this one
+        if gives_way_to is not None:
+            gives_way_to.giving_way.append(self)
 
     async def __call__(self, request: Request) -> object:
         loop = asyncio.get_running_loop()
@@ -68,9 +79,18 @@ class Batcher(Generic[Request]):
             loop.call_soon(self._flush)
         return await future
 
+    def _gives_way(self) -> bool:
+        """Whether the batcher this one gives way to has requests waiting for a free place."""
+        other = self.gives_way_to
+        return (
+            other is not None
+            and other.in_flight >= other.max_in_flight
+            and any(not future.done() for _, future in other.pending)
+        )
+
     def _flush(self) -> None:
         self.is_flush_scheduled = False
-        while self.pending and self.in_flight < self.max_in_flight:
+        while self.pending and self.in_flight < self.max_in_flight and not self._gives_way():
             batch: list[tuple[Request, asyncio.Future]] = []
             later: list[tuple[Request, asyncio.Future]] = []
             keys: set[Hashable] = set()
@@ -94,6 +114,8 @@ class Batcher(Generic[Request]):
         finally:
             self.in_flight -= 1
             self._flush()
+            for waiting in self.giving_way:
+                waiting._flush()
         for (_, future), result in zip(batch, results, strict=True):
             if future.done():
                 continue
@@ -133,10 +155,12 @@ def _batchers_of_this_loop() -> tuple[Batcher[ClaimRequest], Batcher[SubmitReque
     if batchers is None:
         config = settings.GROUNDWORK
         size, in_flight = config["REALTIME_BATCH_SIZE"], config["REALTIME_BATCHES_IN_FLIGHT"]
-        batchers = _batchers[loop] = (
-            Batcher(on_database_thread(claim_many), max_size=size, max_in_flight=in_flight),
-            Batcher(on_database_thread(submit_many, answer_threads), max_size=size, max_in_flight=in_flight),
-        )
+        submits = Batcher(on_database_thread(submit_many, answer_threads), max_size=size, max_in_flight=in_flight)
+        # Answers first: a worker waiting for its ack has done the work; one waiting for a task
+        # has not. Claims hold back while answers wait, and answers then share the process (its
+        # GIL, its CPU) with fewer claims; a new answer needs a claim first, so claims resume.
+        claims = Batcher(on_database_thread(claim_many), max_size=size, max_in_flight=in_flight, gives_way_to=submits)
+        batchers = _batchers[loop] = (claims, submits)
     return batchers
 
 

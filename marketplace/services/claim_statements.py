@@ -169,12 +169,15 @@ SELECT assignment.*, claimed.* FROM assignment, claimed"""
     return SqlTemplate(sql, params)
 
 
-def claim_statements(*, claims: Sequence[tuple[int, Eligibility]], now: datetime) -> list[Assignment | None]:
+def claim_statements(
+    *, claims: Sequence[tuple[int, Eligibility]], now: datetime, commit: bool = False
+) -> list[Assignment | None]:
     """For each ``(worker id, eligibility)`` in turn, claim the best task the eligibility offers
     the worker (its row locked by ``claimants_state`` in this transaction): the new assignment
     (its ``task`` loaded, counters as updated), or ``None`` when no task is open for it. The
     statements travel together (``run_together``); each sees the claims before it, as if the
-    workers claimed one after another."""
+    workers claimed one after another. With ``commit`` (the last work of the claim's
+    transaction) the COMMIT travels with them (``run_together``)."""
     defaults = [f for f in Assignment._meta.concrete_fields if f.name not in _ASSIGNMENT_SET_BY_CLAIM]
     default_values: dict[object, object] = dict(
         zip(
@@ -200,7 +203,7 @@ def claim_statements(*, claims: Sequence[tuple[int, Eligibility]], now: datetime
         runs.append((template, values))
     split = len(Assignment._meta.concrete_fields)
     claimed: list[Assignment | None] = []
-    for rows in run_together(runs):
+    for rows in run_together(runs, commit=commit):
         if not rows:
             claimed.append(None)
             continue

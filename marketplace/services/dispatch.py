@@ -370,7 +370,7 @@ def _claim_in_turn(workers: Sequence[Worker]) -> Claimed:
                 flags = (state.is_blocked, state.is_stopped, state.meets_restricted_work)
                 claims.append((worker.pk, _eligibility(worker, state.workteam_ids, *flags, now=now)))
         if claims:
-            claimed = claim_statements(claims=claims, now=now)
+            claimed = claim_statements(claims=claims, now=now, commit=True)
             results.update(zip((worker_id for worker_id, _ in claims), claimed, strict=True))
     return results, left
 

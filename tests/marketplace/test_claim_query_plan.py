@@ -68,7 +68,7 @@ def test_the_prepared_claim_statement_keeps_the_open_queue_index_in_its_generic_
     eligibility = _eligibility(worker, state.workteam_ids, False, False, False, now=now)
     sent: list = []
 
-    def keep(runs):
+    def keep(runs, commit=False):
         sent.extend(runs)
         return [[] for _ in runs]
 

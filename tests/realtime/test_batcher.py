@@ -120,3 +120,55 @@ def test_no_more_batches_run_at_once_than_allowed(in_flight):
         return service.most_running, len(service.batches)
 
     assert run(scenario()) == (in_flight, 6)
+
+
+def test_a_batcher_gives_way_while_the_other_has_requests_waiting_and_resumes_after():
+    # given: claims giving way to submits, one submit batch at a time; a submit batch is
+    # running and another submit waits for its place
+    async def scenario():
+        order: list[str] = []
+
+        class Recorded(Service):
+            def __init__(self, kind: str) -> None:
+                super().__init__()
+                self.kind = kind
+
+            async def __call__(self, requests: list[Ask]) -> list[object]:
+                order.append(f"{self.kind} {' '.join(r.name for r in requests)}")
+                return await super().__call__(requests)
+
+        submits = Batcher(Recorded("submit"), max_size=1, max_in_flight=1)
+        claims = Batcher(Recorded("claim"), max_size=10, max_in_flight=1, gives_way_to=submits)
+        first = asyncio.ensure_future(submits(Ask(1, "s1")))
+        await asyncio.sleep(0.002)  # s1 is running
+        waiting = asyncio.ensure_future(submits(Ask(2, "s2")))
+        claim = asyncio.ensure_future(claims(Ask(3, "c3")))
+
+        # when
+        results = await asyncio.gather(first, waiting, claim)
+        return order, results
+
+    order, results = run(scenario())
+
+    # then: the claim started only once no submit waited (s2 had its place), and every caller
+    # got its own answer
+    assert order == ["submit s1", "submit s2", "claim c3"]
+    assert results == ["task for s1", "task for s2", "task for c3"]
+
+
+def test_a_batcher_does_not_give_way_to_requests_that_have_a_place():
+    # given: the other batcher has a free place for its request
+    async def scenario():
+        submit_service, claim_service = Service(), Service()
+        submits = Batcher(submit_service, max_size=10, max_in_flight=2)
+        claims = Batcher(claim_service, max_size=10, max_in_flight=1, gives_way_to=submits)
+
+        # when: a submit and a claim arrive in the same turn
+        answers = await asyncio.gather(submits(Ask(1, "s1")), claims(Ask(2, "c2")))
+        return answers, claim_service.batches, submit_service.batches
+
+    answers, claim_batches, submit_batches = run(scenario())
+
+    # then: both ran
+    assert answers == ["task for s1", "task for c2"]
+    assert claim_batches == [["c2"]] and submit_batches == [["s1"]]
