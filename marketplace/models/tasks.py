@@ -80,8 +80,10 @@ class Task(models.Model):
         # A Mechanical Turk Question (HTMLQuestion, ExternalQuestion, QuestionForm): marketplace.questions
         MTURK_QUESTION = "mturk_question"
 
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="tasks")
-    requester = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="tasks")
+    # No index of their own: task_by_batch and task_by_requester start with them (every index
+    # costs each task write not updated in place an entry; a claim and a submit each write one).
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="tasks", db_index=False)
+    requester = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="tasks", db_index=False)
     workteam = models.ForeignKey(Workteam, on_delete=models.PROTECT, related_name="tasks")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -168,8 +170,10 @@ class Assignment(models.Model):
         RETURNED = "returned"
         EXPIRED = "expired"
 
-    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="assignments")
-    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="assignments")
+    # No index of their own: one_assignment_per_worker_per_task and assignment_by_worker_status
+    # start with them (as for Task's batch and requester).
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="assignments", db_index=False)
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="assignments", db_index=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACCEPTED)
     answer = models.JSONField(null=True, blank=True)
     feedback = models.TextField(blank=True)
