@@ -22,7 +22,8 @@ Beta/Gamma pseudo-counts (``PRIOR``) so small jobs stay finite:
 * **Records**: a worker's record from earlier work, a precision and a recall over ``n``
   answers, becomes pseudo-counts (``RECORD_WEIGHT * min(n, RECORD_CAP)``) on their recall and on
   the false rate that precision implies (``precision = mu r / (mu r + false_rate)``); a gold
-  record gives the false rate itself (strays per item) and a recall over every true object.
+  record gives the false rate itself (strays per item) and a recall over every true object,
+  whose pseudo-objects are data of the detectability mixture (``record_mixture``).
   ``unseen_from_records`` counts the objects nobody drew from gold records.
 
 An item is all right when every output candidate is true, every candidate left out false, and
@@ -93,6 +94,7 @@ def detection_fit(
     record_answers: ArrayLike | None = None,
     record_false_rate: ArrayLike | None = None,
     mixture: bool = True,
+    record_mixture: bool = True,
     max_iter: int = 200,
     tol: float = 1e-4,
 ) -> DetectionFit:
@@ -104,9 +106,14 @@ def detection_fit(
     (true), 0.0 (false) or NaN (unknown; the default). ``record_*`` are per worker (NaN or 0
     answers: no record). ``record_false_rate`` is the stray objects the worker drew per item
     in earlier gold (NaN: implied by ``record_precision``); where it is given the record is a
-    gold record and its ``record_recall`` is over every true object, hard ones included (the
-    worker's recall on easy objects is that over ``1 - hard_share (1 - hard_scale)``); an F1
+    gold record and its ``record_recall`` is over every true object, hard ones included; an F1
     record's (against a crowd, which misses what it misses) is read as the recall on easy ones.
+    With ``record_mixture`` (and ``mixture``) a gold record's objects are data of the
+    detectability mixture, each found or missed and hard or easy unknown, fitted with the job's
+    candidates: a record that misses more than the job's agreement explains raises the share of
+    hard objects (EM's estimate from the job alone can settle on a few, the hard ones a worker
+    or two drew read as strays). Without, the worker's recall on easy objects is the record's
+    over ``1 - hard_share (1 - hard_scale)``.
     """
     cand = np.asarray(pair_candidate, dtype=np.int64)
     work = np.asarray(pair_worker, dtype=np.int64)
@@ -146,7 +153,7 @@ def detection_fit(
     n_iter = 0
     for n_iter in range(1, max_iter + 1):  # noqa: B007
         records = (precision_rec, recall_rec, stray_rec, mass)
-        model = _m_step(q, hard, origin, cand, work, drew, items, answers, records, model, mixture)
+        model = _m_step(q, hard, origin, cand, work, drew, items, answers, records, model, mixture, record_mixture)
         origin = _origin(cand, work, drew, model, n_candidates)
         posterior, hard = _posterior(cand, work, drew, model, n_candidates)
         new_q = np.where(is_known, fixed, posterior)
@@ -222,6 +229,7 @@ def _m_step(
     records: tuple[_Floats, _Floats, _Floats, _Floats],
     previous: _Model,
     mixture: bool,
+    record_mixture: bool,
 ) -> _Model:
     precision_rec, recall_rec, stray_rec, mass = records
     n_workers = items.shape[0]
@@ -235,10 +243,31 @@ def _m_step(
     hits = np.bincount(work, weights=easy_weight * drew, minlength=n_workers)
     trials = np.bincount(work, weights=easy_weight, minlength=n_workers)
     # A gold record's recall (one with a false rate) is over every true object, hard ones
-    # included; the model's recall is on easy ones.
-    seen_share = 1.0 - previous.hard_share * (1.0 - previous.hard_scale)
-    easy_rec = np.where(np.isfinite(stray_rec), np.clip(recall_rec / max(seen_share, 1e-9), 0.05, 0.999), recall_rec)
-    recall = (hits + a_r + mass * easy_rec) / (trials + a_r + b_r + mass)
+    # included, and the model's recall is on easy ones. With ``record_mixture`` the record's
+    # objects are more data of the mixture, each found or missed, hard or easy unknown (E-step
+    # at the previous model: a hard one is found at ``hard_scale`` times the recall), so a
+    # record that misses more than the job's agreement shows says how many objects are hard;
+    # otherwise its recall is divided by the share of objects seen. An F1 record's recall
+    # (against a crowd, which misses what it misses) is a pseudo-count on the easy recall.
+    gold_record = np.isfinite(stray_rec) & (mass > 0)
+    record_objects = np.zeros(n_workers)
+    record_found_hard = record_hard = np.zeros(n_workers)
+    if record_mixture and mixture:
+        h, s, r = previous.hard_share, previous.hard_scale, previous.recall
+        record_objects = mass * gold_record
+        found, missed = record_objects * recall_rec, record_objects * (1.0 - recall_rec)
+        record_found_hard = found * h * s / max(h * s + 1.0 - h, 1e-12)
+        record_hard = record_found_hard + missed * h * (1.0 - s * r) / np.maximum(
+            h * (1.0 - s * r) + (1.0 - h) * (1.0 - r), 1e-12
+        )
+        f1_mass = np.where(gold_record, 0.0, mass)
+        recall = (hits + a_r + found - record_found_hard + f1_mass * recall_rec) / (
+            trials + a_r + b_r + record_objects - record_hard + f1_mass
+        )
+    else:
+        seen_share = 1.0 - previous.hard_share * (1.0 - previous.hard_scale)
+        easy_rec = np.where(gold_record, np.clip(recall_rec / max(seen_share, 1e-9), 0.05, 0.999), recall_rec)
+        recall = (hits + a_r + mass * easy_rec) / (trials + a_r + b_r + mass)
     recall = np.clip(recall, _CLIP, 1 - _CLIP)
     joined = np.bincount(work, weights=false_weight * drew * (1 - origin), minlength=n_workers)
     join_trials = np.bincount(work, weights=false_weight * (1 - drew * origin), minlength=n_workers)
@@ -253,8 +282,8 @@ def _m_step(
     if mixture:
         # A hard object's recall is ``scale`` times the worker's: matched in expectation.
         hard_weight = true_weight * hard[cand]
-        seen = float(np.sum(hard_weight * drew))
-        expected = float(np.sum(hard_weight * recall[work]))
+        seen = float(np.sum(hard_weight * drew)) + float(record_found_hard.sum())
+        expected = float(np.sum(hard_weight * recall[work])) + float(np.sum(record_hard * recall))
         a_h, b_h = PRIOR["hard_scale"]
         scale = float(np.clip((seen + a_h) / (expected + a_h + b_h), 0.02, 0.95))
     log_easy = np.bincount(answer_item, weights=np.log1p(-recall[answer_worker]))
@@ -271,8 +300,8 @@ def _m_step(
         mu_guess = seen_true / max(drawn_rate, 1e-9)
         share = float(
             np.clip(
-                (float(np.sum(q * hard)) + mu_guess * float(np.sum(undrawn_hard)) + a_s)
-                / (seen_true + mu_guess * undrawn_rate + a_s + b_s),
+                (float(np.sum(q * hard)) + mu_guess * float(np.sum(undrawn_hard)) + float(record_hard.sum()) + a_s)
+                / (seen_true + mu_guess * undrawn_rate + float(record_objects.sum()) + a_s + b_s),
                 _CLIP,
                 0.9,
             )

@@ -197,6 +197,55 @@ def test_detection_fit_finds_hard_objects_and_counts_them_among_the_missed():
     assert missed_by_all(mixed, np.arange(4)) < missed_by_all(single, np.arange(4))
 
 
+def test_gold_records_that_miss_more_than_the_job_shows_raise_the_share_of_hard_objects():
+    from consolidation.geometric.detection import detection_fit, missed_by_all
+
+    # given: 300 items of five annotators of recall 0.9; each holds 3 true objects on average,
+    # 40% of them hard (seen at 0.3 of the recall), and each annotator draws 0.3 strays an item;
+    # every worker's gold record of earlier work shows their recall over all true objects,
+    # 0.9 x (0.6 + 0.4 x 0.3) = 0.648, and their 0.3 strays an item
+    rng = np.random.default_rng(5)
+    pair_candidate, pair_worker, pair_drew, is_true = [], [], [], []
+    for _ in range(300):
+        patterns = [
+            (rng.random(5) < 0.9 * (0.3 if rng.random() < 0.4 else 1.0)).astype(int) for _ in range(rng.poisson(3))
+        ]
+        patterns = [pattern for pattern in patterns if pattern.any()]
+        true_count = len(patterns)
+        for worker in range(5):
+            patterns += [np.eye(5, dtype=int)[worker]] * int(rng.poisson(0.3))
+        for position, pattern in enumerate(patterns):
+            for worker, drew in enumerate(pattern.tolist()):
+                pair_candidate.append(len(is_true))
+                pair_worker.append(worker)
+                pair_drew.append(bool(drew))
+            is_true.append(position < true_count)
+    n_candidates = len(is_true)
+    common = {
+        "n_candidates": n_candidates,
+        "answer_item": np.repeat(np.arange(300), 5),
+        "answer_worker": np.tile(np.arange(5), 300),
+        "n_workers": 5,
+        "record_precision": np.full(5, 0.85),
+        "record_recall": np.full(5, 0.648),
+        "record_answers": np.full(5, 60.0),
+        "record_false_rate": np.full(5, 0.3),
+    }
+
+    # when: the records' objects as data of the detectability mixture, and (as before) their
+    # recall only divided by the share of objects seen
+    pooled = detection_fit(pair_candidate, pair_worker, pair_drew, **common)
+    divided = detection_fit(pair_candidate, pair_worker, pair_drew, **common, record_mixture=False)
+
+    # then: the misses the records show are hard objects, so more objects are hard, a lone draw
+    # is likelier a true object (as it is: a third of them here) and more objects go undrawn
+    lone = np.bincount(pair_candidate, weights=pair_drew, minlength=n_candidates) == 1
+    assert pooled.hard_share > divided.hard_share + 0.1
+    truth = np.asarray(is_true)[lone].mean()
+    assert abs(pooled.posterior[lone].mean() - truth) < abs(divided.posterior[lone].mean() - truth)
+    assert missed_by_all(pooled, np.arange(5)) < missed_by_all(divided, np.arange(5))
+
+
 def test_boundary_expected_iou_by_hand():
     from consolidation.geometric.masks import boundary_expected_iou
 
