@@ -22,8 +22,25 @@ application = URLRouter(websocket_urlpatterns)
 
 
 def run(coroutine, timeout: float = 30):
-    """Run one async scenario to its end on a fresh event loop."""
-    return asyncio.run(asyncio.wait_for(coroutine, timeout))
+    """Run one async scenario to its end on a fresh event loop.
+
+    Then the loop's leftover tasks (the process dispatcher's loops, started on first use and in
+    a server never stopped) are cancelled and given a few seconds to end. ``asyncio.run`` would
+    wait for them without limit, and a channel-layer receive cancelled in the middle of its
+    Redis command can outlive its cancellation: a test then hung after its scenario was done."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        return loop.run_until_complete(asyncio.wait_for(coroutine, timeout))
+    finally:
+        leftover = asyncio.all_tasks(loop)
+        for task in leftover:
+            task.cancel()
+        if leftover:
+            loop.run_until_complete(asyncio.wait(leftover, timeout=5))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        asyncio.set_event_loop(None)
+        loop.close()
 
 
 class Socket:
