@@ -13,6 +13,7 @@ integer; ``PLACEHOLDER_TIME`` a datetime in 1901). A placeholder may also stand 
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 import weakref
@@ -139,18 +140,20 @@ class _PreparingCursor(psycopg.Cursor):
 
 
 PLAN_MAX_AGE_SECONDS = 5.0
-# per connection: when its current generation began, its number, and the comment naming it
-_generations: weakref.WeakKeyDictionary[psycopg.Connection, tuple[float, int, str]] = weakref.WeakKeyDictionary()
+# per connection: when its current generation began, and the comment naming it
+_generations: weakref.WeakKeyDictionary[psycopg.Connection, tuple[float, str]] = weakref.WeakKeyDictionary()
+_generation_numbers = itertools.count()
 
 
 def _plan_generation(raw: psycopg.Connection) -> str:
-    """The comment naming this connection's current plan generation (``_PreparingCursor``)."""
+    """The comment naming this connection's current plan generation (``_PreparingCursor``);
+    a new one (numbered across connections, so never one the connection had) once it is old."""
     now = time.monotonic()
-    began, generation, comment = _generations.get(raw, (now, 0, "\n/* plan 0 */"))
-    if now - began >= PLAN_MAX_AGE_SECONDS:
-        began, generation = now, generation + 1
-        comment = f"\n/* plan {generation} */"
-    _generations[raw] = (began, generation, comment)
+    found = _generations.get(raw)
+    if found is not None and now - found[0] < PLAN_MAX_AGE_SECONDS:
+        return found[1]
+    comment = f"\n/* plan {next(_generation_numbers)} */"
+    _generations[raw] = (now, comment)
     return comment
 
 

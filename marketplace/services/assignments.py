@@ -154,7 +154,7 @@ def _record_submissions(submitted: list[Assignment], now: datetime) -> None:
             return
         answers_statement(assignments=submitted)
     elif len(submitted) == 1:
-        submitted[0].save(update_fields=list(SUBMITTED_FIELDS))
+        submitted[0].save(update_fields=SUBMITTED_FIELDS)
     else:
         Assignment.objects.bulk_update(submitted, SUBMITTED_FIELDS)
     # No escrow change: a task completes by submission only when every slot is used and
