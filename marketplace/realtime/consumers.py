@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import json
 import logging
 from typing import ClassVar
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from ..errors import DomainError, InvalidInput
 from ..inputs import validate
 from ..inputs.assignments import PingMessage, ReadyMessage, ReturnMessage, SubmitMessage
-from ..jsonbody import parse_json
+from ..jsonbody import json_bytes, parse_json
 from ..models import Worker
 from ..ratelimit import RateLimited, socket_message_bucket
 from . import actions, batching
@@ -40,10 +40,6 @@ logger = logging.getLogger(__name__)
 class WorkerConsumer(AsyncWebsocketConsumer):
     """One worker socket. State: ``standing_ref`` is set while a ``ready`` awaits its ``task``."""
 
-    # No channel per socket: hints reach sockets through their process's dispatcher, one
-    # channel-layer message per process instead of one per connected worker. (An alias that is
-    # not configured makes Channels skip the per-consumer channel.)
-    channel_layer_alias = "groundwork-worker-sockets-have-no-channel"
     # Both set by ``connect`` before any message is read (a socket that fails to authenticate is
     # closed with neither); None until then, which ``receive`` and ``_forget`` check.
     worker: Worker = None  # type: ignore[assignment]
@@ -75,8 +71,17 @@ class WorkerConsumer(AsyncWebsocketConsumer):
             await self.send_json(payload)
 
     async def __call__(self, scope, receive, send):
+        """Channels' ``AsyncConsumer.__call__`` for a consumer without a channel. No channel per
+        socket: hints reach sockets through their process's dispatcher, one channel-layer
+        message per process instead of one per connected worker. With the socket its one
+        source, its frames are read and dispatched one after another in this task, where
+        Channels' loop over sources made a task and an ``asyncio.wait`` for every frame."""
+        self.scope, self.channel_layer, self.base_send = scope, None, send
         try:
-            await super().__call__(scope, receive, send)
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:  # the socket closed (``websocket_disconnect``)
+            pass
         finally:  # however the socket ends, the dispatcher must forget it
             self._forget()
 
@@ -106,7 +111,7 @@ class WorkerConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def send_json(self, payload: dict) -> None:
-        await self.send(text_data=json.dumps(payload, separators=(",", ":")))
+        await self.send(text_data=json_bytes(payload).decode())
 
     async def send_error(self, error: DomainError, ref: object = None, assignment_id: object = None) -> None:
         await self.send_json(error_payload(error, ref, assignment_id))

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.utils import timezone
+from rest_framework import serializers
 
+from marketplace.api.serializers.assignments import WorkerTaskSerializer
 from marketplace.models import Assignment, Task
 from tests.marketplace.assignment_flow.helpers import task_row
 from tests.support.worker_api import claim, submit
@@ -47,6 +49,28 @@ def test_claim_gives_the_task_payload(requester, make_tasks, make_worker):
     assert assignment.status == Assignment.Status.ACCEPTED
     assert assignment.accepted_at is not None
     assert task_row(task.pk) == {"status": "full", "slots": 1, "slots_used": 1, "slots_submitted": 0}
+
+
+def test_the_task_payload_is_what_drfs_walk_over_its_fields_gives(requester, make_tasks, make_worker):
+    # given: a task with every field of the payload set, claimed
+    [task] = make_tasks(
+        requester.organization,
+        1,
+        input={"text": "ünïcode \u2028 text", "n": [1, 2.5, None]},
+        labels=["cat", "dog"],
+        instructions="Pick one",
+        description="a description",
+        answer_schema={"type": "object"},
+        reward="0.036",
+    )
+    assert claim(make_worker()).status_code == 200
+    assignment = Assignment.objects.select_related("task").get(task=task)
+    serializer = WorkerTaskSerializer()
+    # when
+    direct = serializer.to_representation(assignment)
+    # then: the same keys in the same order, the same values
+    generic = serializers.Serializer.to_representation(serializer, assignment)
+    assert list(direct.items()) == list(generic.items())
 
 
 def test_claim_with_nothing_available_is_a_204(make_worker):

@@ -23,14 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import orjson
 from django.conf import settings
 from django.db import close_old_connections
 from django.http.request import split_domain_port, validate_host
@@ -39,7 +37,7 @@ from ....credentials import WORKER_TOKEN_PREFIX
 from ....errors import DomainError
 from ....inputs import validate
 from ....inputs.assignments import AssignmentSubmit
-from ....jsonbody import parse_json
+from ....jsonbody import json_bytes, parse_json
 from ....observability.asgi import mark_operation
 from ....principals import WorkerPrincipal
 from ....ratelimit import worker_action_wait
@@ -226,7 +224,7 @@ def _security_headers(is_secure: bool) -> list[tuple[bytes, bytes]]:
 
 
 async def _respond(send: Send, status: int, payload: object, is_secure: bool) -> None:
-    content = b"" if payload is None else _dumps(payload)
+    content = b"" if payload is None else json_bytes(payload)
     # DRF drops the content type of an empty body (a 204)
     headers = [(b"content-type", b"application/json")] if content else []
     headers += _security_headers(is_secure)
@@ -235,12 +233,3 @@ async def _respond(send: Send, status: int, payload: object, is_secure: bool) ->
     headers.append((b"content-length", str(len(content)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": content})
-
-
-def _dumps(payload: object) -> bytes:
-    """JSON as DRF's renderer writes it (compact, UTF-8, U+2028/2029 escaped), by orjson."""
-    try:
-        content = orjson.dumps(payload)
-    except TypeError:  # a type orjson does not write: the standard library, as DRF would
-        content = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    return content.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
