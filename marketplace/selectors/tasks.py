@@ -31,9 +31,3 @@ def requester_tasks(
     if status:
         queryset = queryset.filter(status=status)
     return queryset
-
-
-def tasks_by_id(task_ids: list[int]) -> QuerySet[Task]:
-    """These tasks with their batches, by id (the caller made them or fetched them through
-    ``access_*``: this checks no tenancy)."""
-    return Task.objects.select_related("batch").filter(pk__in=task_ids).order_by("id")
