@@ -12,9 +12,20 @@ number of true and false candidates per item with a given pattern ``x`` of who d
     false: sum_{o drew} false_rate[o] * prod_{w != o} join^x (1 - join)^(1 - x)
 
 and a candidate's posterior is the first over their sum. Unlike a two-coin model over
-candidates, this accounts for candidates existing only because someone drew them. Fitted by EM
-over every candidate of a job at once (the latent origin of a false candidate included), with
-Beta/Gamma pseudo-counts (``PRIOR``) so small jobs stay finite:
+candidates, this accounts for candidates existing only because someone drew them.
+
+With ``decoys``, a false candidate may also be a *decoy*: something in the item that looks like
+an object, which every annotator draws alike (with ``decoy_draw``), coming at ``decoy_rate`` per
+item. It adds to the false ones
+
+    decoy: decoy_rate * decoy_draw^k (1 - decoy_draw)^(n - k)    (k of the n annotators drew it)
+
+A decoy three of five drew looks like a hard true object three of five drew; only gold tells
+them apart. Measured: without gold the fit settles on almost no decoys, and a prior strong enough
+to hold them costs calibration on crowds that have none, so labeling turns decoys on with gold.
+
+Fitted by EM over every candidate of a job at once (the latent origin of a false candidate
+included), with Beta/Gamma pseudo-counts (``PRIOR``) so small jobs stay finite:
 
 * **Gold**: candidates of gold items have a known truth (matched to a gold object or not), and a
   gold object nobody drew is a true candidate with an all-zero pattern; they stay fixed and
@@ -51,6 +62,8 @@ PRIOR = {
     "false_rate": (0.1, 1.0),
     "hard_share": (1.0, 9.0),
     "hard_scale": (2.0, 3.0),
+    "decoy_draw": (2.0, 4.0),
+    "decoy_rate": (0.5, 10.0),
 }
 # Hard objects: a tenth of them at first, seen at 0.4 of a worker's recall.
 HARD_START = (0.1, 0.4)
@@ -77,6 +90,8 @@ class DetectionFit:
     n_iter: int
     hard_share: float = 0.0
     hard_scale: float = 1.0
+    decoy_rate: float = 0.0
+    decoy_draw: float = 0.0
 
 
 def detection_fit(
@@ -95,6 +110,7 @@ def detection_fit(
     record_false_rate: ArrayLike | None = None,
     mixture: bool = True,
     record_mixture: bool = True,
+    decoys: bool = False,
     max_iter: int = 200,
     tol: float = 1e-4,
 ) -> DetectionFit:
@@ -147,15 +163,21 @@ def detection_fit(
         mu=1.0,
         hard_share=HARD_START[0] if mixture else 0.0,
         hard_scale=HARD_START[1],
+        # Decoys get their rates from the first M-step, every false candidate half a decoy.
+        decoy_rate=0.0,
+        decoy_draw=0.3,
     )
     origin = _origin(cand, work, drew, model, n_candidates)
     hard = np.full(n_candidates, model.hard_share)
+    decoy = np.full(n_candidates, 0.5 if decoys else 0.0)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):  # noqa: B007
         records = (precision_rec, recall_rec, stray_rec, mass)
-        model = _m_step(q, hard, origin, cand, work, drew, items, answers, records, model, mixture, record_mixture)
+        model = _m_step(
+            q, hard, decoy, origin, cand, work, drew, items, answers, records, model, mixture, record_mixture, decoys
+        )
         origin = _origin(cand, work, drew, model, n_candidates)
-        posterior, hard = _posterior(cand, work, drew, model, n_candidates)
+        posterior, hard, decoy = _posterior(cand, work, drew, model, n_candidates)
         new_q = np.where(is_known, fixed, posterior)
         change = float(np.abs(new_q - q).max(initial=0.0))
         q = new_q
@@ -171,6 +193,8 @@ def detection_fit(
         n_iter=n_iter,
         hard_share=model.hard_share,
         hard_scale=model.hard_scale,
+        decoy_rate=model.decoy_rate,
+        decoy_draw=model.decoy_draw,
     )
 
 
@@ -182,6 +206,8 @@ class _Model:
     mu: float
     hard_share: float
     hard_scale: float
+    decoy_rate: float
+    decoy_draw: float
 
 
 _Floats = NDArray[np.float64]
@@ -220,6 +246,7 @@ def _origin(cand: _Ints, work: _Ints, drew: _Bools, model: _Model, n_candidates:
 def _m_step(
     q: _Floats,
     hard: _Floats,
+    decoy: _Floats,
     origin: _Floats,
     cand: _Ints,
     work: _Ints,
@@ -230,11 +257,13 @@ def _m_step(
     previous: _Model,
     mixture: bool,
     record_mixture: bool,
+    decoys: bool,
 ) -> _Model:
     precision_rec, recall_rec, stray_rec, mass = records
     n_workers = items.shape[0]
     true_weight = q[cand]
-    false_weight = 1.0 - true_weight
+    # A false candidate is a stray (started by one, joined by others) or a decoy.
+    false_weight = (1.0 - true_weight) * (1.0 - decoy[cand])
     easy_weight = true_weight * (1.0 - hard[cand])
     a_r, b_r = PRIOR["recall"]
     a_j, b_j = PRIOR["join"]
@@ -309,9 +338,29 @@ def _m_step(
     missed = (1.0 - share) * np.exp(log_easy) + share * np.exp(log_hard)
     mu = float(q.sum() / max(float((1.0 - missed).sum()), 1e-9))
     del n_items
+    decoy_rate, decoy_draw = 0.0, previous.decoy_draw
+    if decoys:
+        # A decoy is drawn by each annotator with ``decoy_draw``; per item they come at
+        # ``decoy_rate``, undrawn ones included (EM for a Poisson count, as ``mu``).
+        decoy_weight = (1.0 - q) * decoy
+        a_d, b_d = PRIOR["decoy_draw"]
+        a_n, b_n = PRIOR["decoy_rate"]
+        drawn_by = np.bincount(cand, weights=drew, minlength=q.shape[0])
+        asked = np.bincount(cand, minlength=q.shape[0])
+        decoy_draw = float(
+            np.clip((np.sum(decoy_weight * drawn_by) + a_d) / (np.sum(decoy_weight * asked) + a_d + b_d), 0.02, 0.95)
+        )
+        annotators = np.bincount(answer_item).astype(np.float64)
+        seen_share = float(np.sum(1.0 - (1.0 - decoy_draw) ** annotators[annotators > 0]))
+        decoy_rate = float((np.sum(decoy_weight) + a_n) / (seen_share + b_n))
     started = np.bincount(work, weights=false_weight * drew * origin, minlength=n_workers)
-    implied = np.where(
-        np.isfinite(stray_rec), np.nan_to_num(stray_rec), mu * recall_rec * (1 - precision_rec) / precision_rec
+    # Records count every false object a worker drew, decoys included.
+    implied = np.maximum(
+        np.where(
+            np.isfinite(stray_rec), np.nan_to_num(stray_rec), mu * recall_rec * (1 - precision_rec) / precision_rec
+        )
+        - decoy_rate * decoy_draw,
+        _CLIP,
     )
     false_rate = (started + a_f + mass * implied) / (items + b_f + mass)
     return _Model(
@@ -321,11 +370,16 @@ def _m_step(
         mu=max(mu, _CLIP),
         hard_share=share,
         hard_scale=scale,
+        decoy_rate=decoy_rate,
+        decoy_draw=decoy_draw,
     )
 
 
-def _posterior(cand: _Ints, work: _Ints, drew: _Bools, model: _Model, n_candidates: int) -> tuple[_Floats, _Floats]:
-    """Per candidate: the probability that it is true, and that it is a hard object were it true."""
+def _posterior(
+    cand: _Ints, work: _Ints, drew: _Bools, model: _Model, n_candidates: int
+) -> tuple[_Floats, _Floats, _Floats]:
+    """Per candidate: the probability that it is true, that it is a hard object were it true,
+    and that it is a decoy were it false."""
     r, j = model.recall[work], model.join[work]
     easy_terms = np.where(drew, np.log(r), np.log1p(-r))
     log_easy = np.bincount(cand, weights=easy_terms, minlength=n_candidates)
@@ -343,8 +397,18 @@ def _posterior(cand: _Ints, work: _Ints, drew: _Bools, model: _Model, n_candidat
     log_true = np.log(model.mu) + log_pattern
     # false: sum over origins o of false_rate[o] / join[o] * prod_w join-terms
     starts = np.bincount(cand, weights=np.where(drew, model.false_rate[work] / j, 0.0), minlength=n_candidates)
-    log_false = np.log(np.maximum(starts, 1e-300)) + np.bincount(cand, weights=join_terms, minlength=n_candidates)
-    return 1.0 / (1.0 + np.exp(np.clip(log_false - log_true, -700, 700))), hard
+    log_stray = np.log(np.maximum(starts, 1e-300)) + np.bincount(cand, weights=join_terms, minlength=n_candidates)
+    if model.decoy_rate > 0:
+        drawn_by = np.bincount(cand, weights=drew, minlength=n_candidates)
+        undrawn = np.bincount(cand, minlength=n_candidates) - drawn_by
+        draw = model.decoy_draw
+        log_decoy = np.log(model.decoy_rate) + drawn_by * np.log(draw) + undrawn * np.log1p(-draw)
+        top = np.maximum(log_stray, log_decoy)
+        log_false = top + np.log(np.exp(log_stray - top) + np.exp(log_decoy - top))
+        decoy = np.exp(log_decoy - log_false)
+    else:
+        log_false, decoy = log_stray, np.zeros(n_candidates)
+    return 1.0 / (1.0 + np.exp(np.clip(log_false - log_true, -700, 700))), hard, decoy
 
 
 def missed_by_all(fit: DetectionFit, workers: ArrayLike, unseen_rate: float = 0.0) -> float:

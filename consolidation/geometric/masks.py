@@ -133,7 +133,12 @@ def consolidate_masks(
 
 
 def boundary_expected_iou(
-    mask: ArrayLike, *, n_classes: int, pixel_accuracy: float, boundary_shift: float = 0.0
+    mask: ArrayLike,
+    *,
+    n_classes: int,
+    pixel_accuracy: float,
+    boundary_shift: float = 0.0,
+    scattered_errors: float | None = None,
 ) -> NDArray[np.float64]:
     """Each class's expected IoU in one worker's ``mask`` (H, W) given their pixel accuracy
     (for example from their record): NaN for classes the mask does not hold.
@@ -157,20 +162,30 @@ def boundary_expected_iou(
     dilating worker's truth is the smaller one, so less of what they drew is right. It moves the
     classes other than 0 (the background, whose region is the rest of the image, keeps the even
     split).
+
+    Scattered pixels (a noisy brush, stray clicks) are not along a boundary, and they are seen:
+    a pixel none of whose 4-neighbours shares its class is taken as one. Such a pixel of class
+    ``k`` lies outside ``k``'s true region, and one of another class inside ``k``'s region
+    (the class most of its neighbours have) is missing from it. They are counted as they are,
+    taken out of the record's wrong pixels, and the rest placed along the boundaries of the mask
+    without them (whose regions' areas ``m_k`` are then used). ``scattered_errors`` is how many
+    of the record's wrong pixels to take as scattered when ``mask`` is not the worker's own (a
+    vote of several masks, which outvotes most of each one's scattered pixels): for example the
+    mean ``scattered_pixels`` of the masks voted; by default those seen in ``mask``.
     """
-    grid = np.asarray(mask)
-    if grid.ndim != 2:
+    drawn = np.asarray(mask)
+    if drawn.ndim != 2:
         raise ValueError("mask must be two-dimensional")
     if not 0.0 < pixel_accuracy <= 1.0:
         raise ValueError("pixel_accuracy must be in (0, 1]")
-    edge = np.zeros(grid.shape, dtype=bool)
-    edge[1:, :] |= grid[1:, :] != grid[:-1, :]
-    edge[:-1, :] |= grid[:-1, :] != grid[1:, :]
-    edge[:, 1:] |= grid[:, 1:] != grid[:, :-1]
-    edge[:, :-1] |= grid[:, :-1] != grid[:, 1:]
+    grid, scattered = _without_scattered_pixels(drawn, n_classes)
+    scattered_outside = np.bincount(drawn[scattered].ravel(), minlength=n_classes).astype(np.float64)[:n_classes]
+    scattered_missing = np.bincount(grid[scattered].ravel(), minlength=n_classes).astype(np.float64)[:n_classes]
+    edge = _edge(grid)
     area = np.bincount(grid.ravel(), minlength=n_classes).astype(np.float64)[:n_classes]
     boundary = np.bincount(grid[edge].ravel(), minlength=n_classes).astype(np.float64)[:n_classes]
-    wrong = (1.0 - pixel_accuracy) * grid.size
+    taken_out = float(scattered.sum()) if scattered_errors is None else scattered_errors
+    wrong = max((1.0 - pixel_accuracy) * grid.size - taken_out, 0.0)
     share = np.divide(boundary, boundary.sum(), out=np.zeros(n_classes), where=boundary.sum() > 0)
     # With no boundary at all (one class everywhere) the errors are scattered pixels.
     side = np.where(boundary.sum() > 0, wrong * share, wrong * area / max(grid.size, 1))
@@ -179,5 +194,34 @@ def boundary_expected_iou(
     lean[0] = 0.0
     outside = side - lean / 2 + (lean if boundary_shift > 0 else 0.0)
     missing = side - lean / 2 + (lean if boundary_shift < 0 else 0.0)
-    outside = np.minimum(outside, area)
-    return np.divide(area - outside, area + missing, out=np.full(n_classes, np.nan), where=area > 0)
+    outside = np.minimum(outside + scattered_missing, area)
+    return np.divide(area - outside, area + missing + scattered_outside, out=np.full(n_classes, np.nan), where=area > 0)
+
+
+def scattered_pixels(mask: ArrayLike, *, n_classes: int) -> int:
+    """How many of ``mask``'s pixels are scattered (``boundary_expected_iou``)."""
+    return int(_without_scattered_pixels(np.asarray(mask), n_classes)[1].sum())
+
+
+def _edge(grid: NDArray[np.integer]) -> NDArray[np.bool_]:
+    """Pixels with a 4-neighbour of another class."""
+    edge = np.zeros(grid.shape, dtype=bool)
+    edge[1:, :] |= grid[1:, :] != grid[:-1, :]
+    edge[:-1, :] |= grid[:-1, :] != grid[1:, :]
+    edge[:, 1:] |= grid[:, 1:] != grid[:, :-1]
+    edge[:, :-1] |= grid[:, :-1] != grid[:, 1:]
+    return edge
+
+
+def _without_scattered_pixels(grid: NDArray[np.integer], n_classes: int) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """``grid`` with each scattered pixel (no 4-neighbour of its class, at least two neighbours)
+    given the class most of its neighbours have, and where those pixels are."""
+    grid = grid.astype(np.int64)
+    padded = np.pad(grid, 1, constant_values=-1)
+    neighbours = np.stack([padded[:-2, 1:-1], padded[2:, 1:-1], padded[1:-1, :-2], padded[1:-1, 2:]])
+    inside = neighbours >= 0
+    alike = ((neighbours == grid) & inside).sum(axis=0)
+    scattered = (alike == 0) & (inside.sum(axis=0) >= 2)
+    votes = np.stack([((neighbours == klass) & inside).sum(axis=0) for klass in range(n_classes)])
+    cleaned = np.where(scattered, votes.argmax(axis=0), grid)
+    return cleaned, scattered

@@ -217,6 +217,9 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
             # The gold records' misses say how many objects are hard where the job shows who
             # sees what (3+ annotators); with 1 or 2 they stay a recall over the objects seen.
             record_mixture=by_readings,
+            # Decoys are told from hard objects only by gold: agreement alone shows both
+            # as objects some annotators drew.
+            decoys=by_readings and bool(gold),
         )
         exact, model_exact = np.ones(offset), np.ones(offset)
         if by_readings and layout.drawn.size:

@@ -318,3 +318,73 @@ def test_unseen_from_records_by_hand():
     # then: workers 0 and 1 drew 4 true objects over 4 answers of recall 0.5: 2 true objects an
     # item, 1 of which nobody drew
     assert rates == {3: pytest.approx(1.0)}
+
+
+def test_scattered_pixels_count_as_themselves_and_leave_the_boundaries_the_rest():
+    from consolidation.geometric.masks import boundary_expected_iou, scattered_pixels
+
+    # given: the 10x10 mask with a 4x4 square of class 1 (16 pixels; 7 of its pixels and 8 of
+    # the background's on the 15-pixel boundary), plus two lone class-1 pixels in the background
+    # and one lone background pixel inside the square: three scattered pixels
+    mask = np.zeros((10, 10), dtype=np.int64)
+    mask[:4, :4] = 1
+    mask[7, 7] = mask[8, 2] = 1
+    mask[1, 1] = 0
+
+    # when: a worker who gets 95 pixels in 100 right
+    scattered = scattered_pixels(mask, n_classes=2)
+    iou = boundary_expected_iou(mask, n_classes=2, pixel_accuracy=0.95)
+
+    # then: the three are counted as they lie (the two lone ones outside the square, the hole
+    # missing from it), and the other 2 wrong pixels go along the square's boundary, 2 x 7/15
+    # each way; the square is whole again (16 pixels) once its hole is filled
+    assert scattered == 3
+    side = 2 * 7 / 15
+    assert iou[1] == pytest.approx((16 - side - 1) / (16 + side + 2))
+    # a vote of masks says how many of the record's wrong pixels were scattered: none here, so
+    # all 5 go along the boundary and the lone pixels still count
+    voted = boundary_expected_iou(mask, n_classes=2, pixel_accuracy=0.95, scattered_errors=0.0)
+    assert voted[1] == pytest.approx((16 - 5 * 7 / 15 - 1) / (16 + 5 * 7 / 15 + 2))
+
+
+def test_decoys_that_gold_shows_lower_the_objects_a_minority_drew():
+    from consolidation.geometric.detection import detection_fit
+
+    # given: 300 items of five annotators of recall 0.9, each with 2 true objects on average and
+    # half a decoy (which each annotator draws with 0.4) and 0.1 strays per annotator; the first
+    # 60 items are gold (their decoys known false, their true objects known true)
+    rng = np.random.default_rng(11)
+    pair_candidate, pair_worker, pair_drew, is_true, known = [], [], [], [], []
+    for item in range(300):
+        patterns = [(rng.random(5) < 0.9, True) for _ in range(rng.poisson(2))]
+        patterns += [(rng.random(5) < 0.4, False) for _ in range(rng.poisson(0.5))]
+        patterns += [(np.eye(5, dtype=bool)[w], False) for w in range(5) for _ in range(rng.poisson(0.1))]
+        for pattern, true in patterns:
+            if not pattern.any():
+                continue
+            for worker, drew in enumerate(pattern.tolist()):
+                pair_candidate.append(len(is_true))
+                pair_worker.append(worker)
+                pair_drew.append(drew)
+            is_true.append(true)
+            known.append(float(true) if item < 60 else np.nan)
+    common = {
+        "n_candidates": len(is_true),
+        "answer_item": np.repeat(np.arange(300), 5),
+        "answer_worker": np.tile(np.arange(5), 300),
+        "n_workers": 5,
+        "known": known,
+    }
+
+    # when
+    with_decoys = detection_fit(pair_candidate, pair_worker, pair_drew, **common, decoys=True)
+    without = detection_fit(pair_candidate, pair_worker, pair_drew, **common)
+
+    # then: decoys are found (a decoy only one annotator drew passes for a stray, so their rate
+    # is under the truth's), and objects two or three of five drew (true ones or decoys alike)
+    # get a probability nearer how often they are true
+    assert with_decoys.decoy_rate > 0.1 and without.decoy_rate == 0.0
+    drawers = np.bincount(pair_candidate, weights=pair_drew)
+    middle = (drawers >= 2) & (drawers <= 3) & np.isnan(np.asarray(known))
+    truth = np.asarray(is_true)[middle].mean()
+    assert abs(with_decoys.posterior[middle].mean() - truth) < abs(without.posterior[middle].mean() - truth) - 0.05
