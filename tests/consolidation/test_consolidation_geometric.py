@@ -388,3 +388,46 @@ def test_decoys_that_gold_shows_lower_the_objects_a_minority_drew():
     middle = (drawers >= 2) & (drawers <= 3) & np.isnan(np.asarray(known))
     truth = np.asarray(is_true)[middle].mean()
     assert abs(with_decoys.posterior[middle].mean() - truth) < abs(without.posterior[middle].mean() - truth) - 0.05
+
+
+def test_readings_split_where_an_object_is_contested_are_written_near_the_odds_of_such_splits():
+    from consolidation.geometric.reading import reading_fit
+
+    # given: 600 real clusters of five members of exactness 0.95; in a third of them (contested:
+    # an entity with two plausible ends) each member gives a rival reading with 0.35 instead;
+    # otherwise a member's miss is one of 8 other readings; the chosen reading is the plurality
+    rng = np.random.default_rng(3)
+    pair_reading, pair_worker, reading_cluster, chosen, right, split = [], [], [], [], [], []
+    for cluster in range(600):
+        rival = rng.random() < 1 / 3
+        answers = []
+        for _ in range(5):
+            if rival and rng.random() < 0.35:
+                answers.append(1)
+            else:
+                answers.append(0 if rng.random() < 0.95 else int(rng.integers(2, 10)))
+        values, counts = np.unique(answers, return_counts=True)
+        first = len(reading_cluster)
+        for value in values.tolist():
+            for worker, answer in enumerate(answers):
+                if answer == value:
+                    pair_reading.append(len(reading_cluster))
+                    pair_worker.append(worker)
+            reading_cluster.append(cluster)
+        chosen.append(first + int(np.argmax(counts)))
+        right.append(values[int(np.argmax(counts))] == 0)
+        split.append(sorted(counts.tolist())[-2:] == [2, 3])
+    common = {"n_workers": 5, "real": np.ones(600)}
+
+    # when
+    mixed = reading_fit(pair_reading, pair_worker, reading_cluster, chosen, **common)
+    one_coin = reading_fit(pair_reading, pair_worker, reading_cluster, chosen, **common, contested=False)
+
+    # then: a three-to-two split is written near how often its majority is right, which the
+    # one-coin model (every member exact 0.9 of the time, misses spread) over-states
+    split, right = np.asarray(split), np.asarray(right)
+    truth = right[split].mean()
+    assert mixed.contested_share > 0.1 and mixed.contested_scale < 0.9
+    assert abs(mixed.exact[split].mean() - truth) < abs(one_coin.exact[split].mean() - truth) - 0.05
+    # and unanimous clusters stay near certain
+    assert mixed.exact[~split].mean() > 0.9
