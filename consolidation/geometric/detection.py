@@ -79,7 +79,8 @@ class DetectionFit:
     ones too as the model sees them: what gold recalibration compares with the truth); per
     worker ``recall``, ``false_rate`` (false objects started per item) and ``join``
     (probability of drawing another's false object); ``mu``, the rate of true objects per item
-    (drawn or not)."""
+    (drawn or not); the share of hard objects and their scale of recall; decoys per item and the
+    probability each annotator draws one (0 without ``decoys``)."""
 
     posterior: NDArray[np.float64]
     model_posterior: NDArray[np.float64]

@@ -167,16 +167,16 @@ def _mixed(layout: _Layout, exactness: _Floats, count: float, mixture: _Mixture)
     if mixture.share <= 0:
         none = np.zeros(clear_undrawn.shape[0])
         return _Mixed(clear_posterior, clear_undrawn, none, (clear_posterior, clear_undrawn), (clear_posterior, none))
-    hard_posterior, hard_undrawn, hard_log = _posteriors(layout, mixture.scale * exactness, count)
-    odds = np.log1p(-mixture.share) + clear_log - np.log(mixture.share) - hard_log
+    contested_posterior, contested_undrawn, contested_log = _posteriors(layout, mixture.scale * exactness, count)
+    odds = np.log1p(-mixture.share) + clear_log - np.log(mixture.share) - contested_log
     contested = 1.0 / (1.0 + np.exp(np.clip(odds, -700, 700)))
     share = contested[layout.cluster_of]
     return _Mixed(
-        posterior=(1.0 - share) * clear_posterior + share * hard_posterior,
-        undrawn=(1.0 - contested) * clear_undrawn + contested * hard_undrawn,
+        posterior=(1.0 - share) * clear_posterior + share * contested_posterior,
+        undrawn=(1.0 - contested) * clear_undrawn + contested * contested_undrawn,
         contested=contested,
         clear=(clear_posterior, clear_undrawn),
-        contested_posterior=(hard_posterior, hard_undrawn),
+        contested_posterior=(contested_posterior, contested_undrawn),
     )
 
 

@@ -9,8 +9,10 @@ and a gold object nobody drew counts as missed by all), by workers' records from
 and otherwise by the job's agreement structure. With 3 or more annotators per item (median) a
 candidate's pattern is who drew anything in its cluster, and ``consolidation.geometric.reading``
 fits apart whether its chosen reading is exact, part by part (a box: its class; a span: start,
-end, label); with fewer, a candidate is exactly one reading (a box in the cluster with the chosen
-class; a span with the same start, end and label) and its pattern who drew exactly it. Then:
+end, label), some clusters contested (two readings many pick); with gold, false candidates may
+also be decoys every annotator draws alike, which only gold tells from hard objects. With fewer,
+a candidate is exactly one reading (a box in the cluster with the chosen class; a span with the
+same start, end and label) and its pattern who drew exactly it. Then:
 
 * an object's confidence is the probability that it is a true object: for a box, that it
   matches a true object at IoU >= 0.5 with the right class; for a span, that its start, end and
