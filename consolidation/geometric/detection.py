@@ -153,10 +153,14 @@ def detection_fit(
     if stray_rec.shape != (n_workers,):
         raise ValueError("record_false_rate needs one entry per worker")
     is_known = np.isfinite(fixed)
-    drawn = np.bincount(cand, weights=drew, minlength=n_candidates)
-    asked = np.maximum(np.bincount(cand, minlength=n_candidates), 1)
+    annotated = np.bincount(answer_item).astype(np.float64)
+    counts = _Counts(
+        drawn=np.bincount(cand, weights=drew, minlength=n_candidates).astype(np.float64),
+        asked=np.bincount(cand, minlength=n_candidates).astype(np.float64),
+        item_annotators=annotated[annotated > 0],
+    )
     # Start: a candidate most annotators drew is true.
-    q = np.where(is_known, fixed, np.clip(drawn / asked, 0.05, 0.95))
+    q = np.where(is_known, fixed, np.clip(counts.drawn / np.maximum(counts.asked, 1), 0.05, 0.95))
     model = _Model(
         recall=np.full(n_workers, 0.8),
         false_rate=np.full(n_workers, 0.2),
@@ -175,10 +179,24 @@ def detection_fit(
     for n_iter in range(1, max_iter + 1):  # noqa: B007
         records = (precision_rec, recall_rec, stray_rec, mass)
         model = _m_step(
-            q, hard, decoy, origin, cand, work, drew, items, answers, records, model, mixture, record_mixture, decoys
+            q,
+            hard,
+            decoy,
+            origin,
+            cand,
+            work,
+            drew,
+            counts,
+            items,
+            answers,
+            records,
+            model,
+            mixture,
+            record_mixture,
+            decoys,
         )
         origin = _origin(cand, work, drew, model, n_candidates)
-        posterior, hard, decoy = _posterior(cand, work, drew, model, n_candidates)
+        posterior, hard, decoy = _posterior(cand, work, drew, counts, model)
         new_q = np.where(is_known, fixed, posterior)
         change = float(np.abs(new_q - q).max(initial=0.0))
         q = new_q
@@ -186,7 +204,7 @@ def detection_fit(
             break
     return DetectionFit(
         posterior=frozen(np.clip(q, 0.0, 1.0)),
-        model_posterior=frozen(_posterior(cand, work, drew, model, n_candidates)[0]),
+        model_posterior=frozen(_posterior(cand, work, drew, counts, model)[0]),
         recall=frozen(model.recall),
         false_rate=frozen(model.false_rate),
         join=frozen(model.join),
@@ -214,6 +232,16 @@ class _Model:
 _Floats = NDArray[np.float64]
 _Ints = NDArray[np.int64]
 _Bools = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """What EM does not change: per candidate, how many annotators drew it and how many
+    answered its item; per item with answers, its number of annotators."""
+
+    drawn: _Floats
+    asked: _Floats
+    item_annotators: _Floats
 
 
 def _records(
@@ -252,6 +280,7 @@ def _m_step(
     cand: _Ints,
     work: _Ints,
     drew: _Bools,
+    counts: _Counts,
     items: _Floats,
     answers: tuple[_Ints, _Ints],
     records: tuple[_Floats, _Floats, _Floats, _Floats],
@@ -346,13 +375,9 @@ def _m_step(
         decoy_weight = (1.0 - q) * decoy
         a_d, b_d = PRIOR["decoy_draw"]
         a_n, b_n = PRIOR["decoy_rate"]
-        drawn_by = np.bincount(cand, weights=drew, minlength=q.shape[0])
-        asked = np.bincount(cand, minlength=q.shape[0])
-        decoy_draw = float(
-            np.clip((np.sum(decoy_weight * drawn_by) + a_d) / (np.sum(decoy_weight * asked) + a_d + b_d), 0.02, 0.95)
-        )
-        annotators = np.bincount(answer_item).astype(np.float64)
-        seen_share = float(np.sum(1.0 - (1.0 - decoy_draw) ** annotators[annotators > 0]))
+        drawn_weight = np.sum(decoy_weight * counts.drawn) + a_d
+        decoy_draw = float(np.clip(drawn_weight / (np.sum(decoy_weight * counts.asked) + a_d + b_d), 0.02, 0.95))
+        seen_share = float(np.sum(1.0 - (1.0 - decoy_draw) ** counts.item_annotators))
         decoy_rate = float((np.sum(decoy_weight) + a_n) / (seen_share + b_n))
     started = np.bincount(work, weights=false_weight * drew * origin, minlength=n_workers)
     # Records count every false object a worker drew, decoys included.
@@ -377,10 +402,11 @@ def _m_step(
 
 
 def _posterior(
-    cand: _Ints, work: _Ints, drew: _Bools, model: _Model, n_candidates: int
+    cand: _Ints, work: _Ints, drew: _Bools, counts: _Counts, model: _Model
 ) -> tuple[_Floats, _Floats, _Floats]:
     """Per candidate: the probability that it is true, that it is a hard object were it true,
     and that it is a decoy were it false."""
+    n_candidates = counts.drawn.shape[0]
     r, j = model.recall[work], model.join[work]
     easy_terms = np.where(drew, np.log(r), np.log1p(-r))
     log_easy = np.bincount(cand, weights=easy_terms, minlength=n_candidates)
@@ -400,10 +426,10 @@ def _posterior(
     starts = np.bincount(cand, weights=np.where(drew, model.false_rate[work] / j, 0.0), minlength=n_candidates)
     log_stray = np.log(np.maximum(starts, 1e-300)) + np.bincount(cand, weights=join_terms, minlength=n_candidates)
     if model.decoy_rate > 0:
-        drawn_by = np.bincount(cand, weights=drew, minlength=n_candidates)
-        undrawn = np.bincount(cand, minlength=n_candidates) - drawn_by
         draw = model.decoy_draw
-        log_decoy = np.log(model.decoy_rate) + drawn_by * np.log(draw) + undrawn * np.log1p(-draw)
+        log_decoy = (
+            np.log(model.decoy_rate) + counts.drawn * np.log(draw) + (counts.asked - counts.drawn) * np.log1p(-draw)
+        )
         top = np.maximum(log_stray, log_decoy)
         log_false = top + np.log(np.exp(log_stray - top) + np.exp(log_decoy - top))
         decoy = np.exp(log_decoy - log_false)

@@ -181,7 +181,7 @@ def boundary_expected_iou(
     grid, scattered = _without_scattered_pixels(drawn, n_classes)
     scattered_outside = np.bincount(drawn[scattered].ravel(), minlength=n_classes).astype(np.float64)[:n_classes]
     scattered_missing = np.bincount(grid[scattered].ravel(), minlength=n_classes).astype(np.float64)[:n_classes]
-    edge = _edge(grid)
+    edge = boundary_pixels(grid)
     area = np.bincount(grid.ravel(), minlength=n_classes).astype(np.float64)[:n_classes]
     boundary = np.bincount(grid[edge].ravel(), minlength=n_classes).astype(np.float64)[:n_classes]
     taken_out = float(scattered.sum()) if scattered_errors is None else scattered_errors
@@ -203,7 +203,7 @@ def scattered_pixels(mask: ArrayLike, *, n_classes: int) -> int:
     return int(_without_scattered_pixels(np.asarray(mask), n_classes)[1].sum())
 
 
-def _edge(grid: NDArray[np.integer]) -> NDArray[np.bool_]:
+def boundary_pixels(grid: NDArray[np.integer]) -> NDArray[np.bool_]:
     """Pixels with a 4-neighbour of another class."""
     edge = np.zeros(grid.shape, dtype=bool)
     edge[1:, :] |= grid[1:, :] != grid[:-1, :]

@@ -34,7 +34,7 @@ import numpy as np
 from PIL import Image
 
 from consolidation.geometric import consolidate_masks
-from consolidation.geometric.masks import boundary_expected_iou, scattered_pixels
+from consolidation.geometric.masks import boundary_expected_iou, boundary_pixels, scattered_pixels
 from consolidation.geometric.recalibration import platt_apply, platt_fit
 from labeling.task_types.base import GeometricTaskType, GoldTally, base_schema, rounded
 from labeling.task_types.masks_png import MAX_MASK_BASE64_CHARS, decode_mask, encode_mask, encode_mask_base64
@@ -138,7 +138,9 @@ class SemanticSegmentation(GeometricTaskType[np.ndarray, np.ndarray]):
 
         records_up_to = RECORDS_UP_TO_MASKS if gold else RECORDS_UP_TO_MASKS_WITHOUT_GOLD
 
-        def expected(item, mask: np.ndarray, result: dict) -> list[float | None]:
+        def expected(
+            item, mask: np.ndarray, result: dict, answers: list[np.ndarray] | None = None
+        ) -> list[float | None]:
             if typical is None or len(item.answers) > records_up_to:
                 return result["class_confidence"]
             # One mask: its worker's record. More: the mean of their records, mixed evenly with
@@ -149,12 +151,12 @@ class SemanticSegmentation(GeometricTaskType[np.ndarray, np.ndarray]):
             # masks' errors are taken as even (their leans may cancel).
             lean = leans.get(item.workers[0], 0.0) if len(item.answers) == 1 else 0.0
             # A vote of masks keeps few of each one's scattered pixels: the record's wrong pixels
-            # are taken as scattered as much as the workers' own masks show.
-            scattered = (
-                None
-                if len(item.answers) == 1
-                else float(np.mean([scattered_pixels(answer, n_classes=len(labels)) for answer in parsed(item)]))
-            )
+            # are taken as scattered as much as the workers' own masks show (``answers``: the
+            # item's masks when the caller has them parsed already).
+            scattered = None
+            if len(item.answers) > 1:
+                masks = parsed(item) if answers is None else answers
+                scattered = float(np.mean([scattered_pixels(answer, n_classes=len(labels)) for answer in masks]))
             values = boundary_expected_iou(
                 mask,
                 n_classes=len(labels),
@@ -173,11 +175,12 @@ class SemanticSegmentation(GeometricTaskType[np.ndarray, np.ndarray]):
         for item in answered:
             if item.index not in gold:
                 continue
-            mask, result, _ = self._fit(parsed(item), item.workers, labels, weights)
+            answers = parsed(item)
+            mask, result, _ = self._fit(answers, item.workers, labels, weights)
             truth = self._parse(gold[item.index], labels)
             if truth.shape != mask.shape:
                 continue
-            for klass, value in enumerate(expected(item, mask, result)):
+            for klass, value in enumerate(expected(item, mask, result, answers)):
                 if value is not None:
                     union = np.logical_or(mask == klass, truth == klass).sum()
                     guessed.append(value)
@@ -212,11 +215,7 @@ class SemanticSegmentation(GeometricTaskType[np.ndarray, np.ndarray]):
         """The answer's pixels of each class but 0 minus the truth's, and the truth's boundary
         pixels of those classes (with a 4-neighbour of another class)."""
         drawn = _resized(answer, truth.shape)
-        edge = np.zeros(truth.shape, dtype=bool)
-        edge[1:, :] |= truth[1:, :] != truth[:-1, :]
-        edge[:-1, :] |= truth[:-1, :] != truth[1:, :]
-        edge[:, 1:] |= truth[:, 1:] != truth[:, :-1]
-        edge[:, :-1] |= truth[:, :-1] != truth[:, 1:]
+        edge = boundary_pixels(truth)
         area_error = int((drawn != 0).sum()) - int((truth != 0).sum())
         return GoldTally(items=1, area_error=float(area_error), boundary=float((edge & (truth != 0)).sum()))
 
