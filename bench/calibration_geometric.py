@@ -8,8 +8,10 @@ the items as gold (confidences are scored on the other items). Every job passes 
 records from earlier work, as labeling does whatever the redundancy: their mean score over
 ``RECORD_ITEMS`` earlier items against the truth (as the reputation record would hold it) and
 those answers counted against the truth (``GoldTally``: the earlier items are gold of earlier
-jobs, new items of the same crowd, never the job's). Jobs of 3 or more workers draw the records
-from a generator of their own, so that their items are those measured before they got records.
+jobs, new items of the same crowd, never the job's, each answered by ``RECORD_ANNOTATORS`` pool
+workers, so the tallies hold the strays drawn alike that show decoys). Jobs of 3 or more workers
+draw the records from a generator of their own, so that their items are those measured before
+they got records.
 
 Crowds: ``project`` is ``bench/consolidation.py``'s crowd (30% sloppy workers: jitter, misses,
 stray boxes or spans, wrong labels). ``hard`` adds per-object difficulty (objects most of the
@@ -54,6 +56,9 @@ POOL = 20
 JOB_ITEMS = 150
 GOLD_SHARE = 0.1
 RECORD_ITEMS = 60
+# Annotators of each earlier gold item (a divisor of ``POOL``): the records' strays another
+# annotator drew alike are how a job without gold sees decoys.
+RECORD_ANNOTATORS = 4
 WORKERS = (1, 2, 3, 5)
 LABELS = ["car", "person", "sign"]
 WIDTH, HEIGHT = 640, 480
@@ -316,27 +321,32 @@ KINDS = {
 
 def _records(kind, pool, rng, hard, task_type):
     """Each pool worker's records from ``RECORD_ITEMS`` earlier items of the same crowd (new
-    items, never the job's), whose truth is known (gold of earlier jobs): ``(accuracy, answers)``,
-    the mean of the task type's own ``_score`` against the truth, and the ``GoldTally`` of those
-    answers (``_gold_tally``, what ``Consolidation.worker_gold`` keeps for production's records)."""
+    items, never the job's), whose truth is known (gold of earlier jobs), each answered by
+    ``RECORD_ANNOTATORS`` pool workers: ``(accuracy, answers)``, the mean of the task type's own
+    ``_score`` against the truth, and the ``GoldTally`` of those answers (``_worker_gold``,
+    what ``Consolidation.worker_gold`` keeps for production's records)."""
+    from labeling.task_types import ObjectAnswers
     from labeling.task_types.base import GoldTally
 
     make_truth, answer, truth_answer = KINDS[kind]
-    records, tallies = {}, {}
-    for w in range(POOL):
-        scores, tally = [], GoldTally()
-        for _ in range(RECORD_ITEMS if kind != "semantic_segmentation" else 10):
+    scores: dict[int, list[float]] = {w: [] for w in range(POOL)}
+    tallies: dict[int, GoldTally] = {w: GoldTally() for w in range(POOL)}
+    for _ in range(RECORD_ITEMS if kind != "semantic_segmentation" else 10):
+        for group in rng.permutation(POOL).reshape(-1, RECORD_ANNOTATORS):
             truth = make_truth(rng, hard)
-            parsed = task_type._parse(answer(truth, pool, w, rng), LABELS)
-            reference = task_type._parse(truth_answer(truth), LABELS)
-            tally = tally + (task_type._gold_tally(parsed, reference, LABELS) or GoldTally())
+            answers = [answer(truth, pool, int(w), rng) for w in group]
+            gold = {0: truth_answer(truth)}
+            item = ObjectAnswers(0, tuple(int(w) for w in group), tuple(answers), {})
+            for w, tally in task_type._worker_gold([item], labels=LABELS, gold=gold).items():
+                tallies[w] = tallies[w] + tally
+            reference = task_type._parse(gold[0], LABELS)
             if kind == "named_entity_recognition":
                 from labeling.task_types.spans import _Spans
 
                 reference = _Spans(reference)
-            scores.append(task_type._score(parsed, reference))
-        records[w] = (float(np.mean(scores)), RECORD_ITEMS)
-        tallies[w] = tally
+            for w, given in zip(group, answers, strict=True):
+                scores[int(w)].append(task_type._score(task_type._parse(given, LABELS), reference))
+    records = {w: (float(np.mean(scores[w])), RECORD_ITEMS) for w in range(POOL)}
     return records, tallies
 
 

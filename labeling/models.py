@@ -346,8 +346,9 @@ class WorkerGoldTally(models.Model):
     (``task_types.GoldTally``, from ``Consolidation.worker_gold``), rewritten by each
     consolidation pass. Summed over a worker's earlier jobs of the same task type and label
     categories, it is the error pattern their record carries into a new job's consolidation
-    (docs/consolidation.md): recall over every true object and strays per item for boxes and
-    spans, the lean of their outlines for masks."""
+    (docs/consolidation.md): recall over every true object, strays per item and the decoys
+    among them (strays another annotator drew alike) for boxes and spans, the lean of their
+    outlines for masks."""
 
     job = models.ForeignKey(LabelingJob, on_delete=models.PROTECT, related_name="worker_gold_tallies")
     worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="gold_tallies")
@@ -358,6 +359,9 @@ class WorkerGoldTally(models.Model):
     drawn = models.PositiveIntegerField(default=0)
     drawn_stray = models.PositiveIntegerField(default=0)
     drawn_inexact = models.PositiveIntegerField(default=0)
+    drawn_shared = models.PositiveIntegerField(default=0)
+    shared_by = models.PositiveIntegerField(default=0)
+    peers = models.PositiveIntegerField(default=0)
     area_error = models.FloatField(default=0.0)
     boundary = models.FloatField(default=0.0)
     updated_at = models.DateTimeField(auto_now=True)

@@ -20,9 +20,13 @@ item. It adds to the false ones
 
     decoy: decoy_rate * decoy_draw^k (1 - decoy_draw)^(n - k)    (k of the n annotators drew it)
 
-A decoy three of five drew looks like a hard true object three of five drew; only gold tells
-them apart. Measured: without gold the fit settles on almost no decoys, and a prior strong enough
-to hold them costs calibration on crowds that have none, so labeling turns decoys on with gold.
+A decoy three of five drew looks like a hard true object three of five drew; a job's own
+agreement cannot tell them apart (without help the fit settles on almost no decoys), gold and
+the workers' gold records can. With ``decoys`` (labeling's jobs with gold) EM fits them on the
+gold items; with ``record_decoys`` their rate and draw come from the records
+(``decoys_from_records``: strays another annotator of an earlier gold item drew alike), and since
+those count every false object drawn alike, joins are left out then (the records' zero where
+they show none, rather than the prior's mean).
 
 Fitted by EM over every candidate of a job at once (the latent origin of a false candidate
 included), with Beta/Gamma pseudo-counts (``PRIOR``) so small jobs stay finite:
@@ -35,7 +39,8 @@ included), with Beta/Gamma pseudo-counts (``PRIOR``) so small jobs stay finite:
   the false rate that precision implies (``precision = mu r / (mu r + false_rate)``); a gold
   record gives the false rate itself (strays per item) and a recall over every true object,
   whose pseudo-objects are data of the detectability mixture (``record_mixture``).
-  ``unseen_from_records`` counts the objects nobody drew from gold records.
+  ``unseen_from_records`` counts the objects nobody drew from gold records, and
+  ``decoys_from_records`` the decoys.
 
 An item is all right when every output candidate is true, every candidate left out false, and
 no true object was missed by everyone: ``item_all_right`` multiplies those (candidates
@@ -71,6 +76,10 @@ HARD_START = (0.1, 0.4)
 RECORD_WEIGHT = 0.5
 RECORD_CAP = 200.0
 _CLIP = 1e-4
+# The probability that an annotator draws a decoy stays in this range; from records, one
+# pseudo-decoy drawn with ``DECOY_DRAW_PRIOR`` is added to what they show.
+DECOY_DRAW_RANGE = (0.02, 0.95)
+DECOY_DRAW_PRIOR = 0.3
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,7 @@ def detection_fit(
     mixture: bool = True,
     record_mixture: bool = True,
     decoys: bool = False,
+    record_decoys: tuple[ArrayLike, ArrayLike, ArrayLike] | None = None,
     max_iter: int = 200,
     tol: float = 1e-4,
 ) -> DetectionFit:
@@ -130,7 +140,10 @@ def detection_fit(
     candidates: a record that misses more than the job's agreement explains raises the share of
     hard objects (EM's estimate from the job alone can settle on a few, the hard ones a worker
     or two drew read as strays). Without, the worker's recall on easy objects is the record's
-    over ``1 - hard_share (1 - hard_scale)``.
+    over ``1 - hard_share (1 - hard_scale)``. ``record_decoys`` is per worker ``(shared,
+    shared_by, peers)`` per gold item of their record (``decoys_from_records``; NaN: none), with
+    ``record_answers`` their gold items: where any is given, the decoys' rate and draw are the
+    records' (decoys on where they show some, ``decoys`` or not) and joins are left out.
     """
     cand = np.asarray(pair_candidate, dtype=np.int64)
     work = np.asarray(pair_worker, dtype=np.int64)
@@ -152,6 +165,10 @@ def detection_fit(
     stray_rec = np.full(n_workers, np.nan) if record_false_rate is None else np.asarray(record_false_rate, float)
     if stray_rec.shape != (n_workers,):
         raise ValueError("record_false_rate needs one entry per worker")
+    from_records = None
+    if record_decoys is not None:
+        from_records = decoys_from_records(*record_decoys, record_answers, n_workers)
+        decoys = decoys or (from_records is not None and from_records[0] > 0)
     is_known = np.isfinite(fixed)
     annotated = np.bincount(answer_item).astype(np.float64)
     counts = _Counts(
@@ -194,6 +211,7 @@ def detection_fit(
             mixture,
             record_mixture,
             decoys,
+            from_records,
         )
         origin = _origin(cand, work, drew, model, n_candidates)
         posterior, hard, decoy = _posterior(cand, work, drew, counts, model)
@@ -244,6 +262,52 @@ class _Counts:
     item_annotators: _Floats
 
 
+def decoys_from_records(
+    shared: ArrayLike, shared_by: ArrayLike, peers: ArrayLike, items: ArrayLike | None, n_workers: int
+) -> tuple[float, float] | None:
+    """``(decoy_rate, decoy_draw)`` as the workers' gold records show them (a rate of 0 where
+    no stray was drawn alike), or ``None`` where no record had other annotators to show it. Per
+    worker and gold item: ``shared``, their strays apart from every true object that another
+    annotator of the item drew alike (two workers' own false objects rarely coincide, so these
+    are decoys); ``shared_by``, those others counted; ``peers``, the other annotators;
+    ``items``, the gold items of the record (0: no record). A decoy the worker drew
+    is drawn alike by ``Binomial(peers, draw)`` others, so per item ``shared`` is
+    ``rate draw (1 - (1 - draw)^peers)`` and ``shared_by`` is ``rate draw^2 peers``: their ratio
+    gives ``draw`` (increasing in it, from 1 to ``peers``), then ``shared`` the rate."""
+    counts = [np.asarray(values, dtype=np.float64) for values in (shared, shared_by, peers)]
+    weight = np.zeros(n_workers) if items is None else np.asarray(items, dtype=np.float64)
+    if any(values.shape != (n_workers,) for values in (*counts, weight)):
+        raise ValueError("record_decoys and record_answers need one entry per worker")
+    known = np.all([np.isfinite(values) for values in counts], axis=0) & (counts[2] > 0) & (weight > 0)
+    if np.any(np.concatenate([values[known] for values in counts]) < 0):
+        raise ValueError("record_decoys must be non-negative")
+    weight = np.where(known, weight, 0.0)
+    shared_total, by_total = (float(np.sum(weight * np.nan_to_num(values))) for values in counts[:2])
+    others = np.where(known, counts[2], 0.0)
+    if not known.any():
+        return None
+    if shared_total <= 0:
+        return 0.0, DECOY_DRAW_PRIOR
+
+    def seen(draw: float) -> float:  # over the records' items, the chance another drew a decoy one drew
+        return float(np.sum(weight * (1.0 - (1.0 - draw) ** others)))
+
+    # A pseudo-decoy drawn at ``DECOY_DRAW_PRIOR`` steadies the draw on a few shared strays
+    # (one alone would put it at the range's floor, and its rate past one an item).
+    mean_peers = float(np.sum(weight * others) / np.sum(weight))
+    prior_by = DECOY_DRAW_PRIOR * mean_peers / (1.0 - (1.0 - DECOY_DRAW_PRIOR) ** mean_peers)
+    ratio = (by_total + prior_by) / (shared_total + 1.0)
+    low, high = DECOY_DRAW_RANGE
+    for _ in range(50):  # bisection: draw * sum(items peers) / seen(draw) increases with draw
+        middle = 0.5 * (low + high)
+        if middle * float(np.sum(weight * others)) / seen(middle) < ratio:
+            low = middle
+        else:
+            high = middle
+    draw = 0.5 * (low + high)
+    return shared_total / (draw * seen(draw)), draw
+
+
 def _records(
     precision: ArrayLike | None, recall: ArrayLike | None, answers: ArrayLike | None, n_workers: int
 ) -> tuple[_Floats, _Floats, _Floats]:
@@ -288,6 +352,7 @@ def _m_step(
     mixture: bool,
     record_mixture: bool,
     decoys: bool,
+    from_records: tuple[float, float] | None,
 ) -> _Model:
     precision_rec, recall_rec, stray_rec, mass = records
     n_workers = items.shape[0]
@@ -331,6 +396,11 @@ def _m_step(
     joined = np.bincount(work, weights=false_weight * drew * (1 - origin), minlength=n_workers)
     join_trials = np.bincount(work, weights=false_weight * (1 - drew * origin), minlength=n_workers)
     join = np.clip((joined + a_j) / (join_trials + a_j + b_j), _CLIP, 1 - _CLIP)
+    if from_records is not None:
+        # The records' strays drawn alike are every false object drawn alike, all read as
+        # decoys: joins on top would count them twice (and where the records show none, the
+        # prior's mean of 0.05 is joins they disprove).
+        join = np.full(n_workers, _CLIP)
     # Rate of true objects per item, undrawn ones included: the drawn true candidates plus the
     # expected undrawn ones (EM for a Poisson count seen through the annotators' recalls).
     answer_item, answer_worker = answers
@@ -376,9 +446,11 @@ def _m_step(
         a_d, b_d = PRIOR["decoy_draw"]
         a_n, b_n = PRIOR["decoy_rate"]
         drawn_weight = np.sum(decoy_weight * counts.drawn) + a_d
-        decoy_draw = float(np.clip(drawn_weight / (np.sum(decoy_weight * counts.asked) + a_d + b_d), 0.02, 0.95))
+        decoy_draw = float(np.clip(drawn_weight / (np.sum(decoy_weight * counts.asked) + a_d + b_d), *DECOY_DRAW_RANGE))
         seen_share = float(np.sum(1.0 - (1.0 - decoy_draw) ** counts.item_annotators))
         decoy_rate = float((np.sum(decoy_weight) + a_n) / (seen_share + b_n))
+        if from_records is not None:
+            decoy_rate, decoy_draw = from_records
     started = np.bincount(work, weights=false_weight * drew * origin, minlength=n_workers)
     # Records count every false object a worker drew, decoys included.
     implied = np.maximum(

@@ -13,7 +13,18 @@ from django.db.models import QuerySet, Sum
 from ..models import LabelingJob, WorkerGoldTally
 from ..task_types import GoldTally
 
-_COUNTS = ("items", "true_objects", "found", "found_exact", "drawn", "drawn_stray", "drawn_inexact")
+_COUNTS = (
+    "items",
+    "true_objects",
+    "found",
+    "found_exact",
+    "drawn",
+    "drawn_stray",
+    "drawn_inexact",
+    "drawn_shared",
+    "shared_by",
+    "peers",
+)
 
 
 def earlier_similar_jobs(job: LabelingJob) -> QuerySet[LabelingJob]:
@@ -44,6 +55,9 @@ def worker_gold_records(*, job: LabelingJob, worker_ids: list[int]) -> dict[int,
             drawn=int(row["drawn"]),
             drawn_stray=int(row["drawn_stray"]),
             drawn_inexact=int(row["drawn_inexact"]),
+            drawn_shared=int(row["drawn_shared"]),
+            shared_by=int(row["shared_by"]),
+            peers=int(row["peers"]),
             area_error=float(row["area_error"]),
             boundary=float(row["boundary"]),
         )

@@ -19,7 +19,7 @@ def job_gold_tallies_save(*, job: LabelingJob, tallies: Mapping[int, GoldTally])
     if not tallies:
         return
     fields = ["items", "true_objects", "found", "found_exact", "drawn", "drawn_stray", "drawn_inexact"]
-    fields += ["area_error", "boundary"]
+    fields += ["drawn_shared", "shared_by", "peers", "area_error", "boundary"]
     WorkerGoldTally.objects.bulk_create(
         [
             WorkerGoldTally(
@@ -32,6 +32,9 @@ def job_gold_tallies_save(*, job: LabelingJob, tallies: Mapping[int, GoldTally])
                 drawn=tally.drawn,
                 drawn_stray=tally.drawn_stray,
                 drawn_inexact=tally.drawn_inexact,
+                drawn_shared=tally.drawn_shared,
+                shared_by=tally.shared_by,
+                peers=tally.peers,
                 area_error=tally.area_error,
                 boundary=tally.boundary,
             )

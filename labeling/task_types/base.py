@@ -100,10 +100,14 @@ class GoldTally:
     worker ``found`` (drew something there: a box at IoU >= 0.5 of any class, a span
     overlapping it) and ``found_exact`` (exactly right); of the ``drawn`` objects they drew,
     ``drawn_stray`` stood where no true object is and ``drawn_inexact`` were not exactly right
-    (strays included). Masks: ``area_error``, the worker's pixels of each non-background class
-    minus the truth's (positive: they draw objects too large), and ``boundary``, the truth's
-    boundary length in pixels, summed over the gold images: their ratio is the worker's signed
-    boundary shift in pixels.
+    (strays included); ``drawn_shared`` were apart from every true object (no near miss of one)
+    and drawn alike by another annotator of the item, ``shared_by`` counting those others (one
+    per other annotator per such stray), of ``peers`` other annotators in all (summed over the
+    items): decoys, which the records show where a job without gold cannot. Masks:
+    ``area_error``, the worker's pixels of each non-background class minus the truth's
+    (positive: they draw objects too large), and ``boundary``, the truth's boundary length in
+    pixels, summed over the gold images: their ratio is the worker's signed boundary shift in
+    pixels.
     """
 
     items: int = 0
@@ -113,6 +117,9 @@ class GoldTally:
     drawn: int = 0
     drawn_stray: int = 0
     drawn_inexact: int = 0
+    drawn_shared: int = 0
+    shared_by: int = 0
+    peers: int = 0
     area_error: float = 0.0
     boundary: float = 0.0
 
@@ -423,17 +430,22 @@ class GeometricTaskType(TaskType, Generic[Parsed, Consolidated]):
     def _worker_gold(
         self, objects: Sequence[ObjectAnswers], *, labels: list[str], gold: Mapping[int, dict]
     ) -> dict[int, GoldTally]:
-        """Each worker's answers on the gold objects counted against the truth (``_gold_tally``)."""
+        """Each worker's answers on the gold objects counted against the truth (``_gold_tallies``)."""
         tallies: dict[int, GoldTally] = {}
         for item in objects:
             if item.index not in gold or not item.answers:
                 continue
             truth = self._parse(gold[item.index], labels)
-            for worker, answer in zip(item.workers, item.answers, strict=True):
-                tally = self._gold_tally(self._parse(answer, labels), truth, labels)
+            parsed = [self._parse(answer, labels) for answer in item.answers]
+            for worker, tally in zip(item.workers, self._gold_tallies(parsed, truth, labels), strict=True):
                 if tally is not None:
                     tallies[worker] = tallies.get(worker, GoldTally()) + tally
         return tallies
+
+    def _gold_tallies(self, answers: list[Parsed], truth: Parsed, labels: list[str]) -> list[GoldTally | None]:
+        """Each of one gold object's answers counted against its truth; by default each on its
+        own (``_gold_tally``)."""
+        return [self._gold_tally(answer, truth, labels) for answer in answers]
 
     def _gold_tally(self, answer: Parsed, truth: Parsed, labels: list[str]) -> GoldTally | None:
         """One answer on a gold object counted against its truth; ``None``: the type keeps none."""

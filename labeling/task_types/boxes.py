@@ -43,6 +43,9 @@ MATCH_IOU = 0.5
 RECORD_MATCH_IOU = 0.85
 # Fractional coordinates from a UI may overshoot the edge by a rounding error.
 EDGE_TOLERANCE = 1e-6
+# A box at IoU below this with every true object is a false object of its own, not a near miss
+# of a true one: a jittered box of a true object overlaps it more.
+APART_IOU = 0.1
 
 # The first pass (per-image worker weights) keeps a box when more than half the annotators'
 # quality weight drew it; the written result keeps boxes by probability (``drawn``).
@@ -183,6 +186,16 @@ class BoundingBoxes(DrawnObjectsTaskType[_Boxes, _Boxes, _Boxes]):
         n_true = int(truth.corners.shape[0])
         class_right = np.where(real, matched, np.nan).astype(np.float64)[:, None]
         return TruthMatch(matched, n_true - int(matched.sum()), real, n_true - int(real.sum()), class_right)
+
+    def _apart(self, candidates: Candidates[_Boxes], truth: _Boxes) -> np.ndarray:
+        every: _Boxes = candidates.objects
+        return np.asarray((iou_matrix(every.scaled_to(truth.size), truth.corners) < APART_IOU).all(axis=1))
+
+    def _alike(self, candidates: Candidates[_Boxes], others: Candidates[_Boxes], among: np.ndarray) -> np.ndarray:
+        mine: _Boxes = candidates.objects
+        theirs: _Boxes = others.objects
+        overlap = iou_matrix(mine.scaled_to(theirs.size), theirs.corners[among])
+        return np.asarray((overlap >= MATCH_IOU).any(axis=1))
 
     def _from_truth(self, truth: _Boxes, answers: list[_Boxes], labels: list[str]) -> tuple[_Boxes, dict]:
         consolidated = _pixel_boxes(truth.corners, truth.classes, truth.size)

@@ -9,10 +9,11 @@ and a gold object nobody drew counts as missed by all), by workers' records from
 and otherwise by the job's agreement structure. With 3 or more annotators per item (median) a
 candidate's pattern is who drew anything in its cluster, and ``consolidation.geometric.reading``
 fits apart whether its chosen reading is exact, part by part (a box: its class; a span: start,
-end, label), some clusters contested (two readings many pick); with gold, false candidates may
-also be decoys every annotator draws alike, which only gold tells from hard objects. With fewer,
-a candidate is exactly one reading (a box in the cluster with the chosen class; a span with the
-same start, end and label) and its pattern who drew exactly it. Then:
+end, label), some clusters contested (two readings many pick); false candidates may also be
+decoys every annotator draws alike, which gold and gold records tell from hard objects (agreement
+alone shows both as objects some annotators drew). With fewer, a candidate is exactly one reading
+(a box in the cluster with the chosen class; a span with the same start, end and label) and its
+pattern who drew exactly it. Then:
 
 * an object's confidence is the probability that it is a true object: for a box, that it
   matches a true object at IoU >= 0.5 with the right class; for a span, that its start, end and
@@ -25,9 +26,10 @@ same start, end and label) and its pattern who drew exactly it. Then:
   annotator.
 
 Workers' gold records (``GoldTally`` from earlier jobs: their recall over every true object,
-those a whole crowd missed included, and the strays they draw per item) anchor the rates with 3
-or more annotators, and count the objects nobody drew (``unseen_from_records``), which agreement
-alone cannot see.
+those a whole crowd missed included, the strays they draw per item, and those another annotator
+of the item drew alike) anchor the rates with 3 or more annotators, count the objects nobody drew
+(``unseen_from_records``) and give the decoys (``decoys_from_records``), which agreement alone
+cannot see.
 
 With gold, each factor is checked against the gold items (consolidated as if their truth were
 unknown): a Platt map each for output objects' confidences, for left-out candidates' probability
@@ -132,25 +134,53 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
         return accuracy
 
     @abc.abstractmethod
+    def _apart(self, candidates: Candidates[Objects], truth: Parsed) -> np.ndarray:
+        """Per candidate, whether it is apart from every true object of ``truth``: no near miss
+        of one (a box at IoU < ``APART_IOU`` with each, a span sharing no character)."""
+
+    @abc.abstractmethod
+    def _alike(self, candidates: Candidates[Objects], others: Candidates[Objects], among: np.ndarray) -> np.ndarray:
+        """Per candidate, whether one of ``others`` that ``among`` selects is the same object
+        (a box at IoU >= 0.5 of any class, a span overlapping it)."""
+
+    @abc.abstractmethod
     def _reading_alternatives(self, labels: list[str]) -> tuple[float | None, ...]:
         """Per part of a reading, the number of other values (``reading.reading_fit``'s ``L``);
         ``None``: estimated from the job; 0: the part is always right (a one-class job)."""
 
-    def _gold_tally(self, answer: Parsed, truth: Parsed, labels: list[str]) -> GoldTally:
-        """The answer's objects against the truth's, matched as gold items' candidates are
-        (``_truth_matches``)."""
-        candidates = self._candidates(self._fit([answer], (0,), labels, None)[0])
-        match = self._truth_matches(candidates, truth)
-        objects = int(match.matched.sum()) + match.missed
-        return GoldTally(
-            items=1,
-            objects=objects,
-            found=objects - match.missed_real,
-            found_exact=objects - match.missed,
-            drawn=len(candidates.drawers),
-            drawn_stray=int((~match.real).sum()),
-            drawn_inexact=int((~match.matched).sum()),
-        )
+    def _gold_tallies(self, answers: list[Parsed], truth: Parsed, labels: list[str]) -> list[GoldTally | None]:
+        """Each answer's objects against the truth's, matched as gold items' candidates are
+        (``_truth_matches``), and its strays apart from every true object that another
+        annotator of the item drew alike (``_alike``)."""
+        alone = [self._alone(answer, labels) for answer in answers]
+        apart = [self._apart(candidates, truth) for candidates in alone]
+        tallies: list[GoldTally | None] = []
+        for mine, candidates in enumerate(alone):
+            alike = np.zeros(apart[mine].shape, dtype=np.int64)  # per stray apart, the others that drew it alike
+            for theirs, other in enumerate(alone):
+                if theirs != mine:
+                    alike += apart[mine] & self._alike(candidates, other, apart[theirs])
+            match = self._truth_matches(candidates, truth)
+            objects = int(match.matched.sum()) + match.missed
+            tallies.append(
+                GoldTally(
+                    items=1,
+                    objects=objects,
+                    found=objects - match.missed_real,
+                    found_exact=objects - match.missed,
+                    drawn=len(candidates.drawers),
+                    drawn_stray=int((~match.real).sum()),
+                    drawn_inexact=int((~match.matched).sum()),
+                    drawn_shared=int((alike > 0).sum()),
+                    shared_by=int(alike.sum()),
+                    peers=len(answers) - 1,
+                )
+            )
+        return tallies
+
+    def _alone(self, answer: Parsed, labels: list[str]) -> Candidates[Objects]:
+        """One answer's objects as candidates, as if its worker were the item's only annotator."""
+        return self._candidates(self._fit([answer], (0,), labels, None)[0])
 
     def _calibrate(
         self,
@@ -182,6 +212,9 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
         record_accuracy = np.full(n_workers, np.nan)
         record_recall = np.full(n_workers, np.nan)
         record_stray = np.full(n_workers, np.nan)
+        record_shared = np.full(n_workers, np.nan)
+        record_shared_by = np.full(n_workers, np.nan)
+        record_peers = np.full(n_workers, np.nan)
         record_answers = np.zeros(n_workers)
         for worker, (accuracy, count) in worker_records.items():
             if 0 <= worker < n_workers:
@@ -199,6 +232,9 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
                 if 0 <= worker < n_workers and tally.items >= GOLD_RECORD_MIN_ITEMS and tally.objects > 0:
                     record_recall[worker] = (tally.found if by_readings else tally.found_exact) / tally.objects
                     record_stray[worker] = (tally.drawn_stray if by_readings else tally.drawn_inexact) / tally.items
+                    record_shared[worker] = tally.drawn_shared / tally.items
+                    record_shared_by[worker] = tally.shared_by / tally.items
+                    record_peers[worker] = tally.peers / tally.items
                     record_answers[worker] = tally.items
                     if np.isnan(record_accuracy[worker]):
                         record_accuracy[worker] = record_recall[worker]
@@ -219,9 +255,10 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
             # The gold records' misses say how many objects are hard where the job shows who
             # sees what (3+ annotators); with 1 or 2 they stay a recall over the objects seen.
             record_mixture=by_readings,
-            # Decoys are told from hard objects only by gold: agreement alone shows both
-            # as objects some annotators drew.
+            # Decoys are told from hard objects by gold, or by the gold records' strays another
+            # annotator drew alike (which stand, gold or not, where any record has them).
             decoys=by_readings and bool(gold),
+            record_decoys=(record_shared, record_shared_by, record_peers) if by_readings else None,
         )
         exact, model_exact = np.ones(offset), np.ones(offset)
         if by_readings and layout.drawn.size:

@@ -158,6 +158,16 @@ class NamedEntityRecognition(DrawnObjectsTaskType[list[_Span], _Spans, list[_Spa
                     break
         return TruthMatch(matched, len(expected - set(candidates.objects)), real, len(unclaimed), parts_right)
 
+    def _apart(self, candidates: Candidates[list[_Span]], truth: list[_Span]) -> np.ndarray:
+        return ~_overlapping(candidates.objects, truth)
+
+    def _alike(
+        self, candidates: Candidates[list[_Span]], others: Candidates[list[_Span]], among: np.ndarray
+    ) -> np.ndarray:
+        return _overlapping(
+            candidates.objects, [span for span, kept in zip(others.objects, among, strict=True) if kept]
+        )
+
     def _reading_alternatives(self, labels: list[str]) -> tuple[float | None, ...]:
         # Start and end: how many other offsets workers land on, estimated; label: the others.
         return (None, None, float(len(labels) - 1))
@@ -232,3 +242,8 @@ def _result(spans: list[_Span], confidences: list[float]) -> dict:
             for (start, end, label), confidence in zip(spans, confidences, strict=True)
         ]
     }
+
+
+def _overlapping(spans: list[_Span], others: list[_Span]) -> np.ndarray:
+    """Per span, whether it shares a character with one of ``others``."""
+    return np.array([any(other[0] < span[1] and span[0] < other[1] for other in others) for span in spans], dtype=bool)

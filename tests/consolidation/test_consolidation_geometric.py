@@ -390,6 +390,144 @@ def test_decoys_that_gold_shows_lower_the_objects_a_minority_drew():
     assert abs(with_decoys.posterior[middle].mean() - truth) < abs(without.posterior[middle].mean() - truth) - 0.05
 
 
+def _decoy_records(rng, *, workers=20, items=60, peers=3, rate=0.5, draw=0.35):
+    """Per worker, gold records' strays drawn alike per item, the others counted, and peers:
+    each gold item holds Poisson(rate) decoys, each drawn by every annotator with ``draw``."""
+    shared, shared_by = np.zeros(workers), np.zeros(workers)
+    for worker in range(workers):
+        for _ in range(items):
+            for _ in range(rng.poisson(rate)):
+                if rng.random() < draw:
+                    others = rng.binomial(peers, draw)
+                    shared[worker] += others > 0
+                    shared_by[worker] += others
+    return shared / items, shared_by / items, np.full(workers, float(peers)), np.full(workers, float(items))
+
+
+def test_decoys_from_records_give_the_rate_and_draw_the_records_were_drawn_at():
+    from consolidation.geometric.detection import DECOY_DRAW_PRIOR, decoys_from_records
+
+    # given: 20 workers' records of 60 gold items of 4 annotators, half a decoy an item, each
+    # drawn by an annotator with 0.35
+    shared, shared_by, peers, items = _decoy_records(np.random.default_rng(5))
+
+    # when
+    rate, draw = decoys_from_records(shared, shared_by, peers, items, 20)
+
+    # then: both near the truth (1,200 items of records)
+    assert rate == pytest.approx(0.5, abs=0.15)
+    assert draw == pytest.approx(0.35, abs=0.08)
+    # records where no stray was drawn alike show no decoys (none without records of peers);
+    # records of the wrong length fail
+    assert decoys_from_records(np.zeros(20), np.zeros(20), peers, items, 20) == (0.0, DECOY_DRAW_PRIOR)
+    assert decoys_from_records(shared, shared_by, np.zeros(20), items, 20) is None
+    with pytest.raises(ValueError, match="one entry per worker"):
+        decoys_from_records(shared[:5], shared_by, peers, items, 20)
+
+
+def test_decoys_the_records_show_lower_the_objects_a_minority_drew_in_a_job_without_gold():
+    from consolidation.geometric.detection import detection_fit
+
+    # given: 300 items of five annotators of recall 0.9 (a third of the true objects hard, seen
+    # at 0.4 of it), 2 true objects an item, half a decoy (drawn with 0.35 by each) and 0.1
+    # strays per annotator; no gold; the annotators' gold records, of earlier items of 4
+    rng = np.random.default_rng(12)
+    pair_candidate, pair_worker, pair_drew, is_true = [], [], [], []
+    for _ in range(300):
+        seen = [0.9 * (1.0 - rng.uniform(0.2, 0.8) if rng.random() < 0.4 else 1.0) for _ in range(rng.poisson(2))]
+        patterns = [(rng.random(5) < recall, True) for recall in seen]
+        patterns += [(rng.random(5) < 0.35, False) for _ in range(rng.poisson(0.5))]
+        patterns += [(np.eye(5, dtype=bool)[w], False) for w in range(5) for _ in range(rng.poisson(0.1))]
+        for pattern, true in patterns:
+            if not pattern.any():
+                continue
+            for worker, drew in enumerate(pattern.tolist()):
+                pair_candidate.append(len(is_true))
+                pair_worker.append(worker)
+                pair_drew.append(drew)
+            is_true.append(true)
+    shared, shared_by, peers, items = _decoy_records(rng, workers=5)
+    common = {
+        "n_candidates": len(is_true),
+        "answer_item": np.repeat(np.arange(300), 5),
+        "answer_worker": np.tile(np.arange(5), 300),
+        "n_workers": 5,
+        # gold records as they would read: recall 0.9 x (2/3 + 1/3 x 0.4) over every true
+        # object, 0.1 strays an item plus the decoys drawn (0.5 x 0.35)
+        "record_precision": np.full(5, 0.72),
+        "record_recall": np.full(5, 0.72),
+        "record_false_rate": np.full(5, 0.275),
+        "record_answers": items,
+    }
+
+    # when
+    with_records = detection_fit(
+        pair_candidate, pair_worker, pair_drew, **common, record_decoys=(shared, shared_by, peers)
+    )
+    without = detection_fit(pair_candidate, pair_worker, pair_drew, **common)
+
+    # then: the records' decoys are in the model, and candidates get a probability nearer how
+    # often those drawn by as many annotators are true (without, those two of five drew are
+    # under-confident and those three drew over-confident: hard objects and decoys mixed up)
+    assert with_records.decoy_rate > 0.2 and without.decoy_rate == 0.0
+    drawers = np.bincount(pair_candidate, weights=pair_drew)
+    true = np.asarray(is_true, dtype=np.float64)
+
+    def error_by_drawers(posterior):
+        return sum(abs(posterior[drawers == k].sum() - true[drawers == k].sum()) for k in range(1, 6)) / true.size
+
+    assert error_by_drawers(with_records.posterior) < error_by_drawers(without.posterior) - 0.02
+
+
+def test_records_that_show_no_strays_drawn_alike_leave_joins_out():
+    from consolidation.geometric.detection import detection_fit
+
+    # given: 200 items of three annotators of recall 0.85, 2 true objects an item and 0.3 strays
+    # per annotator, which nobody else draws; their gold records, of earlier items of 4, hold no
+    # stray another annotator drew alike
+    rng = np.random.default_rng(4)
+    pair_candidate, pair_worker, pair_drew, is_true = [], [], [], []
+    for _ in range(200):
+        patterns = [(rng.random(3) < 0.85, True) for _ in range(rng.poisson(2))]
+        patterns += [(np.eye(3, dtype=bool)[w], False) for w in range(3) for _ in range(rng.poisson(0.3))]
+        for pattern, true in patterns:
+            if not pattern.any():
+                continue
+            for worker, drew in enumerate(pattern.tolist()):
+                pair_candidate.append(len(is_true))
+                pair_worker.append(worker)
+                pair_drew.append(drew)
+            is_true.append(true)
+    common = {
+        "n_candidates": len(is_true),
+        "answer_item": np.repeat(np.arange(200), 3),
+        "answer_worker": np.tile(np.arange(3), 200),
+        "n_workers": 3,
+    }
+
+    # when
+    records = (np.zeros(3), np.zeros(3), np.full(3, 3.0))
+    no_rates = {"record_precision": np.full(3, np.nan), "record_recall": np.full(3, np.nan)}
+    with_records = detection_fit(
+        pair_candidate,
+        pair_worker,
+        pair_drew,
+        **common,
+        **no_rates,
+        record_answers=np.full(3, 60.0),
+        record_decoys=records,
+    )
+    without = detection_fit(pair_candidate, pair_worker, pair_drew, **common)
+
+    # then: no decoys and no joins, so objects two of three drew (all true here) are written
+    # nearer certain than where the prior's joins stand
+    assert with_records.decoy_rate == 0.0 and with_records.join.max() < 1e-3 < without.join.min()
+    drawers = np.bincount(pair_candidate, weights=pair_drew)
+    pairs = drawers == 2
+    assert np.asarray(is_true)[pairs].all()
+    assert with_records.posterior[pairs].mean() > without.posterior[pairs].mean() + 0.1
+
+
 def test_readings_split_where_an_object_is_contested_are_written_near_the_odds_of_such_splits():
     from consolidation.geometric.reading import reading_fit
 

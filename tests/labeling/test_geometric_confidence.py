@@ -246,11 +246,37 @@ def test_a_boxes_gold_tally_counts_found_exact_and_stray_objects():
     )
 
     # when
-    tally = boxes._gold_tally(answer, truth, labels)
+    (tally,) = boxes._gold_tallies([answer], truth, labels)
 
     # then: both objects found, one exactly; of three boxes drawn one stray, two not exact
     assert (tally.items, tally.objects, tally.found, tally.found_exact) == (1, 2, 2, 1)
     assert (tally.drawn, tally.drawn_stray, tally.drawn_inexact) == (3, 1, 2)
+
+
+def test_a_boxes_gold_tally_counts_the_strays_another_annotator_drew_alike_as_decoys():
+    # given: a truth of one dog; three annotators box it; the first two also box the same
+    # thing where no dog is (a decoy), the second a lone stray elsewhere, and the third a near
+    # miss of the dog (a stray against the truth, but no false object of its own)
+    boxes = get_task_type("bounding_box")
+    labels = ["dog", "cat"]
+    truth = boxes._parse({"boxes": [_box("dog", 10, 10)], "image_size": SIZE}, labels)
+    answers = [
+        [_box("dog", 10, 10), _box("cat", 120, 120)],
+        [_box("dog", 11, 10), _box("dog", 122, 121), _box("cat", 60, 150)],
+        [_box("dog", 10, 10), _box("dog", 28, 24)],
+    ]
+
+    # when
+    parsed = [boxes._parse({"boxes": answer, "image_size": SIZE}, labels) for answer in answers]
+    tallies = boxes._gold_tallies(parsed, truth, labels)
+
+    # then: the decoy is counted for the two who drew it, each seen by one other of two; the
+    # lone stray and the near miss are strays but not shared
+    assert [(t.drawn_stray, t.drawn_shared, t.shared_by, t.peers) for t in tallies] == [
+        (1, 1, 1, 2),
+        (2, 1, 1, 2),
+        (1, 0, 0, 2),
+    ]
 
 
 def test_a_masks_gold_tally_counts_the_lean_of_the_outline():

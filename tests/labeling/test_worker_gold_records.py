@@ -24,7 +24,7 @@ def _jsonl(lines: list[dict]) -> bytes:
     return "".join(json.dumps(line) + "\n" for line in lines).encode()
 
 
-def _create_job(requester, s3, name: str, *, gold: int, labels=LABELS) -> dict:
+def _create_job(requester, s3, name: str, *, gold: int, labels=LABELS, workers_per_object: int = 1) -> dict:
     s3.put(f"{name}.jsonl", _jsonl([{"source": f"Alice was in Berlin, text {i}"} for i in range(3)]))
     s3.put(
         f"{name}-gold.jsonl",
@@ -42,7 +42,7 @@ def _create_job(requester, s3, name: str, *, gold: int, labels=LABELS) -> dict:
             "label_categories": labels,
             "title": "People and places",
             "reward": "0.05",
-            "workers_per_object": 1,
+            "workers_per_object": workers_per_object,
         },
         format="json",
     )
@@ -110,6 +110,29 @@ def test_a_jobs_gold_is_counted_per_worker_and_read_by_later_jobs_of_the_same_ty
     other = _create_job(requester, s3, "other", gold=0, labels=["person", "place", "date"])
     assert worker_gold_records(job=_job(other), worker_ids=[worker.pk]) == {}
     assert worker_gold_records(job=_job(earlier), worker_ids=[worker.pk]) == {}
+
+
+def test_strays_two_workers_of_a_gold_text_marked_alike_are_kept_as_decoys_in_their_records(s3, requester, make_worker):
+    # given: a job of 2 workers a text with 3 gold texts; both mark the person exactly and the
+    # same span where no entity is (a decoy: "Berlin, " is no place here)
+    storage_register(organization=requester.organization, uri_prefix=s3.uri())
+    first, second = make_worker(), make_worker()
+    job = _create_job(requester, s3, "decoys", gold=3, workers_per_object=2)
+    answer = [TRUTH[0], {"label": "place", "start": 20, "end": 24}]
+
+    # when: both answer all of it and the job is consolidated
+    assert _answer_all(first, answer) == 6
+    assert _answer_all(second, answer) == 6
+    run_labeling_sweeps()
+
+    # then: each one's stray on the 3 gold texts was drawn alike by the one other annotator,
+    # and a later job of the same type and labels reads it as part of their records
+    for worker in (first, second):
+        row = WorkerGoldTally.objects.get(job_id=job["id"], worker=worker)
+        assert (row.items, row.drawn_stray, row.drawn_shared, row.shared_by, row.peers) == (3, 3, 3, 3, 3)
+    later = _create_job(requester, s3, "later", gold=0)
+    records = worker_gold_records(job=_job(later), worker_ids=[first.pk, second.pk])
+    assert [(tally.drawn_shared, tally.shared_by, tally.peers) for tally in records.values()] == [(3, 3, 3)] * 2
 
 
 def _job(job: dict):
