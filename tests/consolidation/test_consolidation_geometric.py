@@ -347,6 +347,23 @@ def test_scattered_pixels_count_as_themselves_and_leave_the_boundaries_the_rest(
     assert voted[1] == pytest.approx((16 - 5 * 7 / 15 - 1) / (16 + 5 * 7 / 15 + 2))
 
 
+def _candidate_pairs(patterns):
+    """The detection model's pairs from each item's candidates, ``(who drew it, is it true)``
+    (one nobody drew left out): pair candidate, worker, drew; per candidate its truth and item."""
+    pair_candidate, pair_worker, pair_drew, is_true, item_of = [], [], [], [], []
+    for item, candidates in enumerate(patterns):
+        for drawers, true in candidates:
+            if not drawers.any():
+                continue
+            for worker, drew in enumerate(drawers.tolist()):
+                pair_candidate.append(len(is_true))
+                pair_worker.append(worker)
+                pair_drew.append(drew)
+            is_true.append(true)
+            item_of.append(item)
+    return pair_candidate, pair_worker, pair_drew, np.asarray(is_true), np.asarray(item_of)
+
+
 def test_decoys_that_gold_shows_lower_the_objects_a_minority_drew():
     from consolidation.geometric.detection import detection_fit
 
@@ -354,20 +371,13 @@ def test_decoys_that_gold_shows_lower_the_objects_a_minority_drew():
     # half a decoy (which each annotator draws with 0.4) and 0.1 strays per annotator; the first
     # 60 items are gold (their decoys known false, their true objects known true)
     rng = np.random.default_rng(11)
-    pair_candidate, pair_worker, pair_drew, is_true, known = [], [], [], [], []
-    for item in range(300):
-        patterns = [(rng.random(5) < 0.9, True) for _ in range(rng.poisson(2))]
-        patterns += [(rng.random(5) < 0.4, False) for _ in range(rng.poisson(0.5))]
-        patterns += [(np.eye(5, dtype=bool)[w], False) for w in range(5) for _ in range(rng.poisson(0.1))]
-        for pattern, true in patterns:
-            if not pattern.any():
-                continue
-            for worker, drew in enumerate(pattern.tolist()):
-                pair_candidate.append(len(is_true))
-                pair_worker.append(worker)
-                pair_drew.append(drew)
-            is_true.append(true)
-            known.append(float(true) if item < 60 else np.nan)
+    patterns = []
+    for _ in range(300):
+        patterns.append([(rng.random(5) < 0.9, True) for _ in range(rng.poisson(2))])
+        patterns[-1] += [(rng.random(5) < 0.4, False) for _ in range(rng.poisson(0.5))]
+        patterns[-1] += [(np.eye(5, dtype=bool)[w], False) for w in range(5) for _ in range(rng.poisson(0.1))]
+    pair_candidate, pair_worker, pair_drew, is_true, item_of = _candidate_pairs(patterns)
+    known = np.where(item_of < 60, is_true.astype(np.float64), np.nan)
     common = {
         "n_candidates": len(is_true),
         "answer_item": np.repeat(np.arange(300), 5),
@@ -385,8 +395,8 @@ def test_decoys_that_gold_shows_lower_the_objects_a_minority_drew():
     # get a probability nearer how often they are true
     assert with_decoys.decoy_rate > 0.1 and without.decoy_rate == 0.0
     drawers = np.bincount(pair_candidate, weights=pair_drew)
-    middle = (drawers >= 2) & (drawers <= 3) & np.isnan(np.asarray(known))
-    truth = np.asarray(is_true)[middle].mean()
+    middle = (drawers >= 2) & (drawers <= 3) & np.isnan(known)
+    truth = is_true[middle].mean()
     assert abs(with_decoys.posterior[middle].mean() - truth) < abs(without.posterior[middle].mean() - truth) - 0.05
 
 
@@ -428,31 +438,24 @@ def test_decoys_from_records_give_the_rate_and_draw_the_records_were_drawn_at():
 def test_decoys_the_records_show_lower_the_objects_a_minority_drew_in_a_job_without_gold():
     from consolidation.geometric.detection import detection_fit
 
-    # given: 300 items of five annotators of recall 0.9 (a third of the true objects hard, seen
-    # at 0.4 of it), 2 true objects an item, half a decoy (drawn with 0.35 by each) and 0.1
+    # given: 300 items of five annotators of recall 0.9 (40% of the true objects hard, seen at
+    # 0.2-0.8 of it), 2 true objects an item, half a decoy (drawn with 0.35 by each) and 0.1
     # strays per annotator; no gold; the annotators' gold records, of earlier items of 4
     rng = np.random.default_rng(12)
-    pair_candidate, pair_worker, pair_drew, is_true = [], [], [], []
+    patterns = []
     for _ in range(300):
         seen = [0.9 * (1.0 - rng.uniform(0.2, 0.8) if rng.random() < 0.4 else 1.0) for _ in range(rng.poisson(2))]
-        patterns = [(rng.random(5) < recall, True) for recall in seen]
-        patterns += [(rng.random(5) < 0.35, False) for _ in range(rng.poisson(0.5))]
-        patterns += [(np.eye(5, dtype=bool)[w], False) for w in range(5) for _ in range(rng.poisson(0.1))]
-        for pattern, true in patterns:
-            if not pattern.any():
-                continue
-            for worker, drew in enumerate(pattern.tolist()):
-                pair_candidate.append(len(is_true))
-                pair_worker.append(worker)
-                pair_drew.append(drew)
-            is_true.append(true)
+        patterns.append([(rng.random(5) < recall, True) for recall in seen])
+        patterns[-1] += [(rng.random(5) < 0.35, False) for _ in range(rng.poisson(0.5))]
+        patterns[-1] += [(np.eye(5, dtype=bool)[w], False) for w in range(5) for _ in range(rng.poisson(0.1))]
+    pair_candidate, pair_worker, pair_drew, is_true, _ = _candidate_pairs(patterns)
     shared, shared_by, peers, items = _decoy_records(rng, workers=5)
     common = {
         "n_candidates": len(is_true),
         "answer_item": np.repeat(np.arange(300), 5),
         "answer_worker": np.tile(np.arange(5), 300),
         "n_workers": 5,
-        # gold records as they would read: recall 0.9 x (2/3 + 1/3 x 0.4) over every true
+        # gold records as they would read: recall 0.9 x (0.6 + 0.4 x 0.5) over every true
         # object, 0.1 strays an item plus the decoys drawn (0.5 x 0.35)
         "record_precision": np.full(5, 0.72),
         "record_recall": np.full(5, 0.72),
@@ -471,7 +474,7 @@ def test_decoys_the_records_show_lower_the_objects_a_minority_drew_in_a_job_with
     # under-confident and those three drew over-confident: hard objects and decoys mixed up)
     assert with_records.decoy_rate > 0.2 and without.decoy_rate == 0.0
     drawers = np.bincount(pair_candidate, weights=pair_drew)
-    true = np.asarray(is_true, dtype=np.float64)
+    true = is_true.astype(np.float64)
 
     def error_by_drawers(posterior):
         return sum(abs(posterior[drawers == k].sum() - true[drawers == k].sum()) for k in range(1, 6)) / true.size
@@ -486,18 +489,11 @@ def test_records_that_show_no_strays_drawn_alike_leave_joins_out():
     # per annotator, which nobody else draws; their gold records, of earlier items of 4, hold no
     # stray another annotator drew alike
     rng = np.random.default_rng(4)
-    pair_candidate, pair_worker, pair_drew, is_true = [], [], [], []
+    patterns = []
     for _ in range(200):
-        patterns = [(rng.random(3) < 0.85, True) for _ in range(rng.poisson(2))]
-        patterns += [(np.eye(3, dtype=bool)[w], False) for w in range(3) for _ in range(rng.poisson(0.3))]
-        for pattern, true in patterns:
-            if not pattern.any():
-                continue
-            for worker, drew in enumerate(pattern.tolist()):
-                pair_candidate.append(len(is_true))
-                pair_worker.append(worker)
-                pair_drew.append(drew)
-            is_true.append(true)
+        patterns.append([(rng.random(3) < 0.85, True) for _ in range(rng.poisson(2))])
+        patterns[-1] += [(np.eye(3, dtype=bool)[w], False) for w in range(3) for _ in range(rng.poisson(0.3))]
+    pair_candidate, pair_worker, pair_drew, is_true, _ = _candidate_pairs(patterns)
     common = {
         "n_candidates": len(is_true),
         "answer_item": np.repeat(np.arange(200), 3),
@@ -524,7 +520,7 @@ def test_records_that_show_no_strays_drawn_alike_leave_joins_out():
     assert with_records.decoy_rate == 0.0 and with_records.join.max() < 1e-3 < without.join.min()
     drawers = np.bincount(pair_candidate, weights=pair_drew)
     pairs = drawers == 2
-    assert np.asarray(is_true)[pairs].all()
+    assert is_true[pairs].all()
     assert with_records.posterior[pairs].mean() > without.posterior[pairs].mean() + 0.1
 
 
