@@ -121,7 +121,7 @@ def detection_fit(
     mixture: bool = True,
     record_mixture: bool = True,
     decoys: bool = False,
-    record_decoys: tuple[ArrayLike, ArrayLike, ArrayLike] | None = None,
+    record_decoys: tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike] | None = None,
     max_iter: int = 200,
     tol: float = 1e-4,
 ) -> DetectionFit:
@@ -141,9 +141,9 @@ def detection_fit(
     hard objects (EM's estimate from the job alone can settle on a few, the hard ones a worker
     or two drew read as strays). Without, the worker's recall on easy objects is the record's
     over ``1 - hard_share (1 - hard_scale)``. ``record_decoys`` is per worker ``(shared,
-    shared_by, peers)`` per gold item of their record (``decoys_from_records``; NaN: none), with
-    ``record_answers`` their gold items: where any is given, the decoys' rate and draw are the
-    records' (decoys on where they show some, ``decoys`` or not) and joins are left out.
+    shared_by, peers, items)`` of their gold record (``decoys_from_records``; NaN or 0 items:
+    none): where any is given, the decoys' rate and draw are the records' (decoys on where they
+    show some, ``decoys`` or not) and joins are left out.
     """
     cand = np.asarray(pair_candidate, dtype=np.int64)
     work = np.asarray(pair_worker, dtype=np.int64)
@@ -167,7 +167,7 @@ def detection_fit(
         raise ValueError("record_false_rate needs one entry per worker")
     from_records = None
     if record_decoys is not None:
-        from_records = decoys_from_records(*record_decoys, record_answers, n_workers)
+        from_records = decoys_from_records(*record_decoys, n_workers=n_workers)
         decoys = decoys or (from_records is not None and from_records[0] > 0)
     is_known = np.isfinite(fixed)
     annotated = np.bincount(answer_item).astype(np.float64)
@@ -263,7 +263,7 @@ class _Counts:
 
 
 def decoys_from_records(
-    shared: ArrayLike, shared_by: ArrayLike, peers: ArrayLike, items: ArrayLike | None, n_workers: int
+    shared: ArrayLike, shared_by: ArrayLike, peers: ArrayLike, items: ArrayLike, *, n_workers: int
 ) -> tuple[float, float] | None:
     """``(decoy_rate, decoy_draw)`` as the workers' gold records show them (a rate of 0 where
     no stray was drawn alike), or ``None`` where no record had other annotators to show it. Per
@@ -275,10 +275,10 @@ def decoys_from_records(
     ``rate draw (1 - (1 - draw)^peers)`` and ``shared_by`` is ``rate draw^2 peers``: their ratio
     gives ``draw`` (increasing in it, from 1 to ``peers``), then ``shared`` the rate."""
     counts = [np.asarray(values, dtype=np.float64) for values in (shared, shared_by, peers)]
-    weight = np.zeros(n_workers) if items is None else np.asarray(items, dtype=np.float64)
+    weight = np.asarray(items, dtype=np.float64)
     if any(values.shape != (n_workers,) for values in (*counts, weight)):
-        raise ValueError("record_decoys and record_answers need one entry per worker")
-    known = np.all([np.isfinite(values) for values in counts], axis=0) & (counts[2] > 0) & (weight > 0)
+        raise ValueError("record_decoys needs one entry per worker in each of its arrays")
+    known = np.all([np.isfinite(values) for values in (*counts, weight)], axis=0) & (counts[2] > 0) & (weight > 0)
     if np.any(np.concatenate([values[known] for values in counts]) < 0):
         raise ValueError("record_decoys must be non-negative")
     weight = np.where(known, weight, 0.0)

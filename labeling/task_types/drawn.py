@@ -212,9 +212,6 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
         record_accuracy = np.full(n_workers, np.nan)
         record_recall = np.full(n_workers, np.nan)
         record_stray = np.full(n_workers, np.nan)
-        record_shared = np.full(n_workers, np.nan)
-        record_shared_by = np.full(n_workers, np.nan)
-        record_peers = np.full(n_workers, np.nan)
         record_answers = np.zeros(n_workers)
         for worker, (accuracy, count) in worker_records.items():
             if 0 <= worker < n_workers:
@@ -232,12 +229,16 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
                 if 0 <= worker < n_workers and tally.items >= GOLD_RECORD_MIN_ITEMS and tally.objects > 0:
                     record_recall[worker] = (tally.found if by_readings else tally.found_exact) / tally.objects
                     record_stray[worker] = (tally.drawn_stray if by_readings else tally.drawn_inexact) / tally.items
-                    record_shared[worker] = tally.drawn_shared / tally.items
-                    record_shared_by[worker] = tally.shared_by / tally.items
-                    record_peers[worker] = tally.peers / tally.items
                     record_answers[worker] = tally.items
                     if np.isnan(record_accuracy[worker]):
                         record_accuracy[worker] = record_recall[worker]
+        # Decoys as the gold records show them, whatever the job's redundancy: what a worker
+        # draws alike with others is theirs, not the job's.
+        record_decoys = np.full((4, n_workers), np.nan)
+        for worker, tally in worker_gold_records.items():
+            if 0 <= worker < n_workers and tally.items >= GOLD_RECORD_MIN_ITEMS:
+                counts = (tally.drawn_shared, tally.shared_by, tally.peers)
+                record_decoys[:, worker] = [*(count / tally.items for count in counts), tally.items]
         fit = detection_fit(
             layout.pair_candidate,
             layout.pair_worker,
@@ -258,7 +259,7 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
             # Decoys are told from hard objects by gold, or by the gold records' strays another
             # annotator drew alike (which stand, gold or not, where any record has them).
             decoys=by_readings and bool(gold),
-            record_decoys=(record_shared, record_shared_by, record_peers) if by_readings else None,
+            record_decoys=(record_decoys[0], record_decoys[1], record_decoys[2], record_decoys[3]),
         )
         exact, model_exact = np.ones(offset), np.ones(offset)
         if by_readings and layout.drawn.size:

@@ -422,17 +422,17 @@ def test_decoys_from_records_give_the_rate_and_draw_the_records_were_drawn_at():
     shared, shared_by, peers, items = _decoy_records(np.random.default_rng(5))
 
     # when
-    rate, draw = decoys_from_records(shared, shared_by, peers, items, 20)
+    rate, draw = decoys_from_records(shared, shared_by, peers, items, n_workers=20)
 
     # then: both near the truth (1,200 items of records)
     assert rate == pytest.approx(0.5, abs=0.15)
     assert draw == pytest.approx(0.35, abs=0.08)
     # records where no stray was drawn alike show no decoys (none without records of peers);
     # records of the wrong length fail
-    assert decoys_from_records(np.zeros(20), np.zeros(20), peers, items, 20) == (0.0, DECOY_DRAW_PRIOR)
-    assert decoys_from_records(shared, shared_by, np.zeros(20), items, 20) is None
+    assert decoys_from_records(np.zeros(20), np.zeros(20), peers, items, n_workers=20) == (0.0, DECOY_DRAW_PRIOR)
+    assert decoys_from_records(shared, shared_by, np.zeros(20), items, n_workers=20) is None
     with pytest.raises(ValueError, match="one entry per worker"):
-        decoys_from_records(shared[:5], shared_by, peers, items, 20)
+        decoys_from_records(shared[:5], shared_by, peers, items, n_workers=20)
 
 
 def test_decoys_the_records_show_lower_the_objects_a_minority_drew_in_a_job_without_gold():
@@ -465,7 +465,7 @@ def test_decoys_the_records_show_lower_the_objects_a_minority_drew_in_a_job_with
 
     # when
     with_records = detection_fit(
-        pair_candidate, pair_worker, pair_drew, **common, record_decoys=(shared, shared_by, peers)
+        pair_candidate, pair_worker, pair_drew, **common, record_decoys=(shared, shared_by, peers, items)
     )
     without = detection_fit(pair_candidate, pair_worker, pair_drew, **common)
 
@@ -502,17 +502,8 @@ def test_records_that_show_no_strays_drawn_alike_leave_joins_out():
     }
 
     # when
-    records = (np.zeros(3), np.zeros(3), np.full(3, 3.0))
-    no_rates = {"record_precision": np.full(3, np.nan), "record_recall": np.full(3, np.nan)}
-    with_records = detection_fit(
-        pair_candidate,
-        pair_worker,
-        pair_drew,
-        **common,
-        **no_rates,
-        record_answers=np.full(3, 60.0),
-        record_decoys=records,
-    )
+    records = (np.zeros(3), np.zeros(3), np.full(3, 3.0), np.full(3, 60.0))
+    with_records = detection_fit(pair_candidate, pair_worker, pair_drew, **common, record_decoys=records)
     without = detection_fit(pair_candidate, pair_worker, pair_drew, **common)
 
     # then: no decoys and no joins, so objects two of three drew (all true here) are written
