@@ -217,28 +217,24 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
             if 0 <= worker < n_workers:
                 record_accuracy[worker], record_answers[worker] = self._record_f1(accuracy), count
                 record_recall[worker] = record_accuracy[worker]
-        if by_readings or gold:
-            # A gold record (``GoldTally``: earlier gold counted against the truth) says more
-            # than an F1 against the crowd: recall over every true object, those the whole crowd
-            # missed too, and strays drawn per item: with 3 or more annotators of the existence
-            # model's kind (a box at IoU >= 0.5 of any class, an overlapping span), with fewer of
-            # exact readings. With 1 or 2 annotators and no gold in the job (whose maps check how
-            # a record carries over) the F1 stays: measured, it is the better calibrated there
-            # (docs/consolidation.md, "gold records").
-            for worker, tally in worker_gold_records.items():
-                if 0 <= worker < n_workers and tally.items >= GOLD_RECORD_MIN_ITEMS and tally.objects > 0:
-                    record_recall[worker] = (tally.found if by_readings else tally.found_exact) / tally.objects
-                    record_stray[worker] = (tally.drawn_stray if by_readings else tally.drawn_inexact) / tally.items
-                    record_answers[worker] = tally.items
-                    if np.isnan(record_accuracy[worker]):
-                        record_accuracy[worker] = record_recall[worker]
-        # Decoys as the gold records show them, whatever the job's redundancy: what a worker
-        # draws alike with others is theirs, not the job's.
+        # A gold record (``GoldTally``: earlier gold counted against the truth) says more than an
+        # F1 against the crowd, whatever the job's redundancy: recall over every true object,
+        # those the whole crowd missed too, and strays drawn per item (with 3 or more annotators
+        # of the existence model's kind: a box at IoU >= 0.5 of any class, an overlapping span;
+        # with fewer of exact readings); and the decoys, from the strays another annotator drew
+        # alike (what a worker draws alike with others is theirs, not the job's).
         record_decoys = np.full((4, n_workers), np.nan)
         for worker, tally in worker_gold_records.items():
-            if 0 <= worker < n_workers and tally.items >= GOLD_RECORD_MIN_ITEMS:
-                counts = (tally.drawn_shared, tally.shared_by, tally.peers)
-                record_decoys[:, worker] = [*(count / tally.items for count in counts), tally.items]
+            if not (0 <= worker < n_workers and tally.items >= GOLD_RECORD_MIN_ITEMS):
+                continue
+            shared = (tally.drawn_shared, tally.shared_by, tally.peers)
+            record_decoys[:, worker] = [*(count / tally.items for count in shared), tally.items]
+            if tally.objects > 0:
+                record_recall[worker] = (tally.found if by_readings else tally.found_exact) / tally.objects
+                record_stray[worker] = (tally.drawn_stray if by_readings else tally.drawn_inexact) / tally.items
+                record_answers[worker] = tally.items
+                if np.isnan(record_accuracy[worker]):
+                    record_accuracy[worker] = record_recall[worker]
         fit = detection_fit(
             layout.pair_candidate,
             layout.pair_worker,
