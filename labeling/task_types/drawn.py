@@ -27,9 +27,9 @@ pattern who drew exactly it. Then:
 
 Workers' gold records (``GoldTally`` from earlier jobs: their recall over every true object,
 those a whole crowd missed included, the strays they draw per item, and those another annotator
-of the item drew alike) anchor the rates with 3 or more annotators, count the objects nobody drew
-(``unseen_from_records``) and give the decoys (``decoys_from_records``), which agreement alone
-cannot see.
+of the item drew alike) anchor the rates whatever the redundancy, give the decoys
+(``decoys_from_records``) and, with 3 or more annotators, count the objects nobody drew
+(``unseen_from_records``): what agreement alone cannot see.
 
 With gold, each factor is checked against the gold items (consolidated as if their truth were
 unknown): a Platt map each for output objects' confidences, for left-out candidates' probability
