@@ -286,8 +286,12 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
         unseen = unseen_rates(
             np.where(drawn_by > 0, fit.model_posterior, 0.0), drawn_by, asked, {n: sizes.count(n) for n in set(sizes)}
         )
-        if by_readings:
+        if by_readings and len(set(sizes)) == 1:
             # Objects nobody drew, as the gold records count them: the largest estimate stands.
+            # Only where every item has as many annotators: where they differ (dynamic
+            # redundancy), each count's items were chosen by their answers (those whose first
+            # answers agreed closed early), and a count over them reads their agreement as
+            # objects nobody drew (0.23 an image for the project crowd's two-answer images).
             recorded = unseen_from_records(
                 fit.posterior,
                 layout.pair_candidate,
