@@ -338,6 +338,32 @@ def test_gold_records_of_workers_who_miss_objects_lower_an_agreeing_crowds_confi
     assert max(missers) < 0.5
 
 
+def test_under_dynamic_redundancy_the_gold_records_do_not_count_objects_nobody_drew():
+    # given: the missers' records of the test above (each worker finds half of the objects), and
+    # a job whose images got different numbers of answers (as dynamic redundancy leaves them:
+    # three workers on most, a fourth on a few), all drawing the same one dog
+    from labeling.task_types import GoldTally
+
+    dog = [_box("dog", 10, 10)]
+    three = [ObjectAnswers(i, (i % 5, (i + 1) % 5, (i + 2) % 5), _image(dog, dog, dog), {}) for i in range(20)]
+    four = [ObjectAnswers(20 + i, (i, i + 1, i + 2, i + 3), _image(dog, dog, dog, dog), {}) for i in range(2)]
+    records = {w: GoldTally(items=100, objects=200, found=100, drawn=100) for w in range(5)}
+    boxes = get_task_type("bounding_box")
+
+    def confidences(objects) -> list[float]:
+        outcome = boxes.consolidate(objects, n_workers=5, labels=["dog"], gold={}, worker_gold_records=records)
+        return [result.confidence for result in outcome.objects if result.index < 20]
+
+    # when
+    uniform, mixed = confidences(three), confidences(three + four)
+
+    # then: where every image has three annotators the records count about one dog an image
+    # nobody drew; where the numbers differ, each number's images were chosen by their answers,
+    # and the count is left to the model, which sees the agreement
+    assert max(uniform) < 0.5
+    assert min(mixed) > max(uniform) + 0.3
+
+
 def test_a_lone_mask_from_a_worker_whose_gold_shows_them_dilating_gets_a_lower_confidence():
     # given: two workers with the same 95% record each mask a small square alone; the gold of
     # one shows outlines drawn a pixel too large, of the other a pixel too small
