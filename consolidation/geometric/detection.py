@@ -282,25 +282,26 @@ def decoys_from_records(
     if np.any(np.concatenate([values[known] for values in counts]) < 0):
         raise ValueError("record_decoys must be non-negative")
     weight = np.where(known, weight, 0.0)
-    shared_total, by_total = (float(np.sum(weight * np.nan_to_num(values))) for values in counts[:2])
-    others = np.where(known, counts[2], 0.0)
     if not known.any():
         return None
+    shared_total, by_total = (float(np.sum(weight * np.nan_to_num(values))) for values in counts[:2])
     if shared_total <= 0:
         return 0.0, DECOY_DRAW_PRIOR
+    others = np.where(known, counts[2], 0.0)
+    peer_items = float(np.sum(weight * others))
 
     def seen(draw: float) -> float:  # over the records' items, the chance another drew a decoy one drew
         return float(np.sum(weight * (1.0 - (1.0 - draw) ** others)))
 
     # A pseudo-decoy drawn at ``DECOY_DRAW_PRIOR`` steadies the draw on a few shared strays
     # (one alone would put it at the range's floor, and its rate past one an item).
-    mean_peers = float(np.sum(weight * others) / np.sum(weight))
+    mean_peers = peer_items / float(np.sum(weight))
     prior_by = DECOY_DRAW_PRIOR * mean_peers / (1.0 - (1.0 - DECOY_DRAW_PRIOR) ** mean_peers)
     ratio = (by_total + prior_by) / (shared_total + 1.0)
     low, high = DECOY_DRAW_RANGE
     for _ in range(50):  # bisection: draw * sum(items peers) / seen(draw) increases with draw
         middle = 0.5 * (low + high)
-        if middle * float(np.sum(weight * others)) / seen(middle) < ratio:
+        if middle * peer_items / seen(middle) < ratio:
             low = middle
         else:
             high = middle

@@ -8,23 +8,16 @@ drawn types and masks read (docs/consolidation.md, "records").
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from django.db.models import QuerySet, Sum
 
 from ..models import LabelingJob, WorkerGoldTally
 from ..task_types import GoldTally
 
-_COUNTS = (
-    "items",
-    "true_objects",
-    "found",
-    "found_exact",
-    "drawn",
-    "drawn_stray",
-    "drawn_inexact",
-    "drawn_shared",
-    "shared_by",
-    "peers",
-)
+# ``GoldTally``'s fields and the ``WorkerGoldTally`` columns that keep them (``objects`` is
+# the model's manager, so that count is ``true_objects``).
+TALLY_COLUMNS = {field.name: "true_objects" if field.name == "objects" else field.name for field in fields(GoldTally)}
 
 
 def earlier_similar_jobs(job: LabelingJob) -> QuerySet[LabelingJob]:
@@ -43,23 +36,13 @@ def worker_gold_records(*, job: LabelingJob, worker_ids: list[int]) -> dict[int,
             worker_id__in=worker_ids, job__in=earlier_similar_jobs(job).values("pk"), items__gt=0
         )
         .values("worker_id")
-        .annotate(**{name: Sum(name) for name in (*_COUNTS, "area_error", "boundary")})
+        .annotate(**{column: Sum(column) for column in TALLY_COLUMNS.values()})
         .order_by("worker_id")
     )
+    # Each count back in its field's type (its default's: the sums come as Decimal or int).
     return {
         row["worker_id"]: GoldTally(
-            items=int(row["items"]),
-            objects=int(row["true_objects"]),
-            found=int(row["found"]),
-            found_exact=int(row["found_exact"]),
-            drawn=int(row["drawn"]),
-            drawn_stray=int(row["drawn_stray"]),
-            drawn_inexact=int(row["drawn_inexact"]),
-            drawn_shared=int(row["drawn_shared"]),
-            shared_by=int(row["shared_by"]),
-            peers=int(row["peers"]),
-            area_error=float(row["area_error"]),
-            boundary=float(row["boundary"]),
+            **{name: type(getattr(GoldTally, name))(row[column]) for name, column in TALLY_COLUMNS.items()}
         )
         for row in rows
     }

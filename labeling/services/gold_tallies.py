@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..models import LabelingJob, WorkerGoldTally
+from ..selectors.records import TALLY_COLUMNS
 from ..task_types import GoldTally
 
 
@@ -18,29 +19,16 @@ def job_gold_tallies_save(*, job: LabelingJob, tallies: Mapping[int, GoldTally])
     WorkerGoldTally.objects.filter(job=job).exclude(worker_id__in=list(tallies)).delete()
     if not tallies:
         return
-    fields = ["items", "true_objects", "found", "found_exact", "drawn", "drawn_stray", "drawn_inexact"]
-    fields += ["drawn_shared", "shared_by", "peers", "area_error", "boundary"]
     WorkerGoldTally.objects.bulk_create(
         [
             WorkerGoldTally(
                 job=job,
                 worker_id=worker_id,
-                items=tally.items,
-                true_objects=tally.objects,
-                found=tally.found,
-                found_exact=tally.found_exact,
-                drawn=tally.drawn,
-                drawn_stray=tally.drawn_stray,
-                drawn_inexact=tally.drawn_inexact,
-                drawn_shared=tally.drawn_shared,
-                shared_by=tally.shared_by,
-                peers=tally.peers,
-                area_error=tally.area_error,
-                boundary=tally.boundary,
+                **{column: getattr(tally, name) for name, column in TALLY_COLUMNS.items()},
             )
             for worker_id, tally in sorted(tallies.items())
         ],
         update_conflicts=True,
         unique_fields=["job", "worker"],
-        update_fields=[*fields, "updated_at"],
+        update_fields=[*TALLY_COLUMNS.values(), "updated_at"],
     )
