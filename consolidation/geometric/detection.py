@@ -3,12 +3,14 @@
 A *candidate* is one object some worker drew in an item (a cluster of matching boxes with its
 voted label, an exact span). Whether it is a true object is latent. Per item, true objects come
 as a Poisson count of rate ``mu``, and each worker who answered the item draws each one with
-their own ``recall``. False candidates are *started* by one worker (a Poisson count of rate
-``false_rate[w]`` per item they answer) and each other annotator *joins* (draws the same false
-object: a distractor, a wrong boundary many pick) with probability ``join[w]``. So the expected
-number of true and false candidates per item with a given pattern ``x`` of who drew it are
+their own ``recall`` times the object's scale of detectability: one of ``SCALES`` (1 for an easy
+object), with ``shares`` fitted (``mixture``). False candidates are *started* by one worker (a
+Poisson count of rate ``false_rate[w]`` per item they answer) and each other annotator *joins*
+(draws the same false object: a distractor, a wrong boundary many pick) with probability
+``join[w]``. So the expected number of true and false candidates per item with a given pattern
+``x`` of who drew it are
 
-    true:  mu * prod_w recall^x (1 - recall)^(1 - x)
+    true:  mu * sum_g share_g prod_w (scale_g recall)^x (1 - scale_g recall)^(1 - x)
     false: sum_{o drew} false_rate[o] * prod_{w != o} join^x (1 - join)^(1 - x)
 
 and a candidate's posterior is the first over their sum. Unlike a two-coin model over
@@ -28,8 +30,9 @@ gold items; with ``record_decoys`` their rate and draw come from the records
 those count every false object drawn alike, joins are left out then (the records' zero where
 they show none, rather than the prior's mean).
 
-Fitted by EM over every candidate of a job at once (the latent origin of a false candidate
-included), with Beta/Gamma pseudo-counts (``PRIOR``) so small jobs stay finite:
+Fitted by EM over every candidate of a job at once (the latent origin of a false candidate and
+the scale of a true one included), sped up by SQUAREM (``_squarem``), with Beta/Gamma/Dirichlet
+pseudo-counts (``PRIOR``, ``SHARES_PRIOR``) so small jobs stay finite:
 
 * **Gold**: candidates of gold items have a known truth (matched to a gold object or not), and a
   gold object nobody drew is a true candidate with an all-zero pattern; they stay fixed and
@@ -44,7 +47,8 @@ included), with Beta/Gamma pseudo-counts (``PRIOR``) so small jobs stay finite:
 
 An item is all right when every output candidate is true, every candidate left out false, and
 no true object was missed by everyone: ``item_all_right`` multiplies those (candidates
-independent given the model), the last factor being ``exp(-mu * prod_w (1 - recall[w]))``.
+independent given the model), the last factor being ``exp(-mu * sum_g share_g prod_w (1 -
+scale_g recall[w]))`` (``missed_by_all``).
 """
 
 from __future__ import annotations
@@ -65,13 +69,19 @@ PRIOR = {
     "recall": (2.0, 1.0),
     "join": (0.5, 10.0),
     "false_rate": (0.1, 1.0),
-    "hard_share": (1.0, 9.0),
-    "hard_scale": (2.0, 3.0),
     "decoy_draw": (2.0, 4.0),
     "decoy_rate": (0.5, 10.0),
 }
-# Hard objects: a tenth of them at first, seen at 0.4 of a worker's recall.
-HARD_START = (0.1, 0.4)
+# Detectability: an object is seen at one of these scales of a worker's recall (1: easy; the
+# others: hard to see, small, occluded, ambiguous), with shares fitted on a fixed grid (a
+# nonparametric mixture, Lindsay 1983): a crowd's hard objects spread (some seen by most, some
+# by one in five), and one fitted scale put too many of them among the objects nobody drew and
+# too few among those one annotator drew. Dirichlet pseudo-counts: the easy scale 9, the hard
+# ones 1 in all; EM starts from the prior's shares.
+SCALES = np.array([1.0, 0.7, 0.4, 0.1])
+SHARES_PRIOR = np.array([9.0, 1.0, 1.0, 1.0]) / np.array([1.0, 3.0, 3.0, 3.0])
+# SQUAREM's step stays within this many EM steps' length.
+MAX_LEAP = 16.0
 # A record's answers count at this weight, up to the cap: a worker moves between jobs.
 RECORD_WEIGHT = 0.5
 RECORD_CAP = 200.0
@@ -88,8 +98,9 @@ class DetectionFit:
     ones too as the model sees them: what gold recalibration compares with the truth); per
     worker ``recall``, ``false_rate`` (false objects started per item) and ``join``
     (probability of drawing another's false object); ``mu``, the rate of true objects per item
-    (drawn or not); the share of hard objects and their scale of recall; decoys per item and the
-    probability each annotator draws one (0 without ``decoys``)."""
+    (drawn or not); the share of true objects seen at each of ``SCALES`` of a worker's recall
+    (``shares``); decoys per item and the probability each annotator draws one (0 without
+    ``decoys``)."""
 
     posterior: NDArray[np.float64]
     model_posterior: NDArray[np.float64]
@@ -98,10 +109,20 @@ class DetectionFit:
     join: NDArray[np.float64]
     mu: float
     n_iter: int
-    hard_share: float = 0.0
-    hard_scale: float = 1.0
+    shares: NDArray[np.float64]
     decoy_rate: float = 0.0
     decoy_draw: float = 0.0
+
+    @property
+    def hard_share(self) -> float:
+        """The share of true objects hard to see (at a scale below 1)."""
+        return float(1.0 - self.shares[0])
+
+    @property
+    def hard_scale(self) -> float:
+        """The mean scale of recall the hard objects are seen at (1 without any)."""
+        hard = float(self.shares[1:].sum())
+        return float(self.shares[1:] @ SCALES[1:] / hard) if hard > 0 else 1.0
 
 
 def detection_fit(
@@ -114,6 +135,7 @@ def detection_fit(
     answer_worker: ArrayLike,
     n_workers: int,
     known: ArrayLike | None = None,
+    gold_items: ArrayLike | None = None,
     record_precision: ArrayLike | None = None,
     record_recall: ArrayLike | None = None,
     record_answers: ArrayLike | None = None,
@@ -123,27 +145,29 @@ def detection_fit(
     decoys: bool = False,
     record_decoys: tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike] | None = None,
     max_iter: int = 200,
-    tol: float = 1e-4,
+    tol: float = 1e-3,
 ) -> DetectionFit:
     """Fit the model on one job's candidates.
 
     One *pair* per (candidate, worker who answered the candidate's item): ``pair_drew`` says
     whether that worker drew it. ``answer_item`` and ``answer_worker`` list every answer of the
     job (item, worker), candidates or not (items ``0..max``). ``known`` holds per candidate 1.0
-    (true), 0.0 (false) or NaN (unknown; the default). ``record_*`` are per worker (NaN or 0
-    answers: no record). ``record_false_rate`` is the stray objects the worker drew per item
-    in earlier gold (NaN: implied by ``record_precision``); where it is given the record is a
-    gold record and its ``record_recall`` is over every true object, hard ones included; an F1
-    record's (against a crowd, which misses what it misses) is read as the recall on easy ones.
-    With ``record_mixture`` (and ``mixture``) a gold record's objects are data of the
-    detectability mixture, each found or missed and hard or easy unknown, fitted with the job's
-    candidates: a record that misses more than the job's agreement explains raises the share of
-    hard objects (EM's estimate from the job alone can settle on a few, the hard ones a worker
-    or two drew read as strays). Without, the worker's recall on easy objects is the record's
-    over ``1 - hard_share (1 - hard_scale)``. ``record_decoys`` is per worker ``(shared,
-    shared_by, peers, items)`` of their gold record (``decoys_from_records``; NaN or 0 items:
-    none): where any is given, the decoys' rate and draw are the records' (decoys on where they
-    show some, ``decoys`` or not) and joins are left out.
+    (true), 0.0 (false) or NaN (unknown; the default); ``gold_items`` lists the items whose
+    truth is known, where every true object is a candidate (those nobody drew too, known true),
+    so none goes undrawn unseen. ``record_*`` are per worker (NaN or 0 answers: no record).
+    ``record_false_rate`` is the stray objects the worker drew per item in earlier gold (NaN:
+    implied by ``record_precision``); where it is given the record is a gold record and its
+    ``record_recall`` is over every true object, hard ones included; an F1 record's (against a
+    crowd, which misses what it misses) is read as the recall on easy ones. With
+    ``record_mixture`` (and ``mixture``) a gold record's objects are data of the detectability
+    mixture, each found or missed and its scale unknown, fitted with the job's candidates: a
+    record that misses more than the job's agreement explains raises the share of hard objects
+    (EM's estimate from the job alone can settle on a few, the hard ones a worker or two drew
+    read as strays). Without, the worker's recall on easy objects is the record's over the share
+    of objects seen (``shares @ SCALES``). ``record_decoys`` is per worker ``(shared, shared_by,
+    peers, items)`` of their gold record (``decoys_from_records``; NaN or 0 items: none): where
+    any is given, the decoys' rate and draw are the records' (decoys on where they show some,
+    ``decoys`` or not) and joins are left out.
     """
     cand = np.asarray(pair_candidate, dtype=np.int64)
     work = np.asarray(pair_worker, dtype=np.int64)
@@ -153,7 +177,10 @@ def detection_fit(
     if answer_item.shape != answer_worker.shape or answer_item.ndim != 1:
         raise ValueError("answer_item and answer_worker must be one-dimensional and of equal length")
     items = np.bincount(answer_worker, minlength=n_workers).astype(np.float64)
-    answers = (answer_item, answer_worker)
+    unseen_possible = np.ones(int(answer_item.max(initial=-1)) + 1)
+    if gold_items is not None:
+        unseen_possible[np.asarray(gold_items, dtype=np.int64)] = 0.0
+    answers = _Answers(answer_item, answer_worker, unseen_possible)
     if not (cand.shape == work.shape == drew.shape) or cand.ndim != 1:
         raise ValueError("pair_candidate, pair_worker and pair_drew must be one-dimensional and of equal length")
     if cand.size and (cand.min() < 0 or cand.max() >= n_candidates or work.min() < 0 or work.max() >= n_workers):
@@ -175,6 +202,8 @@ def detection_fit(
         drawn=np.bincount(cand, weights=drew, minlength=n_candidates).astype(np.float64),
         asked=np.bincount(cand, minlength=n_candidates).astype(np.float64),
         item_annotators=annotated[annotated > 0],
+        drawn_pairs=(cand[drew], work[drew]),
+        undrawn_pairs=(cand[~drew], work[~drew]),
     )
     # Start: a candidate most annotators drew is true.
     q = np.where(is_known, fixed, np.clip(counts.drawn / np.maximum(counts.asked, 1), 0.05, 0.95))
@@ -183,23 +212,21 @@ def detection_fit(
         false_rate=np.full(n_workers, 0.2),
         join=np.full(n_workers, 0.1),
         mu=1.0,
-        hard_share=HARD_START[0] if mixture else 0.0,
-        hard_scale=HARD_START[1],
+        shares=SHARES_PRIOR / SHARES_PRIOR.sum() if mixture else np.eye(SCALES.size)[0],
         # Decoys get their rates from the first M-step, every false candidate half a decoy.
         decoy_rate=0.0,
         decoy_draw=0.3,
     )
-    origin = _origin(cand, work, drew, model, n_candidates)
-    hard = np.full(n_candidates, model.hard_share)
-    decoy = np.full(n_candidates, 0.5 if decoys else 0.0)
-    n_iter = 0
-    for n_iter in range(1, max_iter + 1):  # noqa: B007
-        records = (precision_rec, recall_rec, stray_rec, mass)
-        model = _m_step(
-            q,
-            hard,
-            decoy,
-            origin,
+    records = (precision_rec, recall_rec, stray_rec, mass)
+
+    def expectation(at: _Model) -> _Expectation:
+        posterior, detectability, decoy = _mixed(_likelihoods(counts, at), at)
+        origin = _origin(cand, work, drew, at, n_candidates)
+        return _Expectation(np.where(is_known, fixed, posterior), posterior, detectability, decoy, origin)
+
+    def maximisation(previous: _Model, seen: _Expectation) -> _Model:
+        return _m_step(
+            seen,
             cand,
             work,
             drew,
@@ -207,29 +234,57 @@ def detection_fit(
             items,
             answers,
             records,
-            model,
+            previous,
             mixture,
             record_mixture,
             decoys,
             from_records,
         )
-        origin = _origin(cand, work, drew, model, n_candidates)
-        posterior, hard, decoy = _posterior(cand, work, drew, counts, model)
-        new_q = np.where(is_known, fixed, posterior)
-        change = float(np.abs(new_q - q).max(initial=0.0))
-        q = new_q
+
+    # The first M-step from the start above, then EM sped up by SQUAREM (Varadhan and Roland,
+    # 2008, *Simple and globally convergent methods for accelerating the convergence of any EM
+    # algorithm*, Scand. J. Stat. 35): two EM steps give a direction and its curvature, one
+    # step along them (in log and logit terms, so rates stay positive and probabilities in
+    # range) and an EM step from there. The mixture's shares of neighbouring scales move slowly
+    # under plain EM (a few hundredths in a hundred steps).
+    model = maximisation(
+        model,
+        _Expectation(
+            q,
+            q,
+            np.tile(model.shares, (n_candidates, 1)),
+            np.full(n_candidates, 0.5 if decoys else 0.0),
+            _origin(cand, work, drew, model, n_candidates),
+        ),
+    )
+    seen = expectation(model)
+    n_iter = 1
+    while n_iter < max_iter:
+        first = maximisation(model, seen)
+        first_seen = expectation(first)
+        second = maximisation(first, first_seen)
+        n_iter += 2
+        leap = _squarem(model, first, second)
+        if leap is None:
+            model = second
+        else:
+            model = maximisation(leap, expectation(leap))
+            n_iter += 1
+        new_seen = expectation(model)
+        change = float(np.abs(new_seen.q - seen.q).max(initial=0.0))
+        seen = new_seen
         if change < tol:
             break
+    q = seen.q
     return DetectionFit(
         posterior=frozen(np.clip(q, 0.0, 1.0)),
-        model_posterior=frozen(_posterior(cand, work, drew, counts, model)[0]),
+        model_posterior=frozen(seen.model_posterior),
         recall=frozen(model.recall),
         false_rate=frozen(model.false_rate),
         join=frozen(model.join),
         mu=model.mu,
         n_iter=n_iter,
-        hard_share=model.hard_share,
-        hard_scale=model.hard_scale,
+        shares=frozen(model.shares),
         decoy_rate=model.decoy_rate,
         decoy_draw=model.decoy_draw,
     )
@@ -241,8 +296,7 @@ class _Model:
     false_rate: NDArray[np.float64]
     join: NDArray[np.float64]
     mu: float
-    hard_share: float
-    hard_scale: float
+    shares: NDArray[np.float64]
     decoy_rate: float
     decoy_draw: float
 
@@ -253,13 +307,40 @@ _Bools = NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
+class _Expectation:
+    """The E-step at a model: per candidate the probability that it is true (``q``: gold at
+    its truth; ``model_posterior``: gold too as the model sees it), of each scale were it true,
+    of a decoy were it false; per pair, the probability that its worker started the candidate
+    were it false."""
+
+    q: _Floats
+    model_posterior: _Floats
+    detectability: _Floats
+    decoy: _Floats
+    origin: _Floats
+
+
+@dataclass(frozen=True)
+class _Answers:
+    """Every answer's item and worker; per item, 1.0 where a true object may have gone undrawn
+    by all unseen (0.0 on gold items, whose missed objects are candidates)."""
+
+    item: _Ints
+    worker: _Ints
+    unseen_possible: _Floats
+
+
+@dataclass(frozen=True)
 class _Counts:
     """What EM does not change: per candidate, how many annotators drew it and how many
-    answered its item; per item with answers, its number of annotators."""
+    answered its item; per item with answers, its number of annotators; the pairs (candidate,
+    worker) where the worker drew the candidate and where they did not."""
 
     drawn: _Floats
     asked: _Floats
     item_annotators: _Floats
+    drawn_pairs: tuple[_Ints, _Ints]
+    undrawn_pairs: tuple[_Ints, _Ints]
 
 
 def decoys_from_records(
@@ -338,16 +419,13 @@ def _origin(cand: _Ints, work: _Ints, drew: _Bools, model: _Model, n_candidates:
 
 
 def _m_step(
-    q: _Floats,
-    hard: _Floats,
-    decoy: _Floats,
-    origin: _Floats,
+    seen: _Expectation,
     cand: _Ints,
     work: _Ints,
     drew: _Bools,
     counts: _Counts,
     items: _Floats,
-    answers: tuple[_Ints, _Ints],
+    answers: _Answers,
     records: tuple[_Floats, _Floats, _Floats, _Floats],
     previous: _Model,
     mixture: bool,
@@ -356,41 +434,35 @@ def _m_step(
     from_records: tuple[float, float] | None,
 ) -> _Model:
     precision_rec, recall_rec, stray_rec, mass = records
+    q, detectability, decoy, origin = seen.q, seen.detectability, seen.decoy, seen.origin
     n_workers = items.shape[0]
     true_weight = q[cand]
     # A false candidate is a stray (started by one, joined by others) or a decoy.
     false_weight = (1.0 - true_weight) * (1.0 - decoy[cand])
-    easy_weight = true_weight * (1.0 - hard[cand])
+    easy_weight = true_weight * detectability[cand, 0]
     a_r, b_r = PRIOR["recall"]
     a_j, b_j = PRIOR["join"]
     a_f, b_f = PRIOR["false_rate"]
-    # Recall from the easy objects (a hard one is seen at ``hard_scale`` times it).
+    # Recall from the easy objects (a hard one is seen at its scale of it).
     hits = np.bincount(work, weights=easy_weight * drew, minlength=n_workers)
     trials = np.bincount(work, weights=easy_weight, minlength=n_workers)
     # A gold record's recall (one with a false rate) is over every true object, hard ones
     # included, and the model's recall is on easy ones. With ``record_mixture`` the record's
-    # objects are more data of the mixture, each found or missed, hard or easy unknown (E-step
-    # at the previous model: a hard one is found at ``hard_scale`` times the recall), so a
-    # record that misses more than the job's agreement shows says how many objects are hard;
-    # otherwise its recall is divided by the share of objects seen. An F1 record's recall
-    # (against a crowd, which misses what it misses) is a pseudo-count on the easy recall.
+    # objects are more data of the mixture, each found or missed, its scale unknown (E-step at
+    # the previous model: found at ``scale * recall``), so a record that misses more than the
+    # job's agreement shows says how many objects are hard; otherwise its recall is divided by
+    # the share of objects seen. An F1 record's recall (against a crowd, which misses what it
+    # misses) is a pseudo-count on the easy recall.
     gold_record = np.isfinite(stray_rec) & (mass > 0)
-    record_objects = np.zeros(n_workers)
-    record_found_hard = record_hard = np.zeros(n_workers)
+    record_found, record_missed = _record_objects(records, record_mixture and mixture)
+    found_by_scale, record_by_scale = _record_split(previous.shares, previous.recall, record_found, record_missed)
     if record_mixture and mixture:
-        h, s, r = previous.hard_share, previous.hard_scale, previous.recall
-        record_objects = mass * gold_record
-        found, missed = record_objects * recall_rec, record_objects * (1.0 - recall_rec)
-        record_found_hard = found * h * s / max(h * s + 1.0 - h, 1e-12)
-        record_hard = record_found_hard + missed * h * (1.0 - s * r) / np.maximum(
-            h * (1.0 - s * r) + (1.0 - h) * (1.0 - r), 1e-12
-        )
         f1_mass = np.where(gold_record, 0.0, mass)
-        recall = (hits + a_r + found - record_found_hard + f1_mass * recall_rec) / (
-            trials + a_r + b_r + record_objects - record_hard + f1_mass
+        recall = (hits + a_r + found_by_scale[:, 0] + f1_mass * recall_rec) / (
+            trials + a_r + b_r + record_by_scale[:, 0] + f1_mass
         )
     else:
-        seen_share = 1.0 - previous.hard_share * (1.0 - previous.hard_scale)
+        seen_share = float(previous.shares @ SCALES)
         easy_rec = np.where(gold_record, np.clip(recall_rec / max(seen_share, 1e-9), 0.05, 0.999), recall_rec)
         recall = (hits + a_r + mass * easy_rec) / (trials + a_r + b_r + mass)
     recall = np.clip(recall, _CLIP, 1 - _CLIP)
@@ -404,41 +476,9 @@ def _m_step(
         join = np.full(n_workers, _CLIP)
     # Rate of true objects per item, undrawn ones included: the drawn true candidates plus the
     # expected undrawn ones (EM for a Poisson count seen through the annotators' recalls).
-    answer_item, answer_worker = answers
-    n_items = float(answer_item.max(initial=-1) + 1)
-    previous_share = float(np.sum(q * hard) / max(float(q.sum()), 1e-9)) if mixture else 0.0
-    scale = 1.0
-    share = 0.0
-    if mixture:
-        # A hard object's recall is ``scale`` times the worker's: matched in expectation.
-        hard_weight = true_weight * hard[cand]
-        seen = float(np.sum(hard_weight * drew)) + float(record_found_hard.sum())
-        expected = float(np.sum(hard_weight * recall[work])) + float(np.sum(record_hard * recall))
-        a_h, b_h = PRIOR["hard_scale"]
-        scale = float(np.clip((seen + a_h) / (expected + a_h + b_h), 0.02, 0.95))
-    log_easy = np.bincount(answer_item, weights=np.log1p(-recall[answer_worker]))
-    log_hard = np.bincount(answer_item, weights=np.log1p(-scale * recall[answer_worker]))
-    if mixture:
-        share = previous_share
-        undrawn_easy = (1.0 - share) * np.exp(log_easy)
-        undrawn_hard = share * np.exp(log_hard)
-        # Share of hard objects among all true ones: drawn (posterior-weighted) and undrawn.
-        seen_true = max(float(q.sum()), 1e-9)
-        a_s, b_s = PRIOR["hard_share"]
-        undrawn_rate = float(np.sum(undrawn_easy + undrawn_hard))
-        drawn_rate = float(np.sum((1.0 - share) * (1 - np.exp(log_easy)) + share * (1 - np.exp(log_hard))))
-        mu_guess = seen_true / max(drawn_rate, 1e-9)
-        share = float(
-            np.clip(
-                (float(np.sum(q * hard)) + mu_guess * float(np.sum(undrawn_hard)) + float(record_hard.sum()) + a_s)
-                / (seen_true + mu_guess * undrawn_rate + float(record_objects.sum()) + a_s + b_s),
-                _CLIP,
-                0.9,
-            )
-        )
-    missed = (1.0 - share) * np.exp(log_easy) + share * np.exp(log_hard)
-    mu = float(q.sum() / max(float((1.0 - missed).sum()), 1e-9))
-    del n_items
+    shares, mu = _shares_and_rate(
+        q, detectability, _undrawn(answers, recall), record_by_scale, previous.shares, mixture=mixture
+    )
     decoy_rate, decoy_draw = 0.0, previous.decoy_draw
     if decoys:
         # A decoy is drawn by each annotator with ``decoy_draw``; per item they come at
@@ -467,37 +507,46 @@ def _m_step(
         false_rate=np.maximum(false_rate, _CLIP),
         join=join,
         mu=max(mu, _CLIP),
-        hard_share=share,
-        hard_scale=scale,
+        shares=shares,
         decoy_rate=decoy_rate,
         decoy_draw=decoy_draw,
     )
 
 
-def _posterior(
-    cand: _Ints, work: _Ints, drew: _Bools, counts: _Counts, model: _Model
-) -> tuple[_Floats, _Floats, _Floats]:
-    """Per candidate: the probability that it is true, that it is a hard object were it true,
-    and that it is a decoy were it false."""
+@dataclass(frozen=True)
+class _Likelihood:
+    """Per candidate what the mixture's shares and ``mu`` do not change: the log-probability of
+    who drew it were it a true object seen at each scale (columns; -inf at scales of no share),
+    the log-rate of false candidates drawn so, and the probability that it is a decoy were it
+    false."""
+
+    true_by_scale: _Floats
+    false: _Floats
+    decoy: _Floats
+
+
+def _likelihoods(counts: _Counts, model: _Model) -> _Likelihood:
     n_candidates = counts.drawn.shape[0]
-    r, j = model.recall[work], model.join[work]
-    easy_terms = np.where(drew, np.log(r), np.log1p(-r))
-    log_easy = np.bincount(cand, weights=easy_terms, minlength=n_candidates)
-    if model.hard_share > 0:
-        hard_r = model.hard_scale * r
-        log_hard = np.bincount(cand, weights=np.where(drew, np.log(hard_r), np.log1p(-hard_r)), minlength=n_candidates)
-        a = np.log1p(-model.hard_share) + log_easy
-        b = np.log(model.hard_share) + log_hard
-        top = np.maximum(a, b)
-        log_pattern = top + np.log(np.exp(a - top) + np.exp(b - top))
-        hard = np.exp(b - log_pattern)
-    else:
-        log_pattern, hard = log_easy, np.zeros(n_candidates)
-    join_terms = np.where(drew, np.log(j), np.log1p(-j))
-    log_true = np.log(model.mu) + log_pattern
+    (drawn_cand, drawn_work), (undrawn_cand, undrawn_work) = counts.drawn_pairs, counts.undrawn_pairs
+
+    def per_candidate(pairs_cand: _Ints, weights: _Floats) -> _Floats:
+        return np.bincount(pairs_cand, weights=weights, minlength=n_candidates).astype(np.float64, copy=False)
+
+    # Per scale: the drawers' log(scale recall), the others' log(1 - scale recall).
+    drawn_log = per_candidate(drawn_cand, np.log(model.recall[drawn_work]))
+    undrawn_recall = model.recall[undrawn_work]
+    true_by_scale = np.full((n_candidates, SCALES.size), -np.inf)
+    for g in np.flatnonzero(model.shares > 0):
+        undrawn_log = per_candidate(undrawn_cand, np.log1p(-SCALES[g] * undrawn_recall))
+        true_by_scale[:, g] = drawn_log + counts.drawn * np.log(SCALES[g]) + undrawn_log
     # false: sum over origins o of false_rate[o] / join[o] * prod_w join-terms
-    starts = np.bincount(cand, weights=np.where(drew, model.false_rate[work] / j, 0.0), minlength=n_candidates)
-    log_stray = np.log(np.maximum(starts, 1e-300)) + np.bincount(cand, weights=join_terms, minlength=n_candidates)
+    join = model.join
+    starts = per_candidate(drawn_cand, (model.false_rate / join)[drawn_work])
+    log_stray = (
+        np.log(np.maximum(starts, 1e-300))
+        + per_candidate(drawn_cand, np.log(join)[drawn_work])
+        + per_candidate(undrawn_cand, np.log1p(-join)[undrawn_work])
+    )
     if model.decoy_rate > 0:
         draw = model.decoy_draw
         log_decoy = (
@@ -505,19 +554,119 @@ def _posterior(
         )
         top = np.maximum(log_stray, log_decoy)
         log_false = top + np.log(np.exp(log_stray - top) + np.exp(log_decoy - top))
-        decoy = np.exp(log_decoy - log_false)
-    else:
-        log_false, decoy = log_stray, np.zeros(n_candidates)
-    return 1.0 / (1.0 + np.exp(np.clip(log_false - log_true, -700, 700))), hard, decoy
+        return _Likelihood(true_by_scale, log_false, np.exp(log_decoy - log_false))
+    return _Likelihood(true_by_scale, log_stray, np.zeros(n_candidates))
+
+
+def _mixed(likelihood: _Likelihood, model: _Model) -> tuple[_Floats, _Floats, _Floats]:
+    """Per candidate: the probability that it is true, that it is seen at each of ``SCALES``
+    were it true (one column per scale), and that it is a decoy were it false."""
+    with np.errstate(divide="ignore"):
+        log_by_scale = likelihood.true_by_scale + np.log(model.shares)
+    top = log_by_scale.max(axis=1, keepdims=True)
+    log_pattern = top[:, 0] + np.log(np.exp(log_by_scale - top).sum(axis=1))
+    detectability = np.exp(log_by_scale - log_pattern[:, None])
+    log_true = np.log(model.mu) + log_pattern
+    posterior = 1.0 / (1.0 + np.exp(np.clip(likelihood.false - log_true, -700, 700)))
+    return posterior, detectability, likelihood.decoy
+
+
+def _record_objects(records: tuple[_Floats, _Floats, _Floats, _Floats], pooled: bool) -> tuple[_Floats, _Floats]:
+    """Per worker, the objects their gold record found and missed, as data of the mixture
+    (``pooled``; none otherwise)."""
+    _, recall_rec, stray_rec, mass = records
+    objects = np.where(np.isfinite(stray_rec) & (mass > 0), mass, 0.0) if pooled else np.zeros(mass.shape)
+    return objects * recall_rec, objects * (1.0 - recall_rec)
+
+
+def _record_split(shares: _Floats, recall: _Floats, found: _Floats, missed: _Floats) -> tuple[_Floats, _Floats]:
+    """The records' objects over the scales (E-step at ``shares`` and ``recall``): a found one is
+    at a scale with odds ``share * scale``, a missed one ``share * (1 - scale * recall)``. Per
+    worker and scale, the found ones and all of them."""
+    seen_at = shares * SCALES
+    found_by_scale = found[:, None] * (seen_at / max(float(seen_at.sum()), 1e-12))
+    unseen_at = shares * (1.0 - SCALES * recall[:, None])
+    missed_by_scale = missed[:, None] * unseen_at / np.maximum(unseen_at.sum(axis=1, keepdims=True), 1e-12)
+    return found_by_scale, found_by_scale + missed_by_scale
+
+
+def _undrawn(answers: _Answers, recall: _Floats) -> _Floats:
+    """Per item and scale, the probability that an object there goes undrawn by every
+    annotator unseen (0 on gold items)."""
+    return np.exp(_log_missed(answers.item, recall[answers.worker])) * answers.unseen_possible[:, None]
+
+
+def _shares_and_rate(
+    q: _Floats, detectability: _Floats, undrawn: _Floats, record_by_scale: _Floats, shares: _Floats, *, mixture: bool
+) -> tuple[_Floats, float]:
+    """The M-step of the mixture's shares (with ``mixture``) and of ``mu``, the rate of true
+    objects per item, undrawn ones included (EM for a Poisson count seen through the
+    annotators' recalls)."""
+    if mixture:
+        # Each scale's share among all true ones: drawn (posterior-weighted), undrawn (expected,
+        # at the true objects' rate over those drawn) and the records' objects.
+        mu_guess = max(float(q.sum()), 1e-9) / max(float(np.sum((1.0 - undrawn) @ shares)), 1e-9)
+        by_scale = (
+            q @ detectability + mu_guess * shares * undrawn.sum(axis=0) + record_by_scale.sum(axis=0) + SHARES_PRIOR
+        )
+        shares = by_scale / by_scale.sum()
+    return shares, float(q.sum() / max(float(np.sum(1.0 - undrawn @ shares)), 1e-9))
+
+
+def _squarem(start: _Model, first: _Model, second: _Model) -> _Model | None:
+    """SQUAREM's step from ``start`` through two EM steps (``first``, ``second``), in the
+    parameters' log (rates, shares) and logit (probabilities) terms; ``None`` where the steps
+    stand still. Parameters at 0 (no decoys, scales of no share) stay as ``second`` has them."""
+    points = [_unconstrained(model) for model in (start, first, second)]
+    free = np.logical_and.reduce([np.isfinite(point) for point in points])
+    step = points[1][free] - points[0][free]
+    bend = points[2][free] - points[1][free] - step
+    bend_size = float(np.linalg.norm(bend))
+    if bend_size <= 0:
+        return None
+    alpha = -min(max(float(np.linalg.norm(step)) / bend_size, 1.0), MAX_LEAP)
+    leap = points[2].copy()
+    leap[free] = points[0][free] - 2 * alpha * step + alpha * alpha * bend
+    return _constrained(leap, second) if np.isfinite(leap[free]).all() else None
+
+
+def _unconstrained(model: _Model) -> _Floats:
+    """The model as one vector: probabilities as logits, rates and shares as logs (-inf at 0)."""
+    probabilities = np.concatenate([model.recall, model.join, [model.decoy_draw]])
+    positive = np.concatenate([model.false_rate, [model.mu, model.decoy_rate], model.shares])
+    with np.errstate(divide="ignore"):
+        return np.concatenate([np.log(probabilities) - np.log1p(-probabilities), np.log(positive)])
+
+
+def _constrained(vector: _Floats, like: _Model) -> _Model:
+    """``_unconstrained``'s inverse (``like`` gives the sizes), back within the model's ranges."""
+    n = like.recall.size
+    probabilities = np.clip(1.0 / (1.0 + np.exp(-vector[: 2 * n + 1])), _CLIP, 1 - _CLIP)
+    positive = np.exp(vector[2 * n + 1 :])
+    shares = positive[n + 2 :]
+    return _Model(
+        recall=probabilities[:n],
+        false_rate=np.maximum(positive[:n], _CLIP),
+        join=probabilities[n : 2 * n],
+        mu=max(float(positive[n]), _CLIP),
+        shares=shares / shares.sum(),
+        decoy_rate=float(positive[n + 1]),
+        decoy_draw=float(np.clip(probabilities[2 * n], *DECOY_DRAW_RANGE)),
+    )
+
+
+def _log_missed(answer_item: _Ints, recall: _Floats) -> _Floats:
+    """Per item (rows) and scale (columns), the log-probability that an object seen at that
+    scale of recall goes undrawn by every annotator (``recall`` per answer)."""
+    return np.stack([np.bincount(answer_item, weights=np.log1p(-scale * recall)) for scale in SCALES], axis=1)
 
 
 def missed_by_all(fit: DetectionFit, workers: ArrayLike, unseen_rate: float = 0.0) -> float:
     """Probability that no true object of an item went undrawn by all of ``workers``: the
     larger of the model's rate of such objects and ``unseen_rate`` (``unseen_rates``)."""
     workers = np.asarray(workers, dtype=np.int64)
-    easy = float(np.prod(1.0 - fit.recall[workers]))
-    hard = float(np.prod(1.0 - fit.hard_scale * fit.recall[workers]))
-    rate = max(fit.mu * ((1.0 - fit.hard_share) * easy + fit.hard_share * hard), unseen_rate)
+    undrawn = np.prod(1.0 - SCALES[:, None] * fit.recall[workers][None, :], axis=1)
+    rate = max(fit.mu * float(fit.shares @ undrawn), unseen_rate)
     return float(np.exp(-rate))
 
 

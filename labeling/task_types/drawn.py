@@ -195,7 +195,8 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
     ) -> dict[int, tuple]:
         n_workers = weights.shape[0]
         sizes = [len(set(item.workers)) for item in answered]
-        by_readings = bool(sizes) and float(np.median(sizes)) >= READINGS_FROM_ANNOTATORS
+        typical_annotators = float(np.median(sizes)) if sizes else 0.0
+        by_readings = typical_annotators >= READINGS_FROM_ANNOTATORS
         items: list[_Item] = []
         offset = 0
         for item in answered:
@@ -244,6 +245,7 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
             answer_worker=np.asarray([worker for item in answered for worker in item.workers], dtype=np.int64),
             n_workers=n_workers,
             known=layout.known,
+            gold_items=[position for position, entry in enumerate(items) if entry.match is not None],
             # An F1 (``_record_f1``) is read as precision and recall; gold records give both.
             record_precision=record_accuracy,
             record_recall=record_recall,
@@ -252,6 +254,9 @@ class DrawnObjectsTaskType(GeometricTaskType[Parsed, Consolidated], Generic[Pars
             # The gold records' misses say how many objects are hard where the job shows who
             # sees what (3+ annotators); with 1 or 2 they stay a recall over the objects seen.
             record_mixture=by_readings,
+            # With one annotator an item's objects all show one pattern (drawn), which says
+            # nothing of how detectability spreads: one recall, the record's.
+            mixture=typical_annotators >= 2,
             # Decoys are told from hard objects by gold, or by the gold records' strays another
             # annotator drew alike (which stand, gold or not, where any record has them).
             decoys=by_readings and bool(gold),
