@@ -18,11 +18,11 @@ a model over exact readings alone reads as two false objects.
 
 With ``contested`` (the default), a share of clusters are *contested*: an entity with two
 plausible ends, a box between two classes, where each member is exact at only ``scale`` times
-their exactness (a two-class mixture over clusters, like ``detection``'s hard objects). A
-cluster split three to two then reads as likely contested, and its chosen reading is written
-near the odds such splits have, not at the odds one-coin gives workers exact nine times in ten
-(measured: the hard crowd's spans at 5 workers without gold were written 0.94 exact where 0.90
-were, the alternative reading winning a split; 0.91 now).
+their exactness (a two-class mixture over clusters). A cluster split three to two then reads as
+likely contested, and its chosen reading is written near the odds such splits have, not at the
+odds one-coin gives workers exact nine times in ten (measured: the hard crowd's spans at 5
+workers without gold were written 0.94 exact where 0.90 were, the alternative reading winning a
+split; 0.91 now).
 
 Fitted by EM over every cluster of a job, each weighted by its probability of being real, with a
 Beta pseudo-count (``PRIOR``) on each worker's exactness. ``L`` is given (boxes: the number of
