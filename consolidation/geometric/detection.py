@@ -178,8 +178,10 @@ def detection_fit(
         raise ValueError("answer_item and answer_worker must be one-dimensional and of equal length")
     items = np.bincount(answer_worker, minlength=n_workers).astype(np.float64)
     unseen_possible = np.ones(int(answer_item.max(initial=-1)) + 1)
-    if gold_items is not None:
-        unseen_possible[np.asarray(gold_items, dtype=np.int64)] = 0.0
+    gold_at = np.asarray([] if gold_items is None else gold_items, dtype=np.int64)
+    if gold_at.size and (gold_at.min() < 0 or gold_at.max() >= unseen_possible.size):
+        raise ValueError("gold_items must be items of answer_item")
+    unseen_possible[gold_at] = 0.0
     answers = _Answers(answer_item, answer_worker, unseen_possible)
     if not (cand.shape == work.shape == drew.shape) or cand.ndim != 1:
         raise ValueError("pair_candidate, pair_worker and pair_drew must be one-dimensional and of equal length")

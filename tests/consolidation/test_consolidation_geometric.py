@@ -633,3 +633,42 @@ def test_the_fit_stops_within_its_steps_near_its_fixed_point_on_a_large_job():
     drawers = np.bincount(pair_candidate, weights=pair_drew)
     assert np.abs(fit.posterior - settled.posterior)[drawers >= 2].max() < 0.03
     assert np.abs(fit.posterior - settled.posterior)[drawers == 1].max() < 0.1
+
+
+def test_gold_items_leave_their_items_out_of_the_objects_nobody_drew_and_must_be_the_jobs():
+    from consolidation.geometric.detection import detection_fit
+
+    # given: 200 items of two annotators of recall 0.6, one true object each (drawn by someone
+    # or not); the first 100 are gold, their undrawn objects known true candidates drawn by none
+    rng = np.random.default_rng(3)
+    patterns = [[(rng.random(2) < 0.6, True)] for _ in range(200)]
+    pair_candidate, pair_worker, pair_drew, candidate = [], [], [], 0
+    known = []
+    for item, [(drawers, _)] in enumerate(patterns):
+        if item >= 100 and not drawers.any():
+            continue
+        for worker, drew in enumerate(drawers.tolist()):
+            pair_candidate.append(candidate)
+            pair_worker.append(worker)
+            pair_drew.append(drew)
+        known.append(1.0 if item < 100 else np.nan)
+        candidate += 1
+    common = {
+        "n_candidates": candidate,
+        "answer_item": np.repeat(np.arange(200), 2),
+        "answer_worker": np.tile(np.arange(2), 200),
+        "n_workers": 2,
+        "known": known,
+        "mixture": False,
+    }
+
+    # when
+    told = detection_fit(pair_candidate, pair_worker, pair_drew, **common, gold_items=np.arange(100))
+    untold = detection_fit(pair_candidate, pair_worker, pair_drew, **common)
+
+    # then: one object an item (0.98 told); untold, the gold items' undrawn objects, known
+    # candidates, are counted again among those expected undrawn, and the rate runs over (1.05)
+    assert told.mu == pytest.approx(1.0, abs=0.05)
+    assert abs(told.mu - 1.0) < abs(untold.mu - 1.0) and untold.mu > 1.03
+    with pytest.raises(ValueError, match="gold_items"):
+        detection_fit(pair_candidate, pair_worker, pair_drew, **common, gold_items=[200])
