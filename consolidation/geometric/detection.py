@@ -456,8 +456,10 @@ def _m_step(
     # the share of objects seen. An F1 record's recall (against a crowd, which misses what it
     # misses) is a pseudo-count on the easy recall.
     gold_record = np.isfinite(stray_rec) & (mass > 0)
-    record_found, record_missed = _record_objects(records, record_mixture and mixture)
-    found_by_scale, record_by_scale = _record_split(previous.shares, previous.recall, record_found, record_missed)
+    record_objects = np.where(gold_record, mass, 0.0) if record_mixture and mixture else np.zeros(n_workers)
+    found_by_scale, record_by_scale = _record_split(
+        previous.shares, previous.recall, record_objects * recall_rec, record_objects * (1.0 - recall_rec)
+    )
     if record_mixture and mixture:
         f1_mass = np.where(gold_record, 0.0, mass)
         recall = (hits + a_r + found_by_scale[:, 0] + f1_mass * recall_rec) / (
@@ -573,14 +575,6 @@ def _mixed(likelihood: _Likelihood, model: _Model) -> tuple[_Floats, _Floats, _F
     return posterior, detectability, likelihood.decoy
 
 
-def _record_objects(records: tuple[_Floats, _Floats, _Floats, _Floats], pooled: bool) -> tuple[_Floats, _Floats]:
-    """Per worker, the objects their gold record found and missed, as data of the mixture
-    (``pooled``; none otherwise)."""
-    _, recall_rec, stray_rec, mass = records
-    objects = np.where(np.isfinite(stray_rec) & (mass > 0), mass, 0.0) if pooled else np.zeros(mass.shape)
-    return objects * recall_rec, objects * (1.0 - recall_rec)
-
-
 def _record_split(shares: _Floats, recall: _Floats, found: _Floats, missed: _Floats) -> tuple[_Floats, _Floats]:
     """The records' objects over the scales (E-step at ``shares`` and ``recall``): a found one is
     at a scale with odds ``share * scale``, a missed one ``share * (1 - scale * recall)``. Per
@@ -595,7 +589,8 @@ def _record_split(shares: _Floats, recall: _Floats, found: _Floats, missed: _Flo
 def _undrawn(answers: _Answers, recall: _Floats) -> _Floats:
     """Per item and scale, the probability that an object there goes undrawn by every
     annotator unseen (0 on gold items)."""
-    return np.exp(_log_missed(answers.item, recall[answers.worker])) * answers.unseen_possible[:, None]
+    missed = [np.bincount(answers.item, weights=np.log1p(-scale * recall[answers.worker])) for scale in SCALES]
+    return np.exp(np.stack(missed, axis=1)) * answers.unseen_possible[:, None]
 
 
 def _shares_and_rate(
@@ -655,12 +650,6 @@ def _constrained(vector: _Floats, like: _Model) -> _Model:
         decoy_rate=float(positive[n + 1]),
         decoy_draw=float(np.clip(probabilities[2 * n], *DECOY_DRAW_RANGE)),
     )
-
-
-def _log_missed(answer_item: _Ints, recall: _Floats) -> _Floats:
-    """Per item (rows) and scale (columns), the log-probability that an object seen at that
-    scale of recall goes undrawn by every annotator (``recall`` per answer)."""
-    return np.stack([np.bincount(answer_item, weights=np.log1p(-scale * recall)) for scale in SCALES], axis=1)
 
 
 def missed_by_all(fit: DetectionFit, workers: ArrayLike, unseen_rate: float = 0.0) -> float:
